@@ -125,3 +125,4 @@ impl Locator {
 }
 
 mod validate;
+pub use validate::site_racks;
