@@ -1,7 +1,11 @@
 //! ktopo: a deterministic discrete-event simulator of Kafka deployments across
 //! data centers. See ARCHITECTURE.md for the module map and its invariants.
 
+pub mod kafka;
+pub mod metrics;
+pub mod net;
 pub mod placement;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod topology;

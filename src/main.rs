@@ -1,1 +1,112 @@
-fn main() {}
+//! The `ktopo` command line. Only this file prints or chooses exit codes:
+//! 0 ok, 1 a requirement not met (a check error), 2 an error (bad input, failed run).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "ktopo", version, about = "Simulate Kafka deployments across data centers", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a scenario and write reports/<scenario-name>/report.{json,md}.
+    ///
+    /// Example: ktopo simulate scenarios/stretched-3dc.toml --seed 7
+    Simulate {
+        /// Scenario TOML file.
+        file: PathBuf,
+        /// Replay with this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print report.json to stdout instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Print kernel statistics (events, events/s, simulated s per wall s) to stderr.
+        #[arg(long)]
+        stats: bool,
+        /// Directory the report folder is written under.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
+    ///
+    /// Example: ktopo check scenarios/stretched-2dc.toml
+    Check { file: PathBuf },
+}
+
+fn load(file: &PathBuf) -> Result<ktopo::scenario::Scenario, ExitCode> {
+    ktopo::scenario::load(file).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!("{} problem(s) in {}", diags.len(), file.display());
+        ExitCode::from(2)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Simulate {
+            file,
+            seed,
+            json,
+            stats,
+            out,
+        } => {
+            let mut sc = match load(&file) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            let t0 = Instant::now();
+            let outcome = match ktopo::kafka::simulate(&sc) {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let wall = t0.elapsed().as_secs_f64();
+            if stats {
+                eprintln!(
+                    "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
+                    outcome.events_processed,
+                    wall,
+                    outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
+                    sc.duration_s / wall.max(1e-9)
+                );
+            }
+            let dir = match ktopo::report::write_reports(&outcome, &out) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: cannot write reports under {}: {e}", out.display());
+                    return ExitCode::from(2);
+                }
+            };
+            if json {
+                print!("{}", ktopo::report::to_json(&outcome));
+            } else {
+                print!("{}", ktopo::report::terminal_table(&outcome));
+                println!("\nreports: {}", dir.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Check { file } => {
+            let _sc = match load(&file) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            println!("{}: scenario is valid", file.display());
+            ExitCode::SUCCESS
+        }
+    }
+}

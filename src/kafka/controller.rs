@@ -1,0 +1,885 @@
+//! The KRaft quorum (voters, fetch timeouts, elections), the active controller
+//! (heartbeats, fencing, leader election, AlterPartition, preferred leaders) and
+//! metadata: every change waits `controller.quorum.append.linger.ms`, then a
+//! majority of voters, then reaches each broker over the network.
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+pub(super) struct Voter {
+    pub site: usize,
+    pub alive: bool,
+    pub role: Role,
+    pub epoch: u32,
+    pub voted_epoch: u32,
+    pub leader: Option<u8>,
+    pub last_contact: Nanos,
+    pub votes: u32,
+    pub tag: u32,
+    /// As leader: when each voter last fetched.
+    pub last_fetch_from: Vec<Nanos>,
+}
+
+pub(super) struct MetaBatch {
+    epoch: u32,
+    leader: u8,
+    parts: Vec<(u32, PState)>,
+    fences: Vec<(B, bool)>,
+    acks: u32,
+    committed: bool,
+}
+
+pub(super) struct Alter {
+    part: u32,
+    broker: B,
+    isr: u32,
+    leader_epoch: u32,
+    part_epoch: u32,
+}
+
+pub(super) struct Controller {
+    pub voters: Vec<Voter>,
+    pub committed: Vec<PState>,
+    working: Vec<PState>,
+    pub fenced_committed: Vec<bool>,
+    fenced_working: Vec<bool>,
+    last_hb: Vec<Nanos>,
+    batches: Vec<MetaBatch>,
+    /// Index of the first batch not yet committed (batches commit in order).
+    next_commit: usize,
+    pending_parts: Vec<u32>,
+    pending_fences: Vec<(B, bool)>,
+    flush_scheduled: bool,
+    alters: Vec<Alter>,
+    next_rebalance: Nanos,
+    tick: Nanos,
+}
+
+pub(super) const FULL_SNAPSHOT: u32 = u32::MAX;
+
+impl Controller {
+    pub fn new(topo: &Topology, sc: &Scenario, init: Vec<PState>) -> Controller {
+        let n = topo.controllers.len();
+        let voters = topo
+            .controllers
+            .iter()
+            .map(|c| Voter {
+                site: c.site,
+                alive: true,
+                role: Role::Follower,
+                epoch: 1,
+                voted_epoch: 1,
+                leader: Some(0),
+                last_contact: 0,
+                votes: 0,
+                tag: 0,
+                last_fetch_from: vec![0; n],
+            })
+            .collect();
+        let nb = topo.brokers.len();
+        Controller {
+            voters,
+            working: init.clone(),
+            committed: init,
+            fenced_committed: vec![false; nb],
+            fenced_working: vec![false; nb],
+            last_hb: vec![0; nb],
+            batches: Vec::new(),
+            next_commit: 0,
+            pending_parts: Vec::new(),
+            pending_fences: Vec::new(),
+            flush_scheduled: false,
+            alters: Vec::new(),
+            next_rebalance: secs(sc.broker.leader_imbalance_check_interval_seconds as f64),
+            tick: 250 * NS_PER_MS,
+        }
+    }
+
+    pub fn majority(&self) -> u32 {
+        self.voters.len() as u32 / 2 + 1
+    }
+
+    /// The active controller: a live voter in the leader role (highest epoch).
+    pub fn active(&self) -> Option<u8> {
+        (0..self.voters.len())
+            .filter(|&v| self.voters[v].alive && self.voters[v].role == Role::Leader)
+            .max_by_key(|&v| self.voters[v].epoch)
+            .map(|v| v as u8)
+    }
+}
+
+impl World<'_> {
+    pub(super) fn start_quorum(&mut self) {
+        if self.ctl.voters.is_empty() {
+            self.no_quorum_since = Some(0);
+            return;
+        }
+        // Voter 0 starts as leader of epoch 1.
+        self.ctl.voters[0].role = Role::Leader;
+        for v in 0..self.ctl.voters.len() {
+            let phase = self.rng.below(self.ctl.tick);
+            self.at(phase, Ev::VoterTick { voter: v as u8 });
+        }
+        self.at(self.ctl.tick, Ev::ControllerTick);
+    }
+
+    fn voter_send(&mut self, from: u8, to: u8, ev: Ev) {
+        let (a, b) = (
+            self.ctl.voters[from as usize].site,
+            self.ctl.voters[to as usize].site,
+        );
+        if let Some(t) = self.send(a, b, 200, u64::MAX) {
+            self.at(t, ev);
+        }
+    }
+
+    fn note_quorum(&mut self) {
+        let has = self.ctl.active().is_some();
+        match (has, self.no_quorum_since) {
+            (true, Some(since)) => {
+                self.stats.no_quorum_s += to_s(self.now - since);
+                self.no_quorum_since = None;
+            }
+            (false, None) => self.no_quorum_since = Some(self.now),
+            _ => {}
+        }
+    }
+
+    pub(super) fn set_voter_alive(&mut self, v: u8, alive: bool) {
+        let now = self.now;
+        let voter = &mut self.ctl.voters[v as usize];
+        voter.alive = alive;
+        voter.tag += 1;
+        if alive {
+            voter.role = Role::Follower;
+            voter.leader = None;
+            voter.last_contact = now;
+            self.at(now, Ev::VoterTick { voter: v });
+        }
+        self.note_quorum();
+    }
+
+    pub(super) fn voter_tick(&mut self, v: u8) {
+        let vi = v as usize;
+        if !self.ctl.voters[vi].alive {
+            return;
+        }
+        let now = self.now;
+        let tick = self.ctl.tick;
+        self.at(now + tick, Ev::VoterTick { voter: v });
+        let fetch_timeout = ms(self.sc.controller.fetch_timeout_ms as f64);
+        let maj = self.ctl.majority();
+        match self.ctl.voters[vi].role {
+            Role::Leader => {
+                // Check quorum: resign without fetches from a majority within the fetch timeout.
+                let voter = &self.ctl.voters[vi];
+                let fresh = (0..self.ctl.voters.len())
+                    .filter(|&u| {
+                        u == vi || now.saturating_sub(voter.last_fetch_from[u]) <= fetch_timeout
+                    })
+                    .count() as u32;
+                if fresh < maj {
+                    let voter = &mut self.ctl.voters[vi];
+                    voter.role = Role::Follower;
+                    voter.leader = None;
+                    voter.last_contact = now;
+                    self.note_quorum();
+                }
+            }
+            Role::Follower => {
+                let voter = &self.ctl.voters[vi];
+                if let Some(l) = voter.leader {
+                    let epoch = voter.epoch;
+                    self.voter_send(
+                        v,
+                        l,
+                        Ev::QuorumFetchArrive {
+                            from: v,
+                            to: l,
+                            epoch,
+                        },
+                    );
+                }
+                if now.saturating_sub(self.ctl.voters[vi].last_contact) > fetch_timeout {
+                    self.become_candidate_later(v);
+                }
+            }
+            Role::Candidate => {}
+        }
+    }
+
+    /// Wait a random part of `controller.quorum.election.timeout.ms`, then stand.
+    fn become_candidate_later(&mut self, v: u8) {
+        let et = ms(self.sc.controller.election_timeout_ms as f64);
+        let voter = &mut self.ctl.voters[v as usize];
+        voter.role = Role::Candidate;
+        voter.leader = None;
+        voter.tag += 1;
+        let tag = voter.tag;
+        let delay = self.rng.below(et.max(1));
+        self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
+    }
+
+    pub(super) fn candidate_start(&mut self, v: u8, tag: u32) {
+        let vi = v as usize;
+        let voter = &mut self.ctl.voters[vi];
+        if !voter.alive || voter.tag != tag || voter.role != Role::Candidate {
+            return;
+        }
+        voter.epoch += 1;
+        voter.voted_epoch = voter.epoch;
+        voter.votes = 1;
+        voter.tag += 1;
+        let (epoch, tag) = (voter.epoch, voter.tag);
+        for u in 0..self.ctl.voters.len() {
+            if u != vi {
+                self.voter_send(
+                    v,
+                    u as u8,
+                    Ev::VoteArrive {
+                        from: v,
+                        to: u as u8,
+                        epoch,
+                    },
+                );
+            }
+        }
+        self.check_won(v);
+        // No majority within the election timeout: stand again.
+        let et = ms(self.sc.controller.election_timeout_ms as f64);
+        let delay = et + self.rng.below(et.max(1));
+        self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
+    }
+
+    pub(super) fn vote_arrive(&mut self, from: u8, to: u8, epoch: u32) {
+        let fetch_timeout = ms(self.sc.controller.fetch_timeout_ms as f64);
+        let now = self.now;
+        let voter = &mut self.ctl.voters[to as usize];
+        if !voter.alive {
+            return;
+        }
+        // A voter that still hears from a leader rejects the vote (check-quorum /
+        // pre-vote, KIP-996), so a voter cut off alone cannot depose a healthy leader.
+        let has_leader = match voter.role {
+            Role::Leader => true,
+            Role::Follower => {
+                voter.leader.is_some() && now.saturating_sub(voter.last_contact) <= fetch_timeout
+            }
+            Role::Candidate => false,
+        };
+        let granted = epoch > voter.voted_epoch && !has_leader;
+        if granted {
+            voter.voted_epoch = epoch;
+            voter.epoch = voter.epoch.max(epoch);
+            if voter.role == Role::Candidate {
+                voter.role = Role::Follower;
+                voter.tag += 1;
+            }
+            voter.last_contact = now;
+        }
+        self.voter_send(
+            to,
+            from,
+            Ev::VoteResp {
+                to: from,
+                epoch,
+                granted,
+            },
+        );
+    }
+
+    pub(super) fn vote_resp(&mut self, to: u8, epoch: u32, granted: bool) {
+        let voter = &mut self.ctl.voters[to as usize];
+        if !voter.alive || voter.role != Role::Candidate || voter.epoch != epoch || !granted {
+            return;
+        }
+        voter.votes += 1;
+        self.check_won(to);
+    }
+
+    fn check_won(&mut self, v: u8) {
+        let maj = self.ctl.majority();
+        let now = self.now;
+        let voter = &mut self.ctl.voters[v as usize];
+        if voter.role != Role::Candidate || voter.votes < maj {
+            return;
+        }
+        voter.role = Role::Leader;
+        voter.leader = Some(v);
+        voter.tag += 1;
+        for t in voter.last_fetch_from.iter_mut() {
+            *t = now;
+        }
+        let epoch = voter.epoch;
+        self.stats.controller_elections += 1;
+        // A new active controller: uncommitted changes are gone; brokers get fresh sessions.
+        let c = &mut self.ctl;
+        c.working = c.committed.clone();
+        c.fenced_working = c.fenced_committed.clone();
+        for t in c.last_hb.iter_mut() {
+            *t = now;
+        }
+        c.batches.truncate(c.next_commit);
+        c.pending_parts.clear();
+        c.pending_fences.clear();
+        c.flush_scheduled = false;
+        for u in 0..self.ctl.voters.len() {
+            if u != v as usize {
+                self.voter_send(
+                    v,
+                    u as u8,
+                    Ev::QuorumFetchResp {
+                        to: u as u8,
+                        leader: v,
+                        epoch,
+                    },
+                );
+            }
+        }
+        self.note_quorum();
+    }
+
+    pub(super) fn quorum_fetch_arrive(&mut self, from: u8, to: u8, epoch: u32) {
+        let now = self.now;
+        let l = &mut self.ctl.voters[to as usize];
+        if !l.alive || l.role != Role::Leader || epoch > l.epoch {
+            return;
+        }
+        l.last_fetch_from[from as usize] = now;
+        let e = l.epoch;
+        self.voter_send(
+            to,
+            from,
+            Ev::QuorumFetchResp {
+                to: from,
+                leader: to,
+                epoch: e,
+            },
+        );
+    }
+
+    pub(super) fn quorum_fetch_resp(&mut self, to: u8, leader: u8, epoch: u32) {
+        let now = self.now;
+        let v = &mut self.ctl.voters[to as usize];
+        if !v.alive || epoch < v.epoch || (v.role == Role::Leader && epoch == v.epoch) {
+            return;
+        }
+        if v.role == Role::Leader {
+            // A leader of an older epoch steps down.
+            v.role = Role::Follower;
+        }
+        if v.role == Role::Candidate {
+            v.role = Role::Follower;
+            v.tag += 1;
+        }
+        v.epoch = epoch;
+        v.voted_epoch = v.voted_epoch.max(epoch);
+        v.leader = Some(leader);
+        v.last_contact = now;
+        self.note_quorum();
+    }
+
+    // ---- the active controller ----
+
+    pub(super) fn heartbeat(&mut self, b: B) {
+        if !self.broker_alive[b as usize] {
+            return;
+        }
+        let hb = ms(self.sc.broker.broker_heartbeat_interval_ms as f64);
+        self.at(self.now + hb, Ev::Heartbeat { broker: b });
+        if let Some(v) = self.ctl.active() {
+            let (from, to) = (
+                self.broker_site[b as usize],
+                self.ctl.voters[v as usize].site,
+            );
+            if let Some(t) = self.send(from, to, 200, u64::MAX) {
+                self.at(
+                    t,
+                    Ev::HeartbeatArrive {
+                        broker: b,
+                        voter: v,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn heartbeat_arrive(&mut self, b: B, v: u8) {
+        if self.ctl.active() != Some(v) || !self.broker_alive[b as usize] {
+            return;
+        }
+        self.ctl.last_hb[b as usize] = self.now;
+        if self.ctl.fenced_working[b as usize] {
+            self.unfence(b);
+        }
+        // A broker behind on metadata (restarted, or cut off) catches up.
+        if (self.meta_seen[b as usize] as usize) < self.ctl.next_commit {
+            let (from, to) = (
+                self.ctl.voters[v as usize].site,
+                self.broker_site[b as usize],
+            );
+            if let Some(t) = self.send(from, to, 1000, u64::MAX) {
+                self.at(
+                    t,
+                    Ev::MetaDeliver {
+                        broker: b,
+                        batch: FULL_SNAPSHOT,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn controller_tick(&mut self) {
+        let now = self.now;
+        self.at(now + self.ctl.tick, Ev::ControllerTick);
+        if self.ctl.active().is_none() {
+            return;
+        }
+        let session = ms(self.sc.broker.broker_session_timeout_ms as f64);
+        for b in 0..self.nb {
+            if !self.ctl.fenced_working[b] && now.saturating_sub(self.ctl.last_hb[b]) > session {
+                self.fence(b as B);
+            }
+        }
+        if self.sc.broker.auto_leader_rebalance_enable && now >= self.ctl.next_rebalance {
+            self.ctl.next_rebalance =
+                now + secs(self.sc.broker.leader_imbalance_check_interval_seconds as f64);
+            self.rebalance_leaders();
+        }
+    }
+
+    fn change(&mut self, p: u32, new: PState) {
+        let old = self.ctl.working[p as usize];
+        if old == new {
+            return;
+        }
+        self.ctl.working[p as usize] = new;
+        self.ctl.pending_parts.push(p);
+        self.schedule_flush();
+    }
+
+    fn schedule_flush(&mut self) {
+        if !self.ctl.flush_scheduled {
+            if let Some(v) = self.ctl.active() {
+                self.ctl.flush_scheduled = true;
+                let linger = ms(self.sc.controller.append_linger_ms as f64);
+                let epoch = self.ctl.voters[v as usize].epoch;
+                self.at(self.now + linger, Ev::MetaFlush { epoch });
+            }
+        }
+    }
+
+    /// First unfenced in-sync replica in replica order, else (unclean election) any
+    /// unfenced replica, else none.
+    fn elect(&self, p: u32, isr: u32) -> (B, u32) {
+        let part = &self.parts[p as usize];
+        for s in 0..part.n_replicas as usize {
+            let b = part.slots[s];
+            if isr & (1 << s) != 0 && !self.ctl.fenced_working[b as usize] {
+                return (b, isr);
+            }
+        }
+        if self.sc.broker.unclean_leader_election_enable {
+            for s in 0..part.n_replicas as usize {
+                let b = part.slots[s];
+                if !self.ctl.fenced_working[b as usize] {
+                    return (b, 1 << s);
+                }
+            }
+        }
+        (NO_LEADER, isr)
+    }
+
+    fn fence(&mut self, b: B) {
+        self.ctl.fenced_working[b as usize] = true;
+        self.ctl.pending_fences.push((b, true));
+        for hi in 0..self.hosted[b as usize].len() {
+            let (p, slot) = self.hosted[b as usize][hi];
+            let mut st = self.ctl.working[p as usize];
+            let bit = 1u32 << slot;
+            // Removed from the ISR unless it is the last member.
+            if st.isr & bit != 0 && st.isr != bit {
+                st.isr &= !bit;
+            }
+            if st.leader == b {
+                let (l, isr) = self.elect(p, st.isr);
+                st.leader = l;
+                st.isr = isr;
+                st.leader_epoch += 1;
+            }
+            if st != self.ctl.working[p as usize] {
+                st.part_epoch += 1;
+                self.change(p, st);
+            }
+        }
+        self.schedule_flush();
+    }
+
+    fn unfence(&mut self, b: B) {
+        self.ctl.fenced_working[b as usize] = false;
+        self.ctl.pending_fences.push((b, false));
+        for hi in 0..self.hosted[b as usize].len() {
+            let (p, _) = self.hosted[b as usize][hi];
+            let st = self.ctl.working[p as usize];
+            if st.leader == NO_LEADER {
+                let (l, isr) = self.elect(p, st.isr);
+                if l != NO_LEADER {
+                    self.change(
+                        p,
+                        PState {
+                            leader: l,
+                            isr,
+                            leader_epoch: st.leader_epoch + 1,
+                            part_epoch: st.part_epoch + 1,
+                        },
+                    );
+                }
+            }
+        }
+        self.schedule_flush();
+    }
+
+    /// `auto.leader.rebalance.enable`: move leadership back to preferred replicas of
+    /// brokers whose imbalance exceeds `leader.imbalance.per.broker.percentage`.
+    fn rebalance_leaders(&mut self) {
+        let pct = self.sc.broker.leader_imbalance_per_broker_percentage as f64 / 100.0;
+        for b in 0..self.nb {
+            if self.ctl.fenced_working[b] {
+                continue;
+            }
+            let preferred: Vec<u32> = self.hosted[b]
+                .iter()
+                .filter(|&&(_, s)| s == 0)
+                .map(|&(p, _)| p)
+                .collect();
+            if preferred.is_empty() {
+                continue;
+            }
+            let not_led = preferred
+                .iter()
+                .filter(|&&p| self.ctl.working[p as usize].leader != b as B)
+                .count();
+            if (not_led as f64 / preferred.len() as f64) <= pct {
+                continue;
+            }
+            for p in preferred {
+                let st = self.ctl.working[p as usize];
+                if st.leader != b as B && st.isr & 1 != 0 {
+                    self.change(
+                        p,
+                        PState {
+                            leader: b as B,
+                            leader_epoch: st.leader_epoch + 1,
+                            part_epoch: st.part_epoch + 1,
+                            ..st
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// A leader asks the controller to change the ISR.
+    pub(super) fn send_alter(&mut self, p: u32, ls: usize, isr: u32) {
+        let b = self.parts[p as usize].slots[ls];
+        let view = self.views[b as usize][p as usize];
+        self.parts[p as usize].rep[ls].pending_alter = Some((self.now, isr));
+        let Some(v) = self.ctl.active() else { return };
+        self.ctl.alters.push(Alter {
+            part: p,
+            broker: b,
+            isr,
+            leader_epoch: view.leader_epoch,
+            part_epoch: view.part_epoch,
+        });
+        let id = (self.ctl.alters.len() - 1) as u32;
+        let (from, to) = (
+            self.broker_site[b as usize],
+            self.ctl.voters[v as usize].site,
+        );
+        if let Some(t) = self.send(from, to, 200, u64::MAX) {
+            self.at(t, Ev::AlterArrive { alter: id });
+        }
+    }
+
+    pub(super) fn alter_arrive(&mut self, id: u32) {
+        if self.ctl.active().is_none() {
+            return;
+        }
+        let a = &self.ctl.alters[id as usize];
+        let (p, b, isr, le, pe) = (a.part, a.broker, a.isr, a.leader_epoch, a.part_epoch);
+        let st = self.ctl.working[p as usize];
+        if st.leader != b || st.leader_epoch != le || st.part_epoch != pe {
+            return;
+        }
+        // KIP-841: only unfenced brokers may join the ISR.
+        let part = &self.parts[p as usize];
+        let added = isr & !st.isr;
+        for s in 0..part.slots.len() {
+            if added & (1 << s) != 0 && self.ctl.fenced_working[part.slots[s] as usize] {
+                return;
+            }
+        }
+        self.change(
+            p,
+            PState {
+                isr,
+                part_epoch: pe + 1,
+                ..st
+            },
+        );
+    }
+
+    pub(super) fn meta_flush(&mut self, epoch: u32) {
+        self.ctl.flush_scheduled = false;
+        let Some(v) = self.ctl.active() else { return };
+        if self.ctl.voters[v as usize].epoch != epoch {
+            return;
+        }
+        let mut parts = std::mem::take(&mut self.ctl.pending_parts);
+        parts.sort_unstable();
+        parts.dedup();
+        let parts: Vec<(u32, PState)> = parts
+            .into_iter()
+            .map(|p| (p, self.ctl.working[p as usize]))
+            .collect();
+        let fences = std::mem::take(&mut self.ctl.pending_fences);
+        if parts.is_empty() && fences.is_empty() {
+            return;
+        }
+        self.ctl.batches.push(MetaBatch {
+            epoch,
+            leader: v,
+            parts,
+            fences,
+            acks: 1 << v,
+            committed: false,
+        });
+        let id = (self.ctl.batches.len() - 1) as u32;
+        for u in 0..self.ctl.voters.len() {
+            if u != v as usize {
+                self.voter_send(
+                    v,
+                    u as u8,
+                    Ev::MetaAppendArrive {
+                        voter: u as u8,
+                        batch: id,
+                    },
+                );
+            }
+        }
+        self.try_commit();
+    }
+
+    pub(super) fn meta_append_arrive(&mut self, u: u8, batch: u32) {
+        let Some(bt) = self.ctl.batches.get(batch as usize) else {
+            return;
+        };
+        let (epoch, leader) = (bt.epoch, bt.leader);
+        let voter = &self.ctl.voters[u as usize];
+        if !voter.alive || voter.epoch > epoch {
+            return;
+        }
+        self.voter_send(u, leader, Ev::MetaAckArrive { voter: u, batch });
+    }
+
+    pub(super) fn meta_ack_arrive(&mut self, u: u8, batch: u32) {
+        let Some(bt) = self.ctl.batches.get_mut(batch as usize) else {
+            return;
+        };
+        let leader = bt.leader;
+        if !self.ctl.voters[leader as usize].alive
+            || self.ctl.voters[leader as usize].role != Role::Leader
+        {
+            return;
+        }
+        bt.acks |= 1 << u;
+        self.try_commit();
+    }
+
+    /// Commit batches in order once a majority holds each; then tell the brokers.
+    fn try_commit(&mut self) {
+        let maj = self.ctl.majority();
+        while self.ctl.next_commit < self.ctl.batches.len() {
+            let i = self.ctl.next_commit;
+            if self.ctl.batches[i].acks.count_ones() < maj {
+                break;
+            }
+            self.ctl.batches[i].committed = true;
+            self.ctl.next_commit += 1;
+            self.stats.metadata_commits += 1;
+            let parts = std::mem::take(&mut self.ctl.batches[i].parts);
+            for &(p, st) in &parts {
+                let old = self.ctl.committed[p as usize];
+                if st.leader != old.leader && st.leader != NO_LEADER {
+                    self.stats.leader_elections += 1;
+                }
+                let (gone, came) = (
+                    (old.isr & !st.isr).count_ones(),
+                    (st.isr & !old.isr).count_ones(),
+                );
+                if old.leader == st.leader || st.leader == NO_LEADER {
+                    self.stats.isr_shrinks += u64::from(gone > 0);
+                }
+                self.stats.isr_expands += u64::from(came > 0);
+                self.ctl.committed[p as usize] = st;
+            }
+            self.ctl.batches[i].parts = parts;
+            for &(b, f) in &self.ctl.batches[i].fences {
+                self.ctl.fenced_committed[b as usize] = f;
+                if f {
+                    self.stats.brokers_fenced += 1;
+                }
+            }
+            let from = self.ctl.voters[self.ctl.batches[i].leader as usize].site;
+            let bytes = 100 + 40 * self.ctl.batches[i].parts.len() as u64;
+            for b in 0..self.nb {
+                if let Some(t) = self.send(from, self.broker_site[b], bytes, u64::MAX) {
+                    self.at(
+                        t,
+                        Ev::MetaDeliver {
+                            broker: b as B,
+                            batch: i as u32,
+                        },
+                    );
+                }
+            }
+            self.refresh_consumers();
+        }
+    }
+
+    /// A broker applies committed metadata: leadership and ISR changes of its replicas.
+    pub(super) fn meta_deliver(&mut self, b: B, batch: u32) {
+        let bi = b as usize;
+        if !self.broker_alive[bi] {
+            return;
+        }
+        let changes: Vec<(u32, PState)> = if batch == FULL_SNAPSHOT {
+            self.meta_seen[bi] = self.ctl.next_commit as u32;
+            (0..self.parts.len() as u32)
+                .map(|p| (p, self.ctl.committed[p as usize]))
+                .collect()
+        } else {
+            if batch < self.meta_seen[bi] {
+                return;
+            }
+            // A gap (a batch lost while cut off) leaves meta_seen behind, so the
+            // next heartbeat brings a full snapshot.
+            if batch == self.meta_seen[bi] {
+                self.meta_seen[bi] = batch + 1;
+            }
+            self.ctl.batches[batch as usize].parts.clone()
+        };
+        let mut changed = false;
+        for (p, st) in changes {
+            let old = self.views[bi][p as usize];
+            if old == st {
+                continue;
+            }
+            self.views[bi][p as usize] = st;
+            changed = true;
+            if let Some(slot) = self.parts[p as usize].slot_of(b) {
+                self.apply_role(p, slot, old, st);
+            }
+        }
+        if changed {
+            self.start_broker_sessions(b);
+            for l in 0..self.nb {
+                let sess = l * self.nb + bi;
+                self.fsess[sess].dirty = true;
+            }
+        }
+    }
+
+    /// Become leader or follower of a partition as the new metadata says.
+    fn apply_role(&mut self, p: u32, slot: usize, old: PState, new: PState) {
+        let now = self.now;
+        let b = self.parts[p as usize].slots[slot];
+        let part = &mut self.parts[p as usize];
+        let n = part.slots.len();
+        let epoch_changed = old.leader_epoch != new.leader_epoch || old.leader != new.leader;
+        if new.leader == b {
+            if epoch_changed {
+                let rep = &mut part.rep[slot];
+                if rep.last_epoch() < new.leader_epoch {
+                    let leo = rep.leo;
+                    rep.lineage.push((new.leader_epoch, leo));
+                }
+                rep.reset_tracking(n, now);
+            } else if let Some((_, proposed)) = part.rep[slot].pending_alter {
+                if proposed == new.isr {
+                    part.rep[slot].pending_alter = None;
+                }
+            }
+            if old.part_epoch != new.part_epoch {
+                part.rep[slot].pending_alter = None;
+            }
+            self.advance_hw(p, slot);
+            return;
+        }
+        if old.leader == b {
+            // Lost leadership: waiting acks=all requests fail (NOT_LEADER_OR_FOLLOWER).
+            part.rep[slot].pending_alter = None;
+            let mut failed = Vec::new();
+            part.waiters.retain(|w| {
+                if w.slot as usize == slot {
+                    failed.push(*w);
+                    false
+                } else {
+                    true
+                }
+            });
+            for w in failed {
+                if self.reqs[w.req as usize].tag == w.tag && !self.reqs[w.req as usize].done {
+                    let r = &mut self.reqs[w.req as usize];
+                    r.parts[w.part_ix as usize].3 = 3;
+                    r.pending -= 1;
+                    if r.pending == 0 {
+                        self.respond_produce(w.req);
+                    }
+                }
+            }
+        }
+        if new.leader != NO_LEADER && epoch_changed {
+            self.truncate_to_leader(p, slot, new.leader);
+        }
+    }
+
+    /// KIP-101 / KIP-279: a follower truncates to where its last epoch ends in the
+    /// new leader's log; acknowledged batches that no replica holds any more are lost.
+    fn truncate_to_leader(&mut self, p: u32, slot: usize, leader: B) {
+        let part = &mut self.parts[p as usize];
+        let Some(ls) = part.slot_of(leader) else {
+            return;
+        };
+        let frep = &part.rep[slot];
+        let end = part.rep[ls].end_of_epoch(frep.last_epoch());
+        if end >= frep.leo {
+            return;
+        }
+        let before = part.rep[slot].clone();
+        part.rep[slot].truncate_to(end);
+        let rb = part.record_bytes as u64;
+        let mut lost = Vec::new();
+        part.batches.retain(|bt| {
+            if bt.end() <= end || !before.holds(bt) {
+                return true;
+            }
+            let still = part.rep.iter().any(|r| r.holds(bt));
+            if !still {
+                lost.push(*bt);
+            }
+            still
+        });
+        for bt in lost {
+            self.count_lost(&bt, rb);
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! Fetch sessions: followers (and observers) long-polling their leader, one
+//! session per (follower broker, leader broker) pair as with
+//! `num.replica.fetchers=1`; consumers long-polling the replica that serves them.
+
+use super::*;
+
+/// Kafka's consumer `max.partition.fetch.bytes`, `fetch.max.bytes`, `receive.buffer.bytes`.
+const CONSUMER_PARTITION_MAX: u64 = 1_048_576;
+const CONSUMER_FETCH_MAX: u64 = 52_428_800;
+const CONSUMER_RECEIVE_BUFFER: u64 = 65_536;
+/// Kafka's consumer `request.timeout.ms` and `retry.backoff.ms`.
+const CONSUMER_REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
+const CONSUMER_BACKOFF: Nanos = 100 * NS_PER_MS;
+
+impl World<'_> {
+    fn replica_window(&self) -> u64 {
+        buffer(
+            self.sc.broker.replica_socket_receive_buffer_bytes,
+            self.sc.model.tcp_autotune_max_bytes,
+        )
+    }
+
+    /// (Re)start every fetch session of follower `f`.
+    pub(super) fn start_broker_sessions(&mut self, f: B) {
+        for l in 0..self.nb {
+            let sess = f as usize * self.nb + l;
+            self.fsess[sess].dirty = true;
+            if self.fsess[sess].state == SessState::Idle {
+                self.fetch_send(sess, self.now);
+            }
+        }
+    }
+
+    fn rebuild(&mut self, sess: usize) {
+        let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
+        let mut parts = std::mem::take(&mut self.fsess[sess].parts);
+        parts.clear();
+        if f != l as usize {
+            for &(p, _) in &self.hosted[f] {
+                if self.views[f][p as usize].leader == l {
+                    parts.push(p);
+                }
+            }
+        }
+        self.fsess[sess].parts = parts;
+        self.fsess[sess].dirty = false;
+    }
+
+    pub(super) fn fetch_send(&mut self, sess: usize, at: Nanos) {
+        let f = self.fsess[sess].client as usize;
+        if !self.broker_alive[f] {
+            self.fsess[sess].state = SessState::Idle;
+            return;
+        }
+        if self.fsess[sess].dirty {
+            self.rebuild(sess);
+        }
+        if self.fsess[sess].parts.is_empty() {
+            self.fsess[sess].state = SessState::Idle;
+            return;
+        }
+        let l = self.fsess[sess].server as usize;
+        let s = &mut self.fsess[sess];
+        s.state = SessState::InFlight;
+        s.sent = at;
+        let tag = s.tag;
+        let bytes = 100 + 30 * s.parts.len() as u64;
+        let (from, to) = (self.broker_site[f], self.broker_site[l]);
+        match self.net.send(at, from, to, bytes, u64::MAX, &mut self.rng) {
+            Some(t) => self.at(t, Ev::FetchArrive { sess: sess as u32 }),
+            None => {
+                let backoff = ms(self.sc.broker.replica_fetch_backoff_ms as f64);
+                self.at(
+                    at + backoff,
+                    Ev::FetchRetry {
+                        sess: sess as u32,
+                        tag,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn fetch_retry(&mut self, sess: usize, tag: u32) {
+        let s = &self.fsess[sess];
+        if s.tag == tag && s.state == SessState::InFlight {
+            self.fetch_send(sess, self.now);
+        }
+    }
+
+    /// The fetch reaches the leader: follower progress is known from the fetch
+    /// offset, the HW may move, then the leader answers or parks the fetch.
+    pub(super) fn fetch_arrive(&mut self, sess: usize) {
+        let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
+        if self.fsess[sess].state != SessState::InFlight || !self.broker_alive[f] {
+            return;
+        }
+        if !self.broker_alive[l as usize] {
+            let t = self.fsess[sess].sent + ms(self.sc.broker.replica_socket_timeout_ms as f64);
+            let tag = self.fsess[sess].tag;
+            self.at(
+                t.max(self.now),
+                Ev::FetchRetry {
+                    sess: sess as u32,
+                    tag,
+                },
+            );
+            return;
+        }
+        let now = self.now;
+        let mut any_data = false;
+        for i in 0..self.fsess[sess].parts.len() {
+            let p = self.fsess[sess].parts[i];
+            if self.views[l as usize][p as usize].leader != l {
+                continue;
+            }
+            let part = &mut self.parts[p as usize];
+            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f as B)) else {
+                continue;
+            };
+            let fo = part.rep[fs].leo;
+            let leader_leo = part.rep[ls].leo;
+            let rep = &mut part.rep[ls];
+            if rep.follower_leo.len() != part.slots.len() {
+                rep.reset_tracking(part.slots.len(), now);
+            }
+            // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
+            // leader's end now, or the end it had at the previous fetch.
+            if fo >= leader_leo {
+                rep.last_caught_up[fs] = now;
+            } else if fo >= rep.leo_at_last_fetch[fs] {
+                rep.last_caught_up[fs] = rep.last_caught_up[fs].max(rep.last_fetch[fs]);
+            }
+            rep.leo_at_last_fetch[fs] = leader_leo;
+            rep.last_fetch[fs] = now;
+            rep.follower_leo[fs] = fo;
+            if leader_leo > fo {
+                any_data = true;
+            }
+            self.maybe_expand(p, ls, fs);
+            self.advance_hw(p, ls);
+        }
+        if any_data {
+            self.fetch_respond(sess);
+        } else {
+            let s = &mut self.fsess[sess];
+            s.state = SessState::Parked;
+            s.tag += 1;
+            let tag = s.tag;
+            let wait = ms(self.sc.broker.replica_fetch_wait_max_ms as f64);
+            self.at(
+                now + wait,
+                Ev::FetchWake {
+                    sess: sess as u32,
+                    tag,
+                },
+            );
+        }
+    }
+
+    /// A follower not in the ISR that reached the HW is proposed for the ISR.
+    fn maybe_expand(&mut self, p: u32, ls: usize, fs: usize) {
+        let part = &self.parts[p as usize];
+        let l = part.slots[ls];
+        let view = self.views[l as usize][p as usize];
+        let bit = 1u32 << fs;
+        let rep = &part.rep[ls];
+        if fs >= part.n_replicas as usize || view.isr & bit != 0 || rep.pending_alter.is_some() {
+            return;
+        }
+        let f = part.slots[fs] as usize;
+        if rep.follower_leo[fs] >= rep.hw && !self.ctl.fenced_committed[f] {
+            self.send_alter(p, ls, view.isr | bit);
+        }
+    }
+
+    pub(super) fn fetch_wake(&mut self, sess: usize, tag: u32) {
+        let s = &self.fsess[sess];
+        if s.tag == tag && s.state == SessState::Parked {
+            self.fetch_respond(sess);
+        }
+    }
+
+    /// An append at leader `l` completes the parked fetches of `p`'s followers.
+    pub(super) fn wake_followers(&mut self, p: u32, l: B) {
+        for si in 0..self.parts[p as usize].slots.len() {
+            let f = self.parts[p as usize].slots[si];
+            if f == l {
+                continue;
+            }
+            let sess = f as usize * self.nb + l as usize;
+            if self.fsess[sess].state == SessState::Parked {
+                self.fsess[sess].tag += 1;
+                self.fetch_respond(sess);
+            }
+        }
+    }
+
+    fn fetch_respond(&mut self, sess: usize) {
+        let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
+        let max_part = self.sc.broker.replica_fetch_max_bytes;
+        let mut budget = self.sc.broker.replica_fetch_response_max_bytes;
+        let mut resp = std::mem::take(&mut self.fsess[sess].resp);
+        resp.clear();
+        let mut bytes = 100u64;
+        for &p in &self.fsess[sess].parts {
+            if self.views[l as usize][p as usize].leader != l {
+                continue;
+            }
+            let part = &self.parts[p as usize];
+            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f)) else {
+                continue;
+            };
+            let (lrep, frep) = (&part.rep[ls], &part.rep[fs]);
+            let avail = lrep.leo.saturating_sub(frep.leo);
+            let rb = part.record_bytes as u64;
+            // At least one record per partition, as Kafka returns at least one batch.
+            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
+            let n = avail.min(cap);
+            budget = budget.saturating_sub(n * rb);
+            bytes += 50 + n * rb;
+            resp.push((p, frep.leo, n as u32, lrep.hw));
+        }
+        let s = &mut self.fsess[sess];
+        s.resp = resp;
+        s.state = SessState::InFlight;
+        let tag = s.tag;
+        let window = self.replica_window();
+        let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
+        let proc = ms(self.sc.model.fetch_processing_ms);
+        match self
+            .net
+            .send(self.now + proc, from, to, bytes, window, &mut self.rng)
+        {
+            Some(t) => self.at(
+                t,
+                Ev::FetchResponse {
+                    sess: sess as u32,
+                    tag,
+                },
+            ),
+            None => {
+                let t = self.fsess[sess].sent + ms(self.sc.broker.replica_socket_timeout_ms as f64);
+                self.at(
+                    t.max(self.now),
+                    Ev::FetchRetry {
+                        sess: sess as u32,
+                        tag,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The follower appends what it received, learns the leader's HW, fetches again.
+    pub(super) fn fetch_response(&mut self, sess: usize, tag: u32) {
+        let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
+        if self.fsess[sess].tag != tag || !self.broker_alive[f as usize] {
+            return;
+        }
+        let resp = std::mem::take(&mut self.fsess[sess].resp);
+        for &(p, from, n, hw) in &resp {
+            if self.views[f as usize][p as usize].leader != l {
+                continue;
+            }
+            let part = &mut self.parts[p as usize];
+            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f)) else {
+                continue;
+            };
+            if part.rep[fs].leo != from {
+                continue;
+            }
+            let to = from + n as u64;
+            if n > 0 {
+                let lineage = part.rep[ls].lineage.clone();
+                let leader = Replica {
+                    lineage,
+                    leo: to,
+                    ..Default::default()
+                };
+                let frep = &mut part.rep[fs];
+                frep.extend_lineage_from(&leader, from, to);
+                frep.leo = to;
+            }
+            let frep = &mut part.rep[fs];
+            let new_hw = hw.min(frep.leo);
+            if new_hw > frep.hw {
+                frep.hw = new_hw;
+                self.wake_consumers(p, f);
+            }
+        }
+        self.fsess[sess].resp = resp;
+        let proc = ms(self.sc.model.fetch_processing_ms);
+        self.fetch_send(sess, self.now + proc);
+    }
+
+    // ---- consumers ----
+
+    pub(super) fn consumer_start(&mut self, c: usize) {
+        for b in 0..self.nb {
+            let sess = c * self.nb + b;
+            self.csess[sess].dirty = true;
+            if self.csess[sess].state == SessState::Idle {
+                self.cfetch_send(sess);
+            }
+        }
+    }
+
+    /// Which broker serves partition `p` to consumer `c`: a live in-sync replica in
+    /// the consumer's rack under the rack-aware selector (KIP-392), else the leader.
+    fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
+        let v = self.views[view_from as usize][p as usize];
+        let cons = &self.consumers[c];
+        if cons.follower_fetching && v.leader != NO_LEADER {
+            let part = &self.parts[p as usize];
+            let rack = cons.rack.as_deref().unwrap_or_default();
+            for (s, &b) in part.slots.iter().enumerate() {
+                let in_sync = s < part.n_replicas as usize && v.isr & (1 << s) != 0;
+                if in_sync
+                    && self.topo.brokers[b as usize].rack == rack
+                    && self.broker_alive[b as usize]
+                {
+                    return b;
+                }
+            }
+        }
+        v.leader
+    }
+
+    fn crebuild(&mut self, sess: usize) {
+        let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
+        let mut parts = std::mem::take(&mut self.csess[sess].parts);
+        parts.clear();
+        if let Some(vb) = self.bootstrap(self.consumers[c].site) {
+            let t = self.consumers[c].topic as usize;
+            for i in 0..self.topic_parts[t].len() {
+                let p = self.topic_parts[t][i];
+                if self.serving_broker(c, p, vb) == b {
+                    parts.push(p);
+                }
+            }
+        }
+        self.csess[sess].parts = parts;
+        self.csess[sess].dirty = false;
+    }
+
+    /// Metadata changed: consumers re-pick the replicas they read from.
+    pub(super) fn refresh_consumers(&mut self) {
+        for c in 0..self.consumers.len() {
+            if self.site_up[self.consumers[c].site] {
+                self.consumer_start(c);
+            }
+        }
+    }
+
+    fn cfetch_send(&mut self, sess: usize) {
+        let c = self.csess[sess].client as usize;
+        if !self.site_up[self.consumers[c].site] {
+            self.csess[sess].state = SessState::Idle;
+            return;
+        }
+        if self.csess[sess].dirty {
+            self.crebuild(sess);
+        }
+        if self.csess[sess].parts.is_empty() {
+            self.csess[sess].state = SessState::Idle;
+            return;
+        }
+        let b = self.csess[sess].server as usize;
+        let s = &mut self.csess[sess];
+        s.state = SessState::InFlight;
+        s.sent = self.now;
+        let tag = s.tag;
+        let bytes = 100 + 30 * s.parts.len() as u64;
+        let (from, to) = (self.consumers[c].site, self.broker_site[b]);
+        match self.send(from, to, bytes, u64::MAX) {
+            Some(t) => self.at(t, Ev::CFetchArrive { sess: sess as u32 }),
+            None => self.at(
+                self.now + CONSUMER_BACKOFF,
+                Ev::CFetchRetry {
+                    sess: sess as u32,
+                    tag,
+                },
+            ),
+        }
+    }
+
+    pub(super) fn cfetch_retry(&mut self, sess: usize, tag: u32) {
+        let s = &self.csess[sess];
+        if s.tag == tag && s.state == SessState::InFlight {
+            self.cfetch_send(sess);
+        }
+    }
+
+    /// Records a consumer may read from broker `b`'s replica of `p`: below its HW.
+    fn readable(&mut self, c: usize, p: u32, b: B) -> u64 {
+        let part = &self.parts[p as usize];
+        let Some(s) = part.slot_of(b) else { return 0 };
+        let t = part.topic as usize;
+        let local = (p - self.topic_parts[t][0]) as usize;
+        let rep = &part.rep[s];
+        let pos = &mut self.consumers[c].pos[local];
+        if *pos > rep.leo {
+            // Offset out of range after a truncation: resume at the HW.
+            *pos = rep.hw;
+        }
+        rep.hw.saturating_sub(*pos)
+    }
+
+    pub(super) fn cfetch_arrive(&mut self, sess: usize) {
+        let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
+        if self.csess[sess].state != SessState::InFlight {
+            return;
+        }
+        if !self.broker_alive[b as usize] {
+            let t = self.csess[sess].sent + CONSUMER_REQUEST_TIMEOUT;
+            let tag = self.csess[sess].tag;
+            self.at(
+                t.max(self.now),
+                Ev::CFetchRetry {
+                    sess: sess as u32,
+                    tag,
+                },
+            );
+            return;
+        }
+        let mut any = false;
+        for i in 0..self.csess[sess].parts.len() {
+            let p = self.csess[sess].parts[i];
+            any |= self.readable(c, p, b) > 0;
+        }
+        if any {
+            self.cfetch_respond(sess);
+        } else {
+            let s = &mut self.csess[sess];
+            s.state = SessState::Parked;
+            s.tag += 1;
+            let tag = s.tag;
+            let wait = self.consumers[c].max_wait;
+            self.at(
+                self.now + wait,
+                Ev::CFetchWake {
+                    sess: sess as u32,
+                    tag,
+                },
+            );
+        }
+    }
+
+    pub(super) fn cfetch_wake(&mut self, sess: usize, tag: u32) {
+        let s = &self.csess[sess];
+        if s.tag == tag && s.state == SessState::Parked {
+            self.cfetch_respond(sess);
+        }
+    }
+
+    /// The HW of `p` moved on broker `b`: parked consumer fetches there complete.
+    pub(super) fn wake_consumers(&mut self, p: u32, b: B) {
+        let t = self.parts[p as usize].topic as usize;
+        for i in 0..self.topic_consumers[t].len() {
+            let c = self.topic_consumers[t][i] as usize;
+            let sess = c * self.nb + b as usize;
+            if self.csess[sess].state == SessState::Parked && self.csess[sess].parts.contains(&p) {
+                self.csess[sess].tag += 1;
+                self.cfetch_respond(sess);
+            }
+        }
+    }
+
+    fn cfetch_respond(&mut self, sess: usize) {
+        let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
+        let mut resp = std::mem::take(&mut self.csess[sess].resp);
+        resp.clear();
+        let mut budget = CONSUMER_FETCH_MAX;
+        let mut bytes = 100u64;
+        for i in 0..self.csess[sess].parts.len() {
+            let p = self.csess[sess].parts[i];
+            let avail = self.readable(c, p, b);
+            let part = &self.parts[p as usize];
+            let rb = part.record_bytes as u64;
+            let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
+            let cap = (CONSUMER_PARTITION_MAX.min(budget) / rb).max(u64::from(budget > 0));
+            let n = avail.min(cap);
+            if n == 0 {
+                continue;
+            }
+            budget = budget.saturating_sub(n * rb);
+            bytes += 50 + n * rb;
+            resp.push((p, self.consumers[c].pos[local], n as u32, 0));
+        }
+        let s = &mut self.csess[sess];
+        s.resp = resp;
+        s.state = SessState::InFlight;
+        let tag = s.tag;
+        let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
+        let proc = ms(self.sc.model.fetch_processing_ms);
+        match self.net.send(
+            self.now + proc,
+            from,
+            to,
+            bytes,
+            CONSUMER_RECEIVE_BUFFER,
+            &mut self.rng,
+        ) {
+            Some(t) => self.at(
+                t,
+                Ev::CFetchResponse {
+                    sess: sess as u32,
+                    tag,
+                },
+            ),
+            None => {
+                let t = self.csess[sess].sent + CONSUMER_REQUEST_TIMEOUT;
+                self.at(
+                    t.max(self.now),
+                    Ev::CFetchRetry {
+                        sess: sess as u32,
+                        tag,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn cfetch_response(&mut self, sess: usize, tag: u32) {
+        let c = self.csess[sess].client as usize;
+        if self.csess[sess].tag != tag || !self.site_up[self.consumers[c].site] {
+            return;
+        }
+        let now = self.now;
+        let resp = std::mem::take(&mut self.csess[sess].resp);
+        for &(p, from, n, _) in &resp {
+            let part = &self.parts[p as usize];
+            let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
+            if self.consumers[c].pos[local] != from {
+                continue;
+            }
+            let to = from + n as u64;
+            let cons = &mut self.consumers[c];
+            let mut i = part.batches.partition_point(|x| x.end() <= from);
+            while let Some(bt) = part.batches.get(i) {
+                if bt.start >= to {
+                    break;
+                }
+                let overlap = bt.end().min(to) - bt.start.max(from);
+                cons.e2e.record(now.saturating_sub(bt.created), overlap);
+                i += 1;
+            }
+            cons.pos[local] = to;
+            cons.consumed += n as u64;
+        }
+        self.csess[sess].resp = resp;
+        self.cfetch_send(sess);
+    }
+}

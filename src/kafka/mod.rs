@@ -1,0 +1,789 @@
+//! The Kafka model: brokers, partitions, ISR and high watermark, the KRaft
+//! quorum and controller, producers and consumers, as event handlers over one
+//! [`World`]. Every message crosses [`crate::net::Net`].
+
+mod controller;
+mod fetch;
+mod produce;
+mod state;
+
+use crate::metrics::*;
+use crate::net::{LinkParams, Net};
+use crate::scenario::{Acks, FaultKind, RACK_AWARE_SELECTOR, Scenario};
+use crate::sim::{EventQueue, NS_PER_MS, Nanos, SimRng, ms, secs, to_s};
+use crate::topology::Topology;
+use state::*;
+pub use state::{NO_LEADER, PState};
+
+/// Every event of the model. Small and `Copy`: bulk data lives in the world.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Ev {
+    ProducerTick { prod: u16 },
+    ProduceArrive { req: u32, tag: u32 },
+    ProduceResponse { req: u32, tag: u32 },
+    ProduceTimeout { req: u32, tag: u32 },
+    FetchArrive { sess: u32 },
+    FetchWake { sess: u32, tag: u32 },
+    FetchResponse { sess: u32, tag: u32 },
+    FetchRetry { sess: u32, tag: u32 },
+    ConsumerStart { cons: u16 },
+    CFetchArrive { sess: u32 },
+    CFetchWake { sess: u32, tag: u32 },
+    CFetchResponse { sess: u32, tag: u32 },
+    CFetchRetry { sess: u32, tag: u32 },
+    IsrCheck { broker: B },
+    Heartbeat { broker: B },
+    HeartbeatArrive { broker: B, voter: u8 },
+    VoterTick { voter: u8 },
+    QuorumFetchArrive { from: u8, to: u8, epoch: u32 },
+    QuorumFetchResp { to: u8, leader: u8, epoch: u32 },
+    CandidateStart { voter: u8, tag: u32 },
+    VoteArrive { from: u8, to: u8, epoch: u32 },
+    VoteResp { to: u8, epoch: u32, granted: bool },
+    ControllerTick,
+    MetaFlush { epoch: u32 },
+    MetaAppendArrive { voter: u8, batch: u32 },
+    MetaAckArrive { voter: u8, batch: u32 },
+    MetaDeliver { broker: B, batch: u32 },
+    AlterArrive { alter: u32 },
+    FaultStart { fault: u16 },
+    FaultEnd { fault: u16 },
+    Sample,
+}
+
+/// Problems that end a run early.
+#[derive(Debug)]
+pub enum SimError {
+    EventLimit { limit: u64, at_s: f64 },
+}
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimError::EventLimit { limit, at_s } => write!(
+                f,
+                "stopped after {limit} events at simulated time {at_s:.1} s (model.max_events); shorten duration_s, lower rates, or raise the limit"
+            ),
+        }
+    }
+}
+
+pub(crate) struct ProducerState {
+    site: usize,
+    topic: u16,
+    acks: Acks,
+    rate_bytes_s: f64,
+    record_bytes: u32,
+    tick: Nanos,
+    batch_records: u32,
+    max_in_flight: u8,
+    request_timeout: Nanos,
+    window: u64,
+    carry_records: f64,
+    cursor: u32,
+    in_flight: Vec<u8>,
+    /// Batches waiting to be (re)sent: (partition, records, created).
+    held: Vec<(u32, u32, Nanos)>,
+    latency: Histogram,
+    sent: u64,
+    acked: u64,
+    rejected: u64,
+    timed_out: u64,
+    unavailable: u64,
+    blocked: u64,
+}
+
+pub(crate) struct ProduceReq {
+    prod: u16,
+    broker: B,
+    sent: Nanos,
+    /// (partition, records, created, result) — result: 0 pending, 1 ok, 2 rejected, 3 not leader.
+    parts: Vec<(u32, u32, Nanos, u8)>,
+    pending: u16,
+    responded: bool,
+    done: bool,
+    tag: u32,
+}
+
+pub(crate) struct ConsumerState {
+    site: usize,
+    topic: u16,
+    follower_fetching: bool,
+    rack: Option<String>,
+    max_wait: Nanos,
+    /// Next offset to read, per partition of the topic.
+    pos: Vec<u64>,
+    e2e: Histogram,
+    consumed: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SessState {
+    Idle,
+    InFlight,
+    Parked,
+}
+
+/// A fetch session: a follower (or consumer) with one broker; one request outstanding.
+pub(crate) struct Session {
+    /// Follower broker, or consumer index for consumer sessions.
+    client: u16,
+    server: B,
+    parts: Vec<u32>,
+    dirty: bool,
+    state: SessState,
+    tag: u32,
+    sent: Nanos,
+    /// Response being carried: (partition, from offset, records, hw).
+    resp: Vec<(u32, u64, u32, u64)>,
+}
+
+pub(crate) struct World<'a> {
+    sc: &'a Scenario,
+    topo: Topology,
+    q: EventQueue<Ev>,
+    now: Nanos,
+    end: Nanos,
+    rng: SimRng,
+    net: Net,
+    nb: usize,
+    broker_alive: Vec<bool>,
+    broker_site: Vec<usize>,
+    site_up: Vec<bool>,
+    /// views[b][p]: broker b's metadata for partition p.
+    views: Vec<Vec<PState>>,
+    meta_seen: Vec<u32>,
+    /// (partition, slot) pairs hosted by each broker.
+    hosted: Vec<Vec<(u32, u8)>>,
+    parts: Vec<Partition>,
+    topic_parts: Vec<Vec<u32>>,
+    topic_names: Vec<String>,
+    producers: Vec<ProducerState>,
+    reqs: Vec<ProduceReq>,
+    free_reqs: Vec<u32>,
+    consumers: Vec<ConsumerState>,
+    /// Consumers of each topic.
+    topic_consumers: Vec<Vec<u16>>,
+    fsess: Vec<Session>,
+    csess: Vec<Session>,
+    ctl: controller::Controller,
+    // measurements
+    lost: Durability,
+    stats: ClusterOutcome,
+    timeline: Timeline,
+    fault_lost: Vec<u64>,
+    interval_acked: u64,
+    events: u64,
+    no_quorum_since: Option<Nanos>,
+    interval: Nanos,
+}
+
+/// Run one scenario to completion.
+pub fn simulate(sc: &Scenario) -> Result<Outcome, SimError> {
+    let mut w = World::new(sc);
+    w.run()?;
+    Ok(w.outcome())
+}
+
+fn buffer(v: i64, autotune: u64) -> u64 {
+    if v < 0 { autotune } else { v as u64 }
+}
+
+impl<'a> World<'a> {
+    fn new(sc: &'a Scenario) -> World<'a> {
+        let topo = Topology::build(sc);
+        let nb = topo.brokers.len();
+        let ns = topo.sites.len();
+        let interval = secs(sc.model.timeline_interval_s).max(NS_PER_MS);
+        let mut links = Vec::new();
+        for l in &sc.link {
+            let a = topo.site_index(&l.between[0]).expect("validated");
+            let b = topo.site_index(&l.between[1]).expect("validated");
+            links.push((
+                a,
+                b,
+                LinkParams {
+                    rtt: ms(l.rtt_ms),
+                    jitter: ms(l.jitter_ms),
+                    bandwidth_bps: l.bandwidth_mbps * 1e6,
+                    loss: l.loss_pct / 100.0,
+                },
+            ));
+        }
+        let lan = topo.sites.iter().map(|s| ms(s.lan_rtt_ms)).collect();
+        let net = Net::new(ns, links, lan, sc.model.tcp_mss_bytes, interval);
+
+        // Partitions and placement.
+        let mut parts = Vec::new();
+        let mut topic_parts = Vec::new();
+        let mut hosted = vec![Vec::new(); nb];
+        for (ti, t) in sc.topic.iter().enumerate() {
+            let min_isr = t
+                .min_insync_replicas
+                .unwrap_or(sc.broker.min_insync_replicas);
+            let (mut w_bytes, mut w_rate) = (0.0, 0.0);
+            for p in sc.producer.iter().filter(|p| p.topic == t.name) {
+                w_bytes += p.record_size_bytes as f64 * p.rate_mb_s;
+                w_rate += p.rate_mb_s;
+            }
+            let record_bytes = if w_rate > 0.0 {
+                (w_bytes / w_rate).round() as u32
+            } else {
+                1024
+            };
+            let mut ids = Vec::new();
+            for a in topo.assign(sc, t, ti) {
+                let pi = parts.len() as u32;
+                let slots: Vec<B> = a
+                    .replicas
+                    .iter()
+                    .chain(a.observers.iter())
+                    .map(|&b| b as B)
+                    .collect();
+                for (s, &b) in slots.iter().enumerate() {
+                    hosted[b as usize].push((pi, s as u8));
+                }
+                let n = slots.len();
+                parts.push(Partition {
+                    topic: ti as u16,
+                    n_replicas: a.replicas.len() as u8,
+                    min_isr: min_isr.min(255) as u8,
+                    record_bytes: record_bytes.max(1),
+                    rep: (0..n).map(|_| Replica::default()).collect(),
+                    slots,
+                    batches: Default::default(),
+                    waiters: Default::default(),
+                    attempted: false,
+                    acked_in_interval: false,
+                });
+                ids.push(pi);
+            }
+            topic_parts.push(ids);
+        }
+        // Initial metadata: preferred leaders, full ISR, every broker knows it.
+        let init: Vec<PState> = parts
+            .iter()
+            .map(|p| PState {
+                leader: p.slots.first().copied().unwrap_or(NO_LEADER),
+                leader_epoch: 1,
+                isr: p.replica_mask(),
+                part_epoch: 1,
+            })
+            .collect();
+        for p in parts.iter_mut() {
+            p.rep[0].lineage.push((1, 0));
+        }
+        let topic_index = |name: &str| {
+            sc.topic
+                .iter()
+                .position(|t| t.name == name)
+                .expect("validated") as u16
+        };
+        let producers = sc
+            .producer
+            .iter()
+            .map(|p| {
+                let tick = ms(p.linger_ms as f64).max(NS_PER_MS);
+                ProducerState {
+                    site: topo.site_index(&p.site).expect("validated"),
+                    topic: topic_index(&p.topic),
+                    acks: p.acks,
+                    rate_bytes_s: p.rate_mb_s * 1e6,
+                    record_bytes: p.record_size_bytes,
+                    tick,
+                    batch_records: (p.batch_size / p.record_size_bytes as u64)
+                        .clamp(1, u32::MAX as u64) as u32,
+                    max_in_flight: p.max_in_flight.min(255) as u8,
+                    request_timeout: ms(p.request_timeout_ms as f64),
+                    window: buffer(p.send_buffer_bytes, sc.model.tcp_autotune_max_bytes).min(
+                        buffer(
+                            sc.broker.socket_receive_buffer_bytes,
+                            sc.model.tcp_autotune_max_bytes,
+                        ),
+                    ),
+                    carry_records: 0.0,
+                    cursor: 0,
+                    in_flight: vec![0; nb],
+                    held: Vec::new(),
+                    latency: Histogram::default(),
+                    sent: 0,
+                    acked: 0,
+                    rejected: 0,
+                    timed_out: 0,
+                    unavailable: 0,
+                    blocked: 0,
+                }
+            })
+            .collect();
+        let selector = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+        let mut topic_consumers = vec![Vec::new(); sc.topic.len()];
+        let consumers = sc
+            .consumer
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let t = topic_index(&c.topic);
+                topic_consumers[t as usize].push(ci as u16);
+                ConsumerState {
+                    site: topo.site_index(&c.site).expect("validated"),
+                    topic: t,
+                    follower_fetching: selector && c.client_rack.is_some(),
+                    rack: c.client_rack.clone(),
+                    max_wait: ms(c.fetch_max_wait_ms as f64),
+                    pos: vec![0; topic_parts[t as usize].len()],
+                    e2e: Histogram::default(),
+                    consumed: 0,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mk = |client: usize, server: usize| Session {
+            client: client as u16,
+            server: server as B,
+            parts: Vec::new(),
+            dirty: true,
+            state: SessState::Idle,
+            tag: 0,
+            sent: 0,
+            resp: Vec::new(),
+        };
+        let fsess = (0..nb * nb).map(|i| mk(i / nb, i % nb)).collect();
+        let csess = (0..consumers.len() * nb)
+            .map(|i| mk(i / nb, i % nb))
+            .collect();
+        let ctl = controller::Controller::new(&topo, sc, init.clone());
+        let end = secs(sc.duration_s);
+        World {
+            sc,
+            nb,
+            broker_alive: vec![true; nb],
+            broker_site: topo.brokers.iter().map(|b| b.site).collect(),
+            site_up: vec![true; ns],
+            views: vec![init; nb],
+            meta_seen: vec![0; nb],
+            hosted,
+            parts,
+            topic_parts,
+            topic_names: sc.topic.iter().map(|t| t.name.clone()).collect(),
+            producers,
+            reqs: Vec::new(),
+            free_reqs: Vec::new(),
+            consumers,
+            topic_consumers,
+            fsess,
+            csess,
+            ctl,
+            topo,
+            q: EventQueue::new(),
+            now: 0,
+            end,
+            rng: SimRng::new(sc.seed),
+            net,
+            lost: Durability::default(),
+            stats: ClusterOutcome::default(),
+            timeline: Timeline {
+                interval_s: to_s(interval),
+                ..Default::default()
+            },
+            fault_lost: vec![0; sc.fault.len()],
+            interval_acked: 0,
+            events: 0,
+            no_quorum_since: None,
+            interval,
+        }
+    }
+
+    fn at(&mut self, t: Nanos, ev: Ev) {
+        self.q.push(t, ev);
+    }
+
+    fn run(&mut self) -> Result<(), SimError> {
+        // Initial leaders start tracking; followers start fetching.
+        for p in 0..self.parts.len() {
+            let n = self.parts[p].slots.len();
+            self.parts[p].rep[0].reset_tracking(n, 0);
+        }
+        for b in 0..self.nb {
+            self.start_broker_sessions(b as B);
+            let hb = ms(self.sc.broker.broker_heartbeat_interval_ms as f64);
+            let phase = self.rng.below(hb.max(1));
+            self.at(phase, Ev::Heartbeat { broker: b as B });
+            let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;
+            let phase = self.rng.below(isr.max(1));
+            self.at(phase, Ev::IsrCheck { broker: b as B });
+        }
+        for i in 0..self.producers.len() {
+            let phase = self.rng.below(self.producers[i].tick);
+            self.at(phase, Ev::ProducerTick { prod: i as u16 });
+        }
+        for c in 0..self.consumers.len() {
+            self.at(0, Ev::ConsumerStart { cons: c as u16 });
+        }
+        self.start_quorum();
+        for (i, f) in self.sc.fault.iter().enumerate() {
+            self.q
+                .push(secs(f.at_s), Ev::FaultStart { fault: i as u16 });
+            if let Some(d) = f.duration_s {
+                self.q
+                    .push(secs(f.at_s + d), Ev::FaultEnd { fault: i as u16 });
+            }
+        }
+        self.at(self.interval, Ev::Sample);
+        let limit = self.sc.model.max_events;
+        while let Some((t, ev)) = self.q.pop() {
+            if t > self.end {
+                break;
+            }
+            self.now = t;
+            self.events += 1;
+            if self.events > limit {
+                return Err(SimError::EventLimit {
+                    limit,
+                    at_s: to_s(t),
+                });
+            }
+            self.handle(ev);
+        }
+        self.now = self.end;
+        self.finish();
+        Ok(())
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
+            Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
+            Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
+            Ev::ProduceTimeout { req, tag } => self.produce_timeout(req, tag),
+            Ev::FetchArrive { sess } => self.fetch_arrive(sess as usize),
+            Ev::FetchWake { sess, tag } => self.fetch_wake(sess as usize, tag),
+            Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
+            Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
+            Ev::ConsumerStart { cons } => self.consumer_start(cons as usize),
+            Ev::CFetchArrive { sess } => self.cfetch_arrive(sess as usize),
+            Ev::CFetchWake { sess, tag } => self.cfetch_wake(sess as usize, tag),
+            Ev::CFetchResponse { sess, tag } => self.cfetch_response(sess as usize, tag),
+            Ev::CFetchRetry { sess, tag } => self.cfetch_retry(sess as usize, tag),
+            Ev::IsrCheck { broker } => self.isr_check(broker),
+            Ev::Heartbeat { broker } => self.heartbeat(broker),
+            Ev::HeartbeatArrive { broker, voter } => self.heartbeat_arrive(broker, voter),
+            Ev::VoterTick { voter } => self.voter_tick(voter),
+            Ev::QuorumFetchArrive { from, to, epoch } => self.quorum_fetch_arrive(from, to, epoch),
+            Ev::QuorumFetchResp { to, leader, epoch } => self.quorum_fetch_resp(to, leader, epoch),
+            Ev::CandidateStart { voter, tag } => self.candidate_start(voter, tag),
+            Ev::VoteArrive { from, to, epoch } => self.vote_arrive(from, to, epoch),
+            Ev::VoteResp { to, epoch, granted } => self.vote_resp(to, epoch, granted),
+            Ev::ControllerTick => self.controller_tick(),
+            Ev::MetaFlush { epoch } => self.meta_flush(epoch),
+            Ev::MetaAppendArrive { voter, batch } => self.meta_append_arrive(voter, batch),
+            Ev::MetaAckArrive { voter, batch } => self.meta_ack_arrive(voter, batch),
+            Ev::MetaDeliver { broker, batch } => self.meta_deliver(broker, batch),
+            Ev::AlterArrive { alter } => self.alter_arrive(alter),
+            Ev::FaultStart { fault } => self.fault(fault as usize, true),
+            Ev::FaultEnd { fault } => self.fault(fault as usize, false),
+            Ev::Sample => self.sample(),
+        }
+    }
+
+    /// Send a message between sites; `None` when the link is cut.
+    fn send(&mut self, from: usize, to: usize, bytes: u64, window: u64) -> Option<Nanos> {
+        self.net
+            .send(self.now, from, to, bytes, window, &mut self.rng)
+    }
+
+    fn fault(&mut self, i: usize, start: bool) {
+        let f = &self.sc.fault[i];
+        match f.kind {
+            FaultKind::SiteDown => {
+                let s = self
+                    .topo
+                    .site_index(f.site.as_deref().unwrap_or_default())
+                    .expect("validated");
+                self.site_up[s] = !start;
+                for b in 0..self.nb {
+                    if self.broker_site[b] == s {
+                        self.set_broker_alive(b as B, !start);
+                    }
+                }
+                for v in 0..self.ctl.voters.len() {
+                    if self.ctl.voters[v].site == s {
+                        self.set_voter_alive(v as u8, !start);
+                    }
+                }
+                if !start {
+                    for c in 0..self.consumers.len() {
+                        if self.consumers[c].site == s {
+                            self.consumer_start(c);
+                        }
+                    }
+                }
+            }
+            FaultKind::BrokerDown => {
+                let b = self
+                    .topo
+                    .broker_index(f.broker.unwrap_or(0))
+                    .expect("validated");
+                self.set_broker_alive(b as B, !start);
+            }
+            FaultKind::LinkPartition | FaultKind::LinkDegrade => {
+                let bw = f.between.as_ref().expect("validated");
+                let a = self.topo.site_index(&bw[0]).expect("validated");
+                let b = self.topo.site_index(&bw[1]).expect("validated");
+                let li = self.net.link_index(a, b).expect("validated");
+                if f.kind == FaultKind::LinkPartition {
+                    self.net.set_cut(li, start);
+                } else if start {
+                    self.net.degrade(
+                        li,
+                        f.rtt_ms.map(ms),
+                        f.jitter_ms.map(ms),
+                        f.bandwidth_mbps.map(|v| v * 1e6),
+                        f.loss_pct.map(|v| v / 100.0),
+                    );
+                } else {
+                    self.net.degrade(li, None, None, None, None);
+                }
+            }
+        }
+    }
+
+    fn set_broker_alive(&mut self, b: B, alive: bool) {
+        let bi = b as usize;
+        if self.broker_alive[bi] == alive {
+            return;
+        }
+        self.broker_alive[bi] = alive;
+        if !alive {
+            // The process is gone: sessions stop; waiting produce requests will time out.
+            for s in 0..self.nb {
+                for idx in [bi * self.nb + s, s * self.nb + bi] {
+                    self.fsess[idx].state = SessState::Idle;
+                    self.fsess[idx].tag += 1;
+                }
+            }
+            for c in 0..self.consumers.len() {
+                let idx = c * self.nb + bi;
+                self.csess[idx].state = SessState::Idle;
+                self.csess[idx].tag += 1;
+            }
+        } else {
+            // Restart: logs survive; metadata is relearned from the controller.
+            for p in 0..self.views[bi].len() {
+                self.views[bi][p] = PState::UNKNOWN;
+            }
+            self.meta_seen[bi] = 0;
+            for &(p, slot) in &self.hosted[bi] {
+                let part = &mut self.parts[p as usize];
+                part.waiters.retain(|w| w.slot != slot);
+                part.rep[slot as usize].pending_alter = None;
+            }
+            self.at(self.now, Ev::Heartbeat { broker: b });
+            let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;
+            self.at(self.now + isr, Ev::IsrCheck { broker: b });
+        }
+    }
+
+    /// Close the current timeline interval.
+    fn sample(&mut self) {
+        let mut unavailable = 0u32;
+        for p in self.parts.iter_mut() {
+            if p.attempted && !p.acked_in_interval {
+                unavailable += 1;
+            }
+            p.attempted = false;
+            p.acked_in_interval = false;
+        }
+        self.stats.unavailable_partition_s += unavailable as f64 * to_s(self.interval);
+        self.timeline.unavailable_partitions.push(unavailable);
+        self.timeline.acked_records.push(self.interval_acked);
+        self.interval_acked = 0;
+        self.timeline.quorum.push(self.ctl.active().is_some());
+        if self.now + self.interval <= self.end {
+            self.at(self.now + self.interval, Ev::Sample);
+        }
+    }
+
+    /// End of run: close the quorum clock and count records that can only be lost.
+    fn finish(&mut self) {
+        if let Some(since) = self.no_quorum_since.take() {
+            self.stats.no_quorum_s += to_s(self.end - since);
+        }
+        for p in 0..self.parts.len() {
+            let leader = self.ctl.committed[p].leader;
+            let Some(ls) = self.parts[p].slot_of(leader) else {
+                continue;
+            };
+            let part = &mut self.parts[p];
+            let rb = part.record_bytes as u64;
+            let lrep = &part.rep[ls];
+            let mut lost = Vec::new();
+            for b in part.batches.iter() {
+                // From an older epoch and not in the committed leader's log: whoever
+                // still holds it truncates it when it follows that leader.
+                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(b) {
+                    lost.push(*b);
+                }
+            }
+            for b in lost {
+                self.count_lost(&b, rb);
+            }
+        }
+    }
+
+    fn count_lost(&mut self, b: &Batch, record_bytes: u64) {
+        if !b.acked {
+            return;
+        }
+        self.lost.lost_acked_records += b.count as u64;
+        self.lost.lost_acked_bytes += b.count as u64 * record_bytes;
+        let age = to_s(self.now.saturating_sub(b.created));
+        if age > self.lost.lost_acked_age_s_max {
+            self.lost.lost_acked_age_s_max = age;
+        }
+        // Attributed to the fault that started last before the loss.
+        let t = to_s(self.now);
+        let latest = (0..self.sc.fault.len())
+            .filter(|&i| self.sc.fault[i].at_s <= t)
+            .max_by(|&a, &b| self.sc.fault[a].at_s.total_cmp(&self.sc.fault[b].at_s));
+        if let Some(i) = latest {
+            self.fault_lost[i] += b.count as u64;
+        }
+    }
+
+    fn outcome(&self) -> Outcome {
+        let sc = self.sc;
+        let mut sites = Vec::new();
+        for (si, s) in self.topo.sites.iter().enumerate() {
+            let produce = self
+                .producers
+                .iter()
+                .filter(|p| p.site == si)
+                .map(|p| {
+                    let in_flight = p.sent - p.acked - p.rejected - p.timed_out;
+                    ProduceOutcome {
+                        topic: self.topic_names[p.topic as usize].clone(),
+                        acks: p.acks.label().to_string(),
+                        latency: LatencySummary::of(&p.latency),
+                        records_sent: p.sent,
+                        records_acked: p.acked,
+                        records_rejected: p.rejected,
+                        records_timed_out: p.timed_out,
+                        records_unavailable: p.unavailable,
+                        records_blocked: p.blocked,
+                        records_in_flight_at_end: in_flight,
+                    }
+                })
+                .collect();
+            let consume = self
+                .consumers
+                .iter()
+                .filter(|c| c.site == si)
+                .map(|c| ConsumeOutcome {
+                    topic: self.topic_names[c.topic as usize].clone(),
+                    follower_fetching: c.follower_fetching,
+                    end_to_end: LatencySummary::of(&c.e2e),
+                    records_consumed: c.consumed,
+                })
+                .collect();
+            sites.push(SiteOutcome {
+                site: s.name.clone(),
+                produce,
+                consume,
+            });
+        }
+        let iv = to_s(self.interval);
+        let faults = sc
+            .fault
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let end_s = f
+                    .duration_s
+                    .map(|d| f.at_s + d)
+                    .unwrap_or(sc.duration_s)
+                    .min(sc.duration_s);
+                let from = (f.at_s / iv).floor() as usize;
+                let to = (((end_s + 60.0) / iv).ceil() as usize)
+                    .min(self.timeline.unavailable_partitions.len());
+                let unavailable: u64 = self
+                    .timeline
+                    .unavailable_partitions
+                    .get(from..to.max(from))
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&x| x as u64)
+                    .sum();
+                let subject = match f.kind {
+                    FaultKind::SiteDown => f.site.clone().unwrap_or_default(),
+                    FaultKind::BrokerDown => format!("broker {}", f.broker.unwrap_or(0)),
+                    _ => f
+                        .between
+                        .as_ref()
+                        .map(|b| format!("{}<->{}", b[0], b[1]))
+                        .unwrap_or_default(),
+                };
+                FaultOutcome {
+                    index: i,
+                    kind: serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    subject,
+                    at_s: f.at_s,
+                    end_s,
+                    unavailable_partition_s: round3(unavailable as f64 * iv),
+                    lost_acked_records: self.fault_lost[i],
+                }
+            })
+            .collect();
+        let links = self
+            .net
+            .usage()
+            .into_iter()
+            .map(|u| {
+                let cap = u.bandwidth_bps / 8.0 * iv;
+                let n = ((sc.duration_s / iv).ceil() as usize).max(1);
+                let mut max: f64 = 0.0;
+                let mut above = 0usize;
+                let mut total = 0u64;
+                for k in 0..n {
+                    let b = u.bytes_per_bucket.get(k).copied().unwrap_or(0);
+                    total += b;
+                    let util = b as f64 / cap;
+                    max = max.max(util);
+                    if util > 0.8 {
+                        above += 1;
+                    }
+                }
+                LinkOutcome {
+                    from: self.topo.sites[u.from].name.clone(),
+                    to: self.topo.sites[u.to].name.clone(),
+                    bandwidth_mbps: u.bandwidth_bps / 1e6,
+                    bytes: total,
+                    utilization_mean: round3(total as f64 / (cap * n as f64)),
+                    utilization_max: round3(max),
+                    above_80pct_s: round3(above as f64 * iv),
+                }
+            })
+            .collect();
+        let mut cluster = self.stats.clone();
+        cluster.no_quorum_s = round3(cluster.no_quorum_s);
+        cluster.unavailable_partition_s = round3(cluster.unavailable_partition_s);
+        let mut durability = self.lost.clone();
+        durability.lost_acked_age_s_max = round3(durability.lost_acked_age_s_max);
+        Outcome {
+            schema_version: SCHEMA_VERSION,
+            scenario: sc.name.clone(),
+            design: "stretched".into(),
+            seed: sc.seed,
+            duration_s: sc.duration_s,
+            fidelity: "request".into(),
+            sites,
+            durability,
+            cluster,
+            faults,
+            links,
+            timeline: self.timeline.clone(),
+            events_processed: self.events,
+        }
+    }
+}

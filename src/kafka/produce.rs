@@ -1,0 +1,424 @@
+//! Producers and the leader's produce path: accumulation per `linger.ms` and
+//! `batch.size`, produce requests per leader broker (at most
+//! `max.in.flight.requests.per.connection`), append, `acks`, the high watermark.
+
+use super::*;
+
+/// Kafka's `max.request.size` default.
+const MAX_REQUEST_BYTES: u64 = 1_048_576;
+/// Kafka's `buffer.memory` default.
+const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
+
+impl World<'_> {
+    /// A broker whose metadata a client in `site` uses: the first live broker of
+    /// its own site, else the first live broker it can reach.
+    pub(super) fn bootstrap(&self, site: usize) -> Option<B> {
+        let local = (0..self.nb).find(|&b| self.broker_alive[b] && self.broker_site[b] == site);
+        local
+            .or_else(|| {
+                (0..self.nb).find(|&b| {
+                    self.broker_alive[b] && self.net.reachable(site, self.broker_site[b])
+                })
+            })
+            .map(|b| b as B)
+    }
+
+    pub(super) fn producer_tick(&mut self, i: usize) {
+        let now = self.now;
+        let tick = self.producers[i].tick;
+        if now + tick <= self.end {
+            self.at(now + tick, Ev::ProducerTick { prod: i as u16 });
+        }
+        let site = self.producers[i].site;
+        if !self.site_up[site] {
+            return;
+        }
+        let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
+        let topic = self.producers[i].topic as usize;
+        {
+            let p = &mut self.producers[i];
+            let records = p.rate_bytes_s * to_s(tick) / p.record_bytes as f64 + p.carry_records;
+            let mut n = records.floor() as u64;
+            p.carry_records = records - n as f64;
+            let created = now.saturating_sub(tick / 2);
+            let parts = &self.topic_parts[topic];
+            let held_bytes: u64 =
+                p.held.iter().map(|h| h.1 as u64).sum::<u64>() * p.record_bytes as u64;
+            if held_bytes > BUFFER_MEMORY_BYTES {
+                // buffer.memory is full: send() would block the application.
+                p.blocked += n;
+                n = 0;
+            }
+            while n > 0 {
+                let k = n.min(p.batch_records as u64) as u32;
+                let part = parts[p.cursor as usize % parts.len()];
+                p.cursor = p.cursor.wrapping_add(1);
+                p.held.push((part, k, created));
+                n -= k as u64;
+            }
+        }
+        let view = self.bootstrap(site);
+        let acks = self.producers[i].acks;
+        let held = std::mem::take(&mut self.producers[i].held);
+        let mut keep = Vec::new();
+        let mut by_broker: Vec<Vec<(u32, u32, Nanos, u8)>> = vec![Vec::new(); self.nb];
+        for (part, k, created) in held {
+            self.parts[part as usize].attempted = true;
+            let leader = view
+                .map(|b| self.views[b as usize][part as usize].leader)
+                .unwrap_or(NO_LEADER);
+            if now.saturating_sub(created) > delivery_timeout {
+                // delivery.timeout.ms expired in the accumulator.
+                if leader == NO_LEADER {
+                    self.producers[i].unavailable += k as u64;
+                } else {
+                    self.producers[i].timed_out += k as u64;
+                }
+                continue;
+            }
+            if leader == NO_LEADER {
+                // No leader known: the batch waits in the accumulator until one is.
+                keep.push((part, k, created));
+                continue;
+            }
+            if acks != Acks::Zero
+                && self.producers[i].in_flight[leader as usize] >= self.producers[i].max_in_flight
+            {
+                keep.push((part, k, created));
+                continue;
+            }
+            by_broker[leader as usize].push((part, k, created, 0));
+        }
+        self.producers[i].held = keep;
+        let rb = self.producers[i].record_bytes as u64;
+        for (b, mut list) in by_broker.into_iter().enumerate() {
+            while !list.is_empty() {
+                let mut bytes = 0;
+                let mut cut = 0;
+                while cut < list.len()
+                    && (cut == 0 || bytes + list[cut].1 as u64 * rb <= MAX_REQUEST_BYTES)
+                {
+                    bytes += list[cut].1 as u64 * rb;
+                    cut += 1;
+                }
+                let rest = list.split_off(cut);
+                self.send_produce(i, b as B, list, bytes);
+                list = rest;
+                if acks != Acks::Zero
+                    && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
+                {
+                    for (part, k, created, _) in list.drain(..) {
+                        self.producers[i].held.push((part, k, created));
+                    }
+                }
+            }
+        }
+    }
+
+    fn send_produce(&mut self, i: usize, b: B, parts: Vec<(u32, u32, Nanos, u8)>, bytes: u64) {
+        let records: u64 = parts.iter().map(|x| x.1 as u64).sum();
+        let n = parts.len() as u16;
+        let req = ProduceReq {
+            prod: i as u16,
+            broker: b,
+            sent: self.now,
+            parts,
+            pending: n,
+            responded: false,
+            done: false,
+            tag: 0,
+        };
+        let id = match self.free_reqs.pop() {
+            Some(id) => {
+                let tag = self.reqs[id as usize].tag + 1;
+                self.reqs[id as usize] = ProduceReq { tag, ..req };
+                id
+            }
+            None => {
+                self.reqs.push(req);
+                (self.reqs.len() - 1) as u32
+            }
+        };
+        let tag = self.reqs[id as usize].tag;
+        let p = &mut self.producers[i];
+        p.sent += records;
+        let (site, window, timeout) = (p.site, p.window, p.request_timeout);
+        if p.acks != Acks::Zero {
+            p.in_flight[b as usize] += 1;
+            self.at(self.now + timeout, Ev::ProduceTimeout { req: id, tag });
+        }
+        let to = self.broker_site[b as usize];
+        if let Some(t) = self.send(site, to, bytes + 100, window) {
+            self.at(t, Ev::ProduceArrive { req: id, tag });
+        } else if self.producers[i].acks == Acks::Zero {
+            self.free_req(id);
+        }
+    }
+
+    fn free_req(&mut self, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        r.done = true;
+        r.parts = Vec::new();
+        self.free_reqs.push(id);
+    }
+
+    fn req_live(&self, id: u32, tag: u32) -> bool {
+        let r = &self.reqs[id as usize];
+        r.tag == tag && !r.done
+    }
+
+    pub(super) fn produce_arrive(&mut self, id: u32, tag: u32) {
+        if !self.req_live(id, tag) {
+            return;
+        }
+        let b = self.reqs[id as usize].broker;
+        let prod = self.reqs[id as usize].prod as usize;
+        let acks = self.producers[prod].acks;
+        if !self.broker_alive[b as usize] {
+            if acks == Acks::Zero {
+                self.free_req(id);
+            }
+            return;
+        }
+        let mut touched = Vec::new();
+        let n = self.reqs[id as usize].parts.len();
+        for ix in 0..n {
+            let (p, k, created, _) = self.reqs[id as usize].parts[ix];
+            let view = self.views[b as usize][p as usize];
+            let part = &mut self.parts[p as usize];
+            let result = if view.leader != b {
+                3
+            } else {
+                let ls = part.slot_of(b).expect("leader hosts the partition");
+                let isr = effective_isr(&part.rep[ls], view.isr) & part.replica_mask();
+                if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
+                    2
+                } else {
+                    let rep = &mut part.rep[ls];
+                    let start = rep.leo;
+                    rep.leo += k as u64;
+                    part.batches.push_back(Batch {
+                        epoch: view.leader_epoch,
+                        start,
+                        count: k,
+                        created,
+                        acked: acks == Acks::One,
+                    });
+                    touched.push((p, ls));
+                    if acks == Acks::All {
+                        part.waiters.push_back(Waiter {
+                            slot: ls as u8,
+                            epoch: view.leader_epoch,
+                            end: start + k as u64,
+                            req: id,
+                            tag,
+                            part_ix: ix as u16,
+                        });
+                        0
+                    } else {
+                        1
+                    }
+                }
+            };
+            if result != 0 {
+                self.reqs[id as usize].parts[ix].3 = result;
+                self.reqs[id as usize].pending -= 1;
+            }
+        }
+        for &(p, _) in &touched {
+            self.wake_followers(p, b);
+        }
+        if acks == Acks::Zero {
+            self.free_req(id);
+            return;
+        }
+        if self.reqs[id as usize].pending == 0 {
+            self.respond_produce(id);
+        }
+        for (p, ls) in touched {
+            self.advance_hw(p, ls);
+        }
+    }
+
+    pub(super) fn respond_produce(&mut self, id: u32) {
+        let r = &mut self.reqs[id as usize];
+        if r.responded {
+            return;
+        }
+        r.responded = true;
+        let tag = r.tag;
+        let from = self.broker_site[r.broker as usize];
+        let to = self.producers[r.prod as usize].site;
+        let proc = ms(self.sc.model.produce_processing_ms);
+        if let Some(t) = self
+            .net
+            .send(self.now + proc, from, to, 100, u64::MAX, &mut self.rng)
+        {
+            self.at(t, Ev::ProduceResponse { req: id, tag });
+        }
+    }
+
+    pub(super) fn produce_response(&mut self, id: u32, tag: u32) {
+        if !self.req_live(id, tag) {
+            return;
+        }
+        let r = &self.reqs[id as usize];
+        let (prod, b, sent) = (r.prod as usize, r.broker as usize, r.sent);
+        let lat = self.now - sent;
+        let parts = std::mem::take(&mut self.reqs[id as usize].parts);
+        for (p, k, created, result) in parts {
+            let pr = &mut self.producers[prod];
+            match result {
+                1 => {
+                    pr.acked += k as u64;
+                    pr.latency.record(lat, k as u64);
+                    self.interval_acked += k as u64;
+                    self.parts[p as usize].acked_in_interval = true;
+                }
+                2 => pr.rejected += k as u64,
+                _ => {
+                    // NOT_LEADER_OR_FOLLOWER: retried after retry.backoff.ms with fresh metadata.
+                    pr.sent -= k as u64;
+                    pr.held.push((p, k, created));
+                }
+            }
+        }
+        self.producers[prod].in_flight[b] -= 1;
+        self.free_req(id);
+    }
+
+    pub(super) fn produce_timeout(&mut self, id: u32, tag: u32) {
+        if !self.req_live(id, tag) {
+            return;
+        }
+        let r = &self.reqs[id as usize];
+        let (prod, b) = (r.prod as usize, r.broker as usize);
+        let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
+        self.producers[prod].timed_out += records;
+        self.producers[prod].in_flight[b] -= 1;
+        self.free_req(id);
+    }
+
+    /// Recompute the high watermark of partition `p` at its leader slot `ls`:
+    /// the minimum log end offset over the (maximal) ISR, frozen while the ISR is
+    /// below min.insync.replicas (Kafka ≥ 3.7).
+    pub(super) fn advance_hw(&mut self, p: u32, ls: usize) {
+        let part = &mut self.parts[p as usize];
+        let b = part.slots[ls];
+        let view = self.views[b as usize][p as usize];
+        if view.leader != b {
+            return;
+        }
+        let rep = &part.rep[ls];
+        let isr = effective_isr(rep, view.isr) & part.replica_mask();
+        if isr.count_ones() < part.effective_min_isr() {
+            return;
+        }
+        let mut hw = rep.leo;
+        for s in 0..part.n_replicas as usize {
+            if s != ls && isr & (1 << s) != 0 {
+                hw = hw.min(rep.follower_leo.get(s).copied().unwrap_or(0));
+            }
+        }
+        if hw <= rep.hw {
+            return;
+        }
+        part.rep[ls].hw = hw;
+        // Complete acks=all requests now covered.
+        let mut done = Vec::new();
+        while let Some(w) = part.waiters.front() {
+            if w.slot as usize != ls || w.epoch != view.leader_epoch {
+                part.waiters.pop_front();
+                continue;
+            }
+            if w.end > hw {
+                break;
+            }
+            let w = part.waiters.pop_front().expect("front");
+            let i = part.batches.partition_point(|x| x.end() < w.end);
+            if let Some(bt) = part.batches.get_mut(i) {
+                if bt.end() == w.end && bt.epoch == w.epoch {
+                    bt.acked = true;
+                }
+            }
+            done.push(w);
+        }
+        for w in done {
+            if self.req_live(w.req, w.tag) {
+                let r = &mut self.reqs[w.req as usize];
+                r.parts[w.part_ix as usize].3 = 1;
+                r.pending -= 1;
+                if r.pending == 0 {
+                    self.respond_produce(w.req);
+                }
+            }
+        }
+        self.trim_batches(p, ls);
+        self.wake_consumers(p, b);
+    }
+
+    /// Drop batches that are committed and read by every consumer.
+    pub(super) fn trim_batches(&mut self, p: u32, ls: usize) {
+        let part = &self.parts[p as usize];
+        let t = part.topic as usize;
+        let local = (p - self.topic_parts[t][0]) as usize;
+        let mut point = part.rep[ls].hw;
+        for &c in &self.topic_consumers[t] {
+            point = point.min(self.consumers[c as usize].pos[local]);
+        }
+        let part = &mut self.parts[p as usize];
+        while let Some(f) = part.batches.front() {
+            if f.end() <= point && part.rep[ls].holds(f) {
+                part.batches.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Every lag/2, a leader drops from the ISR followers that have not caught up
+    /// within replica.lag.time.max.ms (an AlterPartition to the controller).
+    pub(super) fn isr_check(&mut self, b: B) {
+        if !self.broker_alive[b as usize] {
+            return;
+        }
+        let lag = ms(self.sc.broker.replica_lag_time_max_ms as f64);
+        self.at(self.now + lag / 2, Ev::IsrCheck { broker: b });
+        let now = self.now;
+        for hi in 0..self.hosted[b as usize].len() {
+            let (p, ls) = self.hosted[b as usize][hi];
+            let view = self.views[b as usize][p as usize];
+            if view.leader != b {
+                continue;
+            }
+            let part = &self.parts[p as usize];
+            let rep = &part.rep[ls as usize];
+            if let Some((at, _)) = rep.pending_alter {
+                if now - at < lag / 2 {
+                    continue;
+                }
+            }
+            let mut out = 0u32;
+            for s in 0..part.n_replicas as usize {
+                if s != ls as usize
+                    && view.isr & (1 << s) != 0
+                    && now.saturating_sub(rep.last_caught_up[s]) > lag
+                {
+                    out |= 1 << s;
+                }
+            }
+            if out != 0 {
+                self.send_alter(p, ls as usize, view.isr & !out);
+            }
+        }
+    }
+}
+
+/// The ISR a leader uses for its high watermark: committed ISR plus any member
+/// it proposed to add (KIP-497's "maximal ISR"; a proposed shrink is not yet applied).
+pub(super) fn effective_isr(rep: &Replica, isr: u32) -> u32 {
+    match rep.pending_alter {
+        Some((_, proposed)) => isr | proposed,
+        None => isr,
+    }
+}

@@ -1,0 +1,262 @@
+//! Measurements taken during a run, and the serializable [`Outcome`] a report
+//! is made from. Reports consume an `Outcome`, never the simulator's state.
+
+use serde::Serialize;
+
+/// Version of the `report.json` layout (docs/report-schema.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A log-bucketed histogram of nanosecond values with weights: 32 sub-buckets
+/// per power of two, so any percentile is within ~3 % of the true value.
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    total: u64,
+    max: u64,
+}
+
+const SUB: u32 = 32;
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            counts: vec![0; (64 * SUB) as usize],
+            total: 0,
+            max: 0,
+        }
+    }
+}
+
+impl Histogram {
+    fn index(v: u64) -> usize {
+        if v < SUB as u64 {
+            return v as usize;
+        }
+        let exp = 63 - v.leading_zeros(); // ≥ 5
+        let shift = exp - 5;
+        let sub = (v >> shift) as u32 - SUB; // 0..SUB
+        ((exp - 4) * SUB + sub) as usize
+    }
+
+    /// Upper edge of a bucket (the value reported for percentiles in it).
+    fn value_of(i: usize) -> u64 {
+        let i = i as u32;
+        if i < SUB {
+            return i as u64;
+        }
+        let exp = i / SUB + 4;
+        let sub = i % SUB;
+        let shift = exp - 5;
+        (((SUB + sub) as u64) << shift) + ((1u64 << shift) - 1)
+    }
+
+    pub fn record(&mut self, v: u64, weight: u64) {
+        if weight == 0 {
+            return;
+        }
+        self.counts[Self::index(v)] += weight;
+        self.total += weight;
+        self.max = self.max.max(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// The value at quantile `q` (0..=1), clamped to the maximum seen.
+    pub fn quantile(&self, q: f64) -> u64 {
+        if self.total == 0 {
+            return 0;
+        }
+        let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
+        let mut seen = 0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Self::value_of(i).min(self.max);
+            }
+        }
+        self.max
+    }
+
+    /// Points (value, cumulative fraction) for a CDF plot, one per non-empty bucket.
+    pub fn cdf(&self) -> Vec<(u64, f64)> {
+        let mut out = Vec::new();
+        let mut seen = 0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                seen += c;
+                out.push((
+                    Self::value_of(i).min(self.max),
+                    seen as f64 / self.total as f64,
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+}
+
+impl LatencySummary {
+    pub fn of(h: &Histogram) -> LatencySummary {
+        let f = |v: u64| round3(v as f64 / 1e6);
+        LatencySummary {
+            count: h.count(),
+            p50_ms: f(h.quantile(0.5)),
+            p99_ms: f(h.quantile(0.99)),
+            p999_ms: f(h.quantile(0.999)),
+            max_ms: f(h.max()),
+        }
+    }
+}
+
+pub fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// Everything a report shows about one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub design: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    pub fidelity: String,
+    pub sites: Vec<SiteOutcome>,
+    pub durability: Durability,
+    pub cluster: ClusterOutcome,
+    pub faults: Vec<FaultOutcome>,
+    pub links: Vec<LinkOutcome>,
+    pub timeline: Timeline,
+    /// Kernel statistics that do not depend on the machine (no wall time here).
+    pub events_processed: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProduceOutcome {
+    pub topic: String,
+    pub acks: String,
+    /// Send of a produce request to its acknowledgement, weighted by records.
+    pub latency: LatencySummary,
+    pub records_sent: u64,
+    pub records_acked: u64,
+    /// Refused with NotEnoughReplicas (ISR below min.insync.replicas).
+    pub records_rejected: u64,
+    /// No answer within request.timeout.ms.
+    pub records_timed_out: u64,
+    /// Expired (delivery.timeout.ms) in the producer while no leader was known.
+    pub records_unavailable: u64,
+    /// Not produced: the producer's buffer.memory (32 MiB) was full, so send() would block.
+    pub records_blocked: u64,
+    /// Still waiting for an answer when the run ended.
+    pub records_in_flight_at_end: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumeOutcome {
+    pub topic: String,
+    /// Whether this consumer read from a follower in its own rack (KIP-392).
+    pub follower_fetching: bool,
+    /// Record creation at the producer to delivery to the consumer, weighted by records.
+    pub end_to_end: LatencySummary,
+    pub records_consumed: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteOutcome {
+    pub site: String,
+    pub produce: Vec<ProduceOutcome>,
+    pub consume: Vec<ConsumeOutcome>,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Durability {
+    /// Acknowledged records later truncated from every replica.
+    pub lost_acked_records: u64,
+    pub lost_acked_bytes: u64,
+    /// The realized RPO: age of the oldest lost acknowledged record when it was lost.
+    pub lost_acked_age_s_max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct ClusterOutcome {
+    pub isr_shrinks: u64,
+    pub isr_expands: u64,
+    /// Leader changes committed by the controller (fencing, unfencing, rebalance).
+    pub leader_elections: u64,
+    pub brokers_fenced: u64,
+    pub controller_elections: u64,
+    /// Time with no active controller holding a majority.
+    pub no_quorum_s: f64,
+    /// Partition-seconds in which producers had records for a partition and none was acknowledged.
+    pub unavailable_partition_s: f64,
+    pub metadata_commits: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultOutcome {
+    pub index: usize,
+    pub kind: String,
+    pub subject: String,
+    pub at_s: f64,
+    pub end_s: f64,
+    /// Unavailable partition-seconds from the fault's start until 60 s after its end.
+    pub unavailable_partition_s: f64,
+    pub lost_acked_records: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkOutcome {
+    pub from: String,
+    pub to: String,
+    pub bandwidth_mbps: f64,
+    pub bytes: u64,
+    pub utilization_mean: f64,
+    pub utilization_max: f64,
+    pub above_80pct_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Timeline {
+    pub interval_s: f64,
+    /// Partitions counted unavailable in each interval.
+    pub unavailable_partitions: Vec<u32>,
+    /// Records acknowledged in each interval, all producers.
+    pub acked_records: Vec<u64>,
+    /// Whether an active controller with a majority existed at each interval's end.
+    pub quorum: Vec<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Percentiles are within 1/32 of the exact order statistic.
+        #[test]
+        fn quantile_within_bucket_precision(mut vals in proptest::collection::vec(1u64..10_000_000_000, 1..500), q in 0.0f64..1.0) {
+            let mut h = Histogram::default();
+            for v in &vals { h.record(*v, 1); }
+            vals.sort();
+            let rank = ((q * vals.len() as f64).ceil() as usize).clamp(1, vals.len());
+            let exact = vals[rank - 1] as f64;
+            let got = h.quantile(q) as f64;
+            prop_assert!(got >= exact && got <= exact * (1.0 + 1.0 / 32.0) + 1.0, "got {} exact {}", got, exact);
+        }
+    }
+}

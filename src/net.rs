@@ -1,0 +1,284 @@
+//! Links between sites: propagation with jitter, serialization at the link's
+//! bandwidth with FIFO queueing per direction, a per-connection cap of
+//! window / RTT, a loss cap after Mathis et al. (1997), and partitions.
+//!
+//! `send` computes a message's arrival time when it is sent; the caller schedules
+//! one event at that time. Nothing here knows about brokers.
+
+use crate::sim::{NS_PER_S, Nanos, SimRng};
+
+/// One direction of an inter-site link.
+#[derive(Clone, Debug, Default)]
+struct Dir {
+    /// When the link's transmitter is free again (FIFO queueing).
+    busy_until: Nanos,
+    /// Arrivals on a direction never overtake each other (TCP delivers in order;
+    /// jitter models queueing on the path, not reordering).
+    last_arrival: Nanos,
+    /// Bytes serialized, bucketed by timeline interval.
+    bytes: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkParams {
+    pub rtt: Nanos,
+    pub jitter: Nanos,
+    pub bandwidth_bps: f64,
+    /// Packet loss probability (0..1).
+    pub loss: f64,
+}
+
+#[derive(Clone, Debug)]
+struct LinkState {
+    a: usize,
+    b: usize,
+    base: LinkParams,
+    cur: LinkParams,
+    /// Count of active partition faults on this link.
+    cut: u32,
+    dirs: [Dir; 2],
+}
+
+/// The network between sites.
+pub struct Net {
+    n_sites: usize,
+    /// `site_a * n + site_b` → link index.
+    link_of: Vec<Option<usize>>,
+    links: Vec<LinkState>,
+    lan_half_rtt: Vec<Nanos>,
+    mss: f64,
+    bucket: Nanos,
+}
+
+/// What a link reported over the run, per direction.
+#[derive(Clone, Debug)]
+pub struct LinkUsage {
+    pub from: usize,
+    pub to: usize,
+    pub bandwidth_bps: f64,
+    pub bytes_per_bucket: Vec<u64>,
+}
+
+impl Net {
+    /// `links`: (site a, site b, params). `lan_rtt`: per-site round trip inside the site.
+    pub fn new(
+        n_sites: usize,
+        links: Vec<(usize, usize, LinkParams)>,
+        lan_rtt: Vec<Nanos>,
+        mss: u32,
+        bucket: Nanos,
+    ) -> Net {
+        let mut link_of = vec![None; n_sites * n_sites];
+        let mut ls = Vec::new();
+        for (i, (a, b, p)) in links.into_iter().enumerate() {
+            link_of[a * n_sites + b] = Some(i);
+            link_of[b * n_sites + a] = Some(i);
+            ls.push(LinkState {
+                a,
+                b,
+                cur: p.clone(),
+                base: p,
+                cut: 0,
+                dirs: [Dir::default(), Dir::default()],
+            });
+        }
+        Net {
+            n_sites,
+            link_of,
+            links: ls,
+            lan_half_rtt: lan_rtt.into_iter().map(|r| r / 2).collect(),
+            mss: mss as f64,
+            bucket: bucket.max(1),
+        }
+    }
+
+    pub fn link_index(&self, a: usize, b: usize) -> Option<usize> {
+        self.link_of[a * self.n_sites + b]
+    }
+
+    /// Round-trip time between two sites as currently configured (no queueing).
+    pub fn rtt(&self, a: usize, b: usize) -> Nanos {
+        if a == b {
+            return self.lan_half_rtt[a] * 2;
+        }
+        self.link_of[a * self.n_sites + b]
+            .map(|i| self.links[i].cur.rtt)
+            .unwrap_or(Nanos::MAX / 4)
+    }
+
+    /// Can a message go from site `a` to site `b` right now?
+    pub fn reachable(&self, a: usize, b: usize) -> bool {
+        a == b || self.link_of[a * self.n_sites + b].is_some_and(|i| self.links[i].cut == 0)
+    }
+
+    pub fn set_cut(&mut self, link: usize, cut: bool) {
+        let l = &mut self.links[link];
+        if cut {
+            l.cut += 1;
+        } else {
+            l.cut = l.cut.saturating_sub(1);
+        }
+    }
+
+    /// Apply (or, with `None`s, revert) a degradation.
+    pub fn degrade(
+        &mut self,
+        link: usize,
+        rtt: Option<Nanos>,
+        jitter: Option<Nanos>,
+        bw: Option<f64>,
+        loss: Option<f64>,
+    ) {
+        let l = &mut self.links[link];
+        l.cur = LinkParams {
+            rtt: rtt.unwrap_or(l.base.rtt),
+            jitter: jitter.unwrap_or(l.base.jitter),
+            bandwidth_bps: bw.unwrap_or(l.base.bandwidth_bps),
+            loss: loss.unwrap_or(l.base.loss),
+        };
+    }
+
+    /// Send `bytes` from site `a` to site `b` over a connection whose window (the
+    /// receiver's socket buffer) is `window` bytes. Returns the arrival time, or
+    /// `None` when the link is cut.
+    pub fn send(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        bytes: u64,
+        window: u64,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        if a == b {
+            return Some(now + self.lan_half_rtt[a]);
+        }
+        let li = self.link_of[a * self.n_sites + b]?;
+        let mss = self.mss;
+        let bucket = self.bucket;
+        let l = &mut self.links[li];
+        if l.cut > 0 {
+            return None;
+        }
+        let p = &l.cur;
+        let rtt_s = p.rtt as f64 / NS_PER_S as f64;
+        let bytes_f = bytes as f64;
+        // Serialization on the shared link.
+        let ser = bytes_f * 8.0 / p.bandwidth_bps;
+        // The connection's own limits: at most `window` bytes per round trip once the
+        // message exceeds one window, and the Mathis loss cap.
+        let window = window.max(1) as f64;
+        let mut conn = ser;
+        if bytes_f > window {
+            conn = conn.max((bytes_f / window - 1.0) * rtt_s + window * 8.0 / p.bandwidth_bps);
+        }
+        let mut extra = 0.0;
+        if p.loss > 0.0 {
+            let rate = (mss / rtt_s.max(1e-6)) * 1.22 / p.loss.sqrt();
+            conn = conn.max(bytes_f / rate);
+            // A message that loses a segment waits for a fast retransmit (one RTT).
+            let packets = (bytes_f / mss).ceil().max(1.0);
+            if rng.chance(1.0 - (1.0 - p.loss).powf(packets)) {
+                extra = rtt_s;
+            }
+        }
+        let jitter = if p.jitter > 0 {
+            rng.exp(p.jitter as f64) as Nanos
+        } else {
+            0
+        };
+        let half = p.rtt / 2;
+        let dir = usize::from(a != l.a);
+        let d = &mut l.dirs[dir];
+        let start = now.max(d.busy_until);
+        let ser_ns = (ser * NS_PER_S as f64) as Nanos;
+        d.busy_until = start + ser_ns;
+        let k = (start / bucket) as usize;
+        if d.bytes.len() <= k {
+            d.bytes.resize(k + 1, 0);
+        }
+        d.bytes[k] += bytes;
+        let conn_done = now + ((conn + extra) * NS_PER_S as f64) as Nanos;
+        let arrival = d.busy_until.max(conn_done) + half + jitter;
+        let arrival = arrival.max(d.last_arrival);
+        d.last_arrival = arrival;
+        Some(arrival)
+    }
+
+    /// Per-direction usage, in link order then direction a→b, b→a.
+    pub fn usage(&self) -> Vec<LinkUsage> {
+        let mut out = Vec::new();
+        for l in &self.links {
+            for (dir, (from, to)) in [(l.a, l.b), (l.b, l.a)].into_iter().enumerate() {
+                out.push(LinkUsage {
+                    from,
+                    to,
+                    bandwidth_bps: l.base.bandwidth_bps,
+                    bytes_per_bucket: l.dirs[dir].bytes.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{NS_PER_MS, ms};
+
+    fn one_link(rtt_ms: f64, mbps: f64, loss: f64) -> Net {
+        Net::new(
+            2,
+            vec![(
+                0,
+                1,
+                LinkParams {
+                    rtt: ms(rtt_ms),
+                    jitter: 0,
+                    bandwidth_bps: mbps * 1e6,
+                    loss,
+                },
+            )],
+            vec![ms(0.2), ms(0.2)],
+            1460,
+            crate::sim::NS_PER_S,
+        )
+    }
+
+    /// A window-limited request/response loop moves about window / RTT.
+    #[test]
+    fn window_caps_throughput_at_window_over_rtt() {
+        let mut net = one_link(80.0, 10_000.0, 0.0);
+        let mut rng = SimRng::new(1);
+        // 1 MiB responses, 64 KiB window, one outstanding at a time, for 100 rounds.
+        let mut t = 0;
+        for _ in 0..100 {
+            let req = net.send(t, 1, 0, 100, 65536, &mut rng).unwrap();
+            t = net.send(req, 0, 1, 1 << 20, 65536, &mut rng).unwrap();
+        }
+        let rate = 100.0 * (1u64 << 20) as f64 / (t as f64 / 1e9);
+        let expect = 65536.0 / 0.080;
+        assert!((rate / expect - 1.0).abs() < 0.1, "rate {rate} vs {expect}");
+    }
+
+    /// Bandwidth serializes back-to-back messages (FIFO queueing).
+    #[test]
+    fn fifo_queueing_at_bandwidth() {
+        let mut net = one_link(10.0, 8.0, 0.0); // 1 MB/s
+        let mut rng = SimRng::new(1);
+        let a1 = net.send(0, 0, 1, 1_000_000, u64::MAX, &mut rng).unwrap();
+        let a2 = net.send(0, 0, 1, 1_000_000, u64::MAX, &mut rng).unwrap();
+        assert_eq!(a1, crate::sim::NS_PER_S + 5 * NS_PER_MS);
+        assert_eq!(a2, 2 * crate::sim::NS_PER_S + 5 * NS_PER_MS);
+    }
+
+    #[test]
+    fn cut_link_drops() {
+        let mut net = one_link(10.0, 100.0, 0.0);
+        net.set_cut(0, true);
+        assert!(net.send(0, 0, 1, 10, 65536, &mut SimRng::new(1)).is_none());
+        net.set_cut(0, false);
+        assert!(net.send(0, 0, 1, 10, 65536, &mut SimRng::new(1)).is_some());
+    }
+}

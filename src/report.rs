@@ -1,0 +1,289 @@
+//! Reports from an [`Outcome`]: JSON (the versioned schema), Markdown, and the
+//! terminal table. Knows nothing of the simulator's internals.
+
+use crate::metrics::Outcome;
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub fn to_json(o: &Outcome) -> String {
+    let mut s = serde_json::to_string_pretty(o).expect("an Outcome always serializes");
+    s.push('\n');
+    s
+}
+
+/// A directory-safe version of a scenario name: letters, digits, `-`, `_`, `.`
+/// only, never `..`, never empty.
+pub fn safe_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s = s.trim_matches('-').to_string();
+    if s.is_empty() {
+        s = "scenario".into();
+    }
+    s
+}
+
+/// Write `text` to `path` atomically: a temporary file in the same directory, then a rename.
+pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report")
+    ));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Write report.json and report.md under `<out>/<scenario-name>/`; returns the directory.
+pub fn write_reports(o: &Outcome, out: &Path) -> io::Result<PathBuf> {
+    let dir = out.join(safe_name(&o.scenario));
+    write_atomic(&dir.join("report.json"), &to_json(o))?;
+    write_atomic(&dir.join("report.md"), &markdown(o))?;
+    Ok(dir)
+}
+
+fn f(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// The per-site table printed on the terminal.
+pub fn terminal_table(o: &Outcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} (design: {}, seed {}, {} s simulated)",
+        o.scenario, o.design, o.seed, o.duration_s
+    );
+    let _ = writeln!(
+        s,
+        "{:<12} {:<10} {:>4} {:>9} {:>9} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
+        "site",
+        "topic",
+        "acks",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "acked",
+        "rejected",
+        "timed out",
+        "unavail"
+    );
+    for site in &o.sites {
+        for p in &site.produce {
+            let _ = writeln!(
+                s,
+                "{:<12} {:<10} {:>4} {:>9} {:>9} {:>9} {:>9} {:>12} {:>10} {:>10} {:>10}",
+                site.site,
+                p.topic,
+                p.acks,
+                f(p.latency.p50_ms),
+                f(p.latency.p99_ms),
+                f(p.latency.p999_ms),
+                f(p.latency.max_ms),
+                p.records_acked,
+                p.records_rejected,
+                p.records_timed_out,
+                p.records_unavailable
+            );
+        }
+    }
+    let consumers: Vec<_> = o
+        .sites
+        .iter()
+        .flat_map(|s| s.consume.iter().map(move |c| (&s.site, c)))
+        .collect();
+    if !consumers.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{:<12} {:<10} {:>9} {:>12} {:>12} {:>12}",
+            "site", "topic", "follower", "e2e p50 ms", "e2e p99 ms", "consumed"
+        );
+        for (site, c) in consumers {
+            let _ = writeln!(
+                s,
+                "{:<12} {:<10} {:>9} {:>12} {:>12} {:>12}",
+                site,
+                c.topic,
+                if c.follower_fetching { "yes" } else { "no" },
+                f(c.end_to_end.p50_ms),
+                f(c.end_to_end.p99_ms),
+                c.records_consumed
+            );
+        }
+    }
+    let d = &o.durability;
+    let c = &o.cluster;
+    let _ = writeln!(
+        s,
+        "\nlost acknowledged records: {} ({} bytes, oldest {} s)   unavailable partition-s: {}",
+        d.lost_acked_records,
+        d.lost_acked_bytes,
+        f(d.lost_acked_age_s_max),
+        f(c.unavailable_partition_s)
+    );
+    let _ = writeln!(
+        s,
+        "ISR shrinks {}  expands {}  leader elections {}  brokers fenced {}  controller elections {}  no quorum {} s",
+        c.isr_shrinks,
+        c.isr_expands,
+        c.leader_elections,
+        c.brokers_fenced,
+        c.controller_elections,
+        f(c.no_quorum_s)
+    );
+    s
+}
+
+pub fn markdown(o: &Outcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", o.scenario);
+    let _ = writeln!(
+        s,
+        "Design `{}`, seed {}, {} s simulated at {} fidelity ({} events). Replay with `ktopo simulate <file> --seed {}`.\n",
+        o.design, o.seed, o.duration_s, o.fidelity, o.events_processed, o.seed
+    );
+    let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
+    let _ = writeln!(
+        s,
+        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
+    );
+    let _ = writeln!(
+        s,
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for site in &o.sites {
+        for p in &site.produce {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                site.site,
+                p.topic,
+                p.acks,
+                f(p.latency.p50_ms),
+                f(p.latency.p99_ms),
+                f(p.latency.p999_ms),
+                f(p.latency.max_ms),
+                p.records_sent,
+                p.records_acked,
+                p.records_rejected,
+                p.records_timed_out,
+                p.records_unavailable,
+                p.records_blocked,
+                p.records_in_flight_at_end
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## End-to-end latency (produce to consume)\n");
+    let _ = writeln!(
+        s,
+        "| site | topic | follower fetching | p50 ms | p99 ms | p99.9 ms | max ms | consumed |"
+    );
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|");
+    for site in &o.sites {
+        for c in &site.consume {
+            let l = &c.end_to_end;
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                site.site,
+                c.topic,
+                c.follower_fetching,
+                f(l.p50_ms),
+                f(l.p99_ms),
+                f(l.p999_ms),
+                f(l.max_ms),
+                c.records_consumed
+            );
+        }
+    }
+    let d = &o.durability;
+    let c = &o.cluster;
+    let _ = writeln!(s, "\n## Durability and availability\n");
+    let _ = writeln!(
+        s,
+        "- Lost acknowledged records: {} ({} bytes); oldest was {} s old when lost (realized RPO).",
+        d.lost_acked_records,
+        d.lost_acked_bytes,
+        f(d.lost_acked_age_s_max)
+    );
+    let _ = writeln!(
+        s,
+        "- Unavailable partition-seconds: {}.",
+        f(c.unavailable_partition_s)
+    );
+    let _ = writeln!(
+        s,
+        "- ISR shrinks {}, expands {}; leader elections {}; brokers fenced {}; controller elections {}; time without a controller quorum {} s; metadata commits {}.",
+        c.isr_shrinks,
+        c.isr_expands,
+        c.leader_elections,
+        c.brokers_fenced,
+        c.controller_elections,
+        f(c.no_quorum_s),
+        c.metadata_commits
+    );
+    if !o.faults.is_empty() {
+        let _ = writeln!(s, "\n## Faults\n");
+        let _ = writeln!(
+            s,
+            "| # | kind | subject | from s | to s | unavailable partition-s (to end + 60 s) | lost acked records |"
+        );
+        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---:|");
+        for ft in &o.faults {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                ft.index,
+                ft.kind,
+                ft.subject,
+                f(ft.at_s),
+                f(ft.end_s),
+                f(ft.unavailable_partition_s),
+                ft.lost_acked_records
+            );
+        }
+    }
+    if !o.links.is_empty() {
+        let _ = writeln!(s, "\n## Links\n");
+        let _ = writeln!(
+            s,
+            "| from | to | Mbit/s | bytes | mean utilization | max utilization | time above 80 % (s) |"
+        );
+        let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
+        for l in &o.links {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                l.from,
+                l.to,
+                f(l.bandwidth_mbps),
+                l.bytes,
+                f(l.utilization_mean),
+                f(l.utilization_max),
+                f(l.above_80pct_s)
+            );
+        }
+    }
+    s
+}
