@@ -5,6 +5,24 @@
 //! change. The rules come from /work/shared/kafka-model.md: §3 (quorum), §1–2
 //! (ISR, min.insync.replicas, fencing), §4 (placement) and §6 (WAN).
 //!
+//! Codes (level in brackets; `subject` in quotes):
+//! - `quorum-site-loss` [error] "site S": losing S leaves fewer than ⌊n/2⌋+1 voters.
+//! - `quorum-even`, `quorum-small` [warning] "controllers": even voter count; < 3 voters.
+//! - `controllers-one-site` [warning] "site S": every voter in S, brokers in several sites.
+//! - `single-site` [info]: one site only, site failures not analysed.
+//! - `rf-exceeds-brokers`, `min-isr-above-rf` [error], `min-isr-equals-rf`, `rf-one`
+//!   [warning], `min-isr-one` [info] "topic T".
+//! - `site-loss-offline`, `site-loss-min-isr`, `site-loss-isr-frozen` [error]
+//!   "site S, topic T": partitions with no replica left, below min.insync.replicas
+//!   (NotEnoughReplicas), or stalled because the quorum went with the site.
+//! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
+//!   `link-cut` [info] "link A↔B": who keeps the quorum, who is fenced, what it costs.
+//! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity.
+//! - `wan-receive-buffer` [error|warning|info] "link A↔B": receive buffer below the
+//!   bandwidth-delay product; error when a broker pair needs more than buffer/RTT per
+//!   fetcher connection.
+//! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B": broker sites apart.
+//!
 //! Approximations, all static: every replica is assumed in sync and every
 //! partition led by its preferred leader (`replicas[0]`) when a fault starts;
 //! producer traffic spreads evenly over a topic's partitions; one replica
@@ -477,19 +495,18 @@ fn impact(cx: &Cx, t: &TopicView, down: impl Fn(usize) -> bool) -> Impact {
 fn isr_fix(cx: &Cx, t: &TopicView, lost: &str, im: &Impact) -> String {
     let need = t.eff_min_isr();
     let broker_sites = cx.brokers.iter().filter(|&&n| n > 0).count();
+    let (r3, split3) = three_site_split(need);
     let mut fix = format!("keep at least {need} replicas of every partition outside `{lost}`: ");
     if broker_sites <= 2 {
         let _ = write!(
             fix,
-            "with two broker sites that takes RF ≥ {} split evenly by an explicit `placement` (e.g. {{ count = {need}, rack = \"<site>\" }} per site), or brokers in a third site with RF {} spread one per site",
+            "with two broker sites that takes RF ≥ {} split evenly by an explicit `placement` (e.g. {{ count = {need}, rack = \"<site>\" }} per site), or brokers in a third site with RF {r3} placed {split3}",
             2 * need,
-            need + 1
         );
     } else {
         let _ = write!(
             fix,
-            "give each site its own broker.rack (racks = [\"<site>\"]) so the rack-aware placer spreads RF {} over sites, or set an explicit `placement`",
-            need + 1
+            "spread every partition over the sites so that no site holds more than RF − {need} (e.g. RF {r3} placed {split3} over three sites): keep one broker.rack per site (the default, racks named after sites) so the rack-aware placer spreads over sites, or set an explicit `placement`"
         );
     }
     if im.most >= 1 && im.most < need {
@@ -500,6 +517,17 @@ fn isr_fix(cx: &Cx, t: &TopicView, lost: &str, im: &Impact) -> String {
         );
     }
     fix
+}
+
+/// Smallest replication factor over three sites that keeps `need` replicas
+/// after losing any one site, and its split (e.g. 2 → 3 as 1+1+1, 3 → 5 as 2+2+1).
+fn three_site_split(need: usize) -> (usize, String) {
+    let mut r = need.max(1);
+    while r - r.div_ceil(3) < need {
+        r += 1;
+    }
+    let parts: Vec<String> = (0..3).map(|i| ((r + 2 - i) / 3).to_string()).collect();
+    (r, parts.join("+"))
 }
 
 fn site_loss(cx: &Cx, out: &mut Vec<Finding>) {
@@ -882,7 +910,7 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
                 mb(cap),
                 cap / (1024.0 * 1024.0)
             );
-            if conns > 0 {
+            if conns > 0 && need > 0.0 {
                 let _ = write!(
                     msg,
                     ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
