@@ -1,6 +1,7 @@
 //! ktopo: a deterministic discrete-event simulator of Kafka deployments across
 //! data centers. See ARCHITECTURE.md for the module map and its invariants.
 
+pub mod check;
 pub mod kafka;
 pub mod metrics;
 pub mod net;

@@ -1,0 +1,1013 @@
+//! `ktopo check`: static feasibility of a scenario before any simulation.
+//!
+//! Every check works on the scenario and its [`Topology`] only (placement comes
+//! from [`Topology::assign`], the same one the simulator uses) and says what to
+//! change. The rules come from /work/shared/kafka-model.md: §3 (quorum), §1–2
+//! (ISR, min.insync.replicas, fencing), §4 (placement) and §6 (WAN).
+//!
+//! Codes (level in brackets; `subject` in quotes):
+//! - `quorum-site-loss` [error] "site S": losing S leaves fewer than ⌊n/2⌋+1 voters.
+//! - `quorum-even`, `quorum-small` [warning] "controllers": even voter count; < 3 voters.
+//! - `controllers-one-site` [warning] "site S": every voter in S, brokers in several sites.
+//! - `single-site` [info]: one site only, site failures not analysed.
+//! - `rf-exceeds-brokers`, `min-isr-above-rf` [error], `min-isr-equals-rf`, `rf-one`
+//!   [warning], `min-isr-one` [info] "topic T".
+//! - `site-loss-offline`, `site-loss-min-isr`, `site-loss-isr-frozen` [error]
+//!   "site S, topic T": partitions with no replica left, below min.insync.replicas
+//!   (NotEnoughReplicas), or stalled because the quorum went with the site.
+//! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
+//!   `link-cut` [info] "link A↔B": who keeps the quorum, who is fenced, what it costs.
+//! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity.
+//! - `wan-receive-buffer` [error|warning|info] "link A↔B": receive buffer below the
+//!   bandwidth-delay product; error when a broker pair needs more than buffer/RTT per
+//!   fetcher connection.
+//! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B": broker sites apart.
+//!
+//! Approximations, all static: every replica is assumed in sync and every
+//! partition led by its preferred leader (`replicas[0]`) when a fault starts;
+//! producer traffic spreads evenly over a topic's partitions; one replica
+//! fetcher connection per (leader broker, follower broker) pair and fetcher
+//! thread.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::scenario::{Acks, RACK_AWARE_SELECTOR, Scenario};
+use crate::topology::{Assignment, Topology};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub level: Level,
+    /// Stable identifier of the rule, e.g. `quorum-site-loss`.
+    pub code: &'static str,
+    /// What the finding is about: `site dc1`, `topic orders`, `link dc1↔dc2`, ...
+    pub subject: String,
+    pub message: String,
+    /// What to change.
+    pub fix: String,
+}
+
+/// RTT between broker sites above which a stretched cluster gets a warning.
+pub const STRETCH_WARN_RTT_MS: f64 = 10.0;
+/// RTT between broker sites above which a stretched cluster gets a note.
+pub const STRETCH_INFO_RTT_MS: f64 = 2.0;
+/// Share of a link's capacity above which there is too little headroom for
+/// peaks and catch-up (§6).
+pub const LINK_HEADROOM_SHARE: f64 = 0.7;
+
+/// Every finding for `sc`, sorted by level, code, subject and message.
+pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
+    let cx = Cx::new(sc, topo);
+    let mut out = Vec::new();
+    quorum(&cx, &mut out);
+    replication_settings(&cx, &mut out);
+    site_loss(&cx, &mut out);
+    link_cuts(&cx, &mut out);
+    wan(&cx, &mut out);
+    stretched(&cx, &mut out);
+    out.sort_by(|a, b| {
+        (a.level, a.code, &a.subject, &a.message).cmp(&(b.level, b.code, &b.subject, &b.message))
+    });
+    out
+}
+
+/// A human listing: one block per finding, then a count.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
+        let _ = writeln!(s, "  {}", f.message);
+        let _ = writeln!(s, "  fix: {}", f.fix);
+        s.push('\n');
+    }
+    let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "{}, {}, {}",
+        plural(count(Level::Error), "error"),
+        plural(count(Level::Warning), "warning"),
+        plural(count(Level::Info), "note")
+    );
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Context
+
+struct TopicView {
+    name: String,
+    /// Replicas per partition as placed (for explicit placement, the sum of counts).
+    rf: usize,
+    min_isr: usize,
+    asg: Vec<Assignment>,
+    /// Some producer writes with acks=all.
+    acks_all: bool,
+}
+
+impl TopicView {
+    /// min(minISR, RF): what Kafka ≥ 3.7 enforces.
+    fn eff_min_isr(&self) -> usize {
+        self.min_isr.min(self.rf).max(1)
+    }
+}
+
+struct Cx<'a> {
+    sc: &'a Scenario,
+    topo: &'a Topology,
+    /// KRaft voters per site.
+    voters: Vec<usize>,
+    /// Brokers per site.
+    brokers: Vec<usize>,
+    topics: Vec<TopicView>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(sc: &'a Scenario, topo: &'a Topology) -> Cx<'a> {
+        let ns = topo.sites.len();
+        let mut voters = vec![0; ns];
+        for c in &topo.controllers {
+            voters[c.site] += 1;
+        }
+        let mut brokers = vec![0; ns];
+        for b in &topo.brokers {
+            brokers[b.site] += 1;
+        }
+        let topics = sc
+            .topic
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let asg = topo.assign(sc, t, i);
+                let configured = t
+                    .replication_factor
+                    .unwrap_or(sc.broker.default_replication_factor)
+                    as usize;
+                let rf = match &t.placement {
+                    Some(p) => p.replicas.iter().map(|g| g.count as usize).sum(),
+                    None => configured,
+                };
+                TopicView {
+                    name: t.name.clone(),
+                    rf,
+                    min_isr: t
+                        .min_insync_replicas
+                        .unwrap_or(sc.broker.min_insync_replicas)
+                        as usize,
+                    asg,
+                    acks_all: sc
+                        .producer
+                        .iter()
+                        .any(|p| p.topic == t.name && p.acks == Acks::All),
+                }
+            })
+            .collect();
+        Cx {
+            sc,
+            topo,
+            voters,
+            brokers,
+            topics,
+        }
+    }
+
+    fn n_voters(&self) -> usize {
+        self.voters.iter().sum()
+    }
+
+    fn majority(&self) -> usize {
+        self.n_voters() / 2 + 1
+    }
+
+    fn site(&self, s: usize) -> &str {
+        &self.topo.sites[s].name
+    }
+
+    fn broker_site(&self, b: usize) -> usize {
+        self.topo.brokers[b].site
+    }
+
+    /// Sites that hold brokers or voters.
+    fn used_sites(&self) -> Vec<usize> {
+        (0..self.topo.sites.len())
+            .filter(|&s| self.voters[s] + self.brokers[s] > 0)
+            .collect()
+    }
+
+    fn link(&self, a: usize, b: usize) -> Option<&'a crate::scenario::Link> {
+        let (na, nb) = (self.site(a), self.site(b));
+        self.sc.link.iter().find(|l| {
+            (l.between[0] == na && l.between[1] == nb) || (l.between[0] == nb && l.between[1] == na)
+        })
+    }
+
+    /// Replicas of `a` outside the sites for which `down(site)` is true.
+    fn alive(&self, a: &Assignment, down: impl Fn(usize) -> bool) -> usize {
+        a.replicas
+            .iter()
+            .filter(|&&b| !down(self.broker_site(b)))
+            .count()
+    }
+
+    /// How to spread voters so no single site holds a majority.
+    fn voter_split_hint(&self) -> String {
+        let n = self.n_voters().max(3);
+        let n = if n.is_multiple_of(2) { n + 1 } else { n };
+        let per = (n - 1) / 2;
+        // Fill sites up to `per` voters each: 3 → 1+1+1, 5 → 2+2+1.
+        let mut parts = Vec::new();
+        let mut left = n;
+        while left > 0 {
+            let k = per.min(left);
+            parts.push(k.to_string());
+            left -= k;
+        }
+        format!(
+            "at most {per} of {n} voters per site, e.g. {} over {} sites",
+            parts.join("+"),
+            parts.len()
+        )
+    }
+}
+
+fn finding(
+    level: Level,
+    code: &'static str,
+    subject: impl Into<String>,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> Finding {
+    Finding {
+        level,
+        code,
+        subject: subject.into(),
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// KRaft quorum (§3)
+
+fn quorum(cx: &Cx, out: &mut Vec<Finding>) {
+    let n = cx.n_voters();
+    if n == 0 {
+        return; // validation already rejects this
+    }
+    let maj = cx.majority();
+    if n.is_multiple_of(2) {
+        out.push(finding(
+            Level::Warning,
+            "quorum-even",
+            "controllers",
+            format!(
+                "{n} KRaft voters need {maj} for a majority and so survive {} failure(s), no more than {} voters would",
+                n - maj,
+                n - 1
+            ),
+            format!(
+                "use an odd number of voters: {} (or {})",
+                n - 1,
+                n + 1
+            ),
+        ));
+    }
+    if n < 3 {
+        out.push(finding(
+            Level::Warning,
+            "quorum-small",
+            "controllers",
+            format!(
+                "{n} KRaft voter(s): losing {} stops all metadata changes (no fencing, no leader elections, no ISR changes)",
+                if n == 1 { "it" } else { "either" }
+            ),
+            "run 3 voters (5 to survive two failures), spread so that no site holds a majority",
+        ));
+    }
+    let used = cx.used_sites();
+    let voter_sites: Vec<usize> = used.iter().copied().filter(|&s| cx.voters[s] > 0).collect();
+    let broker_sites: Vec<usize> = used
+        .iter()
+        .copied()
+        .filter(|&s| cx.brokers[s] > 0)
+        .collect();
+    if voter_sites.len() == 1 && broker_sites.len() > 1 {
+        let s = voter_sites[0];
+        out.push(finding(
+            Level::Warning,
+            "controllers-one-site",
+            format!("site {}", cx.site(s)),
+            format!(
+                "all {n} controller voters are in `{}` while brokers span {} sites: brokers elsewhere are fenced whenever they lose `{}`, and losing `{}` stops the whole cluster",
+                cx.site(s),
+                broker_sites.len(),
+                cx.site(s),
+                cx.site(s)
+            ),
+            format!(
+                "spread the voters over three locations, {}",
+                cx.voter_split_hint()
+            ),
+        ));
+    }
+    if used.len() <= 1 {
+        let name = used.first().map(|&s| cx.site(s)).unwrap_or("");
+        out.push(finding(
+            Level::Info,
+            "single-site",
+            format!("site {name}"),
+            format!(
+                "every broker and controller is in `{name}`: losing the site stops the cluster; site failures are not analysed"
+            ),
+            "for site-level resilience stretch the cluster over three locations (at least \"2.5 DC\": two broker sites plus a controller-only one) or replicate asynchronously to a second cluster",
+        ));
+        return;
+    }
+    for &s in &used {
+        let left = n - cx.voters[s];
+        if left >= maj {
+            continue;
+        }
+        let fix = if used.len() == 2 {
+            format!(
+                "two sites cannot keep a majority through the loss of either: add a third location, even a controller-only one (\"2.5 DC\": a [[site]] with `controllers = 1` and links to both), and place {}",
+                cx.voter_split_hint()
+            )
+        } else {
+            format!(
+                "move voters so that no site holds a majority: {}",
+                cx.voter_split_hint()
+            )
+        };
+        out.push(finding(
+            Level::Error,
+            "quorum-site-loss",
+            format!("site {}", cx.site(s)),
+            format!(
+                "losing `{}` leaves {left} of {n} KRaft voters, short of the majority of {maj}: until it returns nothing can be fenced, no leader elected, no ISR shrunk; partitions led from `{}` stay offline and acks=all stalls on every partition with a replica there",
+                cx.site(s),
+                cx.site(s)
+            ),
+            fix,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Replication factor and min.insync.replicas
+
+fn replication_settings(cx: &Cx, out: &mut Vec<Finding>) {
+    let nb = cx.topo.brokers.len();
+    for t in &cx.topics {
+        let subject = format!("topic {}", t.name);
+        if t.rf > nb {
+            out.push(finding(
+                Level::Error,
+                "rf-exceeds-brokers",
+                subject.clone(),
+                format!(
+                    "replication factor {} exceeds the {nb} brokers: Kafka refuses to create the topic (InvalidReplicationFactor)",
+                    t.rf
+                ),
+                format!("add brokers or lower replication.factor to at most {nb}"),
+            ));
+        }
+        if t.min_isr > t.rf {
+            out.push(finding(
+                Level::Error,
+                "min-isr-above-rf",
+                subject.clone(),
+                format!(
+                    "min.insync.replicas {} is above the replication factor {}: Kafka ≥ 3.7 applies min(minISR, RF) = {}, so acks=all then needs every replica in sync and losing any one broker blocks writes (older Kafka rejects every acks=all write)",
+                    t.min_isr, t.rf, t.rf
+                ),
+                format!(
+                    "set min.insync.replicas to at most {} (RF 3 with minISR 2 is the usual pair)",
+                    t.rf.saturating_sub(1).max(1)
+                ),
+            ));
+        } else if t.min_isr == t.rf && t.rf > 1 {
+            out.push(finding(
+                Level::Warning,
+                "min-isr-equals-rf",
+                subject.clone(),
+                format!(
+                    "min.insync.replicas equals the replication factor ({}): any single broker loss or restart blocks acks=all writes with NotEnoughReplicas",
+                    t.rf
+                ),
+                format!(
+                    "raise replication.factor to {} or lower min.insync.replicas to {}",
+                    t.rf + 1,
+                    t.rf - 1
+                ),
+            ));
+        }
+        if t.rf == 1 {
+            out.push(finding(
+                Level::Warning,
+                "rf-one",
+                subject.clone(),
+                "replication.factor 1 keeps a single copy: losing its broker takes the partition offline and its disk takes the data",
+                "use replication.factor 3 with min.insync.replicas 2",
+            ));
+        } else if t.min_isr == 1 && t.acks_all {
+            out.push(finding(
+                Level::Info,
+                "min-isr-one",
+                subject.clone(),
+                format!(
+                    "min.insync.replicas 1 with RF {}: once the ISR shrinks to the leader, acks=all writes are acknowledged by one copy",
+                    t.rf
+                ),
+                "set min.insync.replicas to 2 so an acknowledged write always has a second copy",
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loss of one site
+
+/// Partitions of `t` hurt when the sites in `down` are gone or fenced.
+struct Impact {
+    /// No replica left.
+    offline: usize,
+    /// Some replica left, fewer than min(minISR, RF).
+    below: usize,
+    /// Fewest replicas left among the `below` partitions.
+    fewest: usize,
+    /// Most replicas left over all partitions with at least one.
+    most: usize,
+}
+
+fn impact(cx: &Cx, t: &TopicView, down: impl Fn(usize) -> bool) -> Impact {
+    let need = t.eff_min_isr();
+    let mut im = Impact {
+        offline: 0,
+        below: 0,
+        fewest: usize::MAX,
+        most: 0,
+    };
+    for a in &t.asg {
+        if a.replicas.is_empty() {
+            continue;
+        }
+        let alive = cx.alive(a, &down);
+        if alive == 0 {
+            im.offline += 1;
+            continue;
+        }
+        im.most = im.most.max(alive);
+        if alive < need {
+            im.below += 1;
+            im.fewest = im.fewest.min(alive);
+        }
+    }
+    im
+}
+
+fn isr_fix(cx: &Cx, t: &TopicView, lost: &str, im: &Impact) -> String {
+    let need = t.eff_min_isr();
+    let broker_sites = cx.brokers.iter().filter(|&&n| n > 0).count();
+    let (r3, split3) = three_site_split(need);
+    let mut fix = format!("keep at least {need} replicas of every partition outside `{lost}`: ");
+    if broker_sites <= 2 {
+        let _ = write!(
+            fix,
+            "with two broker sites that takes RF ≥ {} split evenly by an explicit `placement` (e.g. {{ count = {need}, rack = \"<site>\" }} per site), or brokers in a third site with RF {r3} placed {split3}",
+            2 * need,
+        );
+    } else {
+        let _ = write!(
+            fix,
+            "spread every partition over the sites so that no site holds more than RF − {need} (e.g. RF {r3} placed {split3} over three sites): keep one broker.rack per site (the default, racks named after sites) so the rack-aware placer spreads over sites, or set an explicit `placement`"
+        );
+    }
+    if im.most >= 1 && im.most < need {
+        let _ = write!(
+            fix,
+            "; or lower min.insync.replicas to {} (fewer copies behind each acknowledged write)",
+            im.most
+        );
+    }
+    fix
+}
+
+/// Smallest replication factor over three sites that keeps `need` replicas
+/// after losing any one site, and its split (e.g. 2 → 3 as 1+1+1, 3 → 5 as 2+2+1).
+fn three_site_split(need: usize) -> (usize, String) {
+    let mut r = need.max(1);
+    while r - r.div_ceil(3) < need {
+        r += 1;
+    }
+    let parts: Vec<String> = (0..3).map(|i| ((r + 2 - i) / 3).to_string()).collect();
+    (r, parts.join("+"))
+}
+
+fn site_loss(cx: &Cx, out: &mut Vec<Finding>) {
+    let used = cx.used_sites();
+    if used.len() <= 1 {
+        return;
+    }
+    let n = cx.n_voters();
+    let maj = cx.majority();
+    for &s in &used {
+        let name = cx.site(s);
+        let quorum_ok = n - cx.voters[s] >= maj;
+        for t in &cx.topics {
+            let subject = format!("site {name}, topic {}", t.name);
+            let np = t.asg.len();
+            if quorum_ok {
+                let im = impact(cx, t, |x| x == s);
+                if im.offline > 0 {
+                    out.push(finding(
+                        Level::Error,
+                        "site-loss-offline",
+                        subject.clone(),
+                        format!(
+                            "losing `{name}` takes every replica of {} of {np} partitions of `{}`: they are offline (no reads, no writes) until the site returns, and lost if it does not",
+                            im.offline, t.name
+                        ),
+                        isr_fix(cx, t, name, &im),
+                    ));
+                }
+                if im.below > 0 {
+                    out.push(finding(
+                        Level::Error,
+                        "site-loss-min-isr",
+                        subject.clone(),
+                        format!(
+                            "losing `{name}` leaves {} of {np} partitions of `{}` with as few as {} replica(s), below min.insync.replicas {}: acks=all producers get NotEnoughReplicas and (Kafka ≥ 3.7) the high watermark stops, so consumers see nothing new",
+                            im.below,
+                            t.name,
+                            im.fewest,
+                            t.eff_min_isr()
+                        ),
+                        isr_fix(cx, t, name, &im),
+                    ));
+                }
+            } else {
+                // No quorum: ISRs are frozen, leaders cannot move.
+                let mut led = 0;
+                let mut stalled = 0;
+                for a in &t.asg {
+                    let Some(&leader) = a.replicas.first() else {
+                        continue;
+                    };
+                    if cx.broker_site(leader) == s {
+                        led += 1;
+                    } else if a.replicas.iter().any(|&b| cx.broker_site(b) == s) {
+                        stalled += 1;
+                    }
+                }
+                if led > 0 {
+                    out.push(finding(
+                        Level::Error,
+                        "site-loss-offline",
+                        subject.clone(),
+                        format!(
+                            "losing `{name}` also loses the controller quorum: {led} of {np} partitions of `{}` led from `{name}` stay offline, since no new leader can be elected",
+                            t.name
+                        ),
+                        "restore a quorum that survives the loss of any one site (see quorum-site-loss)",
+                    ));
+                }
+                if stalled > 0 {
+                    out.push(finding(
+                        Level::Error,
+                        "site-loss-isr-frozen",
+                        subject.clone(),
+                        format!(
+                            "losing `{name}` also loses the controller quorum: {stalled} of {np} partitions of `{}` keep a replica in `{name}` in an ISR that cannot shrink, so acks=all writes to them stall until the site returns",
+                            t.name
+                        ),
+                        "restore a quorum that survives the loss of any one site (see quorum-site-loss)",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loss of one link (both sites alive)
+
+fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
+    let used = cx.used_sites();
+    if used.len() <= 1 {
+        return;
+    }
+    let n = cx.n_voters();
+    let maj = cx.majority();
+    let session = cx.sc.broker.broker_session_timeout_ms;
+    for (i, &a) in used.iter().enumerate() {
+        for &b in &used[i + 1..] {
+            let (na, nb) = (cx.site(a), cx.site(b));
+            let subject = format!("link {na}↔{nb}");
+            let (va, vb) = (cx.voters[a], cx.voters[b]);
+            let third = n - va - vb;
+            // A site can host the active controller if it has a voter and
+            // reaches a majority of voters directly.
+            let a_ok = va > 0 && n - vb >= maj;
+            let b_ok = vb > 0 && n - va >= maj;
+            if !a_ok && !b_ok && third == 0 {
+                out.push(finding(
+                    Level::Error,
+                    "link-cut-quorum",
+                    subject.clone(),
+                    format!(
+                        "cutting `{na}`↔`{nb}` leaves each side a minority ({va} and {vb} of {n} voters, majority {maj}): the quorum is lost on both sides, nothing can be fenced or elected and ISRs freeze until the link returns"
+                    ),
+                    format!(
+                        "add a third location with a voter reachable from both (\"2.5 DC\") and place {}",
+                        cx.voter_split_hint()
+                    ),
+                ));
+                continue;
+            }
+            // Sides whose brokers may be fenced: the far side of wherever the
+            // active controller is.
+            let mut fenced: Vec<(usize, usize)> = Vec::new(); // (fenced site, quorum site)
+            if a_ok && cx.brokers[b] > 0 {
+                fenced.push((b, a));
+            }
+            if b_ok && cx.brokers[a] > 0 {
+                fenced.push((a, b));
+            }
+            let mut story = Vec::new();
+            for &(f, q) in &fenced {
+                story.push(format!(
+                    "with the active controller in `{}` ({} of {n} voters reachable), the {} broker(s) of `{}` cannot heartbeat to it and are fenced after broker.session.timeout.ms ({session} ms)",
+                    cx.site(q),
+                    n - cx.voters[f],
+                    cx.brokers[f],
+                    cx.site(f)
+                ));
+            }
+            if third > 0 {
+                story.push(format!(
+                    "with the active controller in a third site no broker is fenced, but followers across the cut leave their ISR after replica.lag.time.max.ms ({} ms)",
+                    cx.sc.broker.replica_lag_time_max_ms
+                ));
+            }
+            if story.is_empty() {
+                continue; // no brokers on either side: nothing to say
+            }
+            let mut hurt = false;
+            for &(f, q) in &fenced {
+                for t in &cx.topics {
+                    let im = impact(cx, t, |x| x == f);
+                    if im.offline + im.below == 0 {
+                        continue;
+                    }
+                    hurt = true;
+                    let np = t.asg.len();
+                    out.push(finding(
+                        Level::Error,
+                        "link-cut-min-isr",
+                        format!("{subject}, topic {}", t.name),
+                        format!(
+                            "cutting `{na}`↔`{nb}` with the quorum on the `{}` side fences `{}`: {} of {np} partitions of `{}` keep fewer than min.insync.replicas {} replicas (acks=all gets NotEnoughReplicas){}",
+                            cx.site(q),
+                            cx.site(f),
+                            im.below,
+                            t.name,
+                            t.eff_min_isr(),
+                            if im.offline > 0 {
+                                format!(" and {} keep none (offline)", im.offline)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        isr_fix(cx, t, cx.site(f), &im),
+                    ));
+                }
+            }
+            if !hurt {
+                out.push(finding(
+                    Level::Info,
+                    "link-cut",
+                    subject,
+                    format!("cutting `{na}`↔`{nb}` (both sites up): {}; every topic keeps min.insync.replicas on the quorum side", story.join("; ")),
+                    "no change needed; simulate a `link-partition` fault to see the timeline",
+                ));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// WAN: buffers, bandwidth (§6)
+
+/// Bytes per second crossing each ordered site pair, and replica fetcher
+/// connections.
+#[derive(Default)]
+struct Traffic {
+    /// (from site, to site) → replication bytes/s (leader → follower or observer).
+    repl: BTreeMap<(usize, usize), f64>,
+    /// (from site, to site) → all bytes/s: replication, produce, consume.
+    total: BTreeMap<(usize, usize), f64>,
+    /// (leader broker, follower broker) → (partitions, bytes/s).
+    pairs: BTreeMap<(usize, usize), (usize, f64)>,
+}
+
+fn traffic(cx: &Cx) -> Traffic {
+    let mut tr = Traffic::default();
+    let follower_fetching =
+        cx.sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    for t in &cx.topics {
+        let np = t.asg.len().max(1) as f64;
+        let produced: Vec<(usize, f64)> = cx
+            .sc
+            .producer
+            .iter()
+            .filter(|p| p.topic == t.name)
+            .filter_map(|p| cx.topo.site_index(&p.site).map(|s| (s, p.rate_mb_s * 1e6)))
+            .collect();
+        let topic_rate: f64 = produced.iter().map(|(_, r)| r).sum();
+        for a in &t.asg {
+            let Some(&leader) = a.replicas.first() else {
+                continue;
+            };
+            let ls = cx.broker_site(leader);
+            for &(ps, r) in &produced {
+                if ps != ls {
+                    *tr.total.entry((ps, ls)).or_default() += r / np;
+                }
+            }
+            let per = topic_rate / np;
+            for &f in a.replicas[1..].iter().chain(&a.observers) {
+                let e = tr.pairs.entry((leader, f)).or_default();
+                e.0 += 1;
+                e.1 += per;
+                let fs = cx.broker_site(f);
+                if fs != ls {
+                    *tr.repl.entry((ls, fs)).or_default() += per;
+                    *tr.total.entry((ls, fs)).or_default() += per;
+                }
+            }
+            for c in cx.sc.consumer.iter().filter(|c| c.topic == t.name) {
+                let Some(cs) = cx.topo.site_index(&c.site) else {
+                    continue;
+                };
+                // KIP-392: a consumer whose client.rack matches a replica's
+                // broker.rack reads from that replica when the selector allows.
+                let local = c
+                    .client_rack
+                    .as_ref()
+                    .filter(|_| follower_fetching)
+                    .and_then(|rack| {
+                        a.replicas
+                            .iter()
+                            .chain(&a.observers)
+                            .find(|&&b| cx.topo.brokers[b].rack == *rack)
+                    });
+                let src = local.map_or(ls, |&b| cx.broker_site(b));
+                if src != cs {
+                    *tr.total.entry((src, cs)).or_default() += per;
+                }
+            }
+        }
+    }
+    tr
+}
+
+fn mb(bytes_per_s: f64) -> String {
+    format!("{:.2} MB/s", bytes_per_s / 1e6)
+}
+
+fn human_bytes(b: f64) -> String {
+    const KIB: f64 = 1024.0;
+    if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else if b >= KIB {
+        format!("{:.0} KiB", b / KIB)
+    } else {
+        format!("{b:.0} B")
+    }
+}
+
+fn wan(cx: &Cx, out: &mut Vec<Finding>) {
+    let tr = traffic(cx);
+    let buf = cx.sc.broker.replica_socket_receive_buffer_bytes;
+    let fetchers = cx.sc.broker.num_replica_fetchers.max(1) as usize;
+    let used = cx.used_sites();
+    for (i, &a) in used.iter().enumerate() {
+        for &b in &used[i + 1..] {
+            let Some(link) = cx.link(a, b) else {
+                continue;
+            };
+            let (na, nb) = (cx.site(a), cx.site(b));
+            let subject = format!("link {na}↔{nb}");
+            let rtt_s = link.rtt_ms / 1000.0;
+            let link_bps = link.bandwidth_mbps * 1e6 / 8.0;
+
+            // Bandwidth against everything that crosses, each direction.
+            for (x, y) in [(a, b), (b, a)] {
+                let total = tr.total.get(&(x, y)).copied().unwrap_or(0.0);
+                let share = total / link_bps;
+                if share > 1.0 {
+                    out.push(finding(
+                        Level::Error,
+                        "link-saturated",
+                        subject.clone(),
+                        format!(
+                            "{} → {}: replication, produce and consume traffic of ≈ {} exceeds the link's {} ({} Mbit/s): replicas fall behind and leave the ISR, lag grows without bound",
+                            cx.site(x), cx.site(y), mb(total), mb(link_bps), link.bandwidth_mbps
+                        ),
+                        format!(
+                            "raise bandwidth_mbps to at least {:.0} (peak plus catch-up headroom), enable compression on producers, or keep fewer replicas across this link",
+                            (total * 8.0 / 1e6 / LINK_HEADROOM_SHARE).ceil()
+                        ),
+                    ));
+                } else if share > LINK_HEADROOM_SHARE {
+                    out.push(finding(
+                        Level::Warning,
+                        "link-headroom",
+                        subject.clone(),
+                        format!(
+                            "{} → {}: ≈ {} of traffic uses {:.0} % of the link's {}: little headroom for daily peaks and for catching up after an outage",
+                            cx.site(x), cx.site(y), mb(total), share * 100.0, mb(link_bps)
+                        ),
+                        format!(
+                            "size the link for the peak produce rate plus catch-up: bandwidth_mbps ≥ {:.0}",
+                            (total * 8.0 / 1e6 / LINK_HEADROOM_SHARE).ceil()
+                        ),
+                    ));
+                }
+            }
+
+            // Receive buffer against the bandwidth-delay product.
+            if buf <= 0 || rtt_s <= 0.0 || cx.brokers[a] == 0 || cx.brokers[b] == 0 {
+                continue; // -1: autotuning
+            }
+            let bdp = link_bps * rtt_s;
+            if (buf as f64) >= bdp {
+                continue;
+            }
+            let cap = buf as f64 / rtt_s;
+            // Per direction: needed replication, connections, worst pair.
+            let mut worst: Option<(usize, usize, f64, f64, usize)> = None; // x, y, need, agg cap, conns
+            let mut pair_over = 0;
+            let mut worst_pair: Option<(usize, usize, f64, f64)> = None; // leader, follower, need, cap
+            for (x, y) in [(a, b), (b, a)] {
+                let need = tr.repl.get(&(x, y)).copied().unwrap_or(0.0);
+                let mut conns = 0;
+                for (&(l, f), &(parts, bytes)) in &tr.pairs {
+                    if cx.broker_site(l) != x || cx.broker_site(f) != y {
+                        continue;
+                    }
+                    let c = fetchers.min(parts);
+                    conns += c;
+                    let pcap = cap * c as f64;
+                    if bytes > pcap {
+                        pair_over += 1;
+                    }
+                    if worst_pair.is_none_or(|w| bytes / pcap > w.2 / w.3) {
+                        worst_pair = Some((l, f, bytes, pcap));
+                    }
+                }
+                let agg = cap * conns as f64;
+                let ratio = if agg > 0.0 { need / agg } else { 0.0 };
+                if worst.is_none_or(|w| ratio > if w.3 > 0.0 { w.2 / w.3 } else { 0.0 }) {
+                    worst = Some((x, y, need, agg, conns));
+                }
+            }
+            let (x, y, need, agg, conns) = worst.unwrap_or((a, b, 0.0, 0.0, 0));
+            let pow2 = (bdp.ceil() as u64).next_power_of_two();
+            let mut msg = format!(
+                "bandwidth-delay product {} ({} Mbit/s × {} ms) exceeds replica.socket.receive.buffer.bytes = {}: one replica fetcher connection tops out at buffer/RTT ≈ {} ({:.2} MiB/s), whatever the link's capacity",
+                human_bytes(bdp),
+                link.bandwidth_mbps,
+                link.rtt_ms,
+                human_bytes(buf as f64),
+                mb(cap),
+                cap / (1024.0 * 1024.0)
+            );
+            if conns > 0 && need > 0.0 {
+                let _ = write!(
+                    msg,
+                    ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
+                    cx.site(x),
+                    cx.site(y),
+                    mb(need),
+                    mb(agg)
+                );
+            }
+            let level = if pair_over > 0 {
+                if let Some((l, f, bytes, pcap)) = worst_pair {
+                    let _ = write!(
+                        msg,
+                        "; {pair_over} broker pair(s) need more than their connections carry (worst: broker {} → {} needs {} of {}), so those followers fall behind and leave the ISR",
+                        cx.topo.brokers[l].node_id,
+                        cx.topo.brokers[f].node_id,
+                        mb(bytes),
+                        mb(pcap)
+                    );
+                }
+                Level::Error
+            } else if link.rtt_ms >= STRETCH_WARN_RTT_MS || (agg > 0.0 && need > 0.5 * agg) {
+                Level::Warning
+            } else {
+                Level::Info
+            };
+            out.push(finding(
+                level,
+                "wan-receive-buffer",
+                subject,
+                msg,
+                format!(
+                    "set broker \"replica.socket.receive.buffer.bytes\" = {pow2} ({}, the BDP rounded up to a power of two; the OS must allow it: net.core.rmem_max) or -1 for OS autotuning; more num.replica.fetchers adds connections",
+                    human_bytes(pow2 as f64)
+                ),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stretched clusters
+
+fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
+    let broker_sites: Vec<usize> = (0..cx.topo.sites.len())
+        .filter(|&s| cx.brokers[s] > 0)
+        .collect();
+    if broker_sites.len() < 2 {
+        return;
+    }
+    for (i, &a) in broker_sites.iter().enumerate() {
+        for &b in &broker_sites[i + 1..] {
+            let Some(link) = cx.link(a, b) else {
+                continue;
+            };
+            if link.rtt_ms <= STRETCH_INFO_RTT_MS {
+                continue;
+            }
+            let spanning: usize = cx
+                .topics
+                .iter()
+                .flat_map(|t| &t.asg)
+                .filter(|asg| {
+                    let has = |s| asg.replicas.iter().any(|&r| cx.broker_site(r) == s);
+                    has(a) && has(b)
+                })
+                .count();
+            if spanning == 0 && !cx.topics.is_empty() {
+                continue;
+            }
+            let (na, nb) = (cx.site(a), cx.site(b));
+            let what = if cx.topics.is_empty() {
+                "brokers in both sites form one cluster".to_string()
+            } else {
+                format!("{spanning} partition(s) have replicas in both")
+            };
+            let (level, fix) = if link.rtt_ms > STRETCH_WARN_RTT_MS {
+                (
+                    Level::Warning,
+                    "keep synchronous (stretched) replication to sites within ~10 ms; across this distance run a cluster per site and replicate asynchronously (MirrorMaker 2, Cluster Linking), or make the far copies observers",
+                )
+            } else {
+                (
+                    Level::Info,
+                    "fine for a metro stretch; keep acks=all latency budgets at least this RTT above the single-site figure",
+                )
+            };
+            out.push(finding(
+                level,
+                "stretched-rtt",
+                format!("link {na}↔{nb}"),
+                format!(
+                    "`{na}` and `{nb}` are {} ms apart and {what}: every acks=all write pays this RTT (the high watermark waits for the slowest in-sync follower), and every metadata change pays a quorum round trip",
+                    link.rtt_ms
+                ),
+                fix,
+            ));
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! `ktopo check` findings on small scenarios.
+
+use ktopo::check::{Finding, Level, check, render_text};
+use ktopo::topology::Topology;
+
+fn run(text: &str) -> Vec<Finding> {
+    let sc = ktopo::scenario::parse_str(text, "t.toml").unwrap_or_else(|d| {
+        panic!(
+            "invalid scenario: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let topo = Topology::build(&sc);
+    check(&sc, &topo)
+}
+
+fn with<'a>(fs: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+    fs.iter().filter(|f| f.code == code).collect()
+}
+
+fn errors(fs: &[Finding]) -> Vec<&Finding> {
+    fs.iter().filter(|f| f.level == Level::Error).collect()
+}
+
+/// Two broker sites, `c1`+`c2` controllers, optional controller-only third site.
+fn two_sites(c1: u32, c2: u32, arbiter: bool, rtt_ms: f64, extra: &str) -> String {
+    let mut s = format!(
+        r#"
+name = "t"
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = {c1}
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = {c2}
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = {rtt_ms}
+"#
+    );
+    if arbiter {
+        s.push_str(
+            r#"
+[[site]]
+name = "arb"
+controllers = 1
+[[link]]
+between = ["dc1", "arb"]
+rtt_ms = 5.0
+[[link]]
+between = ["dc2", "arb"]
+rtt_ms = 5.0
+"#,
+        );
+    }
+    s.push_str(extra);
+    s
+}
+
+const ORDERS: &str = r#"
+[[topic]]
+name = "orders"
+partitions = 6
+"replication.factor" = 3
+"min.insync.replicas" = 2
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 1.0
+"#;
+
+#[test]
+fn two_sites_2_plus_1_controllers_lose_quorum_with_the_bigger_site() {
+    let fs = run(&two_sites(2, 1, false, 2.0, ORDERS));
+    let q = with(&fs, "quorum-site-loss");
+    assert_eq!(q.len(), 1, "{}", render_text(&fs));
+    assert_eq!(q[0].level, Level::Error);
+    assert_eq!(q[0].subject, "site dc1");
+    assert!(q[0].fix.contains("2.5 DC"), "{}", q[0].fix);
+    assert!(q[0].fix.contains("third location"));
+    // A cut of the only link: dc1 keeps the quorum, dc2 is fenced.
+    let cut: Vec<_> = fs
+        .iter()
+        .filter(|f| f.code.starts_with("link-cut"))
+        .collect();
+    assert!(!cut.is_empty());
+    assert!(cut.iter().all(|f| f.code != "link-cut-quorum"));
+    assert!(
+        cut.iter()
+            .any(|f| f.message.contains("quorum on the `dc1` side fences `dc2`")),
+        "{}",
+        render_text(&fs)
+    );
+}
+
+#[test]
+fn two_sites_1_plus_1_lose_quorum_on_a_link_cut() {
+    let fs = run(&two_sites(1, 1, false, 2.0, ORDERS));
+    assert_eq!(with(&fs, "quorum-site-loss").len(), 2);
+    assert_eq!(with(&fs, "link-cut-quorum").len(), 1);
+    assert_eq!(with(&fs, "quorum-even").len(), 1);
+    assert_eq!(with(&fs, "quorum-small").len(), 1);
+}
+
+#[test]
+fn three_sites_1_1_1_keep_the_quorum() {
+    let fs = run(&two_sites(1, 1, true, 2.0, ORDERS));
+    assert!(
+        with(&fs, "quorum-site-loss").is_empty(),
+        "{}",
+        render_text(&fs)
+    );
+    assert!(with(&fs, "link-cut-quorum").is_empty());
+    assert!(with(&fs, "quorum-even").is_empty());
+    assert!(with(&fs, "quorum-small").is_empty());
+}
+
+#[test]
+fn losing_the_two_replica_site_rejects_acks_all() {
+    let placed = r#"
+[[topic]]
+name = "orders"
+partitions = 6
+"replication.factor" = 3
+"min.insync.replicas" = 2
+[topic.placement]
+replicas = [{ count = 2, rack = "dc1" }, { count = 1, rack = "dc2" }]
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 1.0
+"#;
+    let fs = run(&two_sites(1, 1, true, 2.0, placed));
+    let nr = with(&fs, "site-loss-min-isr");
+    assert_eq!(nr.len(), 1, "{}", render_text(&fs));
+    assert_eq!(nr[0].subject, "site dc1, topic orders");
+    assert!(
+        nr[0].message.contains("6 of 6 partitions"),
+        "{}",
+        nr[0].message
+    );
+    assert!(nr[0].message.contains("NotEnoughReplicas"));
+    assert!(
+        nr[0].fix.contains("min.insync.replicas to 1"),
+        "{}",
+        nr[0].fix
+    );
+    // Losing dc2 leaves 2 replicas everywhere: fine. Nothing goes offline.
+    assert!(with(&fs, "site-loss-offline").is_empty());
+    // The same through a cut link when the active controller is in dc2.
+    let cut = with(&fs, "link-cut-min-isr");
+    assert!(cut.iter().any(|f| f.message.contains("fences `dc1`")));
+}
+
+#[test]
+fn rack_aware_placement_over_two_sites_is_checked_too() {
+    // Racks default to the site names: RF 3 lands 2+1 or 1+2.
+    let fs = run(&two_sites(1, 1, true, 2.0, ORDERS));
+    let nr = with(&fs, "site-loss-min-isr");
+    assert_eq!(nr.len(), 2, "{}", render_text(&fs));
+}
+
+#[test]
+fn rf_one_replica_per_site_goes_offline() {
+    let t = r#"
+[[topic]]
+name = "logs"
+partitions = 4
+"replication.factor" = 1
+"#;
+    let fs = run(&two_sites(1, 1, true, 2.0, t));
+    assert_eq!(with(&fs, "rf-one").len(), 1);
+    let off = with(&fs, "site-loss-offline");
+    assert_eq!(off.len(), 2, "{}", render_text(&fs));
+}
+
+#[test]
+fn min_isr_against_rf() {
+    let t = r#"
+[[topic]]
+name = "a"
+partitions = 3
+"replication.factor" = 2
+"min.insync.replicas" = 3
+[[topic]]
+name = "b"
+partitions = 3
+"replication.factor" = 3
+"min.insync.replicas" = 3
+"#;
+    let fs = run(&format!(
+        "name = \"t\"\n[[site]]\nname = \"dc1\"\nbrokers = 3\ncontrollers = 3\n{t}"
+    ));
+    let above = with(&fs, "min-isr-above-rf");
+    assert_eq!(above.len(), 1);
+    assert_eq!(above[0].subject, "topic a");
+    assert!(above[0].message.contains("3.7"));
+    let eq = with(&fs, "min-isr-equals-rf");
+    assert_eq!(eq.len(), 1);
+    assert_eq!(eq[0].subject, "topic b");
+    assert_eq!(eq[0].level, Level::Warning);
+}
+
+#[test]
+fn small_receive_buffer_over_a_long_fat_link() {
+    let link = two_sites(1, 1, true, 80.0, ORDERS)
+        .replace("rtt_ms = 80", "bandwidth_mbps = 1000.0\nrtt_ms = 80");
+    let fs = run(&link);
+    let b = with(&fs, "wan-receive-buffer");
+    assert_eq!(b.len(), 1, "{}", render_text(&fs));
+    assert_eq!(b[0].subject, "link dc1↔dc2");
+    // 64 KiB / 80 ms = 819 200 B/s ≈ 0.78 MiB/s.
+    assert!(b[0].message.contains("0.78 MiB/s"), "{}", b[0].message);
+    assert!(b[0].message.contains("0.82 MB/s"), "{}", b[0].message);
+    // BDP = 125 MB/s × 0.08 s = 10 MB → 16 MiB.
+    assert!(b[0].fix.contains("16777216"), "{}", b[0].fix);
+    assert!(b[0].fix.contains("-1"));
+    assert_ne!(b[0].level, Level::Info);
+}
+
+#[test]
+fn autotuned_buffer_has_no_bdp_finding() {
+    let text = two_sites(1, 1, true, 80.0, ORDERS)
+        .replace("rtt_ms = 80", "bandwidth_mbps = 1000.0\nrtt_ms = 80")
+        + "\n[broker]\n\"replica.socket.receive.buffer.bytes\" = -1\n";
+    let fs = run(&text);
+    assert!(
+        with(&fs, "wan-receive-buffer").is_empty(),
+        "{}",
+        render_text(&fs)
+    );
+}
+
+#[test]
+fn replication_above_the_fetcher_cap_is_an_error() {
+    // 50 MB/s to replicate over 80 ms with 64 KiB buffers: far above the cap.
+    let heavy = ORDERS.replace("rate_mb_s = 1.0", "rate_mb_s = 50.0");
+    let fs = run(&two_sites(1, 1, true, 80.0, &heavy));
+    let b = with(&fs, "wan-receive-buffer");
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].level, Level::Error, "{}", b[0].message);
+    assert!(b[0].message.contains("leave the ISR"));
+}
+
+#[test]
+fn saturated_link() {
+    let heavy = ORDERS.replace("rate_mb_s = 1.0", "rate_mb_s = 100.0");
+    let text = two_sites(1, 1, true, 1.0, &heavy)
+        .replace("rtt_ms = 1", "bandwidth_mbps = 200.0\nrtt_ms = 1");
+    let fs = run(&text);
+    let s = with(&fs, "link-saturated");
+    assert!(!s.is_empty(), "{}", render_text(&fs));
+    assert!(s.iter().all(|f| f.level == Level::Error));
+}
+
+#[test]
+fn stretched_rtt_levels() {
+    let fs = run(&two_sites(1, 1, true, 20.0, ORDERS));
+    let s = with(&fs, "stretched-rtt");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].level, Level::Warning);
+    assert!(s[0].message.contains("every acks=all write pays this RTT"));
+    assert!(s[0].fix.contains("asynchronously"));
+
+    let fs = run(&two_sites(1, 1, true, 4.0, ORDERS));
+    let s = with(&fs, "stretched-rtt");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].level, Level::Info);
+
+    let fs = run(&two_sites(1, 1, true, 1.0, ORDERS));
+    assert!(with(&fs, "stretched-rtt").is_empty());
+}
+
+#[test]
+fn controllers_in_one_site_only() {
+    let fs = run(&two_sites(3, 0, false, 1.0, ORDERS));
+    let c = with(&fs, "controllers-one-site");
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].subject, "site dc1");
+    assert_eq!(with(&fs, "quorum-site-loss").len(), 1);
+}
+
+const MINIMAL: &str = r#"
+name = "t"
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 3
+[[topic]]
+name = "orders"
+partitions = 6
+"replication.factor" = 3
+"min.insync.replicas" = 2
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 1.0
+"#;
+
+#[test]
+fn a_sound_single_site_cluster_has_no_errors() {
+    let fs = run(MINIMAL);
+    assert!(errors(&fs).is_empty(), "{}", render_text(&fs));
+    assert!(fs.iter().all(|f| f.level == Level::Info));
+    assert_eq!(with(&fs, "single-site").len(), 1);
+}
+
+#[test]
+fn findings_are_sorted_deterministic_and_serializable() {
+    let text = two_sites(2, 1, false, 20.0, ORDERS);
+    let a = run(&text);
+    let b = run(&text);
+    assert_eq!(a, b);
+    for w in a.windows(2) {
+        assert!(
+            (w[0].level, w[0].code, &w[0].subject) <= (w[1].level, w[1].code, &w[1].subject),
+            "not sorted: {:?} before {:?}",
+            w[0],
+            w[1]
+        );
+    }
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(json.contains("\"level\":\"error\""), "{json}");
+    assert!(json.contains("\"code\":\"quorum-site-loss\""));
+    let text = render_text(&a);
+    assert!(text.starts_with("error["), "{text}");
+    assert!(
+        text.contains("error[quorum-site-loss] site dc1\n"),
+        "{text}"
+    );
+    assert!(text.contains("  fix: "));
+    assert!(text.trim_end().ends_with("notes") || text.trim_end().ends_with("note"));
+}
