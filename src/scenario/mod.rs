@@ -51,78 +51,142 @@ impl fmt::Display for Diagnostic {
 /// Read and validate a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_str(&text, &file),
-        Err(e) => Err(vec![Diagnostic {
+    let err = |line, col, message: String| {
+        Err(vec![Diagnostic {
             severity: Severity::Error,
-            file,
-            line: 0,
-            col: 0,
+            file: file.clone(),
+            line,
+            col,
             key: String::new(),
-            message: format!("cannot read the scenario file: {e}"),
+            message,
             help: None,
-        }]),
+        }])
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return err(0, 0, format!("cannot read the scenario file: {e}")),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_str(&text, &file),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let good = e.utf8_error().valid_up_to();
+            // The prefix up to `good` is valid UTF-8 by definition.
+            let prefix = std::str::from_utf8(&bytes[..good]).unwrap_or("");
+            let (line, col) = Locator::new(prefix).line_col(good);
+            err(
+                line,
+                col,
+                "the scenario file is not valid UTF-8 text".to_string(),
+            )
+        }
     }
 }
 
 /// Parse and validate scenario text; `file` names it in diagnostics.
+///
+/// Every problem is reported at once: unknown keys (with a suggestion), values of
+/// the wrong type, missing required keys, then the semantic problems of the
+/// scenario (ranges, references, consistency), each with a 1-based line and
+/// column. A TOML syntax error is reported alone. Diagnostics are sorted by
+/// position. Never panics.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    use serde::Deserialize;
+
     let loc = Locator::new(text);
-    let sc: Scenario = match toml::from_str(text) {
-        Ok(s) => s,
+    let diag = |offset: usize, key: String, message: String, help: Option<String>| {
+        let (line, col) = loc.line_col(offset);
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line,
+            col,
+            key,
+            message,
+            help,
+        }
+    };
+    let doc = match toml::de::DeTable::parse(text) {
+        Ok(d) => d,
         Err(e) => {
-            let (line, col) = e.span().map(|s| loc.line_col(s.start)).unwrap_or((0, 0));
-            return Err(vec![Diagnostic {
-                severity: Severity::Error,
-                file: file.to_string(),
-                line,
-                col,
-                key: String::new(),
-                message: e.message().to_string(),
-                help: None,
-            }]);
+            let offset = e.span().map_or(0, |s| s.start);
+            let msg = e.message().trim_end().to_string();
+            return Err(vec![diag(offset, String::new(), msg, None)]);
+        }
+    };
+    let mut walk = diag::Walk::new(text);
+    let repaired = walk.root(&doc);
+    let mut diags: Vec<Diagnostic> = std::mem::take(&mut walk.found)
+        .into_iter()
+        .map(|f| diag(f.offset, f.key, f.message, f.help))
+        .collect();
+    let sc = match Scenario::deserialize(toml::de::Deserializer::from(repaired)) {
+        Ok(sc) => sc,
+        Err(e) => {
+            // Only reachable if the schema in diag.rs lags behind model.rs.
+            if diags.is_empty() {
+                let offset = e.span().map_or(0, |s| s.start);
+                let msg = e.message().trim_end().to_string();
+                diags.push(diag(offset, String::new(), msg, None));
+            }
+            sort(&mut diags);
+            return Err(diags);
         }
     };
     let mut problems = validate::Problems::default();
     validate::validate(&sc, &mut problems);
-    let diags: Vec<Diagnostic> = problems
-        .0
-        .into_iter()
-        .map(|(key, message, help)| Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line: 0,
-            col: 0,
-            key,
-            message,
-            help,
-        })
-        .collect();
-    if diags.is_empty() { Ok(sc) } else { Err(diags) }
+    for (key, message, help) in problems.0 {
+        if walk.suppressed(&key) {
+            continue;
+        }
+        let offset = diag::locate(&doc, &key);
+        diags.push(diag(offset, key, message, help));
+    }
+    if diags.is_empty() {
+        Ok(sc)
+    } else {
+        sort(&mut diags);
+        Err(diags)
+    }
 }
 
-/// Byte offset → 1-based line and column.
-struct Locator {
+/// Position order, then key and message, so the output never depends on map order.
+fn sort(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (a.line, a.col, &a.key, &a.message).cmp(&(b.line, b.col, &b.key, &b.message))
+    });
+    diags.dedup();
+}
+
+/// Byte offset → 1-based line and column (the column counts characters).
+struct Locator<'t> {
+    text: &'t str,
     line_starts: Vec<usize>,
 }
 
-impl Locator {
-    fn new(text: &str) -> Self {
+impl<'t> Locator<'t> {
+    fn new(text: &'t str) -> Self {
         let mut line_starts = vec![0];
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
                 line_starts.push(i + 1);
             }
         }
-        Locator { line_starts }
+        Locator { text, line_starts }
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset);
-        let start = self.line_starts[line.saturating_sub(1)];
-        (line, offset - start + 1)
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let col = match self.text.get(start..offset) {
+            Some(s) => s.chars().count(),
+            None => offset - start,
+        };
+        (line, col + 1)
     }
 }
 
+mod diag;
 mod validate;
 pub use validate::site_racks;

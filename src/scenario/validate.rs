@@ -32,8 +32,9 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
     }
     let mut sites = BTreeSet::new();
     let mut racks = BTreeSet::new();
-    let mut brokers = 0u32;
-    let mut controllers = 0u32;
+    // u64: a file may ask for u32::MAX brokers in several sites.
+    let mut brokers = 0u64;
+    let mut controllers = 0u64;
     for (i, s) in sc.site.iter().enumerate() {
         if !sites.insert(s.name.as_str()) {
             p.e(
@@ -50,8 +51,8 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         if !(s.lan_rtt_ms.is_finite() && s.lan_rtt_ms >= 0.0) {
             p.e(format!("site[{i}].lan_rtt_ms"), "must be ≥ 0".into());
         }
-        brokers += s.brokers;
-        controllers += s.controllers;
+        brokers += u64::from(s.brokers);
+        controllers += u64::from(s.controllers);
     }
     if brokers == 0 && !sc.site.is_empty() {
         p.e(
@@ -163,14 +164,15 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "must be > 0, or -1 for OS autotuning".into(),
         );
     }
-    if let Some(sel) = &b.replica_selector_class {
-        if sel != RACK_AWARE_SELECTOR && sel != "org.apache.kafka.common.replica.LeaderSelector" {
-            p.help(
-                "broker.\"replica.selector.class\"".into(),
-                format!("unknown selector `{sel}`"),
-                Some(format!("use `{RACK_AWARE_SELECTOR}` for follower fetching")),
-            );
-        }
+    if let Some(sel) = &b.replica_selector_class
+        && sel != RACK_AWARE_SELECTOR
+        && sel != "org.apache.kafka.common.replica.LeaderSelector"
+    {
+        p.help(
+            "broker.\"replica.selector.class\"".into(),
+            format!("unknown selector `{sel}`"),
+            Some(format!("use `{RACK_AWARE_SELECTOR}` for follower fetching")),
+        );
     }
     if b.leader_imbalance_check_interval_seconds == 0 {
         p.e(
@@ -179,8 +181,16 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         );
     }
     let c = &sc.controller;
-    if c.election_timeout_ms == 0 || c.fetch_timeout_ms == 0 {
-        p.e("controller".into(), "quorum timeouts must be > 0".into());
+    for (key, v) in [
+        (
+            "controller.quorum.election.timeout.ms",
+            c.election_timeout_ms,
+        ),
+        ("controller.quorum.fetch.timeout.ms", c.fetch_timeout_ms),
+    ] {
+        if v == 0 {
+            p.e(format!("controller.\"{key}\""), "must be > 0".into());
+        }
     }
     let mut topics = BTreeSet::new();
     for (i, t) in sc.topic.iter().enumerate() {
@@ -212,8 +222,8 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         }
         match &t.placement {
             Some(pl) => {
-                let n: u32 = pl.replicas.iter().map(|g| g.count).sum();
-                if t.replication_factor.is_some() && n != rf {
+                let n: u64 = pl.replicas.iter().map(|g| u64::from(g.count)).sum();
+                if t.replication_factor.is_some() && n != u64::from(rf) {
                     p.e(
                         format!("topic[{i}].placement.replicas"),
                         format!("the placement has {n} replicas but replication.factor is {rf}"),
@@ -236,7 +246,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                             );
                         } else {
                             let avail = count_brokers_in(sc, &g.rack);
-                            if g.count > avail {
+                            if u64::from(g.count) > avail {
                                 p.e(
                                     format!("topic[{i}].placement.{kind}[{j}].count"),
                                     format!(
@@ -250,7 +260,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 }
             }
             None => {
-                if rf > brokers && brokers > 0 {
+                if u64::from(rf) > brokers && brokers > 0 {
                     p.help(
                         format!("topic[{i}].\"replication.factor\""),
                         format!("replication.factor {rf} exceeds the {brokers} brokers"),
@@ -299,7 +309,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "must be > 0".into(),
             );
         }
-        if pr.delivery_timeout_ms < pr.linger_ms + pr.request_timeout_ms {
+        if pr.delivery_timeout_ms < pr.linger_ms.saturating_add(pr.request_timeout_ms) {
             p.e(
                 format!("producer[{i}].\"delivery.timeout.ms\""),
                 "must be ≥ linger.ms + request.timeout.ms, as Kafka's producer requires".into(),
@@ -316,25 +326,18 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "topic",
         );
     }
-    let mut node_ids = BTreeSet::new();
-    let mut next = 1u32;
-    for s in &sc.site {
-        for _ in 0..s.brokers {
-            node_ids.insert(next);
-            next += 1;
-        }
-    }
+    // Brokers are numbered 1..=brokers in site order (see topology.rs).
     for (i, f) in sc.fault.iter().enumerate() {
         if !(f.at_s.is_finite() && f.at_s >= 0.0) {
             p.e(format!("fault[{i}].at_s"), "must be ≥ 0".into());
         }
-        if let Some(d) = f.duration_s {
-            if !(d.is_finite() && d > 0.0) {
-                p.e(
-                    format!("fault[{i}].duration_s"),
-                    "must be > 0 (omit it for a fault that lasts to the end)".into(),
-                );
-            }
+        if let Some(d) = f.duration_s
+            && !(d.is_finite() && d > 0.0)
+        {
+            p.e(
+                format!("fault[{i}].duration_s"),
+                "must be > 0 (omit it for a fault that lasts to the end)".into(),
+            );
         }
         match f.kind {
             FaultKind::SiteDown => match &f.site {
@@ -345,12 +348,15 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 ),
             },
             FaultKind::BrokerDown => match f.broker {
-                Some(id) if !node_ids.contains(&id) => p.e(
+                Some(id) if id == 0 || u64::from(id) > brokers => p.e(
                     format!("fault[{i}].broker"),
-                    format!(
-                        "no broker with node.id {id}; brokers are numbered 1..={} in site order",
-                        next - 1
-                    ),
+                    if brokers == 0 {
+                        format!("no broker with node.id {id}: the scenario has no brokers")
+                    } else {
+                        format!(
+                            "no broker with node.id {id}; brokers are numbered 1..={brokers} in site order"
+                        )
+                    },
                 ),
                 Some(_) => {}
                 None => p.e(
@@ -381,33 +387,41 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         {
             p.e(format!("fault[{i}]"), "a link-degrade fault sets at least one of rtt_ms, bandwidth_mbps, loss_pct, jitter_ms".into());
         }
-        if let Some(v) = f.loss_pct {
-            if !(v.is_finite() && (0.0..100.0).contains(&v)) {
-                p.e(format!("fault[{i}].loss_pct"), "must be in [0, 100)".into());
-            }
+        if let Some(v) = f.loss_pct
+            && !(v.is_finite() && (0.0..100.0).contains(&v))
+        {
+            p.e(format!("fault[{i}].loss_pct"), "must be in [0, 100)".into());
         }
-        if let Some(v) = f.bandwidth_mbps {
-            if !(v.is_finite() && v > 0.0) {
-                p.e(
-                    format!("fault[{i}].bandwidth_mbps"),
-                    "must be > 0 (use link-partition to cut a link)".into(),
-                );
-            }
+        if let Some(v) = f.bandwidth_mbps
+            && !(v.is_finite() && v > 0.0)
+        {
+            p.e(
+                format!("fault[{i}].bandwidth_mbps"),
+                "must be > 0 (use link-partition to cut a link)".into(),
+            );
         }
-        if let Some(v) = f.rtt_ms {
-            if !(v.is_finite() && v >= 0.0) {
-                p.e(format!("fault[{i}].rtt_ms"), "must be ≥ 0".into());
-            }
+        if let Some(v) = f.rtt_ms
+            && !(v.is_finite() && v >= 0.0)
+        {
+            p.e(format!("fault[{i}].rtt_ms"), "must be ≥ 0".into());
+        }
+        if let Some(v) = f.jitter_ms
+            && !(v.is_finite() && v >= 0.0)
+        {
+            p.e(format!("fault[{i}].jitter_ms"), "must be ≥ 0".into());
         }
     }
     let m = &sc.model;
     if !(m.timeline_interval_s.is_finite() && m.timeline_interval_s >= 0.001) {
         p.e("model.timeline_interval_s".into(), "must be ≥ 0.001".into());
     }
-    if !(m.produce_processing_ms.is_finite() && m.produce_processing_ms >= 0.0)
-        || !(m.fetch_processing_ms.is_finite() && m.fetch_processing_ms >= 0.0)
-    {
-        p.e("model".into(), "processing times must be ≥ 0".into());
+    for (key, v) in [
+        ("produce_processing_ms", m.produce_processing_ms),
+        ("fetch_processing_ms", m.fetch_processing_ms),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            p.e(format!("model.{key}"), "must be ≥ 0".into());
+        }
     }
     if m.tcp_mss_bytes < 64 {
         p.e("model.tcp_mss_bytes".into(), "must be ≥ 64".into());
@@ -437,17 +451,21 @@ pub fn site_racks(s: &Site) -> Vec<&str> {
     }
 }
 
-fn count_brokers_in(sc: &Scenario, rack_or_site: &str) -> u32 {
+/// Brokers in a rack or site; a site's brokers go to its racks round-robin.
+/// Computed without a loop over brokers: counts come from the file and may be huge.
+fn count_brokers_in(sc: &Scenario, rack_or_site: &str) -> u64 {
     let mut n = 0;
     for s in &sc.site {
+        let b = u64::from(s.brokers);
         if s.name == rack_or_site {
-            n += s.brokers;
+            n += b;
             continue;
         }
         let racks = site_racks(s);
-        for b in 0..s.brokers as usize {
-            if racks[b % racks.len()] == rack_or_site {
-                n += 1;
+        let r = racks.len() as u64;
+        for (j, rack) in racks.iter().enumerate() {
+            if *rack == rack_or_site {
+                n += b / r + u64::from((j as u64) < b % r);
             }
         }
     }
