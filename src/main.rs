@@ -2,7 +2,7 @@
 //! 0 ok, 1 a requirement not met (a check error), 2 an error (bad input, failed run).
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -37,10 +37,15 @@ enum Cmd {
     /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
     ///
     /// Example: ktopo check scenarios/stretched-2dc.toml
-    Check { file: PathBuf },
+    Check {
+        file: PathBuf,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-fn load(file: &PathBuf) -> Result<ktopo::scenario::Scenario, ExitCode> {
+fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     ktopo::scenario::load(file).map_err(|diags| {
         for d in &diags {
             eprintln!("{d}");
@@ -100,13 +105,29 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Check { file } => {
-            let _sc = match load(&file) {
+        Cmd::Check { file, json } => {
+            let sc = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            println!("{}: scenario is valid", file.display());
-            ExitCode::SUCCESS
+            let topo = ktopo::topology::Topology::build(&sc);
+            let findings = ktopo::check::check(&sc, &topo);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&findings).expect("findings serialize")
+                );
+            } else {
+                print!("{}", ktopo::check::render_text(&findings));
+            }
+            if findings
+                .iter()
+                .any(|f| matches!(f.level, ktopo::check::Level::Error))
+            {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
     }
 }

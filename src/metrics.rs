@@ -188,7 +188,8 @@ pub struct Durability {
     /// Acknowledged records later truncated from every replica.
     pub lost_acked_records: u64,
     pub lost_acked_bytes: u64,
-    /// The realized RPO: age of the oldest lost acknowledged record when it was lost.
+    /// The realized RPO: age of the oldest lost acknowledged record when the broker
+    /// that held it stopped (or, if it never stopped, when the loss became certain).
     pub lost_acked_age_s_max: f64,
 }
 

@@ -192,6 +192,28 @@ impl World<'_> {
                     self.note_quorum();
                 }
             }
+            Role::Follower | Role::Candidate if self.ctl.voters[vi].leader.is_none() => {
+                // A voter without a leader (restarted, or after a resignation) learns
+                // of a reachable active leader as KRaft's BeginQuorumEpoch/Fetch do.
+                if let Some(a) = self.ctl.active()
+                    && a != v
+                    && self
+                        .net
+                        .reachable(self.ctl.voters[vi].site, self.ctl.voters[a as usize].site)
+                {
+                    let epoch = self.ctl.voters[a as usize].epoch;
+                    let voter = &mut self.ctl.voters[vi];
+                    voter.role = Role::Follower;
+                    voter.tag += 1;
+                    voter.epoch = epoch;
+                    voter.leader = Some(a);
+                    voter.last_contact = now;
+                } else if self.ctl.voters[vi].role == Role::Follower
+                    && now.saturating_sub(self.ctl.voters[vi].last_contact) > fetch_timeout
+                {
+                    self.become_candidate_later(v);
+                }
+            }
             Role::Follower => {
                 let voter = &self.ctl.voters[vi];
                 if let Some(l) = voter.leader {
@@ -466,13 +488,13 @@ impl World<'_> {
     }
 
     fn schedule_flush(&mut self) {
-        if !self.ctl.flush_scheduled {
-            if let Some(v) = self.ctl.active() {
-                self.ctl.flush_scheduled = true;
-                let linger = ms(self.sc.controller.append_linger_ms as f64);
-                let epoch = self.ctl.voters[v as usize].epoch;
-                self.at(self.now + linger, Ev::MetaFlush { epoch });
-            }
+        if !self.ctl.flush_scheduled
+            && let Some(v) = self.ctl.active()
+        {
+            self.ctl.flush_scheduled = true;
+            let linger = ms(self.sc.controller.append_linger_ms as f64);
+            let epoch = self.ctl.voters[v as usize].epoch;
+            self.at(self.now + linger, Ev::MetaFlush { epoch });
         }
     }
 
@@ -725,7 +747,7 @@ impl World<'_> {
                     (old.isr & !st.isr).count_ones(),
                     (st.isr & !old.isr).count_ones(),
                 );
-                if old.leader == st.leader || st.leader == NO_LEADER {
+                {
                     self.stats.isr_shrinks += u64::from(gone > 0);
                 }
                 self.stats.isr_expands += u64::from(came > 0);
@@ -751,7 +773,6 @@ impl World<'_> {
                     );
                 }
             }
-            self.refresh_consumers();
         }
     }
 
@@ -790,6 +811,8 @@ impl World<'_> {
             }
         }
         if changed {
+            // Clients see the change once a broker has applied it.
+            self.refresh_consumers();
             self.start_broker_sessions(b);
             for l in 0..self.nb {
                 let sess = l * self.nb + bi;
@@ -813,10 +836,27 @@ impl World<'_> {
                     rep.lineage.push((new.leader_epoch, leo));
                 }
                 rep.reset_tracking(n, now);
-            } else if let Some((_, proposed)) = part.rep[slot].pending_alter {
-                if proposed == new.isr {
-                    part.rep[slot].pending_alter = None;
+                // Batches of earlier epochs that the new leader lacks can no longer
+                // be committed: every other holder truncates them when it follows.
+                let lrep = &part.rep[slot];
+                let rb = part.record_bytes as u64;
+                let mut lost = Vec::new();
+                part.batches.retain(|bt| {
+                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(bt);
+                    if doomed {
+                        lost.push(*bt);
+                    }
+                    !doomed
+                });
+                for bt in lost {
+                    self.count_lost(&bt, rb);
                 }
+                self.advance_hw(p, slot);
+                return;
+            } else if let Some((_, proposed)) = part.rep[slot].pending_alter
+                && proposed == new.isr
+            {
+                part.rep[slot].pending_alter = None;
             }
             if old.part_epoch != new.part_epoch {
                 part.rep[slot].pending_alter = None;

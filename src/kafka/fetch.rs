@@ -133,12 +133,19 @@ impl World<'_> {
             }
             rep.leo_at_last_fetch[fs] = leader_leo;
             rep.last_fetch[fs] = now;
+            let moved = rep.follower_leo[fs] != fo;
             rep.follower_leo[fs] = fo;
             if leader_leo > fo {
                 any_data = true;
             }
-            self.maybe_expand(p, ls, fs);
-            self.advance_hw(p, ls);
+            // The HW and ISR depend on follower offsets only: nothing to redo when
+            // this follower's offset is unchanged.
+            if moved || fo >= rep.hw {
+                self.maybe_expand(p, ls, fs);
+            }
+            if moved {
+                self.advance_hw(p, ls);
+            }
         }
         if any_data {
             self.fetch_respond(sess);
@@ -272,14 +279,8 @@ impl World<'_> {
             }
             let to = from + n as u64;
             if n > 0 {
-                let lineage = part.rep[ls].lineage.clone();
-                let leader = Replica {
-                    lineage,
-                    leo: to,
-                    ..Default::default()
-                };
-                let frep = &mut part.rep[fs];
-                frep.extend_lineage_from(&leader, from, to);
+                let (lrep, frep) = pair_mut(&mut part.rep, ls, fs);
+                frep.extend_lineage_from(lrep, from, to);
                 frep.leo = to;
             }
             let frep = &mut part.rep[fs];
@@ -551,5 +552,17 @@ impl World<'_> {
         }
         self.csess[sess].resp = resp;
         self.cfetch_send(sess);
+    }
+}
+
+/// Two distinct elements of a slice, one shared and one mutable.
+fn pair_mut<T>(v: &mut [T], a: usize, b: usize) -> (&T, &mut T) {
+    assert_ne!(a, b);
+    if a < b {
+        let (x, y) = v.split_at_mut(b);
+        (&x[a], &mut y[0])
+    } else {
+        let (x, y) = v.split_at_mut(a);
+        (&y[0], &mut x[b])
     }
 }

@@ -21,7 +21,6 @@ pub(crate) enum Ev {
     ProducerTick { prod: u16 },
     ProduceArrive { req: u32, tag: u32 },
     ProduceResponse { req: u32, tag: u32 },
-    ProduceTimeout { req: u32, tag: u32 },
     FetchArrive { sess: u32 },
     FetchWake { sess: u32, tag: u32 },
     FetchResponse { sess: u32, tag: u32 },
@@ -82,6 +81,8 @@ pub(crate) struct ProducerState {
     carry_records: f64,
     cursor: u32,
     in_flight: Vec<u8>,
+    /// (deadline, request, tag) of requests in flight, in send order.
+    deadlines: std::collections::VecDeque<(Nanos, u32, u32)>,
     /// Batches waiting to be (re)sent: (partition, records, created).
     held: Vec<(u32, u32, Nanos)>,
     latency: Histogram,
@@ -148,6 +149,8 @@ pub(crate) struct World<'a> {
     net: Net,
     nb: usize,
     broker_alive: Vec<bool>,
+    /// When each dead broker stopped.
+    broker_down_since: Vec<Option<Nanos>>,
     broker_site: Vec<usize>,
     site_up: Vec<bool>,
     /// views[b][p]: broker b's metadata for partition p.
@@ -304,6 +307,7 @@ impl<'a> World<'a> {
                     carry_records: 0.0,
                     cursor: 0,
                     in_flight: vec![0; nb],
+                    deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
                     sent: 0,
@@ -356,6 +360,7 @@ impl<'a> World<'a> {
             sc,
             nb,
             broker_alive: vec![true; nb],
+            broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             site_up: vec![true; ns],
             views: vec![init; nb],
@@ -453,7 +458,6 @@ impl<'a> World<'a> {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
             Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
-            Ev::ProduceTimeout { req, tag } => self.produce_timeout(req, tag),
             Ev::FetchArrive { sess } => self.fetch_arrive(sess as usize),
             Ev::FetchWake { sess, tag } => self.fetch_wake(sess as usize, tag),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
@@ -552,6 +556,7 @@ impl<'a> World<'a> {
             return;
         }
         self.broker_alive[bi] = alive;
+        self.broker_down_since[bi] = if alive { None } else { Some(self.now) };
         if !alive {
             // The process is gone: sessions stop; waiting produce requests will time out.
             for s in 0..self.nb {
@@ -635,7 +640,9 @@ impl<'a> World<'a> {
         }
         self.lost.lost_acked_records += b.count as u64;
         self.lost.lost_acked_bytes += b.count as u64 * record_bytes;
-        let age = to_s(self.now.saturating_sub(b.created));
+        // Age of the data when its holder stopped (crashed), else when the loss became certain.
+        let stopped = self.broker_down_since[b.leader as usize].unwrap_or(self.now);
+        let age = to_s(stopped.saturating_sub(b.created));
         if age > self.lost.lost_acked_age_s_max {
             self.lost.lost_acked_age_s_max = age;
         }
@@ -656,9 +663,15 @@ impl<'a> World<'a> {
             let produce = self
                 .producers
                 .iter()
-                .filter(|p| p.site == si)
-                .map(|p| {
-                    let in_flight = p.sent - p.acked - p.rejected - p.timed_out;
+                .enumerate()
+                .filter(|(_, p)| p.site == si)
+                .map(|(pi, p)| {
+                    let in_flight: u64 = self
+                        .reqs
+                        .iter()
+                        .filter(|r| !r.done && r.prod as usize == pi)
+                        .flat_map(|r| r.parts.iter().map(|x| x.1 as u64))
+                        .sum();
                     ProduceOutcome {
                         topic: self.topic_names[p.topic as usize].clone(),
                         acks: p.acks.label().to_string(),

@@ -29,6 +29,13 @@ impl World<'_> {
         if now + tick <= self.end {
             self.at(now + tick, Ev::ProducerTick { prod: i as u16 });
         }
+        while let Some(&(deadline, id, tag)) = self.producers[i].deadlines.front() {
+            if deadline > now {
+                break;
+            }
+            self.producers[i].deadlines.pop_front();
+            self.produce_timeout(id, tag);
+        }
         let site = self.producers[i].site;
         if !self.site_up[site] {
             return;
@@ -145,7 +152,9 @@ impl World<'_> {
         let (site, window, timeout) = (p.site, p.window, p.request_timeout);
         if p.acks != Acks::Zero {
             p.in_flight[b as usize] += 1;
-            self.at(self.now + timeout, Ev::ProduceTimeout { req: id, tag });
+            // Requests of one producer share request.timeout.ms, so deadlines are in
+            // send order: a FIFO checked every tick replaces one timer per request.
+            p.deadlines.push_back((self.now + timeout, id, tag));
         }
         let to = self.broker_site[b as usize];
         if let Some(t) = self.send(site, to, bytes + 100, window) {
@@ -203,6 +212,7 @@ impl World<'_> {
                         count: k,
                         created,
                         acked: acks == Acks::One,
+                        leader: b,
                     });
                     touched.push((p, ls));
                     if acks == Acks::All {
@@ -336,10 +346,11 @@ impl World<'_> {
             }
             let w = part.waiters.pop_front().expect("front");
             let i = part.batches.partition_point(|x| x.end() < w.end);
-            if let Some(bt) = part.batches.get_mut(i) {
-                if bt.end() == w.end && bt.epoch == w.epoch {
-                    bt.acked = true;
-                }
+            if let Some(bt) = part.batches.get_mut(i)
+                && bt.end() == w.end
+                && bt.epoch == w.epoch
+            {
+                bt.acked = true;
             }
             done.push(w);
         }
@@ -393,10 +404,10 @@ impl World<'_> {
             }
             let part = &self.parts[p as usize];
             let rep = &part.rep[ls as usize];
-            if let Some((at, _)) = rep.pending_alter {
-                if now - at < lag / 2 {
-                    continue;
-                }
+            if let Some((at, _)) = rep.pending_alter
+                && now - at < lag / 2
+            {
+                continue;
             }
             let mut out = 0u32;
             for s in 0..part.n_replicas as usize {

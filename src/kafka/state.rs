@@ -34,6 +34,8 @@ pub struct Batch {
     pub count: u32,
     pub created: Nanos,
     pub acked: bool,
+    /// The broker that appended it as leader.
+    pub leader: B,
 }
 
 impl Batch {

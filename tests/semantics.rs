@@ -1,0 +1,528 @@
+//! Scenario-level tests that pin the Kafka behaviour users rely on. Each builds a
+//! small scenario, runs the simulator, and checks the outcome against the
+//! closed-form expectation (RTT sums, timeouts) within the tolerance stated in
+//! docs/model.md ("Tolerances used in tests").
+
+use ktopo::metrics::{Outcome, ProduceOutcome};
+
+fn run(toml: &str) -> Outcome {
+    let sc = ktopo::scenario::parse_str(toml, "test.toml").unwrap_or_else(|d| {
+        panic!(
+            "scenario invalid: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    ktopo::kafka::simulate(&sc).expect("run completes")
+}
+
+fn produce<'a>(o: &'a Outcome, site: &str) -> &'a ProduceOutcome {
+    &o.sites
+        .iter()
+        .find(|s| s.site == site)
+        .expect("site")
+        .produce[0]
+}
+
+/// Three sites, one broker and one KRaft voter each, no jitter, with the given
+/// RTTs dc1–dc2, dc1–dc3, dc2–dc3.
+fn three_sites(rtt12: f64, rtt13: f64, rtt23: f64) -> String {
+    format!(
+        r#"
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = {rtt12}
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = {rtt13}
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = {rtt23}
+"#
+    )
+}
+
+/// A topic whose replicas are placed dc1 (leader), dc2, dc3.
+fn topic_123(min_isr: u32) -> String {
+    format!(
+        r#"
+[[topic]]
+name = "t"
+partitions = 6
+"replication.factor" = 3
+"min.insync.replicas" = {min_isr}
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc2" }}, {{ count = 1, rack = "dc3" }}]
+"#
+    )
+}
+
+fn producer(site: &str, acks: &str, rate: f64) -> String {
+    format!(
+        "[[producer]]\nsite = \"{site}\"\ntopic = \"t\"\nrate_mb_s = {rate}\nacks = \"{acks}\"\n"
+    )
+}
+
+/// Behaviour 1: acks=all waits for the farthest in-sync follower. When the follower's fetch
+/// is parked at the leader (idle partition), latency ≈ producer↔leader RTT +
+/// leader↔farthest-follower RTT + processing. Under continuous load the follower's
+/// previous fetch is usually in flight when a batch lands, so the batch waits for
+/// the next fetch: between one and two follower RTTs. acks=1 skips the follower leg.
+#[test]
+fn acks_all_latency_follows_the_slowest_in_sync_follower() {
+    let base = format!(
+        "name = \"lat\"\nduration_s = 30\n{}{}",
+        three_sites(10.0, 20.0, 10.0),
+        topic_123(2)
+    );
+    // 0.01 MB/s of 1 KiB records: one record per ~100 ms, so fetches are parked.
+    // One producer per run: with no jitter, two equal producers phase-lock and one
+    // always lands while the other's wake-up fetch is still in flight.
+    let idle1 = run(&format!("{base}{}", producer("dc1", "all", 0.01)));
+    let idle2 = run(&format!("{base}{}", producer("dc2", "all", 0.01)));
+    let (a1, a2) = (
+        produce(&idle1, "dc1").latency.p50_ms,
+        produce(&idle2, "dc2").latency.p50_ms,
+    );
+    assert!(
+        (20.0..21.5).contains(&a1),
+        "dc1 acks=all p50 {a1} ms, expected 0.2 + 20 + processing"
+    );
+    assert!(
+        (30.0..31.5).contains(&a2),
+        "dc2 acks=all p50 {a2} ms, expected 10 + 20 + processing"
+    );
+    let busy = run(&format!(
+        "{base}{}{}",
+        producer("dc1", "all", 1.0),
+        producer("dc2", "all", 1.0)
+    ));
+    let b1 = &produce(&busy, "dc1").latency;
+    assert!(
+        b1.p50_ms > 20.0 && b1.max_ms < 41.5,
+        "busy acks=all within 1–2 follower RTTs: {b1:?}"
+    );
+    let one = run(&format!(
+        "{base}{}{}",
+        producer("dc1", "1", 1.0),
+        producer("dc2", "1", 1.0)
+    ));
+    let (o1, o2) = (
+        produce(&one, "dc1").latency.p50_ms,
+        produce(&one, "dc2").latency.p50_ms,
+    );
+    assert!(o1 < 1.0, "dc1 acks=1 p50 {o1} ms: no follower leg");
+    assert!(
+        (10.0..11.5).contains(&o2),
+        "dc2 acks=1 p50 {o2} ms ≈ producer↔leader RTT"
+    );
+}
+
+/// Behaviour 2: RF 3 placed 2+1 over two data sites (controllers 1+1+1 with a third,
+/// controller-only site), minISR 2: losing the 2-replica site leaves an ISR of 1
+/// and acks=all writes are refused with NotEnoughReplicas.
+#[test]
+fn min_insync_replicas_rejects_writes_when_the_isr_is_too_small() {
+    let toml = r#"
+name = "minisr"
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 2
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 2
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 2
+[[topic]]
+name = "t"
+partitions = 4
+"replication.factor" = 3
+"min.insync.replicas" = 2
+placement.replicas = [{ count = 2, rack = "dc1" }, { count = 1, rack = "dc2" }]
+[[producer]]
+site = "dc2"
+topic = "t"
+rate_mb_s = 1
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 10
+"#;
+    let o = run(toml);
+    let p = produce(&o, "dc2");
+    assert!(p.records_rejected > 0, "NotEnoughReplicas expected: {p:?}");
+    // All 4 partitions unavailable from the loss (10 s) to the end (60 s), within 2 s per partition.
+    let u = o.cluster.unavailable_partition_s;
+    assert!(
+        (4.0 * 48.0..=4.0 * 51.0).contains(&u),
+        "unavailable partition-s {u}"
+    );
+    assert!(o.cluster.brokers_fenced >= 2);
+    assert_eq!(o.durability.lost_acked_records, 0);
+}
+
+/// Length of the longest run of timeline intervals with no acknowledged record
+/// after `from_s`.
+fn longest_gap_s(o: &Outcome, from_s: f64) -> f64 {
+    let iv = o.timeline.interval_s;
+    let start = (from_s / iv) as usize;
+    let (mut best, mut cur) = (0usize, 0usize);
+    for &a in &o.timeline.acked_records[start..] {
+        if a == 0 {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best as f64 * iv
+}
+
+/// Behaviour 3: A follower cut off from its leader while its broker still reaches the
+/// controller stalls acks=all until it leaves the ISR: replica.lag.time.max.ms,
+/// checked every half of it (so 30–45 s by default), while requests time out at
+/// request.timeout.ms. A smaller replica.lag.time.max.ms shortens the stall.
+#[test]
+fn cut_off_follower_stalls_acks_all_until_it_leaves_the_isr() {
+    // Controllers all in dc3, reachable from dc1 and dc2; dc1–dc2 is cut.
+    let sites = |lag: u32| {
+        format!(
+            r#"
+name = "stall"
+duration_s = 100
+[broker]
+"replica.lag.time.max.ms" = {lag}
+[[site]]
+name = "dc1"
+brokers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 3
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 2
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 2
+{}{}
+[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc2"]
+at_s = 20
+"#,
+            topic_123(2),
+            producer("dc1", "all", 1.0)
+        )
+    };
+    let slow = run(&sites(30_000));
+    let fast = run(&sites(10_000));
+    let (gs, gf) = (longest_gap_s(&slow, 15.0), longest_gap_s(&fast, 15.0));
+    assert!(
+        (29.0..=47.0).contains(&gs),
+        "default stall {gs} s, expected 30–45 s plus a controller round trip"
+    );
+    assert!(
+        (9.0..=17.0).contains(&gf),
+        "stall with 10 s lag {gf} s, expected 10–15 s"
+    );
+    let (ps, pf) = (produce(&slow, "dc1"), produce(&fast, "dc1"));
+    assert!(
+        ps.records_timed_out > 0,
+        "requests time out at 30 s: {ps:?}"
+    );
+    assert_eq!(
+        pf.records_timed_out, 0,
+        "a 10–15 s stall stays under request.timeout.ms"
+    );
+    assert!(
+        slow.cluster.isr_shrinks >= 6,
+        "every partition drops the dc2 follower"
+    );
+    assert_eq!(
+        slow.cluster.brokers_fenced, 0,
+        "the follower still heartbeats"
+    );
+}
+
+/// Behaviour 4: Broker loss: fenced after broker.session.timeout.ms, a new leader from the
+/// ISR; acks=all loses nothing acknowledged, acks=1 loses what was acknowledged
+/// but not yet replicated, and counts it.
+#[test]
+fn broker_loss_fences_elects_and_only_acks_1_loses_data() {
+    let case = |acks: &str, back: bool| {
+        let duration = if back { "duration_s = 30\n" } else { "" };
+        run(&format!(
+            "name = \"loss\"\nduration_s = 80\n{}{}{}{}[[fault]]\nkind = \"broker-down\"\nbroker = 1\nat_s = 20\n{duration}",
+            three_sites(20.0, 20.0, 20.0),
+            topic_123(2),
+            // Under the 3.2 MB/s a 64 KiB fetch window allows at 20 ms.
+            producer("dc1", acks, 1.0),
+            producer("dc2", acks, 1.0),
+        ))
+    };
+    for back in [false, true] {
+        let all = case("all", back);
+        assert_eq!(
+            all.durability.lost_acked_records, 0,
+            "acks=all loses nothing (back={back})"
+        );
+        assert!(all.cluster.brokers_fenced >= 1);
+        assert!(
+            all.cluster.leader_elections >= 6,
+            "every partition led by broker 1 moves"
+        );
+        // The 6 partitions led by broker 1 are unavailable ≈ the 9 s session timeout.
+        let u = all.faults[0].unavailable_partition_s;
+        assert!(
+            (6.0 * 8.0..=6.0 * 13.0).contains(&u),
+            "unavailable partition-s {u}"
+        );
+        let one = case("1", back);
+        assert!(
+            one.durability.lost_acked_records > 0,
+            "acks=1 loses acknowledged records (back={back})"
+        );
+        assert!(
+            one.durability.lost_acked_age_s_max < 1.0,
+            "lost records are the last ~RTT of writes"
+        );
+        assert_eq!(
+            one.faults[0].lost_acked_records,
+            one.durability.lost_acked_records
+        );
+    }
+}
+
+/// Behaviour 5: Controllers 2+1 over two sites: losing the 2-controller site loses the
+/// quorum: no fencing, no elections, partitions stay stuck for the whole outage.
+/// 1+1+1 over three sites survives the loss of any one.
+#[test]
+fn controller_quorum_needs_a_majority_site_placement() {
+    let two = r#"
+name = "q2"
+duration_s = 90
+[[site]]
+name = "dc1"
+brokers = 2
+controllers = 2
+[[site]]
+name = "dc2"
+brokers = 2
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2
+[[topic]]
+name = "t"
+partitions = 8
+"replication.factor" = 3
+"min.insync.replicas" = 2
+[[producer]]
+site = "dc2"
+topic = "t"
+rate_mb_s = 1
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 20
+duration_s = 50
+"#;
+    let o = run(two);
+    assert!(
+        (48.0..=52.0).contains(&o.cluster.no_quorum_s),
+        "no quorum for the outage: {}",
+        o.cluster.no_quorum_s
+    );
+    assert_eq!(
+        o.cluster.brokers_fenced, 0,
+        "no controller, no fencing during the outage"
+    );
+    let gap = longest_gap_s(&o, 15.0);
+    assert!(
+        (49.0..=53.0).contains(&gap),
+        "no write acknowledged for the whole outage: {gap} s"
+    );
+    let o3 = run(&format!(
+        "name = \"q3\"\nduration_s = 90\n{}{}{}[[fault]]\nkind = \"site-down\"\nsite = \"dc1\"\nat_s = 20\nduration_s = 50\n",
+        three_sites(2.0, 2.0, 2.0),
+        topic_123(2),
+        producer("dc2", "all", 1.0)
+    ));
+    assert!(
+        o3.cluster.no_quorum_s < 5.0,
+        "1+1+1 keeps a majority: {}",
+        o3.cluster.no_quorum_s
+    );
+    let gap = longest_gap_s(&o3, 15.0);
+    assert!(
+        (9.0..=15.0).contains(&gap),
+        "writes resume after fencing: gap {gap} s"
+    );
+}
+
+/// Behaviour 6: A link partition isolating one site (both sides alive): the side without
+/// the quorum is fenced; the majority side elects new leaders and keeps writing
+/// as long as its ISR meets minISR.
+#[test]
+fn isolated_site_is_fenced_and_majority_side_keeps_writing() {
+    let o = run(&format!(
+        "name = \"iso\"\nduration_s = 60\n{}{}{}{}",
+        three_sites(2.0, 2.0, 2.0),
+        topic_123(2),
+        producer("dc2", "all", 1.0),
+        "[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc1\", \"dc2\"]\nat_s = 10\n[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc1\", \"dc3\"]\nat_s = 10\n"
+    ));
+    assert_eq!(o.cluster.brokers_fenced, 1, "dc1's broker is fenced");
+    assert!(o.cluster.leader_elections >= 6, "leaders move off dc1");
+    let gap = longest_gap_s(&o, 5.0);
+    assert!(
+        (9.0..=15.0).contains(&gap),
+        "writes stall until fencing, then resume: {gap} s"
+    );
+    let acked_late: u64 = o.timeline.acked_records[40..].iter().sum();
+    assert!(acked_late > 0);
+}
+
+/// Behaviour 7: Observers replicate asynchronously and are not in the ISR: a far observer
+/// does not slow acks=all.
+#[test]
+fn observers_are_outside_the_isr() {
+    let o = run(&format!(
+        r#"name = "obs"
+duration_s = 20
+{}
+[[topic]]
+name = "t"
+partitions = 4
+"replication.factor" = 2
+"min.insync.replicas" = 2
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc2" }}]
+placement.observers = [{{ count = 1, rack = "dc3" }}]
+{}"#,
+        three_sites(4.0, 60.0, 60.0),
+        producer("dc1", "all", 1.0)
+    ));
+    let l = produce(&o, "dc1").latency.p99_ms;
+    assert!(
+        l < 10.0,
+        "acks=all p99 {l} ms must not include the 60 ms observer"
+    );
+    // The observer does replicate: dc1→dc3 carries about the produced bytes.
+    let to3 = o
+        .links
+        .iter()
+        .find(|l| l.from == "dc1" && l.to == "dc3")
+        .expect("link")
+        .bytes;
+    assert!(to3 > 15_000_000, "observer traffic {to3} bytes");
+}
+
+/// Behaviour 8: Follower fetching (KIP-392): a consumer with client.rack reads from the
+/// follower in its rack; its reads stop crossing the WAN.
+#[test]
+fn follower_fetching_keeps_reads_local() {
+    let base = |ff: bool| {
+        let (sel, rack) = if ff {
+            (
+                "[broker]\n\"replica.selector.class\" = \"org.apache.kafka.common.replica.RackAwareReplicaSelector\"\n",
+                "\"client.rack\" = \"dc2\"\n",
+            )
+        } else {
+            ("", "")
+        };
+        format!(
+            "name = \"ff\"\nduration_s = 20\n{sel}{}{}{}[[consumer]]\nsite = \"dc2\"\ntopic = \"t\"\n{rack}",
+            three_sites(10.0, 10.0, 10.0),
+            topic_123(2),
+            producer("dc1", "all", 2.0)
+        )
+    };
+    let (lead, ff) = (run(&base(false)), run(&base(true)));
+    let bytes = |o: &Outcome| {
+        o.links
+            .iter()
+            .find(|l| l.from == "dc1" && l.to == "dc2")
+            .expect("link")
+            .bytes as f64
+    };
+    assert!(ff.sites[1].consume[0].follower_fetching);
+    assert!(
+        bytes(&ff) < 0.6 * bytes(&lead),
+        "follower fetching halves dc1→dc2 bytes: {} vs {}",
+        bytes(&ff),
+        bytes(&lead)
+    );
+    let (el, ef) = (
+        lead.sites[1].consume[0].end_to_end.p50_ms,
+        ff.sites[1].consume[0].end_to_end.p50_ms,
+    );
+    assert!(
+        ef >= el - 1.0,
+        "the follower's HW trails the leader's: e2e {ef} vs {el} ms"
+    );
+    assert!(ff.sites[1].consume[0].records_consumed > 0);
+}
+
+/// Behaviour 9: Link degradation: a window of higher RTT raises acks=all latency during it.
+#[test]
+fn link_degradation_raises_latency_for_its_window() {
+    let o = run(&format!(
+        "name = \"deg\"\nduration_s = 40\n{}{}{}[[fault]]\nkind = \"link-degrade\"\nbetween = [\"dc1\", \"dc3\"]\nrtt_ms = 50\nat_s = 10\nduration_s = 10\n",
+        three_sites(2.0, 2.0, 2.0),
+        topic_123(2),
+        producer("dc1", "all", 1.0)
+    ));
+    let l = &produce(&o, "dc1").latency;
+    assert!(l.p50_ms < 5.0, "outside the window: {l:?}");
+    assert!(
+        l.p99_ms >= 50.0 && l.max_ms < 105.0,
+        "inside the window the dc3 follower adds 1–2 × 50 ms: {l:?}"
+    );
+}
+
+/// Behaviour 10: Same seed → byte-identical report.json; another seed → different samples.
+#[test]
+fn same_seed_same_report_other_seed_other_samples() {
+    let text = std::fs::read_to_string("scenarios/stretched-3dc.toml").expect("bundled scenario");
+    let short = text.replace("duration_s = 300", "duration_s = 90");
+    let mut sc = ktopo::scenario::parse_str(&short, "s.toml").expect("valid");
+    let a = ktopo::report::to_json(&ktopo::kafka::simulate(&sc).expect("run"));
+    let b = ktopo::report::to_json(&ktopo::kafka::simulate(&sc).expect("run"));
+    assert_eq!(a, b);
+    sc.seed += 1;
+    let c = ktopo::report::to_json(&ktopo::kafka::simulate(&sc).expect("run"));
+    assert_ne!(a, c);
+}
