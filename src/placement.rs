@@ -140,13 +140,7 @@ pub fn rack_aware(
     let n = topo.brokers.len();
     let rf = rf.min(n);
     if n == 0 || rf == 0 {
-        return vec![
-            Assignment {
-                replicas: Vec::new(),
-                observers: Vec::new(),
-            };
-            partitions
-        ];
+        return no_replicas(partitions);
     }
     let mut draws = Draws::for_topic(topic_index);
     let mut racks: Vec<RackRing> = brokers_by_rack(topo)
@@ -225,13 +219,7 @@ pub fn classic_rack_aware(
     let n = topo.brokers.len();
     let rf = rf.min(n);
     if n == 0 || rf == 0 {
-        return vec![
-            Assignment {
-                replicas: Vec::new(),
-                observers: Vec::new(),
-            };
-            partitions
-        ];
+        return no_replicas(partitions);
     }
     let racks = brokers_by_rack(topo);
     let nr = racks.len();
@@ -379,4 +367,15 @@ fn pick_least(
         .enumerate()
         .min_by_key(|&(order, b)| (key(b), order))
         .map(|(_, b)| b)
+}
+
+/// Assignments with no replicas, for a topic that cannot be placed.
+fn no_replicas(partitions: usize) -> Vec<Assignment> {
+    vec![
+        Assignment {
+            replicas: Vec::new(),
+            observers: Vec::new(),
+        };
+        partitions
+    ]
 }

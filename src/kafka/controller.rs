@@ -32,7 +32,6 @@ pub(super) struct MetaBatch {
     parts: Vec<(u32, PState)>,
     fences: Vec<(B, bool)>,
     acks: u32,
-    committed: bool,
 }
 
 pub(super) struct Alter {
@@ -682,7 +681,6 @@ impl World<'_> {
             parts,
             fences,
             acks: 1 << v,
-            committed: false,
         });
         let id = (self.ctl.batches.len() - 1) as u32;
         for u in 0..self.ctl.voters.len() {
@@ -734,7 +732,6 @@ impl World<'_> {
             if self.ctl.batches[i].acks.count_ones() < maj {
                 break;
             }
-            self.ctl.batches[i].committed = true;
             self.ctl.next_commit += 1;
             self.stats.metadata_commits += 1;
             let parts = std::mem::take(&mut self.ctl.batches[i].parts);

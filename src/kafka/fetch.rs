@@ -82,8 +82,7 @@ impl World<'_> {
     }
 
     pub(super) fn fetch_retry(&mut self, sess: usize, tag: u32) {
-        let s = &self.fsess[sess];
-        if s.tag == tag && s.state == SessState::InFlight {
+        if self.fsess[sess].is(tag, SessState::InFlight) {
             self.fetch_send(sess, self.now);
         }
     }
@@ -150,10 +149,7 @@ impl World<'_> {
         if any_data {
             self.fetch_respond(sess);
         } else {
-            let s = &mut self.fsess[sess];
-            s.state = SessState::Parked;
-            s.tag += 1;
-            let tag = s.tag;
+            let tag = self.fsess[sess].park();
             let wait = ms(self.sc.broker.replica_fetch_wait_max_ms as f64);
             self.at(
                 now + wait,
@@ -182,8 +178,7 @@ impl World<'_> {
     }
 
     pub(super) fn fetch_wake(&mut self, sess: usize, tag: u32) {
-        let s = &self.fsess[sess];
-        if s.tag == tag && s.state == SessState::Parked {
+        if self.fsess[sess].is(tag, SessState::Parked) {
             self.fetch_respond(sess);
         }
     }
@@ -387,8 +382,7 @@ impl World<'_> {
     }
 
     pub(super) fn cfetch_retry(&mut self, sess: usize, tag: u32) {
-        let s = &self.csess[sess];
-        if s.tag == tag && s.state == SessState::InFlight {
+        if self.csess[sess].is(tag, SessState::InFlight) {
             self.cfetch_send(sess);
         }
     }
@@ -433,10 +427,7 @@ impl World<'_> {
         if any {
             self.cfetch_respond(sess);
         } else {
-            let s = &mut self.csess[sess];
-            s.state = SessState::Parked;
-            s.tag += 1;
-            let tag = s.tag;
+            let tag = self.csess[sess].park();
             let wait = self.consumers[c].max_wait;
             self.at(
                 self.now + wait,
@@ -449,8 +440,7 @@ impl World<'_> {
     }
 
     pub(super) fn cfetch_wake(&mut self, sess: usize, tag: u32) {
-        let s = &self.csess[sess];
-        if s.tag == tag && s.state == SessState::Parked {
+        if self.csess[sess].is(tag, SessState::Parked) {
             self.cfetch_respond(sess);
         }
     }

@@ -139,6 +139,20 @@ pub(crate) struct Session {
     resp: Vec<(u32, u64, u32, u64)>,
 }
 
+impl Session {
+    /// Is this the live request `tag` in `state`? (A stale timer or response finds a newer tag.)
+    fn is(&self, tag: u32, state: SessState) -> bool {
+        self.tag == tag && self.state == state
+    }
+
+    /// Park the fetch at the server; returns the tag its wake-up timer must carry.
+    fn park(&mut self) -> u32 {
+        self.state = SessState::Parked;
+        self.tag += 1;
+        self.tag
+    }
+}
+
 pub(crate) struct World<'a> {
     sc: &'a Scenario,
     topo: Topology,
