@@ -2,7 +2,10 @@
 //! data centers. See ARCHITECTURE.md for the module map and its invariants.
 
 pub mod check;
+pub mod compare;
+pub mod cost;
 pub mod kafka;
+pub mod load;
 pub mod metrics;
 pub mod net;
 pub mod placement;

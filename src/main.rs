@@ -34,6 +34,22 @@ enum Cmd {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
+    /// Run every `[[design]]` of a scenario with the same workload, faults and seed,
+    /// and print them side by side; writes reports/<scenario-name>/compare.{json,md}.
+    ///
+    /// Example: ktopo compare scenarios/stretched-vs-async.toml
+    Compare {
+        file: PathBuf,
+        /// Replay with this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print compare.json to stdout instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Directory the report folder is written under.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
     /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
     ///
     /// Example: ktopo check scenarios/stretched-2dc.toml
@@ -101,6 +117,41 @@ fn main() -> ExitCode {
                 print!("{}", ktopo::report::to_json(&outcome));
             } else {
                 print!("{}", ktopo::report::terminal_table(&outcome));
+                println!("\nreports: {}", dir.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Compare {
+            file,
+            seed,
+            json,
+            out,
+        } => {
+            let mut sc = match load(&file) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            let (cmp, outcomes) = match ktopo::compare::run(&sc) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let dir = match ktopo::compare::write(&cmp, &outcomes, &out) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: cannot write reports under {}: {e}", out.display());
+                    return ExitCode::from(2);
+                }
+            };
+            if json {
+                print!("{}", ktopo::compare::to_json(&cmp));
+            } else {
+                print!("{}", ktopo::compare::markdown(&cmp));
                 println!("\nreports: {}", dir.display());
             }
             ExitCode::SUCCESS

@@ -144,6 +144,84 @@ pub struct Outcome {
     pub timeline: Timeline,
     /// Kernel statistics that do not depend on the machine (no wall time here).
     pub events_processed: u64,
+    /// Cross-cluster copying, for asynchronous designs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationOutcome>,
+    /// Monthly cost estimate (runs of a `[[design]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostOutcome>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowOutcome {
+    pub from_cluster: String,
+    pub to_cluster: String,
+    /// Site the copier runs in (Cluster Linking: the destination brokers).
+    pub copier_site: String,
+    pub tasks: u32,
+    pub partitions: u32,
+    pub records_copied: u64,
+    /// Payload bytes copied (before the copier producer's compression).
+    pub bytes_copied: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicationOutcome {
+    pub tool: String,
+    pub topology: String,
+    pub flows: Vec<FlowOutcome>,
+    /// Record creation at the source producer to readable at the target (target
+    /// leader's high watermark covers it), weighted by records.
+    pub lag: LatencySummary,
+    /// Largest age of the oldest not-yet-readable record, sampled at interval ends.
+    pub lag_s_max: f64,
+    pub backlog_bytes_max: u64,
+    pub records_copied: u64,
+    pub bytes_copied: u64,
+    /// Bytes the copier producers put on the wire (payload ÷ codec ratio + headers).
+    pub producer_wire_bytes: u64,
+    pub compression_ratio: f64,
+    /// Deleted by source retention before the copier fetched them.
+    pub records_lost_to_retention: u64,
+    pub bytes_lost_to_retention: u64,
+    pub offset_syncs: u64,
+    pub checkpoints: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RecoveryOutcome {
+    /// Recovery time: async failover = detection + decision + DNS TTL + client
+    /// restart; stretched = measured (last unavailable interval − fault start).
+    /// `None` when the fault needs no failover.
+    pub rto_s: Option<f64>,
+    /// Acknowledged at the source, not readable at the target at the failure.
+    pub rpo_records: u64,
+    pub rpo_bytes: u64,
+    /// Age of the oldest such record (end-to-end replication lag at the failure).
+    pub rpo_s: f64,
+    /// Records failed-over consumers read again at the target.
+    pub duplicates: u64,
+    /// Of which from offset translation (distance to the offset sync used).
+    pub duplicates_from_translation: u64,
+    /// Of which consumed since the last checkpoint / offset sync.
+    pub duplicates_from_interval: u64,
+    /// After the fault ends: time until the replication lag is back under 2 × its
+    /// pre-fault level (at least 5 s).
+    pub catch_up_s: Option<f64>,
+    /// `corruption` / `topic-deletion`: time until every copy has it (the lag).
+    pub reaches_all_copies_s: Option<f64>,
+    /// With `[backup]`: data written since the restore point (seconds) a restore loses.
+    pub backup_restore_point_age_s: Option<f64>,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CostOutcome {
+    pub transfer_usd_month: f64,
+    pub brokers_usd_month: f64,
+    pub storage_usd_month: f64,
+    pub copier_usd_month: f64,
+    pub total_usd_month: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -218,6 +296,9 @@ pub struct FaultOutcome {
     /// Unavailable partition-seconds from the fault's start until 60 s after its end.
     pub unavailable_partition_s: f64,
     pub lost_acked_records: u64,
+    /// RTO, RPO, duplicates (runs of a `[[design]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryOutcome>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -240,6 +321,12 @@ pub struct Timeline {
     pub acked_records: Vec<u64>,
     /// Whether an active controller with a majority existed at each interval's end.
     pub quorum: Vec<bool>,
+    /// Async designs: age of the oldest record not yet readable at its target, per interval.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replication_lag_s: Vec<f64>,
+    /// Async designs: bytes appended at sources and not yet readable at targets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replication_backlog_bytes: Vec<u64>,
 }
 
 #[cfg(test)]

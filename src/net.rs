@@ -37,6 +37,9 @@ struct LinkState {
     /// Count of active partition faults on this link.
     cut: u32,
     dirs: [Dir; 2],
+    /// Other traffic per direction (bits/s) and the share reserved for Kafka (0..1).
+    background_bps: f64,
+    reserved: f64,
 }
 
 /// The network between sites.
@@ -80,6 +83,8 @@ impl Net {
                 base: p,
                 cut: 0,
                 dirs: [Dir::default(), Dir::default()],
+                background_bps: 0.0,
+                reserved: 0.0,
             });
         }
         Net {
@@ -109,6 +114,14 @@ impl Net {
     /// Can a message go from site `a` to site `b` right now?
     pub fn reachable(&self, a: usize, b: usize) -> bool {
         a == b || self.link_of[a * self.n_sites + b].is_some_and(|i| self.links[i].cut == 0)
+    }
+
+    /// Share link `link` with `background_bps` of other traffic per direction; Kafka
+    /// keeps at least `reserved` (0..1) of the capacity (QoS), else what is left.
+    pub fn set_background(&mut self, link: usize, background_bps: f64, reserved: f64) {
+        let l = &mut self.links[link];
+        l.background_bps = background_bps.max(0.0);
+        l.reserved = reserved.clamp(0.0, 1.0);
     }
 
     pub fn set_cut(&mut self, link: usize, cut: bool) {
@@ -160,7 +173,15 @@ impl Net {
         if l.cut > 0 {
             return None;
         }
-        let p = &l.cur;
+        let mut p = l.cur.clone();
+        if l.background_bps > 0.0 {
+            // What the background leaves, but never less than the reserved share.
+            let bw = p.bandwidth_bps;
+            p.bandwidth_bps = (bw - l.background_bps)
+                .max(l.reserved * bw)
+                .max(bw * 1e-3);
+        }
+        let p = &p;
         let rtt_s = p.rtt as f64 / NS_PER_S as f64;
         let bytes_f = bytes as f64;
         // Serialization on the shared link.

@@ -14,6 +14,8 @@ pub(super) enum Role {
 
 pub(super) struct Voter {
     pub site: usize,
+    /// Index of the cluster whose quorum this voter belongs to.
+    pub cluster: u8,
     pub alive: bool,
     pub role: Role,
     pub epoch: u32,
@@ -31,7 +33,7 @@ pub(super) struct MetaBatch {
     leader: u8,
     parts: Vec<(u32, PState)>,
     fences: Vec<(B, bool)>,
-    acks: u32,
+    acks: u64,
 }
 
 pub(super) struct Alter {
@@ -42,6 +44,25 @@ pub(super) struct Alter {
     part_epoch: u32,
 }
 
+/// The metadata log and pending changes of one cluster's quorum.
+pub(super) struct ClusterCtl {
+    /// This cluster's voters (indices into `Controller::voters`).
+    pub voters: Vec<u8>,
+    /// This cluster's brokers.
+    pub brokers: Vec<B>,
+    batches: Vec<MetaBatch>,
+    /// Index of the first batch not yet committed (batches commit in order).
+    next_commit: usize,
+    pending_parts: Vec<u32>,
+    pending_fences: Vec<(B, bool)>,
+    flush_scheduled: bool,
+    next_rebalance: Nanos,
+}
+
+/// Every cluster's KRaft quorum and active controller. Voters, partition states
+/// and fencing are held in global vectors (a partition or broker belongs to one
+/// cluster, and only that cluster's controller touches it); the metadata log is
+/// per cluster (`cl`).
 pub(super) struct Controller {
     pub voters: Vec<Voter>,
     pub committed: Vec<PState>,
@@ -49,39 +70,59 @@ pub(super) struct Controller {
     pub fenced_committed: Vec<bool>,
     fenced_working: Vec<bool>,
     last_hb: Vec<Nanos>,
-    batches: Vec<MetaBatch>,
-    /// Index of the first batch not yet committed (batches commit in order).
-    next_commit: usize,
-    pending_parts: Vec<u32>,
-    pending_fences: Vec<(B, bool)>,
-    flush_scheduled: bool,
+    pub cl: Vec<ClusterCtl>,
     alters: Vec<Alter>,
-    next_rebalance: Nanos,
     tick: Nanos,
 }
 
 pub(super) const FULL_SNAPSHOT: u32 = u32::MAX;
 
 impl Controller {
-    pub fn new(topo: &Topology, sc: &Scenario, init: Vec<PState>) -> Controller {
-        let n = topo.controllers.len();
-        let voters = topo
-            .controllers
+    /// `voters`: (site, cluster) of each voter; `broker_cluster`: cluster of each
+    /// broker; `n_clusters` quorums. The first voter of each cluster leads epoch 1.
+    pub fn new(
+        voters: &[(usize, u8)],
+        broker_cluster: &[u8],
+        n_clusters: usize,
+        sc: &Scenario,
+        init: Vec<PState>,
+    ) -> Controller {
+        let n = voters.len();
+        let cl: Vec<ClusterCtl> = (0..n_clusters)
+            .map(|c| ClusterCtl {
+                voters: (0..n)
+                    .filter(|&v| voters[v].1 as usize == c)
+                    .map(|v| v as u8)
+                    .collect(),
+                brokers: (0..broker_cluster.len())
+                    .filter(|&b| broker_cluster[b] as usize == c)
+                    .map(|b| b as B)
+                    .collect(),
+                batches: Vec::new(),
+                next_commit: 0,
+                pending_parts: Vec::new(),
+                pending_fences: Vec::new(),
+                flush_scheduled: false,
+                next_rebalance: secs(sc.broker.leader_imbalance_check_interval_seconds as f64),
+            })
+            .collect();
+        let voters = voters
             .iter()
-            .map(|c| Voter {
-                site: c.site,
+            .map(|&(site, c)| Voter {
+                site,
+                cluster: c,
                 alive: true,
                 role: Role::Follower,
                 epoch: 1,
                 voted_epoch: 1,
-                leader: Some(0),
+                leader: cl[c as usize].voters.first().copied(),
                 last_contact: 0,
                 votes: 0,
                 tag: 0,
                 last_fetch_from: vec![0; n],
             })
             .collect();
-        let nb = topo.brokers.len();
+        let nb = broker_cluster.len();
         Controller {
             voters,
             working: init.clone(),
@@ -89,27 +130,34 @@ impl Controller {
             fenced_committed: vec![false; nb],
             fenced_working: vec![false; nb],
             last_hb: vec![0; nb],
-            batches: Vec::new(),
-            next_commit: 0,
-            pending_parts: Vec::new(),
-            pending_fences: Vec::new(),
-            flush_scheduled: false,
+            cl,
             alters: Vec::new(),
-            next_rebalance: secs(sc.broker.leader_imbalance_check_interval_seconds as f64),
             tick: 250 * NS_PER_MS,
         }
     }
 
-    pub fn majority(&self) -> u32 {
-        self.voters.len() as u32 / 2 + 1
+    pub fn majority(&self, c: usize) -> u32 {
+        self.cl[c].voters.len() as u32 / 2 + 1
     }
 
-    /// The active controller: a live voter in the leader role (highest epoch).
-    pub fn active(&self) -> Option<u8> {
-        (0..self.voters.len())
+    /// Cluster `c`'s active controller: a live voter in the leader role (highest epoch).
+    pub fn active(&self, c: usize) -> Option<u8> {
+        self.cl[c]
+            .voters
+            .iter()
+            .map(|&v| v as usize)
             .filter(|&v| self.voters[v].alive && self.voters[v].role == Role::Leader)
             .max_by_key(|&v| self.voters[v].epoch)
             .map(|v| v as u8)
+    }
+
+    /// Does every cluster have an active controller?
+    pub fn all_active(&self) -> bool {
+        (0..self.cl.len()).all(|c| self.active(c).is_some())
+    }
+
+    fn peers(&self, v: u8) -> Vec<u8> {
+        self.cl[self.voters[v as usize].cluster as usize].voters.clone()
     }
 }
 
@@ -119,13 +167,19 @@ impl World<'_> {
             self.no_quorum_since = Some(0);
             return;
         }
-        // Voter 0 starts as leader of epoch 1.
-        self.ctl.voters[0].role = Role::Leader;
+        // Each cluster's first voter starts as leader of epoch 1.
+        for c in 0..self.ctl.cl.len() {
+            if let Some(&v) = self.ctl.cl[c].voters.first() {
+                self.ctl.voters[v as usize].role = Role::Leader;
+            }
+        }
         for v in 0..self.ctl.voters.len() {
             let phase = self.rng.below(self.ctl.tick);
             self.at(phase, Ev::VoterTick { voter: v as u8 });
         }
-        self.at(self.ctl.tick, Ev::ControllerTick);
+        for c in 0..self.ctl.cl.len() {
+            self.at(self.ctl.tick, Ev::ControllerTick { cl: c as u8 });
+        }
     }
 
     fn voter_send(&mut self, from: u8, to: u8, ev: Ev) {
@@ -139,7 +193,7 @@ impl World<'_> {
     }
 
     fn note_quorum(&mut self) {
-        let has = self.ctl.active().is_some();
+        let has = self.ctl.all_active();
         match (has, self.no_quorum_since) {
             (true, Some(since)) => {
                 self.stats.no_quorum_s += to_s(self.now - since);
@@ -173,12 +227,16 @@ impl World<'_> {
         let tick = self.ctl.tick;
         self.at(now + tick, Ev::VoterTick { voter: v });
         let fetch_timeout = ms(self.sc.controller.fetch_timeout_ms as f64);
-        let maj = self.ctl.majority();
+        let c = self.ctl.voters[vi].cluster as usize;
+        let maj = self.ctl.majority(c);
         match self.ctl.voters[vi].role {
             Role::Leader => {
                 // Check quorum: resign without fetches from a majority within the fetch timeout.
                 let voter = &self.ctl.voters[vi];
-                let fresh = (0..self.ctl.voters.len())
+                let fresh = self.ctl.cl[c]
+                    .voters
+                    .iter()
+                    .map(|&u| u as usize)
                     .filter(|&u| {
                         u == vi || now.saturating_sub(voter.last_fetch_from[u]) <= fetch_timeout
                     })
@@ -194,7 +252,7 @@ impl World<'_> {
             Role::Follower | Role::Candidate if self.ctl.voters[vi].leader.is_none() => {
                 // A voter without a leader (restarted, or after a resignation) learns
                 // of a reachable active leader as KRaft's BeginQuorumEpoch/Fetch do.
-                if let Some(a) = self.ctl.active()
+                if let Some(a) = self.ctl.active(c)
                     && a != v
                     && self
                         .net
@@ -258,7 +316,7 @@ impl World<'_> {
         voter.votes = 1;
         voter.tag += 1;
         let (epoch, tag) = (voter.epoch, voter.tag);
-        for u in 0..self.ctl.voters.len() {
+        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
             if u != vi {
                 self.voter_send(
                     v,
@@ -325,7 +383,8 @@ impl World<'_> {
     }
 
     fn check_won(&mut self, v: u8) {
-        let maj = self.ctl.majority();
+        let cl = self.ctl.voters[v as usize].cluster as usize;
+        let maj = self.ctl.majority(cl);
         let now = self.now;
         let voter = &mut self.ctl.voters[v as usize];
         if voter.role != Role::Candidate || voter.votes < maj {
@@ -341,16 +400,21 @@ impl World<'_> {
         self.stats.controller_elections += 1;
         // A new active controller: uncommitted changes are gone; brokers get fresh sessions.
         let c = &mut self.ctl;
-        c.working = c.committed.clone();
-        c.fenced_working = c.fenced_committed.clone();
-        for t in c.last_hb.iter_mut() {
-            *t = now;
+        for p in 0..c.working.len() {
+            if self.part_cluster[p] as usize == cl {
+                c.working[p] = c.committed[p];
+            }
         }
-        c.batches.truncate(c.next_commit);
-        c.pending_parts.clear();
-        c.pending_fences.clear();
-        c.flush_scheduled = false;
-        for u in 0..self.ctl.voters.len() {
+        for &b in &c.cl[cl].brokers {
+            c.fenced_working[b as usize] = c.fenced_committed[b as usize];
+            c.last_hb[b as usize] = now;
+        }
+        let q = &mut c.cl[cl];
+        q.batches.truncate(q.next_commit);
+        q.pending_parts.clear();
+        q.pending_fences.clear();
+        q.flush_scheduled = false;
+        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
             if u != v as usize {
                 self.voter_send(
                     v,
@@ -414,7 +478,7 @@ impl World<'_> {
         }
         let hb = ms(self.sc.broker.broker_heartbeat_interval_ms as f64);
         self.at(self.now + hb, Ev::Heartbeat { broker: b });
-        if let Some(v) = self.ctl.active() {
+        if let Some(v) = self.ctl.active(self.broker_cluster[b as usize] as usize) {
             let (from, to) = (
                 self.broker_site[b as usize],
                 self.ctl.voters[v as usize].site,
@@ -432,7 +496,8 @@ impl World<'_> {
     }
 
     pub(super) fn heartbeat_arrive(&mut self, b: B, v: u8) {
-        if self.ctl.active() != Some(v) || !self.broker_alive[b as usize] {
+        let cl = self.broker_cluster[b as usize] as usize;
+        if self.ctl.active(cl) != Some(v) || !self.broker_alive[b as usize] {
             return;
         }
         self.ctl.last_hb[b as usize] = self.now;
@@ -440,7 +505,7 @@ impl World<'_> {
             self.unfence(b);
         }
         // A broker behind on metadata (restarted, or cut off) catches up.
-        if (self.meta_seen[b as usize] as usize) < self.ctl.next_commit {
+        if (self.meta_seen[b as usize] as usize) < self.ctl.cl[cl].next_commit {
             let (from, to) = (
                 self.ctl.voters[v as usize].site,
                 self.broker_site[b as usize],
@@ -457,22 +522,24 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn controller_tick(&mut self) {
+    pub(super) fn controller_tick(&mut self, cl: u8) {
         let now = self.now;
-        self.at(now + self.ctl.tick, Ev::ControllerTick);
-        if self.ctl.active().is_none() {
+        let c = cl as usize;
+        self.at(now + self.ctl.tick, Ev::ControllerTick { cl });
+        if self.ctl.active(c).is_none() {
             return;
         }
         let session = ms(self.sc.broker.broker_session_timeout_ms as f64);
-        for b in 0..self.nb {
+        for i in 0..self.ctl.cl[c].brokers.len() {
+            let b = self.ctl.cl[c].brokers[i] as usize;
             if !self.ctl.fenced_working[b] && now.saturating_sub(self.ctl.last_hb[b]) > session {
                 self.fence(b as B);
             }
         }
-        if self.sc.broker.auto_leader_rebalance_enable && now >= self.ctl.next_rebalance {
-            self.ctl.next_rebalance =
+        if self.sc.broker.auto_leader_rebalance_enable && now >= self.ctl.cl[c].next_rebalance {
+            self.ctl.cl[c].next_rebalance =
                 now + secs(self.sc.broker.leader_imbalance_check_interval_seconds as f64);
-            self.rebalance_leaders();
+            self.rebalance_leaders(c);
         }
     }
 
@@ -482,18 +549,25 @@ impl World<'_> {
             return;
         }
         self.ctl.working[p as usize] = new;
-        self.ctl.pending_parts.push(p);
-        self.schedule_flush();
+        let cl = self.part_cluster[p as usize] as usize;
+        self.ctl.cl[cl].pending_parts.push(p);
+        self.schedule_flush(cl);
     }
 
-    fn schedule_flush(&mut self) {
-        if !self.ctl.flush_scheduled
-            && let Some(v) = self.ctl.active()
+    fn schedule_flush(&mut self, cl: usize) {
+        if !self.ctl.cl[cl].flush_scheduled
+            && let Some(v) = self.ctl.active(cl)
         {
-            self.ctl.flush_scheduled = true;
+            self.ctl.cl[cl].flush_scheduled = true;
             let linger = ms(self.sc.controller.append_linger_ms as f64);
             let epoch = self.ctl.voters[v as usize].epoch;
-            self.at(self.now + linger, Ev::MetaFlush { epoch });
+            self.at(
+                self.now + linger,
+                Ev::MetaFlush {
+                    cl: cl as u8,
+                    epoch,
+                },
+            );
         }
     }
 
@@ -519,8 +593,9 @@ impl World<'_> {
     }
 
     fn fence(&mut self, b: B) {
+        let cl = self.broker_cluster[b as usize] as usize;
         self.ctl.fenced_working[b as usize] = true;
-        self.ctl.pending_fences.push((b, true));
+        self.ctl.cl[cl].pending_fences.push((b, true));
         for hi in 0..self.hosted[b as usize].len() {
             let (p, slot) = self.hosted[b as usize][hi];
             let mut st = self.ctl.working[p as usize];
@@ -540,12 +615,13 @@ impl World<'_> {
                 self.change(p, st);
             }
         }
-        self.schedule_flush();
+        self.schedule_flush(cl);
     }
 
     fn unfence(&mut self, b: B) {
+        let cl = self.broker_cluster[b as usize] as usize;
         self.ctl.fenced_working[b as usize] = false;
-        self.ctl.pending_fences.push((b, false));
+        self.ctl.cl[cl].pending_fences.push((b, false));
         for hi in 0..self.hosted[b as usize].len() {
             let (p, _) = self.hosted[b as usize][hi];
             let st = self.ctl.working[p as usize];
@@ -564,14 +640,15 @@ impl World<'_> {
                 }
             }
         }
-        self.schedule_flush();
+        self.schedule_flush(cl);
     }
 
     /// `auto.leader.rebalance.enable`: move leadership back to preferred replicas of
     /// brokers whose imbalance exceeds `leader.imbalance.per.broker.percentage`.
-    fn rebalance_leaders(&mut self) {
+    fn rebalance_leaders(&mut self, cl: usize) {
         let pct = self.sc.broker.leader_imbalance_per_broker_percentage as f64 / 100.0;
-        for b in 0..self.nb {
+        for i in 0..self.ctl.cl[cl].brokers.len() {
+            let b = self.ctl.cl[cl].brokers[i] as usize;
             if self.ctl.fenced_working[b] {
                 continue;
             }
@@ -612,7 +689,9 @@ impl World<'_> {
         let b = self.parts[p as usize].slots[ls];
         let view = self.views[b as usize][p as usize];
         self.parts[p as usize].rep[ls].pending_alter = Some((self.now, isr));
-        let Some(v) = self.ctl.active() else { return };
+        let Some(v) = self.ctl.active(self.part_cluster[p as usize] as usize) else {
+            return;
+        };
         self.ctl.alters.push(Alter {
             part: p,
             broker: b,
@@ -631,10 +710,10 @@ impl World<'_> {
     }
 
     pub(super) fn alter_arrive(&mut self, id: u32) {
-        if self.ctl.active().is_none() {
+        let a = &self.ctl.alters[id as usize];
+        if self.ctl.active(self.part_cluster[a.part as usize] as usize).is_none() {
             return;
         }
-        let a = &self.ctl.alters[id as usize];
         let (p, b, isr, le, pe) = (a.part, a.broker, a.isr, a.leader_epoch, a.part_epoch);
         let st = self.ctl.working[p as usize];
         if st.leader != b || st.leader_epoch != le || st.part_epoch != pe {
@@ -658,32 +737,33 @@ impl World<'_> {
         );
     }
 
-    pub(super) fn meta_flush(&mut self, epoch: u32) {
-        self.ctl.flush_scheduled = false;
-        let Some(v) = self.ctl.active() else { return };
+    pub(super) fn meta_flush(&mut self, cl: u8, epoch: u32) {
+        let c = cl as usize;
+        self.ctl.cl[c].flush_scheduled = false;
+        let Some(v) = self.ctl.active(c) else { return };
         if self.ctl.voters[v as usize].epoch != epoch {
             return;
         }
-        let mut parts = std::mem::take(&mut self.ctl.pending_parts);
+        let mut parts = std::mem::take(&mut self.ctl.cl[c].pending_parts);
         parts.sort_unstable();
         parts.dedup();
         let parts: Vec<(u32, PState)> = parts
             .into_iter()
             .map(|p| (p, self.ctl.working[p as usize]))
             .collect();
-        let fences = std::mem::take(&mut self.ctl.pending_fences);
+        let fences = std::mem::take(&mut self.ctl.cl[c].pending_fences);
         if parts.is_empty() && fences.is_empty() {
             return;
         }
-        self.ctl.batches.push(MetaBatch {
+        self.ctl.cl[c].batches.push(MetaBatch {
             epoch,
             leader: v,
             parts,
             fences,
             acks: 1 << v,
         });
-        let id = (self.ctl.batches.len() - 1) as u32;
-        for u in 0..self.ctl.voters.len() {
+        let id = (self.ctl.cl[c].batches.len() - 1) as u32;
+        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
             if u != v as usize {
                 self.voter_send(
                     v,
@@ -695,11 +775,12 @@ impl World<'_> {
                 );
             }
         }
-        self.try_commit();
+        self.try_commit(c);
     }
 
     pub(super) fn meta_append_arrive(&mut self, u: u8, batch: u32) {
-        let Some(bt) = self.ctl.batches.get(batch as usize) else {
+        let c = self.ctl.voters[u as usize].cluster as usize;
+        let Some(bt) = self.ctl.cl[c].batches.get(batch as usize) else {
             return;
         };
         let (epoch, leader) = (bt.epoch, bt.leader);
@@ -711,7 +792,8 @@ impl World<'_> {
     }
 
     pub(super) fn meta_ack_arrive(&mut self, u: u8, batch: u32) {
-        let Some(bt) = self.ctl.batches.get_mut(batch as usize) else {
+        let c = self.ctl.voters[u as usize].cluster as usize;
+        let Some(bt) = self.ctl.cl[c].batches.get_mut(batch as usize) else {
             return;
         };
         let leader = bt.leader;
@@ -721,20 +803,20 @@ impl World<'_> {
             return;
         }
         bt.acks |= 1 << u;
-        self.try_commit();
+        self.try_commit(c);
     }
 
     /// Commit batches in order once a majority holds each; then tell the brokers.
-    fn try_commit(&mut self) {
-        let maj = self.ctl.majority();
-        while self.ctl.next_commit < self.ctl.batches.len() {
-            let i = self.ctl.next_commit;
-            if self.ctl.batches[i].acks.count_ones() < maj {
+    fn try_commit(&mut self, c: usize) {
+        let maj = self.ctl.majority(c);
+        while self.ctl.cl[c].next_commit < self.ctl.cl[c].batches.len() {
+            let i = self.ctl.cl[c].next_commit;
+            if self.ctl.cl[c].batches[i].acks.count_ones() < maj {
                 break;
             }
-            self.ctl.next_commit += 1;
+            self.ctl.cl[c].next_commit += 1;
             self.stats.metadata_commits += 1;
-            let parts = std::mem::take(&mut self.ctl.batches[i].parts);
+            let parts = std::mem::take(&mut self.ctl.cl[c].batches[i].parts);
             for &(p, st) in &parts {
                 let old = self.ctl.committed[p as usize];
                 if st.leader != old.leader && st.leader != NO_LEADER {
@@ -750,16 +832,17 @@ impl World<'_> {
                 self.stats.isr_expands += u64::from(came > 0);
                 self.ctl.committed[p as usize] = st;
             }
-            self.ctl.batches[i].parts = parts;
-            for &(b, f) in &self.ctl.batches[i].fences {
+            self.ctl.cl[c].batches[i].parts = parts;
+            for &(b, f) in &self.ctl.cl[c].batches[i].fences {
                 self.ctl.fenced_committed[b as usize] = f;
                 if f {
                     self.stats.brokers_fenced += 1;
                 }
             }
-            let from = self.ctl.voters[self.ctl.batches[i].leader as usize].site;
-            let bytes = 100 + 40 * self.ctl.batches[i].parts.len() as u64;
-            for b in 0..self.nb {
+            let from = self.ctl.voters[self.ctl.cl[c].batches[i].leader as usize].site;
+            let bytes = 100 + 40 * self.ctl.cl[c].batches[i].parts.len() as u64;
+            for bi in 0..self.ctl.cl[c].brokers.len() {
+                let b = self.ctl.cl[c].brokers[bi] as usize;
                 if let Some(t) = self.send(from, self.broker_site[b], bytes, u64::MAX) {
                     self.at(
                         t,
@@ -779,9 +862,11 @@ impl World<'_> {
         if !self.broker_alive[bi] {
             return;
         }
+        let cl = self.broker_cluster[bi] as usize;
         let changes: Vec<(u32, PState)> = if batch == FULL_SNAPSHOT {
-            self.meta_seen[bi] = self.ctl.next_commit as u32;
+            self.meta_seen[bi] = self.ctl.cl[cl].next_commit as u32;
             (0..self.parts.len() as u32)
+                .filter(|&p| self.part_cluster[p as usize] as usize == cl)
                 .map(|p| (p, self.ctl.committed[p as usize]))
                 .collect()
         } else {
@@ -793,7 +878,7 @@ impl World<'_> {
             if batch == self.meta_seen[bi] {
                 self.meta_seen[bi] = batch + 1;
             }
-            self.ctl.batches[batch as usize].parts.clone()
+            self.ctl.cl[cl].batches[batch as usize].parts.clone()
         };
         let mut changed = false;
         for (p, st) in changes {

@@ -327,7 +327,7 @@ impl World<'_> {
         let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
         let mut parts = std::mem::take(&mut self.csess[sess].parts);
         parts.clear();
-        if let Some(vb) = self.bootstrap(self.consumers[c].site) {
+        if let Some(vb) = self.bootstrap(self.consumers[c].site, self.consumers[c].cluster) {
             let t = self.consumers[c].topic as usize;
             for i in 0..self.topic_parts[t].len() {
                 let p = self.topic_parts[t][i];

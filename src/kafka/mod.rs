@@ -3,6 +3,7 @@
 //! [`World`]. Every message crosses [`crate::net::Net`].
 
 mod controller;
+mod copier;
 mod fetch;
 mod produce;
 mod state;
@@ -10,8 +11,8 @@ mod state;
 use crate::metrics::*;
 use crate::net::{LinkParams, Net};
 use crate::scenario::{Acks, FaultKind, RACK_AWARE_SELECTOR, Scenario};
-use crate::sim::{EventQueue, NS_PER_MS, Nanos, SimRng, ms, secs, to_s};
-use crate::topology::Topology;
+use crate::sim::{EventQueue, NS_PER_MS, NS_PER_S, Nanos, SimRng, ms, secs, to_s};
+use crate::topology::{DesignLayout, Topology};
 use state::*;
 pub use state::{NO_LEADER, PState};
 
@@ -39,8 +40,8 @@ pub(crate) enum Ev {
     CandidateStart { voter: u8, tag: u32 },
     VoteArrive { from: u8, to: u8, epoch: u32 },
     VoteResp { to: u8, epoch: u32, granted: bool },
-    ControllerTick,
-    MetaFlush { epoch: u32 },
+    ControllerTick { cl: u8 },
+    MetaFlush { cl: u8, epoch: u32 },
     MetaAppendArrive { voter: u8, batch: u32 },
     MetaAckArrive { voter: u8, batch: u32 },
     MetaDeliver { broker: B, batch: u32 },
@@ -48,6 +49,11 @@ pub(crate) enum Ev {
     FaultStart { fault: u16 },
     FaultEnd { fault: u16 },
     Sample,
+    CpFetchArrive { sess: u32 },
+    CpFetchWake { sess: u32, tag: u32 },
+    CpFetchResponse { sess: u32, tag: u32 },
+    CpFetchRetry { sess: u32, tag: u32 },
+    CpTick,
 }
 
 /// Problems that end a run early.
@@ -69,6 +75,10 @@ impl std::fmt::Display for SimError {
 
 pub(crate) struct ProducerState {
     site: usize,
+    /// Cluster this client talks to.
+    cluster: u8,
+    /// A copier task's producer (not an application producer): its responses go to the copier.
+    copier: bool,
     topic: u16,
     acks: Acks,
     rate_bytes_s: f64,
@@ -108,6 +118,7 @@ pub(crate) struct ProduceReq {
 
 pub(crate) struct ConsumerState {
     site: usize,
+    cluster: u8,
     topic: u16,
     follower_fetching: bool,
     rack: Option<String>,
@@ -184,6 +195,17 @@ pub(crate) struct World<'a> {
     fsess: Vec<Session>,
     csess: Vec<Session>,
     ctl: controller::Controller,
+    /// Cluster of each broker, partition and site (a site with no brokers: the
+    /// first cluster). One cluster for a stretched design.
+    broker_cluster: Vec<u8>,
+    part_cluster: Vec<u8>,
+    site_cluster: Vec<u8>,
+    layout: DesignLayout,
+    design: Option<&'a crate::scenario::Design>,
+    /// Scenario topic of each internal topic (a topic in one cluster).
+    topic_origin: Vec<usize>,
+    cp: copier::Copiers,
+    load: crate::load::Profile,
     // measurements
     lost: Durability,
     stats: ClusterOutcome,
@@ -195,11 +217,102 @@ pub(crate) struct World<'a> {
     interval: Nanos,
 }
 
-/// Run one scenario to completion.
+/// Run one scenario to completion (as one stretched cluster, whatever its designs).
 pub fn simulate(sc: &Scenario) -> Result<Outcome, SimError> {
-    let mut w = World::new(sc);
+    let mut w = World::new(sc, None);
     w.run()?;
     Ok(w.outcome())
+}
+
+/// Run design `d` (an index into `sc.design`) of a scenario to completion.
+pub fn simulate_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
+    let mut w = World::new(sc, sc.design.get(d));
+    w.run()?;
+    Ok(w.outcome())
+}
+
+/// One internal topic: a scenario topic in one cluster, under its name there.
+struct TopicSpec {
+    origin: usize,
+    cluster: usize,
+    name: String,
+    rf: u32,
+    min_isr: u32,
+}
+
+/// The internal topics of a layout: local topics of every cluster (cluster-major),
+/// then the remote topics the flows create (deduplicated by cluster and name).
+fn topic_specs(
+    sc: &Scenario,
+    layout: &DesignLayout,
+    design: Option<&crate::scenario::Design>,
+    topo: &Topology,
+) -> Vec<TopicSpec> {
+    let mut out: Vec<TopicSpec> = Vec::new();
+    let Some(d) = design.filter(|_| !layout.flows.is_empty()) else {
+        for (ti, t) in sc.topic.iter().enumerate() {
+            out.push(TopicSpec {
+                origin: ti,
+                cluster: 0,
+                name: t.name.clone(),
+                rf: t
+                    .replication_factor
+                    .unwrap_or(sc.broker.default_replication_factor),
+                min_isr: t
+                    .min_insync_replicas
+                    .unwrap_or(sc.broker.min_insync_replicas),
+            });
+        }
+        return out;
+    };
+    let size = |c: usize| {
+        topo.brokers
+            .iter()
+            .filter(|b| layout.clusters[c].contains(&b.site))
+            .count() as u32
+    };
+    for c in 0..layout.clusters.len() {
+        for (ti, t) in sc.topic.iter().enumerate() {
+            let rf = t
+                .replication_factor
+                .unwrap_or(sc.broker.default_replication_factor)
+                .min(size(c))
+                .max(1);
+            out.push(TopicSpec {
+                origin: ti,
+                cluster: c,
+                name: t.name.clone(),
+                rf,
+                min_isr: t
+                    .min_insync_replicas
+                    .unwrap_or(sc.broker.min_insync_replicas)
+                    .min(rf),
+            });
+        }
+    }
+    for &(a, b) in &layout.flows {
+        for (ti, t) in sc.topic.iter().enumerate() {
+            if !d.topics.is_empty() && !d.topics.contains(&t.name) {
+                continue;
+            }
+            let name = copier::remote_name(sc, layout, d, a, &t.name);
+            if out.iter().any(|x| x.cluster == b && x.name == name) {
+                continue;
+            }
+            let rf = d.replication_factor.min(size(b)).max(1);
+            out.push(TopicSpec {
+                origin: ti,
+                cluster: b,
+                name,
+                rf,
+                min_isr: t
+                    .min_insync_replicas
+                    .unwrap_or(sc.broker.min_insync_replicas)
+                    .min(rf),
+            });
+        }
+    }
+    out
 }
 
 fn buffer(v: i64, autotune: u64) -> u64 {
@@ -207,10 +320,22 @@ fn buffer(v: i64, autotune: u64) -> u64 {
 }
 
 impl<'a> World<'a> {
-    fn new(sc: &'a Scenario) -> World<'a> {
+    fn new(sc: &'a Scenario, design: Option<&'a crate::scenario::Design>) -> World<'a> {
         let topo = Topology::build(sc);
         let nb = topo.brokers.len();
         let ns = topo.sites.len();
+        let layout = match design {
+            Some(d) => DesignLayout::of(sc, d),
+            None => DesignLayout::stretched(sc),
+        };
+        let mut site_cluster = vec![0u8; ns];
+        for (c, sites) in layout.clusters.iter().enumerate() {
+            for &s in sites {
+                site_cluster[s] = c as u8;
+            }
+        }
+        let broker_cluster: Vec<u8> = topo.brokers.iter().map(|b| site_cluster[b.site]).collect();
+        let specs = topic_specs(sc, &layout, design, &topo);
         let interval = secs(sc.model.timeline_interval_s).max(NS_PER_MS);
         let mut links = Vec::new();
         for l in &sc.link {
@@ -228,16 +353,27 @@ impl<'a> World<'a> {
             ));
         }
         let lan = topo.sites.iter().map(|s| ms(s.lan_rtt_ms)).collect();
-        let net = Net::new(ns, links, lan, sc.model.tcp_mss_bytes, interval);
+        let mut net = Net::new(ns, links, lan, sc.model.tcp_mss_bytes, interval);
+        for (i, l) in sc.link.iter().enumerate() {
+            if l.background_mbps > 0.0 {
+                net.set_background(i, l.background_mbps * 1e6, l.reserved_replication_pct / 100.0);
+            }
+        }
 
         // Partitions and placement.
         let mut parts = Vec::new();
+        let mut part_cluster = Vec::new();
         let mut topic_parts = Vec::new();
         let mut hosted = vec![Vec::new(); nb];
-        for (ti, t) in sc.topic.iter().enumerate() {
-            let min_isr = t
-                .min_insync_replicas
-                .unwrap_or(sc.broker.min_insync_replicas);
+        let multi = layout.clusters.len() > 1;
+        let restricted: Vec<(Topology, Vec<usize>)> = if multi {
+            layout.clusters.iter().map(|c| topo.restricted(c)).collect()
+        } else {
+            Vec::new()
+        };
+        for (ti, spec) in specs.iter().enumerate() {
+            let t = &sc.topic[spec.origin];
+            let min_isr = spec.min_isr;
             let (mut w_bytes, mut w_rate) = (0.0, 0.0);
             for p in sc.producer.iter().filter(|p| p.topic == t.name) {
                 w_bytes += p.record_size_bytes as f64 * p.rate_mb_s;
@@ -249,7 +385,19 @@ impl<'a> World<'a> {
                 1024
             };
             let mut ids = Vec::new();
-            for a in topo.assign(sc, t, ti) {
+            let assignments = if multi {
+                let (sub, map) = &restricted[spec.cluster];
+                crate::placement::rack_aware(sub, t.partitions as usize, spec.rf as usize, ti)
+                    .into_iter()
+                    .map(|a| crate::topology::Assignment {
+                        replicas: a.replicas.iter().map(|&b| map[b]).collect(),
+                        observers: a.observers.iter().map(|&b| map[b]).collect(),
+                    })
+                    .collect()
+            } else {
+                topo.assign(sc, t, ti)
+            };
+            for a in assignments {
                 let pi = parts.len() as u32;
                 let slots: Vec<B> = a
                     .replicas
@@ -273,6 +421,7 @@ impl<'a> World<'a> {
                     attempted: false,
                     acked_in_interval: false,
                 });
+                part_cluster.push(spec.cluster as u8);
                 ids.push(pi);
             }
             topic_parts.push(ids);
@@ -290,20 +439,30 @@ impl<'a> World<'a> {
         for p in parts.iter_mut() {
             p.rep[0].lineage.push((1, 0));
         }
-        let topic_index = |name: &str| {
-            sc.topic
+        // The internal topic a client in `cluster` uses for scenario topic `name`:
+        // the local topic, else a remote copy of it there.
+        let topic_index = |name: &str, cluster: u8| {
+            let origin = sc
+                .topic
                 .iter()
                 .position(|t| t.name == name)
-                .expect("validated") as u16
+                .expect("validated");
+            specs
+                .iter()
+                .position(|x| x.cluster == cluster as usize && x.origin == origin)
+                .unwrap_or(origin) as u16
         };
         let producers = sc
             .producer
             .iter()
             .map(|p| {
                 let tick = ms(p.linger_ms as f64).max(NS_PER_MS);
+                let site = topo.site_index(&p.site).expect("validated");
                 ProducerState {
-                    site: topo.site_index(&p.site).expect("validated"),
-                    topic: topic_index(&p.topic),
+                    site,
+                    cluster: site_cluster[site],
+                    copier: false,
+                    topic: topic_index(&p.topic, site_cluster[site]),
                     acks: p.acks,
                     rate_bytes_s: p.rate_mb_s * 1e6,
                     record_bytes: p.record_size_bytes,
@@ -334,16 +493,18 @@ impl<'a> World<'a> {
             })
             .collect();
         let selector = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
-        let mut topic_consumers = vec![Vec::new(); sc.topic.len()];
+        let mut topic_consumers = vec![Vec::new(); specs.len()];
         let consumers = sc
             .consumer
             .iter()
             .enumerate()
             .map(|(ci, c)| {
-                let t = topic_index(&c.topic);
+                let site = topo.site_index(&c.site).expect("validated");
+                let t = topic_index(&c.topic, site_cluster[site]);
                 topic_consumers[t as usize].push(ci as u16);
                 ConsumerState {
-                    site: topo.site_index(&c.site).expect("validated"),
+                    site,
+                    cluster: site_cluster[site],
                     topic: t,
                     follower_fetching: selector && c.client_rack.is_some(),
                     rack: c.client_rack.clone(),
@@ -368,7 +529,29 @@ impl<'a> World<'a> {
         let csess = (0..consumers.len() * nb)
             .map(|i| mk(i / nb, i % nb))
             .collect();
-        let ctl = controller::Controller::new(&topo, sc, init.clone());
+        // Voters: the controllers of each cluster's sites; a cluster without any
+        // gets one voter in its first site (combined mode).
+        let mut voters: Vec<(usize, u8)> = Vec::new();
+        for (c, sites) in layout.clusters.iter().enumerate() {
+            let before = voters.len();
+            for v in &topo.controllers {
+                if sites.contains(&v.site) || (!multi && c == 0) {
+                    voters.push((v.site, c as u8));
+                }
+            }
+            if voters.len() == before
+                && let Some(&s) = sites.first()
+            {
+                voters.push((s, c as u8));
+            }
+        }
+        let ctl = controller::Controller::new(
+            &voters,
+            &broker_cluster,
+            layout.clusters.len(),
+            sc,
+            init.clone(),
+        );
         let end = secs(sc.duration_s);
         World {
             sc,
@@ -382,7 +565,8 @@ impl<'a> World<'a> {
             hosted,
             parts,
             topic_parts,
-            topic_names: sc.topic.iter().map(|t| t.name.clone()).collect(),
+            topic_names: specs.iter().map(|t| t.name.clone()).collect(),
+            topic_origin: specs.iter().map(|t| t.origin).collect(),
             producers,
             reqs: Vec::new(),
             free_reqs: Vec::new(),
@@ -391,6 +575,13 @@ impl<'a> World<'a> {
             fsess,
             csess,
             ctl,
+            broker_cluster,
+            part_cluster,
+            site_cluster,
+            layout,
+            design,
+            cp: copier::Copiers::default(),
+            load: crate::load::Profile::new(&sc.load),
             topo,
             q: EventQueue::new(),
             now: 0,
@@ -438,6 +629,7 @@ impl<'a> World<'a> {
             self.at(0, Ev::ConsumerStart { cons: c as u16 });
         }
         self.start_quorum();
+        self.start_copiers();
         for (i, f) in self.sc.fault.iter().enumerate() {
             self.q
                 .push(secs(f.at_s), Ev::FaultStart { fault: i as u16 });
@@ -490,8 +682,8 @@ impl<'a> World<'a> {
             Ev::CandidateStart { voter, tag } => self.candidate_start(voter, tag),
             Ev::VoteArrive { from, to, epoch } => self.vote_arrive(from, to, epoch),
             Ev::VoteResp { to, epoch, granted } => self.vote_resp(to, epoch, granted),
-            Ev::ControllerTick => self.controller_tick(),
-            Ev::MetaFlush { epoch } => self.meta_flush(epoch),
+            Ev::ControllerTick { cl } => self.controller_tick(cl),
+            Ev::MetaFlush { cl, epoch } => self.meta_flush(cl, epoch),
             Ev::MetaAppendArrive { voter, batch } => self.meta_append_arrive(voter, batch),
             Ev::MetaAckArrive { voter, batch } => self.meta_ack_arrive(voter, batch),
             Ev::MetaDeliver { broker, batch } => self.meta_deliver(broker, batch),
@@ -499,6 +691,11 @@ impl<'a> World<'a> {
             Ev::FaultStart { fault } => self.fault(fault as usize, true),
             Ev::FaultEnd { fault } => self.fault(fault as usize, false),
             Ev::Sample => self.sample(),
+            Ev::CpFetchArrive { sess } => self.cp_fetch_arrive(sess as usize),
+            Ev::CpFetchWake { sess, tag } => self.cp_fetch_wake(sess as usize, tag),
+            Ev::CpFetchResponse { sess, tag } => self.cp_fetch_response(sess as usize, tag),
+            Ev::CpFetchRetry { sess, tag } => self.cp_fetch_retry(sess as usize, tag),
+            Ev::CpTick => self.cp_tick(),
         }
     }
 
@@ -534,6 +731,7 @@ impl<'a> World<'a> {
                         }
                     }
                 }
+                self.cp_site(s, start, i);
             }
             FaultKind::BrokerDown => {
                 let b = self
@@ -559,6 +757,14 @@ impl<'a> World<'a> {
                     );
                 } else {
                     self.net.degrade(li, None, None, None, None);
+                }
+                if start && f.kind == FaultKind::LinkPartition {
+                    self.cp_fault_exposure(i, None);
+                }
+            }
+            FaultKind::Corruption | FaultKind::TopicDeletion => {
+                if start {
+                    self.cp_fault_exposure(i, None);
                 }
             }
         }
@@ -615,7 +821,10 @@ impl<'a> World<'a> {
         self.timeline.unavailable_partitions.push(unavailable);
         self.timeline.acked_records.push(self.interval_acked);
         self.interval_acked = 0;
-        self.timeline.quorum.push(self.ctl.active().is_some());
+        self.timeline.quorum.push(self.ctl.all_active());
+        if !self.cp.parts.is_empty() {
+            self.cp_sample();
+        }
         if self.now + self.interval <= self.end {
             self.at(self.now + self.interval, Ev::Sample);
         }
@@ -678,7 +887,7 @@ impl<'a> World<'a> {
                 .producers
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.site == si)
+                .filter(|(_, p)| p.site == si && !p.copier)
                 .map(|(pi, p)| {
                     let in_flight: u64 = self
                         .reqs
@@ -759,10 +968,11 @@ impl<'a> World<'a> {
                     end_s,
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
+                    recovery: self.design.map(|_| self.recovery(i)),
                 }
             })
             .collect();
-        let links = self
+        let links: Vec<LinkOutcome> = self
             .net
             .usage()
             .into_iter()
@@ -797,10 +1007,14 @@ impl<'a> World<'a> {
         cluster.unavailable_partition_s = round3(cluster.unavailable_partition_s);
         let mut durability = self.lost.clone();
         durability.lost_acked_age_s_max = round3(durability.lost_acked_age_s_max);
+        let mut timeline = self.timeline.clone();
+        timeline.replication_lag_s = self.cp.lag_timeline.clone();
+        timeline.replication_backlog_bytes = self.cp.backlog_timeline.clone();
+        let cost = self.design.map(|_| self.cost(&links));
         Outcome {
             schema_version: SCHEMA_VERSION,
             scenario: sc.name.clone(),
-            design: "stretched".into(),
+            design: self.design.map_or("stretched".into(), |d| d.name.clone()),
             seed: sc.seed,
             duration_s: sc.duration_s,
             fidelity: "request".into(),
@@ -809,8 +1023,177 @@ impl<'a> World<'a> {
             cluster,
             faults,
             links,
-            timeline: self.timeline.clone(),
+            timeline,
             events_processed: self.events,
+            replication: self.replication_outcome(),
+            cost,
         }
+    }
+
+    fn replication_outcome(&self) -> Option<ReplicationOutcome> {
+        let d = self.design?;
+        if self.cp.parts.is_empty() {
+            return None;
+        }
+        let cp = &self.cp;
+        let name = |c: usize| self.topo.sites[self.layout.clusters[c][0]].name.clone();
+        Some(ReplicationOutcome {
+            tool: cp.tool.label().into(),
+            topology: serde_json::to_value(d.topology)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            flows: cp
+                .flows
+                .iter()
+                .map(|&(a, b, site, tasks, partitions, records, bytes)| FlowOutcome {
+                    from_cluster: name(a),
+                    to_cluster: name(b),
+                    copier_site: self.topo.sites[site].name.clone(),
+                    tasks,
+                    partitions,
+                    records_copied: records,
+                    bytes_copied: bytes,
+                })
+                .collect(),
+            lag: LatencySummary::of(&cp.lag),
+            lag_s_max: cp.lag_timeline.iter().copied().fold(0.0, f64::max),
+            backlog_bytes_max: cp.backlog_timeline.iter().copied().max().unwrap_or(0),
+            records_copied: cp.copied_records,
+            bytes_copied: cp.copied_bytes,
+            producer_wire_bytes: cp.wire_bytes,
+            compression_ratio: cp.ratio,
+            records_lost_to_retention: cp.lost_retention_records,
+            bytes_lost_to_retention: cp.lost_retention_bytes,
+            offset_syncs: cp.offset_syncs,
+            checkpoints: cp.checkpoints,
+        })
+    }
+
+    /// Recovery figures of fault `i` (runs of a design).
+    fn recovery(&self, i: usize) -> RecoveryOutcome {
+        let sc = self.sc;
+        let f = &sc.fault[i];
+        let iv = to_s(self.interval);
+        let is_async = !self.layout.flows.is_empty();
+        let end_s = f.duration_s.map(|d| f.at_s + d);
+        // Stretched (and in-cluster faults): the last interval with an unavailable
+        // partition, from the fault's start to 60 s after its end.
+        let measured = || {
+            let from = (f.at_s / iv).floor() as usize;
+            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
+            let tl = &self.timeline.unavailable_partitions;
+            let last = (from..to.min(tl.len())).rev().find(|&k| tl[k] > 0);
+            round3(last.map_or(0.0, |k| ((k + 1) as f64 * iv - f.at_s).max(0.0)))
+        };
+        let fo = &sc.failover;
+        let failover_s = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
+        let site_holds_cluster = |name: &Option<String>| {
+            self.topo
+                .site_index(name.as_deref().unwrap_or_default())
+                .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
+        };
+        let e = self.cp.exposures.get(i).cloned().flatten().unwrap_or_default();
+        let mut r = RecoveryOutcome {
+            rto_s: None,
+            rpo_records: 0,
+            rpo_bytes: 0,
+            rpo_s: 0.0,
+            duplicates: 0,
+            duplicates_from_translation: 0,
+            duplicates_from_interval: 0,
+            catch_up_s: None,
+            reaches_all_copies_s: None,
+            backup_restore_point_age_s: None,
+            note: String::new(),
+        };
+        match f.kind {
+            FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
+                r.rto_s = Some(round3(failover_s));
+                r.rpo_records = e.rpo_records;
+                r.rpo_bytes = e.rpo_bytes;
+                r.rpo_s = e.rpo_s;
+                r.duplicates = e.duplicates;
+                r.duplicates_from_translation = e.dup_translation;
+                r.duplicates_from_interval = e.dup_interval;
+                r.note = format!(
+                    "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target",
+                    fo.detection_s, fo.decision_s, fo.dns_ttl_s, fo.client_restart_s, e.consumers_failed_over
+                );
+            }
+            FaultKind::LinkPartition | FaultKind::LinkDegrade if is_async => {
+                r.rpo_records = e.rpo_records;
+                r.rpo_bytes = e.rpo_bytes;
+                r.rpo_s = e.rpo_s;
+                r.note = "no failover: each cluster keeps serving; the copier falls behind and catches up".into();
+            }
+            FaultKind::Corruption | FaultKind::TopicDeletion => {
+                r.reaches_all_copies_s = Some(if is_async { e.reaches_copies_s } else { 0.0 });
+                r.note = match &sc.backup {
+                    Some(b) => {
+                        let age = f.at_s.rem_euclid(b.interval_s);
+                        r.backup_restore_point_age_s = Some(round3(age));
+                        format!(
+                            "replication is not backup: every copy has it within the lag; the backup taken {:.0} s before restores the data, losing what was written since",
+                            age
+                        )
+                    }
+                    None => "replication is not backup: every copy has it within the lag, and there is no backup to restore from".into(),
+                };
+            }
+            _ => {
+                r.rto_s = Some(measured());
+                r.rpo_records = self.fault_lost[i];
+                r.rpo_bytes = self.fault_lost[i]
+                    * self.parts.first().map_or(0, |p| p.record_bytes as u64);
+                r.rpo_s = if self.fault_lost[i] > 0 {
+                    round3(self.lost.lost_acked_age_s_max)
+                } else {
+                    0.0
+                };
+                r.note = "measured: last interval with an unavailable partition after the fault".into();
+            }
+        }
+        if is_async
+            && let Some(end) = end_s
+            && !self.cp.lag_timeline.is_empty()
+            && matches!(f.kind, FaultKind::LinkPartition | FaultKind::LinkDegrade | FaultKind::SiteDown)
+        {
+            let tl = &self.cp.lag_timeline;
+            let before = ((f.at_s / iv).floor() as usize).saturating_sub(1);
+            let base = tl.get(before).copied().unwrap_or(0.0);
+            let threshold = (2.0 * base).max(5.0);
+            let from = (end / iv).floor() as usize;
+            r.catch_up_s = (from..tl.len())
+                .find(|&k| tl[k] <= threshold)
+                .map(|k| round3(((k + 1) as f64 * iv - end).max(0.0)));
+        }
+        r
+    }
+
+    fn cost(&self, links: &[LinkOutcome]) -> CostOutcome {
+        let sc = self.sc;
+        let mut stored = 0.0;
+        for p in &self.parts {
+            let topic = &sc.topic[self.topic_origin[p.topic as usize]];
+            let leo = p.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let rate = leo as f64 * p.record_bytes as f64 / sc.duration_s.max(1e-9);
+            let keep_s = if topic.retention_ms < 0 {
+                crate::cost::MONTH_S
+            } else {
+                (topic.retention_ms as f64 / 1000.0).min(crate::cost::MONTH_S)
+            };
+            let mut bytes = rate * keep_s;
+            if topic.retention_bytes > 0 {
+                bytes = bytes.min(topic.retention_bytes as f64);
+            }
+            stored += bytes * p.slots.len() as f64;
+        }
+        let workers = if self.cp.tool == crate::scenario::CopierTool::ClusterLinking {
+            0
+        } else {
+            self.cp.tasks.len() as u32
+        };
+        crate::cost::monthly(sc, links, self.nb as u32, stored, workers)
     }
 }

@@ -10,15 +10,14 @@ const MAX_REQUEST_BYTES: u64 = 1_048_576;
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 
 impl World<'_> {
-    /// A broker whose metadata a client in `site` uses: the first live broker of
-    /// its own site, else the first live broker it can reach.
-    pub(super) fn bootstrap(&self, site: usize) -> Option<B> {
-        let local = (0..self.nb).find(|&b| self.broker_alive[b] && self.broker_site[b] == site);
+    /// A broker of `cluster` whose metadata a client in `site` uses: the first live
+    /// broker of its own site, else the first live broker it can reach.
+    pub(super) fn bootstrap(&self, site: usize, cluster: u8) -> Option<B> {
+        let ok = |b: usize| self.broker_alive[b] && self.broker_cluster[b] == cluster;
+        let local = (0..self.nb).find(|&b| ok(b) && self.broker_site[b] == site);
         local
             .or_else(|| {
-                (0..self.nb).find(|&b| {
-                    self.broker_alive[b] && self.net.reachable(site, self.broker_site[b])
-                })
+                (0..self.nb).find(|&b| ok(b) && self.net.reachable(site, self.broker_site[b]))
             })
             .map(|b| b as B)
     }
@@ -44,7 +43,8 @@ impl World<'_> {
         let topic = self.producers[i].topic as usize;
         {
             let p = &mut self.producers[i];
-            let records = p.rate_bytes_s * to_s(tick) / p.record_bytes as f64 + p.carry_records;
+            let rate = p.rate_bytes_s * self.load.factor_at(now);
+            let records = rate * to_s(tick) / p.record_bytes as f64 + p.carry_records;
             let mut n = records.floor() as u64;
             p.carry_records = records - n as f64;
             let created = now.saturating_sub(tick / 2);
@@ -64,7 +64,7 @@ impl World<'_> {
                 n -= k as u64;
             }
         }
-        let view = self.bootstrap(site);
+        let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
         let held = std::mem::take(&mut self.producers[i].held);
         let mut keep = Vec::new();
@@ -122,7 +122,13 @@ impl World<'_> {
         }
     }
 
-    fn send_produce(&mut self, i: usize, b: B, parts: Vec<(u32, u32, Nanos, u8)>, bytes: u64) {
+    pub(super) fn send_produce(
+        &mut self,
+        i: usize,
+        b: B,
+        parts: Vec<(u32, u32, Nanos, u8)>,
+        bytes: u64,
+    ) -> u32 {
         let records: u64 = parts.iter().map(|x| x.1 as u64).sum();
         let n = parts.len() as u16;
         let req = ProduceReq {
@@ -162,16 +168,17 @@ impl World<'_> {
         } else if self.producers[i].acks == Acks::Zero {
             self.free_req(id);
         }
+        id
     }
 
-    fn free_req(&mut self, id: u32) {
+    pub(super) fn free_req(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.done = true;
         r.parts = Vec::new();
         self.free_reqs.push(id);
     }
 
-    fn req_live(&self, id: u32, tag: u32) -> bool {
+    pub(super) fn req_live(&self, id: u32, tag: u32) -> bool {
         let r = &self.reqs[id as usize];
         r.tag == tag && !r.done
     }
@@ -274,6 +281,9 @@ impl World<'_> {
         }
         let r = &self.reqs[id as usize];
         let (prod, b, sent) = (r.prod as usize, r.broker as usize, r.sent);
+        if self.producers[prod].copier {
+            return self.cp_produce_response(id);
+        }
         let lat = self.now - sent;
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
         for (p, k, created, result) in parts {
@@ -366,6 +376,7 @@ impl World<'_> {
         }
         self.trim_batches(p, ls);
         self.wake_consumers(p, b);
+        self.cp_wake(p, b);
     }
 
     /// Drop batches that are committed and read by every consumer.
@@ -377,6 +388,7 @@ impl World<'_> {
         for &c in &self.topic_consumers[t] {
             point = point.min(self.consumers[c as usize].pos[local]);
         }
+        point = point.min(self.cp_floor(p));
         let part = &mut self.parts[p as usize];
         while let Some(f) = part.batches.front() {
             if f.end() <= point && part.rep[ls].holds(f) {

@@ -101,7 +101,52 @@ pub(crate) const ACKS: Ty = Ty::Enum {
     aliases: &["-1"],
 };
 pub(crate) const FAULT_KIND: Ty = Ty::Enum {
-    values: &["site-down", "broker-down", "link-partition", "link-degrade"],
+    values: &[
+        "site-down",
+        "broker-down",
+        "link-partition",
+        "link-degrade",
+        "corruption",
+        "topic-deletion",
+    ],
+    aliases: &[],
+};
+pub(crate) const DESIGN_KIND: Ty = Ty::Enum {
+    values: &["stretched", "async"],
+    aliases: &[],
+};
+pub(crate) const TOOL: Ty = Ty::Enum {
+    values: &[
+        "mirrormaker2",
+        "cluster-linking",
+        "replicator",
+        "ureplicator",
+    ],
+    aliases: &[],
+};
+pub(crate) const DESIGN_TOPOLOGY: Ty = Ty::Enum {
+    values: &[
+        "active-passive",
+        "active-active",
+        "fan-in",
+        "hub-and-spoke",
+        "mesh",
+    ],
+    aliases: &[],
+};
+pub(crate) const POLICY: Ty = Ty::Enum {
+    values: &["DefaultReplicationPolicy", "IdentityReplicationPolicy"],
+    aliases: &[
+        "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
+        "org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
+    ],
+};
+pub(crate) const COMPRESSION: Ty = Ty::Enum {
+    values: &["none", "gzip", "snappy", "lz4", "zstd"],
+    aliases: &[],
+};
+pub(crate) const LOAD_PROFILE: Ty = Ty::Enum {
+    values: &["constant", "daily", "bursts", "trace"],
     aliases: &[],
 };
 pub(crate) const FIDELITY: Ty = Ty::Enum {
@@ -128,6 +173,9 @@ pub(crate) static LINK: TableSchema = TableSchema {
         opt("jitter_ms", F64),
         opt("bandwidth_mbps", F64),
         opt("loss_pct", F64),
+        opt("background_mbps", F64),
+        opt("reserved_replication_pct", F64),
+        opt("transfer_usd_per_gb", F64),
     ],
 };
 
@@ -186,6 +234,8 @@ pub(crate) static TOPIC: TableSchema = TableSchema {
         opt("replication.factor", U32),
         opt("min.insync.replicas", U32),
         opt("placement", Ty::Table(&PLACEMENT)),
+        opt("retention.ms", I64),
+        opt("retention.bytes", I64),
     ],
 };
 
@@ -229,6 +279,79 @@ pub(crate) static FAULT: TableSchema = TableSchema {
         opt("bandwidth_mbps", F64),
         opt("loss_pct", F64),
         opt("jitter_ms", F64),
+        opt("topic", STR),
+    ],
+};
+
+pub(crate) static DESIGN: TableSchema = TableSchema {
+    header: "[[design]]",
+    fields: &[
+        req("name", STR),
+        opt("kind", DESIGN_KIND),
+        opt("tool", TOOL),
+        opt("topology", DESIGN_TOPOLOGY),
+        opt("clusters", Ty::StrList),
+        opt("primary", STR),
+        opt("hub", STR),
+        opt("copier_site", STR),
+        opt("topics", Ty::StrList),
+        opt("replication.policy.class", POLICY),
+        opt("replication.policy.separator", STR),
+        opt("replication.factor", U32),
+        opt("tasks.max", U32),
+        opt("consumer.fetch.max.wait.ms", U64),
+        opt("consumer.max.partition.fetch.bytes", U64),
+        opt("consumer.fetch.max.bytes", U64),
+        opt("consumer.receive.buffer.bytes", I64),
+        opt("producer.compression.type", COMPRESSION),
+        opt("compression_ratio", F64),
+        opt("producer.max.in.flight.requests.per.connection", U32),
+        opt("producer.batch.size", U64),
+        opt("producer.send.buffer.bytes", I64),
+        opt("offset.lag.max", U64),
+        opt("offset.flush.interval.ms", U64),
+        opt("emit.checkpoints.interval.seconds", U64),
+        opt("sync.group.offsets.enabled", BOOL),
+        opt("sync.group.offsets.interval.seconds", U64),
+        opt("consumer.offset.sync.ms", U64),
+    ],
+};
+
+pub(crate) static LOAD: TableSchema = TableSchema {
+    header: "[load]",
+    fields: &[
+        opt("profile", LOAD_PROFILE),
+        opt("peak_factor", F64),
+        opt("period_s", F64),
+        opt("peak_at_s", F64),
+        opt("burst_every_s", F64),
+        opt("burst_duration_s", F64),
+        opt("burst_factor", F64),
+        opt("trace_file", STR),
+    ],
+};
+
+pub(crate) static FAILOVER: TableSchema = TableSchema {
+    header: "[failover]",
+    fields: &[
+        opt("detection_s", F64),
+        opt("decision_s", F64),
+        opt("dns_ttl_s", F64),
+        opt("client_restart_s", F64),
+    ],
+};
+
+pub(crate) static BACKUP: TableSchema = TableSchema {
+    header: "[backup]",
+    fields: &[req("interval_s", F64)],
+};
+
+pub(crate) static COST: TableSchema = TableSchema {
+    header: "[cost]",
+    fields: &[
+        opt("broker_usd_per_hour", F64),
+        opt("storage_usd_per_gb_month", F64),
+        opt("copier_worker_usd_per_hour", F64),
     ],
 };
 
@@ -262,11 +385,16 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("consumer", Ty::Tables(&CONSUMER)),
         opt("fault", Ty::Tables(&FAULT)),
         opt("model", Ty::Table(&MODEL)),
+        opt("design", Ty::Tables(&DESIGN)),
+        opt("load", Ty::Table(&LOAD)),
+        opt("failover", Ty::Table(&FAILOVER)),
+        opt("backup", Ty::Table(&BACKUP)),
+        opt("cost", Ty::Table(&COST)),
     ],
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-static ALL: [&TableSchema; 12] = [
+static ALL: [&TableSchema; 17] = [
     &ROOT,
     &SITE,
     &LINK,
@@ -279,6 +407,11 @@ static ALL: [&TableSchema; 12] = [
     &CONSUMER,
     &FAULT,
     &MODEL,
+    &DESIGN,
+    &LOAD,
+    &FAILOVER,
+    &BACKUP,
+    &COST,
 ];
 
 /// One problem found by the walk, located by byte offset.
@@ -1051,6 +1184,9 @@ mod tests {
                 jitter_ms: 1.0,
                 bandwidth_mbps: 1000.0,
                 loss_pct: 0.1,
+                background_mbps: 100.0,
+                reserved_replication_pct: 50.0,
+                transfer_usd_per_gb: 0.02,
             }],
             broker: BrokerConfig {
                 replica_selector_class: Some(RACK_AWARE_SELECTOR.into()),
@@ -1072,6 +1208,8 @@ mod tests {
                         rack: "dc2".into(),
                     }],
                 }),
+                retention_ms: 3_600_000,
+                retention_bytes: 1_000_000_000,
             }],
             producer: vec![Producer {
                 site: "dc1".into(),
@@ -1103,11 +1241,50 @@ mod tests {
                 bandwidth_mbps: Some(100.0),
                 loss_pct: Some(1.0),
                 jitter_ms: Some(2.0),
+                topic: Some("orders".into()),
             }],
             model: ModelConfig {
                 fidelity: Fidelity::Flow,
                 ..ModelConfig::default()
             },
+            design: vec![Design {
+                name: "mm2".into(),
+                kind: DesignKind::Async,
+                tool: CopierTool::Mirrormaker2,
+                topology: DesignTopology::ActivePassive,
+                clusters: vec!["dc1".into(), "dc2".into()],
+                primary: Some("dc1".into()),
+                hub: Some("dc2".into()),
+                copier_site: "target".into(),
+                topics: vec!["orders".into()],
+                replication_policy: ReplicationPolicy::Default,
+                replication_policy_separator: ".".into(),
+                replication_factor: 2,
+                tasks_max: 1,
+                fetch_max_wait_ms: 500,
+                max_partition_fetch_bytes: 1_048_576,
+                fetch_max_bytes: 52_428_800,
+                receive_buffer_bytes: 65_536,
+                compression_type: Compression::Zstd,
+                compression_ratio: Some(2.9),
+                producer_max_in_flight: 1,
+                producer_batch_size: 16_384,
+                producer_send_buffer_bytes: 131_072,
+                offset_lag_max: 100,
+                offset_flush_interval_ms: 60_000,
+                emit_checkpoints_interval_seconds: 60,
+                sync_group_offsets_enabled: true,
+                sync_group_offsets_interval_seconds: 60,
+                consumer_offset_sync_ms: 30_000,
+            }],
+            load: LoadConfig {
+                profile: LoadProfile::Daily,
+                trace_file: Some("trace.csv".into()),
+                ..LoadConfig::default()
+            },
+            failover: FailoverConfig::default(),
+            backup: Some(BackupConfig { interval_s: 3600.0 }),
+            cost: CostConfig::default(),
         }
     }
 

@@ -67,7 +67,35 @@ pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
         Err(e) => return err(0, 0, format!("cannot read the scenario file: {e}")),
     };
     match String::from_utf8(bytes) {
-        Ok(text) => parse_str(&text, &file),
+        Ok(text) => {
+            let mut sc = parse_str(&text, &file)?;
+            if sc.load.profile == LoadProfile::Trace
+                && let Some(tf) = sc.load.trace_file.clone()
+            {
+                let tp = path.parent().unwrap_or(Path::new(".")).join(&tf);
+                let fail = |line: usize, message: String| Diagnostic {
+                    severity: Severity::Error,
+                    file: file.clone(),
+                    line: 0,
+                    col: 0,
+                    key: "load.trace_file".into(),
+                    message: if line > 0 {
+                        format!("{}:{line}: {message}", tp.display())
+                    } else {
+                        format!("{}: {message}", tp.display())
+                    },
+                    help: None,
+                };
+                match std::fs::read_to_string(&tp) {
+                    Ok(t) => match crate::load::parse_trace(&t) {
+                        Ok(points) => sc.load.trace = points,
+                        Err((line, m)) => return Err(vec![fail(line, m)]),
+                    },
+                    Err(e) => return Err(vec![fail(0, format!("cannot read the trace: {e}"))]),
+                }
+            }
+            Ok(sc)
+        }
         Err(e) => {
             let bytes = e.as_bytes();
             let good = e.utf8_error().valid_up_to();

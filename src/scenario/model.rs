@@ -53,6 +53,22 @@ pub struct Scenario {
     pub fault: Vec<Fault>,
     #[serde(default)]
     pub model: ModelConfig,
+    /// Designs to run against the same workload (`ktopo compare`). None: the
+    /// scenario is one stretched design, as before designs existed.
+    #[serde(default)]
+    pub design: Vec<Design>,
+    /// Load over time applied to every producer (`rate_mb_s` is the peak).
+    #[serde(default)]
+    pub load: LoadConfig,
+    /// Client failover timings for asynchronous designs.
+    #[serde(default)]
+    pub failover: FailoverConfig,
+    /// A point-in-time backup outside the clusters.
+    #[serde(default)]
+    pub backup: Option<BackupConfig>,
+    /// Prices for the monthly cost estimate.
+    #[serde(default)]
+    pub cost: CostConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -89,6 +105,20 @@ pub struct Link {
     /// Packet loss in percent (0–100).
     #[serde(default)]
     pub loss_pct: f64,
+    /// Other traffic on the link, per direction, that Kafka does not control.
+    #[serde(default)]
+    pub background_mbps: f64,
+    /// Share of the capacity reserved for Kafka traffic (QoS), in percent.
+    /// 0: none, the background takes what it needs first.
+    #[serde(default)]
+    pub reserved_replication_pct: f64,
+    /// Price of cross-site transfer over this link.
+    #[serde(default = "d_transfer_usd")]
+    pub transfer_usd_per_gb: f64,
+}
+
+fn d_transfer_usd() -> f64 {
+    0.02
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -201,6 +231,19 @@ pub struct Topic {
     /// Without it, Kafka's rack-aware placer decides.
     #[serde(default)]
     pub placement: Option<Placement>,
+    /// Kafka's topic `retention.ms` (7 days).
+    #[serde(rename = "retention.ms", default = "d_retention_ms")]
+    pub retention_ms: i64,
+    /// Kafka's topic `retention.bytes` per partition (-1: unlimited).
+    #[serde(rename = "retention.bytes", default = "d_retention_bytes")]
+    pub retention_bytes: i64,
+}
+
+fn d_retention_ms() -> i64 {
+    604_800_000
+}
+fn d_retention_bytes() -> i64 {
+    -1
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -318,6 +361,10 @@ pub enum FaultKind {
     LinkPartition,
     /// Link `between` takes the given `rtt_ms`, `bandwidth_mbps`, `loss_pct`, `jitter_ms`.
     LinkDegrade,
+    /// Bad records written to `topic` at `site` (or every topic): replicated like any others.
+    Corruption,
+    /// `topic` deleted at `site` (or every topic): the deletion reaches every copy.
+    TopicDeletion,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -342,6 +389,9 @@ pub struct Fault {
     pub loss_pct: Option<f64>,
     #[serde(default)]
     pub jitter_ms: Option<f64>,
+    /// Topic a `corruption` or `topic-deletion` fault hits (absent: every topic).
+    #[serde(default)]
+    pub topic: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -410,6 +460,360 @@ impl Default for ModelConfig {
             timeline_interval_s: d_timeline(),
             tcp_mss_bytes: d_mss(),
             tcp_autotune_max_bytes: d_autotune(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignKind {
+    /// One cluster over every site (the model of a scenario without designs).
+    Stretched,
+    /// One cluster per site, copied asynchronously by a copier.
+    #[default]
+    Async,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopierTool {
+    /// Apache Kafka MirrorMaker 2 (Connect-based, offsets translated).
+    #[default]
+    Mirrormaker2,
+    /// Confluent Cluster Linking (broker-based, offsets preserved).
+    ClusterLinking,
+    /// Confluent Replicator (Connect-based, topic names kept).
+    Replicator,
+    /// Uber uReplicator (workers assigned by a controller, names kept, no translation).
+    Ureplicator,
+}
+
+impl CopierTool {
+    pub fn label(self) -> &'static str {
+        match self {
+            CopierTool::Mirrormaker2 => "mirrormaker2",
+            CopierTool::ClusterLinking => "cluster-linking",
+            CopierTool::Replicator => "replicator",
+            CopierTool::Ureplicator => "ureplicator",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignTopology {
+    /// `primary` copies to every other cluster.
+    #[default]
+    ActivePassive,
+    /// Every cluster produces, consumes and copies to every other (two clusters usually).
+    ActiveActive,
+    /// Every other cluster copies into `hub` (aggregation).
+    FanIn,
+    /// `hub` copies to every other cluster (distribution).
+    HubAndSpoke,
+    /// Every cluster copies to every other.
+    Mesh,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+pub enum ReplicationPolicy {
+    /// `orders` from cluster `dc1` becomes `dc1.orders`.
+    #[default]
+    #[serde(
+        rename = "DefaultReplicationPolicy",
+        alias = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy"
+    )]
+    Default,
+    /// Names kept: one-way only, cannot prevent cycles.
+    #[serde(
+        rename = "IdentityReplicationPolicy",
+        alias = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+    )]
+    Identity,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+impl Compression {
+    /// Payload bytes ÷ wire bytes on mixed data (Silesia-corpus figures; see docs/model.md).
+    pub fn default_ratio(self) -> f64 {
+        match self {
+            Compression::None => 1.0,
+            Compression::Gzip => 3.1,
+            Compression::Snappy => 2.0,
+            Compression::Lz4 => 2.1,
+            Compression::Zstd => 2.9,
+        }
+    }
+}
+
+fn d_one_u32() -> u32 {
+    1
+}
+fn d_two_u32() -> u32 {
+    2
+}
+fn d_copier_site() -> String {
+    "target".into()
+}
+fn d_sep() -> String {
+    ".".into()
+}
+fn d_mpfb() -> u64 {
+    1_048_576
+}
+fn d_fmb() -> u64 {
+    52_428_800
+}
+fn d_rbb() -> i64 {
+    65_536
+}
+fn d_sbb() -> i64 {
+    131_072
+}
+fn d_lag_max() -> u64 {
+    100
+}
+fn d_flush_ms() -> u64 {
+    60_000
+}
+fn d_sixty() -> u64 {
+    60
+}
+fn d_cl_sync_ms() -> u64 {
+    30_000
+}
+
+/// One design to compare. Kafka and MirrorMaker 2 settings keep their names and defaults.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    pub name: String,
+    #[serde(default)]
+    pub kind: DesignKind,
+    #[serde(default)]
+    pub tool: CopierTool,
+    #[serde(default)]
+    pub topology: DesignTopology,
+    /// Sites that hold a cluster (async). Empty: every site with brokers.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Source of an active-passive design. Default: the first cluster.
+    #[serde(default)]
+    pub primary: Option<String>,
+    /// Hub of a fan-in or hub-and-spoke design. Default: the last cluster.
+    #[serde(default)]
+    pub hub: Option<String>,
+    /// Where the copier runs: `target` (pulls over the WAN), `source` (pushes), or a site name.
+    #[serde(default = "d_copier_site")]
+    pub copier_site: String,
+    /// Topics copied. Empty: every topic.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(rename = "replication.policy.class", default)]
+    pub replication_policy: ReplicationPolicy,
+    #[serde(rename = "replication.policy.separator", default = "d_sep")]
+    pub replication_policy_separator: String,
+    /// Replication factor of remote topics (MM2's `replication.factor`).
+    #[serde(rename = "replication.factor", default = "d_two_u32")]
+    pub replication_factor: u32,
+    #[serde(rename = "tasks.max", default = "d_one_u32")]
+    pub tasks_max: u32,
+    #[serde(rename = "consumer.fetch.max.wait.ms", default = "d_fetch_wait")]
+    pub fetch_max_wait_ms: u64,
+    #[serde(rename = "consumer.max.partition.fetch.bytes", default = "d_mpfb")]
+    pub max_partition_fetch_bytes: u64,
+    #[serde(rename = "consumer.fetch.max.bytes", default = "d_fmb")]
+    pub fetch_max_bytes: u64,
+    /// -1: OS autotuning (`model.tcp_autotune_max_bytes`).
+    #[serde(rename = "consumer.receive.buffer.bytes", default = "d_rbb")]
+    pub receive_buffer_bytes: i64,
+    #[serde(rename = "producer.compression.type", default)]
+    pub compression_type: Compression,
+    /// Payload ÷ wire bytes of the chosen codec; default per codec (docs/model.md).
+    #[serde(default)]
+    pub compression_ratio: Option<f64>,
+    #[serde(
+        rename = "producer.max.in.flight.requests.per.connection",
+        default = "d_one_u32"
+    )]
+    pub producer_max_in_flight: u32,
+    #[serde(rename = "producer.batch.size", default = "d_batch")]
+    pub producer_batch_size: u64,
+    /// -1: OS autotuning.
+    #[serde(rename = "producer.send.buffer.bytes", default = "d_sbb")]
+    pub producer_send_buffer_bytes: i64,
+    #[serde(rename = "offset.lag.max", default = "d_lag_max")]
+    pub offset_lag_max: u64,
+    #[serde(rename = "offset.flush.interval.ms", default = "d_flush_ms")]
+    pub offset_flush_interval_ms: u64,
+    #[serde(rename = "emit.checkpoints.interval.seconds", default = "d_sixty")]
+    pub emit_checkpoints_interval_seconds: u64,
+    #[serde(rename = "sync.group.offsets.enabled", default)]
+    pub sync_group_offsets_enabled: bool,
+    #[serde(rename = "sync.group.offsets.interval.seconds", default = "d_sixty")]
+    pub sync_group_offsets_interval_seconds: u64,
+    /// Cluster Linking: how often consumer offsets are copied.
+    #[serde(rename = "consumer.offset.sync.ms", default = "d_cl_sync_ms")]
+    pub consumer_offset_sync_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadProfile {
+    #[default]
+    Constant,
+    /// A raised cosine over `period_s` peaking at `peak_at_s`; mean = peak / `peak_factor`.
+    Daily,
+    /// `burst_factor` × the base rate for `burst_duration_s` every `burst_every_s`.
+    Bursts,
+    /// A CSV file of `time_s,MB/s`, scaled so its maximum is the producers' rate.
+    Trace,
+}
+
+fn d_peak_factor() -> f64 {
+    1.5
+}
+fn d_period() -> f64 {
+    86_400.0
+}
+fn d_peak_at() -> f64 {
+    14.0 * 3600.0
+}
+fn d_burst_every() -> f64 {
+    3600.0
+}
+fn d_burst_dur() -> f64 {
+    300.0
+}
+fn d_burst_factor() -> f64 {
+    3.0
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadConfig {
+    #[serde(default)]
+    pub profile: LoadProfile,
+    #[serde(default = "d_peak_factor")]
+    pub peak_factor: f64,
+    #[serde(default = "d_period")]
+    pub period_s: f64,
+    #[serde(default = "d_peak_at")]
+    pub peak_at_s: f64,
+    #[serde(default = "d_burst_every")]
+    pub burst_every_s: f64,
+    #[serde(default = "d_burst_dur")]
+    pub burst_duration_s: f64,
+    #[serde(default = "d_burst_factor")]
+    pub burst_factor: f64,
+    /// CSV of `time_s,MB/s`, relative to the scenario file.
+    #[serde(default)]
+    pub trace_file: Option<String>,
+    /// The trace's points, read by `scenario::load` (not a key).
+    #[serde(skip)]
+    pub trace: Vec<(f64, f64)>,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        LoadConfig {
+            profile: LoadProfile::Constant,
+            peak_factor: d_peak_factor(),
+            period_s: d_period(),
+            peak_at_s: d_peak_at(),
+            burst_every_s: d_burst_every(),
+            burst_duration_s: d_burst_dur(),
+            burst_factor: d_burst_factor(),
+            trace_file: None,
+            trace: Vec::new(),
+        }
+    }
+}
+
+fn d_detect() -> f64 {
+    30.0
+}
+fn d_decide() -> f64 {
+    60.0
+}
+fn d_ttl() -> f64 {
+    60.0
+}
+fn d_restart() -> f64 {
+    30.0
+}
+
+/// RTO of an asynchronous design = detection + decision + DNS TTL + client restart.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverConfig {
+    #[serde(default = "d_detect")]
+    pub detection_s: f64,
+    #[serde(default = "d_decide")]
+    pub decision_s: f64,
+    #[serde(default = "d_ttl")]
+    pub dns_ttl_s: f64,
+    #[serde(default = "d_restart")]
+    pub client_restart_s: f64,
+}
+
+impl Default for FailoverConfig {
+    fn default() -> Self {
+        FailoverConfig {
+            detection_s: d_detect(),
+            decision_s: d_decide(),
+            dns_ttl_s: d_ttl(),
+            client_restart_s: d_restart(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// A point-in-time copy to object storage every this many seconds.
+    pub interval_s: f64,
+}
+
+fn d_broker_usd() -> f64 {
+    0.40
+}
+fn d_storage_usd() -> f64 {
+    0.10
+}
+fn d_worker_usd() -> f64 {
+    0.20
+}
+
+/// Illustrative prices; set your own.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostConfig {
+    #[serde(default = "d_broker_usd")]
+    pub broker_usd_per_hour: f64,
+    #[serde(default = "d_storage_usd")]
+    pub storage_usd_per_gb_month: f64,
+    /// A copier worker (one per MM2/Replicator task, or uReplicator worker).
+    #[serde(default = "d_worker_usd")]
+    pub copier_worker_usd_per_hour: f64,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            broker_usd_per_hour: d_broker_usd(),
+            storage_usd_per_gb_month: d_storage_usd(),
+            copier_worker_usd_per_hour: d_worker_usd(),
         }
     }
 }

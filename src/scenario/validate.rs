@@ -364,6 +364,11 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                     "a broker-down fault names its `broker` (node.id)".into(),
                 ),
             },
+            FaultKind::Corruption | FaultKind::TopicDeletion => {
+                if let Some(t) = &f.topic {
+                    check_ref(p, &format!("fault[{i}].topic"), t, &topics, "topic");
+                }
+            }
             FaultKind::LinkPartition | FaultKind::LinkDegrade => match &f.between {
                 Some(bw) => {
                     if !pairs.contains(&ordered(&bw[0], &bw[1])) {
@@ -425,6 +430,213 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
     }
     if m.tcp_mss_bytes < 64 {
         p.e("model.tcp_mss_bytes".into(), "must be ≥ 64".into());
+    }
+    for (i, l) in sc.link.iter().enumerate() {
+        if !(l.background_mbps.is_finite() && l.background_mbps >= 0.0) {
+            p.e(format!("link[{i}].background_mbps"), "must be ≥ 0".into());
+        }
+        if !(l.reserved_replication_pct.is_finite()
+            && (0.0..=100.0).contains(&l.reserved_replication_pct))
+        {
+            p.e(
+                format!("link[{i}].reserved_replication_pct"),
+                "must be in [0, 100]".into(),
+            );
+        }
+        if !(l.transfer_usd_per_gb.is_finite() && l.transfer_usd_per_gb >= 0.0) {
+            p.e(format!("link[{i}].transfer_usd_per_gb"), "must be ≥ 0".into());
+        }
+    }
+    for (i, t) in sc.topic.iter().enumerate() {
+        if t.retention_ms == 0 || t.retention_ms < -1 {
+            p.e(
+                format!("topic[{i}].\"retention.ms\""),
+                "must be > 0, or -1 for no time limit".into(),
+            );
+        }
+        if t.retention_bytes == 0 || t.retention_bytes < -1 {
+            p.e(
+                format!("topic[{i}].\"retention.bytes\""),
+                "must be > 0, or -1 for no size limit".into(),
+            );
+        }
+    }
+    validate_designs(sc, p, &sites, &topics);
+    validate_load(sc, p);
+    let fo = &sc.failover;
+    for (k, v) in [
+        ("detection_s", fo.detection_s),
+        ("decision_s", fo.decision_s),
+        ("dns_ttl_s", fo.dns_ttl_s),
+        ("client_restart_s", fo.client_restart_s),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            p.e(format!("failover.{k}"), "must be ≥ 0".into());
+        }
+    }
+    if let Some(b) = &sc.backup
+        && !(b.interval_s.is_finite() && b.interval_s > 0.0)
+    {
+        p.e("backup.interval_s".into(), "must be > 0".into());
+    }
+    let c = &sc.cost;
+    for (k, v) in [
+        ("broker_usd_per_hour", c.broker_usd_per_hour),
+        ("storage_usd_per_gb_month", c.storage_usd_per_gb_month),
+        ("copier_worker_usd_per_hour", c.copier_worker_usd_per_hour),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            p.e(format!("cost.{k}"), "must be ≥ 0".into());
+        }
+    }
+}
+
+fn validate_load(sc: &Scenario, p: &mut Problems) {
+    let l = &sc.load;
+    let pos = |v: f64| v.is_finite() && v > 0.0;
+    if !(l.peak_factor.is_finite() && (1.0..=2.0).contains(&l.peak_factor)) {
+        p.help(
+            "load.peak_factor".into(),
+            "must be in [1, 2]".into(),
+            Some("peak ÷ mean of a raised cosine: 2 makes the trough zero; use bursts for sharper peaks".into()),
+        );
+    }
+    for (k, v) in [
+        ("period_s", l.period_s),
+        ("burst_every_s", l.burst_every_s),
+        ("burst_duration_s", l.burst_duration_s),
+    ] {
+        if !pos(v) {
+            p.e(format!("load.{k}"), "must be > 0".into());
+        }
+    }
+    if !(l.peak_at_s.is_finite() && l.peak_at_s >= 0.0) {
+        p.e("load.peak_at_s".into(), "must be ≥ 0".into());
+    }
+    if !(l.burst_factor.is_finite() && l.burst_factor >= 1.0) {
+        p.e("load.burst_factor".into(), "must be ≥ 1".into());
+    }
+    if l.burst_duration_s > l.burst_every_s {
+        p.e(
+            "load.burst_duration_s".into(),
+            "must be ≤ burst_every_s".into(),
+        );
+    }
+    if l.profile == LoadProfile::Trace && l.trace_file.is_none() {
+        p.e(
+            "load.trace_file".into(),
+            "the trace profile needs `trace_file = \"rates.csv\"` (time_s,MB/s per line)".into(),
+        );
+    }
+}
+
+fn validate_designs(
+    sc: &Scenario,
+    p: &mut Problems,
+    sites: &BTreeSet<&str>,
+    topics: &BTreeSet<&str>,
+) {
+    let mut names = BTreeSet::new();
+    for (i, d) in sc.design.iter().enumerate() {
+        let k = |key: &str| format!("design[{i}].{key}");
+        if d.name.trim().is_empty() {
+            p.e(k("name"), "must not be empty".into());
+        } else if !names.insert(d.name.as_str()) {
+            p.e(k("name"), format!("design `{}` is defined twice", d.name));
+        }
+        for (j, c) in d.clusters.iter().enumerate() {
+            let key = format!("design[{i}].clusters[{j}]");
+            if !sites.contains(c.as_str()) {
+                check_ref(p, &key, c, sites, "site");
+            } else if sc.site.iter().any(|s| &s.name == c && s.brokers == 0) {
+                p.e(key, format!("site `{c}` has no brokers to hold a cluster"));
+            } else if d.clusters[..j].contains(c) {
+                p.e(key, format!("site `{c}` is listed twice"));
+            }
+        }
+        for (j, t) in d.topics.iter().enumerate() {
+            check_ref(p, &format!("design[{i}].topics[{j}]"), t, topics, "topic");
+        }
+        if d.kind == DesignKind::Stretched {
+            continue;
+        }
+        let lay = crate::topology::DesignLayout::of(sc, d);
+        if lay.clusters.len() < 2 {
+            p.e(
+                k("clusters"),
+                "an async design needs at least two clusters (sites with brokers)".into(),
+            );
+        }
+        let in_clusters = |n: &str| {
+            lay.clusters
+                .iter()
+                .any(|c| sc.site.get(c[0]).is_some_and(|s| s.name == n))
+        };
+        for (key, v) in [("primary", &d.primary), ("hub", &d.hub)] {
+            if let Some(v) = v
+                && !in_clusters(v)
+            {
+                p.e(k(key), format!("`{v}` is not one of this design's clusters"));
+            }
+        }
+        if d.copier_site != "target" && d.copier_site != "source" && !sites.contains(d.copier_site.as_str()) {
+            p.help(
+                k("copier_site"),
+                format!("`{}` is neither `target`, `source` nor a site", d.copier_site),
+                Some("`target` runs the copier next to the target cluster (it pulls over the WAN)".into()),
+            );
+        }
+        if d.tasks_max == 0 {
+            p.e(k("\"tasks.max\""), "must be ≥ 1".into());
+        }
+        if d.tasks_max > 1024 {
+            p.e(k("\"tasks.max\""), "at most 1024 tasks are supported".into());
+        }
+        if d.producer_max_in_flight == 0 {
+            p.e(
+                k("\"producer.max.in.flight.requests.per.connection\""),
+                "must be ≥ 1".into(),
+            );
+        }
+        if d.producer_batch_size == 0 {
+            p.e(k("\"producer.batch.size\""), "must be > 0".into());
+        }
+        if d.replication_factor == 0 {
+            p.e(k("\"replication.factor\""), "must be ≥ 1".into());
+        }
+        if d.max_partition_fetch_bytes == 0 || d.fetch_max_bytes == 0 {
+            p.e(
+                k("\"consumer.fetch.max.bytes\""),
+                "fetch sizes must be > 0".into(),
+            );
+        }
+        if let Some(r) = d.compression_ratio
+            && !(r.is_finite() && r >= 1.0)
+        {
+            p.e(k("compression_ratio"), "must be ≥ 1".into());
+        }
+        if d.emit_checkpoints_interval_seconds == 0 || d.sync_group_offsets_interval_seconds == 0 {
+            p.e(
+                k("\"emit.checkpoints.interval.seconds\""),
+                "intervals must be ≥ 1 s".into(),
+            );
+        }
+        if d.replication_policy == ReplicationPolicy::Identity
+            && let Some(cycle) = lay.cycle()
+        {
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|&c| sc.site[lay.clusters[c][0]].name.as_str())
+                .collect();
+            p.help(
+                k("\"replication.policy.class\""),
+                format!(
+                    "IdentityReplicationPolicy in a cycle: {} — the copy keeps the topic name, so every record would be copied around this cycle forever",
+                    names.join(" → ")
+                ),
+                Some("use DefaultReplicationPolicy (remote topics are named `<source>.<topic>` and are not copied back), or a one-way topology".into()),
+            );
+        }
     }
 }
 

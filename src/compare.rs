@@ -1,0 +1,275 @@
+//! `ktopo compare`: every design of a scenario against the same workload, faults
+//! and seed, side by side. Builds a [`Comparison`] from the designs' outcomes;
+//! rendering is Markdown / terminal text; `report` writes the files.
+
+use crate::kafka::{SimError, simulate, simulate_design};
+use crate::metrics::{Outcome, round3};
+use crate::scenario::{DesignKind, Scenario};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteP99 {
+    pub site: String,
+    /// `None`: no producer (or consumer) in this site.
+    pub produce_p99_ms: Option<f64>,
+    pub end_to_end_p99_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FaultRow {
+    pub index: usize,
+    pub kind: String,
+    pub subject: String,
+    pub at_s: f64,
+    pub rto_s: Option<f64>,
+    pub rpo_records: u64,
+    pub rpo_bytes: u64,
+    pub rpo_s: f64,
+    pub duplicates: u64,
+    pub catch_up_s: Option<f64>,
+    pub note: String,
+}
+
+/// One design's row of the comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesignRow {
+    pub design: String,
+    pub kind: String,
+    pub tool: Option<String>,
+    pub topology: Option<String>,
+    pub sites: Vec<SiteP99>,
+    pub unavailable_partition_s: f64,
+    pub lost_acked_records: u64,
+    pub replication_lag_p99_ms: Option<f64>,
+    pub replication_lag_s_max: Option<f64>,
+    pub records_lost_to_retention: u64,
+    pub link_utilization_max: f64,
+    pub cost_usd_month: Option<f64>,
+    pub faults: Vec<FaultRow>,
+    pub events_processed: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    pub designs: Vec<DesignRow>,
+}
+
+/// Run every design (a scenario without designs is one stretched design) with
+/// the scenario's workload, faults and seed. Returns the outcomes too.
+pub fn run(sc: &Scenario) -> Result<(Comparison, Vec<Outcome>), SimError> {
+    let mut outcomes = Vec::new();
+    if sc.design.is_empty() {
+        outcomes.push(simulate(sc)?);
+    } else {
+        for d in 0..sc.design.len() {
+            outcomes.push(simulate_design(sc, d)?);
+        }
+    }
+    let designs = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| row(sc, i, o))
+        .collect();
+    Ok((
+        Comparison {
+            schema_version: crate::metrics::SCHEMA_VERSION,
+            scenario: sc.name.clone(),
+            seed: sc.seed,
+            duration_s: sc.duration_s,
+            designs,
+        },
+        outcomes,
+    ))
+}
+
+fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
+    let d = sc.design.get(i);
+    let kind = match d.map(|d| d.kind) {
+        Some(DesignKind::Async) => "async",
+        _ => "stretched",
+    };
+    let sites = o
+        .sites
+        .iter()
+        .map(|s| SiteP99 {
+            site: s.site.clone(),
+            produce_p99_ms: s
+                .produce
+                .iter()
+                .map(|p| p.latency.p99_ms)
+                .reduce(f64::max),
+            end_to_end_p99_ms: s
+                .consume
+                .iter()
+                .map(|c| c.end_to_end.p99_ms)
+                .reduce(f64::max),
+        })
+        .collect();
+    let faults = o
+        .faults
+        .iter()
+        .map(|f| {
+            let r = f.recovery.as_ref();
+            FaultRow {
+                index: f.index,
+                kind: f.kind.clone(),
+                subject: f.subject.clone(),
+                at_s: f.at_s,
+                rto_s: r.and_then(|r| r.rto_s),
+                rpo_records: r.map_or(f.lost_acked_records, |r| r.rpo_records),
+                rpo_bytes: r.map_or(0, |r| r.rpo_bytes),
+                rpo_s: r.map_or(0.0, |r| r.rpo_s),
+                duplicates: r.map_or(0, |r| r.duplicates),
+                catch_up_s: r.and_then(|r| r.catch_up_s),
+                note: r.map_or(String::new(), |r| r.note.clone()),
+            }
+        })
+        .collect();
+    let rep = o.replication.as_ref();
+    DesignRow {
+        design: o.design.clone(),
+        kind: kind.into(),
+        tool: rep.map(|r| r.tool.clone()),
+        topology: rep.map(|r| r.topology.clone()),
+        sites,
+        unavailable_partition_s: o.cluster.unavailable_partition_s,
+        lost_acked_records: o.durability.lost_acked_records,
+        replication_lag_p99_ms: rep.map(|r| r.lag.p99_ms),
+        replication_lag_s_max: rep.map(|r| r.lag_s_max),
+        records_lost_to_retention: rep.map_or(0, |r| r.records_lost_to_retention),
+        link_utilization_max: round3(o.links.iter().map(|l| l.utilization_max).fold(0.0, f64::max)),
+        cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
+        faults,
+        events_processed: o.events_processed,
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("–".into(), |v| format!("{v}{unit}"))
+}
+
+/// The comparison as a Markdown document (also what the terminal shows).
+pub fn markdown(c: &Comparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# {} — {} design(s), seed {}, {} s simulated\n",
+        c.scenario,
+        c.designs.len(),
+        c.seed,
+        c.duration_s
+    );
+    let mut sites: Vec<String> = Vec::new();
+    for d in &c.designs {
+        for x in &d.sites {
+            if !sites.contains(&x.site) {
+                sites.push(x.site.clone());
+            }
+        }
+    }
+    let _ = write!(s, "| metric |");
+    for d in &c.designs {
+        let _ = write!(s, " {} |", d.design);
+    }
+    let _ = writeln!(s);
+    let _ = write!(s, "|---|");
+    for _ in &c.designs {
+        let _ = write!(s, "---|");
+    }
+    let _ = writeln!(s);
+    let mut line = |name: String, f: &dyn Fn(&DesignRow) -> String| {
+        let _ = write!(s, "| {name} |");
+        for d in &c.designs {
+            let _ = write!(s, " {} |", f(d));
+        }
+        let _ = writeln!(s);
+    };
+    line("kind / tool".into(), &|d| {
+        format!(
+            "{}{}",
+            d.kind,
+            d.tool.as_ref().map_or(String::new(), |t| format!(" / {t}"))
+        )
+    });
+    for site in &sites {
+        line(format!("produce p99 {site} (ms)"), &|d| {
+            d.sites
+                .iter()
+                .find(|x| &x.site == site)
+                .map_or("–".into(), |x| opt(x.produce_p99_ms, ""))
+        });
+        line(format!("end-to-end p99 {site} (ms)"), &|d| {
+            d.sites
+                .iter()
+                .find(|x| &x.site == site)
+                .map_or("–".into(), |x| opt(x.end_to_end_p99_ms, ""))
+        });
+    }
+    line("replication lag p99 (ms)".into(), &|d| opt(d.replication_lag_p99_ms, ""));
+    line("replication lag max (s)".into(), &|d| opt(d.replication_lag_s_max, ""));
+    line("unavailable partition-s".into(), &|d| format!("{}", d.unavailable_partition_s));
+    line("lost acked records (in-cluster)".into(), &|d| format!("{}", d.lost_acked_records));
+    line("lost to source retention".into(), &|d| format!("{}", d.records_lost_to_retention));
+    line("peak link utilization".into(), &|d| format!("{}", d.link_utilization_max));
+    line("cost per month (USD)".into(), &|d| opt(d.cost_usd_month, ""));
+    let nf = c.designs.first().map_or(0, |d| d.faults.len());
+    for k in 0..nf {
+        let (kind, subj) = c.designs[0]
+            .faults
+            .get(k)
+            .map(|f| (f.kind.clone(), f.subject.clone()))
+            .unwrap_or_default();
+        let label = format!("fault {k} {kind} {subj}");
+        line(format!("{label}: RTO (s)"), &|d| opt(d.faults.get(k).and_then(|f| f.rto_s), ""));
+        line(format!("{label}: RPO records / s"), &|d| {
+            d.faults
+                .get(k)
+                .map_or("–".into(), |f| format!("{} / {}", f.rpo_records, f.rpo_s))
+        });
+        line(format!("{label}: duplicates re-read"), &|d| {
+            d.faults.get(k).map_or("–".into(), |f| format!("{}", f.duplicates))
+        });
+        line(format!("{label}: catch-up (s)"), &|d| {
+            opt(d.faults.get(k).and_then(|f| f.catch_up_s), "")
+        });
+    }
+    let _ = writeln!(s);
+    for d in &c.designs {
+        for f in &d.faults {
+            if !f.note.is_empty() {
+                let _ = writeln!(s, "- {} fault {}: {}", d.design, f.index, f.note);
+            }
+        }
+    }
+    s
+}
+
+pub fn to_json(c: &Comparison) -> String {
+    let mut s = serde_json::to_string_pretty(c).expect("a Comparison always serializes");
+    s.push('\n');
+    s
+}
+
+/// Write `reports/<scenario>/compare.{json,md}` and each design's
+/// `reports/<scenario>/<design>/report.{json,md}` (through `report`'s atomic writes).
+pub fn write(
+    c: &Comparison,
+    outcomes: &[Outcome],
+    out: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    use crate::report::{safe_name, write_atomic};
+    let dir = out.join(safe_name(&c.scenario));
+    write_atomic(&dir.join("compare.json"), &to_json(c))?;
+    write_atomic(&dir.join("compare.md"), &markdown(c))?;
+    for o in outcomes {
+        let sub = dir.join(safe_name(&o.design));
+        write_atomic(&sub.join("report.json"), &crate::report::to_json(o))?;
+        write_atomic(&sub.join("report.md"), &crate::report::markdown(o))?;
+    }
+    Ok(dir)
+}

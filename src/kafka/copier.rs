@@ -1,0 +1,1133 @@
+//! Cross-cluster copiers: MirrorMaker 2, Confluent Replicator, uReplicator
+//! (Connect-style: tasks that consume from the source cluster and produce to the
+//! target) and Cluster Linking (destination brokers fetch from source leaders).
+//!
+//! Every copier task is a real client of both clusters:
+//! - one fetch session per (task, source broker), one fetch in flight, long poll
+//!   `fetch.max.wait.ms`, `max.partition.fetch.bytes` / `fetch.max.bytes`, the
+//!   response crossing [`crate::net::Net`] with the consumer's receive buffer as
+//!   window (so a connection moves at most buffer / RTT);
+//! - a producer (an entry of `World::producers` flagged `copier`) with `acks=all`,
+//!   `max.in.flight.requests.per.connection` (1 for Connect), one batch of at
+//!   most `batch.size` per partition per request, `max.request.size`, and wire
+//!   bytes = payload ÷ the codec ratio of `producer.compression.type`.
+//!
+//! A fetch carries whatever is available up to the limits and a produce request
+//! whatever is buffered: never one event per record or per batch.
+//!
+//! Replication lag is measured end to end: from a record's creation at the
+//! source producer to the moment the target leader's high watermark covers it
+//! (the copier's acknowledgement, minus the one-way delay it travelled).
+
+use super::*;
+use crate::scenario::{CopierTool, Design, ReplicationPolicy};
+use std::collections::VecDeque;
+
+/// Kafka producer `buffer.memory` and `max.request.size`.
+const BUFFER_MEMORY: u64 = 33_554_432;
+const MAX_REQUEST: u64 = 1_048_576;
+/// Consumer `request.timeout.ms` and reconnect backoff.
+const REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
+const RECONNECT: Nanos = 1_000 * NS_PER_MS;
+/// How often the copier checks timeouts, offset flushes and checkpoints.
+const TICK: Nanos = 100 * NS_PER_MS;
+/// Offset syncs kept per partition (OffsetSyncStore keeps a bounded history).
+const SYNCS_KEPT: usize = 64;
+/// Kafka consumer `auto.commit.interval.ms`.
+const AUTO_COMMIT: Nanos = 5_000 * NS_PER_MS;
+
+/// Remote topic name of `topic` copied from cluster `from` under the design's policy.
+pub(super) fn remote_name(
+    sc: &Scenario,
+    layout: &DesignLayout,
+    d: &Design,
+    from: usize,
+    topic: &str,
+) -> String {
+    match d.replication_policy {
+        ReplicationPolicy::Identity => topic.to_string(),
+        ReplicationPolicy::Default => {
+            let alias = &sc.site[layout.clusters[from][0]].name;
+            format!("{alias}{}{topic}", d.replication_policy_separator)
+        }
+    }
+}
+
+/// One copier task (a Connect task, a uReplicator worker, or for Cluster
+/// Linking a destination broker).
+pub(super) struct Task {
+    flow: u16,
+    site: usize,
+    /// Its producer in `World::producers`.
+    prod: u16,
+    window: u64,
+    parts: Vec<u32>,
+    /// Payload bytes fetched and not yet acknowledged by the target.
+    buffered: u64,
+    /// `buffer.memory` full: fetching waits.
+    blocked: bool,
+}
+
+/// One mirrored partition: a source partition and its remote copy.
+pub(super) struct MPart {
+    src: u32,
+    dst: u32,
+    task: u16,
+    /// Next source offset to fetch.
+    fetch_pos: u64,
+    /// Source offsets below this are readable at the target (or were lost to retention).
+    acked: u64,
+    /// Records this copier wrote to the target partition (its downstream offset).
+    down: u64,
+    /// Fetched, not yet sent: (source offset, records), in order.
+    buf: VecDeque<(u64, u32)>,
+    in_flight: bool,
+    /// Source ranges deleted by retention before they were fetched.
+    gaps: VecDeque<(u64, u64)>,
+    /// Records deleted by retention before they were copied (cumulative).
+    skipped: u64,
+    /// Offset syncs (upstream, downstream), oldest first.
+    syncs: VecDeque<(u64, u64)>,
+    last_sync_down: Option<u64>,
+    prev_up: Option<u64>,
+}
+
+struct Range {
+    mp: u32,
+    from: u64,
+    n: u32,
+}
+
+pub(super) struct CSess {
+    task: u16,
+    broker: B,
+    parts: Vec<u32>,
+    dirty: bool,
+    state: SessState,
+    tag: u32,
+    sent: Nanos,
+    resp: Vec<(u32, u64, u32)>,
+}
+
+impl CSess {
+    fn is(&self, tag: u32, st: SessState) -> bool {
+        self.tag == tag && self.state == st
+    }
+}
+
+/// A consumer of a mirrored source topic: what it would resume from after failing
+/// over to the target.
+pub(super) struct Group {
+    consumer: u16,
+    /// Mirrored partition of each local partition index of the topic.
+    mps: Vec<u32>,
+    /// Committed offset (auto-commit every 5 s).
+    committed: Vec<u64>,
+    /// Upstream offset and its translation at the last checkpoint.
+    ck: Vec<Option<(u64, u64)>>,
+    /// Group offsets written to the target by `sync.group.offsets.enabled` (upstream, downstream).
+    synced: Vec<Option<(u64, u64)>>,
+    /// Cluster Linking: consumer offsets copied every `consumer.offset.sync.ms`.
+    cl_synced: Vec<Option<u64>>,
+}
+
+/// What a fault exposed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Exposure {
+    pub rpo_records: u64,
+    pub rpo_bytes: u64,
+    pub rpo_s: f64,
+    pub duplicates: u64,
+    pub dup_translation: u64,
+    pub dup_interval: u64,
+    pub consumers_failed_over: u32,
+    /// How long a bad write or deletion takes to reach every copy (the lag).
+    pub reaches_copies_s: f64,
+}
+
+#[derive(Default)]
+pub(super) struct Copiers {
+    pub tool: CopierTool,
+    pub tasks: Vec<Task>,
+    pub parts: Vec<MPart>,
+    pub sess: Vec<CSess>,
+    pub groups: Vec<Group>,
+    /// Mirrored partitions reading each world partition (empty: none).
+    pub src_parts: Vec<Vec<u32>>,
+    req_ranges: Vec<Vec<Range>>,
+    pub ratio: f64,
+    batch_bytes: u64,
+    pub lag: Histogram,
+    pub exposures: Vec<Option<Exposure>>,
+    next_flush: Nanos,
+    next_checkpoint: Nanos,
+    next_group_sync: Nanos,
+    next_cl_sync: Nanos,
+    next_commit: Nanos,
+    pub lost_retention_records: u64,
+    pub lost_retention_bytes: u64,
+    pub offset_syncs: u64,
+    pub checkpoints: u64,
+    pub copied_records: u64,
+    pub copied_bytes: u64,
+    pub wire_bytes: u64,
+    pub lag_timeline: Vec<f64>,
+    pub backlog_timeline: Vec<u64>,
+    /// (source cluster, target cluster, copier site, tasks, partitions, records, payload bytes)
+    pub flows: Vec<(usize, usize, usize, u32, u32, u64, u64)>,
+}
+
+impl World<'_> {
+    /// Internal topic of scenario topic `origin` named `name` in cluster `c`.
+    fn internal_topic(&self, origin: usize, c: usize, name: &str) -> Option<usize> {
+        (0..self.topic_names.len()).find(|&t| {
+            self.topic_origin[t] == origin
+                && self.topic_names[t] == name
+                && self
+                    .topic_parts[t]
+                    .first()
+                    .is_some_and(|&p| self.part_cluster[p as usize] as usize == c)
+        })
+    }
+
+    fn cluster_site(&self, c: usize) -> usize {
+        self.layout.clusters[c][0]
+    }
+
+    /// Build the copiers of the design and start them.
+    pub(super) fn start_copiers(&mut self) {
+        let Some(d) = self.design else { return };
+        if self.layout.flows.is_empty() {
+            return;
+        }
+        let sc = self.sc;
+        let mut cp = Copiers {
+            tool: d.tool,
+            ratio: if d.tool == CopierTool::ClusterLinking {
+                1.0
+            } else {
+                d.compression_ratio
+                    .unwrap_or_else(|| d.compression_type.default_ratio())
+            },
+            batch_bytes: d.producer_batch_size.max(1),
+            src_parts: vec![Vec::new(); self.parts.len()],
+            exposures: vec![None; sc.fault.len()],
+            next_flush: ms(d.offset_flush_interval_ms as f64),
+            next_checkpoint: secs(d.emit_checkpoints_interval_seconds as f64),
+            next_group_sync: secs(d.sync_group_offsets_interval_seconds as f64),
+            next_cl_sync: ms(d.consumer_offset_sync_ms as f64),
+            next_commit: AUTO_COMMIT,
+            ..Default::default()
+        };
+        let flows = self.layout.flows.clone();
+        for (fi, &(a, b)) in flows.iter().enumerate() {
+            // Mirrored partitions of this flow, topic by topic.
+            let mut pairs: Vec<(u32, u32)> = Vec::new();
+            for (ti, t) in sc.topic.iter().enumerate() {
+                if !d.topics.is_empty() && !d.topics.contains(&t.name) {
+                    continue;
+                }
+                let Some(st) = self.internal_topic(ti, a, &t.name) else {
+                    continue;
+                };
+                let rname = remote_name(sc, &self.layout, d, a, &t.name);
+                let Some(dt) = self.internal_topic(ti, b, &rname) else {
+                    continue;
+                };
+                for (k, &sp) in self.topic_parts[st].iter().enumerate() {
+                    pairs.push((sp, self.topic_parts[dt][k]));
+                }
+            }
+            let copier_site = match d.copier_site.as_str() {
+                "target" => self.cluster_site(b),
+                "source" => self.cluster_site(a),
+                name => self.topo.site_index(name).unwrap_or(self.cluster_site(b)),
+            };
+            // Tasks: Connect tasks over min(tasks.max, partitions), round-robin; for
+            // Cluster Linking, each destination broker for the partitions it leads.
+            let task_sites: Vec<usize>;
+            let owner: Vec<usize>;
+            if d.tool == CopierTool::ClusterLinking {
+                let dst_brokers: Vec<usize> = (0..self.nb)
+                    .filter(|&x| self.broker_cluster[x] as usize == b)
+                    .collect();
+                task_sites = dst_brokers.iter().map(|&x| self.broker_site[x]).collect();
+                owner = pairs
+                    .iter()
+                    .map(|&(_, dp)| {
+                        let lead = self.parts[dp as usize].slots[0] as usize;
+                        dst_brokers.iter().position(|&x| x == lead).unwrap_or(0)
+                    })
+                    .collect();
+            } else {
+                let n = (d.tasks_max as usize).min(pairs.len()).max(1);
+                task_sites = vec![copier_site; n];
+                owner = (0..pairs.len()).map(|i| i % n).collect();
+            }
+            let first_task = cp.tasks.len();
+            let mut fps = 0u32;
+            for (k, &site) in task_sites.iter().enumerate() {
+                if !owner.contains(&k) {
+                    continue;
+                }
+                let prod = self.producers.len() as u16;
+                let window = buffer(d.producer_send_buffer_bytes, sc.model.tcp_autotune_max_bytes)
+                    .min(buffer(
+                        sc.broker.socket_receive_buffer_bytes,
+                        sc.model.tcp_autotune_max_bytes,
+                    ));
+                let in_flight = if d.tool == CopierTool::ClusterLinking {
+                    5
+                } else {
+                    d.producer_max_in_flight.min(255) as u8
+                };
+                self.producers.push(ProducerState {
+                    site,
+                    cluster: b as u8,
+                    copier: true,
+                    topic: 0,
+                    acks: Acks::All,
+                    rate_bytes_s: 0.0,
+                    record_bytes: 1024,
+                    tick: NS_PER_S,
+                    batch_records: 1,
+                    max_in_flight: in_flight,
+                    request_timeout: REQUEST_TIMEOUT,
+                    window,
+                    carry_records: 0.0,
+                    cursor: 0,
+                    in_flight: vec![0; self.nb],
+                    deadlines: Default::default(),
+                    held: Vec::new(),
+                    latency: Histogram::default(),
+                    sent: 0,
+                    acked: 0,
+                    rejected: 0,
+                    timed_out: 0,
+                    unavailable: 0,
+                    blocked: 0,
+                });
+                let ti = cp.tasks.len() as u16;
+                let mut tparts = Vec::new();
+                for (i, &(sp, dp)) in pairs.iter().enumerate() {
+                    if owner[i] != k {
+                        continue;
+                    }
+                    let id = cp.parts.len() as u32;
+                    cp.parts.push(MPart {
+                        src: sp,
+                        dst: dp,
+                        task: ti,
+                        fetch_pos: 0,
+                        acked: 0,
+                        down: 0,
+                        buf: VecDeque::new(),
+                        in_flight: false,
+                        gaps: VecDeque::new(),
+                        skipped: 0,
+                        syncs: VecDeque::new(),
+                        last_sync_down: None,
+                        prev_up: None,
+                    });
+                    cp.src_parts[sp as usize].push(id);
+                    tparts.push(id);
+                    fps += 1;
+                }
+                let recv = buffer(d.receive_buffer_bytes, sc.model.tcp_autotune_max_bytes);
+                cp.tasks.push(Task {
+                    flow: fi as u16,
+                    site,
+                    prod,
+                    window: recv,
+                    parts: tparts,
+                    buffered: 0,
+                    blocked: false,
+                });
+            }
+            cp.flows.push((
+                a,
+                b,
+                copier_site,
+                (cp.tasks.len() - first_task) as u32,
+                fps,
+                0,
+                0,
+            ));
+        }
+        // Consumer groups on mirrored source topics.
+        for c in 0..self.consumers.len() {
+            let t = self.consumers[c].topic as usize;
+            let parts = &self.topic_parts[t];
+            let mps: Vec<u32> = parts
+                .iter()
+                .map(|&p| cp.src_parts[p as usize].first().copied().unwrap_or(u32::MAX))
+                .collect();
+            if mps.iter().all(|&m| m == u32::MAX) {
+                continue;
+            }
+            let n = mps.len();
+            cp.groups.push(Group {
+                consumer: c as u16,
+                mps,
+                committed: vec![0; n],
+                ck: vec![None; n],
+                synced: vec![None; n],
+                cl_synced: vec![None; n],
+            });
+        }
+        let nb = self.nb;
+        cp.sess = (0..cp.tasks.len() * nb)
+            .map(|i| CSess {
+                task: (i / nb) as u16,
+                broker: (i % nb) as B,
+                parts: Vec::new(),
+                dirty: true,
+                state: SessState::Idle,
+                tag: 0,
+                sent: 0,
+                resp: Vec::new(),
+            })
+            .collect();
+        self.cp = cp;
+        self.at(TICK, Ev::CpTick);
+        for t in 0..self.cp.tasks.len() {
+            self.cp_kick(t);
+        }
+    }
+
+    /// Send every idle fetch of task `t` (after a start, a metadata change or unblocking).
+    fn cp_kick(&mut self, t: usize) {
+        let flow = self.cp.tasks[t].flow as usize;
+        let src = self.layout.flows[flow].0;
+        for b in 0..self.nb {
+            if self.broker_cluster[b] as usize != src {
+                continue;
+            }
+            let s = t * self.nb + b;
+            self.cp.sess[s].dirty = true;
+            if self.cp.sess[s].state == SessState::Idle {
+                self.cp_fetch_send(s);
+            }
+        }
+    }
+
+    fn cp_src_cluster(&self, t: usize) -> u8 {
+        self.layout.flows[self.cp.tasks[t].flow as usize].0 as u8
+    }
+
+    fn cp_fetch_send(&mut self, s: usize) {
+        let t = self.cp.sess[s].task as usize;
+        let site = self.cp.tasks[t].site;
+        if !self.site_up[site] || self.cp.tasks[t].blocked {
+            self.cp.sess[s].state = SessState::Idle;
+            return;
+        }
+        let b = self.cp.sess[s].broker;
+        if self.cp.sess[s].dirty {
+            let mut parts = std::mem::take(&mut self.cp.sess[s].parts);
+            parts.clear();
+            if let Some(vb) = self.bootstrap(site, self.cp_src_cluster(t)) {
+                for &mp in &self.cp.tasks[t].parts {
+                    let p = self.cp.parts[mp as usize].src as usize;
+                    if self.views[vb as usize][p].leader == b {
+                        parts.push(mp);
+                    }
+                }
+            }
+            self.cp.sess[s].parts = parts;
+            self.cp.sess[s].dirty = false;
+        }
+        if self.cp.sess[s].parts.is_empty() {
+            self.cp.sess[s].state = SessState::Idle;
+            return;
+        }
+        let cs = &mut self.cp.sess[s];
+        cs.state = SessState::InFlight;
+        cs.sent = self.now;
+        let tag = cs.tag;
+        let bytes = 100 + 30 * cs.parts.len() as u64;
+        match self.send(site, self.broker_site[b as usize], bytes, u64::MAX) {
+            Some(at) => self.at(at, Ev::CpFetchArrive { sess: s as u32 }),
+            None => self.at(
+                self.now + RECONNECT,
+                Ev::CpFetchRetry {
+                    sess: s as u32,
+                    tag,
+                },
+            ),
+        }
+    }
+
+    pub(super) fn cp_fetch_retry(&mut self, s: usize, tag: u32) {
+        if self.cp.sess[s].is(tag, SessState::InFlight) {
+            self.cp.sess[s].dirty = true;
+            self.cp_fetch_send(s);
+        }
+    }
+
+    /// Records the source leader `b` can serve for mirrored partition `mp`: below its HW.
+    fn cp_avail(&self, mp: u32, b: B) -> u64 {
+        let m = &self.cp.parts[mp as usize];
+        let p = m.src as usize;
+        if self.views[b as usize][p].leader != b {
+            return 0;
+        }
+        let part = &self.parts[p];
+        let Some(ls) = part.slot_of(b) else { return 0 };
+        part.rep[ls].hw.saturating_sub(m.fetch_pos)
+    }
+
+    pub(super) fn cp_fetch_arrive(&mut self, s: usize) {
+        if self.cp.sess[s].state != SessState::InFlight {
+            return;
+        }
+        let b = self.cp.sess[s].broker;
+        if !self.broker_alive[b as usize] {
+            let tag = self.cp.sess[s].tag;
+            let at = (self.cp.sess[s].sent + REQUEST_TIMEOUT).max(self.now);
+            self.at(
+                at,
+                Ev::CpFetchRetry {
+                    sess: s as u32,
+                    tag,
+                },
+            );
+            return;
+        }
+        let any = self.cp.sess[s]
+            .parts
+            .iter()
+            .any(|&mp| self.cp_avail(mp, b) > 0);
+        if any {
+            self.cp_fetch_respond(s);
+        } else {
+            let cs = &mut self.cp.sess[s];
+            cs.state = SessState::Parked;
+            cs.tag += 1;
+            let tag = cs.tag;
+            let wait = ms(self.design.map_or(500, |d| d.fetch_max_wait_ms) as f64);
+            self.at(
+                self.now + wait,
+                Ev::CpFetchWake {
+                    sess: s as u32,
+                    tag,
+                },
+            );
+        }
+    }
+
+    pub(super) fn cp_fetch_wake(&mut self, s: usize, tag: u32) {
+        if self.cp.sess[s].is(tag, SessState::Parked) {
+            self.cp_fetch_respond(s);
+        }
+    }
+
+    /// The HW of source partition `p` moved at leader `b`: parked copier fetches complete.
+    pub(super) fn cp_wake(&mut self, p: u32, b: B) {
+        let Some(list) = self.cp.src_parts.get(p as usize) else {
+            return;
+        };
+        if list.is_empty() {
+            return;
+        }
+        for i in 0..self.cp.src_parts[p as usize].len() {
+            let mp = self.cp.src_parts[p as usize][i];
+            let t = self.cp.parts[mp as usize].task as usize;
+            let s = t * self.nb + b as usize;
+            if self.cp.sess[s].state == SessState::Parked && self.cp.sess[s].parts.contains(&mp) {
+                self.cp.sess[s].tag += 1;
+                self.cp_fetch_respond(s);
+            }
+        }
+    }
+
+    fn cp_fetch_respond(&mut self, s: usize) {
+        let d = self.design.expect("copiers exist only in designs");
+        let b = self.cp.sess[s].broker;
+        let t = self.cp.sess[s].task as usize;
+        let mut resp = std::mem::take(&mut self.cp.sess[s].resp);
+        resp.clear();
+        let mut budget = d.fetch_max_bytes;
+        let mut bytes = 100u64;
+        for i in 0..self.cp.sess[s].parts.len() {
+            let mp = self.cp.sess[s].parts[i];
+            let avail = self.cp_avail(mp, b);
+            if avail == 0 {
+                continue;
+            }
+            let rb = self.parts[self.cp.parts[mp as usize].src as usize].record_bytes as u64;
+            let cap = (d.max_partition_fetch_bytes.min(budget) / rb).max(u64::from(budget > 0));
+            let n = avail.min(cap);
+            if n == 0 {
+                continue;
+            }
+            budget = budget.saturating_sub(n * rb);
+            bytes += 50 + n * rb;
+            resp.push((mp, self.cp.parts[mp as usize].fetch_pos, n as u32));
+        }
+        let cs = &mut self.cp.sess[s];
+        cs.resp = resp;
+        cs.state = SessState::InFlight;
+        let tag = cs.tag;
+        let window = self.cp.tasks[t].window;
+        let (from, to) = (self.broker_site[b as usize], self.cp.tasks[t].site);
+        let proc = ms(self.sc.model.fetch_processing_ms);
+        match self
+            .net
+            .send(self.now + proc, from, to, bytes, window, &mut self.rng)
+        {
+            Some(at) => self.at(
+                at,
+                Ev::CpFetchResponse {
+                    sess: s as u32,
+                    tag,
+                },
+            ),
+            None => {
+                let at = (self.cp.sess[s].sent + REQUEST_TIMEOUT).max(self.now);
+                self.at(
+                    at,
+                    Ev::CpFetchRetry {
+                        sess: s as u32,
+                        tag,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn cp_fetch_response(&mut self, s: usize, tag: u32) {
+        let t = self.cp.sess[s].task as usize;
+        if self.cp.sess[s].tag != tag || !self.site_up[self.cp.tasks[t].site] {
+            return;
+        }
+        let resp = std::mem::take(&mut self.cp.sess[s].resp);
+        for &(mp, from, n) in &resp {
+            let m = &mut self.cp.parts[mp as usize];
+            if m.fetch_pos != from || n == 0 {
+                continue;
+            }
+            m.buf.push_back((from, n));
+            m.fetch_pos = from + n as u64;
+            let rb = self.parts[m.src as usize].record_bytes as u64;
+            self.cp.tasks[t].buffered += n as u64 * rb;
+        }
+        self.cp.sess[s].resp = resp;
+        self.cp_send_produces(t);
+        if self.cp.tasks[t].buffered >= BUFFER_MEMORY {
+            self.cp.tasks[t].blocked = true;
+            self.cp.sess[s].state = SessState::Idle;
+        } else {
+            self.cp_fetch_send(s);
+        }
+    }
+
+    /// Send what task `t` holds to the target leaders that have room in flight:
+    /// per partition one batch of at most `batch.size`, per request at most
+    /// `max.request.size`.
+    fn cp_send_produces(&mut self, t: usize) {
+        let site = self.cp.tasks[t].site;
+        let prod = self.cp.tasks[t].prod as usize;
+        let dst_cluster = self.producers[prod].cluster;
+        let Some(vb) = self.bootstrap(site, dst_cluster) else {
+            return;
+        };
+        let max_in_flight = self.producers[prod].max_in_flight;
+        // (leader, parts, ranges, payload bytes)
+        let mut reqs: Vec<(B, Vec<(u32, u32, Nanos, u8)>, Vec<Range>, u64)> = Vec::new();
+        for i in 0..self.cp.tasks[t].parts.len() {
+            let mp = self.cp.tasks[t].parts[i];
+            let m = &self.cp.parts[mp as usize];
+            if m.in_flight || m.buf.is_empty() {
+                continue;
+            }
+            let leader = self.views[vb as usize][m.dst as usize].leader;
+            if leader == NO_LEADER || self.producers[prod].in_flight[leader as usize] >= max_in_flight
+            {
+                continue;
+            }
+            let rb = self.parts[m.src as usize].record_bytes as u64;
+            let k = match reqs.iter().position(|r| r.0 == leader) {
+                Some(k) => k,
+                None => {
+                    reqs.push((leader, Vec::new(), Vec::new(), 0));
+                    reqs.len() - 1
+                }
+            };
+            if reqs[k].3 >= MAX_REQUEST {
+                continue;
+            }
+            // One batch: contiguous buffered ranges up to batch.size (at least one record).
+            let max_records = (self.cp.batch_bytes / rb).max(1);
+            let m = &mut self.cp.parts[mp as usize];
+            let from = m.buf.front().expect("non-empty").0;
+            let mut n = 0u64;
+            while let Some(&(f, c)) = m.buf.front() {
+                if f != from + n || n >= max_records {
+                    break;
+                }
+                let take = (max_records - n).min(c as u64);
+                if take == c as u64 {
+                    m.buf.pop_front();
+                } else {
+                    let front = m.buf.front_mut().expect("non-empty");
+                    front.0 += take;
+                    front.1 -= take as u32;
+                }
+                n += take;
+            }
+            m.in_flight = true;
+            let src = m.src as usize;
+            let dst = m.dst;
+            let bi = self.parts[src].batches.partition_point(|x| x.end() <= from);
+            let created = self.parts[src]
+                .batches
+                .get(bi)
+                .map_or(self.now, |x| x.created);
+            let r = &mut reqs[k];
+            r.1.push((dst, n as u32, created, 0));
+            r.2.push(Range {
+                mp,
+                from,
+                n: n as u32,
+            });
+            r.3 += n * rb;
+        }
+        for (leader, parts, ranges, payload) in reqs {
+            if parts.is_empty() {
+                continue;
+            }
+            let wire = (payload as f64 / self.cp.ratio).ceil() as u64 + 60 * parts.len() as u64;
+            self.cp.wire_bytes += wire;
+            let id = self.send_produce(prod, leader, parts, wire) as usize;
+            if self.cp.req_ranges.len() <= id {
+                self.cp.req_ranges.resize_with(id + 1, Vec::new);
+            }
+            self.cp.req_ranges[id] = ranges;
+        }
+    }
+
+    /// A copier's produce request was answered (hooked from `produce_response`).
+    pub(super) fn cp_produce_response(&mut self, id: u32) {
+        let (prod, b) = {
+            let r = &self.reqs[id as usize];
+            (r.prod as usize, r.broker)
+        };
+        let parts = std::mem::take(&mut self.reqs[id as usize].parts);
+        let ranges = std::mem::take(&mut self.cp.req_ranges[id as usize]);
+        let t = self.cp_task_of_prod(prod);
+        let site = self.cp.tasks[t].site;
+        // Readable at the target when the leader's HW covered it: the answer left then.
+        let half = self.net.rtt(self.broker_site[b as usize], site) / 2;
+        let readable_at = self.now.saturating_sub(half);
+        for (k, part) in parts.iter().enumerate() {
+            let Some(r) = ranges.get(k) else { continue };
+            let m = &mut self.cp.parts[r.mp as usize];
+            m.in_flight = false;
+            if part.3 == 1 {
+                self.cp_acked(r.mp, r.from, r.n, readable_at);
+            } else {
+                m.buf.push_front((r.from, r.n));
+            }
+        }
+        self.producers[prod].in_flight[b as usize] -= 1;
+        self.free_req(id);
+        self.cp_after_progress(t);
+    }
+
+    fn cp_task_of_prod(&self, prod: usize) -> usize {
+        self.cp
+            .tasks
+            .iter()
+            .position(|t| t.prod as usize == prod)
+            .expect("a copier producer belongs to a task")
+    }
+
+    fn cp_after_progress(&mut self, t: usize) {
+        if self.cp.tasks[t].blocked && self.cp.tasks[t].buffered < BUFFER_MEMORY {
+            self.cp.tasks[t].blocked = false;
+            self.cp_kick(t);
+        }
+        self.cp_send_produces(t);
+    }
+
+    /// Source records [from, from+n) of `mp` are readable at the target since `readable_at`.
+    fn cp_acked(&mut self, mp: u32, from: u64, n: u32, readable_at: Nanos) {
+        let (src, task) = {
+            let m = &self.cp.parts[mp as usize];
+            (m.src as usize, m.task as usize)
+        };
+        let to = from + n as u64;
+        let part = &self.parts[src];
+        let rb = part.record_bytes as u64;
+        let mut i = part.batches.partition_point(|x| x.end() <= from);
+        while let Some(bt) = part.batches.get(i) {
+            if bt.start >= to {
+                break;
+            }
+            let overlap = bt.end().min(to) - bt.start.max(from);
+            self.cp
+                .lag
+                .record(readable_at.saturating_sub(bt.created), overlap);
+            i += 1;
+        }
+        self.cp.tasks[task].buffered = self.cp.tasks[task].buffered.saturating_sub(n as u64 * rb);
+        self.cp.copied_records += n as u64;
+        self.cp.copied_bytes += n as u64 * rb;
+        let flow = self.cp.tasks[task].flow as usize;
+        self.cp.flows[flow].5 += n as u64;
+        self.cp.flows[flow].6 += n as u64 * rb;
+        let lag_max = self.design.map_or(100, |d| d.offset_lag_max);
+        let m = &mut self.cp.parts[mp as usize];
+        if m.acked == from {
+            m.acked = to;
+        } else {
+            m.acked = m.acked.max(to);
+        }
+        while let Some(&(g0, g1)) = m.gaps.front() {
+            if m.acked >= g0 {
+                m.acked = m.acked.max(g1);
+                m.gaps.pop_front();
+            } else {
+                break;
+            }
+        }
+        // Offset syncs (MirrorSourceTask's PartitionState.update, per record in order):
+        // a sync when none was emitted yet, when the downstream offset is
+        // `offset.lag.max` past the last sync + 1, or when upstream records were skipped.
+        let down0 = m.down;
+        m.down += n as u64;
+        let skipped = m.prev_up.is_some_and(|p| p + 1 != from);
+        let mut emitted = 0;
+        let mut emit = |m: &mut MPart, up: u64, down: u64| {
+            m.syncs.push_back((up, down));
+            if m.syncs.len() > SYNCS_KEPT {
+                m.syncs.pop_front();
+            }
+            m.last_sync_down = Some(down);
+            emitted += 1;
+        };
+        if m.last_sync_down.is_none() || skipped {
+            emit(m, from, down0);
+        }
+        loop {
+            let next = m.last_sync_down.map_or(down0, |l| l + 1 + lag_max);
+            if next >= m.down || next < down0 {
+                break;
+            }
+            emit(m, from + (next - down0), next);
+        }
+        m.prev_up = Some(to - 1);
+        self.cp.offset_syncs += emitted;
+    }
+
+    /// The oldest source offset of `p` a copier still needs (batches are kept for it).
+    pub(super) fn cp_floor(&self, p: u32) -> u64 {
+        match self.cp.src_parts.get(p as usize) {
+            Some(list) if !list.is_empty() => list
+                .iter()
+                .map(|&mp| self.cp.parts[mp as usize].acked)
+                .min()
+                .unwrap_or(u64::MAX),
+            _ => u64::MAX,
+        }
+    }
+
+    /// MirrorCheckpointTask's translation (OffsetSyncStore.translateDownstream):
+    /// the nearest preceding sync; one past it unless it is exact.
+    fn cp_translate(&self, mp: u32, up: u64) -> Option<u64> {
+        let m = &self.cp.parts[mp as usize];
+        let s = m.syncs.iter().rev().find(|s| s.0 <= up)?;
+        Some(if s.0 == up { s.1 } else { s.1 + 1 })
+    }
+
+    pub(super) fn cp_tick(&mut self) {
+        let now = self.now;
+        if now + TICK <= self.end {
+            self.at(now + TICK, Ev::CpTick);
+        }
+        let d = self.design.expect("copiers exist only in designs");
+        // Produce requests past request.timeout.ms: their records are sent again.
+        for t in 0..self.cp.tasks.len() {
+            let prod = self.cp.tasks[t].prod as usize;
+            while let Some(&(deadline, id, tag)) = self.producers[prod].deadlines.front() {
+                if deadline > now {
+                    break;
+                }
+                self.producers[prod].deadlines.pop_front();
+                if !self.req_live(id, tag) {
+                    continue;
+                }
+                let b = self.reqs[id as usize].broker as usize;
+                let ranges = std::mem::take(&mut self.cp.req_ranges[id as usize]);
+                for r in ranges {
+                    let m = &mut self.cp.parts[r.mp as usize];
+                    m.in_flight = false;
+                    m.buf.push_front((r.from, r.n));
+                }
+                self.producers[prod].in_flight[b] -= 1;
+                self.free_req(id);
+            }
+            if self.site_up[self.cp.tasks[t].site] {
+                // Metadata may have moved leaders: re-resolve idle fetches and sends.
+                if !self.cp.tasks[t].blocked {
+                    self.cp_kick(t);
+                }
+                self.cp_send_produces(t);
+            }
+        }
+        if now >= self.cp.next_commit {
+            self.cp.next_commit += AUTO_COMMIT;
+            for g in 0..self.cp.groups.len() {
+                let c = self.cp.groups[g].consumer as usize;
+                if self.site_up[self.consumers[c].site] {
+                    let pos = self.consumers[c].pos.clone();
+                    self.cp.groups[g].committed = pos;
+                }
+            }
+        }
+        if now >= self.cp.next_flush {
+            // offset.flush.interval.ms: the latest position of each partition is synced.
+            self.cp.next_flush += ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS);
+            for m in self.cp.parts.iter_mut() {
+                if m.down > 0 && m.last_sync_down != Some(m.down - 1) {
+                    let s = (m.acked - 1, m.down - 1);
+                    m.syncs.push_back(s);
+                    if m.syncs.len() > SYNCS_KEPT {
+                        m.syncs.pop_front();
+                    }
+                    m.last_sync_down = Some(m.down - 1);
+                    self.cp.offset_syncs += 1;
+                }
+            }
+        }
+        if now >= self.cp.next_checkpoint {
+            self.cp.next_checkpoint += secs(d.emit_checkpoints_interval_seconds as f64);
+            for g in 0..self.cp.groups.len() {
+                for k in 0..self.cp.groups[g].mps.len() {
+                    let mp = self.cp.groups[g].mps[k];
+                    if mp == u32::MAX {
+                        continue;
+                    }
+                    let up = self.cp.groups[g].committed[k];
+                    if let Some(down) = self.cp_translate(mp, up) {
+                        self.cp.groups[g].ck[k] = Some((up, down));
+                    }
+                }
+                self.cp.checkpoints += 1;
+            }
+        }
+        if d.sync_group_offsets_enabled && now >= self.cp.next_group_sync {
+            self.cp.next_group_sync += secs(d.sync_group_offsets_interval_seconds as f64);
+            for g in self.cp.groups.iter_mut() {
+                // Never rewinds: only a later checkpoint replaces the synced offset.
+                for k in 0..g.ck.len() {
+                    if let Some(ck) = g.ck[k]
+                        && g.synced[k].is_none_or(|s| s.1 <= ck.1)
+                    {
+                        g.synced[k] = Some(ck);
+                    }
+                }
+            }
+        }
+        if now >= self.cp.next_cl_sync {
+            self.cp.next_cl_sync += ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS);
+            for g in self.cp.groups.iter_mut() {
+                for k in 0..g.committed.len() {
+                    g.cl_synced[k] = Some(g.committed[k]);
+                }
+            }
+        }
+    }
+
+    /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
+    fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
+        let m = &self.cp.parts[mp];
+        let part = &self.parts[m.src as usize];
+        let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+        let behind = leo.saturating_sub(m.acked);
+        if behind == 0 {
+            return (0, 0, 0);
+        }
+        let mut acked_records = 0;
+        let i = part.batches.partition_point(|x| x.end() <= m.acked);
+        let age = part
+            .batches
+            .get(i)
+            .map_or(0, |b| self.now.saturating_sub(b.created));
+        for b in part.batches.range(i..) {
+            if b.acked {
+                acked_records += b.end() - b.start.max(m.acked);
+            }
+        }
+        (behind, acked_records, age)
+    }
+
+    /// Close an interval: lag timeline, backlog, and source retention.
+    pub(super) fn cp_sample(&mut self) {
+        let mut lag: Nanos = 0;
+        let mut backlog = 0u64;
+        for mp in 0..self.cp.parts.len() {
+            // A source cluster that is down has nothing to copy: its exposure was
+            // counted at the failure (RPO), it is not lag.
+            let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
+            let src = self.layout.flows[flow].0;
+            if !self.layout.clusters[src].iter().any(|&s| self.site_up[s]) {
+                continue;
+            }
+            let (behind, _, age) = self.cp_behind(mp);
+            let rb = self.parts[self.cp.parts[mp].src as usize].record_bytes as u64;
+            backlog += behind * rb;
+            lag = lag.max(age);
+        }
+        self.cp.lag_timeline.push(round3(to_s(lag)));
+        self.cp.backlog_timeline.push(backlog);
+        self.cp_retention();
+    }
+
+    /// Records the source deletes (retention.ms / retention.bytes) before the copier
+    /// fetched them are skipped and counted as lost.
+    fn cp_retention(&mut self) {
+        let now = self.now;
+        for mp in 0..self.cp.parts.len() {
+            let src = self.cp.parts[mp].src as usize;
+            let topic = &self.sc.topic[self.topic_origin[self.parts[src].topic as usize]];
+            let part = &self.parts[src];
+            let rb = part.record_bytes as u64;
+            let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let pos = self.cp.parts[mp].fetch_pos;
+            if pos >= leo {
+                continue;
+            }
+            let mut start = pos;
+            if topic.retention_ms > 0 {
+                let cutoff = now.saturating_sub(ms(topic.retention_ms as f64));
+                let i = part.batches.partition_point(|x| x.end() <= pos);
+                let mut j = i;
+                while let Some(b) = part.batches.get(j) {
+                    if b.created >= cutoff {
+                        break;
+                    }
+                    start = b.end();
+                    j += 1;
+                }
+            }
+            if topic.retention_bytes > 0 {
+                let keep = topic.retention_bytes as u64 / rb;
+                start = start.max(leo.saturating_sub(keep));
+            }
+            if start > pos {
+                let n = start - pos;
+                let m = &mut self.cp.parts[mp];
+                m.gaps.push_back((pos, start));
+                m.fetch_pos = start;
+                m.skipped += n;
+                if m.buf.is_empty() && !m.in_flight && m.acked == pos {
+                    m.acked = start;
+                    m.gaps.pop_back();
+                }
+                self.cp.lost_retention_records += n;
+                self.cp.lost_retention_bytes += n * rb;
+            }
+        }
+    }
+
+    /// A site went down (or came back): failover bookkeeping for fault `fault`.
+    pub(super) fn cp_site(&mut self, site: usize, start: bool, fault: usize) {
+        if self.cp.parts.is_empty() {
+            return;
+        }
+        if start {
+            self.cp_fault_exposure(fault, Some(site));
+        } else {
+            for t in 0..self.cp.tasks.len() {
+                if self.cp.tasks[t].site == site {
+                    // The copier restarts from its committed position: what it had
+                    // buffered is fetched again.
+                    let parts = self.cp.tasks[t].parts.clone();
+                    for mp in parts {
+                        let m = &mut self.cp.parts[mp as usize];
+                        if !m.in_flight {
+                            m.buf.clear();
+                            m.fetch_pos = m.acked;
+                        }
+                    }
+                    self.cp.tasks[t].buffered = 0;
+                    self.cp.tasks[t].blocked = false;
+                    self.cp_kick(t);
+                }
+            }
+        }
+    }
+
+    /// What fault `fault` exposes: records acknowledged at the source and not yet
+    /// readable at the target (the RPO), and what failed-over consumers re-read.
+    pub(super) fn cp_fault_exposure(&mut self, fault: usize, site: Option<usize>) {
+        if self.cp.parts.is_empty() || fault >= self.cp.exposures.len() {
+            return;
+        }
+        let mut e = Exposure::default();
+        let mut max_age: Nanos = 0;
+        let src_cluster = site.map(|s| self.site_cluster[s] as usize);
+        let site_holds_cluster = site.is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)));
+        for mp in 0..self.cp.parts.len() {
+            let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
+            if site_holds_cluster && Some(self.layout.flows[flow].0) != src_cluster {
+                continue;
+            }
+            let (_, acked_records, age) = self.cp_behind(mp);
+            let rb = self.parts[self.cp.parts[mp].src as usize].record_bytes as u64;
+            e.rpo_records += acked_records;
+            e.rpo_bytes += acked_records * rb;
+            max_age = max_age.max(age);
+        }
+        e.rpo_s = round3(to_s(max_age));
+        e.reaches_copies_s = e.rpo_s;
+        if let Some(s) = site {
+            let d = self.design.expect("copiers exist only in designs");
+            for g in 0..self.cp.groups.len() {
+                let c = self.cp.groups[g].consumer as usize;
+                if self.consumers[c].site != s {
+                    continue;
+                }
+                e.consumers_failed_over += 1;
+                for k in 0..self.cp.groups[g].mps.len() {
+                    let mp = self.cp.groups[g].mps[k];
+                    if mp == u32::MAX {
+                        continue;
+                    }
+                    let m = &self.cp.parts[mp as usize];
+                    let pos = self.consumers[c].pos[k];
+                    // Re-read at the target: from where the group resumes up to what it
+                    // had read and the target holds.
+                    let read_until = pos.min(m.acked);
+                    let (resume, ck_up) = match self.cp.tool {
+                        CopierTool::ClusterLinking => {
+                            let s = self.cp.groups[g].cl_synced[k].unwrap_or(0);
+                            (s, s)
+                        }
+                        CopierTool::Ureplicator => (read_until, read_until),
+                        _ => {
+                            let src = if d.sync_group_offsets_enabled {
+                                self.cp.groups[g].synced[k]
+                            } else {
+                                self.cp.groups[g].ck[k]
+                            };
+                            match src {
+                                // Downstream offset back to the upstream position it stands for.
+                                Some((up, down)) => (down + m.skipped, up),
+                                None => (0, 0),
+                            }
+                        }
+                    };
+                    let dup = read_until.saturating_sub(resume);
+                    let from_translation = ck_up.min(read_until).saturating_sub(resume);
+                    e.duplicates += dup;
+                    e.dup_translation += from_translation;
+                    e.dup_interval += dup - from_translation;
+                }
+            }
+        }
+        self.cp.exposures[fault] = Some(e);
+    }
+}
