@@ -98,11 +98,7 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         .iter()
         .map(|s| SiteP99 {
             site: s.site.clone(),
-            produce_p99_ms: s
-                .produce
-                .iter()
-                .map(|p| p.latency.p99_ms)
-                .reduce(f64::max),
+            produce_p99_ms: s.produce.iter().map(|p| p.latency.p99_ms).reduce(f64::max),
             end_to_end_p99_ms: s
                 .consume
                 .iter()
@@ -142,7 +138,12 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         replication_lag_p99_ms: rep.map(|r| r.lag.p99_ms),
         replication_lag_s_max: rep.map(|r| r.lag_s_max),
         records_lost_to_retention: rep.map_or(0, |r| r.records_lost_to_retention),
-        link_utilization_max: round3(o.links.iter().map(|l| l.utilization_max).fold(0.0, f64::max)),
+        link_utilization_max: round3(
+            o.links
+                .iter()
+                .map(|l| l.utilization_max)
+                .fold(0.0, f64::max),
+        ),
         cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
         faults,
         events_processed: o.events_processed,
@@ -210,13 +211,27 @@ pub fn markdown(c: &Comparison) -> String {
                 .map_or("–".into(), |x| opt(x.end_to_end_p99_ms, ""))
         });
     }
-    line("replication lag p99 (ms)".into(), &|d| opt(d.replication_lag_p99_ms, ""));
-    line("replication lag max (s)".into(), &|d| opt(d.replication_lag_s_max, ""));
-    line("unavailable partition-s".into(), &|d| format!("{}", d.unavailable_partition_s));
-    line("lost acked records (in-cluster)".into(), &|d| format!("{}", d.lost_acked_records));
-    line("lost to source retention".into(), &|d| format!("{}", d.records_lost_to_retention));
-    line("peak link utilization".into(), &|d| format!("{}", d.link_utilization_max));
-    line("cost per month (USD)".into(), &|d| opt(d.cost_usd_month, ""));
+    line("replication lag p99 (ms)".into(), &|d| {
+        opt(d.replication_lag_p99_ms, "")
+    });
+    line("replication lag max (s)".into(), &|d| {
+        opt(d.replication_lag_s_max, "")
+    });
+    line("unavailable partition-s".into(), &|d| {
+        format!("{}", d.unavailable_partition_s)
+    });
+    line("lost acked records (in-cluster)".into(), &|d| {
+        format!("{}", d.lost_acked_records)
+    });
+    line("lost to source retention".into(), &|d| {
+        format!("{}", d.records_lost_to_retention)
+    });
+    line("peak link utilization".into(), &|d| {
+        format!("{}", d.link_utilization_max)
+    });
+    line("cost per month (USD)".into(), &|d| {
+        opt(d.cost_usd_month, "")
+    });
     let nf = c.designs.first().map_or(0, |d| d.faults.len());
     for k in 0..nf {
         let (kind, subj) = c.designs[0]
@@ -225,14 +240,18 @@ pub fn markdown(c: &Comparison) -> String {
             .map(|f| (f.kind.clone(), f.subject.clone()))
             .unwrap_or_default();
         let label = format!("fault {k} {kind} {subj}");
-        line(format!("{label}: RTO (s)"), &|d| opt(d.faults.get(k).and_then(|f| f.rto_s), ""));
+        line(format!("{label}: RTO (s)"), &|d| {
+            opt(d.faults.get(k).and_then(|f| f.rto_s), "")
+        });
         line(format!("{label}: RPO records / s"), &|d| {
             d.faults
                 .get(k)
                 .map_or("–".into(), |f| format!("{} / {}", f.rpo_records, f.rpo_s))
         });
         line(format!("{label}: duplicates re-read"), &|d| {
-            d.faults.get(k).map_or("–".into(), |f| format!("{}", f.duplicates))
+            d.faults
+                .get(k)
+                .map_or("–".into(), |f| format!("{}", f.duplicates))
         });
         line(format!("{label}: catch-up (s)"), &|d| {
             opt(d.faults.get(k).and_then(|f| f.catch_up_s), "")

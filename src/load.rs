@@ -118,7 +118,10 @@ pub fn parse_trace(text: &str) -> Result<Vec<(f64, f64)>, (usize, String)> {
             continue;
         }
         let mut it = l.split([',', ';', '\t']);
-        let (a, b) = (it.next().unwrap_or("").trim(), it.next().unwrap_or("").trim());
+        let (a, b) = (
+            it.next().unwrap_or("").trim(),
+            it.next().unwrap_or("").trim(),
+        );
         match (a.parse::<f64>(), b.parse::<f64>()) {
             (Ok(t), Ok(v)) if t.is_finite() && v.is_finite() && t >= 0.0 && v >= 0.0 => {
                 out.push((t, v))

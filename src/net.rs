@@ -177,9 +177,7 @@ impl Net {
         if l.background_bps > 0.0 {
             // What the background leaves, but never less than the reserved share.
             let bw = p.bandwidth_bps;
-            p.bandwidth_bps = (bw - l.background_bps)
-                .max(l.reserved * bw)
-                .max(bw * 1e-3);
+            p.bandwidth_bps = (bw - l.background_bps).max(l.reserved * bw).max(bw * 1e-3);
         }
         let p = &p;
         let rtt_s = p.rtt as f64 / NS_PER_S as f64;

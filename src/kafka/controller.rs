@@ -157,7 +157,9 @@ impl Controller {
     }
 
     fn peers(&self, v: u8) -> Vec<u8> {
-        self.cl[self.voters[v as usize].cluster as usize].voters.clone()
+        self.cl[self.voters[v as usize].cluster as usize]
+            .voters
+            .clone()
     }
 }
 
@@ -711,7 +713,11 @@ impl World<'_> {
 
     pub(super) fn alter_arrive(&mut self, id: u32) {
         let a = &self.ctl.alters[id as usize];
-        if self.ctl.active(self.part_cluster[a.part as usize] as usize).is_none() {
+        if self
+            .ctl
+            .active(self.part_cluster[a.part as usize] as usize)
+            .is_none()
+        {
             return;
         }
         let (p, b, isr, le, pe) = (a.part, a.broker, a.isr, a.leader_epoch, a.part_epoch);

@@ -183,8 +183,7 @@ impl World<'_> {
         (0..self.topic_names.len()).find(|&t| {
             self.topic_origin[t] == origin
                 && self.topic_names[t] == name
-                && self
-                    .topic_parts[t]
+                && self.topic_parts[t]
                     .first()
                     .is_some_and(|&p| self.part_cluster[p as usize] as usize == c)
         })
@@ -271,11 +270,14 @@ impl World<'_> {
                     continue;
                 }
                 let prod = self.producers.len() as u16;
-                let window = buffer(d.producer_send_buffer_bytes, sc.model.tcp_autotune_max_bytes)
-                    .min(buffer(
-                        sc.broker.socket_receive_buffer_bytes,
-                        sc.model.tcp_autotune_max_bytes,
-                    ));
+                let window = buffer(
+                    d.producer_send_buffer_bytes,
+                    sc.model.tcp_autotune_max_bytes,
+                )
+                .min(buffer(
+                    sc.broker.socket_receive_buffer_bytes,
+                    sc.model.tcp_autotune_max_bytes,
+                ));
                 let in_flight = if d.tool == CopierTool::ClusterLinking {
                     5
                 } else {
@@ -360,7 +362,12 @@ impl World<'_> {
             let parts = &self.topic_parts[t];
             let mps: Vec<u32> = parts
                 .iter()
-                .map(|&p| cp.src_parts[p as usize].first().copied().unwrap_or(u32::MAX))
+                .map(|&p| {
+                    cp.src_parts[p as usize]
+                        .first()
+                        .copied()
+                        .unwrap_or(u32::MAX)
+                })
                 .collect();
             if mps.iter().all(|&m| m == u32::MAX) {
                 continue;
@@ -642,7 +649,8 @@ impl World<'_> {
                 continue;
             }
             let leader = self.views[vb as usize][m.dst as usize].leader;
-            if leader == NO_LEADER || self.producers[prod].in_flight[leader as usize] >= max_in_flight
+            if leader == NO_LEADER
+                || self.producers[prod].in_flight[leader as usize] >= max_in_flight
             {
                 continue;
             }
@@ -1069,7 +1077,8 @@ impl World<'_> {
         let mut e = Exposure::default();
         let mut max_age: Nanos = 0;
         let src_cluster = site.map(|s| self.site_cluster[s] as usize);
-        let site_holds_cluster = site.is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)));
+        let site_holds_cluster =
+            site.is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)));
         for mp in 0..self.cp.parts.len() {
             let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
             if site_holds_cluster && Some(self.layout.flows[flow].0) != src_cluster {

@@ -356,7 +356,11 @@ impl<'a> World<'a> {
         let mut net = Net::new(ns, links, lan, sc.model.tcp_mss_bytes, interval);
         for (i, l) in sc.link.iter().enumerate() {
             if l.background_mbps > 0.0 {
-                net.set_background(i, l.background_mbps * 1e6, l.reserved_replication_pct / 100.0);
+                net.set_background(
+                    i,
+                    l.background_mbps * 1e6,
+                    l.reserved_replication_pct / 100.0,
+                );
             }
         }
 
@@ -1046,15 +1050,17 @@ impl<'a> World<'a> {
             flows: cp
                 .flows
                 .iter()
-                .map(|&(a, b, site, tasks, partitions, records, bytes)| FlowOutcome {
-                    from_cluster: name(a),
-                    to_cluster: name(b),
-                    copier_site: self.topo.sites[site].name.clone(),
-                    tasks,
-                    partitions,
-                    records_copied: records,
-                    bytes_copied: bytes,
-                })
+                .map(
+                    |&(a, b, site, tasks, partitions, records, bytes)| FlowOutcome {
+                        from_cluster: name(a),
+                        to_cluster: name(b),
+                        copier_site: self.topo.sites[site].name.clone(),
+                        tasks,
+                        partitions,
+                        records_copied: records,
+                        bytes_copied: bytes,
+                    },
+                )
                 .collect(),
             lag: LatencySummary::of(&cp.lag),
             lag_s_max: cp.lag_timeline.iter().copied().fold(0.0, f64::max),
@@ -1093,7 +1099,13 @@ impl<'a> World<'a> {
                 .site_index(name.as_deref().unwrap_or_default())
                 .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
         };
-        let e = self.cp.exposures.get(i).cloned().flatten().unwrap_or_default();
+        let e = self
+            .cp
+            .exposures
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
         let mut r = RecoveryOutcome {
             rto_s: None,
             rpo_records: 0,
@@ -1118,7 +1130,11 @@ impl<'a> World<'a> {
                 r.duplicates_from_interval = e.dup_interval;
                 r.note = format!(
                     "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target",
-                    fo.detection_s, fo.decision_s, fo.dns_ttl_s, fo.client_restart_s, e.consumers_failed_over
+                    fo.detection_s,
+                    fo.decision_s,
+                    fo.dns_ttl_s,
+                    fo.client_restart_s,
+                    e.consumers_failed_over
                 );
             }
             FaultKind::LinkPartition | FaultKind::LinkDegrade if is_async => {
@@ -1144,20 +1160,24 @@ impl<'a> World<'a> {
             _ => {
                 r.rto_s = Some(measured());
                 r.rpo_records = self.fault_lost[i];
-                r.rpo_bytes = self.fault_lost[i]
-                    * self.parts.first().map_or(0, |p| p.record_bytes as u64);
+                r.rpo_bytes =
+                    self.fault_lost[i] * self.parts.first().map_or(0, |p| p.record_bytes as u64);
                 r.rpo_s = if self.fault_lost[i] > 0 {
                     round3(self.lost.lost_acked_age_s_max)
                 } else {
                     0.0
                 };
-                r.note = "measured: last interval with an unavailable partition after the fault".into();
+                r.note =
+                    "measured: last interval with an unavailable partition after the fault".into();
             }
         }
         if is_async
             && let Some(end) = end_s
             && !self.cp.lag_timeline.is_empty()
-            && matches!(f.kind, FaultKind::LinkPartition | FaultKind::LinkDegrade | FaultKind::SiteDown)
+            && matches!(
+                f.kind,
+                FaultKind::LinkPartition | FaultKind::LinkDegrade | FaultKind::SiteDown
+            )
         {
             let tl = &self.cp.lag_timeline;
             let before = ((f.at_s / iv).floor() as usize).saturating_sub(1);

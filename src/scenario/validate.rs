@@ -444,7 +444,10 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             );
         }
         if !(l.transfer_usd_per_gb.is_finite() && l.transfer_usd_per_gb >= 0.0) {
-            p.e(format!("link[{i}].transfer_usd_per_gb"), "must be ≥ 0".into());
+            p.e(
+                format!("link[{i}].transfer_usd_per_gb"),
+                "must be ≥ 0".into(),
+            );
         }
     }
     for (i, t) in sc.topic.iter().enumerate() {
@@ -576,21 +579,36 @@ fn validate_designs(
             if let Some(v) = v
                 && !in_clusters(v)
             {
-                p.e(k(key), format!("`{v}` is not one of this design's clusters"));
+                p.e(
+                    k(key),
+                    format!("`{v}` is not one of this design's clusters"),
+                );
             }
         }
-        if d.copier_site != "target" && d.copier_site != "source" && !sites.contains(d.copier_site.as_str()) {
+        if d.copier_site != "target"
+            && d.copier_site != "source"
+            && !sites.contains(d.copier_site.as_str())
+        {
             p.help(
                 k("copier_site"),
-                format!("`{}` is neither `target`, `source` nor a site", d.copier_site),
-                Some("`target` runs the copier next to the target cluster (it pulls over the WAN)".into()),
+                format!(
+                    "`{}` is neither `target`, `source` nor a site",
+                    d.copier_site
+                ),
+                Some(
+                    "`target` runs the copier next to the target cluster (it pulls over the WAN)"
+                        .into(),
+                ),
             );
         }
         if d.tasks_max == 0 {
             p.e(k("\"tasks.max\""), "must be ≥ 1".into());
         }
         if d.tasks_max > 1024 {
-            p.e(k("\"tasks.max\""), "at most 1024 tasks are supported".into());
+            p.e(
+                k("\"tasks.max\""),
+                "at most 1024 tasks are supported".into(),
+            );
         }
         if d.producer_max_in_flight == 0 {
             p.e(

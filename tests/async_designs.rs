@@ -1,0 +1,475 @@
+//! Asynchronous designs: copiers, lag, failover and `ktopo compare`, pinned at
+//! scenario level. Closed-form figures (fluid backlog, buffer / RTT, codec
+//! ratios, checkpoint bounds) only CHECK what the simulation produced.
+
+use ktopo::kafka::simulate_design;
+use ktopo::metrics::{Outcome, RecoveryOutcome};
+use ktopo::scenario::{Scenario, parse_str};
+
+fn scenario(text: &str) -> Scenario {
+    match parse_str(text, "test.toml") {
+        Ok(s) => s,
+        Err(d) => panic!(
+            "invalid scenario: {}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
+}
+
+fn run(text: &str) -> Outcome {
+    let sc = scenario(text);
+    simulate_design(&sc, 0).expect("run")
+}
+
+fn recovery(o: &Outcome, fault: usize) -> &RecoveryOutcome {
+    o.faults[fault]
+        .recovery
+        .as_ref()
+        .expect("design runs report recovery")
+}
+
+/// Two single-rack sites with a cluster each and one MM2 flow dc1 → dc2.
+fn two_sites(link: &str, extra: &str, design: &str) -> String {
+    format!(
+        r#"
+name = "t"
+seed = 3
+{extra}
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+{link}
+[broker]
+"default.replication.factor" = 1
+[[design]]
+name = "d"
+kind = "async"
+topology = "active-passive"
+{design}
+"#
+    )
+}
+
+/// 1. Capacity below the peak: the backlog grows through the burst at
+///    (ingress − capacity) and drains after it at (capacity − ingress); the
+///    simulated backlog follows the fluid integral.
+#[test]
+fn lag_follows_fluid_integral_through_a_peak() {
+    let text = two_sites(
+        "rtt_ms = 20\nbandwidth_mbps = 100",
+        r#"duration_s = 180
+[load]
+profile = "bursts"
+burst_every_s = 1000
+burst_duration_s = 60
+burst_factor = 4
+[[topic]]
+name = "orders"
+partitions = 12
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 20
+"#,
+        "\"tasks.max\" = 12\n\"consumer.receive.buffer.bytes\" = -1",
+    );
+    let o = run(&text);
+    let backlog = &o.timeline.replication_backlog_bytes;
+    // Fluid model, record payload: in(t) = 20 MB/s for t < 60 s, then 5 MB/s; out ≤ 12.5 MB/s.
+    let cap = 100e6 / 8.0;
+    let mut b = 0.0f64;
+    let mut fluid = Vec::new();
+    let dt = 0.001;
+    for k in 0..180_000 {
+        let t = k as f64 * dt;
+        let input = if t < 60.0 { 20e6 } else { 5e6 };
+        b = (b + (input - cap) * dt).max(0.0);
+        if (k + 1) % 1000 == 0 {
+            fluid.push(b);
+        }
+    }
+    let peak_fluid = fluid.iter().cloned().fold(0.0, f64::max);
+    let peak_sim = *backlog.iter().max().unwrap() as f64;
+    assert!(
+        (peak_sim / peak_fluid - 1.0).abs() < 0.08,
+        "peak backlog {peak_sim} vs fluid {peak_fluid}"
+    );
+    // The curve, second by second, within 8 % of the peak.
+    for (k, (&s, &f)) in backlog.iter().zip(fluid.iter()).enumerate() {
+        assert!(
+            (s as f64 - f).abs() < 0.08 * peak_fluid,
+            "t = {} s: backlog {s} vs fluid {f}",
+            k + 1
+        );
+    }
+    // Drained at (capacity − ingress) = 7.5 MB/s: fluid empties at 120 s.
+    let empty_at = backlog
+        .iter()
+        .enumerate()
+        .skip(60)
+        .find(|(_, b)| (**b as f64) < 0.02 * peak_fluid)
+        .map(|(k, _)| k + 1)
+        .expect("the backlog drains");
+    assert!((110..=130).contains(&empty_at), "drained at {empty_at} s");
+    let rep = o.replication.as_ref().unwrap();
+    // Oldest uncopied record, fluid: after the burst the copier moves through data
+    // written at 20 MB/s at 12.5 MB/s, so its age grows to 0.375 × 96 s = 36 s when
+    // it reaches the burst's end, then falls.
+    assert!(
+        (rep.lag_s_max - 36.0).abs() < 3.0,
+        "lag max {} s",
+        rep.lag_s_max
+    );
+}
+
+fn window_run(bandwidth_mbps: u32, tasks: u32, buffer: u32) -> f64 {
+    let text = format!(
+        r#"
+name = "w"
+seed = 5
+duration_s = 120
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 80
+bandwidth_mbps = {bandwidth_mbps}
+[[topic]]
+name = "logs"
+partitions = 4
+[[producer]]
+site = "dc1"
+topic = "logs"
+rate_mb_s = 8
+[[design]]
+name = "d"
+"tasks.max" = {tasks}
+"consumer.receive.buffer.bytes" = {buffer}
+"#
+    );
+    let o = run(&text);
+    let rep = o.replication.as_ref().unwrap();
+    rep.bytes_copied as f64 / 120.0
+}
+
+/// 2. `tasks.max = 1`, 80 ms RTT, 64 KiB buffers: one connection per source
+///    broker moves about 64 KiB / 80 ms ≈ 0.8 MiB/s whatever the link; more tasks
+///    or larger buffers raise it.
+#[test]
+fn window_caps_each_source_broker_connection() {
+    let expect = 65536.0 / 0.080;
+    let slow = window_run(1_000, 1, 65536);
+    let fast_link = window_run(10_000, 1, 65536);
+    for r in [slow, fast_link] {
+        assert!(
+            (r / expect - 1.0).abs() < 0.15,
+            "copied {r} B/s vs {expect} B/s"
+        );
+    }
+    let more_tasks = window_run(1_000, 4, 65536);
+    let bigger_buffer = window_run(1_000, 1, 262_144);
+    assert!(more_tasks > 3.0 * slow, "4 tasks {more_tasks} vs {slow}");
+    assert!(
+        bigger_buffer > 3.0 * slow,
+        "256 KiB {bigger_buffer} vs {slow}"
+    );
+}
+
+fn wire_bytes(codec: &str) -> u64 {
+    let text = two_sites(
+        "rtt_ms = 30\nbandwidth_mbps = 10000",
+        r#"duration_s = 30
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 5
+"#,
+        &format!(
+            "copier_site = \"source\"\n\"producer.compression.type\" = \"{codec}\"\n\"producer.batch.size\" = 1048576"
+        ),
+    );
+    let o = run(&text);
+    let rep = o.replication.as_ref().unwrap();
+    let produced: u64 = o.sites[0].produce[0].records_acked * 1024;
+    // Everything produced before the last second was copied.
+    assert!(rep.bytes_copied as f64 > 0.95 * produced as f64);
+    o.links.iter().find(|l| l.from == "dc1").unwrap().bytes
+}
+
+/// 3. The MM2 producer's codec cuts the bytes it puts on the WAN by the codec
+///    ratio; `none` leaves them whole.
+#[test]
+fn compression_cuts_wire_bytes_by_codec_ratio() {
+    let none = wire_bytes("none") as f64;
+    let zstd = wire_bytes("zstd") as f64;
+    let lz4 = wire_bytes("lz4") as f64;
+    assert!(
+        (none / zstd / 2.9 - 1.0).abs() < 0.05,
+        "none/zstd {}",
+        none / zstd
+    );
+    assert!(
+        (none / lz4 / 2.1 - 1.0).abs() < 0.05,
+        "none/lz4 {}",
+        none / lz4
+    );
+    // Uncompressed: the WAN carries at least the payload.
+    let payload = 5e6 * 30.0;
+    assert!(none > 0.95 * payload, "{none} < payload {payload}");
+}
+
+fn failover_run(tool: &str) -> (Outcome, f64) {
+    let text = two_sites(
+        "rtt_ms = 40\nbandwidth_mbps = 1000",
+        r#"duration_s = 160
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 4
+[[consumer]]
+site = "dc1"
+topic = "orders"
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 150
+"#,
+        &format!("tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"),
+    );
+    let rate_records = 4e6 / 1024.0;
+    (run(&text), rate_records)
+}
+
+/// 4. Duplicates after failover: MM2's are bounded by the checkpoint interval
+///    (plus the consumer's 5 s auto-commit) × consume rate, plus the distance to
+///    the offset sync used; Cluster Linking re-reads nothing from translation.
+#[test]
+fn failover_duplicates_bounded_by_checkpoints_and_syncs() {
+    let (o, r) = failover_run("mirrormaker2");
+    let rec = recovery(&o, 0);
+    let rep = o.replication.as_ref().unwrap();
+    assert_eq!(rec.rto_s, Some(180.0));
+    // Last checkpoint at 120 s, failure at 150 s: about 30 s of consumption.
+    assert!(rec.duplicates_from_interval > (25.0 * r) as u64);
+    assert!(
+        rec.duplicates_from_interval as f64 <= (60.0 + 5.0) * r,
+        "{}",
+        rec.duplicates_from_interval
+    );
+    let sync_distance = 6.0 * 101.0 + r * rep.lag.max_ms / 1000.0;
+    assert!(
+        rec.duplicates_from_translation as f64 <= sync_distance,
+        "translation {} > {sync_distance}",
+        rec.duplicates_from_translation
+    );
+    assert!(rec.duplicates_from_translation > 0);
+    assert!(rep.offset_syncs > 0 && rep.checkpoints > 0);
+    // RPO: what was acknowledged at dc1 and not readable at dc2.
+    assert!(rec.rpo_records > 0 && rec.rpo_s < 1.0, "{rec:?}");
+
+    let (o, r) = failover_run("cluster-linking");
+    let rec = recovery(&o, 0);
+    assert_eq!(rec.duplicates_from_translation, 0);
+    assert!(
+        rec.duplicates as f64 <= (30.0 + 5.0) * r,
+        "cluster linking re-read {}",
+        rec.duplicates
+    );
+}
+
+fn partition_run(retention_ms: i64) -> Outcome {
+    let text = two_sites(
+        "rtt_ms = 30\nbandwidth_mbps = 100",
+        &format!(
+            r#"duration_s = 900
+[[topic]]
+name = "orders"
+partitions = 6
+"retention.ms" = {retention_ms}
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+"linger.ms" = 20
+[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc2"]
+at_s = 60
+duration_s = 600
+"#
+        ),
+        "\"tasks.max\" = 6\n\"consumer.receive.buffer.bytes\" = -1",
+    );
+    run(&text)
+}
+
+/// 5. A 10-minute partition: the lag peaks near 10 minutes of ingress and then
+///    catches up at (capacity − ingress); no loss while retention holds, counted
+///    loss when it does not.
+#[test]
+fn ten_minute_partition_lags_then_catches_up() {
+    let o = partition_run(604_800_000);
+    let rep = o.replication.as_ref().unwrap();
+    assert!(
+        (590.0..=615.0).contains(&rep.lag_s_max),
+        "lag max {}",
+        rep.lag_s_max
+    );
+    let expect = 600.0 * 2e6;
+    assert!(
+        (rep.backlog_bytes_max as f64 / expect - 1.0).abs() < 0.05,
+        "backlog {} vs {expect}",
+        rep.backlog_bytes_max
+    );
+    // Catch-up: 1.2 GB at (12.5 − 2) MB/s ≈ 114 s.
+    let catch = recovery(&o, 0).catch_up_s.expect("caught up");
+    assert!((95.0..=135.0).contains(&catch), "catch-up {catch} s");
+    assert_eq!(rep.records_lost_to_retention, 0);
+    let produced = o.sites[0].produce[0].records_acked;
+    assert!(rep.records_copied as f64 > 0.99 * produced as f64);
+
+    let o = partition_run(300_000);
+    let rep = o.replication.as_ref().unwrap();
+    let per_s = 2e6 / 1024.0;
+    assert!(
+        rep.records_lost_to_retention as f64 > 250.0 * per_s
+            && (rep.records_lost_to_retention as f64) < 600.0 * per_s,
+        "lost {} records",
+        rep.records_lost_to_retention
+    );
+}
+
+/// 6. Active-active with IdentityReplicationPolicy: rejected, naming the cycle.
+#[test]
+fn identity_policy_in_a_cycle_is_rejected() {
+    let text = two_sites(
+        "rtt_ms = 30",
+        "[[topic]]\nname = \"orders\"\npartitions = 1\n",
+        "topology = \"active-active\"\n\"replication.policy.class\" = \"IdentityReplicationPolicy\"",
+    )
+    .replace("topology = \"active-passive\"\n", "");
+    let err = parse_str(&text, "aa.toml").expect_err("a cycle with identity naming");
+    let msg = err
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(msg.contains("IdentityReplicationPolicy"), "{msg}");
+    assert!(msg.contains("dc1 → dc2 → dc1"), "{msg}");
+    assert!(msg.contains("replication.policy.class"), "{msg}");
+    // One-way with identity naming is fine.
+    let ok = text.replace(
+        "topology = \"active-active\"",
+        "topology = \"active-passive\"",
+    );
+    assert!(parse_str(&ok, "ap.toml").is_ok());
+}
+
+/// 7. Stretched vs async on one scenario: the stretched cluster pays the
+///    inter-site RTT on acks=all writes and loses nothing with its site; the
+///    async design keeps local latency and loses the lag at the failure.
+#[test]
+fn stretched_vs_async_latency_and_rpo() {
+    let text = r#"
+name = "cmp"
+seed = 9
+duration_s = 120
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = 1
+[[site]]
+name = "tie"
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+bandwidth_mbps = 10000
+[[link]]
+between = ["dc1", "tie"]
+rtt_ms = 10
+[[link]]
+between = ["dc2", "tie"]
+rtt_ms = 10
+[broker]
+"min.insync.replicas" = 2
+[[topic]]
+name = "orders"
+partitions = 6
+"replication.factor" = 4
+placement.replicas = [{ count = 2, rack = "dc1" }, { count = 2, rack = "dc2" }]
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 5
+[[consumer]]
+site = "dc1"
+topic = "orders"
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 90
+[[design]]
+name = "stretched"
+kind = "stretched"
+[[design]]
+name = "mm2"
+kind = "async"
+clusters = ["dc1", "dc2"]
+"tasks.max" = 3
+"consumer.receive.buffer.bytes" = -1
+"#;
+    let sc = scenario(text);
+    let (cmp, outcomes) = ktopo::compare::run(&sc).expect("runs");
+    assert_eq!(cmp.designs.len(), 2);
+    let p99 = |o: &Outcome| o.sites[0].produce[0].latency.p99_ms;
+    let (st, asy) = (&outcomes[0], &outcomes[1]);
+    assert!(p99(st) >= 10.0, "stretched p99 {} ms", p99(st));
+    assert!(p99(asy) < 3.0, "async p99 {} ms", p99(asy));
+    let (rs, ra) = (recovery(st, 0), recovery(asy, 0));
+    assert_eq!(rs.rpo_records, 0);
+    assert_eq!(st.durability.lost_acked_records, 0);
+    let lag = asy.replication.as_ref().unwrap();
+    assert!(ra.rpo_records > 0, "{ra:?}");
+    assert!(
+        ra.rpo_s > 0.0 && ra.rpo_s * 1000.0 <= lag.lag.max_ms + 20.0,
+        "RPO {} s vs lag max {} ms",
+        ra.rpo_s,
+        lag.lag.max_ms
+    );
+    assert_eq!(ra.rto_s, Some(180.0));
+    let md = ktopo::compare::markdown(&cmp);
+    assert!(md.contains("| metric | stretched | mm2 |"), "{md}");
+    // Same inputs, same comparison.
+    let (again, _) = ktopo::compare::run(&sc).unwrap();
+    assert_eq!(
+        ktopo::compare::to_json(&cmp),
+        ktopo::compare::to_json(&again)
+    );
+}
