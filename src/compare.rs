@@ -102,6 +102,7 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
             end_to_end_p99_ms: s
                 .consume
                 .iter()
+                .filter(|c| c.end_to_end.count > 0)
                 .map(|c| c.end_to_end.p99_ms)
                 .reduce(f64::max),
         })

@@ -98,6 +98,10 @@ struct Range {
     n: u32,
 }
 
+/// A produce request being assembled: leader, parts (partition, records,
+/// created, result), the source ranges they carry, payload bytes.
+type Pending = (B, Vec<(u32, u32, Nanos, u8)>, Vec<Range>, u64);
+
 pub(super) struct CSess {
     task: u16,
     broker: B,
@@ -641,7 +645,7 @@ impl World<'_> {
         };
         let max_in_flight = self.producers[prod].max_in_flight;
         // (leader, parts, ranges, payload bytes)
-        let mut reqs: Vec<(B, Vec<(u32, u32, Nanos, u8)>, Vec<Range>, u64)> = Vec::new();
+        let mut reqs: Vec<Pending> = Vec::new();
         for i in 0..self.cp.tasks[t].parts.len() {
             let mp = self.cp.tasks[t].parts[i];
             let m = &self.cp.parts[mp as usize];

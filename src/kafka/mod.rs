@@ -504,7 +504,24 @@ impl<'a> World<'a> {
             .enumerate()
             .map(|(ci, c)| {
                 let site = topo.site_index(&c.site).expect("validated");
-                let t = topic_index(&c.topic, site_cluster[site]);
+                let cl = site_cluster[site];
+                // A consumer reads its cluster's local topic when something produces
+                // to it there, else the remote copy of it in its cluster, if any.
+                let produced_here = sc.producer.iter().any(|p| {
+                    p.topic == c.topic
+                        && topo
+                            .site_index(&p.site)
+                            .is_some_and(|s| site_cluster[s] == cl)
+                });
+                let remote = specs.iter().position(|x| {
+                    x.cluster == cl as usize
+                        && sc.topic[x.origin].name == c.topic
+                        && x.name != c.topic
+                });
+                let t = match remote {
+                    Some(r) if !produced_here => r as u16,
+                    _ => topic_index(&c.topic, cl),
+                };
                 topic_consumers[t as usize].push(ci as u16);
                 ConsumerState {
                     site,
@@ -1158,7 +1175,18 @@ impl<'a> World<'a> {
                 };
             }
             _ => {
-                r.rto_s = Some(measured());
+                // Clients that survive the fault show the outage; with none to
+                // measure (a site-down that took every producer), the fencing time.
+                let survivors = self
+                    .producers
+                    .iter()
+                    .any(|p| !p.copier && self.site_up[p.site] && p.acked > 0);
+                let estimate = f.kind == FaultKind::SiteDown && !survivors;
+                r.rto_s = Some(if estimate {
+                    round3(sc.broker.broker_session_timeout_ms as f64 / 1000.0)
+                } else {
+                    measured()
+                });
                 r.rpo_records = self.fault_lost[i];
                 r.rpo_bytes =
                     self.fault_lost[i] * self.parts.first().map_or(0, |p| p.record_bytes as u64);
@@ -1167,8 +1195,11 @@ impl<'a> World<'a> {
                 } else {
                     0.0
                 };
-                r.note =
-                    "measured: last interval with an unavailable partition after the fault".into();
+                r.note = if estimate {
+                    "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer outside the failed site to measure it".into()
+                } else {
+                    "measured: last interval with an unavailable partition after the fault".into()
+                };
             }
         }
         if is_async
