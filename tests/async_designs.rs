@@ -473,3 +473,153 @@ clusters = ["dc1", "dc2"]
         ktopo::compare::to_json(&again)
     );
 }
+
+/// Misspelled design keys get a suggestion; a client in a site without a cluster
+/// is named.
+#[test]
+fn design_keys_are_checked_with_suggestions() {
+    let text = two_sites(
+        "rtt_ms = 30",
+        "[[topic]]\nname = \"orders\"\npartitions = 1\n",
+        "\"task.max\" = 2\ntopology = \"active-pasive\"",
+    )
+    .replace("topology = \"active-passive\"\n", "");
+    let err = parse_str(&text, "typo.toml").expect_err("typos");
+    let msg = err
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(msg.contains("tasks.max"), "{msg}");
+    assert!(msg.contains("active-passive"), "{msg}");
+    let text = two_sites(
+        "rtt_ms = 30",
+        "[[topic]]\nname = \"orders\"\npartitions = 1\n[[producer]]\nsite = \"dc2\"\ntopic = \"orders\"\nrate_mb_s = 1\n",
+        "clusters = [\"dc1\"]",
+    );
+    let err = parse_str(&text, "c.toml").expect_err("no cluster for dc2");
+    let msg = err
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(msg.contains("producer[0] runs in `dc2`"), "{msg}");
+}
+
+/// Background traffic on a link without QoS slows the copier to what it leaves;
+/// a reserved share gives it back.
+#[test]
+fn background_traffic_and_reserved_share() {
+    let copied = |link: &str| {
+        let text = two_sites(
+            link,
+            r#"duration_s = 60
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 10
+"#,
+            "\"tasks.max\" = 6\n\"consumer.receive.buffer.bytes\" = -1",
+        );
+        let o = run(&text);
+        o.replication.as_ref().unwrap().bytes_copied as f64 / 60.0
+    };
+    let free = copied("rtt_ms = 20\nbandwidth_mbps = 100");
+    let shared = copied("rtt_ms = 20\nbandwidth_mbps = 100\nbackground_mbps = 60");
+    let reserved = copied(
+        "rtt_ms = 20\nbandwidth_mbps = 100\nbackground_mbps = 60\nreserved_replication_pct = 80",
+    );
+    // 10 MB/s fits in 12.5 MB/s; 40 Mbit/s (5 MB/s) left does not; 80 % (10 MB/s) does.
+    assert!(free > 9.0e6, "free {free}");
+    assert!((shared / 5.0e6 - 1.0).abs() < 0.1, "shared {shared}");
+    assert!(reserved > 9.0e6, "reserved {reserved}");
+}
+
+/// A CSV trace drives the producers' rate (scaled so its maximum is `rate_mb_s`).
+#[test]
+fn load_trace_from_csv() {
+    let dir = std::env::temp_dir().join(format!("ktopo-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("rates.csv"), "time_s,mb_s\n0,50\n30,100\n").unwrap();
+    let text = two_sites(
+        "rtt_ms = 10",
+        r#"duration_s = 60
+[load]
+profile = "trace"
+trace_file = "rates.csv"
+[[topic]]
+name = "orders"
+partitions = 3
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 4
+"#,
+        "",
+    );
+    let path = dir.join("trace.toml");
+    std::fs::write(&path, text).unwrap();
+    let sc = ktopo::scenario::load(&path).expect("valid with its trace");
+    let o = simulate_design(&sc, 0).unwrap();
+    let acked = &o.timeline.acked_records;
+    let first: u64 = acked[5..25].iter().sum();
+    let second: u64 = acked[35..55].iter().sum();
+    // 2 MB/s then 4 MB/s.
+    assert!(
+        (second as f64 / first as f64 - 2.0).abs() < 0.05,
+        "{first} {second}"
+    );
+    std::fs::write(dir.join("rates.csv"), "time_s,mb_s\n0,abc\n").unwrap();
+    let err = ktopo::scenario::load(&path).expect_err("bad trace");
+    assert!(err[0].to_string().contains("rates.csv:2"), "{}", err[0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Replication is not backup: a corruption reaches every copy within the lag;
+/// the backup's restore point is reported, or its absence. Losing the standby
+/// fails nothing over.
+#[test]
+fn corruption_reaches_copies_and_backup_restore_point() {
+    let text = |backup: &str| {
+        two_sites(
+            "rtt_ms = 40\nbandwidth_mbps = 1000",
+            &format!(
+                r#"duration_s = 60
+{backup}
+[[topic]]
+name = "orders"
+partitions = 3
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[fault]]
+kind = "corruption"
+topic = "orders"
+at_s = 50
+[[fault]]
+kind = "site-down"
+site = "dc2"
+at_s = 55
+"#
+            ),
+            "\"consumer.receive.buffer.bytes\" = -1",
+        )
+    };
+    let o = run(&text("[backup]\ninterval_s = 30"));
+    let r = recovery(&o, 0);
+    let lag = o.replication.as_ref().unwrap().lag.max_ms / 1000.0;
+    let reach = r.reaches_all_copies_s.expect("reported");
+    assert!(reach > 0.0 && reach <= lag + 0.01, "{reach} vs lag {lag}");
+    assert_eq!(r.backup_restore_point_age_s, Some(20.0));
+    assert!(r.note.contains("not backup"));
+    let standby = recovery(&o, 1);
+    assert_eq!(standby.rto_s, None);
+    let o = run(&text(""));
+    let r = recovery(&o, 0);
+    assert_eq!(r.backup_restore_point_age_s, None);
+    assert!(r.note.contains("no backup"), "{}", r.note);
+}

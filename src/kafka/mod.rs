@@ -1116,6 +1116,13 @@ impl<'a> World<'a> {
                 .site_index(name.as_deref().unwrap_or_default())
                 .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
         };
+        let clients_in = |name: &Option<String>| {
+            let s = self.topo.site_index(name.as_deref().unwrap_or_default());
+            self.producers
+                .iter()
+                .any(|p| !p.copier && Some(p.site) == s)
+                || self.consumers.iter().any(|c| Some(c.site) == s)
+        };
         let e = self
             .cp
             .exposures
@@ -1137,6 +1144,11 @@ impl<'a> World<'a> {
             note: String::new(),
         };
         match f.kind {
+            FaultKind::SiteDown
+                if is_async && site_holds_cluster(&f.site) && !clients_in(&f.site) =>
+            {
+                r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
+            }
             FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
                 r.rto_s = Some(round3(failover_s));
                 r.rpo_records = e.rpo_records;

@@ -67,6 +67,12 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 .into(),
         );
     }
+    if controllers > 64 {
+        p.e(
+            "site".into(),
+            format!("{controllers} KRaft controllers: at most 64 are supported (3 or 5 is usual)"),
+        );
+    }
     if brokers > 4096 {
         p.e(
             "site".into(),
@@ -638,6 +644,31 @@ fn validate_designs(
                 k("\"emit.checkpoints.interval.seconds\""),
                 "intervals must be ≥ 1 s".into(),
             );
+        }
+        for (role, list) in [
+            (
+                "producer",
+                sc.producer.iter().map(|x| &x.site).collect::<Vec<_>>(),
+            ),
+            (
+                "consumer",
+                sc.consumer.iter().map(|x| &x.site).collect::<Vec<_>>(),
+            ),
+        ] {
+            for (j, site) in list.into_iter().enumerate() {
+                if sites.contains(site.as_str()) && !in_clusters(site) {
+                    p.help(
+                        k("clusters"),
+                        format!(
+                            "{role}[{j}] runs in `{site}`, which holds no cluster in this design"
+                        ),
+                        Some(
+                            "list the site in `clusters` (it needs brokers) or move the client"
+                                .into(),
+                        ),
+                    );
+                }
+            }
         }
         if d.replication_policy == ReplicationPolicy::Identity
             && let Some(cycle) = lay.cycle()
