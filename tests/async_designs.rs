@@ -623,3 +623,52 @@ at_s = 55
     assert_eq!(r.backup_restore_point_age_s, None);
     assert!(r.note.contains("no backup"), "{}", r.note);
 }
+
+/// Each cluster has its own KRaft quorum and controller: losing dc1 leaves dc2's
+/// cluster serving without a hiccup, and a broker lost in dc2 is fenced by dc2's
+/// controller, which moves its leaderships.
+#[test]
+fn each_cluster_has_its_own_controller() {
+    let text = two_sites(
+        "rtt_ms = 30",
+        r#"duration_s = 90
+[broker]
+"default.replication.factor" = 3
+"min.insync.replicas" = 2
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[producer]]
+site = "dc2"
+topic = "orders"
+rate_mb_s = 2
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 20
+[[fault]]
+kind = "broker-down"
+broker = 5
+at_s = 50
+"#,
+        "topology = \"active-active\"",
+    )
+    .replace("[broker]\n\"default.replication.factor\" = 1\n", "")
+    .replace("topology = \"active-passive\"\n", "");
+    let o = run(&text);
+    let dc2 = &o.sites[1].produce[0];
+    // Only the requests in flight to broker 5 when it died time out.
+    assert_eq!(dc2.records_rejected, 0, "{dc2:?}");
+    assert!(dc2.records_timed_out < 200, "{dc2:?}");
+    // dc2 lost no second of writes to dc1's loss; broker 5 stalls only its partitions.
+    let unavailable_before_broker_loss: u32 = o.timeline.unavailable_partitions[..49].iter().sum();
+    assert_eq!(unavailable_before_broker_loss, 0);
+    assert!(o.cluster.brokers_fenced >= 1, "{:?}", o.cluster);
+    assert!(o.cluster.leader_elections >= 1);
+    // dc1's quorum is gone from 20 s: the quorum timeline says so.
+    assert!(!o.timeline.quorum[30]);
+}
