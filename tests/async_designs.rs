@@ -672,3 +672,38 @@ at_s = 50
     // dc1's quorum is gone from 20 s: the quorum timeline says so.
     assert!(!o.timeline.quorum[30]);
 }
+
+/// The copier's own site (the target) goes down and comes back: copying resumes
+/// from the last acknowledged position and catches up, with nothing lost.
+#[test]
+fn copier_restarts_after_its_site_returns() {
+    let text = two_sites(
+        "rtt_ms = 30\nbandwidth_mbps = 1000",
+        r#"duration_s = 120
+[[topic]]
+name = "orders"
+partitions = 4
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[fault]]
+kind = "site-down"
+site = "dc2"
+at_s = 30
+duration_s = 30
+"#,
+        "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1",
+    );
+    let o = run(&text);
+    let rep = o.replication.as_ref().unwrap();
+    let produced = o.sites[0].produce[0].records_acked;
+    assert!(
+        rep.records_copied as f64 > 0.98 * produced as f64,
+        "copied {} of {produced}",
+        rep.records_copied
+    );
+    let lag = &o.timeline.replication_lag_s;
+    assert!(lag[55] > 20.0, "lag during the outage {}", lag[55]);
+    assert!(lag[110] < 1.0, "lag after catch-up {}", lag[110]);
+}

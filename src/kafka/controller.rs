@@ -506,8 +506,13 @@ impl World<'_> {
         if self.ctl.fenced_working[b as usize] {
             self.unfence(b);
         }
-        // A broker behind on metadata (restarted, or cut off) catches up.
-        if (self.meta_seen[b as usize] as usize) < self.ctl.cl[cl].next_commit {
+        // A broker behind on metadata (restarted, or cut off) catches up. A restarted
+        // broker knows nothing, even when its cluster never committed a change.
+        let bi = b as usize;
+        let knows_nothing = self.hosted[bi]
+            .first()
+            .is_some_and(|&(p, _)| self.views[bi][p as usize] == PState::UNKNOWN);
+        if (self.meta_seen[bi] as usize) < self.ctl.cl[cl].next_commit || knows_nothing {
             let (from, to) = (
                 self.ctl.voters[v as usize].site,
                 self.broker_site[b as usize],

@@ -1066,6 +1066,12 @@ impl World<'_> {
                     }
                     self.cp.tasks[t].buffered = 0;
                     self.cp.tasks[t].blocked = false;
+                    // Requests of the stopped process are gone: every session starts over.
+                    for b in 0..self.nb {
+                        let cs = &mut self.cp.sess[t * self.nb + b];
+                        cs.state = SessState::Idle;
+                        cs.tag += 1;
+                    }
                     self.cp_kick(t);
                 }
             }
