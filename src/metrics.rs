@@ -205,6 +205,12 @@ pub struct RecoveryOutcome {
     pub duplicates_from_translation: u64,
     /// Of which consumed since the last checkpoint / offset sync.
     pub duplicates_from_interval: u64,
+    /// When the failover happened within the run: records the moved consumers
+    /// actually read again at the target by the end of the run.
+    pub duplicates_measured: Option<u64>,
+    /// Application clients moved to the surviving cluster after the RTO.
+    pub producers_failed_over: u32,
+    pub consumers_failed_over: u32,
     /// After the fault ends: time until the replication lag is back under 2 × its
     /// pre-fault level (at least 5 s).
     pub catch_up_s: Option<f64>,

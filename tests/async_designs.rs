@@ -707,3 +707,57 @@ duration_s = 30
     assert!(lag[55] > 20.0, "lag during the outage {}", lag[55]);
     assert!(lag[110] < 1.0, "lag after catch-up {}", lag[110]);
 }
+
+/// Clients actually fail over once the RTO has passed: producers write to the
+/// surviving cluster, consumers resume from MM2's checkpoint and re-read what the
+/// computed figure says.
+#[test]
+fn clients_fail_over_after_the_rto() {
+    let text = two_sites(
+        "rtt_ms = 40\nbandwidth_mbps = 1000",
+        r#"duration_s = 260
+[failover]
+detection_s = 10
+decision_s = 20
+dns_ttl_s = 30
+client_restart_s = 10
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 4
+[[consumer]]
+site = "dc1"
+topic = "orders"
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 150
+"#,
+        "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1",
+    );
+    let o = run(&text);
+    let rec = recovery(&o, 0);
+    assert_eq!(rec.rto_s, Some(70.0));
+    assert_eq!(
+        (rec.producers_failed_over, rec.consumers_failed_over),
+        (1, 1)
+    );
+    let measured = rec.duplicates_measured.expect("failed over within the run");
+    assert!(measured > 0);
+    assert!(
+        (measured as f64 / rec.duplicates as f64 - 1.0).abs() < 0.01,
+        "measured {measured} vs computed {}",
+        rec.duplicates
+    );
+    // Writes resume 70 s after the loss, in dc2's cluster.
+    let acked = &o.timeline.acked_records;
+    assert_eq!(acked[160..215].iter().sum::<u64>(), 0);
+    assert!(
+        acked[225..255].iter().all(|&a| a > 0),
+        "{:?}",
+        &acked[215..255]
+    );
+}

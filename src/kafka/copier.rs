@@ -145,6 +145,10 @@ pub(super) struct Exposure {
     pub dup_translation: u64,
     pub dup_interval: u64,
     pub consumers_failed_over: u32,
+    /// Set when the clients actually failed over during the run: consumers'
+    /// (partition, resume offset, offset equivalent to what they had read) at the target.
+    pub resumed: Option<Vec<(u16, usize, u64, u64)>>,
+    pub producers_failed_over: u32,
     /// How long a bad write or deletion takes to reach every copy (the lag).
     pub reaches_copies_s: f64,
 }
@@ -195,6 +199,15 @@ impl World<'_> {
 
     fn cluster_site(&self, c: usize) -> usize {
         self.layout.clusters[c][0]
+    }
+
+    /// Is some site of the source cluster of mirrored partition `mp` up? Offset
+    /// syncs live in the source cluster (`offset-syncs.topic.location=source`) and
+    /// checkpoints read the source's group offsets: both stop while it is down.
+    fn cp_source_up(&self, mp: usize) -> bool {
+        let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
+        let src = self.layout.flows[flow].0;
+        self.layout.clusters[src].iter().any(|&s| self.site_up[s])
     }
 
     /// Build the copiers of the design and start them.
@@ -289,6 +302,7 @@ impl World<'_> {
                 };
                 self.producers.push(ProducerState {
                     site,
+                    home: site,
                     cluster: b as u8,
                     copier: true,
                     topic: 0,
@@ -790,6 +804,7 @@ impl World<'_> {
         self.cp.flows[flow].5 += n as u64;
         self.cp.flows[flow].6 += n as u64 * rb;
         let lag_max = self.design.map_or(100, |d| d.offset_lag_max);
+        let source_up = self.cp_source_up(mp as usize);
         let m = &mut self.cp.parts[mp as usize];
         if m.acked == from {
             m.acked = to;
@@ -810,6 +825,10 @@ impl World<'_> {
         let down0 = m.down;
         m.down += n as u64;
         let skipped = m.prev_up.is_some_and(|p| p + 1 != from);
+        if !source_up {
+            m.prev_up = Some(to - 1);
+            return;
+        }
         let mut emitted = 0;
         let mut emit = |m: &mut MPart, up: u64, down: u64| {
             m.syncs.push_back((up, down));
@@ -901,8 +920,11 @@ impl World<'_> {
         if now >= self.cp.next_flush {
             // offset.flush.interval.ms: the latest position of each partition is synced.
             self.cp.next_flush += ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS);
-            for m in self.cp.parts.iter_mut() {
-                if m.down > 0 && m.last_sync_down != Some(m.down - 1) {
+            let up: Vec<bool> = (0..self.cp.parts.len())
+                .map(|mp| self.cp_source_up(mp))
+                .collect();
+            for (mp, m) in self.cp.parts.iter_mut().enumerate() {
+                if up[mp] && m.down > 0 && m.last_sync_down != Some(m.down - 1) {
                     let s = (m.acked - 1, m.down - 1);
                     m.syncs.push_back(s);
                     if m.syncs.len() > SYNCS_KEPT {
@@ -918,7 +940,7 @@ impl World<'_> {
             for g in 0..self.cp.groups.len() {
                 for k in 0..self.cp.groups[g].mps.len() {
                     let mp = self.cp.groups[g].mps[k];
-                    if mp == u32::MAX {
+                    if mp == u32::MAX || !self.cp_source_up(mp as usize) {
                         continue;
                     }
                     let up = self.cp.groups[g].committed[k];
@@ -1051,6 +1073,20 @@ impl World<'_> {
         }
         if start {
             self.cp_fault_exposure(fault, Some(site));
+            let clients = self.producers.iter().any(|p| !p.copier && p.site == site)
+                || self.consumers.iter().any(|c| c.site == site);
+            let src = self.site_cluster[site] as usize;
+            let holds = self.layout.clusters.iter().any(|c| c.contains(&site));
+            if clients && holds && self.layout.flows.iter().any(|f| f.0 == src) {
+                let fo = &self.sc.failover;
+                let rto = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
+                self.at(
+                    self.now + secs(rto),
+                    Ev::Failover {
+                        fault: fault as u16,
+                    },
+                );
+            }
         } else {
             for t in 0..self.cp.tasks.len() {
                 if self.cp.tasks[t].site == site {
@@ -1148,5 +1184,122 @@ impl World<'_> {
             }
         }
         self.cp.exposures[fault] = Some(e);
+    }
+}
+
+impl World<'_> {
+    /// Fault `fault`'s RTO has passed: the lost site's producers and consumers
+    /// restart in the first cluster their cluster copied to. Producers write its
+    /// local topic; consumers read the remote copy from their group's resume point
+    /// (the same as in [`Self::cp_fault_exposure`]).
+    pub(super) fn cp_failover(&mut self, fault: usize) {
+        let Some(site) = self
+            .sc
+            .fault
+            .get(fault)
+            .and_then(|f| f.site.as_deref())
+            .and_then(|n| self.topo.site_index(n))
+        else {
+            return;
+        };
+        if self.site_up[site] {
+            return;
+        }
+        let src = self.site_cluster[site] as usize;
+        let Some(&(_, dst)) = self.layout.flows.iter().find(|f| f.0 == src) else {
+            return;
+        };
+        let new_site = self.cluster_site(dst);
+        let d = self.design.expect("copiers exist only in designs");
+        let mut moved_p = 0;
+        for i in 0..self.producers.len() {
+            let p = &self.producers[i];
+            if p.copier || p.site != site {
+                continue;
+            }
+            let origin = self.topic_origin[p.topic as usize];
+            let name = self.sc.topic[origin].name.clone();
+            let Some(t) = self.internal_topic(origin, dst, &name) else {
+                continue;
+            };
+            let p = &mut self.producers[i];
+            // What it held in its accumulator died with the process.
+            let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
+            p.unavailable += held;
+            p.held.clear();
+            p.site = new_site;
+            p.cluster = dst as u8;
+            p.topic = t as u16;
+            p.cursor = 0;
+            moved_p += 1;
+        }
+        let mut resumed = Vec::new();
+        for g in 0..self.cp.groups.len() {
+            let c = self.cp.groups[g].consumer as usize;
+            if self.consumers[c].site != site {
+                continue;
+            }
+            let Some(&mp0) = self.cp.groups[g].mps.iter().find(|&&m| m != u32::MAX) else {
+                continue;
+            };
+            let dst_topic = self.parts[self.cp.parts[mp0 as usize].dst as usize].topic;
+            let old_topic = self.consumers[c].topic as usize;
+            let mut pos = vec![0u64; self.topic_parts[dst_topic as usize].len()];
+            for k in 0..self.cp.groups[g].mps.len().min(pos.len()) {
+                let mp = self.cp.groups[g].mps[k];
+                if mp == u32::MAX {
+                    continue;
+                }
+                let m = &self.cp.parts[mp as usize];
+                let had_read = self.consumers[c].pos[k].saturating_sub(m.skipped);
+                let resume = match self.cp.tool {
+                    CopierTool::ClusterLinking => self.cp.groups[g].cl_synced[k].unwrap_or(0),
+                    CopierTool::Ureplicator => m.down,
+                    _ => {
+                        let ck = if d.sync_group_offsets_enabled {
+                            self.cp.groups[g].synced[k]
+                        } else {
+                            self.cp.groups[g].ck[k]
+                        };
+                        ck.map_or(0, |x| x.1)
+                    }
+                };
+                pos[k] = resume;
+                resumed.push((c as u16, k, resume, had_read));
+            }
+            self.topic_consumers[old_topic].retain(|&x| x as usize != c);
+            self.topic_consumers[dst_topic as usize].push(c as u16);
+            let cons = &mut self.consumers[c];
+            cons.topic = dst_topic;
+            cons.pos = pos;
+            cons.site = new_site;
+            cons.cluster = dst as u8;
+            cons.follower_fetching = false;
+            for b in 0..self.nb {
+                let s = &mut self.csess[c * self.nb + b];
+                s.state = SessState::Idle;
+                s.tag += 1;
+            }
+            self.consumer_start(c);
+        }
+        if let Some(Some(e)) = self.cp.exposures.get_mut(fault) {
+            e.producers_failed_over = moved_p;
+            e.resumed = Some(resumed);
+        }
+    }
+
+    /// Records failed-over consumers have re-read so far: from where they resumed
+    /// up to what they had read before the failure.
+    pub(super) fn cp_measured_duplicates(&self, fault: usize) -> Option<u64> {
+        let e = self.cp.exposures.get(fault)?.as_ref()?;
+        let list = e.resumed.as_ref()?;
+        Some(
+            list.iter()
+                .map(|&(c, k, resume, had_read)| {
+                    let now = self.consumers[c as usize].pos.get(k).copied().unwrap_or(0);
+                    now.min(had_read).saturating_sub(resume)
+                })
+                .sum(),
+        )
     }
 }

@@ -54,6 +54,7 @@ pub(crate) enum Ev {
     CpFetchResponse { sess: u32, tag: u32 },
     CpFetchRetry { sess: u32, tag: u32 },
     CpTick,
+    Failover { fault: u16 },
 }
 
 /// Problems that end a run early.
@@ -75,6 +76,9 @@ impl std::fmt::Display for SimError {
 
 pub(crate) struct ProducerState {
     site: usize,
+    /// Site the application runs in at the start (reports group by it; `site`
+    /// changes when it fails over).
+    home: usize,
     /// Cluster this client talks to.
     cluster: u8,
     /// A copier task's producer (not an application producer): its responses go to the copier.
@@ -118,6 +122,7 @@ pub(crate) struct ProduceReq {
 
 pub(crate) struct ConsumerState {
     site: usize,
+    home: usize,
     cluster: u8,
     topic: u16,
     follower_fetching: bool,
@@ -464,6 +469,7 @@ impl<'a> World<'a> {
                 let site = topo.site_index(&p.site).expect("validated");
                 ProducerState {
                     site,
+                    home: site,
                     cluster: site_cluster[site],
                     copier: false,
                     topic: topic_index(&p.topic, site_cluster[site]),
@@ -525,6 +531,7 @@ impl<'a> World<'a> {
                 topic_consumers[t as usize].push(ci as u16);
                 ConsumerState {
                     site,
+                    home: site,
                     cluster: site_cluster[site],
                     topic: t,
                     follower_fetching: selector && c.client_rack.is_some(),
@@ -717,6 +724,7 @@ impl<'a> World<'a> {
             Ev::CpFetchResponse { sess, tag } => self.cp_fetch_response(sess as usize, tag),
             Ev::CpFetchRetry { sess, tag } => self.cp_fetch_retry(sess as usize, tag),
             Ev::CpTick => self.cp_tick(),
+            Ev::Failover { fault } => self.cp_failover(fault as usize),
         }
     }
 
@@ -908,7 +916,7 @@ impl<'a> World<'a> {
                 .producers
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.site == si && !p.copier)
+                .filter(|(_, p)| p.home == si && !p.copier)
                 .map(|(pi, p)| {
                     let in_flight: u64 = self
                         .reqs
@@ -933,7 +941,7 @@ impl<'a> World<'a> {
             let consume = self
                 .consumers
                 .iter()
-                .filter(|c| c.site == si)
+                .filter(|c| c.home == si)
                 .map(|c| ConsumeOutcome {
                     topic: self.topic_names[c.topic as usize].clone(),
                     follower_fetching: c.follower_fetching,
@@ -1120,8 +1128,8 @@ impl<'a> World<'a> {
             let s = self.topo.site_index(name.as_deref().unwrap_or_default());
             self.producers
                 .iter()
-                .any(|p| !p.copier && Some(p.site) == s)
-                || self.consumers.iter().any(|c| Some(c.site) == s)
+                .any(|p| !p.copier && Some(p.home) == s)
+                || self.consumers.iter().any(|c| Some(c.home) == s)
         };
         let e = self
             .cp
@@ -1138,6 +1146,9 @@ impl<'a> World<'a> {
             duplicates: 0,
             duplicates_from_translation: 0,
             duplicates_from_interval: 0,
+            duplicates_measured: None,
+            producers_failed_over: 0,
+            consumers_failed_over: 0,
             catch_up_s: None,
             reaches_all_copies_s: None,
             backup_restore_point_age_s: None,
@@ -1157,6 +1168,11 @@ impl<'a> World<'a> {
                 r.duplicates = e.duplicates;
                 r.duplicates_from_translation = e.dup_translation;
                 r.duplicates_from_interval = e.dup_interval;
+                r.duplicates_measured = self.cp_measured_duplicates(i);
+                if e.resumed.is_some() {
+                    r.producers_failed_over = e.producers_failed_over;
+                    r.consumers_failed_over = e.consumers_failed_over;
+                }
                 r.note = format!(
                     "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target",
                     fo.detection_s,
