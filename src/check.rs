@@ -22,6 +22,10 @@
 //!   bandwidth-delay product; error when a broker pair needs more than buffer/RTT per
 //!   fetcher connection.
 //! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B": broker sites apart.
+//! - `copier-link` [error when the average does not fit, warning when only the peak
+//!   does not] "design D flow A→B": copy rate vs the link's capacity less background.
+//! - `copier-window` [warning] "design D flow A→B": copier connections × buffer/RTT
+//!   below the peak rate.
 //!
 //! Approximations, all static: every replica is assumed in sync and every
 //! partition led by its preferred leader (`replicas[0]`) when a fault starts;
@@ -85,6 +89,7 @@ pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
     link_cuts(&cx, &mut out);
     wan(&cx, &mut out);
     stretched(&cx, &mut out);
+    designs(sc, topo, &mut out);
     out.sort_by(|a, b| {
         (a.level, a.code, &a.subject, &a.message).cmp(&(b.level, b.code, &b.subject, &b.message))
     });
@@ -1008,6 +1013,147 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
                 ),
                 fix,
             ));
+        }
+    }
+}
+
+/// Async designs: can each flow's copier keep up with the peak? Two limits: the
+/// copier's connections (buffer / RTT each, one per task and source broker) and
+/// the link (capacity minus background, or the reserved share). A link sized
+/// between the average and the peak falls behind at every peak (§6).
+fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
+    use crate::scenario::{CopierTool, DesignKind};
+    use crate::topology::DesignLayout;
+    let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
+    for d in &sc.design {
+        if d.kind == DesignKind::Stretched {
+            continue;
+        }
+        let lay = DesignLayout::of(sc, d);
+        let name = |c: usize| sc.site[lay.clusters[c][0]].name.as_str();
+        for &(a, b) in &lay.flows {
+            let peak: f64 = sc
+                .producer
+                .iter()
+                .filter(|p| {
+                    (d.topics.is_empty() || d.topics.contains(&p.topic))
+                        && topo
+                            .site_index(&p.site)
+                            .is_some_and(|s| lay.clusters[a].contains(&s))
+                })
+                .map(|p| p.rate_mb_s * 1e6)
+                .sum();
+            if peak <= 0.0 {
+                continue;
+            }
+            let (sa, sb) = (lay.clusters[a][0], lay.clusters[b][0]);
+            let Some(link) = sc.link.iter().find(|l| {
+                let (x, y) = (
+                    topo.site_index(&l.between[0]),
+                    topo.site_index(&l.between[1]),
+                );
+                (x == Some(sa) && y == Some(sb)) || (x == Some(sb) && y == Some(sa))
+            }) else {
+                continue;
+            };
+            let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
+            let push = d.copier_site == "source";
+            let ratio = if push && d.tool != CopierTool::ClusterLinking {
+                d.compression_ratio
+                    .unwrap_or_else(|| d.compression_type.default_ratio())
+            } else {
+                1.0
+            };
+            let wire = peak / ratio;
+            let bw = link.bandwidth_mbps * 1e6 / 8.0;
+            let usable = if link.background_mbps > 0.0 {
+                (bw - link.background_mbps * 1e6 / 8.0)
+                    .max(bw * link.reserved_replication_pct / 100.0)
+            } else {
+                bw
+            };
+            let mb = |v: f64| format!("{:.1} MB/s", v / 1e6);
+            if wire * mean > usable {
+                out.push(Finding {
+                    level: Level::Error,
+                    code: "copier-link",
+                    subject: subject.clone(),
+                    message: format!(
+                        "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
+                        mb(wire * mean),
+                        mb(wire),
+                        mb(usable)
+                    ),
+                    fix: "more bandwidth, producer.compression.type on the copier (run it in the source site to compress the WAN leg), or copy fewer topics".into(),
+                });
+            } else if wire > usable {
+                out.push(Finding {
+                    level: Level::Warning,
+                    code: "copier-link",
+                    subject: subject.clone(),
+                    message: format!(
+                        "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
+                        mb(usable),
+                        mb(wire),
+                        mb(wire * mean)
+                    ),
+                    fix: "size the link for the peak plus catch-up headroom; simulate with `ktopo compare` to see the lag".into(),
+                });
+            }
+            // Connections: one per (task, source broker), each at most buffer / RTT.
+            let rtt = link.rtt_ms.max(0.01) / 1000.0;
+            let buf = if push {
+                d.producer_send_buffer_bytes
+            } else {
+                d.receive_buffer_bytes
+            };
+            let window = if buf < 0 {
+                sc.model.tcp_autotune_max_bytes as f64
+            } else {
+                buf as f64
+            };
+            let src_brokers: u32 = lay.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
+            let partitions: u32 = sc
+                .topic
+                .iter()
+                .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+                .map(|t| t.partitions)
+                .sum();
+            let tasks = if d.tool == CopierTool::ClusterLinking {
+                lay.clusters[b]
+                    .iter()
+                    .map(|&s| sc.site[s].brokers)
+                    .sum::<u32>()
+            } else {
+                d.tasks_max.min(partitions.max(1))
+            };
+            let conns = (tasks * src_brokers)
+                .min(partitions.max(1) * src_brokers.max(1))
+                .max(1);
+            let cap = conns as f64 * window / rtt;
+            if cap < peak {
+                out.push(Finding {
+                    level: Level::Warning,
+                    code: "copier-window",
+                    subject,
+                    message: format!(
+                        "{conns} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",
+                        window / 1024.0,
+                        rtt * 1000.0,
+                        mb(window / rtt),
+                        mb(cap),
+                        mb(peak)
+                    ),
+                    fix: format!(
+                        "raise {} to the bandwidth-delay product (or -1 for autotuning), or tasks.max",
+                        if push {
+                            "producer.send.buffer.bytes"
+                        } else {
+                            "consumer.receive.buffer.bytes"
+                        }
+                    ),
+                });
+            }
         }
     }
 }

@@ -761,3 +761,38 @@ at_s = 150
         &acked[215..255]
     );
 }
+
+/// `ktopo check` on async designs: a link sized for the average falls behind at
+/// peaks; 64 KiB buffers over 80 ms cap the copier below the peak.
+#[test]
+fn check_flags_links_and_buffers_sized_below_the_peak() {
+    let text = two_sites(
+        "rtt_ms = 80\nbandwidth_mbps = 100",
+        r#"[load]
+profile = "daily"
+peak_factor = 2.0
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 20
+"#,
+        "",
+    );
+    let sc = scenario(&text);
+    let topo = ktopo::topology::Topology::build(&sc);
+    let f = ktopo::check::check(&sc, &topo);
+    let codes: Vec<&str> = f.iter().map(|x| x.code).collect();
+    // 20 MB/s peak, 10 MB/s mean, 12.5 MB/s link: a warning, not an error.
+    let link = f
+        .iter()
+        .find(|x| x.code == "copier-link")
+        .expect("link finding");
+    assert!(
+        matches!(link.level, ktopo::check::Level::Warning),
+        "{link:?}"
+    );
+    assert!(codes.contains(&"copier-window"), "{codes:?}");
+}
