@@ -310,13 +310,17 @@ impl World<'_> {
                     rate_bytes_s: 0.0,
                     record_bytes: 1024,
                     tick: NS_PER_S,
+                    linger: 0,
                     batch_records: 1,
                     max_in_flight: in_flight,
                     request_timeout: REQUEST_TIMEOUT,
                     window,
                     carry_records: 0.0,
                     cursor: 0,
+                    probe_cursor: 0,
                     in_flight: vec![0; self.nb],
+                    fluid_busy: vec![0; self.nb],
+                    bulk_out: vec![false; self.nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
@@ -725,7 +729,9 @@ impl World<'_> {
             }
             let wire = (payload as f64 / self.cp.ratio).ceil() as u64 + 60 * parts.len() as u64;
             self.cp.wire_bytes += wire;
-            let id = self.send_produce(prod, leader, parts, wire) as usize;
+            // Always request-level: a copier request already carries whatever is
+            // buffered, so it is the same at flow fidelity.
+            let id = self.send_produce(prod, leader, parts, wire, false) as usize;
             if self.cp.req_ranges.len() <= id {
                 self.cp.req_ranges.resize_with(id + 1, Vec::new);
             }
