@@ -796,3 +796,52 @@ rate_mb_s = 20
     );
     assert!(codes.contains(&"copier-window"), "{codes:?}");
 }
+
+/// At flow fidelity the copier's requests carry a step's worth: the backlog
+/// through a peak and the bytes copied agree with request fidelity.
+#[test]
+fn copier_at_flow_fidelity_agrees_with_request_fidelity() {
+    let text = |model: &str| {
+        two_sites(
+            "rtt_ms = 20\nbandwidth_mbps = 100",
+            &format!(
+                r#"duration_s = 180
+[load]
+profile = "bursts"
+burst_every_s = 1000
+burst_duration_s = 60
+burst_factor = 4
+[[topic]]
+name = "orders"
+partitions = 12
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 20
+{model}
+"#
+            ),
+            "\"tasks.max\" = 12\n\"consumer.receive.buffer.bytes\" = -1",
+        )
+    };
+    let req = run(&text(""));
+    let flow = run(&text("[model]\nfidelity = \"flow\"\nflow_step_ms = 1000"));
+    let (r, f) = (
+        req.replication.as_ref().unwrap(),
+        flow.replication.as_ref().unwrap(),
+    );
+    let close = |a: f64, b: f64, tol: f64| (a / b - 1.0).abs() < tol;
+    assert!(
+        close(f.bytes_copied as f64, r.bytes_copied as f64, 0.02),
+        "copied {} vs {}",
+        f.bytes_copied,
+        r.bytes_copied
+    );
+    assert!(
+        close(f.backlog_bytes_max as f64, r.backlog_bytes_max as f64, 0.10),
+        "backlog {} vs {}",
+        f.backlog_bytes_max,
+        r.backlog_bytes_max
+    );
+    assert!(flow.events_processed * 3 < req.events_processed);
+}

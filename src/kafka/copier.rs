@@ -111,6 +111,8 @@ pub(super) struct CSess {
     tag: u32,
     sent: Nanos,
     resp: Vec<(u32, u64, u32)>,
+    /// Flow fidelity: the connection's fluid clock.
+    fluid_busy: Nanos,
 }
 
 impl CSess {
@@ -415,6 +417,7 @@ impl World<'_> {
                 tag: 0,
                 sent: 0,
                 resp: Vec::new(),
+                fluid_busy: 0,
             })
             .collect();
         self.cp = cp;
@@ -534,7 +537,11 @@ impl World<'_> {
             cs.state = SessState::Parked;
             cs.tag += 1;
             let tag = cs.tag;
-            let wait = ms(self.design.map_or(500, |d| d.fetch_max_wait_ms) as f64);
+            let mut wait = ms(self.design.map_or(500, |d| d.fetch_max_wait_ms) as f64);
+            if let Some(f) = self.flow {
+                // As for every fetch at flow fidelity: data comes once a step.
+                wait = wait.max(f.step);
+            }
             self.at(
                 self.now + wait,
                 Ev::CpFetchWake {
@@ -576,7 +583,14 @@ impl World<'_> {
         let t = self.cp.sess[s].task as usize;
         let mut resp = std::mem::take(&mut self.cp.sess[s].resp);
         resp.clear();
-        let mut budget = d.fetch_max_bytes;
+        let window = self.cp.tasks[t].window;
+        let (from, to) = (self.broker_site[b as usize], self.cp.tasks[t].site);
+        // At flow fidelity a response stands for the step's fetches: Kafka's
+        // per-request caps give way to what the connection moves in one step.
+        let (max_part, mut budget) = match self.flow_budget(from, to, window) {
+            Some(budget) => (u64::MAX, budget),
+            None => (d.max_partition_fetch_bytes, d.fetch_max_bytes),
+        };
         let mut bytes = 100u64;
         for i in 0..self.cp.sess[s].parts.len() {
             let mp = self.cp.sess[s].parts[i];
@@ -585,7 +599,7 @@ impl World<'_> {
                 continue;
             }
             let rb = self.parts[self.cp.parts[mp as usize].src as usize].record_bytes as u64;
-            let cap = (d.max_partition_fetch_bytes.min(budget) / rb).max(u64::from(budget > 0));
+            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
             if n == 0 {
                 continue;
@@ -598,13 +612,11 @@ impl World<'_> {
         cs.resp = resp;
         cs.state = SessState::InFlight;
         let tag = cs.tag;
-        let window = self.cp.tasks[t].window;
-        let (from, to) = (self.broker_site[b as usize], self.cp.tasks[t].site);
         let proc = ms(self.sc.model.fetch_processing_ms);
-        match self
-            .net
-            .send(self.now + proc, from, to, bytes, window, &mut self.rng)
-        {
+        let mut busy = self.cp.sess[s].fluid_busy;
+        let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
+        self.cp.sess[s].fluid_busy = busy;
+        match sent {
             Some(at) => self.at(
                 at,
                 Ev::CpFetchResponse {
@@ -684,11 +696,17 @@ impl World<'_> {
                     reqs.len() - 1
                 }
             };
-            if reqs[k].3 >= MAX_REQUEST {
+            if reqs[k].3 >= MAX_REQUEST && self.flow.is_none() {
                 continue;
             }
-            // One batch: contiguous buffered ranges up to batch.size (at least one record).
-            let max_records = (self.cp.batch_bytes / rb).max(1);
+            // One batch: contiguous buffered ranges up to batch.size (at least one
+            // record). At flow fidelity the request stands for the step's requests:
+            // everything buffered goes.
+            let max_records = if self.flow.is_some() {
+                u64::MAX
+            } else {
+                (self.cp.batch_bytes / rb).max(1)
+            };
             let m = &mut self.cp.parts[mp as usize];
             let from = m.buf.front().expect("non-empty").0;
             let mut n = 0u64;

@@ -939,7 +939,7 @@ impl<'a> World<'a> {
     /// of traffic and move as a fluid (`Net::send_fluid`) on the connection
     /// whose fluid clock is `busy`.
     #[allow(clippy::too_many_arguments)]
-    fn send_data(
+    pub(super) fn send_data(
         &mut self,
         at: Nanos,
         from: usize,
