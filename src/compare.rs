@@ -27,6 +27,8 @@ pub struct FaultRow {
     pub rpo_bytes: u64,
     pub rpo_s: f64,
     pub duplicates: u64,
+    /// Re-read records counted after the clients actually failed over in the run.
+    pub duplicates_measured: Option<u64>,
     pub catch_up_s: Option<f64>,
     pub note: String,
 }
@@ -122,6 +124,7 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
                 rpo_bytes: r.map_or(0, |r| r.rpo_bytes),
                 rpo_s: r.map_or(0.0, |r| r.rpo_s),
                 duplicates: r.map_or(0, |r| r.duplicates),
+                duplicates_measured: r.and_then(|r| r.duplicates_measured),
                 catch_up_s: r.and_then(|r| r.catch_up_s),
                 note: r.map_or(String::new(), |r| r.note.clone()),
             }
@@ -252,7 +255,10 @@ pub fn markdown(c: &Comparison) -> String {
         line(format!("{label}: duplicates re-read"), &|d| {
             d.faults
                 .get(k)
-                .map_or("–".into(), |f| format!("{}", f.duplicates))
+                .map_or("–".into(), |f| match f.duplicates_measured {
+                    Some(m) => format!("{} (measured {m})", f.duplicates),
+                    None => format!("{}", f.duplicates),
+                })
         });
         line(format!("{label}: catch-up (s)"), &|d| {
             opt(d.faults.get(k).and_then(|f| f.catch_up_s), "")

@@ -713,6 +713,12 @@ duration_s = 30
 /// computed figure says.
 #[test]
 fn clients_fail_over_after_the_rto() {
+    for tool in ["mirrormaker2", "cluster-linking"] {
+        clients_fail_over_with(tool);
+    }
+}
+
+fn clients_fail_over_with(tool: &str) {
     let text = two_sites(
         "rtt_ms = 40\nbandwidth_mbps = 1000",
         r#"duration_s = 260
@@ -736,7 +742,7 @@ kind = "site-down"
 site = "dc1"
 at_s = 150
 "#,
-        "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1",
+        &format!("tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"),
     );
     let o = run(&text);
     let rec = recovery(&o, 0);

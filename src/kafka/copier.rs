@@ -990,9 +990,13 @@ impl World<'_> {
         }
         if now >= self.cp.next_cl_sync {
             self.cp.next_cl_sync += ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS);
-            for g in self.cp.groups.iter_mut() {
-                for k in 0..g.committed.len() {
-                    g.cl_synced[k] = Some(g.committed[k]);
+            // Read from the source cluster's group offsets: nothing while it is down.
+            for g in 0..self.cp.groups.len() {
+                for k in 0..self.cp.groups[g].committed.len() {
+                    let mp = self.cp.groups[g].mps[k];
+                    if mp != u32::MAX && self.cp_source_up(mp as usize) {
+                        self.cp.groups[g].cl_synced[k] = Some(self.cp.groups[g].committed[k]);
+                    }
                 }
             }
         }
