@@ -851,3 +851,78 @@ rate_mb_s = 20
     );
     assert!(flow.events_processed * 3 < req.events_processed);
 }
+
+/// Three clusters in a mesh (6 flows, remote topics `a.t`, `b.t`, `c.t`), and a
+/// fan-in under IdentityReplicationPolicy (two flows into one topic): both copy
+/// everything that was produced.
+#[test]
+fn mesh_and_identity_fan_in_copy_everything() {
+    let base = |design: &str| {
+        format!(
+            r#"
+name = "m"
+duration_s = 40
+[[site]]
+name = "a"
+brokers = 2
+[[site]]
+name = "b"
+brokers = 2
+[[site]]
+name = "c"
+brokers = 2
+controllers = 1
+[[link]]
+between = ["a", "b"]
+rtt_ms = 10
+[[link]]
+between = ["a", "c"]
+rtt_ms = 20
+[[link]]
+between = ["b", "c"]
+rtt_ms = 15
+[broker]
+"default.replication.factor" = 2
+[[topic]]
+name = "t"
+partitions = 4
+[[producer]]
+site = "a"
+topic = "t"
+rate_mb_s = 1
+[[producer]]
+site = "b"
+topic = "t"
+rate_mb_s = 1
+[[producer]]
+site = "c"
+topic = "t"
+rate_mb_s = 1
+[[design]]
+name = "d"
+"consumer.receive.buffer.bytes" = -1
+{design}
+"#
+        )
+    };
+    let o = run(&base("topology = \"mesh\""));
+    let rep = o.replication.as_ref().unwrap();
+    assert_eq!(rep.flows.len(), 6);
+    let produced: u64 = o.sites.iter().map(|s| s.produce[0].records_acked).sum();
+    // Every cluster's records reach both others.
+    assert!(
+        rep.records_copied as f64 > 0.97 * 2.0 * produced as f64,
+        "{} of 2 × {produced}",
+        rep.records_copied
+    );
+    let o = run(&base(
+        "topology = \"fan-in\"\nhub = \"c\"\n\"replication.policy.class\" = \"IdentityReplicationPolicy\"",
+    ));
+    let rep = o.replication.as_ref().unwrap();
+    assert_eq!(rep.flows.len(), 2);
+    let from_edges: u64 = o.sites[..2]
+        .iter()
+        .map(|s| s.produce[0].records_acked)
+        .sum();
+    assert!(rep.records_copied as f64 > 0.97 * from_edges as f64);
+}
