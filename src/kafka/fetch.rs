@@ -142,9 +142,11 @@ impl World<'_> {
         for i in 0..self.fsess[sess].parts.len() {
             let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
             let (ls, fs) = (ls as usize, fs as usize);
-            if self.views[l as usize][p as usize].leader != l {
+            let view = self.views[l as usize][p as usize];
+            if view.leader != l {
                 continue;
             }
+            let view_isr = view.isr;
             let part = &mut self.parts[p as usize];
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
@@ -168,7 +170,7 @@ impl World<'_> {
             }
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if moved || fo >= rep.hw {
+            if (moved || fo >= rep.hw) && view_isr & (1u32 << fs) == 0 {
                 self.maybe_expand(p, ls, fs);
             }
             if moved {
