@@ -43,13 +43,20 @@ impl World<'_> {
         })
     }
 
+    /// The session of fetcher `k` of follower `f` with leader `l`.
+    pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> usize {
+        (f * self.nb + l) * self.nf + k
+    }
+
     /// (Re)start every fetch session of follower `f`.
     pub(super) fn start_broker_sessions(&mut self, f: B) {
         for l in 0..self.nb {
-            let sess = f as usize * self.nb + l;
-            self.fsess[sess].dirty = true;
-            if self.fsess[sess].state == SessState::Idle {
-                self.fetch_send(sess, self.now);
+            for k in 0..self.nf {
+                let sess = self.fsess_ix(f as usize, l, k);
+                self.fsess[sess].dirty = true;
+                if self.fsess[sess].state == SessState::Idle {
+                    self.fetch_send(sess, self.now);
+                }
             }
         }
     }
@@ -58,9 +65,12 @@ impl World<'_> {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
         parts.clear();
+        let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[f][p as usize].leader == l {
+                if self.views[f][p as usize].leader == l
+                    && self.fetcher_of[p as usize] as usize == k
+                {
                     let Some(ls) = self.parts[p as usize].slot_of(l) else {
                         continue;
                     };
@@ -218,7 +228,7 @@ impl World<'_> {
             if f == l {
                 continue;
             }
-            let sess = f as usize * self.nb + l as usize;
+            let sess = self.fsess_ix(f as usize, l as usize, self.fetcher_of[p as usize] as usize);
             if self.fsess[sess].state == SessState::Parked {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
