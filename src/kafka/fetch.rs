@@ -344,25 +344,43 @@ impl World<'_> {
         }
     }
 
-    /// Which broker serves partition `p` to consumer `c`: a live in-sync replica in
-    /// the consumer's rack under the rack-aware selector (KIP-392), else the leader.
+    /// Which broker serves partition `p` to consumer `c`. Without follower
+    /// fetching, the leader. With it, Kafka's `RackAwareReplicaSelector` as the
+    /// leader applies it (KIP-392): the leader if it is in the consumer's rack;
+    /// else, among the live replicas in that rack (observers too) that the
+    /// leader knows to hold the consumer's position, the one with the highest
+    /// log end offset; else the leader.
     fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
         let v = self.views[view_from as usize][p as usize];
         let cons = &self.consumers[c];
-        if cons.follower_fetching && v.leader != NO_LEADER {
-            let part = &self.parts[p as usize];
-            let rack = cons.rack.as_deref().unwrap_or_default();
-            for (s, &b) in part.slots.iter().enumerate() {
-                let in_sync = s < part.n_replicas as usize && v.isr & (1 << s) != 0;
-                if in_sync
-                    && self.topo.brokers[b as usize].rack == rack
-                    && self.broker_alive[b as usize]
-                {
-                    return b;
-                }
+        if !cons.follower_fetching || v.leader == NO_LEADER {
+            return v.leader;
+        }
+        let rack = cons.rack.as_deref().unwrap_or_default();
+        let in_rack = |b: B| self.topo.brokers[b as usize].rack == rack;
+        if in_rack(v.leader) {
+            return v.leader;
+        }
+        let part = &self.parts[p as usize];
+        let Some(ls) = part.slot_of(v.leader) else {
+            return v.leader;
+        };
+        let known = &part.rep[ls].follower_leo;
+        let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
+        let pos = cons.pos[local];
+        let mut best: Option<(u64, B)> = None;
+        for (s, &b) in part.slots.iter().enumerate() {
+            let leo = known.get(s).copied().unwrap_or(0);
+            if s != ls
+                && in_rack(b)
+                && self.broker_alive[b as usize]
+                && leo >= pos
+                && best.is_none_or(|(l, _)| leo > l)
+            {
+                best = Some((leo, b));
             }
         }
-        v.leader
+        best.map_or(v.leader, |(_, b)| b)
     }
 
     fn crebuild(&mut self, sess: usize) {
