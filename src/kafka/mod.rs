@@ -359,6 +359,9 @@ pub(crate) struct World<'a> {
     stats: ClusterOutcome,
     timeline: Timeline,
     fault_lost: Vec<u64>,
+    /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
+    fault_window: Vec<(Nanos, Nanos)>,
+    fault_latency: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
     no_quorum_since: Option<Nanos>,
@@ -600,6 +603,15 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
+            fault_window: sc
+                .fault
+                .iter()
+                .map(|f| {
+                    let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
+                    (secs(f.at_s), secs(end + 60.0))
+                })
+                .collect(),
+            fault_latency: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
             no_quorum_since: None,
@@ -1006,6 +1018,7 @@ impl<'a> World<'a> {
                     end_s,
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
+                    produce_latency: LatencySummary::of(&self.fault_latency[i]),
                 }
             })
             .collect();
