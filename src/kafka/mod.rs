@@ -794,6 +794,7 @@ impl<'a> World<'a> {
                     self.net.set_cut(li, start);
                 } else if start {
                     self.net.degrade(
+                        self.now,
                         li,
                         f.rtt_ms.map(ms),
                         f.jitter_ms.map(ms),
@@ -801,7 +802,7 @@ impl<'a> World<'a> {
                         f.loss_pct.map(|v| v / 100.0),
                     );
                 } else {
-                    self.net.degrade(li, None, None, None, None);
+                    self.net.degrade(self.now, li, None, None, None, None);
                 }
             }
         }
@@ -1024,18 +1025,17 @@ impl<'a> World<'a> {
             .collect();
         let links = self
             .net
-            .usage()
+            .usage(self.end)
             .into_iter()
             .map(|u| {
-                let cap = u.bandwidth_bps / 8.0 * iv;
-                let n = ((sc.duration_s / iv).ceil() as usize).max(1);
                 let mut max: f64 = 0.0;
                 let mut above = 0usize;
                 let mut total = 0u64;
-                for k in 0..n {
-                    let b = u.bytes_per_bucket.get(k).copied().unwrap_or(0);
+                let mut capacity = 0.0;
+                for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
                     total += b;
-                    let util = b as f64 / cap;
+                    capacity += cap;
+                    let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
                     max = max.max(util);
                     if util > 0.8 {
                         above += 1;
@@ -1046,7 +1046,11 @@ impl<'a> World<'a> {
                     to: self.topo.sites[u.to].name.clone(),
                     bandwidth_mbps: u.bandwidth_bps / 1e6,
                     bytes: total,
-                    utilization_mean: round3(total as f64 / (cap * n as f64)),
+                    utilization_mean: round3(if capacity > 0.0 {
+                        total as f64 / capacity
+                    } else {
+                        0.0
+                    }),
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
                 }
