@@ -302,6 +302,9 @@ pub struct FaultOutcome {
     /// Unavailable partition-seconds from the fault's start until 60 s after its end.
     pub unavailable_partition_s: f64,
     pub lost_acked_records: u64,
+    /// Produce latency (all producers, all acks) of requests answered from the
+    /// fault's start until 60 s after its end.
+    pub produce_latency: LatencySummary,
     /// RTO, RPO, duplicates (runs of a `[[design]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoveryOutcome>,
@@ -325,7 +328,8 @@ pub struct Timeline {
     pub unavailable_partitions: Vec<u32>,
     /// Records acknowledged in each interval, all producers.
     pub acked_records: Vec<u64>,
-    /// Whether an active controller with a majority existed at each interval's end.
+    /// Whether some live voter held the leader role (an active controller) at each
+    /// interval's end.
     pub quorum: Vec<bool>,
     /// Records the replicas lack at each interval's end: over every partition
     /// and every live replica (observers too), the leader's log end offset

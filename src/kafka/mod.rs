@@ -152,6 +152,19 @@ pub(crate) enum Ev {
     },
 }
 
+/// Kafka's `AbstractFetcherManager.getFetcherId`: the replica fetcher thread
+/// (of `fetchers`) that replicates partition `partition` of `topic`, from Java's
+/// `String.hashCode` of the topic name.
+pub(crate) fn fetcher_id(topic: &str, partition: usize, fetchers: usize) -> usize {
+    let h = topic
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+    let v = h.wrapping_mul(31).wrapping_add(partition as i32);
+    // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
+    let abs = if v == i32::MIN { 0 } else { v.unsigned_abs() };
+    abs as usize % fetchers.max(1)
+}
+
 /// Problems that end a run early.
 #[derive(Debug)]
 pub enum SimError {
@@ -357,6 +370,10 @@ pub(crate) struct World<'a> {
     meta_seen: Vec<u32>,
     /// (partition, slot) pairs hosted by each broker.
     hosted: Vec<Vec<(u32, u8)>>,
+    /// `num.replica.fetchers`: fetch sessions per (follower, leader) pair.
+    nf: usize,
+    /// The fetcher (of `nf`) that replicates each partition.
+    fetcher_of: Vec<u8>,
     parts: Vec<Partition>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
@@ -385,6 +402,9 @@ pub(crate) struct World<'a> {
     stats: ClusterOutcome,
     timeline: Timeline,
     fault_lost: Vec<u64>,
+    /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
+    fault_window: Vec<(Nanos, Nanos)>,
+    fault_latency: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
     no_quorum_since: Option<Nanos>,
@@ -549,6 +569,8 @@ impl<'a> World<'a> {
         let mut part_cluster = Vec::new();
         let mut topic_parts = Vec::new();
         let mut hosted = vec![Vec::new(); nb];
+        let nf = sc.broker.num_replica_fetchers.max(1) as usize;
+        let mut fetcher_of = Vec::new();
         let multi = layout.clusters.len() > 1;
         let restricted: Vec<(Topology, Vec<usize>)> = if multi {
             layout.clusters.iter().map(|c| topo.restricted(c)).collect()
@@ -581,7 +603,8 @@ impl<'a> World<'a> {
             } else {
                 topo.assign(sc, t, ti)
             };
-            for a in assignments {
+            for (pn, a) in assignments.into_iter().enumerate() {
+                fetcher_of.push(fetcher_id(&spec.name, pn, nf) as u8);
                 let pi = parts.len() as u32;
                 let slots: Vec<B> = a
                     .replicas
@@ -741,7 +764,9 @@ impl<'a> World<'a> {
             is_ready: Vec::new(),
             resp: Vec::new(),
         };
-        let fsess = (0..nb * nb).map(|i| mk(i / nb, i % nb)).collect();
+        let fsess = (0..nb * nb * nf)
+            .map(|i| mk(i / nf / nb, i / nf % nb))
+            .collect();
         let csess = (0..consumers.len() * nb)
             .map(|i| mk(i / nb, i % nb))
             .collect();
@@ -779,6 +804,8 @@ impl<'a> World<'a> {
             views: vec![init; nb],
             meta_seen: vec![0; nb],
             hosted,
+            nf,
+            fetcher_of,
             parts,
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
@@ -811,6 +838,15 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
+            fault_window: sc
+                .fault
+                .iter()
+                .map(|f| {
+                    let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
+                    (secs(f.at_s), secs(end + 60.0))
+                })
+                .collect(),
+            fault_latency: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
             no_quorum_since: None,
@@ -1001,6 +1037,7 @@ impl<'a> World<'a> {
                     self.net.set_cut(li, start);
                 } else if start {
                     self.net.degrade(
+                        self.now,
                         li,
                         f.rtt_ms.map(ms),
                         f.jitter_ms.map(ms),
@@ -1008,7 +1045,7 @@ impl<'a> World<'a> {
                         f.loss_pct.map(|v| v / 100.0),
                     );
                 } else {
-                    self.net.degrade(li, None, None, None, None);
+                    self.net.degrade(self.now, li, None, None, None, None);
                 }
                 if start && f.kind == FaultKind::LinkPartition {
                     self.cp_fault_exposure(i, None);
@@ -1032,9 +1069,11 @@ impl<'a> World<'a> {
         if !alive {
             // The process is gone: sessions stop; waiting produce requests will time out.
             for s in 0..self.nb {
-                for idx in [bi * self.nb + s, s * self.nb + bi] {
-                    self.fsess[idx].state = SessState::Idle;
-                    self.fsess[idx].tag += 1;
+                for k in 0..self.nf {
+                    for idx in [self.fsess_ix(bi, s, k), self.fsess_ix(s, bi, k)] {
+                        self.fsess[idx].state = SessState::Idle;
+                        self.fsess[idx].tag += 1;
+                    }
                 }
             }
             for c in 0..self.consumers.len() {
@@ -1234,24 +1273,24 @@ impl<'a> World<'a> {
                     end_s,
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
+                    produce_latency: LatencySummary::of(&self.fault_latency[i]),
                     recovery: self.design.map(|_| self.recovery(i)),
                 }
             })
             .collect();
         let links: Vec<LinkOutcome> = self
             .net
-            .usage()
+            .usage(self.end)
             .into_iter()
             .map(|u| {
-                let cap = u.bandwidth_bps / 8.0 * iv;
-                let n = ((sc.duration_s / iv).ceil() as usize).max(1);
                 let mut max: f64 = 0.0;
                 let mut above = 0usize;
                 let mut total = 0u64;
-                for k in 0..n {
-                    let b = u.bytes_per_bucket.get(k).copied().unwrap_or(0);
+                let mut capacity = 0.0;
+                for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
                     total += b;
-                    let util = b as f64 / cap;
+                    capacity += cap;
+                    let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
                     max = max.max(util);
                     if util > 0.8 {
                         above += 1;
@@ -1262,7 +1301,11 @@ impl<'a> World<'a> {
                     to: self.topo.sites[u.to].name.clone(),
                     bandwidth_mbps: u.bandwidth_bps / 1e6,
                     bytes: total,
-                    utilization_mean: round3(total as f64 / (cap * n as f64)),
+                    utilization_mean: round3(if capacity > 0.0 {
+                        total as f64 / capacity
+                    } else {
+                        0.0
+                    }),
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
                 }
