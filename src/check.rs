@@ -26,6 +26,9 @@
 //!   does not] "design D flow A→B": copy rate vs the link's capacity less background.
 //! - `copier-window` [warning] "design D flow A→B": copier connections × buffer/RTT
 //!   below the peak rate.
+//! - `copier-in-flight` [warning] "design D flow A→B": a copier pushing over the WAN,
+//!   one request in flight per target broker with one batch.size batch per partition,
+//!   below the peak rate.
 //!
 //! Approximations, all static: every replica is assumed in sync and every
 //! partition led by its preferred leader (`replicas[0]`) when a fault starts;
@@ -1099,6 +1102,40 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                     ),
                     fix: "size the link for the peak plus catch-up headroom; simulate with `ktopo compare` to see the lag".into(),
                 });
+            }
+            // Pushing over the WAN: one produce request in flight per (task, target
+            // broker), each carrying one batch.size batch per partition.
+            if push && d.tool != CopierTool::ClusterLinking {
+                let rtt = link.rtt_ms.max(0.01) / 1000.0;
+                let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
+                let parts: u32 = sc
+                    .topic
+                    .iter()
+                    .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+                    .map(|t| t.partitions)
+                    .sum();
+                let tasks = d.tasks_max.min(parts.max(1)).max(1);
+                let pairs = (tasks * dst_brokers.max(1)).min(parts.max(1));
+                let per_pair_parts = (parts as f64 / pairs as f64).ceil();
+                let per_request = (per_pair_parts * d.producer_batch_size as f64).min(1_048_576.0);
+                // The model fills batch.size with uncompressed records.
+                let cap = pairs as f64 * per_request * d.producer_max_in_flight as f64 / rtt;
+                if cap < peak {
+                    out.push(Finding {
+                        level: Level::Warning,
+                        code: "copier-in-flight",
+                        subject: subject.clone(),
+                        message: format!(
+                            "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
+                            rtt * 1000.0,
+                            d.producer_max_in_flight,
+                            d.producer_batch_size,
+                            mb(cap),
+                            mb(peak)
+                        ),
+                        fix: "run the copier in the target site (copier_site = \"target\"), or raise producer.batch.size (and linger) for the copier".into(),
+                    });
+                }
             }
             // Connections: one per (task, source broker), each at most buffer / RTT.
             let rtt = link.rtt_ms.max(0.01) / 1000.0;

@@ -926,3 +926,25 @@ name = "d"
         .sum();
     assert!(rep.records_copied as f64 > 0.97 * from_edges as f64);
 }
+
+/// `ktopo check` warns when a copier pushes over the WAN with one small batch in
+/// flight per broker: the hub-and-spoke scenario's `push-from-hub` design.
+#[test]
+fn check_flags_a_copier_pushing_over_the_wan() {
+    let sc = ktopo::scenario::load(std::path::Path::new("scenarios/hub-and-spoke.toml")).unwrap();
+    let topo = ktopo::topology::Topology::build(&sc);
+    let f = ktopo::check::check(&sc, &topo);
+    let subjects: Vec<&str> = f
+        .iter()
+        .filter(|x| x.code == "copier-in-flight")
+        .map(|x| x.subject.as_str())
+        .collect();
+    assert!(
+        subjects.contains(&"design push-from-hub flow hub→apac"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().all(|s| s.contains("push-from-hub")),
+        "{subjects:?}"
+    );
+}
