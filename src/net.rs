@@ -48,6 +48,21 @@ struct LinkState {
     reserved: f64,
 }
 
+impl LinkState {
+    /// Bandwidth Kafka's traffic gets: the capacity less the background, but never
+    /// less than the reserved share (the capacity itself without background).
+    fn usable_bps(&self) -> f64 {
+        let bw = self.cur.bandwidth_bps;
+        if self.background_bps > 0.0 {
+            (bw - self.background_bps)
+                .max(self.reserved * bw)
+                .max(bw * 1e-3)
+        } else {
+            bw
+        }
+    }
+}
+
 /// The network between sites.
 pub struct Net {
     n_sites: usize,
@@ -226,11 +241,7 @@ impl Net {
             return None;
         }
         let mut p = l.cur.clone();
-        if l.background_bps > 0.0 {
-            // What the background leaves, but never less than the reserved share.
-            let bw = p.bandwidth_bps;
-            p.bandwidth_bps = (bw - l.background_bps).max(l.reserved * bw).max(bw * 1e-3);
-        }
+        p.bandwidth_bps = l.usable_bps();
         let p = &p;
         let rtt_s = p.rtt as f64 / NS_PER_S as f64;
         let bytes_f = bytes as f64;
@@ -297,7 +308,7 @@ impl Net {
         }
         let p = &l.cur;
         let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
-        let mut rate = (window.max(1) as f64 / rtt_s).min(p.bandwidth_bps / 8.0);
+        let mut rate = (window.max(1) as f64 / rtt_s).min(l.usable_bps() / 8.0);
         if p.loss > 0.0 {
             rate = rate.min((self.mss / rtt_s) * 1.22 / p.loss.sqrt());
         }
@@ -340,7 +351,7 @@ impl Net {
             conn_rate = conn_rate.min((mss / rtt_s) * 1.22 / p.loss.sqrt());
         }
         let bytes_f = bytes as f64;
-        let link_ns = (bytes_f * 8.0 / p.bandwidth_bps * NS_PER_S as f64) as Nanos;
+        let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
         let jitter = if p.jitter > 0 {
             rng.exp(p.jitter as f64) as Nanos
