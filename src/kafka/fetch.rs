@@ -13,13 +13,6 @@ const CONSUMER_REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
 const CONSUMER_BACKOFF: Nanos = 100 * NS_PER_MS;
 
 impl World<'_> {
-    fn replica_window(&self) -> u64 {
-        buffer(
-            self.sc.broker.replica_socket_receive_buffer_bytes,
-            self.sc.model.tcp_autotune_max_bytes,
-        )
-    }
-
     /// How long a fetch with nothing to return is parked: the configured
     /// maximum wait, and at flow fidelity at least one bulk step (a fetch that
     /// finds nothing between two steps would find nothing again).
@@ -190,7 +183,7 @@ impl World<'_> {
         if any_data {
             self.fetch_respond(sess);
         } else {
-            let wait = self.long_poll(ms(self.sc.broker.replica_fetch_wait_max_ms as f64));
+            let wait = self.long_poll(self.hot.replica_wait);
             if let Some(t) = self.fsess[sess].park(now + wait) {
                 self.at(t, Ev::FetchWake { sess: sess as u32 });
             }
@@ -239,14 +232,14 @@ impl World<'_> {
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (max_part, mut budget) = match self.flow_budget(ls_site, fs_site, self.replica_window())
-        {
-            Some(b) => (u64::MAX, b),
-            None => (
-                self.sc.broker.replica_fetch_max_bytes,
-                self.sc.broker.replica_fetch_response_max_bytes,
-            ),
-        };
+        let (max_part, mut budget) =
+            match self.flow_budget(ls_site, fs_site, self.hot.replica_window) {
+                Some(b) => (u64::MAX, b),
+                None => (
+                    self.sc.broker.replica_fetch_max_bytes,
+                    self.sc.broker.replica_fetch_response_max_bytes,
+                ),
+            };
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
@@ -269,9 +262,9 @@ impl World<'_> {
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
-        let window = self.replica_window();
+        let window = self.hot.replica_window;
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.fsess[sess].fluid_busy;
         let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
         self.fsess[sess].fluid_busy = busy;
@@ -328,7 +321,7 @@ impl World<'_> {
             }
         }
         self.fsess[sess].resp = resp;
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         self.fetch_send(sess, self.now + proc);
     }
 
@@ -578,7 +571,7 @@ impl World<'_> {
         s.state = SessState::InFlight;
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.csess[sess].fluid_busy;
         let sent = self.send_data(
             self.now + proc,

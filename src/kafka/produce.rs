@@ -401,7 +401,7 @@ impl World<'_> {
         let tag = r.tag;
         let from = self.broker_site[r.broker as usize];
         let to = self.producers[r.prod as usize].site;
-        let proc = ms(self.sc.model.produce_processing_ms);
+        let proc = self.hot.produce_proc;
         if let Some(t) = self
             .net
             .send(self.now + proc, from, to, 100, u64::MAX, &mut self.rng)
