@@ -154,20 +154,21 @@ impl World<'_> {
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
             let rep = &mut part.rep[ls];
-            if rep.follower_leo.len() != part.slots.len() {
+            if rep.track.len() != part.slots.len() {
                 rep.reset_tracking(part.slots.len(), now);
             }
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
-                rep.last_caught_up[fs] = now;
-            } else if fo >= rep.leo_at_last_fetch[fs] {
-                rep.last_caught_up[fs] = rep.last_caught_up[fs].max(rep.last_fetch[fs]);
+                rep.track[fs].last_caught_up = now;
+            } else if fo >= rep.track[fs].leo_at_last_fetch {
+                rep.track[fs].last_caught_up =
+                    rep.track[fs].last_caught_up.max(rep.track[fs].last_fetch);
             }
-            rep.leo_at_last_fetch[fs] = leader_leo;
-            rep.last_fetch[fs] = now;
-            let moved = rep.follower_leo[fs] != fo;
-            rep.follower_leo[fs] = fo;
+            rep.track[fs].leo_at_last_fetch = leader_leo;
+            rep.track[fs].last_fetch = now;
+            let moved = rep.track[fs].leo != fo;
+            rep.track[fs].leo = fo;
             if leader_leo > fo {
                 any_data = true;
             }
@@ -201,7 +202,7 @@ impl World<'_> {
             return;
         }
         let f = part.slots[fs] as usize;
-        if rep.follower_leo[fs] >= rep.hw && !self.ctl.fenced_committed[f] {
+        if rep.track[fs].leo >= rep.hw && !self.ctl.fenced_committed[f] {
             self.send_alter(p, ls, view.isr | bit);
         }
     }
@@ -358,12 +359,12 @@ impl World<'_> {
         let Some(ls) = part.slot_of(v.leader) else {
             return v.leader;
         };
-        let known = &part.rep[ls].follower_leo;
+        let known = &part.rep[ls].track;
         let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
         let pos = cons.pos[local];
         let mut best: Option<(u64, B)> = None;
         for (s, &b) in part.slots.iter().enumerate() {
-            let leo = known.get(s).copied().unwrap_or(0);
+            let leo = known.get(s).map_or(0, |t| t.leo);
             if s != ls
                 && in_rack(b)
                 && self.broker_alive[b as usize]
