@@ -13,13 +13,6 @@ const CONSUMER_REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
 const CONSUMER_BACKOFF: Nanos = 100 * NS_PER_MS;
 
 impl World<'_> {
-    fn replica_window(&self) -> u64 {
-        buffer(
-            self.sc.broker.replica_socket_receive_buffer_bytes,
-            self.sc.model.tcp_autotune_max_bytes,
-        )
-    }
-
     /// How long a fetch with nothing to return is parked: the configured
     /// maximum wait, and at flow fidelity at least one bulk step (a fetch that
     /// finds nothing between two steps would find nothing again).
@@ -158,29 +151,30 @@ impl World<'_> {
             }
             let view_isr = view.isr;
             let part = &mut self.parts[p as usize];
+            let n_slots = part.slots.len();
             let fo = part.rep[fs].leo;
-            let leader_leo = part.rep[ls].leo;
             let rep = &mut part.rep[ls];
-            if rep.follower_leo.len() != part.slots.len() {
-                rep.reset_tracking(part.slots.len(), now);
+            let leader_leo = rep.leo;
+            if rep.track.len() != n_slots {
+                rep.reset_tracking(n_slots, now);
             }
+            let hw = rep.hw;
+            let t = &mut rep.track[fs];
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
-                rep.last_caught_up[fs] = now;
-            } else if fo >= rep.leo_at_last_fetch[fs] {
-                rep.last_caught_up[fs] = rep.last_caught_up[fs].max(rep.last_fetch[fs]);
+                t.last_caught_up = now;
+            } else if fo >= t.leo_at_last_fetch {
+                t.last_caught_up = t.last_caught_up.max(t.last_fetch);
             }
-            rep.leo_at_last_fetch[fs] = leader_leo;
-            rep.last_fetch[fs] = now;
-            let moved = rep.follower_leo[fs] != fo;
-            rep.follower_leo[fs] = fo;
-            if leader_leo > fo {
-                any_data = true;
-            }
+            t.leo_at_last_fetch = leader_leo;
+            t.last_fetch = now;
+            let moved = t.leo != fo;
+            t.leo = fo;
+            any_data |= leader_leo > fo;
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if (moved || fo >= rep.hw) && view_isr & (1u32 << fs) == 0 {
+            if (moved || fo >= hw) && view_isr & (1u32 << fs) == 0 {
                 self.maybe_expand(p, ls, fs);
             }
             if moved {
@@ -190,7 +184,7 @@ impl World<'_> {
         if any_data {
             self.fetch_respond(sess);
         } else {
-            let wait = self.long_poll(ms(self.sc.broker.replica_fetch_wait_max_ms as f64));
+            let wait = self.long_poll(self.hot.replica_wait);
             if let Some(t) = self.fsess[sess].park(now + wait) {
                 self.at(t, Ev::FetchWake { sess: sess as u32 });
             }
@@ -208,7 +202,7 @@ impl World<'_> {
             return;
         }
         let f = part.slots[fs] as usize;
-        if rep.follower_leo[fs] >= rep.hw && !self.ctl.fenced_committed[f] {
+        if rep.track[fs].leo >= rep.hw && !self.ctl.fenced_committed[f] {
             self.send_alter(p, ls, view.isr | bit);
         }
     }
@@ -239,39 +233,44 @@ impl World<'_> {
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (max_part, mut budget) = match self.flow_budget(ls_site, fs_site, self.replica_window())
-        {
-            Some(b) => (u64::MAX, b),
-            None => (
-                self.sc.broker.replica_fetch_max_bytes,
-                self.sc.broker.replica_fetch_response_max_bytes,
-            ),
-        };
+        let (max_part, mut budget) =
+            match self.flow_budget(ls_site, fs_site, self.hot.replica_window) {
+                Some(b) => (u64::MAX, b),
+                None => (
+                    self.sc.broker.replica_fetch_max_bytes,
+                    self.sc.broker.replica_fetch_response_max_bytes,
+                ),
+            };
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for &SessPart { p, ss, fs, .. } in &self.fsess[sess].parts {
+        for (ix, &SessPart { p, ss, fs, .. }) in self.fsess[sess].parts.iter().enumerate() {
             if self.views[l as usize][p as usize].leader != l {
                 continue;
             }
             let part = &self.parts[p as usize];
             let (lrep, frep) = (&part.rep[ss as usize], &part.rep[fs as usize]);
             let avail = lrep.leo.saturating_sub(frep.leo);
+            // An incremental fetch response (KIP-227) carries only partitions with
+            // records or a high watermark the follower has not seen.
+            if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
+                continue;
+            }
             let rb = part.record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
             let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
             budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
-            resp.push((p, frep.leo, n as u32, lrep.hw));
+            resp.push((ix as u32, frep.leo, n as u32, lrep.hw));
         }
         let s = &mut self.fsess[sess];
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
-        let window = self.replica_window();
+        let window = self.hot.replica_window;
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.fsess[sess].fluid_busy;
         let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
         self.fsess[sess].fluid_busy = busy;
@@ -303,14 +302,13 @@ impl World<'_> {
             return;
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
-        for &(p, from, n, hw) in &resp {
+        for &(ix, from, n, hw) in &resp {
+            let SessPart { p, ss, fs, .. } = self.fsess[sess].parts[ix as usize];
+            let (ls, fs) = (ss as usize, fs as usize);
             if self.views[f as usize][p as usize].leader != l {
                 continue;
             }
             let part = &mut self.parts[p as usize];
-            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f)) else {
-                continue;
-            };
             if part.rep[fs].leo != from {
                 continue;
             }
@@ -328,7 +326,7 @@ impl World<'_> {
             }
         }
         self.fsess[sess].resp = resp;
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         self.fetch_send(sess, self.now + proc);
     }
 
@@ -365,12 +363,12 @@ impl World<'_> {
         let Some(ls) = part.slot_of(v.leader) else {
             return v.leader;
         };
-        let known = &part.rep[ls].follower_leo;
+        let known = &part.rep[ls].track;
         let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
         let pos = cons.pos[local];
         let mut best: Option<(u64, B)> = None;
         for (s, &b) in part.slots.iter().enumerate() {
-            let leo = known.get(s).copied().unwrap_or(0);
+            let leo = known.get(s).map_or(0, |t| t.leo);
             if s != ls
                 && in_rack(b)
                 && self.broker_alive[b as usize]
@@ -564,7 +562,7 @@ impl World<'_> {
             if n > 0 {
                 budget = budget.saturating_sub(n * rb);
                 bytes += 50 + n * rb;
-                resp.push((p, self.consumers[c].pos[local], n as u32, 0));
+                resp.push((ix, self.consumers[c].pos[local], n as u32, 0));
             }
             let more = n < avail;
             if !more {
@@ -578,7 +576,7 @@ impl World<'_> {
         s.state = SessState::InFlight;
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.csess[sess].fluid_busy;
         let sent = self.send_data(
             self.now + proc,
@@ -617,9 +615,10 @@ impl World<'_> {
         }
         let now = self.now;
         let resp = std::mem::take(&mut self.csess[sess].resp);
-        for &(p, from, n, _) in &resp {
+        for &(ix, from, n, _) in &resp {
+            let SessPart { p, local, .. } = self.csess[sess].parts[ix as usize];
+            let local = local as usize;
             let part = &self.parts[p as usize];
-            let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
             if self.consumers[c].pos[local] != from {
                 continue;
             }
