@@ -649,6 +649,9 @@ fn export_follower_fetching_placement_json_and_netem() {
         serde_json::from_str(&get("topics/reassignment.json").text).unwrap();
     assert_eq!(re["partitions"].as_array().unwrap().len(), 12 + 3);
     assert!(re["partitions"][12]["observers"].is_array());
+    // Groups naming a site (any of its racks) cannot be said in Confluent's JSON: flagged.
+    assert!(get("README.md").text.contains("## Check before use"));
+    assert!(get("topics/create-topics.sh").text.contains("names a site"));
     let netem = &get("netem.sh").text;
     // dc2 → dc3: RTT 35 ms, jitter 0.5 → delay 17.5 + 0.5 ms ± 0.5 ms; 1000 Mbit/s.
     assert!(

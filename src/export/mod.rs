@@ -353,6 +353,7 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
     let _ = writeln!(create, "cd \"$(dirname \"$0\")\"");
     let _ = writeln!(create, "BOOTSTRAP=\"${{BOOTSTRAP:-localhost:9092}}\"");
     let mut reassign = Vec::new();
+    let mut notes = Vec::new();
     for (ti, t) in sc.topic.iter().enumerate() {
         let mut cmd = format!(
             "kafka-topics --bootstrap-server \"$BOOTSTRAP\" --create --topic {} --partitions {}",
@@ -361,6 +362,18 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
         );
         match &t.placement {
             Some(p) => {
+                for g in p.replicas.iter().chain(p.observers.iter()) {
+                    if !topo.brokers.iter().any(|b| b.rack == g.rack) {
+                        let msg = format!(
+                            "topic `{}`: the placement group `{}` names a site, which ktopo reads as any rack of it; Confluent's constraint matches `broker.rack` exactly, so edit `{}.placement.json` to name racks of that site",
+                            t.name.replace('`', "'"),
+                            g.rack.replace('`', "'"),
+                            topic_file(&t.name, ti)
+                        );
+                        let _ = writeln!(create, "# {}", msg.replace('\n', " "));
+                        notes.push(msg);
+                    }
+                }
                 let f = format!("{}.placement.json", topic_file(&t.name, ti));
                 files.push(ExportFile {
                     path: format!("topics/{f}"),
@@ -420,7 +433,7 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
     });
     files.push(ExportFile {
         path: "README.md".into(),
-        text: readme(plan, &files),
+        text: readme(plan, &files, &notes),
         executable: false,
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -487,7 +500,7 @@ pub fn reimport_command(sc: &Scenario) -> String {
     args.join(" \\\n    ")
 }
 
-fn readme(plan: &Plan, files: &[ExportFile]) -> String {
+fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
     let sc = &plan.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "# Export of scenario `{}`\n", sc.name.replace('`', "'"));
@@ -523,6 +536,12 @@ fn readme(plan: &Plan, files: &[ExportFile]) -> String {
         o,
         "\n## MirrorMaker 2\n\nNo `mm2.properties`: the scenario schema has no cross-cluster designs yet."
     );
+    if !notes.is_empty() {
+        let _ = writeln!(o, "\n## Check before use\n");
+        for n in notes {
+            let _ = writeln!(o, "- {n}");
+        }
+    }
     let _ = writeln!(o, "\n## Reading the files back\n\n```sh");
     let _ = writeln!(o, "{}\n```", reimport_command(sc));
     let _ = writeln!(
