@@ -296,6 +296,334 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
     }
 }
 
+/// Java regex metacharacters: a `topics` value without them is a list of names.
+fn is_literal(pattern: &str) -> bool {
+    !pattern.chars().any(|c| "\\^$.|?*+()[]{}".contains(c))
+}
+
+/// Where a cluster alias lands: a site of that name, else the site of a broker
+/// whose listeners name a host of its `bootstrap.servers`.
+fn site_of_cluster(
+    c: &Mm2Cluster,
+    sites: &[String],
+    host_site: &BTreeMap<String, String>,
+) -> Option<String> {
+    if sites.contains(&c.name) {
+        return Some(c.name.clone());
+    }
+    let bs = c.bootstrap_servers.as_deref()?;
+    bs.split(',').find_map(|h| {
+        let h = h.trim();
+        let host = h
+            .rsplit_once(':')
+            .map_or(h, |(x, _)| x)
+            .to_ascii_lowercase();
+        host_site.get(&host).cloned()
+    })
+}
+
+/// A `[[design]]` table (the scenario schema of asynchronous designs) for the
+/// enabled flows of `m`, as TOML text, and what it could not say. `sites` are
+/// the scenario's sites with brokers, `topics` its topic names, `host_site`
+/// broker host → site. `None` when no enabled flow maps onto two sites.
+pub fn design_toml(
+    m: &Mm2Config,
+    name: &str,
+    sites: &[String],
+    topics: &[String],
+    host_site: &BTreeMap<String, String>,
+    unmapped: &mut Vec<Item>,
+) -> Option<String> {
+    use std::fmt::Write;
+    let f = m.file.as_str();
+    let mut site_of: BTreeMap<&str, String> = BTreeMap::new();
+    for c in &m.clusters {
+        match site_of_cluster(c, sites, host_site) {
+            Some(s) => {
+                site_of.insert(c.name.as_str(), s);
+            }
+            None => unmapped.push(Item::new(f, 0, &c.name, format!("cluster `{}` matches no site by name or bootstrap host: its flows are left out of the design", c.name))),
+        }
+    }
+    let flows: Vec<&Mm2Flow> = m
+        .flows
+        .iter()
+        .filter(|fl| {
+            fl.enabled
+                && site_of.contains_key(fl.source.as_str())
+                && site_of.contains_key(fl.target.as_str())
+        })
+        .collect();
+    for fl in m.flows.iter().filter(|fl| !fl.enabled) {
+        unmapped.push(Item::new(
+            f,
+            fl.line,
+            &format!("{}->{}.enabled", fl.source, fl.target),
+            "disabled flow: not part of the design",
+        ));
+    }
+    let first = *flows.first()?;
+    let pairs: std::collections::BTreeSet<(String, String)> = flows
+        .iter()
+        .map(|fl| {
+            (
+                site_of[fl.source.as_str()].clone(),
+                site_of[fl.target.as_str()].clone(),
+            )
+        })
+        .collect();
+    let mut clusters: Vec<String> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    clusters.sort();
+    clusters.dedup();
+    if clusters.len() < 2 {
+        unmapped.push(Item::new(
+            f,
+            first.line,
+            "clusters",
+            "every enabled flow stays within one site: no design",
+        ));
+        return None;
+    }
+    let n = clusters.len();
+    let all = |pred: &dyn Fn(&str, &str) -> bool| -> bool {
+        let want: std::collections::BTreeSet<(String, String)> = clusters
+            .iter()
+            .flat_map(|a| clusters.iter().map(move |b| (a.clone(), b.clone())))
+            .filter(|(a, b)| a != b && pred(a, b))
+            .collect();
+        want == pairs
+    };
+    let mut topology = None;
+    for c in &clusters {
+        if all(&|a, _| a == c.as_str()) {
+            topology = Some(("active-passive", Some(("primary", c.clone()))));
+            break;
+        }
+    }
+    if topology.is_none() {
+        for c in &clusters {
+            if n > 2 && all(&|_, b| b == c.as_str()) {
+                topology = Some(("fan-in", Some(("hub", c.clone()))));
+                break;
+            }
+        }
+    }
+    if topology.is_none() && all(&|_, _| true) {
+        topology = Some((if n == 2 { "active-active" } else { "mesh" }, None));
+    }
+    let Some((topo, anchor)) = topology else {
+        unmapped.push(Item::new(f, first.line, "->", format!("the enabled flows ({}) form no topology ktopo models (active-passive, active-active, fan-in, hub-and-spoke, mesh): no design", pairs.iter().map(|(a, b)| format!("{a}->{b}")).collect::<Vec<_>>().join(", "))));
+        return None;
+    };
+    let mut o = String::new();
+    let q = super::emit::tstr;
+    let _ = writeln!(o, "[[design]]");
+    let _ = writeln!(
+        o,
+        "# From {}: MirrorMaker 2 (dedicated mode).",
+        f.replace('\n', " ")
+    );
+    let _ = writeln!(o, "name = {}", q(name));
+    let _ = writeln!(o, "kind = \"async\"");
+    let _ = writeln!(o, "tool = \"mirrormaker2\"");
+    let _ = writeln!(o, "topology = \"{topo}\"");
+    let _ = writeln!(
+        o,
+        "clusters = [{}]",
+        clusters.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+    );
+    if let Some((k, v)) = anchor {
+        let _ = writeln!(o, "{k} = {}", q(&v));
+    }
+    unmapped.push(Item::new(f, 0, "copier_site", "where MirrorMaker runs is not in mm2.properties: copier_site = \"target\" (next to the target cluster, pulling over the WAN)"));
+    // Settings: the first enabled flow's; flows that differ are listed.
+    for fl in &flows[1..] {
+        let differs = fl.tasks_max != first.tasks_max
+            || fl.topics != first.topics
+            || fl.producer != first.producer
+            || fl.consumer != first.consumer
+            || fl.replication_policy_class != first.replication_policy_class;
+        if differs {
+            unmapped.push(Item::new(
+                f,
+                fl.line,
+                &format!("{}->{}", fl.source, fl.target),
+                format!(
+                    "settings differ from {}->{}: one design holds one value, {}->{}'s",
+                    first.source, first.target, first.source, first.target
+                ),
+            ));
+        }
+    }
+    if first.topics.trim() != ".*" {
+        let names: Vec<&str> = first
+            .topics
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if names
+            .iter()
+            .all(|t| is_literal(t) && topics.iter().any(|x| x == t))
+        {
+            let _ = writeln!(
+                o,
+                "topics = [{}]",
+                names.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ")
+            );
+        } else {
+            unmapped.push(Item::new(f, first.line, "topics", format!("pattern `{}` is not a list of the scenario's topics: the design copies every topic", first.topics)));
+        }
+    }
+    if first.topics_exclude != FLOW_KEYS[1].1 {
+        unmapped.push(Item::new(
+            f,
+            first.line,
+            "topics.exclude",
+            "exclusions are not modelled: the design copies the included topics",
+        ));
+    }
+    let policy = first
+        .replication_policy_class
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
+    match policy {
+        "DefaultReplicationPolicy" => {}
+        "IdentityReplicationPolicy" => {
+            let _ = writeln!(
+                o,
+                "\"replication.policy.class\" = \"IdentityReplicationPolicy\""
+            );
+        }
+        other => unmapped.push(Item::new(
+            f,
+            first.line,
+            "replication.policy.class",
+            format!("`{other}` is not modelled: DefaultReplicationPolicy used"),
+        )),
+    }
+    let num = |k: &str, v: u64, d: u64, o: &mut String| {
+        if v != d {
+            let _ = writeln!(o, "\"{k}\" = {v}");
+        }
+    };
+    num(
+        "replication.factor",
+        first.replication_factor as u64,
+        2,
+        &mut o,
+    );
+    num("tasks.max", first.tasks_max as u64, 1, &mut o);
+    num("offset.lag.max", first.offset_lag_max, 100, &mut o);
+    num(
+        "offset.flush.interval.ms",
+        first.offset_flush_interval_ms,
+        60_000,
+        &mut o,
+    );
+    num(
+        "emit.checkpoints.interval.seconds",
+        first.emit_checkpoints_interval_seconds,
+        60,
+        &mut o,
+    );
+    num(
+        "sync.group.offsets.interval.seconds",
+        first.sync_group_offsets_interval_seconds,
+        60,
+        &mut o,
+    );
+    if first.sync_group_offsets_enabled {
+        let _ = writeln!(o, "\"sync.group.offsets.enabled\" = true");
+    }
+    for (k, ok) in [
+        ("emit.checkpoints.enabled", first.emit_checkpoints_enabled),
+        ("emit.heartbeats.enabled", first.emit_heartbeats_enabled),
+    ] {
+        if !ok {
+            unmapped.push(Item::new(
+                f,
+                first.line,
+                k,
+                "false: not modelled (checkpoints and heartbeats are always emitted)",
+            ));
+        }
+    }
+    if first.refresh_topics_interval_seconds != 600 {
+        unmapped.push(Item::new(
+            f,
+            first.line,
+            "refresh.topics.interval.seconds",
+            "not modelled: the design's topics exist from the start",
+        ));
+    }
+    // Client settings the design models, by their design key.
+    let client = |map: &BTreeMap<String, String>,
+                  prefix: &str,
+                  keys: &[&str],
+                  o: &mut String,
+                  unmapped: &mut Vec<Item>| {
+        for (k, v) in map {
+            let full = format!("{prefix}.{k}");
+            if k == "compression.type" && prefix == "producer" {
+                match v.to_ascii_lowercase().as_str() {
+                    c @ ("none" | "gzip" | "snappy" | "lz4" | "zstd") => {
+                        let _ = writeln!(o, "\"producer.compression.type\" = \"{c}\"");
+                    }
+                    _ => unmapped.push(Item::new(f, 0, &full, format!("unknown codec `{v}`"))),
+                }
+            } else if keys.contains(&k.as_str()) {
+                match v.parse::<i64>() {
+                    Ok(n) => {
+                        let _ = writeln!(o, "\"{full}\" = {n}");
+                    }
+                    Err(_) => unmapped.push(Item::new(
+                        f,
+                        0,
+                        &full,
+                        format!("`{v}` is not a whole number"),
+                    )),
+                }
+            } else {
+                unmapped.push(Item::new(
+                    f,
+                    0,
+                    &full,
+                    "MirrorMaker client setting not modelled",
+                ));
+            }
+        }
+    };
+    client(
+        &first.producer,
+        "producer",
+        &[
+            "max.in.flight.requests.per.connection",
+            "batch.size",
+            "send.buffer.bytes",
+        ],
+        &mut o,
+        unmapped,
+    );
+    client(
+        &first.consumer,
+        "consumer",
+        &[
+            "fetch.max.wait.ms",
+            "max.partition.fetch.bytes",
+            "fetch.max.bytes",
+            "receive.buffer.bytes",
+        ],
+        &mut o,
+        unmapped,
+    );
+    Some(o)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,5 +674,41 @@ mod tests {
         assert_eq!((g.enabled, g.tasks_max), (false, 4));
         assert!(!g.producer.contains_key("compression.type"));
         assert!(u.iter().any(|i| i.key == "weird.key"));
+    }
+
+    #[test]
+    fn design_from_flows() {
+        let text = "clusters = east, west\n\
+            east.bootstrap.servers = b1.east:9092\n\
+            west.bootstrap.servers = b1.west:9092\n\
+            east->west.enabled = true\n\
+            west->east.enabled = true\n\
+            topics = orders, payments\n\
+            tasks.max = 6\n\
+            producer.compression.type = zstd\n\
+            consumer.fetch.max.wait.ms = 100\n\
+            producer.acks = all\n";
+        let input = Input {
+            file: "mm2.properties".into(),
+            text: text.into(),
+            topic: None,
+        };
+        let (mut e, mut u) = (Vec::new(), Vec::new());
+        let m = parse(&input, &mut e, &mut u);
+        let sites = vec!["dc1".to_string(), "dc2".to_string()];
+        let topics = vec!["orders".to_string(), "payments".to_string()];
+        let hosts: BTreeMap<String, String> = [("b1.east", "dc1"), ("b1.west", "dc2")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let d = design_toml(&m, "mm2", &sites, &topics, &hosts, &mut u).expect("a design");
+        assert!(d.contains("topology = \"active-active\""), "{d}");
+        assert!(d.contains("clusters = [\"dc1\", \"dc2\"]"));
+        assert!(d.contains("topics = [\"orders\", \"payments\"]"));
+        assert!(d.contains("\"tasks.max\" = 6"));
+        assert!(d.contains("\"producer.compression.type\" = \"zstd\""));
+        assert!(d.contains("\"consumer.fetch.max.wait.ms\" = 100"));
+        assert!(u.iter().any(|i| i.key == "producer.acks"));
+        assert!(u.iter().any(|i| i.key == "copier_site"));
     }
 }

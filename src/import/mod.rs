@@ -386,6 +386,8 @@ pub struct Built {
     pub broker_racks: Vec<String>,
     /// Links written with a placeholder RTT (not in Kafka files, not on the command line).
     pub placeholder_links: Vec<usize>,
+    /// Broker host (from `listeners`) → site, to place MirrorMaker clusters.
+    pub host_site: BTreeMap<String, String>,
     /// Per site: comment lines (the Kafka nodes it holds).
     pub site_comments: Vec<Vec<String>>,
     pub mapping: Vec<String>,

@@ -763,8 +763,13 @@ pub fn build(
     scenario.link = links;
     scenario.broker = broker;
     scenario.controller = controller;
+    let host_site = broker_hosts
+        .iter()
+        .map(|(h, s)| (h.to_string(), s.clone()))
+        .collect();
     Some(Built {
         scenario,
+        host_site,
         broker_of,
         broker_racks,
         placeholder_links,
