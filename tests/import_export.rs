@@ -763,3 +763,52 @@ proptest! {
         let _ = import::import(&[Input { file: "p.json".into(), text: full, topic: Some("t".into()) }], &Options::default());
     }
 }
+
+// ---------------------------------------------------------------------------
+// mm2.properties: render ∘ parse
+
+fn mm2_parse(text: &str) -> ktopo::import::mm2::Mm2Config {
+    let (mut e, mut u) = (Vec::new(), Vec::new());
+    let mut c = ktopo::import::mm2::parse(&input("mm2.properties", text), &mut e, &mut u);
+    assert!(e.is_empty(), "{e:#?}\n{text}");
+    assert!(u.is_empty(), "{u:#?}\n{text}");
+    for f in &mut c.flows {
+        f.line = 0;
+    }
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn mm2_render_then_parse_gives_back_the_config(
+        n in 2usize..4,
+        enabled in proptest::collection::vec(any::<bool>(), 6),
+        tasks in 1u32..16,
+        lag in 1u64..1000,
+        sync in any::<bool>(),
+        codec in prop_oneof![Just("zstd"), Just("lz4"), Just("gzip")],
+        topics in prop_oneof![Just(".*".to_string()), "[a-z]{1,6}(,[a-z]{1,6}){0,2}"],
+    ) {
+        let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let mut text = format!("clusters = {}\n", names.join(", "));
+        for c in &names {
+            text += &format!("{c}.bootstrap.servers = {c}-b1:9092,{c}-b2:9092\n");
+        }
+        text += &format!("{}.producer.compression.type = {codec}\nconsumer.fetch.max.wait.ms = 200\n", names[n - 1]);
+        let mut k = 0;
+        for a in &names {
+            for b in &names {
+                if a != b {
+                    text += &format!("{a}->{b}.enabled = {}\n", enabled[k % 6]);
+                    k += 1;
+                }
+            }
+        }
+        text += &format!("tasks.max = {tasks}\n{}->{}.offset.lag.max = {lag}\nsync.group.offsets.enabled = {sync}\ntopics = {topics}\n", names[0], names[1]);
+        let c = mm2_parse(&text);
+        let back = mm2_parse(&export::mm2::render(&c, "round trip"));
+        prop_assert_eq!(c, back);
+    }
+}

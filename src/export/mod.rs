@@ -17,6 +17,7 @@
 //! Everything is computed from the [`Scenario`] and (for the runbook) the
 //! [`Outcome`]; [`write_all`] writes the files atomically.
 
+pub mod mm2;
 mod netem;
 mod runbook;
 
