@@ -812,3 +812,29 @@ proptest! {
         prop_assert_eq!(c, back);
     }
 }
+
+#[test]
+fn a_later_file_replaces_an_assignment_and_says_so() {
+    let mut v = three_dc();
+    v.push(input("describe.txt", DESCRIBE));
+    v.push(input(
+        "plan.json",
+        r#"{"version":1,"partitions":[{"topic":"orders","partition":0,"replicas":[102,104,106]}]}"#,
+    ));
+    let imp = ok(&v, &Options::default());
+    assert!(
+        imp.unmapped.iter().any(|i| i.file == "describe.txt"
+            && i.line == 2
+            && i.message.contains("replaced by plan.json:1")),
+        "{:#?}",
+        imp.unmapped
+    );
+    // The same partition twice in one file is an error.
+    let mut v = three_dc();
+    v.push(input(
+        "twice.json",
+        "{\"partitions\":[\n{\"topic\":\"t\",\"partition\":0,\"replicas\":[101]},\n{\"topic\":\"t\",\"partition\":0,\"replicas\":[102]}]}",
+    ));
+    let e = errs(&v, &Options::default());
+    assert!(has(&e, "twice.json", 3, "t"), "{e:#?}");
+}

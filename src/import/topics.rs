@@ -199,7 +199,7 @@ pub fn reassign(
             reps.unwrap_or_default(),
             obs.unwrap_or_default(),
         );
-        add_assignment(facts, topic, part, reps, obs, f, line, errors);
+        add_assignment(facts, topic, part, reps, obs, f, line, errors, unmapped);
     }
 }
 
@@ -213,6 +213,7 @@ fn add_assignment(
     f: &str,
     line: usize,
     errors: &mut Vec<Item>,
+    unmapped: &mut Vec<Item>,
 ) {
     let all: Vec<u32> = reps.iter().chain(obs.iter()).copied().collect();
     let distinct: BTreeSet<u32> = all.iter().copied().collect();
@@ -227,17 +228,32 @@ fn add_assignment(
     }
     facts.reference(&all, f, line);
     let t = facts.topic(topic, f, line);
-    if t.assignment
-        .insert(part, (reps, obs, f.to_string(), line))
-        .is_some()
-    {
-        errors.push(Item::new(
-            f,
-            line,
-            topic,
-            format!("partition {part} is assigned twice"),
-        ));
+    if let Some(prev) = t.assignment.get(&part) {
+        if prev.2 == f {
+            errors.push(Item::new(
+                f,
+                line,
+                topic,
+                format!(
+                    "partition {part} is assigned twice (first on line {})",
+                    prev.3
+                ),
+            ));
+            return;
+        }
+        if prev.0 != reps || prev.1 != obs {
+            // Two files disagree (say a describe and a reassignment plan): the later wins.
+            unmapped.push(Item::new(
+                &prev.2,
+                prev.3,
+                topic,
+                format!(
+                    "partition {part}: replaced by {f}:{line}, which assigns it differently ({reps:?})"
+                ),
+            ));
+        }
     }
+    t.assignment.insert(part, (reps, obs, f.to_string(), line));
 }
 
 const DESCRIBE_KEYS: &[&str] = &[
@@ -488,7 +504,7 @@ pub fn describe(
                 ));
             }
         }
-        add_assignment(facts, topic, part, reps, obs, f, line, errors);
+        add_assignment(facts, topic, part, reps, obs, f, line, errors, unmapped);
     }
 }
 
@@ -698,9 +714,17 @@ pub fn create_script(
                     .map(|s| s.trim().parse::<u32>().ok())
                     .collect::<Option<Vec<u32>>>()
                 {
-                    Some(reps) if !reps.is_empty() => {
-                        add_assignment(facts, &topic, pi as u32, reps, Vec::new(), f, line, errors)
-                    }
+                    Some(reps) if !reps.is_empty() => add_assignment(
+                        facts,
+                        &topic,
+                        pi as u32,
+                        reps,
+                        Vec::new(),
+                        f,
+                        line,
+                        errors,
+                        unmapped,
+                    ),
                     _ => errors.push(Item::new(
                         f,
                         line,
