@@ -193,6 +193,7 @@ fn zookeeper_mode_and_no_rack() {
     ];
     let imp = ok(&v, &Options::default());
     assert_eq!(imp.scenario.site[0].name, "default");
+    assert!(imp.scenario.site[0].racks.is_empty(), "a rack named after its site is the default");
     assert_eq!(imp.scenario.site[0].controllers, 3);
     assert_eq!(imp.scenario.broker.broker_session_timeout_ms, 6000);
     assert!(has(&imp.unmapped, "zk1.properties", 0, "broker.rack"));

@@ -625,6 +625,12 @@ pub fn build(
             .find(|&l| (0..seq.len()).all(|i| seq[i] == seq[i % l]))
             .unwrap_or(seq.len());
         let racks: Vec<String> = seq[..period].iter().map(|r| r.to_string()).collect();
+        // One rack named after the site is what an empty list means.
+        let racks = if racks.len() == 1 && racks[0] == *name {
+            Vec::new()
+        } else {
+            racks
+        };
         let mut comments = Vec::new();
         for (id, rack, file) in &order {
             let k = broker_racks.len();
