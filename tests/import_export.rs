@@ -193,7 +193,10 @@ fn zookeeper_mode_and_no_rack() {
     ];
     let imp = ok(&v, &Options::default());
     assert_eq!(imp.scenario.site[0].name, "default");
-    assert!(imp.scenario.site[0].racks.is_empty(), "a rack named after its site is the default");
+    assert!(
+        imp.scenario.site[0].racks.is_empty(),
+        "a rack named after its site is the default"
+    );
     assert_eq!(imp.scenario.site[0].controllers, 3);
     assert_eq!(imp.scenario.broker.broker_session_timeout_ms, 6000);
     assert!(has(&imp.unmapped, "zk1.properties", 0, "broker.rack"));
@@ -751,6 +754,20 @@ proptest! {
     fn arbitrary_text_never_panics_in_any_parser(text in any::<String>(), topic in proptest::option::of("[a-z]{1,5}")) {
         let _ = import::import(&[Input { file: "f".into(), text: text.clone(), topic }], &Options::default());
         let _ = ktopo::import::props::parse(&text);
+    }
+
+    #[test]
+    fn describe_lines_never_panic(
+        reps in "[0-9,]{0,12}",
+        obs in "[0-9,]{0,8}",
+        leader in "[0-9]{0,3}",
+        isr in "[0-9,]{0,8}",
+    ) {
+        let text = format!("Topic: t\tPartitionCount: 2\n\tTopic: t\tPartition: 0\tLeader: {leader}\tReplicas: {reps}\tIsr: {isr}\tObservers: {obs}\n");
+        let _ = import::import(&[input("d.txt", &text)], &Options::default());
+        let mut v = three_dc();
+        v.push(input("d.txt", &text));
+        let _ = import::import(&v, &Options::default());
     }
 
     #[test]

@@ -215,6 +215,15 @@ fn add_assignment(
     errors: &mut Vec<Item>,
     unmapped: &mut Vec<Item>,
 ) {
+    if reps.is_empty() {
+        errors.push(Item::new(
+            f,
+            line,
+            topic,
+            format!("partition {part}: no replicas"),
+        ));
+        return;
+    }
     let all: Vec<u32> = reps.iter().chain(obs.iter()).copied().collect();
     let distinct: BTreeSet<u32> = all.iter().copied().collect();
     if distinct.len() != all.len() {
@@ -301,9 +310,16 @@ fn fields(line: &str) -> Vec<(String, String)> {
             from = at + pat.len();
         }
     }
-    starts.sort();
-    // A longer key starting at the same place wins ("Topic:" inside "TopicId:" cannot match).
-    starts.dedup_by_key(|s| s.0);
+    // Longest key first at each position; a key inside another ("Replicas:" in
+    // "Adding Replicas:") is not a key of its own.
+    starts.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
+    let mut kept: Vec<(usize, &str)> = Vec::new();
+    for (at, k) in starts {
+        if kept.last().is_none_or(|(p, pk)| at > p + pk.len()) {
+            kept.push((at, k));
+        }
+    }
+    let starts = kept;
     let mut out = Vec::new();
     for (i, (at, k)) in starts.iter().enumerate() {
         let vstart = at + k.len() + 1;
@@ -480,6 +496,15 @@ pub fn describe(
         };
         // Confluent lists observers inside Replicas too: keep them apart.
         let reps: Vec<u32> = reps.into_iter().filter(|r| !obs.contains(r)).collect();
+        if reps.is_empty() {
+            errors.push(Item::new(
+                f,
+                line,
+                "Replicas",
+                format!("{topic}-{part}: every replica is an observer: no replica to lead"),
+            ));
+            continue;
+        }
         if let Some(isr) = get("Isr").and_then(id_list) {
             let mut a = isr.clone();
             a.sort();
@@ -1211,6 +1236,12 @@ mod tests {
         let f = fields(l);
         assert!(f.contains(&("PartitionCount".into(), "3".into())));
         assert!(f.contains(&("Topic".into(), "orders".into())));
+        let g = fields(
+            "Topic: t Partition: 0 Leader: 1 Replicas: 1,2 Isr: 1 Adding Replicas: 3 Removing Replicas: ",
+        );
+        assert!(g.contains(&("Replicas".into(), "1,2".into())));
+        assert!(g.contains(&("Adding Replicas".into(), "3".into())));
+        assert_eq!(g.iter().filter(|x| x.0 == "Replicas").count(), 1);
         let c = split_configs(&f.iter().find(|x| x.0 == "Configs").unwrap().1);
         assert_eq!(
             c,
