@@ -56,7 +56,7 @@ fn groups(g: &[PlacementGroup]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-pub fn render(b: &Built, unmapped: &[Item], mm2: &[Mm2Config]) -> String {
+pub fn render(b: &Built, unmapped: &[Item], mm2: &[Mm2Config], designs: &[String]) -> String {
     let sc = &b.scenario;
     let mut o = String::new();
     let _ = writeln!(
@@ -84,7 +84,12 @@ pub fn render(b: &Built, unmapped: &[Item], mm2: &[Mm2Config]) -> String {
         let _ = writeln!(o, "#");
         let _ = writeln!(
             o,
-            "# MirrorMaker 2 (not part of the scenario schema yet; `ktopo import --json` gives every field):"
+            "# MirrorMaker 2{} (`ktopo import --json` gives every field):",
+            if designs.is_empty() {
+                ", not part of the scenario as read"
+            } else {
+                ", written as [[design]] tables at the end"
+            }
         );
         for m in mm2 {
             for c in &m.clusters {
@@ -204,6 +209,10 @@ pub fn render(b: &Built, unmapped: &[Item], mm2: &[Mm2Config]) -> String {
                 let _ = writeln!(o, "placement.observers = {}", groups(&p.observers));
             }
         }
+    }
+    for d in designs {
+        let _ = writeln!(o);
+        o.push_str(d);
     }
     o
 }

@@ -28,6 +28,10 @@ use std::path::Path;
 
 use crate::scenario::Scenario;
 
+/// Whether the scenario schema has `[[design]]` tables, so that MirrorMaker 2
+/// flows become designs ([`mm2::design_toml`]). Off until the schema lands.
+pub const DESIGNS_IN_SCHEMA: bool = false;
+
 /// One problem (in the error list) or one thing not mapped (in the unmapped list).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Item {
@@ -297,14 +301,48 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
         return Err(errors);
     };
     topics::apply(&topic_facts, &mut built, &mut errors, &mut unmapped);
-    for m in &mm2s {
-        for f in &m.flows {
-            unmapped.push(Item::new(
-                &m.file,
-                f.line,
-                &format!("{}->{}.enabled", f.source, f.target),
-                "MirrorMaker 2 flows are not part of the scenario schema yet (no [[design]] tables): kept in `--json` output and in the comments",
-            ));
+    let mut designs = Vec::new();
+    if DESIGNS_IN_SCHEMA {
+        let sites: Vec<String> = built
+            .scenario
+            .site
+            .iter()
+            .filter(|s| s.brokers > 0)
+            .map(|s| s.name.clone())
+            .collect();
+        let topic_names: Vec<String> = built
+            .scenario
+            .topic
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        for (i, m) in mm2s.iter().enumerate() {
+            let name = if i == 0 {
+                "mirrormaker2".to_string()
+            } else {
+                format!("mirrormaker2-{}", i + 1)
+            };
+            if let Some(d) = mm2::design_toml(
+                m,
+                &name,
+                &sites,
+                &topic_names,
+                &built.host_site,
+                &mut unmapped,
+            ) {
+                designs.push(d);
+            }
+        }
+    } else {
+        for m in &mm2s {
+            for f in &m.flows {
+                unmapped.push(Item::new(
+                    &m.file,
+                    f.line,
+                    &format!("{}->{}.enabled", f.source, f.target),
+                    "MirrorMaker 2 flows are not part of the scenario schema yet (no [[design]] tables): kept in `--json` output and in the comments",
+                ));
+            }
         }
     }
     if !errors.is_empty() {
@@ -313,7 +351,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
         return Err(errors);
     }
     let unmapped = group(unmapped);
-    let toml = emit::render(&built, &unmapped, &mm2s);
+    let toml = emit::render(&built, &unmapped, &mm2s, &designs);
     match crate::scenario::parse_str(&toml, "<imported scenario>") {
         Ok(scenario) => Ok(Imported {
             toml,
