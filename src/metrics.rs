@@ -240,6 +240,10 @@ pub struct Timeline {
     pub acked_records: Vec<u64>,
     /// Whether an active controller with a majority existed at each interval's end.
     pub quorum: Vec<bool>,
+    /// Records the replicas lack at each interval's end: over every partition
+    /// and every live replica (observers too), the leader's log end offset
+    /// minus the replica's.
+    pub replica_lag_records: Vec<u64>,
 }
 
 #[cfg(test)]
