@@ -237,7 +237,7 @@ impl Progress {
             return;
         }
         if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
-            let bar = ProgressBar::new(1000);
+            let bar = ProgressBar::new(1000).with_elapsed(self.start.elapsed());
             if let Ok(style) = ProgressStyle::with_template(
                 "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
             ) {
