@@ -856,3 +856,42 @@ fn a_later_file_replaces_an_assignment_and_says_so() {
     let e = errs(&v, &Options::default());
     assert!(has(&e, "twice.json", 3, "t"), "{e:#?}");
 }
+
+#[test]
+fn two_clusters_with_their_own_quorums() {
+    // Two clusters numbered apart (1.. and 101..), each with its own voters.
+    let mut v = Vec::new();
+    for (base, site) in [(1u32, "east"), (101, "west")] {
+        let voters = format!(
+            "{}@c{base}:9093,{}@c{}:9093,{}@c{}:9093",
+            base + 10,
+            base + 11,
+            base + 1,
+            base + 12,
+            base + 2
+        );
+        for i in 0..3 {
+            v.push(input(
+                &format!("{site}-b{i}.properties"),
+                &format!("process.roles=broker\nnode.id={}\nbroker.rack={site}\ncontroller.quorum.voters={voters}\n", base + i),
+            ));
+            v.push(input(
+                &format!("{site}-c{i}.properties"),
+                &format!("process.roles=controller\nnode.id={}\nbroker.rack={site}\ncontroller.quorum.voters={voters}\n", base + 10 + i),
+            ));
+        }
+    }
+    let imp = ok(&v, &Options::default());
+    let s: Vec<(&str, u32, u32)> = imp
+        .scenario
+        .site
+        .iter()
+        .map(|s| (s.name.as_str(), s.brokers, s.controllers))
+        .collect();
+    assert_eq!(s, [("east", 3, 3), ("west", 3, 3)]);
+    assert!(
+        imp.unmapped
+            .iter()
+            .any(|i| i.key == "controller.quorum.voters" && i.message.contains("several clusters"))
+    );
+}

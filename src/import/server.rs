@@ -466,28 +466,30 @@ pub fn build(
         return None;
     }
     // Controllers: voters named by any file, plus controller-role files.
-    let mut voters: BTreeMap<u32, String> = BTreeMap::new();
-    let mut voter_src: Option<(&Node, &Vec<(u32, String)>)> = None;
+    // Every voter named by any file (several clusters each name their own quorum).
+    let mut voters: BTreeMap<u32, (String, String, usize)> = BTreeMap::new();
+    let mut first_set: Option<(&Node, BTreeSet<u32>)> = None;
     for n in nodes {
         if let Some((list, line)) = &n.voters {
-            match voter_src {
-                None => voter_src = Some((n, list)),
-                Some((first, l0)) if l0 != list => unmapped.push(Item::new(
+            for (id, host) in list {
+                voters
+                    .entry(*id)
+                    .or_insert_with(|| (host.clone(), n.file.clone(), *line));
+            }
+            let ids: BTreeSet<u32> = list.iter().map(|v| v.0).collect();
+            match &first_set {
+                None => first_set = Some((n, ids)),
+                Some((first, ids0)) if *ids0 != ids => unmapped.push(Item::new(
                     &n.file,
                     *line,
                     "controller.quorum.voters",
                     format!(
-                        "differs from {}: the voters of {} are used",
-                        first.file, first.file
+                        "names voters {ids:?} where {} names {ids0:?}: every voter named anywhere is a controller of its site (several clusters, or a misconfiguration)",
+                        first.file
                     ),
                 )),
                 _ => {}
             }
-        }
-    }
-    if let Some((_, list)) = voter_src {
-        for (id, host) in list {
-            voters.insert(*id, host.clone());
         }
     }
     let broker_hosts: Vec<(&str, String)> = nodes
@@ -523,7 +525,7 @@ pub fn build(
             .hosts
             .iter()
             .find_map(|h| site_by_host(h))
-            .or_else(|| voters.get(&n.id).and_then(|h| site_by_host(h)))
+            .or_else(|| voters.get(&n.id).and_then(|h| site_by_host(&h.0)))
         {
             s
         } else {
@@ -532,21 +534,19 @@ pub fn build(
         };
         controllers.push((n.id, site, n.file.clone()));
     }
-    if let Some((src, _)) = voter_src {
-        for (id, host) in &voters {
-            if controllers.iter().any(|c| c.0 == *id) {
-                continue;
-            }
-            let site = if let Some(s) = opts.site_of_node.get(id) {
-                s.clone()
-            } else if let Some(s) = site_by_host(host) {
-                s
-            } else {
-                unmapped.push(Item::new(&src.file, src.voters.as_ref().map_or(0, |v| v.1), "controller.quorum.voters", format!("voter {id}@{host} has no file among the inputs and shares no host with a broker: placed in site `{first_site}` (use --site-of-node {id}=SITE)")));
-                first_site.clone()
-            };
-            controllers.push((*id, site, format!("{}: controller.quorum.voters", src.file)));
+    for (id, (host, file, line)) in &voters {
+        if controllers.iter().any(|c| c.0 == *id) {
+            continue;
         }
+        let site = if let Some(s) = opts.site_of_node.get(id) {
+            s.clone()
+        } else if let Some(s) = site_by_host(host) {
+            s
+        } else {
+            unmapped.push(Item::new(file, *line, "controller.quorum.voters", format!("voter {id}@{host} has no file among the inputs and shares no host with a broker: placed in site `{first_site}` (use --site-of-node {id}=SITE)")));
+            first_site.clone()
+        };
+        controllers.push((*id, site, format!("{file}: controller.quorum.voters")));
     }
     if controllers.is_empty() {
         let zk = nodes
