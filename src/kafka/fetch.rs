@@ -374,8 +374,13 @@ impl World<'_> {
                 }
             }
         }
-        self.csess[sess].parts = parts;
-        self.csess[sess].dirty = false;
+        let s = &mut self.csess[sess];
+        s.is_ready.clear();
+        s.is_ready.resize(parts.len(), true);
+        s.ready.clear();
+        s.ready.extend(0..parts.len() as u32);
+        s.parts = parts;
+        s.dirty = false;
     }
 
     /// Metadata changed: consumers re-pick the replicas they read from.
@@ -453,14 +458,19 @@ impl World<'_> {
             );
             return;
         }
-        let mut any = false;
-        for i in 0..self.csess[sess].parts.len() {
-            let sp = self.csess[sess].parts[i];
-            if self.readable(c, sp) > 0 {
-                any = true;
-                break;
+        // Only partitions marked ready can have records to read; drop those that
+        // turn out to have none.
+        let mut ready = std::mem::take(&mut self.csess[sess].ready);
+        ready.retain(|&ix| {
+            let sp = self.csess[sess].parts[ix as usize];
+            let keep = self.readable(c, sp) > 0;
+            if !keep {
+                self.csess[sess].is_ready[ix as usize] = false;
             }
-        }
+            keep
+        });
+        let any = !ready.is_empty();
+        self.csess[sess].ready = ready;
         if any {
             self.cfetch_respond(sess);
         } else {
@@ -485,13 +495,16 @@ impl World<'_> {
         for i in 0..self.topic_consumers[t].len() {
             let c = self.topic_consumers[t][i] as usize;
             let sess = c * self.nb + b as usize;
-            if self.csess[sess].state == SessState::Parked
-                && self.csess[sess]
-                    .parts
-                    .binary_search_by_key(&p, |sp| sp.p)
-                    .is_ok()
-            {
-                self.csess[sess].tag += 1;
+            let s = &mut self.csess[sess];
+            let Ok(ix) = s.parts.binary_search_by_key(&p, |sp| sp.p) else {
+                continue;
+            };
+            if !s.is_ready[ix] {
+                s.is_ready[ix] = true;
+                s.ready.push(ix as u32);
+            }
+            if s.state == SessState::Parked {
+                s.tag += 1;
                 self.cfetch_respond(sess);
             }
         }
@@ -507,20 +520,29 @@ impl World<'_> {
             None => (CONSUMER_PARTITION_MAX, CONSUMER_FETCH_MAX),
         };
         let mut bytes = 100u64;
-        for i in 0..self.csess[sess].parts.len() {
-            let sp = self.csess[sess].parts[i];
+        // In partition order, as the session lists them; a partition stays
+        // ready while the caps leave records behind.
+        let mut ready = std::mem::take(&mut self.csess[sess].ready);
+        ready.sort_unstable();
+        ready.retain(|&ix| {
+            let sp = self.csess[sess].parts[ix as usize];
             let avail = self.readable(c, sp);
             let (p, local) = (sp.p, sp.local as usize);
             let rb = self.parts[p as usize].record_bytes as u64;
             let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
-            if n == 0 {
-                continue;
+            if n > 0 {
+                budget = budget.saturating_sub(n * rb);
+                bytes += 50 + n * rb;
+                resp.push((p, self.consumers[c].pos[local], n as u32, 0));
             }
-            budget = budget.saturating_sub(n * rb);
-            bytes += 50 + n * rb;
-            resp.push((p, self.consumers[c].pos[local], n as u32, 0));
-        }
+            let more = n < avail;
+            if !more {
+                self.csess[sess].is_ready[ix as usize] = false;
+            }
+            more
+        });
+        self.csess[sess].ready = ready;
         let s = &mut self.csess[sess];
         s.resp = resp;
         s.state = SessState::InFlight;

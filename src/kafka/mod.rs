@@ -242,6 +242,10 @@ pub(crate) struct Session {
     park_until: Nanos,
     /// The session's pending wake-up timer, if any: at most one is queued.
     timer_at: Option<Nanos>,
+    /// Consumer sessions: indices into `parts` that may have records to read
+    /// (their HW moved, or a capped response left some), and a flag per part.
+    ready: Vec<u32>,
+    is_ready: Vec<bool>,
     /// Response being carried: (partition, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
@@ -538,6 +542,8 @@ impl<'a> World<'a> {
             fluid_busy: 0,
             park_until: 0,
             timer_at: None,
+            ready: Vec::new(),
+            is_ready: Vec::new(),
             resp: Vec::new(),
         };
         let fsess = (0..nb * nb).map(|i| mk(i / nb, i % nb)).collect();
