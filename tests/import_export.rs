@@ -757,6 +757,18 @@ proptest! {
     }
 
     #[test]
+    fn mm2_text_never_panics_in_the_design_mapping(
+        text in "(clusters|[a-c]{1,2}->[a-c]{1,2}\\.enabled|[a-c]\\.bootstrap\\.servers|tasks\\.max|topics|[a-c]\\.producer\\.compression\\.type|replication\\.policy\\.class)( = |=)[a-z0-9.,:*>-]{0,12}\n{0,1}",
+        more in proptest::collection::vec("[a-c]{1,2}->[a-c]{1,2}\\.enabled = (true|false|x)\n", 0..6),
+    ) {
+        let full = format!("clusters = a, b, c\n{text}\n{}", more.join(""));
+        let (mut e, mut u) = (Vec::new(), Vec::new());
+        let m = ktopo::import::mm2::parse(&input("mm2.properties", &full), &mut e, &mut u);
+        let sites = vec!["a".to_string(), "b".to_string()];
+        let _ = ktopo::import::mm2::design_toml(&m, "d", &sites, &[], &Default::default(), &mut u);
+    }
+
+    #[test]
     fn describe_lines_never_panic(
         reps in "[0-9,]{0,12}",
         obs in "[0-9,]{0,8}",
