@@ -519,7 +519,13 @@ pub fn describe(
         {
             unmapped.push(Item::new(f, line, "Leader", format!("{topic}-{part}: leader {l} is not the preferred replica {}; ktopo starts from preferred leaders", reps[0])));
         }
-        for k in ["Offline", "Adding Replicas", "Removing Replicas"] {
+        for k in [
+            "Offline",
+            "Adding Replicas",
+            "Removing Replicas",
+            "Elr",
+            "LastKnownElr",
+        ] {
             if get(k).is_some_and(|v| !v.is_empty()) {
                 unmapped.push(Item::new(
                     f,
