@@ -665,6 +665,16 @@ fn export_follower_fetching_placement_json_and_netem() {
     assert!(netem.contains("htb rate 1000000kbit"));
     assert!(netem.starts_with("#!/bin/sh\n"));
     assert!(get("netem.sh").executable && get("topics/create-topics.sh").executable);
+    let p0 = &get("clients/producer-0.properties").text;
+    assert!(
+        p0.contains("acks=all\nlinger.ms=5\nbatch.size=65536\n"),
+        "{p0}"
+    );
+    assert!(
+        get("clients/consumer-0.properties")
+            .text
+            .contains("client.rack=dc2-a\n")
+    );
 }
 
 #[test]

@@ -413,6 +413,7 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
         text: create,
         executable: true,
     });
+    clients(sc, &topo, &mut files);
     let mut rj =
         serde_json::to_string_pretty(&serde_json::json!({"version": 1, "partitions": reassign}))
             .unwrap_or_default();
@@ -439,6 +440,69 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// `clients/producer-<i>.properties` and `clients/consumer-<i>.properties`: the
+/// client settings each application was simulated with, under Kafka's names
+/// (every modelled setting, defaults included, so the file says what was assumed).
+fn clients(sc: &Scenario, topo: &Topology, files: &mut Vec<ExportFile>) {
+    let bootstrap: Vec<String> = topo
+        .brokers
+        .iter()
+        .take(3)
+        .map(|b| format!("{}:9092", host(b.node_id)))
+        .collect();
+    let bootstrap = bootstrap.join(",");
+    for (i, p) in sc.producer.iter().enumerate() {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: producer {i} in site {}, writing {:?} at {} MB/s of {}-byte records.",
+            sc.name, p.site, p.topic, p.rate_mb_s, p.record_size_bytes
+        );
+        let _ = writeln!(o, "bootstrap.servers={bootstrap}");
+        let _ = writeln!(o, "acks={}", p.acks.label());
+        let _ = writeln!(o, "linger.ms={}", p.linger_ms);
+        let _ = writeln!(o, "batch.size={}", p.batch_size);
+        let _ = writeln!(
+            o,
+            "max.in.flight.requests.per.connection={}",
+            p.max_in_flight
+        );
+        let _ = writeln!(o, "request.timeout.ms={}", p.request_timeout_ms);
+        let _ = writeln!(o, "delivery.timeout.ms={}", p.delivery_timeout_ms);
+        let _ = writeln!(o, "send.buffer.bytes={}", p.send_buffer_bytes);
+        files.push(ExportFile {
+            path: format!("clients/producer-{i}.properties"),
+            text: o,
+            executable: false,
+        });
+    }
+    let ff = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    for (i, c) in sc.consumer.iter().enumerate() {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: consumer {i} in site {}, reading {:?}.",
+            sc.name, c.site, c.topic
+        );
+        let _ = writeln!(o, "bootstrap.servers={bootstrap}");
+        let _ = writeln!(o, "fetch.max.wait.ms={}", c.fetch_max_wait_ms);
+        if let Some(r) = &c.client_rack {
+            if !ff {
+                let _ = writeln!(
+                    o,
+                    "# The brokers have no rack-aware replica selector: client.rack has no effect."
+                );
+            }
+            let _ = writeln!(o, "client.rack={r}");
+        }
+        files.push(ExportFile {
+            path: format!("clients/consumer-{i}.properties"),
+            text: o,
+            executable: false,
+        });
+    }
 }
 
 /// The `ktopo import` options that read an export of `sc` back: the scenario's
@@ -526,6 +590,10 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
             "failover drill with the simulated RPO and RTO of each step"
         } else if f.path == "netem.sh" {
             "`tc netem` rules reproducing the link matrix on a test bed"
+        } else if f.path.starts_with("clients/producer-") {
+            "settings of one producing application, as simulated"
+        } else if f.path.starts_with("clients/consumer-") {
+            "settings of one consuming application, as simulated"
         } else {
             ""
         };
