@@ -238,7 +238,8 @@ pub struct Timeline {
     pub unavailable_partitions: Vec<u32>,
     /// Records acknowledged in each interval, all producers.
     pub acked_records: Vec<u64>,
-    /// Whether an active controller with a majority existed at each interval's end.
+    /// Whether some live voter held the leader role (an active controller) at each
+    /// interval's end.
     pub quorum: Vec<bool>,
     /// Records the replicas lack at each interval's end: over every partition
     /// and every live replica (observers too), the leader's log end offset

@@ -43,13 +43,20 @@ impl World<'_> {
         })
     }
 
+    /// The session of fetcher `k` of follower `f` with leader `l`.
+    pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> usize {
+        (f * self.nb + l) * self.nf + k
+    }
+
     /// (Re)start every fetch session of follower `f`.
     pub(super) fn start_broker_sessions(&mut self, f: B) {
         for l in 0..self.nb {
-            let sess = f as usize * self.nb + l;
-            self.fsess[sess].dirty = true;
-            if self.fsess[sess].state == SessState::Idle {
-                self.fetch_send(sess, self.now);
+            for k in 0..self.nf {
+                let sess = self.fsess_ix(f as usize, l, k);
+                self.fsess[sess].dirty = true;
+                if self.fsess[sess].state == SessState::Idle {
+                    self.fetch_send(sess, self.now);
+                }
             }
         }
     }
@@ -58,9 +65,12 @@ impl World<'_> {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
         parts.clear();
+        let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[f][p as usize].leader == l {
+                if self.views[f][p as usize].leader == l
+                    && self.fetcher_of[p as usize] as usize == k
+                {
                     let Some(ls) = self.parts[p as usize].slot_of(l) else {
                         continue;
                     };
@@ -142,9 +152,11 @@ impl World<'_> {
         for i in 0..self.fsess[sess].parts.len() {
             let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
             let (ls, fs) = (ls as usize, fs as usize);
-            if self.views[l as usize][p as usize].leader != l {
+            let view = self.views[l as usize][p as usize];
+            if view.leader != l {
                 continue;
             }
+            let view_isr = view.isr;
             let part = &mut self.parts[p as usize];
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
@@ -168,7 +180,7 @@ impl World<'_> {
             }
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if moved || fo >= rep.hw {
+            if (moved || fo >= rep.hw) && view_isr & (1u32 << fs) == 0 {
                 self.maybe_expand(p, ls, fs);
             }
             if moved {
@@ -216,7 +228,7 @@ impl World<'_> {
             if f == l {
                 continue;
             }
-            let sess = f as usize * self.nb + l as usize;
+            let sess = self.fsess_ix(f as usize, l as usize, self.fetcher_of[p as usize] as usize);
             if self.fsess[sess].state == SessState::Parked {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
@@ -332,25 +344,43 @@ impl World<'_> {
         }
     }
 
-    /// Which broker serves partition `p` to consumer `c`: a live in-sync replica in
-    /// the consumer's rack under the rack-aware selector (KIP-392), else the leader.
+    /// Which broker serves partition `p` to consumer `c`. Without follower
+    /// fetching, the leader. With it, Kafka's `RackAwareReplicaSelector` as the
+    /// leader applies it (KIP-392): the leader if it is in the consumer's rack;
+    /// else, among the live replicas in that rack (observers too) that the
+    /// leader knows to hold the consumer's position, the one with the highest
+    /// log end offset; else the leader.
     fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
         let v = self.views[view_from as usize][p as usize];
         let cons = &self.consumers[c];
-        if cons.follower_fetching && v.leader != NO_LEADER {
-            let part = &self.parts[p as usize];
-            let rack = cons.rack.as_deref().unwrap_or_default();
-            for (s, &b) in part.slots.iter().enumerate() {
-                let in_sync = s < part.n_replicas as usize && v.isr & (1 << s) != 0;
-                if in_sync
-                    && self.topo.brokers[b as usize].rack == rack
-                    && self.broker_alive[b as usize]
-                {
-                    return b;
-                }
+        if !cons.follower_fetching || v.leader == NO_LEADER {
+            return v.leader;
+        }
+        let rack = cons.rack.as_deref().unwrap_or_default();
+        let in_rack = |b: B| self.topo.brokers[b as usize].rack == rack;
+        if in_rack(v.leader) {
+            return v.leader;
+        }
+        let part = &self.parts[p as usize];
+        let Some(ls) = part.slot_of(v.leader) else {
+            return v.leader;
+        };
+        let known = &part.rep[ls].follower_leo;
+        let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
+        let pos = cons.pos[local];
+        let mut best: Option<(u64, B)> = None;
+        for (s, &b) in part.slots.iter().enumerate() {
+            let leo = known.get(s).copied().unwrap_or(0);
+            if s != ls
+                && in_rack(b)
+                && self.broker_alive[b as usize]
+                && leo >= pos
+                && best.is_none_or(|(l, _)| leo > l)
+            {
+                best = Some((leo, b));
             }
         }
-        v.leader
+        best.map_or(v.leader, |(_, b)| b)
     }
 
     fn crebuild(&mut self, sess: usize) {
