@@ -94,11 +94,14 @@ Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid sce
   ktopo import brokers/*.properties describe.txt -o cluster.toml --link dc1,dc2,12 --link dc1,dc3,30
   ktopo import brokers/*.properties reassign.json --placement orders=orders.json --rack-is-site
   ktopo import brokers/*.properties --site-of-rack use1-az1=east --site-of-node 3001=west
+  ktopo import east/ west/ mm2.properties --link east,west,80     one directory per cluster
   ktopo import brokers/*.properties mm2.properties --json
 
 Exit codes: 0 ok, 1 with --strict when something could not be mapped, 2 bad input.")]
     Import {
-        /// Kafka files (server.properties, reassignment JSON, --describe output, --create script, mm2.properties).
+        /// Kafka files (server.properties, reassignment JSON, --describe output, --create script,
+        /// mm2.properties), or directories of them: one directory per cluster keeps node ids
+        /// apart, and places nodes without broker.rack in the site named after the directory.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Write the scenario here instead of stdout.
@@ -360,9 +363,47 @@ fn main() -> ExitCode {
             let mut inputs = Vec::new();
             let mut errors = Vec::new();
             for f in &files {
-                match ktopo::import::read_input(f, None) {
-                    Ok(i) => inputs.push(i),
-                    Err(e) => errors.push(e),
+                // A directory: its files, in name order, with node ids scoped to it.
+                let (paths, scope) = if f.is_dir() {
+                    let mut v: Vec<PathBuf> = match std::fs::read_dir(f) {
+                        Ok(rd) => rd
+                            .filter_map(|e| e.ok().map(|e| e.path()))
+                            .filter(|p| {
+                                p.is_file()
+                                    && !p
+                                        .file_name()
+                                        .and_then(|n| n.to_str())
+                                        .is_some_and(|n| n.starts_with('.'))
+                            })
+                            .collect(),
+                        Err(e) => {
+                            errors.push(ktopo::import::Item::new(
+                                &f.display().to_string(),
+                                0,
+                                "",
+                                format!("cannot read the directory: {e}"),
+                            ));
+                            continue;
+                        }
+                    };
+                    v.sort();
+                    let name = f
+                        .canonicalize()
+                        .ok()
+                        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .unwrap_or_else(|| f.display().to_string());
+                    (v, Some(name))
+                } else {
+                    (vec![f.clone()], None)
+                };
+                for p in paths {
+                    match ktopo::import::read_input(&p, None) {
+                        Ok(mut i) => {
+                            i.scope = scope.clone();
+                            inputs.push(i)
+                        }
+                        Err(e) => errors.push(e),
+                    }
                 }
             }
             for (topic, f) in &placement {

@@ -302,3 +302,41 @@ fn export_then_the_readme_import_command_round_trips() {
         2
     );
 }
+
+#[test]
+fn import_reads_directories_one_per_cluster() {
+    let t = tmpdir("dirs");
+    for site in ["east", "west"] {
+        std::fs::create_dir_all(t.join(site)).unwrap();
+        for id in 1..=3 {
+            std::fs::write(
+                t.join(site).join(format!("server-{id}.properties")),
+                format!("process.roles=broker,controller\nnode.id={id}\ncontroller.quorum.voters=1@{site}1:9093,2@{site}2:9093,3@{site}3:9093\n"),
+            )
+            .unwrap();
+        }
+        std::fs::write(t.join(site).join(".hidden"), "garbage").unwrap();
+    }
+    let o = run(
+        &[
+            "import",
+            "east",
+            "west",
+            "--link",
+            "east,west,80",
+            "-q",
+            "-o",
+            "c.toml",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let sc = ktopo::scenario::parse_str(
+        &std::fs::read_to_string(t.join("c.toml")).unwrap(),
+        "c.toml",
+    )
+    .unwrap();
+    assert_eq!(sc.site.len(), 2);
+    assert_eq!(sc.link[0].rtt_ms, 80.0);
+    assert!(sc.site.iter().all(|s| s.brokers == 3 && s.controllers == 3));
+}

@@ -15,6 +15,7 @@ fn input(file: &str, text: &str) -> Input {
         file: file.into(),
         text: text.into(),
         topic: None,
+        scope: None,
     }
 }
 
@@ -345,11 +346,13 @@ fn confluent_placement_versions_and_errors() {
         file: "a.json".into(),
         text: v1.into(),
         topic: Some("a".into()),
+        scope: None,
     });
     v.push(Input {
         file: "b.json".into(),
         text: v2.into(),
         topic: Some("b".into()),
+        scope: None,
     });
     let imp = ok(&v, &Options::default());
     let a = &imp.scenario.topic[0];
@@ -373,6 +376,7 @@ fn confluent_placement_versions_and_errors() {
         file: "bad.json".into(),
         text: bad.into(),
         topic: Some("a".into()),
+        scope: None,
     });
     let e = errs(&v, &Options::default());
     for key in [
@@ -393,6 +397,7 @@ fn confluent_placement_versions_and_errors() {
         file: "c.json".into(),
         text: r#"{"version":1,"replicas":[{"count":2,"constraints":{"rack":"dc1-r1"}}]}"#.into(),
         topic: Some("a".into()),
+        scope: None,
     });
     let e = errs(&v, &Options::default());
     assert!(has(&e, "c.json", 1, "count"), "{e:#?}");
@@ -401,6 +406,7 @@ fn confluent_placement_versions_and_errors() {
         file: "r.json".into(),
         text: r#"{"version":1,"replicas":[{"count":1,"constraints":{"rack":"mars"}}]}"#.into(),
         topic: Some("a".into()),
+        scope: None,
     });
     let e = errs(&v, &Options::default());
     assert!(e.iter().any(|i| i.message.contains("`mars`")), "{e:#?}");
@@ -762,7 +768,7 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics_in_any_parser(text in any::<String>(), topic in proptest::option::of("[a-z]{1,5}")) {
-        let _ = import::import(&[Input { file: "f".into(), text: text.clone(), topic }], &Options::default());
+        let _ = import::import(&[Input { file: "f".into(), text: text.clone(), topic, scope: None }], &Options::default());
         let _ = ktopo::import::props::parse(&text);
     }
 
@@ -800,7 +806,7 @@ proptest! {
         let prefix = ["node.id=1\n", "clusters=a,b\na->b.enabled=true\n", "{\"partitions\":", "Topic: t\tPartitionCount: 1\n\tTopic: t\tPartition: 0\tReplicas: ", "kafka-topics --create --topic t "][kind];
         let full = format!("{prefix}{text}");
         let _ = import::import(&[input("f", &full)], &Options::default());
-        let _ = import::import(&[Input { file: "p.json".into(), text: full, topic: Some("t".into()) }], &Options::default());
+        let _ = import::import(&[Input { file: "p.json".into(), text: full, topic: Some("t".into()), scope: None }], &Options::default());
     }
 }
 
@@ -916,4 +922,54 @@ fn two_clusters_with_their_own_quorums() {
             .iter()
             .any(|i| i.key == "controller.quorum.voters" && i.message.contains("several clusters"))
     );
+}
+
+#[test]
+fn two_clusters_numbered_alike_import_from_two_directories() {
+    let mut v = Vec::new();
+    for site in ["east", "west"] {
+        for id in 1..=3 {
+            let mut i = input(
+                &format!("{site}/s{id}.properties"),
+                &format!(
+                    "process.roles=broker,controller\nnode.id={id}\ncontroller.quorum.voters=1@{site}1:9093,2@{site}2:9093,3@{site}3:9093\n"
+                ),
+            );
+            i.scope = Some(site.into());
+            v.push(i);
+        }
+    }
+    let mut d = input(
+        "east/describe.txt",
+        "Topic: orders\tPartitionCount: 2\tReplicationFactor: 3\tConfigs:\n\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\n\tTopic: orders\tPartition: 1\tLeader: 2\tReplicas: 2,3,1\tIsr: 2,3,1\n",
+    );
+    d.scope = Some("east".into());
+    v.push(d);
+    let imp = ok(&v, &Options::default());
+    let s: Vec<(&str, u32, u32)> = imp
+        .scenario
+        .site
+        .iter()
+        .map(|s| (s.name.as_str(), s.brokers, s.controllers))
+        .collect();
+    assert_eq!(s, [("east", 3, 3), ("west", 3, 3)]);
+    // The assignment names east's brokers 1, 2, 3, not west's.
+    let p = imp.scenario.topic[0]
+        .placement
+        .as_ref()
+        .expect("every replica in east");
+    assert_eq!(
+        (p.replicas[0].count, p.replicas[0].rack.as_str()),
+        (3, "east")
+    );
+    // Without directories the ids collide: an error naming both files.
+    let flat: Vec<Input> = v
+        .into_iter()
+        .map(|mut i| {
+            i.scope = None;
+            i
+        })
+        .collect();
+    let e = errs(&flat, &Options::default());
+    assert!(e.iter().any(|i| i.message.contains("also configured by")));
 }

@@ -647,6 +647,7 @@ mod tests {
             file: "mm2.properties".into(),
             text: text.into(),
             topic: None,
+            scope: None,
         };
         let (mut e, mut u) = (Vec::new(), Vec::new());
         let m = parse(&input, &mut e, &mut u);
@@ -692,6 +693,7 @@ mod tests {
             file: "mm2.properties".into(),
             text: text.into(),
             topic: None,
+            scope: None,
         };
         let (mut e, mut u) = (Vec::new(), Vec::new());
         let m = parse(&input, &mut e, &mut u);

@@ -68,6 +68,11 @@ impl fmt::Display for Item {
     }
 }
 
+/// A Kafka node: the directory its file came from (when a directory was given)
+/// and its `node.id`. Node ids are unique within a directory, so two clusters
+/// that both number their nodes 1, 2, 3 import from two directories.
+pub type NodeKey = (Option<String>, u32);
+
 /// One input file, already read.
 #[derive(Clone, Debug)]
 pub struct Input {
@@ -76,6 +81,19 @@ pub struct Input {
     pub text: String,
     /// For a Confluent replica-placement JSON: the topic it applies to.
     pub topic: Option<String>,
+    /// The directory given on the command line this file was found in.
+    pub scope: Option<String>,
+}
+
+impl Input {
+    pub fn new(file: &str, text: &str) -> Input {
+        Input {
+            file: file.to_string(),
+            text: text.to_string(),
+            topic: None,
+            scope: None,
+        }
+    }
 }
 
 /// Read a file for [`import`]. Problems name the file.
@@ -85,7 +103,12 @@ pub fn read_input(path: &Path, topic: Option<String>) -> Result<Input, Item> {
         std::fs::read(path).map_err(|e| Item::new(&file, 0, "", format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| Item::new(&file, 0, "", format!("not UTF-8 text: {e}")))?;
-    Ok(Input { file, text, topic })
+    Ok(Input {
+        file,
+        text,
+        topic,
+        scope: None,
+    })
 }
 
 /// A link given on the command line (`--link A,B,RTT_MS[,BANDWIDTH_MBPS[,LOSS_PCT[,JITTER_MS]]]`).
@@ -250,6 +273,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
     let mut topic_facts = topics::Facts::default();
     let mut mm2s = Vec::new();
     for input in inputs {
+        topic_facts.scope = input.scope.clone();
         match detect(input) {
             Err(e) => errors.push(e),
             Ok(Kind::Server) => {
@@ -419,7 +443,7 @@ fn group(mut items: Vec<Item>) -> Vec<Item> {
 pub struct Built {
     pub scenario: Scenario,
     /// Original Kafka node id → (scenario broker index) for topic placement.
-    pub broker_of: BTreeMap<u32, usize>,
+    pub broker_of: BTreeMap<NodeKey, usize>,
     /// `broker.rack` of each scenario broker, in scenario order.
     pub broker_racks: Vec<String>,
     /// Links written with a placeholder RTT (not in Kafka files, not on the command line).

@@ -15,13 +15,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Built, Input, Item, Options, props};
+use super::{Built, Input, Item, NodeKey, Options, props};
 use crate::scenario::{BrokerConfig, ControllerConfig, Link, Scenario, Site};
 
 /// One node's file, as read.
 #[derive(Clone, Debug)]
 pub struct Node {
     pub file: String,
+    /// The directory the file was found in, when a directory was given: node ids
+    /// are unique within a scope, and a node without a rack defaults to the
+    /// site named after it.
+    pub scope: Option<String>,
     pub id: u32,
     pub id_line: usize,
     pub broker: bool,
@@ -265,6 +269,7 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
     let (bdef, cdef) = modelled_defaults();
     let mut node = Node {
         file: f.to_string(),
+        scope: input.scope.clone(),
         id: 0,
         id_line: 0,
         broker: true,
@@ -417,9 +422,9 @@ pub fn build(
     unmapped: &mut Vec<Item>,
 ) -> Option<Built> {
     // Unique ids.
-    let mut by_id: BTreeMap<u32, &Node> = BTreeMap::new();
+    let mut by_id: BTreeMap<NodeKey, &Node> = BTreeMap::new();
     for n in nodes {
-        if let Some(prev) = by_id.insert(n.id, n) {
+        if let Some(prev) = by_id.insert(key(n), n) {
             errors.push(Item::new(
                 &n.file,
                 n.id_line,
@@ -432,9 +437,9 @@ pub fn build(
         return None;
     }
     // Brokers: (original id, rack, site, source).
-    let mut brokers: Vec<(u32, String, String, String)> = Vec::new();
+    let mut brokers: Vec<(NodeKey, String, String, String)> = Vec::new();
     for n in nodes.iter().filter(|n| n.broker) {
-        let (site, rack) = place(n.id, n.rack.as_deref(), opts);
+        let (site, rack) = place(&key(n), n.rack.as_deref(), opts);
         if n.rack.is_none() {
             unmapped.push(Item::new(
                 &n.file,
@@ -446,15 +451,15 @@ pub fn build(
                 ),
             ));
         }
-        brokers.push((n.id, rack, site, n.file.clone()));
+        brokers.push((key(n), rack, site, n.file.clone()));
     }
-    for (id, (file, line)) in &facts.referenced {
-        if by_id.get(id).is_some_and(|n| n.broker) {
+    for (k, (file, line)) in &facts.referenced {
+        if by_id.get(k).is_some_and(|n| n.broker) {
             continue;
         }
-        let (site, rack) = place(*id, None, opts);
-        unmapped.push(Item::new(file, *line, "replicas", format!("broker {id} has no server.properties among the inputs: its rack is unknown, placed in site `{site}`")));
-        brokers.push((*id, rack, site, file.clone()));
+        let (site, rack) = place(k, None, opts);
+        unmapped.push(Item::new(file, *line, "replicas", format!("broker {} has no server.properties among the inputs: its rack is unknown, placed in site `{site}`", k.1)));
+        brokers.push((k.clone(), rack, site, file.clone()));
     }
     if brokers.is_empty() {
         errors.push(Item::new(
@@ -467,13 +472,13 @@ pub fn build(
     }
     // Controllers: voters named by any file, plus controller-role files.
     // Every voter named by any file (several clusters each name their own quorum).
-    let mut voters: BTreeMap<u32, (String, String, usize)> = BTreeMap::new();
+    let mut voters: BTreeMap<NodeKey, (String, String, usize)> = BTreeMap::new();
     let mut first_set: Option<(&Node, BTreeSet<u32>)> = None;
     for n in nodes {
         if let Some((list, line)) = &n.voters {
             for (id, host) in list {
                 voters
-                    .entry(*id)
+                    .entry((n.scope.clone(), *id))
                     .or_insert_with(|| (host.clone(), n.file.clone(), *line));
             }
             let ids: BTreeSet<u32> = list.iter().map(|v| v.0).collect();
@@ -496,7 +501,7 @@ pub fn build(
         .iter()
         .filter(|n| n.broker)
         .flat_map(|n| {
-            let (site, _) = place(n.id, n.rack.as_deref(), opts);
+            let (site, _) = place(&key(n), n.rack.as_deref(), opts);
             n.hosts.iter().map(move |h| (h.as_str(), site.clone()))
         })
         .collect();
@@ -511,9 +516,9 @@ pub fn build(
         s.sort();
         s[0].clone()
     };
-    let mut controllers: Vec<(u32, String, String)> = Vec::new(); // id, site, how
+    let mut controllers: Vec<(NodeKey, String, String)> = Vec::new(); // node, site, how
     for n in nodes.iter().filter(|n| n.controller) {
-        if !voters.is_empty() && !voters.contains_key(&n.id) {
+        if !voters.is_empty() && !voters.contains_key(&key(n)) {
             unmapped.push(Item::new(&n.file, n.id_line, "node.id", format!("controller {} is not in controller.quorum.voters: an observer of the quorum, not modelled", n.id)));
             continue;
         }
@@ -525,28 +530,33 @@ pub fn build(
             .hosts
             .iter()
             .find_map(|h| site_by_host(h))
-            .or_else(|| voters.get(&n.id).and_then(|h| site_by_host(&h.0)))
+            .or_else(|| voters.get(&key(n)).and_then(|h| site_by_host(&h.0)))
         {
             s
+        } else if let Some(scope) = &n.scope {
+            scope.clone()
         } else {
             unmapped.push(Item::new(&n.file, 0, "broker.rack", format!("controller {} has no broker.rack and no host shared with a broker: placed in site `{first_site}` (use --site-of-node {}=SITE)", n.id, n.id)));
             first_site.clone()
         };
-        controllers.push((n.id, site, n.file.clone()));
+        controllers.push((key(n), site, n.file.clone()));
     }
-    for (id, (host, file, line)) in &voters {
-        if controllers.iter().any(|c| c.0 == *id) {
+    for (k, (host, file, line)) in &voters {
+        if controllers.iter().any(|c| c.0 == *k) {
             continue;
         }
+        let id = &k.1;
         let site = if let Some(s) = opts.site_of_node.get(id) {
             s.clone()
         } else if let Some(s) = site_by_host(host) {
             s
+        } else if let Some(scope) = &k.0 {
+            scope.clone()
         } else {
             unmapped.push(Item::new(file, *line, "controller.quorum.voters", format!("voter {id}@{host} has no file among the inputs and shares no host with a broker: placed in site `{first_site}` (use --site-of-node {id}=SITE)")));
             first_site.clone()
         };
-        controllers.push((*id, site, format!("{file}: controller.quorum.voters")));
+        controllers.push((k.clone(), site, format!("{file}: controller.quorum.voters")));
     }
     if controllers.is_empty() {
         let zk = nodes
@@ -556,7 +566,7 @@ pub fn build(
             for (i, h) in hosts.iter().enumerate() {
                 let site = site_by_host(h).unwrap_or_else(|| first_site.clone());
                 controllers.push((
-                    3000 + i as u32,
+                    (n.scope.clone(), 3000 + i as u32),
                     site,
                     format!("{}: zookeeper.connect {h}", n.file),
                 ));
@@ -565,7 +575,7 @@ pub fn build(
         }
     }
     if controllers.is_empty() {
-        controllers.push((3000, first_site.clone(), "placeholder".into()));
+        controllers.push(((None, 3000), first_site.clone(), "placeholder".into()));
         unmapped.push(Item::new("<inputs>", 0, "controller.quorum.voters", format!("no controller or voter in the inputs: one PLACEHOLDER controller written in site `{first_site}`")));
     }
 
@@ -594,13 +604,13 @@ pub fn build(
         let b = brokers
             .iter()
             .filter(|b| &b.2 == s)
-            .map(|b| b.0)
+            .map(|b| b.0.1)
             .min()
             .unwrap_or(u32::MAX);
         let c = controllers
             .iter()
             .filter(|c| &c.1 == s)
-            .map(|c| c.0)
+            .map(|c| c.0.1)
             .min()
             .unwrap_or(u32::MAX);
         (b, c, s.clone())
@@ -614,13 +624,13 @@ pub fn build(
     for name in &site_names {
         // Brokers in node-id order; the racks list is the shortest pattern that
         // reproduces their racks round-robin (ktopo gives broker i racks[i % len]).
-        let mut order: Vec<(u32, &str, &str)> = brokers
+        let mut order: Vec<(u32, &Option<String>, &str, &str)> = brokers
             .iter()
             .filter(|b| &b.2 == name)
-            .map(|b| (b.0, b.1.as_str(), b.3.as_str()))
+            .map(|b| (b.0.1, &b.0.0, b.1.as_str(), b.3.as_str()))
             .collect();
         order.sort();
-        let seq: Vec<&str> = order.iter().map(|o| o.1).collect();
+        let seq: Vec<&str> = order.iter().map(|o| o.2).collect();
         let period = (1..=seq.len())
             .find(|&l| (0..seq.len()).all(|i| seq[i] == seq[i % l]))
             .unwrap_or(seq.len());
@@ -632,9 +642,9 @@ pub fn build(
             racks
         };
         let mut comments = Vec::new();
-        for (id, rack, file) in &order {
+        for (id, scope, rack, file) in &order {
             let k = broker_racks.len();
-            broker_of.insert(*id, k);
+            broker_of.insert(((*scope).clone(), *id), k);
             broker_racks.push(rack.to_string());
             let line = format!(
                 "broker node.id {id} ({file}, rack {rack}) → site {name}, ktopo broker {}",
@@ -643,10 +653,10 @@ pub fn build(
             comments.push(line.clone());
             mapping.push(line);
         }
-        let mut ctrls: Vec<&(u32, String, String)> =
+        let mut ctrls: Vec<&(NodeKey, String, String)> =
             controllers.iter().filter(|c| &c.1 == name).collect();
-        ctrls.sort();
-        for (id, _, how) in &ctrls {
+        ctrls.sort_by(|a, b| (a.0.1, &a.0.0).cmp(&(b.0.1, &b.0.0)));
+        for ((_, id), _, how) in &ctrls {
             let line = format!(
                 "controller node.id {id} ({how}) → site {name}, ktopo controller {next_ctrl}"
             );
@@ -784,13 +794,18 @@ pub fn build(
     })
 }
 
-/// (site, rack) of a node: `--site-of-node`, else from its rack, else the default site.
-fn place(id: u32, rack: Option<&str>, opts: &Options) -> (String, String) {
-    let site = match (opts.site_of_node.get(&id), rack) {
+/// (site, rack) of a node: `--site-of-node`, else from its rack, else the site
+/// named after its directory, else the default site.
+fn place(node: &NodeKey, rack: Option<&str>, opts: &Options) -> (String, String) {
+    let site = match (opts.site_of_node.get(&node.1), rack) {
         (Some(s), _) => s.clone(),
         (None, Some(r)) => opts.site_of(r),
-        (None, None) => DEFAULT_SITE.to_string(),
+        (None, None) => node.0.clone().unwrap_or_else(|| DEFAULT_SITE.to_string()),
     };
     let rack = rack.map_or_else(|| site.clone(), str::to_string);
     (site, rack)
+}
+
+fn key(n: &Node) -> NodeKey {
+    (n.scope.clone(), n.id)
 }

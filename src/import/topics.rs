@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Built, Input, Item};
+use super::{Built, Input, Item, NodeKey};
 use crate::scenario::{Placement, PlacementGroup, Topic};
 
 /// A Confluent replica-placement (`confluent.placement.constraints`).
@@ -29,6 +29,9 @@ pub struct ConfluentPlacement {
     pub observer_promotion_policy: Option<String>,
 }
 
+/// One partition's assignment: replicas, observers, file, line, scope of the file.
+pub type Assigned = (Vec<u32>, Vec<u32>, String, usize, Option<String>);
+
 #[derive(Clone, Debug, Default)]
 pub struct TopicFacts {
     pub file: String,
@@ -37,7 +40,8 @@ pub struct TopicFacts {
     pub replication_factor: Option<u32>,
     pub min_insync_replicas: Option<u32>,
     /// partition → (replicas, observers, file, line).
-    pub assignment: BTreeMap<u32, (Vec<u32>, Vec<u32>, String, usize)>,
+    /// partition → (replicas, observers, file, line, scope of the file).
+    pub assignment: BTreeMap<u32, Assigned>,
     pub placement: Option<(ConfluentPlacement, String, usize)>,
 }
 
@@ -47,7 +51,9 @@ pub struct Facts {
     /// In the order first seen (file order), which keeps a scenario's topic order.
     pub topics: indexmap::IndexMap<String, TopicFacts>,
     /// Broker ids named by assignments: where first seen.
-    pub referenced: BTreeMap<u32, (String, usize)>,
+    pub referenced: BTreeMap<NodeKey, (String, usize)>,
+    /// Scope of the input being read (broker ids resolve within it).
+    pub scope: Option<String>,
     /// `--replica-placement PATH` of `--create` commands: (topic, path, script file, line).
     pub pending_placements: Vec<(String, String, String, usize)>,
 }
@@ -66,7 +72,7 @@ impl Facts {
     fn reference(&mut self, ids: &[u32], file: &str, line: usize) {
         for id in ids {
             self.referenced
-                .entry(*id)
+                .entry((self.scope.clone(), *id))
                 .or_insert_with(|| (file.to_string(), line));
         }
     }
@@ -262,7 +268,10 @@ fn add_assignment(
             ));
         }
     }
-    t.assignment.insert(part, (reps, obs, f.to_string(), line));
+    let scope = facts.scope.clone();
+    let t = facts.topic(topic, f, line);
+    t.assignment
+        .insert(part, (reps, obs, f.to_string(), line, scope));
 }
 
 const DESCRIBE_KEYS: &[&str] = &[
@@ -1085,25 +1094,25 @@ fn shape(
             site_of_broker.push(s.name.clone());
         }
     }
-    let label = |id: &u32, by_site: bool| -> String {
-        match built.broker_of.get(id) {
+    let label = |scope: &Option<String>, id: &u32, by_site: bool| -> String {
+        match built.broker_of.get(&(scope.clone(), *id)) {
             Some(&k) if by_site => site_of_broker.get(k).cloned().unwrap_or_default(),
             Some(&k) => built.broker_racks[k].clone(),
             None => String::new(),
         }
     };
-    let counts = |ids: &[u32], by_site: bool| -> Counts {
+    let counts = |scope: &Option<String>, ids: &[u32], by_site: bool| -> Counts {
         let mut m = Counts::new();
         for id in ids {
-            *m.entry(label(id, by_site)).or_default() += 1;
+            *m.entry(label(scope, id, by_site)).or_default() += 1;
         }
         m
     };
     // (signature, partitions having it), in order of first appearance.
     let sigs = |by_site: bool| -> Vec<((Counts, Counts), Vec<u32>)> {
         let mut v: Vec<((Counts, Counts), Vec<u32>)> = Vec::new();
-        for (p, (reps, obs, _, _)) in &t.assignment {
-            let sig = (counts(reps, by_site), counts(obs, by_site));
+        for (p, (reps, obs, _, _, sc)) in &t.assignment {
+            let sig = (counts(sc, reps, by_site), counts(sc, obs, by_site));
             match v.iter_mut().find(|s| s.0 == sig) {
                 Some(s) => s.1.push(*p),
                 None => v.push((sig, vec![*p])),
@@ -1118,10 +1127,10 @@ fn shape(
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut leaders: Counts = Counts::new();
     let mut leader_sites: Counts = Counts::new();
-    for (reps, _, _, _) in t.assignment.values() {
-        used.extend(reps.iter().map(|id| label(id, false)));
-        *leaders.entry(label(&reps[0], false)).or_default() += 1;
-        *leader_sites.entry(label(&reps[0], true)).or_default() += 1;
+    for (reps, _, _, _, sc) in t.assignment.values() {
+        used.extend(reps.iter().map(|id| label(sc, id, false)));
+        *leaders.entry(label(sc, &reps[0], false)).or_default() += 1;
+        *leader_sites.entry(label(sc, &reps[0], true)).or_default() += 1;
     }
     // What Kafka's rack-aware placer makes: each partition over min(#racks, RF)
     // racks as evenly as possible, leaders rotating over the racks, every rack used.
