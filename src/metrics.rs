@@ -218,6 +218,9 @@ pub struct FaultOutcome {
     /// Unavailable partition-seconds from the fault's start until 60 s after its end.
     pub unavailable_partition_s: f64,
     pub lost_acked_records: u64,
+    /// Produce latency (all producers, all acks) of requests answered from the
+    /// fault's start until 60 s after its end.
+    pub produce_latency: LatencySummary,
 }
 
 #[derive(Clone, Debug, Serialize)]

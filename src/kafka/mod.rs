@@ -237,6 +237,19 @@ pub(crate) struct Flow {
     probe: Nanos,
 }
 
+/// Scenario settings the hot paths use, converted to nanoseconds and bytes once.
+#[derive(Clone, Copy)]
+pub(crate) struct Hot {
+    /// `model.fetch_processing_ms`.
+    fetch_proc: Nanos,
+    /// `model.produce_processing_ms`.
+    produce_proc: Nanos,
+    /// `replica.fetch.wait.max.ms`.
+    replica_wait: Nanos,
+    /// The replica fetcher's window: `replica.socket.receive.buffer.bytes`.
+    replica_window: u64,
+}
+
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
 pub(crate) struct Session {
     /// Follower broker, or consumer index for consumer sessions.
@@ -359,12 +372,17 @@ pub(crate) struct World<'a> {
     stats: ClusterOutcome,
     timeline: Timeline,
     fault_lost: Vec<u64>,
+    /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
+    fault_window: Vec<(Nanos, Nanos)>,
+    fault_latency: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
     no_quorum_since: Option<Nanos>,
     interval: Nanos,
     /// Flow fidelity settings; `None` at request level.
     flow: Option<Flow>,
+    /// Settings used on every request, converted once.
+    hot: Hot,
 }
 
 /// Run one scenario to completion.
@@ -610,11 +628,29 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
+            fault_window: sc
+                .fault
+                .iter()
+                .map(|f| {
+                    let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
+                    (secs(f.at_s), secs(end + 60.0))
+                })
+                .collect(),
+            fault_latency: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
             no_quorum_since: None,
             interval,
             flow,
+            hot: Hot {
+                fetch_proc: ms(sc.model.fetch_processing_ms),
+                produce_proc: ms(sc.model.produce_processing_ms),
+                replica_wait: ms(sc.broker.replica_fetch_wait_max_ms as f64),
+                replica_window: buffer(
+                    sc.broker.replica_socket_receive_buffer_bytes,
+                    sc.model.tcp_autotune_max_bytes,
+                ),
+            },
         }
     }
 
@@ -795,6 +831,7 @@ impl<'a> World<'a> {
                     self.net.set_cut(li, start);
                 } else if start {
                     self.net.degrade(
+                        self.now,
                         li,
                         f.rtt_ms.map(ms),
                         f.jitter_ms.map(ms),
@@ -802,7 +839,7 @@ impl<'a> World<'a> {
                         f.loss_pct.map(|v| v / 100.0),
                     );
                 } else {
-                    self.net.degrade(li, None, None, None, None);
+                    self.net.degrade(self.now, li, None, None, None, None);
                 }
             }
         }
@@ -1019,23 +1056,23 @@ impl<'a> World<'a> {
                     end_s,
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
+                    produce_latency: LatencySummary::of(&self.fault_latency[i]),
                 }
             })
             .collect();
         let links = self
             .net
-            .usage()
+            .usage(self.end)
             .into_iter()
             .map(|u| {
-                let cap = u.bandwidth_bps / 8.0 * iv;
-                let n = ((sc.duration_s / iv).ceil() as usize).max(1);
                 let mut max: f64 = 0.0;
                 let mut above = 0usize;
                 let mut total = 0u64;
-                for k in 0..n {
-                    let b = u.bytes_per_bucket.get(k).copied().unwrap_or(0);
+                let mut capacity = 0.0;
+                for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
                     total += b;
-                    let util = b as f64 / cap;
+                    capacity += cap;
+                    let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
                     max = max.max(util);
                     if util > 0.8 {
                         above += 1;
@@ -1046,7 +1083,11 @@ impl<'a> World<'a> {
                     to: self.topo.sites[u.to].name.clone(),
                     bandwidth_mbps: u.bandwidth_bps / 1e6,
                     bytes: total,
-                    utilization_mean: round3(total as f64 / (cap * n as f64)),
+                    utilization_mean: round3(if capacity > 0.0 {
+                        total as f64 / capacity
+                    } else {
+                        0.0
+                    }),
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
                 }
