@@ -159,6 +159,9 @@ Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable files.")]
         /// Write the scenario's buffer sizes unchanged.
         #[arg(long)]
         keep_buffers: bool,
+        /// Do not simulate: the runbook lists its steps without expected figures.
+        #[arg(long)]
+        no_simulate: bool,
         /// Print the list of files and the sizing as JSON.
         #[arg(long)]
         json: bool,
@@ -492,6 +495,7 @@ fn main() -> ExitCode {
             design,
             headroom_pct,
             keep_buffers,
+            no_simulate,
             json,
         } => {
             let sc = match load(&file) {
@@ -516,7 +520,7 @@ fn main() -> ExitCode {
                     keep_buffers,
                 },
             );
-            let outcome = if plan.scenario.fault.is_empty() {
+            let outcome = if plan.scenario.fault.is_empty() || no_simulate {
                 None
             } else {
                 match run_sim(&plan.scenario, quiet) {

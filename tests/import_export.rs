@@ -705,6 +705,11 @@ fn runbook_figures_come_from_the_simulation() {
         );
     }
     assert!(rb.contains(&format!("seed {}", out.seed)));
+    // --no-simulate: the same steps, no figures.
+    let bare = export::render(&plan, None);
+    let rb0 = &bare.iter().find(|f| f.path == "runbook.md").unwrap().text;
+    assert_eq!(rb0.matches("## Step ").count(), sc.fault.len());
+    assert_eq!(rb0.matches("not simulated").count(), sc.fault.len());
     // Deterministic: the same export twice is byte-identical.
     let again = export::render(
         &plan,

@@ -121,27 +121,34 @@ pub fn render(sc: &Scenario, topo: &Topology, outcome: Option<&Outcome>) -> Stri
         );
         return o;
     }
-    let Some(out) = outcome else {
-        let _ = writeln!(
-            o,
-            "(no simulation outcome was given: expected figures unavailable)"
-        );
-        return o;
-    };
-    let _ = writeln!(
-        o,
-        "One step per scheduled fault, in the scenario's order. *Expect* lines come from"
-    );
-    let _ = writeln!(
-        o,
-        "simulating this scenario with the exported settings (seed {}, {} s simulated,",
-        out.seed, out.duration_s
-    );
-    let _ = writeln!(
-        o,
-        "timeline resolution {} s); compare them with what the test bed shows.\n",
-        out.timeline.interval_s
-    );
+    match outcome {
+        Some(out) => {
+            let _ = writeln!(
+                o,
+                "One step per scheduled fault, in the scenario's order. *Expect* lines come from"
+            );
+            let _ = writeln!(
+                o,
+                "simulating this scenario with the exported settings (seed {}, {} s simulated,",
+                out.seed, out.duration_s
+            );
+            let _ = writeln!(
+                o,
+                "timeline resolution {} s); compare them with what the test bed shows.\n",
+                out.timeline.interval_s
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "One step per scheduled fault, in the scenario's order. Exported without simulating"
+            );
+            let _ = writeln!(
+                o,
+                "(`--no-simulate`): no expected figures; export again without it to get them.\n"
+            );
+        }
+    }
     let _ = writeln!(
         o,
         "Before you start: `kafka-metadata-quorum --bootstrap-server B describe --status` shows a"
@@ -155,7 +162,7 @@ pub fn render(sc: &Scenario, topo: &Topology, outcome: Option<&Outcome>) -> Stri
         "--under-replicated-partitions` prints nothing; producers and consumers are running.\n"
     );
     for (i, f) in sc.fault.iter().enumerate() {
-        let fo = out.faults.iter().find(|x| x.index == i);
+        let fo = outcome.and_then(|out| out.faults.iter().find(|x| x.index == i));
         let end_s = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
         let (act, undo) = action(f, sc, topo);
         let kind = fo.map_or_else(|| format!("{:?}", f.kind), |x| x.kind.clone());
@@ -167,34 +174,12 @@ pub fn render(sc: &Scenario, topo: &Topology, outcome: Option<&Outcome>) -> Stri
             f.at_s
         );
         let _ = writeln!(o, "1. **Do**: {act}");
-        let lost = fo.map_or(0, |x| x.lost_acked_records);
-        let rpo = if lost == 0 {
-            "RPO 0: no acknowledged record lost".to_string()
-        } else {
-            format!(
-                "{lost} acknowledged record(s) lost; the oldest lost record of the run was {:.3} s old (realized RPO)",
-                out.durability.lost_acked_age_s_max
-            )
-        };
-        let rto = match rto_s(out, f.at_s, end_s) {
-            Some(0.0) => "RTO 0: no partition unavailable at the timeline's resolution".to_string(),
-            Some(x) => format!(
-                "RTO ≈ {x:.0} s: partitions unavailable from the fault until every one had a leader again"
-            ),
-            None => "not recovered within the run: some partition stayed unavailable to the end"
-                .to_string(),
-        };
-        let unavail = fo.map_or(0.0, |x| x.unavailable_partition_s);
-        let nq = no_quorum_s(out, f.at_s, end_s);
-        let _ = writeln!(
-            o,
-            "2. **Expect**: {rpo}; {rto}; {unavail:.1} unavailable partition-seconds (fault start to 60 s after its end){}.",
-            if nq > 0.0 {
-                format!("; no controller quorum for ≈ {nq:.0} s")
-            } else {
-                String::new()
+        match outcome {
+            Some(out) => expect(&mut o, out, fo, f.at_s, end_s),
+            None => {
+                let _ = writeln!(o, "2. **Expect**: not simulated (`--no-simulate`).");
             }
-        );
+        }
         let _ = writeln!(
             o,
             "3. **Check**: `kafka-topics --describe --unavailable-partitions` and `--under-replicated-partitions`; producer error rates; `kafka-metadata-quorum describe --status`."
@@ -212,12 +197,53 @@ pub fn render(sc: &Scenario, topo: &Topology, outcome: Option<&Outcome>) -> Stri
         }
         let _ = writeln!(o);
     }
+    if let Some(out) = outcome {
+        let _ = writeln!(
+            o,
+            "Whole run: {} acknowledged record(s) lost, {:.1} unavailable partition-seconds, {:.1} s without a controller quorum.",
+            out.durability.lost_acked_records,
+            out.cluster.unavailable_partition_s,
+            out.cluster.no_quorum_s
+        );
+    }
+    o
+}
+
+/// The *Expect* line of one step, from the outcome.
+fn expect(
+    o: &mut String,
+    out: &Outcome,
+    fo: Option<&crate::metrics::FaultOutcome>,
+    at_s: f64,
+    end_s: f64,
+) {
+    let lost = fo.map_or(0, |x| x.lost_acked_records);
+    let rpo = if lost == 0 {
+        "RPO 0: no acknowledged record lost".to_string()
+    } else {
+        format!(
+            "{lost} acknowledged record(s) lost; the oldest lost record of the run was {:.3} s old (realized RPO)",
+            out.durability.lost_acked_age_s_max
+        )
+    };
+    let rto = match rto_s(out, at_s, end_s) {
+        Some(0.0) => "RTO 0: no partition unavailable at the timeline's resolution".to_string(),
+        Some(x) => format!(
+            "RTO ≈ {x:.0} s: partitions unavailable from the fault until every one had a leader again"
+        ),
+        None => {
+            "not recovered within the run: some partition stayed unavailable to the end".to_string()
+        }
+    };
+    let unavail = fo.map_or(0.0, |x| x.unavailable_partition_s);
+    let nq = no_quorum_s(out, at_s, end_s);
     let _ = writeln!(
         o,
-        "Whole run: {} acknowledged record(s) lost, {:.1} unavailable partition-seconds, {:.1} s without a controller quorum.",
-        out.durability.lost_acked_records,
-        out.cluster.unavailable_partition_s,
-        out.cluster.no_quorum_s
+        "2. **Expect**: {rpo}; {rto}; {unavail:.1} unavailable partition-seconds (fault start to 60 s after its end){}.",
+        if nq > 0.0 {
+            format!("; no controller quorum for ≈ {nq:.0} s")
+        } else {
+            String::new()
+        }
     );
-    o
 }
