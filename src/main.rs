@@ -162,6 +162,9 @@ Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable files.")]
         /// Do not simulate: the runbook lists its steps without expected figures.
         #[arg(long)]
         no_simulate: bool,
+        /// Simulate the runbook's figures with this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
         /// Print the list of files and the sizing as JSON.
         #[arg(long)]
         json: bool,
@@ -496,12 +499,16 @@ fn main() -> ExitCode {
             headroom_pct,
             keep_buffers,
             no_simulate,
+            seed,
             json,
         } => {
-            let sc = match load(&file) {
+            let mut sc = match load(&file) {
                 Ok(s) => s,
                 Err(code) => return code,
             };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
             if let Some(d) = design {
                 eprintln!(
                     "error: --design {d}: {} has no designs (the scenario schema has no [[design]] tables yet)",

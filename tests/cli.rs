@@ -286,6 +286,25 @@ fn export_then_the_readme_import_command_round_trips() {
             "{f}"
         );
     }
+    // --seed changes the simulated figures' seed, stated in the runbook.
+    let o = run(
+        &[
+            "export",
+            &scen.display().to_string(),
+            "--out",
+            "seeded",
+            "-q",
+            "--seed",
+            "99",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0);
+    assert!(
+        std::fs::read_to_string(t.join("seeded/runbook.md"))
+            .unwrap()
+            .contains("seed 99")
+    );
     // --design names something the schema does not have yet.
     assert_eq!(
         code(&run(
