@@ -4,6 +4,8 @@
 pub mod check;
 pub mod compare;
 pub mod cost;
+pub mod export;
+pub mod import;
 pub mod kafka;
 pub mod load;
 pub mod metrics;
