@@ -15,12 +15,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario and write reports/<scenario-name>/report.{json,md}.
+    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
     ///
     /// Example: ktopo simulate scenarios/stretched-3dc.toml --seed 7
+    /// Regenerate every bundled report: ktopo simulate scenarios/*.toml
     Simulate {
-        /// Scenario TOML file.
-        file: PathBuf,
+        /// Scenario TOML files, run one after the other.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Replay with this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
@@ -55,53 +57,62 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+fn simulate(
+    file: &Path,
+    seed: Option<u64>,
+    json: bool,
+    stats: bool,
+    out: &Path,
+) -> Result<(), ExitCode> {
+    let mut sc = load(file)?;
+    if let Some(s) = seed {
+        sc.seed = s;
+    }
+    let t0 = Instant::now();
+    let outcome = ktopo::kafka::simulate(&sc).map_err(|e| {
+        eprintln!("error: {}: {e}", file.display());
+        ExitCode::from(2)
+    })?;
+    let wall = t0.elapsed().as_secs_f64();
+    if stats {
+        eprintln!(
+            "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
+            outcome.events_processed,
+            wall,
+            outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
+            sc.duration_s / wall.max(1e-9)
+        );
+    }
+    let topo = ktopo::topology::Topology::build(&sc);
+    let findings = ktopo::check::check(&sc, &topo);
+    let cx = ktopo::report::Context::new(&sc, &findings, file);
+    let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| {
+        eprintln!("error: cannot write reports under {}: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if json {
+        print!("{}", ktopo::report::to_json(&outcome));
+    } else {
+        print!("{}", ktopo::report::terminal_table(&outcome));
+        println!("\nreports: {}", dir.display());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Simulate {
-            file,
+            files,
             seed,
             json,
             stats,
             out,
         } => {
-            let mut sc = match load(&file) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            if let Some(s) = seed {
-                sc.seed = s;
-            }
-            let t0 = Instant::now();
-            let outcome = match ktopo::kafka::simulate(&sc) {
-                Ok(o) => o,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
+            for file in &files {
+                if let Err(code) = simulate(file, seed, json, stats, &out) {
+                    return code;
                 }
-            };
-            let wall = t0.elapsed().as_secs_f64();
-            if stats {
-                eprintln!(
-                    "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
-                    outcome.events_processed,
-                    wall,
-                    outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
-                    sc.duration_s / wall.max(1e-9)
-                );
-            }
-            let dir = match ktopo::report::write_reports(&outcome, &out) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: cannot write reports under {}: {e}", out.display());
-                    return ExitCode::from(2);
-                }
-            };
-            if json {
-                print!("{}", ktopo::report::to_json(&outcome));
-            } else {
-                print!("{}", ktopo::report::terminal_table(&outcome));
-                println!("\nreports: {}", dir.display());
             }
             ExitCode::SUCCESS
         }

@@ -1,0 +1,432 @@
+//! Charts as inline SVG, drawn with plotters' SVG backend (no font library: the
+//! backend writes text as `<text>` elements and the browser picks the font).
+//!
+//! Every chart takes a list of `(design name, &Outcome)` so one renderer serves a
+//! single run and a comparison of designs. A chart with nothing to draw returns
+//! `None`, and the page says why instead of showing an empty frame.
+
+use crate::metrics::Outcome;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+
+pub const WIDTH: u32 = 820;
+pub const HEIGHT: u32 = 340;
+
+/// Line colours, distinct in print and for the common colour-vision deficiencies
+/// as far as ten colours allow.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0, 90, 160),
+    RGBColor(230, 120, 0),
+    RGBColor(20, 140, 60),
+    RGBColor(200, 30, 40),
+    RGBColor(120, 60, 170),
+    RGBColor(140, 90, 40),
+    RGBColor(210, 80, 160),
+    RGBColor(90, 90, 90),
+    RGBColor(150, 150, 20),
+    RGBColor(0, 150, 160),
+];
+const FAULT_SHADE: RGBColor = RGBColor(230, 60, 60);
+
+/// A drawn chart: the SVG and its legend, which the page lays out in HTML
+/// below the chart so it never hides data.
+pub struct Rendered {
+    pub svg: String,
+    pub legend: Vec<LegendEntry>,
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Line,
+    Dashed,
+    Band,
+}
+
+pub struct LegendEntry {
+    pub label: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub mark: Mark,
+}
+
+fn hex(c: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// One line: a label for the legend and its points. A `None` point breaks the line.
+pub struct Series {
+    pub label: String,
+    pub points: Vec<Option<(f64, f64)>>,
+}
+
+/// A chart before drawing. `x` and `y` are the axis ranges.
+pub struct Chart {
+    pub x_desc: String,
+    pub y_desc: String,
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    pub log_x: bool,
+    pub series: Vec<Series>,
+    /// Shaded vertical bands (fault windows): (from, to).
+    pub bands: Vec<(f64, f64)>,
+    /// Dashed horizontal reference lines: (y, legend label).
+    pub hlines: Vec<(f64, String)>,
+}
+
+/// The prefix for a series label: the design's name when there are several.
+fn prefix(designs: &[(&str, &Outcome)], name: &str) -> String {
+    if designs.len() > 1 {
+        format!("{name} · ")
+    } else {
+        String::new()
+    }
+}
+
+/// Fault windows of the first design (faults belong to the scenario, so every
+/// design shares them).
+fn fault_bands(designs: &[(&str, &Outcome)]) -> Vec<(f64, f64)> {
+    designs
+        .first()
+        .map(|(_, o)| o.faults.iter().map(|f| (f.at_s, f.end_s)).collect())
+        .unwrap_or_default()
+}
+
+fn label_num(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 100.0 || (a - a.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// The smallest of 1, 2, 5 × 10^k at or above `v` (> 0).
+fn nice_ceil(v: f64) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|&x| x >= v * (1.0 - 1e-12))
+        .unwrap_or(10.0 * p)
+}
+
+/// Produce-latency CDF: one line per producer (site, topic, acks) and design.
+pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    for (name, o) in designs {
+        for site in &o.sites {
+            for p in &site.produce {
+                if p.latency_cdf.is_empty() {
+                    continue;
+                }
+                let pts: Vec<_> = p
+                    .latency_cdf
+                    .iter()
+                    .map(|c| Some((c.latency_ms.max(0.001), c.fraction)))
+                    .collect();
+                for &(x, _) in pts.iter().flatten() {
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+                series.push(Series {
+                    label: format!(
+                        "{}{} ({}, acks={})",
+                        prefix(designs, name),
+                        site.site,
+                        p.topic,
+                        p.acks
+                    ),
+                    points: pts,
+                });
+            }
+        }
+    }
+    if series.is_empty() {
+        return None;
+    }
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = nice_ceil(hi).max(lo * 10.0);
+    render(&Chart {
+        x_desc: "produce latency, ms (log scale)".into(),
+        y_desc: "fraction of records".into(),
+        x: (lo, hi),
+        y: (0.0, 1.0),
+        log_x: true,
+        series,
+        bands: Vec::new(),
+        hlines: Vec::new(),
+    })
+}
+
+/// Time axis of one design: the end of interval k, or its middle.
+fn at(o: &Outcome, k: usize, mid: bool) -> f64 {
+    let iv = o.timeline.interval_s;
+    if mid {
+        (k as f64 + 0.5) * iv
+    } else {
+        (k as f64 + 1.0) * iv
+    }
+}
+
+fn duration(designs: &[(&str, &Outcome)]) -> f64 {
+    designs
+        .iter()
+        .map(|(_, o)| o.duration_s)
+        .fold(0.0, f64::max)
+        .max(1e-3)
+}
+
+/// High-watermark lag over time (the age of the oldest record not yet
+/// replicated to the whole ISR), one line per design, fault windows shaded.
+pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let mut hi = 0.0f64;
+    for (name, o) in designs {
+        let t = &o.timeline.hw_lag_ms_max;
+        if t.is_empty() {
+            continue;
+        }
+        hi = t.iter().copied().fold(hi, f64::max);
+        series.push(Series {
+            label: format!("{}HW lag, max over partitions", prefix(designs, name)),
+            points: t
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| Some((at(o, k, false), v)))
+                .collect(),
+        });
+    }
+    if series.is_empty() {
+        return None;
+    }
+    render(&Chart {
+        x_desc: "simulated time, s".into(),
+        y_desc: "HW lag, ms".into(),
+        x: (0.0, duration(designs)),
+        y: (0.0, (hi * 1.1).max(1.0)),
+        log_x: false,
+        series,
+        bands: fault_bands(designs),
+        hlines: Vec::new(),
+    })
+}
+
+/// Link utilization per direction over time against capacity (100 %).
+/// Directions that carried nothing are left out.
+pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let mut hi = 0.0f64;
+    for (name, o) in designs {
+        for l in &o.links {
+            if l.bytes == 0 || l.utilization.is_empty() {
+                continue;
+            }
+            hi = l.utilization.iter().copied().fold(hi, f64::max);
+            series.push(Series {
+                label: format!(
+                    "{}{} → {} ({} Mbit/s)",
+                    prefix(designs, name),
+                    l.from,
+                    l.to,
+                    label_num(l.bandwidth_mbps)
+                ),
+                points: l
+                    .utilization
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &u)| Some((at(o, k, true), u * 100.0)))
+                    .collect(),
+            });
+        }
+    }
+    if series.is_empty() {
+        return None;
+    }
+    // Show the capacity line when the traffic's scale reaches it; otherwise
+    // scale to the traffic and say that capacity is off the chart.
+    let peak = hi * 100.0;
+    let (top, hlines, y_desc) = if nice_ceil((peak * 1.15).max(0.01)) >= 100.0 {
+        (
+            (peak * 1.1).max(110.0),
+            vec![(100.0, "capacity (100 %)".to_string())],
+            "utilization, % of capacity".to_string(),
+        )
+    } else {
+        (
+            nice_ceil((peak * 1.15).max(0.01)),
+            Vec::new(),
+            "utilization, % of capacity (100 % is off scale)".to_string(),
+        )
+    };
+    render(&Chart {
+        x_desc: "simulated time, s".into(),
+        y_desc,
+        x: (0.0, duration(designs)),
+        y: (0.0, top),
+        log_x: false,
+        series,
+        bands: fault_bands(designs),
+        hlines,
+    })
+}
+
+/// Write availability over time per design: the share of partitions producers
+/// wrote to that had a record acknowledged in the interval. Intervals without
+/// any write break the line.
+pub fn write_availability(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let mut lo = 100.0f64;
+    for (name, o) in designs {
+        let t = &o.timeline;
+        if t.written_partitions.iter().all(|&w| w == 0) {
+            continue;
+        }
+        let points: Vec<_> = t
+            .written_partitions
+            .iter()
+            .zip(&t.unavailable_partitions)
+            .enumerate()
+            .map(|(k, (&w, &u))| {
+                (w > 0).then(|| {
+                    let a = 100.0 * (w - u.min(w)) as f64 / w as f64;
+                    lo = lo.min(a);
+                    (at(o, k, true), a)
+                })
+            })
+            .collect();
+        series.push(Series {
+            label: if designs.len() > 1 {
+                (*name).to_string()
+            } else {
+                "partitions written that were acknowledged".into()
+            },
+            points,
+        });
+    }
+    if series.is_empty() {
+        return None;
+    }
+    render(&Chart {
+        x_desc: "simulated time, s".into(),
+        y_desc: "write availability, %".into(),
+        x: (0.0, duration(designs)),
+        y: (if lo > 90.0 { 90.0 } else { 0.0 }, 101.0),
+        log_x: false,
+        series,
+        bands: fault_bands(designs),
+        hlines: Vec::new(),
+    })
+}
+
+/// Draw `c` as an SVG document (a string starting with `<svg`) and its legend.
+pub fn render(c: &Chart) -> Option<Rendered> {
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        if c.log_x {
+            draw(&root, c, (c.x.0..c.x.1).log_scale())?;
+        } else {
+            draw(&root, c, c.x.0..c.x.1)?;
+        }
+        root.present().ok()?;
+    }
+    let mut legend = Vec::new();
+    if c.bands.iter().any(|&(a, b)| b.min(c.x.1) > a.max(c.x.0)) {
+        legend.push(LegendEntry {
+            label: "fault window".into(),
+            color: hex(FAULT_SHADE),
+            mark: Mark::Band,
+        });
+    }
+    for (_, label) in &c.hlines {
+        legend.push(LegendEntry {
+            label: label.clone(),
+            color: hex(BLACK),
+            mark: Mark::Dashed,
+        });
+    }
+    for (i, sr) in c.series.iter().enumerate() {
+        legend.push(LegendEntry {
+            label: sr.label.clone(),
+            color: hex(PALETTE[i % PALETTE.len()]),
+            mark: Mark::Line,
+        });
+    }
+    Some(Rendered { svg: buf, legend })
+}
+
+fn draw<X>(root: &DrawingArea<SVGBackend, plotters::coord::Shift>, c: &Chart, x: X) -> Option<()>
+where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(42)
+        .y_label_area_size(62)
+        .build_cartesian_2d(x, c.y.0..c.y.1)
+        .ok()?;
+    chart
+        .configure_mesh()
+        .x_desc(c.x_desc.as_str())
+        .y_desc(c.y_desc.as_str())
+        .x_label_formatter(&|v| label_num(*v))
+        .y_label_formatter(&|v| label_num(*v))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 13))
+        .draw()
+        .ok()?;
+    for &(a, b) in &c.bands {
+        let a = a.max(c.x.0);
+        let b = b.min(c.x.1);
+        if b <= a {
+            continue;
+        }
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, c.y.0), (b, c.y.1)],
+                FAULT_SHADE.mix(0.12).filled(),
+            )))
+            .ok()?;
+    }
+    for (y, _) in &c.hlines {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(c.x.0, *y), (c.x.1, *y)],
+                6,
+                4,
+                ShapeStyle::from(&BLACK).stroke_width(1),
+            ))
+            .ok()?;
+    }
+    for (i, s) in c.series.iter().enumerate() {
+        let style = PALETTE[i % PALETTE.len()].stroke_width(2);
+        // Split at gaps; each run is one path.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in &s.points {
+            match p {
+                Some(p) => runs.last_mut().expect("one run").push(*p),
+                None => {
+                    if !runs.last().expect("one run").is_empty() {
+                        runs.push(Vec::new());
+                    }
+                }
+            }
+        }
+        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            chart.draw_series(LineSeries::new(run, style)).ok()?;
+        }
+    }
+    Some(())
+}
