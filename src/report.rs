@@ -25,7 +25,7 @@ pub fn to_json(o: &Outcome) -> String {
     s
 }
 
-/// A directory-safe version of a scenario name: letters, digits, `-`, `_`, `.`
+/// A directory-safe version of a scenario name: letters, digits, `-` and `_`
 /// only, never `..`, never empty.
 pub fn safe_name(name: &str) -> String {
     let mut s: String = name
