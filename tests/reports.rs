@@ -122,7 +122,11 @@ fn committed_reports_match_regeneration() {
         .keys()
         .filter_map(|p| p.parent().map(Path::to_path_buf))
         .collect();
-    assert_eq!(dirs.len(), scenarios.len(), "one report directory per scenario");
+    assert_eq!(
+        dirs.len(),
+        scenarios.len(),
+        "one report directory per scenario"
+    );
     for d in &dirs {
         for f in ["report.json", "report.md", "report.html"] {
             assert!(fresh.contains_key(&d.join(f)), "{} lacks {f}", d.display());
@@ -201,10 +205,19 @@ fn scenario_text_is_escaped_in_html() {
     let html = std::fs::read_to_string(rep.join("report.html")).expect("report.html");
     let lower = html.to_ascii_lowercase();
     // The page has no script of its own, so any script or handler is injected.
-    assert!(!lower.contains("<script"), "a <script> element reached the page");
+    assert!(
+        !lower.contains("<script"),
+        "a <script> element reached the page"
+    );
     assert!(!lower.contains("<img"), "an <img> element reached the page");
-    assert!(!lower.contains("<svg onload"), "an svg handler reached the page");
-    assert!(!lower.contains("<i>rack"), "markup from client.rack reached the page");
+    assert!(
+        !lower.contains("<svg onload"),
+        "an svg handler reached the page"
+    );
+    assert!(
+        !lower.contains("<i>rack"),
+        "markup from client.rack reached the page"
+    );
     // The names are there, as text.
     for shown in [
         "&lt;script&gt;alert(&#39;site&#39;)&lt;/script&gt;",
@@ -224,8 +237,14 @@ fn scenario_text_is_escaped_in_html() {
 fn scenario_name_stays_in_output_dir() {
     let dir = tmp("confine");
     let rep = run_hostile(&dir);
-    let name = rep.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
-    assert_eq!(name, ktopo::report::safe_name("../../etc/<script>alert('name')</script>"));
+    let name = rep
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("utf-8 name");
+    assert_eq!(
+        name,
+        ktopo::report::safe_name("../../etc/<script>alert('name')</script>")
+    );
     assert_eq!(rep.parent(), Some(dir.join("out").as_path()));
     for f in ["report.json", "report.md", "report.html"] {
         assert!(rep.join(f).is_file(), "{f} written");
@@ -236,7 +255,11 @@ fn scenario_name_stays_in_output_dir() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(siblings.len(), 2, "only the scenario and out/: {siblings:?}");
+    assert_eq!(
+        siblings.len(),
+        2,
+        "only the scenario and out/: {siblings:?}"
+    );
     // No temporary file is left behind by the atomic writes.
     let left: Vec<_> = std::fs::read_dir(&rep)
         .expect("report dir")
@@ -245,9 +268,21 @@ fn scenario_name_stays_in_output_dir() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
-    for hostile in ["..", "../..", "../../etc", "/etc/passwd", ".", "", "a/../../b", "..\\..\\x"] {
+    for hostile in [
+        "..",
+        "../..",
+        "../../etc",
+        "/etc/passwd",
+        ".",
+        "",
+        "a/../../b",
+        "..\\..\\x",
+    ] {
         let s = ktopo::report::safe_name(hostile);
-        assert!(!s.is_empty() && s != "." && s != "..", "{hostile:?} → {s:?}");
+        assert!(
+            !s.is_empty() && s != "." && s != "..",
+            "{hostile:?} → {s:?}"
+        );
         assert!(
             !s.contains('/') && !s.contains('\\') && !s.contains(".."),
             "{hostile:?} → {s:?}"
