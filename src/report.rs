@@ -230,6 +230,25 @@ pub fn markdown(o: &Outcome, cx: &Context) -> String {
         let _ = writeln!(s, "{}. {r}", i + 1);
     }
     s.push('\n');
+    let serious: Vec<_> = cx
+        .findings
+        .iter()
+        .filter(|x| x.level != crate::check::Level::Info)
+        .collect();
+    if !serious.is_empty() {
+        let _ = writeln!(s, "Static check (`ktopo check`), errors and warnings:\n");
+        for x in serious {
+            let _ = writeln!(
+                s,
+                "- {} `{}` ({}): {}",
+                x.level.label(),
+                x.code,
+                x.subject,
+                x.message
+            );
+        }
+        s.push('\n');
+    }
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,

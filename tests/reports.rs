@@ -291,3 +291,131 @@ fn scenario_name_stays_in_output_dir() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const SMALL: &str = r#"
+name = "small"
+seed = 5
+duration_s = 20
+
+[[site]]
+name = "east"
+brokers = 3
+controllers = 1
+
+[[site]]
+name = "west"
+brokers = 3
+controllers = 2
+lan_rtt_ms = 0.3
+
+[[link]]
+between = ["east", "west"]
+rtt_ms = 4.0
+jitter_ms = 0.2
+
+[broker]
+"min.insync.replicas" = 2
+"replica.lag.time.max.ms" = 10000
+
+[model]
+timeline_interval_s = 2.0
+
+[[topic]]
+name = "t"
+partitions = 6
+"replication.factor" = 3
+
+[[producer]]
+site = "east"
+topic = "t"
+rate_mb_s = 2
+acks = "1"
+"linger.ms" = 10
+
+[[consumer]]
+site = "west"
+topic = "t"
+
+[[fault]]
+kind = "link-partition"
+between = ["east", "west"]
+at_s = 6
+duration_s = 6
+"#;
+
+fn small() -> ktopo::scenario::Scenario {
+    ktopo::scenario::parse_str(SMALL, "small.toml").expect("valid scenario")
+}
+
+#[test]
+fn non_default_settings_are_listed() {
+    let sc = small();
+    let got: Vec<(String, String, String, String)> = ktopo::report::non_defaults(&sc)
+        .into_iter()
+        .map(|s| (s.scope, s.key, s.value, s.default))
+        .collect();
+    let t = |a: &str, b: &str, c: &str, d: &str| (a.into(), b.into(), c.into(), d.into());
+    assert_eq!(
+        got,
+        vec![
+            t("scenario", "seed", "5", "1"),
+            t("scenario", "duration_s", "20.0", "300.0"),
+            t("broker", "replica.lag.time.max.ms", "10000", "30000"),
+            t("broker", "min.insync.replicas", "2", "1"),
+            t("model", "timeline_interval_s", "2.0", "1.0"),
+            t("site west", "lan_rtt_ms", "0.3", "0.2"),
+            t("link east ↔ west", "jitter_ms", "0.2", "0.0"),
+            t(
+                "topic t",
+                "replication.factor",
+                "3",
+                "broker default.replication.factor"
+            ),
+            t("producer[0] (east → t)", "acks", "1", "all"),
+            t("producer[0] (east → t)", "linger.ms", "10", "5"),
+        ]
+    );
+}
+
+#[test]
+fn html_compares_several_designs() {
+    let sc = small();
+    let a = ktopo::kafka::simulate(&sc).expect("run a");
+    let mut sc_b = sc.clone();
+    sc_b.producer[0].acks = ktopo::scenario::Acks::All;
+    let b = ktopo::kafka::simulate(&sc_b).expect("run b");
+    let topo = ktopo::topology::Topology::build(&sc);
+    let findings = ktopo::check::check(&sc, &topo);
+    let cx = ktopo::report::Context::new(&sc, &findings, Path::new("dir with space/small.toml"));
+    let designs = [("acks-1", &a), ("acks-all", &b)];
+    let page = ktopo::report::html(&designs, &cx);
+    assert_eq!(page, ktopo::report::html(&designs, &cx), "deterministic");
+    // Verdict first, then comparison, charts, assumptions.
+    let pos = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("missing {needle}"))
+    };
+    assert!(pos("id=\"verdict\"") < pos("id=\"comparison\""));
+    assert!(pos("id=\"comparison\"") < pos("id=\"charts\""));
+    assert!(pos("id=\"charts\"") < pos("id=\"assumptions\""));
+    assert!(page.contains("Recommended design: "));
+    assert!(page.contains("<th class=\"n\">acks-1</th><th class=\"n\">acks-all</th>"));
+    for id in [
+        "chart-latency-cdf",
+        "chart-hw-lag",
+        "chart-link-utilization",
+        "chart-write-availability",
+    ] {
+        assert!(
+            page.contains(&format!("<figure class=\"chart\" id=\"{id}\">")),
+            "{id} drawn"
+        );
+    }
+    // Series are labelled by design when there are several.
+    assert!(page.contains("acks-1 · east (t, acks=1)"));
+    assert!(page.contains("acks-all · east (t, acks=all)"));
+    // The replay command quotes the path for the shell, then escapes it for HTML.
+    assert!(page.contains("ktopo simulate &#39;dir with space/small.toml&#39; --seed 5"));
+    // The fault window is shaded and named in the legends.
+    assert!(page.contains("fault window"));
+}

@@ -160,6 +160,15 @@ pub(super) fn pct(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// Seconds for prose: whole numbers without decimals.
+fn secs(v: f64) -> String {
+    if v == v.round() && v.abs() < 1e12 {
+        format!("{v:.0}")
+    } else {
+        f(v)
+    }
+}
+
 fn count(findings: &[Finding], l: Level) -> usize {
     findings.iter().filter(|x| x.level == l).count()
 }
@@ -189,8 +198,8 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         Some(a) if s.disrupted_s > 0.0 => points.push(format!(
             "Write availability {} % of partition-intervals; writes to some partition were disrupted for {} s in all, {} s at the longest stretch (lowest interval {} %), {} partition-s unavailable.",
             pct(a),
-            f(s.disrupted_s),
-            f(s.longest_disruption_s),
+            secs(s.disrupted_s),
+            secs(s.longest_disruption_s),
             pct(s.availability_min_pct.unwrap_or(a)),
             f(s.unavailable_partition_s)
         )),
@@ -286,7 +295,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     }
     if s.timed_out > 0 {
         recs.push(format!(
-            "Requests timed out while acks=all waited for an ISR member that had stopped or was cut off, until it was fenced (broker.session.timeout.ms = {} ms) or left the ISR (replica.lag.time.max.ms = {} ms): a lower replica.lag.time.max.ms shortens such stalls, at the cost of more ISR churn on a slow link.",
+            "Requests timed out (request.timeout.ms) while acks=all waited on an ISR member that had stopped or was cut off: a stopped broker leaves the ISR when it is fenced after broker.session.timeout.ms ({} ms), a cut-off follower after replica.lag.time.max.ms ({} ms). Lower values shorten the stall, at the cost of more fencing and ISR churn on a flaky network.",
             cx.scenario.broker.broker_session_timeout_ms, cx.scenario.broker.replica_lag_time_max_ms
         ));
     }
@@ -328,7 +337,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     } else if s.disrupted_s > 0.0 {
         format!(
             "No acknowledged write lost; writes disrupted for up to {} s{p99}",
-            f(s.longest_disruption_s)
+            secs(s.longest_disruption_s)
         )
     } else if s.availability_pct.is_some() {
         format!("No acknowledged write lost and writes never disrupted{p99}")
