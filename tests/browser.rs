@@ -105,6 +105,8 @@ console.log("ktopo-probe");
   var lines = [];
   lines.push("resources " + performance.getEntriesByType("resource").length);
   lines.push("height " + document.documentElement.scrollHeight);
+  lines.push("scripts " + document.querySelectorAll("script").length);
+  lines.push("h1 " + JSON.stringify(document.querySelector("h1").textContent));
   document.querySelectorAll("figure.chart").forEach(function (fig) {
     var svg = fig.querySelector("svg");
     var r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
@@ -131,6 +133,99 @@ console.log("ktopo-probe");
 })();
 </script>
 "#;
+
+/// Load `html` with the probe appended; returns the probe's lines. Fails on any
+/// console message from the page and when console capture does not work.
+fn probe(bin: &Path, work: &Path, name: &str, html: &str) -> String {
+    let page = work.join(format!("{name}.html"));
+    std::fs::write(&page, html.replace("</body>", &format!("{PROBE}</body>")))
+        .expect("write probe page");
+    let url = format!("file://{}", page.display());
+    let (dom, log) = run_chromium(
+        bin,
+        &work.join(format!("profile-{name}")),
+        &["--dump-dom".into()],
+        &url,
+    );
+    let result = dom
+        .split("<pre id=\"ktopo-probe-result\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the probe did not run on {name}; chromium stderr:\n{log}"))
+        .to_string();
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        console.iter().any(|l| l.contains("ktopo-probe")),
+        "console capture is not working (the probe's message is missing); stderr:\n{log}"
+    );
+    let stray: Vec<_> = console
+        .iter()
+        .filter(|l| !l.contains("\"ktopo-probe\""))
+        .collect();
+    assert!(stray.is_empty(), "console messages from {name}: {stray:#?}");
+    // The probe's output is HTML-escaped in the dumped DOM.
+    result
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+const HOSTILE: &str = r#"
+name = "<script>alert('name')</script>"
+duration_s = 4
+
+[[site]]
+name = "<script>alert('site')</script>"
+brokers = 3
+controllers = 3
+
+[[topic]]
+name = "<img src=x onerror=alert(1)>"
+partitions = 3
+"replication.factor" = 3
+
+[[producer]]
+site = "<script>alert('site')</script>"
+topic = "<img src=x onerror=alert(1)>"
+rate_mb_s = 1
+"#;
+
+/// A scenario whose names are markup: in the browser they are text, and no
+/// script but the probe exists.
+#[test]
+fn hostile_names_show_as_text_in_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(!required(), "chromium is required here but missing");
+        eprintln!("SKIPPED hostile_names_show_as_text_in_chromium: no chromium found");
+        return;
+    };
+    let work = std::env::temp_dir().join(format!("ktopo-browser-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("temp dir");
+    let file = work.join("hostile.toml");
+    std::fs::write(&file, HOSTILE).expect("write scenario");
+    let status = Command::new(env!("CARGO_BIN_EXE_ktopo"))
+        .args(["simulate"])
+        .arg(&file)
+        .arg("--out")
+        .arg(work.join("out"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("run ktopo");
+    assert!(status.success(), "ktopo simulate failed");
+    let dir = work
+        .join("out")
+        .join(ktopo::report::safe_name("<script>alert('name')</script>"));
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    let result = probe(&bin, &work, "hostile", &html);
+    assert!(result.contains("\nscripts 1\n"), "{result}");
+    assert!(
+        result.contains("h1 \"<script>alert('name')</script>\""),
+        "the name is the heading's text: {result}"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
@@ -170,39 +265,15 @@ fn report_html_renders_in_headless_chromium() {
     }
 
     // 1. Inspect the page with the probe appended.
-    let probe_page = work.join("probe.html");
-    std::fs::write(
-        &probe_page,
-        html.replace("</body>", &format!("{PROBE}</body>")),
-    )
-    .expect("write probe page");
-    let url = format!("file://{}", probe_page.display());
-    let (dom, log) = run_chromium(&bin, &work.join("profile-1"), &["--dump-dom".into()], &url);
-    let result = dom
-        .split("<pre id=\"ktopo-probe-result\">")
-        .nth(1)
-        .and_then(|r| r.split("</pre>").next())
-        .unwrap_or_else(|| panic!("the probe did not run; chromium stderr:\n{log}"));
-    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(
-        console.iter().any(|l| l.contains("ktopo-probe")),
-        "console capture is not working (the probe's message is missing); stderr:\n{log}"
-    );
-    let stray: Vec<_> = console
-        .iter()
-        .filter(|l| !l.contains("\"ktopo-probe\""))
-        .collect();
-    assert!(
-        stray.is_empty(),
-        "console messages from the page: {stray:#?}"
-    );
-
+    let result = probe(&bin, &work, "probe", &html);
     let mut charts = 0;
     let mut height = 4000u32;
     for line in result.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split(' ').collect();
         match f[0] {
             "resources" => assert_eq!(f[1], "0", "the page loaded external resources"),
+            "scripts" => assert_eq!(f[1], "1", "only the probe's script is on the page"),
+            "h1" => assert_eq!(f[1..].join(" "), "\"stretched-3dc\""),
             "height" => height = f[1].parse().expect("height"),
             "chart" => {
                 charts += 1;
