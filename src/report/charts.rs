@@ -70,8 +70,23 @@ pub struct Chart {
     pub series: Vec<Series>,
     /// Shaded vertical bands (fault windows): (from, to).
     pub bands: Vec<(f64, f64)>,
-    /// Dashed horizontal reference lines: (y, legend label).
-    pub hlines: Vec<(f64, String)>,
+    /// Dashed reference lines (capacity).
+    pub dashed: Vec<Dashed>,
+}
+
+/// A dashed reference line with its legend label.
+pub struct Dashed {
+    pub points: Vec<(f64, f64)>,
+    pub color: RGBColor,
+    pub label: String,
+}
+
+/// A link's capacity while a `link-degrade` fault lowers it (from the scenario).
+pub struct Degraded {
+    pub between: [String; 2],
+    pub at_s: f64,
+    pub end_s: f64,
+    pub bandwidth_mbps: f64,
 }
 
 /// The prefix for a series label: the design's name when there are several.
@@ -161,7 +176,7 @@ pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         log_x: true,
         series,
         bands: Vec::new(),
-        hlines: Vec::new(),
+        dashed: Vec::new(),
     })
 }
 
@@ -214,21 +229,43 @@ pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         log_x: false,
         series,
         bands: fault_bands(designs),
-        hlines: Vec::new(),
+        dashed: Vec::new(),
     })
 }
 
-/// Link utilization per direction over time against capacity (100 %).
+/// Link utilization per direction over time against capacity (100 %), and
+/// against the lowered capacity while a `link-degrade` fault of `degraded` holds.
 /// Directions that carried nothing are left out.
-pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+pub fn link_utilization(designs: &[(&str, &Outcome)], degraded: &[Degraded]) -> Option<Rendered> {
     let mut series = Vec::new();
+    let mut lowered = Vec::new();
     let mut hi = 0.0f64;
     for (name, o) in designs {
         for l in &o.links {
             if l.bytes == 0 || l.utilization.is_empty() {
                 continue;
             }
+            let color = PALETTE[series.len() % PALETTE.len()];
             hi = l.utilization.iter().copied().fold(hi, f64::max);
+            for d in degraded {
+                let on_link = (d.between[0] == l.from && d.between[1] == l.to)
+                    || (d.between[1] == l.from && d.between[0] == l.to);
+                if on_link && l.bandwidth_mbps > 0.0 && d.end_s > d.at_s {
+                    let pct = 100.0 * d.bandwidth_mbps / l.bandwidth_mbps;
+                    hi = hi.max(pct / 100.0);
+                    lowered.push(Dashed {
+                        points: vec![(d.at_s, pct), (d.end_s, pct)],
+                        color,
+                        label: format!(
+                            "{}{} → {} capacity while degraded ({} Mbit/s)",
+                            prefix(designs, name),
+                            l.from,
+                            l.to,
+                            label_num(d.bandwidth_mbps)
+                        ),
+                    });
+                }
+            }
             series.push(Series {
                 label: format!(
                     "{}{} → {} ({} Mbit/s)",
@@ -252,10 +289,15 @@ pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     // Show the capacity line when the traffic's scale reaches it; otherwise
     // scale to the traffic and say that capacity is off the chart.
     let peak = hi * 100.0;
-    let (top, hlines, y_desc) = if nice_ceil((peak * 1.15).max(0.01)) >= 100.0 {
+    let x = (0.0, duration(designs));
+    let (top, mut dashed, y_desc) = if nice_ceil((peak * 1.15).max(0.01)) >= 100.0 {
         (
             (peak * 1.1).max(110.0),
-            vec![(100.0, "capacity (100 %)".to_string())],
+            vec![Dashed {
+                points: vec![(x.0, 100.0), (x.1, 100.0)],
+                color: BLACK,
+                label: "capacity (100 %)".into(),
+            }],
             "utilization, % of capacity".to_string(),
         )
     } else {
@@ -265,15 +307,16 @@ pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
             "utilization, % of capacity (100 % is off scale)".to_string(),
         )
     };
+    dashed.extend(lowered);
     render(&Chart {
         x_desc: "simulated time, s".into(),
         y_desc,
-        x: (0.0, duration(designs)),
+        x,
         y: (0.0, top),
         log_x: false,
         series,
         bands: fault_bands(designs),
-        hlines,
+        dashed,
     })
 }
 
@@ -321,7 +364,7 @@ pub fn write_availability(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         log_x: false,
         series,
         bands: fault_bands(designs),
-        hlines: Vec::new(),
+        dashed: Vec::new(),
     })
 }
 
@@ -346,10 +389,10 @@ pub fn render(c: &Chart) -> Option<Rendered> {
             mark: Mark::Band,
         });
     }
-    for (_, label) in &c.hlines {
+    for d in &c.dashed {
         legend.push(LegendEntry {
-            label: label.clone(),
-            color: hex(BLACK),
+            label: d.label.clone(),
+            color: hex(d.color),
             mark: Mark::Dashed,
         });
     }
@@ -400,13 +443,18 @@ where
             )))
             .ok()?;
     }
-    for (y, _) in &c.hlines {
+    for d in &c.dashed {
+        let clipped: Vec<_> = d
+            .points
+            .iter()
+            .map(|&(x, y)| (x.clamp(c.x.0, c.x.1), y))
+            .collect();
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(c.x.0, *y), (c.x.1, *y)],
+                clipped,
                 6,
                 4,
-                ShapeStyle::from(&BLACK).stroke_width(1),
+                ShapeStyle::from(&d.color).stroke_width(if d.color == BLACK { 1 } else { 2 }),
             ))
             .ok()?;
     }

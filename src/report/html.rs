@@ -166,7 +166,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
         (
             "chart-link-utilization",
             "Inter-site link utilization per direction, per timeline interval, against the configured capacity (100 %). Shaded: fault windows.",
-            charts::link_utilization(designs),
+            charts::link_utilization(designs, &degraded(sc)),
             "No traffic crossed an inter-site link (single site, or no link carried data).",
         ),
         (
@@ -242,6 +242,25 @@ fn findings_table(s: &mut String, cx: &Context, keep: impl Fn(Level) -> bool, ti
         );
     }
     let _ = writeln!(s, "</table>");
+}
+
+/// Lowered link capacities from the scenario's `link-degrade` faults.
+fn degraded(sc: &crate::scenario::Scenario) -> Vec<charts::Degraded> {
+    sc.fault
+        .iter()
+        .filter(|f| f.kind == crate::scenario::FaultKind::LinkDegrade)
+        .filter_map(|f| {
+            Some(charts::Degraded {
+                between: f.between.clone()?,
+                at_s: f.at_s,
+                end_s: f
+                    .duration_s
+                    .map_or(sc.duration_s, |d| f.at_s + d)
+                    .min(sc.duration_s),
+                bandwidth_mbps: f.bandwidth_mbps?,
+            })
+        })
+        .collect()
 }
 
 /// plotters' SVG with an accessible role and label, ready to inline.
