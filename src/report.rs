@@ -103,7 +103,7 @@ fn shell_quote(s: &str) -> String {
 pub fn write_reports(o: &Outcome, cx: &Context, out: &Path) -> io::Result<PathBuf> {
     let dir = out.join(safe_name(&o.scenario));
     write_atomic(&dir.join("report.json"), &to_json(o))?;
-    write_atomic(&dir.join("report.md"), &markdown(o, cx))?;
+    write_atomic(&dir.join("report.md"), &markdown_report(o, cx))?;
     write_atomic(
         &dir.join("report.html"),
         &html(&[(o.design.as_str(), o)], cx),
@@ -212,7 +212,9 @@ pub fn terminal_table(o: &Outcome) -> String {
     s
 }
 
-pub fn markdown(o: &Outcome, cx: &Context) -> String {
+/// `report.md`: the verdict and recommendation, the tables of [`markdown`], and
+/// the assumptions.
+pub fn markdown_report(o: &Outcome, cx: &Context) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", o.scenario);
     let _ = writeln!(
@@ -249,6 +251,49 @@ pub fn markdown(o: &Outcome, cx: &Context) -> String {
         }
         s.push('\n');
     }
+    tables(o, &mut s);
+    let _ = writeln!(s, "\n## Assumptions\n");
+    let nd = non_defaults(cx.scenario);
+    if nd.is_empty() {
+        let _ = writeln!(s, "Every setting is at its default.\n");
+    } else {
+        let _ = writeln!(s, "Settings that differ from their defaults:\n");
+        let _ = writeln!(s, "| where | key | value | default |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for x in &nd {
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} |",
+                x.scope, x.key, x.value, x.default
+            );
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "Model simplifications that matter here (docs/model.md):\n"
+    );
+    for x in assumptions::simplifications(cx.scenario, &[(o.design.as_str(), o)]) {
+        let _ = writeln!(s, "- **{}**: {} ({})", x.mechanism, x.text, x.section);
+    }
+    s
+}
+
+/// The outcome as Markdown tables, with a title and the seed: everything that
+/// needs nothing but the `Outcome` (no verdict, no assumptions).
+pub fn markdown(o: &Outcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", o.scenario);
+    let _ = writeln!(
+        s,
+        "Design `{}`, seed {}, {} s simulated at {} fidelity ({} events). Replay with `ktopo simulate <file> --seed {}`.\n",
+        o.design, o.seed, o.duration_s, o.fidelity, o.events_processed, o.seed
+    );
+    tables(o, &mut s);
+    s
+}
+
+fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,
@@ -371,29 +416,4 @@ pub fn markdown(o: &Outcome, cx: &Context) -> String {
             );
         }
     }
-    let _ = writeln!(s, "\n## Assumptions\n");
-    let nd = non_defaults(cx.scenario);
-    if nd.is_empty() {
-        let _ = writeln!(s, "Every setting is at its default.\n");
-    } else {
-        let _ = writeln!(s, "Settings that differ from their defaults:\n");
-        let _ = writeln!(s, "| where | key | value | default |");
-        let _ = writeln!(s, "|---|---|---|---|");
-        for x in &nd {
-            let _ = writeln!(
-                s,
-                "| {} | `{}` | {} | {} |",
-                x.scope, x.key, x.value, x.default
-            );
-        }
-        s.push('\n');
-    }
-    let _ = writeln!(
-        s,
-        "Model simplifications that matter here (docs/model.md):\n"
-    );
-    for x in assumptions::simplifications(cx.scenario, &[(o.design.as_str(), o)]) {
-        let _ = writeln!(s, "- **{}**: {} ({})", x.mechanism, x.text, x.section);
-    }
-    s
 }
