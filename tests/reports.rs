@@ -435,3 +435,66 @@ fn degraded_link_capacity_is_drawn() {
     );
     assert!(page.contains("ktopo simulate small.toml --seed 5"));
 }
+
+#[test]
+fn verdict_follows_the_outcome_and_the_check() {
+    use ktopo::report::{Grade, verdict};
+    let sc = small();
+    let mut o = ktopo::kafka::simulate(&sc).expect("run");
+    let cx = ktopo::report::Context::new(&sc, &[], Path::new("small.toml"));
+    // A clean run: nothing lost, nothing disrupted, no finding.
+    for u in o.timeline.unavailable_partitions.iter_mut() {
+        *u = 0;
+    }
+    o.cluster.no_quorum_s = 0.0;
+    for p in o.sites.iter_mut().flat_map(|s| s.produce.iter_mut()) {
+        p.records_timed_out = 0;
+        p.records_rejected = 0;
+        p.records_unavailable = 0;
+        p.records_blocked = 0;
+    }
+    let v = verdict("stretched", &o, &cx);
+    assert_eq!(v.grade, Grade::Pass, "{v:?}");
+    assert!(
+        v.headline
+            .starts_with("No acknowledged write lost and writes never disrupted")
+    );
+    assert!(v.recommendations[0].starts_with("No change needed"));
+    // A disrupted interval makes it a caution, with the disruption in the headline.
+    o.timeline.unavailable_partitions[2] = 3;
+    let v = verdict("stretched", &o, &cx);
+    assert_eq!(v.grade, Grade::Caution);
+    assert!(
+        v.headline.contains("writes disrupted for up to 2 s"),
+        "{}",
+        v.headline
+    );
+    // Lost acknowledged data fails, and with acks=1 the advice is acks=all.
+    o.durability.lost_acked_records = 7;
+    o.durability.lost_acked_age_s_max = 1.5;
+    let v = verdict("stretched", &o, &cx);
+    assert_eq!(v.grade, Grade::Fail);
+    assert!(
+        v.headline
+            .starts_with("Data loss: 7 acknowledged records lost, realized RPO 1.50 s")
+    );
+    assert!(v.recommendations.iter().any(|r| r.contains("acks=all")));
+    // An error-level finding fails the run too, and its fix comes first.
+    o.durability.lost_acked_records = 0;
+    let finding = ktopo::check::Finding {
+        level: ktopo::check::Level::Error,
+        code: "quorum-site-loss",
+        subject: "site east".into(),
+        message: "losing east leaves 2 of 3 voters".into(),
+        fix: "add a third site".into(),
+    };
+    let findings = [finding];
+    let cx = ktopo::report::Context::new(&sc, &findings, Path::new("small.toml"));
+    let v = verdict("stretched", &o, &cx);
+    assert_eq!(v.grade, Grade::Fail);
+    assert!(v.headline.ends_with("`ktopo check` found 1 error(s)"));
+    assert_eq!(
+        v.recommendations[0],
+        "quorum-site-loss (site east, error): add a third site"
+    );
+}
