@@ -201,31 +201,47 @@ fn duration(designs: &[(&str, &Outcome)]) -> f64 {
 /// High-watermark lag over time (the age of the oldest record not yet
 /// replicated to the whole ISR), one line per design, fault windows shaded.
 pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
-    let mut series = Vec::new();
-    let mut hi = 0.0f64;
+    // (design, label, per-interval lag in ms)
+    let mut lines: Vec<(&Outcome, String, Vec<f64>)> = Vec::new();
     for (name, o) in designs {
         let t = &o.timeline.hw_lag_ms_max;
-        if t.is_empty() {
-            continue;
+        if !t.is_empty() {
+            lines.push((
+                o,
+                format!("{}HW lag, max over partitions", prefix(designs, name)),
+                t.clone(),
+            ));
         }
-        hi = t.iter().copied().fold(hi, f64::max);
-        series.push(Series {
-            label: format!("{}HW lag, max over partitions", prefix(designs, name)),
-            points: t
-                .iter()
-                .enumerate()
-                .map(|(k, &v)| Some((at(o, k, false), v)))
-                .collect(),
-        });
     }
-    if series.is_empty() {
+    if lines.is_empty() {
         return None;
     }
+    // Milliseconds unless the lag reaches seconds.
+    let hi = lines
+        .iter()
+        .flat_map(|l| l.2.iter().copied())
+        .fold(0.0, f64::max);
+    let (unit, scale) = if hi >= 2000.0 {
+        ("s", 1e-3)
+    } else {
+        ("ms", 1.0)
+    };
+    let series = lines
+        .into_iter()
+        .map(|(o, label, v)| Series {
+            label,
+            points: v
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| Some((at(o, k, false), x * scale)))
+                .collect(),
+        })
+        .collect();
     render(&Chart {
         x_desc: "simulated time, s".into(),
-        y_desc: "HW lag, ms".into(),
+        y_desc: format!("lag, {unit}"),
         x: (0.0, duration(designs)),
-        y: (0.0, (hi * 1.1).max(1.0)),
+        y: (0.0, (hi * scale * 1.1).max(scale)),
         log_x: false,
         series,
         bands: fault_bands(designs),
