@@ -281,6 +281,10 @@ pub struct Timeline {
     /// At each interval's end: the largest age of a record a live leader holds above
     /// its high watermark (appended, not yet replicated to the whole ISR), in ms.
     pub hw_lag_ms_max: Vec<f64>,
+    /// Records the replicas lack at each interval's end: over every partition
+    /// and every live replica (observers too), the leader's log end offset
+    /// minus the replica's.
+    pub replica_lag_records: Vec<u64>,
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ struct Dir {
     last_arrival: Nanos,
     /// Bytes serialized, bucketed by timeline interval.
     bytes: Vec<u64>,
+    /// Of those, bytes sent as fluid (flow fidelity), bucketed the same way.
+    fluid: Vec<u64>,
+    /// Flow fidelity: when the fluid backlog on this direction is drained.
+    fluid_busy: Nanos,
 }
 
 #[derive(Clone, Debug)]
@@ -163,14 +167,27 @@ impl Net {
         let p = &l.cur;
         let rtt_s = p.rtt as f64 / NS_PER_S as f64;
         let bytes_f = bytes as f64;
-        // Serialization on the shared link.
-        let ser = bytes_f * 8.0 / p.bandwidth_bps;
+        let dir = usize::from(a != l.a);
+        // Serialization on the shared link, at what fluid traffic (flow fidelity)
+        // left of its bandwidth in the previous timeline interval.
+        let k = (now / bucket) as usize;
+        let fluid_prev = match k.checked_sub(1) {
+            Some(j) => l.dirs[dir].fluid.get(j).copied().unwrap_or(0),
+            None => 0,
+        };
+        let bw = if fluid_prev == 0 {
+            p.bandwidth_bps
+        } else {
+            let used = fluid_prev as f64 * 8.0 / (bucket as f64 / NS_PER_S as f64);
+            p.bandwidth_bps * (1.0 - used / p.bandwidth_bps).max(0.05)
+        };
+        let ser = bytes_f * 8.0 / bw;
         // The connection's own limits: at most `window` bytes per round trip once the
         // message exceeds one window, and the Mathis loss cap.
         let window = window.max(1) as f64;
         let mut conn = ser;
         if bytes_f > window {
-            conn = conn.max((bytes_f / window - 1.0) * rtt_s + window * 8.0 / p.bandwidth_bps);
+            conn = conn.max((bytes_f / window - 1.0) * rtt_s + window * 8.0 / bw);
         }
         let mut extra = 0.0;
         if p.loss > 0.0 {
@@ -188,7 +205,6 @@ impl Net {
             0
         };
         let half = p.rtt / 2;
-        let dir = usize::from(a != l.a);
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
         let ser_ns = (ser * NS_PER_S as f64) as Nanos;
@@ -200,6 +216,104 @@ impl Net {
         d.bytes[k] += bytes;
         let conn_done = now + ((conn + extra) * NS_PER_S as f64) as Nanos;
         let arrival = d.busy_until.max(conn_done) + half + jitter;
+        let arrival = arrival.max(d.last_arrival);
+        d.last_arrival = arrival;
+        Some(arrival)
+    }
+
+    /// Flow fidelity: the most a connection with `window` can move from `a` to
+    /// `b` per second right now: its window / RTT and loss caps, and the link's
+    /// bandwidth. `None` within a site (no limit) or across a cut link.
+    pub fn fluid_rate(&self, a: usize, b: usize, window: u64) -> Option<f64> {
+        if a == b {
+            return None;
+        }
+        let l = &self.links[self.link_of[a * self.n_sites + b]?];
+        if l.cut > 0 {
+            return None;
+        }
+        let p = &l.cur;
+        let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
+        let mut rate = (window.max(1) as f64 / rtt_s).min(p.bandwidth_bps / 8.0);
+        if p.loss > 0.0 {
+            rate = rate.min((self.mss / rtt_s) * 1.22 / p.loss.sqrt());
+        }
+        Some(rate)
+    }
+
+    /// Flow fidelity: send `bytes` that stand for traffic spread evenly over the
+    /// `span` before `now`, as a fluid rather than one message. The bytes take
+    /// their share of the link's bandwidth and of the connection's window / RTT
+    /// (and loss) cap, but only the part that exceeds what those could carry
+    /// within the span delays the arrival: traffic the link keeps up with
+    /// arrives one propagation delay after `now`, a backlog drains at the
+    /// capacity. `conn_busy` is the connection's own fluid clock. Returns the
+    /// arrival time, or `None` when the link is cut.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_fluid(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        bytes: u64,
+        window: u64,
+        span: Nanos,
+        conn_busy: &mut Nanos,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        if a == b {
+            return Some(now + self.lan_half_rtt[a]);
+        }
+        let li = self.link_of[a * self.n_sites + b]?;
+        let (mss, bucket) = (self.mss, self.bucket);
+        let l = &mut self.links[li];
+        if l.cut > 0 {
+            return None;
+        }
+        let p = &l.cur;
+        let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
+        let mut conn_rate = window.max(1) as f64 / rtt_s;
+        if p.loss > 0.0 {
+            conn_rate = conn_rate.min((mss / rtt_s) * 1.22 / p.loss.sqrt());
+        }
+        let bytes_f = bytes as f64;
+        let link_ns = (bytes_f * 8.0 / p.bandwidth_bps * NS_PER_S as f64) as Nanos;
+        let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
+        let jitter = if p.jitter > 0 {
+            rng.exp(p.jitter as f64) as Nanos
+        } else {
+            0
+        };
+        let half = p.rtt / 2;
+        let from = now.saturating_sub(span);
+        let d = &mut l.dirs[usize::from(a != l.a)];
+        d.fluid_busy = d.fluid_busy.max(from) + link_ns;
+        *conn_busy = (*conn_busy).max(from) + conn_ns;
+        // Account the bytes over the span they stand for.
+        let span = span.max(1);
+        let (first, last) = ((from / bucket) as usize, (now.max(1) - 1) / bucket);
+        let len = last as usize + 1;
+        if d.bytes.len() < len {
+            d.bytes.resize(len, 0);
+        }
+        if d.fluid.len() < len {
+            d.fluid.resize(len, 0);
+        }
+        let mut left = bytes;
+        for k in first..=last as usize {
+            let lo = (k as Nanos * bucket).max(from);
+            let hi = ((k as Nanos + 1) * bucket).min(now.max(1));
+            let share = if k == last as usize {
+                left
+            } else {
+                ((bytes as u128 * (hi - lo) as u128) / span as u128) as u64
+            }
+            .min(left);
+            d.bytes[k] += share;
+            d.fluid[k] += share;
+            left -= share;
+        }
+        let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;
         Some(arrival)

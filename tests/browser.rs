@@ -290,7 +290,7 @@ fn report_html_renders_in_headless_chromium() {
             other => panic!("unexpected probe line {other}"),
         }
     }
-    assert_eq!(charts, 4, "stretched-3dc has four charts:\n{result}");
+    assert_eq!(charts, 5, "stretched-3dc has five charts:\n{result}");
 
     // 2. Keep a full-page screenshot and a PDF print of the page as it ships.
     let art = artifacts();

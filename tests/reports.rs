@@ -403,6 +403,7 @@ fn html_compares_several_designs() {
     for id in [
         "chart-latency-cdf",
         "chart-hw-lag",
+        "chart-replica-lag",
         "chart-link-utilization",
         "chart-write-availability",
     ] {

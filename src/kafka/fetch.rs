@@ -20,6 +20,29 @@ impl World<'_> {
         )
     }
 
+    /// How long a fetch with nothing to return is parked: the configured
+    /// maximum wait, and at flow fidelity at least one bulk step (a fetch that
+    /// finds nothing between two steps would find nothing again).
+    fn long_poll(&self, wait: Nanos) -> Nanos {
+        match self.flow {
+            Some(f) => wait.max(f.step),
+            None => wait,
+        }
+    }
+
+    /// At flow fidelity, the most one fetch response may carry: a response
+    /// stands for the fetches of a whole bulk step, so Kafka's per-request size
+    /// caps give way to what the connection can move in one step at the link's
+    /// current state (so that a backlog drains in step-sized pieces, each sent
+    /// at the capacity of its moment). `None` at request fidelity.
+    pub(super) fn flow_budget(&self, from: usize, to: usize, window: u64) -> Option<u64> {
+        let f = self.flow?;
+        Some(match self.net.fluid_rate(from, to, window) {
+            Some(rate) => (rate * to_s(f.step)).max(1.0) as u64,
+            None => u64::MAX,
+        })
+    }
+
     /// (Re)start every fetch session of follower `f`.
     pub(super) fn start_broker_sessions(&mut self, f: B) {
         for l in 0..self.nb {
@@ -36,9 +59,17 @@ impl World<'_> {
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
         parts.clear();
         if f != l as usize {
-            for &(p, _) in &self.hosted[f] {
+            for &(p, fs) in &self.hosted[f] {
                 if self.views[f][p as usize].leader == l {
-                    parts.push(p);
+                    let Some(ls) = self.parts[p as usize].slot_of(l) else {
+                        continue;
+                    };
+                    parts.push(SessPart {
+                        p,
+                        local: 0,
+                        ss: ls as u8,
+                        fs,
+                    });
                 }
             }
         }
@@ -109,14 +140,12 @@ impl World<'_> {
         let now = self.now;
         let mut any_data = false;
         for i in 0..self.fsess[sess].parts.len() {
-            let p = self.fsess[sess].parts[i];
+            let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
+            let (ls, fs) = (ls as usize, fs as usize);
             if self.views[l as usize][p as usize].leader != l {
                 continue;
             }
             let part = &mut self.parts[p as usize];
-            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f as B)) else {
-                continue;
-            };
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
             let rep = &mut part.rep[ls];
@@ -149,15 +178,10 @@ impl World<'_> {
         if any_data {
             self.fetch_respond(sess);
         } else {
-            let tag = self.fsess[sess].park();
-            let wait = ms(self.sc.broker.replica_fetch_wait_max_ms as f64);
-            self.at(
-                now + wait,
-                Ev::FetchWake {
-                    sess: sess as u32,
-                    tag,
-                },
-            );
+            let wait = self.long_poll(ms(self.sc.broker.replica_fetch_wait_max_ms as f64));
+            if let Some(t) = self.fsess[sess].park(now + wait) {
+                self.at(t, Ev::FetchWake { sess: sess as u32 });
+            }
         }
     }
 
@@ -177,9 +201,11 @@ impl World<'_> {
         }
     }
 
-    pub(super) fn fetch_wake(&mut self, sess: usize, tag: u32) {
-        if self.fsess[sess].is(tag, SessState::Parked) {
-            self.fetch_respond(sess);
+    pub(super) fn fetch_wake(&mut self, sess: usize) {
+        match self.fsess[sess].timer_fired(self.now) {
+            Ok(true) => self.fetch_respond(sess),
+            Ok(false) => {}
+            Err(t) => self.at(t, Ev::FetchWake { sess: sess as u32 }),
         }
     }
 
@@ -200,20 +226,24 @@ impl World<'_> {
 
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
-        let max_part = self.sc.broker.replica_fetch_max_bytes;
-        let mut budget = self.sc.broker.replica_fetch_response_max_bytes;
+        let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
+        let (max_part, mut budget) = match self.flow_budget(ls_site, fs_site, self.replica_window())
+        {
+            Some(b) => (u64::MAX, b),
+            None => (
+                self.sc.broker.replica_fetch_max_bytes,
+                self.sc.broker.replica_fetch_response_max_bytes,
+            ),
+        };
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for &p in &self.fsess[sess].parts {
+        for &SessPart { p, ss, fs, .. } in &self.fsess[sess].parts {
             if self.views[l as usize][p as usize].leader != l {
                 continue;
             }
             let part = &self.parts[p as usize];
-            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f)) else {
-                continue;
-            };
-            let (lrep, frep) = (&part.rep[ls], &part.rep[fs]);
+            let (lrep, frep) = (&part.rep[ss as usize], &part.rep[fs as usize]);
             let avail = lrep.leo.saturating_sub(frep.leo);
             let rb = part.record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
@@ -230,10 +260,10 @@ impl World<'_> {
         let window = self.replica_window();
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
         let proc = ms(self.sc.model.fetch_processing_ms);
-        match self
-            .net
-            .send(self.now + proc, from, to, bytes, window, &mut self.rng)
-        {
+        let mut busy = self.fsess[sess].fluid_busy;
+        let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
+        self.fsess[sess].fluid_busy = busy;
+        match sent {
             Some(t) => self.at(
                 t,
                 Ev::FetchResponse {
@@ -332,7 +362,15 @@ impl World<'_> {
             for i in 0..self.topic_parts[t].len() {
                 let p = self.topic_parts[t][i];
                 if self.serving_broker(c, p, vb) == b {
-                    parts.push(p);
+                    let Some(ss) = self.parts[p as usize].slot_of(b) else {
+                        continue;
+                    };
+                    parts.push(SessPart {
+                        p,
+                        local: i as u32,
+                        ss: ss as u8,
+                        fs: 0,
+                    });
                 }
             }
         }
@@ -388,13 +426,9 @@ impl World<'_> {
     }
 
     /// Records a consumer may read from broker `b`'s replica of `p`: below its HW.
-    fn readable(&mut self, c: usize, p: u32, b: B) -> u64 {
-        let part = &self.parts[p as usize];
-        let Some(s) = part.slot_of(b) else { return 0 };
-        let t = part.topic as usize;
-        let local = (p - self.topic_parts[t][0]) as usize;
-        let rep = &part.rep[s];
-        let pos = &mut self.consumers[c].pos[local];
+    fn readable(&mut self, c: usize, sp: SessPart) -> u64 {
+        let rep = &self.parts[sp.p as usize].rep[sp.ss as usize];
+        let pos = &mut self.consumers[c].pos[sp.local as usize];
         if *pos > rep.leo {
             // Offset out of range after a truncation: resume at the HW.
             *pos = rep.hw;
@@ -421,27 +455,27 @@ impl World<'_> {
         }
         let mut any = false;
         for i in 0..self.csess[sess].parts.len() {
-            let p = self.csess[sess].parts[i];
-            any |= self.readable(c, p, b) > 0;
+            let sp = self.csess[sess].parts[i];
+            if self.readable(c, sp) > 0 {
+                any = true;
+                break;
+            }
         }
         if any {
             self.cfetch_respond(sess);
         } else {
-            let tag = self.csess[sess].park();
-            let wait = self.consumers[c].max_wait;
-            self.at(
-                self.now + wait,
-                Ev::CFetchWake {
-                    sess: sess as u32,
-                    tag,
-                },
-            );
+            let wait = self.long_poll(self.consumers[c].max_wait);
+            if let Some(t) = self.csess[sess].park(self.now + wait) {
+                self.at(t, Ev::CFetchWake { sess: sess as u32 });
+            }
         }
     }
 
-    pub(super) fn cfetch_wake(&mut self, sess: usize, tag: u32) {
-        if self.csess[sess].is(tag, SessState::Parked) {
-            self.cfetch_respond(sess);
+    pub(super) fn cfetch_wake(&mut self, sess: usize) {
+        match self.csess[sess].timer_fired(self.now) {
+            Ok(true) => self.cfetch_respond(sess),
+            Ok(false) => {}
+            Err(t) => self.at(t, Ev::CFetchWake { sess: sess as u32 }),
         }
     }
 
@@ -451,7 +485,12 @@ impl World<'_> {
         for i in 0..self.topic_consumers[t].len() {
             let c = self.topic_consumers[t][i] as usize;
             let sess = c * self.nb + b as usize;
-            if self.csess[sess].state == SessState::Parked && self.csess[sess].parts.contains(&p) {
+            if self.csess[sess].state == SessState::Parked
+                && self.csess[sess]
+                    .parts
+                    .binary_search_by_key(&p, |sp| sp.p)
+                    .is_ok()
+            {
                 self.csess[sess].tag += 1;
                 self.cfetch_respond(sess);
             }
@@ -462,15 +501,18 @@ impl World<'_> {
         let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
         let mut resp = std::mem::take(&mut self.csess[sess].resp);
         resp.clear();
-        let mut budget = CONSUMER_FETCH_MAX;
+        let (bs, cs) = (self.broker_site[b as usize], self.consumers[c].site);
+        let (max_part, mut budget) = match self.flow_budget(bs, cs, CONSUMER_RECEIVE_BUFFER) {
+            Some(b) => (u64::MAX, b),
+            None => (CONSUMER_PARTITION_MAX, CONSUMER_FETCH_MAX),
+        };
         let mut bytes = 100u64;
         for i in 0..self.csess[sess].parts.len() {
-            let p = self.csess[sess].parts[i];
-            let avail = self.readable(c, p, b);
-            let part = &self.parts[p as usize];
-            let rb = part.record_bytes as u64;
-            let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
-            let cap = (CONSUMER_PARTITION_MAX.min(budget) / rb).max(u64::from(budget > 0));
+            let sp = self.csess[sess].parts[i];
+            let avail = self.readable(c, sp);
+            let (p, local) = (sp.p, sp.local as usize);
+            let rb = self.parts[p as usize].record_bytes as u64;
+            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
             if n == 0 {
                 continue;
@@ -485,14 +527,17 @@ impl World<'_> {
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
         let proc = ms(self.sc.model.fetch_processing_ms);
-        match self.net.send(
+        let mut busy = self.csess[sess].fluid_busy;
+        let sent = self.send_data(
             self.now + proc,
             from,
             to,
             bytes,
             CONSUMER_RECEIVE_BUFFER,
-            &mut self.rng,
-        ) {
+            &mut busy,
+        );
+        self.csess[sess].fluid_busy = busy;
+        match sent {
             Some(t) => self.at(
                 t,
                 Ev::CFetchResponse {
@@ -533,8 +578,10 @@ impl World<'_> {
                 if bt.start >= to {
                     break;
                 }
-                let overlap = bt.end().min(to) - bt.start.max(from);
-                cons.e2e.record(now.saturating_sub(bt.created), overlap);
+                if bt.sampled {
+                    let overlap = bt.end().min(to) - bt.start.max(from);
+                    cons.e2e.record(now.saturating_sub(bt.created), overlap);
+                }
                 i += 1;
             }
             cons.pos[local] = to;

@@ -18,35 +18,114 @@ pub use state::{NO_LEADER, PState};
 /// Every event of the model. Small and `Copy`: bulk data lives in the world.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Ev {
-    ProducerTick { prod: u16 },
-    ProduceArrive { req: u32, tag: u32 },
-    ProduceResponse { req: u32, tag: u32 },
-    FetchArrive { sess: u32 },
-    FetchWake { sess: u32, tag: u32 },
-    FetchResponse { sess: u32, tag: u32 },
-    FetchRetry { sess: u32, tag: u32 },
-    ConsumerStart { cons: u16 },
-    CFetchArrive { sess: u32 },
-    CFetchWake { sess: u32, tag: u32 },
-    CFetchResponse { sess: u32, tag: u32 },
-    CFetchRetry { sess: u32, tag: u32 },
-    IsrCheck { broker: B },
-    Heartbeat { broker: B },
-    HeartbeatArrive { broker: B, voter: u8 },
-    VoterTick { voter: u8 },
-    QuorumFetchArrive { from: u8, to: u8, epoch: u32 },
-    QuorumFetchResp { to: u8, leader: u8, epoch: u32 },
-    CandidateStart { voter: u8, tag: u32 },
-    VoteArrive { from: u8, to: u8, epoch: u32 },
-    VoteResp { to: u8, epoch: u32, granted: bool },
+    ProducerTick {
+        prod: u16,
+    },
+    /// Flow fidelity: a producer's request-level probe batch.
+    ProbeTick {
+        prod: u16,
+    },
+    ProduceArrive {
+        req: u32,
+        tag: u32,
+    },
+    ProduceResponse {
+        req: u32,
+        tag: u32,
+    },
+    FetchArrive {
+        sess: u32,
+    },
+    FetchWake {
+        sess: u32,
+    },
+    FetchResponse {
+        sess: u32,
+        tag: u32,
+    },
+    FetchRetry {
+        sess: u32,
+        tag: u32,
+    },
+    ConsumerStart {
+        cons: u16,
+    },
+    CFetchArrive {
+        sess: u32,
+    },
+    CFetchWake {
+        sess: u32,
+    },
+    CFetchResponse {
+        sess: u32,
+        tag: u32,
+    },
+    CFetchRetry {
+        sess: u32,
+        tag: u32,
+    },
+    IsrCheck {
+        broker: B,
+    },
+    Heartbeat {
+        broker: B,
+    },
+    HeartbeatArrive {
+        broker: B,
+        voter: u8,
+    },
+    VoterTick {
+        voter: u8,
+    },
+    QuorumFetchArrive {
+        from: u8,
+        to: u8,
+        epoch: u32,
+    },
+    QuorumFetchResp {
+        to: u8,
+        leader: u8,
+        epoch: u32,
+    },
+    CandidateStart {
+        voter: u8,
+        tag: u32,
+    },
+    VoteArrive {
+        from: u8,
+        to: u8,
+        epoch: u32,
+    },
+    VoteResp {
+        to: u8,
+        epoch: u32,
+        granted: bool,
+    },
     ControllerTick,
-    MetaFlush { epoch: u32 },
-    MetaAppendArrive { voter: u8, batch: u32 },
-    MetaAckArrive { voter: u8, batch: u32 },
-    MetaDeliver { broker: B, batch: u32 },
-    AlterArrive { alter: u32 },
-    FaultStart { fault: u16 },
-    FaultEnd { fault: u16 },
+    MetaFlush {
+        epoch: u32,
+    },
+    MetaAppendArrive {
+        voter: u8,
+        batch: u32,
+    },
+    MetaAckArrive {
+        voter: u8,
+        batch: u32,
+    },
+    MetaDeliver {
+        broker: B,
+        batch: u32,
+    },
+    AlterArrive {
+        alter: u32,
+    },
+    FaultStart {
+        fault: u16,
+    },
+    FaultEnd {
+        fault: u16,
+    },
     Sample,
 }
 
@@ -73,14 +152,24 @@ pub(crate) struct ProducerState {
     acks: Acks,
     rate_bytes_s: f64,
     record_bytes: u32,
+    /// Interval of the producer's sends: `linger.ms`, or the bulk step at flow fidelity.
     tick: Nanos,
+    /// `linger.ms`: the accumulation a batch sees at request level (probes use it).
+    linger: Nanos,
     batch_records: u32,
     max_in_flight: u8,
     request_timeout: Nanos,
     window: u64,
     carry_records: f64,
     cursor: u32,
+    /// Flow fidelity: next partition (index in the topic) to probe.
+    probe_cursor: u32,
     in_flight: Vec<u8>,
+    /// Flow fidelity: the fluid clock of the connection to each broker.
+    fluid_busy: Vec<Nanos>,
+    /// Flow fidelity: a bulk request to each broker is in flight (one at a
+    /// time: it stands for a full window of max.in.flight requests).
+    bulk_out: Vec<bool>,
     /// (deadline, request, tag) of requests in flight, in send order.
     deadlines: std::collections::VecDeque<(Nanos, u32, u32)>,
     /// Batches waiting to be (re)sent: (partition, records, created).
@@ -100,6 +189,8 @@ pub(crate) struct ProduceReq {
     sent: Nanos,
     /// (partition, records, created, result) — result: 0 pending, 1 ok, 2 rejected, 3 not leader.
     parts: Vec<(u32, u32, Nanos, u8)>,
+    /// Flow fidelity: an aggregate of many requests; its latency is not sampled.
+    bulk: bool,
     pending: u16,
     responded: bool,
     done: bool,
@@ -125,18 +216,47 @@ pub(crate) enum SessState {
     Parked,
 }
 
+/// Flow fidelity: bulk records move in one aggregated batch per partition and
+/// producer every `step`; a request-level probe batch goes every `probe`.
+#[derive(Clone, Copy)]
+pub(crate) struct Flow {
+    step: Nanos,
+    probe: Nanos,
+}
+
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
 pub(crate) struct Session {
     /// Follower broker, or consumer index for consumer sessions.
     client: u16,
     server: B,
-    parts: Vec<u32>,
+    /// The partitions in the session, in increasing partition order, with
+    /// their slots resolved when the session was (re)built.
+    parts: Vec<SessPart>,
     dirty: bool,
     state: SessState,
     tag: u32,
     sent: Nanos,
+    /// Flow fidelity: the fluid clock of the server→client connection.
+    fluid_busy: Nanos,
+    /// A parked fetch is answered empty at this time (long poll).
+    park_until: Nanos,
+    /// The session's pending wake-up timer, if any: at most one is queued.
+    timer_at: Option<Nanos>,
     /// Response being carried: (partition, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
+}
+
+/// A partition in a fetch session. Slots never change (no reassignment), so
+/// they are resolved once per rebuild instead of on every fetch.
+#[derive(Clone, Copy)]
+pub(crate) struct SessPart {
+    p: u32,
+    /// Index of the partition within its topic (consumer positions).
+    local: u32,
+    /// Slot of the serving broker (the leader for a follower session).
+    ss: u8,
+    /// Slot of the fetching follower (follower sessions only).
+    fs: u8,
 }
 
 impl Session {
@@ -145,11 +265,40 @@ impl Session {
         self.tag == tag && self.state == state
     }
 
-    /// Park the fetch at the server; returns the tag its wake-up timer must carry.
-    fn park(&mut self) -> u32 {
+    /// Park the fetch at the server until `until`. Returns the time of a wake-up
+    /// timer to schedule, if the one already queued does not do: a session keeps
+    /// at most one timer queued, and a timer that fires before the current
+    /// park's end re-arms itself (`timer_fired`), so fetches woken by data leave
+    /// no stale timers behind.
+    fn park(&mut self, until: Nanos) -> Option<Nanos> {
         self.state = SessState::Parked;
         self.tag += 1;
-        self.tag
+        self.park_until = until;
+        match self.timer_at {
+            Some(t) if t <= until => None,
+            _ => {
+                self.timer_at = Some(until);
+                Some(until)
+            }
+        }
+    }
+
+    /// The wake-up timer queued for `at` fired at `now`. `Ok(true)`: the parked
+    /// fetch is due; `Err(t)`: re-arm for `t`; `Ok(false)`: nothing to do.
+    fn timer_fired(&mut self, now: Nanos) -> Result<bool, Nanos> {
+        if self.timer_at != Some(now) {
+            // A superseded timer (an earlier park needed a sooner one).
+            return Ok(false);
+        }
+        self.timer_at = None;
+        if self.state != SessState::Parked {
+            return Ok(false);
+        }
+        if now >= self.park_until {
+            return Ok(true);
+        }
+        self.timer_at = Some(self.park_until);
+        Err(self.park_until)
     }
 }
 
@@ -193,6 +342,8 @@ pub(crate) struct World<'a> {
     events: u64,
     no_quorum_since: Option<Nanos>,
     interval: Nanos,
+    /// Flow fidelity settings; `None` at request level.
+    flow: Option<Flow>,
 }
 
 /// Run one scenario to completion.
@@ -212,6 +363,10 @@ impl<'a> World<'a> {
         let nb = topo.brokers.len();
         let ns = topo.sites.len();
         let interval = secs(sc.model.timeline_interval_s).max(NS_PER_MS);
+        let flow = (sc.model.fidelity == crate::scenario::Fidelity::Flow).then(|| Flow {
+            step: ms(sc.model.flow_step_ms).max(NS_PER_MS),
+            probe: ms(sc.model.flow_probe_interval_ms).max(NS_PER_MS),
+        });
         let mut links = Vec::new();
         for l in &sc.link {
             let a = topo.site_index(&l.between[0]).expect("validated");
@@ -300,7 +455,11 @@ impl<'a> World<'a> {
             .producer
             .iter()
             .map(|p| {
-                let tick = ms(p.linger_ms as f64).max(NS_PER_MS);
+                let linger = ms(p.linger_ms as f64).max(NS_PER_MS);
+                let tick = match flow {
+                    Some(f) => f.step,
+                    None => linger,
+                };
                 ProducerState {
                     site: topo.site_index(&p.site).expect("validated"),
                     topic: topic_index(&p.topic),
@@ -308,6 +467,7 @@ impl<'a> World<'a> {
                     rate_bytes_s: p.rate_mb_s * 1e6,
                     record_bytes: p.record_size_bytes,
                     tick,
+                    linger,
                     batch_records: (p.batch_size / p.record_size_bytes as u64)
                         .clamp(1, u32::MAX as u64) as u32,
                     max_in_flight: p.max_in_flight.min(255) as u8,
@@ -320,7 +480,10 @@ impl<'a> World<'a> {
                     ),
                     carry_records: 0.0,
                     cursor: 0,
+                    probe_cursor: 0,
                     in_flight: vec![0; nb],
+                    fluid_busy: vec![0; nb],
+                    bulk_out: vec![false; nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
@@ -362,6 +525,9 @@ impl<'a> World<'a> {
             state: SessState::Idle,
             tag: 0,
             sent: 0,
+            fluid_busy: 0,
+            park_until: 0,
+            timer_at: None,
             resp: Vec::new(),
         };
         let fsess = (0..nb * nb).map(|i| mk(i / nb, i % nb)).collect();
@@ -408,6 +574,7 @@ impl<'a> World<'a> {
             events: 0,
             no_quorum_since: None,
             interval,
+            flow,
         }
     }
 
@@ -430,9 +597,19 @@ impl<'a> World<'a> {
             let phase = self.rng.below(isr.max(1));
             self.at(phase, Ev::IsrCheck { broker: b as B });
         }
+        // At flow fidelity every producer's bulk step starts at one shared phase, so
+        // that one follower fetch per step carries what all producers sent.
+        let bulk_phase = self.flow.map(|f| self.rng.below(f.step));
         for i in 0..self.producers.len() {
-            let phase = self.rng.below(self.producers[i].tick);
+            let phase = match bulk_phase {
+                Some(ph) => ph,
+                None => self.rng.below(self.producers[i].tick),
+            };
             self.at(phase, Ev::ProducerTick { prod: i as u16 });
+            if let Some(f) = self.flow {
+                let phase = self.rng.below(f.probe);
+                self.at(phase, Ev::ProbeTick { prod: i as u16 });
+            }
         }
         for c in 0..self.consumers.len() {
             self.at(0, Ev::ConsumerStart { cons: c as u16 });
@@ -470,15 +647,16 @@ impl<'a> World<'a> {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
+            Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
             Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
             Ev::FetchArrive { sess } => self.fetch_arrive(sess as usize),
-            Ev::FetchWake { sess, tag } => self.fetch_wake(sess as usize, tag),
+            Ev::FetchWake { sess } => self.fetch_wake(sess as usize),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
             Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
             Ev::ConsumerStart { cons } => self.consumer_start(cons as usize),
             Ev::CFetchArrive { sess } => self.cfetch_arrive(sess as usize),
-            Ev::CFetchWake { sess, tag } => self.cfetch_wake(sess as usize, tag),
+            Ev::CFetchWake { sess } => self.cfetch_wake(sess as usize),
             Ev::CFetchResponse { sess, tag } => self.cfetch_response(sess as usize, tag),
             Ev::CFetchRetry { sess, tag } => self.cfetch_retry(sess as usize, tag),
             Ev::IsrCheck { broker } => self.isr_check(broker),
@@ -506,6 +684,29 @@ impl<'a> World<'a> {
     fn send(&mut self, from: usize, to: usize, bytes: u64, window: u64) -> Option<Nanos> {
         self.net
             .send(self.now, from, to, bytes, window, &mut self.rng)
+    }
+
+    /// Send a message that carries records, at `at`. At request fidelity it is
+    /// one message; at flow fidelity its records stand for a bulk step's worth
+    /// of traffic and move as a fluid (`Net::send_fluid`) on the connection
+    /// whose fluid clock is `busy`.
+    #[allow(clippy::too_many_arguments)]
+    fn send_data(
+        &mut self,
+        at: Nanos,
+        from: usize,
+        to: usize,
+        bytes: u64,
+        window: u64,
+        busy: &mut Nanos,
+    ) -> Option<Nanos> {
+        match self.flow {
+            Some(f) => {
+                self.net
+                    .send_fluid(at, from, to, bytes, window, f.step, busy, &mut self.rng)
+            }
+            None => self.net.send(at, from, to, bytes, window, &mut self.rng),
+        }
     }
 
     fn fault(&mut self, i: usize, start: bool) {
@@ -623,6 +824,20 @@ impl<'a> World<'a> {
         self.timeline.acked_records.push(self.interval_acked);
         self.interval_acked = 0;
         self.timeline.quorum.push(self.ctl.active().is_some());
+        let mut lag = 0u64;
+        for (p, part) in self.parts.iter().enumerate() {
+            let leader = self.ctl.committed[p].leader;
+            let Some(ls) = part.slot_of(leader) else {
+                continue;
+            };
+            let end = part.rep[ls].leo;
+            for (s, &b) in part.slots.iter().enumerate() {
+                if s != ls && self.broker_alive[b as usize] {
+                    lag += end.saturating_sub(part.rep[s].leo);
+                }
+            }
+        }
+        self.timeline.replica_lag_records.push(lag);
         if self.now + self.interval <= self.end {
             self.at(self.now + self.interval, Ev::Sample);
         }
@@ -838,7 +1053,11 @@ impl<'a> World<'a> {
             design: "stretched".into(),
             seed: sc.seed,
             duration_s: sc.duration_s,
-            fidelity: "request".into(),
+            fidelity: match self.flow {
+                Some(_) => "flow",
+                None => "request",
+            }
+            .into(),
             sites,
             durability,
             cluster,

@@ -23,19 +23,26 @@ impl World<'_> {
             .map(|b| b as B)
     }
 
+    /// Requests of one producer share request.timeout.ms, so their deadlines are
+    /// in send order: a FIFO checked at every tick replaces one timer per request.
+    fn expire_requests(&mut self, i: usize) {
+        while let Some(&(deadline, id, tag)) = self.producers[i].deadlines.front() {
+            if deadline > self.now {
+                break;
+            }
+            self.producers[i].deadlines.pop_front();
+            self.produce_timeout(id, tag);
+        }
+    }
+
     pub(super) fn producer_tick(&mut self, i: usize) {
         let now = self.now;
         let tick = self.producers[i].tick;
         if now + tick <= self.end {
             self.at(now + tick, Ev::ProducerTick { prod: i as u16 });
         }
-        while let Some(&(deadline, id, tag)) = self.producers[i].deadlines.front() {
-            if deadline > now {
-                break;
-            }
-            self.producers[i].deadlines.pop_front();
-            self.produce_timeout(id, tag);
-        }
+        self.expire_requests(i);
+        let flow = self.flow.is_some();
         let site = self.producers[i].site;
         if !self.site_up[site] {
             return;
@@ -54,6 +61,23 @@ impl World<'_> {
             if held_bytes > BUFFER_MEMORY_BYTES {
                 // buffer.memory is full: send() would block the application.
                 p.blocked += n;
+                n = 0;
+            }
+            if flow {
+                // One bulk batch per partition holds the step's records for it,
+                // spread evenly as the sticky partitioner does over many batches.
+                let each = n / parts.len() as u64;
+                let extra = n % parts.len() as u64;
+                for (j, &part) in parts.iter().enumerate() {
+                    let rot = (j + parts.len() - p.cursor as usize % parts.len()) % parts.len();
+                    let mut k = each + u64::from((rot as u64) < extra);
+                    while k > 0 {
+                        let c = k.min(u32::MAX as u64);
+                        p.held.push((part, c as u32, created));
+                        k -= c;
+                    }
+                }
+                p.cursor = ((p.cursor as u64 + extra) % parts.len() as u64) as u32;
                 n = 0;
             }
             while n > 0 {
@@ -88,7 +112,8 @@ impl World<'_> {
                 keep.push((part, k, created));
                 continue;
             }
-            if acks != Acks::Zero
+            if !flow
+                && acks != Acks::Zero
                 && self.producers[i].in_flight[leader as usize] >= self.producers[i].max_in_flight
             {
                 keep.push((part, k, created));
@@ -98,6 +123,49 @@ impl World<'_> {
         }
         self.producers[i].held = keep;
         let rb = self.producers[i].record_bytes as u64;
+        if flow {
+            // An aggregate of the step's requests: neither max.request.size nor
+            // the in-flight limit applies to it as a whole; what the connection
+            // cannot move in one step stays in the accumulator (and fills
+            // buffer.memory), as the in-flight limit would keep it there.
+            for (b, mut list) in by_broker.into_iter().enumerate() {
+                if acks != Acks::Zero && self.producers[i].bulk_out[b] {
+                    // The previous step's aggregate is still in flight: like a
+                    // full in-flight window, this step's records wait.
+                    for (part, k, created, _) in list {
+                        self.producers[i].held.push((part, k, created));
+                    }
+                    continue;
+                }
+                let budget = self
+                    .flow_budget(site, self.broker_site[b], self.bulk_window(i))
+                    .unwrap_or(u64::MAX);
+                let mut bytes = 0u64;
+                let mut cut = 0;
+                while cut < list.len() && bytes + list[cut].1 as u64 * rb <= budget {
+                    bytes += list[cut].1 as u64 * rb;
+                    cut += 1;
+                }
+                if cut < list.len() && bytes < budget {
+                    // Split the entry that crosses the budget.
+                    let room = ((budget - bytes) / rb) as u32;
+                    if room > 0 {
+                        let (part, k, created, r) = list[cut];
+                        list[cut].1 = room;
+                        list.insert(cut + 1, (part, k - room, created, r));
+                        bytes += room as u64 * rb;
+                        cut += 1;
+                    }
+                }
+                for (part, k, created, _) in list.drain(cut..) {
+                    self.producers[i].held.push((part, k, created));
+                }
+                if !list.is_empty() {
+                    self.send_produce(i, b as B, list, bytes, true);
+                }
+            }
+            return;
+        }
         for (b, mut list) in by_broker.into_iter().enumerate() {
             while !list.is_empty() {
                 let mut bytes = 0;
@@ -109,7 +177,7 @@ impl World<'_> {
                     cut += 1;
                 }
                 let rest = list.split_off(cut);
-                self.send_produce(i, b as B, list, bytes);
+                self.send_produce(i, b as B, list, bytes, false);
                 list = rest;
                 if acks != Acks::Zero
                     && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
@@ -122,7 +190,53 @@ impl World<'_> {
         }
     }
 
-    fn send_produce(&mut self, i: usize, b: B, parts: Vec<(u32, u32, Nanos, u8)>, bytes: u64) {
+    /// Flow fidelity: one request-level batch for the next partition in rotation,
+    /// as big as `linger.ms` of the producer's records (the sticky partitioner
+    /// fills one partition's batch at a time), at most `batch.size`. Its records
+    /// come out of the producer's budget, so the total rate is unchanged.
+    pub(super) fn probe_tick(&mut self, i: usize) {
+        let Some(flow) = self.flow else { return };
+        let now = self.now;
+        if now + flow.probe <= self.end {
+            self.at(now + flow.probe, Ev::ProbeTick { prod: i as u16 });
+        }
+        self.expire_requests(i);
+        let site = self.producers[i].site;
+        if !self.site_up[site] {
+            return;
+        }
+        let topic = self.producers[i].topic as usize;
+        let p = &mut self.producers[i];
+        let parts = &self.topic_parts[topic];
+        let part = parts[p.probe_cursor as usize % parts.len()];
+        p.probe_cursor = p.probe_cursor.wrapping_add(1);
+        let per_linger = p.rate_bytes_s * to_s(p.linger) / p.record_bytes as f64;
+        let k = (per_linger.round() as u64).clamp(1, p.batch_records as u64) as u32;
+        let created = now.saturating_sub(p.linger / 2);
+        let Some(view) = self.bootstrap(site) else {
+            return;
+        };
+        let leader = self.views[view as usize][part as usize].leader;
+        let p = &mut self.producers[i];
+        if leader == NO_LEADER
+            || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
+        {
+            return;
+        }
+        p.carry_records -= k as f64;
+        self.parts[part as usize].attempted = true;
+        let bytes = k as u64 * p.record_bytes as u64;
+        self.send_produce(i, leader, vec![(part, k, created, 0)], bytes, false);
+    }
+
+    fn send_produce(
+        &mut self,
+        i: usize,
+        b: B,
+        parts: Vec<(u32, u32, Nanos, u8)>,
+        bytes: u64,
+        bulk: bool,
+    ) {
         let records: u64 = parts.iter().map(|x| x.1 as u64).sum();
         let n = parts.len() as u16;
         let req = ProduceReq {
@@ -130,6 +244,7 @@ impl World<'_> {
             broker: b,
             sent: self.now,
             parts,
+            bulk,
             pending: n,
             responded: false,
             done: false,
@@ -149,19 +264,39 @@ impl World<'_> {
         let tag = self.reqs[id as usize].tag;
         let p = &mut self.producers[i];
         p.sent += records;
-        let (site, window, timeout) = (p.site, p.window, p.request_timeout);
+        let (site, timeout) = (p.site, p.request_timeout);
+        let window = if bulk { self.bulk_window(i) } else { p.window };
+        let p = &mut self.producers[i];
         if p.acks != Acks::Zero {
-            p.in_flight[b as usize] += 1;
-            // Requests of one producer share request.timeout.ms, so deadlines are in
-            // send order: a FIFO checked every tick replaces one timer per request.
+            if bulk {
+                p.bulk_out[b as usize] = true;
+            } else {
+                p.in_flight[b as usize] += 1;
+            }
             p.deadlines.push_back((self.now + timeout, id, tag));
         }
         let to = self.broker_site[b as usize];
-        if let Some(t) = self.send(site, to, bytes + 100, window) {
+        let sent = if bulk {
+            let mut busy = self.producers[i].fluid_busy[b as usize];
+            let t = self.send_data(self.now, site, to, bytes + 100, window, &mut busy);
+            self.producers[i].fluid_busy[b as usize] = busy;
+            t
+        } else {
+            self.send(site, to, bytes + 100, window)
+        };
+        if let Some(t) = sent {
             self.at(t, Ev::ProduceArrive { req: id, tag });
         } else if self.producers[i].acks == Acks::Zero {
             self.free_req(id);
         }
+    }
+
+    /// Flow fidelity: the window of a bulk produce request, which stands for
+    /// many requests of up to max.request.size, max.in.flight of them on the
+    /// wire at once, each with the connection's window.
+    fn bulk_window(&self, i: usize) -> u64 {
+        let p = &self.producers[i];
+        p.window.saturating_mul(p.max_in_flight.max(1) as u64)
     }
 
     fn free_req(&mut self, id: u32) {
@@ -190,6 +325,7 @@ impl World<'_> {
             return;
         }
         let mut touched = Vec::new();
+        let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
             let (p, k, created, _) = self.reqs[id as usize].parts[ix];
@@ -213,6 +349,7 @@ impl World<'_> {
                         created,
                         acked: acks == Acks::One,
                         leader: b,
+                        sampled: !bulk,
                     });
                     touched.push((p, ls));
                     if acks == Acks::All {
@@ -273,7 +410,7 @@ impl World<'_> {
             return;
         }
         let r = &self.reqs[id as usize];
-        let (prod, b, sent) = (r.prod as usize, r.broker as usize, r.sent);
+        let (prod, b, sent, bulk) = (r.prod as usize, r.broker as usize, r.sent, r.bulk);
         let lat = self.now - sent;
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
         for (p, k, created, result) in parts {
@@ -281,7 +418,9 @@ impl World<'_> {
             match result {
                 1 => {
                     pr.acked += k as u64;
-                    pr.latency.record(lat, k as u64);
+                    if !bulk {
+                        pr.latency.record(lat, k as u64);
+                    }
                     self.interval_acked += k as u64;
                     self.parts[p as usize].acked_in_interval = true;
                 }
@@ -293,8 +432,18 @@ impl World<'_> {
                 }
             }
         }
-        self.producers[prod].in_flight[b] -= 1;
+        self.release_slot(prod, b, bulk);
         self.free_req(id);
+    }
+
+    /// A request of producer `prod` to broker `b` completed or expired.
+    fn release_slot(&mut self, prod: usize, b: usize, bulk: bool) {
+        let p = &mut self.producers[prod];
+        if bulk {
+            p.bulk_out[b] = false;
+        } else {
+            p.in_flight[b] -= 1;
+        }
     }
 
     pub(super) fn produce_timeout(&mut self, id: u32, tag: u32) {
@@ -302,10 +451,10 @@ impl World<'_> {
             return;
         }
         let r = &self.reqs[id as usize];
-        let (prod, b) = (r.prod as usize, r.broker as usize);
+        let (prod, b, bulk) = (r.prod as usize, r.broker as usize, r.bulk);
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
         self.producers[prod].timed_out += records;
-        self.producers[prod].in_flight[b] -= 1;
+        self.release_slot(prod, b, bulk);
         self.free_req(id);
     }
 
@@ -411,8 +560,11 @@ impl World<'_> {
             }
             let mut out = 0u32;
             for s in 0..part.n_replicas as usize {
+                // Kafka's Replica.isCaughtUp: at the leader's log end, or caught
+                // up to it within replica.lag.time.max.ms.
                 if s != ls as usize
                     && view.isr & (1 << s) != 0
+                    && rep.follower_leo[s] != rep.leo
                     && now.saturating_sub(rep.last_caught_up[s]) > lag
                 {
                     out |= 1 << s;

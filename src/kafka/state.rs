@@ -36,6 +36,8 @@ pub struct Batch {
     pub acked: bool,
     /// The broker that appended it as leader.
     pub leader: B,
+    /// Its latencies are sampled: always at request fidelity, only probes at flow.
+    pub sampled: bool,
 }
 
 impl Batch {

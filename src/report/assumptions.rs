@@ -291,9 +291,9 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
         },
     },
     Simplification {
-        mechanism: "fidelity",
-        section: "Not modelled yet",
-        text: "model.fidelity = \"flow\" is accepted but the run is at request level.",
+        mechanism: "flow fidelity",
+        section: "§16",
+        text: "Bulk data moves once per model.flow_step_ms as a fluid over the links; latencies come from request-level probe batches and are those of a lightly loaded fetcher (lower than at request fidelity near saturation), and lags include up to one step of records in transit.",
         applies: |sc, _| sc.model.fidelity == Fidelity::Flow,
     },
 ];

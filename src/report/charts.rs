@@ -249,6 +249,41 @@ pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     })
 }
 
+/// Records the replicas lack (leader log end minus replica log end, summed over
+/// partitions and live replicas), one line per design, fault windows shaded.
+pub fn replica_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let mut hi = 0u64;
+    for (name, o) in designs {
+        let t = &o.timeline.replica_lag_records;
+        if t.is_empty() {
+            continue;
+        }
+        hi = t.iter().copied().fold(hi, u64::max);
+        series.push(Series {
+            label: format!("{}records the replicas lack", prefix(designs, name)),
+            points: t
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| Some((at(o, k, false), v as f64)))
+                .collect(),
+        });
+    }
+    if series.is_empty() {
+        return None;
+    }
+    render(&Chart {
+        x_desc: "simulated time, s".into(),
+        y_desc: "replica lag, records".into(),
+        x: (0.0, duration(designs)),
+        y: (0.0, (hi as f64 * 1.1).max(1.0)),
+        log_x: false,
+        series,
+        bands: fault_bands(designs),
+        dashed: Vec::new(),
+    })
+}
+
 /// Link utilization per direction over time against capacity (100 %), and
 /// against the lowered capacity while a `link-degrade` fault of `degraded` holds.
 /// Directions that carried nothing are left out.

@@ -150,7 +150,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
 
     // 3. Charts.
     let _ = writeln!(s, "<section id=\"charts\">\n<h2>Charts</h2>");
-    let figs: [(&str, &str, Option<charts::Rendered>, &str); 4] = [
+    let figs: [(&str, &str, Option<charts::Rendered>, &str); 5] = [
         (
             "chart-latency-cdf",
             "Produce latency CDF per site: the share of records acknowledged within a given time (send to answer; acks=0 producers have no answers).",
@@ -161,6 +161,12 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
             "chart-hw-lag",
             "High-watermark lag over time: the age of the oldest record a leader holds but the whole ISR does not yet (sampled at each interval's end, largest over partitions). Shaded: fault windows.",
             charts::hw_lag(designs),
+            "No timeline was recorded.",
+        ),
+        (
+            "chart-replica-lag",
+            "Replica lag over time: records the live replicas lack behind their leaders, summed over partitions (sampled at each interval's end). Shaded: fault windows.",
+            charts::replica_lag(designs),
             "No timeline was recorded.",
         ),
         (

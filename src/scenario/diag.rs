@@ -240,6 +240,8 @@ pub(crate) static MODEL: TableSchema = TableSchema {
         opt("fetch_processing_ms", F64),
         opt("max_events", U64),
         opt("timeline_interval_s", F64),
+        opt("flow_step_ms", F64),
+        opt("flow_probe_interval_ms", F64),
         opt("tcp_mss_bytes", U32),
         opt("tcp_autotune_max_bytes", U64),
     ],

@@ -350,8 +350,9 @@ pub enum Fidelity {
     /// Every produce request and follower fetch is an event.
     #[default]
     Request,
-    /// Bulk bytes move as rates between rate changes; request-level detail is
-    /// kept for a sampled probe producer per site so latency is still measured.
+    /// Bulk records move in aggregated batches once per `flow_step_ms`;
+    /// request-level probe batches every `flow_probe_interval_ms` keep the
+    /// latency measurements.
     Flow,
 }
 
@@ -366,6 +367,12 @@ fn d_max_events() -> u64 {
 }
 fn d_timeline() -> f64 {
     1.0
+}
+fn d_flow_step() -> f64 {
+    1000.0
+}
+fn d_probe() -> f64 {
+    100.0
 }
 fn d_mss() -> u32 {
     1460
@@ -392,6 +399,12 @@ pub struct ModelConfig {
     /// Resolution of the timelines in the report.
     #[serde(default = "d_timeline")]
     pub timeline_interval_s: f64,
+    /// Flow fidelity: how often each producer sends its aggregated bulk batches.
+    #[serde(default = "d_flow_step")]
+    pub flow_step_ms: f64,
+    /// Flow fidelity: how often each producer sends one request-level probe batch.
+    #[serde(default = "d_probe")]
+    pub flow_probe_interval_ms: f64,
     /// TCP maximum segment size, for the loss cap (Mathis et al.).
     #[serde(default = "d_mss")]
     pub tcp_mss_bytes: u32,
@@ -408,6 +421,8 @@ impl Default for ModelConfig {
             fetch_processing_ms: d_fetch_proc(),
             max_events: d_max_events(),
             timeline_interval_s: d_timeline(),
+            flow_step_ms: d_flow_step(),
+            flow_probe_interval_ms: d_probe(),
             tcp_mss_bytes: d_mss(),
             tcp_autotune_max_bytes: d_autotune(),
         }

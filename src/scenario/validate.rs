@@ -423,6 +423,23 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             p.e(format!("model.{key}"), "must be ≥ 0".into());
         }
     }
+    for (key, v) in [
+        ("flow_step_ms", m.flow_step_ms),
+        ("flow_probe_interval_ms", m.flow_probe_interval_ms),
+    ] {
+        if !(v.is_finite() && v >= 1.0) {
+            p.e(format!("model.{key}"), "must be ≥ 1".into());
+        }
+    }
+    if m.fidelity == Fidelity::Flow && m.flow_step_ms > m.timeline_interval_s * 1000.0 {
+        p.e(
+            "model.flow_step_ms".into(),
+            format!(
+                "must not exceed model.timeline_interval_s ({} ms): each timeline interval needs a bulk step to tell available partitions from unavailable ones",
+                m.timeline_interval_s * 1000.0
+            ),
+        );
+    }
     if m.tcp_mss_bytes < 64 {
         p.e("model.tcp_mss_bytes".into(), "must be ≥ 64".into());
     }

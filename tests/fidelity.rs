@@ -1,0 +1,188 @@
+//! Flow fidelity against request fidelity on the same scenario: the two levels
+//! must agree on throughput and on replication lag, including a backlog that
+//! builds while a link is degraded and drains after it (docs/model.md,
+//! "Flow fidelity").
+
+use ktopo::metrics::Outcome;
+
+/// Three sites, two brokers and one voter each; RF 3 one replica per site;
+/// acks=1 producers in dc1 and dc2, a consumer in dc1. The dc2–dc3 link drops
+/// to 40 Mbit/s (5 MB/s) from 20 s to 40 s, below what crosses it (a third of
+/// the replication of 20 MB/s, plus the produce requests of dc2 to leaders in
+/// dc3): replication between dc2 and dc3 falls behind, then catches up.
+fn scenario(fidelity: &str) -> String {
+    format!(
+        r#"
+name = "agreement"
+seed = 5
+duration_s = 80
+
+[[site]]
+name = "dc1"
+brokers = 2
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 2
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 2
+controllers = 1
+
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2.0
+jitter_ms = 0.1
+bandwidth_mbps = 10000
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 3.0
+jitter_ms = 0.1
+bandwidth_mbps = 10000
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 2.5
+jitter_ms = 0.1
+bandwidth_mbps = 10000
+
+[broker]
+"min.insync.replicas" = 2
+"replica.socket.receive.buffer.bytes" = 1048576
+
+[[topic]]
+name = "t"
+partitions = 30
+"replication.factor" = 3
+
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 10
+acks = "1"
+
+[[producer]]
+site = "dc2"
+topic = "t"
+rate_mb_s = 10
+acks = "1"
+
+[[consumer]]
+site = "dc1"
+topic = "t"
+
+[[fault]]
+kind = "link-degrade"
+between = ["dc2", "dc3"]
+bandwidth_mbps = 40
+at_s = 20
+duration_s = 20
+
+[model]
+fidelity = "{fidelity}"
+"#
+    )
+}
+
+fn run(fidelity: &str) -> Outcome {
+    let sc = ktopo::scenario::parse_str(&scenario(fidelity), "agreement.toml")
+        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
+    ktopo::kafka::simulate(&sc).expect("run completes")
+}
+
+fn close(what: &str, flow: f64, request: f64, tol: f64) {
+    let rel = (flow - request).abs() / request.abs().max(1.0);
+    assert!(
+        rel <= tol,
+        "{what}: flow {flow} vs request {request} ({:.1} % apart, tolerance {:.1} %)",
+        rel * 100.0,
+        tol * 100.0
+    );
+}
+
+/// First interval at or after `from` whose lag is below `frac` of the peak.
+fn drained_at(lag: &[u64], from: usize, frac: f64) -> usize {
+    let peak = *lag.iter().max().expect("samples") as f64;
+    (from..lag.len())
+        .find(|&k| (lag[k] as f64) < frac * peak)
+        .unwrap_or(lag.len())
+}
+
+#[test]
+fn flow_and_request_fidelity_agree_on_throughput_and_lag() {
+    let req = run("request");
+    let flow = run("flow");
+    assert_eq!(req.fidelity, "request");
+    assert_eq!(flow.fidelity, "flow");
+
+    // Throughput: records acknowledged per producer site, records consumed.
+    for (r, f) in req.sites.iter().zip(&flow.sites) {
+        for (rp, fp) in r.produce.iter().zip(&f.produce) {
+            close(
+                &format!("acked records from {}", r.site),
+                fp.records_acked as f64,
+                rp.records_acked as f64,
+                0.01,
+            );
+            assert_eq!(fp.records_rejected + fp.records_timed_out, 0);
+            assert_eq!(rp.records_rejected + rp.records_timed_out, 0);
+        }
+        for (rc, fc) in r.consume.iter().zip(&f.consume) {
+            close(
+                &format!("records consumed in {}", r.site),
+                fc.records_consumed as f64,
+                rc.records_consumed as f64,
+                0.02,
+            );
+        }
+    }
+    // Bytes on every link direction. Request fidelity also carries the header
+    // bytes of its many more requests (fetch requests, per-partition headers),
+    // which flow fidelity sends once per step: a few per cent more.
+    for (rl, fl) in req.links.iter().zip(&flow.links) {
+        assert!(
+            rl.bytes > 100_000_000,
+            "{}→{} carries traffic",
+            rl.from,
+            rl.to
+        );
+        close(
+            &format!("bytes {}→{}", rl.from, rl.to),
+            fl.bytes as f64,
+            rl.bytes as f64,
+            0.05,
+        );
+    }
+
+    // Replication lag: the backlog built during the degradation.
+    let (rlag, flag) = (
+        &req.timeline.replica_lag_records,
+        &flow.timeline.replica_lag_records,
+    );
+    let rpeak = *rlag.iter().max().unwrap() as f64;
+    let fpeak = *flag.iter().max().unwrap() as f64;
+    // The backlog is real: well over 100 k records (≈ 140 k in both runs).
+    assert!(rpeak > 100_000.0, "request-level peak lag {rpeak}");
+    close("peak replica lag", fpeak, rpeak, 0.15);
+    // Lag stays small before the fault in both (flow: at most a step in transit).
+    let before = 15;
+    let step_records = 20e6 / 1000.0 * 2.0; // 1 s of both producers, to two followers
+    assert!((rlag[before] as f64) < 0.05 * rpeak);
+    assert!((flag[before] as f64) <= step_records);
+    // The backlog drains at about the same time after the link recovers at 40 s.
+    let (rd, fd) = (drained_at(rlag, 40, 0.1), drained_at(flag, 40, 0.1));
+    assert!(rd < 70, "request-level lag did not drain: {rlag:?}");
+    assert!(
+        rd.abs_diff(fd) <= 3,
+        "drained at {rd} s (request) vs {fd} s (flow)"
+    );
+
+    // Flow fidelity still measures latency, from its probes.
+    for s in &flow.sites {
+        for p in &s.produce {
+            assert!(p.latency.count > 0, "no latency samples in {}", s.site);
+        }
+    }
+    // And is much cheaper.
+    assert!(flow.events_processed * 5 < req.events_processed);
+}
