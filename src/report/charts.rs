@@ -237,8 +237,8 @@ pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
                 .collect(),
         })
         .collect();
-    render(&Chart {
-        x_desc: "simulated time, s".into(),
+    render_over_time(Chart {
+        x_desc: String::new(),
         y_desc: format!("lag, {unit}"),
         x: (0.0, duration(designs)),
         y: (0.0, (hi * scale * 1.1).max(scale)),
@@ -272,8 +272,8 @@ pub fn replica_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     if series.is_empty() {
         return None;
     }
-    render(&Chart {
-        x_desc: "simulated time, s".into(),
+    render_over_time(Chart {
+        x_desc: String::new(),
         y_desc: "replica lag, records".into(),
         x: (0.0, duration(designs)),
         y: (0.0, (hi as f64 * 1.1).max(1.0)),
@@ -359,8 +359,8 @@ pub fn link_utilization(designs: &[(&str, &Outcome)], degraded: &[Degraded]) -> 
         )
     };
     dashed.extend(lowered);
-    render(&Chart {
-        x_desc: "simulated time, s".into(),
+    render_over_time(Chart {
+        x_desc: String::new(),
         y_desc,
         x,
         y: (0.0, top),
@@ -407,8 +407,8 @@ pub fn write_availability(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     if series.is_empty() {
         return None;
     }
-    render(&Chart {
-        x_desc: "simulated time, s".into(),
+    render_over_time(Chart {
+        x_desc: String::new(),
         y_desc: "write availability, %".into(),
         x: (0.0, duration(designs)),
         y: (if lo > 90.0 { 90.0 } else { 0.0 }, 101.0),
@@ -417,6 +417,37 @@ pub fn write_availability(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         bands: fault_bands(designs),
         dashed: Vec::new(),
     })
+}
+
+/// Draw a chart whose x axis is simulated time in seconds, in seconds, minutes
+/// or hours depending on its length.
+fn render_over_time(mut c: Chart) -> Option<Rendered> {
+    let span = c.x.1 - c.x.0;
+    let (div, unit) = if span > 4.0 * 3600.0 {
+        (3600.0, "h")
+    } else if span > 60.0 * 60.0 {
+        (60.0, "min")
+    } else {
+        (1.0, "s")
+    };
+    c.x_desc = format!("simulated time, {unit}");
+    if div != 1.0 {
+        c.x = (c.x.0 / div, c.x.1 / div);
+        for s in &mut c.series {
+            for (x, _) in s.points.iter_mut().flatten() {
+                *x /= div;
+            }
+        }
+        for b in &mut c.bands {
+            *b = (b.0 / div, b.1 / div);
+        }
+        for d in &mut c.dashed {
+            for (x, _) in &mut d.points {
+                *x /= div;
+            }
+        }
+    }
+    render(&c)
 }
 
 /// Draw `c` as an SVG document (a string starting with `<svg`) and its legend.
