@@ -273,7 +273,8 @@ pub struct Timeline {
     pub unavailable_partitions: Vec<u32>,
     /// Records acknowledged in each interval, all producers.
     pub acked_records: Vec<u64>,
-    /// Whether an active controller with a majority existed at each interval's end.
+    /// Whether some live voter held the leader role (an active controller) at each
+    /// interval's end.
     pub quorum: Vec<bool>,
     /// Partitions producers had records for in each interval (the denominator of
     /// write availability: `1 − unavailable_partitions / written_partitions`).

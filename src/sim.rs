@@ -56,6 +56,8 @@ pub struct EventQueue<E> {
     buckets: Vec<Vec<(Nanos, E)>>,
     /// Next event to serve in bucket 0.
     head: usize,
+    /// Bit `i - 1` set: bucket `i` (1..=64) is non-empty.
+    nonempty: u64,
     last: Nanos,
     len: usize,
 }
@@ -71,6 +73,7 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             buckets: (0..65).map(|_| Vec::new()).collect(),
             head: 0,
+            nonempty: 0,
             last: 0,
             len: 0,
         }
@@ -96,6 +99,7 @@ impl<E: Copy> EventQueue<E> {
         let at = at.max(self.last);
         let b = self.bucket(at);
         self.buckets[b].push((at, ev));
+        self.nonempty |= ((1u128 << b) >> 1) as u64;
         self.len += 1;
     }
 
@@ -119,14 +123,15 @@ impl<E: Copy> EventQueue<E> {
         if self.head == self.buckets[0].len() {
             self.buckets[0].clear();
             self.head = 0;
-            let i = (1..65)
-                .find(|&i| !self.buckets[i].is_empty())
-                .expect("len > 0 means some bucket is non-empty");
+            debug_assert!(self.nonempty != 0, "len > 0 means some bucket is non-empty");
+            let i = self.nonempty.trailing_zeros() as usize + 1;
+            self.nonempty &= !(1u64 << (i - 1));
             let mut moving = std::mem::take(&mut self.buckets[i]);
             self.last = moving.iter().map(|e| e.0).min().expect("non-empty");
             for e in moving.drain(..) {
                 let b = self.bucket(e.0);
                 self.buckets[b].push(e);
+                self.nonempty |= ((1u128 << b) >> 1) as u64;
             }
             // Keep the emptied vector's allocation for reuse.
             self.buckets[i] = moving;

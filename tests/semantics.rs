@@ -526,3 +526,62 @@ fn same_seed_same_report_other_seed_other_samples() {
     let c = ktopo::report::to_json(&ktopo::kafka::simulate(&sc).expect("run"));
     assert_ne!(a, c);
 }
+
+/// `num.replica.fetchers`: over a long link each fetcher is one connection
+/// capped at its receive buffer / RTT (64 KiB / 80 ms ≈ 0.8 MiB/s), so a
+/// follower that falls behind at one fetcher replicates faster with four.
+fn wan_replication_bytes(fetchers: u32) -> u64 {
+    let o = run(&format!(
+        r#"
+name = "fetchers"
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 2
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 80
+[broker]
+"num.replica.fetchers" = {fetchers}
+"replica.socket.receive.buffer.bytes" = 65536
+[[topic]]
+name = "t"
+partitions = 16
+"replication.factor" = 2
+"min.insync.replicas" = 1
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc2" }}]
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 10
+acks = "1"
+"#
+    ));
+    o.links
+        .iter()
+        .find(|l| l.from == "dc1" && l.to == "dc2")
+        .expect("link")
+        .bytes
+}
+
+#[test]
+fn replica_fetchers_multiply_window_limited_wan_replication() {
+    let one = wan_replication_bytes(1) as f64;
+    let four = wan_replication_bytes(4) as f64;
+    // One connection: about window / RTT for the run, whatever the 10 MB/s offered.
+    let cap = 65536.0 / 0.080 * 60.0;
+    assert!(
+        one > 0.8 * cap && one < 1.25 * cap,
+        "one fetcher moved {one} bytes, window/RTT allows {cap}"
+    );
+    // Four fetchers, the 16 partitions hashed over them as Kafka does: about 4×.
+    assert!(
+        four > 3.0 * one && four < 4.5 * one,
+        "four fetchers moved {four} bytes vs {one} with one"
+    );
+}

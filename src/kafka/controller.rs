@@ -812,8 +812,10 @@ impl World<'_> {
             self.refresh_consumers();
             self.start_broker_sessions(b);
             for l in 0..self.nb {
-                let sess = l * self.nb + bi;
-                self.fsess[sess].dirty = true;
+                for k in 0..self.nf {
+                    let sess = self.fsess_ix(l, bi, k);
+                    self.fsess[sess].dirty = true;
+                }
             }
         }
     }

@@ -43,13 +43,20 @@ impl World<'_> {
         })
     }
 
+    /// The session of fetcher `k` of follower `f` with leader `l`.
+    pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> usize {
+        (f * self.nb + l) * self.nf + k
+    }
+
     /// (Re)start every fetch session of follower `f`.
     pub(super) fn start_broker_sessions(&mut self, f: B) {
         for l in 0..self.nb {
-            let sess = f as usize * self.nb + l;
-            self.fsess[sess].dirty = true;
-            if self.fsess[sess].state == SessState::Idle {
-                self.fetch_send(sess, self.now);
+            for k in 0..self.nf {
+                let sess = self.fsess_ix(f as usize, l, k);
+                self.fsess[sess].dirty = true;
+                if self.fsess[sess].state == SessState::Idle {
+                    self.fetch_send(sess, self.now);
+                }
             }
         }
     }
@@ -58,9 +65,12 @@ impl World<'_> {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
         parts.clear();
+        let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[f][p as usize].leader == l {
+                if self.views[f][p as usize].leader == l
+                    && self.fetcher_of[p as usize] as usize == k
+                {
                     let Some(ls) = self.parts[p as usize].slot_of(l) else {
                         continue;
                     };
@@ -142,9 +152,11 @@ impl World<'_> {
         for i in 0..self.fsess[sess].parts.len() {
             let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
             let (ls, fs) = (ls as usize, fs as usize);
-            if self.views[l as usize][p as usize].leader != l {
+            let view = self.views[l as usize][p as usize];
+            if view.leader != l {
                 continue;
             }
+            let view_isr = view.isr;
             let part = &mut self.parts[p as usize];
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
@@ -168,7 +180,7 @@ impl World<'_> {
             }
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if moved || fo >= rep.hw {
+            if (moved || fo >= rep.hw) && view_isr & (1u32 << fs) == 0 {
                 self.maybe_expand(p, ls, fs);
             }
             if moved {
@@ -216,7 +228,7 @@ impl World<'_> {
             if f == l {
                 continue;
             }
-            let sess = f as usize * self.nb + l as usize;
+            let sess = self.fsess_ix(f as usize, l as usize, self.fetcher_of[p as usize] as usize);
             if self.fsess[sess].state == SessState::Parked {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
@@ -332,25 +344,43 @@ impl World<'_> {
         }
     }
 
-    /// Which broker serves partition `p` to consumer `c`: a live in-sync replica in
-    /// the consumer's rack under the rack-aware selector (KIP-392), else the leader.
+    /// Which broker serves partition `p` to consumer `c`. Without follower
+    /// fetching, the leader. With it, Kafka's `RackAwareReplicaSelector` as the
+    /// leader applies it (KIP-392): the leader if it is in the consumer's rack;
+    /// else, among the live replicas in that rack (observers too) that the
+    /// leader knows to hold the consumer's position, the one with the highest
+    /// log end offset; else the leader.
     fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
         let v = self.views[view_from as usize][p as usize];
         let cons = &self.consumers[c];
-        if cons.follower_fetching && v.leader != NO_LEADER {
-            let part = &self.parts[p as usize];
-            let rack = cons.rack.as_deref().unwrap_or_default();
-            for (s, &b) in part.slots.iter().enumerate() {
-                let in_sync = s < part.n_replicas as usize && v.isr & (1 << s) != 0;
-                if in_sync
-                    && self.topo.brokers[b as usize].rack == rack
-                    && self.broker_alive[b as usize]
-                {
-                    return b;
-                }
+        if !cons.follower_fetching || v.leader == NO_LEADER {
+            return v.leader;
+        }
+        let rack = cons.rack.as_deref().unwrap_or_default();
+        let in_rack = |b: B| self.topo.brokers[b as usize].rack == rack;
+        if in_rack(v.leader) {
+            return v.leader;
+        }
+        let part = &self.parts[p as usize];
+        let Some(ls) = part.slot_of(v.leader) else {
+            return v.leader;
+        };
+        let known = &part.rep[ls].follower_leo;
+        let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
+        let pos = cons.pos[local];
+        let mut best: Option<(u64, B)> = None;
+        for (s, &b) in part.slots.iter().enumerate() {
+            let leo = known.get(s).copied().unwrap_or(0);
+            if s != ls
+                && in_rack(b)
+                && self.broker_alive[b as usize]
+                && leo >= pos
+                && best.is_none_or(|(l, _)| leo > l)
+            {
+                best = Some((leo, b));
             }
         }
-        v.leader
+        best.map_or(v.leader, |(_, b)| b)
     }
 
     fn crebuild(&mut self, sess: usize) {
@@ -374,8 +404,13 @@ impl World<'_> {
                 }
             }
         }
-        self.csess[sess].parts = parts;
-        self.csess[sess].dirty = false;
+        let s = &mut self.csess[sess];
+        s.is_ready.clear();
+        s.is_ready.resize(parts.len(), true);
+        s.ready.clear();
+        s.ready.extend(0..parts.len() as u32);
+        s.parts = parts;
+        s.dirty = false;
     }
 
     /// Metadata changed: consumers re-pick the replicas they read from.
@@ -453,14 +488,19 @@ impl World<'_> {
             );
             return;
         }
-        let mut any = false;
-        for i in 0..self.csess[sess].parts.len() {
-            let sp = self.csess[sess].parts[i];
-            if self.readable(c, sp) > 0 {
-                any = true;
-                break;
+        // Only partitions marked ready can have records to read; drop those that
+        // turn out to have none.
+        let mut ready = std::mem::take(&mut self.csess[sess].ready);
+        ready.retain(|&ix| {
+            let sp = self.csess[sess].parts[ix as usize];
+            let keep = self.readable(c, sp) > 0;
+            if !keep {
+                self.csess[sess].is_ready[ix as usize] = false;
             }
-        }
+            keep
+        });
+        let any = !ready.is_empty();
+        self.csess[sess].ready = ready;
         if any {
             self.cfetch_respond(sess);
         } else {
@@ -485,13 +525,16 @@ impl World<'_> {
         for i in 0..self.topic_consumers[t].len() {
             let c = self.topic_consumers[t][i] as usize;
             let sess = c * self.nb + b as usize;
-            if self.csess[sess].state == SessState::Parked
-                && self.csess[sess]
-                    .parts
-                    .binary_search_by_key(&p, |sp| sp.p)
-                    .is_ok()
-            {
-                self.csess[sess].tag += 1;
+            let s = &mut self.csess[sess];
+            let Ok(ix) = s.parts.binary_search_by_key(&p, |sp| sp.p) else {
+                continue;
+            };
+            if !s.is_ready[ix] {
+                s.is_ready[ix] = true;
+                s.ready.push(ix as u32);
+            }
+            if s.state == SessState::Parked {
+                s.tag += 1;
                 self.cfetch_respond(sess);
             }
         }
@@ -507,20 +550,29 @@ impl World<'_> {
             None => (CONSUMER_PARTITION_MAX, CONSUMER_FETCH_MAX),
         };
         let mut bytes = 100u64;
-        for i in 0..self.csess[sess].parts.len() {
-            let sp = self.csess[sess].parts[i];
+        // In partition order, as the session lists them; a partition stays
+        // ready while the caps leave records behind.
+        let mut ready = std::mem::take(&mut self.csess[sess].ready);
+        ready.sort_unstable();
+        ready.retain(|&ix| {
+            let sp = self.csess[sess].parts[ix as usize];
             let avail = self.readable(c, sp);
             let (p, local) = (sp.p, sp.local as usize);
             let rb = self.parts[p as usize].record_bytes as u64;
             let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
-            if n == 0 {
-                continue;
+            if n > 0 {
+                budget = budget.saturating_sub(n * rb);
+                bytes += 50 + n * rb;
+                resp.push((p, self.consumers[c].pos[local], n as u32, 0));
             }
-            budget = budget.saturating_sub(n * rb);
-            bytes += 50 + n * rb;
-            resp.push((p, self.consumers[c].pos[local], n as u32, 0));
-        }
+            let more = n < avail;
+            if !more {
+                self.csess[sess].is_ready[ix as usize] = false;
+            }
+            more
+        });
+        self.csess[sess].ready = ready;
         let s = &mut self.csess[sess];
         s.resp = resp;
         s.state = SessState::InFlight;

@@ -129,6 +129,19 @@ pub(crate) enum Ev {
     Sample,
 }
 
+/// Kafka's `AbstractFetcherManager.getFetcherId`: the replica fetcher thread
+/// (of `fetchers`) that replicates partition `partition` of `topic`, from Java's
+/// `String.hashCode` of the topic name.
+pub(crate) fn fetcher_id(topic: &str, partition: usize, fetchers: usize) -> usize {
+    let h = topic
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+    let v = h.wrapping_mul(31).wrapping_add(partition as i32);
+    // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
+    let abs = if v == i32::MIN { 0 } else { v.unsigned_abs() };
+    abs as usize % fetchers.max(1)
+}
+
 /// Problems that end a run early.
 #[derive(Debug)]
 pub enum SimError {
@@ -242,6 +255,10 @@ pub(crate) struct Session {
     park_until: Nanos,
     /// The session's pending wake-up timer, if any: at most one is queued.
     timer_at: Option<Nanos>,
+    /// Consumer sessions: indices into `parts` that may have records to read
+    /// (their HW moved, or a capped response left some), and a flag per part.
+    ready: Vec<u32>,
+    is_ready: Vec<bool>,
     /// Response being carried: (partition, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
@@ -321,6 +338,10 @@ pub(crate) struct World<'a> {
     meta_seen: Vec<u32>,
     /// (partition, slot) pairs hosted by each broker.
     hosted: Vec<Vec<(u32, u8)>>,
+    /// `num.replica.fetchers`: fetch sessions per (follower, leader) pair.
+    nf: usize,
+    /// The fetcher (of `nf`) that replicates each partition.
+    fetcher_of: Vec<u8>,
     parts: Vec<Partition>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
@@ -389,6 +410,8 @@ impl<'a> World<'a> {
         let mut parts = Vec::new();
         let mut topic_parts = Vec::new();
         let mut hosted = vec![Vec::new(); nb];
+        let nf = sc.broker.num_replica_fetchers.max(1) as usize;
+        let mut fetcher_of = Vec::new();
         for (ti, t) in sc.topic.iter().enumerate() {
             let min_isr = t
                 .min_insync_replicas
@@ -404,7 +427,8 @@ impl<'a> World<'a> {
                 1024
             };
             let mut ids = Vec::new();
-            for a in topo.assign(sc, t, ti) {
+            for (pn, a) in topo.assign(sc, t, ti).into_iter().enumerate() {
+                fetcher_of.push(fetcher_id(&t.name, pn, nf) as u8);
                 let pi = parts.len() as u32;
                 let slots: Vec<B> = a
                     .replicas
@@ -528,9 +552,13 @@ impl<'a> World<'a> {
             fluid_busy: 0,
             park_until: 0,
             timer_at: None,
+            ready: Vec::new(),
+            is_ready: Vec::new(),
             resp: Vec::new(),
         };
-        let fsess = (0..nb * nb).map(|i| mk(i / nb, i % nb)).collect();
+        let fsess = (0..nb * nb * nf)
+            .map(|i| mk(i / nf / nb, i / nf % nb))
+            .collect();
         let csess = (0..consumers.len() * nb)
             .map(|i| mk(i / nb, i % nb))
             .collect();
@@ -546,6 +574,8 @@ impl<'a> World<'a> {
             views: vec![init; nb],
             meta_seen: vec![0; nb],
             hosted,
+            nf,
+            fetcher_of,
             parts,
             topic_parts,
             topic_names: sc.topic.iter().map(|t| t.name.clone()).collect(),
@@ -775,9 +805,11 @@ impl<'a> World<'a> {
         if !alive {
             // The process is gone: sessions stop; waiting produce requests will time out.
             for s in 0..self.nb {
-                for idx in [bi * self.nb + s, s * self.nb + bi] {
-                    self.fsess[idx].state = SessState::Idle;
-                    self.fsess[idx].tag += 1;
+                for k in 0..self.nf {
+                    for idx in [self.fsess_ix(bi, s, k), self.fsess_ix(s, bi, k)] {
+                        self.fsess[idx].state = SessState::Idle;
+                        self.fsess[idx].tag += 1;
+                    }
                 }
             }
             for c in 0..self.consumers.len() {

@@ -376,6 +376,11 @@ impl World<'_> {
             self.wake_followers(p, b);
         }
         if acks == Acks::Zero {
+            // No acknowledgement exists: an append is what shows the partition
+            // took writes in this interval.
+            for &(p, _) in &touched {
+                self.parts[p as usize].acked_in_interval = true;
+            }
             self.free_req(id);
             return;
         }
@@ -426,7 +431,9 @@ impl World<'_> {
                 }
                 2 => pr.rejected += k as u64,
                 _ => {
-                    // NOT_LEADER_OR_FOLLOWER: retried after retry.backoff.ms with fresh metadata.
+                    // NOT_LEADER_OR_FOLLOWER: the batch goes back to the accumulator and is
+                    // resent at the next tick with the metadata known then (Kafka waits
+                    // retry.backoff.ms, 100 ms; a tick is linger.ms).
                     pr.sent -= k as u64;
                     pr.held.push((p, k, created));
                 }
@@ -551,13 +558,17 @@ impl World<'_> {
             if view.leader != b {
                 continue;
             }
+            if let Some((at, _)) = self.parts[p as usize].rep[ls as usize].pending_alter {
+                if now - at < lag / 2 {
+                    continue;
+                }
+                // No answer within lag/2: the proposal was lost (controller
+                // failover) or refused. Abandon it, so that a proposed addition
+                // stops counting in the maximal ISR and a new proposal can go.
+                self.parts[p as usize].rep[ls as usize].pending_alter = None;
+            }
             let part = &self.parts[p as usize];
             let rep = &part.rep[ls as usize];
-            if let Some((at, _)) = rep.pending_alter
-                && now - at < lag / 2
-            {
-                continue;
-            }
             let mut out = 0u32;
             for s in 0..part.n_replicas as usize {
                 // Kafka's Replica.isCaughtUp: at the leader's log end, or caught

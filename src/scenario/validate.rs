@@ -140,10 +140,10 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "must be ≥ broker.heartbeat.interval.ms, or every broker is fenced between two heartbeats".into(),
         );
     }
-    if b.num_replica_fetchers == 0 {
+    if b.num_replica_fetchers == 0 || b.num_replica_fetchers > 64 {
         p.e(
             "broker.\"num.replica.fetchers\"".into(),
-            "must be ≥ 1".into(),
+            "must be between 1 and 64".into(),
         );
     }
     if b.replica_fetch_max_bytes == 0 || b.replica_fetch_response_max_bytes == 0 {
