@@ -256,7 +256,7 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "follower fetching",
         section: "§13",
-        text: "A rack-aware consumer reads from the first live in-sync replica in its rack, at once; Kafka prefers the leader when it is in the rack and redirects with a first fetch.",
+        text: "A rack-aware consumer's replica is chosen once per metadata change, not on every fetch, with no first fetch to the leader, and dead brokers are skipped directly.",
         applies: |sc, _| {
             sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR)
                 && sc.consumer.iter().any(|c| c.client_rack.is_some())
@@ -283,11 +283,9 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "ignored settings",
         section: "§6",
-        text: "num.replica.fetchers and replica.fetch.min.bytes are accepted but ignored by the simulator (one fetcher connection per broker pair, minimum one record).",
+        text: "replica.fetch.min.bytes is accepted but ignored: a parked follower fetch returns as soon as one record arrives.",
         applies: |sc, _| {
-            let d = BrokerConfig::default();
-            sc.broker.num_replica_fetchers != d.num_replica_fetchers
-                || sc.broker.replica_fetch_min_bytes != d.replica_fetch_min_bytes
+            sc.broker.replica_fetch_min_bytes != BrokerConfig::default().replica_fetch_min_bytes
         },
     },
     Simplification {
