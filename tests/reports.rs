@@ -499,3 +499,25 @@ fn verdict_follows_the_outcome_and_the_check() {
         "quorum-site-loss (site east, error): add a third site"
     );
 }
+
+/// Each simplification the reports cite points at a section of docs/model.md
+/// that exists, and its mechanism is named once.
+#[test]
+fn simplifications_cite_model_sections() {
+    let model = std::fs::read_to_string(root().join("docs/model.md")).expect("docs/model.md");
+    let mut seen = Vec::new();
+    for s in ktopo::report::SIMPLIFICATIONS {
+        let heading = match s.section.strip_prefix('§') {
+            Some(n) => format!("\n## {n}. "),
+            None => format!("\n## {}", s.section),
+        };
+        assert!(
+            model.contains(&heading),
+            "{}: docs/model.md has no section {}",
+            s.mechanism,
+            s.section
+        );
+        assert!(!seen.contains(&s.mechanism), "{} listed twice", s.mechanism);
+        seen.push(s.mechanism);
+    }
+}
