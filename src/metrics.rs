@@ -251,6 +251,9 @@ pub struct FaultOutcome {
     /// Unavailable partition-seconds from the fault's start until 60 s after its end.
     pub unavailable_partition_s: f64,
     pub lost_acked_records: u64,
+    /// Produce latency (all producers, all acks) of requests answered from the
+    /// fault's start until 60 s after its end.
+    pub produce_latency: LatencySummary,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -262,7 +265,7 @@ pub struct LinkOutcome {
     pub utilization_mean: f64,
     pub utilization_max: f64,
     pub above_80pct_s: f64,
-    /// Utilization of each timeline interval (bytes ÷ capacity × interval).
+    /// Utilization of each timeline interval against the capacity of the time.
     pub utilization: Vec<f64>,
 }
 

@@ -422,22 +422,6 @@ fn html_compares_several_designs() {
 }
 
 #[test]
-fn degraded_link_capacity_is_drawn() {
-    let text = format!(
-        "{SMALL}\n[[fault]]\nkind = \"link-degrade\"\nbetween = [\"west\", \"east\"]\nat_s = 14\nduration_s = 4\nbandwidth_mbps = 50\n"
-    );
-    let sc = ktopo::scenario::parse_str(&text, "small.toml").expect("valid scenario");
-    let o = ktopo::kafka::simulate(&sc).expect("run");
-    let cx = ktopo::report::Context::new(&sc, &[], Path::new("small.toml"));
-    let page = ktopo::report::html(&[("stretched", &o)], &cx);
-    assert!(
-        page.contains("east → west capacity while degraded (50 Mbit/s)"),
-        "the lowered capacity is in the legend"
-    );
-    assert!(page.contains("ktopo simulate small.toml --seed 5"));
-}
-
-#[test]
 fn verdict_follows_the_outcome_and_the_check() {
     use ktopo::report::{Grade, verdict};
     let sc = small();

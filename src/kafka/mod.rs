@@ -359,6 +359,9 @@ pub(crate) struct World<'a> {
     stats: ClusterOutcome,
     timeline: Timeline,
     fault_lost: Vec<u64>,
+    /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
+    fault_window: Vec<(Nanos, Nanos)>,
+    fault_latency: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
     no_quorum_since: Option<Nanos>,
@@ -600,6 +603,15 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
+            fault_window: sc
+                .fault
+                .iter()
+                .map(|f| {
+                    let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
+                    (secs(f.at_s), secs(end + 60.0))
+                })
+                .collect(),
+            fault_latency: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
             no_quorum_since: None,
@@ -782,6 +794,7 @@ impl<'a> World<'a> {
                     self.net.set_cut(li, start);
                 } else if start {
                     self.net.degrade(
+                        self.now,
                         li,
                         f.rtt_ms.map(ms),
                         f.jitter_ms.map(ms),
@@ -789,7 +802,7 @@ impl<'a> World<'a> {
                         f.loss_pct.map(|v| v / 100.0),
                     );
                 } else {
-                    self.net.degrade(li, None, None, None, None);
+                    self.net.degrade(self.now, li, None, None, None, None);
                 }
             }
         }
@@ -1038,24 +1051,24 @@ impl<'a> World<'a> {
                     end_s,
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
+                    produce_latency: LatencySummary::of(&self.fault_latency[i]),
                 }
             })
             .collect();
         let links = self
             .net
-            .usage()
+            .usage(self.end)
             .into_iter()
             .map(|u| {
-                let cap = u.bandwidth_bps / 8.0 * iv;
-                let n = ((sc.duration_s / iv).ceil() as usize).max(1);
                 let mut max: f64 = 0.0;
                 let mut above = 0usize;
                 let mut total = 0u64;
-                let mut utilization = Vec::with_capacity(n);
-                for k in 0..n {
-                    let b = u.bytes_per_bucket.get(k).copied().unwrap_or(0);
+                let mut capacity = 0.0;
+                let mut utilization = Vec::with_capacity(u.bytes_per_bucket.len());
+                for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
                     total += b;
-                    let util = b as f64 / cap;
+                    capacity += cap;
+                    let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
                     utilization.push(round3(util));
                     max = max.max(util);
                     if util > 0.8 {
@@ -1067,7 +1080,11 @@ impl<'a> World<'a> {
                     to: self.topo.sites[u.to].name.clone(),
                     bandwidth_mbps: u.bandwidth_bps / 1e6,
                     bytes: total,
-                    utilization_mean: round3(total as f64 / (cap * n as f64)),
+                    utilization_mean: round3(if capacity > 0.0 {
+                        total as f64 / capacity
+                    } else {
+                        0.0
+                    }),
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
                     utilization,

@@ -425,6 +425,11 @@ impl World<'_> {
                     pr.acked += k as u64;
                     if !bulk {
                         pr.latency.record(lat, k as u64);
+                        for (f, &(from, to)) in self.fault_window.iter().enumerate() {
+                            if (from..to).contains(&self.now) {
+                                self.fault_latency[f].record(lat, k as u64);
+                            }
+                        }
                     }
                     self.interval_acked += k as u64;
                     self.parts[p as usize].acked_in_interval = true;

@@ -81,14 +81,6 @@ pub struct Dashed {
     pub label: String,
 }
 
-/// A link's capacity while a `link-degrade` fault lowers it (from the scenario).
-pub struct Degraded {
-    pub between: [String; 2],
-    pub at_s: f64,
-    pub end_s: f64,
-    pub bandwidth_mbps: f64,
-}
-
 /// The prefix for a series label: the design's name when there are several.
 fn prefix(designs: &[(&str, &Outcome)], name: &str) -> String {
     if designs.len() > 1 {
@@ -284,42 +276,21 @@ pub fn replica_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     })
 }
 
-/// Link utilization per direction over time against capacity (100 %), and
-/// against the lowered capacity while a `link-degrade` fault of `degraded` holds.
-/// Directions that carried nothing are left out.
-pub fn link_utilization(designs: &[(&str, &Outcome)], degraded: &[Degraded]) -> Option<Rendered> {
+/// Link utilization per direction over time against the capacity of the time
+/// (100 %; a `link-degrade` lowers the capacity, so a degraded link shows its
+/// real load). Directions that carried nothing are left out.
+pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     let mut series = Vec::new();
-    let mut lowered = Vec::new();
     let mut hi = 0.0f64;
     for (name, o) in designs {
         for l in &o.links {
             if l.bytes == 0 || l.utilization.is_empty() {
                 continue;
             }
-            let color = PALETTE[series.len() % PALETTE.len()];
             hi = l.utilization.iter().copied().fold(hi, f64::max);
-            for d in degraded {
-                let on_link = (d.between[0] == l.from && d.between[1] == l.to)
-                    || (d.between[1] == l.from && d.between[0] == l.to);
-                if on_link && l.bandwidth_mbps > 0.0 && d.end_s > d.at_s {
-                    let pct = 100.0 * d.bandwidth_mbps / l.bandwidth_mbps;
-                    hi = hi.max(pct / 100.0);
-                    lowered.push(Dashed {
-                        points: vec![(d.at_s, pct), (d.end_s, pct)],
-                        color,
-                        label: format!(
-                            "{}{} → {} capacity while degraded ({} Mbit/s)",
-                            prefix(designs, name),
-                            l.from,
-                            l.to,
-                            label_num(d.bandwidth_mbps)
-                        ),
-                    });
-                }
-            }
             series.push(Series {
                 label: format!(
-                    "{}{} → {} ({} Mbit/s)",
+                    "{}{} → {} ({} Mbit/s nominal)",
                     prefix(designs, name),
                     l.from,
                     l.to,
@@ -341,7 +312,7 @@ pub fn link_utilization(designs: &[(&str, &Outcome)], degraded: &[Degraded]) -> 
     // scale to the traffic and say that capacity is off the chart.
     let peak = hi * 100.0;
     let x = (0.0, duration(designs));
-    let (top, mut dashed, y_desc) = if nice_ceil((peak * 1.15).max(0.01)) >= 100.0 {
+    let (top, dashed, y_desc) = if nice_ceil((peak * 1.15).max(0.01)) >= 100.0 {
         (
             (peak * 1.1).max(110.0),
             vec![Dashed {
@@ -358,7 +329,6 @@ pub fn link_utilization(designs: &[(&str, &Outcome)], degraded: &[Degraded]) -> 
             "utilization, % of capacity (100 % is off scale)".to_string(),
         )
     };
-    dashed.extend(lowered);
     render_over_time(Chart {
         x_desc: String::new(),
         y_desc,

@@ -171,8 +171,8 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
         ),
         (
             "chart-link-utilization",
-            "Inter-site link utilization per direction, per timeline interval, against the configured capacity (100 %). Shaded: fault windows.",
-            charts::link_utilization(designs, &degraded(sc)),
+            "Inter-site link utilization per direction, per timeline interval, against the link's capacity at the time (100 %; a link-degrade fault lowers it). Shaded: fault windows.",
+            charts::link_utilization(designs),
             "No traffic crossed an inter-site link (single site, or no link carried data).",
         ),
         (
@@ -248,25 +248,6 @@ fn findings_table(s: &mut String, cx: &Context, keep: impl Fn(Level) -> bool, ti
         );
     }
     let _ = writeln!(s, "</table>");
-}
-
-/// Lowered link capacities from the scenario's `link-degrade` faults.
-fn degraded(sc: &crate::scenario::Scenario) -> Vec<charts::Degraded> {
-    sc.fault
-        .iter()
-        .filter(|f| f.kind == crate::scenario::FaultKind::LinkDegrade)
-        .filter_map(|f| {
-            Some(charts::Degraded {
-                between: f.between.clone()?,
-                at_s: f.at_s,
-                end_s: f
-                    .duration_s
-                    .map_or(sc.duration_s, |d| f.at_s + d)
-                    .min(sc.duration_s),
-                bandwidth_mbps: f.bandwidth_mbps?,
-            })
-        })
-        .collect()
 }
 
 /// plotters' SVG with an accessible role and label, ready to inline.
@@ -469,7 +450,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         if !o.faults.is_empty() {
             let _ = writeln!(
                 s,
-                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th></tr>",
+                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th><th class=\"n\">produce p99 ms (start to end + 60 s)</th></tr>",
                 if designs.len() > 1 {
                     format!(": {}", esc(name))
                 } else {
@@ -484,6 +465,14 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 num_td(s, f(ft.end_s));
                 num_td(s, f(ft.unavailable_partition_s));
                 num_td(s, ft.lost_acked_records);
+                num_td(
+                    s,
+                    if ft.produce_latency.count > 0 {
+                        f(ft.produce_latency.p99_ms)
+                    } else {
+                        "–".into()
+                    },
+                );
                 let _ = writeln!(s, "</tr>");
             }
             let _ = writeln!(s, "</table>");
