@@ -99,7 +99,9 @@ impl<E: Copy> EventQueue<E> {
         let at = at.max(self.last);
         let b = self.bucket(at);
         self.buckets[b].push((at, ev));
-        self.nonempty |= ((1u128 << b) >> 1) as u64;
+        if b > 0 {
+            self.nonempty |= 1 << (b - 1);
+        }
         self.len += 1;
     }
 
@@ -131,7 +133,9 @@ impl<E: Copy> EventQueue<E> {
             for e in moving.drain(..) {
                 let b = self.bucket(e.0);
                 self.buckets[b].push(e);
-                self.nonempty |= ((1u128 << b) >> 1) as u64;
+                if b > 0 {
+                    self.nonempty |= 1 << (b - 1);
+                }
             }
             // Keep the emptied vector's allocation for reuse.
             self.buckets[i] = moving;

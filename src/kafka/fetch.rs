@@ -13,13 +13,6 @@ const CONSUMER_REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
 const CONSUMER_BACKOFF: Nanos = 100 * NS_PER_MS;
 
 impl World<'_> {
-    fn replica_window(&self) -> u64 {
-        buffer(
-            self.sc.broker.replica_socket_receive_buffer_bytes,
-            self.sc.model.tcp_autotune_max_bytes,
-        )
-    }
-
     /// How long a fetch with nothing to return is parked: the configured
     /// maximum wait, and at flow fidelity at least one bulk step (a fetch that
     /// finds nothing between two steps would find nothing again).
@@ -161,20 +154,21 @@ impl World<'_> {
             let fo = part.rep[fs].leo;
             let leader_leo = part.rep[ls].leo;
             let rep = &mut part.rep[ls];
-            if rep.follower_leo.len() != part.slots.len() {
+            if rep.track.len() != part.slots.len() {
                 rep.reset_tracking(part.slots.len(), now);
             }
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
-                rep.last_caught_up[fs] = now;
-            } else if fo >= rep.leo_at_last_fetch[fs] {
-                rep.last_caught_up[fs] = rep.last_caught_up[fs].max(rep.last_fetch[fs]);
+                rep.track[fs].last_caught_up = now;
+            } else if fo >= rep.track[fs].leo_at_last_fetch {
+                rep.track[fs].last_caught_up =
+                    rep.track[fs].last_caught_up.max(rep.track[fs].last_fetch);
             }
-            rep.leo_at_last_fetch[fs] = leader_leo;
-            rep.last_fetch[fs] = now;
-            let moved = rep.follower_leo[fs] != fo;
-            rep.follower_leo[fs] = fo;
+            rep.track[fs].leo_at_last_fetch = leader_leo;
+            rep.track[fs].last_fetch = now;
+            let moved = rep.track[fs].leo != fo;
+            rep.track[fs].leo = fo;
             if leader_leo > fo {
                 any_data = true;
             }
@@ -190,7 +184,7 @@ impl World<'_> {
         if any_data {
             self.fetch_respond(sess);
         } else {
-            let wait = self.long_poll(ms(self.sc.broker.replica_fetch_wait_max_ms as f64));
+            let wait = self.long_poll(self.hot.replica_wait);
             if let Some(t) = self.fsess[sess].park(now + wait) {
                 self.at(t, Ev::FetchWake { sess: sess as u32 });
             }
@@ -208,7 +202,7 @@ impl World<'_> {
             return;
         }
         let f = part.slots[fs] as usize;
-        if rep.follower_leo[fs] >= rep.hw && !self.ctl.fenced_committed[f] {
+        if rep.track[fs].leo >= rep.hw && !self.ctl.fenced_committed[f] {
             self.send_alter(p, ls, view.isr | bit);
         }
     }
@@ -239,14 +233,14 @@ impl World<'_> {
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (max_part, mut budget) = match self.flow_budget(ls_site, fs_site, self.replica_window())
-        {
-            Some(b) => (u64::MAX, b),
-            None => (
-                self.sc.broker.replica_fetch_max_bytes,
-                self.sc.broker.replica_fetch_response_max_bytes,
-            ),
-        };
+        let (max_part, mut budget) =
+            match self.flow_budget(ls_site, fs_site, self.hot.replica_window) {
+                Some(b) => (u64::MAX, b),
+                None => (
+                    self.sc.broker.replica_fetch_max_bytes,
+                    self.sc.broker.replica_fetch_response_max_bytes,
+                ),
+            };
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
@@ -269,9 +263,9 @@ impl World<'_> {
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
-        let window = self.replica_window();
+        let window = self.hot.replica_window;
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.fsess[sess].fluid_busy;
         let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
         self.fsess[sess].fluid_busy = busy;
@@ -328,7 +322,7 @@ impl World<'_> {
             }
         }
         self.fsess[sess].resp = resp;
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         self.fetch_send(sess, self.now + proc);
     }
 
@@ -365,12 +359,12 @@ impl World<'_> {
         let Some(ls) = part.slot_of(v.leader) else {
             return v.leader;
         };
-        let known = &part.rep[ls].follower_leo;
+        let known = &part.rep[ls].track;
         let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
         let pos = cons.pos[local];
         let mut best: Option<(u64, B)> = None;
         for (s, &b) in part.slots.iter().enumerate() {
-            let leo = known.get(s).copied().unwrap_or(0);
+            let leo = known.get(s).map_or(0, |t| t.leo);
             if s != ls
                 && in_rack(b)
                 && self.broker_alive[b as usize]
@@ -578,7 +572,7 @@ impl World<'_> {
         s.state = SessState::InFlight;
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let proc = self.hot.fetch_proc;
         let mut busy = self.csess[sess].fluid_busy;
         let sent = self.send_data(
             self.now + proc,

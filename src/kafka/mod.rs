@@ -237,6 +237,19 @@ pub(crate) struct Flow {
     probe: Nanos,
 }
 
+/// Scenario settings the hot paths use, converted to nanoseconds and bytes once.
+#[derive(Clone, Copy)]
+pub(crate) struct Hot {
+    /// `model.fetch_processing_ms`.
+    fetch_proc: Nanos,
+    /// `model.produce_processing_ms`.
+    produce_proc: Nanos,
+    /// `replica.fetch.wait.max.ms`.
+    replica_wait: Nanos,
+    /// The replica fetcher's window: `replica.socket.receive.buffer.bytes`.
+    replica_window: u64,
+}
+
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
 pub(crate) struct Session {
     /// Follower broker, or consumer index for consumer sessions.
@@ -368,6 +381,8 @@ pub(crate) struct World<'a> {
     interval: Nanos,
     /// Flow fidelity settings; `None` at request level.
     flow: Option<Flow>,
+    /// Settings used on every request, converted once.
+    hot: Hot,
 }
 
 /// Run one scenario to completion.
@@ -617,6 +632,15 @@ impl<'a> World<'a> {
             no_quorum_since: None,
             interval,
             flow,
+            hot: Hot {
+                fetch_proc: ms(sc.model.fetch_processing_ms),
+                produce_proc: ms(sc.model.produce_processing_ms),
+                replica_wait: ms(sc.broker.replica_fetch_wait_max_ms as f64),
+                replica_window: buffer(
+                    sc.broker.replica_socket_receive_buffer_bytes,
+                    sc.model.tcp_autotune_max_bytes,
+                ),
+            },
         }
     }
 

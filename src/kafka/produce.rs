@@ -401,7 +401,7 @@ impl World<'_> {
         let tag = r.tag;
         let from = self.broker_site[r.broker as usize];
         let to = self.producers[r.prod as usize].site;
-        let proc = ms(self.sc.model.produce_processing_ms);
+        let proc = self.hot.produce_proc;
         if let Some(t) = self
             .net
             .send(self.now + proc, from, to, 100, u64::MAX, &mut self.rng)
@@ -488,7 +488,7 @@ impl World<'_> {
         let mut hw = rep.leo;
         for s in 0..part.n_replicas as usize {
             if s != ls && isr & (1 << s) != 0 {
-                hw = hw.min(rep.follower_leo.get(s).copied().unwrap_or(0));
+                hw = hw.min(rep.track.get(s).map_or(0, |t| t.leo));
             }
         }
         if hw <= rep.hw {
@@ -580,8 +580,8 @@ impl World<'_> {
                 // up to it within replica.lag.time.max.ms.
                 if s != ls as usize
                     && view.isr & (1 << s) != 0
-                    && rep.follower_leo[s] != rep.leo
-                    && now.saturating_sub(rep.last_caught_up[s]) > lag
+                    && rep.track[s].leo != rep.leo
+                    && now.saturating_sub(rep.track[s].last_caught_up) > lag
                 {
                     out |= 1 << s;
                 }

@@ -57,6 +57,18 @@ pub struct Waiter {
     pub part_ix: u16,
 }
 
+/// What a leader knows of one replica slot from its fetches (Kafka's
+/// `Replica` state on the leader): one cache line per follower.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Track {
+    /// The follower's log end offset, as of its latest fetch.
+    pub leo: u64,
+    pub last_caught_up: Nanos,
+    pub last_fetch: Nanos,
+    /// The leader's log end offset at the follower's previous fetch.
+    pub leo_at_last_fetch: u64,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     pub leo: u64,
@@ -64,10 +76,7 @@ pub struct Replica {
     /// (leader epoch, first offset of that epoch in this log), ascending.
     pub lineage: Vec<(u32, u64)>,
     // Valid while this replica leads: what it knows of every slot.
-    pub follower_leo: Vec<u64>,
-    pub last_caught_up: Vec<Nanos>,
-    pub last_fetch: Vec<Nanos>,
-    pub leo_at_last_fetch: Vec<u64>,
+    pub track: Vec<Track>,
     /// An AlterPartition in flight: (sent at, proposed ISR).
     pub pending_alter: Option<(Nanos, u32)>,
 }
@@ -131,10 +140,15 @@ impl Replica {
     }
 
     pub fn reset_tracking(&mut self, n: usize, now: Nanos) {
-        self.follower_leo = vec![0; n];
-        self.last_caught_up = vec![now; n];
-        self.last_fetch = vec![0; n];
-        self.leo_at_last_fetch = vec![0; n];
+        self.track = vec![
+            Track {
+                leo: 0,
+                last_caught_up: now,
+                last_fetch: 0,
+                leo_at_last_fetch: 0,
+            };
+            n
+        ];
         self.pending_alter = None;
     }
 }
