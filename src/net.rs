@@ -81,6 +81,10 @@ fn account(
 ) {
     let to = to.max(from + 1);
     let (first, last) = ((from / bucket) as usize, ((to - 1) / bucket) as usize);
+    if first == last && first < bytes_v.len() && fluid.is_none() {
+        bytes_v[first] += bytes;
+        return;
+    }
     if bytes_v.len() <= last {
         bytes_v.resize(last + 1, 0);
     }

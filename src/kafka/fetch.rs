@@ -151,30 +151,30 @@ impl World<'_> {
             }
             let view_isr = view.isr;
             let part = &mut self.parts[p as usize];
+            let n_slots = part.slots.len();
             let fo = part.rep[fs].leo;
-            let leader_leo = part.rep[ls].leo;
             let rep = &mut part.rep[ls];
-            if rep.track.len() != part.slots.len() {
-                rep.reset_tracking(part.slots.len(), now);
+            let leader_leo = rep.leo;
+            if rep.track.len() != n_slots {
+                rep.reset_tracking(n_slots, now);
             }
+            let hw = rep.hw;
+            let t = &mut rep.track[fs];
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
-                rep.track[fs].last_caught_up = now;
-            } else if fo >= rep.track[fs].leo_at_last_fetch {
-                rep.track[fs].last_caught_up =
-                    rep.track[fs].last_caught_up.max(rep.track[fs].last_fetch);
+                t.last_caught_up = now;
+            } else if fo >= t.leo_at_last_fetch {
+                t.last_caught_up = t.last_caught_up.max(t.last_fetch);
             }
-            rep.track[fs].leo_at_last_fetch = leader_leo;
-            rep.track[fs].last_fetch = now;
-            let moved = rep.track[fs].leo != fo;
-            rep.track[fs].leo = fo;
-            if leader_leo > fo {
-                any_data = true;
-            }
+            t.leo_at_last_fetch = leader_leo;
+            t.last_fetch = now;
+            let moved = t.leo != fo;
+            t.leo = fo;
+            any_data |= leader_leo > fo;
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if (moved || fo >= rep.hw) && view_isr & (1u32 << fs) == 0 {
+            if (moved || fo >= hw) && view_isr & (1u32 << fs) == 0 {
                 self.maybe_expand(p, ls, fs);
             }
             if moved {
@@ -244,20 +244,25 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for &SessPart { p, ss, fs, .. } in &self.fsess[sess].parts {
+        for (ix, &SessPart { p, ss, fs, .. }) in self.fsess[sess].parts.iter().enumerate() {
             if self.views[l as usize][p as usize].leader != l {
                 continue;
             }
             let part = &self.parts[p as usize];
             let (lrep, frep) = (&part.rep[ss as usize], &part.rep[fs as usize]);
             let avail = lrep.leo.saturating_sub(frep.leo);
+            // An incremental fetch response (KIP-227) carries only partitions with
+            // records or a high watermark the follower has not seen.
+            if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
+                continue;
+            }
             let rb = part.record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
             let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
             budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
-            resp.push((p, frep.leo, n as u32, lrep.hw));
+            resp.push((ix as u32, frep.leo, n as u32, lrep.hw));
         }
         let s = &mut self.fsess[sess];
         s.resp = resp;
@@ -297,14 +302,13 @@ impl World<'_> {
             return;
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
-        for &(p, from, n, hw) in &resp {
+        for &(ix, from, n, hw) in &resp {
+            let SessPart { p, ss, fs, .. } = self.fsess[sess].parts[ix as usize];
+            let (ls, fs) = (ss as usize, fs as usize);
             if self.views[f as usize][p as usize].leader != l {
                 continue;
             }
             let part = &mut self.parts[p as usize];
-            let (Some(ls), Some(fs)) = (part.slot_of(l), part.slot_of(f)) else {
-                continue;
-            };
             if part.rep[fs].leo != from {
                 continue;
             }
@@ -558,7 +562,7 @@ impl World<'_> {
             if n > 0 {
                 budget = budget.saturating_sub(n * rb);
                 bytes += 50 + n * rb;
-                resp.push((p, self.consumers[c].pos[local], n as u32, 0));
+                resp.push((ix, self.consumers[c].pos[local], n as u32, 0));
             }
             let more = n < avail;
             if !more {
@@ -611,9 +615,10 @@ impl World<'_> {
         }
         let now = self.now;
         let resp = std::mem::take(&mut self.csess[sess].resp);
-        for &(p, from, n, _) in &resp {
+        for &(ix, from, n, _) in &resp {
+            let SessPart { p, local, .. } = self.csess[sess].parts[ix as usize];
+            let local = local as usize;
             let part = &self.parts[p as usize];
-            let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
             if self.consumers[c].pos[local] != from {
                 continue;
             }

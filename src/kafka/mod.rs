@@ -272,7 +272,7 @@ pub(crate) struct Session {
     /// (their HW moved, or a capped response left some), and a flag per part.
     ready: Vec<u32>,
     is_ready: Vec<bool>,
-    /// Response being carried: (partition, from offset, records, hw).
+    /// Response being carried: (index in `parts`, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
 
