@@ -18,6 +18,7 @@ enum Cmd {
     /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
     ///
     /// Example: ktopo simulate scenarios/stretched-3dc.toml --seed 7
+    ///
     /// Regenerate every bundled report: ktopo simulate scenarios/*.toml
     Simulate {
         /// Scenario TOML files, run one after the other.
@@ -26,7 +27,7 @@ enum Cmd {
         /// Replay with this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Print report.json to stdout instead of the table.
+        /// Print report.json to stdout instead of the table (one document per file).
         #[arg(long)]
         json: bool,
         /// Print kernel statistics (events, events/s, simulated s per wall s) to stderr.
