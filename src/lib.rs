@@ -2,6 +2,8 @@
 //! data centers. See ARCHITECTURE.md for the module map and its invariants.
 
 pub mod check;
+pub mod export;
+pub mod import;
 pub mod kafka;
 pub mod metrics;
 pub mod net;

@@ -1,14 +1,42 @@
 //! The `ktopo` command line. Only this file prints or chooses exit codes:
-//! 0 ok, 1 a requirement not met (a check error), 2 an error (bad input, failed run).
+//! 0 ok, 1 a requirement not met (a check error, `import --strict` with
+//! something unmapped), 2 an error (bad input, failed run, unwritable output).
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 a requirement not met, 2 an error.
+Docs: docs/cli.md (commands), docs/scenario.md (the scenario file).";
 
 #[derive(Parser)]
-#[command(name = "ktopo", version, about = "Simulate Kafka deployments across data centers", long_about = None)]
+#[command(
+    name = "ktopo",
+    version,
+    about = "Simulate Kafka deployments across data centers",
+    long_about = "Simulate Kafka deployments across data centers: a deterministic discrete-event \
+simulation of brokers, racks, sites, links, ISR, the KRaft quorum, producers and consumers \
+under the faults you schedule.",
+    after_help = AFTER_HELP,
+    after_long_help = "Examples:
+  ktopo init my.toml                      a commented starter scenario
+  ktopo check my.toml                     static findings, no simulation
+  ktopo simulate my.toml --seed 7         run it; reports under reports/<name>/
+  ktopo import brokers/*.properties topics.txt -o imported.toml
+  ktopo export my.toml --out deploy/      server.properties, topics, runbook, netem
+  ktopo completions bash > ~/.local/share/bash-completion/completions/ktopo
+
+Exit codes: 0 ok, 1 a requirement not met, 2 an error.
+Docs: docs/cli.md (commands), docs/scenario.md (the scenario file)."
+)]
 struct Cli {
+    /// Print nothing but errors and requested output: no progress, no summaries.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -16,10 +44,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
-    ///
-    /// Example: ktopo simulate scenarios/stretched-3dc.toml --seed 7
-    ///
-    /// Regenerate every bundled report: ktopo simulate scenarios/*.toml
+    #[command(after_help = "Examples:
+  ktopo simulate scenarios/stretched-3dc.toml
+  ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
+  ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
+  ktopo simulate scenarios/*.toml    # regenerate every bundled report
+
+Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
     Simulate {
         /// Scenario TOML files, run one after the other.
         #[arg(required = true)]
@@ -38,14 +69,149 @@ enum Cmd {
         out: PathBuf,
     },
     /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
-    ///
-    /// Example: ktopo check scenarios/stretched-2dc.toml
+    #[command(after_help = "Examples:
+  ktopo check scenarios/stretched-2dc.toml
+  ktopo check scenarios/stretched-2dc.toml --json | jq '.[] | select(.level == \"error\")'
+
+Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid scenario.")]
     Check {
+        /// Scenario TOML file.
         file: PathBuf,
         /// Print the findings as JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Turn Kafka files into a scenario: server.properties, topic assignments, placement JSON, mm2.properties.
+    ///
+    /// Each input is recognised by its content: a broker or controller server.properties;
+    /// kafka-reassign-partitions JSON; kafka-topics --describe output; a script of
+    /// kafka-topics --create commands; mm2.properties (MirrorMaker 2, dedicated mode).
+    /// A Confluent replica-placement JSON names no topic, so it is given with --placement.
+    ///
+    /// Sites come from racks: `broker.rack = "dc1-r1"` is in site `dc1` (the text before
+    /// the first `-`), unless --site-of-rack or --rack-is-site says otherwise. Everything
+    /// that could not be mapped is listed on stderr and as comments in the TOML.
+    #[command(after_help = "Examples:
+  ktopo import server-1.properties server-2.properties server-3.properties
+  ktopo import brokers/*.properties describe.txt -o cluster.toml --link dc1,dc2,12 --link dc1,dc3,30
+  ktopo import brokers/*.properties reassign.json --placement orders=orders.json --rack-is-site
+  ktopo import brokers/*.properties --site-of-rack use1-az1=east --site-of-node 3001=west
+  ktopo import east/ west/ mm2.properties --link east,west,80     one directory per cluster
+  ktopo import brokers/*.properties mm2.properties --json
+
+Exit codes: 0 ok, 1 with --strict when something could not be mapped, 2 bad input.")]
+    Import {
+        /// Kafka files (server.properties, reassignment JSON, --describe output, --create script,
+        /// mm2.properties), or directories of them: one directory per cluster keeps node ids
+        /// apart, and places nodes without broker.rack in the site named after the directory.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the scenario here instead of stdout.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// The scenario's name (default: imported).
+        #[arg(long)]
+        name: Option<String>,
+        /// Place a rack in a site (repeatable): RACK=SITE.
+        #[arg(long, value_name = "RACK=SITE", value_parser = parse_pair)]
+        site_of_rack: Vec<(String, String)>,
+        /// Place a node (broker or controller) in a site (repeatable): NODE_ID=SITE.
+        #[arg(long, value_name = "ID=SITE", value_parser = parse_node_pair)]
+        site_of_node: Vec<(u32, String)>,
+        /// Every broker.rack is a site of its own.
+        #[arg(long)]
+        rack_is_site: bool,
+        /// Network figures Kafka files do not hold (repeatable).
+        #[arg(long, value_name = "A,B,RTT_MS[,MBPS[,LOSS_PCT[,JITTER_MS]]]")]
+        link: Vec<ktopo::import::LinkSpec>,
+        /// A Confluent replica-placement JSON for a topic (repeatable): TOPIC=FILE.
+        #[arg(long, value_name = "TOPIC=FILE", value_parser = parse_pair)]
+        placement: Vec<(String, String)>,
+        /// Print {toml, mapping, unmapped, mm2} as JSON instead of the TOML.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when anything could not be mapped.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Write deployable files from a scenario: server.properties fragments, topics, runbook, netem script.
+    ///
+    /// Socket receive buffers are sized to the bandwidth-delay product of the worst link
+    /// plus --headroom-pct, rounded up to a power of two (never below the scenario's value;
+    /// -1 stays). The runbook's RPO and RTO per fault come from simulating the scenario
+    /// with the exported settings.
+    #[command(after_help = "Examples:
+  ktopo export scenarios/stretched-3dc.toml --out deploy/
+  ktopo export scenarios/stretched-2.5dc.toml --out deploy/ --headroom-pct 50
+  ktopo export my.toml --out deploy/ --keep-buffers --json
+
+Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable files.")]
+    Export {
+        /// Scenario TOML file.
+        file: PathBuf,
+        /// Directory to write into (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// The design to export (scenarios with several designs; not in the schema yet).
+        #[arg(long)]
+        design: Option<String>,
+        /// Room above the bandwidth-delay product when sizing buffers, in percent.
+        #[arg(long, default_value_t = 25.0)]
+        headroom_pct: f64,
+        /// Write the scenario's buffer sizes unchanged.
+        #[arg(long)]
+        keep_buffers: bool,
+        /// Do not simulate: the runbook lists its steps without expected figures.
+        #[arg(long)]
+        no_simulate: bool,
+        /// Simulate the runbook's figures with this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the list of files and the sizing as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a commented starter scenario that checks and simulates as it is.
+    #[command(after_help = "Examples:
+  ktopo init                 writes scenario.toml
+  ktopo init dc.toml --force
+  ktopo init - | less        to stdout
+
+Exit codes: 0 ok, 2 the file exists (without --force) or cannot be written.")]
+    Init {
+        /// Where to write it; `-` for stdout.
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  ktopo completions bash > ~/.local/share/bash-completion/completions/ktopo
+  ktopo completions zsh > ~/.zfunc/_ktopo
+  ktopo completions fish > ~/.config/fish/completions/ktopo.fish")]
+    Completions { shell: Shell },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
+        _ => Err(format!("`{s}`: expected KEY=VALUE")),
+    }
+}
+
+fn parse_node_pair(s: &str) -> Result<(u32, String), String> {
+    let (a, b) = parse_pair(s)?;
+    let id = a.parse().map_err(|_| format!("`{a}` is not a node id"))?;
+    Ok((id, b))
 }
 
 fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
@@ -58,23 +224,82 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+/// A progress bar on stderr that appears only after a second, and never when
+/// stderr is not a terminal or with --quiet.
+struct Progress {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    start: Instant,
+    label: String,
+}
+
+impl Progress {
+    fn new(quiet: bool, label: &str) -> Progress {
+        Progress {
+            bar: None,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            label: label.to_string(),
+        }
+    }
+
+    fn set(&mut self, fraction: f64) {
+        if !self.enabled {
+            return;
+        }
+        if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
+            let bar = ProgressBar::new(1000).with_elapsed(self.start.elapsed());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar.set_prefix(self.label.clone());
+            self.bar = Some(bar);
+        }
+        if let Some(b) = &self.bar {
+            b.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn run_sim(
+    sc: &ktopo::scenario::Scenario,
+    quiet: bool,
+) -> Result<(ktopo::metrics::Outcome, f64), ExitCode> {
+    let mut progress = Progress::new(quiet, &format!("simulating {}", sc.name));
+    let t0 = Instant::now();
+    let result = ktopo::kafka::simulate_with(sc, &mut |f| progress.set(f));
+    progress.finish();
+    match result {
+        Ok(o) => Ok((o, t0.elapsed().as_secs_f64())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Simulate one scenario file and write its reports.
 fn simulate(
     file: &Path,
     seed: Option<u64>,
     json: bool,
     stats: bool,
+    quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
     let mut sc = load(file)?;
     if let Some(s) = seed {
         sc.seed = s;
     }
-    let t0 = Instant::now();
-    let outcome = ktopo::kafka::simulate(&sc).map_err(|e| {
-        eprintln!("error: {}: {e}", file.display());
-        ExitCode::from(2)
-    })?;
-    let wall = t0.elapsed().as_secs_f64();
+    let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
         eprintln!(
             "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
@@ -93,7 +318,7 @@ fn simulate(
     })?;
     if json {
         print!("{}", ktopo::report::to_json(&outcome));
-    } else {
+    } else if !quiet {
         print!("{}", ktopo::report::terminal_table(&outcome));
         println!("\nreports: {}", dir.display());
     }
@@ -102,6 +327,7 @@ fn simulate(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let quiet = cli.quiet;
     match cli.cmd {
         Cmd::Simulate {
             files,
@@ -111,7 +337,7 @@ fn main() -> ExitCode {
             out,
         } => {
             for file in &files {
-                if let Err(code) = simulate(file, seed, json, stats, &out) {
+                if let Err(code) = simulate(file, seed, json, stats, quiet, &out) {
                     return code;
                 }
             }
@@ -129,7 +355,7 @@ fn main() -> ExitCode {
                     "{}",
                     serde_json::to_string_pretty(&findings).expect("findings serialize")
                 );
-            } else {
+            } else if !quiet {
                 print!("{}", ktopo::check::render_text(&findings));
             }
             if findings
@@ -141,5 +367,271 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Cmd::Import {
+            files,
+            out,
+            name,
+            site_of_rack,
+            site_of_node,
+            rack_is_site,
+            link,
+            placement,
+            json,
+            strict,
+        } => {
+            let mut inputs = Vec::new();
+            let mut errors = Vec::new();
+            for f in &files {
+                // A directory: its files, in name order, with node ids scoped to it.
+                let (paths, scope) = if f.is_dir() {
+                    let mut v: Vec<PathBuf> = match std::fs::read_dir(f) {
+                        Ok(rd) => rd
+                            .filter_map(|e| e.ok().map(|e| e.path()))
+                            .filter(|p| {
+                                p.is_file()
+                                    && !p
+                                        .file_name()
+                                        .and_then(|n| n.to_str())
+                                        .is_some_and(|n| n.starts_with('.'))
+                            })
+                            .collect(),
+                        Err(e) => {
+                            errors.push(ktopo::import::Item::new(
+                                &f.display().to_string(),
+                                0,
+                                "",
+                                format!("cannot read the directory: {e}"),
+                            ));
+                            continue;
+                        }
+                    };
+                    v.sort();
+                    let name = f
+                        .canonicalize()
+                        .ok()
+                        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .unwrap_or_else(|| f.display().to_string());
+                    (v, Some(name))
+                } else {
+                    (vec![f.clone()], None)
+                };
+                for p in paths {
+                    match ktopo::import::read_input(&p, None) {
+                        Ok(mut i) => {
+                            i.scope = scope.clone();
+                            inputs.push(i)
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+            for (topic, f) in &placement {
+                match ktopo::import::read_input(Path::new(f), Some(topic.clone())) {
+                    Ok(i) => inputs.push(i),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !errors.is_empty() {
+                for e in &errors {
+                    eprintln!("error: {e}");
+                }
+                return ExitCode::from(2);
+            }
+            let opts = ktopo::import::Options {
+                name,
+                site_of_rack: site_of_rack.into_iter().collect(),
+                site_of_node: site_of_node.into_iter().collect(),
+                rack_is_site,
+                links: link,
+            };
+            let imported = match ktopo::import::import(&inputs, &opts) {
+                Ok(i) => i,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("error: {e}");
+                    }
+                    eprintln!("{} problem(s): nothing imported", errors.len());
+                    return ExitCode::from(2);
+                }
+            };
+            if !quiet && !json {
+                for m in &imported.mapping {
+                    eprintln!("{m}");
+                }
+                for u in &imported.unmapped {
+                    eprintln!("not mapped: {u}");
+                }
+                eprintln!(
+                    "{} site(s), {} broker(s), {} controller(s), {} topic(s); {} item(s) not mapped",
+                    imported.scenario.site.len(),
+                    imported
+                        .scenario
+                        .site
+                        .iter()
+                        .map(|s| s.brokers)
+                        .sum::<u32>(),
+                    imported
+                        .scenario
+                        .site
+                        .iter()
+                        .map(|s| s.controllers)
+                        .sum::<u32>(),
+                    imported.scenario.topic.len(),
+                    imported.unmapped.len()
+                );
+            }
+            let text = if json {
+                let mut s = serde_json::to_string_pretty(&imported).expect("imported serializes");
+                s.push('\n');
+                s
+            } else {
+                imported.toml.clone()
+            };
+            match &out {
+                Some(path) => {
+                    if let Err(e) = write_file(path, &text) {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        return ExitCode::from(2);
+                    }
+                    if !quiet {
+                        eprintln!("wrote {}", path.display());
+                    }
+                }
+                None => print!("{text}"),
+            }
+            if strict && !imported.unmapped.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Cmd::Export {
+            file,
+            out,
+            design,
+            headroom_pct,
+            keep_buffers,
+            no_simulate,
+            seed,
+            json,
+        } => {
+            let mut sc = match load(&file) {
+                Ok(s) => s,
+                Err(code) => return code,
+            };
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            if let Some(d) = design {
+                eprintln!(
+                    "error: --design {d}: {} has no designs (the scenario schema has no [[design]] tables yet)",
+                    file.display()
+                );
+                return ExitCode::from(2);
+            }
+            if !(headroom_pct.is_finite() && (0.0..=1000.0).contains(&headroom_pct)) {
+                eprintln!("error: --headroom-pct must be between 0 and 1000");
+                return ExitCode::from(2);
+            }
+            let plan = ktopo::export::plan(
+                &sc,
+                &ktopo::export::Options {
+                    headroom_pct,
+                    keep_buffers,
+                },
+            );
+            let outcome = if plan.scenario.fault.is_empty() || no_simulate {
+                None
+            } else {
+                match run_sim(&plan.scenario, quiet) {
+                    Ok((o, _)) => Some(o),
+                    Err(code) => return code,
+                }
+            };
+            let files = ktopo::export::render(&plan, outcome.as_ref());
+            if let Err(e) = ktopo::export::write_all(&out, &files) {
+                eprintln!("error: cannot write under {}: {e}", out.display());
+                return ExitCode::from(2);
+            }
+            if json {
+                let v = serde_json::json!({
+                    "dir": out.display().to_string(),
+                    "files": files,
+                    "sizing": plan.sizing,
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).expect("export summary serializes")
+                );
+            } else if !quiet {
+                for f in &files {
+                    println!("{}", out.join(&f.path).display());
+                }
+                eprintln!("buffers: {}", plan.sizing.note);
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Init { file, force } => {
+            if file.as_os_str() == "-" {
+                print!("{}", ktopo::export::STARTER_SCENARIO);
+                return ExitCode::SUCCESS;
+            }
+            if file.exists() && !force {
+                eprintln!(
+                    "error: {} exists; use --force to overwrite it",
+                    file.display()
+                );
+                return ExitCode::from(2);
+            }
+            if let Err(e) = write_file(&file, ktopo::export::STARTER_SCENARIO) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+            if !quiet {
+                eprintln!(
+                    "wrote {}; next: ktopo check {0} && ktopo simulate {0}",
+                    file.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Cmd::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut stdout = std::io::stdout();
+            match shell {
+                Shell::Bash => clap_complete::generate(
+                    clap_complete::Shell::Bash,
+                    &mut cmd,
+                    "ktopo",
+                    &mut stdout,
+                ),
+                Shell::Zsh => clap_complete::generate(
+                    clap_complete::Shell::Zsh,
+                    &mut cmd,
+                    "ktopo",
+                    &mut stdout,
+                ),
+                Shell::Fish => clap_complete::generate(
+                    clap_complete::Shell::Fish,
+                    &mut cmd,
+                    "ktopo",
+                    &mut stdout,
+                ),
+            }
+            ExitCode::SUCCESS
+        }
     }
+}
+
+/// Write a file atomically (temporary file in the same directory, then rename).
+fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("ktopo");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }

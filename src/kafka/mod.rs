@@ -387,8 +387,18 @@ pub(crate) struct World<'a> {
 
 /// Run one scenario to completion.
 pub fn simulate(sc: &Scenario) -> Result<Outcome, SimError> {
+    simulate_with(sc, &mut |_| {})
+}
+
+/// Events between two calls of the progress callback of [`simulate_with`].
+pub const PROGRESS_EVERY_EVENTS: u64 = 1 << 16;
+
+/// [`simulate`], calling `progress` with the fraction of simulated time done
+/// (0.0 to 1.0) every [`PROGRESS_EVERY_EVENTS`] events. The callback only
+/// observes: it cannot change the run, which stays deterministic.
+pub fn simulate_with(sc: &Scenario, progress: &mut dyn FnMut(f64)) -> Result<Outcome, SimError> {
     let mut w = World::new(sc);
-    w.run()?;
+    w.run(progress)?;
     Ok(w.outcome())
 }
 
@@ -648,7 +658,7 @@ impl<'a> World<'a> {
         self.q.push(t, ev);
     }
 
-    fn run(&mut self) -> Result<(), SimError> {
+    fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Result<(), SimError> {
         // Initial leaders start tracking; followers start fetching.
         for p in 0..self.parts.len() {
             let n = self.parts[p].slots.len();
@@ -702,6 +712,9 @@ impl<'a> World<'a> {
                     limit,
                     at_s: to_s(t),
                 });
+            }
+            if self.events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+                progress(t as f64 / self.end.max(1) as f64);
             }
             self.handle(ev);
         }

@@ -1,0 +1,644 @@
+//! `ktopo export`: a scenario → the files a team deploys.
+//!
+//! - `brokers/broker-<id>.properties` and `controllers/controller-<id>.properties`:
+//!   `server.properties` fragments (node.id, process.roles, broker.rack,
+//!   controller.quorum.voters, the scenario's non-default Kafka settings, and
+//!   socket buffers sized to the bandwidth-delay product, [`Sizing`]);
+//! - `topics/create-topics.sh` (`kafka-topics --create` commands),
+//!   `topics/<topic>.placement.json` (Confluent replica placement, version 2 when
+//!   observers exist) and `topics/reassignment.json` (the exact assignment ktopo's
+//!   placer computed, for `kafka-reassign-partitions --execute`);
+//! - `runbook.md`: a failover drill, one step per scheduled fault, with the RPO
+//!   and RTO the simulation measured for that step;
+//! - `netem.sh`: `tc netem` rules reproducing the link matrix on a test bed;
+//! - `README.md`: what each file is, the sizing, and the `ktopo import` command
+//!   that reads the files back into an equivalent scenario.
+//!
+//! Everything is computed from the [`Scenario`] and (for the runbook) the
+//! [`Outcome`]; [`write_all`] writes the files atomically.
+
+pub mod mm2;
+mod netem;
+mod runbook;
+
+use std::fmt::Write;
+use std::io;
+use std::path::Path;
+
+use crate::import::emit::non_default;
+use crate::metrics::Outcome;
+use crate::scenario::{
+    BrokerConfig, ControllerConfig, PlacementGroup, RACK_AWARE_SELECTOR, Scenario,
+};
+use crate::topology::Topology;
+
+/// The commented starter scenario `ktopo init` writes.
+pub const STARTER_SCENARIO: &str = include_str!("starter.toml");
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Extra room above the bandwidth-delay product, in percent.
+    pub headroom_pct: f64,
+    /// Write the scenario's buffer sizes as they are instead of sizing them.
+    pub keep_buffers: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            headroom_pct: 25.0,
+            keep_buffers: false,
+        }
+    }
+}
+
+/// One file to write, relative to the output directory (`/`-separated).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ExportFile {
+    pub path: String,
+    #[serde(skip)]
+    pub text: String,
+    pub executable: bool,
+}
+
+/// How the receive buffers were sized.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Sizing {
+    /// The link with the largest bandwidth-delay product, `a↔b`; empty without links.
+    pub worst_link: String,
+    pub bdp_bytes: f64,
+    pub headroom_pct: f64,
+    /// BDP × (1 + headroom), rounded up to a power of two; 0 without links.
+    pub sized_bytes: i64,
+    pub replica_socket_receive_buffer_bytes: i64,
+    pub socket_receive_buffer_bytes: i64,
+    pub note: String,
+}
+
+/// The scenario as exported (buffers sized), and how.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub sizing: Sizing,
+}
+
+/// Kafka's int settings stop at 2³¹ − 1; buffers above 1 GiB make no sense anyway.
+const MAX_BUFFER: i64 = 1 << 30;
+
+fn size_buffer(current: i64, sized: i64, keep: bool) -> i64 {
+    if keep || current < 0 || sized == 0 {
+        current
+    } else {
+        current.max(sized)
+    }
+}
+
+/// Size the buffers: each of `replica.socket.receive.buffer.bytes` and
+/// `socket.receive.buffer.bytes` becomes max(its value, BDP of the worst link
+/// × (1 + headroom) rounded up to a power of two). `-1` (OS autotuning) stays.
+pub fn plan(sc: &Scenario, opts: &Options) -> Plan {
+    let mut worst: Option<(&str, &str, f64)> = None;
+    for l in &sc.link {
+        let bdp = l.bandwidth_mbps * 1e6 / 8.0 * l.rtt_ms / 1000.0;
+        if worst.is_none_or(|w| bdp > w.2) {
+            worst = Some((&l.between[0], &l.between[1], bdp));
+        }
+    }
+    let (worst_link, bdp) =
+        worst.map_or((String::new(), 0.0), |w| (format!("{}↔{}", w.0, w.1), w.2));
+    let sized = if bdp > 0.0 {
+        let want = (bdp * (1.0 + opts.headroom_pct.max(0.0) / 100.0)).ceil();
+        (want.min(MAX_BUFFER as f64) as u64)
+            .next_power_of_two()
+            .min(MAX_BUFFER as u64) as i64
+    } else {
+        0
+    };
+    let mut out = sc.clone();
+    let b = &mut out.broker;
+    b.replica_socket_receive_buffer_bytes = size_buffer(
+        b.replica_socket_receive_buffer_bytes,
+        sized,
+        opts.keep_buffers,
+    );
+    b.socket_receive_buffer_bytes =
+        size_buffer(b.socket_receive_buffer_bytes, sized, opts.keep_buffers);
+    let note = if opts.keep_buffers {
+        "--keep-buffers: the scenario's buffer sizes are written unchanged".to_string()
+    } else if sized == 0 {
+        "no link between sites: buffers are written as the scenario sets them".to_string()
+    } else {
+        format!(
+            "worst link {worst_link}: bandwidth-delay product {} × (1 + {}% headroom), rounded up to a power of two = {sized} bytes; a buffer already larger, or -1 (OS autotuning), is kept. The OS must allow it: net.core.rmem_max and net.core.wmem_max ≥ {sized}",
+            human(bdp),
+            opts.headroom_pct
+        )
+    };
+    let sizing = Sizing {
+        worst_link,
+        bdp_bytes: bdp.round(),
+        headroom_pct: opts.headroom_pct,
+        sized_bytes: sized,
+        replica_socket_receive_buffer_bytes: out.broker.replica_socket_receive_buffer_bytes,
+        socket_receive_buffer_bytes: out.broker.socket_receive_buffer_bytes,
+        note,
+    };
+    Plan {
+        scenario: out,
+        sizing,
+    }
+}
+
+fn human(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.2} MiB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} KiB", b / 1024.0)
+    }
+}
+
+/// Host name written for a node; replace with the real ones.
+pub fn host(node_id: u32) -> String {
+    if node_id >= crate::topology::FIRST_CONTROLLER_ID {
+        format!("controller-{node_id}")
+    } else {
+        format!("broker-{node_id}")
+    }
+}
+
+/// Is `s` safe as a bare shell word and file name part?
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !s.starts_with('-')
+        && s != "."
+        && s != ".."
+}
+
+/// Single-quote for the shell (bare when only safe characters).
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,=/:@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// A file name for a topic: the name when it is plain, else a sanitized one with its index.
+fn topic_file(name: &str, index: usize) -> String {
+    if plain(name) {
+        name.to_string()
+    } else {
+        format!("topic-{index}-{}", crate::report::safe_name(name))
+    }
+}
+
+/// Lines of the scenario's non-default Kafka settings for a properties file.
+fn settings_lines(sc: &Scenario, o: &mut String) {
+    let mut b = non_default(&sc.broker, &BrokerConfig::default());
+    b.retain(|(k, _)| {
+        k != "replica.socket.receive.buffer.bytes" && k != "socket.receive.buffer.bytes"
+    });
+    let c = non_default(&sc.controller, &ControllerConfig::default());
+    if !b.is_empty() || !c.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n# The scenario's settings that differ from Kafka's defaults."
+        );
+    }
+    for (k, v) in b.iter().chain(c.iter()) {
+        let _ = writeln!(o, "{k}={}", v.trim_matches('"'));
+    }
+}
+
+fn buffer_lines(p: &Plan, o: &mut String) {
+    let b = &p.scenario.broker;
+    let _ = writeln!(o, "\n# Socket buffers: {}", p.sizing.note);
+    let _ = writeln!(
+        o,
+        "replica.socket.receive.buffer.bytes={}",
+        b.replica_socket_receive_buffer_bytes
+    );
+    let _ = writeln!(
+        o,
+        "socket.receive.buffer.bytes={}",
+        b.socket_receive_buffer_bytes
+    );
+    let send = if b.socket_receive_buffer_bytes < 0 {
+        -1
+    } else {
+        b.socket_receive_buffer_bytes.max(102_400)
+    };
+    let _ = writeln!(o, "socket.send.buffer.bytes={send}");
+}
+
+/// Confluent replica-placement JSON for groups (version 2 when observers exist).
+pub fn placement_json(replicas: &[PlacementGroup], observers: &[PlacementGroup]) -> String {
+    let g = |v: &[PlacementGroup]| -> serde_json::Value {
+        v.iter()
+            .map(|g| serde_json::json!({"count": g.count, "constraints": {"rack": g.rack}}))
+            .collect()
+    };
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "version".into(),
+        serde_json::Value::from(if observers.is_empty() { 1 } else { 2 }),
+    );
+    m.insert("replicas".into(), g(replicas));
+    if !observers.is_empty() {
+        m.insert("observers".into(), g(observers));
+    }
+    let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Every file of the export. `outcome` is the run of `plan.scenario` (needed for
+/// the runbook when the scenario schedules faults).
+pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
+    let sc = &plan.scenario;
+    let topo = Topology::build(sc);
+    let mut files = Vec::new();
+    let voters: Vec<String> = topo
+        .controllers
+        .iter()
+        .map(|c| format!("{}@{}:9093", c.node_id, host(c.node_id)))
+        .collect();
+    let voters = voters.join(",");
+    let follower_fetching =
+        sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    for b in &topo.brokers {
+        let mut o = String::new();
+        let site = &topo.sites[b.site].name;
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: broker {} in site {site}.",
+            sc.name, b.node_id
+        );
+        let _ = writeln!(
+            o,
+            "# A fragment: merge into the broker's server.properties. Listeners, log.dirs and"
+        );
+        let _ = writeln!(
+            o,
+            "# security are yours; replace the host names in controller.quorum.voters."
+        );
+        let _ = writeln!(o, "node.id={}", b.node_id);
+        let _ = writeln!(o, "process.roles=broker");
+        let _ = writeln!(o, "broker.rack={}", b.rack);
+        let _ = writeln!(o, "controller.quorum.voters={voters}");
+        if follower_fetching {
+            let _ = writeln!(
+                o,
+                "\n# Follower fetching (KIP-392): consumers that set client.rack read from a replica in their rack."
+            );
+        }
+        settings_lines(sc, &mut o);
+        buffer_lines(plan, &mut o);
+        files.push(ExportFile {
+            path: format!("brokers/broker-{}.properties", b.node_id),
+            text: o,
+            executable: false,
+        });
+    }
+    for c in &topo.controllers {
+        let mut o = String::new();
+        let site = &topo.sites[c.site].name;
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: KRaft controller {} in site {site}.",
+            sc.name, c.node_id
+        );
+        let _ = writeln!(
+            o,
+            "# A fragment: merge into the controller's server.properties."
+        );
+        let _ = writeln!(o, "node.id={}", c.node_id);
+        let _ = writeln!(o, "process.roles=controller");
+        let _ = writeln!(o, "controller.quorum.voters={voters}");
+        let _ = writeln!(
+            o,
+            "# Kafka ignores broker.rack on a controller-only node; `ktopo import` reads it to"
+        );
+        let _ = writeln!(o, "# place this controller in its site.");
+        let _ = writeln!(o, "broker.rack={site}");
+        settings_lines(sc, &mut o);
+        files.push(ExportFile {
+            path: format!("controllers/controller-{}.properties", c.node_id),
+            text: o,
+            executable: false,
+        });
+    }
+    // Topics.
+    let mut create = String::new();
+    let _ = writeln!(create, "#!/bin/sh");
+    let _ = writeln!(
+        create,
+        "# ktopo export of scenario {:?}: create its topics.",
+        sc.name
+    );
+    let _ = writeln!(
+        create,
+        "# BOOTSTRAP=host:9092 ./create-topics.sh   (default localhost:9092)"
+    );
+    let _ = writeln!(
+        create,
+        "# --replica-placement needs Confluent Server's kafka-topics; the file paths are"
+    );
+    let _ = writeln!(create, "# relative to this script's directory.");
+    let _ = writeln!(create, "set -eu");
+    let _ = writeln!(create, "cd \"$(dirname \"$0\")\"");
+    let _ = writeln!(create, "BOOTSTRAP=\"${{BOOTSTRAP:-localhost:9092}}\"");
+    let mut reassign = Vec::new();
+    let mut notes = Vec::new();
+    for (ti, t) in sc.topic.iter().enumerate() {
+        let mut cmd = format!(
+            "kafka-topics --bootstrap-server \"$BOOTSTRAP\" --create --topic {} --partitions {}",
+            sh_quote(&t.name),
+            t.partitions
+        );
+        match &t.placement {
+            Some(p) => {
+                for g in p.replicas.iter().chain(p.observers.iter()) {
+                    if !topo.brokers.iter().any(|b| b.rack == g.rack) {
+                        let msg = format!(
+                            "topic `{}`: the placement group `{}` names a site, which ktopo reads as any rack of it; Confluent's constraint matches `broker.rack` exactly, so edit `{}.placement.json` to name racks of that site",
+                            t.name.replace('`', "'"),
+                            g.rack.replace('`', "'"),
+                            topic_file(&t.name, ti)
+                        );
+                        let _ = writeln!(create, "# {}", msg.replace('\n', " "));
+                        notes.push(msg);
+                    }
+                }
+                let f = format!("{}.placement.json", topic_file(&t.name, ti));
+                files.push(ExportFile {
+                    path: format!("topics/{f}"),
+                    text: placement_json(&p.replicas, &p.observers),
+                    executable: false,
+                });
+                let _ = write!(cmd, " --replica-placement {}", sh_quote(&f));
+            }
+            None => {
+                let rf = t
+                    .replication_factor
+                    .unwrap_or(sc.broker.default_replication_factor);
+                let _ = write!(cmd, " --replication-factor {rf}");
+            }
+        }
+        if let Some(m) = t.min_insync_replicas {
+            let _ = write!(cmd, " --config min.insync.replicas={m}");
+        }
+        let _ = writeln!(create, "{cmd}");
+        for (p, a) in topo.assign(sc, t, ti).iter().enumerate() {
+            let id = |v: &Vec<usize>| {
+                v.iter()
+                    .map(|&i| topo.brokers[i].node_id)
+                    .collect::<Vec<_>>()
+            };
+            let mut e =
+                serde_json::json!({"topic": t.name, "partition": p, "replicas": id(&a.replicas)});
+            if !a.observers.is_empty() {
+                e["observers"] = serde_json::Value::from(id(&a.observers));
+            }
+            reassign.push(e);
+        }
+    }
+    files.push(ExportFile {
+        path: "topics/create-topics.sh".into(),
+        text: create,
+        executable: true,
+    });
+    clients(sc, &topo, &mut files);
+    let mut rj =
+        serde_json::to_string_pretty(&serde_json::json!({"version": 1, "partitions": reassign}))
+            .unwrap_or_default();
+    rj.push('\n');
+    files.push(ExportFile {
+        path: "topics/reassignment.json".into(),
+        text: rj,
+        executable: false,
+    });
+    files.push(ExportFile {
+        path: "runbook.md".into(),
+        text: runbook::render(sc, &topo, outcome),
+        executable: false,
+    });
+    files.push(ExportFile {
+        path: "netem.sh".into(),
+        text: netem::render(sc),
+        executable: true,
+    });
+    files.push(ExportFile {
+        path: "README.md".into(),
+        text: readme(plan, &files, &notes),
+        executable: false,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// `clients/producer-<i>.properties` and `clients/consumer-<i>.properties`: the
+/// client settings each application was simulated with, under Kafka's names
+/// (every modelled setting, defaults included, so the file says what was assumed).
+fn clients(sc: &Scenario, topo: &Topology, files: &mut Vec<ExportFile>) {
+    let bootstrap: Vec<String> = topo
+        .brokers
+        .iter()
+        .take(3)
+        .map(|b| format!("{}:9092", host(b.node_id)))
+        .collect();
+    let bootstrap = bootstrap.join(",");
+    for (i, p) in sc.producer.iter().enumerate() {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: producer {i} in site {}, writing {:?} at {} MB/s of {}-byte records.",
+            sc.name, p.site, p.topic, p.rate_mb_s, p.record_size_bytes
+        );
+        let _ = writeln!(o, "bootstrap.servers={bootstrap}");
+        let _ = writeln!(o, "acks={}", p.acks.label());
+        let _ = writeln!(o, "linger.ms={}", p.linger_ms);
+        let _ = writeln!(o, "batch.size={}", p.batch_size);
+        let _ = writeln!(
+            o,
+            "max.in.flight.requests.per.connection={}",
+            p.max_in_flight
+        );
+        let _ = writeln!(o, "request.timeout.ms={}", p.request_timeout_ms);
+        let _ = writeln!(o, "delivery.timeout.ms={}", p.delivery_timeout_ms);
+        let _ = writeln!(o, "send.buffer.bytes={}", p.send_buffer_bytes);
+        files.push(ExportFile {
+            path: format!("clients/producer-{i}.properties"),
+            text: o,
+            executable: false,
+        });
+    }
+    let ff = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    for (i, c) in sc.consumer.iter().enumerate() {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "# ktopo export of scenario {:?}: consumer {i} in site {}, reading {:?}.",
+            sc.name, c.site, c.topic
+        );
+        let _ = writeln!(o, "bootstrap.servers={bootstrap}");
+        let _ = writeln!(o, "fetch.max.wait.ms={}", c.fetch_max_wait_ms);
+        if let Some(r) = &c.client_rack {
+            if !ff {
+                let _ = writeln!(
+                    o,
+                    "# The brokers have no rack-aware replica selector: client.rack has no effect."
+                );
+            }
+            let _ = writeln!(o, "client.rack={r}");
+        }
+        files.push(ExportFile {
+            path: format!("clients/consumer-{i}.properties"),
+            text: o,
+            executable: false,
+        });
+    }
+}
+
+/// The `ktopo import` options that read an export of `sc` back: the scenario's
+/// name, its links, and `--site-of-rack` for every rack whose site the default
+/// rule (text before the first `-`) would get wrong.
+pub fn reimport_options(sc: &Scenario) -> crate::import::Options {
+    let topo = Topology::build(sc);
+    let mut opts = crate::import::Options {
+        name: Some(sc.name.clone()),
+        ..Default::default()
+    };
+    let default = crate::import::Options::default();
+    let racks = topo.brokers.iter().map(|b| (b.rack.clone(), b.site)).chain(
+        topo.controllers
+            .iter()
+            .map(|c| (topo.sites[c.site].name.clone(), c.site)),
+    );
+    for (rack, site) in racks {
+        let name = &topo.sites[site].name;
+        if default.site_of(&rack) != *name {
+            opts.site_of_rack.insert(rack, name.clone());
+        }
+    }
+    for l in &sc.link {
+        opts.links.push(crate::import::LinkSpec {
+            a: l.between[0].clone(),
+            b: l.between[1].clone(),
+            rtt_ms: l.rtt_ms,
+            bandwidth_mbps: Some(l.bandwidth_mbps),
+            loss_pct: Some(l.loss_pct),
+            jitter_ms: Some(l.jitter_ms),
+        });
+    }
+    opts
+}
+
+/// The `ktopo import` command line that reads an export back, run from its directory.
+pub fn reimport_command(sc: &Scenario) -> String {
+    let o = reimport_options(sc);
+    let mut args = vec![
+        "ktopo import brokers/*.properties controllers/*.properties topics/create-topics.sh"
+            .to_string(),
+    ];
+    args.push(format!("--name {}", sh_quote(&sc.name)));
+    for (r, s) in &o.site_of_rack {
+        args.push(format!("--site-of-rack {}", sh_quote(&format!("{r}={s}"))));
+    }
+    for l in &o.links {
+        let spec = format!(
+            "{},{},{},{},{},{}",
+            l.a,
+            l.b,
+            l.rtt_ms,
+            l.bandwidth_mbps.unwrap_or(10_000.0),
+            l.loss_pct.unwrap_or(0.0),
+            l.jitter_ms.unwrap_or(0.0)
+        );
+        args.push(format!("--link {}", sh_quote(&spec)));
+    }
+    args.join(" \\\n    ")
+}
+
+fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
+    let sc = &plan.scenario;
+    let mut o = String::new();
+    let _ = writeln!(o, "# Export of scenario `{}`\n", sc.name.replace('`', "'"));
+    let _ = writeln!(
+        o,
+        "Written by `ktopo export`. Host names (`broker-N`, `controller-N`) and the subnets in"
+    );
+    let _ = writeln!(o, "`netem.sh` are placeholders: replace them with yours.\n");
+    let _ = writeln!(o, "| file | what |\n|---|---|");
+    for f in files {
+        let what = if f.path.starts_with("brokers/") {
+            "`server.properties` fragment of one broker"
+        } else if f.path.starts_with("controllers/") {
+            "`server.properties` fragment of one KRaft controller"
+        } else if f.path.ends_with(".placement.json") {
+            "Confluent replica placement of one topic (`confluent.placement.constraints`)"
+        } else if f.path == "topics/create-topics.sh" {
+            "`kafka-topics --create` for every topic"
+        } else if f.path == "topics/reassignment.json" {
+            "the exact assignment ktopo simulated, for `kafka-reassign-partitions --execute`"
+        } else if f.path == "runbook.md" {
+            "failover drill with the simulated RPO and RTO of each step"
+        } else if f.path == "netem.sh" {
+            "`tc netem` rules reproducing the link matrix on a test bed"
+        } else if f.path.starts_with("clients/producer-") {
+            "settings of one producing application, as simulated"
+        } else if f.path.starts_with("clients/consumer-") {
+            "settings of one consuming application, as simulated"
+        } else {
+            ""
+        };
+        let _ = writeln!(o, "| `{}` | {what} |", f.path);
+    }
+    let _ = writeln!(o, "| `README.md` | this file |");
+    let _ = writeln!(o, "\n## Socket buffers\n\n{}.", plan.sizing.note);
+    let _ = writeln!(
+        o,
+        "\n## MirrorMaker 2\n\nNo `mm2.properties`: the scenario schema has no cross-cluster designs yet."
+    );
+    if !notes.is_empty() {
+        let _ = writeln!(o, "\n## Check before use\n");
+        for n in notes {
+            let _ = writeln!(o, "- {n}");
+        }
+    }
+    let _ = writeln!(o, "\n## Reading the files back\n\n```sh");
+    let _ = writeln!(o, "{}\n```", reimport_command(sc));
+    let _ = writeln!(
+        o,
+        "\ngives back the same sites, brokers, racks, controllers, topics, placement and settings"
+    );
+    let _ = writeln!(
+        o,
+        "(buffers as sized here). Producers, consumers and faults are not Kafka configuration."
+    );
+    o
+}
+
+/// Write `files` under `dir` atomically (temporary file, then rename).
+pub fn write_all(dir: &Path, files: &[ExportFile]) -> io::Result<()> {
+    for f in files {
+        let path = dir.join(&f.path);
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = parent.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, &f.text)?;
+        #[cfg(unix)]
+        if f.executable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+        }
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(())
+}

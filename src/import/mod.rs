@@ -1,0 +1,456 @@
+//! `ktopo import`: real Kafka files → scenario TOML.
+//!
+//! Inputs, recognised by their content (see [`detect`]):
+//! - broker and controller `server.properties` (one file per node);
+//! - topic assignments: `kafka-reassign-partitions` JSON, `kafka-topics --describe`
+//!   output, and scripts of `kafka-topics --create` commands;
+//! - Confluent replica-placement JSON (versions 1 and 2), given per topic;
+//! - `mm2.properties` (MirrorMaker 2 dedicated mode), parsed into [`mm2::Mm2Config`].
+//!
+//! Nothing is dropped silently: every key, value or fact that does not become part
+//! of the scenario is returned as an [`Item`] in [`Imported::unmapped`], and is also
+//! written as a comment at the top of the TOML. Bad input (a value Kafka itself
+//! would refuse, a file that is neither of the above) is a [`Item`] in the error
+//! list, every one at once, each naming file, line and key. Never panics.
+//!
+//! The module reads the files it is given ([`read_input`]) and nothing else; it
+//! writes nothing.
+
+pub mod emit;
+pub mod mm2;
+pub mod props;
+pub mod server;
+pub mod topics;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::scenario::Scenario;
+
+/// Whether the scenario schema has `[[design]]` tables, so that MirrorMaker 2
+/// flows become designs ([`mm2::design_toml`]). Off until the schema lands.
+pub const DESIGNS_IN_SCHEMA: bool = false;
+
+/// One problem (in the error list) or one thing not mapped (in the unmapped list).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Item {
+    pub file: String,
+    /// 1-based; 0 when the item has no single line.
+    pub line: usize,
+    /// The Kafka key, JSON field or topic concerned; may be empty.
+    pub key: String,
+    pub message: String,
+}
+
+impl Item {
+    pub fn new(file: &str, line: usize, key: &str, message: impl Into<String>) -> Item {
+        Item {
+            file: file.to_string(),
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        write!(f, ": ")?;
+        if !self.key.is_empty() {
+            write!(f, "`{}`: ", self.key)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// A Kafka node: the directory its file came from (when a directory was given)
+/// and its `node.id`. Node ids are unique within a directory, so two clusters
+/// that both number their nodes 1, 2, 3 import from two directories.
+pub type NodeKey = (Option<String>, u32);
+
+/// One input file, already read.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// How the file is named in messages (its path as given).
+    pub file: String,
+    pub text: String,
+    /// For a Confluent replica-placement JSON: the topic it applies to.
+    pub topic: Option<String>,
+    /// The directory given on the command line this file was found in.
+    pub scope: Option<String>,
+}
+
+impl Input {
+    pub fn new(file: &str, text: &str) -> Input {
+        Input {
+            file: file.to_string(),
+            text: text.to_string(),
+            topic: None,
+            scope: None,
+        }
+    }
+}
+
+/// Read a file for [`import`]. Problems name the file.
+pub fn read_input(path: &Path, topic: Option<String>) -> Result<Input, Item> {
+    let file = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Item::new(&file, 0, "", format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Item::new(&file, 0, "", format!("not UTF-8 text: {e}")))?;
+    Ok(Input {
+        file,
+        text,
+        topic,
+        scope: None,
+    })
+}
+
+/// A link given on the command line (`--link A,B,RTT_MS[,BANDWIDTH_MBPS[,LOSS_PCT[,JITTER_MS]]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkSpec {
+    pub a: String,
+    pub b: String,
+    pub rtt_ms: f64,
+    pub bandwidth_mbps: Option<f64>,
+    pub loss_pct: Option<f64>,
+    pub jitter_ms: Option<f64>,
+}
+
+impl std::str::FromStr for LinkSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        if !(3..=6).contains(&parts.len()) {
+            return Err(format!(
+                "`{s}`: expected SITE_A,SITE_B,RTT_MS[,BANDWIDTH_MBPS[,LOSS_PCT[,JITTER_MS]]]"
+            ));
+        }
+        let num = |i: usize, what: &str| -> Result<Option<f64>, String> {
+            match parts.get(i) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .map(Some)
+                    .ok_or_else(|| format!("`{s}`: {what} `{v}` is not a number ≥ 0")),
+            }
+        };
+        Ok(LinkSpec {
+            a: parts[0].to_string(),
+            b: parts[1].to_string(),
+            rtt_ms: num(2, "RTT_MS")?.unwrap_or(0.0),
+            bandwidth_mbps: num(3, "BANDWIDTH_MBPS")?,
+            loss_pct: num(4, "LOSS_PCT")?,
+            jitter_ms: num(5, "JITTER_MS")?,
+        })
+    }
+}
+
+/// How racks and nodes become sites, and what the Kafka files cannot say.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The scenario's `name`.
+    pub name: Option<String>,
+    /// `--site-of-rack RACK=SITE`: wins over the rule below.
+    pub site_of_rack: BTreeMap<String, String>,
+    /// `--site-of-node ID=SITE`: wins over the rack (the only way to place a node without `broker.rack`).
+    pub site_of_node: BTreeMap<u32, String>,
+    /// `--rack-is-site`: each `broker.rack` is its own site. Default: the site is
+    /// the rack's text before its first `-` (`dc1-r1` → `dc1`; `dc1` → `dc1`).
+    pub rack_is_site: bool,
+    pub links: Vec<LinkSpec>,
+}
+
+impl Options {
+    /// The site of a rack: `--site-of-rack`, else `--rack-is-site`, else the text before the first `-`.
+    pub fn site_of(&self, rack: &str) -> String {
+        if let Some(s) = self.site_of_rack.get(rack) {
+            return s.clone();
+        }
+        if self.rack_is_site {
+            return rack.to_string();
+        }
+        match rack.split_once('-') {
+            Some((p, _)) if !p.is_empty() => p.to_string(),
+            _ => rack.to_string(),
+        }
+    }
+}
+
+/// What `import` produced.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Imported {
+    /// The scenario TOML, commented, which `scenario::parse_str` accepts.
+    pub toml: String,
+    #[serde(skip)]
+    pub scenario: Scenario,
+    /// How each Kafka node became a ktopo node, one line each.
+    pub mapping: Vec<String>,
+    /// Everything read that the scenario does not carry, sorted by file and line.
+    pub unmapped: Vec<Item>,
+    /// MirrorMaker 2 configurations read, not yet part of the scenario.
+    pub mm2: Vec<mm2::Mm2Config>,
+}
+
+/// What kind of Kafka file an input is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Server,
+    Mm2,
+    Reassign,
+    Placement,
+    Describe,
+    CreateScript,
+}
+
+/// Recognise an input by its content.
+pub fn detect(input: &Input) -> Result<Kind, Item> {
+    if input.topic.is_some() {
+        return Ok(Kind::Placement);
+    }
+    let t = input.text.trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        let v: serde_json::Value = serde_json::from_str(t)
+            .map_err(|e| Item::new(&input.file, e.line(), "", format!("invalid JSON: {e}")))?;
+        if v.get("partitions").is_some() {
+            return Ok(Kind::Reassign);
+        }
+        if v.get("replicas").is_some() || v.get("observers").is_some() {
+            return Err(Item::new(
+                &input.file,
+                0,
+                "",
+                "a Confluent replica-placement JSON names no topic: pass it as --placement TOPIC=FILE",
+            ));
+        }
+        return Err(Item::new(
+            &input.file,
+            0,
+            "",
+            "JSON that is neither a kafka-reassign-partitions file (\"partitions\") nor a replica-placement file",
+        ));
+    }
+    if input.text.contains("PartitionCount")
+        || input.text.lines().any(topics::is_describe_partition_line)
+    {
+        return Ok(Kind::Describe);
+    }
+    if input.text.lines().any(topics::is_create_line) || t.starts_with("#!") {
+        return Ok(Kind::CreateScript);
+    }
+    let (entries, _) = props::parse(&input.text);
+    if entries.is_empty() {
+        return Err(Item::new(
+            &input.file,
+            0,
+            "",
+            "no Kafka content recognised (server.properties, mm2.properties, reassignment JSON, kafka-topics output or script)",
+        ));
+    }
+    if entries
+        .iter()
+        .any(|e| e.key == "clusters" || e.key.contains("->"))
+    {
+        Ok(Kind::Mm2)
+    } else {
+        Ok(Kind::Server)
+    }
+}
+
+/// Turn Kafka files into a scenario. Every problem at once, or the result with
+/// everything not mapped listed.
+pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
+    let mut errors = Vec::new();
+    let mut unmapped = Vec::new();
+    let mut nodes = Vec::new();
+    let mut topic_facts = topics::Facts::default();
+    let mut mm2s = Vec::new();
+    for input in inputs {
+        topic_facts.scope = input.scope.clone();
+        match detect(input) {
+            Err(e) => errors.push(e),
+            Ok(Kind::Server) => {
+                if let Some(n) = server::parse(input, &mut errors, &mut unmapped) {
+                    nodes.push(n);
+                }
+            }
+            Ok(Kind::Mm2) => {
+                let m = mm2::parse(input, &mut errors, &mut unmapped);
+                mm2s.push(m);
+            }
+            Ok(Kind::Reassign) => {
+                topics::reassign(input, &mut topic_facts, &mut errors, &mut unmapped)
+            }
+            Ok(Kind::Describe) => {
+                topics::describe(input, &mut topic_facts, &mut errors, &mut unmapped)
+            }
+            Ok(Kind::CreateScript) => {
+                topics::create_script(input, &mut topic_facts, &mut errors, &mut unmapped)
+            }
+            Ok(Kind::Placement) => {
+                let topic = input.topic.clone().unwrap_or_default();
+                topics::placement_file(input, &topic, &mut topic_facts, &mut errors, &mut unmapped)
+            }
+        }
+    }
+    for (topic, path, script, line) in std::mem::take(&mut topic_facts.pending_placements) {
+        let base = Path::new(&script).parent().unwrap_or(Path::new(""));
+        match read_input(&base.join(&path), Some(topic.clone())) {
+            Ok(input) => {
+                topics::placement_file(&input, &topic, &mut topic_facts, &mut errors, &mut unmapped)
+            }
+            Err(e) => errors.push(Item::new(
+                &script,
+                line,
+                "--replica-placement",
+                format!("{path}: {}", e.message),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        errors.dedup();
+        return Err(errors);
+    }
+    let built = server::build(&nodes, &topic_facts, opts, &mut errors, &mut unmapped);
+    let Some(mut built) = built else {
+        errors.sort();
+        return Err(errors);
+    };
+    topics::apply(&topic_facts, &mut built, &mut errors, &mut unmapped);
+    let mut designs = Vec::new();
+    if DESIGNS_IN_SCHEMA {
+        let sites: Vec<String> = built
+            .scenario
+            .site
+            .iter()
+            .filter(|s| s.brokers > 0)
+            .map(|s| s.name.clone())
+            .collect();
+        let topic_names: Vec<String> = built
+            .scenario
+            .topic
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        for (i, m) in mm2s.iter().enumerate() {
+            let name = if i == 0 {
+                "mirrormaker2".to_string()
+            } else {
+                format!("mirrormaker2-{}", i + 1)
+            };
+            if let Some(d) = mm2::design_toml(
+                m,
+                &name,
+                &sites,
+                &topic_names,
+                &built.host_site,
+                &mut unmapped,
+            ) {
+                designs.push(d);
+            }
+        }
+    } else {
+        for m in &mm2s {
+            for f in &m.flows {
+                unmapped.push(Item::new(
+                    &m.file,
+                    f.line,
+                    &format!("{}->{}.enabled", f.source, f.target),
+                    "MirrorMaker 2 flows are not part of the scenario schema yet (no [[design]] tables): kept in `--json` output and in the comments",
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        errors.dedup();
+        return Err(errors);
+    }
+    let unmapped = group(unmapped);
+    let toml = emit::render(&built, &unmapped, &mm2s, &designs);
+    match crate::scenario::parse_str(&toml, "<imported scenario>") {
+        Ok(scenario) => Ok(Imported {
+            toml,
+            scenario,
+            mapping: built.mapping.clone(),
+            unmapped,
+            mm2: mm2s,
+        }),
+        Err(diags) => Err(diags
+            .into_iter()
+            .map(|d| {
+                Item::new(
+                    "<imported scenario>",
+                    d.line,
+                    &d.key,
+                    format!(
+                        "the imported values do not make a valid scenario: {}",
+                        d.message
+                    ),
+                )
+            })
+            .collect()),
+    }
+}
+
+/// Sort, and fold items with the same key and message from several files into
+/// the first, which then says how many other files have it.
+fn group(mut items: Vec<Item>) -> Vec<Item> {
+    items.sort();
+    items.dedup();
+    let mut out: Vec<(Item, Vec<String>)> = Vec::new();
+    for it in items {
+        match out
+            .iter_mut()
+            .find(|(o, _)| o.key == it.key && o.message == it.message && !it.key.is_empty())
+        {
+            Some((_, others)) => {
+                if !others.contains(&it.file) {
+                    others.push(it.file)
+                }
+            }
+            None => out.push((it, Vec::new())),
+        }
+    }
+    out.into_iter()
+        .map(|(mut it, others)| {
+            let others: Vec<String> = others.into_iter().filter(|f| *f != it.file).collect();
+            if !others.is_empty() {
+                let shown: Vec<&str> = others.iter().take(3).map(String::as_str).collect();
+                let more = if others.len() > 3 { ", …" } else { "" };
+                it.message = format!(
+                    "{} (also in {} other file(s): {}{more})",
+                    it.message,
+                    others.len(),
+                    shown.join(", ")
+                );
+            }
+            it
+        })
+        .collect()
+}
+
+/// The scenario as import builds it, before rendering.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub scenario: Scenario,
+    /// Original Kafka node id → (scenario broker index) for topic placement.
+    pub broker_of: BTreeMap<NodeKey, usize>,
+    /// `broker.rack` of each scenario broker, in scenario order.
+    pub broker_racks: Vec<String>,
+    /// Links written with a placeholder RTT (not in Kafka files, not on the command line).
+    pub placeholder_links: Vec<usize>,
+    /// Broker host (from `listeners`) → site, to place MirrorMaker clusters.
+    pub host_site: BTreeMap<String, String>,
+    /// Per site: comment lines (the Kafka nodes it holds).
+    pub site_comments: Vec<Vec<String>>,
+    pub mapping: Vec<String>,
+}

@@ -1,0 +1,361 @@
+//! The `ktopo` binary: exit codes, --quiet, --json, help with examples,
+//! completions, init, and import/export end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ktopo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ktopo"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    ktopo()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("ktopo runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ktopo-cli-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_subcommand_has_help_with_examples() {
+    let d = repo();
+    let top = run(&["--help"], &d);
+    assert_eq!(code(&top), 0);
+    assert!(text(&top.stdout).contains("Examples:"));
+    for sub in [
+        "simulate",
+        "check",
+        "import",
+        "export",
+        "init",
+        "completions",
+    ] {
+        let o = run(&[sub, "--help"], &d);
+        assert_eq!(code(&o), 0, "{sub}");
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("Examples:"),
+            "{sub} --help has no examples:\n{out}"
+        );
+        assert!(
+            out.contains(&format!("ktopo {sub}")),
+            "{sub} --help example does not run {sub}"
+        );
+    }
+}
+
+#[test]
+fn completions_for_three_shells() {
+    let d = repo();
+    for sh in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", sh], &d);
+        assert_eq!(code(&o), 0, "{sh}");
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("ktopo") && out.contains("simulate") && out.contains("import"),
+            "{sh}"
+        );
+    }
+    assert_eq!(code(&run(&["completions", "tcsh"], &d)), 2);
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_and_simulates() {
+    let d = tmpdir("init");
+    let o = run(&["init", "s.toml"], &d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let starter = std::fs::read_to_string(d.join("s.toml")).unwrap();
+    assert!(
+        starter
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+            >= 10,
+        "commented"
+    );
+    assert_eq!(code(&run(&["check", "s.toml"], &d)), 0);
+    let o = run(&["simulate", "s.toml", "--json", "--out", "r"], &d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("--json prints JSON");
+    assert_eq!(v["scenario"], "my-stretched-cluster");
+    assert!(
+        v["sites"][0]["produce"][0]["records_acked"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // Refuses to overwrite; --force does; `-` prints.
+    let o = run(&["init", "s.toml"], &d);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("--force"));
+    assert_eq!(code(&run(&["init", "s.toml", "--force", "-q"], &d)), 0);
+    let o = run(&["init", "-"], &d);
+    assert_eq!(text(&o.stdout), starter);
+}
+
+#[test]
+fn exit_codes_quiet_and_no_progress_when_not_a_terminal() {
+    let d = repo();
+    // 1: a requirement not met (the two-site trap has check errors).
+    let o = run(&["check", "scenarios/stretched-2dc.toml", "-q"], &d);
+    assert_eq!(code(&o), 1);
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    // 2: an error.
+    let t = tmpdir("codes");
+    std::fs::write(t.join("bad.toml"), "name = 1\n").unwrap();
+    let o = run(&["check", "bad.toml"], &t);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("bad.toml:1:"));
+    assert_eq!(code(&run(&["simulate", "missing.toml"], &t)), 2);
+    assert_eq!(code(&run(&["no-such-command"], &t)), 2);
+    // Simulate without --quiet, stderr not a terminal: no progress bar.
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/single-site.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0);
+    let err = text(&o.stderr);
+    assert!(
+        !err.contains("simulating") && !err.contains('\u{1b}'),
+        "stderr: {err}"
+    );
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/single-site.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+            "-q",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0);
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+}
+
+#[test]
+fn import_reports_problems_with_file_and_line_and_strict_exit() {
+    let t = tmpdir("import");
+    std::fs::write(
+        t.join("a.properties"),
+        "node.id=1\nbroker.rack=dc1-a\nnum.io.threads=8\nnode.id=x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("b.properties"),
+        "node.id=2\nreplica.lag.time.max.ms=soon\n",
+    )
+    .unwrap();
+    let o = run(&["import", "a.properties", "b.properties"], &t);
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    assert!(err.contains("a.properties:4: `node.id`"), "{err}");
+    assert!(
+        err.contains("b.properties:2: `replica.lag.time.max.ms`"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+
+    std::fs::write(t.join("a.properties"), "node.id=1\nbroker.rack=dc1-a\nnum.io.threads=8\nprocess.roles=broker,controller\ncontroller.quorum.voters=1@h:9093\n").unwrap();
+    let o = run(&["import", "a.properties", "-o", "out.toml"], &t);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("not mapped: a.properties:3: `num.io.threads`"));
+    let toml = std::fs::read_to_string(t.join("out.toml")).unwrap();
+    ktopo::scenario::parse_str(&toml, "out.toml").expect("parses");
+    assert_eq!(code(&run(&["check", "out.toml", "-q"], &t)), 0);
+    // --strict: something was not mapped → 1. --json: the same facts as JSON.
+    assert_eq!(
+        code(&run(&["import", "a.properties", "--strict", "-q"], &t)),
+        1
+    );
+    let o = run(&["import", "a.properties", "--json", "-q"], &t);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["toml"].as_str().unwrap().contains("[[site]]"));
+    assert!(
+        v["unmapped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["key"] == "num.io.threads")
+    );
+}
+
+#[test]
+fn export_then_the_readme_import_command_round_trips() {
+    let t = tmpdir("export");
+    let scen = repo().join("scenarios/stretched-3dc.toml");
+    let o = run(
+        &[
+            "export",
+            &scen.display().to_string(),
+            "--out",
+            "deploy",
+            "--json",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "runbook.md")
+    );
+    assert_eq!(v["sizing"]["worst_link"], "dc1↔dc3");
+    let deploy = t.join("deploy");
+    let runbook = std::fs::read_to_string(deploy.join("runbook.md")).unwrap();
+    assert!(runbook.contains("## Step 1: site-down"), "{runbook}");
+    // The README's command, run as written (with this binary as `ktopo`).
+    let readme = std::fs::read_to_string(deploy.join("README.md")).unwrap();
+    let start = readme.find("```sh\n").unwrap() + 6;
+    let cmd = &readme[start..start + readme[start..].find("```").unwrap()];
+    let cmd = cmd.replacen("ktopo", env!("CARGO_BIN_EXE_ktopo"), 1);
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{} -q -o back.toml", cmd.trim_end()))
+        .current_dir(&deploy)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}\n{}", cmd, text(&o.stderr));
+    let back = std::fs::read_to_string(deploy.join("back.toml")).unwrap();
+    let a = ktopo::scenario::parse_str(&std::fs::read_to_string(&scen).unwrap(), "a").unwrap();
+    let b = ktopo::scenario::parse_str(&back, "back.toml").unwrap();
+    let sites = |s: &ktopo::scenario::Scenario| -> Vec<(String, u32, u32)> {
+        s.site
+            .iter()
+            .map(|x| (x.name.clone(), x.brokers, x.controllers))
+            .collect()
+    };
+    assert_eq!(sites(&a), sites(&b));
+    assert_eq!(a.broker.min_insync_replicas, b.broker.min_insync_replicas);
+    assert_eq!(a.topic[0].partitions, b.topic[0].partitions);
+    // Deterministic: a second export is byte-identical.
+    let o = run(
+        &[
+            "export",
+            &scen.display().to_string(),
+            "--out",
+            "again",
+            "-q",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0);
+    for f in [
+        "runbook.md",
+        "netem.sh",
+        "README.md",
+        "brokers/broker-1.properties",
+        "topics/reassignment.json",
+    ] {
+        assert_eq!(
+            std::fs::read(deploy.join(f)).unwrap(),
+            std::fs::read(t.join("again").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // --seed changes the simulated figures' seed, stated in the runbook.
+    let o = run(
+        &[
+            "export",
+            &scen.display().to_string(),
+            "--out",
+            "seeded",
+            "-q",
+            "--seed",
+            "99",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0);
+    assert!(
+        std::fs::read_to_string(t.join("seeded/runbook.md"))
+            .unwrap()
+            .contains("seed 99")
+    );
+    // --design names something the schema does not have yet.
+    assert_eq!(
+        code(&run(
+            &[
+                "export",
+                &scen.display().to_string(),
+                "--out",
+                "x",
+                "--design",
+                "mm2"
+            ],
+            &t
+        )),
+        2
+    );
+}
+
+#[test]
+fn import_reads_directories_one_per_cluster() {
+    let t = tmpdir("dirs");
+    for site in ["east", "west"] {
+        std::fs::create_dir_all(t.join(site)).unwrap();
+        for id in 1..=3 {
+            std::fs::write(
+                t.join(site).join(format!("server-{id}.properties")),
+                format!("process.roles=broker,controller\nnode.id={id}\ncontroller.quorum.voters=1@{site}1:9093,2@{site}2:9093,3@{site}3:9093\n"),
+            )
+            .unwrap();
+        }
+        std::fs::write(t.join(site).join(".hidden"), "garbage").unwrap();
+    }
+    let o = run(
+        &[
+            "import",
+            "east",
+            "west",
+            "--link",
+            "east,west,80",
+            "-q",
+            "-o",
+            "c.toml",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let sc = ktopo::scenario::parse_str(
+        &std::fs::read_to_string(t.join("c.toml")).unwrap(),
+        "c.toml",
+    )
+    .unwrap();
+    assert_eq!(sc.site.len(), 2);
+    assert_eq!(sc.link[0].rtt_ms, 80.0);
+    assert!(sc.site.iter().all(|s| s.brokers == 3 && s.controllers == 3));
+}
