@@ -43,20 +43,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario and write reports/<scenario-name>/report.{json,md}.
+    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
     #[command(after_help = "Examples:
   ktopo simulate scenarios/stretched-3dc.toml
   ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
   ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
+  ktopo simulate scenarios/*.toml    # regenerate every bundled report
 
 Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
     Simulate {
-        /// Scenario TOML file.
-        file: PathBuf,
+        /// Scenario TOML files, run one after the other.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Replay with this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Print report.json to stdout instead of the table.
+        /// Print report.json to stdout instead of the table (one document per file).
         #[arg(long)]
         json: bool,
         /// Print kernel statistics (events, events/s, simulated s per wall s) to stderr.
@@ -300,49 +302,60 @@ fn run_sim(
     }
 }
 
+/// Simulate one scenario file and write its reports.
+fn simulate(
+    file: &Path,
+    seed: Option<u64>,
+    json: bool,
+    stats: bool,
+    quiet: bool,
+    out: &Path,
+) -> Result<(), ExitCode> {
+    let mut sc = load(file)?;
+    if let Some(s) = seed {
+        sc.seed = s;
+    }
+    let (outcome, wall) = run_sim(&sc, quiet)?;
+    if stats {
+        eprintln!(
+            "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
+            outcome.events_processed,
+            wall,
+            outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
+            sc.duration_s / wall.max(1e-9)
+        );
+    }
+    let topo = ktopo::topology::Topology::build(&sc);
+    let findings = ktopo::check::check(&sc, &topo);
+    let cx = ktopo::report::Context::new(&sc, &findings, file);
+    let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| {
+        eprintln!("error: cannot write reports under {}: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if json {
+        print!("{}", ktopo::report::to_json(&outcome));
+    } else if !quiet {
+        print!("{}", ktopo::report::terminal_table(&outcome));
+        println!("\nreports: {}", dir.display());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
     match cli.cmd {
         Cmd::Simulate {
-            file,
+            files,
             seed,
             json,
             stats,
             out,
         } => {
-            let mut sc = match load(&file) {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            if let Some(s) = seed {
-                sc.seed = s;
-            }
-            let (outcome, wall) = match run_sim(&sc, quiet) {
-                Ok(x) => x,
-                Err(code) => return code,
-            };
-            if stats {
-                eprintln!(
-                    "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
-                    outcome.events_processed,
-                    wall,
-                    outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
-                    sc.duration_s / wall.max(1e-9)
-                );
-            }
-            let dir = match ktopo::report::write_reports(&outcome, &out) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: cannot write reports under {}: {e}", out.display());
-                    return ExitCode::from(2);
+            for file in &files {
+                if let Err(code) = simulate(file, seed, json, stats, quiet, &out) {
+                    return code;
                 }
-            };
-            if json {
-                print!("{}", ktopo::report::to_json(&outcome));
-            } else if !quiet {
-                print!("{}", ktopo::report::terminal_table(&outcome));
-                println!("\nreports: {}", dir.display());
             }
             ExitCode::SUCCESS
         }

@@ -123,6 +123,37 @@ impl LatencySummary {
     }
 }
 
+/// One point of a latency CDF: `fraction` of the records took at most `latency_ms`.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct CdfPoint {
+    pub latency_ms: f64,
+    pub fraction: f64,
+}
+
+/// A thinned CDF of `h` for plotting: points of [`Histogram::cdf`] (bucket upper
+/// edges), keeping one whenever the fraction rose by at least 0.01 or the value by
+/// at least 20 % since the last kept point, and always the last one. At most about
+/// 100 + 6 per power of two points; empty when nothing was recorded.
+pub fn latency_cdf(h: &Histogram) -> Vec<CdfPoint> {
+    let all = h.cdf();
+    let mut out: Vec<CdfPoint> = Vec::new();
+    let mut last: Option<(u64, f64)> = None;
+    for (i, &(v, q)) in all.iter().enumerate() {
+        let keep = match last {
+            None => true,
+            Some((lv, lq)) => i + 1 == all.len() || q - lq >= 0.01 || v as f64 >= lv as f64 * 1.2,
+        };
+        if keep {
+            out.push(CdfPoint {
+                latency_ms: round3(v as f64 / 1e6),
+                fraction: (q * 1e6).round() / 1e6,
+            });
+            last = Some((v, q));
+        }
+    }
+    out
+}
+
 pub fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
@@ -248,6 +279,8 @@ pub struct ProduceOutcome {
     pub records_blocked: u64,
     /// Still waiting for an answer when the run ended.
     pub records_in_flight_at_end: u64,
+    /// The thinned CDF of `latency` (see [`latency_cdf`]), for plots.
+    pub latency_cdf: Vec<CdfPoint>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -319,6 +352,8 @@ pub struct LinkOutcome {
     pub utilization_mean: f64,
     pub utilization_max: f64,
     pub above_80pct_s: f64,
+    /// Utilization of each timeline interval against the capacity of the time.
+    pub utilization: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Default)]
@@ -331,6 +366,12 @@ pub struct Timeline {
     /// Whether some live voter held the leader role (an active controller) at each
     /// interval's end.
     pub quorum: Vec<bool>,
+    /// Partitions producers had records for in each interval (the denominator of
+    /// write availability: `1 − unavailable_partitions / written_partitions`).
+    pub written_partitions: Vec<u32>,
+    /// At each interval's end: the largest age of a record a live leader holds above
+    /// its high watermark (appended, not yet replicated to the whole ISR), in ms.
+    pub hw_lag_ms_max: Vec<f64>,
     /// Records the replicas lack at each interval's end: over every partition
     /// and every live replica (observers too), the leader's log end offset
     /// minus the replica's.

@@ -1,7 +1,20 @@
-//! Reports from an [`Outcome`]: JSON (the versioned schema), Markdown, and the
-//! terminal table. Knows nothing of the simulator's internals.
+//! Reports from an [`Outcome`]: JSON (the versioned schema), Markdown, the
+//! self-contained HTML page with its charts, and the terminal table. Knows
+//! nothing of the simulator's internals: besides the outcome it reads only the
+//! scenario (for the assumptions) and the `ktopo check` findings.
 
+mod assumptions;
+mod charts;
+mod html;
+mod verdict;
+
+pub use assumptions::{SIMPLIFICATIONS, Setting, non_defaults};
+pub use html::{esc, html};
+pub use verdict::{Grade, Summary, Verdict, verdict};
+
+use crate::check::Finding;
 use crate::metrics::Outcome;
+use crate::scenario::Scenario;
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,7 +25,7 @@ pub fn to_json(o: &Outcome) -> String {
     s
 }
 
-/// A directory-safe version of a scenario name: letters, digits, `-`, `_`, `.`
+/// A directory-safe version of a scenario name: letters, digits, `-` and `_`
 /// only, never `..`, never empty.
 pub fn safe_name(name: &str) -> String {
     let mut s: String = name
@@ -46,15 +59,59 @@ pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Write report.json and report.md under `<out>/<scenario-name>/`; returns the directory.
-pub fn write_reports(o: &Outcome, out: &Path) -> io::Result<PathBuf> {
+/// What a report needs besides the outcome.
+pub struct Context<'a> {
+    /// The scenario as parsed (with `--seed` applied).
+    pub scenario: &'a Scenario,
+    /// `check::check` of the scenario.
+    pub findings: &'a [Finding],
+    /// The command that replays the run exactly.
+    pub replay: String,
+}
+
+impl<'a> Context<'a> {
+    /// `file` is the scenario path as given on the command line; the replay
+    /// command names it and the seed. `--out` is left out: it moves the report,
+    /// it does not change it.
+    pub fn new(scenario: &'a Scenario, findings: &'a [Finding], file: &Path) -> Self {
+        Context {
+            scenario,
+            findings,
+            replay: format!(
+                "ktopo simulate {} --seed {}",
+                shell_quote(&file.display().to_string()),
+                scenario.seed
+            ),
+        }
+    }
+}
+
+/// `s` as one POSIX shell word.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Write report.json, report.md and report.html under `<out>/<safe scenario
+/// name>/`, each atomically; returns the directory.
+pub fn write_reports(o: &Outcome, cx: &Context, out: &Path) -> io::Result<PathBuf> {
     let dir = out.join(safe_name(&o.scenario));
     write_atomic(&dir.join("report.json"), &to_json(o))?;
-    write_atomic(&dir.join("report.md"), &markdown(o))?;
+    write_atomic(&dir.join("report.md"), &markdown_report(o, cx))?;
+    write_atomic(
+        &dir.join("report.html"),
+        &html(&[(o.design.as_str(), o)], cx),
+    )?;
     Ok(dir)
 }
 
-fn f(v: f64) -> String {
+pub(crate) fn f(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if v.abs() >= 100.0 {
@@ -155,6 +212,75 @@ pub fn terminal_table(o: &Outcome) -> String {
     s
 }
 
+/// `report.md`: the verdict and recommendation, the tables of [`markdown`], and
+/// the assumptions.
+pub fn markdown_report(o: &Outcome, cx: &Context) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n", o.scenario);
+    let _ = writeln!(
+        s,
+        "Design `{}`, seed {}, {} s simulated at {} fidelity ({} events). Replay with `{}`.\n",
+        o.design, o.seed, o.duration_s, o.fidelity, o.events_processed, cx.replay
+    );
+    let v = verdict(&o.design, o, cx);
+    let _ = writeln!(s, "## Verdict: {}\n\n**{}**\n", v.grade.label(), v.headline);
+    for p in &v.points {
+        let _ = writeln!(s, "- {p}");
+    }
+    let _ = writeln!(s, "\nRecommendation:\n");
+    for (i, r) in v.recommendations.iter().enumerate() {
+        let _ = writeln!(s, "{}. {r}", i + 1);
+    }
+    s.push('\n');
+    let serious: Vec<_> = cx
+        .findings
+        .iter()
+        .filter(|x| x.level != crate::check::Level::Info)
+        .collect();
+    if !serious.is_empty() {
+        let _ = writeln!(s, "Static check (`ktopo check`), errors and warnings:\n");
+        for x in serious {
+            let _ = writeln!(
+                s,
+                "- {} `{}` ({}): {}",
+                x.level.label(),
+                x.code,
+                x.subject,
+                x.message
+            );
+        }
+        s.push('\n');
+    }
+    tables(o, &mut s);
+    let _ = writeln!(s, "\n## Assumptions\n");
+    let nd = non_defaults(cx.scenario);
+    if nd.is_empty() {
+        let _ = writeln!(s, "Every setting is at its default.\n");
+    } else {
+        let _ = writeln!(s, "Settings that differ from their defaults:\n");
+        let _ = writeln!(s, "| where | key | value | default |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for x in &nd {
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} |",
+                x.scope, x.key, x.value, x.default
+            );
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "Model simplifications that matter here (docs/model.md):\n"
+    );
+    for x in assumptions::simplifications(cx.scenario, &[(o.design.as_str(), o)]) {
+        let _ = writeln!(s, "- **{}**: {} ({})", x.mechanism, x.text, x.section);
+    }
+    s
+}
+
+/// The outcome as Markdown tables, with a title and the seed: everything that
+/// needs nothing but the `Outcome` (no verdict, no assumptions).
 pub fn markdown(o: &Outcome) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", o.scenario);
@@ -163,6 +289,11 @@ pub fn markdown(o: &Outcome) -> String {
         "Design `{}`, seed {}, {} s simulated at {} fidelity ({} events). Replay with `ktopo simulate <file> --seed {}`.\n",
         o.design, o.seed, o.duration_s, o.fidelity, o.events_processed, o.seed
     );
+    tables(o, &mut s);
+    s
+}
+
+fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,
@@ -285,5 +416,4 @@ pub fn markdown(o: &Outcome) -> String {
             );
         }
     }
-    s
 }

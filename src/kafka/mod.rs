@@ -1138,15 +1138,22 @@ impl<'a> World<'a> {
     /// Close the current timeline interval.
     fn sample(&mut self) {
         let mut unavailable = 0u32;
+        let mut written = 0u32;
         for p in self.parts.iter_mut() {
-            if p.attempted && !p.acked_in_interval {
-                unavailable += 1;
+            if p.attempted {
+                written += 1;
+                if !p.acked_in_interval {
+                    unavailable += 1;
+                }
             }
             p.attempted = false;
             p.acked_in_interval = false;
         }
         self.stats.unavailable_partition_s += unavailable as f64 * to_s(self.interval);
         self.timeline.unavailable_partitions.push(unavailable);
+        self.timeline.written_partitions.push(written);
+        let lag = self.hw_lag_max();
+        self.timeline.hw_lag_ms_max.push(round3(to_s(lag) * 1e3));
         self.timeline.acked_records.push(self.interval_acked);
         self.interval_acked = 0;
         self.timeline.quorum.push(self.ctl.all_active());
@@ -1170,6 +1177,30 @@ impl<'a> World<'a> {
         if self.now + self.interval <= self.end {
             self.at(self.now + self.interval, Ev::Sample);
         }
+    }
+
+    /// Largest age, over partitions whose committed leader is alive and knows it
+    /// leads, of the oldest record that leader holds above its high watermark.
+    fn hw_lag_max(&self) -> Nanos {
+        let mut lag = 0;
+        for (p, part) in self.parts.iter().enumerate() {
+            let leader = self.ctl.committed[p].leader;
+            if leader == NO_LEADER
+                || !self.broker_alive[leader as usize]
+                || self.views[leader as usize][p].leader != leader
+            {
+                continue;
+            }
+            let Some(ls) = part.slot_of(leader) else {
+                continue;
+            };
+            let rep = &part.rep[ls];
+            let i = part.batches.partition_point(|b| b.end() <= rep.hw);
+            if let Some(b) = part.batches.range(i..).find(|b| rep.holds(b)) {
+                lag = lag.max(self.now.saturating_sub(b.created));
+            }
+        }
+        lag
     }
 
     /// End of run: close the quorum clock and count records that can only be lost.
@@ -1248,6 +1279,7 @@ impl<'a> World<'a> {
                         records_unavailable: p.unavailable,
                         records_blocked: p.blocked,
                         records_in_flight_at_end: in_flight,
+                        latency_cdf: latency_cdf(&p.latency),
                     }
                 })
                 .collect();
@@ -1324,10 +1356,12 @@ impl<'a> World<'a> {
                 let mut above = 0usize;
                 let mut total = 0u64;
                 let mut capacity = 0.0;
+                let mut utilization = Vec::with_capacity(u.bytes_per_bucket.len());
                 for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
                     total += b;
                     capacity += cap;
                     let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
+                    utilization.push(round3(util));
                     max = max.max(util);
                     if util > 0.8 {
                         above += 1;
@@ -1345,6 +1379,7 @@ impl<'a> World<'a> {
                     }),
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
+                    utilization,
                 }
             })
             .collect();
