@@ -281,21 +281,29 @@ pub fn to_json(c: &Comparison) -> String {
     s
 }
 
-/// Write `reports/<scenario>/compare.{json,md}` and each design's
-/// `reports/<scenario>/<design>/report.{json,md}` (through `report`'s atomic writes).
+/// Write `reports/<scenario>/compare.{json,md,html}` and each design's
+/// `reports/<scenario>/<design>/report.{json,md,html}` (through `report`'s
+/// atomic writes). `compare.html` shows every design side by side.
 pub fn write(
     c: &Comparison,
     outcomes: &[Outcome],
+    cx: &crate::report::Context,
     out: &std::path::Path,
 ) -> std::io::Result<std::path::PathBuf> {
-    use crate::report::{safe_name, write_atomic};
+    use crate::report::{html, markdown_report, safe_name, write_atomic};
     let dir = out.join(safe_name(&c.scenario));
     write_atomic(&dir.join("compare.json"), &to_json(c))?;
     write_atomic(&dir.join("compare.md"), &markdown(c))?;
+    let all: Vec<(&str, &Outcome)> = outcomes.iter().map(|o| (o.design.as_str(), o)).collect();
+    write_atomic(&dir.join("compare.html"), &html(&all, cx))?;
     for o in outcomes {
         let sub = dir.join(safe_name(&o.design));
         write_atomic(&sub.join("report.json"), &crate::report::to_json(o))?;
-        write_atomic(&sub.join("report.md"), &crate::report::markdown(o))?;
+        write_atomic(&sub.join("report.md"), &markdown_report(o, cx))?;
+        write_atomic(
+            &sub.join("report.html"),
+            &html(&[(o.design.as_str(), o)], cx),
+        )?;
     }
     Ok(dir)
 }

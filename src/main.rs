@@ -315,6 +315,10 @@ fn simulate(
     if let Some(s) = seed {
         sc.seed = s;
     }
+    if !sc.design.is_empty() {
+        // Several designs: simulating the file means simulating each of them.
+        return compare(&sc, file, json, out);
+    }
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
         eprintln!(
@@ -336,6 +340,34 @@ fn simulate(
         print!("{}", ktopo::report::to_json(&outcome));
     } else if !quiet {
         print!("{}", ktopo::report::terminal_table(&outcome));
+        println!("\nreports: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Run every design of `sc` with the same workload, faults and seed; write
+/// `compare.{json,md,html}` and each design's reports; print the comparison.
+fn compare(
+    sc: &ktopo::scenario::Scenario,
+    file: &Path,
+    json: bool,
+    out: &Path,
+) -> Result<(), ExitCode> {
+    let (cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let topo = ktopo::topology::Topology::build(sc);
+    let findings = ktopo::check::check(sc, &topo);
+    let cx = ktopo::report::Context::new(sc, &findings, file);
+    let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
+        eprintln!("error: cannot write reports under {}: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if json {
+        print!("{}", ktopo::compare::to_json(&cmp));
+    } else {
+        print!("{}", ktopo::compare::markdown(&cmp));
         println!("\nreports: {}", dir.display());
     }
     Ok(())
@@ -372,27 +404,10 @@ fn main() -> ExitCode {
             if let Some(s) = seed {
                 sc.seed = s;
             }
-            let (cmp, outcomes) = match ktopo::compare::run(&sc) {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let dir = match ktopo::compare::write(&cmp, &outcomes, &out) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("error: cannot write reports under {}: {e}", out.display());
-                    return ExitCode::from(2);
-                }
-            };
-            if json {
-                print!("{}", ktopo::compare::to_json(&cmp));
-            } else {
-                print!("{}", ktopo::compare::markdown(&cmp));
-                println!("\nreports: {}", dir.display());
+            match compare(&sc, &file, json, &out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
             }
-            ExitCode::SUCCESS
         }
         Cmd::Check { file, json } => {
             let sc = match load(&file) {
