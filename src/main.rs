@@ -168,7 +168,7 @@ Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable files.")]
         /// Directory to write into (created).
         #[arg(long)]
         out: PathBuf,
-        /// The design to export (scenarios with several designs; not in the schema yet).
+        /// The design to export as mm2.properties (not supported yet: refused).
         #[arg(long)]
         design: Option<String>,
         /// Room above the bandwidth-delay product when sizing buffers, in percent.
@@ -590,7 +590,7 @@ fn main() -> ExitCode {
             }
             if let Some(d) = design {
                 eprintln!(
-                    "error: --design {d}: {} has no designs (the scenario schema has no [[design]] tables yet)",
+                    "error: --design {d}: exporting a design (mm2.properties) is not supported yet; export without --design writes the cluster files of {}",
                     file.display()
                 );
                 return ExitCode::from(2);

@@ -424,9 +424,23 @@ fn mm2_properties_are_parsed_and_listed() {
     let f = &imp.mm2[0].flows[0];
     assert_eq!((f.tasks_max, f.emit_checkpoints_interval_seconds), (4, 30));
     assert_eq!(f.producer["compression.type"], "zstd");
-    assert!(has(&imp.unmapped, "mm2.properties", 4, "dc1->dc2.enabled"));
-    assert!(imp.toml.contains("# MirrorMaker 2"));
-    assert!(imp.toml.contains("dc1->dc2 enabled"));
+    // The flow becomes a [[design]] the scenario parser accepts.
+    assert!(imp.toml.contains("[[design]]"), "{}", imp.toml);
+    let sc = ktopo::scenario::parse_str(&imp.toml, "imported.toml").unwrap_or_else(|d| {
+        panic!(
+            "imported TOML does not parse:\n{}\n{}",
+            d.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            imp.toml
+        )
+    });
+    assert_eq!(sc.design.len(), 1, "{}", imp.toml);
+    assert_eq!(sc.design[0].kind, ktopo::scenario::DesignKind::Async);
+    assert_eq!(sc.design[0].tool, ktopo::scenario::CopierTool::Mirrormaker2);
+    assert!(imp.toml.contains("\"tasks.max\" = 4"), "{}", imp.toml);
+    assert!(imp.toml.contains("zstd"), "{}", imp.toml);
     let json = serde_json::to_value(&imp).unwrap();
     assert_eq!(json["mm2"][0]["flows"][0]["topics"], "orders.*");
 }

@@ -28,9 +28,8 @@ use std::path::Path;
 
 use crate::scenario::Scenario;
 
-/// Whether the scenario schema has `[[design]]` tables, so that MirrorMaker 2
-/// flows become designs ([`mm2::design_toml`]). Off until the schema lands.
-pub const DESIGNS_IN_SCHEMA: bool = false;
+/// MirrorMaker 2 flows become `[[design]]` tables ([`mm2::design_toml`]).
+pub const DESIGNS_IN_SCHEMA: bool = true;
 
 /// One problem (in the error list) or one thing not mapped (in the unmapped list).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
