@@ -168,7 +168,7 @@ Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable files.")]
         /// Directory to write into (created).
         #[arg(long)]
         out: PathBuf,
-        /// The design to export as mm2.properties (not supported yet: refused).
+        /// Also write mm2.properties for this design (an async MirrorMaker 2 design).
         #[arg(long)]
         design: Option<String>,
         /// Room above the bandwidth-delay product when sizing buffers, in percent.
@@ -588,13 +588,33 @@ fn main() -> ExitCode {
             if let Some(s) = seed {
                 sc.seed = s;
             }
-            if let Some(d) = design {
-                eprintln!(
-                    "error: --design {d}: exporting a design (mm2.properties) is not supported yet; export without --design writes the cluster files of {}",
-                    file.display()
-                );
-                return ExitCode::from(2);
-            }
+            let mm2 = match &design {
+                None => None,
+                Some(name) => {
+                    let Some(d) = sc.design.iter().find(|x| &x.name == name) else {
+                        let names: Vec<&str> = sc.design.iter().map(|x| x.name.as_str()).collect();
+                        eprintln!(
+                            "error: --design {name}: {} has no such design (designs: {})",
+                            file.display(),
+                            if names.is_empty() {
+                                "none".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        );
+                        return ExitCode::from(2);
+                    };
+                    match ktopo::export::mm2::from_design(&sc, d) {
+                        Some(c) => Some(c),
+                        None => {
+                            eprintln!(
+                                "error: --design {name}: only an async MirrorMaker 2 design has an mm2.properties"
+                            );
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+            };
             if !(headroom_pct.is_finite() && (0.0..=1000.0).contains(&headroom_pct)) {
                 eprintln!("error: --headroom-pct must be between 0 and 1000");
                 return ExitCode::from(2);
@@ -614,7 +634,21 @@ fn main() -> ExitCode {
                     Err(code) => return code,
                 }
             };
-            let files = ktopo::export::render(&plan, outcome.as_ref());
+            let mut files = ktopo::export::render(&plan, outcome.as_ref());
+            if let Some(c) = &mm2 {
+                files.push(ktopo::export::ExportFile {
+                    path: "mm2.properties".into(),
+                    text: ktopo::export::mm2::render(
+                        c,
+                        &format!(
+                            "MirrorMaker 2 (dedicated mode) for design `{}` of scenario `{}`, written by ktopo export.\nBootstrap host names follow the exported server.properties; replace them with yours.",
+                            design.as_deref().unwrap_or_default(),
+                            sc.name
+                        ),
+                    ),
+                    executable: false,
+                });
+            }
             if let Err(e) = ktopo::export::write_all(&out, &files) {
                 eprintln!("error: cannot write under {}: {e}", out.display());
                 return ExitCode::from(2);

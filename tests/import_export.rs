@@ -992,3 +992,26 @@ fn two_clusters_numbered_alike_import_from_two_directories() {
     let e = errs(&flat, &Options::default());
     assert!(e.iter().any(|i| i.message.contains("also configured by")));
 }
+
+/// `ktopo export --design`: every MirrorMaker 2 design of the bundled scenarios
+/// becomes an mm2.properties that MirrorMaker (our parser of it) reads back as
+/// the same clusters, flows and settings, one flow per copy the topology makes.
+#[test]
+fn design_exports_as_mm2_properties_and_reads_back() {
+    let mut seen = 0;
+    for (path, text) in bundled() {
+        let sc = ktopo::scenario::parse_str(&text, &path).expect("bundled scenario parses");
+        for d in &sc.design {
+            let Some(c) = export::mm2::from_design(&sc, d) else {
+                continue;
+            };
+            seen += 1;
+            let layout = ktopo::topology::DesignLayout::of(&sc, d);
+            assert_eq!(c.flows.len(), layout.flows.len(), "{path} {}", d.name);
+            assert!(c.flows.iter().all(|f| f.tasks_max == d.tasks_max));
+            let back = mm2_parse(&export::mm2::render(&c, "test"));
+            assert_eq!(back, c, "{path} design {}", d.name);
+        }
+    }
+    assert!(seen >= 4, "bundled MirrorMaker 2 designs: {seen}");
+}

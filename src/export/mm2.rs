@@ -100,3 +100,104 @@ pub fn render(c: &Mm2Config, header: &str) -> String {
     }
     o
 }
+
+/// The MirrorMaker 2 configuration of design `d`, for `ktopo export --design`:
+/// one cluster per site cluster of the design (bootstrap servers are its
+/// brokers, named as the exported `server.properties` name them), one enabled
+/// flow per copy the topology makes, and the design's MirrorMaker, producer
+/// and consumer settings. `None` unless `d` is an async MirrorMaker 2 design.
+pub fn from_design(
+    sc: &crate::scenario::Scenario,
+    d: &crate::scenario::Design,
+) -> Option<Mm2Config> {
+    use crate::import::mm2::Mm2Cluster;
+    use crate::scenario::{CopierTool, DesignKind, ReplicationPolicy};
+    use std::collections::BTreeMap;
+    if d.kind != DesignKind::Async || d.tool != CopierTool::Mirrormaker2 {
+        return None;
+    }
+    let layout = crate::topology::DesignLayout::of(sc, d);
+    let topo = crate::topology::Topology::build(sc);
+    let clusters: Vec<Mm2Cluster> = layout
+        .clusters
+        .iter()
+        .map(|sites| Mm2Cluster {
+            name: sc.site[sites[0]].name.clone(),
+            bootstrap_servers: Some(
+                topo.brokers
+                    .iter()
+                    .filter(|b| sites.contains(&b.site))
+                    .map(|b| format!("{}:9092", super::host(b.node_id)))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            producer: BTreeMap::new(),
+            consumer: BTreeMap::new(),
+        })
+        .collect();
+    let mut producer = BTreeMap::new();
+    let compression = serde_json::to_value(d.compression_type)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| "none".into());
+    if compression != "none" {
+        producer.insert("compression.type".to_string(), compression);
+    }
+    let mut consumer = BTreeMap::new();
+    for (k, v, default) in [
+        ("fetch.max.wait.ms", d.fetch_max_wait_ms as i64, 500),
+        (
+            "max.partition.fetch.bytes",
+            d.max_partition_fetch_bytes as i64,
+            1_048_576,
+        ),
+        ("fetch.max.bytes", d.fetch_max_bytes as i64, 52_428_800),
+        ("receive.buffer.bytes", d.receive_buffer_bytes, 65_536),
+    ] {
+        if v != default {
+            consumer.insert(k.to_string(), v.to_string());
+        }
+    }
+    let policy = match d.replication_policy {
+        ReplicationPolicy::Default => "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
+        ReplicationPolicy::Identity => "org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
+    };
+    let flows: Vec<Mm2Flow> = layout
+        .flows
+        .iter()
+        .map(|&(a, b)| Mm2Flow {
+            source: clusters[a].name.clone(),
+            target: clusters[b].name.clone(),
+            line: 0,
+            enabled: true,
+            topics: if d.topics.is_empty() {
+                ".*".into()
+            } else {
+                d.topics.join(", ")
+            },
+            topics_exclude: ".*[\\-\\.]internal, .*\\.replica, __.*".into(),
+            groups: ".*".into(),
+            tasks_max: d.tasks_max,
+            replication_policy_class: policy.into(),
+            replication_factor: d.replication_factor,
+            emit_checkpoints_enabled: true,
+            emit_checkpoints_interval_seconds: d.emit_checkpoints_interval_seconds,
+            emit_heartbeats_enabled: true,
+            sync_group_offsets_enabled: d.sync_group_offsets_enabled,
+            sync_group_offsets_interval_seconds: d.sync_group_offsets_interval_seconds,
+            offset_lag_max: d.offset_lag_max,
+            refresh_topics_interval_seconds: 600,
+            offset_flush_interval_ms: d.offset_flush_interval_ms,
+            producer: producer.clone(),
+            consumer: consumer.clone(),
+        })
+        .collect();
+    // Ordered by (source, target) name, as the parser reads them back.
+    let mut flows = flows;
+    flows.sort_by(|x, y| (&x.source, &x.target).cmp(&(&y.source, &y.target)));
+    Some(Mm2Config {
+        file: "mm2.properties".into(),
+        clusters,
+        flows,
+    })
+}
