@@ -317,7 +317,7 @@ fn simulate(
     }
     if !sc.design.is_empty() {
         // Several designs: simulating the file means simulating each of them.
-        return compare(&sc, file, json, out);
+        return compare(&sc, file, json, quiet, out);
     }
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
@@ -366,7 +366,7 @@ fn compare(
     })?;
     if json {
         print!("{}", ktopo::compare::to_json(&cmp));
-    } else {
+    } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
         println!("\nreports: {}", dir.display());
     }
@@ -404,7 +404,7 @@ fn main() -> ExitCode {
             if let Some(s) = seed {
                 sc.seed = s;
             }
-            match compare(&sc, &file, json, &out) {
+            match compare(&sc, &file, json, quiet, &out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(code) => code,
             }

@@ -304,6 +304,68 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         "unavailable partition-s",
         sums.iter().map(|x| f(x.unavailable_partition_s)).collect(),
     );
+    // Asynchronous designs: copy lag, recovery per fault, cost.
+    let dash = || "–".to_string();
+    if designs.iter().any(|(_, o)| o.replication.is_some()) {
+        row(
+            "replication lag p99, ms",
+            designs
+                .iter()
+                .map(|(_, o)| {
+                    o.replication
+                        .as_ref()
+                        .map_or_else(dash, |r| f(r.lag.p99_ms))
+                })
+                .collect(),
+        );
+    }
+    let n_faults = designs.first().map_or(0, |(_, o)| o.faults.len());
+    for i in 0..n_faults {
+        if !designs
+            .iter()
+            .any(|(_, o)| o.faults.get(i).is_some_and(|x| x.recovery.is_some()))
+        {
+            continue;
+        }
+        let fault = &designs[0].1.faults[i];
+        let label = format!("fault {i} {} {}", fault.kind, fault.subject);
+        let cell = |o: &Outcome, pick: &dyn Fn(&crate::metrics::RecoveryOutcome) -> String| {
+            o.faults
+                .get(i)
+                .and_then(|x| x.recovery.as_ref())
+                .map_or_else(dash, pick)
+        };
+        row(
+            &format!("{label}: RTO, s"),
+            designs
+                .iter()
+                .map(|(_, o)| cell(o, &|r| r.rto_s.map_or_else(dash, f)))
+                .collect(),
+        );
+        row(
+            &format!("{label}: RPO, records / s"),
+            designs
+                .iter()
+                .map(|(_, o)| cell(o, &|r| format!("{} / {}", r.rpo_records, f(r.rpo_s))))
+                .collect(),
+        );
+        row(
+            &format!("{label}: duplicates re-read"),
+            designs
+                .iter()
+                .map(|(_, o)| cell(o, &|r| r.duplicates.to_string()))
+                .collect(),
+        );
+    }
+    if designs.iter().any(|(_, o)| o.cost.is_some()) {
+        row(
+            "cost per month, USD",
+            designs
+                .iter()
+                .map(|(_, o)| o.cost.as_ref().map_or_else(dash, |c| f(c.total_usd_month)))
+                .collect(),
+        );
+    }
     // Produce p99 per (site, topic, acks), in the first design's order, then any others.
     let mut keys: Vec<(String, String, String)> = Vec::new();
     for x in &sums {
