@@ -351,6 +351,7 @@ fn compare(
     sc: &ktopo::scenario::Scenario,
     file: &Path,
     json: bool,
+    quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
     let (cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
