@@ -276,6 +276,42 @@ pub fn replica_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
     })
 }
 
+/// Cross-cluster copy lag over time (asynchronous designs): the age of the
+/// oldest record a copier has not yet made readable at its target, one line per
+/// design, fault windows shaded.
+pub fn copy_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let mut hi = 0.0f64;
+    for (name, o) in designs {
+        let t = &o.timeline.replication_lag_s;
+        if t.is_empty() {
+            continue;
+        }
+        hi = t.iter().copied().fold(hi, f64::max);
+        series.push(Series {
+            label: format!("{}copy lag", prefix(designs, name)),
+            points: t
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| Some((at(o, k, false), v)))
+                .collect(),
+        });
+    }
+    if series.is_empty() {
+        return None;
+    }
+    render_over_time(Chart {
+        x_desc: String::new(),
+        y_desc: "copy lag, s".into(),
+        x: (0.0, duration(designs)),
+        y: (0.0, (hi * 1.1).max(1.0)),
+        log_x: false,
+        series,
+        bands: fault_bands(designs),
+        dashed: Vec::new(),
+    })
+}
+
 /// Link utilization per direction over time against the capacity of the time
 /// (100 %; a `link-degrade` lowers the capacity, so a degraded link shows its
 /// real load). Directions that carried nothing are left out.

@@ -150,7 +150,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
 
     // 3. Charts.
     let _ = writeln!(s, "<section id=\"charts\">\n<h2>Charts</h2>");
-    let figs: [(&str, &str, Option<charts::Rendered>, &str); 5] = [
+    let figs: [(&str, &str, Option<charts::Rendered>, &str); 6] = [
         (
             "chart-latency-cdf",
             "Produce latency CDF per site: the share of records acknowledged within a given time (send to answer; acks=0 producers have no answers).",
@@ -168,6 +168,12 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
             "Replica lag over time: records the live replicas lack behind their leaders, summed over partitions (sampled at each interval's end). Shaded: fault windows.",
             charts::replica_lag(designs),
             "No timeline was recorded.",
+        ),
+        (
+            "chart-copy-lag",
+            "Cross-cluster copy lag over time (asynchronous designs): the age of the oldest record a copier has not yet made readable at its target (sampled at each interval's end). Shaded: fault windows.",
+            charts::copy_lag(designs),
+            "No cross-cluster copy: a stretched design replicates inside its cluster (see the replica lag).",
         ),
         (
             "chart-link-utilization",
