@@ -32,6 +32,24 @@ pub struct LinkParams {
     pub loss: f64,
 }
 
+impl LinkParams {
+    /// The Mathis et al. (1997) throughput cap of one TCP connection, bytes/s:
+    /// MSS / RTT × 1.22 / √loss.
+    fn mathis_rate(&self, mss: f64) -> f64 {
+        let rtt_s = (self.rtt as f64 / NS_PER_S as f64).max(1e-6);
+        (mss / rtt_s) * 1.22 / self.loss.sqrt()
+    }
+
+    /// Extra one-way delay of one message: exponential with mean `jitter`.
+    fn draw_jitter(&self, rng: &mut SimRng) -> Nanos {
+        if self.jitter > 0 {
+            rng.exp(self.jitter as f64) as Nanos
+        } else {
+            0
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct LinkState {
     a: usize,
@@ -273,19 +291,14 @@ impl Net {
         }
         let mut extra = 0.0;
         if p.loss > 0.0 {
-            let rate = (mss / rtt_s.max(1e-6)) * 1.22 / p.loss.sqrt();
-            conn = conn.max(bytes_f / rate);
+            conn = conn.max(bytes_f / p.mathis_rate(mss));
             // A message that loses a segment waits for a fast retransmit (one RTT).
             let packets = (bytes_f / mss).ceil().max(1.0);
             if rng.chance(1.0 - (1.0 - p.loss).powf(packets)) {
                 extra = rtt_s;
             }
         }
-        let jitter = if p.jitter > 0 {
-            rng.exp(p.jitter as f64) as Nanos
-        } else {
-            0
-        };
+        let jitter = p.draw_jitter(rng);
         let half = p.rtt / 2;
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
@@ -314,7 +327,7 @@ impl Net {
         let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
         let mut rate = (window.max(1) as f64 / rtt_s).min(l.usable_bps() / 8.0);
         if p.loss > 0.0 {
-            rate = rate.min((self.mss / rtt_s) * 1.22 / p.loss.sqrt());
+            rate = rate.min(p.mathis_rate(self.mss));
         }
         Some(rate)
     }
@@ -352,16 +365,12 @@ impl Net {
         let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
         let mut conn_rate = window.max(1) as f64 / rtt_s;
         if p.loss > 0.0 {
-            conn_rate = conn_rate.min((mss / rtt_s) * 1.22 / p.loss.sqrt());
+            conn_rate = conn_rate.min(p.mathis_rate(mss));
         }
         let bytes_f = bytes as f64;
         let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
-        let jitter = if p.jitter > 0 {
-            rng.exp(p.jitter as f64) as Nanos
-        } else {
-            0
-        };
+        let jitter = p.draw_jitter(rng);
         let half = p.rtt / 2;
         let from = now.saturating_sub(span);
         let d = &mut l.dirs[usize::from(a != l.a)];

@@ -587,10 +587,13 @@ impl World<'_> {
         let (from, to) = (self.broker_site[b as usize], self.cp.tasks[t].site);
         // At flow fidelity a response stands for the step's fetches: Kafka's
         // per-request caps give way to what the connection moves in one step.
-        let (max_part, mut budget) = match self.flow_budget(from, to, window) {
-            Some(budget) => (u64::MAX, budget),
-            None => (d.max_partition_fetch_bytes, d.fetch_max_bytes),
-        };
+        let (max_part, mut budget) = self.fetch_caps(
+            from,
+            to,
+            window,
+            d.max_partition_fetch_bytes,
+            d.fetch_max_bytes,
+        );
         let mut bytes = 100u64;
         for i in 0..self.cp.sess[s].parts.len() {
             let mp = self.cp.sess[s].parts[i];

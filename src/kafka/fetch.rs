@@ -36,6 +36,23 @@ impl World<'_> {
         })
     }
 
+    /// (per-partition cap, response budget) of a fetch response from `from` to
+    /// `to`: Kafka's `per_partition` and `total` at request fidelity; at flow
+    /// fidelity no per-partition cap and one step of the connection's capacity.
+    pub(super) fn fetch_caps(
+        &self,
+        from: usize,
+        to: usize,
+        window: u64,
+        per_partition: u64,
+        total: u64,
+    ) -> (u64, u64) {
+        match self.flow_budget(from, to, window) {
+            Some(budget) => (u64::MAX, budget),
+            None => (per_partition, total),
+        }
+    }
+
     /// The session of fetcher `k` of follower `f` with leader `l`.
     pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> usize {
         (f * self.nb + l) * self.nf + k
@@ -233,14 +250,13 @@ impl World<'_> {
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (max_part, mut budget) =
-            match self.flow_budget(ls_site, fs_site, self.hot.replica_window) {
-                Some(b) => (u64::MAX, b),
-                None => (
-                    self.sc.broker.replica_fetch_max_bytes,
-                    self.sc.broker.replica_fetch_response_max_bytes,
-                ),
-            };
+        let (max_part, mut budget) = self.fetch_caps(
+            ls_site,
+            fs_site,
+            self.hot.replica_window,
+            self.sc.broker.replica_fetch_max_bytes,
+            self.sc.broker.replica_fetch_response_max_bytes,
+        );
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
@@ -543,10 +559,13 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.csess[sess].resp);
         resp.clear();
         let (bs, cs) = (self.broker_site[b as usize], self.consumers[c].site);
-        let (max_part, mut budget) = match self.flow_budget(bs, cs, CONSUMER_RECEIVE_BUFFER) {
-            Some(b) => (u64::MAX, b),
-            None => (CONSUMER_PARTITION_MAX, CONSUMER_FETCH_MAX),
-        };
+        let (max_part, mut budget) = self.fetch_caps(
+            bs,
+            cs,
+            CONSUMER_RECEIVE_BUFFER,
+            CONSUMER_PARTITION_MAX,
+            CONSUMER_FETCH_MAX,
+        );
         let mut bytes = 100u64;
         // In partition order, as the session lists them; a partition stays
         // ready while the caps leave records behind.
