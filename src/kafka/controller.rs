@@ -920,24 +920,25 @@ impl World<'_> {
     fn apply_role(&mut self, p: u32, slot: usize, old: PState, new: PState) {
         let now = self.now;
         let b = self.parts[p as usize].slots[slot];
-        let part = &mut self.parts[p as usize];
-        let n = part.slots.len();
         let epoch_changed = old.leader_epoch != new.leader_epoch || old.leader != new.leader;
+        if new.leader == b && epoch_changed {
+            self.reset_tracking(p, slot, now);
+        }
+        let leo = self.pos_of(p as usize, slot).leo;
+        let part = &mut self.parts[p as usize];
         if new.leader == b {
             if epoch_changed {
                 let rep = &mut part.rep[slot];
                 if rep.last_epoch() < new.leader_epoch {
-                    let leo = rep.leo;
                     rep.lineage.push((new.leader_epoch, leo));
                 }
-                rep.reset_tracking(n, now);
                 // Batches of earlier epochs that the new leader lacks can no longer
                 // be committed: every other holder truncates them when it follows.
                 let lrep = &part.rep[slot];
                 let rb = part.record_bytes as u64;
                 let mut lost = Vec::new();
                 part.batches.retain(|bt| {
-                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(bt);
+                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(leo, bt);
                     if doomed {
                         lost.push(*bt);
                     }
@@ -994,20 +995,27 @@ impl World<'_> {
         let Some(ls) = part.slot_of(leader) else {
             return;
         };
+        let r0 = part.r0 as usize;
         let frep = &part.rep[slot];
-        let end = part.rep[ls].end_of_epoch(frep.last_epoch());
-        if end >= frep.leo {
+        let end = part.rep[ls].end_of_epoch(self.pos[r0 + ls].leo, frep.last_epoch());
+        let before_leo = self.pos[r0 + slot].leo;
+        if end >= before_leo {
             return;
         }
         let before = part.rep[slot].clone();
-        part.rep[slot].truncate_to(end);
+        part.rep[slot].truncate_to(&mut self.pos[r0 + slot], end);
         let rb = part.record_bytes as u64;
         let mut lost = Vec::new();
+        let pos = &self.pos;
         part.batches.retain(|bt| {
-            if bt.end() <= end || !before.holds(bt) {
+            if bt.end() <= end || !before.holds(before_leo, bt) {
                 return true;
             }
-            let still = part.rep.iter().any(|r| r.holds(bt));
+            let still = part
+                .rep
+                .iter()
+                .enumerate()
+                .any(|(s, r)| r.holds(pos[r0 + s].leo, bt));
             if !still {
                 lost.push(*bt);
             }

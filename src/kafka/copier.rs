@@ -504,9 +504,10 @@ impl World<'_> {
         if self.views[b as usize][p].leader != b {
             return 0;
         }
-        let part = &self.parts[p];
-        let Some(ls) = part.slot_of(b) else { return 0 };
-        part.rep[ls].hw.saturating_sub(m.fetch_pos)
+        let Some(ls) = self.parts[p].slot_of(b) else {
+            return 0;
+        };
+        self.pos_of(p, ls).hw.saturating_sub(m.fetch_pos)
     }
 
     pub(super) fn cp_fetch_arrive(&mut self, s: usize) {
@@ -1009,7 +1010,7 @@ impl World<'_> {
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
         let part = &self.parts[m.src as usize];
-        let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+        let leo = self.max_leo(m.src as usize);
         let behind = leo.saturating_sub(m.acked);
         if behind == 0 {
             return (0, 0, 0);
@@ -1059,7 +1060,7 @@ impl World<'_> {
             let topic = &self.sc.topic[self.topic_origin[self.parts[src].topic as usize]];
             let part = &self.parts[src];
             let rb = part.record_bytes as u64;
-            let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let leo = self.max_leo(src);
             let pos = self.cp.parts[mp].fetch_pos;
             if pos >= leo {
                 continue;

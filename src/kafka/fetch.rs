@@ -81,12 +81,16 @@ impl World<'_> {
                 if self.views[f][p as usize].leader == l
                     && self.fetcher_of[p as usize] as usize == k
                 {
-                    let Some(ls) = self.parts[p as usize].slot_of(l) else {
+                    let part = &self.parts[p as usize];
+                    let Some(ls) = part.slot_of(l) else {
                         continue;
                     };
                     parts.push(SessPart {
                         p,
                         local: 0,
+                        lr: part.r0 + ls as u32,
+                        fr: part.r0 + fs as u32,
+                        li: self.link[part.link(ls, fs as usize)],
                         ss: ls as u8,
                         fs,
                     });
@@ -160,23 +164,17 @@ impl World<'_> {
         let now = self.now;
         let mut any_data = false;
         for i in 0..self.fsess[sess].parts.len() {
-            let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
-            let (ls, fs) = (ls as usize, fs as usize);
-            let view = self.views[l as usize][p as usize];
+            let sp = self.fsess[sess].parts[i];
+            let view = self.views[l as usize][sp.p as usize];
             if view.leader != l {
                 continue;
             }
-            let view_isr = view.isr;
-            let part = &mut self.parts[p as usize];
-            let n_slots = part.slots.len();
-            let fo = part.rep[fs].leo;
-            let rep = &mut part.rep[ls];
-            let leader_leo = rep.leo;
-            if rep.track.len() != n_slots {
-                rep.reset_tracking(n_slots, now);
-            }
-            let hw = rep.hw;
-            let t = &mut rep.track[fs];
+            // A leader's tracking is reset whenever it becomes leader
+            // (`apply_role`, and at the start for the initial leaders).
+            let fo = self.pos[sp.fr as usize].leo;
+            let lpos = self.pos[sp.lr as usize];
+            let leader_leo = lpos.leo;
+            let t = &mut self.tracks[sp.li as usize];
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
@@ -191,11 +189,11 @@ impl World<'_> {
             any_data |= leader_leo > fo;
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if (moved || fo >= hw) && view_isr & (1u32 << fs) == 0 {
-                self.maybe_expand(p, ls, fs);
+            if view.isr & (1u32 << sp.fs) == 0 && (moved || fo >= lpos.hw) {
+                self.maybe_expand(sp);
             }
             if moved {
-                self.advance_hw(p, ls);
+                self.advance_hw(sp.p, sp.ss as usize);
             }
         }
         if any_data {
@@ -209,7 +207,8 @@ impl World<'_> {
     }
 
     /// A follower not in the ISR that reached the HW is proposed for the ISR.
-    fn maybe_expand(&mut self, p: u32, ls: usize, fs: usize) {
+    fn maybe_expand(&mut self, sp: SessPart) {
+        let (p, ls, fs) = (sp.p, sp.ss as usize, sp.fs as usize);
         let part = &self.parts[p as usize];
         let l = part.slots[ls];
         let view = self.views[l as usize][p as usize];
@@ -219,7 +218,9 @@ impl World<'_> {
             return;
         }
         let f = part.slots[fs] as usize;
-        if rep.track[fs].leo >= rep.hw && !self.ctl.fenced_committed[f] {
+        if self.tracks[sp.li as usize].leo >= self.pos[sp.lr as usize].hw
+            && !self.ctl.fenced_committed[f]
+        {
             self.send_alter(p, ls, view.isr | bit);
         }
     }
@@ -260,19 +261,18 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for (ix, &SessPart { p, ss, fs, .. }) in self.fsess[sess].parts.iter().enumerate() {
-            if self.views[l as usize][p as usize].leader != l {
+        for (ix, sp) in self.fsess[sess].parts.iter().enumerate() {
+            if self.views[l as usize][sp.p as usize].leader != l {
                 continue;
             }
-            let part = &self.parts[p as usize];
-            let (lrep, frep) = (&part.rep[ss as usize], &part.rep[fs as usize]);
+            let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
             let avail = lrep.leo.saturating_sub(frep.leo);
             // An incremental fetch response (KIP-227) carries only partitions with
             // records or a high watermark the follower has not seen.
             if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
                 continue;
             }
-            let rb = part.record_bytes as u64;
+            let rb = self.parts[sp.p as usize].record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
             let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
             let n = avail.min(cap);
@@ -319,26 +319,26 @@ impl World<'_> {
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
         for &(ix, from, n, hw) in &resp {
-            let SessPart { p, ss, fs, .. } = self.fsess[sess].parts[ix as usize];
-            let (ls, fs) = (ss as usize, fs as usize);
-            if self.views[f as usize][p as usize].leader != l {
+            let sp = self.fsess[sess].parts[ix as usize];
+            if self.views[f as usize][sp.p as usize].leader != l {
                 continue;
             }
-            let part = &mut self.parts[p as usize];
-            if part.rep[fs].leo != from {
+            let fpos = &mut self.pos[sp.fr as usize];
+            if fpos.leo != from {
                 continue;
             }
             let to = from + n as u64;
             if n > 0 {
-                let (lrep, frep) = pair_mut(&mut part.rep, ls, fs);
+                fpos.leo = to;
+                let part = &mut self.parts[sp.p as usize];
+                let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);
                 frep.extend_lineage_from(lrep, from, to);
-                frep.leo = to;
             }
-            let frep = &mut part.rep[fs];
-            let new_hw = hw.min(frep.leo);
-            if new_hw > frep.hw {
-                frep.hw = new_hw;
-                self.wake_consumers(p, f);
+            let fpos = &mut self.pos[sp.fr as usize];
+            let new_hw = hw.min(fpos.leo);
+            if new_hw > fpos.hw {
+                fpos.hw = new_hw;
+                self.wake_consumers(sp.p, f);
             }
         }
         self.fsess[sess].resp = resp;
@@ -379,14 +379,16 @@ impl World<'_> {
         let Some(ls) = part.slot_of(v.leader) else {
             return v.leader;
         };
-        let known = &part.rep[ls].track;
         let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
         let pos = cons.pos[local];
         let mut best: Option<(u64, B)> = None;
         for (s, &b) in part.slots.iter().enumerate() {
-            let leo = known.get(s).map_or(0, |t| t.leo);
-            if s != ls
-                && in_rack(b)
+            if s == ls {
+                continue;
+            }
+            // What the leader knows of slot `s` (0 if it never led).
+            let leo = self.tracks[self.link[part.link(ls, s)] as usize].leo;
+            if in_rack(b)
                 && self.broker_alive[b as usize]
                 && leo >= pos
                 && best.is_none_or(|(l, _)| leo > l)
@@ -406,12 +408,16 @@ impl World<'_> {
             for i in 0..self.topic_parts[t].len() {
                 let p = self.topic_parts[t][i];
                 if self.serving_broker(c, p, vb) == b {
-                    let Some(ss) = self.parts[p as usize].slot_of(b) else {
+                    let part = &self.parts[p as usize];
+                    let Some(ss) = part.slot_of(b) else {
                         continue;
                     };
                     parts.push(SessPart {
                         p,
                         local: i as u32,
+                        lr: part.r0 + ss as u32,
+                        fr: 0,
+                        li: 0,
                         ss: ss as u8,
                         fs: 0,
                     });
@@ -476,7 +482,7 @@ impl World<'_> {
 
     /// Records a consumer may read from broker `b`'s replica of `p`: below its HW.
     fn readable(&mut self, c: usize, sp: SessPart) -> u64 {
-        let rep = &self.parts[sp.p as usize].rep[sp.ss as usize];
+        let rep = self.pos[sp.lr as usize];
         let pos = &mut self.consumers[c].pos[sp.local as usize];
         if *pos > rep.leo {
             // Offset out of range after a truncation: resume at the HW.

@@ -315,6 +315,13 @@ pub(crate) struct SessPart {
     p: u32,
     /// Index of the partition within its topic (consumer positions).
     local: u32,
+    /// Index in `World::pos` of the serving replica, and of the follower's
+    /// (follower sessions only).
+    lr: u32,
+    fr: u32,
+    /// Index in `World::tracks` of what the leader knows of the follower
+    /// (follower sessions only).
+    li: u32,
     /// Slot of the serving broker (the leader for a follower session).
     ss: u8,
     /// Slot of the fetching follower (follower sessions only).
@@ -388,6 +395,15 @@ pub(crate) struct World<'a> {
     /// The fetcher (of `nf`) that replicates each partition.
     fetcher_of: Vec<u8>,
     parts: Vec<Partition>,
+    /// Log end offset and HW of every replica (`Partition::r0` + slot).
+    pos: PosTable,
+    /// What each leader knows of its followers, one entry per (partition,
+    /// leader slot, follower slot), those one follower session can carry
+    /// adjacent and in the session's partition order.
+    tracks: Vec<Track>,
+    /// Index in `tracks` of each (partition, leader slot, follower slot):
+    /// `link[Partition::link(ls, fs)]`.
+    link: Vec<u32>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
     producers: Vec<ProducerState>,
@@ -591,6 +607,8 @@ impl<'a> World<'a> {
 
         // Partitions and placement.
         let mut parts = Vec::new();
+        let mut pos = PosTable::default();
+        let mut n_links = 0;
         let mut part_cluster = Vec::new();
         let mut topic_parts = Vec::new();
         let mut hosted = vec![Vec::new(); nb];
@@ -641,11 +659,15 @@ impl<'a> World<'a> {
                     hosted[b as usize].push((pi, s as u8));
                 }
                 let n = slots.len();
+                let l0 = n_links as u32;
+                n_links += n * n;
                 parts.push(Partition {
                     topic: ti as u16,
                     n_replicas: a.replicas.len() as u8,
                     min_isr: min_isr.min(255) as u8,
                     record_bytes: record_bytes.max(1),
+                    r0: pos.add_partition(n),
+                    l0,
                     rep: (0..n).map(|_| Replica::default()).collect(),
                     slots,
                     batches: Default::default(),
@@ -789,9 +811,40 @@ impl<'a> World<'a> {
             is_ready: Vec::new(),
             resp: Vec::new(),
         };
-        let fsess = (0..nb * nb * nf)
+        let fsess: Vec<Session> = (0..nb * nb * nf)
             .map(|i| mk(i / nf / nb, i / nf % nb))
             .collect();
+        // Tracks in fetch-session order: what one session reads is adjacent.
+        let mut link = vec![u32::MAX; n_links];
+        let mut n_tracks = 0u32;
+        for (i, s) in fsess.iter().enumerate() {
+            let (f, l) = (s.client as usize, s.server);
+            if f == l as usize {
+                continue;
+            }
+            for &(p, fs) in &hosted[f] {
+                if fetcher_of[p as usize] as usize != i % nf {
+                    continue;
+                }
+                let part = &parts[p as usize];
+                let Some(ls) = part.slot_of(l) else { continue };
+                let ix = part.link(ls, fs as usize);
+                if link[ix] == u32::MAX {
+                    link[ix] = n_tracks;
+                    n_tracks += 1;
+                }
+            }
+        }
+        for p in &parts {
+            for ls in 0..p.slots.len() {
+                for fs in 0..p.slots.len() {
+                    if link[p.link(ls, fs)] == u32::MAX {
+                        link[p.link(ls, fs)] = n_tracks;
+                        n_tracks += 1;
+                    }
+                }
+            }
+        }
         let csess = (0..consumers.len() * nb)
             .map(|i| mk(i / nb, i % nb))
             .collect();
@@ -832,6 +885,9 @@ impl<'a> World<'a> {
             nf,
             fetcher_of,
             parts,
+            pos,
+            tracks: vec![Track::default(); n_tracks as usize],
+            link,
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
             topic_origin: specs.iter().map(|t| t.origin).collect(),
@@ -889,6 +945,33 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Slot `ls` of `p` becomes leader: it knows nothing of its followers yet.
+    fn reset_tracking(&mut self, p: u32, ls: usize, now: Nanos) {
+        let part = &mut self.parts[p as usize];
+        for fs in 0..part.slots.len() {
+            self.tracks[self.link[part.link(ls, fs)] as usize] = Track {
+                leo: 0,
+                last_caught_up: now,
+                last_fetch: 0,
+                leo_at_last_fetch: 0,
+            };
+        }
+        part.rep[ls].pending_alter = None;
+    }
+
+    /// Position of slot `s` of partition `p`.
+    fn pos_of(&self, p: usize, s: usize) -> Pos {
+        self.pos[self.parts[p].r0 as usize + s]
+    }
+
+    /// Highest log end offset over the replicas of `p`.
+    fn max_leo(&self, p: usize) -> u64 {
+        (0..self.parts[p].slots.len())
+            .map(|s| self.pos_of(p, s).leo)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn at(&mut self, t: Nanos, ev: Ev) {
         self.q.push(t, ev);
     }
@@ -896,8 +979,7 @@ impl<'a> World<'a> {
     fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Result<(), SimError> {
         // Initial leaders start tracking; followers start fetching.
         for p in 0..self.parts.len() {
-            let n = self.parts[p].slots.len();
-            self.parts[p].rep[0].reset_tracking(n, 0);
+            self.reset_tracking(p as u32, 0, 0);
         }
         for b in 0..self.nb {
             self.start_broker_sessions(b as B);
@@ -1163,10 +1245,10 @@ impl<'a> World<'a> {
             let Some(ls) = part.slot_of(leader) else {
                 continue;
             };
-            let end = part.rep[ls].leo;
+            let end = self.pos_of(p, ls).leo;
             for (s, &b) in part.slots.iter().enumerate() {
                 if s != ls && self.broker_alive[b as usize] {
-                    lag += end.saturating_sub(part.rep[s].leo);
+                    lag += end.saturating_sub(self.pos_of(p, s).leo);
                 }
             }
         }
@@ -1195,8 +1277,9 @@ impl<'a> World<'a> {
                 continue;
             };
             let rep = &part.rep[ls];
-            let i = part.batches.partition_point(|b| b.end() <= rep.hw);
-            if let Some(b) = part.batches.range(i..).find(|b| rep.holds(b)) {
+            let lpos = self.pos_of(p, ls);
+            let i = part.batches.partition_point(|b| b.end() <= lpos.hw);
+            if let Some(b) = part.batches.range(i..).find(|b| rep.holds(lpos.leo, b)) {
                 lag = lag.max(self.now.saturating_sub(b.created));
             }
         }
@@ -1213,6 +1296,7 @@ impl<'a> World<'a> {
             let Some(ls) = self.parts[p].slot_of(leader) else {
                 continue;
             };
+            let leo = self.pos_of(p, ls).leo;
             let part = &mut self.parts[p];
             let rb = part.record_bytes as u64;
             let lrep = &part.rep[ls];
@@ -1220,7 +1304,7 @@ impl<'a> World<'a> {
             for b in part.batches.iter() {
                 // From an older epoch and not in the committed leader's log: whoever
                 // still holds it truncates it when it follows that leader.
-                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(b) {
+                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(leo, b) {
                     lost.push(*b);
                 }
             }
@@ -1609,9 +1693,9 @@ impl<'a> World<'a> {
     fn cost(&self, links: &[LinkOutcome]) -> CostOutcome {
         let sc = self.sc;
         let mut stored = 0.0;
-        for p in &self.parts {
+        for (pi, p) in self.parts.iter().enumerate() {
             let topic = &sc.topic[self.topic_origin[p.topic as usize]];
-            let leo = p.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let leo = self.max_leo(pi);
             let rate = leo as f64 * p.record_bytes as f64 / sc.duration_s.max(1e-9);
             let keep_s = if topic.retention_ms < 0 {
                 crate::cost::MONTH_S

@@ -341,9 +341,9 @@ impl World<'_> {
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
                 } else {
-                    let rep = &mut part.rep[ls];
-                    let start = rep.leo;
-                    rep.leo += k as u64;
+                    let lpos = &mut self.pos[part.r0 as usize + ls];
+                    let start = lpos.leo;
+                    lpos.leo += k as u64;
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,
@@ -485,21 +485,21 @@ impl World<'_> {
         if view.leader != b {
             return;
         }
-        let rep = &part.rep[ls];
-        let isr = effective_isr(rep, view.isr) & part.replica_mask();
+        let isr = effective_isr(&part.rep[ls], view.isr) & part.replica_mask();
         if isr.count_ones() < part.effective_min_isr() {
             return;
         }
-        let mut hw = rep.leo;
+        let lpos = &mut self.pos[part.r0 as usize + ls];
+        let mut hw = lpos.leo;
         for s in 0..part.n_replicas as usize {
             if s != ls && isr & (1 << s) != 0 {
-                hw = hw.min(rep.track.get(s).map_or(0, |t| t.leo));
+                hw = hw.min(self.tracks[self.link[part.link(ls, s)] as usize].leo);
             }
         }
-        if hw <= rep.hw {
+        if hw <= lpos.hw {
             return;
         }
-        part.rep[ls].hw = hw;
+        lpos.hw = hw;
         // Complete acks=all requests now covered.
         let mut done = Vec::new();
         while let Some(w) = part.waiters.front() {
@@ -540,14 +540,15 @@ impl World<'_> {
         let part = &self.parts[p as usize];
         let t = part.topic as usize;
         let local = (p - self.topic_parts[t][0]) as usize;
-        let mut point = part.rep[ls].hw;
+        let lpos = self.pos[part.r0 as usize + ls];
+        let mut point = lpos.hw;
         for &c in &self.topic_consumers[t] {
             point = point.min(self.consumers[c as usize].pos[local]);
         }
         point = point.min(self.cp_floor(p));
         let part = &mut self.parts[p as usize];
         while let Some(f) = part.batches.front() {
-            if f.end() <= point && part.rep[ls].holds(f) {
+            if f.end() <= point && part.rep[ls].holds(lpos.leo, f) {
                 part.batches.pop_front();
             } else {
                 break;
@@ -580,16 +581,16 @@ impl World<'_> {
                 self.parts[p as usize].rep[ls as usize].pending_alter = None;
             }
             let part = &self.parts[p as usize];
-            let rep = &part.rep[ls as usize];
+            let leo = self.pos[part.r0 as usize + ls as usize].leo;
             let mut out = 0u32;
             for s in 0..part.n_replicas as usize {
+                if s == ls as usize || view.isr & (1 << s) == 0 {
+                    continue;
+                }
                 // Kafka's Replica.isCaughtUp: at the leader's log end, or caught
                 // up to it within replica.lag.time.max.ms.
-                if s != ls as usize
-                    && view.isr & (1 << s) != 0
-                    && rep.track[s].leo != rep.leo
-                    && now.saturating_sub(rep.track[s].last_caught_up) > lag
-                {
+                let t = &self.tracks[self.link[part.link(ls as usize, s)] as usize];
+                if t.leo != leo && now.saturating_sub(t.last_caught_up) > lag {
                     out |= 1 << s;
                 }
             }
