@@ -900,6 +900,7 @@ impl World<'_> {
             self.views[bi][p as usize] = st;
             changed = true;
             if let Some(slot) = self.parts[p as usize].slot_of(b) {
+                self.replica_changed(p, slot);
                 self.apply_role(p, slot, old, st);
             }
         }
@@ -1004,6 +1005,8 @@ impl World<'_> {
         }
         let before = part.rep[slot].clone();
         part.rep[slot].truncate_to(&mut self.pos[r0 + slot], end);
+        self.replica_changed(p, slot);
+        let part = &mut self.parts[p as usize];
         let rb = part.record_bytes as u64;
         let mut lost = Vec::new();
         let pos = &self.pos;

@@ -74,6 +74,14 @@ impl World<'_> {
     fn rebuild(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
+        // The parts leaving the list get the fetch times of the fetches that
+        // skipped them (`touch`), then no session carries them.
+        for sp in &parts {
+            self.touch(sp.lk as usize);
+            let lk = &mut self.links[sp.lk as usize];
+            lk.ix = NOT_LISTED;
+            lk.ready = false;
+        }
         parts.clear();
         let k = sess % self.nf;
         if f != l as usize {
@@ -90,15 +98,24 @@ impl World<'_> {
                         local: 0,
                         lr: part.r0 + ls as u32,
                         fr: part.r0 + fs as u32,
-                        li: self.link[part.link(ls, fs as usize)],
+                        li: self.links[part.link(ls, fs as usize)].track,
+                        lk: part.link(ls, fs as usize) as u32,
                         ss: ls as u8,
                         fs,
                     });
                 }
             }
         }
-        self.fsess[sess].parts = parts;
-        self.fsess[sess].dirty = false;
+        for (ix, sp) in parts.iter().enumerate() {
+            let lk = &mut self.links[sp.lk as usize];
+            lk.ix = ix as u32;
+            lk.ready = true;
+        }
+        let s = &mut self.fsess[sess];
+        s.ready.clear();
+        s.ready.extend(0..parts.len() as u32);
+        s.parts = parts;
+        s.dirty = false;
     }
 
     pub(super) fn fetch_send(&mut self, sess: usize, at: Nanos) {
@@ -163,10 +180,23 @@ impl World<'_> {
         }
         let now = self.now;
         let mut any_data = false;
-        for i in 0..self.fsess[sess].parts.len() {
-            let sp = self.fsess[sess].parts[i];
+        // Kafka's leader updates the fetch state of every partition in the
+        // session. A part it found caught up, in the ISR and with the HW known
+        // to the follower stays so until its offsets, HW or metadata change
+        // (`replica_changed`); until then a fetch would only set its
+        // `last_caught_up` and `last_fetch` to now, so it is skipped and those
+        // are set when it changes (`touch`), to `last_arrive`.
+        self.fsess[sess].last_arrive = now;
+        let mut ready = std::mem::take(&mut self.fsess[sess].ready);
+        ready.sort_unstable();
+        let mut kept = 0;
+        for j in 0..ready.len() {
+            let ix = ready[j];
+            let sp = self.fsess[sess].parts[ix as usize];
             let view = self.views[l as usize][sp.p as usize];
             if view.leader != l {
+                ready[kept] = ix;
+                kept += 1;
                 continue;
             }
             // A leader's tracking is reset whenever it becomes leader
@@ -195,7 +225,23 @@ impl World<'_> {
             if moved {
                 self.advance_hw(sp.p, sp.ss as usize);
             }
+            let (lpos, fpos) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
+            let quiet = fpos.leo == lpos.leo
+                && view.isr & (1u32 << sp.fs) != 0
+                && lpos.hw.min(fpos.leo) <= fpos.hw;
+            if quiet {
+                self.links[sp.lk as usize].ready = false;
+            } else {
+                ready[kept] = ix;
+                kept += 1;
+            }
         }
+        ready.truncate(kept);
+        // Handling a part changes no other part of the same session.
+        debug_assert!(self.fsess[sess].ready.is_empty());
+        let s = &mut self.fsess[sess];
+        ready.append(&mut s.ready);
+        s.ready = ready;
         if any_data {
             self.fetch_respond(sess);
         } else {
@@ -261,7 +307,11 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for (ix, sp) in self.fsess[sess].parts.iter().enumerate() {
+        // Parts not in `ready` have no records and no HW to send (`fetch_arrive`).
+        let mut ready = std::mem::take(&mut self.fsess[sess].ready);
+        ready.sort_unstable();
+        for &ix in &ready {
+            let sp = &self.fsess[sess].parts[ix as usize];
             if self.views[l as usize][sp.p as usize].leader != l {
                 continue;
             }
@@ -278,9 +328,10 @@ impl World<'_> {
             let n = avail.min(cap);
             budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
-            resp.push((ix as u32, frep.leo, n as u32, lrep.hw));
+            resp.push((ix, frep.leo, n as u32, lrep.hw));
         }
         let s = &mut self.fsess[sess];
+        s.ready = ready;
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
@@ -336,8 +387,14 @@ impl World<'_> {
             }
             let fpos = &mut self.pos[sp.fr as usize];
             let new_hw = hw.min(fpos.leo);
-            if new_hw > fpos.hw {
+            let hw_moved = new_hw > fpos.hw;
+            if hw_moved {
                 fpos.hw = new_hw;
+            }
+            if n > 0 || hw_moved {
+                self.replica_changed(sp.p, sp.fs as usize);
+            }
+            if hw_moved {
                 self.wake_consumers(sp.p, f);
             }
         }
@@ -387,7 +444,7 @@ impl World<'_> {
                 continue;
             }
             // What the leader knows of slot `s` (0 if it never led).
-            let leo = self.tracks[self.link[part.link(ls, s)] as usize].leo;
+            let leo = self.tracks[self.links[part.link(ls, s)].track as usize].leo;
             if in_rack(b)
                 && self.broker_alive[b as usize]
                 && leo >= pos
@@ -418,6 +475,7 @@ impl World<'_> {
                         lr: part.r0 + ss as u32,
                         fr: 0,
                         li: 0,
+                        lk: 0,
                         ss: ss as u8,
                         fs: 0,
                     });

@@ -300,13 +300,36 @@ pub(crate) struct Session {
     park_until: Nanos,
     /// The session's pending wake-up timer, if any: at most one is queued.
     timer_at: Option<Nanos>,
-    /// Consumer sessions: indices into `parts` that may have records to read
-    /// (their HW moved, or a capped response left some), and a flag per part.
+    /// Indices into `parts` to look at. Consumer sessions: those that may have
+    /// records to read (their HW moved, or a capped response left some), with
+    /// a flag per part in `is_ready`. Follower sessions: those whose offsets,
+    /// HW or leader metadata changed since the leader last found them caught
+    /// up, in the ISR and with the HW known to the follower (`fetch_arrive`),
+    /// flagged in `Link::ready`.
     ready: Vec<u32>,
     is_ready: Vec<bool>,
+    /// Follower sessions: when the leader last took a fetch of this session.
+    last_arrive: Nanos,
     /// Response being carried: (index in `parts`, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
+
+/// A (partition, leader slot, follower slot): what the leader knows of the
+/// follower, and the follower session that carries the pair.
+#[derive(Clone, Copy)]
+pub(crate) struct Link {
+    /// Index in `World::tracks`.
+    track: u32,
+    /// The follower session that can carry it (the one of the two brokers and
+    /// the partition's fetcher).
+    sess: u32,
+    /// Index in that session's `parts` while it is there, else `NOT_LISTED`.
+    ix: u32,
+    /// In the session's `ready` list (only while listed).
+    ready: bool,
+}
+
+const NOT_LISTED: u32 = u32::MAX;
 
 /// A partition in a fetch session. Slots never change (no reassignment), so
 /// they are resolved once per rebuild instead of on every fetch.
@@ -319,9 +342,10 @@ pub(crate) struct SessPart {
     /// (follower sessions only).
     lr: u32,
     fr: u32,
-    /// Index in `World::tracks` of what the leader knows of the follower
-    /// (follower sessions only).
+    /// Index in `World::tracks` of what the leader knows of the follower,
+    /// and in `World::links` of the pair (follower sessions only).
     li: u32,
+    lk: u32,
     /// Slot of the serving broker (the leader for a follower session).
     ss: u8,
     /// Slot of the fetching follower (follower sessions only).
@@ -401,9 +425,9 @@ pub(crate) struct World<'a> {
     /// leader slot, follower slot), those one follower session can carry
     /// adjacent and in the session's partition order.
     tracks: Vec<Track>,
-    /// Index in `tracks` of each (partition, leader slot, follower slot):
-    /// `link[Partition::link(ls, fs)]`.
-    link: Vec<u32>,
+    /// Each (partition, leader slot, follower slot), at `Partition::link(ls, fs)`:
+    /// its entry in `tracks` and where a follower session carries it.
+    links: Vec<Link>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
     producers: Vec<ProducerState>,
@@ -809,13 +833,22 @@ impl<'a> World<'a> {
             timer_at: None,
             ready: Vec::new(),
             is_ready: Vec::new(),
+            last_arrive: 0,
             resp: Vec::new(),
         };
         let fsess: Vec<Session> = (0..nb * nb * nf)
             .map(|i| mk(i / nf / nb, i / nf % nb))
             .collect();
         // Tracks in fetch-session order: what one session reads is adjacent.
-        let mut link = vec![u32::MAX; n_links];
+        let mut links = vec![
+            Link {
+                track: u32::MAX,
+                sess: u32::MAX,
+                ix: NOT_LISTED,
+                ready: false,
+            };
+            n_links
+        ];
         let mut n_tracks = 0u32;
         for (i, s) in fsess.iter().enumerate() {
             let (f, l) = (s.client as usize, s.server);
@@ -828,9 +861,10 @@ impl<'a> World<'a> {
                 }
                 let part = &parts[p as usize];
                 let Some(ls) = part.slot_of(l) else { continue };
-                let ix = part.link(ls, fs as usize);
-                if link[ix] == u32::MAX {
-                    link[ix] = n_tracks;
+                let lk = &mut links[part.link(ls, fs as usize)];
+                if lk.track == u32::MAX {
+                    lk.track = n_tracks;
+                    lk.sess = i as u32;
                     n_tracks += 1;
                 }
             }
@@ -838,8 +872,9 @@ impl<'a> World<'a> {
         for p in &parts {
             for ls in 0..p.slots.len() {
                 for fs in 0..p.slots.len() {
-                    if link[p.link(ls, fs)] == u32::MAX {
-                        link[p.link(ls, fs)] = n_tracks;
+                    let lk = &mut links[p.link(ls, fs)];
+                    if lk.track == u32::MAX {
+                        lk.track = n_tracks;
                         n_tracks += 1;
                     }
                 }
@@ -887,7 +922,7 @@ impl<'a> World<'a> {
             parts,
             pos,
             tracks: vec![Track::default(); n_tracks as usize],
-            link,
+            links,
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
             topic_origin: specs.iter().map(|t| t.origin).collect(),
@@ -947,9 +982,10 @@ impl<'a> World<'a> {
 
     /// Slot `ls` of `p` becomes leader: it knows nothing of its followers yet.
     fn reset_tracking(&mut self, p: u32, ls: usize, now: Nanos) {
+        self.replica_changed(p, ls);
         let part = &mut self.parts[p as usize];
         for fs in 0..part.slots.len() {
-            self.tracks[self.link[part.link(ls, fs)] as usize] = Track {
+            self.tracks[self.links[part.link(ls, fs)].track as usize] = Track {
                 leo: 0,
                 last_caught_up: now,
                 last_fetch: 0,
@@ -957,6 +993,38 @@ impl<'a> World<'a> {
             };
         }
         part.rep[ls].pending_alter = None;
+    }
+
+    /// The offsets, HW or metadata of slot `s` of `p` changed: the follower
+    /// sessions that carry it, as leader or as follower, look at it again.
+    /// Must come before the change is read and before any other write to
+    /// the tracks concerned.
+    fn replica_changed(&mut self, p: u32, s: usize) {
+        let part = &self.parts[p as usize];
+        let (l0, n) = (part.l0 as usize, part.slots.len());
+        for o in 0..n {
+            if o != s {
+                self.touch(l0 + s * n + o);
+                self.touch(l0 + o * n + s);
+            }
+        }
+    }
+
+    /// Link `lk` (an index into `links`) must be looked at by the next fetch
+    /// of its session. If that session has been skipping it as unchanged, it
+    /// first gets the fetch times those fetches would have written
+    /// (`fetch_arrive`).
+    fn touch(&mut self, lk: usize) {
+        let l = &mut self.links[lk];
+        if l.ix == NOT_LISTED || l.ready {
+            return;
+        }
+        l.ready = true;
+        let s = &mut self.fsess[l.sess as usize];
+        s.ready.push(l.ix);
+        let t = &mut self.tracks[l.track as usize];
+        t.last_caught_up = s.last_arrive;
+        t.last_fetch = s.last_arrive;
     }
 
     /// Position of slot `s` of partition `p`.
@@ -1204,6 +1272,10 @@ impl<'a> World<'a> {
             // Restart: logs survive; metadata is relearned from the controller.
             for p in 0..self.views[bi].len() {
                 self.views[bi][p] = PState::UNKNOWN;
+            }
+            for i in 0..self.hosted[bi].len() {
+                let (p, slot) = self.hosted[bi][i];
+                self.replica_changed(p, slot as usize);
             }
             self.meta_seen[bi] = 0;
             for &(p, slot) in &self.hosted[bi] {

@@ -374,6 +374,9 @@ impl World<'_> {
                 self.reqs[id as usize].pending -= 1;
             }
         }
+        for &(p, ls) in &touched {
+            self.replica_changed(p, ls);
+        }
         for &(p, _) in &touched {
             self.wake_followers(p, b);
         }
@@ -493,13 +496,15 @@ impl World<'_> {
         let mut hw = lpos.leo;
         for s in 0..part.n_replicas as usize {
             if s != ls && isr & (1 << s) != 0 {
-                hw = hw.min(self.tracks[self.link[part.link(ls, s)] as usize].leo);
+                hw = hw.min(self.tracks[self.links[part.link(ls, s)].track as usize].leo);
             }
         }
         if hw <= lpos.hw {
             return;
         }
         lpos.hw = hw;
+        self.replica_changed(p, ls);
+        let part = &mut self.parts[p as usize];
         // Complete acks=all requests now covered.
         let mut done = Vec::new();
         while let Some(w) = part.waiters.front() {
@@ -589,7 +594,7 @@ impl World<'_> {
                 }
                 // Kafka's Replica.isCaughtUp: at the leader's log end, or caught
                 // up to it within replica.lag.time.max.ms.
-                let t = &self.tracks[self.link[part.link(ls as usize, s)] as usize];
+                let t = &self.tracks[self.links[part.link(ls as usize, s)].track as usize];
                 if t.leo != leo && now.saturating_sub(t.last_caught_up) > lag {
                     out |= 1 << s;
                 }
