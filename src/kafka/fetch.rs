@@ -482,7 +482,16 @@ impl World<'_> {
                 }
             }
         }
+        let t = self.consumers[c].topic as usize;
         let s = &mut self.csess[sess];
+        s.at.clear();
+        s.at_base = self.topic_parts[t].first().copied().unwrap_or(0);
+        if !parts.is_empty() {
+            s.at.resize(self.topic_parts[t].len(), NOT_LISTED);
+        }
+        for (ix, sp) in parts.iter().enumerate() {
+            s.at[(sp.p - s.at_base) as usize] = ix as u32;
+        }
         s.is_ready.clear();
         s.is_ready.resize(parts.len(), true);
         s.ready.clear();
@@ -604,7 +613,7 @@ impl World<'_> {
             let c = self.topic_consumers[t][i] as usize;
             let sess = c * self.nb + b as usize;
             let s = &mut self.csess[sess];
-            let Ok(ix) = s.parts.binary_search_by_key(&p, |sp| sp.p) else {
+            let Some(ix) = s.index_of(p) else {
                 continue;
             };
             if !s.is_ready[ix] {

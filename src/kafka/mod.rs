@@ -310,6 +310,10 @@ pub(crate) struct Session {
     is_ready: Vec<bool>,
     /// Follower sessions: when the leader last took a fetch of this session.
     last_arrive: Nanos,
+    /// Consumer sessions: the index in `parts` of partition `at_base + i` at
+    /// `at[i]` (`NOT_LISTED` if absent), over the consumer's topic.
+    at: Vec<u32>,
+    at_base: u32,
     /// Response being carried: (index in `parts`, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
@@ -353,6 +357,15 @@ pub(crate) struct SessPart {
 }
 
 impl Session {
+    /// Index in `parts` of partition `p` (consumer sessions).
+    fn index_of(&self, p: u32) -> Option<usize> {
+        let i = p.checked_sub(self.at_base)? as usize;
+        match self.at.get(i) {
+            Some(&ix) if ix != NOT_LISTED => Some(ix as usize),
+            _ => None,
+        }
+    }
+
     /// Is this the live request `tag` in `state`? (A stale timer or response finds a newer tag.)
     fn is(&self, tag: u32, state: SessState) -> bool {
         self.tag == tag && self.state == state
@@ -433,6 +446,13 @@ pub(crate) struct World<'a> {
     producers: Vec<ProducerState>,
     reqs: Vec<ProduceReq>,
     free_reqs: Vec<u32>,
+    /// Emptied vectors kept for their allocations: request part lists, and
+    /// scratch space of the produce path (taken, used, put back).
+    spare_lists: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    spare_held: Vec<(u32, u32, Nanos)>,
+    spare_by_broker: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    spare_touched: Vec<(u32, usize)>,
+    spare_waiters: Vec<Waiter>,
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.
     topic_consumers: Vec<Vec<u16>>,
@@ -834,6 +854,8 @@ impl<'a> World<'a> {
             ready: Vec::new(),
             is_ready: Vec::new(),
             last_arrive: 0,
+            at: Vec::new(),
+            at_base: 0,
             resp: Vec::new(),
         };
         let fsess: Vec<Session> = (0..nb * nb * nf)
@@ -929,6 +951,11 @@ impl<'a> World<'a> {
             producers,
             reqs: Vec::new(),
             free_reqs: Vec::new(),
+            spare_lists: Vec::new(),
+            spare_held: Vec::new(),
+            spare_by_broker: Vec::new(),
+            spare_touched: Vec::new(),
+            spare_waiters: Vec::new(),
             consumers,
             topic_consumers,
             fsess,

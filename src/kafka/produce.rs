@@ -90,10 +90,11 @@ impl World<'_> {
         }
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
-        let held = std::mem::take(&mut self.producers[i].held);
-        let mut keep = Vec::new();
-        let mut by_broker: Vec<Vec<(u32, u32, Nanos, u8)>> = vec![Vec::new(); self.nb];
-        for (part, k, created) in held {
+        let mut held = std::mem::take(&mut self.producers[i].held);
+        let mut keep = std::mem::take(&mut self.spare_held);
+        let mut by_broker = std::mem::take(&mut self.spare_by_broker);
+        by_broker.resize_with(self.nb, Vec::new);
+        for (part, k, created) in held.drain(..) {
             self.parts[part as usize].attempted = true;
             let leader = view
                 .map(|b| self.views[b as usize][part as usize].leader)
@@ -119,22 +120,33 @@ impl World<'_> {
                 keep.push((part, k, created));
                 continue;
             }
-            by_broker[leader as usize].push((part, k, created, 0));
+            let list = &mut by_broker[leader as usize];
+            if list.capacity() == 0 {
+                *list = self.spare_lists.pop().unwrap_or_default();
+            }
+            list.push((part, k, created, 0));
         }
         self.producers[i].held = keep;
+        self.spare_held = held;
         let rb = self.producers[i].record_bytes as u64;
         if flow {
             // An aggregate of the step's requests: neither max.request.size nor
             // the in-flight limit applies to it as a whole; what the connection
             // cannot move in one step stays in the accumulator (and fills
             // buffer.memory), as the in-flight limit would keep it there.
-            for (b, mut list) in by_broker.into_iter().enumerate() {
+            for (b, slot) in by_broker.iter_mut().enumerate() {
+                let mut list = std::mem::take(slot);
+                if list.is_empty() {
+                    *slot = list;
+                    continue;
+                }
                 if acks != Acks::Zero && self.producers[i].bulk_out[b] {
                     // The previous step's aggregate is still in flight: like a
                     // full in-flight window, this step's records wait.
-                    for (part, k, created, _) in list {
+                    for (part, k, created, _) in list.drain(..) {
                         self.producers[i].held.push((part, k, created));
                     }
+                    *slot = list;
                     continue;
                 }
                 let budget = self
@@ -162,11 +174,19 @@ impl World<'_> {
                 }
                 if !list.is_empty() {
                     self.send_produce(i, b as B, list, bytes, true);
+                } else {
+                    *slot = list;
                 }
             }
+            self.spare_by_broker = by_broker;
             return;
         }
-        for (b, mut list) in by_broker.into_iter().enumerate() {
+        for (b, slot) in by_broker.iter_mut().enumerate() {
+            let mut list = std::mem::take(slot);
+            if list.is_empty() {
+                *slot = list;
+                continue;
+            }
             while !list.is_empty() {
                 let mut bytes = 0;
                 let mut cut = 0;
@@ -187,7 +207,11 @@ impl World<'_> {
                     }
                 }
             }
+            if list.capacity() > 0 {
+                self.spare_lists.push(list);
+            }
         }
+        self.spare_by_broker = by_broker;
     }
 
     /// Flow fidelity: one request-level batch for the next partition in rotation,
@@ -304,7 +328,11 @@ impl World<'_> {
     pub(super) fn free_req(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.done = true;
-        r.parts = Vec::new();
+        let mut list = std::mem::take(&mut r.parts);
+        if list.capacity() > 0 {
+            list.clear();
+            self.spare_lists.push(list);
+        }
         self.free_reqs.push(id);
     }
 
@@ -326,7 +354,7 @@ impl World<'_> {
             }
             return;
         }
-        let mut touched = Vec::new();
+        let mut touched = std::mem::take(&mut self.spare_touched);
         let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
@@ -387,14 +415,16 @@ impl World<'_> {
                 self.parts[p as usize].acked_in_interval = true;
             }
             self.free_req(id);
-            return;
+        } else {
+            if self.reqs[id as usize].pending == 0 {
+                self.respond_produce(id);
+            }
+            for &(p, ls) in &touched {
+                self.advance_hw(p, ls);
+            }
         }
-        if self.reqs[id as usize].pending == 0 {
-            self.respond_produce(id);
-        }
-        for (p, ls) in touched {
-            self.advance_hw(p, ls);
-        }
+        touched.clear();
+        self.spare_touched = touched;
     }
 
     pub(super) fn respond_produce(&mut self, id: u32) {
@@ -426,7 +456,7 @@ impl World<'_> {
         }
         let lat = self.now - sent;
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
-        for (p, k, created, result) in parts {
+        for &(p, k, created, result) in &parts {
             let pr = &mut self.producers[prod];
             match result {
                 1 => {
@@ -452,6 +482,7 @@ impl World<'_> {
                 }
             }
         }
+        self.reqs[id as usize].parts = parts;
         self.release_slot(prod, b, bulk);
         self.free_req(id);
     }
@@ -506,7 +537,7 @@ impl World<'_> {
         self.replica_changed(p, ls);
         let part = &mut self.parts[p as usize];
         // Complete acks=all requests now covered.
-        let mut done = Vec::new();
+        let mut done = std::mem::take(&mut self.spare_waiters);
         while let Some(w) = part.waiters.front() {
             if w.slot as usize != ls || w.epoch != view.leader_epoch {
                 part.waiters.pop_front();
@@ -525,7 +556,7 @@ impl World<'_> {
             }
             done.push(w);
         }
-        for w in done {
+        for &w in &done {
             if self.req_live(w.req, w.tag) {
                 let r = &mut self.reqs[w.req as usize];
                 r.parts[w.part_ix as usize].3 = 1;
@@ -535,6 +566,8 @@ impl World<'_> {
                 }
             }
         }
+        done.clear();
+        self.spare_waiters = done;
         self.trim_batches(p, ls);
         self.wake_consumers(p, b);
         self.cp_wake(p, b);
