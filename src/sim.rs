@@ -113,19 +113,24 @@ impl<E: Copy> EventQueue<E> {
         let at = at.max(self.now);
         self.len += 1;
         if at <= self.last {
-            // After every event due at or before `at`.
-            let run = &mut self.buckets[0];
-            if run.last().is_none_or(|e| e.0 <= at) {
-                run.push((at, ev));
-            } else {
-                let i = self.head + run[self.head..].partition_point(|e| e.0 <= at);
-                run.insert(i, (at, ev));
-            }
+            self.push_front(at, ev);
             return;
         }
         let b = self.bucket(at);
         self.buckets[b].push((at, ev));
         self.nonempty |= 1 << (b - 1);
+    }
+
+    /// Insert into bucket 0 after every event due at or before `at`.
+    #[inline(never)]
+    fn push_front(&mut self, at: Nanos, ev: E) {
+        let run = &mut self.buckets[0];
+        if run.last().is_none_or(|e| e.0 <= at) {
+            run.push((at, ev));
+        } else {
+            let i = self.head + run[self.head..].partition_point(|e| e.0 <= at);
+            run.insert(i, (at, ev));
+        }
     }
 
     /// Time of the earliest pending event.
@@ -155,7 +160,7 @@ impl<E: Copy> EventQueue<E> {
             if moving.len() <= SORT_MAX {
                 // Later buckets hold later events, and keep their places
                 // around any `last` taken from this bucket.
-                moving.sort_by_key(|e| e.0);
+                sort_by_time(&mut moving);
                 self.last = moving.last().expect("non-empty").0;
                 std::mem::swap(&mut self.buckets[0], &mut moving);
             } else {
@@ -177,6 +182,19 @@ impl<E: Copy> EventQueue<E> {
         self.len -= 1;
         self.now = e.0;
         Some(e)
+    }
+}
+
+/// Stable insertion sort by time: a bucket is short and close to sorted.
+fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].0 > x.0 {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
     }
 }
 
