@@ -931,7 +931,7 @@ impl World<'_> {
             if epoch_changed {
                 let rep = &mut part.rep[slot];
                 if rep.last_epoch() < new.leader_epoch {
-                    rep.lineage.push((new.leader_epoch, leo));
+                    rep.push_epoch(new.leader_epoch, leo);
                 }
                 // Batches of earlier epochs that the new leader lacks can no longer
                 // be committed: every other holder truncates them when it follows.

@@ -100,6 +100,7 @@ impl World<'_> {
                         fr: part.r0 + fs as u32,
                         li: self.links[part.link(ls, fs as usize)].track,
                         lk: part.link(ls, fs as usize) as u32,
+                        rb: part.record_bytes,
                         ss: ls as u8,
                         fs,
                     });
@@ -322,10 +323,9 @@ impl World<'_> {
             if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
                 continue;
             }
-            let rb = self.parts[sp.p as usize].record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
-            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
-            let n = avail.min(cap);
+            let n = records_within(avail, sp.rb as u64, max_part.min(budget), budget > 0);
+            let rb = sp.rb as u64;
             budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
             resp.push((ix, frep.leo, n as u32, lrep.hw));
@@ -476,6 +476,7 @@ impl World<'_> {
                         fr: 0,
                         li: 0,
                         lk: 0,
+                        rb: part.record_bytes,
                         ss: ss as u8,
                         fs: 0,
                     });
@@ -647,10 +648,9 @@ impl World<'_> {
         ready.retain(|&ix| {
             let sp = self.csess[sess].parts[ix as usize];
             let avail = self.readable(c, sp);
-            let (p, local) = (sp.p, sp.local as usize);
-            let rb = self.parts[p as usize].record_bytes as u64;
-            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
-            let n = avail.min(cap);
+            let local = sp.local as usize;
+            let rb = sp.rb as u64;
+            let n = records_within(avail, rb, max_part.min(budget), budget > 0);
             if n > 0 {
                 budget = budget.saturating_sub(n * rb);
                 bytes += 50 + n * rb;
@@ -732,6 +732,17 @@ impl World<'_> {
         }
         self.csess[sess].resp = resp;
         self.cfetch_send(sess);
+    }
+}
+
+/// Of `avail` records of `rb` bytes, how many fit in `room` bytes, at least
+/// one if `one` (a fetch returns at least one batch while it has budget):
+/// `avail.min((room / rb).max(one))`, without the division when all fit.
+fn records_within(avail: u64, rb: u64, room: u64, one: bool) -> u64 {
+    if avail.saturating_mul(rb) <= room {
+        avail
+    } else {
+        avail.min((room / rb).max(u64::from(one)))
     }
 }
 

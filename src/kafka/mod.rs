@@ -350,6 +350,8 @@ pub(crate) struct SessPart {
     /// and in `World::links` of the pair (follower sessions only).
     li: u32,
     lk: u32,
+    /// `Partition::record_bytes`.
+    rb: u32,
     /// Slot of the serving broker (the leader for a follower session).
     ss: u8,
     /// Slot of the fetching follower (follower sessions only).
@@ -735,7 +737,7 @@ impl<'a> World<'a> {
             })
             .collect();
         for p in parts.iter_mut() {
-            p.rep[0].lineage.push((1, 0));
+            p.rep[0].push_epoch(1, 0);
         }
         // The internal topic a client in `cluster` uses for scenario topic `name`:
         // the local topic, else a remote copy of it there.

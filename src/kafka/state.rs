@@ -119,12 +119,21 @@ impl std::ops::IndexMut<usize> for PosTable {
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     /// (leader epoch, first offset of that epoch in this log), ascending.
-    pub lineage: Vec<(u32, u64)>,
+    lineage: Vec<(u32, u64)>,
+    /// The last entry of `lineage`, kept here so that a follower's append
+    /// reads no lineage when the epoch does not change.
+    last: Option<(u32, u64)>,
     /// An AlterPartition in flight: (sent at, proposed ISR).
     pub pending_alter: Option<(Nanos, u32)>,
 }
 
 impl Replica {
+    /// Start epoch `epoch` at offset `start` (after the current last epoch).
+    pub fn push_epoch(&mut self, epoch: u32, start: u64) {
+        self.lineage.push((epoch, start));
+        self.last = Some((epoch, start));
+    }
+
     /// Leader epoch of the record at `offset` in this log (which ends at `leo`),
     /// if it holds it.
     pub fn epoch_at(&self, leo: u64, offset: u64) -> Option<u32> {
@@ -145,7 +154,7 @@ impl Replica {
     }
 
     pub fn last_epoch(&self) -> u32 {
-        self.lineage.last().map(|e| e.0).unwrap_or(0)
+        self.last.map_or(0, |e| e.0)
     }
 
     /// End offset of `epoch` in this log (which ends at `leo`) as Kafka's
@@ -169,18 +178,27 @@ impl Replica {
             while self.lineage.last().is_some_and(|&(_, s)| s >= offset) {
                 self.lineage.pop();
             }
+            self.last = self.lineage.last().copied();
         }
     }
 
     /// Copy the epochs of `leader`'s log over `[from, to)` after appending them.
     pub fn extend_lineage_from(&mut self, leader: &Replica, from: u64, to: u64) {
+        // The usual case: the leader's last epoch began by `from`, and this log
+        // already ends with it (or a later one): nothing to copy.
+        if let (Some((le, ls)), Some((fe, _))) = (leader.last, self.last)
+            && ls <= from
+            && fe >= le
+        {
+            return;
+        }
         let i = leader.lineage.partition_point(|&(_, s)| s <= from).max(1) - 1;
         for &(e, s) in leader.lineage.get(i..).unwrap_or(&[]) {
             if s >= to {
                 break;
             }
             if self.last_epoch() < e || self.lineage.is_empty() {
-                self.lineage.push((e, s.max(from)));
+                self.push_epoch(e, s.max(from));
             }
         }
     }
