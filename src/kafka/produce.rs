@@ -9,6 +9,18 @@ const MAX_REQUEST_BYTES: u64 = 1_048_576;
 /// Kafka's `buffer.memory` default.
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 
+impl ProducerState {
+    /// Put request parts (partition, records, created, result) back in the
+    /// accumulator, in order: they go out again at a later tick.
+    fn requeue(&mut self, parts: impl IntoIterator<Item = (u32, u32, Nanos, u8)>) {
+        self.held.extend(
+            parts
+                .into_iter()
+                .map(|(part, k, created, _)| (part, k, created)),
+        );
+    }
+}
+
 impl World<'_> {
     /// A broker of `cluster` whose metadata a client in `site` uses: the first live
     /// broker of its own site, else the first live broker it can reach.
@@ -143,9 +155,7 @@ impl World<'_> {
                 if acks != Acks::Zero && self.producers[i].bulk_out[b] {
                     // The previous step's aggregate is still in flight: like a
                     // full in-flight window, this step's records wait.
-                    for (part, k, created, _) in list.drain(..) {
-                        self.producers[i].held.push((part, k, created));
-                    }
+                    self.producers[i].requeue(list.drain(..));
                     *slot = list;
                     continue;
                 }
@@ -169,9 +179,7 @@ impl World<'_> {
                         cut += 1;
                     }
                 }
-                for (part, k, created, _) in list.drain(cut..) {
-                    self.producers[i].held.push((part, k, created));
-                }
+                self.producers[i].requeue(list.drain(cut..));
                 if !list.is_empty() {
                     self.send_produce(i, b as B, list, bytes, true);
                 } else {
@@ -202,9 +210,7 @@ impl World<'_> {
                 if acks != Acks::Zero
                     && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
                 {
-                    for (part, k, created, _) in list.drain(..) {
-                        self.producers[i].held.push((part, k, created));
-                    }
+                    self.producers[i].requeue(list.drain(..));
                 }
             }
             if list.capacity() > 0 {
@@ -478,7 +484,7 @@ impl World<'_> {
                     // resent at the next tick with the metadata known then (Kafka waits
                     // retry.backoff.ms, 100 ms; a tick is linger.ms).
                     pr.sent -= k as u64;
-                    pr.held.push((p, k, created));
+                    pr.requeue([(p, k, created, result)]);
                 }
             }
         }
