@@ -98,7 +98,6 @@ impl World<'_> {
                         local: 0,
                         lr: part.r0 + ls as u32,
                         fr: part.r0 + fs as u32,
-                        li: self.links[part.link(ls, fs as usize)].track,
                         lk: part.link(ls, fs as usize) as u32,
                         rb: part.record_bytes,
                         ss: ls as u8,
@@ -205,7 +204,7 @@ impl World<'_> {
             let fo = self.pos[sp.fr as usize].leo;
             let lpos = self.pos[sp.lr as usize];
             let leader_leo = lpos.leo;
-            let t = &mut self.tracks[sp.li as usize];
+            let t = &mut self.tracks[sp.lk as usize];
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
@@ -265,7 +264,7 @@ impl World<'_> {
             return;
         }
         let f = part.slots[fs] as usize;
-        if self.tracks[sp.li as usize].leo >= self.pos[sp.lr as usize].hw
+        if self.tracks[sp.lk as usize].leo >= self.pos[sp.lr as usize].hw
             && !self.ctl.fenced_committed[f]
         {
             self.send_alter(p, ls, view.isr | bit);
@@ -444,7 +443,7 @@ impl World<'_> {
                 continue;
             }
             // What the leader knows of slot `s` (0 if it never led).
-            let leo = self.tracks[self.links[part.link(ls, s)].track as usize].leo;
+            let leo = self.tracks[part.link(ls, s)].leo;
             if in_rack(b)
                 && self.broker_alive[b as usize]
                 && leo >= pos
@@ -474,7 +473,6 @@ impl World<'_> {
                         local: i as u32,
                         lr: part.r0 + ss as u32,
                         fr: 0,
-                        li: 0,
                         lk: 0,
                         rb: part.record_bytes,
                         ss: ss as u8,
@@ -486,12 +484,17 @@ impl World<'_> {
         let t = self.consumers[c].topic as usize;
         let s = &mut self.csess[sess];
         s.at.clear();
+        s.at_bits.clear();
         s.at_base = self.topic_parts[t].first().copied().unwrap_or(0);
         if !parts.is_empty() {
-            s.at.resize(self.topic_parts[t].len(), NOT_LISTED);
+            let n = self.topic_parts[t].len();
+            s.at.resize(n, NOT_LISTED);
+            s.at_bits.resize(n.div_ceil(64), 0);
         }
         for (ix, sp) in parts.iter().enumerate() {
-            s.at[(sp.p - s.at_base) as usize] = ix as u32;
+            let i = (sp.p - s.at_base) as usize;
+            s.at[i] = ix as u32;
+            s.at_bits[i / 64] |= 1 << (i % 64);
         }
         s.is_ready.clear();
         s.is_ready.resize(parts.len(), true);

@@ -311,19 +311,18 @@ pub(crate) struct Session {
     /// Follower sessions: when the leader last took a fetch of this session.
     last_arrive: Nanos,
     /// Consumer sessions: the index in `parts` of partition `at_base + i` at
-    /// `at[i]` (`NOT_LISTED` if absent), over the consumer's topic.
+    /// `at[i]` (`NOT_LISTED` if absent), over the consumer's topic, and a bit
+    /// per partition set if present (small enough to stay in cache).
     at: Vec<u32>,
+    at_bits: Vec<u64>,
     at_base: u32,
     /// Response being carried: (index in `parts`, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
 
-/// A (partition, leader slot, follower slot): what the leader knows of the
-/// follower, and the follower session that carries the pair.
+/// Where a follower session carries a (partition, leader slot, follower slot).
 #[derive(Clone, Copy)]
 pub(crate) struct Link {
-    /// Index in `World::tracks`.
-    track: u32,
     /// The follower session that can carry it (the one of the two brokers and
     /// the partition's fetcher).
     sess: u32,
@@ -346,9 +345,8 @@ pub(crate) struct SessPart {
     /// (follower sessions only).
     lr: u32,
     fr: u32,
-    /// Index in `World::tracks` of what the leader knows of the follower,
-    /// and in `World::links` of the pair (follower sessions only).
-    li: u32,
+    /// Index in `World::links` and `World::tracks` of the pair (follower
+    /// sessions only).
     lk: u32,
     /// `Partition::record_bytes`.
     rb: u32,
@@ -362,10 +360,14 @@ impl Session {
     /// Index in `parts` of partition `p` (consumer sessions).
     fn index_of(&self, p: u32) -> Option<usize> {
         let i = p.checked_sub(self.at_base)? as usize;
-        match self.at.get(i) {
-            Some(&ix) if ix != NOT_LISTED => Some(ix as usize),
-            _ => None,
+        if self
+            .at_bits
+            .get(i / 64)
+            .is_none_or(|w| w & (1 << (i % 64)) == 0)
+        {
+            return None;
         }
+        Some(self.at[i] as usize)
     }
 
     /// Is this the live request `tag` in `state`? (A stale timer or response finds a newer tag.)
@@ -436,12 +438,11 @@ pub(crate) struct World<'a> {
     parts: Vec<Partition>,
     /// Log end offset and HW of every replica (`Partition::r0` + slot).
     pos: PosTable,
-    /// What each leader knows of its followers, one entry per (partition,
-    /// leader slot, follower slot), those one follower session can carry
-    /// adjacent and in the session's partition order.
+    /// What each leader knows of its followers: per (partition, leader slot,
+    /// follower slot), at `Partition::link(ls, fs)`.
     tracks: Vec<Track>,
-    /// Each (partition, leader slot, follower slot), at `Partition::link(ls, fs)`:
-    /// its entry in `tracks` and where a follower session carries it.
+    /// Where a follower session carries each (partition, leader slot, follower
+    /// slot), at `Partition::link(ls, fs)` as in `tracks`.
     links: Vec<Link>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
@@ -857,23 +858,22 @@ impl<'a> World<'a> {
             is_ready: Vec::new(),
             last_arrive: 0,
             at: Vec::new(),
+            at_bits: Vec::new(),
             at_base: 0,
             resp: Vec::new(),
         };
         let fsess: Vec<Session> = (0..nb * nb * nf)
             .map(|i| mk(i / nf / nb, i / nf % nb))
             .collect();
-        // Tracks in fetch-session order: what one session reads is adjacent.
+        // The session of each pair.
         let mut links = vec![
             Link {
-                track: u32::MAX,
                 sess: u32::MAX,
                 ix: NOT_LISTED,
                 ready: false,
             };
             n_links
         ];
-        let mut n_tracks = 0u32;
         for (i, s) in fsess.iter().enumerate() {
             let (f, l) = (s.client as usize, s.server);
             if f == l as usize {
@@ -885,23 +885,7 @@ impl<'a> World<'a> {
                 }
                 let part = &parts[p as usize];
                 let Some(ls) = part.slot_of(l) else { continue };
-                let lk = &mut links[part.link(ls, fs as usize)];
-                if lk.track == u32::MAX {
-                    lk.track = n_tracks;
-                    lk.sess = i as u32;
-                    n_tracks += 1;
-                }
-            }
-        }
-        for p in &parts {
-            for ls in 0..p.slots.len() {
-                for fs in 0..p.slots.len() {
-                    let lk = &mut links[p.link(ls, fs)];
-                    if lk.track == u32::MAX {
-                        lk.track = n_tracks;
-                        n_tracks += 1;
-                    }
-                }
+                links[part.link(ls, fs as usize)].sess = i as u32;
             }
         }
         let csess = (0..consumers.len() * nb)
@@ -945,7 +929,7 @@ impl<'a> World<'a> {
             fetcher_of,
             parts,
             pos,
-            tracks: vec![Track::default(); n_tracks as usize],
+            tracks: vec![Track::default(); n_links],
             links,
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
@@ -1014,7 +998,7 @@ impl<'a> World<'a> {
         self.replica_changed(p, ls);
         let part = &mut self.parts[p as usize];
         for fs in 0..part.slots.len() {
-            self.tracks[self.links[part.link(ls, fs)].track as usize] = Track {
+            self.tracks[part.link(ls, fs)] = Track {
                 leo: 0,
                 last_caught_up: now,
                 last_fetch: 0,
@@ -1051,7 +1035,7 @@ impl<'a> World<'a> {
         l.ready = true;
         let s = &mut self.fsess[l.sess as usize];
         s.ready.push(l.ix);
-        let t = &mut self.tracks[l.track as usize];
+        let t = &mut self.tracks[lk];
         t.last_caught_up = s.last_arrive;
         t.last_fetch = s.last_arrive;
     }

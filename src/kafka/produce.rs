@@ -533,7 +533,7 @@ impl World<'_> {
         let mut hw = lpos.leo;
         for s in 0..part.n_replicas as usize {
             if s != ls && isr & (1 << s) != 0 {
-                hw = hw.min(self.tracks[self.links[part.link(ls, s)].track as usize].leo);
+                hw = hw.min(self.tracks[part.link(ls, s)].leo);
             }
         }
         if hw <= lpos.hw {
@@ -633,7 +633,7 @@ impl World<'_> {
                 }
                 // Kafka's Replica.isCaughtUp: at the leader's log end, or caught
                 // up to it within replica.lag.time.max.ms.
-                let t = &self.tracks[self.links[part.link(ls as usize, s)].track as usize];
+                let t = &self.tracks[part.link(ls as usize, s)];
                 if t.leo != leo && now.saturating_sub(t.last_caught_up) > lag {
                     out |= 1 << s;
                 }

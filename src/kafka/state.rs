@@ -58,8 +58,8 @@ pub struct Waiter {
 }
 
 /// What a leader knows of one follower slot from its fetches (Kafka's
-/// `Replica` state on the leader). Kept in `World::tracks`, in fetch-session
-/// order (see `World::link`).
+/// `Replica` state on the leader). Kept in `World::tracks`, per (partition,
+/// leader slot, follower slot) at `Partition::link`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Track {
     /// The follower's log end offset, as of its latest fetch.
@@ -213,7 +213,8 @@ pub struct Partition {
     pub record_bytes: u32,
     /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
     pub r0: u32,
-    /// Index in `World::link` of this partition's (leader slot, follower slot) pairs.
+    /// Index in `World::tracks` and `World::links` of this partition's (leader
+    /// slot, follower slot) pairs.
     pub l0: u32,
     pub rep: Vec<Replica>,
     pub batches: VecDeque<Batch>,
@@ -228,8 +229,8 @@ impl Partition {
         self.slots.iter().position(|&x| x == b)
     }
 
-    /// Where in `World::link` the index in `World::tracks` of what slot `ls`
-    /// knows of slot `fs` as its leader is.
+    /// Index in `World::tracks` (and `World::links`) of what slot `ls` knows
+    /// of slot `fs` as its leader.
     pub fn link(&self, ls: usize, fs: usize) -> usize {
         self.l0 as usize + ls * self.slots.len() + fs
     }
