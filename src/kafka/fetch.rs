@@ -77,7 +77,7 @@ impl World<'_> {
         // The parts leaving the list get the fetch times of the fetches that
         // skipped them (`touch`), then no session carries them.
         for sp in &parts {
-            self.touch(sp.lk as usize);
+            self.touch(sp.p, sp.lk as usize);
             let lk = &mut self.links[sp.lk as usize];
             lk.ix = NOT_LISTED;
             lk.ready = false;
@@ -99,6 +99,11 @@ impl World<'_> {
                         lr: part.r0 + ls as u32,
                         fr: part.r0 + fs as u32,
                         lk: part.link(ls, fs as usize) as u32,
+                        lb: if part.slots.len() <= 8 {
+                            (part.link(ls, fs as usize) - part.l0 as usize) as u8
+                        } else {
+                            NO_BIT
+                        },
                         rb: part.record_bytes,
                         ss: ls as u8,
                         fs,
@@ -231,6 +236,9 @@ impl World<'_> {
                 && lpos.hw.min(fpos.leo) <= fpos.hw;
             if quiet {
                 self.links[sp.lk as usize].ready = false;
+                if sp.lb != NO_BIT {
+                    self.skipped[sp.p as usize] |= 1 << sp.lb;
+                }
             } else {
                 ready[kept] = ix;
                 kept += 1;
@@ -474,6 +482,7 @@ impl World<'_> {
                         lr: part.r0 + ss as u32,
                         fr: 0,
                         lk: 0,
+                        lb: NO_BIT,
                         rb: part.record_bytes,
                         ss: ss as u8,
                         fs: 0,

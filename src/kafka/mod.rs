@@ -333,6 +333,7 @@ pub(crate) struct Link {
 }
 
 const NOT_LISTED: u32 = u32::MAX;
+const NO_BIT: u8 = u8::MAX;
 
 /// A partition in a fetch session. Slots never change (no reassignment), so
 /// they are resolved once per rebuild instead of on every fetch.
@@ -348,6 +349,8 @@ pub(crate) struct SessPart {
     /// Index in `World::links` and `World::tracks` of the pair (follower
     /// sessions only).
     lk: u32,
+    /// Bit of the pair in `World::skipped` (`NO_BIT` above 8 slots).
+    lb: u8,
     /// `Partition::record_bytes`.
     rb: u32,
     /// Slot of the serving broker (the leader for a follower session).
@@ -444,6 +447,9 @@ pub(crate) struct World<'a> {
     /// Where a follower session carries each (partition, leader slot, follower
     /// slot), at `Partition::link(ls, fs)` as in `tracks`.
     links: Vec<Link>,
+    /// Per partition of at most 8 slots: bit `ls * slots + fs` set while a
+    /// session is skipping pair (ls, fs) (listed, not ready).
+    skipped: Vec<u64>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
     producers: Vec<ProducerState>,
@@ -915,6 +921,7 @@ impl<'a> World<'a> {
             init.clone(),
         );
         let end = secs(sc.duration_s);
+        let n_parts = parts.len();
         World {
             sc,
             nb,
@@ -931,6 +938,7 @@ impl<'a> World<'a> {
             pos,
             tracks: vec![Track::default(); n_links],
             links,
+            skipped: vec![0; n_parts],
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
             topic_origin: specs.iter().map(|t| t.origin).collect(),
@@ -1015,10 +1023,24 @@ impl<'a> World<'a> {
     fn replica_changed(&mut self, p: u32, s: usize) {
         let part = &self.parts[p as usize];
         let (l0, n) = (part.l0 as usize, part.slots.len());
+        if n <= 8 {
+            // Only the pairs a session is skipping need a touch.
+            let mut pairs = ((1u64 << n) - 1) << (s * n);
+            for o in 0..n {
+                pairs |= 1 << (o * n + s);
+            }
+            let mut m = pairs & self.skipped[p as usize];
+            while m != 0 {
+                let b = m.trailing_zeros() as usize;
+                m &= m - 1;
+                self.touch(p, l0 + b);
+            }
+            return;
+        }
         for o in 0..n {
             if o != s {
-                self.touch(l0 + s * n + o);
-                self.touch(l0 + o * n + s);
+                self.touch(p, l0 + s * n + o);
+                self.touch(p, l0 + o * n + s);
             }
         }
     }
@@ -1027,12 +1049,16 @@ impl<'a> World<'a> {
     /// of its session. If that session has been skipping it as unchanged, it
     /// first gets the fetch times those fetches would have written
     /// (`fetch_arrive`).
-    fn touch(&mut self, lk: usize) {
+    fn touch(&mut self, p: u32, lk: usize) {
         let l = &mut self.links[lk];
         if l.ix == NOT_LISTED || l.ready {
             return;
         }
         l.ready = true;
+        let bit = lk - self.parts[p as usize].l0 as usize;
+        if bit < 64 {
+            self.skipped[p as usize] &= !(1 << bit);
+        }
         let s = &mut self.fsess[l.sess as usize];
         s.ready.push(l.ix);
         let t = &mut self.tracks[lk];
