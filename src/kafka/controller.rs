@@ -511,7 +511,7 @@ impl World<'_> {
         let bi = b as usize;
         let knows_nothing = self.hosted[bi]
             .first()
-            .is_some_and(|&(p, _)| self.views[bi][p as usize] == PState::UNKNOWN);
+            .is_some_and(|&(p, _)| self.views[(bi, p as usize)] == PState::UNKNOWN);
         if (self.meta_seen[bi] as usize) < self.ctl.cl[cl].next_commit || knows_nothing {
             let (from, to) = (
                 self.ctl.voters[v as usize].site,
@@ -694,7 +694,7 @@ impl World<'_> {
     /// A leader asks the controller to change the ISR.
     pub(super) fn send_alter(&mut self, p: u32, ls: usize, isr: u32) {
         let b = self.parts[p as usize].slots[ls];
-        let view = self.views[b as usize][p as usize];
+        let view = self.views[(b as usize, p as usize)];
         self.parts[p as usize].rep[ls].pending_alter = Some((self.now, isr));
         let Some(v) = self.ctl.active(self.part_cluster[p as usize] as usize) else {
             return;
@@ -893,11 +893,11 @@ impl World<'_> {
         };
         let mut changed = false;
         for (p, st) in changes {
-            let old = self.views[bi][p as usize];
+            let old = self.views[(bi, p as usize)];
             if old == st {
                 continue;
             }
-            self.views[bi][p as usize] = st;
+            self.views[(bi, p as usize)] = st;
             changed = true;
             if let Some(slot) = self.parts[p as usize].slot_of(b) {
                 self.replica_changed(p, slot);

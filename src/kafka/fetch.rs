@@ -86,7 +86,7 @@ impl World<'_> {
         let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[f][p as usize].leader == l
+                if self.views[(f, p as usize)].leader == l
                     && self.fetcher_of[p as usize] as usize == k
                 {
                     let part = &self.parts[p as usize];
@@ -198,7 +198,7 @@ impl World<'_> {
         for j in 0..ready.len() {
             let ix = ready[j];
             let sp = self.fsess[sess].parts[ix as usize];
-            let view = self.views[l as usize][sp.p as usize];
+            let view = self.views[(l as usize, sp.p as usize)];
             if view.leader != l {
                 ready[kept] = ix;
                 kept += 1;
@@ -265,7 +265,7 @@ impl World<'_> {
         let (p, ls, fs) = (sp.p, sp.ss as usize, sp.fs as usize);
         let part = &self.parts[p as usize];
         let l = part.slots[ls];
-        let view = self.views[l as usize][p as usize];
+        let view = self.views[(l as usize, p as usize)];
         let bit = 1u32 << fs;
         let rep = &part.rep[ls];
         if fs >= part.n_replicas as usize || view.isr & bit != 0 || rep.pending_alter.is_some() {
@@ -320,7 +320,7 @@ impl World<'_> {
         ready.sort_unstable();
         for &ix in &ready {
             let sp = &self.fsess[sess].parts[ix as usize];
-            if self.views[l as usize][sp.p as usize].leader != l {
+            if self.views[(l as usize, sp.p as usize)].leader != l {
                 continue;
             }
             let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
@@ -378,7 +378,7 @@ impl World<'_> {
         let resp = std::mem::take(&mut self.fsess[sess].resp);
         for &(ix, from, n, hw) in &resp {
             let sp = self.fsess[sess].parts[ix as usize];
-            if self.views[f as usize][sp.p as usize].leader != l {
+            if self.views[(f as usize, sp.p as usize)].leader != l {
                 continue;
             }
             let fpos = &mut self.pos[sp.fr as usize];
@@ -429,7 +429,7 @@ impl World<'_> {
     /// leader knows to hold the consumer's position, the one with the highest
     /// log end offset; else the leader.
     fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
-        let v = self.views[view_from as usize][p as usize];
+        let v = self.views[(view_from as usize, p as usize)];
         let cons = &self.consumers[c];
         if !cons.follower_fetching || v.leader == NO_LEADER {
             return v.leader;

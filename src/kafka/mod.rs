@@ -429,8 +429,8 @@ pub(crate) struct World<'a> {
     broker_down_since: Vec<Option<Nanos>>,
     broker_site: Vec<usize>,
     site_up: Vec<bool>,
-    /// views[b][p]: broker b's metadata for partition p.
-    views: Vec<Vec<PState>>,
+    /// `views[(b, p)]`: broker b's metadata for partition p.
+    views: Views,
     meta_seen: Vec<u32>,
     /// (partition, slot) pairs hosted by each broker.
     hosted: Vec<Vec<(u32, u8)>>,
@@ -929,7 +929,7 @@ impl<'a> World<'a> {
             broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             site_up: vec![true; ns],
-            views: vec![init; nb],
+            views: Views::new(nb, &init),
             meta_seen: vec![0; nb],
             hosted,
             nf,
@@ -1309,8 +1309,8 @@ impl<'a> World<'a> {
             }
         } else {
             // Restart: logs survive; metadata is relearned from the controller.
-            for p in 0..self.views[bi].len() {
-                self.views[bi][p] = PState::UNKNOWN;
+            for p in 0..self.parts.len() {
+                self.views[(bi, p)] = PState::UNKNOWN;
             }
             for i in 0..self.hosted[bi].len() {
                 let (p, slot) = self.hosted[bi][i];
@@ -1380,7 +1380,7 @@ impl<'a> World<'a> {
             let leader = self.ctl.committed[p].leader;
             if leader == NO_LEADER
                 || !self.broker_alive[leader as usize]
-                || self.views[leader as usize][p].leader != leader
+                || self.views[(leader as usize, p)].leader != leader
             {
                 continue;
             }

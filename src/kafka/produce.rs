@@ -109,7 +109,7 @@ impl World<'_> {
         for (part, k, created) in held.drain(..) {
             self.parts[part as usize].attempted = true;
             let leader = view
-                .map(|b| self.views[b as usize][part as usize].leader)
+                .map(|b| self.views[(b as usize, part as usize)].leader)
                 .unwrap_or(NO_LEADER);
             if now.saturating_sub(created) > delivery_timeout {
                 // delivery.timeout.ms expired in the accumulator.
@@ -247,7 +247,7 @@ impl World<'_> {
         let Some(view) = self.bootstrap(site, self.producers[i].cluster) else {
             return;
         };
-        let leader = self.views[view as usize][part as usize].leader;
+        let leader = self.views[(view as usize, part as usize)].leader;
         let p = &mut self.producers[i];
         if leader == NO_LEADER
             || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
@@ -365,7 +365,7 @@ impl World<'_> {
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
             let (p, k, created, _) = self.reqs[id as usize].parts[ix];
-            let view = self.views[b as usize][p as usize];
+            let view = self.views[(b as usize, p as usize)];
             let part = &mut self.parts[p as usize];
             let result = if view.leader != b {
                 3
@@ -521,7 +521,7 @@ impl World<'_> {
     pub(super) fn advance_hw(&mut self, p: u32, ls: usize) {
         let part = &mut self.parts[p as usize];
         let b = part.slots[ls];
-        let view = self.views[b as usize][p as usize];
+        let view = self.views[(b as usize, p as usize)];
         if view.leader != b {
             return;
         }
@@ -611,7 +611,7 @@ impl World<'_> {
         let now = self.now;
         for hi in 0..self.hosted[b as usize].len() {
             let (p, ls) = self.hosted[b as usize][hi];
-            let view = self.views[b as usize][p as usize];
+            let view = self.views[(b as usize, p as usize)];
             if view.leader != b {
                 continue;
             }

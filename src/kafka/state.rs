@@ -26,6 +26,42 @@ impl PState {
     };
 }
 
+/// What every broker believes about every partition, partition-major: the
+/// brokers' views of one partition are adjacent (the fetch path reads the
+/// leader's and the follower's view of the same partition in turn).
+pub struct Views {
+    nb: usize,
+    v: Vec<PState>,
+}
+
+impl Views {
+    /// Every broker of `nb` starts with `init` (one entry per partition).
+    pub fn new(nb: usize, init: &[PState]) -> Views {
+        Views {
+            nb,
+            v: init
+                .iter()
+                .flat_map(|&st| std::iter::repeat_n(st, nb))
+                .collect(),
+        }
+    }
+}
+
+impl std::ops::Index<(usize, usize)> for Views {
+    type Output = PState;
+    #[inline]
+    fn index(&self, (b, p): (usize, usize)) -> &PState {
+        &self.v[p * self.nb + b]
+    }
+}
+
+impl std::ops::IndexMut<(usize, usize)> for Views {
+    #[inline]
+    fn index_mut(&mut self, (b, p): (usize, usize)) -> &mut PState {
+        &mut self.v[p * self.nb + b]
+    }
+}
+
 /// A produced batch, kept while it could still be lost or read.
 #[derive(Clone, Copy, Debug)]
 pub struct Batch {
