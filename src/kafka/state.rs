@@ -249,24 +249,27 @@ impl Replica {
     }
 }
 
+// Two cache lines: the first holds what every event on the partition reads
+// (scalars, slots, replicas), the second its batches and waiters.
+#[repr(C, align(64))]
 pub struct Partition {
     pub topic: u16,
-    /// Broker of each slot: replicas first (slot 0 is the preferred leader), then observers.
-    pub slots: Vec<B>,
     pub n_replicas: u8,
     pub min_isr: u8,
+    /// Producers had records for this partition in the current interval.
+    pub attempted: bool,
+    pub acked_in_interval: bool,
     pub record_bytes: u32,
     /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
     pub r0: u32,
     /// Index in `World::tracks` and `World::links` of this partition's (leader
     /// slot, follower slot) pairs.
     pub l0: u32,
+    /// Broker of each slot: replicas first (slot 0 is the preferred leader), then observers.
+    pub slots: Box<[B]>,
     pub rep: Vec<Replica>,
     pub batches: VecDeque<Batch>,
     pub waiters: VecDeque<Waiter>,
-    /// Producers had records for this partition in the current interval.
-    pub attempted: bool,
-    pub acked_in_interval: bool,
 }
 
 impl Partition {
