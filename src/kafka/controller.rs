@@ -583,14 +583,14 @@ impl World<'_> {
     fn elect(&self, p: u32, isr: u32) -> (B, u32) {
         let part = &self.parts[p as usize];
         for s in 0..part.n_replicas as usize {
-            let b = part.slots[s];
+            let b = part.slot(s);
             if isr & (1 << s) != 0 && !self.ctl.fenced_working[b as usize] {
                 return (b, isr);
             }
         }
         if self.sc.broker.unclean_leader_election_enable {
             for s in 0..part.n_replicas as usize {
-                let b = part.slots[s];
+                let b = part.slot(s);
                 if !self.ctl.fenced_working[b as usize] {
                     return (b, 1 << s);
                 }
@@ -693,9 +693,9 @@ impl World<'_> {
 
     /// A leader asks the controller to change the ISR.
     pub(super) fn send_alter(&mut self, p: u32, ls: usize, isr: u32) {
-        let b = self.parts[p as usize].slots[ls];
+        let b = self.parts[p as usize].slot(ls);
         let view = self.views[(b as usize, p as usize)];
-        self.parts[p as usize].rep[ls].pending_alter = Some((self.now, isr));
+        self.parts[p as usize].set_pending_alter(ls, Some((self.now, isr)));
         let Some(v) = self.ctl.active(self.part_cluster[p as usize] as usize) else {
             return;
         };
@@ -734,7 +734,7 @@ impl World<'_> {
         let part = &self.parts[p as usize];
         let added = isr & !st.isr;
         for s in 0..part.slots.len() {
-            if added & (1 << s) != 0 && self.ctl.fenced_working[part.slots[s] as usize] {
+            if added & (1 << s) != 0 && self.ctl.fenced_working[part.slot(s) as usize] {
                 return;
             }
         }
@@ -920,7 +920,7 @@ impl World<'_> {
     /// Become leader or follower of a partition as the new metadata says.
     fn apply_role(&mut self, p: u32, slot: usize, old: PState, new: PState) {
         let now = self.now;
-        let b = self.parts[p as usize].slots[slot];
+        let b = self.parts[p as usize].slot(slot);
         let epoch_changed = old.leader_epoch != new.leader_epoch || old.leader != new.leader;
         if new.leader == b && epoch_changed {
             self.reset_tracking(p, slot, now);
@@ -948,22 +948,22 @@ impl World<'_> {
                 for bt in lost {
                     self.count_lost(&bt, rb);
                 }
-                self.advance_hw(p, slot);
+                self.advance_hw(p, slot, b);
                 return;
-            } else if let Some((_, proposed)) = part.rep[slot].pending_alter
+            } else if let Some((_, proposed)) = part.pending_alter(slot)
                 && proposed == new.isr
             {
-                part.rep[slot].pending_alter = None;
+                part.set_pending_alter(slot, None);
             }
             if old.part_epoch != new.part_epoch {
-                part.rep[slot].pending_alter = None;
+                part.set_pending_alter(slot, None);
             }
-            self.advance_hw(p, slot);
+            self.advance_hw(p, slot, b);
             return;
         }
         if old.leader == b {
             // Lost leadership: waiting acks=all requests fail (NOT_LEADER_OR_FOLLOWER).
-            part.rep[slot].pending_alter = None;
+            part.set_pending_alter(slot, None);
             let mut failed = Vec::new();
             part.waiters.retain(|w| {
                 if w.slot as usize == slot {

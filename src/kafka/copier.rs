@@ -273,7 +273,7 @@ impl World<'_> {
                 owner = pairs
                     .iter()
                     .map(|&(_, dp)| {
-                        let lead = self.parts[dp as usize].slots[0] as usize;
+                        let lead = self.parts[dp as usize].slot(0) as usize;
                         dst_brokers.iter().position(|&x| x == lead).unwrap_or(0)
                     })
                     .collect();

@@ -228,7 +228,7 @@ impl World<'_> {
                 self.maybe_expand(sp);
             }
             if moved {
-                self.advance_hw(sp.p, sp.ss as usize);
+                self.advance_hw(sp.p, sp.ss as usize, l);
             }
             let (lpos, fpos) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
             let quiet = fpos.leo == lpos.leo
@@ -264,14 +264,14 @@ impl World<'_> {
     fn maybe_expand(&mut self, sp: SessPart) {
         let (p, ls, fs) = (sp.p, sp.ss as usize, sp.fs as usize);
         let part = &self.parts[p as usize];
-        let l = part.slots[ls];
+        let l = part.slot(ls);
         let view = self.views[(l as usize, p as usize)];
         let bit = 1u32 << fs;
-        let rep = &part.rep[ls];
-        if fs >= part.n_replicas as usize || view.isr & bit != 0 || rep.pending_alter.is_some() {
+        if fs >= part.n_replicas as usize || view.isr & bit != 0 || part.pending_alter(ls).is_some()
+        {
             return;
         }
-        let f = part.slots[fs] as usize;
+        let f = part.slot(fs) as usize;
         if self.tracks[sp.lk as usize].leo >= self.pos[sp.lr as usize].hw
             && !self.ctl.fenced_committed[f]
         {
@@ -290,7 +290,7 @@ impl World<'_> {
     /// An append at leader `l` completes the parked fetches of `p`'s followers.
     pub(super) fn wake_followers(&mut self, p: u32, l: B) {
         for si in 0..self.parts[p as usize].slots.len() {
-            let f = self.parts[p as usize].slots[si];
+            let f = self.parts[p as usize].slot(si);
             if f == l {
                 continue;
             }

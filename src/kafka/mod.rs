@@ -718,20 +718,15 @@ impl<'a> World<'a> {
                 let n = slots.len();
                 let l0 = n_links as u32;
                 n_links += n * n;
-                parts.push(Partition {
-                    topic: ti as u16,
-                    n_replicas: a.replicas.len() as u8,
-                    min_isr: min_isr.min(255) as u8,
-                    record_bytes: record_bytes.max(1),
-                    r0: pos.add_partition(n),
+                parts.push(Partition::new(
+                    ti as u16,
+                    slots,
+                    a.replicas.len() as u8,
+                    min_isr.min(255) as u8,
+                    record_bytes.max(1),
+                    pos.add_partition(n),
                     l0,
-                    rep: (0..n).map(|_| Replica::default()).collect(),
-                    slots: slots.into_boxed_slice(),
-                    batches: Default::default(),
-                    waiters: Default::default(),
-                    attempted: false,
-                    acked_in_interval: false,
-                });
+                ));
                 part_cluster.push(spec.cluster as u8);
                 ids.push(pi);
             }
@@ -1017,7 +1012,7 @@ impl<'a> World<'a> {
                 leo_at_last_fetch: 0,
             };
         }
-        part.rep[ls].pending_alter = None;
+        part.set_pending_alter(ls, None);
     }
 
     /// The offsets, HW or metadata of slot `s` of `p` changed: the follower
@@ -1324,7 +1319,7 @@ impl<'a> World<'a> {
             for &(p, slot) in &self.hosted[bi] {
                 let part = &mut self.parts[p as usize];
                 part.waiters.retain(|w| w.slot != slot);
-                part.rep[slot as usize].pending_alter = None;
+                part.set_pending_alter(slot as usize, None);
             }
             self.at(self.now, Ev::Heartbeat { broker: b });
             let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;

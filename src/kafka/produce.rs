@@ -371,7 +371,7 @@ impl World<'_> {
                 3
             } else {
                 let ls = part.slot_of(b).expect("leader hosts the partition");
-                let isr = effective_isr(&part.rep[ls], view.isr) & part.replica_mask();
+                let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
                 } else {
@@ -426,7 +426,7 @@ impl World<'_> {
                 self.respond_produce(id);
             }
             for &(p, ls) in &touched {
-                self.advance_hw(p, ls);
+                self.advance_hw(p, ls, b);
             }
         }
         touched.clear();
@@ -518,14 +518,14 @@ impl World<'_> {
     /// Recompute the high watermark of partition `p` at its leader slot `ls`:
     /// the minimum log end offset over the (maximal) ISR, frozen while the ISR is
     /// below min.insync.replicas (Kafka ≥ 3.7).
-    pub(super) fn advance_hw(&mut self, p: u32, ls: usize) {
+    pub(super) fn advance_hw(&mut self, p: u32, ls: usize, b: B) {
         let part = &mut self.parts[p as usize];
-        let b = part.slots[ls];
+        debug_assert_eq!(part.slot(ls), b);
         let view = self.views[(b as usize, p as usize)];
         if view.leader != b {
             return;
         }
-        let isr = effective_isr(&part.rep[ls], view.isr) & part.replica_mask();
+        let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
         if isr.count_ones() < part.effective_min_isr() {
             return;
         }
@@ -615,14 +615,14 @@ impl World<'_> {
             if view.leader != b {
                 continue;
             }
-            if let Some((at, _)) = self.parts[p as usize].rep[ls as usize].pending_alter {
+            if let Some((at, _)) = self.parts[p as usize].pending_alter(ls as usize) {
                 if now - at < lag / 2 {
                     continue;
                 }
                 // No answer within lag/2: the proposal was lost (controller
                 // failover) or refused. Abandon it, so that a proposed addition
                 // stops counting in the maximal ISR and a new proposal can go.
-                self.parts[p as usize].rep[ls as usize].pending_alter = None;
+                self.parts[p as usize].set_pending_alter(ls as usize, None);
             }
             let part = &self.parts[p as usize];
             let leo = self.pos[part.r0 as usize + ls as usize].leo;
@@ -642,14 +642,5 @@ impl World<'_> {
                 self.send_alter(p, ls as usize, view.isr & !out);
             }
         }
-    }
-}
-
-/// The ISR a leader uses for its high watermark: committed ISR plus any member
-/// it proposed to add (KIP-497's "maximal ISR"; a proposed shrink is not yet applied).
-pub(super) fn effective_isr(rep: &Replica, isr: u32) -> u32 {
-    match rep.pending_alter {
-        Some((_, proposed)) => isr | proposed,
-        None => isr,
     }
 }

@@ -168,8 +168,9 @@ pub struct Replica {
     /// The last entry of `lineage`, kept here so that a follower's append
     /// reads no lineage when the epoch does not change.
     last: Option<(u32, u64)>,
-    /// An AlterPartition in flight: (sent at, proposed ISR).
-    pub pending_alter: Option<(Nanos, u32)>,
+    /// An AlterPartition in flight: (sent at, proposed ISR); see
+    /// `Partition::set_pending_alter`.
+    pending_alter: Option<(Nanos, u32)>,
 }
 
 impl Replica {
@@ -184,6 +185,12 @@ impl Replica {
     pub fn epoch_at(&self, leo: u64, offset: u64) -> Option<u32> {
         if offset >= leo {
             return None;
+        }
+        // Usually in the last epoch: no need to search the lineage.
+        if let Some((e, s)) = self.last
+            && offset >= s
+        {
+            return Some(e);
         }
         let i = self.lineage.partition_point(|&(_, s)| s <= offset);
         if i == 0 {
@@ -259,6 +266,11 @@ pub struct Partition {
     /// Producers had records for this partition in the current interval.
     pub attempted: bool,
     pub acked_in_interval: bool,
+    /// Replicas with an AlterPartition in flight.
+    n_pending: u8,
+    /// The first four of `slots` (`NO_LEADER` past the end), read without
+    /// leaving this cache line.
+    head: [B; 4],
     pub record_bytes: u32,
     /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
     pub r0: u32,
@@ -267,14 +279,85 @@ pub struct Partition {
     pub l0: u32,
     /// Broker of each slot: replicas first (slot 0 is the preferred leader), then observers.
     pub slots: Box<[B]>,
-    pub rep: Vec<Replica>,
+    pub rep: Box<[Replica]>,
     pub batches: VecDeque<Batch>,
     pub waiters: VecDeque<Waiter>,
 }
 
+// The layout above: two cache lines.
+const _: () = assert!(std::mem::size_of::<Partition>() == 128);
+
 impl Partition {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        topic: u16,
+        slots: Vec<B>,
+        n_replicas: u8,
+        min_isr: u8,
+        record_bytes: u32,
+        r0: u32,
+        l0: u32,
+    ) -> Partition {
+        let mut head = [NO_LEADER; 4];
+        for (h, &b) in head.iter_mut().zip(&slots) {
+            *h = b;
+        }
+        Partition {
+            topic,
+            n_replicas,
+            min_isr,
+            attempted: false,
+            acked_in_interval: false,
+            n_pending: 0,
+            head,
+            record_bytes,
+            r0,
+            l0,
+            rep: (0..slots.len()).map(|_| Replica::default()).collect(),
+            slots: slots.into_boxed_slice(),
+            batches: VecDeque::new(),
+            waiters: VecDeque::new(),
+        }
+    }
+
+    /// Broker of slot `s`.
+    #[inline]
+    pub fn slot(&self, s: usize) -> B {
+        if s < 4 { self.head[s] } else { self.slots[s] }
+    }
+
     pub fn slot_of(&self, b: B) -> Option<usize> {
-        self.slots.iter().position(|&x| x == b)
+        if self.slots.len() <= 4 {
+            self.head[..self.slots.len()].iter().position(|&x| x == b)
+        } else {
+            self.slots.iter().position(|&x| x == b)
+        }
+    }
+
+    /// The AlterPartition slot `s` has in flight, if any.
+    pub fn pending_alter(&self, s: usize) -> Option<(Nanos, u32)> {
+        if self.n_pending == 0 {
+            None
+        } else {
+            self.rep[s].pending_alter
+        }
+    }
+
+    pub fn set_pending_alter(&mut self, s: usize, alter: Option<(Nanos, u32)>) {
+        let r = &mut self.rep[s];
+        self.n_pending =
+            self.n_pending + u8::from(alter.is_some()) - u8::from(r.pending_alter.is_some());
+        r.pending_alter = alter;
+    }
+
+    /// The ISR slot `s` uses for its high watermark as leader: committed ISR
+    /// `isr` plus any member it proposed to add (KIP-497's "maximal ISR"; a
+    /// proposed shrink is not yet applied).
+    pub fn effective_isr(&self, s: usize, isr: u32) -> u32 {
+        match self.pending_alter(s) {
+            Some((_, proposed)) => isr | proposed,
+            None => isr,
+        }
     }
 
     /// Index in `World::tracks` (and `World::links`) of what slot `ls` knows
