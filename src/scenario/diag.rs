@@ -39,6 +39,8 @@ pub(crate) enum Ty {
     Pair,
     /// An array of strings.
     StrList,
+    /// An array of scalars: numbers, strings or booleans (`[[sweep.parameter]] values`).
+    Scalars,
     /// A table, e.g. `[broker]` or `placement = { ... }`.
     Table(&'static TableSchema),
     /// An array of tables, e.g. `[[site]]`.
@@ -317,6 +319,25 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
     ],
 };
 
+pub(crate) static SWEEP_PARAMETER: TableSchema = TableSchema {
+    header: "[[sweep.parameter]]",
+    fields: &[
+        req("key", STR),
+        opt("values", Ty::Scalars),
+        opt("from", F64),
+        opt("to", F64),
+        opt("step", F64),
+    ],
+};
+
+pub(crate) static SWEEP: TableSchema = TableSchema {
+    header: "[sweep]",
+    fields: &[
+        opt("seeds", U32),
+        opt("parameter", Ty::Tables(&SWEEP_PARAMETER)),
+    ],
+};
+
 pub(crate) static LOAD: TableSchema = TableSchema {
     header: "[load]",
     fields: &[
@@ -392,11 +413,12 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("failover", Ty::Table(&FAILOVER)),
         opt("backup", Ty::Table(&BACKUP)),
         opt("cost", Ty::Table(&COST)),
+        opt("sweep", Ty::Table(&SWEEP)),
     ],
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-static ALL: [&TableSchema; 17] = [
+static ALL: [&TableSchema; 19] = [
     &ROOT,
     &SITE,
     &LINK,
@@ -414,6 +436,8 @@ static ALL: [&TableSchema; 17] = [
     &FAILOVER,
     &BACKUP,
     &COST,
+    &SWEEP,
+    &SWEEP_PARAMETER,
 ];
 
 /// One problem found by the walk, located by byte offset.
@@ -777,6 +801,31 @@ impl<'t> Walk<'t> {
                 }
                 ok.then(|| v.clone())
             }
+            (Ty::Scalars, DeValue::Array(a)) => {
+                let mut ok = true;
+                for (j, e) in a.iter().enumerate() {
+                    let fits = match e.get_ref() {
+                        DeValue::String(_) | DeValue::Boolean(_) => true,
+                        DeValue::Integer(i) => int_value(i)
+                            .is_some_and(|n| n >= i64::MIN as i128 && n <= i64::MAX as i128),
+                        DeValue::Float(f) => float_value(f).is_some(),
+                        _ => false,
+                    };
+                    if !fits {
+                        self.report(
+                            e.span().start,
+                            &format!("{kp}[{j}]"),
+                            format!(
+                                "expected a number, a string or a boolean, found {}",
+                                describe(e.get_ref())
+                            ),
+                            None,
+                        );
+                        ok = false;
+                    }
+                }
+                ok.then(|| v.clone())
+            }
             (Ty::StrList, DeValue::Array(a)) => {
                 let mut ok = true;
                 for (j, e) in a.iter().enumerate() {
@@ -936,7 +985,7 @@ fn placeholder<'t>(ty: Ty, span: std::ops::Range<usize>) -> Spanned<DeValue<'t>>
             ));
             DeValue::Array(a)
         }
-        Ty::StrList | Ty::Tables(_) => DeValue::Array(DeArray::new()),
+        Ty::StrList | Ty::Scalars | Ty::Tables(_) => DeValue::Array(DeArray::new()),
         Ty::Table(s) => {
             let mut t = DeTable::new();
             for f in s.fields.iter().filter(|f| f.required) {
@@ -960,6 +1009,7 @@ fn expected(ty: Ty) -> &'static str {
         Ty::Enum { .. } => "a string",
         Ty::Pair => "an array of two site names",
         Ty::StrList => "an array of strings",
+        Ty::Scalars => "an array of numbers, strings or booleans",
         Ty::Table(_) => "a table",
         Ty::Tables(_) => "an array of tables",
     }
@@ -995,7 +1045,7 @@ fn example(ty: Ty) -> &'static str {
             _ => "\"all\"",
         },
         Ty::Pair => "[\"dc1\", \"dc2\"]",
-        Ty::StrList => "[]",
+        Ty::StrList | Ty::Scalars => "[]",
         Ty::Table(_) => "{}",
         Ty::Tables(_) => "[]",
     }
@@ -1287,6 +1337,16 @@ mod tests {
             failover: FailoverConfig::default(),
             backup: Some(BackupConfig { interval_s: 3600.0 }),
             cost: CostConfig::default(),
+            sweep: Some(SweepConfig {
+                seeds: Some(2),
+                parameter: vec![SweepParameter {
+                    key: "link[dc1-dc2].rtt_ms".into(),
+                    values: vec![SweepValue::Int(5), SweepValue::Str("all".into())],
+                    from: Some(1.0),
+                    to: Some(2.0),
+                    step: Some(0.5),
+                }],
+            }),
         }
     }
 

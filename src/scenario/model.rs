@@ -69,6 +69,9 @@ pub struct Scenario {
     /// Prices for the monthly cost estimate.
     #[serde(default)]
     pub cost: CostConfig,
+    /// A parameter sweep (`ktopo sweep`); the scenario itself is its values as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -831,4 +834,43 @@ impl Default for CostConfig {
             copier_worker_usd_per_hour: d_worker_usd(),
         }
     }
+}
+
+/// `[sweep]`: parameters to vary, each over a list of values or a range; every
+/// combination is one variant of the scenario (`scenario::sweep`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Runs per variant, with seeds `seed`, `seed + 1`, …; `--seeds` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<u32>,
+    #[serde(default)]
+    pub parameter: Vec<SweepParameter>,
+}
+
+/// `[[sweep.parameter]]`: one scenario key and its values.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepParameter {
+    /// The key swept, e.g. `link[dc1-dc2].rtt_ms` or `topic[orders]."min.insync.replicas"`.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<SweepValue>,
+    /// A range `from`, `from + step`, … up to `to` (inclusive), instead of `values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
+}
+
+/// One value a swept key takes: a TOML scalar.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum SweepValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
 }
