@@ -65,12 +65,8 @@ pub struct Comparison {
 /// the scenario's workload, faults and seed. Returns the outcomes too.
 pub fn run(sc: &Scenario) -> Result<(Comparison, Vec<Outcome>), SimError> {
     let mut outcomes = Vec::new();
-    if sc.design.is_empty() {
-        outcomes.push(simulate(sc)?);
-    } else {
-        for d in 0..sc.design.len() {
-            outcomes.push(simulate_design(sc, d)?);
-        }
+    for d in 0..sc.design.len().max(1) {
+        outcomes.push(run_design(sc, d)?);
     }
     let designs = outcomes
         .iter()
@@ -89,7 +85,19 @@ pub fn run(sc: &Scenario) -> Result<(Comparison, Vec<Outcome>), SimError> {
     ))
 }
 
-fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
+/// Run design `d` of the scenario; a scenario without designs is one stretched
+/// design, `d` = 0.
+pub fn run_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
+    if sc.design.is_empty() {
+        simulate(sc)
+    } else {
+        simulate_design(sc, d)
+    }
+}
+
+/// The comparison row of design `i`'s outcome (`ktopo sweep` builds its rows
+/// from these too).
+pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
     let d = sc.design.get(i);
     let kind = match d.map(|d| d.kind) {
         Some(DesignKind::Async) => "async",

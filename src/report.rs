@@ -6,10 +6,12 @@
 mod assumptions;
 mod charts;
 mod html;
+mod sweep;
 mod verdict;
 
-pub use assumptions::{SIMPLIFICATIONS, Setting, non_defaults};
+pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
 pub use html::{esc, html};
+pub use sweep::sweep_html;
 pub use verdict::{Grade, Summary, Verdict, verdict};
 
 use crate::check::Finding;
@@ -87,7 +89,7 @@ impl<'a> Context<'a> {
 }
 
 /// `s` as one POSIX shell word.
-fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
