@@ -232,7 +232,11 @@ fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measur
     let name = o.design.clone();
     let mut mask = 0u64;
     for s in simplifications(plan_sc, &[(name.as_str(), o)]) {
-        if let Some(i) = SIMPLIFICATIONS.iter().position(|x| std::ptr::eq(x, s)) {
+        // SIMPLIFICATIONS is a constant: compare entries, not addresses.
+        if let Some(i) = SIMPLIFICATIONS
+            .iter()
+            .position(|x| x.mechanism == s.mechanism && x.text == s.text)
+        {
             mask |= 1 << (i % 64);
         }
     }
