@@ -424,6 +424,21 @@ fn the_sweep_table_is_accepted_by_plain_commands_and_capped() {
     assert!(d[0].message.starts_with("nothing to sweep"), "{}", show(&d));
 }
 
+#[test]
+fn the_docs_sweep_example_plans_against_the_docs_scenario() {
+    let doc = include_str!("../docs/scenario.md");
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or(""))
+        .collect();
+    let (full, sweep) = (blocks[1], blocks[2]);
+    assert!(sweep.contains("[[sweep.parameter]]"), "{sweep}");
+    let p = plan(&format!("{full}\n{sweep}"), &[]);
+    assert_eq!(p.variants.len(), 5 * 3);
+    assert_eq!(p.parameters[1].path, "topic[0].\"min.insync.replicas\"");
+}
+
 /// Names that are markup, in the scenario, a design and a swept key.
 const HOSTILE: &str = r#"
 name = "../<script>alert('name')</script>"
@@ -514,7 +529,11 @@ fn sweep_html_escapes_names_and_stays_in_its_directory() {
         .flatten()
         .map(|e| e.path())
         .collect();
-    assert_eq!(entries, [rep.clone()], "one directory, inside --out");
+    assert_eq!(
+        entries,
+        std::slice::from_ref(&rep),
+        "one directory, inside --out"
+    );
     let html = std::fs::read_to_string(rep.join("sweep.html")).expect("sweep.html");
     let lower = html.to_ascii_lowercase();
     for bad in ["<script", "<img", "<svg onload", "<b>east", "<i>"] {
