@@ -289,12 +289,16 @@ fn run_one(plan: &SweepPlan, j: usize) -> Result<Measured, SweepError> {
     }
 }
 
+/// Most threads a sweep starts, whatever `--jobs` asks for.
+pub const MAX_JOBS: usize = 256;
+
 /// Threads to use when none is asked for: the machine's parallelism.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Run every variant on `jobs` threads (at least one). `progress(done, total)`
+/// Run every variant on `jobs` threads (at least one, at most [`MAX_JOBS`] and
+/// the number of runs). `progress(done, total)`
 /// is called on this thread after each run; it only observes. On failure the
 /// runs not yet started are skipped and the first failed run (in plan order)
 /// is returned, the same whatever `jobs` is.
@@ -310,7 +314,7 @@ pub fn run(
     let mut failures: Vec<(usize, SweepError)> = Vec::new();
     let (tx, rx) = mpsc::channel::<(usize, Result<Measured, SweepError>)>();
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, total.max(1)) {
+        for _ in 0..jobs.clamp(1, total.clamp(1, MAX_JOBS)) {
             let tx = tx.clone();
             let (next, stop) = (&next, &stop);
             s.spawn(move || {
@@ -822,7 +826,9 @@ pub fn cell(s: &Sweep, v: usize, d: usize, id: &str) -> String {
             .as_ref()
             .and_then(|sp| sp.get(id).copied().flatten())
         {
-            Some([lo, hi]) if lo != hi => format!("{} ({}–{})", num(m.0), num(lo.0), num(hi.0)),
+            Some([lo, hi]) if num(lo.0) != num(hi.0) => {
+                format!("{} ({}–{})", num(m.0), num(lo.0), num(hi.0))
+            }
             _ => num(m.0),
         },
     }
