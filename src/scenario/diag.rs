@@ -238,6 +238,7 @@ pub(crate) static TOPIC: TableSchema = TableSchema {
         opt("placement", Ty::Table(&PLACEMENT)),
         opt("retention.ms", I64),
         opt("retention.bytes", I64),
+        opt("created_at_s", F64),
     ],
 };
 
@@ -316,6 +317,12 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("sync.group.offsets.enabled", BOOL),
         opt("sync.group.offsets.interval.seconds", U64),
         opt("consumer.offset.sync.ms", U64),
+        opt("cluster.link.prefix", STR),
+        opt("refresh.topics.interval.seconds", U64),
+        opt("topic.poll.interval.ms", U64),
+        opt("topic.rename.format", STR),
+        opt("provenance.header.enable", BOOL),
+        opt("offset.translator.batch.period.ms", U64),
     ],
 };
 
@@ -1262,6 +1269,7 @@ mod tests {
                 }),
                 retention_ms: 3_600_000,
                 retention_bytes: 1_000_000_000,
+                created_at_s: 30.0,
             }],
             producer: vec![Producer {
                 site: "dc1".into(),
@@ -1328,6 +1336,12 @@ mod tests {
                 sync_group_offsets_enabled: true,
                 sync_group_offsets_interval_seconds: 60,
                 consumer_offset_sync_ms: 30_000,
+                cluster_link_prefix: "dr.".into(),
+                refresh_topics_interval_seconds: 600,
+                topic_poll_interval_ms: 120_000,
+                topic_rename_format: "${topic}.replica".into(),
+                provenance_header_enable: true,
+                offset_translator_batch_period_ms: 60_000,
             }],
             load: LoadConfig {
                 profile: LoadProfile::Daily,

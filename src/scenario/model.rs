@@ -240,6 +240,10 @@ pub struct Topic {
     /// Kafka's topic `retention.bytes` per partition (-1: unlimited).
     #[serde(rename = "retention.bytes", default = "d_retention_bytes")]
     pub retention_bytes: i64,
+    /// When the topic is created (its producers start then); 0: before the run.
+    /// A copier only finds a topic created later at its next topic refresh.
+    #[serde(default)]
+    pub created_at_s: f64,
 }
 
 fn d_retention_ms() -> i64 {
@@ -506,6 +510,19 @@ pub enum CopierTool {
     Ureplicator,
 }
 
+impl Design {
+    /// Does the copy keep the source topic's name (so a cycle of flows would copy
+    /// records around forever)?
+    pub fn keeps_names(&self) -> bool {
+        match self.tool {
+            CopierTool::Mirrormaker2 => self.replication_policy == ReplicationPolicy::Identity,
+            CopierTool::Replicator => self.topic_rename_format == "${topic}",
+            CopierTool::ClusterLinking => self.cluster_link_prefix.is_empty(),
+            CopierTool::Ureplicator => true,
+        }
+    }
+}
+
 impl CopierTool {
     pub fn label(self) -> &'static str {
         match self {
@@ -610,6 +627,15 @@ fn d_sixty() -> u64 {
 fn d_cl_sync_ms() -> u64 {
     30_000
 }
+fn d_refresh_topics_s() -> u64 {
+    600
+}
+fn d_topic_poll_ms() -> u64 {
+    120_000
+}
+fn d_rename_format() -> String {
+    "${topic}".into()
+}
 
 /// One design to compare. Kafka and MirrorMaker 2 settings keep their names and defaults.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -683,6 +709,29 @@ pub struct Design {
     /// Cluster Linking: how often consumer offsets are copied.
     #[serde(rename = "consumer.offset.sync.ms", default = "d_cl_sync_ms")]
     pub consumer_offset_sync_ms: u64,
+    /// Cluster Linking: prefix of mirror topic names (`cluster.link.prefix`); empty:
+    /// the source name.
+    #[serde(rename = "cluster.link.prefix", default)]
+    pub cluster_link_prefix: String,
+    /// MirrorMaker 2: how often the source connector looks for new topics.
+    #[serde(
+        rename = "refresh.topics.interval.seconds",
+        default = "d_refresh_topics_s"
+    )]
+    pub refresh_topics_interval_seconds: u64,
+    /// Replicator: how often it polls the source cluster for new topics.
+    #[serde(rename = "topic.poll.interval.ms", default = "d_topic_poll_ms")]
+    pub topic_poll_interval_ms: u64,
+    /// Replicator: the destination topic name, `${topic}` standing for the source name.
+    #[serde(rename = "topic.rename.format", default = "d_rename_format")]
+    pub topic_rename_format: String,
+    /// Replicator: provenance headers (its loop prevention when names are kept).
+    #[serde(rename = "provenance.header.enable", default)]
+    pub provenance_header_enable: bool,
+    /// Replicator: how often committed source offsets are translated (by timestamp)
+    /// and written to the destination's consumer offsets.
+    #[serde(rename = "offset.translator.batch.period.ms", default = "d_flush_ms")]
+    pub offset_translator_batch_period_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
