@@ -399,6 +399,8 @@ fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
                             .find(|(d, _)| d.id == o.id)
                             .and_then(|(_, v)| *v)
                     })
+                    // A non-finite figure (an infinite price, say) is no figure.
+                    .filter(|x| x.is_finite())
                     .collect();
                 let mean =
                     (!xs.is_empty()).then(|| round3(xs.iter().sum::<f64>() / xs.len() as f64));

@@ -439,6 +439,46 @@ fn the_docs_sweep_example_plans_against_the_docs_scenario() {
     assert_eq!(p.parameters[1].path, "topic[0].\"min.insync.replicas\"");
 }
 
+#[test]
+fn extreme_values_are_tabled_not_drawn_and_nothing_hangs() {
+    // Figures near f64's limits (here a cost) and values a float step apart
+    // once made plotters' tick search loop for ever.
+    let text = r#"
+name = "extreme"
+duration_s = 2
+[[site]]
+name = "a"
+brokers = 1
+controllers = 1
+[[topic]]
+name = "t"
+partitions = 1
+[[producer]]
+site = "a"
+topic = "t"
+rate_mb_s = 0.1
+[[design]]
+name = "only"
+kind = "stretched"
+[[sweep.parameter]]
+key = "cost.broker_usd_per_hour"
+values = [0.1, 1e300, 1.7e308]
+[[sweep.parameter]]
+key = "cost.storage_usd_per_gb_month"
+values = [1e14, 100000000000000.02]
+"#;
+    let p = plan(text, &[]);
+    let s = run(&p, 2);
+    assert_eq!(
+        s.value(0, 0, "cost_usd_month").map(|c| c < 1e20),
+        Some(true)
+    );
+    let html = ktopo::report::sweep_html(&s, &p.base, "ktopo sweep extreme.toml");
+    assert!(html.contains("</html>"));
+    let json = ktopo::sweep::to_json(&s);
+    let _: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+}
+
 /// Names that are markup, in the scenario, a design and a swept key.
 const HOSTILE: &str = r#"
 name = "../<script>alert('name')</script>"

@@ -15,15 +15,21 @@ use crate::scenario::{ParamSource, Scenario, SweepParam, SweepValue, show_value}
 use crate::sweep::{OutputDef, Sweep, cell, header, num};
 use std::fmt::Write as _;
 
-/// The parameter's values as numbers, when they all are.
+/// Largest magnitude drawn on an axis: plotters' tick search does not end on
+/// ranges near f64's limits, so larger figures are left to the table.
+const AXIS_MAX: f64 = 1e15;
+
+/// The parameter's values as numbers, when they all are (and fit an axis);
+/// otherwise the chart places them as categories.
 fn numeric(p: &SweepParam) -> Option<Vec<f64>> {
     p.values
         .iter()
         .map(|v| match v {
             SweepValue::Int(i) => Some(*i as f64),
-            SweepValue::Float(x) if x.is_finite() => Some(*x),
+            SweepValue::Float(x) => Some(*x),
             _ => None,
         })
+        .map(|x| x.filter(|x| x.is_finite() && x.abs() < AXIS_MAX))
         .collect()
 }
 
@@ -91,7 +97,9 @@ fn chart(s: &Sweep, o: &OutputDef, p: usize) -> Option<(charts::Rendered, String
         let points: Vec<Option<(f64, f64)>> = (0..param.values.len())
             .map(|j| {
                 c[p] = j;
-                s.value(rank(s, &c), d, &o.id).map(|y| (xs[j], y))
+                s.value(rank(s, &c), d, &o.id)
+                    .filter(|y| y.abs() < AXIS_MAX)
+                    .map(|y| (xs[j], y))
             })
             .collect();
         // A legend entry must draw a line: two neighbouring points at least.
@@ -108,7 +116,7 @@ fn chart(s: &Sweep, o: &OutputDef, p: usize) -> Option<(charts::Rendered, String
     let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let y = if o.unit == "%" {
         (if lo > 90.0 { 90.0 } else { 0.0 }, 101.0)
-    } else if hi <= 0.0 {
+    } else if hi <= 1e-9 {
         (lo.min(0.0), 1.0)
     } else {
         (lo.min(0.0), charts::nice_ceil(hi * 1.1))
@@ -117,11 +125,14 @@ fn chart(s: &Sweep, o: &OutputDef, p: usize) -> Option<(charts::Rendered, String
         xs.iter().copied().fold(f64::INFINITY, f64::min),
         xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
-    let pad = ((xhi - xlo) * 0.04).max(if categories { 0.3 } else { 1e-9 });
-    let (x0, x1) = if xhi > xlo {
+    // Never a span below a millionth of the values' size: plotters' ticks must
+    // stay above the float spacing.
+    let size = xlo.abs().max(xhi.abs()).max(1.0);
+    let pad = ((xhi - xlo) * 0.04).max(if categories { 0.3 } else { size * 1e-6 });
+    let (x0, x1) = if xhi - xlo > size * 1e-6 {
         (xlo - pad, xhi + pad)
     } else {
-        (xlo - 1.0, xhi + 1.0)
+        (xlo - size * 0.1, xhi + size * 0.1)
     };
     // Whole-number values over a short span (or categories): a tick per unit.
     let whole = xs.iter().all(|x| x.fract() == 0.0);
