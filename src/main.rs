@@ -342,6 +342,16 @@ fn simulate(
         print!("{}", ktopo::report::terminal_table(&outcome));
         println!("\nreports: {}", dir.display());
     }
+    let missed: Vec<String> = ktopo::report::verdict(&outcome.design, &outcome, &cx)
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.describe())
+        .collect();
+    if !missed.is_empty() {
+        eprintln!("objectives missed: {}", missed.join("; "));
+        return Err(ExitCode::from(1));
+    }
     Ok(())
 }
 
@@ -354,13 +364,14 @@ fn compare(
     quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
-    let (cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
+    let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
     let topo = ktopo::topology::Topology::build(sc);
     let findings = ktopo::check::check(sc, &topo);
     let cx = ktopo::report::Context::new(sc, &findings, file);
+    ktopo::compare::judge(&mut cmp, &outcomes, &cx);
     let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
         eprintln!("error: cannot write reports under {}: {e}", out.display());
         ExitCode::from(2)
@@ -370,6 +381,10 @@ fn compare(
     } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
         println!("\nreports: {}", dir.display());
+    }
+    if !ktopo::compare::objectives_met(&cmp) {
+        eprintln!("objectives: no design meets every objective of [objectives]");
+        return Err(ExitCode::from(1));
     }
     Ok(())
 }

@@ -161,6 +161,17 @@ fn exit_codes_quiet_and_no_progress_when_not_a_terminal() {
     );
     assert_eq!(code(&o), 0);
     assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    // 1: an objective of [objectives] missed (reports are still written).
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    std::fs::write(
+        t.join("strict.toml"),
+        format!("{base}\n[objectives]\nproduce_p99_ms = 0.001\n"),
+    )
+    .unwrap();
+    let o = run(&["simulate", "strict.toml", "--out", "r2", "-q"], &t);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("produce_p99_ms"));
+    assert!(t.join("r2").read_dir().unwrap().next().is_some());
 }
 
 #[test]
