@@ -238,6 +238,13 @@ fn compression_cuts_wire_bytes_by_codec_ratio() {
 }
 
 fn failover_run(tool: &str) -> (Outcome, f64) {
+    failover_run_with(&format!(
+        "tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"
+    ))
+}
+
+/// dc1 produces and consumes 4 MB/s and is lost at 150 s; `design` is the copier.
+fn failover_run_with(design: &str) -> (Outcome, f64) {
     let text = two_sites(
         "rtt_ms = 40\nbandwidth_mbps = 1000",
         r#"duration_s = 160
@@ -256,7 +263,7 @@ kind = "site-down"
 site = "dc1"
 at_s = 150
 "#,
-        &format!("tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"),
+        design,
     );
     let rate_records = 4e6 / 1024.0;
     (run(&text), rate_records)
@@ -1151,31 +1158,9 @@ fn replicator_translates_offsets_by_timestamp() {
         rec.duplicates_from_translation
     );
     // A shorter translation period re-reads less.
-    let text_period = |ms: u32| {
-        two_sites(
-            "rtt_ms = 40\nbandwidth_mbps = 1000",
-            r#"duration_s = 160
-[[topic]]
-name = "orders"
-partitions = 6
-[[producer]]
-site = "dc1"
-topic = "orders"
-rate_mb_s = 4
-[[consumer]]
-site = "dc1"
-topic = "orders"
-[[fault]]
-kind = "site-down"
-site = "dc1"
-at_s = 150
-"#,
-            &format!(
-                "tool = \"replicator\"\n\"tasks.max\" = 2\n\"offset.translator.batch.period.ms\" = {ms}"
-            ),
-        )
-    };
-    let short = run(&text_period(10_000));
+    let (short, _) = failover_run_with(
+        "tool = \"replicator\"\n\"tasks.max\" = 2\n\"offset.translator.batch.period.ms\" = 10000",
+    );
     assert!(
         (recovery(&short, 0).duplicates as f64) < (10.0 + 5.0 + 1.0) * r,
         "{}",
