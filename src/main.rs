@@ -490,6 +490,16 @@ fn simulate(
         print!("{}", ktopo::report::terminal_table(&outcome));
         println!("\nreports: {}", dir.display());
     }
+    let missed: Vec<String> = ktopo::report::verdict(&outcome.design, &outcome, &cx)
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.describe())
+        .collect();
+    if !missed.is_empty() {
+        eprintln!("objectives missed: {}", missed.join("; "));
+        return Err(ExitCode::from(1));
+    }
     Ok(())
 }
 
@@ -502,13 +512,14 @@ fn compare(
     quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
-    let (cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
+    let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
     let topo = ktopo::topology::Topology::build(sc);
     let findings = ktopo::check::check(sc, &topo);
     let cx = ktopo::report::Context::new(sc, &findings, file);
+    ktopo::compare::judge(&mut cmp, &outcomes, &cx);
     let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
         eprintln!("error: cannot write reports under {}: {e}", out.display());
         ExitCode::from(2)
@@ -518,6 +529,10 @@ fn compare(
     } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
         println!("\nreports: {}", dir.display());
+    }
+    if !ktopo::compare::objectives_met(&cmp) {
+        eprintln!("objectives: no design meets every objective of [objectives]");
+        return Err(ExitCode::from(1));
     }
     Ok(())
 }
@@ -623,29 +638,19 @@ fn main() -> ExitCode {
             let mut inputs = Vec::new();
             let mut errors = Vec::new();
             for f in &files {
-                // A directory: its files, in name order, with node ids scoped to it.
+                // A directory: its files (and its subdirectories' files, as
+                // `ktopo export` writes them), in path order, with node ids scoped to it.
                 let (paths, scope) = if f.is_dir() {
-                    let mut v: Vec<PathBuf> = match std::fs::read_dir(f) {
-                        Ok(rd) => rd
-                            .filter_map(|e| e.ok().map(|e| e.path()))
-                            .filter(|p| {
-                                p.is_file()
-                                    && !p
-                                        .file_name()
-                                        .and_then(|n| n.to_str())
-                                        .is_some_and(|n| n.starts_with('.'))
-                            })
-                            .collect(),
-                        Err(e) => {
-                            errors.push(ktopo::import::Item::new(
-                                &f.display().to_string(),
-                                0,
-                                "",
-                                format!("cannot read the directory: {e}"),
-                            ));
-                            continue;
-                        }
-                    };
+                    let mut v: Vec<PathBuf> = Vec::new();
+                    if let Err(e) = files_under(f, 4, &mut v) {
+                        errors.push(ktopo::import::Item::new(
+                            &f.display().to_string(),
+                            0,
+                            "",
+                            format!("cannot read the directory: {e}"),
+                        ));
+                        continue;
+                    }
                     v.sort();
                     let name = f
                         .canonicalize()
@@ -779,15 +784,9 @@ fn main() -> ExitCode {
                         );
                         return ExitCode::from(2);
                     };
-                    match ktopo::export::mm2::from_design(&sc, d) {
-                        Some(c) => Some(c),
-                        None => {
-                            eprintln!(
-                                "error: --design {name}: only an async MirrorMaker 2 design has an mm2.properties"
-                            );
-                            return ExitCode::from(2);
-                        }
-                    }
+                    // Only a MirrorMaker 2 design has an mm2.properties; other designs
+                    // export their clusters (async) or the stretched cluster.
+                    ktopo::export::mm2::from_design(&sc, d)
                 }
             };
             if !(headroom_pct.is_finite() && (0.0..=1000.0).contains(&headroom_pct)) {
@@ -801,15 +800,37 @@ fn main() -> ExitCode {
                     keep_buffers,
                 },
             );
+            // The design exported (an async one: its clusters, and its run for the runbook).
+            let chosen = design
+                .as_ref()
+                .and_then(|n| plan.scenario.design.iter().position(|d| &d.name == n));
             let outcome = if plan.scenario.fault.is_empty() || no_simulate {
                 None
+            } else if let Some(i) = chosen {
+                let mut progress = Progress::new(
+                    quiet,
+                    &format!("simulating {}", plan.scenario.design[i].name),
+                );
+                let r = ktopo::kafka::simulate_design(&plan.scenario, i);
+                progress.finish();
+                match r {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
             } else {
                 match run_sim(&plan.scenario, quiet) {
                     Ok((o, _)) => Some(o),
                     Err(code) => return code,
                 }
             };
-            let mut files = ktopo::export::render(&plan, outcome.as_ref());
+            let mut files = ktopo::export::render(
+                &plan,
+                outcome.as_ref(),
+                chosen.map(|i| &plan.scenario.design[i]),
+            );
             if let Some(c) = &mm2 {
                 files.push(ktopo::export::ExportFile {
                     path: "mm2.properties".into(),
@@ -899,6 +920,28 @@ fn main() -> ExitCode {
 }
 
 /// Write a file atomically (temporary file in the same directory, then rename).
+/// The files under `dir`, down to `depth` levels of subdirectories; hidden
+/// entries (a name starting with `.`) are skipped.
+fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
+            continue;
+        }
+        if p.is_dir() {
+            if depth > 0 {
+                files_under(&p, depth - 1, out)?;
+            }
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

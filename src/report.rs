@@ -12,7 +12,7 @@ mod verdict;
 pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
 pub use html::{esc, html};
 pub use sweep::sweep_html;
-pub use verdict::{Grade, Summary, Verdict, verdict};
+pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, preferred, verdict};
 
 use crate::check::Finding;
 use crate::metrics::Outcome;
@@ -234,9 +234,8 @@ pub fn markdown_report(o: &Outcome, cx: &Context) -> String {
         let _ = writeln!(s, "{}. {r}", i + 1);
     }
     s.push('\n');
-    let serious: Vec<_> = cx
-        .findings
-        .iter()
+    let serious: Vec<_> = verdict::findings_for(cx, &o.design)
+        .into_iter()
         .filter(|x| x.level != crate::check::Level::Info)
         .collect();
     if !serious.is_empty() {

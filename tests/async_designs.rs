@@ -238,6 +238,13 @@ fn compression_cuts_wire_bytes_by_codec_ratio() {
 }
 
 fn failover_run(tool: &str) -> (Outcome, f64) {
+    failover_run_with(&format!(
+        "tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"
+    ))
+}
+
+/// dc1 produces and consumes 4 MB/s and is lost at 150 s; `design` is the copier.
+fn failover_run_with(design: &str) -> (Outcome, f64) {
     let text = two_sites(
         "rtt_ms = 40\nbandwidth_mbps = 1000",
         r#"duration_s = 160
@@ -256,7 +263,7 @@ kind = "site-down"
 site = "dc1"
 at_s = 150
 "#,
-        &format!("tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"),
+        design,
     );
     let rate_records = 4e6 / 1024.0;
     (run(&text), rate_records)
@@ -390,9 +397,7 @@ fn identity_policy_in_a_cycle_is_rejected() {
 /// 7. Stretched vs async on one scenario: the stretched cluster pays the
 ///    inter-site RTT on acks=all writes and loses nothing with its site; the
 ///    async design keeps local latency and loses the lag at the failure.
-#[test]
-fn stretched_vs_async_latency_and_rpo() {
-    let text = r#"
+const STRETCHED_VS_ASYNC: &str = r#"
 name = "cmp"
 seed = 9
 duration_s = 120
@@ -445,7 +450,10 @@ clusters = ["dc1", "dc2"]
 "tasks.max" = 3
 "consumer.receive.buffer.bytes" = -1
 "#;
-    let sc = scenario(text);
+
+#[test]
+fn stretched_vs_async_latency_and_rpo() {
+    let sc = scenario(STRETCHED_VS_ASYNC);
     let (cmp, outcomes) = ktopo::compare::run(&sc).expect("runs");
     assert_eq!(cmp.designs.len(), 2);
     let p99 = |o: &Outcome| o.sites[0].produce[0].latency.p99_ms;
@@ -1150,34 +1158,92 @@ fn replicator_translates_offsets_by_timestamp() {
         rec.duplicates_from_translation
     );
     // A shorter translation period re-reads less.
-    let text_period = |ms: u32| {
-        two_sites(
-            "rtt_ms = 40\nbandwidth_mbps = 1000",
-            r#"duration_s = 160
-[[topic]]
-name = "orders"
-partitions = 6
-[[producer]]
-site = "dc1"
-topic = "orders"
-rate_mb_s = 4
-[[consumer]]
-site = "dc1"
-topic = "orders"
-[[fault]]
-kind = "site-down"
-site = "dc1"
-at_s = 150
-"#,
-            &format!(
-                "tool = \"replicator\"\n\"tasks.max\" = 2\n\"offset.translator.batch.period.ms\" = {ms}"
-            ),
-        )
-    };
-    let short = run(&text_period(10_000));
+    let (short, _) = failover_run_with(
+        "tool = \"replicator\"\n\"tasks.max\" = 2\n\"offset.translator.batch.period.ms\" = 10000",
+    );
     assert!(
         (recovery(&short, 0).duplicates as f64) < (10.0 + 5.0 + 1.0) * r,
         "{}",
         recovery(&short, 0).duplicates
     );
+}
+
+/// The comparison with its verdicts, as `ktopo compare` builds it.
+fn judged(text: &str) -> ktopo::compare::Comparison {
+    let sc = scenario(text);
+    let (mut cmp, outcomes) = ktopo::compare::run(&sc).expect("runs");
+    let topo = ktopo::topology::Topology::build(&sc);
+    let findings = ktopo::check::check(&sc, &topo);
+    let cx = ktopo::report::Context::new(&sc, &findings, std::path::Path::new("t.toml"));
+    ktopo::compare::judge(&mut cmp, &outcomes, &cx);
+    cmp
+}
+
+/// The recommendation weighs loss at a failure, RTO, latency and the
+/// `[objectives]` an architect sets: without objectives the stretched cluster's
+/// RPO 0 wins; with a produce p99 bound it cannot meet, the async design wins;
+/// with bounds no design meets, the recommendation says so (and `ktopo compare`
+/// exits 1).
+#[test]
+fn objectives_decide_the_recommendation() {
+    let grade = |c: &ktopo::compare::Comparison, i: usize| {
+        c.designs[i].verdict.as_ref().unwrap().grade.clone()
+    };
+    let c = judged(STRETCHED_VS_ASYNC);
+    assert_eq!(c.recommended.as_deref(), Some("stretched"));
+    let why = c.recommendation.clone().unwrap();
+    assert!(why.contains("RPO 0") && why.contains("mm2"), "{why}");
+    // Without an RPO objective the async design's exposure is a caution.
+    assert_eq!(grade(&c, 1), "caution");
+    let head = &c.designs[1].verdict.as_ref().unwrap().headline;
+    assert!(head.contains("RPO") && head.contains("RTO 180 s"), "{head}");
+    assert!(ktopo::compare::objectives_met(&c));
+
+    let c = judged(&format!(
+        "{STRETCHED_VS_ASYNC}\n[objectives]\nproduce_p99_ms = 5\n"
+    ));
+    assert_eq!(c.recommended.as_deref(), Some("mm2"));
+    assert!(
+        c.recommendation
+            .as_deref()
+            .unwrap()
+            .contains("misses fewer objectives"),
+        "{:?}",
+        c.recommendation
+    );
+    let v = c.designs[0].verdict.as_ref().unwrap();
+    assert_eq!(v.grade, "fail");
+    assert!(
+        v.headline.starts_with("Misses produce_p99_ms"),
+        "{}",
+        v.headline
+    );
+    assert_eq!(v.objectives[0].met, Some(false));
+    assert!(v.objectives[0].actual.unwrap() >= 10.0);
+    assert_eq!(
+        c.designs[1].verdict.as_ref().unwrap().objectives[0].met,
+        Some(true)
+    );
+    assert!(ktopo::compare::objectives_met(&c));
+
+    let c = judged(&format!(
+        "{STRETCHED_VS_ASYNC}\n[objectives]\nproduce_p99_ms = 5\nrpo_s = 0\nrto_s = 60\n"
+    ));
+    assert!(!ktopo::compare::objectives_met(&c));
+    assert!(
+        c.recommendation
+            .as_deref()
+            .unwrap()
+            .contains("no design meets every objective"),
+        "{:?}",
+        c.recommendation
+    );
+    let mm2 = c.designs[1].verdict.as_ref().unwrap();
+    let missed: Vec<&str> = mm2
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.objective)
+        .collect();
+    assert_eq!(missed, ["rpo_s", "rto_s"]);
 }

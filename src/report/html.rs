@@ -6,7 +6,7 @@
 
 use super::assumptions::{non_defaults, simplifications};
 use super::charts::{self, Mark};
-use super::verdict::{Summary, Verdict, pct, preferred, verdict};
+use super::verdict::{Summary, Verdict, findings_for, pct, preferred, verdict};
 use super::{Context, f};
 use crate::check::Level;
 use crate::metrics::{Outcome, SCHEMA_VERSION};
@@ -109,11 +109,12 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     // 1. Verdict and recommendation.
     let verdicts: Vec<_> = designs.iter().map(|(n, o)| verdict(n, o, cx)).collect();
     let _ = writeln!(s, "<section id=\"verdict\">\n<h2>Verdict</h2>");
-    if let Some(best) = preferred(designs, &verdicts) {
+    if let Some((best, why)) = preferred(designs, &verdicts) {
         let _ = writeln!(
             s,
-            "<p class=\"headline\">Recommended design: {} (no acknowledged loss first, then static errors, unavailability and produce p99).</p>",
-            esc(designs[best].0)
+            "<p class=\"headline\">Recommended design: {} — {}.</p>",
+            esc(designs[best].0),
+            esc(&why)
         );
     }
     for v in &verdicts {
@@ -140,6 +141,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     findings_table(
         &mut s,
         cx,
+        designs,
         |l| l != Level::Info,
         "Static check (<code>ktopo check</code>): errors and warnings",
     );
@@ -236,8 +238,20 @@ pub(super) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Render
 }
 
 /// The findings of the check whose level passes `keep`, as a table under `title` (HTML).
-fn findings_table(s: &mut String, cx: &Context, keep: impl Fn(Level) -> bool, title: &str) {
-    let rows: Vec<_> = cx.findings.iter().filter(|x| keep(x.level)).collect();
+/// The static findings of the page: all of them on a comparison, a design's own
+/// on its report.
+fn findings_table(
+    s: &mut String,
+    cx: &Context,
+    designs: &[(&str, &Outcome)],
+    keep: impl Fn(Level) -> bool,
+    title: &str,
+) {
+    let shown: Vec<&crate::check::Finding> = match designs {
+        [(name, _)] => findings_for(cx, name),
+        _ => cx.findings.iter().collect(),
+    };
+    let rows: Vec<_> = shown.into_iter().filter(|x| keep(x.level)).collect();
     if rows.is_empty() {
         return;
     }
@@ -620,6 +634,7 @@ fn assumptions(s: &mut String, designs: &[(&str, &Outcome)], cx: &Context) {
     findings_table(
         s,
         cx,
+        designs,
         |l| l == Level::Info,
         "Static check notes (<code>ktopo check</code>, level info)",
     );

@@ -374,6 +374,17 @@ pub(crate) static BACKUP: TableSchema = TableSchema {
     fields: &[req("interval_s", F64)],
 };
 
+pub(crate) static OBJECTIVES: TableSchema = TableSchema {
+    header: "[objectives]",
+    fields: &[
+        opt("rpo_s", F64),
+        opt("rto_s", F64),
+        opt("produce_p99_ms", F64),
+        opt("write_availability_pct", F64),
+        opt("cost_usd_month", F64),
+    ],
+};
+
 pub(crate) static COST: TableSchema = TableSchema {
     header: "[cost]",
     fields: &[
@@ -420,12 +431,13 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("failover", Ty::Table(&FAILOVER)),
         opt("backup", Ty::Table(&BACKUP)),
         opt("cost", Ty::Table(&COST)),
+        opt("objectives", Ty::Table(&OBJECTIVES)),
         opt("sweep", Ty::Table(&SWEEP)),
     ],
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-static ALL: [&TableSchema; 19] = [
+static ALL: [&TableSchema; 20] = [
     &ROOT,
     &SITE,
     &LINK,
@@ -443,6 +455,7 @@ static ALL: [&TableSchema; 19] = [
     &FAILOVER,
     &BACKUP,
     &COST,
+    &OBJECTIVES,
     &SWEEP,
     &SWEEP_PARAMETER,
 ];
@@ -1350,6 +1363,13 @@ mod tests {
             },
             failover: FailoverConfig::default(),
             backup: Some(BackupConfig { interval_s: 3600.0 }),
+            objectives: Objectives {
+                rpo_s: Some(0.0),
+                rto_s: Some(60.0),
+                produce_p99_ms: Some(20.0),
+                write_availability_pct: Some(99.9),
+                cost_usd_month: Some(10_000.0),
+            },
             cost: CostConfig::default(),
             sweep: Some(SweepConfig {
                 seeds: Some(2),

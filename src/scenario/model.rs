@@ -69,9 +69,34 @@ pub struct Scenario {
     /// Prices for the monthly cost estimate.
     #[serde(default)]
     pub cost: CostConfig,
+    /// What a design must achieve; the verdict and the recommendation weigh it.
+    #[serde(default)]
+    pub objectives: Objectives,
     /// A parameter sweep (`ktopo sweep`); the scenario itself is its values as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepConfig>,
+}
+
+/// The architect's requirements of a design. Every key is optional: unset, it is
+/// not required (the recommendation then weighs the figure without a bound).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Objectives {
+    /// Most seconds of acknowledged writes one failure may lose (0: none).
+    #[serde(default)]
+    pub rpo_s: Option<f64>,
+    /// Longest time the clients of a failed site may be without service.
+    #[serde(default)]
+    pub rto_s: Option<f64>,
+    /// Highest produce latency p99 of any producer, in ms.
+    #[serde(default)]
+    pub produce_p99_ms: Option<f64>,
+    /// Lowest write availability over the run, percent of partition-intervals.
+    #[serde(default)]
+    pub write_availability_pct: Option<f64>,
+    /// Highest monthly cost, USD.
+    #[serde(default)]
+    pub cost_usd_month: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

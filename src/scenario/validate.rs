@@ -515,6 +515,26 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             p.e(format!("cost.{k}"), "must be ≥ 0".into());
         }
     }
+    let o = &sc.objectives;
+    for (k, v) in [
+        ("rpo_s", o.rpo_s),
+        ("rto_s", o.rto_s),
+        ("produce_p99_ms", o.produce_p99_ms),
+        ("write_availability_pct", o.write_availability_pct),
+        ("cost_usd_month", o.cost_usd_month),
+    ] {
+        if let Some(v) = v
+            && !(v.is_finite() && v >= 0.0)
+        {
+            p.e(format!("objectives.{k}"), "must be ≥ 0".into());
+        }
+    }
+    if o.write_availability_pct.is_some_and(|v| v > 100.0) {
+        p.e(
+            "objectives.write_availability_pct".into(),
+            "is a percentage: at most 100".into(),
+        );
+    }
 }
 
 fn validate_load(sc: &Scenario, p: &mut Problems) {
