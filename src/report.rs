@@ -12,7 +12,7 @@ mod verdict;
 pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
 pub use html::{esc, html};
 pub use sweep::sweep_html;
-pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, preferred, verdict};
+pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, objectives, preferred, verdict};
 
 use crate::check::Finding;
 use crate::metrics::Outcome;

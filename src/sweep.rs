@@ -9,7 +9,7 @@
 
 use crate::compare;
 use crate::metrics::{Outcome, SCHEMA_VERSION, round3};
-use crate::report::{SIMPLIFICATIONS, Summary, f, simplifications};
+use crate::report::{SIMPLIFICATIONS, Summary, f, objectives, simplifications};
 use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value, toml_value};
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
@@ -229,6 +229,18 @@ fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measur
         def("cost_usd_month".into(), "cost per month".into(), "USD"),
         row.cost_usd_month,
     ));
+    // The scenario's [objectives], judged per variant as the verdict does.
+    let checks = objectives(&plan_sc.objectives, &sum);
+    if !checks.is_empty() {
+        values.push((
+            def(
+                "objectives_missed".into(),
+                "objectives missed".into(),
+                "count",
+            ),
+            Some(checks.iter().filter(|c| c.met == Some(false)).count() as f64),
+        ));
+    }
     let name = o.design.clone();
     let mut mask = 0u64;
     for s in simplifications(plan_sc, &[(name.as_str(), o)]) {

@@ -185,6 +185,27 @@ fn rtt_sweep_raises_stretched_p99_but_not_the_local_async_p99() {
     );
 }
 
+/// `[objectives]` are judged in every variant: a p99 bound the stretched design
+/// meets at 2 ms of RTT and misses at 40 ms, while the async design meets it
+/// throughout; without objectives there is no such output.
+#[test]
+fn objectives_are_judged_in_every_variant() {
+    assert!(
+        run(&plan(TWO_DESIGNS, &[]), 2)
+            .value(0, 0, "objectives_missed")
+            .is_none()
+    );
+    let text = format!("{TWO_DESIGNS}\n[objectives]\nproduce_p99_ms = 30\n");
+    let s = run(&plan(&text, &[]), 2);
+    let missed = |d: usize| -> Vec<f64> {
+        (0..3)
+            .map(|v| s.value(v, d, "objectives_missed").expect("judged"))
+            .collect()
+    };
+    assert_eq!(missed(0), [0.0, 0.0, 1.0], "stretched");
+    assert_eq!(missed(1), [0.0, 0.0, 0.0], "mm2");
+}
+
 #[test]
 fn output_is_the_same_bytes_whatever_the_number_of_threads() {
     // The bundled sweep through the binary, one thread against two.
