@@ -1063,7 +1063,13 @@ impl World<'_> {
                         self.cp.groups[g].ck[k] = Some((up, down));
                     }
                 }
-                self.cp.checkpoints += 1;
+                if matches!(
+                    self.cp.tool,
+                    CopierTool::Mirrormaker2 | CopierTool::Replicator
+                ) {
+                    // Only MM2 and Replicator translate offsets.
+                    self.cp.checkpoints += 1;
+                }
             }
         }
         if d.sync_group_offsets_enabled && now >= self.cp.next_group_sync {
