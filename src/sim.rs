@@ -40,27 +40,40 @@ pub fn to_s(t: Nanos) -> f64 {
 /// A monotone radix heap over integer-nanosecond times with FIFO ties.
 ///
 /// A discrete-event simulation never schedules into the past, so the queue
-/// only has to serve keys `>= last`, the time of the latest pop. Pending events
-/// sit in 65 buckets by the highest bit in which their time differs from
-/// `last`; bucket 0 holds the events *at* `last` in push order and is served
-/// from a cursor. When it runs dry, the lowest non-empty bucket is scanned for
-/// its minimum, which becomes the new `last`, and its events are redistributed
-/// into lower buckets. An event moves down at most 64 times, and in practice
-/// a handful of times, so push is O(1) and pop amortized O(log range).
+/// only has to serve keys at or after the time of the latest pop. Pending
+/// events sit in 65 buckets around a pivot time `last`: bucket 0 holds the
+/// events at or before `last`, sorted by time and then push order, and is
+/// served from a cursor; bucket `b` ≥ 1 holds, in push order, the events after
+/// `last` whose time differs from it first at bit `b - 1`. When bucket 0 runs
+/// dry, the lowest non-empty bucket is emptied: if it holds a few events they
+/// are sorted (stably) into bucket 0 and the latest of them becomes `last`;
+/// otherwise its minimum becomes `last` and its events move to lower buckets.
+/// An event moves down at most 64 times, and in practice once or twice, so
+/// push is O(1) (a push at or before `last` is a sorted insert among a few
+/// events) and pop amortized O(log range).
 ///
 /// Ties keep push order: two events with the same time always share a bucket,
-/// a bucket is appended to in push order, and redistribution keeps the order
-/// of the bucket it empties. A push at a time before `last` (a model bug) is
-/// clamped to `last` and so still runs, after what is already due.
+/// a bucket is appended to in push order, redistribution and the stable sort
+/// keep the order of the bucket they empty, and an insert into bucket 0 goes
+/// after every event at the same time. A push at a time before the latest
+/// pop (a model bug) is clamped to it and so still runs, after what is
+/// already due then.
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<(Nanos, E)>>,
+    buckets: [Vec<(Nanos, E)>; 65],
     /// Next event to serve in bucket 0.
     head: usize,
     /// Bit `i - 1` set: bucket `i` (1..=64) is non-empty.
     nonempty: u64,
+    /// Every event in bucket 0 is at or before it, every other one after it.
     last: Nanos,
+    /// Time of the latest pop.
+    now: Nanos,
     len: usize,
 }
+
+/// A lowest bucket of at most this many events is sorted into bucket 0
+/// rather than redistributed.
+const SORT_MAX: usize = 32;
 
 impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
@@ -71,10 +84,11 @@ impl<E: Copy> Default for EventQueue<E> {
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            buckets: (0..65).map(|_| Vec::new()).collect(),
+            buckets: std::array::from_fn(|_| Vec::new()),
             head: 0,
             nonempty: 0,
             last: 0,
+            now: 0,
             len: 0,
         }
     }
@@ -95,14 +109,28 @@ impl<E: Copy> EventQueue<E> {
     /// Schedule `ev` at absolute time `at`. Events at equal times pop in push order.
     #[inline]
     pub fn push(&mut self, at: Nanos, ev: E) {
-        debug_assert!(at >= self.last, "event scheduled in the past");
-        let at = at.max(self.last);
+        debug_assert!(at >= self.now, "event scheduled in the past");
+        let at = at.max(self.now);
+        self.len += 1;
+        if at <= self.last {
+            self.push_front(at, ev);
+            return;
+        }
         let b = self.bucket(at);
         self.buckets[b].push((at, ev));
-        if b > 0 {
-            self.nonempty |= 1 << (b - 1);
+        self.nonempty |= 1 << (b - 1);
+    }
+
+    /// Insert into bucket 0 after every event due at or before `at`.
+    #[inline(never)]
+    fn push_front(&mut self, at: Nanos, ev: E) {
+        let run = &mut self.buckets[0];
+        if run.last().is_none_or(|e| e.0 <= at) {
+            run.push((at, ev));
+        } else {
+            let i = self.head + run[self.head..].partition_point(|e| e.0 <= at);
+            run.insert(i, (at, ev));
         }
-        self.len += 1;
     }
 
     /// Time of the earliest pending event.
@@ -110,8 +138,8 @@ impl<E: Copy> EventQueue<E> {
         if self.len == 0 {
             return None;
         }
-        if self.head < self.buckets[0].len() {
-            return Some(self.last);
+        if let Some(e) = self.buckets[0].get(self.head) {
+            return Some(e.0);
         }
         let b = self.buckets[1..].iter().find(|b| !b.is_empty())?;
         b.iter().map(|e| e.0).min()
@@ -129,13 +157,22 @@ impl<E: Copy> EventQueue<E> {
             let i = self.nonempty.trailing_zeros() as usize + 1;
             self.nonempty &= !(1u64 << (i - 1));
             let mut moving = std::mem::take(&mut self.buckets[i]);
-            self.last = moving.iter().map(|e| e.0).min().expect("non-empty");
-            for e in moving.drain(..) {
-                let b = self.bucket(e.0);
-                self.buckets[b].push(e);
-                if b > 0 {
-                    self.nonempty |= 1 << (b - 1);
+            if moving.len() <= SORT_MAX {
+                // Later buckets hold later events, and keep their places
+                // around any `last` taken from this bucket.
+                sort_by_time(&mut moving);
+                self.last = moving.last().expect("non-empty").0;
+                std::mem::swap(&mut self.buckets[0], &mut moving);
+            } else {
+                self.last = moving.iter().map(|e| e.0).min().expect("non-empty");
+                for &e in &moving {
+                    let b = self.bucket(e.0);
+                    self.buckets[b].push(e);
+                    if b > 0 {
+                        self.nonempty |= 1 << (b - 1);
+                    }
                 }
+                moving.clear();
             }
             // Keep the emptied vector's allocation for reuse.
             self.buckets[i] = moving;
@@ -143,7 +180,21 @@ impl<E: Copy> EventQueue<E> {
         let e = self.buckets[0][self.head];
         self.head += 1;
         self.len -= 1;
+        self.now = e.0;
         Some(e)
+    }
+}
+
+/// Stable insertion sort by time: a bucket is short and close to sorted.
+fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1].0 > x.0 {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
     }
 }
 
@@ -240,6 +291,38 @@ mod tests {
                 prop_assert_eq!(q.len(), reference.len());
                 prop_assert_eq!(q.peek_time(), reference.keys().next().map(|k| k.0));
             }
+        }
+    }
+
+    proptest! {
+        /// As above with delays of every magnitude, so that the lowest bucket is
+        /// sometimes sorted into the front and sometimes redistributed, and
+        /// pushes land before, among and after the events at the front.
+        #[test]
+        fn mixed_delays_match_reference(ops in proptest::collection::vec((0u64..4, 0u64..1u64 << 40, 0u32..41), 1..2000)) {
+            let mut q = EventQueue::new();
+            let mut reference = std::collections::BTreeMap::new();
+            let mut now = 0u64;
+            for (seq, (op, dt, bits)) in ops.into_iter().enumerate() {
+                if op == 0 {
+                    let want = reference.pop_first().map(|((t, _), i)| (t, i));
+                    let got = q.pop();
+                    prop_assert_eq!(got, want);
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                } else {
+                    let at = now + (dt & ((1u64 << bits) - 1));
+                    q.push(at, seq);
+                    reference.insert((at, seq), seq);
+                }
+                prop_assert_eq!(q.len(), reference.len());
+                prop_assert_eq!(q.peek_time(), reference.keys().next().map(|k| k.0));
+            }
+            while let Some(want) = reference.pop_first().map(|((t, _), i)| (t, i)) {
+                prop_assert_eq!(q.pop(), Some(want));
+            }
+            prop_assert!(q.is_empty());
         }
     }
 

@@ -511,7 +511,7 @@ impl World<'_> {
         let bi = b as usize;
         let knows_nothing = self.hosted[bi]
             .first()
-            .is_some_and(|&(p, _)| self.views[bi][p as usize] == PState::UNKNOWN);
+            .is_some_and(|&(p, _)| self.views[(bi, p as usize)] == PState::UNKNOWN);
         if (self.meta_seen[bi] as usize) < self.ctl.cl[cl].next_commit || knows_nothing {
             let (from, to) = (
                 self.ctl.voters[v as usize].site,
@@ -694,7 +694,7 @@ impl World<'_> {
     /// A leader asks the controller to change the ISR.
     pub(super) fn send_alter(&mut self, p: u32, ls: usize, isr: u32) {
         let b = self.parts[p as usize].slots[ls];
-        let view = self.views[b as usize][p as usize];
+        let view = self.views[(b as usize, p as usize)];
         self.parts[p as usize].rep[ls].pending_alter = Some((self.now, isr));
         let Some(v) = self.ctl.active(self.part_cluster[p as usize] as usize) else {
             return;
@@ -893,13 +893,14 @@ impl World<'_> {
         };
         let mut changed = false;
         for (p, st) in changes {
-            let old = self.views[bi][p as usize];
+            let old = self.views[(bi, p as usize)];
             if old == st {
                 continue;
             }
-            self.views[bi][p as usize] = st;
+            self.views[(bi, p as usize)] = st;
             changed = true;
             if let Some(slot) = self.parts[p as usize].slot_of(b) {
+                self.replica_changed(p, slot);
                 self.apply_role(p, slot, old, st);
             }
         }
@@ -920,24 +921,25 @@ impl World<'_> {
     fn apply_role(&mut self, p: u32, slot: usize, old: PState, new: PState) {
         let now = self.now;
         let b = self.parts[p as usize].slots[slot];
-        let part = &mut self.parts[p as usize];
-        let n = part.slots.len();
         let epoch_changed = old.leader_epoch != new.leader_epoch || old.leader != new.leader;
+        if new.leader == b && epoch_changed {
+            self.reset_tracking(p, slot, now);
+        }
+        let leo = self.pos_of(p as usize, slot).leo;
+        let part = &mut self.parts[p as usize];
         if new.leader == b {
             if epoch_changed {
                 let rep = &mut part.rep[slot];
                 if rep.last_epoch() < new.leader_epoch {
-                    let leo = rep.leo;
-                    rep.lineage.push((new.leader_epoch, leo));
+                    rep.push_epoch(new.leader_epoch, leo);
                 }
-                rep.reset_tracking(n, now);
                 // Batches of earlier epochs that the new leader lacks can no longer
                 // be committed: every other holder truncates them when it follows.
                 let lrep = &part.rep[slot];
                 let rb = part.record_bytes as u64;
                 let mut lost = Vec::new();
                 part.batches.retain(|bt| {
-                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(bt);
+                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(leo, bt);
                     if doomed {
                         lost.push(*bt);
                     }
@@ -994,20 +996,29 @@ impl World<'_> {
         let Some(ls) = part.slot_of(leader) else {
             return;
         };
+        let r0 = part.r0 as usize;
         let frep = &part.rep[slot];
-        let end = part.rep[ls].end_of_epoch(frep.last_epoch());
-        if end >= frep.leo {
+        let end = part.rep[ls].end_of_epoch(self.pos[r0 + ls].leo, frep.last_epoch());
+        let before_leo = self.pos[r0 + slot].leo;
+        if end >= before_leo {
             return;
         }
         let before = part.rep[slot].clone();
-        part.rep[slot].truncate_to(end);
+        part.rep[slot].truncate_to(&mut self.pos[r0 + slot], end);
+        self.replica_changed(p, slot);
+        let part = &mut self.parts[p as usize];
         let rb = part.record_bytes as u64;
         let mut lost = Vec::new();
+        let pos = &self.pos;
         part.batches.retain(|bt| {
-            if bt.end() <= end || !before.holds(bt) {
+            if bt.end() <= end || !before.holds(before_leo, bt) {
                 return true;
             }
-            let still = part.rep.iter().any(|r| r.holds(bt));
+            let still = part
+                .rep
+                .iter()
+                .enumerate()
+                .any(|(s, r)| r.holds(pos[r0 + s].leo, bt));
             if !still {
                 lost.push(*bt);
             }

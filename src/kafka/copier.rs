@@ -515,7 +515,7 @@ impl World<'_> {
                 for &mp in &self.cp.tasks[t].parts {
                     let p = self.cp.parts[mp as usize].src as usize;
                     if self.cp.parts[mp as usize].found <= self.now
-                        && self.views[vb as usize][p].leader == b
+                        && self.views[(vb as usize, p)].leader == b
                     {
                         parts.push(mp);
                     }
@@ -556,12 +556,13 @@ impl World<'_> {
     fn cp_avail(&self, mp: u32, b: B) -> u64 {
         let m = &self.cp.parts[mp as usize];
         let p = m.src as usize;
-        if self.views[b as usize][p].leader != b {
+        if self.views[(b as usize, p)].leader != b {
             return 0;
         }
-        let part = &self.parts[p];
-        let Some(ls) = part.slot_of(b) else { return 0 };
-        part.rep[ls].hw.saturating_sub(m.fetch_pos)
+        let Some(ls) = self.parts[p].slot_of(b) else {
+            return 0;
+        };
+        self.pos_of(p, ls).hw.saturating_sub(m.fetch_pos)
     }
 
     pub(super) fn cp_fetch_arrive(&mut self, s: usize) {
@@ -740,7 +741,7 @@ impl World<'_> {
             if m.in_flight || m.buf.is_empty() {
                 continue;
             }
-            let leader = self.views[vb as usize][m.dst as usize].leader;
+            let leader = self.views[(vb as usize, m.dst as usize)].leader;
             if leader == NO_LEADER
                 || self.producers[prod].in_flight[leader as usize] >= max_in_flight
             {
@@ -1103,7 +1104,7 @@ impl World<'_> {
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
         let part = &self.parts[m.src as usize];
-        let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+        let leo = self.max_leo(m.src as usize);
         let behind = leo.saturating_sub(m.acked);
         if behind == 0 {
             return (0, 0, 0);
@@ -1153,7 +1154,7 @@ impl World<'_> {
             let topic = &self.sc.topic[self.topic_origin[self.parts[src].topic as usize]];
             let part = &self.parts[src];
             let rb = part.record_bytes as u64;
-            let leo = part.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let leo = self.max_leo(src);
             let pos = self.cp.parts[mp].fetch_pos;
             if pos >= leo {
                 continue;

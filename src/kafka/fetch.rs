@@ -74,27 +74,53 @@ impl World<'_> {
     fn rebuild(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
         let mut parts = std::mem::take(&mut self.fsess[sess].parts);
+        // The parts leaving the list get the fetch times of the fetches that
+        // skipped them (`touch`), then no session carries them.
+        for sp in &parts {
+            self.touch(sp.p, sp.lk as usize);
+            let lk = &mut self.links[sp.lk as usize];
+            lk.ix = NOT_LISTED;
+            lk.ready = false;
+        }
         parts.clear();
         let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[f][p as usize].leader == l
+                if self.views[(f, p as usize)].leader == l
                     && self.fetcher_of[p as usize] as usize == k
                 {
-                    let Some(ls) = self.parts[p as usize].slot_of(l) else {
+                    let part = &self.parts[p as usize];
+                    let Some(ls) = part.slot_of(l) else {
                         continue;
                     };
                     parts.push(SessPart {
                         p,
                         local: 0,
+                        lr: part.r0 + ls as u32,
+                        fr: part.r0 + fs as u32,
+                        lk: part.link(ls, fs as usize) as u32,
+                        lb: if part.slots.len() <= 8 {
+                            (part.link(ls, fs as usize) - part.l0 as usize) as u8
+                        } else {
+                            NO_BIT
+                        },
+                        rb: part.record_bytes,
                         ss: ls as u8,
                         fs,
                     });
                 }
             }
         }
-        self.fsess[sess].parts = parts;
-        self.fsess[sess].dirty = false;
+        for (ix, sp) in parts.iter().enumerate() {
+            let lk = &mut self.links[sp.lk as usize];
+            lk.ix = ix as u32;
+            lk.ready = true;
+        }
+        let s = &mut self.fsess[sess];
+        s.ready.clear();
+        s.ready.extend(0..parts.len() as u32);
+        s.parts = parts;
+        s.dirty = false;
     }
 
     pub(super) fn fetch_send(&mut self, sess: usize, at: Nanos) {
@@ -159,24 +185,31 @@ impl World<'_> {
         }
         let now = self.now;
         let mut any_data = false;
-        for i in 0..self.fsess[sess].parts.len() {
-            let SessPart { p, ss: ls, fs, .. } = self.fsess[sess].parts[i];
-            let (ls, fs) = (ls as usize, fs as usize);
-            let view = self.views[l as usize][p as usize];
+        // Kafka's leader updates the fetch state of every partition in the
+        // session. A part it found caught up, in the ISR and with the HW known
+        // to the follower stays so until its offsets, HW or metadata change
+        // (`replica_changed`); until then a fetch would only set its
+        // `last_caught_up` and `last_fetch` to now, so it is skipped and those
+        // are set when it changes (`touch`), to `last_arrive`.
+        self.fsess[sess].last_arrive = now;
+        let mut ready = std::mem::take(&mut self.fsess[sess].ready);
+        ready.sort_unstable();
+        let mut kept = 0;
+        for j in 0..ready.len() {
+            let ix = ready[j];
+            let sp = self.fsess[sess].parts[ix as usize];
+            let view = self.views[(l as usize, sp.p as usize)];
             if view.leader != l {
+                ready[kept] = ix;
+                kept += 1;
                 continue;
             }
-            let view_isr = view.isr;
-            let part = &mut self.parts[p as usize];
-            let n_slots = part.slots.len();
-            let fo = part.rep[fs].leo;
-            let rep = &mut part.rep[ls];
-            let leader_leo = rep.leo;
-            if rep.track.len() != n_slots {
-                rep.reset_tracking(n_slots, now);
-            }
-            let hw = rep.hw;
-            let t = &mut rep.track[fs];
+            // A leader's tracking is reset whenever it becomes leader
+            // (`apply_role`, and at the start for the initial leaders).
+            let fo = self.pos[sp.fr as usize].leo;
+            let lpos = self.pos[sp.lr as usize];
+            let leader_leo = lpos.leo;
+            let t = &mut self.tracks[sp.lk as usize];
             // Kafka's Replica.updateFetchState: caught up if the fetch reaches the
             // leader's end now, or the end it had at the previous fetch.
             if fo >= leader_leo {
@@ -191,13 +224,32 @@ impl World<'_> {
             any_data |= leader_leo > fo;
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
-            if (moved || fo >= hw) && view_isr & (1u32 << fs) == 0 {
-                self.maybe_expand(p, ls, fs);
+            if view.isr & (1u32 << sp.fs) == 0 && (moved || fo >= lpos.hw) {
+                self.maybe_expand(sp);
             }
             if moved {
-                self.advance_hw(p, ls);
+                self.advance_hw(sp.p, sp.ss as usize);
+            }
+            let (lpos, fpos) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
+            let quiet = fpos.leo == lpos.leo
+                && view.isr & (1u32 << sp.fs) != 0
+                && lpos.hw.min(fpos.leo) <= fpos.hw;
+            if quiet {
+                self.links[sp.lk as usize].ready = false;
+                if sp.lb != NO_BIT {
+                    self.skipped[sp.p as usize] |= 1 << sp.lb;
+                }
+            } else {
+                ready[kept] = ix;
+                kept += 1;
             }
         }
+        ready.truncate(kept);
+        // Handling a part changes no other part of the same session.
+        debug_assert!(self.fsess[sess].ready.is_empty());
+        let s = &mut self.fsess[sess];
+        ready.append(&mut s.ready);
+        s.ready = ready;
         if any_data {
             self.fetch_respond(sess);
         } else {
@@ -209,17 +261,20 @@ impl World<'_> {
     }
 
     /// A follower not in the ISR that reached the HW is proposed for the ISR.
-    fn maybe_expand(&mut self, p: u32, ls: usize, fs: usize) {
+    fn maybe_expand(&mut self, sp: SessPart) {
+        let (p, ls, fs) = (sp.p, sp.ss as usize, sp.fs as usize);
         let part = &self.parts[p as usize];
         let l = part.slots[ls];
-        let view = self.views[l as usize][p as usize];
+        let view = self.views[(l as usize, p as usize)];
         let bit = 1u32 << fs;
         let rep = &part.rep[ls];
         if fs >= part.n_replicas as usize || view.isr & bit != 0 || rep.pending_alter.is_some() {
             return;
         }
         let f = part.slots[fs] as usize;
-        if rep.track[fs].leo >= rep.hw && !self.ctl.fenced_committed[f] {
+        if self.tracks[sp.lk as usize].leo >= self.pos[sp.lr as usize].hw
+            && !self.ctl.fenced_committed[f]
+        {
             self.send_alter(p, ls, view.isr | bit);
         }
     }
@@ -260,27 +315,30 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.fsess[sess].resp);
         resp.clear();
         let mut bytes = 100u64;
-        for (ix, &SessPart { p, ss, fs, .. }) in self.fsess[sess].parts.iter().enumerate() {
-            if self.views[l as usize][p as usize].leader != l {
+        // Parts not in `ready` have no records and no HW to send (`fetch_arrive`).
+        let mut ready = std::mem::take(&mut self.fsess[sess].ready);
+        ready.sort_unstable();
+        for &ix in &ready {
+            let sp = &self.fsess[sess].parts[ix as usize];
+            if self.views[(l as usize, sp.p as usize)].leader != l {
                 continue;
             }
-            let part = &self.parts[p as usize];
-            let (lrep, frep) = (&part.rep[ss as usize], &part.rep[fs as usize]);
+            let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
             let avail = lrep.leo.saturating_sub(frep.leo);
             // An incremental fetch response (KIP-227) carries only partitions with
             // records or a high watermark the follower has not seen.
             if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
                 continue;
             }
-            let rb = part.record_bytes as u64;
             // At least one record per partition, as Kafka returns at least one batch.
-            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
-            let n = avail.min(cap);
+            let n = records_within(avail, sp.rb as u64, max_part.min(budget), budget > 0);
+            let rb = sp.rb as u64;
             budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
-            resp.push((ix as u32, frep.leo, n as u32, lrep.hw));
+            resp.push((ix, frep.leo, n as u32, lrep.hw));
         }
         let s = &mut self.fsess[sess];
+        s.ready = ready;
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
@@ -319,26 +377,32 @@ impl World<'_> {
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
         for &(ix, from, n, hw) in &resp {
-            let SessPart { p, ss, fs, .. } = self.fsess[sess].parts[ix as usize];
-            let (ls, fs) = (ss as usize, fs as usize);
-            if self.views[f as usize][p as usize].leader != l {
+            let sp = self.fsess[sess].parts[ix as usize];
+            if self.views[(f as usize, sp.p as usize)].leader != l {
                 continue;
             }
-            let part = &mut self.parts[p as usize];
-            if part.rep[fs].leo != from {
+            let fpos = &mut self.pos[sp.fr as usize];
+            if fpos.leo != from {
                 continue;
             }
             let to = from + n as u64;
             if n > 0 {
-                let (lrep, frep) = pair_mut(&mut part.rep, ls, fs);
+                fpos.leo = to;
+                let part = &mut self.parts[sp.p as usize];
+                let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);
                 frep.extend_lineage_from(lrep, from, to);
-                frep.leo = to;
             }
-            let frep = &mut part.rep[fs];
-            let new_hw = hw.min(frep.leo);
-            if new_hw > frep.hw {
-                frep.hw = new_hw;
-                self.wake_consumers(p, f);
+            let fpos = &mut self.pos[sp.fr as usize];
+            let new_hw = hw.min(fpos.leo);
+            let hw_moved = new_hw > fpos.hw;
+            if hw_moved {
+                fpos.hw = new_hw;
+            }
+            if n > 0 || hw_moved {
+                self.replica_changed(sp.p, sp.fs as usize);
+            }
+            if hw_moved {
+                self.wake_consumers(sp.p, f);
             }
         }
         self.fsess[sess].resp = resp;
@@ -365,7 +429,7 @@ impl World<'_> {
     /// leader knows to hold the consumer's position, the one with the highest
     /// log end offset; else the leader.
     fn serving_broker(&self, c: usize, p: u32, view_from: B) -> B {
-        let v = self.views[view_from as usize][p as usize];
+        let v = self.views[(view_from as usize, p as usize)];
         let cons = &self.consumers[c];
         if !cons.follower_fetching || v.leader == NO_LEADER {
             return v.leader;
@@ -379,14 +443,16 @@ impl World<'_> {
         let Some(ls) = part.slot_of(v.leader) else {
             return v.leader;
         };
-        let known = &part.rep[ls].track;
         let local = (p - self.topic_parts[part.topic as usize][0]) as usize;
         let pos = cons.pos[local];
         let mut best: Option<(u64, B)> = None;
         for (s, &b) in part.slots.iter().enumerate() {
-            let leo = known.get(s).map_or(0, |t| t.leo);
-            if s != ls
-                && in_rack(b)
+            if s == ls {
+                continue;
+            }
+            // What the leader knows of slot `s` (0 if it never led).
+            let leo = self.tracks[part.link(ls, s)].leo;
+            if in_rack(b)
                 && self.broker_alive[b as usize]
                 && leo >= pos
                 && best.is_none_or(|(l, _)| leo > l)
@@ -406,19 +472,39 @@ impl World<'_> {
             for i in 0..self.topic_parts[t].len() {
                 let p = self.topic_parts[t][i];
                 if self.serving_broker(c, p, vb) == b {
-                    let Some(ss) = self.parts[p as usize].slot_of(b) else {
+                    let part = &self.parts[p as usize];
+                    let Some(ss) = part.slot_of(b) else {
                         continue;
                     };
                     parts.push(SessPart {
                         p,
                         local: i as u32,
+                        lr: part.r0 + ss as u32,
+                        fr: 0,
+                        lk: 0,
+                        lb: NO_BIT,
+                        rb: part.record_bytes,
                         ss: ss as u8,
                         fs: 0,
                     });
                 }
             }
         }
+        let t = self.consumers[c].topic as usize;
         let s = &mut self.csess[sess];
+        s.at.clear();
+        s.at_bits.clear();
+        s.at_base = self.topic_parts[t].first().copied().unwrap_or(0);
+        if !parts.is_empty() {
+            let n = self.topic_parts[t].len();
+            s.at.resize(n, NOT_LISTED);
+            s.at_bits.resize(n.div_ceil(64), 0);
+        }
+        for (ix, sp) in parts.iter().enumerate() {
+            let i = (sp.p - s.at_base) as usize;
+            s.at[i] = ix as u32;
+            s.at_bits[i / 64] |= 1 << (i % 64);
+        }
         s.is_ready.clear();
         s.is_ready.resize(parts.len(), true);
         s.ready.clear();
@@ -476,7 +562,7 @@ impl World<'_> {
 
     /// Records a consumer may read from broker `b`'s replica of `p`: below its HW.
     fn readable(&mut self, c: usize, sp: SessPart) -> u64 {
-        let rep = &self.parts[sp.p as usize].rep[sp.ss as usize];
+        let rep = self.pos[sp.lr as usize];
         let pos = &mut self.consumers[c].pos[sp.local as usize];
         if *pos > rep.leo {
             // Offset out of range after a truncation: resume at the HW.
@@ -540,7 +626,7 @@ impl World<'_> {
             let c = self.topic_consumers[t][i] as usize;
             let sess = c * self.nb + b as usize;
             let s = &mut self.csess[sess];
-            let Ok(ix) = s.parts.binary_search_by_key(&p, |sp| sp.p) else {
+            let Some(ix) = s.index_of(p) else {
                 continue;
             };
             if !s.is_ready[ix] {
@@ -574,10 +660,9 @@ impl World<'_> {
         ready.retain(|&ix| {
             let sp = self.csess[sess].parts[ix as usize];
             let avail = self.readable(c, sp);
-            let (p, local) = (sp.p, sp.local as usize);
-            let rb = self.parts[p as usize].record_bytes as u64;
-            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
-            let n = avail.min(cap);
+            let local = sp.local as usize;
+            let rb = sp.rb as u64;
+            let n = records_within(avail, rb, max_part.min(budget), budget > 0);
             if n > 0 {
                 budget = budget.saturating_sub(n * rb);
                 bytes += 50 + n * rb;
@@ -659,6 +744,17 @@ impl World<'_> {
         }
         self.csess[sess].resp = resp;
         self.cfetch_send(sess);
+    }
+}
+
+/// Of `avail` records of `rb` bytes, how many fit in `room` bytes, at least
+/// one if `one` (a fetch returns at least one batch while it has budget):
+/// `avail.min((room / rb).max(one))`, without the division when all fit.
+fn records_within(avail: u64, rb: u64, room: u64, one: bool) -> u64 {
+    if avail.saturating_mul(rb) <= room {
+        avail
+    } else {
+        avail.min((room / rb).max(u64::from(one)))
     }
 }
 

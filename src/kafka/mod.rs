@@ -302,13 +302,40 @@ pub(crate) struct Session {
     park_until: Nanos,
     /// The session's pending wake-up timer, if any: at most one is queued.
     timer_at: Option<Nanos>,
-    /// Consumer sessions: indices into `parts` that may have records to read
-    /// (their HW moved, or a capped response left some), and a flag per part.
+    /// Indices into `parts` to look at. Consumer sessions: those that may have
+    /// records to read (their HW moved, or a capped response left some), with
+    /// a flag per part in `is_ready`. Follower sessions: those whose offsets,
+    /// HW or leader metadata changed since the leader last found them caught
+    /// up, in the ISR and with the HW known to the follower (`fetch_arrive`),
+    /// flagged in `Link::ready`.
     ready: Vec<u32>,
     is_ready: Vec<bool>,
+    /// Follower sessions: when the leader last took a fetch of this session.
+    last_arrive: Nanos,
+    /// Consumer sessions: the index in `parts` of partition `at_base + i` at
+    /// `at[i]` (`NOT_LISTED` if absent), over the consumer's topic, and a bit
+    /// per partition set if present (small enough to stay in cache).
+    at: Vec<u32>,
+    at_bits: Vec<u64>,
+    at_base: u32,
     /// Response being carried: (index in `parts`, from offset, records, hw).
     resp: Vec<(u32, u64, u32, u64)>,
 }
+
+/// Where a follower session carries a (partition, leader slot, follower slot).
+#[derive(Clone, Copy)]
+pub(crate) struct Link {
+    /// The follower session that can carry it (the one of the two brokers and
+    /// the partition's fetcher).
+    sess: u32,
+    /// Index in that session's `parts` while it is there, else `NOT_LISTED`.
+    ix: u32,
+    /// In the session's `ready` list (only while listed).
+    ready: bool,
+}
+
+const NOT_LISTED: u32 = u32::MAX;
+const NO_BIT: u8 = u8::MAX;
 
 /// A partition in a fetch session. Slots never change (no reassignment), so
 /// they are resolved once per rebuild instead of on every fetch.
@@ -317,6 +344,17 @@ pub(crate) struct SessPart {
     p: u32,
     /// Index of the partition within its topic (consumer positions).
     local: u32,
+    /// Index in `World::pos` of the serving replica, and of the follower's
+    /// (follower sessions only).
+    lr: u32,
+    fr: u32,
+    /// Index in `World::links` and `World::tracks` of the pair (follower
+    /// sessions only).
+    lk: u32,
+    /// Bit of the pair in `World::skipped` (`NO_BIT` above 8 slots).
+    lb: u8,
+    /// `Partition::record_bytes`.
+    rb: u32,
     /// Slot of the serving broker (the leader for a follower session).
     ss: u8,
     /// Slot of the fetching follower (follower sessions only).
@@ -324,6 +362,19 @@ pub(crate) struct SessPart {
 }
 
 impl Session {
+    /// Index in `parts` of partition `p` (consumer sessions).
+    fn index_of(&self, p: u32) -> Option<usize> {
+        let i = p.checked_sub(self.at_base)? as usize;
+        if self
+            .at_bits
+            .get(i / 64)
+            .is_none_or(|w| w & (1 << (i % 64)) == 0)
+        {
+            return None;
+        }
+        Some(self.at[i] as usize)
+    }
+
     /// Is this the live request `tag` in `state`? (A stale timer or response finds a newer tag.)
     fn is(&self, tag: u32, state: SessState) -> bool {
         self.tag == tag && self.state == state
@@ -380,8 +431,8 @@ pub(crate) struct World<'a> {
     broker_down_since: Vec<Option<Nanos>>,
     broker_site: Vec<usize>,
     site_up: Vec<bool>,
-    /// views[b][p]: broker b's metadata for partition p.
-    views: Vec<Vec<PState>>,
+    /// `views[(b, p)]`: broker b's metadata for partition p.
+    views: Views,
     meta_seen: Vec<u32>,
     /// (partition, slot) pairs hosted by each broker.
     hosted: Vec<Vec<(u32, u8)>>,
@@ -390,11 +441,29 @@ pub(crate) struct World<'a> {
     /// The fetcher (of `nf`) that replicates each partition.
     fetcher_of: Vec<u8>,
     parts: Vec<Partition>,
+    /// Log end offset and HW of every replica (`Partition::r0` + slot).
+    pos: PosTable,
+    /// What each leader knows of its followers: per (partition, leader slot,
+    /// follower slot), at `Partition::link(ls, fs)`.
+    tracks: Vec<Track>,
+    /// Where a follower session carries each (partition, leader slot, follower
+    /// slot), at `Partition::link(ls, fs)` as in `tracks`.
+    links: Vec<Link>,
+    /// Per partition of at most 8 slots: bit `ls * slots + fs` set while a
+    /// session is skipping pair (ls, fs) (listed, not ready).
+    skipped: Vec<u64>,
     topic_parts: Vec<Vec<u32>>,
     topic_names: Vec<String>,
     producers: Vec<ProducerState>,
     reqs: Vec<ProduceReq>,
     free_reqs: Vec<u32>,
+    /// Emptied vectors kept for their allocations: request part lists, and
+    /// scratch space of the produce path (taken, used, put back).
+    spare_lists: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    spare_held: Vec<(u32, u32, Nanos)>,
+    spare_by_broker: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    spare_touched: Vec<(u32, usize)>,
+    spare_waiters: Vec<Waiter>,
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.
     topic_consumers: Vec<Vec<u16>>,
@@ -593,6 +662,8 @@ impl<'a> World<'a> {
 
         // Partitions and placement.
         let mut parts = Vec::new();
+        let mut pos = PosTable::default();
+        let mut n_links = 0;
         let mut part_cluster = Vec::new();
         let mut topic_parts = Vec::new();
         let mut hosted = vec![Vec::new(); nb];
@@ -643,11 +714,15 @@ impl<'a> World<'a> {
                     hosted[b as usize].push((pi, s as u8));
                 }
                 let n = slots.len();
+                let l0 = n_links as u32;
+                n_links += n * n;
                 parts.push(Partition {
                     topic: ti as u16,
                     n_replicas: a.replicas.len() as u8,
                     min_isr: min_isr.min(255) as u8,
                     record_bytes: record_bytes.max(1),
+                    r0: pos.add_partition(n),
+                    l0,
                     rep: (0..n).map(|_| Replica::default()).collect(),
                     slots,
                     batches: Default::default(),
@@ -671,7 +746,7 @@ impl<'a> World<'a> {
             })
             .collect();
         for p in parts.iter_mut() {
-            p.rep[0].lineage.push((1, 0));
+            p.rep[0].push_epoch(1, 0);
         }
         // The internal topic a client in `cluster` uses for scenario topic `name`:
         // the local topic, else a remote copy of it there.
@@ -794,11 +869,38 @@ impl<'a> World<'a> {
             timer_at: None,
             ready: Vec::new(),
             is_ready: Vec::new(),
+            last_arrive: 0,
+            at: Vec::new(),
+            at_bits: Vec::new(),
+            at_base: 0,
             resp: Vec::new(),
         };
-        let fsess = (0..nb * nb * nf)
+        let fsess: Vec<Session> = (0..nb * nb * nf)
             .map(|i| mk(i / nf / nb, i / nf % nb))
             .collect();
+        // The session of each pair.
+        let mut links = vec![
+            Link {
+                sess: u32::MAX,
+                ix: NOT_LISTED,
+                ready: false,
+            };
+            n_links
+        ];
+        for (i, s) in fsess.iter().enumerate() {
+            let (f, l) = (s.client as usize, s.server);
+            if f == l as usize {
+                continue;
+            }
+            for &(p, fs) in &hosted[f] {
+                if fetcher_of[p as usize] as usize != i % nf {
+                    continue;
+                }
+                let part = &parts[p as usize];
+                let Some(ls) = part.slot_of(l) else { continue };
+                links[part.link(ls, fs as usize)].sess = i as u32;
+            }
+        }
         let csess = (0..consumers.len() * nb)
             .map(|i| mk(i / nb, i % nb))
             .collect();
@@ -826,6 +928,7 @@ impl<'a> World<'a> {
             init.clone(),
         );
         let end = secs(sc.duration_s);
+        let n_parts = parts.len();
         World {
             sc,
             nb,
@@ -833,18 +936,27 @@ impl<'a> World<'a> {
             broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             site_up: vec![true; ns],
-            views: vec![init; nb],
+            views: Views::new(nb, &init),
             meta_seen: vec![0; nb],
             hosted,
             nf,
             fetcher_of,
             parts,
+            pos,
+            tracks: vec![Track::default(); n_links],
+            links,
+            skipped: vec![0; n_parts],
             topic_parts,
             topic_names: specs.iter().map(|t| t.name.clone()).collect(),
             topic_origin: specs.iter().map(|t| t.origin).collect(),
             producers,
             reqs: Vec::new(),
             free_reqs: Vec::new(),
+            spare_lists: Vec::new(),
+            spare_held: Vec::new(),
+            spare_by_broker: Vec::new(),
+            spare_touched: Vec::new(),
+            spare_waiters: Vec::new(),
             consumers,
             topic_consumers,
             fsess,
@@ -896,6 +1008,84 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Slot `ls` of `p` becomes leader: it knows nothing of its followers yet.
+    fn reset_tracking(&mut self, p: u32, ls: usize, now: Nanos) {
+        self.replica_changed(p, ls);
+        let part = &mut self.parts[p as usize];
+        for fs in 0..part.slots.len() {
+            self.tracks[part.link(ls, fs)] = Track {
+                leo: 0,
+                last_caught_up: now,
+                last_fetch: 0,
+                leo_at_last_fetch: 0,
+            };
+        }
+        part.rep[ls].pending_alter = None;
+    }
+
+    /// The offsets, HW or metadata of slot `s` of `p` changed: the follower
+    /// sessions that carry it, as leader or as follower, look at it again.
+    /// Must come before the change is read and before any other write to
+    /// the tracks concerned.
+    fn replica_changed(&mut self, p: u32, s: usize) {
+        let part = &self.parts[p as usize];
+        let (l0, n) = (part.l0 as usize, part.slots.len());
+        if n <= 8 {
+            // Only the pairs a session is skipping need a touch.
+            let mut pairs = ((1u64 << n) - 1) << (s * n);
+            for o in 0..n {
+                pairs |= 1 << (o * n + s);
+            }
+            let mut m = pairs & self.skipped[p as usize];
+            while m != 0 {
+                let b = m.trailing_zeros() as usize;
+                m &= m - 1;
+                self.touch(p, l0 + b);
+            }
+            return;
+        }
+        for o in 0..n {
+            if o != s {
+                self.touch(p, l0 + s * n + o);
+                self.touch(p, l0 + o * n + s);
+            }
+        }
+    }
+
+    /// Link `lk` (an index into `links`) must be looked at by the next fetch
+    /// of its session. If that session has been skipping it as unchanged, it
+    /// first gets the fetch times those fetches would have written
+    /// (`fetch_arrive`).
+    fn touch(&mut self, p: u32, lk: usize) {
+        let l = &mut self.links[lk];
+        if l.ix == NOT_LISTED || l.ready {
+            return;
+        }
+        l.ready = true;
+        let bit = lk - self.parts[p as usize].l0 as usize;
+        if bit < 64 {
+            self.skipped[p as usize] &= !(1 << bit);
+        }
+        let s = &mut self.fsess[l.sess as usize];
+        s.ready.push(l.ix);
+        let t = &mut self.tracks[lk];
+        t.last_caught_up = s.last_arrive;
+        t.last_fetch = s.last_arrive;
+    }
+
+    /// Position of slot `s` of partition `p`.
+    fn pos_of(&self, p: usize, s: usize) -> Pos {
+        self.pos[self.parts[p].r0 as usize + s]
+    }
+
+    /// Highest log end offset over the replicas of `p`.
+    fn max_leo(&self, p: usize) -> u64 {
+        (0..self.parts[p].slots.len())
+            .map(|s| self.pos_of(p, s).leo)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn at(&mut self, t: Nanos, ev: Ev) {
         self.q.push(t, ev);
     }
@@ -903,8 +1093,7 @@ impl<'a> World<'a> {
     fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Result<(), SimError> {
         // Initial leaders start tracking; followers start fetching.
         for p in 0..self.parts.len() {
-            let n = self.parts[p].slots.len();
-            self.parts[p].rep[0].reset_tracking(n, 0);
+            self.reset_tracking(p as u32, 0, 0);
         }
         for b in 0..self.nb {
             self.start_broker_sessions(b as B);
@@ -1127,8 +1316,12 @@ impl<'a> World<'a> {
             }
         } else {
             // Restart: logs survive; metadata is relearned from the controller.
-            for p in 0..self.views[bi].len() {
-                self.views[bi][p] = PState::UNKNOWN;
+            for p in 0..self.parts.len() {
+                self.views[(bi, p)] = PState::UNKNOWN;
+            }
+            for i in 0..self.hosted[bi].len() {
+                let (p, slot) = self.hosted[bi][i];
+                self.replica_changed(p, slot as usize);
             }
             self.meta_seen[bi] = 0;
             for &(p, slot) in &self.hosted[bi] {
@@ -1170,10 +1363,10 @@ impl<'a> World<'a> {
             let Some(ls) = part.slot_of(leader) else {
                 continue;
             };
-            let end = part.rep[ls].leo;
+            let end = self.pos_of(p, ls).leo;
             for (s, &b) in part.slots.iter().enumerate() {
                 if s != ls && self.broker_alive[b as usize] {
-                    lag += end.saturating_sub(part.rep[s].leo);
+                    lag += end.saturating_sub(self.pos_of(p, s).leo);
                 }
             }
         }
@@ -1194,7 +1387,7 @@ impl<'a> World<'a> {
             let leader = self.ctl.committed[p].leader;
             if leader == NO_LEADER
                 || !self.broker_alive[leader as usize]
-                || self.views[leader as usize][p].leader != leader
+                || self.views[(leader as usize, p)].leader != leader
             {
                 continue;
             }
@@ -1202,8 +1395,9 @@ impl<'a> World<'a> {
                 continue;
             };
             let rep = &part.rep[ls];
-            let i = part.batches.partition_point(|b| b.end() <= rep.hw);
-            if let Some(b) = part.batches.range(i..).find(|b| rep.holds(b)) {
+            let lpos = self.pos_of(p, ls);
+            let i = part.batches.partition_point(|b| b.end() <= lpos.hw);
+            if let Some(b) = part.batches.range(i..).find(|b| rep.holds(lpos.leo, b)) {
                 lag = lag.max(self.now.saturating_sub(b.created));
             }
         }
@@ -1220,6 +1414,7 @@ impl<'a> World<'a> {
             let Some(ls) = self.parts[p].slot_of(leader) else {
                 continue;
             };
+            let leo = self.pos_of(p, ls).leo;
             let part = &mut self.parts[p];
             let rb = part.record_bytes as u64;
             let lrep = &part.rep[ls];
@@ -1227,7 +1422,7 @@ impl<'a> World<'a> {
             for b in part.batches.iter() {
                 // From an older epoch and not in the committed leader's log: whoever
                 // still holds it truncates it when it follows that leader.
-                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(b) {
+                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(leo, b) {
                     lost.push(*b);
                 }
             }
@@ -1616,9 +1811,9 @@ impl<'a> World<'a> {
     fn cost(&self, links: &[LinkOutcome]) -> CostOutcome {
         let sc = self.sc;
         let mut stored = 0.0;
-        for p in &self.parts {
+        for (pi, p) in self.parts.iter().enumerate() {
             let topic = &sc.topic[self.topic_origin[p.topic as usize]];
-            let leo = p.rep.iter().map(|r| r.leo).max().unwrap_or(0);
+            let leo = self.max_leo(pi);
             let rate = leo as f64 * p.record_bytes as f64 / sc.duration_s.max(1e-9);
             let keep_s = if topic.retention_ms < 0 {
                 crate::cost::MONTH_S

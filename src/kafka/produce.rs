@@ -9,6 +9,18 @@ const MAX_REQUEST_BYTES: u64 = 1_048_576;
 /// Kafka's `buffer.memory` default.
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 
+impl ProducerState {
+    /// Put request parts (partition, records, created, result) back in the
+    /// accumulator, in order: they go out again at a later tick.
+    fn requeue(&mut self, parts: impl IntoIterator<Item = (u32, u32, Nanos, u8)>) {
+        self.held.extend(
+            parts
+                .into_iter()
+                .map(|(part, k, created, _)| (part, k, created)),
+        );
+    }
+}
+
 impl World<'_> {
     /// A broker of `cluster` whose metadata a client in `site` uses: the first live
     /// broker of its own site, else the first live broker it can reach.
@@ -90,13 +102,14 @@ impl World<'_> {
         }
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
-        let held = std::mem::take(&mut self.producers[i].held);
-        let mut keep = Vec::new();
-        let mut by_broker: Vec<Vec<(u32, u32, Nanos, u8)>> = vec![Vec::new(); self.nb];
-        for (part, k, created) in held {
+        let mut held = std::mem::take(&mut self.producers[i].held);
+        let mut keep = std::mem::take(&mut self.spare_held);
+        let mut by_broker = std::mem::take(&mut self.spare_by_broker);
+        by_broker.resize_with(self.nb, Vec::new);
+        for (part, k, created) in held.drain(..) {
             self.parts[part as usize].attempted = true;
             let leader = view
-                .map(|b| self.views[b as usize][part as usize].leader)
+                .map(|b| self.views[(b as usize, part as usize)].leader)
                 .unwrap_or(NO_LEADER);
             if now.saturating_sub(created) > delivery_timeout {
                 // delivery.timeout.ms expired in the accumulator.
@@ -119,22 +132,31 @@ impl World<'_> {
                 keep.push((part, k, created));
                 continue;
             }
-            by_broker[leader as usize].push((part, k, created, 0));
+            let list = &mut by_broker[leader as usize];
+            if list.capacity() == 0 {
+                *list = self.spare_lists.pop().unwrap_or_default();
+            }
+            list.push((part, k, created, 0));
         }
         self.producers[i].held = keep;
+        self.spare_held = held;
         let rb = self.producers[i].record_bytes as u64;
         if flow {
             // An aggregate of the step's requests: neither max.request.size nor
             // the in-flight limit applies to it as a whole; what the connection
             // cannot move in one step stays in the accumulator (and fills
             // buffer.memory), as the in-flight limit would keep it there.
-            for (b, mut list) in by_broker.into_iter().enumerate() {
+            for (b, slot) in by_broker.iter_mut().enumerate() {
+                let mut list = std::mem::take(slot);
+                if list.is_empty() {
+                    *slot = list;
+                    continue;
+                }
                 if acks != Acks::Zero && self.producers[i].bulk_out[b] {
                     // The previous step's aggregate is still in flight: like a
                     // full in-flight window, this step's records wait.
-                    for (part, k, created, _) in list {
-                        self.producers[i].held.push((part, k, created));
-                    }
+                    self.producers[i].requeue(list.drain(..));
+                    *slot = list;
                     continue;
                 }
                 let budget = self
@@ -157,16 +179,22 @@ impl World<'_> {
                         cut += 1;
                     }
                 }
-                for (part, k, created, _) in list.drain(cut..) {
-                    self.producers[i].held.push((part, k, created));
-                }
+                self.producers[i].requeue(list.drain(cut..));
                 if !list.is_empty() {
                     self.send_produce(i, b as B, list, bytes, true);
+                } else {
+                    *slot = list;
                 }
             }
+            self.spare_by_broker = by_broker;
             return;
         }
-        for (b, mut list) in by_broker.into_iter().enumerate() {
+        for (b, slot) in by_broker.iter_mut().enumerate() {
+            let mut list = std::mem::take(slot);
+            if list.is_empty() {
+                *slot = list;
+                continue;
+            }
             while !list.is_empty() {
                 let mut bytes = 0;
                 let mut cut = 0;
@@ -182,12 +210,14 @@ impl World<'_> {
                 if acks != Acks::Zero
                     && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
                 {
-                    for (part, k, created, _) in list.drain(..) {
-                        self.producers[i].held.push((part, k, created));
-                    }
+                    self.producers[i].requeue(list.drain(..));
                 }
             }
+            if list.capacity() > 0 {
+                self.spare_lists.push(list);
+            }
         }
+        self.spare_by_broker = by_broker;
     }
 
     /// Flow fidelity: one request-level batch for the next partition in rotation,
@@ -217,7 +247,7 @@ impl World<'_> {
         let Some(view) = self.bootstrap(site, self.producers[i].cluster) else {
             return;
         };
-        let leader = self.views[view as usize][part as usize].leader;
+        let leader = self.views[(view as usize, part as usize)].leader;
         let p = &mut self.producers[i];
         if leader == NO_LEADER
             || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
@@ -304,7 +334,11 @@ impl World<'_> {
     pub(super) fn free_req(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.done = true;
-        r.parts = Vec::new();
+        let mut list = std::mem::take(&mut r.parts);
+        if list.capacity() > 0 {
+            list.clear();
+            self.spare_lists.push(list);
+        }
         self.free_reqs.push(id);
     }
 
@@ -326,12 +360,12 @@ impl World<'_> {
             }
             return;
         }
-        let mut touched = Vec::new();
+        let mut touched = std::mem::take(&mut self.spare_touched);
         let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
             let (p, k, created, _) = self.reqs[id as usize].parts[ix];
-            let view = self.views[b as usize][p as usize];
+            let view = self.views[(b as usize, p as usize)];
             let part = &mut self.parts[p as usize];
             let result = if view.leader != b {
                 3
@@ -341,9 +375,9 @@ impl World<'_> {
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
                 } else {
-                    let rep = &mut part.rep[ls];
-                    let start = rep.leo;
-                    rep.leo += k as u64;
+                    let lpos = &mut self.pos[part.r0 as usize + ls];
+                    let start = lpos.leo;
+                    lpos.leo += k as u64;
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,
@@ -374,6 +408,9 @@ impl World<'_> {
                 self.reqs[id as usize].pending -= 1;
             }
         }
+        for &(p, ls) in &touched {
+            self.replica_changed(p, ls);
+        }
         for &(p, _) in &touched {
             self.wake_followers(p, b);
         }
@@ -384,14 +421,16 @@ impl World<'_> {
                 self.parts[p as usize].acked_in_interval = true;
             }
             self.free_req(id);
-            return;
+        } else {
+            if self.reqs[id as usize].pending == 0 {
+                self.respond_produce(id);
+            }
+            for &(p, ls) in &touched {
+                self.advance_hw(p, ls);
+            }
         }
-        if self.reqs[id as usize].pending == 0 {
-            self.respond_produce(id);
-        }
-        for (p, ls) in touched {
-            self.advance_hw(p, ls);
-        }
+        touched.clear();
+        self.spare_touched = touched;
     }
 
     pub(super) fn respond_produce(&mut self, id: u32) {
@@ -423,7 +462,7 @@ impl World<'_> {
         }
         let lat = self.now - sent;
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
-        for (p, k, created, result) in parts {
+        for &(p, k, created, result) in &parts {
             let pr = &mut self.producers[prod];
             match result {
                 1 => {
@@ -445,10 +484,11 @@ impl World<'_> {
                     // resent at the next tick with the metadata known then (Kafka waits
                     // retry.backoff.ms, 100 ms; a tick is linger.ms).
                     pr.sent -= k as u64;
-                    pr.held.push((p, k, created));
+                    pr.requeue([(p, k, created, result)]);
                 }
             }
         }
+        self.reqs[id as usize].parts = parts;
         self.release_slot(prod, b, bulk);
         self.free_req(id);
     }
@@ -481,27 +521,29 @@ impl World<'_> {
     pub(super) fn advance_hw(&mut self, p: u32, ls: usize) {
         let part = &mut self.parts[p as usize];
         let b = part.slots[ls];
-        let view = self.views[b as usize][p as usize];
+        let view = self.views[(b as usize, p as usize)];
         if view.leader != b {
             return;
         }
-        let rep = &part.rep[ls];
-        let isr = effective_isr(rep, view.isr) & part.replica_mask();
+        let isr = effective_isr(&part.rep[ls], view.isr) & part.replica_mask();
         if isr.count_ones() < part.effective_min_isr() {
             return;
         }
-        let mut hw = rep.leo;
+        let lpos = &mut self.pos[part.r0 as usize + ls];
+        let mut hw = lpos.leo;
         for s in 0..part.n_replicas as usize {
             if s != ls && isr & (1 << s) != 0 {
-                hw = hw.min(rep.track.get(s).map_or(0, |t| t.leo));
+                hw = hw.min(self.tracks[part.link(ls, s)].leo);
             }
         }
-        if hw <= rep.hw {
+        if hw <= lpos.hw {
             return;
         }
-        part.rep[ls].hw = hw;
+        lpos.hw = hw;
+        self.replica_changed(p, ls);
+        let part = &mut self.parts[p as usize];
         // Complete acks=all requests now covered.
-        let mut done = Vec::new();
+        let mut done = std::mem::take(&mut self.spare_waiters);
         while let Some(w) = part.waiters.front() {
             if w.slot as usize != ls || w.epoch != view.leader_epoch {
                 part.waiters.pop_front();
@@ -520,7 +562,7 @@ impl World<'_> {
             }
             done.push(w);
         }
-        for w in done {
+        for &w in &done {
             if self.req_live(w.req, w.tag) {
                 let r = &mut self.reqs[w.req as usize];
                 r.parts[w.part_ix as usize].3 = 1;
@@ -530,6 +572,8 @@ impl World<'_> {
                 }
             }
         }
+        done.clear();
+        self.spare_waiters = done;
         self.trim_batches(p, ls);
         self.wake_consumers(p, b);
         self.cp_wake(p, b);
@@ -540,14 +584,15 @@ impl World<'_> {
         let part = &self.parts[p as usize];
         let t = part.topic as usize;
         let local = (p - self.topic_parts[t][0]) as usize;
-        let mut point = part.rep[ls].hw;
+        let lpos = self.pos[part.r0 as usize + ls];
+        let mut point = lpos.hw;
         for &c in &self.topic_consumers[t] {
             point = point.min(self.consumers[c as usize].pos[local]);
         }
         point = point.min(self.cp_floor(p));
         let part = &mut self.parts[p as usize];
         while let Some(f) = part.batches.front() {
-            if f.end() <= point && part.rep[ls].holds(f) {
+            if f.end() <= point && part.rep[ls].holds(lpos.leo, f) {
                 part.batches.pop_front();
             } else {
                 break;
@@ -566,7 +611,7 @@ impl World<'_> {
         let now = self.now;
         for hi in 0..self.hosted[b as usize].len() {
             let (p, ls) = self.hosted[b as usize][hi];
-            let view = self.views[b as usize][p as usize];
+            let view = self.views[(b as usize, p as usize)];
             if view.leader != b {
                 continue;
             }
@@ -580,16 +625,16 @@ impl World<'_> {
                 self.parts[p as usize].rep[ls as usize].pending_alter = None;
             }
             let part = &self.parts[p as usize];
-            let rep = &part.rep[ls as usize];
+            let leo = self.pos[part.r0 as usize + ls as usize].leo;
             let mut out = 0u32;
             for s in 0..part.n_replicas as usize {
+                if s == ls as usize || view.isr & (1 << s) == 0 {
+                    continue;
+                }
                 // Kafka's Replica.isCaughtUp: at the leader's log end, or caught
                 // up to it within replica.lag.time.max.ms.
-                if s != ls as usize
-                    && view.isr & (1 << s) != 0
-                    && rep.track[s].leo != rep.leo
-                    && now.saturating_sub(rep.track[s].last_caught_up) > lag
-                {
+                let t = &self.tracks[part.link(ls as usize, s)];
+                if t.leo != leo && now.saturating_sub(t.last_caught_up) > lag {
                     out |= 1 << s;
                 }
             }

@@ -26,6 +26,42 @@ impl PState {
     };
 }
 
+/// What every broker believes about every partition, partition-major: the
+/// brokers' views of one partition are adjacent (the fetch path reads the
+/// leader's and the follower's view of the same partition in turn).
+pub struct Views {
+    nb: usize,
+    v: Vec<PState>,
+}
+
+impl Views {
+    /// Every broker of `nb` starts with `init` (one entry per partition).
+    pub fn new(nb: usize, init: &[PState]) -> Views {
+        Views {
+            nb,
+            v: init
+                .iter()
+                .flat_map(|&st| std::iter::repeat_n(st, nb))
+                .collect(),
+        }
+    }
+}
+
+impl std::ops::Index<(usize, usize)> for Views {
+    type Output = PState;
+    #[inline]
+    fn index(&self, (b, p): (usize, usize)) -> &PState {
+        &self.v[p * self.nb + b]
+    }
+}
+
+impl std::ops::IndexMut<(usize, usize)> for Views {
+    #[inline]
+    fn index_mut(&mut self, (b, p): (usize, usize)) -> &mut PState {
+        &mut self.v[p * self.nb + b]
+    }
+}
+
 /// A produced batch, kept while it could still be lost or read.
 #[derive(Clone, Copy, Debug)]
 pub struct Batch {
@@ -57,8 +93,9 @@ pub struct Waiter {
     pub part_ix: u16,
 }
 
-/// What a leader knows of one replica slot from its fetches (Kafka's
-/// `Replica` state on the leader): one cache line per follower.
+/// What a leader knows of one follower slot from its fetches (Kafka's
+/// `Replica` state on the leader). Kept in `World::tracks`, per (partition,
+/// leader slot, follower slot) at `Partition::link`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Track {
     /// The follower's log end offset, as of its latest fetch.
@@ -69,22 +106,74 @@ pub struct Track {
     pub leo_at_last_fetch: u64,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct Replica {
+/// A replica's log end offset and high watermark: the two numbers every fetch
+/// reads. Kept apart from the rest of the replica in `World::pos`, the slots of
+/// one partition adjacent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pos {
     pub leo: u64,
     pub hw: u64,
+}
+
+/// The `Pos` of every replica, four to a cache line: a partition's slots start a
+/// line, so one of up to four slots reads its offsets in one line.
+#[derive(Default)]
+pub struct PosTable {
+    lines: Vec<PosLine>,
+}
+
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct PosLine([Pos; 4]);
+
+impl PosTable {
+    /// Room for `n` more slots, from the start of a line: the index of the first.
+    pub fn add_partition(&mut self, n: usize) -> u32 {
+        let r0 = self.lines.len() * 4;
+        self.lines
+            .resize(self.lines.len() + n.div_ceil(4), PosLine::default());
+        r0 as u32
+    }
+}
+
+impl std::ops::Index<usize> for PosTable {
+    type Output = Pos;
+    #[inline]
+    fn index(&self, r: usize) -> &Pos {
+        &self.lines[r >> 2].0[r & 3]
+    }
+}
+
+impl std::ops::IndexMut<usize> for PosTable {
+    #[inline]
+    fn index_mut(&mut self, r: usize) -> &mut Pos {
+        &mut self.lines[r >> 2].0[r & 3]
+    }
+}
+
+/// The rest of a replica: its log's epochs and its pending ISR proposal.
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
     /// (leader epoch, first offset of that epoch in this log), ascending.
-    pub lineage: Vec<(u32, u64)>,
-    // Valid while this replica leads: what it knows of every slot.
-    pub track: Vec<Track>,
+    lineage: Vec<(u32, u64)>,
+    /// The last entry of `lineage`, kept here so that a follower's append
+    /// reads no lineage when the epoch does not change.
+    last: Option<(u32, u64)>,
     /// An AlterPartition in flight: (sent at, proposed ISR).
     pub pending_alter: Option<(Nanos, u32)>,
 }
 
 impl Replica {
-    /// Leader epoch of the record at `offset` in this log, if it holds it.
-    pub fn epoch_at(&self, offset: u64) -> Option<u32> {
-        if offset >= self.leo {
+    /// Start epoch `epoch` at offset `start` (after the current last epoch).
+    pub fn push_epoch(&mut self, epoch: u32, start: u64) {
+        self.lineage.push((epoch, start));
+        self.last = Some((epoch, start));
+    }
+
+    /// Leader epoch of the record at `offset` in this log (which ends at `leo`),
+    /// if it holds it.
+    pub fn epoch_at(&self, leo: u64, offset: u64) -> Option<u32> {
+        if offset >= leo {
             return None;
         }
         let i = self.lineage.partition_point(|&(_, s)| s <= offset);
@@ -95,61 +184,59 @@ impl Replica {
         }
     }
 
-    pub fn holds(&self, b: &Batch) -> bool {
-        self.leo >= b.end() && self.epoch_at(b.start) == Some(b.epoch)
+    /// Does this log, ending at `leo`, hold batch `b`?
+    pub fn holds(&self, leo: u64, b: &Batch) -> bool {
+        leo >= b.end() && self.epoch_at(leo, b.start) == Some(b.epoch)
     }
 
     pub fn last_epoch(&self) -> u32 {
-        self.lineage.last().map(|e| e.0).unwrap_or(0)
+        self.last.map_or(0, |e| e.0)
     }
 
-    /// End offset of `epoch` in this log as Kafka's OffsetsForLeaderEpoch answers
-    /// it: the start of the first later epoch, or the log end.
-    pub fn end_of_epoch(&self, epoch: u32) -> u64 {
+    /// End offset of `epoch` in this log (which ends at `leo`) as Kafka's
+    /// OffsetsForLeaderEpoch answers it: the start of the first later epoch, or
+    /// the log end.
+    pub fn end_of_epoch(&self, leo: u64, epoch: u32) -> u64 {
         let i = self.lineage.partition_point(|&(e, _)| e <= epoch);
         if i == 0 {
             0
         } else if i < self.lineage.len() {
             self.lineage[i].1
         } else {
-            self.leo
+            leo
         }
     }
 
-    pub fn truncate_to(&mut self, offset: u64) {
-        if offset < self.leo {
-            self.leo = offset;
-            self.hw = self.hw.min(offset);
+    pub fn truncate_to(&mut self, pos: &mut Pos, offset: u64) {
+        if offset < pos.leo {
+            pos.leo = offset;
+            pos.hw = pos.hw.min(offset);
             while self.lineage.last().is_some_and(|&(_, s)| s >= offset) {
                 self.lineage.pop();
             }
+            self.last = self.lineage.last().copied();
         }
     }
 
     /// Copy the epochs of `leader`'s log over `[from, to)` after appending them.
     pub fn extend_lineage_from(&mut self, leader: &Replica, from: u64, to: u64) {
+        // The usual case: the leader's last epoch began by `from`, and this log
+        // already ends with it (or a later one): nothing to copy.
+        if let (Some((le, ls)), Some((fe, _))) = (leader.last, self.last)
+            && ls <= from
+            && fe >= le
+        {
+            return;
+        }
         let i = leader.lineage.partition_point(|&(_, s)| s <= from).max(1) - 1;
         for &(e, s) in leader.lineage.get(i..).unwrap_or(&[]) {
             if s >= to {
                 break;
             }
             if self.last_epoch() < e || self.lineage.is_empty() {
-                self.lineage.push((e, s.max(from)));
+                self.push_epoch(e, s.max(from));
             }
         }
-    }
-
-    pub fn reset_tracking(&mut self, n: usize, now: Nanos) {
-        self.track = vec![
-            Track {
-                leo: 0,
-                last_caught_up: now,
-                last_fetch: 0,
-                leo_at_last_fetch: 0,
-            };
-            n
-        ];
-        self.pending_alter = None;
     }
 }
 
@@ -160,6 +247,11 @@ pub struct Partition {
     pub n_replicas: u8,
     pub min_isr: u8,
     pub record_bytes: u32,
+    /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
+    pub r0: u32,
+    /// Index in `World::tracks` and `World::links` of this partition's (leader
+    /// slot, follower slot) pairs.
+    pub l0: u32,
     pub rep: Vec<Replica>,
     pub batches: VecDeque<Batch>,
     pub waiters: VecDeque<Waiter>,
@@ -171,6 +263,12 @@ pub struct Partition {
 impl Partition {
     pub fn slot_of(&self, b: B) -> Option<usize> {
         self.slots.iter().position(|&x| x == b)
+    }
+
+    /// Index in `World::tracks` (and `World::links`) of what slot `ls` knows
+    /// of slot `fs` as its leader.
+    pub fn link(&self, ls: usize, fs: usize) -> usize {
+        self.l0 as usize + ls * self.slots.len() + fs
     }
 
     pub fn replica_mask(&self) -> u32 {
