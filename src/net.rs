@@ -21,6 +21,11 @@ struct Dir {
     fluid: Vec<u64>,
     /// Flow fidelity: when the fluid backlog on this direction is drained.
     fluid_busy: Nanos,
+    /// The bucket of `bytes` a message last went to whole, and its span
+    /// [lo, hi): the next one that falls in it needs no division.
+    acc_k: usize,
+    acc_lo: Nanos,
+    acc_hi: Nanos,
 }
 
 #[derive(Clone, Debug)]
@@ -270,10 +275,14 @@ impl Net {
         let dir = usize::from(a != l.a);
         // Serialization on the shared link, at what fluid traffic (flow fidelity)
         // left of its bandwidth in the previous timeline interval.
-        let k = (now / bucket) as usize;
-        let fluid_prev = match k.checked_sub(1) {
-            Some(j) => l.dirs[dir].fluid.get(j).copied().unwrap_or(0),
-            None => 0,
+        let fluid = &l.dirs[dir].fluid;
+        let fluid_prev = if fluid.is_empty() {
+            0
+        } else {
+            match ((now / bucket) as usize).checked_sub(1) {
+                Some(j) => fluid.get(j).copied().unwrap_or(0),
+                None => 0,
+            }
         };
         let bw = if fluid_prev == 0 {
             p.bandwidth_bps
@@ -304,7 +313,16 @@ impl Net {
         let start = now.max(d.busy_until);
         let ser_ns = (ser * NS_PER_S as f64) as Nanos;
         d.busy_until = start + ser_ns;
-        account(&mut d.bytes, None, start, start + ser_ns, bytes, bucket);
+        let end = (start + ser_ns).max(start + 1);
+        if start >= d.acc_lo && end <= d.acc_hi && d.acc_k < d.bytes.len() {
+            // What `account` does for a message within one existing bucket.
+            d.bytes[d.acc_k] += bytes;
+        } else {
+            account(&mut d.bytes, None, start, start + ser_ns, bytes, bucket);
+            d.acc_k = (start / bucket) as usize;
+            d.acc_lo = d.acc_k as Nanos * bucket;
+            d.acc_hi = d.acc_lo + bucket;
+        }
         let conn_done = now + ((conn + extra) * NS_PER_S as f64) as Nanos;
         let arrival = d.busy_until.max(conn_done) + half + jitter;
         let arrival = arrival.max(d.last_arrival);

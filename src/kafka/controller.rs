@@ -897,7 +897,7 @@ impl World<'_> {
             if old == st {
                 continue;
             }
-            self.views[(bi, p as usize)] = st;
+            self.views.set(bi, p as usize, st);
             changed = true;
             if let Some(slot) = self.parts[p as usize].slot_of(b) {
                 self.replica_changed(p, slot);

@@ -515,7 +515,7 @@ impl World<'_> {
                 for &mp in &self.cp.tasks[t].parts {
                     let p = self.cp.parts[mp as usize].src as usize;
                     if self.cp.parts[mp as usize].found <= self.now
-                        && self.views[(vb as usize, p)].leader == b
+                        && self.views.leader(vb as usize, p) == b
                     {
                         parts.push(mp);
                     }
@@ -556,7 +556,7 @@ impl World<'_> {
     fn cp_avail(&self, mp: u32, b: B) -> u64 {
         let m = &self.cp.parts[mp as usize];
         let p = m.src as usize;
-        if self.views[(b as usize, p)].leader != b {
+        if self.views.leader(b as usize, p) != b {
             return 0;
         }
         let Some(ls) = self.parts[p].slot_of(b) else {
@@ -741,7 +741,7 @@ impl World<'_> {
             if m.in_flight || m.buf.is_empty() {
                 continue;
             }
-            let leader = self.views[(vb as usize, m.dst as usize)].leader;
+            let leader = self.views.leader(vb as usize, m.dst as usize);
             if leader == NO_LEADER
                 || self.producers[prod].in_flight[leader as usize] >= max_in_flight
             {

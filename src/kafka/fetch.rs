@@ -86,7 +86,7 @@ impl World<'_> {
         let k = sess % self.nf;
         if f != l as usize {
             for &(p, fs) in &self.hosted[f] {
-                if self.views[(f, p as usize)].leader == l
+                if self.views.leader(f, p as usize) == l
                     && self.fetcher_of[p as usize] as usize == k
                 {
                     let part = &self.parts[p as usize];
@@ -320,7 +320,7 @@ impl World<'_> {
         ready.sort_unstable();
         for &ix in &ready {
             let sp = &self.fsess[sess].parts[ix as usize];
-            if self.views[(l as usize, sp.p as usize)].leader != l {
+            if self.views.leader(l as usize, sp.p as usize) != l {
                 continue;
             }
             let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
@@ -378,7 +378,7 @@ impl World<'_> {
         let resp = std::mem::take(&mut self.fsess[sess].resp);
         for &(ix, from, n, hw) in &resp {
             let sp = self.fsess[sess].parts[ix as usize];
-            if self.views[(f as usize, sp.p as usize)].leader != l {
+            if self.views.leader(f as usize, sp.p as usize) != l {
                 continue;
             }
             let fpos = &mut self.pos[sp.fr as usize];

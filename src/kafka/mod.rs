@@ -1317,7 +1317,7 @@ impl<'a> World<'a> {
         } else {
             // Restart: logs survive; metadata is relearned from the controller.
             for p in 0..self.parts.len() {
-                self.views[(bi, p)] = PState::UNKNOWN;
+                self.views.set(bi, p, PState::UNKNOWN);
             }
             for i in 0..self.hosted[bi].len() {
                 let (p, slot) = self.hosted[bi][i];
@@ -1387,7 +1387,7 @@ impl<'a> World<'a> {
             let leader = self.ctl.committed[p].leader;
             if leader == NO_LEADER
                 || !self.broker_alive[leader as usize]
-                || self.views[(leader as usize, p)].leader != leader
+                || self.views.leader(leader as usize, p) != leader
             {
                 continue;
             }

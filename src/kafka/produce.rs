@@ -109,7 +109,7 @@ impl World<'_> {
         for (part, k, created) in held.drain(..) {
             self.parts[part as usize].attempted = true;
             let leader = view
-                .map(|b| self.views[(b as usize, part as usize)].leader)
+                .map(|b| self.views.leader(b as usize, part as usize))
                 .unwrap_or(NO_LEADER);
             if now.saturating_sub(created) > delivery_timeout {
                 // delivery.timeout.ms expired in the accumulator.
@@ -247,7 +247,7 @@ impl World<'_> {
         let Some(view) = self.bootstrap(site, self.producers[i].cluster) else {
             return;
         };
-        let leader = self.views[(view as usize, part as usize)].leader;
+        let leader = self.views.leader(view as usize, part as usize);
         let p = &mut self.producers[i];
         if leader == NO_LEADER
             || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)

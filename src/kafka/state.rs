@@ -28,22 +28,38 @@ impl PState {
 
 /// What every broker believes about every partition, partition-major: the
 /// brokers' views of one partition are adjacent (the fetch path reads the
-/// leader's and the follower's view of the same partition in turn).
+/// leader's and the follower's view of the same partition in turn). The
+/// leaders alone are also kept in a compact copy, for the many lookups that
+/// need only them.
 pub struct Views {
     nb: usize,
     v: Vec<PState>,
+    leader: Vec<B>,
 }
 
 impl Views {
     /// Every broker of `nb` starts with `init` (one entry per partition).
     pub fn new(nb: usize, init: &[PState]) -> Views {
+        let v: Vec<PState> = init
+            .iter()
+            .flat_map(|&st| std::iter::repeat_n(st, nb))
+            .collect();
         Views {
             nb,
-            v: init
-                .iter()
-                .flat_map(|&st| std::iter::repeat_n(st, nb))
-                .collect(),
+            leader: v.iter().map(|st| st.leader).collect(),
+            v,
         }
+    }
+
+    /// Broker `b`'s leader of partition `p`.
+    #[inline]
+    pub fn leader(&self, b: usize, p: usize) -> B {
+        self.leader[p * self.nb + b]
+    }
+
+    pub fn set(&mut self, b: usize, p: usize, st: PState) {
+        self.v[p * self.nb + b] = st;
+        self.leader[p * self.nb + b] = st.leader;
     }
 }
 
@@ -52,13 +68,6 @@ impl std::ops::Index<(usize, usize)> for Views {
     #[inline]
     fn index(&self, (b, p): (usize, usize)) -> &PState {
         &self.v[p * self.nb + b]
-    }
-}
-
-impl std::ops::IndexMut<(usize, usize)> for Views {
-    #[inline]
-    fn index_mut(&mut self, (b, p): (usize, usize)) -> &mut PState {
-        &mut self.v[p * self.nb + b]
     }
 }
 
