@@ -44,12 +44,25 @@ pub struct DesignRow {
     pub unavailable_partition_s: f64,
     pub lost_acked_records: u64,
     pub replication_lag_p99_ms: Option<f64>,
+    /// max(per-record lag maximum, largest interval-end lag sample), in s.
     pub replication_lag_s_max: Option<f64>,
     pub records_lost_to_retention: u64,
     pub link_utilization_max: f64,
     pub cost_usd_month: Option<f64>,
     pub faults: Vec<FaultRow>,
     pub events_processed: u64,
+    /// The verdict (set by [`judge`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<VerdictRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerdictRow {
+    /// `pass`, `caution` or `fail`.
+    pub grade: String,
+    pub headline: String,
+    /// Each objective of `[objectives]` against this design's run.
+    pub objectives: Vec<crate::report::ObjectiveCheck>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -59,18 +72,47 @@ pub struct Comparison {
     pub seed: u64,
     pub duration_s: f64,
     pub designs: Vec<DesignRow>,
+    /// The design to prefer and why (set by [`judge`]; None for one design).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<String>,
+}
+
+/// Add each design's verdict and the recommendation (they need the static check's
+/// findings and the objectives, which the report context holds).
+pub fn judge(c: &mut Comparison, outcomes: &[Outcome], cx: &crate::report::Context) {
+    use crate::report::{preferred, verdict};
+    let all: Vec<(&str, &Outcome)> = outcomes.iter().map(|o| (o.design.as_str(), o)).collect();
+    let verdicts: Vec<_> = all.iter().map(|(n, o)| verdict(n, o, cx)).collect();
+    for (row, v) in c.designs.iter_mut().zip(&verdicts) {
+        row.verdict = Some(VerdictRow {
+            grade: v.grade.label().into(),
+            headline: v.headline.clone(),
+            objectives: v.objectives.clone(),
+        });
+    }
+    if let Some((best, why)) = preferred(&all, &verdicts) {
+        c.recommended = Some(all[best].0.to_string());
+        c.recommendation = Some(why);
+    }
+}
+
+/// Does some design meet every objective (or are there none)?
+pub fn objectives_met(c: &Comparison) -> bool {
+    c.designs.iter().any(|d| {
+        d.verdict
+            .as_ref()
+            .is_none_or(|v| v.objectives.iter().all(|o| o.met != Some(false)))
+    })
 }
 
 /// Run every design (a scenario without designs is one stretched design) with
 /// the scenario's workload, faults and seed. Returns the outcomes too.
 pub fn run(sc: &Scenario) -> Result<(Comparison, Vec<Outcome>), SimError> {
     let mut outcomes = Vec::new();
-    if sc.design.is_empty() {
-        outcomes.push(simulate(sc)?);
-    } else {
-        for d in 0..sc.design.len() {
-            outcomes.push(simulate_design(sc, d)?);
-        }
+    for d in 0..sc.design.len().max(1) {
+        outcomes.push(run_design(sc, d)?);
     }
     let designs = outcomes
         .iter()
@@ -84,12 +126,26 @@ pub fn run(sc: &Scenario) -> Result<(Comparison, Vec<Outcome>), SimError> {
             seed: sc.seed,
             duration_s: sc.duration_s,
             designs,
+            recommended: None,
+            recommendation: None,
         },
         outcomes,
     ))
 }
 
-fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
+/// Run design `d` of the scenario; a scenario without designs is one stretched
+/// design, `d` = 0.
+pub fn run_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
+    if sc.design.is_empty() {
+        simulate(sc)
+    } else {
+        simulate_design(sc, d)
+    }
+}
+
+/// The comparison row of design `i`'s outcome (`ktopo sweep` builds its rows
+/// from these too).
+pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
     let d = sc.design.get(i);
     let kind = match d.map(|d| d.kind) {
         Some(DesignKind::Async) => "async",
@@ -140,7 +196,10 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         unavailable_partition_s: o.cluster.unavailable_partition_s,
         lost_acked_records: o.durability.lost_acked_records,
         replication_lag_p99_ms: rep.map(|r| r.lag.p99_ms),
-        replication_lag_s_max: rep.map(|r| r.lag_s_max),
+        // The larger of the per-record maximum (records that were copied) and the
+        // interval-end samples (which also see records not copied yet): at flow
+        // fidelity the samples fall on step boundaries and can miss a lag.
+        replication_lag_s_max: rep.map(|r| round3(r.lag_s_max.max(r.lag.max_ms / 1000.0))),
         records_lost_to_retention: rep.map_or(0, |r| r.records_lost_to_retention),
         link_utilization_max: round3(
             o.links
@@ -151,6 +210,7 @@ fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
         faults,
         events_processed: o.events_processed,
+        verdict: None,
     }
 }
 
@@ -169,6 +229,17 @@ pub fn markdown(c: &Comparison) -> String {
         c.seed,
         c.duration_s
     );
+    if let (Some(best), Some(why)) = (&c.recommended, &c.recommendation) {
+        let _ = writeln!(s, "**Recommended: {best}** — {why}.\n");
+    }
+    for d in &c.designs {
+        if let Some(v) = &d.verdict {
+            let _ = writeln!(s, "- {} — {}: {}", d.design, v.grade, v.headline);
+        }
+    }
+    if c.designs.iter().any(|d| d.verdict.is_some()) {
+        let _ = writeln!(s);
+    }
     let mut sites: Vec<String> = Vec::new();
     for d in &c.designs {
         for x in &d.sites {

@@ -50,6 +50,9 @@ enum Cmd {
   ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
   ktopo simulate scenarios/*.toml    # regenerate every bundled report
 
+A file with [[design]] tables runs every design (as `ktopo compare`); a file with
+[[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
+
 Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
     Simulate {
         /// Scenario TOML files, run one after the other.
@@ -67,6 +70,53 @@ Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
         /// Directory the report folder is written under.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Run the file as written even when it declares a [sweep].
+        #[arg(long)]
+        no_sweep: bool,
+    },
+    /// Run a scenario over every combination of swept values; writes
+    /// reports/<scenario-name>/sweep.{json,md,html}.
+    ///
+    /// Parameters come from the file's [[sweep.parameter]] tables and from --param
+    /// (which replaces a file parameter of the same key, or adds one). Each variant is
+    /// validated like a scenario file; every variant runs every [[design]] with the
+    /// same seed (or --seeds N seeds each).
+    #[command(after_help = "Keys (docs/scenario.md, [sweep]):
+  link[dc1-dc2].rtt_ms   topic[orders].\"min.insync.replicas\"   broker.\"replica.lag.time.max.ms\"
+  producer[0].rate_mb_s  design[mm2].\"tasks.max\"   site[dc3].brokers   duration_s
+
+Examples:
+  ktopo sweep scenarios/sweep-rtt.toml
+  ktopo sweep my.toml --param 'link[dc1-dc2].rtt_ms=2,5,10,20,40'
+  ktopo sweep my.toml --param 'link[dc1-dc2].rtt_ms=5..50:5' --param 'producer[0].acks=1,all'
+  ktopo sweep my.toml --seeds 5 --jobs 2 --json > sweep.json
+  ktopo sweep my.toml --dry-run      validate every variant, run nothing
+
+Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable reports.")]
+    Sweep {
+        /// Scenario TOML file.
+        file: PathBuf,
+        /// A key and its values (repeatable): KEY=V1,V2,… or KEY=FROM..TO:STEP.
+        #[arg(long = "param", value_name = "KEY=VALUES", value_parser = ktopo::scenario::parse_param_arg)]
+        params: Vec<ktopo::scenario::ParamArg>,
+        /// Runs per variant, with seeds SEED, SEED+1, …; the report gives means and ranges.
+        #[arg(long)]
+        seeds: Option<u32>,
+        /// The first seed of every variant instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
+        #[arg(short, long)]
+        jobs: Option<usize>,
+        /// Print sweep.json to stdout instead of the summary and table.
+        #[arg(long)]
+        json: bool,
+        /// Directory the report folder is written under.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Validate every variant and list them; run nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run every `[[design]]` of a scenario with the same workload, faults and seed,
     /// and print them side by side; writes reports/<scenario-name>/compare.{json,md}.
@@ -247,16 +297,35 @@ struct Progress {
     enabled: bool,
     start: Instant,
     label: String,
+    /// Positions of a full bar, and the bar's template.
+    len: u64,
+    template: &'static str,
 }
 
 impl Progress {
+    /// Progress over simulated time (`set` takes a fraction).
     fn new(quiet: bool, label: &str) -> Progress {
         Progress {
             bar: None,
             enabled: !quiet && std::io::stderr().is_terminal(),
             start: Instant::now(),
             label: label.to_string(),
+            len: 1000,
+            template: "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
         }
+    }
+
+    /// Progress over `total` runs (`count` takes the runs done).
+    fn runs(quiet: bool, label: &str, total: usize) -> Progress {
+        Progress {
+            len: total.max(1) as u64,
+            template: "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+            ..Progress::new(quiet, label)
+        }
+    }
+
+    fn count(&mut self, done: usize) {
+        self.set(done as f64 / self.len as f64);
     }
 
     fn set(&mut self, fraction: f64) {
@@ -264,17 +333,15 @@ impl Progress {
             return;
         }
         if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
-            let bar = ProgressBar::new(1000).with_elapsed(self.start.elapsed());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
-            ) {
+            let bar = ProgressBar::new(self.len).with_elapsed(self.start.elapsed());
+            if let Ok(style) = ProgressStyle::with_template(self.template) {
                 bar.set_style(style);
             }
             bar.set_prefix(self.label.clone());
             self.bar = Some(bar);
         }
         if let Some(b) = &self.bar {
-            b.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
+            b.set_position((fraction.clamp(0.0, 1.0) * self.len as f64).round() as u64);
         }
     }
 
@@ -302,6 +369,77 @@ fn run_sim(
     }
 }
 
+/// Plan, run and write the sweep of `file`; print its JSON, or its summary and table.
+fn sweep(
+    file: &Path,
+    args: &ktopo::scenario::SweepArgs,
+    jobs: usize,
+    json: bool,
+    quiet: bool,
+    out: &Path,
+    dry_run: bool,
+) -> Result<(), ExitCode> {
+    let plan = ktopo::scenario::load_sweep(file, args).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "{} problem(s) in the sweep of {}",
+            diags.len(),
+            file.display()
+        );
+        ExitCode::from(2)
+    })?;
+    if dry_run {
+        if !quiet {
+            println!(
+                "{} variant(s) × {} seed(s) × {} design(s) = {} runs, all valid:",
+                plan.variants.len(),
+                plan.seeds,
+                plan.base.design.len().max(1),
+                plan.runs()
+            );
+            for v in &plan.variants {
+                println!("variant {}: {}", v.index, plan.describe(v));
+            }
+        }
+        return Ok(());
+    }
+    let mut progress = Progress::runs(quiet, &format!("sweeping {}", plan.base.name), plan.runs());
+    let result = ktopo::sweep::run(&plan, jobs, &mut |done, _| progress.count(done));
+    progress.finish();
+    let result = result.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let replay = ktopo::sweep::replay(&plan, file);
+    let dir = ktopo::sweep::write(&result, &plan.base, &replay, out).map_err(|e| {
+        eprintln!("error: cannot write reports under {}: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if json {
+        print!("{}", ktopo::sweep::to_json(&result));
+    } else if !quiet {
+        let md = ktopo::sweep::markdown(&result);
+        if result.variants.len() * result.designs.len() <= 60 {
+            print!("{md}");
+        } else {
+            println!("{}", result.summary.join(" "));
+            println!(
+                "
+{} rows: the table is in sweep.md and sweep.html",
+                result.variants.len() * result.designs.len()
+            );
+        }
+        println!(
+            "
+reports: {}",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Simulate one scenario file and write its reports.
 fn simulate(
     file: &Path,
@@ -310,8 +448,18 @@ fn simulate(
     stats: bool,
     quiet: bool,
     out: &Path,
+    no_sweep: bool,
 ) -> Result<(), ExitCode> {
     let mut sc = load(file)?;
+    if sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty()) && !no_sweep {
+        // A sweep: simulating the file means running every variant.
+        let args = ktopo::scenario::SweepArgs {
+            seed,
+            ..Default::default()
+        };
+        let jobs = ktopo::sweep::default_jobs();
+        return sweep(file, &args, jobs, json, quiet, out, false);
+    }
     if let Some(s) = seed {
         sc.seed = s;
     }
@@ -342,6 +490,16 @@ fn simulate(
         print!("{}", ktopo::report::terminal_table(&outcome));
         println!("\nreports: {}", dir.display());
     }
+    let missed: Vec<String> = ktopo::report::verdict(&outcome.design, &outcome, &cx)
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.describe())
+        .collect();
+    if !missed.is_empty() {
+        eprintln!("objectives missed: {}", missed.join("; "));
+        return Err(ExitCode::from(1));
+    }
     Ok(())
 }
 
@@ -354,13 +512,14 @@ fn compare(
     quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
-    let (cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
+    let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
     let topo = ktopo::topology::Topology::build(sc);
     let findings = ktopo::check::check(sc, &topo);
     let cx = ktopo::report::Context::new(sc, &findings, file);
+    ktopo::compare::judge(&mut cmp, &outcomes, &cx);
     let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
         eprintln!("error: cannot write reports under {}: {e}", out.display());
         ExitCode::from(2)
@@ -370,6 +529,10 @@ fn compare(
     } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
         println!("\nreports: {}", dir.display());
+    }
+    if !ktopo::compare::objectives_met(&cmp) {
+        eprintln!("objectives: no design meets every objective of [objectives]");
+        return Err(ExitCode::from(1));
     }
     Ok(())
 }
@@ -384,13 +547,39 @@ fn main() -> ExitCode {
             json,
             stats,
             out,
+            no_sweep,
         } => {
             for file in &files {
-                if let Err(code) = simulate(file, seed, json, stats, quiet, &out) {
+                if let Err(code) = simulate(file, seed, json, stats, quiet, &out, no_sweep) {
                     return code;
                 }
             }
             ExitCode::SUCCESS
+        }
+        Cmd::Sweep {
+            file,
+            params,
+            seeds,
+            seed,
+            jobs,
+            json,
+            out,
+            dry_run,
+        } => {
+            if jobs == Some(0) || seeds == Some(0) {
+                eprintln!("error: --jobs and --seeds must be at least 1");
+                return ExitCode::from(2);
+            }
+            let args = ktopo::scenario::SweepArgs {
+                params,
+                seeds,
+                seed,
+            };
+            let jobs = jobs.unwrap_or_else(ktopo::sweep::default_jobs);
+            match sweep(&file, &args, jobs, json, quiet, &out, dry_run) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
         }
         Cmd::Compare {
             file,
@@ -449,29 +638,19 @@ fn main() -> ExitCode {
             let mut inputs = Vec::new();
             let mut errors = Vec::new();
             for f in &files {
-                // A directory: its files, in name order, with node ids scoped to it.
+                // A directory: its files (and its subdirectories' files, as
+                // `ktopo export` writes them), in path order, with node ids scoped to it.
                 let (paths, scope) = if f.is_dir() {
-                    let mut v: Vec<PathBuf> = match std::fs::read_dir(f) {
-                        Ok(rd) => rd
-                            .filter_map(|e| e.ok().map(|e| e.path()))
-                            .filter(|p| {
-                                p.is_file()
-                                    && !p
-                                        .file_name()
-                                        .and_then(|n| n.to_str())
-                                        .is_some_and(|n| n.starts_with('.'))
-                            })
-                            .collect(),
-                        Err(e) => {
-                            errors.push(ktopo::import::Item::new(
-                                &f.display().to_string(),
-                                0,
-                                "",
-                                format!("cannot read the directory: {e}"),
-                            ));
-                            continue;
-                        }
-                    };
+                    let mut v: Vec<PathBuf> = Vec::new();
+                    if let Err(e) = files_under(f, 4, &mut v) {
+                        errors.push(ktopo::import::Item::new(
+                            &f.display().to_string(),
+                            0,
+                            "",
+                            format!("cannot read the directory: {e}"),
+                        ));
+                        continue;
+                    }
                     v.sort();
                     let name = f
                         .canonicalize()
@@ -605,15 +784,9 @@ fn main() -> ExitCode {
                         );
                         return ExitCode::from(2);
                     };
-                    match ktopo::export::mm2::from_design(&sc, d) {
-                        Some(c) => Some(c),
-                        None => {
-                            eprintln!(
-                                "error: --design {name}: only an async MirrorMaker 2 design has an mm2.properties"
-                            );
-                            return ExitCode::from(2);
-                        }
-                    }
+                    // Only a MirrorMaker 2 design has an mm2.properties; other designs
+                    // export their clusters (async) or the stretched cluster.
+                    ktopo::export::mm2::from_design(&sc, d)
                 }
             };
             if !(headroom_pct.is_finite() && (0.0..=1000.0).contains(&headroom_pct)) {
@@ -627,15 +800,37 @@ fn main() -> ExitCode {
                     keep_buffers,
                 },
             );
+            // The design exported (an async one: its clusters, and its run for the runbook).
+            let chosen = design
+                .as_ref()
+                .and_then(|n| plan.scenario.design.iter().position(|d| &d.name == n));
             let outcome = if plan.scenario.fault.is_empty() || no_simulate {
                 None
+            } else if let Some(i) = chosen {
+                let mut progress = Progress::new(
+                    quiet,
+                    &format!("simulating {}", plan.scenario.design[i].name),
+                );
+                let r = ktopo::kafka::simulate_design(&plan.scenario, i);
+                progress.finish();
+                match r {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
             } else {
                 match run_sim(&plan.scenario, quiet) {
                     Ok((o, _)) => Some(o),
                     Err(code) => return code,
                 }
             };
-            let mut files = ktopo::export::render(&plan, outcome.as_ref());
+            let mut files = ktopo::export::render(
+                &plan,
+                outcome.as_ref(),
+                chosen.map(|i| &plan.scenario.design[i]),
+            );
             if let Some(c) = &mm2 {
                 files.push(ktopo::export::ExportFile {
                     path: "mm2.properties".into(),
@@ -725,6 +920,28 @@ fn main() -> ExitCode {
 }
 
 /// Write a file atomically (temporary file in the same directory, then rename).
+/// The files under `dir`, down to `depth` levels of subdirectories; hidden
+/// entries (a name starting with `.`) are skipped.
+fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
+            continue;
+        }
+        if p.is_dir() {
+            if depth > 0 {
+                files_under(&p, depth - 1, out)?;
+            }
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

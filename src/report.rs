@@ -6,11 +6,13 @@
 mod assumptions;
 mod charts;
 mod html;
+mod sweep;
 mod verdict;
 
-pub use assumptions::{SIMPLIFICATIONS, Setting, non_defaults};
+pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
 pub use html::{esc, html};
-pub use verdict::{Grade, Summary, Verdict, verdict};
+pub use sweep::sweep_html;
+pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, objectives, preferred, verdict};
 
 use crate::check::Finding;
 use crate::metrics::Outcome;
@@ -87,7 +89,7 @@ impl<'a> Context<'a> {
 }
 
 /// `s` as one POSIX shell word.
-fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
@@ -232,9 +234,8 @@ pub fn markdown_report(o: &Outcome, cx: &Context) -> String {
         let _ = writeln!(s, "{}. {r}", i + 1);
     }
     s.push('\n');
-    let serious: Vec<_> = cx
-        .findings
-        .iter()
+    let serious: Vec<_> = verdict::findings_for(cx, &o.design)
+        .into_iter()
         .filter(|x| x.level != crate::check::Level::Info)
         .collect();
     if !serious.is_empty() {

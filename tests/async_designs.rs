@@ -238,6 +238,13 @@ fn compression_cuts_wire_bytes_by_codec_ratio() {
 }
 
 fn failover_run(tool: &str) -> (Outcome, f64) {
+    failover_run_with(&format!(
+        "tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"
+    ))
+}
+
+/// dc1 produces and consumes 4 MB/s and is lost at 150 s; `design` is the copier.
+fn failover_run_with(design: &str) -> (Outcome, f64) {
     let text = two_sites(
         "rtt_ms = 40\nbandwidth_mbps = 1000",
         r#"duration_s = 160
@@ -256,7 +263,7 @@ kind = "site-down"
 site = "dc1"
 at_s = 150
 "#,
-        &format!("tool = \"{tool}\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1"),
+        design,
     );
     let rate_records = 4e6 / 1024.0;
     (run(&text), rate_records)
@@ -390,9 +397,7 @@ fn identity_policy_in_a_cycle_is_rejected() {
 /// 7. Stretched vs async on one scenario: the stretched cluster pays the
 ///    inter-site RTT on acks=all writes and loses nothing with its site; the
 ///    async design keeps local latency and loses the lag at the failure.
-#[test]
-fn stretched_vs_async_latency_and_rpo() {
-    let text = r#"
+const STRETCHED_VS_ASYNC: &str = r#"
 name = "cmp"
 seed = 9
 duration_s = 120
@@ -445,7 +450,10 @@ clusters = ["dc1", "dc2"]
 "tasks.max" = 3
 "consumer.receive.buffer.bytes" = -1
 "#;
-    let sc = scenario(text);
+
+#[test]
+fn stretched_vs_async_latency_and_rpo() {
+    let sc = scenario(STRETCHED_VS_ASYNC);
     let (cmp, outcomes) = ktopo::compare::run(&sc).expect("runs");
     assert_eq!(cmp.designs.len(), 2);
     let p99 = |o: &Outcome| o.sites[0].produce[0].latency.p99_ms;
@@ -947,4 +955,295 @@ fn check_flags_a_copier_pushing_over_the_wan() {
         subjects.iter().all(|s| s.contains("push-from-hub")),
         "{subjects:?}"
     );
+}
+
+fn late_topic_run(design: &str) -> (Outcome, u64) {
+    let text = two_sites(
+        "rtt_ms = 20\nbandwidth_mbps = 1000",
+        r#"duration_s = 200
+[[topic]]
+name = "orders"
+partitions = 4
+[[topic]]
+name = "late"
+partitions = 4
+created_at_s = 20
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[producer]]
+site = "dc1"
+topic = "late"
+rate_mb_s = 2
+"#,
+        &format!("\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1\n{design}"),
+    );
+    let o = run(&text);
+    let produced = o.sites[0].produce.iter().map(|p| p.records_acked).sum();
+    (o, produced)
+}
+
+/// A topic created during the run reaches the target only at the copier's next
+/// topic refresh: MM2 every `refresh.topics.interval.seconds` (600 s, first one an
+/// interval after the start), Replicator every `topic.poll.interval.ms` (120 s);
+/// until then its records are lag. Cluster Linking mirrors it from creation.
+#[test]
+fn new_topics_wait_for_the_copiers_topic_refresh() {
+    // Nothing of `late` is produced before 20 s.
+    let (o, produced) = late_topic_run("");
+    let late = o.sites[0]
+        .produce
+        .iter()
+        .find(|p| p.topic == "late")
+        .unwrap();
+    let orders = o.sites[0]
+        .produce
+        .iter()
+        .find(|p| p.topic == "orders")
+        .unwrap();
+    let ratio = late.records_acked as f64 / orders.records_acked as f64;
+    assert!((0.85..0.95).contains(&ratio), "late/orders {ratio}");
+    // MM2 default: the first refresh (600 s) is after the run: `late` never copied.
+    let rep = o.replication.as_ref().unwrap();
+    assert!(
+        rep.records_copied < orders.records_acked + 10,
+        "{}",
+        rep.records_copied
+    );
+    assert!(rep.lag_s_max > 170.0, "lag {}", rep.lag_s_max);
+
+    // Refresh every 60 s: found at 60 s, its first records waited about 40 s.
+    let (o, produced2) = late_topic_run("\"refresh.topics.interval.seconds\" = 60");
+    let rep = o.replication.as_ref().unwrap();
+    assert!(
+        (38.0..=45.0).contains(&rep.lag_s_max),
+        "lag {}",
+        rep.lag_s_max
+    );
+    assert!(rep.records_copied as f64 > 0.99 * produced2 as f64);
+    assert_eq!(produced, produced2, "same workload");
+
+    // Replicator polls every 120 s: about 100 s of lag.
+    let (o, _) = late_topic_run("tool = \"replicator\"");
+    let rep = o.replication.as_ref().unwrap();
+    assert!(
+        (98.0..=105.0).contains(&rep.lag_s_max),
+        "lag {}",
+        rep.lag_s_max
+    );
+
+    // Cluster Linking: the mirror topic exists from the start.
+    let (o, _) = late_topic_run("tool = \"cluster-linking\"");
+    let rep = o.replication.as_ref().unwrap();
+    assert!(rep.lag_s_max < 2.0, "lag {}", rep.lag_s_max);
+}
+
+fn design_errors(design: &str) -> String {
+    let text = two_sites(
+        "rtt_ms = 30",
+        "[[topic]]\nname = \"orders\"\npartitions = 1\n",
+        design,
+    )
+    .replace("topology = \"active-passive\"\n", "");
+    match parse_str(&text, "d.toml") {
+        Ok(_) => String::new(),
+        Err(e) => e
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Each tool names its copies its own way, and a cycle of flows is rejected for
+/// every tool whose copies keep the source name, with that tool's remedy.
+#[test]
+fn each_tool_names_copies_and_rejects_name_keeping_cycles() {
+    let aa = "topology = \"active-active\"\n";
+    let msg = design_errors(&format!("{aa}tool = \"replicator\""));
+    assert!(
+        msg.contains("dc1 → dc2 → dc1") && msg.contains("topic.rename.format"),
+        "{msg}"
+    );
+    let msg = design_errors(&format!(
+        "{aa}tool = \"replicator\"\n\"provenance.header.enable\" = true"
+    ));
+    assert!(
+        msg.contains("provenance") && msg.contains("not model"),
+        "{msg}"
+    );
+    assert_eq!(
+        design_errors(&format!(
+            "{aa}tool = \"replicator\"\n\"topic.rename.format\" = \"${{topic}}.replica\""
+        )),
+        ""
+    );
+    let msg = design_errors(&format!("{aa}tool = \"cluster-linking\""));
+    assert!(msg.contains("cluster.link.prefix"), "{msg}");
+    assert_eq!(
+        design_errors(&format!(
+            "{aa}tool = \"cluster-linking\"\n\"cluster.link.prefix\" = \"mirror.\""
+        )),
+        ""
+    );
+    let msg = design_errors(&format!("{aa}tool = \"ureplicator\""));
+    assert!(
+        msg.contains("uReplicator") && msg.contains("one-way"),
+        "{msg}"
+    );
+    // A setting of another tool would be ignored: an error that names both.
+    let msg = design_errors("\"topic.rename.format\" = \"${topic}.x\"");
+    assert!(
+        msg.contains("replicator setting") && msg.contains("mirrormaker2"),
+        "{msg}"
+    );
+    let msg = design_errors("tool = \"replicator\"\n\"topic.rename.format\" = \"copy\"");
+    assert!(msg.contains("${topic}"), "{msg}");
+
+    // Names in the target: MM2 `dc1.orders`, Replicator `orders.replica`,
+    // Cluster Linking `orders` (the failed-over consumer reads it).
+    for (design, name) in [
+        ("", "dc1.orders"),
+        (
+            "tool = \"replicator\"\n\"topic.rename.format\" = \"${topic}.replica\"",
+            "orders.replica",
+        ),
+        ("tool = \"cluster-linking\"", "orders"),
+    ] {
+        let text = two_sites(
+            "rtt_ms = 10",
+            r#"duration_s = 30
+[[topic]]
+name = "orders"
+partitions = 2
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 1
+[[consumer]]
+site = "dc2"
+topic = "orders"
+"#,
+            design,
+        );
+        let o = run(&text);
+        assert_eq!(o.sites[1].consume[0].topic, name, "{design}");
+        assert!(o.sites[1].consume[0].records_consumed > 0);
+    }
+}
+
+/// Replicator translates committed offsets by record timestamp every
+/// `offset.translator.batch.period.ms` and keeps no offset syncs: a failed-over
+/// consumer re-reads what it consumed since the last translation plus at most
+/// the rest of a producer batch per partition and the copy lag, never an
+/// `offset.lag.max` distance.
+#[test]
+fn replicator_translates_offsets_by_timestamp() {
+    let (o, r) = failover_run("replicator");
+    let rec = recovery(&o, 0);
+    let rep = o.replication.as_ref().unwrap();
+    assert_eq!(rep.offset_syncs, 0);
+    assert!(rep.checkpoints > 0);
+    // Last translation at 120 s, failure at 150 s.
+    assert!(rec.duplicates_from_interval > (25.0 * r) as u64);
+    assert!(rec.duplicates_from_interval as f64 <= (60.0 + 5.0) * r);
+    // Within a batch (6 partitions × at most batch.size / record size records),
+    // plus what the consumer had read and the copier not yet copied (a timestamp
+    // translates only once the destination holds it).
+    let bound = 6.0 * 16.0 + r * rep.lag.max_ms / 1000.0;
+    assert!(
+        rec.duplicates_from_translation as f64 <= bound,
+        "translation {} > {bound}",
+        rec.duplicates_from_translation
+    );
+    // A shorter translation period re-reads less.
+    let (short, _) = failover_run_with(
+        "tool = \"replicator\"\n\"tasks.max\" = 2\n\"offset.translator.batch.period.ms\" = 10000",
+    );
+    assert!(
+        (recovery(&short, 0).duplicates as f64) < (10.0 + 5.0 + 1.0) * r,
+        "{}",
+        recovery(&short, 0).duplicates
+    );
+}
+
+/// The comparison with its verdicts, as `ktopo compare` builds it.
+fn judged(text: &str) -> ktopo::compare::Comparison {
+    let sc = scenario(text);
+    let (mut cmp, outcomes) = ktopo::compare::run(&sc).expect("runs");
+    let topo = ktopo::topology::Topology::build(&sc);
+    let findings = ktopo::check::check(&sc, &topo);
+    let cx = ktopo::report::Context::new(&sc, &findings, std::path::Path::new("t.toml"));
+    ktopo::compare::judge(&mut cmp, &outcomes, &cx);
+    cmp
+}
+
+/// The recommendation weighs loss at a failure, RTO, latency and the
+/// `[objectives]` an architect sets: without objectives the stretched cluster's
+/// RPO 0 wins; with a produce p99 bound it cannot meet, the async design wins;
+/// with bounds no design meets, the recommendation says so (and `ktopo compare`
+/// exits 1).
+#[test]
+fn objectives_decide_the_recommendation() {
+    let grade = |c: &ktopo::compare::Comparison, i: usize| {
+        c.designs[i].verdict.as_ref().unwrap().grade.clone()
+    };
+    let c = judged(STRETCHED_VS_ASYNC);
+    assert_eq!(c.recommended.as_deref(), Some("stretched"));
+    let why = c.recommendation.clone().unwrap();
+    assert!(why.contains("RPO 0") && why.contains("mm2"), "{why}");
+    // Without an RPO objective the async design's exposure is a caution.
+    assert_eq!(grade(&c, 1), "caution");
+    let head = &c.designs[1].verdict.as_ref().unwrap().headline;
+    assert!(head.contains("RPO") && head.contains("RTO 180 s"), "{head}");
+    assert!(ktopo::compare::objectives_met(&c));
+
+    let c = judged(&format!(
+        "{STRETCHED_VS_ASYNC}\n[objectives]\nproduce_p99_ms = 5\n"
+    ));
+    assert_eq!(c.recommended.as_deref(), Some("mm2"));
+    assert!(
+        c.recommendation
+            .as_deref()
+            .unwrap()
+            .contains("misses fewer objectives"),
+        "{:?}",
+        c.recommendation
+    );
+    let v = c.designs[0].verdict.as_ref().unwrap();
+    assert_eq!(v.grade, "fail");
+    assert!(
+        v.headline.starts_with("Misses produce_p99_ms"),
+        "{}",
+        v.headline
+    );
+    assert_eq!(v.objectives[0].met, Some(false));
+    assert!(v.objectives[0].actual.unwrap() >= 10.0);
+    assert_eq!(
+        c.designs[1].verdict.as_ref().unwrap().objectives[0].met,
+        Some(true)
+    );
+    assert!(ktopo::compare::objectives_met(&c));
+
+    let c = judged(&format!(
+        "{STRETCHED_VS_ASYNC}\n[objectives]\nproduce_p99_ms = 5\nrpo_s = 0\nrto_s = 60\n"
+    ));
+    assert!(!ktopo::compare::objectives_met(&c));
+    assert!(
+        c.recommendation
+            .as_deref()
+            .unwrap()
+            .contains("no design meets every objective"),
+        "{:?}",
+        c.recommendation
+    );
+    let mm2 = c.designs[1].verdict.as_ref().unwrap();
+    let missed: Vec<&str> = mm2
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.objective)
+        .collect();
+    assert_eq!(missed, ["rpo_s", "rto_s"]);
 }

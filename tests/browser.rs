@@ -1,7 +1,8 @@
-//! Opens a freshly generated `report.html` in headless Chromium and checks that
-//! every chart rendered (each SVG has a size and a drawn line per legend entry),
-//! that the page loads nothing from outside and logs nothing to the console, and
-//! keeps a screenshot and a PDF print under `target/test-artifacts/`.
+//! Opens a freshly generated `report.html`, and the bundled sweep's `sweep.html`,
+//! in headless Chromium and checks that every chart rendered (each SVG has a size
+//! and a drawn line per legend entry), that the page loads nothing from outside
+//! and logs nothing to the console, and keeps a screenshot (and a PDF print of
+//! `report.html`) under `target/test-artifacts/`.
 //!
 //! Chromium is `/usr/bin/chromium` (Debian's `chromium`), or `KTOPO_CHROMIUM`.
 //! Without it the test passes with a loud message, unless `CI` or
@@ -328,5 +329,85 @@ fn report_html_renders_in_headless_chromium() {
         "pdf is empty"
     );
     eprintln!("artifacts: {} and {}", shot.display(), pdf.display());
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The bundled sweep's `sweep.html`: every chart (each output against each swept
+/// parameter) drew each line of its legend, and the page is self-contained.
+#[test]
+fn sweep_html_renders_in_headless_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(!required(), "chromium is required here but missing");
+        eprintln!("SKIPPED sweep_html_renders_in_headless_chromium: no chromium found");
+        return;
+    };
+    let work = std::env::temp_dir().join(format!("ktopo-browser-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("temp dir");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO_BIN_EXE_ktopo"))
+        .current_dir(&root)
+        .args(["sweep", "scenarios/sweep-rtt.toml", "-q", "--out"])
+        .arg(work.join("out"))
+        .status()
+        .expect("run ktopo");
+    assert!(status.success(), "ktopo sweep failed");
+    let page = work.join("out/sweep-rtt/sweep.html");
+    let html = std::fs::read_to_string(&page).expect("sweep.html");
+    let lower = html.to_ascii_lowercase();
+    for needle in ["src=", "href=", "url(", "@import", "<link", "<script"] {
+        assert!(!lower.contains(needle), "sweep.html contains `{needle}`");
+    }
+    let figures = html.matches("<figure class=\"chart\"").count();
+    assert!(
+        figures >= 10,
+        "the bundled sweep has two parameters and many outputs, so many charts: {figures}"
+    );
+    let result = probe(&bin, &work, "sweep", &html);
+    let mut charts = 0;
+    let mut height = 4000u32;
+    for line in result.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f[0] {
+            "resources" => assert_eq!(f[1], "0", "the page loaded external resources"),
+            "scripts" => assert_eq!(f[1], "1", "only the probe's script is on the page"),
+            "h1" => assert_eq!(f[1..].join(" "), "\"sweep-rtt\""),
+            "height" => height = f[1].parse().expect("height"),
+            "chart" => {
+                charts += 1;
+                let n = |i: usize| f[i].parse::<u32>().expect("number");
+                let (id, w, h, wanted, drawn, texts) = (f[1], n(2), n(3), n(4), n(5), n(6));
+                assert!(w > 100 && h > 50, "chart {id} has no size: {w}×{h}");
+                assert!(wanted > 0, "chart {id} has no series in its legend");
+                assert_eq!(
+                    drawn, wanted,
+                    "chart {id}: only {drawn} of {wanted} series drew a line"
+                );
+                assert!(texts > 4, "chart {id} has no axis labels ({texts} texts)");
+            }
+            other => panic!("unexpected probe line {other}"),
+        }
+    }
+    assert_eq!(
+        charts, figures,
+        "every chart of the page was probed:\n{result}"
+    );
+    let shot = artifacts().join("sweep-rtt.png");
+    let _ = std::fs::remove_file(&shot);
+    run_chromium(
+        &bin,
+        &work.join("profile-sweep-2"),
+        &[
+            format!("--window-size=1000,{}", height.clamp(600, 16_000)),
+            format!("--screenshot={}", shot.display()),
+        ],
+        &format!("file://{}", page.display()),
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "screenshot is empty"
+    );
+    eprintln!("artifact: {}", shot.display());
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -161,6 +161,17 @@ fn exit_codes_quiet_and_no_progress_when_not_a_terminal() {
     );
     assert_eq!(code(&o), 0);
     assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    // 1: an objective of [objectives] missed (reports are still written).
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    std::fs::write(
+        t.join("strict.toml"),
+        format!("{base}\n[objectives]\nproduce_p99_ms = 0.001\n"),
+    )
+    .unwrap();
+    let o = run(&["simulate", "strict.toml", "--out", "r2", "-q"], &t);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("produce_p99_ms"));
+    assert!(t.join("r2").read_dir().unwrap().next().is_some());
 }
 
 #[test]
@@ -305,7 +316,7 @@ fn export_then_the_readme_import_command_round_trips() {
             .unwrap()
             .contains("seed 99")
     );
-    // --design names something the schema does not have yet.
+    // --design names a design the scenario does not have.
     assert_eq!(
         code(&run(
             &[
@@ -358,4 +369,86 @@ fn import_reads_directories_one_per_cluster() {
     assert_eq!(sc.site.len(), 2);
     assert_eq!(sc.link[0].rtt_ms, 80.0);
     assert!(sc.site.iter().all(|s| s.brokers == 3 && s.controllers == 3));
+}
+
+/// `export --design` of an asynchronous design: one directory per cluster, each
+/// broker and controller naming only its own cluster's voters, clients
+/// bootstrapping from their own site's cluster, a runbook with the design's
+/// figures (records not yet copied, the failover RTO, re-reads), and the README's
+/// import command reading the clusters and the MM2 flow back.
+#[test]
+fn export_of_an_async_design_has_one_quorum_per_cluster_and_reads_back() {
+    let t = tmpdir("export-async");
+    let scen = repo().join("scenarios/mm2-active-passive.toml");
+    let o = run(
+        &[
+            "export",
+            &scen.display().to_string(),
+            "--design",
+            "mm2-ap",
+            "--out",
+            "deploy",
+            "-q",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let d = t.join("deploy");
+    let read = |p: &str| std::fs::read_to_string(d.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let voters = |p: &str| {
+        read(p)
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("controller.quorum.voters=")
+                    .map(str::to_string)
+            })
+            .unwrap()
+    };
+    let v1 = voters("clusters/dc1/brokers/broker-1.properties");
+    let v2 = voters("clusters/dc2/brokers/broker-4.properties");
+    assert_eq!(
+        v1,
+        voters("clusters/dc1/controllers/controller-3000.properties")
+    );
+    assert!(v1.contains("3000@") && !v1.contains("3003@"), "{v1}");
+    assert!(v2.contains("3003@") && !v2.contains("3000@"), "{v2}");
+    assert!(!d.join("brokers").exists(), "no stretched layout");
+    assert!(read("clients/producer-0.properties").contains("bootstrap.servers=broker-1:9092"));
+    assert!(read("mm2.properties").contains("dc1->dc2.enabled = true"));
+    let rb = read("runbook.md");
+    assert!(rb.contains("not yet copied") && rb.contains("RPO"), "{rb}");
+    assert!(rb.contains("≈ 180 s") && rb.contains("re-reading"), "{rb}");
+    // The README's command reads the export back.
+    let readme = read("README.md");
+    let block = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .unwrap()
+        .replace(" \\\n    ", " ");
+    let args: Vec<&str> = block.split_whitespace().skip(1).collect();
+    assert_eq!(args[0], "import", "{block}");
+    let mut all = args.clone();
+    all.extend(["-q", "-o", "back.toml"]);
+    let o = run(&all, &d);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let back = ktopo::scenario::parse_str(
+        &std::fs::read_to_string(d.join("back.toml")).unwrap(),
+        "back.toml",
+    )
+    .expect("valid");
+    let orig = ktopo::scenario::load(&scen).unwrap();
+    let shape = |s: &ktopo::scenario::Scenario| {
+        s.site
+            .iter()
+            .map(|x| (x.name.clone(), x.brokers, x.controllers))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&back), shape(&orig));
+    assert_eq!(back.design.len(), 1);
+    let (a, b) = (&back.design[0], &orig.design[0]);
+    assert_eq!((a.tool, a.topology), (b.tool, b.topology));
+    let layout = |s, d| ktopo::topology::DesignLayout::of(s, d).clusters;
+    assert_eq!(layout(&back, a), layout(&orig, b));
+    assert_eq!(a.tasks_max, b.tasks_max);
 }

@@ -570,7 +570,7 @@ fn round_trip(name: &str, sc: &Scenario, keep_buffers: bool) {
             ..Default::default()
         },
     );
-    let files = export::render(&plan, None);
+    let files = export::render(&plan, None, None);
     let dir = tmpdir(name);
     export::write_all(&dir, &files).unwrap();
     let imp = ok(
@@ -617,7 +617,7 @@ fn export_sizes_buffers_to_the_worst_link() {
         plan.scenario.broker.replica_socket_receive_buffer_bytes,
         4 << 20
     );
-    let files = export::render(&plan, None);
+    let files = export::render(&plan, None, None);
     let b1 = files
         .iter()
         .find(|f| f.path == "brokers/broker-1.properties")
@@ -652,7 +652,7 @@ fn export_follower_fetching_placement_json_and_netem() {
     let start = text.find("```toml\nname = \"stretch-2.5dc\"").unwrap() + 8;
     let end = start + text[start..].find("```").unwrap();
     let sc = parse_str(&text[start..end], "example.toml").unwrap();
-    let files = export::render(&export::plan(&sc, &Default::default()), None);
+    let files = export::render(&export::plan(&sc, &Default::default()), None, None);
     let get = |p: &str| -> &ExportFile {
         files
             .iter()
@@ -706,7 +706,7 @@ fn runbook_figures_come_from_the_simulation() {
     .unwrap();
     let plan = export::plan(&sc, &Default::default());
     let out = ktopo::kafka::simulate(&plan.scenario).unwrap();
-    let files = export::render(&plan, Some(&out));
+    let files = export::render(&plan, Some(&out), None);
     let rb = &files.iter().find(|f| f.path == "runbook.md").unwrap().text;
     assert_eq!(rb.matches("## Step ").count(), sc.fault.len());
     for f in &out.faults {
@@ -720,7 +720,7 @@ fn runbook_figures_come_from_the_simulation() {
     }
     assert!(rb.contains(&format!("seed {}", out.seed)));
     // --no-simulate: the same steps, no figures.
-    let bare = export::render(&plan, None);
+    let bare = export::render(&plan, None, None);
     let rb0 = &bare.iter().find(|f| f.path == "runbook.md").unwrap().text;
     assert_eq!(rb0.matches("## Step ").count(), sc.fault.len());
     assert_eq!(rb0.matches("not simulated").count(), sc.fault.len());
@@ -728,6 +728,7 @@ fn runbook_figures_come_from_the_simulation() {
     let again = export::render(
         &plan,
         Some(&ktopo::kafka::simulate(&plan.scenario).unwrap()),
+        None,
     );
     assert_eq!(files, again);
     assert!(files.iter().zip(&again).all(|(a, b)| a.text == b.text));

@@ -118,7 +118,8 @@ fn committed_reports_match_regeneration() {
         problems.join("\n")
     );
     // Every bundled scenario has its three files: a single design in its own
-    // folder, several designs as compare.{json,md,html} plus one folder each.
+    // folder, several designs as compare.{json,md,html} plus one folder each, a
+    // sweep as sweep.{json,md,html}.
     let top: std::collections::BTreeSet<_> = fresh
         .keys()
         .filter_map(|p| p.components().next().map(|c| c.as_os_str().to_owned()))
@@ -131,6 +132,8 @@ fn committed_reports_match_regeneration() {
     for d in &dirs {
         let names = if fresh.contains_key(&d.join("compare.json")) {
             ["compare.json", "compare.md", "compare.html"]
+        } else if fresh.contains_key(&d.join("sweep.json")) {
+            ["sweep.json", "sweep.md", "sweep.html"]
         } else {
             ["report.json", "report.md", "report.html"]
         };

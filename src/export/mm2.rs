@@ -186,7 +186,7 @@ pub fn from_design(
             sync_group_offsets_enabled: d.sync_group_offsets_enabled,
             sync_group_offsets_interval_seconds: d.sync_group_offsets_interval_seconds,
             offset_lag_max: d.offset_lag_max,
-            refresh_topics_interval_seconds: 600,
+            refresh_topics_interval_seconds: d.refresh_topics_interval_seconds,
             offset_flush_interval_ms: d.offset_flush_interval_ms,
             producer: producer.clone(),
             consumer: consumer.clone(),

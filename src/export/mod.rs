@@ -14,6 +14,9 @@
 //! - `README.md`: what each file is, the sizing, and the `ktopo import` command
 //!   that reads the files back into an equivalent scenario.
 //!
+//! An asynchronous design (`--design`) gets the broker, controller and topic
+//! files once per cluster under `clusters/<site>/`, each with its own quorum.
+//!
 //! Everything is computed from the [`Scenario`] and (for the runbook) the
 //! [`Outcome`]; [`write_all`] writes the files atomically.
 
@@ -28,9 +31,10 @@ use std::path::Path;
 use crate::import::emit::non_default;
 use crate::metrics::Outcome;
 use crate::scenario::{
-    BrokerConfig, ControllerConfig, PlacementGroup, RACK_AWARE_SELECTOR, Scenario,
+    BrokerConfig, ControllerConfig, Design, DesignKind, PlacementGroup, RACK_AWARE_SELECTOR,
+    Scenario,
 };
-use crate::topology::Topology;
+use crate::topology::{DesignLayout, Topology};
 
 /// The commented starter scenario `ktopo init` writes.
 pub const STARTER_SCENARIO: &str = include_str!("starter.toml");
@@ -257,27 +261,123 @@ pub fn placement_json(replicas: &[PlacementGroup], observers: &[PlacementGroup])
     s
 }
 
+/// One cluster of the export: the whole scenario for a stretched design, one
+/// site's cluster for an asynchronous one.
+struct ClusterOut<'a> {
+    /// Sites of the cluster (topology indices).
+    sites: Vec<usize>,
+    /// Path prefix of its files: "" (stretched) or `clusters/<site>/`.
+    prefix: String,
+    /// The async design it belongs to.
+    design: Option<&'a Design>,
+}
+
 /// Every file of the export. `outcome` is the run of `plan.scenario` (needed for
-/// the runbook when the scenario schedules faults).
-pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
+/// the runbook when the scenario schedules faults) — of `design` when one is given.
+/// An asynchronous design gets one directory per cluster (`clusters/<site>/`), each
+/// with its own KRaft quorum and its local topics; the copier's own configuration
+/// (`mm2.properties`) is added by the caller.
+pub fn render(plan: &Plan, outcome: Option<&Outcome>, design: Option<&Design>) -> Vec<ExportFile> {
     let sc = &plan.scenario;
     let topo = Topology::build(sc);
     let mut files = Vec::new();
-    let voters: Vec<String> = topo
+    let design = design.filter(|d| d.kind == DesignKind::Async);
+    let clusters: Vec<ClusterOut> = match design {
+        None => vec![ClusterOut {
+            sites: (0..topo.sites.len()).collect(),
+            prefix: String::new(),
+            design: None,
+        }],
+        Some(d) => DesignLayout::of(sc, d)
+            .clusters
+            .into_iter()
+            .map(|sites| ClusterOut {
+                prefix: format!("clusters/{}/", safe_part(&topo.sites[sites[0]].name)),
+                sites,
+                design: Some(d),
+            })
+            .collect(),
+    };
+    let mut notes = Vec::new();
+    for c in &clusters {
+        cluster_files(plan, &topo, c, &mut files, &mut notes);
+    }
+    clients(sc, &topo, &clusters, &mut files);
+    files.push(ExportFile {
+        path: "runbook.md".into(),
+        text: runbook::render(sc, &topo, outcome),
+        executable: false,
+    });
+    files.push(ExportFile {
+        path: "netem.sh".into(),
+        text: netem::render(sc),
+        executable: true,
+    });
+    files.push(ExportFile {
+        path: "README.md".into(),
+        text: readme(plan, &files, &notes, design),
+        executable: false,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// A site name as one path component.
+fn safe_part(name: &str) -> String {
+    if plain(name) {
+        name.to_string()
+    } else {
+        crate::report::safe_name(name)
+    }
+}
+
+/// The broker, controller and topic files of one cluster.
+fn cluster_files(
+    plan: &Plan,
+    topo: &Topology,
+    c: &ClusterOut,
+    files: &mut Vec<ExportFile>,
+    notes: &mut Vec<String>,
+) {
+    let sc = &plan.scenario;
+    let pre = &c.prefix;
+    let brokers: Vec<&crate::topology::BrokerInfo> = topo
+        .brokers
+        .iter()
+        .filter(|b| c.sites.contains(&b.site))
+        .collect();
+    let controllers: Vec<&crate::topology::ControllerInfo> = topo
         .controllers
         .iter()
-        .map(|c| format!("{}@{}:9093", c.node_id, host(c.node_id)))
+        .filter(|x| c.sites.contains(&x.site))
         .collect();
+    // A cluster of an async design without a controller node runs its first
+    // broker in combined mode (as the simulation does).
+    let combined = c.design.is_some() && controllers.is_empty();
+    let mut voters: Vec<String> = controllers
+        .iter()
+        .map(|x| format!("{}@{}:9093", x.node_id, host(x.node_id)))
+        .collect();
+    if combined && let Some(b) = brokers.first() {
+        voters.push(format!("{}@{}:9093", b.node_id, host(b.node_id)));
+    }
     let voters = voters.join(",");
+    let cluster_note = match c.design {
+        Some(d) => format!(
+            "cluster {} of design {:?}",
+            topo.sites[c.sites[0]].name, d.name
+        ),
+        None => format!("scenario {:?}", sc.name),
+    };
     let follower_fetching =
         sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
-    for b in &topo.brokers {
+    for (i, b) in brokers.iter().enumerate() {
         let mut o = String::new();
         let site = &topo.sites[b.site].name;
         let _ = writeln!(
             o,
-            "# ktopo export of scenario {:?}: broker {} in site {site}.",
-            sc.name, b.node_id
+            "# ktopo export of {cluster_note}: broker {} in site {site}.",
+            b.node_id
         );
         let _ = writeln!(
             o,
@@ -288,7 +388,15 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
             "# security are yours; replace the host names in controller.quorum.voters."
         );
         let _ = writeln!(o, "node.id={}", b.node_id);
-        let _ = writeln!(o, "process.roles=broker");
+        if combined && i == 0 {
+            let _ = writeln!(
+                o,
+                "# The cluster has no controller node in the scenario: this broker is its KRaft voter."
+            );
+            let _ = writeln!(o, "process.roles=broker,controller");
+        } else {
+            let _ = writeln!(o, "process.roles=broker");
+        }
         let _ = writeln!(o, "broker.rack={}", b.rack);
         let _ = writeln!(o, "controller.quorum.voters={voters}");
         if follower_fetching {
@@ -300,24 +408,24 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
         settings_lines(sc, &mut o);
         buffer_lines(plan, &mut o);
         files.push(ExportFile {
-            path: format!("brokers/broker-{}.properties", b.node_id),
+            path: format!("{pre}brokers/broker-{}.properties", b.node_id),
             text: o,
             executable: false,
         });
     }
-    for c in &topo.controllers {
+    for x in &controllers {
         let mut o = String::new();
-        let site = &topo.sites[c.site].name;
+        let site = &topo.sites[x.site].name;
         let _ = writeln!(
             o,
-            "# ktopo export of scenario {:?}: KRaft controller {} in site {site}.",
-            sc.name, c.node_id
+            "# ktopo export of {cluster_note}: KRaft controller {} in site {site}.",
+            x.node_id
         );
         let _ = writeln!(
             o,
             "# A fragment: merge into the controller's server.properties."
         );
-        let _ = writeln!(o, "node.id={}", c.node_id);
+        let _ = writeln!(o, "node.id={}", x.node_id);
         let _ = writeln!(o, "process.roles=controller");
         let _ = writeln!(o, "controller.quorum.voters={voters}");
         let _ = writeln!(
@@ -328,7 +436,7 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
         let _ = writeln!(o, "broker.rack={site}");
         settings_lines(sc, &mut o);
         files.push(ExportFile {
-            path: format!("controllers/controller-{}.properties", c.node_id),
+            path: format!("{pre}controllers/controller-{}.properties", x.node_id),
             text: o,
             executable: false,
         });
@@ -338,31 +446,44 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
     let _ = writeln!(create, "#!/bin/sh");
     let _ = writeln!(
         create,
-        "# ktopo export of scenario {:?}: create its topics.",
-        sc.name
+        "# ktopo export of {cluster_note}: create its topics."
     );
     let _ = writeln!(
         create,
         "# BOOTSTRAP=host:9092 ./create-topics.sh   (default localhost:9092)"
     );
-    let _ = writeln!(
-        create,
-        "# --replica-placement needs Confluent Server's kafka-topics; the file paths are"
-    );
-    let _ = writeln!(create, "# relative to this script's directory.");
+    if let Some(d) = c.design {
+        let _ = writeln!(
+            create,
+            "# Only the topics applications write here: the copier ({}) creates the copies it",
+            d.tool.label()
+        );
+        let _ = writeln!(
+            create,
+            "# writes. Each cluster places its topics rack-aware (no explicit placement)."
+        );
+    } else {
+        let _ = writeln!(
+            create,
+            "# --replica-placement needs Confluent Server's kafka-topics; the file paths are"
+        );
+        let _ = writeln!(create, "# relative to this script's directory.");
+    }
     let _ = writeln!(create, "set -eu");
     let _ = writeln!(create, "cd \"$(dirname \"$0\")\"");
     let _ = writeln!(create, "BOOTSTRAP=\"${{BOOTSTRAP:-localhost:9092}}\"");
     let mut reassign = Vec::new();
-    let mut notes = Vec::new();
     for (ti, t) in sc.topic.iter().enumerate() {
         let mut cmd = format!(
             "kafka-topics --bootstrap-server \"$BOOTSTRAP\" --create --topic {} --partitions {}",
             sh_quote(&t.name),
             t.partitions
         );
-        match &t.placement {
-            Some(p) => {
+        let rf = t
+            .replication_factor
+            .unwrap_or(sc.broker.default_replication_factor);
+        match (&t.placement, c.design) {
+            (Some(p), None) => {
                 for g in p.replicas.iter().chain(p.observers.iter()) {
                     if !topo.brokers.iter().any(|b| b.rack == g.rack) {
                         let msg = format!(
@@ -377,83 +498,86 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>) -> Vec<ExportFile> {
                 }
                 let f = format!("{}.placement.json", topic_file(&t.name, ti));
                 files.push(ExportFile {
-                    path: format!("topics/{f}"),
+                    path: format!("{pre}topics/{f}"),
                     text: placement_json(&p.replicas, &p.observers),
                     executable: false,
                 });
                 let _ = write!(cmd, " --replica-placement {}", sh_quote(&f));
             }
-            None => {
-                let rf = t
-                    .replication_factor
-                    .unwrap_or(sc.broker.default_replication_factor);
+            (_, None) => {
+                let _ = write!(cmd, " --replication-factor {rf}");
+            }
+            (_, Some(_)) => {
+                // As the simulation: the topic's RF capped at the cluster's brokers.
+                let rf = rf.min(brokers.len() as u32).max(1);
                 let _ = write!(cmd, " --replication-factor {rf}");
             }
         }
         if let Some(m) = t.min_insync_replicas {
+            let m = if c.design.is_some() {
+                m.min(rf.min(brokers.len() as u32).max(1))
+            } else {
+                m
+            };
             let _ = write!(cmd, " --config min.insync.replicas={m}");
         }
         let _ = writeln!(create, "{cmd}");
-        for (p, a) in topo.assign(sc, t, ti).iter().enumerate() {
-            let id = |v: &Vec<usize>| {
-                v.iter()
-                    .map(|&i| topo.brokers[i].node_id)
-                    .collect::<Vec<_>>()
-            };
-            let mut e =
-                serde_json::json!({"topic": t.name, "partition": p, "replicas": id(&a.replicas)});
-            if !a.observers.is_empty() {
-                e["observers"] = serde_json::Value::from(id(&a.observers));
+        if c.design.is_none() {
+            for (p, a) in topo.assign(sc, t, ti).iter().enumerate() {
+                let id = |v: &Vec<usize>| {
+                    v.iter()
+                        .map(|&i| topo.brokers[i].node_id)
+                        .collect::<Vec<_>>()
+                };
+                let mut e = serde_json::json!({"topic": t.name, "partition": p, "replicas": id(&a.replicas)});
+                if !a.observers.is_empty() {
+                    e["observers"] = serde_json::Value::from(id(&a.observers));
+                }
+                reassign.push(e);
             }
-            reassign.push(e);
         }
     }
     files.push(ExportFile {
-        path: "topics/create-topics.sh".into(),
+        path: format!("{pre}topics/create-topics.sh"),
         text: create,
         executable: true,
     });
-    clients(sc, &topo, &mut files);
-    let mut rj =
-        serde_json::to_string_pretty(&serde_json::json!({"version": 1, "partitions": reassign}))
-            .unwrap_or_default();
-    rj.push('\n');
-    files.push(ExportFile {
-        path: "topics/reassignment.json".into(),
-        text: rj,
-        executable: false,
-    });
-    files.push(ExportFile {
-        path: "runbook.md".into(),
-        text: runbook::render(sc, &topo, outcome),
-        executable: false,
-    });
-    files.push(ExportFile {
-        path: "netem.sh".into(),
-        text: netem::render(sc),
-        executable: true,
-    });
-    files.push(ExportFile {
-        path: "README.md".into(),
-        text: readme(plan, &files, &notes),
-        executable: false,
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    if c.design.is_none() {
+        let mut rj = serde_json::to_string_pretty(
+            &serde_json::json!({"version": 1, "partitions": reassign}),
+        )
+        .unwrap_or_default();
+        rj.push('\n');
+        files.push(ExportFile {
+            path: format!("{pre}topics/reassignment.json"),
+            text: rj,
+            executable: false,
+        });
+    }
 }
 
 /// `clients/producer-<i>.properties` and `clients/consumer-<i>.properties`: the
 /// client settings each application was simulated with, under Kafka's names
 /// (every modelled setting, defaults included, so the file says what was assumed).
-fn clients(sc: &Scenario, topo: &Topology, files: &mut Vec<ExportFile>) {
-    let bootstrap: Vec<String> = topo
-        .brokers
-        .iter()
-        .take(3)
-        .map(|b| format!("{}:9092", host(b.node_id)))
-        .collect();
-    let bootstrap = bootstrap.join(",");
+fn clients(sc: &Scenario, topo: &Topology, clusters: &[ClusterOut], files: &mut Vec<ExportFile>) {
+    // Clients bootstrap from brokers of their own site's cluster.
+    let bootstrap_of = |site: &str| -> String {
+        let si = topo.site_index(site);
+        let sites = clusters
+            .iter()
+            .find(|c| si.is_some_and(|s| c.sites.contains(&s)))
+            .map_or(&[][..], |c| c.sites.as_slice());
+        let v: Vec<String> = topo
+            .brokers
+            .iter()
+            .filter(|b| sites.contains(&b.site))
+            .take(3)
+            .map(|b| format!("{}:9092", host(b.node_id)))
+            .collect();
+        v.join(",")
+    };
     for (i, p) in sc.producer.iter().enumerate() {
+        let bootstrap = bootstrap_of(&p.site);
         let mut o = String::new();
         let _ = writeln!(
             o,
@@ -480,6 +604,7 @@ fn clients(sc: &Scenario, topo: &Topology, files: &mut Vec<ExportFile>) {
     }
     let ff = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
     for (i, c) in sc.consumer.iter().enumerate() {
+        let bootstrap = bootstrap_of(&c.site);
         let mut o = String::new();
         let _ = writeln!(
             o,
@@ -540,12 +665,28 @@ pub fn reimport_options(sc: &Scenario) -> crate::import::Options {
 }
 
 /// The `ktopo import` command line that reads an export back, run from its directory.
-pub fn reimport_command(sc: &Scenario) -> String {
+pub fn reimport_command(sc: &Scenario, design: Option<&Design>) -> String {
     let o = reimport_options(sc);
-    let mut args = vec![
-        "ktopo import brokers/*.properties controllers/*.properties topics/create-topics.sh"
-            .to_string(),
-    ];
+    let mut args = vec![match design {
+        None => {
+            "ktopo import brokers/*.properties controllers/*.properties topics/create-topics.sh"
+                .to_string()
+        }
+        Some(d) => {
+            let topo = Topology::build(sc);
+            let dirs: Vec<String> = DesignLayout::of(sc, d)
+                .clusters
+                .iter()
+                .map(|c| format!("clusters/{}", safe_part(&topo.sites[c[0]].name)))
+                .collect();
+            let mm2 = if crate::export::mm2::from_design(sc, d).is_some() {
+                " mm2.properties"
+            } else {
+                ""
+            };
+            format!("ktopo import {}{mm2}", dirs.join(" "))
+        }
+    }];
     args.push(format!("--name {}", sh_quote(&sc.name)));
     for (r, s) in &o.site_of_rack {
         args.push(format!("--site-of-rack {}", sh_quote(&format!("{r}={s}"))));
@@ -565,7 +706,7 @@ pub fn reimport_command(sc: &Scenario) -> String {
     args.join(" \\\n    ")
 }
 
-fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
+fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&Design>) -> String {
     let sc = &plan.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "# Export of scenario `{}`\n", sc.name.replace('`', "'"));
@@ -576,15 +717,15 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
     let _ = writeln!(o, "`netem.sh` are placeholders: replace them with yours.\n");
     let _ = writeln!(o, "| file | what |\n|---|---|");
     for f in files {
-        let what = if f.path.starts_with("brokers/") {
+        let what = if f.path.contains("brokers/") {
             "`server.properties` fragment of one broker"
-        } else if f.path.starts_with("controllers/") {
+        } else if f.path.contains("controllers/") {
             "`server.properties` fragment of one KRaft controller"
         } else if f.path.ends_with(".placement.json") {
             "Confluent replica placement of one topic (`confluent.placement.constraints`)"
-        } else if f.path == "topics/create-topics.sh" {
+        } else if f.path.ends_with("topics/create-topics.sh") {
             "`kafka-topics --create` for every topic"
-        } else if f.path == "topics/reassignment.json" {
+        } else if f.path.ends_with("topics/reassignment.json") {
             "the exact assignment ktopo simulated, for `kafka-reassign-partitions --execute`"
         } else if f.path == "runbook.md" {
             "failover drill with the simulated RPO and RTO of each step"
@@ -601,10 +742,34 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
     }
     let _ = writeln!(o, "| `README.md` | this file |");
     let _ = writeln!(o, "\n## Socket buffers\n\n{}.", plan.sizing.note);
-    let _ = writeln!(
-        o,
-        "\n## MirrorMaker 2\n\nNo `mm2.properties`: the scenario schema has no cross-cluster designs yet."
-    );
+    match design {
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "\n## Design `{}`\n\nOne directory per cluster (`clusters/<site>/`), each with its own KRaft quorum and",
+                d.name.replace('`', "'")
+            );
+            let _ = writeln!(
+                o,
+                "the topics its applications write; clients bootstrap from their own site's cluster."
+            );
+            let _ = writeln!(
+                o,
+                "{}",
+                if crate::export::mm2::from_design(&plan.scenario, d).is_some() {
+                    "`mm2.properties` runs MirrorMaker 2 in dedicated mode (`connect-mirror-maker.sh mm2.properties`)."
+                } else {
+                    "The copier's own configuration (not MirrorMaker 2) is not written: set it up with the tool's documentation and the design's settings in the scenario."
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "\n## MirrorMaker 2\n\nNo `mm2.properties`: export an asynchronous MirrorMaker 2 design with `--design NAME`."
+            );
+        }
+    }
     if !notes.is_empty() {
         let _ = writeln!(o, "\n## Check before use\n");
         for n in notes {
@@ -612,7 +777,7 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String]) -> String {
         }
     }
     let _ = writeln!(o, "\n## Reading the files back\n\n```sh");
-    let _ = writeln!(o, "{}\n```", reimport_command(sc));
+    let _ = writeln!(o, "{}\n```", reimport_command(sc, design));
     let _ = writeln!(
         o,
         "\ngives back the same sites, brokers, racks, controllers, topics, placement and settings"

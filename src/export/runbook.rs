@@ -5,6 +5,10 @@
 //! - **RTO**: from the fault's start to the first timeline interval after it with no
 //!   unavailable partition (`timeline.unavailable_partitions`), at the timeline's resolution;
 //! - time without a controller quorum in the window (`timeline.quorum`).
+//!
+//! For an asynchronous design (`export --design`), the fault's `recovery`: the
+//! records not yet copied (lost with a site), the client failover's RTO, the
+//! records failed-over consumers re-read, and the copier's catch-up.
 
 use std::fmt::Write;
 
@@ -192,10 +196,17 @@ pub fn render(sc: &Scenario, topo: &Topology, outcome: Option<&Outcome>) -> Stri
                 let _ = writeln!(o, "2. **Expect**: not simulated (`--no-simulate`).");
             }
         }
-        let _ = writeln!(
-            o,
-            "3. **Check**: `kafka-topics --describe --unavailable-partitions` and `--under-replicated-partitions`; producer error rates; `kafka-metadata-quorum describe --status`."
-        );
+        if outcome.is_some_and(|x| x.replication.is_some()) {
+            let _ = writeln!(
+                o,
+                "3. **Check**: the copier's lag (MirrorMaker 2: the `replication-latency-ms` and `record-age-ms` metrics of MirrorSourceConnector; Cluster Linking: `kafka-mirrors --describe`); after a failover, the consumer groups' offsets on the surviving cluster (`kafka-consumer-groups --describe`) and the producers' error rates."
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "3. **Check**: `kafka-topics --describe --unavailable-partitions` and `--under-replicated-partitions`; producer error rates; `kafka-metadata-quorum describe --status`."
+            );
+        }
         match f.duration_s {
             Some(d) => {
                 let _ = writeln!(o, "4. **Undo** at t = {} s: {undo}", f.at_s + d);
@@ -229,6 +240,39 @@ fn expect(
     at_s: f64,
     end_s: f64,
 ) {
+    if let (Some(r), Some(rep)) = (fo.and_then(|x| x.recovery.as_ref()), &out.replication) {
+        // An asynchronous design: each cluster keeps serving; a site loss loses
+        // what the copier had not copied and moves the clients after the RTO.
+        let site_loss = fo.is_some_and(|x| x.kind == "site-down");
+        let exposure = if r.rpo_records == 0 {
+            "every acknowledged record had been copied: nothing lost".to_string()
+        } else if site_loss {
+            format!(
+                "{} acknowledged record(s) ({} bytes) not yet copied by {} are lost: RPO {:.3} s of writes",
+                r.rpo_records, r.rpo_bytes, rep.tool, r.rpo_s
+            )
+        } else {
+            format!(
+                "{} acknowledged record(s) not yet copied when it started ({:.3} s of lag): what a site loss at that moment would lose",
+                r.rpo_records, r.rpo_s
+            )
+        };
+        let rto = match r.rto_s {
+            Some(x) => format!(
+                "clients of the lost site restart against the surviving cluster after ≈ {x:.0} s (detection + decision + DNS TTL + client restart), consumers re-reading ≈ {} record(s) from the translated offsets",
+                r.duplicates
+            ),
+            None => "no client fails over".to_string(),
+        };
+        let catch_up = r
+            .catch_up_s
+            .map(|c| {
+                format!("; after the fault the copier is back to its normal lag within ≈ {c:.0} s")
+            })
+            .unwrap_or_default();
+        let _ = writeln!(o, "2. **Expect**: {exposure}; {rto}{catch_up}.");
+        return;
+    }
     let lost = fo.map_or(0, |x| x.lost_acked_records);
     let rpo = if lost == 0 {
         "RPO 0: no acknowledged record lost".to_string()

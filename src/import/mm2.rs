@@ -553,14 +553,12 @@ pub fn design_toml(
             ));
         }
     }
-    if first.refresh_topics_interval_seconds != 600 {
-        unmapped.push(Item::new(
-            f,
-            first.line,
-            "refresh.topics.interval.seconds",
-            "not modelled: the design's topics exist from the start",
-        ));
-    }
+    num(
+        "refresh.topics.interval.seconds",
+        first.refresh_topics_interval_seconds,
+        600,
+        &mut o,
+    );
     // Client settings the design models, by their design key.
     let client = |map: &BTreeMap<String, String>,
                   prefix: &str,

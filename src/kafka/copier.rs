@@ -44,12 +44,50 @@ pub(super) fn remote_name(
     from: usize,
     topic: &str,
 ) -> String {
+    match d.tool {
+        CopierTool::Replicator => return d.topic_rename_format.replace("${topic}", topic),
+        // Mirror topics keep the source name behind the link's optional prefix.
+        CopierTool::ClusterLinking => return format!("{}{topic}", d.cluster_link_prefix),
+        // uReplicator keeps names.
+        CopierTool::Ureplicator => return topic.to_string(),
+        CopierTool::Mirrormaker2 => {}
+    }
     match d.replication_policy {
         ReplicationPolicy::Identity => topic.to_string(),
         ReplicationPolicy::Default => {
             let alias = &sc.site[layout.clusters[from][0]].name;
             format!("{alias}{}{topic}", d.replication_policy_separator)
         }
+    }
+}
+
+/// How often consumer offsets are translated: MM2's checkpoints, Replicator's
+/// offset translator; the other tools do not translate (the period only paces
+/// a check that finds nothing to do).
+fn translation_period(d: &Design) -> Nanos {
+    match d.tool {
+        CopierTool::Replicator => ms(d.offset_translator_batch_period_ms as f64),
+        _ => secs(d.emit_checkpoints_interval_seconds as f64),
+    }
+    .max(NS_PER_MS)
+}
+
+/// When a copier finds a topic created at `created`: MM2 at its next
+/// `refresh.topics.interval.seconds` (the first refresh comes one interval after
+/// the start), Replicator at its next `topic.poll.interval.ms`; Cluster Linking
+/// mirror topics and uReplicator whitelisting are set up with the topic (an
+/// operator step, assumed done at creation).
+fn discovery(d: &Design, created: Nanos) -> Nanos {
+    let every = match d.tool {
+        CopierTool::Mirrormaker2 => secs(d.refresh_topics_interval_seconds as f64),
+        CopierTool::Replicator => ms(d.topic_poll_interval_ms as f64),
+        CopierTool::ClusterLinking | CopierTool::Ureplicator => return created,
+    }
+    .max(NS_PER_MS);
+    if created == 0 {
+        0
+    } else {
+        created.div_ceil(every) * every
     }
 }
 
@@ -90,6 +128,9 @@ pub(super) struct MPart {
     syncs: VecDeque<(u64, u64)>,
     last_sync_down: Option<u64>,
     prev_up: Option<u64>,
+    /// When the copier finds the topic (its topic refresh after `created_at_s`):
+    /// the partition is not fetched before.
+    found: Nanos,
 }
 
 struct Range {
@@ -185,6 +226,8 @@ pub(super) struct Copiers {
     pub backlog_timeline: Vec<u64>,
     /// (source cluster, target cluster, copier site, tasks, partitions, records, payload bytes)
     pub flows: Vec<(usize, usize, usize, u32, u32, u64, u64)>,
+    /// Tasks that find new topics at a later topic refresh: (when, task), in time order.
+    discoveries: VecDeque<(Nanos, u16)>,
 }
 
 impl World<'_> {
@@ -231,7 +274,7 @@ impl World<'_> {
             src_parts: vec![Vec::new(); self.parts.len()],
             exposures: vec![None; sc.fault.len()],
             next_flush: ms(d.offset_flush_interval_ms as f64),
-            next_checkpoint: secs(d.emit_checkpoints_interval_seconds as f64),
+            next_checkpoint: translation_period(d),
             next_group_sync: secs(d.sync_group_offsets_interval_seconds as f64),
             next_cl_sync: ms(d.consumer_offset_sync_ms as f64),
             next_commit: AUTO_COMMIT,
@@ -240,7 +283,7 @@ impl World<'_> {
         let flows = self.layout.flows.clone();
         for (fi, &(a, b)) in flows.iter().enumerate() {
             // Mirrored partitions of this flow, topic by topic.
-            let mut pairs: Vec<(u32, u32)> = Vec::new();
+            let mut pairs: Vec<(u32, u32, Nanos)> = Vec::new();
             for (ti, t) in sc.topic.iter().enumerate() {
                 if !d.topics.is_empty() && !d.topics.contains(&t.name) {
                     continue;
@@ -252,8 +295,9 @@ impl World<'_> {
                 let Some(dt) = self.internal_topic(ti, b, &rname) else {
                     continue;
                 };
+                let found = discovery(d, secs(t.created_at_s));
                 for (k, &sp) in self.topic_parts[st].iter().enumerate() {
-                    pairs.push((sp, self.topic_parts[dt][k]));
+                    pairs.push((sp, self.topic_parts[dt][k], found));
                 }
             }
             let copier_site = match d.copier_site.as_str() {
@@ -272,7 +316,7 @@ impl World<'_> {
                 task_sites = dst_brokers.iter().map(|&x| self.broker_site[x]).collect();
                 owner = pairs
                     .iter()
-                    .map(|&(_, dp)| {
+                    .map(|&(_, dp, _)| {
                         let lead = self.parts[dp as usize].slot(0) as usize;
                         dst_brokers.iter().position(|&x| x == lead).unwrap_or(0)
                     })
@@ -308,6 +352,7 @@ impl World<'_> {
                     cluster: b as u8,
                     copier: true,
                     topic: 0,
+                    start: 0,
                     acks: Acks::All,
                     rate_bytes_s: 0.0,
                     record_bytes: 1024,
@@ -335,9 +380,12 @@ impl World<'_> {
                 });
                 let ti = cp.tasks.len() as u16;
                 let mut tparts = Vec::new();
-                for (i, &(sp, dp)) in pairs.iter().enumerate() {
+                for (i, &(sp, dp, found)) in pairs.iter().enumerate() {
                     if owner[i] != k {
                         continue;
+                    }
+                    if found > 0 {
+                        cp.discoveries.push_back((found, ti));
                     }
                     let id = cp.parts.len() as u32;
                     cp.parts.push(MPart {
@@ -354,6 +402,7 @@ impl World<'_> {
                         syncs: VecDeque::new(),
                         last_sync_down: None,
                         prev_up: None,
+                        found,
                     });
                     cp.src_parts[sp as usize].push(id);
                     tparts.push(id);
@@ -420,6 +469,10 @@ impl World<'_> {
                 fluid_busy: 0,
             })
             .collect();
+        let mut found: Vec<(Nanos, u16)> = cp.discoveries.drain(..).collect();
+        found.sort_unstable();
+        found.dedup();
+        cp.discoveries = found.into();
         self.cp = cp;
         self.at(TICK, Ev::CpTick);
         for t in 0..self.cp.tasks.len() {
@@ -461,7 +514,9 @@ impl World<'_> {
             if let Some(vb) = self.bootstrap(site, self.cp_src_cluster(t)) {
                 for &mp in &self.cp.tasks[t].parts {
                     let p = self.cp.parts[mp as usize].src as usize;
-                    if self.views.leader(vb as usize, p) == b {
+                    if self.cp.parts[mp as usize].found <= self.now
+                        && self.views.leader(vb as usize, p) == b
+                    {
                         parts.push(mp);
                     }
                 }
@@ -853,7 +908,8 @@ impl World<'_> {
         let down0 = m.down;
         m.down += n as u64;
         let skipped = m.prev_up.is_some_and(|p| p + 1 != from);
-        if !source_up {
+        // Offset syncs are MirrorMaker 2's: the other tools keep none.
+        if !source_up || self.cp.tool != CopierTool::Mirrormaker2 {
             m.prev_up = Some(to - 1);
             return;
         }
@@ -898,6 +954,24 @@ impl World<'_> {
         let m = &self.cp.parts[mp as usize];
         let s = m.syncs.iter().rev().find(|s| s.0 <= up)?;
         Some(if s.0 == up { s.1 } else { s.1 + 1 })
+    }
+
+    /// Replicator's translation (by timestamp, `offset.translator.batch.period.ms`):
+    /// the first destination record with the committed record's timestamp. Records
+    /// of one producer batch share a creation time here, so the translation lands
+    /// at the start of the batch holding the committed offset (and never past what
+    /// has been copied).
+    fn cp_translate_timestamp(&self, mp: u32, up: u64) -> u64 {
+        let m = &self.cp.parts[mp as usize];
+        let up = up.min(m.acked);
+        let part = &self.parts[m.src as usize];
+        let i = part.batches.partition_point(|x| x.end() <= up);
+        let start = part
+            .batches
+            .get(i)
+            .filter(|b| b.start <= up)
+            .map_or(up, |b| b.start);
+        start.saturating_sub(m.skipped)
     }
 
     pub(super) fn cp_tick(&mut self) {
@@ -945,7 +1019,17 @@ impl World<'_> {
                 }
             }
         }
-        if now >= self.cp.next_flush {
+        while let Some(&(at, t)) = self.cp.discoveries.front() {
+            if at > now {
+                break;
+            }
+            // A topic refresh found new topics: the task's fetch sessions add them.
+            self.cp.discoveries.pop_front();
+            if self.site_up[self.cp.tasks[t as usize].site] && !self.cp.tasks[t as usize].blocked {
+                self.cp_kick(t as usize);
+            }
+        }
+        if now >= self.cp.next_flush && self.cp.tool == CopierTool::Mirrormaker2 {
             // offset.flush.interval.ms: the latest position of each partition is synced.
             self.cp.next_flush += ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS);
             let up: Vec<bool> = (0..self.cp.parts.len())
@@ -964,7 +1048,7 @@ impl World<'_> {
             }
         }
         if now >= self.cp.next_checkpoint {
-            self.cp.next_checkpoint += secs(d.emit_checkpoints_interval_seconds as f64);
+            self.cp.next_checkpoint += translation_period(d);
             for g in 0..self.cp.groups.len() {
                 for k in 0..self.cp.groups[g].mps.len() {
                     let mp = self.cp.groups[g].mps[k];
@@ -972,11 +1056,21 @@ impl World<'_> {
                         continue;
                     }
                     let up = self.cp.groups[g].committed[k];
-                    if let Some(down) = self.cp_translate(mp, up) {
+                    let down = match self.cp.tool {
+                        CopierTool::Replicator => Some(self.cp_translate_timestamp(mp, up)),
+                        _ => self.cp_translate(mp, up),
+                    };
+                    if let Some(down) = down {
                         self.cp.groups[g].ck[k] = Some((up, down));
                     }
                 }
-                self.cp.checkpoints += 1;
+                if matches!(
+                    self.cp.tool,
+                    CopierTool::Mirrormaker2 | CopierTool::Replicator
+                ) {
+                    // Only MM2 and Replicator translate offsets.
+                    self.cp.checkpoints += 1;
+                }
             }
         }
         if d.sync_group_offsets_enabled && now >= self.cp.next_group_sync {

@@ -192,6 +192,8 @@ pub(crate) struct ProducerState {
     /// A copier task's producer (not an application producer): its responses go to the copier.
     copier: bool,
     topic: u16,
+    /// The topic's creation (`created_at_s`): nothing is produced before it.
+    start: Nanos,
     acks: Acks,
     rate_bytes_s: f64,
     record_bytes: u32,
@@ -774,6 +776,11 @@ impl<'a> World<'a> {
                     cluster: site_cluster[site],
                     copier: false,
                     topic: topic_index(&p.topic, site_cluster[site]),
+                    start: sc
+                        .topic
+                        .iter()
+                        .find(|t| t.name == p.topic)
+                        .map_or(0, |t| secs(t.created_at_s)),
                     acks: p.acks,
                     rate_bytes_s: p.rate_mb_s * 1e6,
                     record_bytes: p.record_size_bytes,

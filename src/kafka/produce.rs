@@ -55,7 +55,7 @@ impl World<'_> {
         self.expire_requests(i);
         let flow = self.flow.is_some();
         let site = self.producers[i].site;
-        if !self.site_up[site] {
+        if !self.site_up[site] || now < self.producers[i].start {
             return;
         }
         let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
@@ -232,7 +232,7 @@ impl World<'_> {
         }
         self.expire_requests(i);
         let site = self.producers[i].site;
-        if !self.site_up[site] {
+        if !self.site_up[site] || now < self.producers[i].start {
             return;
         }
         let topic = self.producers[i].topic as usize;

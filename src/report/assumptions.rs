@@ -3,7 +3,8 @@
 
 use crate::metrics::Outcome;
 use crate::scenario::{
-    BrokerConfig, ControllerConfig, Fidelity, ModelConfig, RACK_AWARE_SELECTOR, Scenario,
+    BrokerConfig, ControllerConfig, CopierTool, DesignKind, Fidelity, ModelConfig,
+    RACK_AWARE_SELECTOR, Scenario,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -177,6 +178,10 @@ fn has_faults(sc: &Scenario, _: &[(&str, &Outcome)]) -> bool {
     !sc.fault.is_empty()
 }
 
+fn has_async(sc: &Scenario) -> bool {
+    sc.design.iter().any(|d| d.kind == DesignKind::Async)
+}
+
 fn any_outcome(designs: &[(&str, &Outcome)], p: impl Fn(&Outcome) -> bool) -> bool {
     designs.iter().any(|(_, o)| p(o))
 }
@@ -185,10 +190,26 @@ fn any_outcome(designs: &[(&str, &Outcome)], p: impl Fn(&Outcome) -> bool) -> bo
 /// each can change this scenario's numbers.
 pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
-        mechanism: "design",
-        section: "Not modelled yet",
-        text: "Only a stretched cluster is simulated; cross-cluster copiers (MirrorMaker 2, Cluster Linking) are not modelled.",
-        applies: |_, _| true,
+        mechanism: "copiers",
+        section: "§18",
+        text: "Copier tasks are never rebalanced (no Connect rebalance, no uReplicator controller), MM2's offset-syncs and checkpoint topics are state rather than records, source producers do not compress (a pulling copier fetches payload bytes), and clients never fail back.",
+        applies: |sc, _| has_async(sc),
+    },
+    Simplification {
+        mechanism: "Replicator offsets",
+        section: "§18",
+        text: "Replicator translates by timestamp, and the records of one producer batch share one creation time here: a failed-over consumer re-reads up to the rest of a batch per partition, where Kafka's millisecond timestamps re-read only records of the same millisecond.",
+        applies: |sc, _| {
+            sc.design
+                .iter()
+                .any(|d| d.kind == DesignKind::Async && d.tool == CopierTool::Replicator)
+        },
+    },
+    Simplification {
+        mechanism: "new topics",
+        section: "§18",
+        text: "A topic created during the run joins the copier at its next topic refresh without the task restart Connect performs; Cluster Linking mirror topics and uReplicator whitelisting are assumed set up with the topic.",
+        applies: |sc, _| has_async(sc) && sc.topic.iter().any(|t| t.created_at_s > 0.0),
     },
     Simplification {
         mechanism: "producer retries",
@@ -213,7 +234,7 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "broker resources",
         section: "Not modelled yet",
-        text: "Brokers have no CPU, disk, page-cache or request-queue limits: processing is a fixed delay per request (model.*_processing_ms), and compression is off (wire bytes = payload bytes).",
+        text: "Brokers have no CPU, disk, page-cache or request-queue limits: processing is a fixed delay per request (model.*_processing_ms), and application producers do not compress (wire bytes = payload bytes; only a copier's producer compresses).",
         applies: |_, _| true,
     },
     Simplification {

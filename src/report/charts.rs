@@ -72,6 +72,14 @@ pub struct Chart {
     pub bands: Vec<(f64, f64)>,
     /// Dashed reference lines (capacity).
     pub dashed: Vec<Dashed>,
+    /// Mark every point with a dot (few points: a sweep's values).
+    pub markers: bool,
+    /// Category names for x = 0, 1, …: the x axis shows them instead of numbers.
+    pub x_labels: Option<Vec<String>>,
+    /// Grid lines at the labelled ticks only (a lighter SVG for pages with many charts).
+    pub coarse_grid: bool,
+    /// At most this many labelled ticks on the x axis (plotters' choice otherwise).
+    pub x_ticks: Option<usize>,
 }
 
 /// A dashed reference line with its legend label.
@@ -114,7 +122,7 @@ fn label_num(v: f64) -> String {
 }
 
 /// The smallest of 1, 2, 5 × 10^k at or above `v` (> 0).
-fn nice_ceil(v: f64) -> f64 {
+pub(super) fn nice_ceil(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
         .iter()
@@ -169,6 +177,10 @@ pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: Vec::new(),
         dashed: Vec::new(),
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -238,6 +250,10 @@ pub fn hw_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: fault_bands(designs),
         dashed: Vec::new(),
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -273,6 +289,10 @@ pub fn replica_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: fault_bands(designs),
         dashed: Vec::new(),
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -309,6 +329,10 @@ pub fn copy_lag(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: fault_bands(designs),
         dashed: Vec::new(),
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -374,6 +398,10 @@ pub fn link_utilization(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: fault_bands(designs),
         dashed,
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -422,6 +450,10 @@ pub fn write_availability(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
         series,
         bands: fault_bands(designs),
         dashed: Vec::new(),
+        markers: false,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
     })
 }
 
@@ -506,11 +538,26 @@ where
         .y_label_area_size(62)
         .build_cartesian_2d(x, c.y.0..c.y.1)
         .ok()?;
-    chart
-        .configure_mesh()
-        .x_desc(c.x_desc.as_str())
+    let category = |v: &f64| -> String {
+        let r = v.round();
+        match &c.x_labels {
+            Some(l) if (v - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < l.len() => {
+                l[r as usize].clone()
+            }
+            Some(_) => String::new(),
+            None => label_num(*v),
+        }
+    };
+    let mut mesh = chart.configure_mesh();
+    if c.coarse_grid {
+        mesh.max_light_lines(0);
+    }
+    if let Some(n) = c.x_ticks {
+        mesh.x_labels(n);
+    }
+    mesh.x_desc(c.x_desc.as_str())
         .y_desc(c.y_desc.as_str())
-        .x_label_formatter(&|v| label_num(*v))
+        .x_label_formatter(&category)
         .y_label_formatter(&|v| label_num(*v))
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215))
@@ -561,7 +608,15 @@ where
             }
         }
         for run in runs.into_iter().filter(|r| !r.is_empty()) {
-            chart.draw_series(LineSeries::new(run, style)).ok()?;
+            chart
+                .draw_series(LineSeries::new(run.clone(), style))
+                .ok()?;
+            if c.markers {
+                let color = PALETTE[i % PALETTE.len()];
+                chart
+                    .draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .ok()?;
+            }
         }
     }
     Some(())

@@ -6,7 +6,7 @@
 
 use super::assumptions::{non_defaults, simplifications};
 use super::charts::{self, Mark};
-use super::verdict::{Summary, Verdict, pct, preferred, verdict};
+use super::verdict::{Summary, Verdict, findings_for, pct, preferred, verdict};
 use super::{Context, f};
 use crate::check::Level;
 use crate::metrics::{Outcome, SCHEMA_VERSION};
@@ -28,7 +28,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 :root { --fg:#1d232b; --muted:#5b6572; --line:#d5dae1; --bg:#ffffff; --pass:#1f7a3a; --caution:#a15c00; --fail:#b3261e; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--fg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -109,11 +109,12 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     // 1. Verdict and recommendation.
     let verdicts: Vec<_> = designs.iter().map(|(n, o)| verdict(n, o, cx)).collect();
     let _ = writeln!(s, "<section id=\"verdict\">\n<h2>Verdict</h2>");
-    if let Some(best) = preferred(designs, &verdicts) {
+    if let Some((best, why)) = preferred(designs, &verdicts) {
         let _ = writeln!(
             s,
-            "<p class=\"headline\">Recommended design: {} (no acknowledged loss first, then static errors, unavailability and produce p99).</p>",
-            esc(designs[best].0)
+            "<p class=\"headline\">Recommended design: {} — {}.</p>",
+            esc(designs[best].0),
+            esc(&why)
         );
     }
     for v in &verdicts {
@@ -140,6 +141,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     findings_table(
         &mut s,
         cx,
+        designs,
         |l| l != Level::Info,
         "Static check (<code>ktopo check</code>): errors and warnings",
     );
@@ -190,36 +192,14 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     ];
     for (id, caption, svg, missing) in figs {
         match svg {
-            Some(r) => {
-                let _ = writeln!(
-                    s,
-                    "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{}\n<ul class=\"legend\">",
-                    esc(caption),
-                    inline_svg(&r.svg, caption)
-                );
-                for e in &r.legend {
-                    let mark = match e.mark {
-                        Mark::Line => "line",
-                        Mark::Dashed => "dashed",
-                        Mark::Band => "band",
-                    };
-                    let _ = writeln!(
-                        s,
-                        "<li><span class=\"mark {mark}\" style=\"--c:{}\"></span>{}</li>",
-                        esc(&e.color),
-                        esc(&e.label)
-                    );
-                }
-                let _ = writeln!(s, "</ul>\n</figure>");
-            }
+            Some(r) => figure(&mut s, id, caption, &r),
             None => {
                 let _ = writeln!(s, "<p class=\"note\" id=\"{id}\">{}</p>", esc(missing));
             }
         }
     }
-    // Extension point: sweeps (one output against one swept parameter) will add
-    // their charts here, built with `charts::render` from a `charts::Chart` whose
-    // x axis is the parameter. There is no sweep command yet, so nothing is drawn.
+    // A sweep's charts (each output against each swept parameter) are on its own
+    // page, `sweep.html` (`report::sweep_html`), drawn with the same `figure`.
     let _ = writeln!(s, "</section>");
 
     // 4. Assumptions.
@@ -232,9 +212,46 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
     s
 }
 
+/// One chart as a `<figure>`: caption, inline SVG, and the legend below it.
+/// `id` must be safe in an attribute (the callers use fixed ASCII ids).
+pub(super) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Rendered) {
+    let _ = writeln!(
+        s,
+        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{}\n<ul class=\"legend\">",
+        esc(caption),
+        inline_svg(&r.svg, caption)
+    );
+    for e in &r.legend {
+        let mark = match e.mark {
+            Mark::Line => "line",
+            Mark::Dashed => "dashed",
+            Mark::Band => "band",
+        };
+        let _ = writeln!(
+            s,
+            "<li><span class=\"mark {mark}\" style=\"--c:{}\"></span>{}</li>",
+            esc(&e.color),
+            esc(&e.label)
+        );
+    }
+    let _ = writeln!(s, "</ul>\n</figure>");
+}
+
 /// The findings of the check whose level passes `keep`, as a table under `title` (HTML).
-fn findings_table(s: &mut String, cx: &Context, keep: impl Fn(Level) -> bool, title: &str) {
-    let rows: Vec<_> = cx.findings.iter().filter(|x| keep(x.level)).collect();
+/// The static findings of the page: all of them on a comparison, a design's own
+/// on its report.
+fn findings_table(
+    s: &mut String,
+    cx: &Context,
+    designs: &[(&str, &Outcome)],
+    keep: impl Fn(Level) -> bool,
+    title: &str,
+) {
+    let shown: Vec<&crate::check::Finding> = match designs {
+        [(name, _)] => findings_for(cx, name),
+        _ => cx.findings.iter().collect(),
+    };
+    let rows: Vec<_> = shown.into_iter().filter(|x| keep(x.level)).collect();
     if rows.is_empty() {
         return;
     }
@@ -257,7 +274,7 @@ fn findings_table(s: &mut String, cx: &Context, keep: impl Fn(Level) -> bool, ti
 }
 
 /// plotters' SVG with an accessible role and label, ready to inline.
-fn inline_svg(svg: &str, label: &str) -> String {
+pub(super) fn inline_svg(svg: &str, label: &str) -> String {
     let svg = svg.trim();
     let svg = svg
         .strip_prefix("<?xml")
@@ -617,6 +634,7 @@ fn assumptions(s: &mut String, designs: &[(&str, &Outcome)], cx: &Context) {
     findings_table(
         s,
         cx,
+        designs,
         |l| l == Level::Info,
         "Static check notes (<code>ktopo check</code>, level info)",
     );

@@ -5,6 +5,9 @@
 use super::{Context, f};
 use crate::check::{Finding, Level};
 use crate::metrics::Outcome;
+use crate::scenario::{DesignKind, Objectives};
+use serde::Serialize;
+use std::cmp::Ordering;
 
 /// Figures of one design's run that the verdict and the comparison table use.
 #[derive(Clone, Debug)]
@@ -32,6 +35,21 @@ pub struct Summary {
     pub hw_lag_ms_max: f64,
     /// (from, to, utilization_max) of the busiest link direction.
     pub busiest_link: Option<(String, String, f64)>,
+    /// Asynchronous design: acknowledged records not yet copied at the failures
+    /// (the RPO of each failure, summed).
+    pub exposed_records: u64,
+    /// The worst RPO of the run in seconds: the age of the oldest acknowledged
+    /// record lost in a cluster, or not yet copied at a failure.
+    pub rpo_worst_s: f64,
+    /// The longest RTO of a fault that needed one.
+    pub rto_max_s: Option<f64>,
+    /// Records failed-over consumers re-read, over every fault.
+    pub duplicates: u64,
+    pub catch_up_max_s: Option<f64>,
+    pub lag_p99_ms: Option<f64>,
+    pub cost_usd_month: Option<f64>,
+    /// The run copies between clusters (an asynchronous design).
+    pub is_async: bool,
 }
 
 impl Summary {
@@ -54,7 +72,32 @@ impl Summary {
             no_quorum_s: o.cluster.no_quorum_s,
             hw_lag_ms_max: 0.0,
             busiest_link: None,
+            exposed_records: 0,
+            rpo_worst_s: if o.durability.lost_acked_records > 0 {
+                o.durability.lost_acked_age_s_max
+            } else {
+                0.0
+            },
+            rto_max_s: None,
+            duplicates: 0,
+            catch_up_max_s: None,
+            lag_p99_ms: o.replication.as_ref().map(|r| r.lag.p99_ms),
+            cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
+            is_async: o.replication.is_some(),
         };
+        let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        for r in o.faults.iter().filter_map(|x| x.recovery.as_ref()) {
+            if r.rpo_records > 0 {
+                s.exposed_records += r.rpo_records;
+                s.rpo_worst_s = s.rpo_worst_s.max(r.rpo_s);
+            }
+            s.rto_max_s = max(s.rto_max_s, r.rto_s);
+            s.duplicates += r.duplicates;
+            s.catch_up_max_s = max(s.catch_up_max_s, r.catch_up_s);
+        }
         for site in &o.sites {
             for p in &site.produce {
                 if p.latency.count > 0 {
@@ -140,6 +183,101 @@ impl Grade {
     }
 }
 
+/// One objective of `[objectives]` against the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectiveCheck {
+    /// The key in `[objectives]`.
+    pub objective: &'static str,
+    /// The bound as written, e.g. `≤ 60 s`.
+    pub bound: String,
+    pub target: f64,
+    /// What the run measured; None when it measured nothing to compare.
+    pub actual: Option<f64>,
+    /// None: not measured by this run.
+    pub met: Option<bool>,
+}
+
+impl ObjectiveCheck {
+    pub fn describe(&self) -> String {
+        let actual = self.actual.map_or("not measured".to_string(), f);
+        let state = match self.met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "not measured by this run",
+        };
+        format!("{} {}: {actual} — {state}", self.objective, self.bound)
+    }
+}
+
+/// Each objective set in `[objectives]`, against the run's figures.
+pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
+    let mut out = Vec::new();
+    let mut add =
+        |objective, target: Option<f64>, unit: &str, at_most: bool, actual: Option<f64>| {
+            let Some(target) = target else { return };
+            let met = actual.map(|a| {
+                if at_most {
+                    a <= target + 1e-9
+                } else {
+                    a + 1e-9 >= target
+                }
+            });
+            out.push(ObjectiveCheck {
+                objective,
+                bound: format!("{} {}{unit}", if at_most { "≤" } else { "≥" }, f(target)),
+                target,
+                actual,
+                met,
+            });
+        };
+    add("rpo_s", obj.rpo_s, " s", true, Some(s.rpo_worst_s));
+    add("rto_s", obj.rto_s, " s", true, s.rto_max_s);
+    add(
+        "produce_p99_ms",
+        obj.produce_p99_ms,
+        " ms",
+        true,
+        s.worst_p99_ms(),
+    );
+    add(
+        "write_availability_pct",
+        obj.write_availability_pct,
+        " %",
+        false,
+        s.availability_pct,
+    );
+    add(
+        "cost_usd_month",
+        obj.cost_usd_month,
+        " USD",
+        true,
+        s.cost_usd_month,
+    );
+    out
+}
+
+/// The static findings that concern a design: an asynchronous design's own
+/// (`design NAME …`); for the stretched cluster, every finding not about an
+/// asynchronous design.
+pub fn findings_for<'a>(cx: &'a Context, design: &str) -> Vec<&'a Finding> {
+    let is_async = cx
+        .scenario
+        .design
+        .iter()
+        .any(|d| d.name == design && d.kind == DesignKind::Async);
+    let own = format!("design {design} ");
+    cx.findings
+        .iter()
+        .filter(|x| {
+            if is_async {
+                x.subject.starts_with(&own)
+            } else {
+                !x.subject.starts_with("design ")
+            }
+        })
+        .collect()
+}
+
 /// The verdict of one design.
 #[derive(Clone, Debug)]
 pub struct Verdict {
@@ -150,6 +288,9 @@ pub struct Verdict {
     pub points: Vec<String>,
     /// What to change, most important first.
     pub recommendations: Vec<String>,
+    pub objectives: Vec<ObjectiveCheck>,
+    /// Errors of the static check that concern this design.
+    pub static_errors: usize,
 }
 
 pub(super) fn pct(v: f64) -> String {
@@ -169,19 +310,22 @@ fn secs(v: f64) -> String {
     }
 }
 
-fn count(findings: &[Finding], l: Level) -> usize {
+fn count(findings: &[&Finding], l: Level) -> usize {
     findings.iter().filter(|x| x.level == l).count()
 }
 
 /// The verdict of one design's run.
 pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     let s = Summary::of(o);
-    let findings = cx.findings;
+    let findings = findings_for(cx, design);
+    let findings = findings.as_slice();
     let errors = count(findings, Level::Error);
     let warnings = count(findings, Level::Warning);
     let mut points = Vec::new();
     let mut recs = Vec::new();
 
+    let checks = objectives(&cx.scenario.objectives, &s);
+    let missed: Vec<&ObjectiveCheck> = checks.iter().filter(|c| c.met == Some(false)).collect();
     // Durability.
     if s.lost > 0 {
         points.push(format!(
@@ -190,8 +334,63 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
             o.durability.lost_acked_bytes,
             f(s.rpo_s)
         ));
-    } else {
-        points.push("No acknowledged record was lost (realized RPO 0).".into());
+    }
+    for fo in &o.faults {
+        let Some(r) = &fo.recovery else { continue };
+        if s.is_async && r.rpo_records > 0 {
+            points.push(format!(
+                "Fault {} ({} {}): {} acknowledged records ({} bytes) had not reached the other cluster — RPO {} s of writes.",
+                fo.index,
+                fo.kind,
+                fo.subject,
+                r.rpo_records,
+                r.rpo_bytes,
+                f(r.rpo_s)
+            ));
+        }
+    }
+    if s.lost == 0 && s.exposed_records == 0 {
+        points.push(if o.faults.is_empty() {
+            "No acknowledged record was lost (no fault simulated).".into()
+        } else {
+            "No acknowledged record was lost at any fault (RPO 0).".into()
+        });
+    }
+    if let Some(rto) = s.rto_max_s {
+        points.push(if s.is_async {
+            let fo = &cx.scenario.failover;
+            format!(
+                "Clients of the lost site are back after {} s (RTO: detection {} + decision {} + DNS TTL {} + restart {} s).",
+                secs(rto),
+                secs(fo.detection_s),
+                secs(fo.decision_s),
+                secs(fo.dns_ttl_s),
+                secs(fo.client_restart_s)
+            )
+        } else {
+            format!("Writes recovered {} s after the worst fault (RTO).", f(rto))
+        });
+    }
+    if s.duplicates > 0 {
+        points.push(format!(
+            "Consumers that failed over re-read {} records (at-least-once delivery: consumers must be idempotent).",
+            s.duplicates
+        ));
+    }
+    if let Some(p99) = s.lag_p99_ms {
+        points.push(format!(
+            "Replication lag between clusters: p99 {} ms{}.",
+            f(p99),
+            s.catch_up_max_s
+                .map(|c| format!(", back to normal {} s after a fault ended", f(c)))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(c) = s.cost_usd_month {
+        points.push(format!("Estimated cost: {} USD per month.", f(c)));
+    }
+    for c in &checks {
+        points.push(format!("Objective {}.", c.describe()));
     }
     // Availability.
     match s.availability_pct {
@@ -226,8 +425,15 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     // than that per fault means a majority was really gone.
     let c = &cx.scenario.controller;
     let failover_s = (c.fetch_timeout_ms + 2 * c.election_timeout_ms) as f64 / 1e3;
-    let quorum_lost = s.no_quorum_s > failover_s * o.faults.len().max(1) as f64;
-    if s.no_quorum_s > 0.0 {
+    // A cluster per site loses its quorum with its site: that is the site loss,
+    // not a voter placement to fix.
+    let quorum_lost = !s.is_async && s.no_quorum_s > failover_s * o.faults.len().max(1) as f64;
+    if s.is_async && s.no_quorum_s > 0.0 {
+        points.push(format!(
+            "A cluster had no controller quorum for {} s (its site was down: each cluster's voters live in its own site).",
+            f(s.no_quorum_s)
+        ));
+    } else if s.no_quorum_s > 0.0 {
         points.push(format!(
             "The KRaft controller quorum had no leader for {} s{}.",
             f(s.no_quorum_s),
@@ -257,7 +463,11 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         count(findings, Level::Info)
     ));
 
-    // Recommendations: the static check's fixes first (errors, then warnings).
+    // Recommendations: missed objectives first, then the static check's fixes
+    // (errors, then warnings).
+    for m in &missed {
+        recs.push(objective_advice(m, &s));
+    }
     let mut seen: Vec<&str> = Vec::new();
     for level in [Level::Error, Level::Warning] {
         for x in findings.iter().filter(|x| x.level == level) {
@@ -313,13 +523,29 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     if s.blocked > 0 && o.faults.is_empty() {
         recs.push("Producers filled buffer.memory without any fault: the cluster does not keep up with the offered load. Add brokers, partitions or link capacity.".into());
     }
+    if s.duplicates > 0 && !s.is_async {
+        // (Stretched designs have no failover re-reads.)
+    } else if s.duplicates > 0 {
+        recs.push(match o.replication.as_ref().map(|r| r.tool.as_str()) {
+            Some("mirrormaker2") => "Failed-over consumers re-read from MM2's last checkpoint: shorten emit.checkpoints.interval.seconds, enable sync.group.offsets.enabled, or make consumers idempotent; Cluster Linking preserves offsets and re-reads less.".to_string(),
+            Some("replicator") => "Failed-over consumers re-read from Replicator's last offset translation: shorten offset.translator.batch.period.ms, or make consumers idempotent.".to_string(),
+            _ => "Failed-over consumers re-read records: make them idempotent.".to_string(),
+        });
+    }
     if recs.is_empty() {
         recs.push("No change needed for the faults this scenario simulates. The run says nothing about faults it does not include.".into());
     }
 
-    let grade = if s.lost > 0 || errors > 0 {
+    let unbounded_exposure = (s.exposed_records > 0 && cx.scenario.objectives.rpo_s.is_none())
+        || (s.is_async && s.rto_max_s.is_some() && cx.scenario.objectives.rto_s.is_none());
+    let grade = if s.lost > 0 || errors > 0 || !missed.is_empty() {
         Grade::Fail
-    } else if s.disrupted_s > 0.0 || refused > 0 || warnings > 0 || quorum_lost {
+    } else if s.disrupted_s > 0.0
+        || refused > 0
+        || warnings > 0
+        || quorum_lost
+        || unbounded_exposure
+    {
         Grade::Caution
     } else {
         Grade::Pass
@@ -333,6 +559,15 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
             "Data loss: {} acknowledged records lost, realized RPO {} s",
             s.lost,
             f(s.rpo_s)
+        )
+    } else if s.exposed_records > 0 {
+        format!(
+            "A failure loses what was not yet copied: RPO {} s ({} records){}{p99}",
+            f(s.rpo_worst_s),
+            s.exposed_records,
+            s.rto_max_s
+                .map(|r| format!(", RTO {} s", f(r)))
+                .unwrap_or_default()
         )
     } else if s.disrupted_s > 0.0 {
         format!(
@@ -349,36 +584,174 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     } else {
         headline
     };
+    let headline = if missed.is_empty() {
+        headline
+    } else {
+        let names: Vec<&str> = missed.iter().map(|m| m.objective).collect();
+        format!("Misses {}: {headline}", names.join(", "))
+    };
     Verdict {
         design: design.to_string(),
         grade,
         headline,
         points,
         recommendations: recs,
+        objectives: checks,
+        static_errors: errors,
     }
 }
 
-/// Which of several designs to prefer: no loss first, then the static check's
-/// errors, then the least unavailability, then the lowest worst-site p99.
-/// Returns the index into `designs`; None when there are fewer than two.
-pub fn preferred(designs: &[(&str, &Outcome)], verdicts: &[Verdict]) -> Option<usize> {
+/// What to change for a missed objective.
+fn objective_advice(m: &ObjectiveCheck, s: &Summary) -> String {
+    let head = format!("Objective {}", m.describe());
+    let how = match m.objective {
+        "rpo_s" if s.is_async => {
+            "an asynchronous design loses what was not yet copied at the failure: raise the copier's throughput (tasks, buffers, link capacity) to cut the lag, or use a stretched cluster (acks=all, an ISR spanning sites) for RPO 0"
+        }
+        "rpo_s" => {
+            "produce with acks=all and min.insync.replicas ≥ 2, keep unclean.leader.election.enable=false, and place replicas so that every site loss leaves an in-sync copy"
+        }
+        "rto_s" if s.is_async => {
+            "the RTO is the failover runbook (detection + decision + DNS TTL + client restart): automate the decision and lower the DNS TTL, or use a stretched cluster whose clients only wait for fencing and an election"
+        }
+        "rto_s" => {
+            "writes wait for fencing (broker.session.timeout.ms) and an election; a controller quorum that survives the fault and an ISR that keeps min.insync.replicas shorten it"
+        }
+        "produce_p99_ms" if s.is_async => {
+            "produce latency is local to the site: look at the local cluster's load and acks"
+        }
+        "produce_p99_ms" => {
+            "acks=all waits for the farthest in-sync follower: keep synchronous replicas within a few ms, make distant copies observers, or use a cluster per site with asynchronous replication"
+        }
+        "write_availability_pct" => {
+            "place replicas and controllers so that the faults leave min.insync.replicas in-sync replicas and a controller majority"
+        }
+        "cost_usd_month" => {
+            "fewer brokers, less cross-site transfer (compression on the copier, follower fetching) or a smaller retention"
+        }
+        _ => "",
+    };
+    format!("{head}: {how}.")
+}
+
+/// Two figures within `abs` or `rel` of each other count as a tie, so that run
+/// noise does not decide.
+fn cmp_tol(a: f64, b: f64, abs: f64, rel: f64) -> Ordering {
+    if (a - b).abs() <= abs.max(rel * a.abs().max(b.abs())) {
+        Ordering::Equal
+    } else {
+        a.total_cmp(&b)
+    }
+}
+
+/// The criteria of [`preferred`], in order: (reason, `{}` standing for the
+/// runner-up; the figure, lower is better; absolute and relative tie tolerance).
+type Criterion = (&'static str, fn(&Summary, &Verdict) -> f64, f64, f64);
+
+const CRITERIA: [Criterion; 9] = [
+    (
+        "it misses fewer objectives than {}",
+        |_, v| v.objectives.iter().filter(|c| c.met == Some(false)).count() as f64,
+        0.0,
+        0.0,
+    ),
+    (
+        "unlike {}, it loses no acknowledged record inside a cluster and passes the static check",
+        |s, v| f64::from(u8::from(s.lost > 0 || v.static_errors > 0)),
+        0.0,
+        0.0,
+    ),
+    (
+        "unlike with {}, no failure loses an acknowledged record (RPO 0)",
+        |s, _| f64::from(u8::from(s.lost + s.exposed_records > 0)),
+        0.0,
+        0.0,
+    ),
+    ("it has a lower RPO than {}", |s, _| s.rpo_worst_s, 1.0, 0.0),
+    (
+        "it has a lower RTO than {}",
+        |s, _| s.rto_max_s.unwrap_or(0.0),
+        5.0,
+        0.0,
+    ),
+    (
+        "it has fewer unavailable partition-seconds than {}",
+        |s, _| s.unavailable_partition_s,
+        1.0,
+        0.05,
+    ),
+    (
+        "it has a lower produce p99 than {}",
+        |s, _| s.worst_p99_ms().unwrap_or(f64::INFINITY),
+        1.0,
+        0.1,
+    ),
+    (
+        "its failed-over consumers re-read fewer records than those of {}",
+        |s, _| s.duplicates as f64,
+        100.0,
+        0.1,
+    ),
+    (
+        "it costs less than {}",
+        |s, _| s.cost_usd_month.unwrap_or(0.0),
+        1.0,
+        0.02,
+    ),
+];
+
+/// Which of several designs to prefer, and why: fewest missed objectives, then
+/// no in-cluster loss or static error, then no loss at any failure, then the
+/// lower RPO, RTO, unavailability,
+/// produce p99, re-reads and cost — each compared with a tolerance so that run
+/// noise does not decide. Returns the index into `designs` and the reason
+/// (the criterion that set it apart from the runner-up); None for one design.
+pub fn preferred(designs: &[(&str, &Outcome)], verdicts: &[Verdict]) -> Option<(usize, String)> {
     if designs.len() < 2 {
         return None;
     }
-    let key = |i: usize| {
-        let s = Summary::of(designs[i].1);
-        (
-            s.lost,
-            verdicts[i].grade == Grade::Fail,
-            s.unavailable_partition_s,
-            s.worst_p99_ms().unwrap_or(f64::INFINITY),
-        )
+    let sums: Vec<Summary> = designs.iter().map(|(_, o)| Summary::of(o)).collect();
+    let cmp = |a: usize, b: usize| -> (Ordering, usize) {
+        for (k, (_, fig, abs, rel)) in CRITERIA.iter().enumerate() {
+            let o = cmp_tol(
+                fig(&sums[a], &verdicts[a]),
+                fig(&sums[b], &verdicts[b]),
+                *abs,
+                *rel,
+            );
+            if o != Ordering::Equal {
+                return (o, k);
+            }
+        }
+        (Ordering::Equal, CRITERIA.len())
     };
-    (0..designs.len()).min_by(|&a, &b| {
-        let (ka, kb) = (key(a), key(b));
-        (ka.0, ka.1)
-            .cmp(&(kb.0, kb.1))
-            .then(ka.2.total_cmp(&kb.2))
-            .then(ka.3.total_cmp(&kb.3))
-    })
+    let mut best = 0;
+    for i in 1..designs.len() {
+        if cmp(i, best).0 == Ordering::Less {
+            best = i;
+        }
+    }
+    // The reason: what sets it apart from the closest other design.
+    let runner = (0..designs.len())
+        .filter(|&i| i != best)
+        .max_by_key(|&i| cmp(best, i).1)
+        .unwrap_or(best);
+    let (_, k) = cmp(best, runner);
+    let reason = match CRITERIA.get(k) {
+        Some((why, ..)) => why.replace("{}", designs[runner].0),
+        None => format!(
+            "it ties with {} on every criterion (objectives, loss, RPO, RTO, unavailability, p99, re-reads, cost) and comes first",
+            designs[runner].0
+        ),
+    };
+    let all_met = verdicts[best]
+        .objectives
+        .iter()
+        .all(|c| c.met != Some(false));
+    let reason = if !all_met {
+        format!("{reason}; no design meets every objective")
+    } else {
+        reason
+    };
+    Some((best, reason))
 }

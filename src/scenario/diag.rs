@@ -39,6 +39,8 @@ pub(crate) enum Ty {
     Pair,
     /// An array of strings.
     StrList,
+    /// An array of scalars: numbers, strings or booleans (`[[sweep.parameter]] values`).
+    Scalars,
     /// A table, e.g. `[broker]` or `placement = { ... }`.
     Table(&'static TableSchema),
     /// An array of tables, e.g. `[[site]]`.
@@ -236,6 +238,7 @@ pub(crate) static TOPIC: TableSchema = TableSchema {
         opt("placement", Ty::Table(&PLACEMENT)),
         opt("retention.ms", I64),
         opt("retention.bytes", I64),
+        opt("created_at_s", F64),
     ],
 };
 
@@ -314,6 +317,31 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("sync.group.offsets.enabled", BOOL),
         opt("sync.group.offsets.interval.seconds", U64),
         opt("consumer.offset.sync.ms", U64),
+        opt("cluster.link.prefix", STR),
+        opt("refresh.topics.interval.seconds", U64),
+        opt("topic.poll.interval.ms", U64),
+        opt("topic.rename.format", STR),
+        opt("provenance.header.enable", BOOL),
+        opt("offset.translator.batch.period.ms", U64),
+    ],
+};
+
+pub(crate) static SWEEP_PARAMETER: TableSchema = TableSchema {
+    header: "[[sweep.parameter]]",
+    fields: &[
+        req("key", STR),
+        opt("values", Ty::Scalars),
+        opt("from", F64),
+        opt("to", F64),
+        opt("step", F64),
+    ],
+};
+
+pub(crate) static SWEEP: TableSchema = TableSchema {
+    header: "[sweep]",
+    fields: &[
+        opt("seeds", U32),
+        opt("parameter", Ty::Tables(&SWEEP_PARAMETER)),
     ],
 };
 
@@ -344,6 +372,17 @@ pub(crate) static FAILOVER: TableSchema = TableSchema {
 pub(crate) static BACKUP: TableSchema = TableSchema {
     header: "[backup]",
     fields: &[req("interval_s", F64)],
+};
+
+pub(crate) static OBJECTIVES: TableSchema = TableSchema {
+    header: "[objectives]",
+    fields: &[
+        opt("rpo_s", F64),
+        opt("rto_s", F64),
+        opt("produce_p99_ms", F64),
+        opt("write_availability_pct", F64),
+        opt("cost_usd_month", F64),
+    ],
 };
 
 pub(crate) static COST: TableSchema = TableSchema {
@@ -392,11 +431,13 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("failover", Ty::Table(&FAILOVER)),
         opt("backup", Ty::Table(&BACKUP)),
         opt("cost", Ty::Table(&COST)),
+        opt("objectives", Ty::Table(&OBJECTIVES)),
+        opt("sweep", Ty::Table(&SWEEP)),
     ],
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-static ALL: [&TableSchema; 17] = [
+static ALL: [&TableSchema; 20] = [
     &ROOT,
     &SITE,
     &LINK,
@@ -414,6 +455,9 @@ static ALL: [&TableSchema; 17] = [
     &FAILOVER,
     &BACKUP,
     &COST,
+    &OBJECTIVES,
+    &SWEEP,
+    &SWEEP_PARAMETER,
 ];
 
 /// One problem found by the walk, located by byte offset.
@@ -777,6 +821,31 @@ impl<'t> Walk<'t> {
                 }
                 ok.then(|| v.clone())
             }
+            (Ty::Scalars, DeValue::Array(a)) => {
+                let mut ok = true;
+                for (j, e) in a.iter().enumerate() {
+                    let fits = match e.get_ref() {
+                        DeValue::String(_) | DeValue::Boolean(_) => true,
+                        DeValue::Integer(i) => int_value(i)
+                            .is_some_and(|n| n >= i64::MIN as i128 && n <= i64::MAX as i128),
+                        DeValue::Float(f) => float_value(f).is_some(),
+                        _ => false,
+                    };
+                    if !fits {
+                        self.report(
+                            e.span().start,
+                            &format!("{kp}[{j}]"),
+                            format!(
+                                "expected a number, a string or a boolean, found {}",
+                                describe(e.get_ref())
+                            ),
+                            None,
+                        );
+                        ok = false;
+                    }
+                }
+                ok.then(|| v.clone())
+            }
             (Ty::StrList, DeValue::Array(a)) => {
                 let mut ok = true;
                 for (j, e) in a.iter().enumerate() {
@@ -936,7 +1005,7 @@ fn placeholder<'t>(ty: Ty, span: std::ops::Range<usize>) -> Spanned<DeValue<'t>>
             ));
             DeValue::Array(a)
         }
-        Ty::StrList | Ty::Tables(_) => DeValue::Array(DeArray::new()),
+        Ty::StrList | Ty::Scalars | Ty::Tables(_) => DeValue::Array(DeArray::new()),
         Ty::Table(s) => {
             let mut t = DeTable::new();
             for f in s.fields.iter().filter(|f| f.required) {
@@ -960,6 +1029,7 @@ fn expected(ty: Ty) -> &'static str {
         Ty::Enum { .. } => "a string",
         Ty::Pair => "an array of two site names",
         Ty::StrList => "an array of strings",
+        Ty::Scalars => "an array of numbers, strings or booleans",
         Ty::Table(_) => "a table",
         Ty::Tables(_) => "an array of tables",
     }
@@ -995,7 +1065,7 @@ fn example(ty: Ty) -> &'static str {
             _ => "\"all\"",
         },
         Ty::Pair => "[\"dc1\", \"dc2\"]",
-        Ty::StrList => "[]",
+        Ty::StrList | Ty::Scalars => "[]",
         Ty::Table(_) => "{}",
         Ty::Tables(_) => "[]",
     }
@@ -1212,6 +1282,7 @@ mod tests {
                 }),
                 retention_ms: 3_600_000,
                 retention_bytes: 1_000_000_000,
+                created_at_s: 30.0,
             }],
             producer: vec![Producer {
                 site: "dc1".into(),
@@ -1278,6 +1349,12 @@ mod tests {
                 sync_group_offsets_enabled: true,
                 sync_group_offsets_interval_seconds: 60,
                 consumer_offset_sync_ms: 30_000,
+                cluster_link_prefix: "dr.".into(),
+                refresh_topics_interval_seconds: 600,
+                topic_poll_interval_ms: 120_000,
+                topic_rename_format: "${topic}.replica".into(),
+                provenance_header_enable: true,
+                offset_translator_batch_period_ms: 60_000,
             }],
             load: LoadConfig {
                 profile: LoadProfile::Daily,
@@ -1286,7 +1363,24 @@ mod tests {
             },
             failover: FailoverConfig::default(),
             backup: Some(BackupConfig { interval_s: 3600.0 }),
+            objectives: Objectives {
+                rpo_s: Some(0.0),
+                rto_s: Some(60.0),
+                produce_p99_ms: Some(20.0),
+                write_availability_pct: Some(99.9),
+                cost_usd_month: Some(10_000.0),
+            },
             cost: CostConfig::default(),
+            sweep: Some(SweepConfig {
+                seeds: Some(2),
+                parameter: vec![SweepParameter {
+                    key: "link[dc1-dc2].rtt_ms".into(),
+                    values: vec![SweepValue::Int(5), SweepValue::Str("all".into())],
+                    from: Some(1.0),
+                    to: Some(2.0),
+                    step: Some(0.5),
+                }],
+            }),
         }
     }
 

@@ -36,7 +36,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {sev}: ", self.file, self.line, self.col)?;
+        if self.line == 0 {
+            write!(f, "{}: {sev}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: {sev}: ", self.file, self.line, self.col)?;
+        }
         if !self.key.is_empty() {
             write!(f, "`{}`: ", self.key)?;
         }
@@ -69,31 +73,7 @@ pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     match String::from_utf8(bytes) {
         Ok(text) => {
             let mut sc = parse_str(&text, &file)?;
-            if sc.load.profile == LoadProfile::Trace
-                && let Some(tf) = sc.load.trace_file.clone()
-            {
-                let tp = path.parent().unwrap_or(Path::new(".")).join(&tf);
-                let fail = |line: usize, message: String| Diagnostic {
-                    severity: Severity::Error,
-                    file: file.clone(),
-                    line: 0,
-                    col: 0,
-                    key: "load.trace_file".into(),
-                    message: if line > 0 {
-                        format!("{}:{line}: {message}", tp.display())
-                    } else {
-                        format!("{}: {message}", tp.display())
-                    },
-                    help: None,
-                };
-                match std::fs::read_to_string(&tp) {
-                    Ok(t) => match crate::load::parse_trace(&t) {
-                        Ok(points) => sc.load.trace = points,
-                        Err((line, m)) => return Err(vec![fail(line, m)]),
-                    },
-                    Err(e) => return Err(vec![fail(0, format!("cannot read the trace: {e}"))]),
-                }
-            }
+            attach_trace(&mut sc, path, &file).map_err(|d| vec![d])?;
             Ok(sc)
         }
         Err(e) => {
@@ -111,6 +91,40 @@ pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     }
 }
 
+/// Read the load trace a scenario names (relative to the scenario file `path`).
+fn attach_trace(sc: &mut Scenario, path: &Path, file: &str) -> Result<(), Diagnostic> {
+    if sc.load.profile != LoadProfile::Trace {
+        return Ok(());
+    }
+    let Some(tf) = sc.load.trace_file.clone() else {
+        return Ok(());
+    };
+    let tp = path.parent().unwrap_or(Path::new(".")).join(&tf);
+    let fail = |line: usize, message: String| Diagnostic {
+        severity: Severity::Error,
+        file: file.to_string(),
+        line: 0,
+        col: 0,
+        key: "load.trace_file".into(),
+        message: if line > 0 {
+            format!("{}:{line}: {message}", tp.display())
+        } else {
+            format!("{}: {message}", tp.display())
+        },
+        help: None,
+    };
+    match std::fs::read_to_string(&tp) {
+        Ok(t) => match crate::load::parse_trace(&t) {
+            Ok(points) => {
+                sc.load.trace = points;
+                Ok(())
+            }
+            Err((line, m)) => Err(fail(line, m)),
+        },
+        Err(e) => Err(fail(0, format!("cannot read the trace: {e}"))),
+    }
+}
+
 /// Parse and validate scenario text; `file` names it in diagnostics.
 ///
 /// Every problem is reported at once: unknown keys (with a suggestion), values of
@@ -119,6 +133,37 @@ pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
 /// column. A TOML syntax error is reported alone. Diagnostics are sorted by
 /// position. Never panics.
 pub fn parse_str(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let doc = parse_toml(text, file)?;
+    parse_doc(text, &doc, file)
+}
+
+/// The TOML document of `text`, or its syntax error alone.
+fn parse_toml<'t>(
+    text: &'t str,
+    file: &str,
+) -> Result<toml::Spanned<toml::de::DeTable<'t>>, Vec<Diagnostic>> {
+    toml::de::DeTable::parse(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, col) = Locator::new(text).line_col(offset);
+        vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line,
+            col,
+            key: String::new(),
+            message: e.message().trim_end().to_string(),
+            help: None,
+        }]
+    })
+}
+
+/// [`parse_str`] on a parsed document whose spans point into `text` (a sweep
+/// variant is the file's document with values replaced).
+fn parse_doc<'t>(
+    text: &'t str,
+    doc: &toml::Spanned<toml::de::DeTable<'t>>,
+    file: &str,
+) -> Result<Scenario, Vec<Diagnostic>> {
     use serde::Deserialize;
 
     let loc = Locator::new(text);
@@ -134,16 +179,8 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
             help,
         }
     };
-    let doc = match toml::de::DeTable::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let offset = e.span().map_or(0, |s| s.start);
-            let msg = e.message().trim_end().to_string();
-            return Err(vec![diag(offset, String::new(), msg, None)]);
-        }
-    };
     let mut walk = diag::Walk::new(text);
-    let repaired = walk.root(&doc);
+    let repaired = walk.root(doc);
     let mut diags: Vec<Diagnostic> = std::mem::take(&mut walk.found)
         .into_iter()
         .map(|f| diag(f.offset, f.key, f.message, f.help))
@@ -167,7 +204,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
         if walk.suppressed(&key) {
             continue;
         }
-        let offset = diag::locate(&doc, &key);
+        let offset = diag::locate(doc, &key);
         diags.push(diag(offset, key, message, help));
     }
     if diags.is_empty() {
@@ -216,5 +253,10 @@ impl<'t> Locator<'t> {
 }
 
 mod diag;
+mod sweep;
 mod validate;
+pub use sweep::{
+    ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
+    load_sweep, parse_param_arg, show_value, sweep_str, toml_value,
+};
 pub use validate::site_racks;

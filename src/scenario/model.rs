@@ -69,6 +69,34 @@ pub struct Scenario {
     /// Prices for the monthly cost estimate.
     #[serde(default)]
     pub cost: CostConfig,
+    /// What a design must achieve; the verdict and the recommendation weigh it.
+    #[serde(default)]
+    pub objectives: Objectives,
+    /// A parameter sweep (`ktopo sweep`); the scenario itself is its values as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepConfig>,
+}
+
+/// The architect's requirements of a design. Every key is optional: unset, it is
+/// not required (the recommendation then weighs the figure without a bound).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Objectives {
+    /// Most seconds of acknowledged writes one failure may lose (0: none).
+    #[serde(default)]
+    pub rpo_s: Option<f64>,
+    /// Longest time the clients of a failed site may be without service.
+    #[serde(default)]
+    pub rto_s: Option<f64>,
+    /// Highest produce latency p99 of any producer, in ms.
+    #[serde(default)]
+    pub produce_p99_ms: Option<f64>,
+    /// Lowest write availability over the run, percent of partition-intervals.
+    #[serde(default)]
+    pub write_availability_pct: Option<f64>,
+    /// Highest monthly cost, USD.
+    #[serde(default)]
+    pub cost_usd_month: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -237,6 +265,10 @@ pub struct Topic {
     /// Kafka's topic `retention.bytes` per partition (-1: unlimited).
     #[serde(rename = "retention.bytes", default = "d_retention_bytes")]
     pub retention_bytes: i64,
+    /// When the topic is created (its producers start then); 0: before the run.
+    /// A copier only finds a topic created later at its next topic refresh.
+    #[serde(default)]
+    pub created_at_s: f64,
 }
 
 fn d_retention_ms() -> i64 {
@@ -503,6 +535,19 @@ pub enum CopierTool {
     Ureplicator,
 }
 
+impl Design {
+    /// Does the copy keep the source topic's name (so a cycle of flows would copy
+    /// records around forever)?
+    pub fn keeps_names(&self) -> bool {
+        match self.tool {
+            CopierTool::Mirrormaker2 => self.replication_policy == ReplicationPolicy::Identity,
+            CopierTool::Replicator => self.topic_rename_format == "${topic}",
+            CopierTool::ClusterLinking => self.cluster_link_prefix.is_empty(),
+            CopierTool::Ureplicator => true,
+        }
+    }
+}
+
 impl CopierTool {
     pub fn label(self) -> &'static str {
         match self {
@@ -607,6 +652,15 @@ fn d_sixty() -> u64 {
 fn d_cl_sync_ms() -> u64 {
     30_000
 }
+fn d_refresh_topics_s() -> u64 {
+    600
+}
+fn d_topic_poll_ms() -> u64 {
+    120_000
+}
+fn d_rename_format() -> String {
+    "${topic}".into()
+}
 
 /// One design to compare. Kafka and MirrorMaker 2 settings keep their names and defaults.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -680,6 +734,29 @@ pub struct Design {
     /// Cluster Linking: how often consumer offsets are copied.
     #[serde(rename = "consumer.offset.sync.ms", default = "d_cl_sync_ms")]
     pub consumer_offset_sync_ms: u64,
+    /// Cluster Linking: prefix of mirror topic names (`cluster.link.prefix`); empty:
+    /// the source name.
+    #[serde(rename = "cluster.link.prefix", default)]
+    pub cluster_link_prefix: String,
+    /// MirrorMaker 2: how often the source connector looks for new topics.
+    #[serde(
+        rename = "refresh.topics.interval.seconds",
+        default = "d_refresh_topics_s"
+    )]
+    pub refresh_topics_interval_seconds: u64,
+    /// Replicator: how often it polls the source cluster for new topics.
+    #[serde(rename = "topic.poll.interval.ms", default = "d_topic_poll_ms")]
+    pub topic_poll_interval_ms: u64,
+    /// Replicator: the destination topic name, `${topic}` standing for the source name.
+    #[serde(rename = "topic.rename.format", default = "d_rename_format")]
+    pub topic_rename_format: String,
+    /// Replicator: provenance headers (its loop prevention when names are kept).
+    #[serde(rename = "provenance.header.enable", default)]
+    pub provenance_header_enable: bool,
+    /// Replicator: how often committed source offsets are translated (by timestamp)
+    /// and written to the destination's consumer offsets.
+    #[serde(rename = "offset.translator.batch.period.ms", default = "d_flush_ms")]
+    pub offset_translator_batch_period_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -831,4 +908,43 @@ impl Default for CostConfig {
             copier_worker_usd_per_hour: d_worker_usd(),
         }
     }
+}
+
+/// `[sweep]`: parameters to vary, each over a list of values or a range; every
+/// combination is one variant of the scenario (`scenario::sweep`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Runs per variant, with seeds `seed`, `seed + 1`, …; `--seeds` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<u32>,
+    #[serde(default)]
+    pub parameter: Vec<SweepParameter>,
+}
+
+/// `[[sweep.parameter]]`: one scenario key and its values.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepParameter {
+    /// The key swept, e.g. `link[dc1-dc2].rtt_ms` or `topic[orders]."min.insync.replicas"`.
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<SweepValue>,
+    /// A range `from`, `from + step`, … up to `to` (inclusive), instead of `values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<f64>,
+}
+
+/// One value a swept key takes: a TOML scalar.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum SweepValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
 }

@@ -515,6 +515,26 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             p.e(format!("cost.{k}"), "must be ≥ 0".into());
         }
     }
+    let o = &sc.objectives;
+    for (k, v) in [
+        ("rpo_s", o.rpo_s),
+        ("rto_s", o.rto_s),
+        ("produce_p99_ms", o.produce_p99_ms),
+        ("write_availability_pct", o.write_availability_pct),
+        ("cost_usd_month", o.cost_usd_month),
+    ] {
+        if let Some(v) = v
+            && !(v.is_finite() && v >= 0.0)
+        {
+            p.e(format!("objectives.{k}"), "must be ≥ 0".into());
+        }
+    }
+    if o.write_availability_pct.is_some_and(|v| v > 100.0) {
+        p.e(
+            "objectives.write_availability_pct".into(),
+            "is a percentage: at most 100".into(),
+        );
+    }
 }
 
 fn validate_load(sc: &Scenario, p: &mut Problems) {
@@ -687,22 +707,148 @@ fn validate_designs(
                 }
             }
         }
-        if d.replication_policy == ReplicationPolicy::Identity
+        validate_tool_keys(d, &k, p);
+        if d.keeps_names()
             && let Some(cycle) = lay.cycle()
         {
             let names: Vec<&str> = cycle
                 .iter()
                 .map(|&c| sc.site[lay.clusters[c][0]].name.as_str())
                 .collect();
-            p.help(
-                k("\"replication.policy.class\""),
-                format!(
-                    "IdentityReplicationPolicy in a cycle: {} — the copy keeps the topic name, so every record would be copied around this cycle forever",
-                    names.join(" → ")
+            let cycle = names.join(" → ");
+            let (key, msg, help) = match d.tool {
+                CopierTool::Mirrormaker2 => (
+                    "\"replication.policy.class\"",
+                    format!(
+                        "IdentityReplicationPolicy in a cycle: {cycle} — the copy keeps the topic name, so every record would be copied around this cycle forever"
+                    ),
+                    "use DefaultReplicationPolicy (remote topics are named `<source>.<topic>` and are not copied back), or a one-way topology",
                 ),
-                Some("use DefaultReplicationPolicy (remote topics are named `<source>.<topic>` and are not copied back), or a one-way topology".into()),
+                CopierTool::Replicator if d.provenance_header_enable => (
+                    "\"provenance.header.enable\"",
+                    format!(
+                        "Replicator keeps topic names in a cycle ({cycle}) and relies on provenance headers to drop records coming back: ktopo does not model provenance filtering (one topic holding both sites' records)"
+                    ),
+                    "give the copies their own name, e.g. `\"topic.rename.format\" = \"${topic}.replica\"`, or use a one-way topology",
+                ),
+                CopierTool::Replicator => (
+                    "\"topic.rename.format\"",
+                    format!(
+                        "Replicator keeps topic names (`${{topic}}`) in a cycle: {cycle} — without provenance headers every record would be copied around this cycle forever"
+                    ),
+                    "rename the copies, e.g. `\"topic.rename.format\" = \"${topic}.replica\"`, or use a one-way topology (Replicator's own remedy, `provenance.header.enable = true`, is not modelled)",
+                ),
+                CopierTool::ClusterLinking => (
+                    "\"cluster.link.prefix\"",
+                    format!(
+                        "Cluster Linking mirror topics keep the source name and are read-only: a cycle of links ({cycle}) needs a prefix"
+                    ),
+                    "set `\"cluster.link.prefix\" = \"mirror.\"` (mirror topics become `mirror.<topic>`, local producers keep writing `<topic>`)",
+                ),
+                CopierTool::Ureplicator => (
+                    "topology",
+                    format!(
+                        "uReplicator keeps topic names and has no loop prevention: a cycle ({cycle}) would copy every record around forever"
+                    ),
+                    "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
+                ),
+            };
+            p.help(k(key), msg, Some(help.into()));
+        }
+    }
+}
+
+/// Settings of one copier set on a design of another tool are errors: they would
+/// be silently ignored.
+fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) {
+    let owned = [
+        (
+            "replication.policy.class",
+            CopierTool::Mirrormaker2,
+            d.replication_policy != ReplicationPolicy::Default,
+        ),
+        (
+            "refresh.topics.interval.seconds",
+            CopierTool::Mirrormaker2,
+            d.refresh_topics_interval_seconds != 600,
+        ),
+        (
+            "emit.checkpoints.interval.seconds",
+            CopierTool::Mirrormaker2,
+            d.emit_checkpoints_interval_seconds != 60,
+        ),
+        (
+            "offset.lag.max",
+            CopierTool::Mirrormaker2,
+            d.offset_lag_max != 100,
+        ),
+        (
+            "sync.group.offsets.enabled",
+            CopierTool::Mirrormaker2,
+            d.sync_group_offsets_enabled,
+        ),
+        (
+            "consumer.offset.sync.ms",
+            CopierTool::ClusterLinking,
+            d.consumer_offset_sync_ms != 30_000,
+        ),
+        (
+            "topic.rename.format",
+            CopierTool::Replicator,
+            d.topic_rename_format != "${topic}",
+        ),
+        (
+            "provenance.header.enable",
+            CopierTool::Replicator,
+            d.provenance_header_enable,
+        ),
+        (
+            "topic.poll.interval.ms",
+            CopierTool::Replicator,
+            d.topic_poll_interval_ms != 120_000,
+        ),
+        (
+            "offset.translator.batch.period.ms",
+            CopierTool::Replicator,
+            d.offset_translator_batch_period_ms != 60_000,
+        ),
+        (
+            "cluster.link.prefix",
+            CopierTool::ClusterLinking,
+            !d.cluster_link_prefix.is_empty(),
+        ),
+    ];
+    for (key, tool, set) in owned {
+        if set && d.tool != tool {
+            p.help(
+                k(&format!("\"{key}\"")),
+                format!(
+                    "`{key}` is a {} setting; this design's tool is `{}`, which would ignore it",
+                    tool.label(),
+                    d.tool.label()
+                ),
+                Some(format!("remove it, or set `tool = \"{}\"`", tool.label())),
             );
         }
+    }
+    if d.tool == CopierTool::Replicator && !d.topic_rename_format.contains("${topic}") {
+        p.help(
+            k("\"topic.rename.format\""),
+            format!(
+                "`{}` does not contain `${{topic}}`: every topic would be copied into one",
+                d.topic_rename_format
+            ),
+            Some("e.g. `${topic}` (names kept) or `${topic}.replica`".into()),
+        );
+    }
+    if d.refresh_topics_interval_seconds == 0
+        || d.topic_poll_interval_ms == 0
+        || d.offset_translator_batch_period_ms == 0
+    {
+        p.e(
+            k("\"refresh.topics.interval.seconds\""),
+            "topic refresh and translation intervals must be > 0".into(),
+        );
     }
 }
 

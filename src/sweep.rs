@@ -1,0 +1,995 @@
+//! `ktopo sweep`: run every variant of a [`SweepPlan`] (each design, each seed)
+//! on a small pool of threads and collect, per variant and design, the figures
+//! architects compare. The figures are read from the same structures the
+//! comparison report uses (`compare::row` of each outcome and the report's
+//! `Summary`), never recomputed from the model.
+//!
+//! Runs are independent and deterministic; results are stored by run index, so
+//! the output is the same bytes whatever the number of threads.
+
+use crate::compare;
+use crate::metrics::{Outcome, SCHEMA_VERSION, round3};
+use crate::report::{SIMPLIFICATIONS, Summary, f, objectives, simplifications};
+use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value, toml_value};
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// A figure: whole numbers are written without a fraction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+/// What one output is.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutputDef {
+    /// Key of the output in every result's `outputs`, e.g. `produce_p99_ms[dc1,acks=all]`.
+    pub id: String,
+    pub label: String,
+    pub unit: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DesignInfo {
+    pub design: String,
+    pub kind: String,
+    pub tool: Option<String>,
+    pub topology: Option<String>,
+}
+
+/// One design's figures at one variant: the mean over the variant's seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointResult {
+    pub design: String,
+    /// By output id, in `Sweep::outputs` order; null where it does not apply.
+    pub outputs: IndexMap<String, Option<Num>>,
+    /// With several seeds: `[min, max]` of each output over the seeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<IndexMap<String, Option<[Num; 2]>>>,
+    /// Kernel events, all seeds together.
+    pub events_processed: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantResult {
+    pub index: usize,
+    /// One value per parameter, in `Sweep::parameters` order.
+    pub values: Vec<SweepValue>,
+    pub seeds: Vec<u64>,
+    /// One per design, in `Sweep::designs` order.
+    pub designs: Vec<PointResult>,
+}
+
+/// A finished sweep: what `sweep.json` holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sweep {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub description: String,
+    /// The first seed of every variant.
+    pub seed: u64,
+    pub seeds_per_variant: u32,
+    pub duration_s: f64,
+    pub runs: usize,
+    pub parameters: Vec<SweepParam>,
+    pub designs: Vec<DesignInfo>,
+    pub outputs: Vec<OutputDef>,
+    /// Sentences derived from the results (the report's opening paragraph).
+    pub summary: Vec<String>,
+    pub variants: Vec<VariantResult>,
+    /// Indices into `report::SIMPLIFICATIONS` that matter for some run.
+    #[serde(skip)]
+    pub simplifications: Vec<usize>,
+}
+
+/// A run that failed, and which.
+#[derive(Clone, Debug)]
+pub struct SweepError {
+    pub variant: usize,
+    pub assignment: String,
+    pub design: String,
+    pub seed: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for SweepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "variant {} ({}), design {}, seed {}: {}",
+            self.variant, self.assignment, self.design, self.seed, self.message
+        )
+    }
+}
+
+/// What one run measured, in output order.
+struct Measured {
+    info: DesignInfo,
+    values: Vec<(OutputDef, Option<f64>)>,
+    events: u64,
+    simplifications: u64,
+}
+
+fn def(id: String, label: String, unit: &str) -> OutputDef {
+    OutputDef {
+        id,
+        label,
+        unit: unit.into(),
+    }
+}
+
+/// The figures of one design's outcome.
+fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measured {
+    let row = compare::row(plan_sc, d, o);
+    let sum = Summary::of(o);
+    let mut values: Vec<(OutputDef, Option<f64>)> = Vec::new();
+    // Produce p99 per (site, acks): the worst topic of the site.
+    for (site, _, acks, p99) in &sum.produce_p99 {
+        let id = format!("produce_p99_ms[{site},acks={acks}]");
+        match values.iter_mut().find(|(d, _)| d.id == id) {
+            Some((_, v)) => *v = Some(v.map_or(*p99, |x: f64| x.max(*p99))),
+            None => values.push((
+                def(id, format!("produce p99 at {site} (acks={acks})"), "ms"),
+                Some(*p99),
+            )),
+        }
+    }
+    let faults = &row.faults;
+    let some_faults = !faults.is_empty();
+    values.push((
+        def(
+            "write_availability_pct".into(),
+            "write availability".into(),
+            "%",
+        ),
+        sum.availability_pct.map(round3),
+    ));
+    values.push((
+        def(
+            "unavailable_partition_s".into(),
+            "unavailable partition-seconds".into(),
+            "partition·s",
+        ),
+        Some(row.unavailable_partition_s),
+    ));
+    values.push((
+        def(
+            "lost_acked_records".into(),
+            "lost acknowledged records (in the cluster)".into(),
+            "records",
+        ),
+        Some(row.lost_acked_records as f64),
+    ));
+    values.push((
+        def(
+            "rpo_records_max".into(),
+            "RPO, worst fault".into(),
+            "records",
+        ),
+        some_faults.then(|| faults.iter().map(|x| x.rpo_records).max().unwrap_or(0) as f64),
+    ));
+    values.push((
+        def("rpo_s_max".into(), "RPO age, worst fault".into(), "s"),
+        some_faults.then(|| faults.iter().map(|x| x.rpo_s).fold(0.0, f64::max)),
+    ));
+    for x in faults {
+        values.push((
+            def(
+                format!("rto_s[fault {}]", x.index),
+                format!("RTO, fault {} ({} {})", x.index, x.kind, x.subject),
+                "s",
+            ),
+            x.rto_s,
+        ));
+    }
+    values.push((
+        def(
+            "duplicates".into(),
+            "duplicates re-read, all faults".into(),
+            "records",
+        ),
+        some_faults.then(|| faults.iter().map(|x| x.duplicates).sum::<u64>() as f64),
+    ));
+    values.push((
+        def(
+            "replication_lag_p99_ms".into(),
+            "replication lag p99".into(),
+            "ms",
+        ),
+        row.replication_lag_p99_ms,
+    ));
+    values.push((
+        def(
+            "replication_lag_s_max".into(),
+            "replication lag max".into(),
+            "s",
+        ),
+        row.replication_lag_s_max,
+    ));
+    values.push((
+        def(
+            "link_utilization_max".into(),
+            "peak link utilization".into(),
+            "fraction of capacity",
+        ),
+        Some(row.link_utilization_max),
+    ));
+    values.push((
+        def("cost_usd_month".into(), "cost per month".into(), "USD"),
+        row.cost_usd_month,
+    ));
+    // The scenario's [objectives], judged per variant as the verdict does.
+    let checks = objectives(&plan_sc.objectives, &sum);
+    if !checks.is_empty() {
+        values.push((
+            def(
+                "objectives_missed".into(),
+                "objectives missed".into(),
+                "count",
+            ),
+            Some(checks.iter().filter(|c| c.met == Some(false)).count() as f64),
+        ));
+    }
+    let name = o.design.clone();
+    let mut mask = 0u64;
+    for s in simplifications(plan_sc, &[(name.as_str(), o)]) {
+        // SIMPLIFICATIONS is a constant: compare entries, not addresses.
+        if let Some(i) = SIMPLIFICATIONS
+            .iter()
+            .position(|x| x.mechanism == s.mechanism && x.text == s.text)
+        {
+            mask |= 1 << (i % 64);
+        }
+    }
+    Measured {
+        info: DesignInfo {
+            design: row.design,
+            kind: row.kind,
+            tool: row.tool,
+            topology: row.topology,
+        },
+        values,
+        events: o.events_processed,
+        simplifications: mask,
+    }
+}
+
+/// Run `(variant, seed, design)` number `j` of the plan.
+fn run_one(plan: &SweepPlan, j: usize) -> Result<Measured, SweepError> {
+    let designs = plan.base.design.len().max(1);
+    let seeds = plan.seeds as usize;
+    let v = &plan.variants[j / (designs * seeds)];
+    let k = (j / designs) % seeds;
+    let d = j % designs;
+    let mut sc = v.scenario.clone();
+    sc.seed = sc.seed.wrapping_add(k as u64);
+    let fail = |message: String| SweepError {
+        variant: v.index,
+        assignment: plan.describe(v),
+        design: plan
+            .base
+            .design
+            .get(d)
+            .map_or("stretched".into(), |x| x.name.clone()),
+        seed: sc.seed,
+        message,
+    };
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compare::run_design(&sc, d)));
+    match result {
+        Ok(Ok(o)) => Ok(measure(&sc, d, &o)),
+        Ok(Err(e)) => Err(fail(e.to_string())),
+        Err(p) => {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            Err(fail(format!("internal error in the simulator: {what}")))
+        }
+    }
+}
+
+/// Most threads a sweep starts, whatever `--jobs` asks for.
+pub const MAX_JOBS: usize = 256;
+
+/// Threads to use when none is asked for: the machine's parallelism.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Run every variant on `jobs` threads (at least one, at most [`MAX_JOBS`] and
+/// the number of runs). `progress(done, total)`
+/// is called on this thread after each run; it only observes. On failure the
+/// runs not yet started are skipped and the first failed run (in plan order)
+/// is returned, the same whatever `jobs` is.
+pub fn run(
+    plan: &SweepPlan,
+    jobs: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Sweep, SweepError> {
+    let total = plan.runs();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut results: Vec<Option<Measured>> = (0..total).map(|_| None).collect();
+    let mut failures: Vec<(usize, SweepError)> = Vec::new();
+    let (tx, rx) = mpsc::channel::<(usize, Result<Measured, SweepError>)>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, total.clamp(1, MAX_JOBS)) {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            s.spawn(move || {
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let j = next.fetch_add(1, Ordering::Relaxed);
+                    if j >= total {
+                        break;
+                    }
+                    if tx.send((j, run_one(plan, j))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        for (j, r) in rx {
+            match r {
+                Ok(m) => results[j] = Some(m),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    failures.push((j, e));
+                }
+            }
+            done += 1;
+            progress(done, total);
+        }
+    });
+    if let Some((_, e)) = failures.into_iter().min_by_key(|(j, _)| *j) {
+        return Err(e);
+    }
+    let runs: Vec<Measured> = results.into_iter().flatten().collect();
+    Ok(assemble(plan, runs))
+}
+
+/// Means and spreads per (variant, design); outputs that never apply dropped.
+fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
+    let designs = plan.base.design.len().max(1);
+    let seeds = plan.seeds as usize;
+    // Output definitions: first appearance in run order, produce outputs first.
+    let mut outputs: Vec<OutputDef> = Vec::new();
+    for m in &runs {
+        for (d, _) in &m.values {
+            if !outputs.iter().any(|o| o.id == d.id) {
+                let at = if d.id.starts_with("produce_p99_ms[") {
+                    outputs
+                        .iter()
+                        .position(|o| !o.id.starts_with("produce_p99_ms["))
+                        .unwrap_or(outputs.len())
+                } else {
+                    outputs.len()
+                };
+                outputs.insert(at, d.clone());
+            }
+        }
+    }
+    let applies = |id: &str| {
+        runs.iter()
+            .any(|m| m.values.iter().any(|(d, v)| d.id == id && v.is_some()))
+    };
+    outputs.retain(|o| applies(&o.id));
+    let infos: Vec<DesignInfo> = runs.iter().take(designs).map(|m| m.info.clone()).collect();
+    let mut mask = 0u64;
+    let mut variants = Vec::new();
+    for (vi, v) in plan.variants.iter().enumerate() {
+        let mut points = Vec::new();
+        for d in 0..designs {
+            let of_seeds: Vec<&Measured> = (0..seeds)
+                .filter_map(|k| runs.get((vi * seeds + k) * designs + d))
+                .collect();
+            let mut outs = IndexMap::new();
+            let mut spread = IndexMap::new();
+            for o in &outputs {
+                let xs: Vec<f64> = of_seeds
+                    .iter()
+                    .filter_map(|m| {
+                        m.values
+                            .iter()
+                            .find(|(d, _)| d.id == o.id)
+                            .and_then(|(_, v)| *v)
+                    })
+                    // A non-finite figure (an infinite price, say) is no figure.
+                    .filter(|x| x.is_finite())
+                    .collect();
+                let mean =
+                    (!xs.is_empty()).then(|| round3(xs.iter().sum::<f64>() / xs.len() as f64));
+                outs.insert(o.id.clone(), mean.map(Num));
+                let lo = xs.iter().copied().reduce(f64::min);
+                let hi = xs.iter().copied().reduce(f64::max);
+                spread.insert(
+                    o.id.clone(),
+                    lo.zip(hi).map(|(a, b)| [Num(round3(a)), Num(round3(b))]),
+                );
+            }
+            for m in &of_seeds {
+                mask |= m.simplifications;
+            }
+            points.push(PointResult {
+                design: of_seeds
+                    .first()
+                    .map_or_else(String::new, |m| m.info.design.clone()),
+                outputs: outs,
+                spread: (seeds > 1).then_some(spread),
+                events_processed: of_seeds.iter().map(|m| m.events).sum(),
+            });
+        }
+        variants.push(VariantResult {
+            index: v.index,
+            values: plan
+                .parameters
+                .iter()
+                .zip(&v.choice)
+                .map(|(p, &c)| p.values[c].clone())
+                .collect(),
+            seeds: (0..plan.seeds as u64)
+                .map(|k| v.scenario.seed.wrapping_add(k))
+                .collect(),
+            designs: points,
+        });
+    }
+    let mut sweep = Sweep {
+        schema_version: SCHEMA_VERSION,
+        scenario: plan.base.name.clone(),
+        description: plan.base.description.clone(),
+        seed: plan.base.seed,
+        seeds_per_variant: plan.seeds,
+        duration_s: plan.base.duration_s,
+        runs: plan.runs(),
+        parameters: plan.parameters.clone(),
+        designs: infos,
+        outputs,
+        summary: Vec::new(),
+        variants,
+        simplifications: (0..SIMPLIFICATIONS.len())
+            .filter(|i| mask & (1 << (i % 64)) != 0)
+            .collect(),
+    };
+    sweep.summary = summarize(&sweep);
+    sweep
+}
+
+impl Sweep {
+    /// The mean of output `id` for design `d` at variant `v`.
+    pub fn value(&self, v: usize, d: usize, id: &str) -> Option<f64> {
+        self.variants
+            .get(v)?
+            .designs
+            .get(d)?
+            .outputs
+            .get(id)
+            .copied()
+            .flatten()
+            .map(|n| n.0)
+    }
+
+    /// Index of each parameter's value at variant `v`.
+    pub fn choice(&self, v: usize) -> Vec<usize> {
+        let lens: Vec<usize> = self.parameters.iter().map(|p| p.values.len()).collect();
+        let mut c = vec![0; lens.len()];
+        let mut index = v;
+        for (i, &n) in lens.iter().enumerate().rev() {
+            c[i] = index % n.max(1);
+            index /= n.max(1);
+        }
+        c
+    }
+
+    /// Variants with every parameter but `p` at its first value, in `p`'s order.
+    pub fn slice(&self, p: usize) -> Vec<usize> {
+        (0..self.variants.len())
+            .filter(|&v| {
+                self.choice(v)
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &c)| i == p || c == 0)
+            })
+            .collect()
+    }
+
+    /// `key = value` of every parameter at variant `v`.
+    pub fn assignment(&self, v: usize) -> String {
+        let c = self.choice(v);
+        self.parameters
+            .iter()
+            .zip(&c)
+            .map(|(p, &k)| format!("{} = {}", p.key, show_value(&p.values[k])))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn output(&self, id: &str) -> Option<&OutputDef> {
+        self.outputs.iter().find(|o| o.id == id)
+    }
+}
+
+/// A figure for text: whole numbers without a fraction, others as the reports write them.
+pub fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        f(v)
+    }
+}
+
+fn with_unit(v: f64, unit: &str) -> String {
+    match unit {
+        "%" => format!("{} %", num(v)),
+        "ms" | "s" => format!("{} {unit}", num(v)),
+        "USD" => format!("{} USD", num(v)),
+        _ => num(v),
+    }
+}
+
+/// Round numbers (1, 2, 5 × 10^k) in (lo, hi], largest first.
+fn thresholds(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    if !(hi > lo && hi > 0.0 && hi.is_finite()) {
+        return out;
+    }
+    let mut p = 10f64.powf(hi.log10().floor());
+    for _ in 0..12 {
+        for m in [5.0, 2.0, 1.0] {
+            let t = m * p;
+            if t > lo && t <= hi {
+                out.push(t);
+            }
+        }
+        p /= 10.0;
+    }
+    out
+}
+
+/// The round number a rising series is described by: the largest it crosses
+/// before its last point and stays above, else the largest it reaches. Returns
+/// (threshold, index of the first point at or above it, stays above).
+fn crossing(ys: &[f64]) -> Option<(f64, usize, bool)> {
+    let first = *ys.first()?;
+    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let at = |t: f64| {
+        let k = ys.iter().position(|&y| y >= t)?;
+        Some((t, k, ys[k..].iter().all(|&y| y >= t)))
+    };
+    let all: Vec<(f64, usize, bool)> = thresholds(first, hi).into_iter().filter_map(at).collect();
+    all.iter()
+        .find(|(_, k, stays)| *stays && k + 1 < ys.len())
+        .or(all.first())
+        .copied()
+}
+
+/// (variant, figure) pairs of one series.
+type Points = Vec<(usize, f64)>;
+
+/// The opening paragraph: facts read off the results, one sentence each.
+fn summarize(s: &Sweep) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = s.variants.len();
+    let several = s.designs.len() > 1;
+    let swept: Vec<usize> = (0..s.parameters.len())
+        .filter(|&p| s.parameters[p].values.len() > 1)
+        .collect();
+    for (d, info) in s.designs.iter().enumerate() {
+        let who = if several {
+            format!("{}: ", info.design)
+        } else {
+            String::new()
+        };
+        // Latency: per swept parameter, the acks=all producer whose p99 moves most.
+        let produce: Vec<&OutputDef> = s
+            .outputs
+            .iter()
+            .filter(|o| o.id.starts_with("produce_p99_ms["))
+            .collect();
+        let all: Vec<&OutputDef> = produce
+            .iter()
+            .copied()
+            .filter(|o| o.id.ends_with(",acks=all]"))
+            .collect();
+        let pool = if all.is_empty() { produce } else { all };
+        for &p in &swept {
+            let slice = s.slice(p);
+            // (output, (variant, p99) points, relative movement)
+            let mut best: Option<(&OutputDef, Points, f64)> = None;
+            for o in &pool {
+                let pts: Vec<(usize, f64)> = slice
+                    .iter()
+                    .filter_map(|&v| s.value(v, d, &o.id).map(|y| (v, y)))
+                    .collect();
+                let lo = pts.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+                let hi = pts.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
+                if pts.is_empty() {
+                    continue;
+                }
+                let moves = if hi > 0.0 { (hi - lo) / hi } else { 0.0 };
+                if best.as_ref().is_none_or(|b| moves > b.2) {
+                    best = Some((o, pts, moves));
+                }
+            }
+            if let Some((o, pts, _)) = best {
+                let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+                    continue;
+                };
+                let key = &s.parameters[p].key;
+                let at = |v: usize| show_value(&s.parameters[p].values[s.choice(v)[p]]);
+                let lo = pts.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
+                let hi = pts.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
+                let mut t = if num(lo) == num(hi) {
+                    format!(
+                        "{who}{} stays at {} ms as {key} goes from {} to {}",
+                        o.label,
+                        num(lo),
+                        at(first.0),
+                        at(last.0)
+                    )
+                } else if hi - lo <= (0.05 * hi).max(0.5) {
+                    format!(
+                        "{who}{} stays between {} and {} ms as {key} goes from {} to {}",
+                        o.label,
+                        num(lo),
+                        num(hi),
+                        at(first.0),
+                        at(last.0)
+                    )
+                } else {
+                    format!(
+                        "{who}{} goes from {} to {} ms as {key} goes from {} to {}",
+                        o.label,
+                        num(first.1),
+                        num(last.1),
+                        at(first.0),
+                        at(last.0)
+                    )
+                };
+                let ys: Vec<f64> = pts.iter().map(|x| x.1).collect();
+                if hi - lo > (0.05 * hi).max(0.5)
+                    && let Some((th, k, stays)) = crossing(&ys)
+                {
+                    let _ = write!(
+                        t,
+                        "; it {} {} ms at {}{}",
+                        if stays { "crosses" } else { "first exceeds" },
+                        num(th),
+                        at(pts[k].0),
+                        if stays && k + 1 < pts.len() {
+                            " and stays above"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                out.push(format!("{t}."));
+            }
+        }
+        // Loss of acknowledged data.
+        let loss_id = if s.output("rpo_records_max").is_some() {
+            "rpo_records_max"
+        } else {
+            "lost_acked_records"
+        };
+        let losing: Vec<usize> = (0..n)
+            .filter(|&v| s.value(v, d, loss_id).is_some_and(|x| x > 0.0))
+            .collect();
+        let most = losing
+            .iter()
+            .filter_map(|&v| s.value(v, d, loss_id))
+            .fold(0.0, f64::max);
+        let at_fault = if loss_id == "rpo_records_max" {
+            " at the worst fault"
+        } else {
+            ""
+        };
+        if losing.is_empty() {
+            out.push(format!(
+                "{who}no acknowledged record is lost in any variant."
+            ));
+        } else if losing.len() == n {
+            out.push(format!(
+                "{who}acknowledged records are lost in every variant (up to {} records{at_fault}).",
+                num(most)
+            ));
+        } else {
+            out.push(format!(
+                "{who}acknowledged records are lost in {} of {n} variants (up to {} records{at_fault}){}.",
+                losing.len(),
+                num(most),
+                condition(s, &losing)
+            ));
+        }
+        // Write availability.
+        if s.output("write_availability_pct").is_some() {
+            let avail: Vec<(usize, f64)> = (0..n)
+                .filter_map(|v| s.value(v, d, "write_availability_pct").map(|a| (v, a)))
+                .collect();
+            let worst = avail
+                .iter()
+                .copied()
+                .fold(None::<(usize, f64)>, |b, x| match b {
+                    Some(b) if b.1 <= x.1 => Some(b),
+                    _ => Some(x),
+                });
+            let best = avail.iter().map(|x| x.1).fold(0.0, f64::max);
+            if let Some((v, lo)) = worst {
+                if lo >= 100.0 {
+                    out.push(format!(
+                        "{who}every write is acknowledged in every variant (write availability 100 %)."
+                    ));
+                } else if best - lo < 0.001 {
+                    out.push(format!(
+                        "{who}write availability is {} in every variant.",
+                        with_unit(lo, "%")
+                    ));
+                } else {
+                    out.push(format!(
+                        "{who}write availability ranges from {} to {}, lowest at {}.",
+                        with_unit(lo, "%"),
+                        with_unit(best, "%"),
+                        s.assignment(v)
+                    ));
+                }
+            }
+        }
+    }
+    if s.parameters.len() > 1 && !swept.is_empty() {
+        out.push(
+            "(Latencies against one parameter are read with the others at their first value.)"
+                .into(),
+        );
+    }
+    out
+}
+
+/// ", when k ≥ v" (or ≤, or "is a or b") when the variants `vs` are exactly
+/// those where one parameter takes some of its values; else the values they share.
+fn condition(s: &Sweep, vs: &[usize]) -> String {
+    let n = s.variants.len();
+    for (p, param) in s.parameters.iter().enumerate() {
+        let k = param.values.len();
+        if k < 2 {
+            continue;
+        }
+        let mut set: Vec<usize> = vs.iter().map(|&v| s.choice(v)[p]).collect();
+        set.sort_unstable();
+        set.dedup();
+        let exact = (0..n)
+            .filter(|&v| set.binary_search(&s.choice(v)[p]).is_ok())
+            .count()
+            == vs.len();
+        if !exact || set.len() == k {
+            continue;
+        }
+        let xs: Option<Vec<f64>> = param
+            .values
+            .iter()
+            .map(|v| match v {
+                SweepValue::Int(i) => Some(*i as f64),
+                SweepValue::Float(x) => Some(*x),
+                _ => None,
+            })
+            .collect();
+        if let Some(xs) = xs {
+            let inside = |j: usize| set.binary_search(&j).is_ok();
+            let lo = set.iter().map(|&j| xs[j]).fold(f64::INFINITY, f64::min);
+            let hi = set.iter().map(|&j| xs[j]).fold(f64::NEG_INFINITY, f64::max);
+            if (0..k).all(|j| inside(j) == (xs[j] >= lo)) {
+                return format!(", when {} ≥ {}", param.key, num(lo));
+            }
+            if (0..k).all(|j| inside(j) == (xs[j] <= hi)) {
+                return format!(", when {} ≤ {}", param.key, num(hi));
+            }
+        }
+        let names: Vec<String> = set.iter().map(|&j| show_value(&param.values[j])).collect();
+        return format!(", when {} is {}", param.key, names.join(" or "));
+    }
+    shared(s, vs)
+}
+
+/// ", all with k = v" for the parameter values every variant in `vs` shares.
+fn shared(s: &Sweep, vs: &[usize]) -> String {
+    let cs: Vec<Vec<usize>> = vs.iter().map(|&v| s.choice(v)).collect();
+    let common: Vec<String> = s
+        .parameters
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.values.len() > 1 && cs.iter().all(|c| c[*i] == cs[0][*i]))
+        .map(|(i, p)| format!("{} = {}", p.key, show_value(&p.values[cs[0][i]])))
+        .collect();
+    if common.is_empty() {
+        String::new()
+    } else {
+        format!(", all with {}", common.join(", "))
+    }
+}
+
+pub fn to_json(s: &Sweep) -> String {
+    let mut t = serde_json::to_string_pretty(s).expect("a Sweep always serializes");
+    t.push('\n');
+    t
+}
+
+/// A cell: the mean, and with several seeds its range.
+pub fn cell(s: &Sweep, v: usize, d: usize, id: &str) -> String {
+    let Some(p) = s.variants.get(v).and_then(|x| x.designs.get(d)) else {
+        return "–".into();
+    };
+    match p.outputs.get(id).copied().flatten() {
+        None => "–".into(),
+        Some(m) => match p
+            .spread
+            .as_ref()
+            .and_then(|sp| sp.get(id).copied().flatten())
+        {
+            Some([lo, hi]) if num(lo.0) != num(hi.0) => {
+                format!("{} ({}–{})", num(m.0), num(lo.0), num(hi.0))
+            }
+            _ => num(m.0),
+        },
+    }
+}
+
+/// A column header: the output's label and unit.
+pub fn header(o: &OutputDef) -> String {
+    if o.unit.is_empty() {
+        o.label.clone()
+    } else {
+        format!("{}, {}", o.label, o.unit)
+    }
+}
+
+/// `sweep.md`: the summary, the parameters and one table row per variant and design.
+pub fn markdown(s: &Sweep) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "# {} — sweep\n", s.scenario);
+    let _ = writeln!(
+        t,
+        "{} variant(s) × {} seed(s) × {} design(s) = {} runs; seed {}, {} s simulated each.\n",
+        s.variants.len(),
+        s.seeds_per_variant,
+        s.designs.len(),
+        s.runs,
+        s.seed,
+        s.duration_s
+    );
+    let _ = writeln!(t, "{}\n", s.summary.join(" "));
+    let _ = writeln!(t, "| parameter | key path | values | from |");
+    let _ = writeln!(t, "|---|---|---|---|");
+    for p in &s.parameters {
+        let _ = writeln!(
+            t,
+            "| `{}` | `{}` | {} | {} |",
+            p.key,
+            p.path,
+            p.values
+                .iter()
+                .map(show_value)
+                .collect::<Vec<_>>()
+                .join(", "),
+            match p.source {
+                ParamSource::File => "file",
+                ParamSource::CommandLine => "--param",
+            }
+        );
+    }
+    if s.seeds_per_variant > 1 {
+        let _ = writeln!(
+            t,
+            "\nEach figure is the mean over {} seeds, with the range (min–max) in parentheses when it varies.",
+            s.seeds_per_variant
+        );
+    }
+    let _ = write!(t, "\n| variant |");
+    for p in &s.parameters {
+        let _ = write!(t, " {} |", p.key);
+    }
+    let _ = write!(t, " design |");
+    for o in &s.outputs {
+        let _ = write!(t, " {} |", header(o));
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "|---:|{}---|{}",
+        "---|".repeat(s.parameters.len()),
+        "---:|".repeat(s.outputs.len())
+    );
+    for (v, vr) in s.variants.iter().enumerate() {
+        for (d, info) in s.designs.iter().enumerate() {
+            let _ = write!(t, "| {} |", vr.index);
+            for x in &vr.values {
+                let _ = write!(t, " {} |", show_value(x));
+            }
+            let _ = write!(t, " {} |", info.design);
+            for o in &s.outputs {
+                let _ = write!(t, " {} |", cell(s, v, d, &o.id));
+            }
+            let _ = writeln!(t);
+        }
+    }
+    t
+}
+
+/// The command that replays the sweep: the file, the seed, the seeds and the
+/// parameters given on the command line.
+pub fn replay(plan: &SweepPlan, file: &std::path::Path) -> String {
+    let mut s = format!(
+        "ktopo sweep {} --seed {}",
+        crate::report::shell_quote(&file.display().to_string()),
+        plan.base.seed
+    );
+    if plan.seeds > 1 {
+        let _ = write!(s, " --seeds {}", plan.seeds);
+    }
+    for p in &plan.parameters {
+        if p.source == ParamSource::CommandLine {
+            let vals: Vec<String> = p.values.iter().map(toml_value).collect();
+            let _ = write!(
+                s,
+                " --param {}",
+                crate::report::shell_quote(&format!("{}={}", p.key, vals.join(",")))
+            );
+        }
+    }
+    s
+}
+
+/// Write `<out>/<safe scenario name>/sweep.{json,md,html}` atomically; returns
+/// the directory.
+pub fn write(
+    s: &Sweep,
+    base: &crate::scenario::Scenario,
+    replay: &str,
+    out: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    use crate::report::{safe_name, sweep_html, write_atomic};
+    let dir = out.join(safe_name(&s.scenario));
+    write_atomic(&dir.join("sweep.json"), &to_json(s))?;
+    write_atomic(&dir.join("sweep.md"), &markdown(s))?;
+    write_atomic(&dir.join("sweep.html"), &sweep_html(s, base, replay))?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_thresholds() {
+        assert_eq!(thresholds(4.0, 82.0)[..3], [50.0, 20.0, 10.0]);
+        assert!(thresholds(10.0, 10.0).is_empty());
+        assert_eq!(thresholds(0.0, 0.3)[0], 0.2);
+        // 27, 27, 31, 61, 147: 100 is only reached at the end; 50 from the 4th on.
+        assert_eq!(
+            crossing(&[27.0, 27.0, 31.0, 61.0, 147.0]),
+            Some((50.0, 3, true))
+        );
+        assert_eq!(crossing(&[5.0, 30.0, 8.0]), Some((20.0, 1, false)));
+        assert_eq!(crossing(&[5.0, 4.0]), None);
+    }
+
+    #[test]
+    fn whole_numbers_have_no_fraction() {
+        let j = serde_json::to_string(&[Num(3.0), Num(2.5), Num(-0.0)]).unwrap();
+        assert_eq!(j, "[3,2.5,0]");
+    }
+}
