@@ -290,6 +290,11 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+/// The `ktopo check` findings of `sc`, on the topology it builds.
+fn check_findings(sc: &ktopo::scenario::Scenario) -> Vec<ktopo::check::Finding> {
+    ktopo::check::check(sc, &ktopo::topology::Topology::build(sc))
+}
+
 /// A progress bar on stderr that appears only after a second, and never when
 /// stderr is not a terminal or with --quiet.
 struct Progress {
@@ -477,8 +482,7 @@ fn simulate(
             sc.duration_s / wall.max(1e-9)
         );
     }
-    let topo = ktopo::topology::Topology::build(&sc);
-    let findings = ktopo::check::check(&sc, &topo);
+    let findings = check_findings(&sc);
     let cx = ktopo::report::Context::new(&sc, &findings, file);
     let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| {
         eprintln!("error: cannot write reports under {}: {e}", out.display());
@@ -516,8 +520,7 @@ fn compare(
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
-    let topo = ktopo::topology::Topology::build(sc);
-    let findings = ktopo::check::check(sc, &topo);
+    let findings = check_findings(sc);
     let cx = ktopo::report::Context::new(sc, &findings, file);
     ktopo::compare::judge(&mut cmp, &outcomes, &cx);
     let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
@@ -604,8 +607,7 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let topo = ktopo::topology::Topology::build(&sc);
-            let findings = ktopo::check::check(&sc, &topo);
+            let findings = check_findings(&sc);
             if json {
                 println!(
                     "{}",

@@ -4,12 +4,13 @@
 //! Order: verdict and recommendation, comparison table, charts, assumptions.
 //! Every string that comes from the scenario or the outcome goes through [`esc`].
 
-use super::assumptions::{non_defaults, simplifications};
+use super::assumptions::{Simplification, non_defaults, simplifications};
 use super::charts::{self, Mark};
 use super::verdict::{Summary, Verdict, findings_for, pct, preferred, verdict};
 use super::{Context, f};
 use crate::check::Level;
 use crate::metrics::{Outcome, SCHEMA_VERSION};
+use crate::scenario::Scenario;
 use std::fmt::Write as _;
 
 /// Escape text for HTML element content and double- or single-quoted attributes.
@@ -235,6 +236,59 @@ pub(super) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Render
         );
     }
     let _ = writeln!(s, "</ul>\n</figure>");
+}
+
+/// The start of a page's assumptions section: its heading, the settings of `sc`
+/// that differ from their defaults, `note` (HTML, written as is) under them,
+/// and the model's `simplifications` as a list. Shared by `report.html` and
+/// `sweep.html`; the caller writes the rest of the section and closes it.
+pub(super) fn settings_and_simplifications<'a>(
+    s: &mut String,
+    sc: &Scenario,
+    note: &str,
+    simplifications: impl IntoIterator<Item = &'a Simplification>,
+) {
+    let _ = writeln!(
+        s,
+        "<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<h3>Settings that differ from their defaults</h3>"
+    );
+    let nd = non_defaults(sc);
+    if nd.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>None: every setting is at Kafka's (or the model's) default.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "<table>\n<tr><th>where</th><th>key</th><th>value</th><th>default</th></tr>"
+        );
+        for x in &nd {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&x.scope),
+                esc(&x.key),
+                esc(&x.value),
+                esc(&x.default)
+            );
+        }
+        let _ = writeln!(s, "</table>");
+    }
+    let _ = writeln!(
+        s,
+        "<p class=\"note\">{note}</p>\n<h3>Model simplifications that matter here</h3>\n<ul>"
+    );
+    for x in simplifications {
+        let _ = writeln!(
+            s,
+            "<li><strong>{}</strong>: {} <span class=\"note\">(docs/model.md, {})</span></li>",
+            esc(x.mechanism),
+            esc(x.text),
+            esc(x.section)
+        );
+    }
+    let _ = writeln!(s, "</ul>");
 }
 
 /// The findings of the check whose level passes `keep`, as a table under `title` (HTML).
@@ -589,48 +643,12 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
 
 fn assumptions(s: &mut String, designs: &[(&str, &Outcome)], cx: &Context) {
     let sc = cx.scenario;
-    let _ = writeln!(
+    settings_and_simplifications(
         s,
-        "<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<h3>Settings that differ from their defaults</h3>"
+        sc,
+        "Every other setting is at its default (docs/scenario.md lists them). Sites, brokers, links, topics, rates and faults are the scenario itself.",
+        simplifications(sc, designs),
     );
-    let nd = non_defaults(sc);
-    if nd.is_empty() {
-        let _ = writeln!(
-            s,
-            "<p>None: every setting is at Kafka's (or the model's) default.</p>"
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "<table>\n<tr><th>where</th><th>key</th><th>value</th><th>default</th></tr>"
-        );
-        for x in &nd {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&x.scope),
-                esc(&x.key),
-                esc(&x.value),
-                esc(&x.default)
-            );
-        }
-        let _ = writeln!(s, "</table>");
-    }
-    let _ = writeln!(
-        s,
-        "<p class=\"note\">Every other setting is at its default (docs/scenario.md lists them). Sites, brokers, links, topics, rates and faults are the scenario itself.</p>"
-    );
-    let _ = writeln!(s, "<h3>Model simplifications that matter here</h3>\n<ul>");
-    for x in simplifications(sc, designs) {
-        let _ = writeln!(
-            s,
-            "<li><strong>{}</strong>: {} <span class=\"note\">(docs/model.md, {})</span></li>",
-            esc(x.mechanism),
-            esc(x.text),
-            esc(x.section)
-        );
-    }
-    let _ = writeln!(s, "</ul>");
     findings_table(
         s,
         cx,

@@ -7,9 +7,8 @@
 //! scenario or the results goes through [`esc`].
 
 use super::SIMPLIFICATIONS;
-use super::assumptions::non_defaults;
 use super::charts::{self, Chart, Series};
-use super::html::{CSS, esc, figure};
+use super::html::{CSS, esc, figure, settings_and_simplifications};
 use crate::metrics::SCHEMA_VERSION;
 use crate::scenario::{ParamSource, Scenario, SweepParam, SweepValue, show_value};
 use crate::sweep::{OutputDef, Sweep, cell, header, num};
@@ -363,49 +362,14 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
     let _ = writeln!(h, "</section>");
 
     // 5. Assumptions and replay.
-    let _ = writeln!(
-        h,
-        "<section id=\"assumptions\">\n<h2>Assumptions</h2>\n<h3>Settings that differ from their defaults</h3>"
+    settings_and_simplifications(
+        &mut h,
+        sc,
+        "These are the file's own values; in each variant the swept keys take the values of its row instead. Every other setting is at its default (docs/scenario.md lists them).",
+        s.simplifications
+            .iter()
+            .filter_map(|&i| SIMPLIFICATIONS.get(i)),
     );
-    let nd = non_defaults(sc);
-    if nd.is_empty() {
-        let _ = writeln!(
-            h,
-            "<p>None: every setting is at Kafka's (or the model's) default.</p>"
-        );
-    } else {
-        let _ = writeln!(
-            h,
-            "<table>\n<tr><th>where</th><th>key</th><th>value</th><th>default</th></tr>"
-        );
-        for x in &nd {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&x.scope),
-                esc(&x.key),
-                esc(&x.value),
-                esc(&x.default)
-            );
-        }
-        let _ = writeln!(h, "</table>");
-    }
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">These are the file's own values; in each variant the swept keys take the values of its row instead. Every other setting is at its default (docs/scenario.md lists them).</p>\n<h3>Model simplifications that matter here</h3>\n<ul>"
-    );
-    for &i in &s.simplifications {
-        if let Some(x) = SIMPLIFICATIONS.get(i) {
-            let _ = writeln!(
-                h,
-                "<li><strong>{}</strong>: {} <span class=\"note\">(docs/model.md, {})</span></li>",
-                esc(x.mechanism),
-                esc(x.text),
-                esc(x.section)
-            );
-        }
-    }
-    let _ = writeln!(h, "</ul>");
     let seeds = if s.seeds_per_variant > 1 {
         format!(
             "Seeds {} to {} for every variant",
