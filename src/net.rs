@@ -69,9 +69,19 @@ struct LinkState {
     /// Other traffic per direction (bits/s) and the share reserved for Kafka (0..1).
     background_bps: f64,
     reserved: f64,
+    /// Serialization time of a byte at `usable_bps()`, in ns: kept by
+    /// `refresh` whenever the bandwidth or the background changes.
+    ns_per_byte: f64,
+    /// The same in fixed point, × 2^32.
+    ser_fp: u64,
 }
 
 impl LinkState {
+    fn refresh(&mut self) {
+        self.ns_per_byte = 8.0 * NS_PER_S as f64 / self.usable_bps();
+        self.ser_fp = (self.ns_per_byte * (1u64 << 32) as f64) as u64;
+    }
+
     /// Bandwidth Kafka's traffic gets: the capacity less the background, but never
     /// less than the reserved share (the capacity itself without background).
     fn usable_bps(&self) -> f64 {
@@ -177,7 +187,10 @@ impl Net {
                 dirs: [Dir::default(), Dir::default()],
                 background_bps: 0.0,
                 reserved: 0.0,
+                ns_per_byte: 0.0,
+                ser_fp: 0,
             });
+            ls.last_mut().expect("pushed").refresh();
         }
         Net {
             n_sites,
@@ -214,6 +227,7 @@ impl Net {
         let l = &mut self.links[link];
         l.background_bps = background_bps.max(0.0);
         l.reserved = reserved.clamp(0.0, 1.0);
+        l.refresh();
     }
 
     pub fn set_cut(&mut self, link: usize, cut: bool) {
@@ -243,6 +257,7 @@ impl Net {
             loss: loss.unwrap_or(l.base.loss),
         };
         l.bw_log.push((now, l.cur.bandwidth_bps));
+        l.refresh();
     }
 
     /// Send `bytes` from site `a` to site `b` over a connection whose window (the
@@ -267,11 +282,6 @@ impl Net {
         if l.cut > 0 {
             return None;
         }
-        let mut p = l.cur.clone();
-        p.bandwidth_bps = l.usable_bps();
-        let p = &p;
-        let rtt_s = p.rtt as f64 / NS_PER_S as f64;
-        let bytes_f = bytes as f64;
         let dir = usize::from(a != l.a);
         // Serialization on the shared link, at what fluid traffic (flow fidelity)
         // left of its bandwidth in the previous timeline interval.
@@ -284,34 +294,39 @@ impl Net {
                 None => 0,
             }
         };
-        let bw = if fluid_prev == 0 {
-            p.bandwidth_bps
+        let bytes_f = bytes as f64;
+        let (ser_ns, ns_per_byte) = if fluid_prev == 0 {
+            // Fixed point: `ser_fp` is ns per byte × 2^32.
+            let ser = (bytes as u128 * l.ser_fp as u128) >> 32;
+            (ser.min(u64::MAX as u128 / 4) as Nanos, l.ns_per_byte)
         } else {
+            let bw = l.usable_bps();
             let used = fluid_prev as f64 * 8.0 / (bucket as f64 / NS_PER_S as f64);
-            p.bandwidth_bps * (1.0 - used / p.bandwidth_bps).max(0.05)
+            let npb = 8.0 * NS_PER_S as f64 / (bw * (1.0 - used / bw).max(0.05));
+            ((bytes_f * npb) as Nanos, npb)
         };
-        let ser = bytes_f * 8.0 / bw;
         // The connection's own limits: at most `window` bytes per round trip once the
         // message exceeds one window, and the Mathis loss cap.
-        let window = window.max(1) as f64;
-        let mut conn = ser;
-        if bytes_f > window {
-            conn = conn.max((bytes_f / window - 1.0) * rtt_s + window * 8.0 / bw);
+        let p = &l.cur;
+        let mut conn_ns = ser_ns;
+        let mut extra = 0;
+        if bytes > window.max(1) {
+            let window = window.max(1) as f64;
+            let cap = (bytes_f / window - 1.0) * p.rtt as f64 + window * ns_per_byte;
+            conn_ns = conn_ns.max(cap as Nanos);
         }
-        let mut extra = 0.0;
         if p.loss > 0.0 {
-            conn = conn.max(bytes_f / p.mathis_rate(mss));
+            conn_ns = conn_ns.max((bytes_f / p.mathis_rate(mss) * NS_PER_S as f64) as Nanos);
             // A message that loses a segment waits for a fast retransmit (one RTT).
             let packets = (bytes_f / mss).ceil().max(1.0);
             if rng.chance(1.0 - (1.0 - p.loss).powf(packets)) {
-                extra = rtt_s;
+                extra = p.rtt;
             }
         }
         let jitter = p.draw_jitter(rng);
         let half = p.rtt / 2;
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
-        let ser_ns = (ser * NS_PER_S as f64) as Nanos;
         d.busy_until = start + ser_ns;
         let end = (start + ser_ns).max(start + 1);
         if start >= d.acc_lo && end <= d.acc_hi && d.acc_k < d.bytes.len() {
@@ -323,7 +338,7 @@ impl Net {
             d.acc_lo = d.acc_k as Nanos * bucket;
             d.acc_hi = d.acc_lo + bucket;
         }
-        let conn_done = now + ((conn + extra) * NS_PER_S as f64) as Nanos;
+        let conn_done = now + conn_ns + extra;
         let arrival = d.busy_until.max(conn_done) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;

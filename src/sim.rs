@@ -202,12 +202,50 @@ fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
 /// the scenario seed. Every random draw in a run goes through one of these.
 pub struct SimRng {
     rng: Pcg64Mcg,
+    zig: &'static Ziggurat,
+}
+
+/// Layers of the exponential ziggurat (Marsaglia and Tsang, "The Ziggurat
+/// Method for Generating Random Variables", J. Stat. Softw. 5(8), 2000).
+const ZIG_LAYERS: usize = 256;
+/// Where the base layer's tail begins, and the area of every layer, for 256
+/// layers under e^-x (ibid., §4).
+const ZIG_R: f64 = 7.697_117_470_131_05;
+const ZIG_V: f64 = 3.949_659_822_581_557e-3;
+
+/// The ziggurat's layers: layer `i` is the rectangle [0, x[i]) × [f[i], f[i+1])
+/// under e^-x, except layer 0, which is [0, x[0]) × [0, e^-r) and whose part
+/// beyond `r` = x[1] stands for the tail. Widths fall with `i`; x[256] = 0.
+struct Ziggurat {
+    x: [f64; ZIG_LAYERS + 1],
+    f: [f64; ZIG_LAYERS + 1],
+}
+
+impl Ziggurat {
+    fn get() -> &'static Ziggurat {
+        static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+        TABLES.get_or_init(|| {
+            let mut x = [0.0; ZIG_LAYERS + 1];
+            x[0] = ZIG_V / (-ZIG_R).exp();
+            x[1] = ZIG_R;
+            for i in 1..ZIG_LAYERS - 1 {
+                // Layer i has area V: x[i] × (e^-x[i+1] − e^-x[i]) = V.
+                x[i + 1] = -((-x[i]).exp() + ZIG_V / x[i]).ln();
+            }
+            let mut f = [0.0; ZIG_LAYERS + 1];
+            for i in 1..=ZIG_LAYERS {
+                f[i] = (-x[i]).exp();
+            }
+            Ziggurat { x, f }
+        })
+    }
 }
 
 impl SimRng {
     pub fn new(seed: u64) -> Self {
         SimRng {
             rng: Pcg64Mcg::seed_from_u64(seed),
+            zig: Ziggurat::get(),
         }
     }
 
@@ -220,12 +258,37 @@ impl SimRng {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Exponential with the given mean (inverse transform).
+    /// Exponential with the given mean, by the ziggurat method: one draw and
+    /// one comparison almost always (a logarithm per draw cost 5% of a run).
     pub fn exp(&mut self, mean: f64) -> f64 {
         if mean <= 0.0 {
             return 0.0;
         }
-        -mean * (1.0 - self.unit()).ln()
+        mean * self.exp1()
+    }
+
+    /// Exponential with mean 1.
+    fn exp1(&mut self) -> f64 {
+        let z = self.zig;
+        let mut base = 0.0;
+        loop {
+            let u = self.rng.next_u64();
+            // The low 8 bits pick the layer, the high 53 the abscissa.
+            let i = (u & 0xff) as usize;
+            let x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+            if x < z.x[i + 1] {
+                return base + x;
+            }
+            if i == 0 {
+                // In the tail beyond r: e^-x is memoryless, so r plus a new draw.
+                base += ZIG_R;
+                continue;
+            }
+            let y = z.f[i] + self.unit() * (z.f[i + 1] - z.f[i]);
+            if y < (-x).exp() {
+                return base + x;
+            }
+        }
     }
 
     /// Uniform integer in [0, n).
@@ -348,5 +411,41 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    /// The ziggurat draws Exp(1): its layers close at the top of the curve,
+    /// and a million draws match the CDF 1 − e^-x (Kolmogorov–Smirnov
+    /// distance well under the 1% critical value 1.63/√n), including the tail
+    /// beyond r that the base layer stands for.
+    #[test]
+    fn exponential_draws_follow_the_exponential_law() {
+        let z = Ziggurat::get();
+        let top = z.f[ZIG_LAYERS - 1] + ZIG_V / z.x[ZIG_LAYERS - 1];
+        assert!((top - 1.0).abs() < 1e-9, "top layer ends at {top}");
+        assert!(z.x.windows(2).all(|w| w[0] > w[1]));
+        let n = 1_000_000;
+        let mut r = SimRng::new(3);
+        let mut v: Vec<f64> = (0..n).map(|_| r.exp(2.0) / 2.0).collect();
+        v.sort_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / n as f64;
+        assert!((mean - 1.0).abs() < 0.005, "mean {mean}");
+        let ks = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let cdf = 1.0 - (-x).exp();
+                (cdf - k as f64 / n as f64)
+                    .abs()
+                    .max((cdf - (k + 1) as f64 / n as f64).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
+        let tail = v.iter().filter(|&&x| x > ZIG_R + 1.0).count() as f64 / n as f64;
+        let want = (-(ZIG_R + 1.0)).exp();
+        assert!(
+            (tail - want).abs() < 4.0 * (want / n as f64).sqrt(),
+            "tail {tail} vs {want}"
+        );
+        assert_eq!(SimRng::new(1).exp(0.0), 0.0);
     }
 }

@@ -339,6 +339,20 @@ pub(crate) struct Link {
 }
 
 const NOT_LISTED: u32 = u32::MAX;
+/// `COLUMN[n]`: bit `o * n` set for every `o < n`, column 0 of an n × n bit matrix.
+const COLUMN: [u64; 9] = {
+    let mut t = [0u64; 9];
+    let mut n = 1;
+    while n <= 8 {
+        let mut o = 0;
+        while o < n {
+            t[n] |= 1 << (o * n);
+            o += 1;
+        }
+        n += 1;
+    }
+    t
+};
 const NO_BIT: u8 = u8::MAX;
 
 /// A partition in a fetch session. Slots never change (no reassignment), so
@@ -1031,11 +1045,13 @@ impl<'a> World<'a> {
         let (l0, n) = (part.l0 as usize, part.slots.len());
         if n <= 8 {
             // Only the pairs a session is skipping need a touch.
-            let mut pairs = ((1u64 << n) - 1) << (s * n);
-            for o in 0..n {
-                pairs |= 1 << (o * n + s);
+            let skipped = self.skipped[p as usize];
+            if skipped == 0 {
+                return;
             }
-            let mut m = pairs & self.skipped[p as usize];
+            // Row s (s as leader) and column s (s as follower) of the n × n pairs.
+            let pairs = (((1u64 << n) - 1) << (s * n)) | (COLUMN[n] << s);
+            let mut m = pairs & skipped;
             while m != 0 {
                 let b = m.trailing_zeros() as usize;
                 m &= m - 1;
@@ -1132,20 +1148,28 @@ impl<'a> World<'a> {
         }
         self.at(self.interval, Ev::Sample);
         let limit = self.sc.model.max_events;
+        // One comparison per event: the next event count that needs a look
+        // (a progress report or the limit).
+        let mut check_at = PROGRESS_EVERY_EVENTS.min(limit.saturating_add(1));
         while let Some((t, ev)) = self.q.pop() {
             if t > self.end {
                 break;
             }
             self.now = t;
             self.events += 1;
-            if self.events > limit {
-                return Err(SimError::EventLimit {
-                    limit,
-                    at_s: to_s(t),
-                });
-            }
-            if self.events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
-                progress(t as f64 / self.end.max(1) as f64);
+            if self.events >= check_at {
+                if self.events > limit {
+                    return Err(SimError::EventLimit {
+                        limit,
+                        at_s: to_s(t),
+                    });
+                }
+                if self.events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+                    progress(t as f64 / self.end.max(1) as f64);
+                }
+                check_at = (self.events + PROGRESS_EVERY_EVENTS
+                    - self.events % PROGRESS_EVERY_EVENTS)
+                    .min(limit.saturating_add(1));
             }
             self.handle(ev);
         }
