@@ -12,13 +12,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
 fn main() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference.toml");
     let sc = match ktopo::scenario::load(&file) {
@@ -72,7 +65,7 @@ fn main() {
         events as f64 / median / 1e6,
         sc.duration_s / median
     );
-    if let Some(rss) = peak_rss_mib() {
+    if let Some(rss) = ktopo::peak_memory_mib() {
         println!("peak resident memory: {rss:.1} MiB");
     }
 }

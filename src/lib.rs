@@ -16,3 +16,12 @@ pub mod scenario;
 pub mod sim;
 pub mod sweep;
 pub mod topology;
+
+/// The process's peak resident memory in MiB (Linux `VmHWM`), where the OS
+/// reports it: for `--stats` and the benchmarks, never for results.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -474,8 +474,10 @@ fn simulate(
     }
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
+        let peak =
+            ktopo::peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.1} MiB"));
         eprintln!(
-            "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s",
+            "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s{peak}",
             outcome.events_processed,
             wall,
             outcome.events_processed as f64 / wall.max(1e-9) / 1e6,

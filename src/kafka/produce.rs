@@ -213,11 +213,20 @@ impl World<'_> {
                     self.producers[i].requeue(list.drain(..));
                 }
             }
-            if list.capacity() > 0 {
-                self.spare_lists.push(list);
-            }
+            self.recycle_list(list);
         }
         self.spare_by_broker = by_broker;
+    }
+
+    /// Keep an emptied request list for reuse. Lists come back from every
+    /// request but are taken only for a broker's first request of a tick, so
+    /// the pool is bounded (unbounded, it grew by a list per probe: 1 GB over
+    /// a simulated day at flow fidelity).
+    fn recycle_list(&mut self, mut list: Vec<(u32, u32, Nanos, u8)>) {
+        if list.capacity() > 0 && self.spare_lists.len() < self.nb * 4 {
+            list.clear();
+            self.spare_lists.push(list);
+        }
     }
 
     /// Flow fidelity: one request-level batch for the next partition in rotation,
@@ -334,11 +343,8 @@ impl World<'_> {
     pub(super) fn free_req(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.done = true;
-        let mut list = std::mem::take(&mut r.parts);
-        if list.capacity() > 0 {
-            list.clear();
-            self.spare_lists.push(list);
-        }
+        let list = std::mem::take(&mut r.parts);
+        self.recycle_list(list);
         self.free_reqs.push(id);
     }
 
