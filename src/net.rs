@@ -5,7 +5,7 @@
 //! `send` computes a message's arrival time when it is sent; the caller schedules
 //! one event at that time. Nothing here knows about brokers.
 
-use crate::sim::{NS_PER_S, Nanos, SimRng};
+use crate::sim::{ExpNs, NS_PER_S, Nanos, SimRng};
 
 /// One direction of an inter-site link.
 #[derive(Clone, Debug, Default)]
@@ -44,15 +44,6 @@ impl LinkParams {
         let rtt_s = (self.rtt as f64 / NS_PER_S as f64).max(1e-6);
         (mss / rtt_s) * 1.22 / self.loss.sqrt()
     }
-
-    /// Extra one-way delay of one message: exponential with mean `jitter`.
-    fn draw_jitter(&self, rng: &mut SimRng) -> Nanos {
-        if self.jitter > 0 {
-            rng.exp(self.jitter as f64) as Nanos
-        } else {
-            0
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -74,12 +65,18 @@ struct LinkState {
     ns_per_byte: f64,
     /// The same in fixed point, × 2^32.
     ser_fp: u64,
+    /// The extra one-way delay of each message: exponential with mean
+    /// `cur.jitter`.
+    jitter: ExpNs,
 }
 
 impl LinkState {
     fn refresh(&mut self) {
         self.ns_per_byte = 8.0 * NS_PER_S as f64 / self.usable_bps();
         self.ser_fp = (self.ns_per_byte * (1u64 << 32) as f64) as u64;
+        if self.jitter.mean() != self.cur.jitter {
+            self.jitter = ExpNs::new(self.cur.jitter);
+        }
     }
 
     /// Bandwidth Kafka's traffic gets: the capacity less the background, but never
@@ -189,6 +186,7 @@ impl Net {
                 reserved: 0.0,
                 ns_per_byte: 0.0,
                 ser_fp: 0,
+                jitter: ExpNs::new(0),
             });
             ls.last_mut().expect("pushed").refresh();
         }
@@ -323,7 +321,7 @@ impl Net {
                 extra = p.rtt;
             }
         }
-        let jitter = p.draw_jitter(rng);
+        let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
@@ -403,7 +401,7 @@ impl Net {
         let bytes_f = bytes as f64;
         let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
-        let jitter = p.draw_jitter(rng);
+        let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
         let from = now.saturating_sub(span);
         let d = &mut l.dirs[usize::from(a != l.a)];
