@@ -1178,6 +1178,7 @@ impl<'a> World<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
