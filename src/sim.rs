@@ -325,6 +325,7 @@ impl SimRng {
 
     /// Exponential in whole nanoseconds with the mean of `t`, in integers on
     /// the ziggurat's fast path (99% of draws): the same law as `exp`.
+    #[inline]
     pub fn exp_ns(&mut self, t: &ExpNs) -> Nanos {
         if t.mean == 0 {
             return 0;
@@ -335,6 +336,12 @@ impl SimRng {
             // v / 2^53 × x[i] × mean, with x[i] × mean held × 2^10.
             return ((v as u128 * t.scaled[i] as u128) >> 63) as Nanos;
         }
+        self.exp_ns_slow(t, u)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn exp_ns_slow(&mut self, t: &ExpNs, u: u64) -> Nanos {
         (t.mean as f64 * self.exp1_from(u)) as Nanos
     }
 
