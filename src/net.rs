@@ -261,6 +261,7 @@ impl Net {
     /// Send `bytes` from site `a` to site `b` over a connection whose window (the
     /// receiver's socket buffer) is `window` bytes. Returns the arrival time, or
     /// `None` when the link is cut.
+    #[inline(always)]
     pub fn send(
         &mut self,
         now: Nanos,
