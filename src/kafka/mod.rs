@@ -1040,15 +1040,21 @@ impl<'a> World<'a> {
     /// sessions that carry it, as leader or as follower, look at it again.
     /// Must come before the change is read and before any other write to
     /// the tracks concerned.
+    #[inline(always)]
     fn replica_changed(&mut self, p: u32, s: usize) {
+        // Only the pairs a session is skipping need a touch: usually none.
+        if self.skipped[p as usize] == 0 && self.parts[p as usize].slots.len() <= 8 {
+            return;
+        }
+        self.touch_changed(p, s);
+    }
+
+    #[inline(never)]
+    fn touch_changed(&mut self, p: u32, s: usize) {
         let part = &self.parts[p as usize];
         let (l0, n) = (part.l0 as usize, part.slots.len());
         if n <= 8 {
-            // Only the pairs a session is skipping need a touch.
             let skipped = self.skipped[p as usize];
-            if skipped == 0 {
-                return;
-            }
             // Row s (s as leader) and column s (s as follower) of the n × n pairs.
             let pairs = (((1u64 << n) - 1) << (s * n)) | (COLUMN[n] << s);
             let mut m = pairs & skipped;
