@@ -30,6 +30,28 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+impl Diagnostic {
+    /// An error at `line`:`col` of `file` (0:0 when it has no single place).
+    pub fn error(
+        file: &str,
+        line: usize,
+        col: usize,
+        key: String,
+        message: String,
+        help: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.to_string(),
+            line,
+            col,
+            key,
+            message,
+            help,
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
@@ -56,15 +78,14 @@ impl fmt::Display for Diagnostic {
 pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     let file = path.display().to_string();
     let err = |line, col, message: String| {
-        Err(vec![Diagnostic {
-            severity: Severity::Error,
-            file: file.clone(),
+        Err(vec![Diagnostic::error(
+            &file,
             line,
             col,
-            key: String::new(),
+            String::new(),
             message,
-            help: None,
-        }])
+            None,
+        )])
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -100,18 +121,13 @@ fn attach_trace(sc: &mut Scenario, path: &Path, file: &str) -> Result<(), Diagno
         return Ok(());
     };
     let tp = path.parent().unwrap_or(Path::new(".")).join(&tf);
-    let fail = |line: usize, message: String| Diagnostic {
-        severity: Severity::Error,
-        file: file.to_string(),
-        line: 0,
-        col: 0,
-        key: "load.trace_file".into(),
-        message: if line > 0 {
+    let fail = |line: usize, message: String| {
+        let message = if line > 0 {
             format!("{}:{line}: {message}", tp.display())
         } else {
             format!("{}: {message}", tp.display())
-        },
-        help: None,
+        };
+        Diagnostic::error(file, 0, 0, "load.trace_file".into(), message, None)
     };
     match std::fs::read_to_string(&tp) {
         Ok(t) => match crate::load::parse_trace(&t) {
@@ -145,15 +161,15 @@ fn parse_toml<'t>(
     toml::de::DeTable::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let (line, col) = Locator::new(text).line_col(offset);
-        vec![Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
+        let message = e.message().trim_end().to_string();
+        vec![Diagnostic::error(
+            file,
             line,
             col,
-            key: String::new(),
-            message: e.message().trim_end().to_string(),
-            help: None,
-        }]
+            String::new(),
+            message,
+            None,
+        )]
     })
 }
 
@@ -169,15 +185,7 @@ fn parse_doc<'t>(
     let loc = Locator::new(text);
     let diag = |offset: usize, key: String, message: String, help: Option<String>| {
         let (line, col) = loc.line_col(offset);
-        Diagnostic {
-            severity: Severity::Error,
-            file: file.to_string(),
-            line,
-            col,
-            key,
-            message,
-            help,
-        }
+        Diagnostic::error(file, line, col, key, message, help)
     };
     let mut walk = diag::Walk::new(text);
     let repaired = walk.root(doc);

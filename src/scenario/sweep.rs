@@ -17,7 +17,7 @@
 //! looks like an index or holds `]`).
 
 use super::diag::{self, Field, ROOT, TableSchema, Ty};
-use super::{Diagnostic, Locator, Scenario, Severity, SweepValue, parse_doc, parse_toml, sort};
+use super::{Diagnostic, Locator, Scenario, SweepValue, parse_doc, parse_toml, sort};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -239,7 +239,7 @@ pub fn load_sweep(path: &Path, args: &SweepArgs) -> Result<SweepPlan, Vec<Diagno
             Err(_) => return Err(super::load(path).err().unwrap_or_default()),
         },
         Err(e) => {
-            return Err(vec![error(
+            return Err(vec![Diagnostic::error(
                 &file,
                 0,
                 0,
@@ -261,25 +261,6 @@ pub fn load_sweep(path: &Path, args: &SweepArgs) -> Result<SweepPlan, Vec<Diagno
 /// with the variants it occurs in and the values they share. Never panics.
 pub fn sweep_str(text: &str, file: &str, args: &SweepArgs) -> Result<SweepPlan, Vec<Diagnostic>> {
     plan(text, file, args, &mut |_| Ok(()))
-}
-
-fn error(
-    file: &str,
-    line: usize,
-    col: usize,
-    key: String,
-    message: String,
-    help: Option<String>,
-) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        file: file.to_string(),
-        line,
-        col,
-        key,
-        message,
-        help,
-    }
 }
 
 /// A parameter before expansion: where it came from and its raw values.
@@ -334,7 +315,7 @@ fn plan(
     let loc = Locator::new(text);
     let at = |offset: usize, key: String, message: String, help: Option<String>| {
         let (line, col) = loc.line_col(offset);
-        error(file, line, col, key, message, help)
+        Diagnostic::error(file, line, col, key, message, help)
     };
     let mut diags = Vec::new();
 
@@ -354,7 +335,7 @@ fn plan(
                     format!("`{}`: {message}", d.key),
                     help,
                 ),
-                (None, _) => error(
+                (None, _) => Diagnostic::error(
                     file,
                     0,
                     0,
@@ -448,7 +429,7 @@ fn plan(
         if let Some(r) = resolve_one(d, &mut diags) {
             match ready.iter_mut().position(|x| x.param.path == r.param.path) {
                 Some(i) if ready[i].param.source == ParamSource::File => ready[i] = r,
-                Some(_) => diags.push(error(
+                Some(_) => diags.push(Diagnostic::error(
                     file,
                     0,
                     0,
