@@ -290,6 +290,12 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+/// Report a failure to write the reports under `out`: exit code 2.
+fn write_failed(out: &Path, e: std::io::Error) -> ExitCode {
+    eprintln!("error: cannot write reports under {}: {e}", out.display());
+    ExitCode::from(2)
+}
+
 /// The `ktopo check` findings of `sc`, on the topology it builds.
 fn check_findings(sc: &ktopo::scenario::Scenario) -> Vec<ktopo::check::Finding> {
     ktopo::check::check(sc, &ktopo::topology::Topology::build(sc))
@@ -418,10 +424,8 @@ fn sweep(
         ExitCode::from(2)
     })?;
     let replay = ktopo::sweep::replay(&plan, file);
-    let dir = ktopo::sweep::write(&result, &plan.base, &replay, out).map_err(|e| {
-        eprintln!("error: cannot write reports under {}: {e}", out.display());
-        ExitCode::from(2)
-    })?;
+    let dir =
+        ktopo::sweep::write(&result, &plan.base, &replay, out).map_err(|e| write_failed(out, e))?;
     if json {
         print!("{}", ktopo::sweep::to_json(&result));
     } else if !quiet {
@@ -431,16 +435,11 @@ fn sweep(
         } else {
             println!("{}", result.summary.join(" "));
             println!(
-                "
-{} rows: the table is in sweep.md and sweep.html",
+                "\n{} rows: the table is in sweep.md and sweep.html",
                 result.variants.len() * result.designs.len()
             );
         }
-        println!(
-            "
-reports: {}",
-            dir.display()
-        );
+        println!("\nreports: {}", dir.display());
     }
     Ok(())
 }
@@ -486,10 +485,7 @@ fn simulate(
     }
     let findings = check_findings(&sc);
     let cx = ktopo::report::Context::new(&sc, &findings, file);
-    let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| {
-        eprintln!("error: cannot write reports under {}: {e}", out.display());
-        ExitCode::from(2)
-    })?;
+    let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| write_failed(out, e))?;
     if json {
         print!("{}", ktopo::report::to_json(&outcome));
     } else if !quiet {
@@ -525,10 +521,7 @@ fn compare(
     let findings = check_findings(sc);
     let cx = ktopo::report::Context::new(sc, &findings, file);
     ktopo::compare::judge(&mut cmp, &outcomes, &cx);
-    let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| {
-        eprintln!("error: cannot write reports under {}: {e}", out.display());
-        ExitCode::from(2)
-    })?;
+    let dir = ktopo::compare::write(&cmp, &outcomes, &cx, out).map_err(|e| write_failed(out, e))?;
     if json {
         print!("{}", ktopo::compare::to_json(&cmp));
     } else if !quiet {
