@@ -136,6 +136,64 @@ console.log("ktopo-probe");
 "#;
 
 /// Load `html` with the probe appended; returns the probe's lines. Fails on any
+/// A report page refers to nothing outside itself.
+fn assert_self_contained(html: &str, page: &str) {
+    let lower = html.to_ascii_lowercase();
+    for needle in ["src=", "href=", "url(", "@import", "<link", "<script"] {
+        assert!(!lower.contains(needle), "{page} contains `{needle}`");
+    }
+}
+
+/// Check what the probe found on a page titled `title`: no external resource,
+/// no script but its own, and every chart sized, labelled, and with a line per
+/// series of its legend. Returns the number of charts and the page's height.
+fn check_probe(result: &str, title: &str) -> (usize, u32) {
+    let mut charts = 0;
+    let mut height = 4000u32;
+    for line in result.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f[0] {
+            "resources" => assert_eq!(f[1], "0", "the page loaded external resources"),
+            "scripts" => assert_eq!(f[1], "1", "only the probe's script is on the page"),
+            "h1" => assert_eq!(f[1..].join(" "), format!("\"{title}\"")),
+            "height" => height = f[1].parse().expect("height"),
+            "chart" => {
+                charts += 1;
+                let n = |i: usize| f[i].parse::<u32>().expect("number");
+                let (id, w, h, wanted, drawn, texts) = (f[1], n(2), n(3), n(4), n(5), n(6));
+                assert!(w > 100 && h > 50, "chart {id} has no size: {w}×{h}");
+                assert!(wanted > 0, "chart {id} has no series in its legend");
+                assert_eq!(
+                    drawn, wanted,
+                    "chart {id}: only {drawn} of {wanted} series drew a line"
+                );
+                assert!(texts > 4, "chart {id} has no axis labels ({texts} texts)");
+            }
+            other => panic!("unexpected probe line {other}"),
+        }
+    }
+    (charts, height)
+}
+
+/// A full-page screenshot of `url` (a page `height` pixels tall) at `shot`,
+/// checked to be a real PNG.
+fn screenshot(bin: &Path, profile: &Path, height: u32, shot: &Path, url: &str) {
+    run_chromium(
+        bin,
+        profile,
+        &[
+            format!("--window-size=1000,{}", height.clamp(600, 16_000)),
+            format!("--screenshot={}", shot.display()),
+        ],
+        url,
+    );
+    let png = std::fs::read(shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "screenshot is empty"
+    );
+}
+
 /// console message from the page and when console capture does not work.
 fn probe(bin: &Path, work: &Path, name: &str, html: &str) -> String {
     let page = work.join(format!("{name}.html"));
@@ -259,38 +317,11 @@ fn report_html_renders_in_headless_chromium() {
     let report = work.join("out/stretched-3dc/report.html");
     let html = std::fs::read_to_string(&report).expect("report.html");
 
-    // Self-contained: no reference to anything outside the file.
-    let lower = html.to_ascii_lowercase();
-    for needle in ["src=", "href=", "url(", "@import", "<link", "<script"] {
-        assert!(!lower.contains(needle), "report.html contains `{needle}`");
-    }
+    assert_self_contained(&html, "report.html");
 
     // 1. Inspect the page with the probe appended.
     let result = probe(&bin, &work, "probe", &html);
-    let mut charts = 0;
-    let mut height = 4000u32;
-    for line in result.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let f: Vec<&str> = line.split(' ').collect();
-        match f[0] {
-            "resources" => assert_eq!(f[1], "0", "the page loaded external resources"),
-            "scripts" => assert_eq!(f[1], "1", "only the probe's script is on the page"),
-            "h1" => assert_eq!(f[1..].join(" "), "\"stretched-3dc\""),
-            "height" => height = f[1].parse().expect("height"),
-            "chart" => {
-                charts += 1;
-                let n = |i: usize| f[i].parse::<u32>().expect("number");
-                let (id, w, h, wanted, drawn, texts) = (f[1], n(2), n(3), n(4), n(5), n(6));
-                assert!(w > 100 && h > 50, "chart {id} has no size: {w}×{h}");
-                assert!(wanted > 0, "chart {id} has no series in its legend");
-                assert_eq!(
-                    drawn, wanted,
-                    "chart {id}: only {drawn} of {wanted} series drew a line"
-                );
-                assert!(texts > 4, "chart {id} has no axis labels ({texts} texts)");
-            }
-            other => panic!("unexpected probe line {other}"),
-        }
-    }
+    let (charts, height) = check_probe(&result, "stretched-3dc");
     assert_eq!(charts, 5, "stretched-3dc has five charts:\n{result}");
 
     // 2. Keep a full-page screenshot and a PDF print of the page as it ships.
@@ -300,15 +331,7 @@ fn report_html_renders_in_headless_chromium() {
     let _ = std::fs::remove_file(&shot);
     let _ = std::fs::remove_file(&pdf);
     let url = format!("file://{}", report.display());
-    run_chromium(
-        &bin,
-        &work.join("profile-2"),
-        &[
-            format!("--window-size=1000,{}", height.clamp(600, 16_000)),
-            format!("--screenshot={}", shot.display()),
-        ],
-        &url,
-    );
+    screenshot(&bin, &work.join("profile-2"), height, &shot, &url);
     run_chromium(
         &bin,
         &work.join("profile-3"),
@@ -317,11 +340,6 @@ fn report_html_renders_in_headless_chromium() {
             format!("--print-to-pdf={}", pdf.display()),
         ],
         &url,
-    );
-    let png = std::fs::read(&shot).expect("screenshot written");
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "screenshot is empty"
     );
     let pdf_bytes = std::fs::read(&pdf).expect("pdf written");
     assert!(
@@ -354,60 +372,22 @@ fn sweep_html_renders_in_headless_chromium() {
     assert!(status.success(), "ktopo sweep failed");
     let page = work.join("out/sweep-rtt/sweep.html");
     let html = std::fs::read_to_string(&page).expect("sweep.html");
-    let lower = html.to_ascii_lowercase();
-    for needle in ["src=", "href=", "url(", "@import", "<link", "<script"] {
-        assert!(!lower.contains(needle), "sweep.html contains `{needle}`");
-    }
+    assert_self_contained(&html, "sweep.html");
     let figures = html.matches("<figure class=\"chart\"").count();
     assert!(
         figures >= 10,
         "the bundled sweep has two parameters and many outputs, so many charts: {figures}"
     );
     let result = probe(&bin, &work, "sweep", &html);
-    let mut charts = 0;
-    let mut height = 4000u32;
-    for line in result.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let f: Vec<&str> = line.split(' ').collect();
-        match f[0] {
-            "resources" => assert_eq!(f[1], "0", "the page loaded external resources"),
-            "scripts" => assert_eq!(f[1], "1", "only the probe's script is on the page"),
-            "h1" => assert_eq!(f[1..].join(" "), "\"sweep-rtt\""),
-            "height" => height = f[1].parse().expect("height"),
-            "chart" => {
-                charts += 1;
-                let n = |i: usize| f[i].parse::<u32>().expect("number");
-                let (id, w, h, wanted, drawn, texts) = (f[1], n(2), n(3), n(4), n(5), n(6));
-                assert!(w > 100 && h > 50, "chart {id} has no size: {w}×{h}");
-                assert!(wanted > 0, "chart {id} has no series in its legend");
-                assert_eq!(
-                    drawn, wanted,
-                    "chart {id}: only {drawn} of {wanted} series drew a line"
-                );
-                assert!(texts > 4, "chart {id} has no axis labels ({texts} texts)");
-            }
-            other => panic!("unexpected probe line {other}"),
-        }
-    }
+    let (charts, height) = check_probe(&result, "sweep-rtt");
     assert_eq!(
         charts, figures,
         "every chart of the page was probed:\n{result}"
     );
     let shot = artifacts().join("sweep-rtt.png");
     let _ = std::fs::remove_file(&shot);
-    run_chromium(
-        &bin,
-        &work.join("profile-sweep-2"),
-        &[
-            format!("--window-size=1000,{}", height.clamp(600, 16_000)),
-            format!("--screenshot={}", shot.display()),
-        ],
-        &format!("file://{}", page.display()),
-    );
-    let png = std::fs::read(&shot).expect("screenshot written");
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "screenshot is empty"
-    );
+    let url = format!("file://{}", page.display());
+    screenshot(&bin, &work.join("profile-sweep-2"), height, &shot, &url);
     eprintln!("artifact: {}", shot.display());
     let _ = std::fs::remove_dir_all(&work);
 }
