@@ -389,25 +389,11 @@ mod tests {
         /// and pops agree with a reference ordered map on (time, push order).
         #[test]
         fn interleaved_matches_reference(ops in proptest::collection::vec((0u64..3, 0u64..1u64 << 40), 1..600)) {
-            let mut q = EventQueue::new();
-            let mut reference = std::collections::BTreeMap::new();
-            let mut now = 0u64;
-            for (seq, (op, dt)) in ops.into_iter().enumerate() {
-                if op == 0 {
-                    let want = reference.pop_first().map(|((t, _), i)| (t, i));
-                    let got = q.pop();
-                    prop_assert_eq!(got, want);
-                    if let Some((t, _)) = got {
-                        now = t;
-                    }
-                } else {
-                    let at = now + if op == 1 { dt % 4 } else { dt };
-                    q.push(at, seq);
-                    reference.insert((at, seq), seq);
-                }
-                prop_assert_eq!(q.len(), reference.len());
-                prop_assert_eq!(q.peek_time(), reference.keys().next().map(|k| k.0));
-            }
+            against_reference(ops.into_iter().map(|(op, dt)| match op {
+                0 => None,
+                1 => Some(dt % 4),
+                _ => Some(dt),
+            }))?;
         }
     }
 
@@ -417,30 +403,43 @@ mod tests {
         /// pushes land before, among and after the events at the front.
         #[test]
         fn mixed_delays_match_reference(ops in proptest::collection::vec((0u64..4, 0u64..1u64 << 40, 0u32..41), 1..2000)) {
-            let mut q = EventQueue::new();
-            let mut reference = std::collections::BTreeMap::new();
-            let mut now = 0u64;
-            for (seq, (op, dt, bits)) in ops.into_iter().enumerate() {
-                if op == 0 {
+            against_reference(ops.into_iter().map(|(op, dt, bits)| {
+                (op != 0).then(|| dt & ((1u64 << bits) - 1))
+            }))?;
+        }
+    }
+
+    /// Run `ops` on a queue and on a reference ordered map on (time, push
+    /// order): `None` pops, `Some(d)` pushes at the latest pop's time plus `d`.
+    /// Every pop, length and earliest time agree, and so does what is left.
+    fn against_reference(ops: impl Iterator<Item = Option<u64>>) -> Result<(), TestCaseError> {
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BTreeMap::new();
+        let mut now = 0u64;
+        for (seq, op) in ops.enumerate() {
+            match op {
+                None => {
                     let want = reference.pop_first().map(|((t, _), i)| (t, i));
                     let got = q.pop();
                     prop_assert_eq!(got, want);
                     if let Some((t, _)) = got {
                         now = t;
                     }
-                } else {
-                    let at = now + (dt & ((1u64 << bits) - 1));
+                }
+                Some(delay) => {
+                    let at = now + delay;
                     q.push(at, seq);
                     reference.insert((at, seq), seq);
                 }
-                prop_assert_eq!(q.len(), reference.len());
-                prop_assert_eq!(q.peek_time(), reference.keys().next().map(|k| k.0));
             }
-            while let Some(want) = reference.pop_first().map(|((t, _), i)| (t, i)) {
-                prop_assert_eq!(q.pop(), Some(want));
-            }
-            prop_assert!(q.is_empty());
+            prop_assert_eq!(q.len(), reference.len());
+            prop_assert_eq!(q.peek_time(), reference.keys().next().map(|k| k.0));
         }
+        while let Some(want) = reference.pop_first().map(|((t, _), i)| (t, i)) {
+            prop_assert_eq!(q.pop(), Some(want));
+        }
+        prop_assert!(q.is_empty());
+        Ok(())
     }
 
     #[test]
