@@ -1199,20 +1199,6 @@ impl World<'_> {
         }
         if start {
             self.cp_fault_exposure(fault, Some(site));
-            let clients = self.producers.iter().any(|p| !p.copier && p.site == site)
-                || self.consumers.iter().any(|c| c.site == site);
-            let src = self.site_cluster[site] as usize;
-            let holds = self.layout.clusters.iter().any(|c| c.contains(&site));
-            if clients && holds && self.layout.flows.iter().any(|f| f.0 == src) {
-                let fo = &self.sc.failover;
-                let rto = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
-                self.at(
-                    self.now + secs(rto),
-                    Ev::Failover {
-                        fault: fault as u16,
-                    },
-                );
-            }
         } else {
             for t in 0..self.cp.tasks.len() {
                 if self.cp.tasks[t].site == site {
@@ -1332,10 +1318,30 @@ impl World<'_> {
             return;
         }
         let src = self.site_cluster[site] as usize;
-        let Some(&(_, dst)) = self.layout.flows.iter().find(|f| f.0 == src) else {
+        // `failover.to_site` when it holds a cluster this one copies to, else the
+        // first such cluster.
+        let named = self
+            .sc
+            .failover
+            .to_site
+            .as_deref()
+            .and_then(|n| self.topo.site_index(n))
+            .and_then(|s| {
+                self.layout
+                    .flows
+                    .iter()
+                    .find(|f| f.0 == src && self.layout.clusters[f.1].contains(&s))
+                    .map(|f| (f.1, s))
+            });
+        let first = self
+            .layout
+            .flows
+            .iter()
+            .find(|f| f.0 == src)
+            .map(|f| (f.1, self.cluster_site(f.1)));
+        let Some((dst, new_site)) = named.or(first) else {
             return;
         };
-        let new_site = self.cluster_site(dst);
         let d = self.design.expect("copiers exist only in designs");
         let mut moved_p = 0;
         for i in 0..self.producers.len() {

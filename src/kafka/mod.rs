@@ -10,7 +10,7 @@ mod state;
 
 use crate::metrics::*;
 use crate::net::{LinkParams, Net};
-use crate::scenario::{Acks, FaultKind, RACK_AWARE_SELECTOR, Scenario};
+use crate::scenario::{Acks, ClientFailover, FaultKind, RACK_AWARE_SELECTOR, Scenario};
 use crate::sim::{EventQueue, NS_PER_MS, NS_PER_S, Nanos, SimRng, ms, secs, to_s};
 use crate::topology::{DesignLayout, Topology};
 use state::*;
@@ -1223,7 +1223,7 @@ impl<'a> World<'a> {
             Ev::CpFetchResponse { sess, tag } => self.cp_fetch_response(sess as usize, tag),
             Ev::CpFetchRetry { sess, tag } => self.cp_fetch_retry(sess as usize, tag),
             Ev::CpTick => self.cp_tick(),
-            Ev::Failover { fault } => self.cp_failover(fault as usize),
+            Ev::Failover { fault } => self.clients_fail_over(fault as usize),
         }
     }
 
@@ -1283,6 +1283,9 @@ impl<'a> World<'a> {
                     }
                 }
                 self.cp_site(s, start, i);
+                if start {
+                    self.clients_lost(s, i);
+                }
             }
             FaultKind::BrokerDown => {
                 let b = self
@@ -1319,6 +1322,103 @@ impl<'a> World<'a> {
                     self.cp_fault_exposure(i, None);
                 }
             }
+        }
+    }
+
+    /// Site `site` was lost by fault `fault`: its application producers and
+    /// consumers fail over to a surviving site after `[failover]` detection +
+    /// decision + client restart, plus the DNS TTL where their bootstrap address
+    /// must change (another cluster); a stretched cluster's bootstrap list already
+    /// names the other sites. With `clients = "stay-down"` they wait for their site.
+    fn clients_lost(&mut self, site: usize, fault: usize) {
+        let fo = &self.sc.failover;
+        if fo.clients == ClientFailover::StayDown {
+            return;
+        }
+        let clients = self.producers.iter().any(|p| !p.copier && p.site == site)
+            || self.consumers.iter().any(|c| c.site == site);
+        if !clients {
+            return;
+        }
+        let src = self.site_cluster[site] as usize;
+        let dns = if self.layout.flows.is_empty() {
+            0.0
+        } else if self.layout.clusters.iter().any(|c| c.contains(&site))
+            && self.layout.flows.iter().any(|f| f.0 == src)
+        {
+            fo.dns_ttl_s
+        } else {
+            // Its cluster copies nowhere: there is no other copy to fail over to.
+            return;
+        };
+        let delay = fo.detection_s + fo.decision_s + fo.client_restart_s + dns;
+        self.at(
+            self.now + secs(delay),
+            Ev::Failover {
+                fault: fault as u16,
+            },
+        );
+    }
+
+    /// The clients of the site lost by fault `fault` restart elsewhere (unless it
+    /// came back meanwhile). Async designs: in the cluster their cluster copies
+    /// to ([`Self::cp_failover`]). One cluster (stretched): in `failover.to_site`,
+    /// else the nearest surviving site with brokers of their cluster; producers
+    /// keep their topic (what they held died with the process), consumers their
+    /// positions (the group's offsets live in the cluster).
+    fn clients_fail_over(&mut self, fault: usize) {
+        if !self.layout.flows.is_empty() {
+            return self.cp_failover(fault);
+        }
+        let Some(site) = self
+            .sc
+            .fault
+            .get(fault)
+            .and_then(|f| f.site.as_deref())
+            .and_then(|n| self.topo.site_index(n))
+        else {
+            return;
+        };
+        if self.site_up[site] {
+            return;
+        }
+        let cluster = self.site_cluster[site];
+        let serves = |w: &World, s: usize| {
+            w.site_up[s] && (0..w.nb).any(|b| w.broker_site[b] == s && w.broker_cluster[b] == cluster)
+        };
+        let named = self
+            .sc
+            .failover
+            .to_site
+            .as_deref()
+            .and_then(|n| self.topo.site_index(n))
+            .filter(|&s| serves(self, s));
+        let nearest = (0..self.topo.sites.len())
+            .filter(|&s| s != site && serves(self, s))
+            .min_by_key(|&s| (self.net.rtt(site, s), s));
+        let Some(new_site) = named.or(nearest) else {
+            return;
+        };
+        for p in self.producers.iter_mut() {
+            if p.copier || p.site != site {
+                continue;
+            }
+            let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
+            p.unavailable += held;
+            p.held.clear();
+            p.site = new_site;
+        }
+        for c in 0..self.consumers.len() {
+            if self.consumers[c].site != site {
+                continue;
+            }
+            self.consumers[c].site = new_site;
+            for b in 0..self.nb {
+                let s = &mut self.csess[c * self.nb + b];
+                s.state = SessState::Idle;
+                s.tag += 1;
+            }
+            self.consumer_start(c);
         }
     }
 
@@ -1372,12 +1472,13 @@ impl<'a> World<'a> {
         for p in self.parts.iter_mut() {
             if p.attempted {
                 written += 1;
-                if !p.acked_in_interval {
+                if !p.acked_in_interval || p.failed_in_interval {
                     unavailable += 1;
                 }
             }
             p.attempted = false;
             p.acked_in_interval = false;
+            p.failed_in_interval = false;
         }
         self.stats.unavailable_partition_s += unavailable as f64 * to_s(self.interval);
         self.timeline.unavailable_partitions.push(unavailable);
@@ -1707,6 +1808,15 @@ impl<'a> World<'a> {
         };
         let fo = &sc.failover;
         let failover_s = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
+        // Did producers write (or fall silent) during the fault's window? Then the
+        // timeline measures what the applications could not write.
+        let written_in_window = {
+            let from = (f.at_s / iv).floor() as usize;
+            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
+            let tl = &self.timeline.written_partitions;
+            (from..to.min(tl.len())).any(|k| tl[k] > 0)
+        };
+        let stay_down = fo.clients == ClientFailover::StayDown;
         let site_holds_cluster = |name: &Option<String>| {
             self.topo
                 .site_index(name.as_deref().unwrap_or_default())
@@ -1749,7 +1859,15 @@ impl<'a> World<'a> {
                 r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
             }
             FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
-                r.rto_s = Some(round3(failover_s));
+                // What the applications could not write, measured; with consumers
+                // only, the time until they resume at the target.
+                r.rto_s = if written_in_window {
+                    Some(measured())
+                } else if stay_down {
+                    None
+                } else {
+                    Some(round3(failover_s))
+                };
                 r.rpo_records = e.rpo_records;
                 r.rpo_bytes = e.rpo_bytes;
                 r.rpo_s = e.rpo_s;
@@ -1761,14 +1879,23 @@ impl<'a> World<'a> {
                     r.producers_failed_over = e.producers_failed_over;
                     r.consumers_failed_over = e.consumers_failed_over;
                 }
-                r.note = format!(
-                    "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target",
-                    fo.detection_s,
-                    fo.decision_s,
-                    fo.dns_ttl_s,
-                    fo.client_restart_s,
-                    e.consumers_failed_over
-                );
+                r.note = if stay_down {
+                    "clients stay down with their site (failover.clients = \"stay-down\"): measured until writes resume".into()
+                } else {
+                    format!(
+                        "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target{}",
+                        fo.detection_s,
+                        fo.decision_s,
+                        fo.dns_ttl_s,
+                        fo.client_restart_s,
+                        e.consumers_failed_over,
+                        if written_in_window {
+                            "; RTO measured: last interval with a write refused, timed out or not made"
+                        } else {
+                            ""
+                        }
+                    )
+                };
             }
             FaultKind::LinkPartition | FaultKind::LinkDegrade if is_async => {
                 r.rpo_records = e.rpo_records;
@@ -1791,13 +1918,10 @@ impl<'a> World<'a> {
                 };
             }
             _ => {
-                // Clients that survive the fault show the outage; with none to
-                // measure (a site-down that took every producer), the fencing time.
-                let survivors = self
-                    .producers
-                    .iter()
-                    .any(|p| !p.copier && self.site_up[p.site] && p.acked > 0);
-                let estimate = f.kind == FaultKind::SiteDown && !survivors;
+                // Every producer shows the outage, those of a lost site as silence
+                // until they fail over; with no producer writing at all, the
+                // fencing time is the only estimate.
+                let estimate = f.kind == FaultKind::SiteDown && !written_in_window;
                 r.rto_s = Some(if estimate {
                     round3(sc.broker.broker_session_timeout_ms as f64 / 1000.0)
                 } else {
@@ -1812,7 +1936,16 @@ impl<'a> World<'a> {
                     0.0
                 };
                 r.note = if estimate {
-                    "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer outside the failed site to measure it".into()
+                    "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
+                } else if f.kind == FaultKind::SiteDown && clients_in(&f.site) {
+                    if stay_down {
+                        "measured: last interval with a write refused, timed out or not made; the lost site's clients stay down with it".into()
+                    } else {
+                        format!(
+                            "measured: last interval with a write refused, timed out or not made; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
+                            fo.detection_s, fo.decision_s, fo.client_restart_s
+                        )
+                    }
                 } else {
                     "measured: last interval with an unavailable partition after the fault".into()
                 };

@@ -46,6 +46,29 @@ impl World<'_> {
         }
     }
 
+    /// Application producer `i` is down with its site (it has not failed over):
+    /// what it would have written in this tick is unavailable, and its topic's
+    /// partitions count as written and unavailable in the interval.
+    fn producer_silent(&mut self, i: usize) {
+        let now = self.now;
+        let p = &mut self.producers[i];
+        if p.copier {
+            return;
+        }
+        let rate = p.rate_bytes_s * self.load.factor_at(now);
+        let records = rate * to_s(p.tick) / p.record_bytes as f64 + p.carry_records;
+        let n = records.floor();
+        p.carry_records = records - n;
+        p.unavailable += n as u64;
+        if n > 0.0 {
+            for &part in &self.topic_parts[p.topic as usize] {
+                let part = &mut self.parts[part as usize];
+                part.attempted = true;
+                part.failed_in_interval = true;
+            }
+        }
+    }
+
     pub(super) fn producer_tick(&mut self, i: usize) {
         let now = self.now;
         let tick = self.producers[i].tick;
@@ -55,7 +78,11 @@ impl World<'_> {
         self.expire_requests(i);
         let flow = self.flow.is_some();
         let site = self.producers[i].site;
-        if !self.site_up[site] || now < self.producers[i].start {
+        if now < self.producers[i].start {
+            return;
+        }
+        if !self.site_up[site] {
+            self.producer_silent(i);
             return;
         }
         let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
@@ -113,6 +140,7 @@ impl World<'_> {
                 .unwrap_or(NO_LEADER);
             if now.saturating_sub(created) > delivery_timeout {
                 // delivery.timeout.ms expired in the accumulator.
+                self.parts[part as usize].failed_in_interval = true;
                 if leader == NO_LEADER {
                     self.producers[i].unavailable += k as u64;
                 } else {
@@ -484,7 +512,10 @@ impl World<'_> {
                     self.interval_acked += k as u64;
                     self.parts[p as usize].acked_in_interval = true;
                 }
-                2 => pr.rejected += k as u64,
+                2 => {
+                    pr.rejected += k as u64;
+                    self.parts[p as usize].failed_in_interval = true;
+                }
                 _ => {
                     // NOT_LEADER_OR_FOLLOWER: the batch goes back to the accumulator and is
                     // resent at the next tick with the metadata known then (Kafka waits
@@ -516,6 +547,11 @@ impl World<'_> {
         let r = &self.reqs[id as usize];
         let (prod, b, bulk) = (r.prod as usize, r.broker as usize, r.bulk);
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
+        for &(p, ..) in &self.reqs[id as usize].parts {
+            let part = &mut self.parts[p as usize];
+            part.attempted = true;
+            part.failed_in_interval = true;
+        }
         self.producers[prod].timed_out += records;
         self.release_slot(prod, b, bulk);
         self.free_req(id);

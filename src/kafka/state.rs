@@ -266,6 +266,9 @@ pub struct Partition {
     /// Producers had records for this partition in the current interval.
     pub attempted: bool,
     pub acked_in_interval: bool,
+    /// A write to it was refused or timed out in the current interval, or its
+    /// producer had fallen silent with a lost site.
+    pub failed_in_interval: bool,
     /// Replicas with an AlterPartition in flight.
     n_pending: u8,
     /// The first four of `slots` (`NO_LEADER` past the end), read without
@@ -308,6 +311,7 @@ impl Partition {
             min_isr,
             attempted: false,
             acked_in_interval: false,
+            failed_in_interval: false,
             n_pending: 0,
             head,
             record_bytes,

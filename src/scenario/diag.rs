@@ -151,6 +151,14 @@ pub(crate) const LOAD_PROFILE: Ty = Ty::Enum {
     values: &["constant", "daily", "bursts", "trace"],
     aliases: &[],
 };
+pub(crate) const CLIENT_FAILOVER: Ty = Ty::Enum {
+    values: &["fail-over", "stay-down"],
+    aliases: &[],
+};
+pub(crate) const AUTO_OFFSET_RESET: Ty = Ty::Enum {
+    values: &["latest", "earliest"],
+    aliases: &[],
+};
 pub(crate) const FIDELITY: Ty = Ty::Enum {
     values: &["request", "flow"],
     aliases: &[],
@@ -266,6 +274,7 @@ pub(crate) static CONSUMER: TableSchema = TableSchema {
         req("topic", STR),
         opt("client.rack", STR),
         opt("fetch.max.wait.ms", U64),
+        opt("auto.offset.reset", AUTO_OFFSET_RESET),
     ],
 };
 
@@ -366,6 +375,8 @@ pub(crate) static FAILOVER: TableSchema = TableSchema {
         opt("decision_s", F64),
         opt("dns_ttl_s", F64),
         opt("client_restart_s", F64),
+        opt("clients", CLIENT_FAILOVER),
+        opt("to_site", STR),
     ],
 };
 
@@ -1302,6 +1313,7 @@ mod tests {
                 topic: "orders".into(),
                 client_rack: Some("dc2".into()),
                 fetch_max_wait_ms: 500,
+                auto_offset_reset: Default::default(),
             }],
             fault: vec![Fault {
                 kind: FaultKind::LinkDegrade,
@@ -1335,6 +1347,7 @@ mod tests {
                 replication_factor: 2,
                 tasks_max: 1,
                 fetch_max_wait_ms: 500,
+                auto_offset_reset: Default::default(),
                 max_partition_fetch_bytes: 1_048_576,
                 fetch_max_bytes: 52_428_800,
                 receive_buffer_bytes: 65_536,

@@ -380,6 +380,10 @@ pub struct Consumer {
     pub client_rack: Option<String>,
     #[serde(rename = "fetch.max.wait.ms", default = "d_fetch_wait")]
     pub fetch_max_wait_ms: u64,
+    /// Where the consumer's group starts without a committed offset (after a
+    /// failover before any checkpoint reached the target).
+    #[serde(rename = "auto.offset.reset", default)]
+    pub auto_offset_reset: AutoOffsetReset,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -857,6 +861,34 @@ pub struct FailoverConfig {
     pub dns_ttl_s: f64,
     #[serde(default = "d_restart")]
     pub client_restart_s: f64,
+    /// What the applications of a lost site do: fail over (default) or stay down.
+    #[serde(default)]
+    pub clients: ClientFailover,
+    /// The site they fail over to; unset: the nearest surviving site (by RTT).
+    #[serde(default)]
+    pub to_site: Option<String>,
+}
+
+/// What the producers and consumers of a lost site do.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientFailover {
+    /// Restart in a surviving site after detection, decision, restart (+ DNS TTL).
+    #[default]
+    FailOver,
+    /// Stay down with their site until it returns.
+    StayDown,
+}
+
+/// Kafka consumer `auto.offset.reset`: where a group without a committed offset starts.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoOffsetReset {
+    /// At the log end: what came before is skipped (Kafka's default).
+    #[default]
+    Latest,
+    /// At the log start: everything is read (again).
+    Earliest,
 }
 
 impl Default for FailoverConfig {
@@ -866,6 +898,8 @@ impl Default for FailoverConfig {
             decision_s: d_decide(),
             dns_ttl_s: d_ttl(),
             client_restart_s: d_restart(),
+            clients: ClientFailover::FailOver,
+            to_site: None,
         }
     }
 }

@@ -500,6 +500,16 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             p.e(format!("failover.{k}"), "must be ≥ 0".into());
         }
     }
+    if let Some(t) = &fo.to_site {
+        if !sites.contains(t.as_str()) {
+            p.e("failover.to_site".into(), format!("unknown site `{t}`"));
+        } else if !sc.site.iter().any(|s| &s.name == t && s.brokers > 0) {
+            p.e(
+                "failover.to_site".into(),
+                format!("site `{t}` has no brokers: clients fail over to a site that serves them"),
+            );
+        }
+    }
     if let Some(b) = &sc.backup
         && !(b.interval_s.is_finite() && b.interval_s > 0.0)
     {
