@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, Serialize)]
 pub struct SiteP99 {
     pub site: String,
-    /// `None`: no producer (or consumer) in this site.
+    /// Steady state (outside every fault's window). `None`: no producer (or
+    /// consumer) in this site, or nothing acknowledged (consumed) outside the windows.
     pub produce_p99_ms: Option<f64>,
     pub end_to_end_p99_ms: Option<f64>,
 }
@@ -30,6 +31,9 @@ pub struct FaultRow {
     /// Re-read records counted after the clients actually failed over in the run.
     pub duplicates_measured: Option<u64>,
     pub catch_up_s: Option<f64>,
+    /// Produce and end-to-end p99 in the fault's window (its start to its end + 60 s).
+    pub produce_p99_ms: Option<f64>,
+    pub end_to_end_p99_ms: Option<f64>,
     pub note: String,
 }
 
@@ -156,12 +160,17 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         .iter()
         .map(|s| SiteP99 {
             site: s.site.clone(),
-            produce_p99_ms: s.produce.iter().map(|p| p.latency.p99_ms).reduce(f64::max),
+            produce_p99_ms: s
+                .produce
+                .iter()
+                .filter(|p| p.latency_steady.count > 0)
+                .map(|p| p.latency_steady.p99_ms)
+                .reduce(f64::max),
             end_to_end_p99_ms: s
                 .consume
                 .iter()
-                .filter(|c| c.end_to_end.count > 0)
-                .map(|c| c.end_to_end.p99_ms)
+                .filter(|c| c.end_to_end_steady.count > 0)
+                .map(|c| c.end_to_end_steady.p99_ms)
                 .reduce(f64::max),
         })
         .collect();
@@ -182,6 +191,9 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
                 duplicates: r.map_or(0, |r| r.duplicates),
                 duplicates_measured: r.and_then(|r| r.duplicates_measured),
                 catch_up_s: r.and_then(|r| r.catch_up_s),
+                produce_p99_ms: (f.produce_latency.count > 0).then_some(f.produce_latency.p99_ms),
+                end_to_end_p99_ms: (f.end_to_end_latency.count > 0)
+                    .then_some(f.end_to_end_latency.p99_ms),
                 note: r.map_or(String::new(), |r| r.note.clone()),
             }
         })
@@ -273,13 +285,13 @@ pub fn markdown(c: &Comparison) -> String {
         )
     });
     for site in &sites {
-        line(format!("produce p99 {site} (ms)"), &|d| {
+        line(format!("produce p99 {site}, steady state (ms)"), &|d| {
             d.sites
                 .iter()
                 .find(|x| &x.site == site)
                 .map_or("–".into(), |x| opt(x.produce_p99_ms, ""))
         });
-        line(format!("end-to-end p99 {site} (ms)"), &|d| {
+        line(format!("end-to-end p99 {site}, steady state (ms)"), &|d| {
             d.sites
                 .iter()
                 .find(|x| &x.site == site)
@@ -318,6 +330,18 @@ pub fn markdown(c: &Comparison) -> String {
         line(format!("{label}: RTO (s)"), &|d| {
             opt(d.faults.get(k).and_then(|f| f.rto_s), "")
         });
+        line(
+            format!("{label}: produce / end-to-end p99 in the window (ms)"),
+            &|d| {
+                d.faults.get(k).map_or("–".into(), |f| {
+                    format!(
+                        "{} / {}",
+                        opt(f.produce_p99_ms, ""),
+                        opt(f.end_to_end_p99_ms, "")
+                    )
+                })
+            },
+        );
         line(format!("{label}: RPO records / s"), &|d| {
             d.faults
                 .get(k)

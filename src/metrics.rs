@@ -267,6 +267,9 @@ pub struct ProduceOutcome {
     pub acks: String,
     /// Send of a produce request to its acknowledgement, weighted by records.
     pub latency: LatencySummary,
+    /// The same for records acknowledged outside every fault's window (steady
+    /// state); the windows have theirs in `faults[].produce_latency`.
+    pub latency_steady: LatencySummary,
     pub records_sent: u64,
     pub records_acked: u64,
     /// Refused with NotEnoughReplicas (ISR below min.insync.replicas).
@@ -290,6 +293,8 @@ pub struct ConsumeOutcome {
     pub follower_fetching: bool,
     /// Record creation at the producer to delivery to the consumer, weighted by records.
     pub end_to_end: LatencySummary,
+    /// The same for records consumed outside every fault's window (steady state).
+    pub end_to_end_steady: LatencySummary,
     pub records_consumed: u64,
 }
 
@@ -338,6 +343,8 @@ pub struct FaultOutcome {
     /// Produce latency (all producers, all acks) of requests answered from the
     /// fault's start until 60 s after its end.
     pub produce_latency: LatencySummary,
+    /// End-to-end latency (all consumers) of records delivered in the same window.
+    pub end_to_end_latency: LatencySummary,
     /// RTO, RPO, duplicates (runs of a `[[design]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery: Option<RecoveryOutcome>,

@@ -294,21 +294,30 @@ pub fn markdown(o: &Outcome) -> String {
     s
 }
 
+/// A latency summary's p99, or a dash when it counted nothing.
+fn p99_or_dash(l: &crate::metrics::LatencySummary) -> String {
+    if l.count > 0 {
+        f(l.p99_ms)
+    } else {
+        "–".into()
+    }
+}
+
 fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,
-        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
+        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for site in &o.sites {
         for p in &site.produce {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 site.site,
                 p.topic,
                 p.acks,
@@ -316,6 +325,7 @@ fn tables(o: &Outcome, s: &mut String) {
                 f(p.latency.p99_ms),
                 f(p.latency.p999_ms),
                 f(p.latency.max_ms),
+                p99_or_dash(&p.latency_steady),
                 p.records_sent,
                 p.records_acked,
                 p.records_rejected,
@@ -329,15 +339,15 @@ fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "\n## End-to-end latency (produce to consume)\n");
     let _ = writeln!(
         s,
-        "| site | topic | follower fetching | p50 ms | p99 ms | p99.9 ms | max ms | consumed |"
+        "| site | topic | follower fetching | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | consumed |"
     );
-    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---:|");
     for site in &o.sites {
         for c in &site.consume {
             let l = &c.end_to_end;
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 site.site,
                 c.topic,
                 c.follower_fetching,
@@ -345,6 +355,7 @@ fn tables(o: &Outcome, s: &mut String) {
                 f(l.p99_ms),
                 f(l.p999_ms),
                 f(l.max_ms),
+                p99_or_dash(&c.end_to_end_steady),
                 c.records_consumed
             );
         }
@@ -379,20 +390,22 @@ fn tables(o: &Outcome, s: &mut String) {
         let _ = writeln!(s, "\n## Faults\n");
         let _ = writeln!(
             s,
-            "| # | kind | subject | from s | to s | unavailable partition-s (to end + 60 s) | lost acked records |"
+            "| # | kind | subject | from s | to s | unavailable partition-s (to end + 60 s) | lost acked records | produce p99 ms (same window) | end-to-end p99 ms (same window) |"
         );
-        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---:|");
+        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---:|---:|---:|");
         for ft in &o.faults {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 ft.index,
                 ft.kind,
                 ft.subject,
                 f(ft.at_s),
                 f(ft.end_s),
                 f(ft.unavailable_partition_s),
-                ft.lost_acked_records
+                ft.lost_acked_records,
+                p99_or_dash(&ft.produce_latency),
+                p99_or_dash(&ft.end_to_end_latency)
             );
         }
     }

@@ -371,6 +371,7 @@ impl World<'_> {
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
+                    steady: Histogram::default(),
                     sent: 0,
                     acked: 0,
                     rejected: 0,

@@ -220,6 +220,8 @@ pub(crate) struct ProducerState {
     /// Batches waiting to be (re)sent: (partition, records, created).
     held: Vec<(u32, u32, Nanos)>,
     latency: Histogram,
+    /// Latency of what was acknowledged outside every fault's window.
+    steady: Histogram,
     sent: u64,
     acked: u64,
     rejected: u64,
@@ -253,6 +255,8 @@ pub(crate) struct ConsumerState {
     /// Next offset to read, per partition of the topic.
     pos: Vec<u64>,
     e2e: Histogram,
+    /// End-to-end latency of what was consumed outside every fault's window.
+    e2e_steady: Histogram,
     consumed: u64,
 }
 
@@ -507,6 +511,8 @@ pub(crate) struct World<'a> {
     /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
     fault_window: Vec<(Nanos, Nanos)>,
     fault_latency: Vec<Histogram>,
+    /// End-to-end latency of records consumed in each fault's window.
+    fault_e2e: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
     no_quorum_since: Option<Nanos>,
@@ -819,6 +825,7 @@ impl<'a> World<'a> {
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
+                    steady: Histogram::default(),
                     sent: 0,
                     acked: 0,
                     rejected: 0,
@@ -865,6 +872,7 @@ impl<'a> World<'a> {
                     max_wait: ms(c.fetch_max_wait_ms as f64),
                     pos: vec![0; topic_parts[t as usize].len()],
                     e2e: Histogram::default(),
+                    e2e_steady: Histogram::default(),
                     consumed: 0,
                 }
             })
@@ -1004,6 +1012,7 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             fault_latency: vec![Histogram::default(); sc.fault.len()],
+            fault_e2e: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
             no_quorum_since: None,
@@ -1105,6 +1114,13 @@ impl<'a> World<'a> {
             .map(|s| self.pos_of(p, s).leo)
             .max()
             .unwrap_or(0)
+    }
+
+    /// Is `now` inside some fault's window (its start to its end + 60 s)?
+    fn in_fault_window(&self) -> bool {
+        self.fault_window
+            .iter()
+            .any(|&(a, b)| (a..b).contains(&self.now))
     }
 
     fn at(&mut self, t: Nanos, ev: Ev) {
@@ -1384,7 +1400,8 @@ impl<'a> World<'a> {
         }
         let cluster = self.site_cluster[site];
         let serves = |w: &World, s: usize| {
-            w.site_up[s] && (0..w.nb).any(|b| w.broker_site[b] == s && w.broker_cluster[b] == cluster)
+            w.site_up[s]
+                && (0..w.nb).any(|b| w.broker_site[b] == s && w.broker_cluster[b] == cluster)
         };
         let named = self
             .sc
@@ -1605,6 +1622,7 @@ impl<'a> World<'a> {
                         topic: self.topic_names[p.topic as usize].clone(),
                         acks: p.acks.label().to_string(),
                         latency: LatencySummary::of(&p.latency),
+                        latency_steady: LatencySummary::of(&p.steady),
                         records_sent: p.sent,
                         records_acked: p.acked,
                         records_rejected: p.rejected,
@@ -1624,6 +1642,7 @@ impl<'a> World<'a> {
                     topic: self.topic_names[c.topic as usize].clone(),
                     follower_fetching: c.follower_fetching,
                     end_to_end: LatencySummary::of(&c.e2e),
+                    end_to_end_steady: LatencySummary::of(&c.e2e_steady),
                     records_consumed: c.consumed,
                 })
                 .collect();
@@ -1676,6 +1695,7 @@ impl<'a> World<'a> {
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
                     produce_latency: LatencySummary::of(&self.fault_latency[i]),
+                    end_to_end_latency: LatencySummary::of(&self.fault_e2e[i]),
                     recovery: self.design.map(|_| self.recovery(i)),
                 }
             })

@@ -495,6 +495,7 @@ impl World<'_> {
             return self.cp_produce_response(id);
         }
         let lat = self.now - sent;
+        let in_fault = self.in_fault_window();
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
         for &(p, k, created, result) in &parts {
             let pr = &mut self.producers[prod];
@@ -503,10 +504,14 @@ impl World<'_> {
                     pr.acked += k as u64;
                     if !bulk {
                         pr.latency.record(lat, k as u64);
-                        for (f, &(from, to)) in self.fault_window.iter().enumerate() {
-                            if (from..to).contains(&self.now) {
-                                self.fault_latency[f].record(lat, k as u64);
+                        if in_fault {
+                            for (f, &(from, to)) in self.fault_window.iter().enumerate() {
+                                if (from..to).contains(&self.now) {
+                                    self.fault_latency[f].record(lat, k as u64);
+                                }
                             }
+                        } else {
+                            pr.steady.record(lat, k as u64);
                         }
                     }
                     self.interval_acked += k as u64;

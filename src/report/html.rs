@@ -520,7 +520,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
     for (name, o) in designs {
         let _ = writeln!(
             s,
-            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">blocked</th></tr>",
+            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">blocked</th></tr>",
             if designs.len() > 1 {
                 format!(": {}", esc(name))
             } else {
@@ -540,6 +540,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 for v in [l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms] {
                     num_td(s, f(v));
                 }
+                num_td(s, steady_p99(&p.latency_steady));
                 for v in [
                     p.records_sent,
                     p.records_acked,
@@ -562,7 +563,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         if !consumers.is_empty() {
             let _ = writeln!(
                 s,
-                "<h3>Consumers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>follower fetching</th><th class=\"n\">end-to-end p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">consumed</th></tr>",
+                "<h3>Consumers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>follower fetching</th><th class=\"n\">end-to-end p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">consumed</th></tr>",
                 if designs.len() > 1 {
                     format!(": {}", esc(name))
                 } else {
@@ -581,6 +582,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 for v in [l.p50_ms, l.p99_ms, l.p999_ms, l.max_ms] {
                     num_td(s, f(v));
                 }
+                num_td(s, steady_p99(&c.end_to_end_steady));
                 num_td(s, c.records_consumed);
                 let _ = writeln!(s, "</tr>");
             }
@@ -589,7 +591,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         if !o.faults.is_empty() {
             let _ = writeln!(
                 s,
-                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th><th class=\"n\">produce p99 ms (start to end + 60 s)</th></tr>",
+                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th><th class=\"n\">produce p99 ms (start to end + 60 s)</th><th class=\"n\">end-to-end p99 ms (same window)</th></tr>",
                 if designs.len() > 1 {
                     format!(": {}", esc(name))
                 } else {
@@ -612,6 +614,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                         "–".into()
                     },
                 );
+                num_td(s, steady_p99(&ft.end_to_end_latency));
                 let _ = writeln!(s, "</tr>");
             }
             let _ = writeln!(s, "</table>");
@@ -662,4 +665,13 @@ fn assumptions(s: &mut String, designs: &[(&str, &Outcome)], cx: &Context) {
         sc.seed,
         esc(&cx.replay)
     );
+}
+
+/// A latency summary's p99, or a dash when it counted nothing.
+fn steady_p99(l: &crate::metrics::LatencySummary) -> String {
+    if l.count > 0 {
+        f(l.p99_ms)
+    } else {
+        "–".into()
+    }
 }

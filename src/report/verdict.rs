@@ -12,8 +12,12 @@ use std::cmp::Ordering;
 /// Figures of one design's run that the verdict and the comparison table use.
 #[derive(Clone, Debug)]
 pub struct Summary {
-    /// (site, topic, acks, p99 ms) per producer with acknowledged records.
+    /// (site, topic, acks, p99 ms) per producer with acknowledged records, in
+    /// steady state (outside every fault's window; the whole run when every
+    /// acknowledgement fell in one).
     pub produce_p99: Vec<(String, String, String, f64)>,
+    /// The highest produce p99 of a fault's window (start to end + 60 s).
+    pub fault_p99_ms: Option<f64>,
     pub sent: u64,
     pub acked: u64,
     pub rejected: u64,
@@ -56,6 +60,12 @@ impl Summary {
     pub fn of(o: &Outcome) -> Summary {
         let mut s = Summary {
             produce_p99: Vec::new(),
+            fault_p99_ms: o
+                .faults
+                .iter()
+                .filter(|f| f.produce_latency.count > 0)
+                .map(|f| f.produce_latency.p99_ms)
+                .reduce(f64::max),
             sent: 0,
             acked: 0,
             rejected: 0,
@@ -100,12 +110,17 @@ impl Summary {
         }
         for site in &o.sites {
             for p in &site.produce {
-                if p.latency.count > 0 {
+                let l = if p.latency_steady.count > 0 {
+                    &p.latency_steady
+                } else {
+                    &p.latency
+                };
+                if l.count > 0 {
                     s.produce_p99.push((
                         site.site.clone(),
                         p.topic.clone(),
                         p.acks.clone(),
-                        p.latency.p99_ms,
+                        l.p99_ms,
                     ));
                 }
                 s.sent += p.records_sent;
@@ -408,7 +423,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     let refused = s.rejected + s.timed_out + s.unavailable + s.blocked;
     if s.rejected + s.timed_out + s.unavailable > 0 {
         points.push(format!(
-            "Of {} records sent, {} were refused with NotEnoughReplicas, {} timed out and {} expired without a leader.",
+            "Of {} records sent, {} were refused with NotEnoughReplicas, {} timed out and {} could not be written (no leader, or their producer down with its site).",
             s.sent, s.rejected, s.timed_out, s.unavailable
         ));
     }
@@ -419,7 +434,19 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
             .iter()
             .map(|(site, topic, acks, p99)| format!("{site} ({topic}, acks={acks}) {} ms", f(*p99)))
             .collect();
-        points.push(format!("Produce latency p99: {}.", parts.join("; ")));
+        let window = s
+            .fault_p99_ms
+            .map(|v| {
+                format!(
+                    " In fault windows (start to end + 60 s): up to {} ms.",
+                    f(v)
+                )
+            })
+            .unwrap_or_default();
+        points.push(format!(
+            "Produce latency p99, steady state: {}.{window}",
+            parts.join("; ")
+        ));
     }
     // A controller failover costs about the fetch timeout plus an election; more
     // than that per fault means a majority was really gone.
@@ -552,7 +579,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     };
     let p99 = s
         .worst_p99_ms()
-        .map(|v| format!("; produce p99 at most {} ms", f(v)))
+        .map(|v| format!("; produce p99 at most {} ms in steady state", f(v)))
         .unwrap_or_default();
     let headline = if s.lost > 0 {
         format!(

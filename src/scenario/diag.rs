@@ -1347,7 +1347,6 @@ mod tests {
                 replication_factor: 2,
                 tasks_max: 1,
                 fetch_max_wait_ms: 500,
-                auto_offset_reset: Default::default(),
                 max_partition_fetch_bytes: 1_048_576,
                 fetch_max_bytes: 52_428_800,
                 receive_buffer_bytes: 65_536,
