@@ -239,6 +239,12 @@ pub struct RecoveryOutcome {
     /// When the failover happened within the run: records the moved consumers
     /// actually read again at the target by the end of the run.
     pub duplicates_measured: Option<u64>,
+    /// Re-reads over the phases of the clocks that lead to the resume point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates_over_phases: Option<PhaseRange>,
+    /// Records the failed-over consumers skip: with no translated offset at the
+    /// target their group starts where `auto.offset.reset` says (`latest`).
+    pub records_never_read: u64,
     /// Application clients moved to the surviving cluster after the RTO.
     pub producers_failed_over: u32,
     pub consumers_failed_over: u32,
@@ -250,6 +256,14 @@ pub struct RecoveryOutcome {
     /// With `[backup]`: data written since the restore point (seconds) a restore loses.
     pub backup_restore_point_age_s: Option<f64>,
     pub note: String,
+}
+
+/// A figure's minimum, mean and maximum over the phases of independent clocks.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct PhaseRange {
+    pub min: u64,
+    pub mean: u64,
+    pub max: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

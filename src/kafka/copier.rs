@@ -20,7 +20,7 @@
 //! (the copier's acknowledgement, minus the one-way delay it travelled).
 
 use super::*;
-use crate::scenario::{CopierTool, Design, ReplicationPolicy};
+use crate::scenario::{AutoOffsetReset, CopierTool, Design, ReplicationPolicy};
 use std::collections::VecDeque;
 
 /// Kafka producer `buffer.memory` and `max.request.size`.
@@ -168,8 +168,13 @@ pub(super) struct Group {
     consumer: u16,
     /// Mirrored partition of each local partition index of the topic.
     mps: Vec<u32>,
-    /// Committed offset (auto-commit every 5 s).
+    /// Committed offset (auto-commit every 5 s, on the consumer's own clock).
     committed: Vec<u64>,
+    /// The consumer's next auto-commit.
+    next_commit: Nanos,
+    /// (time, Σ position over mirrored partitions) at each interval's end, for
+    /// the re-reads over the clocks' phases; long enough to cover every clock.
+    hist: VecDeque<(Nanos, u64)>,
     /// Upstream offset and its translation at the last checkpoint.
     ck: Vec<Option<(u64, u64)>>,
     /// Group offsets written to the target by `sync.group.offsets.enabled` (upstream, downstream).
@@ -187,6 +192,12 @@ pub(super) struct Exposure {
     pub duplicates: u64,
     pub dup_translation: u64,
     pub dup_interval: u64,
+    /// Records the failed-over consumers skip: a group without a translated
+    /// offset starts where `auto.offset.reset` says (`latest`: the log end).
+    pub never_read: u64,
+    /// Re-reads over the phases of the clocks (commit, checkpoint, group sync):
+    /// (min, mean, max).
+    pub over_phases: Option<(u64, u64, u64)>,
     pub consumers_failed_over: u32,
     /// Set when the clients actually failed over during the run: consumers'
     /// (partition, resume offset, offset equivalent to what they had read) at the target.
@@ -214,7 +225,6 @@ pub(super) struct Copiers {
     next_checkpoint: Nanos,
     next_group_sync: Nanos,
     next_cl_sync: Nanos,
-    next_commit: Nanos,
     pub lost_retention_records: u64,
     pub lost_retention_bytes: u64,
     pub offset_syncs: u64,
@@ -273,13 +283,17 @@ impl World<'_> {
             batch_bytes: d.producer_batch_size.max(1),
             src_parts: vec![Vec::new(); self.parts.len()],
             exposures: vec![None; sc.fault.len()],
-            next_flush: ms(d.offset_flush_interval_ms as f64),
-            next_checkpoint: translation_period(d),
-            next_group_sync: secs(d.sync_group_offsets_interval_seconds as f64),
-            next_cl_sync: ms(d.consumer_offset_sync_ms as f64),
-            next_commit: AUTO_COMMIT,
             ..Default::default()
         };
+        // Each clock runs on its own schedule with its own phase (the copier and
+        // the consumers started at unrelated times before the run): its first tick
+        // is uniform over one period.
+        let mut phase = |period: Nanos| self.rng.below(period.max(1));
+        cp.next_flush = phase(ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS));
+        cp.next_checkpoint = phase(translation_period(d));
+        cp.next_group_sync =
+            phase(secs(d.sync_group_offsets_interval_seconds as f64).max(NS_PER_MS));
+        cp.next_cl_sync = phase(ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS));
         let flows = self.layout.flows.clone();
         for (fi, &(a, b)) in flows.iter().enumerate() {
             // Mirrored partitions of this flow, topic by topic.
@@ -447,10 +461,13 @@ impl World<'_> {
                 continue;
             }
             let n = mps.len();
+            let next_commit = self.rng.below(AUTO_COMMIT);
             cp.groups.push(Group {
                 consumer: c as u16,
                 mps,
                 committed: vec![0; n],
+                next_commit,
+                hist: VecDeque::from([(0, 0)]),
                 ck: vec![None; n],
                 synced: vec![None; n],
                 cl_synced: vec![None; n],
@@ -1010,14 +1027,15 @@ impl World<'_> {
                 self.cp_send_produces(t);
             }
         }
-        if now >= self.cp.next_commit {
-            self.cp.next_commit += AUTO_COMMIT;
-            for g in 0..self.cp.groups.len() {
-                let c = self.cp.groups[g].consumer as usize;
-                if self.site_up[self.consumers[c].site] {
-                    let pos = self.consumers[c].pos.clone();
-                    self.cp.groups[g].committed = pos;
-                }
+        for g in 0..self.cp.groups.len() {
+            if now < self.cp.groups[g].next_commit {
+                continue;
+            }
+            self.cp.groups[g].next_commit += AUTO_COMMIT;
+            let c = self.cp.groups[g].consumer as usize;
+            if self.site_up[self.consumers[c].site] {
+                let pos = self.consumers[c].pos.clone();
+                self.cp.groups[g].committed = pos;
             }
         }
         while let Some(&(at, t)) = self.cp.discoveries.front() {
@@ -1144,6 +1162,124 @@ impl World<'_> {
         self.cp.lag_timeline.push(round3(to_s(lag)));
         self.cp.backlog_timeline.push(backlog);
         self.cp_retention();
+        // Consumers' read positions, for the re-reads over the clocks' phases.
+        let horizon = self.cp_clock_periods().iter().sum::<Nanos>() + 2 * self.interval;
+        for g in 0..self.cp.groups.len() {
+            let c = self.cp.groups[g].consumer as usize;
+            let sum: u64 = self.cp.groups[g]
+                .mps
+                .iter()
+                .zip(&self.consumers[c].pos)
+                .filter(|(m, _)| **m != u32::MAX)
+                .map(|(_, &p)| p)
+                .sum();
+            let h = &mut self.cp.groups[g].hist;
+            h.push_back((self.now, sum));
+            while h.len() > 2 && h[1].0 + horizon <= self.now {
+                h.pop_front();
+            }
+        }
+    }
+
+    /// The periods of the clocks between a consumer's position and the offset it
+    /// resumes from at the target: its auto-commit, then the copier's
+    /// translation (MM2 checkpoints, Replicator's translator, Cluster Linking's
+    /// consumer offset sync), then MM2's `sync.group.offsets` when enabled.
+    /// uReplicator translates nothing: none.
+    fn cp_clock_periods(&self) -> Vec<Nanos> {
+        let Some(d) = self.design else {
+            return Vec::new();
+        };
+        match self.cp.tool {
+            CopierTool::Ureplicator => Vec::new(),
+            CopierTool::ClusterLinking => vec![
+                AUTO_COMMIT,
+                ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS),
+            ],
+            CopierTool::Replicator => vec![AUTO_COMMIT, translation_period(d)],
+            CopierTool::Mirrormaker2 => {
+                let mut v = vec![AUTO_COMMIT, translation_period(d)];
+                if d.sync_group_offsets_enabled {
+                    v.push(secs(d.sync_group_offsets_interval_seconds as f64));
+                }
+                v
+            }
+        }
+    }
+
+    /// Records group `g` would re-read if it failed over now, for every phase of
+    /// the clocks of [`Self::cp_clock_periods`]: (min, mean, max). Each clock's
+    /// age at the moment the next one reads it is uniform over its period and
+    /// independent of the others, so the resume point stands for the position
+    /// the consumer had (sum of the ages) ago, read from its recorded history;
+    /// `translation` (the distance to the offset sync used, as in this run) is
+    /// added to each. Before any commit the group starts where
+    /// `auto.offset.reset` says. Min: every clock just ticked; max: every clock
+    /// about to tick; mean: over an 8-point grid per clock.
+    fn cp_rereads_over_phases(
+        &self,
+        g: usize,
+        read_until: u64,
+        translation: u64,
+    ) -> (u64, u64, u64) {
+        let grp = &self.cp.groups[g];
+        let earliest =
+            self.sc.consumer[grp.consumer as usize].auto_offset_reset == AutoOffsetReset::Earliest;
+        let periods = self.cp_clock_periods();
+        if periods.is_empty() {
+            let r = if earliest { read_until } else { 0 };
+            return (r, r, r);
+        }
+        let now = self.now;
+        // The history up to now: the recorded samples, then the present position.
+        let cur: u64 = grp
+            .mps
+            .iter()
+            .zip(&self.consumers[grp.consumer as usize].pos)
+            .filter(|(m, _)| **m != u32::MAX)
+            .map(|(_, &p)| p)
+            .sum();
+        let at = |t: i128| -> Option<u64> {
+            if t < 0 {
+                return None;
+            }
+            let t = t as Nanos;
+            let h = &grp.hist;
+            let i = h.partition_point(|x| x.0 <= t);
+            let next = h.get(i).copied().or(Some((now, cur)));
+            Some(
+                match (i.checked_sub(1).and_then(|k| h.get(k)), next.as_ref()) {
+                    (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 => {
+                        v0 + ((v1 - v0.min(v1)) as f64 * (t - t0) as f64 / (t1 - t0) as f64) as u64
+                    }
+                    (Some(&(_, v0)), _) => v0,
+                    (None, _) => 0,
+                },
+            )
+        };
+        let reread = |stale: Nanos| -> u64 {
+            match at(now as i128 - stale as i128) {
+                Some(v) => read_until.saturating_sub(v) + translation,
+                None if earliest => read_until,
+                None => 0,
+            }
+        };
+        const N: usize = 8;
+        let total = periods.len() as u32;
+        let combos = N.pow(total);
+        let mut sum = 0u128;
+        for mut k in 0..combos {
+            let mut stale: Nanos = 0;
+            for &p in &periods {
+                let i = (k % N) as u64;
+                k /= N;
+                stale += p * (2 * i + 1) / (2 * N as u64);
+            }
+            sum += reread(stale) as u128;
+        }
+        let max_stale: Nanos = periods.iter().sum();
+        let (lo, hi) = (reread(0), reread(max_stale));
+        (lo.min(hi), (sum / combos as u128) as u64, hi.max(lo))
     }
 
     /// Records the source deletes (retention.ms / retention.bytes) before the copier
@@ -1259,6 +1395,8 @@ impl World<'_> {
                     continue;
                 }
                 e.consumers_failed_over += 1;
+                let earliest = self.sc.consumer[c].auto_offset_reset == AutoOffsetReset::Earliest;
+                let (mut g_read, mut g_translation) = (0u64, 0u64);
                 for k in 0..self.cp.groups[g].mps.len() {
                     let mp = self.cp.groups[g].mps[k];
                     if mp == u32::MAX {
@@ -1269,12 +1407,14 @@ impl World<'_> {
                     // Re-read at the target: from where the group resumes up to what it
                     // had read and the target holds.
                     let read_until = pos.min(m.acked);
+                    // No offset at the target: auto.offset.reset (latest: the log
+                    // end, which skips what the consumer had not read).
+                    let reset = if earliest { (0, 0) } else { (m.acked, m.acked) };
                     let (resume, ck_up) = match self.cp.tool {
                         CopierTool::ClusterLinking => {
-                            let s = self.cp.groups[g].cl_synced[k].unwrap_or(0);
-                            (s, s)
+                            self.cp.groups[g].cl_synced[k].map_or(reset, |s| (s, s))
                         }
-                        CopierTool::Ureplicator => (read_until, read_until),
+                        CopierTool::Ureplicator => reset,
                         _ => {
                             let src = if d.sync_group_offsets_enabled {
                                 self.cp.groups[g].synced[k]
@@ -1284,7 +1424,7 @@ impl World<'_> {
                             match src {
                                 // Downstream offset back to the upstream position it stands for.
                                 Some((up, down)) => (down + m.skipped, up),
-                                None => (0, 0),
+                                None => reset,
                             }
                         }
                     };
@@ -1293,7 +1433,13 @@ impl World<'_> {
                     e.duplicates += dup;
                     e.dup_translation += from_translation;
                     e.dup_interval += dup - from_translation;
+                    e.never_read += resume.saturating_sub(pos);
+                    g_read += read_until;
+                    g_translation += from_translation;
                 }
+                let (lo, mean, hi) = self.cp_rereads_over_phases(g, g_read, g_translation);
+                let (a, b, c) = e.over_phases.unwrap_or((0, 0, 0));
+                e.over_phases = Some((a + lo, b + mean, c + hi));
             }
         }
         self.cp.exposures[fault] = Some(e);
@@ -1385,16 +1531,21 @@ impl World<'_> {
                 }
                 let m = &self.cp.parts[mp as usize];
                 let had_read = self.consumers[c].pos[k].saturating_sub(m.skipped);
+                // No offset at the target: auto.offset.reset (latest: the log end).
+                let reset = match self.sc.consumer[c].auto_offset_reset {
+                    AutoOffsetReset::Earliest => 0,
+                    AutoOffsetReset::Latest => self.max_leo(m.dst as usize),
+                };
                 let resume = match self.cp.tool {
-                    CopierTool::ClusterLinking => self.cp.groups[g].cl_synced[k].unwrap_or(0),
-                    CopierTool::Ureplicator => m.down,
+                    CopierTool::ClusterLinking => self.cp.groups[g].cl_synced[k].unwrap_or(reset),
+                    CopierTool::Ureplicator => reset,
                     _ => {
                         let ck = if d.sync_group_offsets_enabled {
                             self.cp.groups[g].synced[k]
                         } else {
                             self.cp.groups[g].ck[k]
                         };
-                        ck.map_or(0, |x| x.1)
+                        ck.map_or(reset, |x| x.1)
                     }
                 };
                 pos[k] = resume;

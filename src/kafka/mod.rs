@@ -1865,6 +1865,8 @@ impl<'a> World<'a> {
             duplicates_from_translation: 0,
             duplicates_from_interval: 0,
             duplicates_measured: None,
+            duplicates_over_phases: None,
+            records_never_read: 0,
             producers_failed_over: 0,
             consumers_failed_over: 0,
             catch_up_s: None,
@@ -1895,6 +1897,10 @@ impl<'a> World<'a> {
                 r.duplicates_from_translation = e.dup_translation;
                 r.duplicates_from_interval = e.dup_interval;
                 r.duplicates_measured = self.cp_measured_duplicates(i);
+                r.duplicates_over_phases =
+                    e.over_phases
+                        .map(|(min, mean, max)| PhaseRange { min, mean, max });
+                r.records_never_read = e.never_read;
                 if e.resumed.is_some() {
                     r.producers_failed_over = e.producers_failed_over;
                     r.consumers_failed_over = e.consumers_failed_over;
