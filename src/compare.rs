@@ -30,6 +30,10 @@ pub struct FaultRow {
     pub duplicates: u64,
     /// Re-read records counted after the clients actually failed over in the run.
     pub duplicates_measured: Option<u64>,
+    /// Re-reads over the phases of the clocks leading to the resume point.
+    pub duplicates_over_phases: Option<crate::metrics::PhaseRange>,
+    /// Records failed-over consumers skip (`auto.offset.reset`).
+    pub records_never_read: u64,
     pub catch_up_s: Option<f64>,
     /// Produce and end-to-end p99 in the fault's window (its start to its end + 60 s).
     pub produce_p99_ms: Option<f64>,
@@ -190,6 +194,8 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
                 rpo_s: r.map_or(0.0, |r| r.rpo_s),
                 duplicates: r.map_or(0, |r| r.duplicates),
                 duplicates_measured: r.and_then(|r| r.duplicates_measured),
+                duplicates_over_phases: r.and_then(|r| r.duplicates_over_phases),
+                records_never_read: r.map_or(0, |r| r.records_never_read),
                 catch_up_s: r.and_then(|r| r.catch_up_s),
                 produce_p99_ms: (f.produce_latency.count > 0).then_some(f.produce_latency.p99_ms),
                 end_to_end_p99_ms: (f.end_to_end_latency.count > 0)
@@ -355,6 +361,33 @@ pub fn markdown(c: &Comparison) -> String {
                     None => format!("{}", f.duplicates),
                 })
         });
+        if c.designs.iter().any(|d| {
+            d.faults
+                .get(k)
+                .is_some_and(|f| f.duplicates_over_phases.is_some())
+        }) {
+            line(
+                format!("{label}: re-reads over the phases, min / mean / max"),
+                &|d| {
+                    d.faults
+                        .get(k)
+                        .and_then(|f| f.duplicates_over_phases)
+                        .map_or("–".into(), |p| {
+                            format!("{} / {} / {}", p.min, p.mean, p.max)
+                        })
+                },
+            );
+        }
+        if c.designs
+            .iter()
+            .any(|d| d.faults.get(k).is_some_and(|f| f.records_never_read > 0))
+        {
+            line(format!("{label}: records never read"), &|d| {
+                d.faults
+                    .get(k)
+                    .map_or("–".into(), |f| f.records_never_read.to_string())
+            });
+        }
         line(format!("{label}: catch-up (s)"), &|d| {
             opt(d.faults.get(k).and_then(|f| f.catch_up_s), "")
         });

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Version of the `report.json` layout (docs/report-schema.md).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A log-bucketed histogram of nanosecond values with weights: 32 sub-buckets
 /// per power of two, so any percentile is within ~3 % of the true value.

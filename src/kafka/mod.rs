@@ -1837,6 +1837,14 @@ impl<'a> World<'a> {
             (from..to.min(tl.len())).any(|k| tl[k] > 0)
         };
         let stay_down = fo.clients == ClientFailover::StayDown;
+        // The clients' restart after a site loss: writes cannot resume before it,
+        // even when the run ends first.
+        let restart_s = |dns: bool| {
+            fo.detection_s
+                + fo.decision_s
+                + fo.client_restart_s
+                + if dns { fo.dns_ttl_s } else { 0.0 }
+        };
         let site_holds_cluster = |name: &Option<String>| {
             self.topo
                 .site_index(name.as_deref().unwrap_or_default())
@@ -1883,7 +1891,9 @@ impl<'a> World<'a> {
             FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
                 // What the applications could not write, measured; with consumers
                 // only, the time until they resume at the target.
-                r.rto_s = if written_in_window {
+                r.rto_s = if written_in_window && !stay_down {
+                    Some(measured().max(round3(restart_s(true))))
+                } else if written_in_window {
                     Some(measured())
                 } else if stay_down {
                     None
@@ -1948,8 +1958,12 @@ impl<'a> World<'a> {
                 // until they fail over; with no producer writing at all, the
                 // fencing time is the only estimate.
                 let estimate = f.kind == FaultKind::SiteDown && !written_in_window;
+                let lost_clients =
+                    f.kind == FaultKind::SiteDown && clients_in(&f.site) && !stay_down;
                 r.rto_s = Some(if estimate {
                     round3(sc.broker.broker_session_timeout_ms as f64 / 1000.0)
+                } else if lost_clients {
+                    measured().max(round3(restart_s(false)))
                 } else {
                     measured()
                 });

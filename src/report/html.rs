@@ -433,6 +433,40 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 .map(|(_, o)| cell(o, &|r| r.duplicates.to_string()))
                 .collect(),
         );
+        if designs.iter().any(|(_, o)| {
+            o.faults
+                .get(i)
+                .and_then(|x| x.recovery.as_ref())
+                .is_some_and(|r| r.duplicates_over_phases.is_some())
+        }) {
+            row(
+                &format!("{label}: re-reads over the clocks' phases, min / mean / max"),
+                designs
+                    .iter()
+                    .map(|(_, o)| {
+                        cell(o, &|r| {
+                            r.duplicates_over_phases.map_or_else(dash, |p| {
+                                format!("{} / {} / {}", p.min, p.mean, p.max)
+                            })
+                        })
+                    })
+                    .collect(),
+            );
+        }
+        if designs.iter().any(|(_, o)| {
+            o.faults
+                .get(i)
+                .and_then(|x| x.recovery.as_ref())
+                .is_some_and(|r| r.records_never_read > 0)
+        }) {
+            row(
+                &format!("{label}: records never read (auto.offset.reset)"),
+                designs
+                    .iter()
+                    .map(|(_, o)| cell(o, &|r| r.records_never_read.to_string()))
+                    .collect(),
+            );
+        }
     }
     if designs.iter().any(|(_, o)| o.cost.is_some()) {
         row(

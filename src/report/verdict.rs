@@ -49,6 +49,10 @@ pub struct Summary {
     pub rto_max_s: Option<f64>,
     /// Records failed-over consumers re-read, over every fault.
     pub duplicates: u64,
+    /// The same over the phases of the clocks: (min, mean, max), summed over faults.
+    pub duplicates_over_phases: Option<(u64, u64, u64)>,
+    /// Records failed-over consumers skipped (`auto.offset.reset`), over every fault.
+    pub never_read: u64,
     pub catch_up_max_s: Option<f64>,
     pub lag_p99_ms: Option<f64>,
     pub cost_usd_month: Option<f64>,
@@ -90,6 +94,8 @@ impl Summary {
             },
             rto_max_s: None,
             duplicates: 0,
+            duplicates_over_phases: None,
+            never_read: 0,
             catch_up_max_s: None,
             lag_p99_ms: o.replication.as_ref().map(|r| r.lag.p99_ms),
             cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
@@ -106,6 +112,11 @@ impl Summary {
             }
             s.rto_max_s = max(s.rto_max_s, r.rto_s);
             s.duplicates += r.duplicates;
+            s.never_read += r.records_never_read;
+            if let Some(p) = r.duplicates_over_phases {
+                let (a, b, c) = s.duplicates_over_phases.unwrap_or((0, 0, 0));
+                s.duplicates_over_phases = Some((a + p.min, b + p.mean, c + p.max));
+            }
             s.catch_up_max_s = max(s.catch_up_max_s, r.catch_up_s);
         }
         for site in &o.sites {
@@ -388,8 +399,19 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     }
     if s.duplicates > 0 {
         points.push(format!(
-            "Consumers that failed over re-read {} records (at-least-once delivery: consumers must be idempotent).",
-            s.duplicates
+            "Consumers that failed over re-read {} records (at-least-once delivery: consumers must be idempotent){}.",
+            s.duplicates,
+            s.duplicates_over_phases
+                .map(|(lo, mean, hi)| format!(
+                    "; over the phases of the commit, checkpoint and sync clocks: {lo} to {hi}, {mean} on average"
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    if s.never_read > 0 {
+        points.push(format!(
+            "Consumers that failed over before any offset reached the target started at auto.offset.reset and never read {} records.",
+            s.never_read
         ));
     }
     if let Some(p99) = s.lag_p99_ms {

@@ -1373,7 +1373,10 @@ mod tests {
                 trace_file: Some("trace.csv".into()),
                 ..LoadConfig::default()
             },
-            failover: FailoverConfig::default(),
+            failover: FailoverConfig {
+                to_site: Some("dc2".into()),
+                ..FailoverConfig::default()
+            },
             backup: Some(BackupConfig { interval_s: 3600.0 }),
             objectives: Objectives {
                 rpo_s: Some(0.0),
