@@ -1383,3 +1383,25 @@ at_s = 20
     );
     assert!(rec.duplicates_measured.unwrap() as f64 > 0.95 * rec.duplicates as f64);
 }
+
+/// Issue 10 §6: with `failover.clients = "stay-down"` the lost site's clients
+/// wait for it: nobody fails over, nothing is re-read, and the producer's
+/// silence is unavailable until the end of the run (RTO measured to the end,
+/// 160 − 150 = 10 s here), where failing over would give at least the
+/// 180 s of detection + decision + DNS TTL + restart.
+#[test]
+fn clients_that_stay_down_fail_nothing_over() {
+    let (o, _) = failover_run_with(
+        "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1\n[failover]\nclients = \"stay-down\"",
+    );
+    let rec = recovery(&o, 0);
+    assert_eq!(
+        (rec.producers_failed_over, rec.consumers_failed_over),
+        (0, 0)
+    );
+    assert_eq!(rec.duplicates, 0);
+    assert_eq!(rec.rto_s, Some(10.0));
+    assert!((151..160).all(|k| o.timeline.unavailable_partitions[k] == 6));
+    let (o, _) = failover_run("mirrormaker2");
+    assert_eq!(recovery(&o, 0).rto_s, Some(180.0));
+}

@@ -1903,14 +1903,17 @@ impl<'a> World<'a> {
                 r.rpo_records = e.rpo_records;
                 r.rpo_bytes = e.rpo_bytes;
                 r.rpo_s = e.rpo_s;
-                r.duplicates = e.duplicates;
-                r.duplicates_from_translation = e.dup_translation;
-                r.duplicates_from_interval = e.dup_interval;
-                r.duplicates_measured = self.cp_measured_duplicates(i);
-                r.duplicates_over_phases =
-                    e.over_phases
-                        .map(|(min, mean, max)| PhaseRange { min, mean, max });
-                r.records_never_read = e.never_read;
+                // Consumers that stay down with their site re-read and skip nothing.
+                if !stay_down {
+                    r.duplicates = e.duplicates;
+                    r.duplicates_from_translation = e.dup_translation;
+                    r.duplicates_from_interval = e.dup_interval;
+                    r.duplicates_measured = self.cp_measured_duplicates(i);
+                    r.duplicates_over_phases =
+                        e.over_phases
+                            .map(|(min, mean, max)| PhaseRange { min, mean, max });
+                    r.records_never_read = e.never_read;
+                }
                 if e.resumed.is_some() {
                     r.producers_failed_over = e.producers_failed_over;
                     r.consumers_failed_over = e.consumers_failed_over;
