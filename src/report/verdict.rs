@@ -576,7 +576,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         // (Stretched designs have no failover re-reads.)
     } else if s.duplicates > 0 {
         recs.push(match o.replication.as_ref().map(|r| r.tool.as_str()) {
-            Some("mirrormaker2") => "Failed-over consumers re-read from MM2's last checkpoint: shorten emit.checkpoints.interval.seconds, enable sync.group.offsets.enabled, or make consumers idempotent; Cluster Linking preserves offsets and re-reads less.".to_string(),
+            Some("mirrormaker2") => "Failed-over consumers re-read from MM2's last checkpoint (as of the last group-offset sync with sync.group.offsets.enabled, which adds half its interval on average): shorten emit.checkpoints.interval.seconds and sync.group.offsets.interval.seconds, or make consumers idempotent; Cluster Linking preserves offsets and re-reads less.".to_string(),
             Some("replicator") => "Failed-over consumers re-read from Replicator's last offset translation: shorten offset.translator.batch.period.ms, or make consumers idempotent.".to_string(),
             _ => "Failed-over consumers re-read records: make them idempotent.".to_string(),
         });
