@@ -1163,7 +1163,10 @@ impl World<'_> {
         self.cp.backlog_timeline.push(backlog);
         self.cp_retention();
         // Consumers' read positions, for the re-reads over the clocks' phases.
-        let horizon = self.cp_clock_periods().iter().sum::<Nanos>() + 2 * self.interval;
+        let horizon = self
+            .cp_clock_periods()
+            .iter()
+            .fold(2 * self.interval, |a, &p| a.saturating_add(p));
         for g in 0..self.cp.groups.len() {
             let c = self.cp.groups[g].consumer as usize;
             let sum: u64 = self.cp.groups[g]
@@ -1175,7 +1178,7 @@ impl World<'_> {
                 .sum();
             let h = &mut self.cp.groups[g].hist;
             h.push_back((self.now, sum));
-            while h.len() > 2 && h[1].0 + horizon <= self.now {
+            while h.len() > 2 && h[1].0.saturating_add(horizon) <= self.now {
                 h.pop_front();
             }
         }
@@ -1273,11 +1276,11 @@ impl World<'_> {
             for &p in &periods {
                 let i = (k % N) as u64;
                 k /= N;
-                stale += p * (2 * i + 1) / (2 * N as u64);
+                stale = stale.saturating_add(p / (2 * N as u64) * (2 * i + 1));
             }
             sum += reread(stale) as u128;
         }
-        let max_stale: Nanos = periods.iter().sum();
+        let max_stale: Nanos = periods.iter().fold(0, |a: Nanos, &p| a.saturating_add(p));
         let (lo, hi) = (reread(0), reread(max_stale));
         (lo.min(hi), (sum / combos as u128) as u64, hi.max(lo))
     }
