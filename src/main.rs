@@ -842,14 +842,18 @@ fn main() -> ExitCode {
                     executable: false,
                 });
             }
-            if let Err(e) = ktopo::export::write_all(&out, &files) {
-                eprintln!("error: cannot write under {}: {e}", out.display());
-                return ExitCode::from(2);
-            }
+            let cleanup = match ktopo::export::write_export(&out, &files) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             if json {
                 let v = serde_json::json!({
                     "dir": out.display().to_string(),
                     "files": files,
+                    "removed": cleanup.removed,
                     "sizing": plan.sizing,
                 });
                 println!(
@@ -859,6 +863,12 @@ fn main() -> ExitCode {
             } else if !quiet {
                 for f in &files {
                     println!("{}", out.join(&f.path).display());
+                }
+                for r in &cleanup.removed {
+                    eprintln!(
+                        "removed {} (written by the previous export there, not by this one)",
+                        out.join(r).display()
+                    );
                 }
                 eprintln!("buffers: {}", plan.sizing.note);
             }

@@ -215,9 +215,23 @@ pub fn detect(input: &Input) -> Result<Kind, Item> {
         return Ok(Kind::Placement);
     }
     let t = input.text.trim_start();
+    let describe_like = input.text.contains("PartitionCount")
+        || input.text.lines().any(topics::is_describe_partition_line);
     if t.starts_with('{') || t.starts_with('[') {
-        let v: serde_json::Value = serde_json::from_str(t)
-            .map_err(|e| Item::new(&input.file, e.line(), "", format!("invalid JSON: {e}")))?;
+        // `kafka-topics --describe` pasted with the log lines Kafka printed
+        // before it (`[2024-05-01 10:00:00,123] WARN …`) also starts with `[`.
+        let v: serde_json::Value = match serde_json::from_str(t) {
+            Ok(v) => v,
+            Err(_) if describe_like => return Ok(Kind::Describe),
+            Err(e) => {
+                return Err(Item::new(
+                    &input.file,
+                    e.line(),
+                    "",
+                    format!("invalid JSON: {e}"),
+                ));
+            }
+        };
         if v.get("partitions").is_some() {
             return Ok(Kind::Reassign);
         }
@@ -236,9 +250,7 @@ pub fn detect(input: &Input) -> Result<Kind, Item> {
             "JSON that is neither a kafka-reassign-partitions file (\"partitions\") nor a replica-placement file",
         ));
     }
-    if input.text.contains("PartitionCount")
-        || input.text.lines().any(topics::is_describe_partition_line)
-    {
+    if describe_like {
         return Ok(Kind::Describe);
     }
     if input.text.lines().any(topics::is_create_line) || t.starts_with("#!") {
@@ -313,6 +325,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
             )),
         }
     }
+    default_placement(&nodes, &mut topic_facts, &mut errors, &mut unmapped);
     if !errors.is_empty() {
         errors.sort();
         errors.dedup();
@@ -397,6 +410,60 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
                 )
             })
             .collect()),
+    }
+}
+
+/// Confluent Server's `confluent.log.placement.constraints`, the placement of
+/// topics created without their own: the first broker file's (by node id)
+/// applies; files that set another value are listed.
+fn default_placement(
+    nodes: &[server::Node],
+    facts: &mut topics::Facts,
+    errors: &mut Vec<Item>,
+    unmapped: &mut Vec<Item>,
+) {
+    const KEY: &str = "confluent.log.placement.constraints";
+    let mut with: Vec<&server::Node> = nodes
+        .iter()
+        .filter(|n| n.broker && n.placement_default.is_some())
+        .collect();
+    with.sort_by(|a, b| (a.id, &a.scope).cmp(&(b.id, &b.scope)));
+    let Some(first) = with.first() else {
+        return;
+    };
+    let Some((text, line)) = &first.placement_default else {
+        return;
+    };
+    for n in &with[1..] {
+        if let Some((t, l)) = &n.placement_default
+            && t != text
+        {
+            unmapped.push(Item::new(
+                &n.file,
+                *l,
+                KEY,
+                format!(
+                    "differs from {}'s, which is used (the controller applies one cluster default)",
+                    first.file
+                ),
+            ));
+        }
+    }
+    for n in nodes
+        .iter()
+        .filter(|n| n.broker && n.placement_default.is_none())
+    {
+        if !with.is_empty() {
+            unmapped.push(Item::new(
+                &n.file,
+                0,
+                KEY,
+                format!("not set here but set in {}: that value is used", first.file),
+            ));
+        }
+    }
+    if let Some(p) = topics::placement_json(text, &first.file, *line, errors, unmapped) {
+        facts.default_placement = Some((p, first.file.clone(), *line));
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Node {
     pub hosts: Vec<String>,
     /// Modelled settings: (Kafka key, JSON value, line).
     pub settings: Vec<(String, serde_json::Value, usize)>,
+    /// Confluent Server's cluster default `confluent.log.placement.constraints`
+    /// (JSON text, line): the placement of topics created without their own.
+    pub placement_default: Option<(String, usize)>,
 }
 
 /// Keys read for identity or placement; not listed as unmapped.
@@ -280,6 +283,7 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
         zk_hosts: None,
         hosts: Vec::new(),
         settings: Vec::new(),
+        placement_default: None,
     };
     let mut have_id = false;
     let mut bad_id = false;
@@ -347,6 +351,11 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
                     .collect();
                 node.zk_hosts = Some((hosts, e.line));
                 unmapped.push(Item::new(f, e.line, key, not_modelled(key).unwrap_or("")));
+            }
+            "confluent.log.placement.constraints" => {
+                if !v.is_empty() {
+                    node.placement_default = Some((v.to_string(), e.line));
+                }
             }
             "zookeeper.session.timeout.ms" => match v.parse::<u64>() {
                 Ok(n) => {
