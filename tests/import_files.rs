@@ -445,3 +445,257 @@ fn export_into_a_folder_with_another_designs_files() {
     );
     assert!(!u.join("brokers").exists());
 }
+
+// ---------------------------------------------------------------------------
+// docker-compose
+
+fn line_in(file: &str, needle: &str) -> usize {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .map_or(0, |i| i + 1)
+}
+
+/// Services with `KAFKA_*` variables are nodes (`KAFKA_NODE_ID` → `node.id`,
+/// `KAFKA_BROKER_RACK` → `broker.rack`, …); a second cluster in the same file
+/// (its own `KAFKA_CONTROLLER_QUORUM_VOTERS`) is not merged into the first
+/// cluster's quorum.
+#[test]
+fn compose_services_become_nodes_and_a_second_cluster_keeps_its_own_quorum() {
+    let t = tmpdir("compose");
+    let file = data("compose/two-dc-with-monitoring.yml");
+    let (v, sc) = import_json(&[&file], &t);
+    let sites: Vec<(&str, u32, u32)> = sc
+        .site
+        .iter()
+        .map(|s| (s.name.as_str(), s.brokers, s.controllers))
+        .collect();
+    // Three voters (1, 2, 3): the monitoring node's controller is not a fourth.
+    assert_eq!(sites, [("dc1", 2, 2), ("dc2", 2, 1)], "{}", v["toml"]);
+    assert_eq!(sc.broker.min_insync_replicas, 2);
+    assert_eq!(sc.broker.default_replication_factor, 3);
+    assert_eq!(sc.broker.replica_lag_time_max_ms, 10_000);
+    let listed = v["unmapped"].as_array().unwrap();
+    let at = |key: &str| {
+        listed.iter().find(|i| i["key"] == key).map(|i| {
+            (
+                i["file"].as_str().unwrap().to_string(),
+                i["line"].as_u64().unwrap() as usize,
+            )
+        })
+    };
+    // Problems name the YAML file and line.
+    assert_eq!(
+        at("KAFKA_HEAP_OPTS"),
+        Some((file.clone(), line_in(&file, "KAFKA_HEAP_OPTS")))
+    );
+    assert_eq!(
+        at("listener.security.protocol.map").map(|x| x.1),
+        Some(line_in(&file, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"))
+    );
+    assert!(unmapped_with(&v, "schema-registry", "not a Kafka broker"));
+    assert!(unmapped_with(
+        &v,
+        "monitoring-kafka",
+        "another Kafka cluster"
+    ));
+    // With MirrorMaker 2 between them, both clusters are kept, each with its quorum.
+    write(
+        &t,
+        "mm2.properties",
+        "clusters = main, monitoring\nmain.bootstrap.servers = broker-1:29092\n\
+         monitoring.bootstrap.servers = monitoring-kafka:9092\nmain->monitoring.enabled = true\n",
+    );
+    let (v, sc) = import_json(&[&file, "mm2.properties"], &t);
+    let mon = sc
+        .site
+        .iter()
+        .find(|s| s.name == "monitoring-kafka")
+        .unwrap_or_else(|| panic!("{}", v["toml"]));
+    assert_eq!((mon.brokers, mon.controllers), (1, 1));
+    assert_eq!(sc.site.iter().map(|s| s.controllers).sum::<u32>(), 4);
+    assert_eq!(sc.design.len(), 1, "{}", v["toml"]);
+    assert!(
+        sc.design[0]
+            .clusters
+            .contains(&"monitoring-kafka".to_string())
+    );
+}
+
+/// Apache Kafka's own docker example (three controllers, three brokers).
+#[test]
+fn apache_kafka_docker_example_imports() {
+    let t = tmpdir("compose-apache");
+    let (_, sc) = import_json(&[&data("compose/apache-kafka-isolated-plaintext.yml")], &t);
+    assert_eq!(sc.site.len(), 1);
+    assert_eq!((sc.site[0].brokers, sc.site[0].controllers), (3, 3));
+}
+
+// ---------------------------------------------------------------------------
+// Strimzi
+
+/// Strimzi's example: a controller pool and a broker pool of three each, and
+/// `spec.kafka.config`.
+#[test]
+fn strimzi_kafka_with_node_pools() {
+    let t = tmpdir("strimzi");
+    let file = data("strimzi/kafka-persistent.yaml");
+    let (v, sc) = import_json(&[&file], &t);
+    assert_eq!(sc.site.len(), 1);
+    let s = &sc.site[0];
+    assert_eq!(
+        (s.name.as_str(), s.brokers, s.controllers),
+        ("my-cluster", 3, 3)
+    );
+    assert_eq!(sc.broker.min_insync_replicas, 2);
+    assert_eq!(sc.broker.default_replication_factor, 3);
+    assert!(unmapped_with(&v, "spec.kafka.listeners", "not modelled"));
+    let l = v["unmapped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "transaction.state.log.min.isr")
+        .map(|i| i["line"].as_u64().unwrap() as usize);
+    assert_eq!(l, Some(line_in(&file, "transaction.state.log.min.isr")));
+}
+
+/// Racks from `rack.topologyKey` and each pool's required node affinity on it;
+/// the cluster is the site; `KafkaTopic`s are topics; a v1beta2
+/// `KafkaMirrorMaker2` (clusters, connectCluster, sourceCluster/targetCluster,
+/// topicsPattern, tasksMax, the connectors' and target cluster's config) is the
+/// design, its producer setting taken from the Connect (target) cluster's config.
+#[test]
+fn strimzi_racks_topics_and_mirror_maker_2() {
+    let t = tmpdir("strimzi-mm2");
+    let (v, sc) = import_json(
+        &[
+            &data("strimzi/kafka-rack-zones.yaml"),
+            &data("strimzi/kafka-west.yaml"),
+            &data("strimzi/mm2-v1beta2.yaml"),
+        ],
+        &t,
+    );
+    let east = sc.site.iter().find(|s| s.name == "east").unwrap();
+    assert_eq!((east.brokers, east.controllers), (6, 3));
+    let topo = ktopo::topology::Topology::build(&sc);
+    let mut racks: Vec<&str> = topo
+        .brokers
+        .iter()
+        .filter(|b| sc.site[b.site].name == "east")
+        .map(|b| b.rack.as_str())
+        .collect();
+    racks.sort();
+    assert_eq!(
+        racks,
+        [
+            "use1-az1", "use1-az1", "use1-az2", "use1-az2", "use1-az3", "use1-az3"
+        ]
+    );
+    let west = sc.site.iter().find(|s| s.name == "west").unwrap();
+    assert_eq!((west.brokers, west.controllers), (3, 3));
+    let topics: Vec<(&str, u32)> = sc
+        .topic
+        .iter()
+        .map(|t| (t.name.as_str(), t.partitions))
+        .collect();
+    assert_eq!(topics, [("orders", 12), ("payments", 6), ("audit", 3)]);
+    let d = &sc.design[0];
+    assert_eq!(d.clusters, ["east", "west"]);
+    assert_eq!(d.primary.as_deref(), Some("east"));
+    assert_eq!(d.tasks_max, 4);
+    assert_eq!(d.replication_factor, 3);
+    assert_eq!(d.offset_flush_interval_ms, 10_000);
+    assert_eq!(d.emit_checkpoints_interval_seconds, 30);
+    assert!(d.sync_group_offsets_enabled);
+    assert_eq!(serde_json::to_value(d.compression_type).unwrap(), "zstd");
+    // topicsPattern "orders.*|payments": audit is not copied.
+    assert_eq!(d.topics, ["orders", "payments"], "{}", v["toml"]);
+    assert!(unmapped_with(
+        &v,
+        "east->west.offset-syncs.topic.location",
+        "not read"
+    ));
+}
+
+/// Strimzi's own MirrorMaker 2 example (v1 API: `target`, `mirrors[].source`),
+/// with `replication.factor: -1` (the target brokers' default).
+#[test]
+fn strimzi_v1_mirror_maker_2_example() {
+    let t = tmpdir("strimzi-v1");
+    let (v, sc) = import_json(
+        &[
+            &data("strimzi/kafka-source.yaml"),
+            &data("strimzi/kafka-target.yaml"),
+            &data("strimzi/kafka-mirror-maker-2.yaml"),
+        ],
+        &t,
+    );
+    let names: Vec<&str> = sc.site.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["cluster-a", "cluster-b"]);
+    let d = &sc.design[0];
+    assert_eq!(d.primary.as_deref(), Some("cluster-a"));
+    assert_eq!(d.replication_factor, sc.broker.default_replication_factor);
+    assert!(unmapped_with(
+        &v,
+        "replication.factor",
+        "default.replication.factor"
+    ));
+}
+
+/// Bad Strimzi and compose input: every problem with file and line, exit 2.
+#[test]
+fn bad_yaml_is_reported_with_file_and_line() {
+    let t = tmpdir("yaml-bad");
+    write(
+        &t,
+        "pools.yaml",
+        "apiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: p\n  labels:\n    strimzi.io/cluster: c\n\
+         spec:\n  replicas: many\n  roles: [broker, witness]\n---\napiVersion: kafka.strimzi.io/v1\nkind: Kafka\nmetadata:\n  name: c\nspec:\n  kafka: {}\n",
+    );
+    write(
+        &t,
+        "compose.yml",
+        "services:\n  kafka:\n    environment: [\n",
+    );
+    let o = run(&["import", "pools.yaml", "compose.yml"], &t);
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    assert!(err.contains("pools.yaml:8: `spec.replicas`"), "{err}");
+    assert!(
+        err.contains("pools.yaml:9: `spec.roles`") && err.contains("witness"),
+        "{err}"
+    );
+    assert!(
+        err.contains("compose.yml:") && err.contains("invalid YAML"),
+        "{err}"
+    );
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any text after a compose or Strimzi header: a result or a list of
+        /// problems, never a panic.
+        #[test]
+        fn yaml_inputs_never_panic(
+            strimzi in any::<bool>(),
+            body in "[ a-zA-Z0-9_:\\-\\[\\]{}.,'\"\n#=@/]{0,400}",
+            replicas in prop_oneof![Just("3".to_string()), Just("-1".to_string()), Just("4294967295".to_string()), "[a-z0-9]{1,4}"],
+        ) {
+            let head = if strimzi {
+                format!("apiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: p\n  labels:\n    strimzi.io/cluster: c\n  annotations:\n    strimzi.io/next-node-ids: \"[4294967290]\"\nspec:\n  replicas: {replicas}\n  roles: [broker, controller]\n---\napiVersion: kafka.strimzi.io/v1\nkind: Kafka\nmetadata:\n  name: c\n")
+            } else {
+                format!("services:\n  kafka:\n    environment:\n      KAFKA_NODE_ID: {replicas}\n      KAFKA_PROCESS_ROLES: broker\n")
+            };
+            let text = format!("{head}{body}");
+            let _ = ktopo::import::import(
+                &[ktopo::import::Input::new("f.yaml", &text)],
+                &ktopo::import::Options::default(),
+            );
+        }
+    }
+}

@@ -33,7 +33,12 @@ fn flow_lines(f: &Mm2Flow, target: Option<&Mm2Cluster>, o: &mut String) {
         f.replication_policy_class.clone(),
         "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
     );
-    kv("replication.factor", f.replication_factor.to_string(), "2");
+    let rf = if f.replication_factor == 0 {
+        "-1".to_string()
+    } else {
+        f.replication_factor.to_string()
+    };
+    kv("replication.factor", rf, "2");
     kv(
         "emit.checkpoints.enabled",
         f.emit_checkpoints_enabled.to_string(),

@@ -49,7 +49,8 @@ pub struct Mm2Flow {
     pub groups: String,
     pub tasks_max: u32,
     pub replication_policy_class: String,
-    /// `replication.factor` of remote topics (MM2 default 2).
+    /// `replication.factor` of remote topics (MM2 default 2); 0 for `-1`, the
+    /// target brokers' `default.replication.factor`.
     pub replication_factor: u32,
     pub emit_checkpoints_enabled: bool,
     pub emit_checkpoints_interval_seconds: u64,
@@ -238,7 +239,13 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
             })
         };
         let tasks_max = num("tasks.max").min(u32::MAX as u64) as u32;
-        let replication_factor = num("replication.factor").min(u32::MAX as u64) as u32;
+        // -1: the target brokers' default.replication.factor (the remote topic
+        // is created with NewTopic(…, (short) -1), MirrorSourceConnector).
+        let replication_factor = if val("replication.factor").0.trim() == "-1" {
+            0
+        } else {
+            num("replication.factor").min(u32::MAX as u64) as u32
+        };
         let emit_checkpoints_interval_seconds = num("emit.checkpoints.interval.seconds");
         let sync_group_offsets_interval_seconds = num("sync.group.offsets.interval.seconds");
         let offset_lag_max = num("offset.lag.max");

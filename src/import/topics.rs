@@ -961,6 +961,30 @@ pub fn placement_json(
     })
 }
 
+/// A topic declared with its partition count, replication factor and
+/// `min.insync.replicas` (a Strimzi `KafkaTopic`).
+#[allow(clippy::too_many_arguments)]
+pub fn declared(
+    name: &str,
+    partitions: Option<u32>,
+    replication_factor: Option<u32>,
+    min_insync_replicas: Option<u32>,
+    file: &str,
+    line: usize,
+    facts: &mut Facts,
+) {
+    let t = facts.topic(name, file, line);
+    if partitions.is_some() {
+        t.partitions = partitions;
+    }
+    if replication_factor.is_some() {
+        t.replication_factor = replication_factor;
+    }
+    if min_insync_replicas.is_some() {
+        t.min_insync_replicas = min_insync_replicas;
+    }
+}
+
 /// A placement file given for one topic.
 pub fn placement_file(
     input: &Input,
