@@ -699,3 +699,54 @@ mod never_panics {
         }
     }
 }
+
+/// The topics a `topicsPattern` selects are the ones copied: with equal
+/// producers on `orders` (selected by `orders.*|payments`) and `audit` (not
+/// selected), MirrorMaker copies half the bytes a copy-every-topic design does
+/// (closed form: the copied bytes are the selected topics' produced bytes).
+#[test]
+fn a_topics_pattern_halves_the_copied_bytes_of_two_equal_topics() {
+    let t = tmpdir("strimzi-wan");
+    let (v, _) = import_json(
+        &[
+            &data("strimzi/kafka-rack-zones.yaml"),
+            &data("strimzi/kafka-west.yaml"),
+            &data("strimzi/mm2-v1beta2.yaml"),
+            "--link",
+            "west,east,70",
+        ],
+        &t,
+    );
+    let load = "\n[[producer]]\nsite = \"east\"\ntopic = \"orders\"\nrate_mb_s = 2.0\n\
+                \n[[producer]]\nsite = \"east\"\ntopic = \"audit\"\nrate_mb_s = 2.0\n";
+    let toml = v["toml"]
+        .as_str()
+        .unwrap()
+        .replace("duration_s = 300.0", "duration_s = 60.0");
+    // [[producer]] tables before the [[design]] table (TOML arrays of tables
+    // may come in any order, but keep the design last for readability).
+    let with_load = toml.replacen("\n[[design]]\n", &format!("{load}\n[[design]]\n"), 1);
+    let selected = ktopo::scenario::parse_str(&with_load, "selected.toml").unwrap();
+    assert_eq!(selected.design[0].topics, ["orders", "payments"]);
+    let all_topics = ktopo::scenario::parse_str(
+        &with_load.replace("topics = [\"orders\", \"payments\"]\n", ""),
+        "all.toml",
+    )
+    .unwrap();
+    assert!(all_topics.design[0].topics.is_empty());
+    let copied = |sc: &ktopo::scenario::Scenario| {
+        let o = ktopo::compare::run_design(sc, 0).expect("runs");
+        o.replication.expect("an async design").bytes_copied as f64
+    };
+    let (sel, all) = (copied(&selected), copied(&all_topics));
+    let produced_orders = 2.0e6 * 60.0;
+    eprintln!(
+        "copied: selected {sel} B, every topic {all} B, orders produced ≈ {produced_orders} B"
+    );
+    assert!(
+        sel <= produced_orders * 1.001 && sel >= produced_orders * 0.95,
+        "copied {sel} B of the {produced_orders} B produced on the selected topic"
+    );
+    let ratio = sel / all;
+    assert!((0.45..=0.55).contains(&ratio), "selected/all = {ratio}");
+}
