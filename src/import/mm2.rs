@@ -860,7 +860,11 @@ mod tests {
         let (mut e, mut u) = (Vec::new(), Vec::new());
         let m = parse(&input, &mut e, &mut u);
         let sites = vec!["dc1".to_string(), "dc2".to_string()];
-        let topics = vec!["orders".to_string(), "payments".to_string()];
+        let topics = vec![
+            "orders".to_string(),
+            "payments".to_string(),
+            "audit".to_string(),
+        ];
         let hosts: BTreeMap<String, String> = [("b1.east", "dc1"), ("b1.west", "dc2")]
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
