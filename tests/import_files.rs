@@ -616,6 +616,15 @@ fn strimzi_racks_topics_and_mirror_maker_2() {
         "east->west.offset-syncs.topic.location",
         "not read"
     ));
+    // The connector's consumer.* reaches the consumer of the copied records; a
+    // source cluster's config does not (Strimzi makes it source.cluster.*).
+    assert_eq!(d.max_partition_fetch_bytes, 2_097_152);
+    assert_eq!(d.fetch_max_wait_ms, 500);
+    assert!(unmapped_with(
+        &v,
+        "consumer.fetch.max.wait.ms",
+        "source.cluster."
+    ));
 }
 
 /// Strimzi's own MirrorMaker 2 example (v1 API: `target`, `mirrors[].source`),

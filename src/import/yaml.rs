@@ -823,9 +823,23 @@ fn mirror_maker2(
         }
         // A cluster's `config`: client settings for it; the Connect cluster's
         // (the target's) are the worker's, as `B.*` in mm2.properties.
+        let is_target = target.as_deref() == Some(alias.as_str());
         for (k, v) in config.and_then(|c| c.as_mapping()).into_iter().flatten() {
             if let (Some(k), Some(v)) = (scalar(k), scalar(v)) {
                 let kl = line_of(lines, *l, &format!("{k}:"));
+                if !is_target && (k.starts_with("consumer.") || k.starts_with("producer.")) {
+                    // Strimzi passes a source cluster's config to the connectors
+                    // as `source.cluster.*` (KafkaMirrorMaker2Connectors), of which
+                    // MirrorSourceConfig.sourceConsumerConfig keeps only the
+                    // connection settings.
+                    ex.unmapped.push(Item::new(
+                        f,
+                        kl,
+                        &k,
+                        format!("source cluster `{alias}`: Strimzi passes it to the connectors as `source.cluster.{k}`, which MirrorMaker 2 does not apply to its clients (only connection settings are kept): set it in the sourceConnector's config"),
+                    ));
+                    continue;
+                }
                 p.push(&format!("{alias}.{k}"), &v, kl);
             }
         }
