@@ -147,11 +147,13 @@ Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid sce
         #[arg(long)]
         json: bool,
     },
-    /// Turn Kafka files into a scenario: server.properties, topic assignments, placement JSON, mm2.properties.
+    /// Turn Kafka files into a scenario: server.properties, topic assignments, placement JSON, mm2.properties, docker-compose, Strimzi.
     ///
     /// Each input is recognised by its content: a broker or controller server.properties;
     /// kafka-reassign-partitions JSON; kafka-topics --describe output; a script of
-    /// kafka-topics --create commands; mm2.properties (MirrorMaker 2, dedicated mode).
+    /// kafka-topics --create commands; mm2.properties (MirrorMaker 2, dedicated mode);
+    /// a docker-compose file (KAFKA_* environment variables); Strimzi resources (Kafka,
+    /// KafkaNodePool, KafkaTopic, KafkaMirrorMaker2).
     /// A Confluent replica-placement JSON names no topic, so it is given with --placement.
     ///
     /// Sites come from racks: `broker.rack = "dc1-r1"` is in site `dc1` (the text before
@@ -164,11 +166,13 @@ Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid sce
   ktopo import brokers/*.properties --site-of-rack use1-az1=east --site-of-node 3001=west
   ktopo import east/ west/ mm2.properties --link east,west,80     one directory per cluster
   ktopo import brokers/*.properties mm2.properties --json
+  ktopo import docker-compose.yml
+  ktopo import kafka.yaml kafka-west.yaml mirror-maker-2.yaml --link east,west,70   Strimzi
 
 Exit codes: 0 ok, 1 with --strict when something could not be mapped, 2 bad input.")]
     Import {
         /// Kafka files (server.properties, reassignment JSON, --describe output, --create script,
-        /// mm2.properties), or directories of them: one directory per cluster keeps node ids
+        /// mm2.properties, docker-compose, Strimzi YAML), or directories of them: one directory per cluster keeps node ids
         /// apart, and places nodes without broker.rack in the site named after the directory.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -842,14 +846,18 @@ fn main() -> ExitCode {
                     executable: false,
                 });
             }
-            if let Err(e) = ktopo::export::write_all(&out, &files) {
-                eprintln!("error: cannot write under {}: {e}", out.display());
-                return ExitCode::from(2);
-            }
+            let cleanup = match ktopo::export::write_export(&out, &files) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             if json {
                 let v = serde_json::json!({
                     "dir": out.display().to_string(),
                     "files": files,
+                    "removed": cleanup.removed,
                     "sizing": plan.sizing,
                 });
                 println!(
@@ -859,6 +867,12 @@ fn main() -> ExitCode {
             } else if !quiet {
                 for f in &files {
                     println!("{}", out.join(&f.path).display());
+                }
+                for r in &cleanup.removed {
+                    eprintln!(
+                        "removed {} (written by the previous export there, not by this one)",
+                        out.join(r).display()
+                    );
                 }
                 eprintln!("buffers: {}", plan.sizing.note);
             }

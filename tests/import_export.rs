@@ -862,7 +862,7 @@ proptest! {
         for c in &names {
             text += &format!("{c}.bootstrap.servers = {c}-b1:9092,{c}-b2:9092\n");
         }
-        text += &format!("{}.producer.compression.type = {codec}\nconsumer.fetch.max.wait.ms = 200\n", names[n - 1]);
+        text += &format!("{}.producer.compression.type = {codec}\nc0.consumer.fetch.max.wait.ms = 200\nc1.offset.flush.interval.ms = 5000\n", names[n - 1]);
         let mut k = 0;
         for a in &names {
             for b in &names {

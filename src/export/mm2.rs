@@ -1,14 +1,18 @@
 //! `mm2.properties` (MirrorMaker 2, dedicated mode) from an [`Mm2Config`], the
 //! inverse of [`crate::import::mm2::parse`]: `parse(render(c))` gives back `c`.
 //! Settings equal to MirrorMaker's defaults are left out; per-flow settings are
-//! written under `A->B.`, client settings under the target's `B.producer.` and
-//! the source's `A.consumer.` prefixes.
+//! written under `A->B.`. The producer of the copied records and
+//! `offset.flush.interval.ms` are worker settings, which
+//! `MirrorMakerConfig.workerConfig` takes from the target cluster: they are
+//! written as `B.producer.*` and `B.offset.flush.interval.ms` (a flow's producer
+//! setting that differs from its target's as `A->B.producer.override.*`); the
+//! consumer's as `A->B.consumer.*` (the connector's `consumer.*`).
 
 use std::fmt::Write;
 
-use crate::import::mm2::{Mm2Config, Mm2Flow};
+use crate::import::mm2::{Mm2Cluster, Mm2Config, Mm2Flow};
 
-fn flow_lines(f: &Mm2Flow, o: &mut String) {
+fn flow_lines(f: &Mm2Flow, target: Option<&Mm2Cluster>, o: &mut String) {
     let p = format!("{}->{}.", f.source, f.target);
     let _ = writeln!(o, "{p}enabled = {}", f.enabled);
     let mut kv = |k: &str, v: String, default: &str| {
@@ -29,7 +33,12 @@ fn flow_lines(f: &Mm2Flow, o: &mut String) {
         f.replication_policy_class.clone(),
         "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
     );
-    kv("replication.factor", f.replication_factor.to_string(), "2");
+    let rf = if f.replication_factor == 0 {
+        "-1".to_string()
+    } else {
+        f.replication_factor.to_string()
+    };
+    kv("replication.factor", rf, "2");
     kv(
         "emit.checkpoints.enabled",
         f.emit_checkpoints_enabled.to_string(),
@@ -61,13 +70,12 @@ fn flow_lines(f: &Mm2Flow, o: &mut String) {
         f.refresh_topics_interval_seconds.to_string(),
         "600",
     );
-    kv(
-        "offset.flush.interval.ms",
-        f.offset_flush_interval_ms.to_string(),
-        "60000",
-    );
+    // The target cluster's worker producer is written with the cluster; what
+    // this flow's producer has besides is a connector override.
     for (k, v) in &f.producer {
-        let _ = writeln!(o, "{p}producer.{k} = {v}");
+        if target.is_none_or(|t| t.producer.get(k) != Some(v)) {
+            let _ = writeln!(o, "{p}producer.override.{k} = {v}");
+        }
     }
     for (k, v) in &f.consumer {
         let _ = writeln!(o, "{p}consumer.{k} = {v}");
@@ -93,10 +101,14 @@ pub fn render(c: &Mm2Config, header: &str) -> String {
         for (k, v) in &cl.consumer {
             let _ = writeln!(o, "{}.consumer.{k} = {v}", cl.name);
         }
+        if let Some(ms) = cl.offset_flush_interval_ms {
+            let _ = writeln!(o, "{}.offset.flush.interval.ms = {ms}", cl.name);
+        }
     }
     for f in &c.flows {
         let _ = writeln!(o);
-        flow_lines(f, &mut o);
+        let target = c.clusters.iter().find(|x| x.name == f.target);
+        flow_lines(f, target, &mut o);
     }
     o
 }
@@ -110,7 +122,6 @@ pub fn from_design(
     sc: &crate::scenario::Scenario,
     d: &crate::scenario::Design,
 ) -> Option<Mm2Config> {
-    use crate::import::mm2::Mm2Cluster;
     use crate::scenario::{CopierTool, DesignKind, ReplicationPolicy};
     use std::collections::BTreeMap;
     if d.kind != DesignKind::Async || d.tool != CopierTool::Mirrormaker2 {
@@ -133,8 +144,10 @@ pub fn from_design(
             ),
             producer: BTreeMap::new(),
             consumer: BTreeMap::new(),
+            offset_flush_interval_ms: None,
         })
         .collect();
+    let mut clusters = clusters;
     let mut producer = BTreeMap::new();
     let compression = serde_json::to_value(d.compression_type)
         .ok()
@@ -192,6 +205,14 @@ pub fn from_design(
             consumer: consumer.clone(),
         })
         .collect();
+    // The worker settings of the copied records' producer live with each target
+    // cluster (MirrorMakerConfig.workerConfig).
+    for &(_, b) in &layout.flows {
+        clusters[b].producer = producer.clone();
+        if d.offset_flush_interval_ms != 60_000 {
+            clusters[b].offset_flush_interval_ms = Some(d.offset_flush_interval_ms);
+        }
+    }
     // Ordered by (source, target) name, as the parser reads them back.
     let mut flows = flows;
     flows.sort_by(|x, y| (&x.source, &x.target).cmp(&(&y.source, &y.target)));

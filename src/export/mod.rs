@@ -18,7 +18,9 @@
 //! files once per cluster under `clusters/<site>/`, each with its own quorum.
 //!
 //! Everything is computed from the [`Scenario`] and (for the runbook) the
-//! [`Outcome`]; [`write_all`] writes the files atomically.
+//! [`Outcome`]; [`write_all`] writes the files atomically, and [`write_export`]
+//! also removes what an earlier export into the same folder wrote and this
+//! one does not (it keeps the list in [`MANIFEST`]).
 
 pub mod mm2;
 mod netem;
@@ -787,6 +789,136 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
         "(buffers as sized here). Producers, consumers and faults are not Kafka configuration."
     );
     o
+}
+
+/// The list of files an export wrote, one relative path a line, kept in the
+/// output directory so that the next export there can remove what it does not
+/// write again.
+pub const MANIFEST: &str = ".ktopo-export";
+
+/// Paths of ktopo's export layout: a file there that the new export does not
+/// write, in a folder without a [`MANIFEST`], is another export's.
+fn in_export_layout(rel: &str) -> bool {
+    [
+        "brokers/",
+        "controllers/",
+        "clusters/",
+        "topics/",
+        "clients/",
+    ]
+    .iter()
+    .any(|d| rel.starts_with(d))
+        || ["mm2.properties", "runbook.md", "netem.sh", "README.md"].contains(&rel)
+}
+
+/// Every file under `dir` (relative, `/`-separated, sorted), hidden entries skipped.
+fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, depth: usize, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(d) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                if depth < 8 {
+                    walk(base, &p, depth + 1, out);
+                }
+            } else if let Ok(rel) = p.strip_prefix(base) {
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().to_string())
+                    .collect();
+                out.push(rel.join("/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, 0, &mut out);
+    out.sort();
+    out
+}
+
+/// What [`write_export`] did besides writing.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Cleanup {
+    /// Files an earlier export wrote (by its [`MANIFEST`]) that this one does
+    /// not: removed.
+    pub removed: Vec<String>,
+}
+
+/// Write an export into `dir`. When `dir` holds an earlier export's
+/// [`MANIFEST`], the files it lists that this export does not write are removed
+/// first (with the folders they leave empty), so the folder holds one design's
+/// files. Without a manifest, a file in the export layout (`brokers/`,
+/// `clusters/`, `mm2.properties`, …) that this export would not overwrite is
+/// another export's: refused, naming the files, and nothing is written. Other
+/// files are left alone.
+pub fn write_export(dir: &Path, files: &[ExportFile]) -> Result<Cleanup, String> {
+    let new: std::collections::BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let manifest = dir.join(MANIFEST);
+    let mut cleanup = Cleanup::default();
+    match std::fs::read_to_string(&manifest) {
+        Ok(text) => {
+            for rel in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                // Only plain relative paths inside `dir`.
+                if rel.starts_with('/') || rel.split('/').any(|c| c == ".." || c.is_empty()) {
+                    continue;
+                }
+                if new.contains(rel) {
+                    continue;
+                }
+                let path = dir.join(rel);
+                if path.is_file() {
+                    std::fs::remove_file(&path)
+                        .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+                    cleanup.removed.push(rel.to_string());
+                    // Folders it leaves empty, up to `dir`.
+                    let mut p = path.parent();
+                    while let Some(d) = p {
+                        if d == dir || std::fs::remove_dir(d).is_err() {
+                            break;
+                        }
+                        p = d.parent();
+                    }
+                }
+            }
+        }
+        Err(_) => {
+            let foreign: Vec<String> = files_under(dir)
+                .into_iter()
+                .filter(|r| in_export_layout(r) && !new.contains(r.as_str()))
+                .collect();
+            if !foreign.is_empty() {
+                let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+                let more = if foreign.len() > 5 { ", …" } else { "" };
+                return Err(format!(
+                    "{} holds {} file(s) of another export that this one would not replace ({}{more}), and no {MANIFEST} list saying ktopo wrote them: remove them, or export into an empty folder",
+                    dir.display(),
+                    foreign.len(),
+                    shown.join(", ")
+                ));
+            }
+        }
+    }
+    write_all(dir, files).map_err(|e| format!("cannot write under {}: {e}", dir.display()))?;
+    let mut list = String::new();
+    for f in files {
+        let _ = writeln!(list, "{}", f.path);
+    }
+    write_all(
+        dir,
+        &[ExportFile {
+            path: MANIFEST.into(),
+            text: list,
+            executable: false,
+        }],
+    )
+    .map_err(|e| format!("cannot write under {}: {e}", dir.display()))?;
+    Ok(cleanup)
 }
 
 /// Write `files` under `dir` atomically (temporary file, then rename).

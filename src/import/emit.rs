@@ -31,7 +31,7 @@ fn tjson(v: &serde_json::Value) -> String {
 }
 
 /// One line of comment text: no line breaks.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 

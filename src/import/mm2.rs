@@ -1,13 +1,24 @@
 //! `mm2.properties` (MirrorMaker 2 in dedicated mode) → [`Mm2Config`].
 //!
-//! Properties resolve from the most specific to the least: `A->B.key` (flow),
-//! then `A.key` (cluster: for client settings, the *source* cluster's
-//! `A.consumer.*` and the *target* cluster's `B.producer.*`), then `key`
-//! (global), then MirrorMaker's default. Every flow `A->B` named by an
-//! `A->B.enabled` key is listed, enabled or not.
+//! Connector settings resolve from the most specific to the least: `A->B.key`
+//! (flow), then `key` (global), then MirrorMaker's default. Every flow `A->B`
+//! named by an `A->B.enabled` key is listed, enabled or not.
 //!
-//! The scenario schema has no cross-cluster designs yet, so the result is kept in
-//! this struct (printed by `ktopo import --json` and as comments in the TOML).
+//! The clients that move the copied records follow MirrorMaker 2's own
+//! precedence (Kafka's `MirrorMakerConfig`, `MirrorConnectorConfig` and
+//! Connect's `Worker`), not the most-specific-wins rule:
+//! - the **producer** writing into B is the Connect worker's of the `A->B`
+//!   herder: `MirrorMakerConfig.workerConfig` builds that worker from
+//!   `clusterProps(B)`, so `B.producer.*` applies, and `Worker.baseProducerConfigs`
+//!   lets the connector's `producer.override.*` (`A->B.producer.override.*`,
+//!   policy `All` by default) win. `A->B.producer.*` reaches only MirrorMaker's
+//!   offset-syncs producer (`MirrorConnectorConfig.sourceProducerConfig`), and a
+//!   top-level `producer.*` nothing: both are listed, naming the key used;
+//! - `offset.flush.interval.ms` is a worker setting too: `B.offset.flush.interval.ms`;
+//! - the **consumer** reading A is `MirrorSourceConfig`'s
+//!   `sourceConsumerConfig`: the connector's `consumer.*` (`A->B.consumer.*`),
+//!   then `source.consumer.*` (`A.consumer.*`), which wins. A top-level
+//!   `consumer.*` is dropped by `connectorBaseConfig`: listed.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +32,8 @@ pub struct Mm2Cluster {
     pub producer: BTreeMap<String, String>,
     /// `A.consumer.*` (reads from A), sorted.
     pub consumer: BTreeMap<String, String>,
+    /// `A.offset.flush.interval.ms`: the worker setting of the flows into A.
+    pub offset_flush_interval_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -36,7 +49,8 @@ pub struct Mm2Flow {
     pub groups: String,
     pub tasks_max: u32,
     pub replication_policy_class: String,
-    /// `replication.factor` of remote topics (MM2 default 2).
+    /// `replication.factor` of remote topics (MM2 default 2); 0 for `-1`, the
+    /// target brokers' `default.replication.factor`.
     pub replication_factor: u32,
     pub emit_checkpoints_enabled: bool,
     pub emit_checkpoints_interval_seconds: u64,
@@ -45,10 +59,13 @@ pub struct Mm2Flow {
     pub sync_group_offsets_interval_seconds: u64,
     pub offset_lag_max: u64,
     pub refresh_topics_interval_seconds: u64,
+    /// The target cluster's `B.offset.flush.interval.ms` (a worker setting).
     pub offset_flush_interval_ms: u64,
-    /// Effective producer settings (into the target): compression.type, acks, …
+    /// Effective settings of the producer that writes the copied records into
+    /// the target: `B.producer.*`, then `A->B.producer.override.*`.
     pub producer: BTreeMap<String, String>,
-    /// Effective consumer settings (from the source).
+    /// Effective settings of the consumer that reads the source:
+    /// `A->B.consumer.*`, then `A.consumer.*`.
     pub consumer: BTreeMap<String, String>,
 }
 
@@ -144,11 +161,25 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
                 "absent: MirrorMaker cannot connect to this cluster",
             ));
         }
+        let flush_key = format!("{c}.offset.flush.interval.ms");
+        let offset_flush_interval_ms = map.get(&flush_key).and_then(|(v, l)| {
+            v.parse::<u64>()
+                .map_err(|_| {
+                    errors.push(Item::new(
+                        f,
+                        *l,
+                        &flush_key,
+                        format!("expected a whole number, found `{v}`"),
+                    ))
+                })
+                .ok()
+        });
         out_clusters.push(Mm2Cluster {
             name: c.clone(),
             bootstrap_servers: bs,
             producer: prefixed("producer"),
             consumer: prefixed("consumer"),
+            offset_flush_interval_ms,
         });
     }
     let mut flows = Vec::new();
@@ -208,12 +239,23 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
             })
         };
         let tasks_max = num("tasks.max").min(u32::MAX as u64) as u32;
-        let replication_factor = num("replication.factor").min(u32::MAX as u64) as u32;
+        // -1: the target brokers' default.replication.factor (the remote topic
+        // is created with NewTopic(…, (short) -1), MirrorSourceConnector).
+        let replication_factor = if val("replication.factor").0.trim() == "-1" {
+            0
+        } else {
+            num("replication.factor").min(u32::MAX as u64) as u32
+        };
         let emit_checkpoints_interval_seconds = num("emit.checkpoints.interval.seconds");
         let sync_group_offsets_interval_seconds = num("sync.group.offsets.interval.seconds");
         let offset_lag_max = num("offset.lag.max");
         let refresh_topics_interval_seconds = num("refresh.topics.interval.seconds");
-        let offset_flush_interval_ms = num("offset.flush.interval.ms");
+        // A worker setting: the target cluster's (MirrorMakerConfig.workerConfig).
+        let offset_flush_interval_ms = out_clusters
+            .iter()
+            .find(|c| c.name == dst)
+            .and_then(|c| c.offset_flush_interval_ms)
+            .unwrap_or(60_000);
         let mut boolean = |key: &str| -> bool {
             let (v, l) = val(key);
             match v.to_ascii_lowercase().as_str() {
@@ -233,14 +275,15 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
         let emit_checkpoints_enabled = boolean("emit.checkpoints.enabled");
         let emit_heartbeats_enabled = boolean("emit.heartbeats.enabled");
         let sync_group_offsets_enabled = boolean("sync.group.offsets.enabled");
-        // Client settings: global, then cluster, then flow.
-        let client = |kind: &str, cluster: &str| -> BTreeMap<String, String> {
+        // Client settings, later prefixes winning: the copied records' producer
+        // is the worker's (`B.producer.*`, MirrorMakerConfig.workerConfig) with
+        // the connector's overrides (`A->B.producer.override.*`,
+        // Worker.baseProducerConfigs); their consumer takes the connector's
+        // `consumer.*` (`A->B.consumer.*`), then `source.consumer.*`
+        // (`A.consumer.*`; MirrorSourceConfig.sourceConsumerConfig).
+        let client = |prefixes: [String; 2]| -> BTreeMap<String, String> {
             let mut m = BTreeMap::new();
-            for pre in [
-                format!("{kind}."),
-                format!("{cluster}.{kind}."),
-                format!("{flow}{kind}."),
-            ] {
+            for pre in prefixes {
                 for (k, (v, _)) in &map {
                     if let Some(s) = k.strip_prefix(&pre) {
                         m.insert(s.to_string(), v.clone());
@@ -268,12 +311,17 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
             offset_lag_max,
             refresh_topics_interval_seconds,
             offset_flush_interval_ms,
-            producer: client("producer", dst),
-            consumer: client("consumer", src),
+            producer: client([
+                format!("{dst}.producer."),
+                format!("{flow}producer.override."),
+            ]),
+            consumer: client([format!("{flow}consumer."), format!("{src}.consumer.")]),
         });
     }
     for (k, (_, line)) in &map {
-        if k.ends_with("topics.blacklist") || k.ends_with("topics.whitelist") {
+        if let Some(msg) = not_applied(k, &map, &clusters) {
+            unmapped.push(Item::new(f, *line, k, msg));
+        } else if k.ends_with("topics.blacklist") || k.ends_with("topics.whitelist") {
             unmapped.push(Item::new(
                 f,
                 *line,
@@ -296,9 +344,108 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
     }
 }
 
-/// Java regex metacharacters: a `topics` value without them is a list of names.
-fn is_literal(pattern: &str) -> bool {
-    !pattern.chars().any(|c| "\\^$.|?*+()[]{}".contains(c))
+/// A spelling MirrorMaker 2 does not apply to the copied records, with the key
+/// it does use and that key's value here. `None` for every other key.
+fn not_applied(
+    key: &str,
+    map: &BTreeMap<String, (String, usize)>,
+    clusters: &[String],
+) -> Option<String> {
+    let used = |target_key: String| -> String {
+        match map.get(&target_key) {
+            Some((v, _)) => format!("`{target_key}` = {v}"),
+            None => format!("`{target_key}` (not set: Kafka's default)"),
+        }
+    };
+    let flow = key
+        .split_once("->")
+        .and_then(|(a, r)| r.split_once('.').map(|(b, rest)| (a, b, rest)));
+    match flow {
+        Some((_, b, rest)) => {
+            if let Some(p) = rest.strip_prefix("producer.") {
+                if p.starts_with("override.") {
+                    return None;
+                }
+                Some(format!(
+                    "MirrorMaker 2 applies this only to its offset-syncs producer (MirrorConnectorConfig.sourceProducerConfig); the copied records are written by the worker's producer, which uses {} (MirrorMakerConfig.workerConfig), or `{key}` spelt `…producer.override.{p}`",
+                    used(format!("{b}.producer.{p}"))
+                ))
+            } else if rest == "offset.flush.interval.ms" {
+                Some(format!(
+                    "not read by MirrorMaker 2: the worker's offset flush uses {} (MirrorMakerConfig.workerConfig)",
+                    used(format!("{b}.offset.flush.interval.ms"))
+                ))
+            } else {
+                None
+            }
+        }
+        None => {
+            if clusters.iter().any(|c| key.starts_with(&format!("{c}."))) {
+                return None;
+            }
+            let per_target = |suffix: &str| -> String {
+                clusters
+                    .iter()
+                    .map(|c| used(format!("{c}.{suffix}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if let Some(p) = key.strip_prefix("producer.") {
+                Some(format!(
+                    "not read by MirrorMaker 2 (MirrorMakerConfig.workerConfig takes the producer of the copied records from the target cluster): it uses {}",
+                    per_target(&format!("producer.{p}"))
+                ))
+            } else if let Some(p) = key.strip_prefix("consumer.") {
+                Some(format!(
+                    "not read by MirrorMaker 2 (MirrorMakerConfig.connectorBaseConfig drops it): the consumer of the copied records uses `A->B.consumer.{p}`, then the source cluster's `A.consumer.{p}` (MirrorSourceConfig.sourceConsumerConfig)"
+                ))
+            } else if key == "offset.flush.interval.ms" {
+                Some(format!(
+                    "not read by MirrorMaker 2: each flow's worker uses the target cluster's key, {} (MirrorMakerConfig.workerConfig)",
+                    per_target("offset.flush.interval.ms")
+                ))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A `topics` / `topics.exclude` value as MirrorMaker compiles it: a list
+/// (ConfigDef LIST: split at commas, trimmed, empties dropped) joined with `|`,
+/// matched against the whole name (`Matcher.matches`). `None` for an empty
+/// list, which matches nothing. Java and Rust regexes share the syntax used in
+/// topic patterns; one Rust cannot compile (look-around, back-references) is an
+/// error naming the pattern.
+pub fn compile_list(list: &str) -> Result<Option<regex::Regex>, String> {
+    let parts: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let joined = parts.join("|");
+    regex::RegexBuilder::new(&format!("^(?:{joined})$"))
+        .size_limit(1 << 20)
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            format!(
+                "pattern `{joined}` is not one ktopo can evaluate ({})",
+                e.to_string().lines().last().unwrap_or("").trim()
+            )
+        })
+}
+
+/// MirrorMaker's `DefaultTopicFilter`: included and not excluded.
+pub fn topic_filter(include: &str, exclude: &str) -> Result<impl Fn(&str) -> bool + use<>, String> {
+    let inc = compile_list(include)?;
+    let exc = compile_list(exclude)?;
+    Ok(move |t: &str| {
+        inc.as_ref().is_some_and(|r| r.is_match(t)) && !exc.as_ref().is_some_and(|r| r.is_match(t))
+    })
 }
 
 /// Where a cluster alias lands: a site of that name, else the site of a broker
@@ -443,6 +590,7 @@ pub fn design_toml(
     for fl in &flows[1..] {
         let differs = fl.tasks_max != first.tasks_max
             || fl.topics != first.topics
+            || fl.topics_exclude != first.topics_exclude
             || fl.producer != first.producer
             || fl.consumer != first.consumer
             || fl.replication_policy_class != first.replication_policy_class;
@@ -458,33 +606,43 @@ pub fn design_toml(
             ));
         }
     }
-    if first.topics.trim() != ".*" {
-        let names: Vec<&str> = first
-            .topics
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .collect();
-        if names
-            .iter()
-            .all(|t| is_literal(t) && topics.iter().any(|x| x == t))
-        {
-            let _ = writeln!(
-                o,
-                "topics = [{}]",
-                names.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ")
-            );
-        } else {
-            unmapped.push(Item::new(f, first.line, "topics", format!("pattern `{}` is not a list of the scenario's topics: the design copies every topic", first.topics)));
+    // MirrorMaker's topic filter (DefaultTopicFilter.shouldReplicateTopic): a
+    // topic is copied when the `topics` list, joined with `|`, matches its whole
+    // name and the `topics.exclude` list does not (MirrorUtils.compilePatternList;
+    // an empty list matches nothing).
+    match topic_filter(&first.topics, &first.topics_exclude) {
+        Ok(filter) => {
+            let copied: Vec<&String> = topics.iter().filter(|t| filter(t)).collect();
+            if copied.is_empty() && !topics.is_empty() {
+                unmapped.push(Item::new(f, first.line, "topics", format!("`topics` = `{}` with `topics.exclude` = `{}` selects none of the scenario's topics ({}): a design copies at least one, so it copies every topic", first.topics, first.topics_exclude, topics.join(", "))));
+            } else if copied.len() < topics.len() {
+                let _ = writeln!(
+                    o,
+                    "topics = [{}]",
+                    copied.iter().map(|t| q(t)).collect::<Vec<_>>().join(", ")
+                );
+                let left: Vec<&str> = topics
+                    .iter()
+                    .filter(|t| !copied.contains(t))
+                    .map(String::as_str)
+                    .collect();
+                let _ = writeln!(
+                    o,
+                    "# Not copied (topics = `{}`, topics.exclude = `{}`): {}",
+                    super::emit::one_line(&first.topics),
+                    super::emit::one_line(&first.topics_exclude),
+                    left.join(", ")
+                );
+            }
         }
-    }
-    if first.topics_exclude != FLOW_KEYS[1].1 {
-        unmapped.push(Item::new(
-            f,
-            first.line,
-            "topics.exclude",
-            "exclusions are not modelled: the design copies the included topics",
-        ));
+        Err(e) => {
+            unmapped.push(Item::new(
+                f,
+                first.line,
+                "topics",
+                format!("{e}: the design copies every topic"),
+            ));
+        }
     }
     let policy = first
         .replication_policy_class
@@ -663,7 +821,11 @@ mod tests {
             f.producer.get("compression.type").map(String::as_str),
             Some("zstd")
         );
-        assert_eq!(f.producer.get("linger.ms").map(String::as_str), Some("10"));
+        // A top-level producer.* does not reach the producer of the copied
+        // records (MirrorMakerConfig.workerConfig): listed, not applied.
+        assert_eq!(f.producer.get("linger.ms"), None);
+        assert!(u.iter().any(|i| i.key == "producer.linger.ms"
+            && i.message.contains("`dc2.producer.linger.ms` (not set")));
         assert!(f.sync_group_offsets_enabled);
         assert!(
             f.replication_policy_class
@@ -684,8 +846,10 @@ mod tests {
             west->east.enabled = true\n\
             topics = orders, payments\n\
             tasks.max = 6\n\
-            producer.compression.type = zstd\n\
-            consumer.fetch.max.wait.ms = 100\n\
+            east.producer.compression.type = zstd\n\
+            west.producer.compression.type = zstd\n\
+            east.consumer.fetch.max.wait.ms = 100\n\
+            west.consumer.fetch.max.wait.ms = 100\n\
             producer.acks = all\n";
         let input = Input {
             file: "mm2.properties".into(),
@@ -696,7 +860,11 @@ mod tests {
         let (mut e, mut u) = (Vec::new(), Vec::new());
         let m = parse(&input, &mut e, &mut u);
         let sites = vec!["dc1".to_string(), "dc2".to_string()];
-        let topics = vec!["orders".to_string(), "payments".to_string()];
+        let topics = vec![
+            "orders".to_string(),
+            "payments".to_string(),
+            "audit".to_string(),
+        ];
         let hosts: BTreeMap<String, String> = [("b1.east", "dc1"), ("b1.west", "dc2")]
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -710,5 +878,68 @@ mod tests {
         assert!(d.contains("\"consumer.fetch.max.wait.ms\" = 100"));
         assert!(u.iter().any(|i| i.key == "producer.acks"));
         assert!(u.iter().any(|i| i.key == "copier_site"));
+    }
+
+    /// MirrorMakerConfig.workerConfig builds the A->B worker from the target
+    /// cluster's properties, so `B.producer.*` and `B.offset.flush.interval.ms`
+    /// apply to the copied records; `A->B.producer.*` reaches only the
+    /// offset-syncs producer, and `A->B.producer.override.*` wins
+    /// (Worker.baseProducerConfigs). The consumer: `A.consumer.*` wins over
+    /// `A->B.consumer.*` (MirrorSourceConfig.sourceConsumerConfig).
+    #[test]
+    fn copied_records_use_the_target_clusters_producer_and_worker_settings() {
+        let text = "clusters = A, B\n\
+            A.bootstrap.servers = a:9092\n\
+            B.bootstrap.servers = b:9092\n\
+            A->B.enabled = true\n\
+            A->B.producer.compression.type = gzip\n\
+            B.producer.compression.type = lz4\n\
+            A->B.producer.linger.ms = 50\n\
+            A->B.producer.override.batch.size = 65536\n\
+            B.producer.batch.size = 16384\n\
+            A->B.offset.flush.interval.ms = 1000\n\
+            B.offset.flush.interval.ms = 5000\n\
+            A->B.consumer.fetch.max.wait.ms = 100\n\
+            A.consumer.fetch.max.wait.ms = 200\n\
+            A->B.consumer.fetch.min.bytes = 1\n";
+        let input = Input::new("mm2.properties", text);
+        let (mut e, mut u) = (Vec::new(), Vec::new());
+        let m = parse(&input, &mut e, &mut u);
+        assert!(e.is_empty(), "{e:?}");
+        let f = &m.flows[0];
+        assert_eq!(f.producer["compression.type"], "lz4");
+        assert_eq!(f.producer["batch.size"], "65536");
+        assert_eq!(f.producer.get("linger.ms"), None);
+        assert_eq!(f.offset_flush_interval_ms, 5000);
+        assert_eq!(f.consumer["fetch.max.wait.ms"], "200");
+        assert_eq!(f.consumer["fetch.min.bytes"], "1");
+        let said = |k: &str, what: &str| {
+            u.iter()
+                .any(|i| i.key == k && i.message.contains(what) && i.line > 0)
+        };
+        assert!(
+            said(
+                "A->B.producer.compression.type",
+                "`B.producer.compression.type` = lz4"
+            ),
+            "{u:#?}"
+        );
+        assert!(said(
+            "A->B.producer.linger.ms",
+            "`B.producer.linger.ms` (not set"
+        ));
+        assert!(said(
+            "A->B.offset.flush.interval.ms",
+            "`B.offset.flush.interval.ms` = 5000"
+        ));
+        assert!(
+            !u.iter()
+                .any(|i| i.key == "A->B.producer.override.batch.size")
+        );
+        // Only the flow spelling: the default applies to the copied records.
+        let only_flow =
+            "clusters = A, B\nA->B.enabled = true\nA->B.producer.compression.type = zstd\n";
+        let m = parse(&Input::new("mm2.properties", only_flow), &mut e, &mut u);
+        assert_eq!(m.flows[0].producer.get("compression.type"), None);
     }
 }

@@ -21,6 +21,7 @@ pub mod mm2;
 pub mod props;
 pub mod server;
 pub mod topics;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -207,6 +208,10 @@ pub enum Kind {
     Placement,
     Describe,
     CreateScript,
+    /// Strimzi resources (`kafka.strimzi.io`): Kafka, KafkaNodePool, KafkaMirrorMaker2.
+    Strimzi,
+    /// A docker-compose file with Kafka services.
+    Compose,
 }
 
 /// Recognise an input by its content.
@@ -215,9 +220,23 @@ pub fn detect(input: &Input) -> Result<Kind, Item> {
         return Ok(Kind::Placement);
     }
     let t = input.text.trim_start();
+    let describe_like = input.text.contains("PartitionCount")
+        || input.text.lines().any(topics::is_describe_partition_line);
     if t.starts_with('{') || t.starts_with('[') {
-        let v: serde_json::Value = serde_json::from_str(t)
-            .map_err(|e| Item::new(&input.file, e.line(), "", format!("invalid JSON: {e}")))?;
+        // `kafka-topics --describe` pasted with the log lines Kafka printed
+        // before it (`[2024-05-01 10:00:00,123] WARN …`) also starts with `[`.
+        let v: serde_json::Value = match serde_json::from_str(t) {
+            Ok(v) => v,
+            Err(_) if describe_like => return Ok(Kind::Describe),
+            Err(e) => {
+                return Err(Item::new(
+                    &input.file,
+                    e.line(),
+                    "",
+                    format!("invalid JSON: {e}"),
+                ));
+            }
+        };
         if v.get("partitions").is_some() {
             return Ok(Kind::Reassign);
         }
@@ -236,9 +255,13 @@ pub fn detect(input: &Input) -> Result<Kind, Item> {
             "JSON that is neither a kafka-reassign-partitions file (\"partitions\") nor a replica-placement file",
         ));
     }
-    if input.text.contains("PartitionCount")
-        || input.text.lines().any(topics::is_describe_partition_line)
-    {
+    if yaml::is_strimzi(&input.text) {
+        return Ok(Kind::Strimzi);
+    }
+    if yaml::is_compose(&input.text) {
+        return Ok(Kind::Compose);
+    }
+    if describe_like {
         return Ok(Kind::Describe);
     }
     if input.text.lines().any(topics::is_create_line) || t.starts_with("#!") {
@@ -271,10 +294,66 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
     let mut nodes = Vec::new();
     let mut topic_facts = topics::Facts::default();
     let mut mm2s = Vec::new();
+    // YAML files stand for several Kafka files: expand them first.
+    let mut work: Vec<(&Input, Result<Kind, Item>, Option<yaml::Expanded>)> = Vec::new();
     for input in inputs {
+        let kind = detect(input);
+        let ex = match kind {
+            Ok(Kind::Strimzi) => Some(yaml::strimzi(input)),
+            Ok(Kind::Compose) => Some(yaml::compose(input)),
+            _ => None,
+        };
+        work.push((input, kind, ex));
+    }
+    let has_mm2 = work.iter().any(|(_, k, ex)| {
+        matches!(k, Ok(Kind::Mm2)) || ex.as_ref().is_some_and(|e| !e.mm2.is_empty())
+    });
+    for (input, kind, ex) in work {
         topic_facts.scope = input.scope.clone();
-        match detect(input) {
+        if let Some(mut ex) = ex {
+            errors.append(&mut ex.errors);
+            unmapped.append(&mut ex.unmapped);
+            separate_clusters(&mut ex, has_mm2, &mut unmapped);
+            for (t, parts, rf, min_isr, line) in &ex.topics {
+                topics::declared(
+                    t,
+                    *parts,
+                    *rf,
+                    *min_isr,
+                    &input.file,
+                    *line,
+                    &mut topic_facts,
+                );
+            }
+            for sy in &ex.nodes {
+                let (e0, u0) = (errors.len(), unmapped.len());
+                let node = server::parse(&sy.input, &mut errors, &mut unmapped);
+                remap(sy, &mut errors[e0..]);
+                remap(sy, &mut unmapped[u0..]);
+                if let Some(mut n) = node {
+                    n.site = sy.site.clone();
+                    n.hosts.extend(sy.hosts.iter().cloned());
+                    n.hosts.sort();
+                    n.hosts.dedup();
+                    nodes.push(n);
+                }
+            }
+            for sy in &ex.mm2 {
+                let (e0, u0) = (errors.len(), unmapped.len());
+                let mut m = mm2::parse(&sy.input, &mut errors, &mut unmapped);
+                remap(sy, &mut errors[e0..]);
+                remap(sy, &mut unmapped[u0..]);
+                for fl in &mut m.flows {
+                    fl.line = sy.lines.get(fl.line.wrapping_sub(1)).copied().unwrap_or(0);
+                }
+                m.file = sy.origin.clone();
+                mm2s.push(m);
+            }
+            continue;
+        }
+        match kind {
             Err(e) => errors.push(e),
+            Ok(Kind::Strimzi | Kind::Compose) => {}
             Ok(Kind::Server) => {
                 if let Some(n) = server::parse(input, &mut errors, &mut unmapped) {
                     nodes.push(n);
@@ -313,6 +392,7 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
             )),
         }
     }
+    default_placement(&nodes, &mut topic_facts, &mut errors, &mut unmapped);
     if !errors.is_empty() {
         errors.sort();
         errors.dedup();
@@ -345,8 +425,19 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
             } else {
                 format!("mirrormaker2-{}", i + 1)
             };
+            let rf = built.scenario.broker.default_replication_factor;
+            let mut m = m.clone();
+            for fl in m.flows.iter_mut().filter(|fl| fl.replication_factor == 0) {
+                fl.replication_factor = rf;
+                unmapped.push(Item::new(
+                    &m.file,
+                    fl.line,
+                    "replication.factor",
+                    format!("-1: remote topics get the target brokers' default.replication.factor, {rf} here"),
+                ));
+            }
             if let Some(d) = mm2::design_toml(
-                m,
+                &m,
                 &name,
                 &sites,
                 &topic_names,
@@ -397,6 +488,137 @@ pub fn import(inputs: &[Input], opts: &Options) -> Result<Imported, Vec<Item>> {
                 )
             })
             .collect()),
+    }
+}
+
+/// Items about a synthetic input name the YAML file and line it came from.
+fn remap(sy: &yaml::Synth, items: &mut [Item]) {
+    for it in items {
+        if it.file == sy.input.file {
+            it.file = sy.origin.clone();
+            it.line = if it.line == 0 {
+                0
+            } else {
+                sy.lines.get(it.line - 1).copied().unwrap_or(0)
+            };
+        }
+    }
+}
+
+/// Several Kafka clusters in one YAML file (a separate monitoring cluster in the
+/// same compose file, say): each keeps its own quorum. Without MirrorMaker 2
+/// among the inputs there is no design to hold a second cluster, and the
+/// scenario's base design is one cluster, so only the cluster with the most
+/// brokers (ties: the first) is imported and the others' nodes are listed.
+/// With MirrorMaker 2 every cluster is kept, each in its own scope (its site
+/// unless racks say otherwise), for the design's flows.
+fn separate_clusters(ex: &mut yaml::Expanded, has_mm2: bool, unmapped: &mut Vec<Item>) {
+    let mut clusters: Vec<(String, usize, String)> = Vec::new(); // key, brokers, label
+    for n in &ex.nodes {
+        let label = n.input.file.rsplit('#').next().unwrap_or("").to_string();
+        match clusters.iter_mut().find(|c| c.0 == n.cluster) {
+            Some(c) => c.1 += n.broker as usize,
+            None => clusters.push((n.cluster.clone(), n.broker as usize, label)),
+        }
+    }
+    if clusters.len() < 2 {
+        return;
+    }
+    let main = clusters
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (c.1, std::cmp::Reverse(*i)))
+        .map_or(0, |(i, _)| i);
+    let main_key = clusters[main].0.clone();
+    if has_mm2 {
+        for n in &mut ex.nodes {
+            if n.cluster != main_key && n.site.is_none() {
+                let label = clusters
+                    .iter()
+                    .find(|c| c.0 == n.cluster)
+                    .map_or(String::new(), |c| c.2.clone());
+                n.input.scope = Some(label);
+            }
+        }
+        return;
+    }
+    let describe = |k: &str| {
+        if k.is_empty() {
+            "no quorum setting".to_string()
+        } else {
+            k.to_string()
+        }
+    };
+    ex.nodes.retain(|n| {
+        if n.cluster == main_key {
+            return true;
+        }
+        let svc = n.input.file.rsplit('#').next().unwrap_or("");
+        unmapped.push(Item::new(
+            &n.origin,
+            n.lines.first().copied().unwrap_or(0),
+            svc,
+            format!(
+                "{svc} belongs to another Kafka cluster ({}) than the one imported ({}): a separate cluster keeps its own quorum and is not imported (import it on its own, or with the mm2.properties that copies between them)",
+                describe(&n.cluster),
+                describe(&main_key)
+            ),
+        ));
+        false
+    });
+}
+
+/// Confluent Server's `confluent.log.placement.constraints`, the placement of
+/// topics created without their own: the first broker file's (by node id)
+/// applies; files that set another value are listed.
+fn default_placement(
+    nodes: &[server::Node],
+    facts: &mut topics::Facts,
+    errors: &mut Vec<Item>,
+    unmapped: &mut Vec<Item>,
+) {
+    const KEY: &str = "confluent.log.placement.constraints";
+    let mut with: Vec<&server::Node> = nodes
+        .iter()
+        .filter(|n| n.broker && n.placement_default.is_some())
+        .collect();
+    with.sort_by(|a, b| (a.id, &a.scope).cmp(&(b.id, &b.scope)));
+    let Some(first) = with.first() else {
+        return;
+    };
+    let Some((text, line)) = &first.placement_default else {
+        return;
+    };
+    for n in &with[1..] {
+        if let Some((t, l)) = &n.placement_default
+            && t != text
+        {
+            unmapped.push(Item::new(
+                &n.file,
+                *l,
+                KEY,
+                format!(
+                    "differs from {}'s, which is used (the controller applies one cluster default)",
+                    first.file
+                ),
+            ));
+        }
+    }
+    for n in nodes
+        .iter()
+        .filter(|n| n.broker && n.placement_default.is_none())
+    {
+        if !with.is_empty() {
+            unmapped.push(Item::new(
+                &n.file,
+                0,
+                KEY,
+                format!("not set here but set in {}: that value is used", first.file),
+            ));
+        }
+    }
+    if let Some(p) = topics::placement_json(text, &first.file, *line, errors, unmapped) {
+        facts.default_placement = Some((p, first.file.clone(), *line));
     }
 }
 

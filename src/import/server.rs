@@ -39,6 +39,12 @@ pub struct Node {
     pub hosts: Vec<String>,
     /// Modelled settings: (Kafka key, JSON value, line).
     pub settings: Vec<(String, serde_json::Value, usize)>,
+    /// Confluent Server's cluster default `confluent.log.placement.constraints`
+    /// (JSON text, line): the placement of topics created without their own.
+    pub placement_default: Option<(String, usize)>,
+    /// The site the input format fixes for this node (a Strimzi cluster's
+    /// name); `--site-of-node` and `--site-of-rack` still win.
+    pub site: Option<String>,
 }
 
 /// Keys read for identity or placement; not listed as unmapped.
@@ -280,6 +286,8 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
         zk_hosts: None,
         hosts: Vec::new(),
         settings: Vec::new(),
+        placement_default: None,
+        site: None,
     };
     let mut have_id = false;
     let mut bad_id = false;
@@ -347,6 +355,11 @@ pub fn parse(input: &Input, errors: &mut Vec<Item>, unmapped: &mut Vec<Item>) ->
                     .collect();
                 node.zk_hosts = Some((hosts, e.line));
                 unmapped.push(Item::new(f, e.line, key, not_modelled(key).unwrap_or("")));
+            }
+            "confluent.log.placement.constraints" => {
+                if !v.is_empty() {
+                    node.placement_default = Some((v.to_string(), e.line));
+                }
             }
             "zookeeper.session.timeout.ms" => match v.parse::<u64>() {
                 Ok(n) => {
@@ -439,7 +452,7 @@ pub fn build(
     // Brokers: (original id, rack, site, source).
     let mut brokers: Vec<(NodeKey, String, String, String)> = Vec::new();
     for n in nodes.iter().filter(|n| n.broker) {
-        let (site, rack) = place(&key(n), n.rack.as_deref(), opts);
+        let (site, rack) = place(&key(n), n.rack.as_deref(), n.site.as_deref(), opts);
         if n.rack.is_none() {
             unmapped.push(Item::new(
                 &n.file,
@@ -457,7 +470,7 @@ pub fn build(
         if by_id.get(k).is_some_and(|n| n.broker) {
             continue;
         }
-        let (site, rack) = place(k, None, opts);
+        let (site, rack) = place(k, None, None, opts);
         unmapped.push(Item::new(file, *line, "replicas", format!("broker {} has no server.properties among the inputs: its rack is unknown, placed in site `{site}`", k.1)));
         brokers.push((k.clone(), rack, site, file.clone()));
     }
@@ -501,7 +514,7 @@ pub fn build(
         .iter()
         .filter(|n| n.broker)
         .flat_map(|n| {
-            let (site, _) = place(&key(n), n.rack.as_deref(), opts);
+            let (site, _) = place(&key(n), n.rack.as_deref(), n.site.as_deref(), opts);
             n.hosts.iter().map(move |h| (h.as_str(), site.clone()))
         })
         .collect();
@@ -523,6 +536,8 @@ pub fn build(
             continue;
         }
         let site = if let Some(s) = opts.site_of_node.get(&n.id) {
+            s.clone()
+        } else if let Some(s) = &n.site {
             s.clone()
         } else if let Some(r) = &n.rack {
             opts.site_of(r)
@@ -799,11 +814,23 @@ pub fn build(
 
 /// (site, rack) of a node: `--site-of-node`, else from its rack, else the site
 /// named after its directory, else the default site.
-fn place(node: &NodeKey, rack: Option<&str>, opts: &Options) -> (String, String) {
+fn place(
+    node: &NodeKey,
+    rack: Option<&str>,
+    hint: Option<&str>,
+    opts: &Options,
+) -> (String, String) {
     let site = match (opts.site_of_node.get(&node.1), rack) {
         (Some(s), _) => s.clone(),
-        (None, Some(r)) => opts.site_of(r),
-        (None, None) => node.0.clone().unwrap_or_else(|| DEFAULT_SITE.to_string()),
+        (None, Some(r)) => match (opts.site_of_rack.get(r), hint) {
+            (Some(s), _) => s.clone(),
+            (None, Some(h)) => h.to_string(),
+            (None, None) => opts.site_of(r),
+        },
+        (None, None) => hint
+            .map(str::to_string)
+            .or_else(|| node.0.clone())
+            .unwrap_or_else(|| DEFAULT_SITE.to_string()),
     };
     let rack = rack.map_or_else(|| site.clone(), str::to_string);
     (site, rack)

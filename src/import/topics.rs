@@ -56,6 +56,10 @@ pub struct Facts {
     pub scope: Option<String>,
     /// `--replica-placement PATH` of `--create` commands: (topic, path, script file, line).
     pub pending_placements: Vec<(String, String, String, usize)>,
+    /// The brokers' `confluent.log.placement.constraints` (Confluent Server's
+    /// cluster default): the placement of a topic without its own placement
+    /// or assignment, as Confluent Server creates such a topic.
+    pub default_placement: Option<(ConfluentPlacement, String, usize)>,
 }
 
 impl Facts {
@@ -300,6 +304,14 @@ pub fn is_describe_partition_line(l: &str) -> bool {
     l.contains("Partition:") && l.contains("Replicas:")
 }
 
+/// A log4j line of Kafka's command-line tools (`[2024-05-01 10:00:00,123] WARN …`,
+/// `WARN [AdminClient clientId=…] …`): a level among its first words.
+pub fn is_log_line(l: &str) -> bool {
+    l.split_whitespace()
+        .take(4)
+        .any(|w| matches!(w, "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL"))
+}
+
 pub fn is_create_line(l: &str) -> bool {
     l.contains("kafka-topics") && l.contains("--create")
 }
@@ -424,12 +436,12 @@ pub fn describe(
         let fs = fields(raw);
         let get = |k: &str| fs.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str());
         let Some(topic) = get("Topic").filter(|t| !t.is_empty()) else {
-            unmapped.push(Item::new(
-                f,
-                line,
-                "",
-                format!("line not understood: `{}`", raw.trim()),
-            ));
+            let what = if is_log_line(raw) {
+                "a log line Kafka's tools printed, not describe output: skipped"
+            } else {
+                "line not understood"
+            };
+            unmapped.push(Item::new(f, line, "", format!("{what}: `{}`", raw.trim())));
             continue;
         };
         if let Some(pc) = get("PartitionCount") {
@@ -949,6 +961,30 @@ pub fn placement_json(
     })
 }
 
+/// A topic declared with its partition count, replication factor and
+/// `min.insync.replicas` (a Strimzi `KafkaTopic`).
+#[allow(clippy::too_many_arguments)]
+pub fn declared(
+    name: &str,
+    partitions: Option<u32>,
+    replication_factor: Option<u32>,
+    min_insync_replicas: Option<u32>,
+    file: &str,
+    line: usize,
+    facts: &mut Facts,
+) {
+    let t = facts.topic(name, file, line);
+    if partitions.is_some() {
+        t.partitions = partitions;
+    }
+    if replication_factor.is_some() {
+        t.replication_factor = replication_factor;
+    }
+    if min_insync_replicas.is_some() {
+        t.min_insync_replicas = min_insync_replicas;
+    }
+}
+
 /// A placement file given for one topic.
 pub fn placement_file(
     input: &Input,
@@ -1004,7 +1040,14 @@ pub fn apply(facts: &Facts, built: &mut Built, errors: &mut Vec<Item>, unmapped:
         }
         let mut rf = t.replication_factor;
         let mut placement = None;
-        if let Some((p, file, line)) = &t.placement {
+        // A topic's own placement, else (created without one, and no
+        // assignment saying otherwise) the cluster default.
+        let own = t.placement.as_ref().or(if t.assignment.is_empty() {
+            facts.default_placement.as_ref()
+        } else {
+            None
+        });
+        if let Some((p, file, line)) = own {
             let mut ok = true;
             for (count, rack) in p.replicas.iter().chain(p.observers.iter()) {
                 if !racks.contains(rack.as_str()) && !sites.contains(rack.as_str()) {
