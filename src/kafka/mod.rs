@@ -324,6 +324,10 @@ pub(crate) struct Session {
     at: Vec<u32>,
     at_bits: Vec<u64>,
     at_base: u32,
+    /// Where the next response starts filling: the index in `parts` after the
+    /// last partition that returned records in the last capped response (see
+    /// [`Fill`]).
+    rot: u32,
 }
 
 /// Where a follower session carries a (partition, leader slot, follower slot).
@@ -886,6 +890,7 @@ impl<'a> World<'a> {
             at: Vec::new(),
             at_bits: Vec::new(),
             at_base: 0,
+            rot: 0,
             resp: Vec::new(),
         };
         let fsess: Vec<Session> = (0..nb * nb * nf)
