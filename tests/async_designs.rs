@@ -1258,13 +1258,13 @@ fn fifo_lag_max_s(high: f64, cap: f64, peak_s: f64) -> f64 {
 }
 
 /// One MM2 task (`tasks.max` 1) copies 12 partitions, 4 per source broker
-/// session, over a link below the peak; `consumer.fetch.max.bytes` = 1 MiB is
-/// below what the 4 partitions of a session hold, so the response cap binds at
-/// request fidelity too. 26.2144 MB/s is 8 full `batch.size` batches per
-/// `linger.ms`, so every partition gets the same ingress.
-fn fair_copier_run(model: &str) -> Outcome {
+/// session, over a link below the peak (`rate_mb_s` through the peak, half of
+/// it the link's capacity); `consumer.fetch.max.bytes` = 1 MiB is below what
+/// the 4 partitions of a session hold, so the response cap binds at request
+/// fidelity too.
+fn fair_copier_run(rate_mb_s: f64, model: &str) -> Outcome {
     let text = two_sites(
-        "rtt_ms = 20\nbandwidth_mbps = 104.8576",
+        &format!("rtt_ms = 20\nbandwidth_mbps = {}", rate_mb_s * 4.0),
         &format!(
             r#"duration_s = 200
 [load]
@@ -1278,7 +1278,7 @@ partitions = 12
 [[producer]]
 site = "dc1"
 topic = "orders"
-rate_mb_s = 26.2144
+rate_mb_s = {rate_mb_s}
 {model}
 "#
         ),
@@ -1287,12 +1287,13 @@ rate_mb_s = 26.2144
     run(&text)
 }
 
-fn assert_copier_lag_fifo(o: &Outcome) {
-    // Closed form: 26.2144 MB/s for 60 s over 13.1072 MB/s: 60 s.
-    let fifo = fifo_lag_max_s(26.2144e6, 104.8576e6 / 8.0, 60.0);
+/// The lag max of `o` is within `tol` of the FIFO closed form: twice the
+/// link's capacity for 60 s, so 60 s.
+fn assert_copier_lag_fifo(o: &Outcome, tol: f64) {
+    let fifo = fifo_lag_max_s(2.0, 1.0, 60.0);
     let rep = o.replication.as_ref().unwrap();
     assert!(
-        (rep.lag_s_max / fifo - 1.0).abs() < 0.10,
+        (rep.lag_s_max / fifo - 1.0).abs() < tol,
         "lag max {} s vs FIFO {fifo} s",
         rep.lag_s_max
     );
@@ -1303,17 +1304,30 @@ fn assert_copier_lag_fifo(o: &Outcome) {
 /// returned records to the end), so when the link or the response cap is the
 /// bottleneck the backlog drains about FIFO and the lag in seconds follows
 /// the FIFO closed form. Filling in one fixed order starved the last
-/// partitions: 108 s at request fidelity, 107 s at flow fidelity.
+/// partitions: 108 s at request fidelity, 107 s at flow fidelity. 26.2144
+/// MB/s is 8 full `batch.size` batches per `linger.ms`.
 #[test]
 fn copier_lag_through_a_peak_is_fifo_at_request_fidelity() {
-    assert_copier_lag_fifo(&fair_copier_run(""));
+    assert_copier_lag_fifo(&fair_copier_run(26.2144, ""), 0.10);
 }
 
 #[test]
 fn copier_lag_through_a_peak_is_fifo_at_flow_fidelity() {
-    assert_copier_lag_fifo(&fair_copier_run(
-        "[model]\nfidelity = \"flow\"\nflow_step_ms = 1000",
-    ));
+    assert_copier_lag_fifo(
+        &fair_copier_run(26.2144, "[model]\nfidelity = \"flow\"\nflow_step_ms = 1000"),
+        0.10,
+    );
+}
+
+/// The same at 25 MB/s: 122.07 records per `linger.ms`, so every tick ends
+/// with a partial batch. Kafka's sticky partitioner (KIP-794) stays on a
+/// partition until `batch.size` bytes were produced to it, so partitions
+/// still get equal shares and the lag stays FIFO (60.5 s). Moving to the
+/// next partition after each partial batch gave every third partition a
+/// smaller share, the others more: 67 s.
+#[test]
+fn copier_lag_is_fifo_when_ticks_end_in_partial_batches() {
+    assert_copier_lag_fifo(&fair_copier_run(25.0, ""), 0.05);
 }
 
 /// MM2 in the source site pushes over an 80 ms link with Kafka's windows

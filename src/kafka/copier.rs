@@ -418,6 +418,7 @@ impl World<'_> {
                     window,
                     carry_records: 0.0,
                     cursor: 0,
+                    sticky_fill: 0,
                     probe_cursor: 0,
                     in_flight: vec![0; self.nb],
                     fluid_busy: vec![0; self.nb],
@@ -1476,6 +1477,7 @@ impl World<'_> {
             p.cluster = dst as u8;
             p.topic = t as u16;
             p.cursor = 0;
+            p.sticky_fill = 0;
             moved_p += 1;
         }
         let mut resumed = Vec::new();

@@ -207,6 +207,9 @@ pub(crate) struct ProducerState {
     window: u64,
     carry_records: f64,
     cursor: u32,
+    /// Request fidelity: records given to the partition at `cursor` in its
+    /// current sticky turn (it keeps them coming until `batch_records`).
+    sticky_fill: u32,
     /// Flow fidelity: next partition (index in the topic) to probe.
     probe_cursor: u32,
     in_flight: Vec<u8>,
@@ -816,6 +819,7 @@ impl<'a> World<'a> {
                     ),
                     carry_records: 0.0,
                     cursor: 0,
+                    sticky_fill: 0,
                     probe_cursor: 0,
                     in_flight: vec![0; nb],
                     fluid_busy: vec![0; nb],
