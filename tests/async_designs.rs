@@ -1405,3 +1405,176 @@ fn clients_that_stay_down_fail_nothing_over() {
     let (o, _) = failover_run("mirrormaker2");
     assert_eq!(recovery(&o, 0).rto_s, Some(180.0));
 }
+
+/// FIFO closed form of the oldest-record lag through a peak: ingress `high`
+/// for `peak_s`, a link that copies `cap` (`low` < `cap` < `high`). A backlog
+/// drained in arrival order (a record waits for every byte queued before it)
+/// reaches the peak's last record when cap · t = high · peak_s, so the lag
+/// peaks at peak_s · (high / cap − 1).
+fn fifo_lag_max_s(high: f64, cap: f64, peak_s: f64) -> f64 {
+    peak_s * (high / cap - 1.0)
+}
+
+/// One MM2 task (`tasks.max` 1) copies 12 partitions, 4 per source broker
+/// session, over a link below the peak (`rate_mb_s` through the peak, half of
+/// it the link's capacity); `consumer.fetch.max.bytes` = 1 MiB is below what
+/// the 4 partitions of a session hold, so the response cap binds at request
+/// fidelity too.
+fn fair_copier_run(rate_mb_s: f64, model: &str) -> Outcome {
+    let text = two_sites(
+        &format!("rtt_ms = 20\nbandwidth_mbps = {}", rate_mb_s * 4.0),
+        &format!(
+            r#"duration_s = 200
+[load]
+profile = "bursts"
+burst_every_s = 1000
+burst_duration_s = 60
+burst_factor = 4
+[[topic]]
+name = "orders"
+partitions = 12
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = {rate_mb_s}
+{model}
+"#
+        ),
+        "\"consumer.receive.buffer.bytes\" = -1\n\"consumer.fetch.max.bytes\" = 1048576",
+    );
+    run(&text)
+}
+
+/// The lag max of `o` is within `tol` of the FIFO closed form: twice the
+/// link's capacity for 60 s, so 60 s.
+fn assert_copier_lag_fifo(o: &Outcome, tol: f64) {
+    let fifo = fifo_lag_max_s(2.0, 1.0, 60.0);
+    let rep = o.replication.as_ref().unwrap();
+    assert!(
+        (rep.lag_s_max / fifo - 1.0).abs() < tol,
+        "lag max {} s vs FIFO {fifo} s",
+        rep.lag_s_max
+    );
+}
+
+/// Issue 10 §1: a copier's fetch responses rotate over the session's
+/// partitions (Kafka's fetch session and consumer move a partition that
+/// returned records to the end), so when the link or the response cap is the
+/// bottleneck the backlog drains about FIFO and the lag in seconds follows
+/// the FIFO closed form. Filling in one fixed order starved the last
+/// partitions: 108 s at request fidelity, 107 s at flow fidelity. 26.2144
+/// MB/s is 8 full `batch.size` batches per `linger.ms`.
+#[test]
+fn copier_lag_through_a_peak_is_fifo_at_request_fidelity() {
+    assert_copier_lag_fifo(&fair_copier_run(26.2144, ""), 0.10);
+}
+
+#[test]
+fn copier_lag_through_a_peak_is_fifo_at_flow_fidelity() {
+    assert_copier_lag_fifo(
+        &fair_copier_run(26.2144, "[model]\nfidelity = \"flow\"\nflow_step_ms = 1000"),
+        0.10,
+    );
+}
+
+/// The same at 25 MB/s: 122.07 records per `linger.ms`, so every tick ends
+/// with a partial batch. Kafka's sticky partitioner (KIP-794) stays on a
+/// partition until `batch.size` bytes were produced to it, so partitions
+/// still get equal shares and the lag stays FIFO (60.5 s). Moving to the
+/// next partition after each partial batch gave every third partition a
+/// smaller share, the others more: 67 s.
+#[test]
+fn copier_lag_is_fifo_when_ticks_end_in_partial_batches() {
+    assert_copier_lag_fifo(&fair_copier_run(25.0, ""), 0.05);
+}
+
+/// MM2 in the source site pushes over an 80 ms link with Kafka's windows
+/// (`producer.send.buffer.bytes` 128 KiB, the target's
+/// `socket.receive.buffer.bytes` 100 KiB): one connection per target broker,
+/// 3 of them, and `producer.batch.size` 256 KiB so that a request of 4
+/// partitions reaches `max.request.size`.
+fn push_run(model: &str) -> Outcome {
+    let text = two_sites(
+        "rtt_ms = 80\nbandwidth_mbps = 1000",
+        &format!(
+            r#"duration_s = 300
+[load]
+profile = "bursts"
+burst_every_s = 1000
+burst_duration_s = 60
+burst_factor = 8
+[[topic]]
+name = "orders"
+partitions = 12
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 9.8304
+{model}
+"#
+        ),
+        "copier_site = \"source\"\n\"producer.batch.size\" = 262144",
+    );
+    run(&text)
+}
+
+fn assert_push_drains_at_window_rate(o: &Outcome) {
+    // Closed form: each connection moves window / RTT = 102400 B / 0.08 s;
+    // 3 connections: 3.84 MB/s. Peak backlog (9.8304 − 3.84) MB/s × 60 s =
+    // 359 MB, drained at 3.84 − 1.2288 (ingress after the peak) = 2.61 MB/s:
+    // empty 138 s after the peak, at 198 s.
+    let cap = 3.0 * 102_400.0 / 0.080;
+    let (high, low) = (9.8304e6, 9.8304e6 / 8.0);
+    let peak = (high - cap) * 60.0;
+    let empty_at = 60.0 + peak / (cap - low);
+    let backlog = &o.timeline.replication_backlog_bytes;
+    let peak_sim = *backlog.iter().max().unwrap() as f64;
+    assert!(
+        (peak_sim / peak - 1.0).abs() < 0.10,
+        "peak backlog {peak_sim} vs {peak}"
+    );
+    let empty_sim = backlog
+        .iter()
+        .enumerate()
+        .skip(60)
+        .find(|(_, b)| (**b as f64) < 0.02 * peak)
+        .map(|(k, _)| (k + 1) as f64)
+        .expect("the pushed backlog drains");
+    assert!(
+        (empty_sim - empty_at).abs() < 0.10 * (empty_at - 60.0),
+        "drained at {empty_sim} s, window-capped rate empties it at {empty_at:.0} s"
+    );
+    // Everything produced was copied (ingress × time), and sent once: a
+    // request that timed out and went again would count its wire bytes twice.
+    let rep = o.replication.as_ref().unwrap();
+    let produced = high * 60.0 + low * 240.0;
+    assert!(
+        (rep.bytes_copied as f64 / produced - 1.0).abs() < 0.02,
+        "copied {} of {produced}",
+        rep.bytes_copied
+    );
+    assert!(
+        (rep.producer_wire_bytes as f64) < 1.01 * rep.bytes_copied as f64,
+        "wire {} for {} copied",
+        rep.producer_wire_bytes,
+        rep.bytes_copied
+    );
+}
+
+/// Issue 10 §2: a copier pushing over the WAN sends requests within
+/// `max.request.size` at both fidelities (at flow fidelity an aggregate of the
+/// step's requests, at most what the connection moves in a step), so its
+/// backlog drains at the window-capped rate. A flow request that took
+/// everything buffered could not cross the window within `request.timeout.ms`
+/// and was sent again and again.
+#[test]
+fn pushed_backlog_drains_at_the_window_capped_rate_at_request_fidelity() {
+    assert_push_drains_at_window_rate(&push_run(""));
+}
+
+#[test]
+fn pushed_backlog_drains_at_the_window_capped_rate_at_flow_fidelity() {
+    assert_push_drains_at_window_rate(&push_run(
+        "[model]\nfidelity = \"flow\"\nflow_step_ms = 1000",
+    ));
+}

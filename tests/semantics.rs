@@ -691,3 +691,72 @@ fn a_lost_sites_producer_is_unavailable_until_it_fails_over() {
     assert!((31..120).all(|k| t.unavailable_partitions[k] == 6));
     assert!(produce(&o, "dc1").records_unavailable as f64 > 88.0 * r);
 }
+
+/// Issue 10 §1, followers: one follower in dc2 replicates 12 partitions led
+/// in dc1 over a link below the peak, in one fetch session; 12 partitions of
+/// `replica.fetch.max.bytes` are more than `replica.fetch.response.max.bytes`,
+/// so the response cap binds as well. `replica.lag.time.max.ms` keeps the
+/// follower in the ISR, so the HW waits for it and `hw_lag_ms_max` is its lag
+/// in seconds. The follower's fetch rotates over its partitions (Kafka's
+/// `AbstractFetcherThread` moves a partition that returned records to the end,
+/// `PartitionStates.updateAndMoveToEnd`): the backlog drains FIFO, and the lag
+/// follows the closed form, peak_s × (ingress / capacity − 1) = 60 s for
+/// 26.2144 MB/s (8 full batches per linger.ms, so every partition gets the
+/// same ingress) over 13.1072 MB/s. Filled in one fixed order, the last
+/// partitions starved: 134 s at request fidelity, 152 s at flow fidelity.
+fn follower_lag_through_a_peak(model: &str) -> f64 {
+    let o = run(&format!(
+        r#"
+name = "fifo"
+duration_s = 200
+[load]
+profile = "bursts"
+burst_every_s = 1000
+burst_duration_s = 60
+burst_factor = 4
+{model}
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 3
+[[site]]
+name = "dc2"
+brokers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 20
+bandwidth_mbps = 104.8576
+[broker]
+"replica.socket.receive.buffer.bytes" = -1
+"replica.lag.time.max.ms" = 3600000
+[[topic]]
+name = "t"
+partitions = 12
+"replication.factor" = 2
+"min.insync.replicas" = 1
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc2" }}]
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 26.2144
+acks = "1"
+"#
+    ));
+    let fifo_s = 60.0 * (26.2144 / (104.8576 / 8.0) - 1.0);
+    let lag_s = o.timeline.hw_lag_ms_max.iter().cloned().fold(0.0, f64::max) / 1e3;
+    assert!(
+        (lag_s / fifo_s - 1.0).abs() < 0.10,
+        "follower lag max {lag_s} s vs FIFO {fifo_s} s"
+    );
+    lag_s
+}
+
+#[test]
+fn follower_lag_through_a_peak_is_fifo_at_request_fidelity() {
+    follower_lag_through_a_peak("");
+}
+
+#[test]
+fn follower_lag_through_a_peak_is_fifo_at_flow_fidelity() {
+    follower_lag_through_a_peak("[model]\nfidelity = \"flow\"\nflow_step_ms = 1000");
+}

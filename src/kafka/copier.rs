@@ -104,6 +104,9 @@ pub(super) struct Task {
     buffered: u64,
     /// `buffer.memory` full: fetching waits.
     blocked: bool,
+    /// Per target broker, the index in `parts` its next request starts at
+    /// (Kafka's `RecordAccumulator.nodesDrainIndex`).
+    drain: Vec<u32>,
 }
 
 /// One mirrored partition: a source partition and its remote copy.
@@ -133,15 +136,64 @@ pub(super) struct MPart {
     found: Nanos,
 }
 
+impl MPart {
+    /// Contiguous buffered records from the first, at most `max`.
+    fn contiguous(&self, max: u64) -> u64 {
+        let mut n = 0u64;
+        let Some(&(from, _)) = self.buf.front() else {
+            return 0;
+        };
+        for &(f, c) in &self.buf {
+            if f != from + n || n >= max {
+                break;
+            }
+            n += (c as u64).min(max - n);
+        }
+        n
+    }
+
+    /// Take the first `n` buffered records (contiguous); returns their first offset.
+    fn take(&mut self, n: u64) -> u64 {
+        let from = self.buf.front().map_or(self.fetch_pos, |b| b.0);
+        let mut left = n;
+        while left > 0 {
+            let Some(front) = self.buf.front_mut() else {
+                break;
+            };
+            if front.1 as u64 <= left {
+                left -= front.1 as u64;
+                self.buf.pop_front();
+            } else {
+                front.0 += left;
+                front.1 -= left as u32;
+                left = 0;
+            }
+        }
+        self.in_flight = true;
+        from
+    }
+}
+
 struct Range {
     mp: u32,
     from: u64,
     n: u32,
 }
 
-/// A produce request being assembled: leader, parts (partition, records,
-/// created, result), the source ranges they carry, payload bytes.
-type Pending = (B, Vec<(u32, u32, Nanos, u8)>, Vec<Range>, u64);
+/// A produce request being assembled.
+struct Pending {
+    leader: B,
+    /// (partition, records, created, result), as `World::send_produce` takes them.
+    parts: Vec<(u32, u32, Nanos, u8)>,
+    /// The source ranges they carry.
+    ranges: Vec<Range>,
+    payload: u64,
+    /// Limits (`cp_request_caps`): payload bytes, payload bytes per partition.
+    cap: u64,
+    part_cap: u64,
+    /// A batch did not fit: the request takes no more.
+    full: bool,
+}
 
 pub(super) struct CSess {
     task: u16,
@@ -154,6 +206,8 @@ pub(super) struct CSess {
     resp: Vec<(u32, u64, u32)>,
     /// Flow fidelity: the connection's fluid clock.
     fluid_busy: Nanos,
+    /// Where the next response starts filling (`Fill`).
+    rot: u32,
 }
 
 impl CSess {
@@ -378,6 +432,7 @@ impl World<'_> {
                     window,
                     carry_records: 0.0,
                     cursor: 0,
+                    sticky_fill: 0,
                     probe_cursor: 0,
                     in_flight: vec![0; self.nb],
                     fluid_busy: vec![0; self.nb],
@@ -432,6 +487,7 @@ impl World<'_> {
                     parts: tparts,
                     buffered: 0,
                     blocked: false,
+                    drain: vec![0; self.nb],
                 });
             }
             cp.flows.push((
@@ -485,6 +541,7 @@ impl World<'_> {
                 sent: 0,
                 resp: Vec::new(),
                 fluid_busy: 0,
+                rot: 0,
             })
             .collect();
         let mut found: Vec<(Nanos, u16)> = cp.discoveries.drain(..).collect();
@@ -659,32 +716,44 @@ impl World<'_> {
         resp.clear();
         let window = self.cp.tasks[t].window;
         let (from, to) = (self.broker_site[b as usize], self.cp.tasks[t].site);
-        // At flow fidelity a response stands for the step's fetches: Kafka's
-        // per-request caps give way to what the connection moves in one step.
-        let (max_part, mut budget) = self.fetch_caps(
+        // Kafka's caps, in the session's rotating order (`Fill`); at flow
+        // fidelity those of the step's fetches.
+        let mut fill = self.fetch_fill(
             from,
             to,
             window,
             d.max_partition_fetch_bytes,
             d.fetch_max_bytes,
         );
+        let len = self.cp.sess[s].parts.len();
+        let start = self.cp.sess[s].rot as usize % len.max(1);
+        if self.flow.is_some() {
+            let (mut with_data, mut want) = (0, 0u64);
+            for &mp in &self.cp.sess[s].parts {
+                let avail = self.cp_avail(mp, b);
+                let rb = self.parts[self.cp.parts[mp as usize].src as usize].record_bytes as u64;
+                with_data += u64::from(avail > 0);
+                want = want.saturating_add(avail * rb);
+            }
+            fill.share(with_data, want);
+        }
         let mut bytes = 100u64;
-        for i in 0..self.cp.sess[s].parts.len() {
+        for k in 0..len {
+            let i = (start + k) % len;
             let mp = self.cp.sess[s].parts[i];
             let avail = self.cp_avail(mp, b);
             if avail == 0 {
                 continue;
             }
             let rb = self.parts[self.cp.parts[mp as usize].src as usize].record_bytes as u64;
-            let cap = (max_part.min(budget) / rb).max(u64::from(budget > 0));
-            let n = avail.min(cap);
+            let n = fill.take(i as u32, avail, rb);
             if n == 0 {
                 continue;
             }
-            budget = budget.saturating_sub(n * rb);
             bytes += 50 + n * rb;
             resp.push((mp, self.cp.parts[mp as usize].fetch_pos, n as u32));
         }
+        self.cp.sess[s].rot = fill.next_start(start as u32);
         let cs = &mut self.cp.sess[s];
         cs.resp = resp;
         cs.state = SessState::InFlight;
@@ -740,9 +809,37 @@ impl World<'_> {
         }
     }
 
-    /// Send what task `t` holds to the target leaders that have room in flight:
-    /// per partition one batch of at most `batch.size`, per request at most
-    /// `max.request.size`.
+    /// What one produce request of task `t`'s producer to `leader` may carry:
+    /// (payload bytes, payload bytes per partition). At request fidelity
+    /// `max.request.size` and one batch of `batch.size` per partition. At flow
+    /// fidelity the request stands for the step's requests: one round of
+    /// `max.in.flight.requests.per.connection` requests per round trip, each
+    /// within those limits (a partition has one batch in flight at a time), and
+    /// at most what the connection moves in one step (`flow_budget`, on wire
+    /// bytes, so the codec ratio applies).
+    fn cp_request_caps(&self, prod: usize, leader: B) -> (u64, u64) {
+        let batch = self.cp.batch_bytes;
+        let Some(f) = self.flow else {
+            return (MAX_REQUEST, batch);
+        };
+        let p = &self.producers[prod];
+        let to = self.broker_site[leader as usize];
+        let in_flight = p.max_in_flight.max(1) as u64;
+        let trips = (to_s(f.step) / to_s(self.net.rtt(p.site, to).max(1))).max(1.0);
+        let wire = self
+            .flow_budget(p.site, to, p.window.saturating_mul(in_flight))
+            .unwrap_or(u64::MAX);
+        let cap = ((MAX_REQUEST * in_flight) as f64 * trips).min(wire as f64 * self.cp.ratio);
+        (cap.max(1.0) as u64, (batch as f64 * trips) as u64)
+    }
+
+    /// Send what task `t` holds to the target leaders that have room in flight,
+    /// as Kafka's `RecordAccumulator.drain` fills a request per broker: one
+    /// batch per partition, until the next batch would pass `max.request.size`
+    /// (the first batch goes whatever its size), starting at the broker's drain
+    /// index, which stays at the partition that did not fit so that the next
+    /// request starts with it (`nodesDrainIndex`): no partition starves when
+    /// requests are full. Limits per request: `cp_request_caps`.
     fn cp_send_produces(&mut self, t: usize) {
         let site = self.cp.tasks[t].site;
         let prod = self.cp.tasks[t].prod as usize;
@@ -751,86 +848,109 @@ impl World<'_> {
             return;
         };
         let max_in_flight = self.producers[prod].max_in_flight;
-        // (leader, parts, ranges, payload bytes)
+        let bulk = self.flow.is_some();
         let mut reqs: Vec<Pending> = Vec::new();
-        for i in 0..self.cp.tasks[t].parts.len() {
-            let mp = self.cp.tasks[t].parts[i];
-            let m = &self.cp.parts[mp as usize];
-            if m.in_flight || m.buf.is_empty() {
-                continue;
-            }
-            let leader = self.views.leader(vb as usize, m.dst as usize);
-            if leader == NO_LEADER
-                || self.producers[prod].in_flight[leader as usize] >= max_in_flight
-            {
-                continue;
-            }
-            let rb = self.parts[m.src as usize].record_bytes as u64;
-            let k = match reqs.iter().position(|r| r.0 == leader) {
-                Some(k) => k,
-                None => {
-                    reqs.push((leader, Vec::new(), Vec::new(), 0));
-                    reqs.len() - 1
+        let n_parts = self.cp.tasks[t].parts.len();
+        // Each broker's partitions from its drain index: those at or after it
+        // in the first pass, the ones before it in the second.
+        for pass in 0..2 {
+            for i in 0..n_parts {
+                let mp = self.cp.tasks[t].parts[i];
+                let m = &self.cp.parts[mp as usize];
+                if m.in_flight || m.buf.is_empty() {
+                    continue;
                 }
-            };
-            if reqs[k].3 >= MAX_REQUEST && self.flow.is_none() {
-                continue;
-            }
-            // One batch: contiguous buffered ranges up to batch.size (at least one
-            // record). At flow fidelity the request stands for the step's requests:
-            // everything buffered goes.
-            let max_records = if self.flow.is_some() {
-                u64::MAX
-            } else {
-                (self.cp.batch_bytes / rb).max(1)
-            };
-            let m = &mut self.cp.parts[mp as usize];
-            let from = m.buf.front().expect("non-empty").0;
-            let mut n = 0u64;
-            while let Some(&(f, c)) = m.buf.front() {
-                if f != from + n || n >= max_records {
-                    break;
+                let leader = self.views.leader(vb as usize, m.dst as usize);
+                if leader == NO_LEADER
+                    || (i as u32 >= self.cp.tasks[t].drain[leader as usize]) != (pass == 0)
+                {
+                    continue;
                 }
-                let take = (max_records - n).min(c as u64);
-                if take == c as u64 {
-                    m.buf.pop_front();
+                let p = &self.producers[prod];
+                let busy = if bulk {
+                    p.bulk_out[leader as usize]
                 } else {
-                    let front = m.buf.front_mut().expect("non-empty");
-                    front.0 += take;
-                    front.1 -= take as u32;
+                    p.in_flight[leader as usize] >= max_in_flight
+                };
+                if busy {
+                    continue;
                 }
-                n += take;
+                let k = match reqs.iter().position(|r| r.leader == leader) {
+                    Some(k) => k,
+                    None => {
+                        let (cap, part_cap) = self.cp_request_caps(prod, leader);
+                        reqs.push(Pending {
+                            leader,
+                            parts: Vec::new(),
+                            ranges: Vec::new(),
+                            payload: 0,
+                            cap,
+                            part_cap,
+                            full: false,
+                        });
+                        reqs.len() - 1
+                    }
+                };
+                let r = &reqs[k];
+                if r.full {
+                    continue;
+                }
+                let m = &self.cp.parts[mp as usize];
+                let rb = self.parts[m.src as usize].record_bytes as u64;
+                let mut max_records = (r.part_cap / rb).max(1);
+                if bulk && r.payload > 0 {
+                    // An aggregate takes what fits of the partition.
+                    max_records = max_records.min((r.cap.saturating_sub(r.payload) / rb).max(1));
+                }
+                let n = m.contiguous(max_records);
+                if r.payload > 0 && r.payload + n * rb > r.cap {
+                    reqs[k].full = true;
+                    self.cp.tasks[t].drain[leader as usize] = i as u32;
+                    continue;
+                }
+                let m = &mut self.cp.parts[mp as usize];
+                let from = m.take(n);
+                let src = m.src as usize;
+                let dst = m.dst;
+                let bi = self.parts[src].batches.partition_point(|x| x.end() <= from);
+                let created = self.parts[src]
+                    .batches
+                    .get(bi)
+                    .map_or(self.now, |x| x.created);
+                let r = &mut reqs[k];
+                r.parts.push((dst, n as u32, created, 0));
+                r.ranges.push(Range {
+                    mp,
+                    from,
+                    n: n as u32,
+                });
+                r.payload += n * rb;
             }
-            m.in_flight = true;
-            let src = m.src as usize;
-            let dst = m.dst;
-            let bi = self.parts[src].batches.partition_point(|x| x.end() <= from);
-            let created = self.parts[src]
-                .batches
-                .get(bi)
-                .map_or(self.now, |x| x.created);
-            let r = &mut reqs[k];
-            r.1.push((dst, n as u32, created, 0));
-            r.2.push(Range {
-                mp,
-                from,
-                n: n as u32,
-            });
-            r.3 += n * rb;
         }
-        for (leader, parts, ranges, payload) in reqs {
-            if parts.is_empty() {
+        for r in reqs {
+            if r.parts.is_empty() {
                 continue;
             }
-            let wire = (payload as f64 / self.cp.ratio).ceil() as u64 + 60 * parts.len() as u64;
+            let wire = (r.payload as f64 / self.cp.ratio).ceil() as u64 + 60 * r.parts.len() as u64;
             self.cp.wire_bytes += wire;
-            // Always request-level: a copier request already carries whatever is
-            // buffered, so it is the same at flow fidelity.
-            let id = self.send_produce(prod, leader, parts, wire, false) as usize;
+            // At flow fidelity a bulk request (one per broker in flight, sent
+            // as fluid traffic), as the application producers' step aggregates.
+            let id = self.send_produce(prod, r.leader, r.parts, wire, bulk) as usize;
             if self.cp.req_ranges.len() <= id {
                 self.cp.req_ranges.resize_with(id + 1, Vec::new);
             }
-            self.cp.req_ranges[id] = ranges;
+            self.cp.req_ranges[id] = r.ranges;
+        }
+    }
+
+    /// Request `id` of copier producer `prod` to broker `b` is over: its slot
+    /// in flight is free again.
+    fn cp_release(&mut self, prod: usize, id: u32, b: usize) {
+        let p = &mut self.producers[prod];
+        if self.reqs[id as usize].bulk {
+            p.bulk_out[b] = false;
+        } else {
+            p.in_flight[b] -= 1;
         }
     }
 
@@ -857,7 +977,7 @@ impl World<'_> {
                 m.buf.push_front((r.from, r.n));
             }
         }
-        self.producers[prod].in_flight[b as usize] -= 1;
+        self.cp_release(prod, id, b as usize);
         self.free_req(id);
         self.cp_after_progress(t);
     }
@@ -1016,7 +1136,7 @@ impl World<'_> {
                     m.in_flight = false;
                     m.buf.push_front((r.from, r.n));
                 }
-                self.producers[prod].in_flight[b] -= 1;
+                self.cp_release(prod, id, b);
                 self.free_req(id);
             }
             if self.site_up[self.cp.tasks[t].site] {
@@ -1513,6 +1633,7 @@ impl World<'_> {
             p.cluster = dst as u8;
             p.topic = t as u16;
             p.cursor = 0;
+            p.sticky_fill = 0;
             moved_p += 1;
         }
         let mut resumed = Vec::new();

@@ -36,21 +36,26 @@ impl World<'_> {
         })
     }
 
-    /// (per-partition cap, response budget) of a fetch response from `from` to
-    /// `to`: Kafka's `per_partition` and `total` at request fidelity; at flow
-    /// fidelity no per-partition cap and one step of the connection's capacity.
-    pub(super) fn fetch_caps(
+    /// How a fetch response from `from` to `to` fills: Kafka's `per_partition`
+    /// and `total` at request fidelity. At flow fidelity the response stands
+    /// for the step's fetches, at most one per round trip, so each cap is
+    /// multiplied by the round trips in a step, and the total is at most one
+    /// step of the connection's capacity (`flow_budget`).
+    pub(super) fn fetch_fill(
         &self,
         from: usize,
         to: usize,
         window: u64,
         per_partition: u64,
         total: u64,
-    ) -> (u64, u64) {
-        match self.flow_budget(from, to, window) {
-            Some(budget) => (u64::MAX, budget),
-            None => (per_partition, total),
-        }
+    ) -> Fill {
+        let Some(f) = self.flow else {
+            return Fill::new(per_partition, total);
+        };
+        let budget = self.flow_budget(from, to, window).unwrap_or(u64::MAX);
+        let rounds = (to_s(f.step) / to_s(self.net.rtt(from, to).max(1))).max(1.0);
+        let scaled = |x: u64| (x as f64 * rounds) as u64;
+        Fill::new(scaled(per_partition), budget.min(scaled(total)))
     }
 
     /// The session of fetcher `k` of follower `f` with leader `l`.
@@ -305,7 +310,7 @@ impl World<'_> {
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (max_part, mut budget) = self.fetch_caps(
+        let mut fill = self.fetch_fill(
             ls_site,
             fs_site,
             self.hot.replica_window,
@@ -316,8 +321,26 @@ impl World<'_> {
         resp.clear();
         let mut bytes = 100u64;
         // Parts not in `ready` have no records and no HW to send (`fetch_arrive`).
+        // Filled in the session's rotating order (`Fill`).
         let mut ready = std::mem::take(&mut self.fsess[sess].ready);
         ready.sort_unstable();
+        let rot = self.fsess[sess].rot;
+        let first = ready.partition_point(|&ix| ix < rot);
+        ready.rotate_left(first);
+        if self.flow.is_some() {
+            let (mut with_data, mut want) = (0, 0u64);
+            for &ix in &ready {
+                let sp = &self.fsess[sess].parts[ix as usize];
+                if self.views.leader(l as usize, sp.p as usize) == l {
+                    let avail = self.pos[sp.lr as usize]
+                        .leo
+                        .saturating_sub(self.pos[sp.fr as usize].leo);
+                    with_data += u64::from(avail > 0);
+                    want = want.saturating_add(avail * sp.rb as u64);
+                }
+            }
+            fill.share(with_data, want);
+        }
         for &ix in &ready {
             let sp = &self.fsess[sess].parts[ix as usize];
             if self.views.leader(l as usize, sp.p as usize) != l {
@@ -330,14 +353,13 @@ impl World<'_> {
             if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
                 continue;
             }
-            // At least one record per partition, as Kafka returns at least one batch.
-            let n = records_within(avail, sp.rb as u64, max_part.min(budget), budget > 0);
             let rb = sp.rb as u64;
-            budget = budget.saturating_sub(n * rb);
+            let n = fill.take(ix, avail, rb);
             bytes += 50 + n * rb;
             resp.push((ix, frep.leo, n as u32, lrep.hw));
         }
         let s = &mut self.fsess[sess];
+        s.rot = fill.next_start(s.rot);
         s.ready = ready;
         s.resp = resp;
         s.state = SessState::InFlight;
@@ -645,7 +667,7 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.csess[sess].resp);
         resp.clear();
         let (bs, cs) = (self.broker_site[b as usize], self.consumers[c].site);
-        let (max_part, mut budget) = self.fetch_caps(
+        let mut fill = self.fetch_fill(
             bs,
             cs,
             CONSUMER_RECEIVE_BUFFER,
@@ -653,18 +675,34 @@ impl World<'_> {
             CONSUMER_FETCH_MAX,
         );
         let mut bytes = 100u64;
-        // In partition order, as the session lists them; a partition stays
-        // ready while the caps leave records behind.
+        // In the session's rotating order (`Fill`); a partition stays ready
+        // while the caps leave records behind.
         let mut ready = std::mem::take(&mut self.csess[sess].ready);
         ready.sort_unstable();
+        let rot = self.csess[sess].rot;
+        let first = ready.partition_point(|&ix| ix < rot);
+        ready.rotate_left(first);
+        if self.flow.is_some() {
+            let (mut with_data, mut want) = (0, 0u64);
+            for &ix in &ready {
+                let sp = self.csess[sess].parts[ix as usize];
+                let avail = self.readable(c, sp);
+                with_data += u64::from(avail > 0);
+                want = want.saturating_add(avail * sp.rb as u64);
+            }
+            fill.share(with_data, want);
+        }
         ready.retain(|&ix| {
             let sp = self.csess[sess].parts[ix as usize];
             let avail = self.readable(c, sp);
             let local = sp.local as usize;
             let rb = sp.rb as u64;
-            let n = records_within(avail, rb, max_part.min(budget), budget > 0);
+            let n = if avail > 0 {
+                fill.take(ix, avail, rb)
+            } else {
+                0
+            };
             if n > 0 {
-                budget = budget.saturating_sub(n * rb);
                 bytes += 50 + n * rb;
                 resp.push((ix, self.consumers[c].pos[local], n as u32, 0));
             }
@@ -674,6 +712,7 @@ impl World<'_> {
             }
             more
         });
+        self.csess[sess].rot = fill.next_start(self.csess[sess].rot);
         self.csess[sess].ready = ready;
         let s = &mut self.csess[sess];
         s.resp = resp;
@@ -755,6 +794,81 @@ impl World<'_> {
         }
         self.csess[sess].resp = resp;
         self.cfetch_send(sess);
+    }
+}
+
+/// The filling of one fetch response: Kafka's caps, and the partition order.
+///
+/// Kafka keeps a partition that returned records from starving the others
+/// when a response is capped: the replica fetcher moves it to the end of its
+/// fetch order (`AbstractFetcherThread.processFetchRequest`,
+/// `PartitionStates.updateAndMoveToEnd`), the broker's incremental fetch
+/// session does the same with its cached partitions (KIP-227,
+/// `IncrementalFetchContext.updateAndGenerateResponseData`), and so does the
+/// consumer (`SubscriptionState.movePartitionToEnd` once a fetched partition
+/// is drained). A session keeps the equivalent as one rotating start index:
+/// after a response that left records behind, the next starts after the last
+/// partition that returned some (`next_start`).
+///
+/// At flow fidelity a response stands for the step's fetches, which rotate
+/// in turn over the partitions with data: when they want more than the
+/// budget, each gets an equal share of what is left (`share`).
+pub(super) struct Fill {
+    max_part: u64,
+    budget: u64,
+    /// Partitions with data still to fill when the budget is shared equally.
+    fair_left: Option<u64>,
+    /// Index of the last partition that returned records, and whether some
+    /// partition was left with records.
+    last: Option<u32>,
+    capped: bool,
+}
+
+impl Fill {
+    pub(super) fn new(max_part: u64, budget: u64) -> Self {
+        Fill {
+            max_part,
+            budget,
+            fair_left: None,
+            last: None,
+            capped: false,
+        }
+    }
+
+    /// `with_data` partitions want `want` bytes in all: if that is over the
+    /// budget, each gets an equal share of what the previous ones left.
+    pub(super) fn share(&mut self, with_data: u64, want: u64) {
+        if want > self.budget {
+            self.fair_left = Some(with_data);
+        }
+    }
+
+    /// Records of `rb` bytes to take, of the `avail` of partition `ix`.
+    pub(super) fn take(&mut self, ix: u32, avail: u64, rb: u64) -> u64 {
+        let mut room = self.max_part.min(self.budget);
+        if let Some(left) = self.fair_left.as_mut()
+            && avail > 0
+        {
+            room = room.min(self.budget / (*left).max(1));
+            *left = left.saturating_sub(1);
+        }
+        let n = records_within(avail, rb, room, self.budget > 0);
+        self.budget = self.budget.saturating_sub(n * rb);
+        if n > 0 {
+            self.last = Some(ix);
+        }
+        self.capped |= n < avail;
+        n
+    }
+
+    /// Where the session's next response starts: after the last partition
+    /// that returned records if this one left records behind, else where
+    /// this one started.
+    pub(super) fn next_start(&self, start: u32) -> u32 {
+        match self.last {
+            Some(ix) if self.capped => ix + 1,
+            _ => start,
+        }
     }
 }
 

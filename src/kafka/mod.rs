@@ -207,6 +207,9 @@ pub(crate) struct ProducerState {
     window: u64,
     carry_records: f64,
     cursor: u32,
+    /// Request fidelity: records given to the partition at `cursor` in its
+    /// current sticky turn (it keeps them coming until `batch_records`).
+    sticky_fill: u32,
     /// Flow fidelity: next partition (index in the topic) to probe.
     probe_cursor: u32,
     in_flight: Vec<u8>,
@@ -328,6 +331,10 @@ pub(crate) struct Session {
     at: Vec<u32>,
     at_bits: Vec<u64>,
     at_base: u32,
+    /// Where the next response starts filling: the index in `parts` after the
+    /// last partition that returned records in the last capped response (see
+    /// [`Fill`]).
+    rot: u32,
 }
 
 /// Where a follower session carries a (partition, leader slot, follower slot).
@@ -818,6 +825,7 @@ impl<'a> World<'a> {
                     ),
                     carry_records: 0.0,
                     cursor: 0,
+                    sticky_fill: 0,
                     probe_cursor: 0,
                     in_flight: vec![0; nb],
                     fluid_busy: vec![0; nb],
@@ -894,6 +902,7 @@ impl<'a> World<'a> {
             at: Vec::new(),
             at_bits: Vec::new(),
             at_base: 0,
+            rot: 0,
             resp: Vec::new(),
         };
         let fsess: Vec<Session> = (0..nb * nb * nf)

@@ -119,11 +119,21 @@ impl World<'_> {
                 p.cursor = ((p.cursor as u64 + extra) % parts.len() as u64) as u32;
                 n = 0;
             }
+            // The sticky partitioner (KIP-794, `BuiltInPartitioner`) moves to
+            // the next partition once batch.size bytes were produced to the
+            // current one: a batch sent at linger.ms before it was full
+            // leaves the rest of the turn to the next tick's records, so
+            // every partition gets the same share of the records.
             while n > 0 {
-                let k = n.min(p.batch_records as u64) as u32;
+                let turn = p.batch_records.max(1);
+                let k = n.min(turn.saturating_sub(p.sticky_fill).max(1) as u64) as u32;
                 let part = parts[p.cursor as usize % parts.len()];
-                p.cursor = p.cursor.wrapping_add(1);
                 p.held.push((part, k, created));
+                p.sticky_fill += k;
+                if p.sticky_fill >= turn {
+                    p.sticky_fill = 0;
+                    p.cursor = p.cursor.wrapping_add(1);
+                }
                 n -= k as u64;
             }
         }
