@@ -585,3 +585,31 @@ fn replica_fetchers_multiply_window_limited_wan_replication() {
         "four fetchers moved {four} bytes vs {one} with one"
     );
 }
+
+/// Issue 10 §3: a leader that stops and returns before it is fenced keeps its
+/// leadership, and its followers' fetchers, which saw their connections closed,
+/// retry every `replica.fetch.backoff.ms` (1 s) as Kafka's
+/// `AbstractFetcherThread` does, so they are back as soon as the leader answers.
+/// Expected (from Kafka's code): writes stop for the 5 s bounce, then resume
+/// after the returning broker relearns its metadata (its first heartbeat) and
+/// the next fetch retry: within the bounce + backoff + a few round trips, not the
+/// 30–45 s of an ISR shrink.
+#[test]
+fn returning_leader_gets_its_followers_back() {
+    let o = run(&format!(
+        "name = \"bounce\"\nduration_s = 60\n{}{}{}[[fault]]\nkind = \"broker-down\"\nbroker = 1\nat_s = 20\nduration_s = 5\n",
+        three_sites(20.0, 20.0, 20.0),
+        topic_123(2),
+        producer("dc2", "all", 1.0),
+    ));
+    let gap = longest_gap_s(&o, 15.0);
+    assert!(
+        (4.0..=8.0).contains(&gap),
+        "writes stop for the 5 s bounce and resume within a few seconds: gap {gap} s"
+    );
+    assert_eq!(o.cluster.isr_shrinks, 0, "the followers never left the ISR");
+    assert_eq!(
+        o.cluster.brokers_fenced, 0,
+        "5 s is under the 9 s session timeout"
+    );
+}

@@ -36,6 +36,7 @@ pub(crate) enum Ev {
     },
     FetchArrive {
         sess: u32,
+        tag: u32,
     },
     FetchWake {
         sess: u32,
@@ -1191,7 +1192,7 @@ impl<'a> World<'a> {
             Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
             Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
-            Ev::FetchArrive { sess } => self.fetch_arrive(sess as usize),
+            Ev::FetchArrive { sess, tag } => self.fetch_arrive(sess as usize, tag),
             Ev::FetchWake { sess } => self.fetch_wake(sess as usize),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
             Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
@@ -1330,13 +1331,23 @@ impl<'a> World<'a> {
         self.broker_alive[bi] = alive;
         self.broker_down_since[bi] = if alive { None } else { Some(self.now) };
         if !alive {
-            // The process is gone: sessions stop; waiting produce requests will time out.
+            // The process is gone: its own sessions stop; waiting produce
+            // requests will time out. Its followers' fetchers see their
+            // connections closed and retry (`connection_lost`).
             for s in 0..self.nb {
                 for k in 0..self.nf {
-                    for idx in [self.fsess_ix(bi, s, k), self.fsess_ix(s, bi, k)] {
-                        self.fsess[idx].state = SessState::Idle;
-                        self.fsess[idx].tag += 1;
+                    let own = self.fsess_ix(bi, s, k);
+                    self.fsess[own].state = SessState::Idle;
+                    self.fsess[own].tag += 1;
+                    let theirs = self.fsess_ix(s, bi, k);
+                    if s != bi && self.fsess[theirs].state != SessState::Idle {
+                        self.connection_lost(theirs);
                     }
+                }
+            }
+            for id in 0..self.reqs.len() as u32 {
+                if self.reqs[id as usize].broker == b {
+                    self.produce_disconnected(id);
                 }
             }
             for c in 0..self.consumers.len() {

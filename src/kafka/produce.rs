@@ -363,6 +363,8 @@ impl World<'_> {
         if !self.broker_alive[b as usize] {
             if acks == Acks::Zero {
                 self.free_req(id);
+            } else {
+                self.produce_disconnected(id);
             }
             return;
         }
@@ -437,6 +439,39 @@ impl World<'_> {
         }
         touched.clear();
         self.spare_touched = touched;
+    }
+
+    /// The connection carrying request `id` was closed because its broker
+    /// stopped, or refused because the broker is down: the producer learns it
+    /// after a one-way trip and, as Kafka's `Sender` does for a disconnection
+    /// (`NETWORK_EXCEPTION`, retriable), puts the batches that had no answer
+    /// back in its accumulator (answered like NOT_LEADER_OR_FOLLOWER). An answer
+    /// already on its way is left to arrive; a reset that cannot cross (the link
+    /// is cut) leaves the request to time out.
+    pub(super) fn produce_disconnected(&mut self, id: u32) {
+        let r = &self.reqs[id as usize];
+        if r.done || r.responded || self.producers[r.prod as usize].acks == Acks::Zero {
+            return;
+        }
+        let from = self.broker_site[r.broker as usize];
+        let to = self.producers[r.prod as usize].site;
+        let Some(t) = self
+            .net
+            .send(self.now, from, to, 100, u64::MAX, &mut self.rng)
+        else {
+            return;
+        };
+        let r = &mut self.reqs[id as usize];
+        r.responded = true;
+        // Waiters and the deadline of the old tag are now stale.
+        r.tag += 1;
+        for x in r.parts.iter_mut() {
+            if x.3 == 0 {
+                x.3 = 3;
+            }
+        }
+        let tag = r.tag;
+        self.at(t, Ev::ProduceResponse { req: id, tag });
     }
 
     pub(super) fn respond_produce(&mut self, id: u32) {
