@@ -613,3 +613,76 @@ fn returning_leader_gets_its_followers_back() {
         "5 s is under the 9 s session timeout"
     );
 }
+
+/// A scenario with `[model] kafka_version = "…"` added at its end.
+fn versioned(version: &str, body: &str) -> Outcome {
+    run(&format!("{body}\n[model]\nkafka_version = \"{version}\"\n"))
+}
+
+/// Issue 10 §8, linger.ms: Kafka 4.0 changed the producer's default `linger.ms`
+/// from 0 to 5 (KIP-1030). Records are stamped at the middle of their linger
+/// (docs/model.md §4), so end-to-end latency grows by about half the linger:
+/// (5 − 1)/2 = 2 ms (a linger of 0 ticks every 1 ms in the model), all else equal.
+#[test]
+fn linger_default_follows_the_kafka_version() {
+    let body = format!(
+        "name = \"linger\"\nduration_s = 20\n[[site]]\nname = \"dc1\"\nbrokers = 3\ncontrollers = 3\n[[topic]]\nname = \"t\"\npartitions = 3\n\"replication.factor\" = 3\n{}[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n",
+        producer("dc1", "1", 1.0)
+    );
+    let e2e = |v: &str| {
+        let o = versioned(v, &body);
+        o.sites[0].consume[0].end_to_end.p50_ms
+    };
+    let (old, new) = (e2e("3.9"), e2e("4.0"));
+    let d = new - old;
+    assert!(
+        (1.5..=2.5).contains(&d),
+        "end-to-end p50 {old} ms at linger 0 (3.9), {new} ms at linger 5 (4.0): +{d} ms, expected ≈ 2 ms"
+    );
+    assert_eq!(e2e("4.1"), new, "4.1 keeps the 4.0 default");
+    eprintln!("linger: end-to-end p50 3.9 {old} ms, 4.0 {new} ms");
+}
+
+/// Issue 10 §8, strict min ISR (3.7, KAFKA-15583): the high watermark does not
+/// advance while the ISR is below `min.insync.replicas`, whatever `acks`, so
+/// acks=1 records stop reaching consumers. RF 3, minISR 3, the dc2 follower cut
+/// off at 20 s of 100: the HW stalls at once (dc2 is still in the ISR) and the
+/// ISR shrinks to 2 about 30–45 s later. From Kafka's code: 3.6 resumes
+/// advancing the HW with the smaller ISR (consumers read nearly everything);
+/// 3.7 and later keep it frozen (consumers read about the first 20 s, 20 %).
+#[test]
+fn strict_min_isr_stops_acks_1_data_from_reaching_consumers() {
+    let body = format!(
+        "name = \"strict\"\nduration_s = 100\n{}{}{}[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc1\", \"dc2\"]\nat_s = 20\n",
+        three_sites(20.0, 20.0, 20.0),
+        topic_123(3),
+        producer("dc1", "1", 1.0),
+    );
+    let share = |v: &str| {
+        let o = versioned(v, &body);
+        let site = o.sites.iter().find(|s| s.site == "dc1").expect("dc1");
+        let acked = site.produce[0].records_acked as f64;
+        assert!(acked > 0.0);
+        (
+            site.consume[0].records_consumed as f64 / acked,
+            o.cluster.isr_shrinks,
+        )
+    };
+    let (lax, shrinks_lax) = share("3.6");
+    let (strict, shrinks_strict) = share("3.7");
+    assert!(
+        shrinks_lax >= 6 && shrinks_strict >= 6,
+        "every partition drops dc2"
+    );
+    assert!(lax > 0.9, "3.6: consumers read {lax} of the acks=1 records");
+    assert!(
+        (0.15..=0.25).contains(&strict),
+        "3.7: consumers read {strict} of them, expected ≈ 0.2 (the first 20 s)"
+    );
+    let latest = share("4.1").0;
+    assert!(
+        (0.15..=0.25).contains(&latest),
+        "4.1 keeps the rule: {latest}"
+    );
+    eprintln!("strict min ISR: consumed/acked 3.6 {lax}, 3.7 {strict}, 4.1 {latest}");
+}

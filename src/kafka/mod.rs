@@ -283,6 +283,8 @@ pub(crate) struct Hot {
     replica_wait: Nanos,
     /// The replica fetcher's window: `replica.socket.receive.buffer.bytes`.
     replica_window: u64,
+    /// `model.kafka_version` ≥ 3.7: the HW stays while the ISR is below the minimum.
+    strict_min_isr: bool,
 }
 
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
@@ -739,7 +741,14 @@ impl<'a> World<'a> {
                     ti as u16,
                     slots,
                     a.replicas.len() as u8,
-                    min_isr.min(255) as u8,
+                    // Since 3.7 (KAFKA-15583) the effective minimum is
+                    // min(min.insync.replicas, replicas); before, the setting as is.
+                    if sc.model.kafka_version.strict_min_isr() {
+                        min_isr.min(a.replicas.len() as u32)
+                    } else {
+                        min_isr
+                    }
+                    .min(255) as u8,
                     record_bytes.max(1),
                     pos.add_partition(n),
                     l0,
@@ -779,7 +788,7 @@ impl<'a> World<'a> {
             .producer
             .iter()
             .map(|p| {
-                let linger = ms(p.linger_ms as f64).max(NS_PER_MS);
+                let linger = ms(p.linger_ms(sc.model.kafka_version) as f64).max(NS_PER_MS);
                 let tick = match flow {
                     Some(f) => f.step,
                     None => linger,
@@ -1018,6 +1027,7 @@ impl<'a> World<'a> {
                     sc.broker.replica_socket_receive_buffer_bytes,
                     sc.model.tcp_autotune_max_bytes,
                 ),
+                strict_min_isr: sc.model.kafka_version.strict_min_isr(),
             },
         }
     }

@@ -558,7 +558,8 @@ impl World<'_> {
 
     /// Recompute the high watermark of partition `p` at its leader slot `ls`:
     /// the minimum log end offset over the (maximal) ISR, frozen while the ISR is
-    /// below min.insync.replicas (Kafka ≥ 3.7).
+    /// below min.insync.replicas (Kafka ≥ 3.7: `Partition.maybeIncrementLeaderHW`
+    /// returns at once when `isUnderMinIsr`, KAFKA-15583).
     pub(super) fn advance_hw(&mut self, p: u32, ls: usize, b: B) {
         let part = &mut self.parts[p as usize];
         debug_assert_eq!(part.slot(ls), b);
@@ -567,7 +568,7 @@ impl World<'_> {
             return;
         }
         let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
-        if isr.count_ones() < part.effective_min_isr() {
+        if self.hot.strict_min_isr && isr.count_ones() < part.effective_min_isr() {
             return;
         }
         let lpos = &mut self.pos[part.r0 as usize + ls];

@@ -152,7 +152,13 @@ pub fn non_defaults(sc: &Scenario) -> Vec<Setting> {
             );
         }
     }
+    let linger = sc.model.kafka_version.default_linger_ms();
+    // A `linger.ms` set to its version's default is no assumption.
+    out.retain(|s| !(s.key == "linger.ms" && s.value == linger.to_string()));
     for s in &mut out {
+        if s.default == "unset" && s.key == "linger.ms" {
+            s.default = format!("{linger} (Kafka's default for model.kafka_version)");
+        }
         if s.default == "unset" && (s.key == "replication.factor" || s.key == "min.insync.replicas")
         {
             s.default = format!(
