@@ -686,3 +686,74 @@ fn strict_min_isr_stops_acks_1_data_from_reaching_consumers() {
     );
     eprintln!("strict min ISR: consumed/acked 3.6 {lax}, 3.7 {strict}, 4.1 {latest}");
 }
+
+/// Issue 10 §4: Kafka's `RecordAccumulator.drain` puts at most one batch per
+/// partition in each produce request, and a producer has at most
+/// `max.in.flight.requests.per.connection` requests to a broker. A producer
+/// offered far more than that carries to a one-partition topic therefore moves
+/// in-flight × `batch.size` per request round trip (closed form:
+/// 5 × 16384 B / (50 ms + 0.1 ms processing) = 1.635 MB/s with acks=1), and with
+/// acks=all the round trip adds the follower leg (30 ms to dc3 and back, plus
+/// the wait for a fetch in flight), so acks=all carries less.
+#[test]
+fn one_batch_per_partition_bounds_throughput_by_round_trip() {
+    let rate = |acks: &str, fidelity: &str| {
+        let o = run(&format!(
+            r#"
+name = "drain"
+duration_s = 20
+[model]
+fidelity = "{fidelity}"
+
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 50
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 30
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 60
+[[topic]]
+name = "t"
+partitions = 1
+"replication.factor" = 2
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc3" }}]
+{}"#,
+            producer("dc2", acks, 20.0)
+        ));
+        let p = produce(&o, "dc2");
+        p.records_acked as f64 * 1024.0 / 20.0 / 1e6
+    };
+    let bound = 5.0 * 16384.0 / 0.0501 / 1e6;
+    let (one, all) = (rate("1", "request"), rate("all", "request"));
+    let flow = rate("1", "flow");
+    eprintln!(
+        "one batch per partition: acks=1 {one} MB/s, acks=all {all} MB/s, flow acks=1 {flow} MB/s, bound {bound}"
+    );
+    // Flow fidelity caps each partition's bulk share the same way (docs/model.md §16).
+    assert!(
+        (flow / bound - 1.0).abs() < 0.05,
+        "flow fidelity carries {flow} MB/s, closed form {bound} MB/s"
+    );
+    assert!(
+        (one / bound - 1.0).abs() < 0.05,
+        "acks=1 carries {one} MB/s, closed form {bound} MB/s"
+    );
+    // One round trip of 50 ms + the follower leg of 30–60 ms.
+    assert!(
+        all < one * 50.0 / 80.0 * 1.05 && all > one * 50.0 / 110.0 * 0.95,
+        "acks=all carries {all} MB/s against acks=1's {one} MB/s"
+    );
+}

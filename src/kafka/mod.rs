@@ -216,6 +216,9 @@ pub(crate) struct ProducerState {
     /// Flow fidelity: a bulk request to each broker is in flight (one at a
     /// time: it stands for a full window of max.in.flight requests).
     bulk_out: Vec<bool>,
+    /// Flow fidelity: the round trip of the latest probe answered by each broker
+    /// (the request round trip under the link's current queueing).
+    probe_trip: Vec<Nanos>,
     /// (deadline, request, tag) of requests in flight, in send order.
     deadlines: std::collections::VecDeque<(Nanos, u32, u32)>,
     /// Batches waiting to be (re)sent: (partition, records, created).
@@ -483,6 +486,13 @@ pub(crate) struct World<'a> {
     spare_lists: Vec<Vec<(u32, u32, Nanos, u8)>>,
     spare_held: Vec<(u32, u32, Nanos)>,
     spare_by_broker: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    /// Per partition, the number of the produce request being drained that last
+    /// took one of its batches (`drain_round`): one batch per partition per request.
+    drain_mark: Vec<u32>,
+    drain_round: u32,
+    /// Flow fidelity: records of each partition taken into the bulk request
+    /// being drained (valid where `drain_mark` is the current round).
+    drain_taken: Vec<u64>,
     spare_touched: Vec<(u32, usize)>,
     spare_waiters: Vec<Waiter>,
     consumers: Vec<ConsumerState>,
@@ -826,6 +836,7 @@ impl<'a> World<'a> {
                     in_flight: vec![0; nb],
                     fluid_busy: vec![0; nb],
                     bulk_out: vec![false; nb],
+                    probe_trip: vec![0; nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
@@ -978,6 +989,9 @@ impl<'a> World<'a> {
             spare_lists: Vec::new(),
             spare_held: Vec::new(),
             spare_by_broker: Vec::new(),
+            drain_mark: vec![0; n_parts],
+            drain_round: 0,
+            drain_taken: vec![0; n_parts],
             spare_touched: Vec::new(),
             spare_waiters: Vec::new(),
             consumers,

@@ -58,7 +58,6 @@ impl World<'_> {
         if !self.site_up[site] || now < self.producers[i].start {
             return;
         }
-        let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
         let topic = self.producers[i].topic as usize;
         {
             let p = &mut self.producers[i];
@@ -92,6 +91,20 @@ impl World<'_> {
                 p.cursor = ((p.cursor as u64 + extra) % parts.len() as u64) as u32;
                 n = 0;
             }
+            // The sticky partitioner appends to the current partition's open
+            // batch until it is full (`RecordAccumulator.tryAppend`): a batch
+            // the previous tick left part-full in the accumulator is topped up
+            // first, keeping its creation time.
+            let last = parts[p.cursor.wrapping_sub(1) as usize % parts.len()];
+            if n > 0
+                && let Some(h) = p.held.last_mut()
+                && h.0 == last
+                && h.1 < p.batch_records
+            {
+                let k = n.min((p.batch_records - h.1) as u64);
+                h.1 += k as u32;
+                n -= k;
+            }
             while n > 0 {
                 let k = n.min(p.batch_records as u64) as u32;
                 let part = parts[p.cursor as usize % parts.len()];
@@ -100,6 +113,20 @@ impl World<'_> {
                 n -= k as u64;
             }
         }
+        self.drain(i);
+    }
+
+    /// Kafka's `Sender` / `RecordAccumulator.drain`: the batches waiting in
+    /// producer `i`'s accumulator go to their leaders, at most
+    /// `max.in.flight.requests.per.connection` requests per broker, each holding
+    /// at most one batch per partition (its oldest) within `max.request.size`
+    /// (`RecordAccumulator.drainBatchesForOneNode`). At flow fidelity, one bulk
+    /// request per broker and step.
+    fn drain(&mut self, i: usize) {
+        let now = self.now;
+        let flow = self.flow.is_some();
+        let site = self.producers[i].site;
+        let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
         let mut held = std::mem::take(&mut self.producers[i].held);
@@ -162,24 +189,54 @@ impl World<'_> {
                 let budget = self
                     .flow_budget(site, self.broker_site[b], self.bulk_window(i))
                     .unwrap_or(u64::MAX);
+                // One batch per partition per request (as at request fidelity):
+                // in a step, a partition gets at most max.in.flight × batch.size
+                // per request round trip to its leader (at least one window).
+                let cap = if acks == Acks::Zero {
+                    u64::MAX
+                } else {
+                    let (step, probe) = self.flow.map_or((1, 1), |f| (f.step, f.probe));
+                    let trip = (self.net.rtt(site, self.broker_site[b]) + self.hot.produce_proc)
+                        .max(std::mem::take(&mut self.producers[i].probe_trip[b]));
+                    let trips = (step as f64 / trip.max(1) as f64).max(1.0);
+                    let pr = &self.producers[i];
+                    let window = pr.max_in_flight as f64 * pr.batch_records as f64 * trips;
+                    // The probes' batches (`probe_tick`) use the same window.
+                    let nparts = self.topic_parts[pr.topic as usize].len() as f64;
+                    let per_linger = pr.rate_bytes_s * self.load.factor_at(now) * to_s(pr.linger)
+                        / pr.record_bytes as f64;
+                    let probe_k = per_linger.round().clamp(1.0, pr.batch_records as f64);
+                    let probes = step as f64 / probe as f64 / nparts * probe_k;
+                    (window - probes).max(0.0) as u64
+                };
+                self.drain_round = self.drain_round.wrapping_add(1);
+                let round = self.drain_round;
+                let mut rest = self.spare_lists.pop().unwrap_or_default();
                 let mut bytes = 0u64;
-                let mut cut = 0;
-                while cut < list.len() && bytes + list[cut].1 as u64 * rb <= budget {
-                    bytes += list[cut].1 as u64 * rb;
-                    cut += 1;
-                }
-                if cut < list.len() && bytes < budget {
-                    // Split the entry that crosses the budget.
-                    let room = ((budget - bytes) / rb) as u32;
+                let mut kept = 0;
+                for j in 0..list.len() {
+                    let (part, k, created, r) = list[j];
+                    let pi = part as usize;
+                    if self.drain_mark[pi] != round {
+                        self.drain_mark[pi] = round;
+                        self.drain_taken[pi] = 0;
+                    }
+                    let room = (cap - self.drain_taken[pi])
+                        .min(budget.saturating_sub(bytes) / rb)
+                        .min(k as u64) as u32;
                     if room > 0 {
-                        let (part, k, created, r) = list[cut];
-                        list[cut].1 = room;
-                        list.insert(cut + 1, (part, k - room, created, r));
+                        list[kept] = (part, room, created, r);
+                        kept += 1;
+                        self.drain_taken[pi] += room as u64;
                         bytes += room as u64 * rb;
-                        cut += 1;
+                    }
+                    if room < k {
+                        rest.push((part, k - room, created, r));
                     }
                 }
-                self.producers[i].requeue(list.drain(cut..));
+                list.truncate(kept);
+                self.producers[i].requeue(rest.drain(..));
+                self.recycle_list(rest);
                 if !list.is_empty() {
                     self.send_produce(i, b as B, list, bytes, true);
                 } else {
@@ -196,16 +253,27 @@ impl World<'_> {
                 continue;
             }
             while !list.is_empty() {
+                // One request: the oldest batch of each partition, in order,
+                // while they fit in max.request.size (a larger single batch
+                // goes alone); the rest waits for the next request.
+                self.drain_round = self.drain_round.wrapping_add(1);
+                let round = self.drain_round;
+                let mut req = self.spare_lists.pop().unwrap_or_default();
+                let mut rest = self.spare_lists.pop().unwrap_or_default();
                 let mut bytes = 0;
-                let mut cut = 0;
-                while cut < list.len()
-                    && (cut == 0 || bytes + list[cut].1 as u64 * rb <= MAX_REQUEST_BYTES)
-                {
-                    bytes += list[cut].1 as u64 * rb;
-                    cut += 1;
+                for e in list.drain(..) {
+                    let eb = e.1 as u64 * rb;
+                    let mark = &mut self.drain_mark[e.0 as usize];
+                    if *mark != round && (req.is_empty() || bytes + eb <= MAX_REQUEST_BYTES) {
+                        *mark = round;
+                        bytes += eb;
+                        req.push(e);
+                    } else {
+                        rest.push(e);
+                    }
                 }
-                let rest = list.split_off(cut);
-                self.send_produce(i, b as B, list, bytes, false);
+                self.recycle_list(list);
+                self.send_produce(i, b as B, req, bytes, false);
                 list = rest;
                 if acks != Acks::Zero
                     && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
@@ -502,7 +570,12 @@ impl World<'_> {
             return self.cp_produce_response(id);
         }
         let lat = self.now - sent;
+        if !bulk {
+            let t = &mut self.producers[prod].probe_trip[b];
+            *t = (*t).max(lat);
+        }
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
+        let mut requeued = false;
         for &(p, k, created, result) in &parts {
             let pr = &mut self.producers[prod];
             match result {
@@ -526,12 +599,25 @@ impl World<'_> {
                     // retry.backoff.ms, 100 ms; a tick is linger.ms).
                     pr.sent -= k as u64;
                     pr.requeue([(p, k, created, result)]);
+                    requeued = true;
                 }
             }
         }
         self.reqs[id as usize].parts = parts;
         self.release_slot(prod, b, bulk);
         self.free_req(id);
+        // The Sender wakes on a response and sends what is ready: batches that
+        // waited for an in-flight slot are past linger.ms. (Retried batches
+        // wait for the next tick, in place of retry.backoff.ms.)
+        let p = &self.producers[prod];
+        if self.flow.is_none()
+            && !requeued
+            && !p.held.is_empty()
+            && self.site_up[p.site]
+            && self.now >= p.start
+        {
+            self.drain(prod);
+        }
     }
 
     /// A request of producer `prod` to broker `b` completed or expired.
