@@ -760,3 +760,94 @@ placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc3" 
         "acks=all carries {all} MB/s against acks=1's {one} MB/s"
     );
 }
+
+/// Issue 10 §8, KIP-966 Eligible Leader Replicas (on by default from 4.1). The
+/// leader in dc1 is cut off from both followers at 20 s: the ISR shrinks to the
+/// leader alone (below min.insync.replicas 2), and with ELR the two followers
+/// stay eligible (`PartitionChangeBuilder.maybePopulateTargetElr`: the HW has
+/// not moved since, so they hold every committed record). The leader's broker
+/// then crashes at 80 s and is fenced about 9 s later:
+/// - 4.1: the ISR becomes empty and the controller elects the first unfenced
+///   eligible replica (`electAnyLeader` via `isValidNewLeader`), a clean
+///   election; the other follower catches up, the ISR is back at 2 and acks=all
+///   writes resume, nothing acknowledged lost;
+/// - 4.0: the fenced leader stays the ISR's last member, no clean leader exists
+///   and unclean election is off: the partitions stay offline to the end.
+#[test]
+fn eligible_leader_replicas_allow_a_clean_election_below_min_isr() {
+    let body = format!(
+        r#"
+name = "elr"
+duration_s = 150
+[[site]]
+name = "dc1"
+brokers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+[[site]]
+name = "dc4"
+controllers = 3
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 10
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 10
+[[link]]
+between = ["dc1", "dc4"]
+rtt_ms = 10
+[[link]]
+between = ["dc2", "dc4"]
+rtt_ms = 10
+[[link]]
+between = ["dc3", "dc4"]
+rtt_ms = 10
+{}{}[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc2"]
+at_s = 20
+[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc3"]
+at_s = 20
+[[fault]]
+kind = "broker-down"
+broker = 1
+at_s = 80
+"#,
+        topic_123(2),
+        producer("dc4", "all", 0.5),
+    );
+    let acked_after =
+        |o: &Outcome, from_s: usize| -> u64 { o.timeline.acked_records[from_s..].iter().sum() };
+    let elr = versioned("4.1", &body);
+    let old = versioned("4.0", &body);
+    eprintln!(
+        "ELR: 4.1 elr_elections {} acked after 100 s {}; 4.0 elr_elections {} acked after 100 s {}",
+        elr.cluster.elr_elections,
+        acked_after(&elr, 100),
+        old.cluster.elr_elections,
+        acked_after(&old, 100)
+    );
+    assert_eq!(
+        elr.cluster.elr_elections, 6,
+        "every partition elects from its ELR"
+    );
+    assert!(acked_after(&elr, 100) > 0, "4.1: writes resume");
+    assert!(longest_gap_s(&elr, 100.0) <= 1.0, "4.1: and keep going");
+    assert_eq!(elr.durability.lost_acked_records, 0, "a clean election");
+    assert_eq!(old.cluster.elr_elections, 0);
+    assert_eq!(
+        acked_after(&old, 60),
+        0,
+        "4.0: offline from the shrink to the end"
+    );
+    assert_eq!(old.durability.lost_acked_records, 0);
+}

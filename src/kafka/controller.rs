@@ -70,6 +70,13 @@ pub(super) struct Controller {
     pub fenced_committed: Vec<bool>,
     fenced_working: Vec<bool>,
     last_hb: Vec<Nanos>,
+    /// KIP-966 Eligible Leader Replicas of each partition (slot mask), kept with
+    /// the working state while `elr_enabled` (`model.kafka_version` ≥ 4.1).
+    elr: Vec<u32>,
+    elr_enabled: bool,
+    /// Brokers restarted after a crash whose first heartbeat has not yet
+    /// reached an active controller (an unclean shutdown, for KIP-966).
+    unclean_restart: Vec<bool>,
     pub cl: Vec<ClusterCtl>,
     alters: Vec<Alter>,
     tick: Nanos,
@@ -125,6 +132,9 @@ impl Controller {
         let nb = broker_cluster.len();
         Controller {
             voters,
+            elr: vec![0; init.len()],
+            elr_enabled: sc.model.kafka_version.eligible_leader_replicas(),
+            unclean_restart: vec![false; nb],
             working: init.clone(),
             committed: init,
             fenced_committed: vec![false; nb],
@@ -405,6 +415,9 @@ impl World<'_> {
         for p in 0..c.working.len() {
             if self.part_cluster[p] as usize == cl {
                 c.working[p] = c.committed[p];
+                // The ELR is not rolled back (a simplification): members back
+                // in the committed ISR leave it.
+                c.elr[p] &= !c.committed[p].isr;
             }
         }
         for &b in &c.cl[cl].brokers {
@@ -503,6 +516,14 @@ impl World<'_> {
             return;
         }
         self.ctl.last_hb[b as usize] = self.now;
+        if std::mem::take(&mut self.ctl.unclean_restart[b as usize]) {
+            // KIP-966: a broker back from an unclean shutdown may have lost
+            // unflushed records, so it leaves every ELR
+            // (`ReplicationControlManager.handleBrokerUncleanShutdown`).
+            for &(p, slot) in &self.hosted[b as usize] {
+                self.ctl.elr[p as usize] &= !(1u32 << slot);
+            }
+        }
         if self.ctl.fenced_working[b as usize] {
             self.unfence(b);
         }
@@ -578,23 +599,54 @@ impl World<'_> {
         }
     }
 
-    /// First unfenced in-sync replica in replica order, else (unclean election) any
-    /// unfenced replica, else none.
-    fn elect(&self, p: u32, isr: u32) -> (B, u32) {
-        let part = &self.parts[p as usize];
-        for s in 0..part.n_replicas as usize {
-            let b = part.slot(s);
-            if isr & (1 << s) != 0 && !self.ctl.fenced_working[b as usize] {
-                return (b, isr);
-            }
+    /// A broker restarted after a crash: its first heartbeat to reach an active
+    /// controller counts as an unclean shutdown's registration (KIP-966).
+    pub(super) fn broker_restarted(&mut self, b: B) {
+        self.ctl.unclean_restart[b as usize] = true;
+    }
+
+    /// KIP-966 `PartitionChangeBuilder.maybePopulateTargetElr`: while the ISR is
+    /// below the minimum, replicas leaving it stay eligible (the HW has not moved
+    /// since it fell below, so they hold every committed record); an ISR at the
+    /// minimum clears the ELR.
+    fn populate_elr(&mut self, p: u32, old_isr: u32, new_isr: u32) {
+        if !self.ctl.elr_enabled {
+            return;
         }
-        if self.sc.broker.unclean_leader_election_enable {
-            for s in 0..part.n_replicas as usize {
-                let b = part.slot(s);
-                if !self.ctl.fenced_working[b as usize] {
-                    return (b, 1 << s);
-                }
-            }
+        let pi = p as usize;
+        if new_isr.count_ones() >= self.parts[pi].effective_min_isr() {
+            self.ctl.elr[pi] = 0;
+        } else {
+            self.ctl.elr[pi] = (self.ctl.elr[pi] | old_isr) & !new_isr;
+        }
+    }
+
+    /// `PartitionChangeBuilder.electAnyLeader`: the first unfenced in-sync replica
+    /// in replica order; else, with ELR and an empty ISR, the first unfenced
+    /// eligible replica, which becomes the ISR alone (a clean election); else
+    /// (unclean election, which clears the ELR) any unfenced replica; else none.
+    fn elect(&mut self, p: u32, isr: u32) -> (B, u32) {
+        let part = &self.parts[p as usize];
+        let n = part.n_replicas as usize;
+        let unfenced = |s: usize| !self.ctl.fenced_working[part.slot(s) as usize];
+        if let Some(s) = (0..n).find(|&s| isr & (1 << s) != 0 && unfenced(s)) {
+            return (part.slot(s), isr);
+        }
+        let elr = self.ctl.elr[p as usize];
+        if self.ctl.elr_enabled
+            && isr == 0
+            && let Some(s) = (0..n).find(|&s| elr & (1 << s) != 0 && unfenced(s))
+        {
+            let b = part.slot(s);
+            self.ctl.elr[p as usize] &= !(1 << s);
+            self.stats.elr_elections += 1;
+            return (b, 1 << s);
+        }
+        if self.sc.broker.unclean_leader_election_enable
+            && let Some(s) = (0..n).find(|&s| unfenced(s))
+        {
+            self.ctl.elr[p as usize] = 0;
+            return (part.slot(s), 1 << s);
         }
         (NO_LEADER, isr)
     }
@@ -607,10 +659,13 @@ impl World<'_> {
             let (p, slot) = self.hosted[b as usize][hi];
             let mut st = self.ctl.working[p as usize];
             let bit = 1u32 << slot;
-            // Removed from the ISR unless it is the last member.
-            if st.isr & bit != 0 && st.isr != bit {
+            // Removed from the ISR unless it is the last member; with ELR the
+            // ISR may become empty, the member staying eligible.
+            let old_isr = st.isr;
+            if st.isr & bit != 0 && (st.isr != bit || self.ctl.elr_enabled) {
                 st.isr &= !bit;
             }
+            self.populate_elr(p, old_isr, st.isr);
             if st.leader == b {
                 let (l, isr) = self.elect(p, st.isr);
                 st.leader = l;
@@ -738,6 +793,7 @@ impl World<'_> {
                 return;
             }
         }
+        self.populate_elr(p, st.isr, isr);
         self.change(
             p,
             PState {

@@ -1394,6 +1394,7 @@ impl<'a> World<'a> {
                 part.waiters.retain(|w| w.slot != slot);
                 part.set_pending_alter(slot as usize, None);
             }
+            self.broker_restarted(b);
             self.at(self.now, Ev::Heartbeat { broker: b });
             let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;
             self.at(self.now + isr, Ev::IsrCheck { broker: b });

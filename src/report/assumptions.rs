@@ -252,7 +252,7 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "leader election",
         section: "§9",
-        text: "Elections pick the first unfenced ISR member; KIP-966 Eligible Leader Replicas are not modelled, and controller discovery is instant.",
+        text: "Elections pick the first unfenced ISR member, then (Kafka ≥ 4.1) the first unfenced Eligible Leader Replica (KIP-966) when the ISR is empty; the ELR is not rolled back by a controller failover, its last-known-leader recovery is not modelled, and controller discovery is instant.",
         applies: has_faults,
     },
     Simplification {
