@@ -657,7 +657,12 @@ fn linger_default_follows_the_kafka_version() {
 fn strict_min_isr_stops_acks_1_data_from_reaching_consumers() {
     let body = format!(
         "name = \"strict\"\nduration_s = 100\n{}{}{}[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc1\", \"dc2\"]\nat_s = 20\n",
-        three_sites(20.0, 20.0, 20.0),
+        // The three voters in dc3, so the cut isolates no voter (before 4.0, a
+        // voter cut off from the leader but not from the third voter would
+        // depose it again and again: no pre-vote).
+        three_sites(20.0, 20.0, 20.0)
+            .replacen("controllers = 1", "controllers = 0", 2)
+            .replace("controllers = 1", "controllers = 3"),
         topic_123(3),
         producer("dc1", "1", 1.0),
     );
@@ -850,4 +855,39 @@ at_s = 80
         "4.0: offline from the shrink to the end"
     );
     assert_eq!(old.durability.lost_acked_records, 0);
+}
+
+/// Issue 10 §8, KIP-996 pre-vote (Kafka 4.0). The dc3 voter is cut off from
+/// both others for 20 s. It stops hearing from the leader and, after the fetch
+/// timeout, stands for election:
+/// - before 4.0 it bumps its epoch at every attempt, and when the links heal its
+///   vote request of a higher epoch makes the leader resign
+///   (`KafkaRaftClient.handleVoteRequest`): an election it can win;
+/// - from 4.0 it first asks for pre-votes without bumping its epoch
+///   (`ProspectiveState`), which voters that hear from the leader refuse, so on
+///   its return it simply follows the leader: no election.
+#[test]
+fn pre_vote_keeps_a_returning_voter_from_forcing_an_election() {
+    let body = format!(
+        "name = \"prevote\"\nduration_s = 60\n{}{}{}[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc1\", \"dc3\"]\nat_s = 20\nduration_s = 20\n[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc2\", \"dc3\"]\nat_s = 20\nduration_s = 20\n",
+        three_sites(10.0, 10.0, 10.0),
+        topic_123(2),
+        producer("dc1", "all", 0.5),
+    );
+    let old = versioned("3.9", &body);
+    let new = versioned("4.0", &body);
+    eprintln!(
+        "pre-vote: controller elections 3.9 {} (no quorum {} s), 4.0 {} (no quorum {} s)",
+        old.cluster.controller_elections,
+        old.cluster.no_quorum_s,
+        new.cluster.controller_elections,
+        new.cluster.no_quorum_s
+    );
+    assert!(
+        old.cluster.controller_elections >= 1,
+        "3.9: the returning voter forces an election"
+    );
+    assert!(old.cluster.no_quorum_s > 0.0);
+    assert_eq!(new.cluster.controller_elections, 0, "4.0: no election");
+    assert_eq!(new.cluster.no_quorum_s, 0.0);
 }

@@ -23,6 +23,8 @@ pub(super) struct Voter {
     pub leader: Option<u8>,
     pub last_contact: Nanos,
     pub votes: u32,
+    /// KIP-996: a candidate still asking for pre-votes (Kafka's `ProspectiveState`).
+    pub prospective: bool,
     pub tag: u32,
     /// As leader: when each voter last fetched.
     pub last_fetch_from: Vec<Nanos>,
@@ -125,6 +127,7 @@ impl Controller {
                 leader: cl[c as usize].voters.first().copied(),
                 last_contact: 0,
                 votes: 0,
+                prospective: false,
                 tag: 0,
                 last_fetch_from: vec![0; n],
             })
@@ -266,6 +269,7 @@ impl World<'_> {
                 // of a reachable active leader as KRaft's BeginQuorumEpoch/Fetch do.
                 if let Some(a) = self.ctl.active(c)
                     && a != v
+                    && self.ctl.voters[a as usize].epoch >= self.ctl.voters[vi].epoch
                     && self
                         .net
                         .reachable(self.ctl.voters[vi].site, self.ctl.voters[a as usize].site)
@@ -319,10 +323,56 @@ impl World<'_> {
 
     pub(super) fn candidate_start(&mut self, v: u8, tag: u32) {
         let vi = v as usize;
-        let voter = &mut self.ctl.voters[vi];
+        let voter = &self.ctl.voters[vi];
         if !voter.alive || voter.tag != tag || voter.role != Role::Candidate {
             return;
         }
+        if !self.sc.model.kafka_version.pre_vote() {
+            self.stand(v);
+            return;
+        }
+        // KIP-996 (Kafka ≥ 4.0): first a pre-vote for the next epoch, without
+        // bumping its own (`ProspectiveState`); only a majority of pre-votes
+        // starts the election.
+        let voter = &mut self.ctl.voters[vi];
+        voter.prospective = true;
+        voter.votes = 1;
+        voter.tag += 1;
+        let (epoch, tag) = (voter.epoch + 1, voter.tag);
+        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
+            if u != vi {
+                self.voter_send(
+                    v,
+                    u as u8,
+                    Ev::VoteArrive {
+                        from: v,
+                        to: u as u8,
+                        epoch,
+                        pre: true,
+                    },
+                );
+            }
+        }
+        let et = ms(self.sc.controller.election_timeout_ms as f64);
+        let delay = et + self.rng.below(et.max(1));
+        self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
+        self.check_pre_won(v);
+    }
+
+    /// A prospective voter with a majority of pre-votes stands for election.
+    fn check_pre_won(&mut self, v: u8) {
+        let voter = &self.ctl.voters[v as usize];
+        let maj = self.ctl.majority(voter.cluster as usize);
+        if voter.role == Role::Candidate && voter.prospective && voter.votes >= maj {
+            self.stand(v);
+        }
+    }
+
+    /// Bump the epoch, vote for itself and ask the others.
+    fn stand(&mut self, v: u8) {
+        let vi = v as usize;
+        let voter = &mut self.ctl.voters[vi];
+        voter.prospective = false;
         voter.epoch += 1;
         voter.voted_epoch = voter.epoch;
         voter.votes = 1;
@@ -337,6 +387,7 @@ impl World<'_> {
                         from: v,
                         to: u as u8,
                         epoch,
+                        pre: false,
                     },
                 );
             }
@@ -348,15 +399,14 @@ impl World<'_> {
         self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
     }
 
-    pub(super) fn vote_arrive(&mut self, from: u8, to: u8, epoch: u32) {
+    pub(super) fn vote_arrive(&mut self, from: u8, to: u8, epoch: u32, pre: bool) {
         let fetch_timeout = ms(self.sc.controller.fetch_timeout_ms as f64);
         let now = self.now;
+        let pre_vote = self.sc.model.kafka_version.pre_vote();
         let voter = &mut self.ctl.voters[to as usize];
         if !voter.alive {
             return;
         }
-        // A voter that still hears from a leader rejects the vote (check-quorum /
-        // pre-vote, KIP-996), so a voter cut off alone cannot depose a healthy leader.
         let has_leader = match voter.role {
             Role::Leader => true,
             Role::Follower => {
@@ -364,16 +414,51 @@ impl World<'_> {
             }
             Role::Candidate => false,
         };
-        let granted = epoch > voter.voted_epoch && !has_leader;
-        if granted {
-            voter.voted_epoch = epoch;
-            voter.epoch = voter.epoch.max(epoch);
-            if voter.role == Role::Candidate {
-                voter.role = Role::Follower;
-                voter.tag += 1;
+        let granted = if pre {
+            // KIP-996: a pre-vote is granted by a voter that has not heard from
+            // a leader within the fetch timeout; it changes nothing.
+            epoch > voter.epoch && !has_leader
+        } else if pre_vote {
+            // Kafka ≥ 4.0: a voter that still hears from a leader rejects the
+            // vote too, so a voter cut off alone cannot depose a healthy leader.
+            let granted = epoch > voter.voted_epoch && !has_leader;
+            if granted {
+                voter.voted_epoch = epoch;
+                voter.epoch = voter.epoch.max(epoch);
+                if voter.role == Role::Candidate {
+                    voter.role = Role::Follower;
+                    voter.prospective = false;
+                    voter.tag += 1;
+                }
+                voter.last_contact = now;
             }
-            voter.last_contact = now;
-        }
+            granted
+        } else {
+            // Kafka < 4.0 (no pre-vote): a vote request of a higher epoch moves
+            // every voter to that epoch, a leader included, which resigns
+            // (`KafkaRaftClient.handleVoteRequest` → unattached); the vote is
+            // granted if the voter has not voted in that epoch.
+            let mut resigned = false;
+            if epoch > voter.epoch {
+                resigned = voter.role == Role::Leader;
+                if voter.role != Role::Follower {
+                    voter.role = Role::Follower;
+                    voter.tag += 1;
+                }
+                voter.epoch = epoch;
+                voter.leader = None;
+                voter.last_contact = now;
+            }
+            let granted = epoch == voter.epoch && epoch > voter.voted_epoch;
+            if granted {
+                voter.voted_epoch = epoch;
+                voter.last_contact = now;
+            }
+            if resigned {
+                self.note_quorum();
+            }
+            granted
+        };
         self.voter_send(
             to,
             from,
@@ -381,13 +466,24 @@ impl World<'_> {
                 to: from,
                 epoch,
                 granted,
+                pre,
             },
         );
     }
 
-    pub(super) fn vote_resp(&mut self, to: u8, epoch: u32, granted: bool) {
+    pub(super) fn vote_resp(&mut self, to: u8, epoch: u32, granted: bool, pre: bool) {
         let voter = &mut self.ctl.voters[to as usize];
-        if !voter.alive || voter.role != Role::Candidate || voter.epoch != epoch || !granted {
+        if !voter.alive || voter.role != Role::Candidate || !granted {
+            return;
+        }
+        if pre {
+            if voter.prospective && voter.epoch + 1 == epoch {
+                voter.votes += 1;
+                self.check_pre_won(to);
+            }
+            return;
+        }
+        if voter.prospective || voter.epoch != epoch {
             return;
         }
         voter.votes += 1;

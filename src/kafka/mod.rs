@@ -97,11 +97,14 @@ pub(crate) enum Ev {
         from: u8,
         to: u8,
         epoch: u32,
+        /// A KIP-996 pre-vote (the candidate's epoch is not bumped).
+        pre: bool,
     },
     VoteResp {
         to: u8,
         epoch: u32,
         granted: bool,
+        pre: bool,
     },
     ControllerTick {
         cl: u8,
@@ -1232,8 +1235,18 @@ impl<'a> World<'a> {
             Ev::QuorumFetchArrive { from, to, epoch } => self.quorum_fetch_arrive(from, to, epoch),
             Ev::QuorumFetchResp { to, leader, epoch } => self.quorum_fetch_resp(to, leader, epoch),
             Ev::CandidateStart { voter, tag } => self.candidate_start(voter, tag),
-            Ev::VoteArrive { from, to, epoch } => self.vote_arrive(from, to, epoch),
-            Ev::VoteResp { to, epoch, granted } => self.vote_resp(to, epoch, granted),
+            Ev::VoteArrive {
+                from,
+                to,
+                epoch,
+                pre,
+            } => self.vote_arrive(from, to, epoch, pre),
+            Ev::VoteResp {
+                to,
+                epoch,
+                granted,
+                pre,
+            } => self.vote_resp(to, epoch, granted, pre),
             Ev::ControllerTick { cl } => self.controller_tick(cl),
             Ev::MetaFlush { cl, epoch } => self.meta_flush(cl, epoch),
             Ev::MetaAppendArrive { voter, batch } => self.meta_append_arrive(voter, batch),
