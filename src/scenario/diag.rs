@@ -1295,7 +1295,7 @@ mod tests {
                 rate_mb_s: 1.0,
                 record_size_bytes: 1000,
                 acks: Acks::One,
-                linger_ms: None,
+                linger_ms: Some(5),
                 batch_size: 16384,
                 max_in_flight: 5,
                 request_timeout_ms: 30000,
