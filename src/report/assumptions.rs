@@ -157,7 +157,8 @@ pub fn non_defaults(sc: &Scenario) -> Vec<Setting> {
     out.retain(|s| !(s.key == "linger.ms" && s.value == linger.to_string()));
     for s in &mut out {
         if s.default == "unset" && s.key == "linger.ms" {
-            s.default = format!("{linger} (Kafka's default for model.kafka_version)");
+            // Kafka's default for model.kafka_version.
+            s.default = linger.to_string();
         }
         if s.default == "unset" && (s.key == "replication.factor" || s.key == "min.insync.replicas")
         {
