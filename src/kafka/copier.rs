@@ -369,6 +369,7 @@ impl World<'_> {
                     fluid_busy: vec![0; self.nb],
                     bulk_out: vec![false; self.nb],
                     probe_trip: vec![0; self.nb],
+                    reconnect_at: vec![0; self.nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),

@@ -222,6 +222,9 @@ pub(crate) struct ProducerState {
     /// Flow fidelity: the round trip of the latest probe answered by each broker
     /// (the request round trip under the link's current queueing).
     probe_trip: Vec<Nanos>,
+    /// Until when each broker's connection is in reconnect backoff after it was
+    /// closed or refused (nothing is sent to it before).
+    reconnect_at: Vec<Nanos>,
     /// (deadline, request, tag) of requests in flight, in send order.
     deadlines: std::collections::VecDeque<(Nanos, u32, u32)>,
     /// Batches waiting to be (re)sent: (partition, records, created).
@@ -840,6 +843,7 @@ impl<'a> World<'a> {
                     fluid_busy: vec![0; nb],
                     bulk_out: vec![false; nb],
                     probe_trip: vec![0; nb],
+                    reconnect_at: vec![0; nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),

@@ -8,6 +8,10 @@ use super::*;
 const MAX_REQUEST_BYTES: u64 = 1_048_576;
 /// Kafka's `buffer.memory` default.
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
+/// Kafka's client `reconnect.backoff.max.ms` default: the wait before a closed
+/// or refused connection is tried again (the exponential ramp from
+/// `reconnect.backoff.ms`, 50 ms, is not modelled).
+const RECONNECT_BACKOFF: Nanos = 1_000 * NS_PER_MS;
 
 impl ProducerState {
     /// Put request parts (partition, records, created, result) back in the
@@ -147,8 +151,9 @@ impl World<'_> {
                 }
                 continue;
             }
-            if leader == NO_LEADER {
-                // No leader known: the batch waits in the accumulator until one is.
+            if leader == NO_LEADER || now < self.producers[i].reconnect_at[leader as usize] {
+                // No leader known, or its connection is in reconnect backoff: the
+                // batch waits in the accumulator.
                 keep.push((part, k, created));
                 continue;
             }
@@ -327,6 +332,7 @@ impl World<'_> {
         let leader = self.views.leader(view as usize, part as usize);
         let p = &mut self.producers[i];
         if leader == NO_LEADER
+            || now < p.reconnect_at[leader as usize]
             || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
         {
             return;
@@ -529,6 +535,11 @@ impl World<'_> {
         else {
             return;
         };
+        let prod = r.prod as usize;
+        let b = r.broker as usize;
+        let again = t + RECONNECT_BACKOFF;
+        let pr = &mut self.producers[prod];
+        pr.reconnect_at[b] = pr.reconnect_at[b].max(again);
         let r = &mut self.reqs[id as usize];
         r.responded = true;
         // Waiters and the deadline of the old tag are now stale.
