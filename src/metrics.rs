@@ -336,6 +336,9 @@ pub struct ClusterOutcome {
     /// Leader changes committed by the controller (fencing, unfencing, rebalance).
     pub leader_elections: u64,
     pub brokers_fenced: u64,
+    /// Leaders elected from the Eligible Leader Replicas (KIP-966, Kafka ≥ 4.1)
+    /// while the ISR was empty; counted when the controller elects them.
+    pub elr_elections: u64,
     pub controller_elections: u64,
     /// Time with no active controller holding a majority.
     pub no_quorum_s: f64,

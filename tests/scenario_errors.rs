@@ -464,3 +464,25 @@ proptest! {
         check(&apply(base, &muts))?;
     }
 }
+
+#[test]
+fn kafka_version_is_checked_against_the_modelled_releases() {
+    let ok = format!("{MINIMAL}[model]\nkafka_version = \"3.9\"\n");
+    let sc = parse_str(&ok, "v.toml").unwrap_or_else(|d| panic!("{}", show(&d)));
+    assert_eq!(sc.model.kafka_version, ktopo::scenario::KafkaVersion::V3_9);
+    assert_eq!(sc.producer[0].linger_ms(sc.model.kafka_version), 0);
+    let latest = parse_str(MINIMAL, "m.toml").unwrap_or_else(|d| panic!("{}", show(&d)));
+    assert_eq!(
+        latest.model.kafka_version,
+        ktopo::scenario::KafkaVersion::V4_1
+    );
+    assert_eq!(latest.producer[0].linger_ms(latest.model.kafka_version), 5);
+    let d = errs(&format!("{MINIMAL}[model]\nkafka_version = \"3.5\"\n"));
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    let text = d[0].to_string();
+    assert_eq!(d[0].line, 16, "{text}");
+    assert!(text.contains("model.kafka_version"), "{text}");
+    for v in ["3.6", "3.7", "3.8", "3.9", "4.0", "4.1"] {
+        assert!(text.contains(v), "{text}");
+    }
+}

@@ -588,7 +588,7 @@ fn clients(sc: &Scenario, topo: &Topology, clusters: &[ClusterOut], files: &mut 
         );
         let _ = writeln!(o, "bootstrap.servers={bootstrap}");
         let _ = writeln!(o, "acks={}", p.acks.label());
-        let _ = writeln!(o, "linger.ms={}", p.linger_ms);
+        let _ = writeln!(o, "linger.ms={}", p.linger_ms(sc.model.kafka_version));
         let _ = writeln!(o, "batch.size={}", p.batch_size);
         let _ = writeln!(
             o,

@@ -23,6 +23,8 @@ pub(super) struct Voter {
     pub leader: Option<u8>,
     pub last_contact: Nanos,
     pub votes: u32,
+    /// KIP-996: a candidate still asking for pre-votes (Kafka's `ProspectiveState`).
+    pub prospective: bool,
     pub tag: u32,
     /// As leader: when each voter last fetched.
     pub last_fetch_from: Vec<Nanos>,
@@ -70,6 +72,13 @@ pub(super) struct Controller {
     pub fenced_committed: Vec<bool>,
     fenced_working: Vec<bool>,
     last_hb: Vec<Nanos>,
+    /// KIP-966 Eligible Leader Replicas of each partition (slot mask), kept with
+    /// the working state while `elr_enabled` (`model.kafka_version` ≥ 4.1).
+    elr: Vec<u32>,
+    elr_enabled: bool,
+    /// Brokers restarted after a crash whose first heartbeat has not yet
+    /// reached an active controller (an unclean shutdown, for KIP-966).
+    unclean_restart: Vec<bool>,
     pub cl: Vec<ClusterCtl>,
     alters: Vec<Alter>,
     tick: Nanos,
@@ -118,6 +127,7 @@ impl Controller {
                 leader: cl[c as usize].voters.first().copied(),
                 last_contact: 0,
                 votes: 0,
+                prospective: false,
                 tag: 0,
                 last_fetch_from: vec![0; n],
             })
@@ -125,6 +135,9 @@ impl Controller {
         let nb = broker_cluster.len();
         Controller {
             voters,
+            elr: vec![0; init.len()],
+            elr_enabled: sc.model.kafka_version.eligible_leader_replicas(),
+            unclean_restart: vec![false; nb],
             working: init.clone(),
             committed: init,
             fenced_committed: vec![false; nb],
@@ -256,6 +269,7 @@ impl World<'_> {
                 // of a reachable active leader as KRaft's BeginQuorumEpoch/Fetch do.
                 if let Some(a) = self.ctl.active(c)
                     && a != v
+                    && self.ctl.voters[a as usize].epoch >= self.ctl.voters[vi].epoch
                     && self
                         .net
                         .reachable(self.ctl.voters[vi].site, self.ctl.voters[a as usize].site)
@@ -309,10 +323,56 @@ impl World<'_> {
 
     pub(super) fn candidate_start(&mut self, v: u8, tag: u32) {
         let vi = v as usize;
-        let voter = &mut self.ctl.voters[vi];
+        let voter = &self.ctl.voters[vi];
         if !voter.alive || voter.tag != tag || voter.role != Role::Candidate {
             return;
         }
+        if !self.sc.model.kafka_version.pre_vote() {
+            self.stand(v);
+            return;
+        }
+        // KIP-996 (Kafka ≥ 4.0): first a pre-vote for the next epoch, without
+        // bumping its own (`ProspectiveState`); only a majority of pre-votes
+        // starts the election.
+        let voter = &mut self.ctl.voters[vi];
+        voter.prospective = true;
+        voter.votes = 1;
+        voter.tag += 1;
+        let (epoch, tag) = (voter.epoch + 1, voter.tag);
+        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
+            if u != vi {
+                self.voter_send(
+                    v,
+                    u as u8,
+                    Ev::VoteArrive {
+                        from: v,
+                        to: u as u8,
+                        epoch,
+                        pre: true,
+                    },
+                );
+            }
+        }
+        let et = ms(self.sc.controller.election_timeout_ms as f64);
+        let delay = et + self.rng.below(et.max(1));
+        self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
+        self.check_pre_won(v);
+    }
+
+    /// A prospective voter with a majority of pre-votes stands for election.
+    fn check_pre_won(&mut self, v: u8) {
+        let voter = &self.ctl.voters[v as usize];
+        let maj = self.ctl.majority(voter.cluster as usize);
+        if voter.role == Role::Candidate && voter.prospective && voter.votes >= maj {
+            self.stand(v);
+        }
+    }
+
+    /// Bump the epoch, vote for itself and ask the others.
+    fn stand(&mut self, v: u8) {
+        let vi = v as usize;
+        let voter = &mut self.ctl.voters[vi];
+        voter.prospective = false;
         voter.epoch += 1;
         voter.voted_epoch = voter.epoch;
         voter.votes = 1;
@@ -327,6 +387,7 @@ impl World<'_> {
                         from: v,
                         to: u as u8,
                         epoch,
+                        pre: false,
                     },
                 );
             }
@@ -338,15 +399,14 @@ impl World<'_> {
         self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
     }
 
-    pub(super) fn vote_arrive(&mut self, from: u8, to: u8, epoch: u32) {
+    pub(super) fn vote_arrive(&mut self, from: u8, to: u8, epoch: u32, pre: bool) {
         let fetch_timeout = ms(self.sc.controller.fetch_timeout_ms as f64);
         let now = self.now;
+        let pre_vote = self.sc.model.kafka_version.pre_vote();
         let voter = &mut self.ctl.voters[to as usize];
         if !voter.alive {
             return;
         }
-        // A voter that still hears from a leader rejects the vote (check-quorum /
-        // pre-vote, KIP-996), so a voter cut off alone cannot depose a healthy leader.
         let has_leader = match voter.role {
             Role::Leader => true,
             Role::Follower => {
@@ -354,16 +414,51 @@ impl World<'_> {
             }
             Role::Candidate => false,
         };
-        let granted = epoch > voter.voted_epoch && !has_leader;
-        if granted {
-            voter.voted_epoch = epoch;
-            voter.epoch = voter.epoch.max(epoch);
-            if voter.role == Role::Candidate {
-                voter.role = Role::Follower;
-                voter.tag += 1;
+        let granted = if pre {
+            // KIP-996: a pre-vote is granted by a voter that has not heard from
+            // a leader within the fetch timeout; it changes nothing.
+            epoch > voter.epoch && !has_leader
+        } else if pre_vote {
+            // Kafka ≥ 4.0: a voter that still hears from a leader rejects the
+            // vote too, so a voter cut off alone cannot depose a healthy leader.
+            let granted = epoch > voter.voted_epoch && !has_leader;
+            if granted {
+                voter.voted_epoch = epoch;
+                voter.epoch = voter.epoch.max(epoch);
+                if voter.role == Role::Candidate {
+                    voter.role = Role::Follower;
+                    voter.prospective = false;
+                    voter.tag += 1;
+                }
+                voter.last_contact = now;
             }
-            voter.last_contact = now;
-        }
+            granted
+        } else {
+            // Kafka < 4.0 (no pre-vote): a vote request of a higher epoch moves
+            // every voter to that epoch, a leader included, which resigns
+            // (`KafkaRaftClient.handleVoteRequest` → unattached); the vote is
+            // granted if the voter has not voted in that epoch.
+            let mut resigned = false;
+            if epoch > voter.epoch {
+                resigned = voter.role == Role::Leader;
+                if voter.role != Role::Follower {
+                    voter.role = Role::Follower;
+                    voter.tag += 1;
+                }
+                voter.epoch = epoch;
+                voter.leader = None;
+                voter.last_contact = now;
+            }
+            let granted = epoch == voter.epoch && epoch > voter.voted_epoch;
+            if granted {
+                voter.voted_epoch = epoch;
+                voter.last_contact = now;
+            }
+            if resigned {
+                self.note_quorum();
+            }
+            granted
+        };
         self.voter_send(
             to,
             from,
@@ -371,13 +466,24 @@ impl World<'_> {
                 to: from,
                 epoch,
                 granted,
+                pre,
             },
         );
     }
 
-    pub(super) fn vote_resp(&mut self, to: u8, epoch: u32, granted: bool) {
+    pub(super) fn vote_resp(&mut self, to: u8, epoch: u32, granted: bool, pre: bool) {
         let voter = &mut self.ctl.voters[to as usize];
-        if !voter.alive || voter.role != Role::Candidate || voter.epoch != epoch || !granted {
+        if !voter.alive || voter.role != Role::Candidate || !granted {
+            return;
+        }
+        if pre {
+            if voter.prospective && voter.epoch + 1 == epoch {
+                voter.votes += 1;
+                self.check_pre_won(to);
+            }
+            return;
+        }
+        if voter.prospective || voter.epoch != epoch {
             return;
         }
         voter.votes += 1;
@@ -405,6 +511,9 @@ impl World<'_> {
         for p in 0..c.working.len() {
             if self.part_cluster[p] as usize == cl {
                 c.working[p] = c.committed[p];
+                // The ELR is not rolled back (a simplification): members back
+                // in the committed ISR leave it.
+                c.elr[p] &= !c.committed[p].isr;
             }
         }
         for &b in &c.cl[cl].brokers {
@@ -503,6 +612,14 @@ impl World<'_> {
             return;
         }
         self.ctl.last_hb[b as usize] = self.now;
+        if std::mem::take(&mut self.ctl.unclean_restart[b as usize]) {
+            // KIP-966: a broker back from an unclean shutdown may have lost
+            // unflushed records, so it leaves every ELR
+            // (`ReplicationControlManager.handleBrokerUncleanShutdown`).
+            for &(p, slot) in &self.hosted[b as usize] {
+                self.ctl.elr[p as usize] &= !(1u32 << slot);
+            }
+        }
         if self.ctl.fenced_working[b as usize] {
             self.unfence(b);
         }
@@ -578,23 +695,54 @@ impl World<'_> {
         }
     }
 
-    /// First unfenced in-sync replica in replica order, else (unclean election) any
-    /// unfenced replica, else none.
-    fn elect(&self, p: u32, isr: u32) -> (B, u32) {
-        let part = &self.parts[p as usize];
-        for s in 0..part.n_replicas as usize {
-            let b = part.slot(s);
-            if isr & (1 << s) != 0 && !self.ctl.fenced_working[b as usize] {
-                return (b, isr);
-            }
+    /// A broker restarted after a crash: its first heartbeat to reach an active
+    /// controller counts as an unclean shutdown's registration (KIP-966).
+    pub(super) fn broker_restarted(&mut self, b: B) {
+        self.ctl.unclean_restart[b as usize] = true;
+    }
+
+    /// KIP-966 `PartitionChangeBuilder.maybePopulateTargetElr`: while the ISR is
+    /// below the minimum, replicas leaving it stay eligible (the HW has not moved
+    /// since it fell below, so they hold every committed record); an ISR at the
+    /// minimum clears the ELR.
+    fn populate_elr(&mut self, p: u32, old_isr: u32, new_isr: u32) {
+        if !self.ctl.elr_enabled {
+            return;
         }
-        if self.sc.broker.unclean_leader_election_enable {
-            for s in 0..part.n_replicas as usize {
-                let b = part.slot(s);
-                if !self.ctl.fenced_working[b as usize] {
-                    return (b, 1 << s);
-                }
-            }
+        let pi = p as usize;
+        if new_isr.count_ones() >= self.parts[pi].effective_min_isr() {
+            self.ctl.elr[pi] = 0;
+        } else {
+            self.ctl.elr[pi] = (self.ctl.elr[pi] | old_isr) & !new_isr;
+        }
+    }
+
+    /// `PartitionChangeBuilder.electAnyLeader`: the first unfenced in-sync replica
+    /// in replica order; else, with ELR and an empty ISR, the first unfenced
+    /// eligible replica, which becomes the ISR alone (a clean election); else
+    /// (unclean election, which clears the ELR) any unfenced replica; else none.
+    fn elect(&mut self, p: u32, isr: u32) -> (B, u32) {
+        let part = &self.parts[p as usize];
+        let n = part.n_replicas as usize;
+        let unfenced = |s: usize| !self.ctl.fenced_working[part.slot(s) as usize];
+        if let Some(s) = (0..n).find(|&s| isr & (1 << s) != 0 && unfenced(s)) {
+            return (part.slot(s), isr);
+        }
+        let elr = self.ctl.elr[p as usize];
+        if self.ctl.elr_enabled
+            && isr == 0
+            && let Some(s) = (0..n).find(|&s| elr & (1 << s) != 0 && unfenced(s))
+        {
+            let b = part.slot(s);
+            self.ctl.elr[p as usize] &= !(1 << s);
+            self.stats.elr_elections += 1;
+            return (b, 1 << s);
+        }
+        if self.sc.broker.unclean_leader_election_enable
+            && let Some(s) = (0..n).find(|&s| unfenced(s))
+        {
+            self.ctl.elr[p as usize] = 0;
+            return (part.slot(s), 1 << s);
         }
         (NO_LEADER, isr)
     }
@@ -607,10 +755,13 @@ impl World<'_> {
             let (p, slot) = self.hosted[b as usize][hi];
             let mut st = self.ctl.working[p as usize];
             let bit = 1u32 << slot;
-            // Removed from the ISR unless it is the last member.
-            if st.isr & bit != 0 && st.isr != bit {
+            // Removed from the ISR unless it is the last member; with ELR the
+            // ISR may become empty, the member staying eligible.
+            let old_isr = st.isr;
+            if st.isr & bit != 0 && (st.isr != bit || self.ctl.elr_enabled) {
                 st.isr &= !bit;
             }
+            self.populate_elr(p, old_isr, st.isr);
             if st.leader == b {
                 let (l, isr) = self.elect(p, st.isr);
                 st.leader = l;
@@ -738,6 +889,7 @@ impl World<'_> {
                 return;
             }
         }
+        self.populate_elr(p, st.isr, isr);
         self.change(
             p,
             PState {

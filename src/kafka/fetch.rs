@@ -149,7 +149,13 @@ impl World<'_> {
         let bytes = 100 + 30 * s.parts.len() as u64;
         let (from, to) = (self.broker_site[f], self.broker_site[l]);
         match self.net.send(at, from, to, bytes, u64::MAX, &mut self.rng) {
-            Some(t) => self.at(t, Ev::FetchArrive { sess: sess as u32 }),
+            Some(t) => self.at(
+                t,
+                Ev::FetchArrive {
+                    sess: sess as u32,
+                    tag,
+                },
+            ),
             None => {
                 let backoff = ms(self.sc.broker.replica_fetch_backoff_ms as f64);
                 self.at(
@@ -163,6 +169,38 @@ impl World<'_> {
         }
     }
 
+    /// The follower's connection to its leader's broker is closed or refused
+    /// (the leader's process stopped, or is not back yet): the reset reaches the
+    /// follower after a one-way trip, and its fetcher retries
+    /// `replica.fetch.backoff.ms` later, as `AbstractFetcherThread` delays
+    /// partitions whose fetch failed. A reset that cannot cross (the link is
+    /// cut) leaves the follower to notice at `replica.socket.timeout.ms`.
+    pub(super) fn connection_lost(&mut self, sess: usize) {
+        let (f, l) = (
+            self.fsess[sess].client as usize,
+            self.fsess[sess].server as usize,
+        );
+        let s = &mut self.fsess[sess];
+        s.tag += 1;
+        s.state = SessState::InFlight;
+        let (tag, sent) = (s.tag, s.sent);
+        let (from, to) = (self.broker_site[l], self.broker_site[f]);
+        let t = match self
+            .net
+            .send(self.now, from, to, 100, u64::MAX, &mut self.rng)
+        {
+            Some(t) => t + ms(self.sc.broker.replica_fetch_backoff_ms as f64),
+            None => (sent + ms(self.sc.broker.replica_socket_timeout_ms as f64)).max(self.now),
+        };
+        self.at(
+            t,
+            Ev::FetchRetry {
+                sess: sess as u32,
+                tag,
+            },
+        );
+    }
+
     pub(super) fn fetch_retry(&mut self, sess: usize, tag: u32) {
         if self.fsess[sess].is(tag, SessState::InFlight) {
             self.fetch_send(sess, self.now);
@@ -171,21 +209,13 @@ impl World<'_> {
 
     /// The fetch reaches the leader: follower progress is known from the fetch
     /// offset, the HW may move, then the leader answers or parks the fetch.
-    pub(super) fn fetch_arrive(&mut self, sess: usize) {
+    pub(super) fn fetch_arrive(&mut self, sess: usize, tag: u32) {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
-        if self.fsess[sess].state != SessState::InFlight || !self.broker_alive[f] {
+        if !self.fsess[sess].is(tag, SessState::InFlight) || !self.broker_alive[f] {
             return;
         }
         if !self.broker_alive[l as usize] {
-            let t = self.fsess[sess].sent + ms(self.sc.broker.replica_socket_timeout_ms as f64);
-            let tag = self.fsess[sess].tag;
-            self.at(
-                t.max(self.now),
-                Ev::FetchRetry {
-                    sess: sess as u32,
-                    tag,
-                },
-            );
+            self.connection_lost(sess);
             return;
         }
         let now = self.now;

@@ -36,6 +36,7 @@ pub(crate) enum Ev {
     },
     FetchArrive {
         sess: u32,
+        tag: u32,
     },
     FetchWake {
         sess: u32,
@@ -96,11 +97,14 @@ pub(crate) enum Ev {
         from: u8,
         to: u8,
         epoch: u32,
+        /// A KIP-996 pre-vote (the candidate's epoch is not bumped).
+        pre: bool,
     },
     VoteResp {
         to: u8,
         epoch: u32,
         granted: bool,
+        pre: bool,
     },
     ControllerTick {
         cl: u8,
@@ -218,6 +222,12 @@ pub(crate) struct ProducerState {
     /// Flow fidelity: a bulk request to each broker is in flight (one at a
     /// time: it stands for a full window of max.in.flight requests).
     bulk_out: Vec<bool>,
+    /// Flow fidelity: the round trip of the latest probe answered by each broker
+    /// (the request round trip under the link's current queueing).
+    probe_trip: Vec<Nanos>,
+    /// Until when each broker's connection is in reconnect backoff after it was
+    /// closed or refused (nothing is sent to it before).
+    reconnect_at: Vec<Nanos>,
     /// (deadline, request, tag) of requests in flight, in send order.
     deadlines: std::collections::VecDeque<(Nanos, u32, u32)>,
     /// Batches waiting to be (re)sent: (partition, records, created).
@@ -289,6 +299,8 @@ pub(crate) struct Hot {
     replica_wait: Nanos,
     /// The replica fetcher's window: `replica.socket.receive.buffer.bytes`.
     replica_window: u64,
+    /// `model.kafka_version` ≥ 3.7: the HW stays while the ISR is below the minimum.
+    strict_min_isr: bool,
 }
 
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
@@ -491,6 +503,13 @@ pub(crate) struct World<'a> {
     spare_lists: Vec<Vec<(u32, u32, Nanos, u8)>>,
     spare_held: Vec<(u32, u32, Nanos)>,
     spare_by_broker: Vec<Vec<(u32, u32, Nanos, u8)>>,
+    /// Per partition, the number of the produce request being drained that last
+    /// took one of its batches (`drain_round`): one batch per partition per request.
+    drain_mark: Vec<u32>,
+    drain_round: u32,
+    /// Flow fidelity: records of each partition taken into the bulk request
+    /// being drained (valid where `drain_mark` is the current round).
+    drain_taken: Vec<u64>,
     spare_touched: Vec<(u32, usize)>,
     spare_waiters: Vec<Waiter>,
     consumers: Vec<ConsumerState>,
@@ -751,7 +770,14 @@ impl<'a> World<'a> {
                     ti as u16,
                     slots,
                     a.replicas.len() as u8,
-                    min_isr.min(255) as u8,
+                    // Since 3.7 (KAFKA-15583) the effective minimum is
+                    // min(min.insync.replicas, replicas); before, the setting as is.
+                    if sc.model.kafka_version.strict_min_isr() {
+                        min_isr.min(a.replicas.len() as u32)
+                    } else {
+                        min_isr
+                    }
+                    .min(255) as u8,
                     record_bytes.max(1),
                     pos.add_partition(n),
                     l0,
@@ -791,7 +817,7 @@ impl<'a> World<'a> {
             .producer
             .iter()
             .map(|p| {
-                let linger = ms(p.linger_ms as f64).max(NS_PER_MS);
+                let linger = ms(p.linger_ms(sc.model.kafka_version) as f64).max(NS_PER_MS);
                 let tick = match flow {
                     Some(f) => f.step,
                     None => linger,
@@ -830,6 +856,8 @@ impl<'a> World<'a> {
                     in_flight: vec![0; nb],
                     fluid_busy: vec![0; nb],
                     bulk_out: vec![false; nb],
+                    probe_trip: vec![0; nb],
+                    reconnect_at: vec![0; nb],
                     deadlines: Default::default(),
                     held: Vec::new(),
                     latency: Histogram::default(),
@@ -985,6 +1013,9 @@ impl<'a> World<'a> {
             spare_lists: Vec::new(),
             spare_held: Vec::new(),
             spare_by_broker: Vec::new(),
+            drain_mark: vec![0; n_parts],
+            drain_round: 0,
+            drain_taken: vec![0; n_parts],
             spare_touched: Vec::new(),
             spare_waiters: Vec::new(),
             consumers,
@@ -1035,6 +1066,7 @@ impl<'a> World<'a> {
                     sc.broker.replica_socket_receive_buffer_bytes,
                     sc.model.tcp_autotune_max_bytes,
                 ),
+                strict_min_isr: sc.model.kafka_version.strict_min_isr(),
             },
         }
     }
@@ -1216,7 +1248,7 @@ impl<'a> World<'a> {
             Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
             Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
-            Ev::FetchArrive { sess } => self.fetch_arrive(sess as usize),
+            Ev::FetchArrive { sess, tag } => self.fetch_arrive(sess as usize, tag),
             Ev::FetchWake { sess } => self.fetch_wake(sess as usize),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
             Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
@@ -1232,8 +1264,18 @@ impl<'a> World<'a> {
             Ev::QuorumFetchArrive { from, to, epoch } => self.quorum_fetch_arrive(from, to, epoch),
             Ev::QuorumFetchResp { to, leader, epoch } => self.quorum_fetch_resp(to, leader, epoch),
             Ev::CandidateStart { voter, tag } => self.candidate_start(voter, tag),
-            Ev::VoteArrive { from, to, epoch } => self.vote_arrive(from, to, epoch),
-            Ev::VoteResp { to, epoch, granted } => self.vote_resp(to, epoch, granted),
+            Ev::VoteArrive {
+                from,
+                to,
+                epoch,
+                pre,
+            } => self.vote_arrive(from, to, epoch, pre),
+            Ev::VoteResp {
+                to,
+                epoch,
+                granted,
+                pre,
+            } => self.vote_resp(to, epoch, granted, pre),
             Ev::ControllerTick { cl } => self.controller_tick(cl),
             Ev::MetaFlush { cl, epoch } => self.meta_flush(cl, epoch),
             Ev::MetaAppendArrive { voter, batch } => self.meta_append_arrive(voter, batch),
@@ -1456,13 +1498,23 @@ impl<'a> World<'a> {
         self.broker_alive[bi] = alive;
         self.broker_down_since[bi] = if alive { None } else { Some(self.now) };
         if !alive {
-            // The process is gone: sessions stop; waiting produce requests will time out.
+            // The process is gone: its own sessions stop; waiting produce
+            // requests will time out. Its followers' fetchers see their
+            // connections closed and retry (`connection_lost`).
             for s in 0..self.nb {
                 for k in 0..self.nf {
-                    for idx in [self.fsess_ix(bi, s, k), self.fsess_ix(s, bi, k)] {
-                        self.fsess[idx].state = SessState::Idle;
-                        self.fsess[idx].tag += 1;
+                    let own = self.fsess_ix(bi, s, k);
+                    self.fsess[own].state = SessState::Idle;
+                    self.fsess[own].tag += 1;
+                    let theirs = self.fsess_ix(s, bi, k);
+                    if s != bi && self.fsess[theirs].state != SessState::Idle {
+                        self.connection_lost(theirs);
                     }
+                }
+            }
+            for id in 0..self.reqs.len() as u32 {
+                if self.reqs[id as usize].broker == b {
+                    self.produce_disconnected(id);
                 }
             }
             for c in 0..self.consumers.len() {
@@ -1485,6 +1537,7 @@ impl<'a> World<'a> {
                 part.waiters.retain(|w| w.slot != slot);
                 part.set_pending_alter(slot as usize, None);
             }
+            self.broker_restarted(b);
             self.at(self.now, Ev::Heartbeat { broker: b });
             let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;
             self.at(self.now + isr, Ev::IsrCheck { broker: b });

@@ -8,6 +8,10 @@ use super::*;
 const MAX_REQUEST_BYTES: u64 = 1_048_576;
 /// Kafka's `buffer.memory` default.
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
+/// Kafka's client `reconnect.backoff.max.ms` default: the wait before a closed
+/// or refused connection is tried again (the exponential ramp from
+/// `reconnect.backoff.ms`, 50 ms, is not modelled).
+const RECONNECT_BACKOFF: Nanos = 1_000 * NS_PER_MS;
 
 impl ProducerState {
     /// Put request parts (partition, records, created, result) back in the
@@ -85,7 +89,6 @@ impl World<'_> {
             self.producer_silent(i);
             return;
         }
-        let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
         let topic = self.producers[i].topic as usize;
         {
             let p = &mut self.producers[i];
@@ -123,12 +126,26 @@ impl World<'_> {
             // the next partition once batch.size bytes were produced to the
             // current one: a batch sent at linger.ms before it was full
             // leaves the rest of the turn to the next tick's records, so
-            // every partition gets the same share of the records.
+            // every partition gets the same share of the records. Records join
+            // the partition's open batch while it still waits in the
+            // accumulator with room (`RecordAccumulator.tryAppend`), keeping
+            // its creation time.
             while n > 0 {
                 let turn = p.batch_records.max(1);
                 let k = n.min(turn.saturating_sub(p.sticky_fill).max(1) as u64) as u32;
                 let part = parts[p.cursor as usize % parts.len()];
-                p.held.push((part, k, created));
+                let mut fresh = k;
+                if let Some(h) = p.held.last_mut()
+                    && h.0 == part
+                    && h.1 < p.batch_records
+                {
+                    let add = fresh.min(p.batch_records - h.1);
+                    h.1 += add;
+                    fresh -= add;
+                }
+                if fresh > 0 {
+                    p.held.push((part, fresh, created));
+                }
                 p.sticky_fill += k;
                 if p.sticky_fill >= turn {
                     p.sticky_fill = 0;
@@ -137,6 +154,20 @@ impl World<'_> {
                 n -= k as u64;
             }
         }
+        self.drain(i);
+    }
+
+    /// Kafka's `Sender` / `RecordAccumulator.drain`: the batches waiting in
+    /// producer `i`'s accumulator go to their leaders, at most
+    /// `max.in.flight.requests.per.connection` requests per broker, each holding
+    /// at most one batch per partition (its oldest) within `max.request.size`
+    /// (`RecordAccumulator.drainBatchesForOneNode`). At flow fidelity, one bulk
+    /// request per broker and step.
+    fn drain(&mut self, i: usize) {
+        let now = self.now;
+        let flow = self.flow.is_some();
+        let site = self.producers[i].site;
+        let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
         let mut held = std::mem::take(&mut self.producers[i].held);
@@ -158,8 +189,9 @@ impl World<'_> {
                 }
                 continue;
             }
-            if leader == NO_LEADER {
-                // No leader known: the batch waits in the accumulator until one is.
+            if leader == NO_LEADER || now < self.producers[i].reconnect_at[leader as usize] {
+                // No leader known, or its connection is in reconnect backoff: the
+                // batch waits in the accumulator.
                 keep.push((part, k, created));
                 continue;
             }
@@ -200,24 +232,54 @@ impl World<'_> {
                 let budget = self
                     .flow_budget(site, self.broker_site[b], self.bulk_window(i))
                     .unwrap_or(u64::MAX);
+                // One batch per partition per request (as at request fidelity):
+                // in a step, a partition gets at most max.in.flight × batch.size
+                // per request round trip to its leader (at least one window).
+                let cap = if acks == Acks::Zero {
+                    u64::MAX
+                } else {
+                    let (step, probe) = self.flow.map_or((1, 1), |f| (f.step, f.probe));
+                    let trip = (self.net.rtt(site, self.broker_site[b]) + self.hot.produce_proc)
+                        .max(std::mem::take(&mut self.producers[i].probe_trip[b]));
+                    let trips = (step as f64 / trip.max(1) as f64).max(1.0);
+                    let pr = &self.producers[i];
+                    let window = pr.max_in_flight as f64 * pr.batch_records as f64 * trips;
+                    // The probes' batches (`probe_tick`) use the same window.
+                    let nparts = self.topic_parts[pr.topic as usize].len() as f64;
+                    let per_linger = pr.rate_bytes_s * self.load.factor_at(now) * to_s(pr.linger)
+                        / pr.record_bytes as f64;
+                    let probe_k = per_linger.round().clamp(1.0, pr.batch_records as f64);
+                    let probes = step as f64 / probe as f64 / nparts * probe_k;
+                    (window - probes).max(0.0) as u64
+                };
+                self.drain_round = self.drain_round.wrapping_add(1);
+                let round = self.drain_round;
+                let mut rest = self.spare_lists.pop().unwrap_or_default();
                 let mut bytes = 0u64;
-                let mut cut = 0;
-                while cut < list.len() && bytes + list[cut].1 as u64 * rb <= budget {
-                    bytes += list[cut].1 as u64 * rb;
-                    cut += 1;
-                }
-                if cut < list.len() && bytes < budget {
-                    // Split the entry that crosses the budget.
-                    let room = ((budget - bytes) / rb) as u32;
+                let mut kept = 0;
+                for j in 0..list.len() {
+                    let (part, k, created, r) = list[j];
+                    let pi = part as usize;
+                    if self.drain_mark[pi] != round {
+                        self.drain_mark[pi] = round;
+                        self.drain_taken[pi] = 0;
+                    }
+                    let room = (cap - self.drain_taken[pi])
+                        .min(budget.saturating_sub(bytes) / rb)
+                        .min(k as u64) as u32;
                     if room > 0 {
-                        let (part, k, created, r) = list[cut];
-                        list[cut].1 = room;
-                        list.insert(cut + 1, (part, k - room, created, r));
+                        list[kept] = (part, room, created, r);
+                        kept += 1;
+                        self.drain_taken[pi] += room as u64;
                         bytes += room as u64 * rb;
-                        cut += 1;
+                    }
+                    if room < k {
+                        rest.push((part, k - room, created, r));
                     }
                 }
-                self.producers[i].requeue(list.drain(cut..));
+                list.truncate(kept);
+                self.producers[i].requeue(rest.drain(..));
+                self.recycle_list(rest);
                 if !list.is_empty() {
                     self.send_produce(i, b as B, list, bytes, true);
                 } else {
@@ -234,16 +296,27 @@ impl World<'_> {
                 continue;
             }
             while !list.is_empty() {
+                // One request: the oldest batch of each partition, in order,
+                // while they fit in max.request.size (a larger single batch
+                // goes alone); the rest waits for the next request.
+                self.drain_round = self.drain_round.wrapping_add(1);
+                let round = self.drain_round;
+                let mut req = self.spare_lists.pop().unwrap_or_default();
+                let mut rest = self.spare_lists.pop().unwrap_or_default();
                 let mut bytes = 0;
-                let mut cut = 0;
-                while cut < list.len()
-                    && (cut == 0 || bytes + list[cut].1 as u64 * rb <= MAX_REQUEST_BYTES)
-                {
-                    bytes += list[cut].1 as u64 * rb;
-                    cut += 1;
+                for e in list.drain(..) {
+                    let eb = e.1 as u64 * rb;
+                    let mark = &mut self.drain_mark[e.0 as usize];
+                    if *mark != round && (req.is_empty() || bytes + eb <= MAX_REQUEST_BYTES) {
+                        *mark = round;
+                        bytes += eb;
+                        req.push(e);
+                    } else {
+                        rest.push(e);
+                    }
                 }
-                let rest = list.split_off(cut);
-                self.send_produce(i, b as B, list, bytes, false);
+                self.recycle_list(list);
+                self.send_produce(i, b as B, req, bytes, false);
                 list = rest;
                 if acks != Acks::Zero
                     && self.producers[i].in_flight[b] >= self.producers[i].max_in_flight
@@ -297,6 +370,7 @@ impl World<'_> {
         let leader = self.views.leader(view as usize, part as usize);
         let p = &mut self.producers[i];
         if leader == NO_LEADER
+            || now < p.reconnect_at[leader as usize]
             || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
         {
             return;
@@ -401,6 +475,8 @@ impl World<'_> {
         if !self.broker_alive[b as usize] {
             if acks == Acks::Zero {
                 self.free_req(id);
+            } else {
+                self.produce_disconnected(id);
             }
             return;
         }
@@ -477,6 +553,44 @@ impl World<'_> {
         self.spare_touched = touched;
     }
 
+    /// The connection carrying request `id` was closed because its broker
+    /// stopped, or refused because the broker is down: the producer learns it
+    /// after a one-way trip and, as Kafka's `Sender` does for a disconnection
+    /// (`NETWORK_EXCEPTION`, retriable), puts the batches that had no answer
+    /// back in its accumulator (answered like NOT_LEADER_OR_FOLLOWER). An answer
+    /// already on its way is left to arrive; a reset that cannot cross (the link
+    /// is cut) leaves the request to time out.
+    pub(super) fn produce_disconnected(&mut self, id: u32) {
+        let r = &self.reqs[id as usize];
+        if r.done || r.responded || self.producers[r.prod as usize].acks == Acks::Zero {
+            return;
+        }
+        let from = self.broker_site[r.broker as usize];
+        let to = self.producers[r.prod as usize].site;
+        let Some(t) = self
+            .net
+            .send(self.now, from, to, 100, u64::MAX, &mut self.rng)
+        else {
+            return;
+        };
+        let prod = r.prod as usize;
+        let b = r.broker as usize;
+        let again = t + RECONNECT_BACKOFF;
+        let pr = &mut self.producers[prod];
+        pr.reconnect_at[b] = pr.reconnect_at[b].max(again);
+        let r = &mut self.reqs[id as usize];
+        r.responded = true;
+        // Waiters and the deadline of the old tag are now stale.
+        r.tag += 1;
+        for x in r.parts.iter_mut() {
+            if x.3 == 0 {
+                x.3 = 3;
+            }
+        }
+        let tag = r.tag;
+        self.at(t, Ev::ProduceResponse { req: id, tag });
+    }
+
     pub(super) fn respond_produce(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         if r.responded {
@@ -506,7 +620,12 @@ impl World<'_> {
         }
         let lat = self.now - sent;
         let in_fault = self.in_fault_window();
+        if !bulk {
+            let t = &mut self.producers[prod].probe_trip[b];
+            *t = (*t).max(lat);
+        }
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
+        let mut requeued = false;
         for &(p, k, created, result) in &parts {
             let pr = &mut self.producers[prod];
             match result {
@@ -537,12 +656,25 @@ impl World<'_> {
                     // retry.backoff.ms, 100 ms; a tick is linger.ms).
                     pr.sent -= k as u64;
                     pr.requeue([(p, k, created, result)]);
+                    requeued = true;
                 }
             }
         }
         self.reqs[id as usize].parts = parts;
         self.release_slot(prod, b, bulk);
         self.free_req(id);
+        // The Sender wakes on a response and sends what is ready: batches that
+        // waited for an in-flight slot are past linger.ms. (Retried batches
+        // wait for the next tick, in place of retry.backoff.ms.)
+        let p = &self.producers[prod];
+        if self.flow.is_none()
+            && !requeued
+            && !p.held.is_empty()
+            && self.site_up[p.site]
+            && self.now >= p.start
+        {
+            self.drain(prod);
+        }
     }
 
     /// A request of producer `prod` to broker `b` completed or expired.
@@ -574,7 +706,8 @@ impl World<'_> {
 
     /// Recompute the high watermark of partition `p` at its leader slot `ls`:
     /// the minimum log end offset over the (maximal) ISR, frozen while the ISR is
-    /// below min.insync.replicas (Kafka ≥ 3.7).
+    /// below min.insync.replicas (Kafka ≥ 3.7: `Partition.maybeIncrementLeaderHW`
+    /// returns at once when `isUnderMinIsr`, KAFKA-15583).
     pub(super) fn advance_hw(&mut self, p: u32, ls: usize, b: B) {
         let part = &mut self.parts[p as usize];
         debug_assert_eq!(part.slot(ls), b);
@@ -583,7 +716,7 @@ impl World<'_> {
             return;
         }
         let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
-        if isr.count_ones() < part.effective_min_isr() {
+        if self.hot.strict_min_isr && isr.count_ones() < part.effective_min_isr() {
             return;
         }
         let lpos = &mut self.pos[part.r0 as usize + ls];

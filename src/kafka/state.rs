@@ -374,8 +374,9 @@ impl Partition {
         (1u32 << self.n_replicas) - 1
     }
 
-    /// Kafka ≥ 3.7: the effective minimum ISR is min(min.insync.replicas, RF).
+    /// The effective minimum ISR: since 3.7, min(min.insync.replicas, RF)
+    /// (capped when the partition is built).
     pub fn effective_min_isr(&self) -> u32 {
-        (self.min_isr as u32).min(self.n_replicas as u32)
+        self.min_isr as u32
     }
 }

@@ -152,7 +152,14 @@ pub fn non_defaults(sc: &Scenario) -> Vec<Setting> {
             );
         }
     }
+    let linger = sc.model.kafka_version.default_linger_ms();
+    // A `linger.ms` set to its version's default is no assumption.
+    out.retain(|s| !(s.key == "linger.ms" && s.value == linger.to_string()));
     for s in &mut out {
+        if s.default == "unset" && s.key == "linger.ms" {
+            // Kafka's default for model.kafka_version.
+            s.default = linger.to_string();
+        }
         if s.default == "unset" && (s.key == "replication.factor" || s.key == "min.insync.replicas")
         {
             s.default = format!(
@@ -246,7 +253,7 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "leader election",
         section: "§9",
-        text: "Elections pick the first unfenced ISR member; KIP-966 Eligible Leader Replicas are not modelled, and controller discovery is instant.",
+        text: "Elections pick the first unfenced ISR member, then (Kafka ≥ 4.1) the first unfenced Eligible Leader Replica (KIP-966) when the ISR is empty; the ELR is not rolled back by a controller failover, its last-known-leader recovery is not modelled, and controller discovery is instant.",
         applies: has_faults,
     },
     Simplification {

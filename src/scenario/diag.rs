@@ -159,6 +159,10 @@ pub(crate) const AUTO_OFFSET_RESET: Ty = Ty::Enum {
     values: &["latest", "earliest"],
     aliases: &[],
 };
+pub(crate) const KAFKA_VERSION: Ty = Ty::Enum {
+    values: &["3.6", "3.7", "3.8", "3.9", "4.0", "4.1"],
+    aliases: &[],
+};
 pub(crate) const FIDELITY: Ty = Ty::Enum {
     values: &["request", "flow"],
     aliases: &[],
@@ -409,6 +413,7 @@ pub(crate) static MODEL: TableSchema = TableSchema {
     header: "[model]",
     fields: &[
         opt("fidelity", FIDELITY),
+        opt("kafka_version", KAFKA_VERSION),
         opt("produce_processing_ms", F64),
         opt("fetch_processing_ms", F64),
         opt("max_events", U64),
@@ -1301,7 +1306,7 @@ mod tests {
                 rate_mb_s: 1.0,
                 record_size_bytes: 1000,
                 acks: Acks::One,
-                linger_ms: 5,
+                linger_ms: Some(5),
                 batch_size: 16384,
                 max_in_flight: 5,
                 request_timeout_ms: 30000,

@@ -318,9 +318,6 @@ impl Acks {
 fn d_acks() -> Acks {
     Acks::All
 }
-fn d_linger() -> u64 {
-    5
-}
 fn d_batch() -> u64 {
     16_384
 }
@@ -352,8 +349,9 @@ pub struct Producer {
     pub record_size_bytes: u32,
     #[serde(default = "d_acks")]
     pub acks: Acks,
-    #[serde(rename = "linger.ms", default = "d_linger")]
-    pub linger_ms: u64,
+    /// Unset: the default of `model.kafka_version` (`Scenario::linger_ms`).
+    #[serde(rename = "linger.ms", default)]
+    pub linger_ms: Option<u64>,
     #[serde(rename = "batch.size", default = "d_batch")]
     pub batch_size: u64,
     #[serde(
@@ -367,6 +365,14 @@ pub struct Producer {
     pub delivery_timeout_ms: u64,
     #[serde(rename = "send.buffer.bytes", default = "d_send_buffer")]
     pub send_buffer_bytes: i64,
+}
+
+impl Producer {
+    /// `linger.ms` as set, else the default of Kafka `version`.
+    pub fn linger_ms(&self, version: KafkaVersion) -> u64 {
+        self.linger_ms
+            .unwrap_or_else(|| version.default_linger_ms())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -430,6 +436,46 @@ pub struct Fault {
     pub topic: Option<String>,
 }
 
+/// The Apache Kafka release whose behaviour is simulated (`model.kafka_version`).
+/// Only what changed between these releases depends on it; see docs/model.md §21.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum KafkaVersion {
+    #[serde(rename = "3.6")]
+    V3_6,
+    #[serde(rename = "3.7")]
+    V3_7,
+    #[serde(rename = "3.8")]
+    V3_8,
+    #[serde(rename = "3.9")]
+    V3_9,
+    #[serde(rename = "4.0")]
+    V4_0,
+    /// The latest release.
+    #[default]
+    #[serde(rename = "4.1")]
+    V4_1,
+}
+
+impl KafkaVersion {
+    /// Strict min ISR (3.7, KAFKA-15583): the high watermark does not advance
+    /// while the ISR is below min(`min.insync.replicas`, replicas), whatever `acks`.
+    pub fn strict_min_isr(self) -> bool {
+        self >= KafkaVersion::V3_7
+    }
+    /// KIP-996 pre-vote in the KRaft quorum (4.0).
+    pub fn pre_vote(self) -> bool {
+        self >= KafkaVersion::V4_0
+    }
+    /// KIP-966 Eligible Leader Replicas, on by default for new clusters (4.1).
+    pub fn eligible_leader_replicas(self) -> bool {
+        self >= KafkaVersion::V4_1
+    }
+    /// The producer's default `linger.ms`: 5 since 4.0 (KIP-1030), 0 before.
+    pub fn default_linger_ms(self) -> u64 {
+        if self >= KafkaVersion::V4_0 { 5 } else { 0 }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fidelity {
@@ -473,6 +519,9 @@ fn d_autotune() -> u64 {
 pub struct ModelConfig {
     #[serde(default)]
     pub fidelity: Fidelity,
+    /// The Kafka release simulated (default the latest, 4.1).
+    #[serde(default)]
+    pub kafka_version: KafkaVersion,
     /// Broker time to append a produce request (per request).
     #[serde(default = "d_produce_proc")]
     pub produce_processing_ms: f64,
@@ -503,6 +552,7 @@ impl Default for ModelConfig {
     fn default() -> Self {
         ModelConfig {
             fidelity: Fidelity::Request,
+            kafka_version: KafkaVersion::default(),
             produce_processing_ms: d_produce_proc(),
             fetch_processing_ms: d_fetch_proc(),
             max_events: d_max_events(),

@@ -315,7 +315,10 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "must be > 0".into(),
             );
         }
-        if pr.delivery_timeout_ms < pr.linger_ms.saturating_add(pr.request_timeout_ms) {
+        if pr.delivery_timeout_ms
+            < pr.linger_ms(sc.model.kafka_version)
+                .saturating_add(pr.request_timeout_ms)
+        {
             p.e(
                 format!("producer[{i}].\"delivery.timeout.ms\""),
                 "must be ≥ linger.ms + request.timeout.ms, as Kafka's producer requires".into(),
