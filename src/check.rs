@@ -72,6 +72,9 @@ pub struct Finding {
     pub message: String,
     /// What to change.
     pub fix: String,
+    /// The `[[design]]` the finding belongs to; None in a file without designs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design: Option<String>,
 }
 
 /// RTT between broker sites above which a stretched cluster gets a warning.
@@ -82,33 +85,98 @@ pub const STRETCH_INFO_RTT_MS: f64 = 2.0;
 /// peaks and catch-up (§6).
 pub const LINK_HEADROOM_SHARE: f64 = 0.7;
 
-/// Every finding for `sc`, sorted by level, code, subject and message.
+/// Every finding for `sc`. A file without `[[design]]` is one stretched cluster,
+/// judged as a whole. A file with designs is judged design by design (in file
+/// order): a stretched design as the whole file, an asynchronous design as each
+/// of its clusters on its own (its quorum, its placement, the links inside it)
+/// plus its copy flows, so that a cluster per site is not blamed for losing its
+/// quorum with its site, which is the trade the design makes. Each finding of a
+/// design carries its name in [`Finding::design`]; within a design findings are
+/// sorted by level, code, subject and message.
 pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
-    let cx = Cx::new(sc, topo);
-    let mut out = Vec::new();
-    quorum(&cx, &mut out);
-    replication_settings(&cx, &mut out);
-    site_loss(&cx, &mut out);
-    link_cuts(&cx, &mut out);
-    wan(&cx, &mut out);
-    stretched(&cx, &mut out);
-    designs(sc, topo, &mut out);
+    if sc.design.is_empty() {
+        let mut out = Vec::new();
+        cluster_checks(&Cx::new(sc, topo, None), &mut out);
+        sort(&mut out);
+        return out;
+    }
+    let mut all = Vec::new();
+    for d in &sc.design {
+        let mut out = Vec::new();
+        design_checks(sc, topo, d, &mut out);
+        sort(&mut out);
+        for f in &mut out {
+            f.design = Some(d.name.clone());
+        }
+        all.extend(out);
+    }
+    all
+}
+
+/// The findings of one design.
+fn design_checks(
+    sc: &Scenario,
+    topo: &Topology,
+    d: &crate::scenario::Design,
+    out: &mut Vec<Finding>,
+) {
+    use crate::scenario::DesignKind;
+    use crate::topology::DesignLayout;
+    if d.kind == DesignKind::Stretched {
+        cluster_checks(&Cx::new(sc, topo, None), out);
+        return;
+    }
+    let lay = DesignLayout::of(sc, d);
+    for (c, sites) in lay.clusters.iter().enumerate() {
+        let (sub, _) = topo.restricted(sites);
+        let cx = Cx::new(sc, &sub, Some((sites.as_slice(), c)));
+        let mut mine = Vec::new();
+        cluster_checks(&cx, &mut mine);
+        let name = sites
+            .iter()
+            .map(|&s| sc.site[s].name.as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        for f in &mut mine {
+            f.subject = format!("design {} cluster {name}: {}", d.name, f.subject);
+        }
+        out.extend(mine);
+    }
+    copy_flows(sc, topo, d, &lay, out);
+}
+
+/// The checks of one cluster (the whole file, or one cluster of an async design).
+fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
+    quorum(cx, out);
+    replication_settings(cx, out);
+    site_loss(cx, out);
+    link_cuts(cx, out);
+    wan(cx, out);
+    stretched(cx, out);
+}
+
+fn sort(out: &mut [Finding]) {
     out.sort_by(|a, b| {
         (a.level, a.code, &a.subject, &a.message).cmp(&(b.level, b.code, &b.subject, &b.message))
     });
-    out
 }
 
-/// A human listing: one block per finding, then a count.
-pub fn render_text(findings: &[Finding]) -> String {
-    let mut s = String::new();
+/// (errors, warnings, notes) among `findings`.
+pub fn counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> (usize, usize, usize) {
+    let mut c = (0, 0, 0);
     for f in findings {
-        let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
-        let _ = writeln!(s, "  {}", f.message);
-        let _ = writeln!(s, "  fix: {}", f.fix);
-        s.push('\n');
+        match f.level {
+            Level::Error => c.0 += 1,
+            Level::Warning => c.1 += 1,
+            Level::Info => c.2 += 1,
+        }
     }
-    let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    c
+}
+
+/// "1 error, 2 warnings, 0 notes".
+pub fn count_line<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    let (e, w, n) = counts(findings);
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")
@@ -116,13 +184,68 @@ pub fn render_text(findings: &[Finding]) -> String {
             format!("{n} {w}s")
         }
     };
-    let _ = writeln!(
-        s,
+    format!(
         "{}, {}, {}",
-        plural(count(Level::Error), "error"),
-        plural(count(Level::Warning), "warning"),
-        plural(count(Level::Info), "note")
-    );
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(n, "note")
+    )
+}
+
+/// A human listing: one block per finding, then a count.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        block(&mut s, f);
+    }
+    let _ = writeln!(s, "{}", count_line(findings));
+    s
+}
+
+fn block(s: &mut String, f: &Finding) {
+    let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
+    let _ = writeln!(s, "  {}", f.message);
+    let _ = writeln!(s, "  fix: {}", f.fix);
+    s.push('\n');
+}
+
+/// What `ktopo check` prints: [`render_text`] for a file without designs;
+/// with designs, each design under a heading that says how it was judged and
+/// what was found, then the total.
+pub fn render_by_design(sc: &Scenario, findings: &[Finding]) -> String {
+    if sc.design.is_empty() {
+        return render_text(findings);
+    }
+    let mut s = String::new();
+    for d in &sc.design {
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.design.as_deref() == Some(d.name.as_str()))
+            .collect();
+        let what = match d.kind {
+            crate::scenario::DesignKind::Stretched => {
+                "stretched: one cluster over every site".to_string()
+            }
+            crate::scenario::DesignKind::Async => {
+                let lay = crate::topology::DesignLayout::of(sc, d);
+                format!(
+                    "async: {} cluster(s), each judged on its own, and {} copy flow(s)",
+                    lay.clusters.len(),
+                    lay.flows.len()
+                )
+            }
+        };
+        let _ = writeln!(
+            s,
+            "== design {} ({what}): {}\n",
+            d.name,
+            count_line(mine.iter().copied())
+        );
+        for f in mine {
+            block(&mut s, f);
+        }
+    }
+    let _ = writeln!(s, "{}", count_line(findings));
     s
 }
 
@@ -154,10 +277,18 @@ struct Cx<'a> {
     /// Brokers per site.
     brokers: Vec<usize>,
     topics: Vec<TopicView>,
+    /// One cluster of an asynchronous design: its sites (clients elsewhere use
+    /// other clusters), and losing it whole is the design's trade, not a finding.
+    cluster: Option<Vec<usize>>,
 }
 
 impl<'a> Cx<'a> {
-    fn new(sc: &'a Scenario, topo: &'a Topology) -> Cx<'a> {
+    /// The whole file as one cluster (`cluster` None), or cluster `c` of an
+    /// asynchronous design over `sites`, with `topo` restricted to its nodes.
+    /// A cluster of an async design places each topic as the simulator does
+    /// (`kafka::topic_specs`): rack-aware within the cluster, the replication
+    /// factor capped at its broker count, explicit placement ignored.
+    fn new(sc: &'a Scenario, topo: &'a Topology, cluster: Option<(&[usize], usize)>) -> Cx<'a> {
         let ns = topo.sites.len();
         let mut voters = vec![0; ns];
         for c in &topo.controllers {
@@ -167,32 +298,49 @@ impl<'a> Cx<'a> {
         for b in &topo.brokers {
             brokers[b.site] += 1;
         }
+        let in_cluster = |site: &str| {
+            cluster
+                .is_none_or(|(sites, _)| topo.site_index(site).is_some_and(|s| sites.contains(&s)))
+        };
         let topics = sc
             .topic
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let asg = topo.assign(sc, t, i);
                 let configured = t
                     .replication_factor
                     .unwrap_or(sc.broker.default_replication_factor)
                     as usize;
-                let rf = match &t.placement {
-                    Some(p) => p.replicas.iter().map(|g| g.count as usize).sum(),
-                    None => configured,
+                let min_isr =
+                    t.min_insync_replicas
+                        .unwrap_or(sc.broker.min_insync_replicas) as usize;
+                let (asg, rf, min_isr) = match cluster {
+                    None => {
+                        let rf = match &t.placement {
+                            Some(p) => p.replicas.iter().map(|g| g.count as usize).sum(),
+                            None => configured,
+                        };
+                        (topo.assign(sc, t, i), rf, min_isr)
+                    }
+                    Some((_, c)) => {
+                        let rf = configured.min(topo.brokers.len()).max(1);
+                        let spec = c * sc.topic.len() + i;
+                        (
+                            crate::placement::rack_aware(topo, t.partitions as usize, rf, spec),
+                            rf,
+                            min_isr.min(rf),
+                        )
+                    }
                 };
                 TopicView {
                     name: t.name.clone(),
                     rf,
-                    min_isr: t
-                        .min_insync_replicas
-                        .unwrap_or(sc.broker.min_insync_replicas)
-                        as usize,
+                    min_isr,
                     asg,
                     acks_all: sc
                         .producer
                         .iter()
-                        .any(|p| p.topic == t.name && p.acks == Acks::All),
+                        .any(|p| p.topic == t.name && p.acks == Acks::All && in_cluster(&p.site)),
                 }
             })
             .collect();
@@ -202,7 +350,17 @@ impl<'a> Cx<'a> {
             voters,
             brokers,
             topics,
+            cluster: cluster.map(|(s, _)| s.to_vec()),
         }
+    }
+
+    /// Clients in `site` use this cluster.
+    fn serves(&self, site: &str) -> bool {
+        self.cluster.as_ref().is_none_or(|sites| {
+            self.topo
+                .site_index(site)
+                .is_some_and(|s| sites.contains(&s))
+        })
     }
 
     fn n_voters(&self) -> usize {
@@ -277,6 +435,7 @@ fn finding(
         subject: subject.into(),
         message: message.into(),
         fix: fix.into(),
+        design: None,
     }
 }
 
@@ -345,6 +504,10 @@ fn quorum(cx: &Cx, out: &mut Vec<Finding>) {
         ));
     }
     if used.len() <= 1 {
+        if cx.cluster.is_some() {
+            // A cluster per site: its site's loss is the failover the design plans.
+            return;
+        }
         let name = used.first().map(|&s| cx.site(s)).unwrap_or("");
         out.push(finding(
             Level::Info,
@@ -755,7 +918,7 @@ fn traffic(cx: &Cx) -> Traffic {
             .sc
             .producer
             .iter()
-            .filter(|p| p.topic == t.name)
+            .filter(|p| p.topic == t.name && cx.serves(&p.site))
             .filter_map(|p| cx.topo.site_index(&p.site).map(|s| (s, p.rate_mb_s * 1e6)))
             .collect();
         let topic_rate: f64 = produced.iter().map(|(_, r)| r).sum();
@@ -780,7 +943,12 @@ fn traffic(cx: &Cx) -> Traffic {
                     *tr.total.entry((ls, fs)).or_default() += per;
                 }
             }
-            for c in cx.sc.consumer.iter().filter(|c| c.topic == t.name) {
+            for c in cx
+                .sc
+                .consumer
+                .iter()
+                .filter(|c| c.topic == t.name && cx.serves(&c.site))
+            {
                 let Some(cs) = cx.topo.site_index(&c.site) else {
                     continue;
                 };
@@ -1024,15 +1192,16 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
 /// copier's connections (buffer / RTT each, one per task and source broker) and
 /// the link (capacity minus background, or the reserved share). A link sized
 /// between the average and the peak falls behind at every peak (§6).
-fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
-    use crate::scenario::{CopierTool, DesignKind};
-    use crate::topology::DesignLayout;
+fn copy_flows(
+    sc: &Scenario,
+    topo: &Topology,
+    d: &crate::scenario::Design,
+    lay: &crate::topology::DesignLayout,
+    out: &mut Vec<Finding>,
+) {
+    use crate::scenario::CopierTool;
     let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
-    for d in &sc.design {
-        if d.kind == DesignKind::Stretched {
-            continue;
-        }
-        let lay = DesignLayout::of(sc, d);
+    {
         let name = |c: usize| sc.site[lay.clusters[c][0]].name.as_str();
         for &(a, b) in &lay.flows {
             let peak: f64 = sc
@@ -1080,6 +1249,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Error,
                     code: "copier-link",
+                    design: None,
                     subject: subject.clone(),
                     message: format!(
                         "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
@@ -1093,6 +1263,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Warning,
                     code: "copier-link",
+                    design: None,
                     subject: subject.clone(),
                     message: format!(
                         "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
@@ -1124,6 +1295,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                     out.push(Finding {
                         level: Level::Warning,
                         code: "copier-in-flight",
+                        design: None,
                         subject: subject.clone(),
                         message: format!(
                             "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
@@ -1172,6 +1344,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Warning,
                     code: "copier-window",
+                    design: None,
                     subject,
                     message: format!(
                         "{conns} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",

@@ -290,6 +290,31 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+/// The sweep plan of `file`, or every problem of every variant on stderr.
+fn load_sweep(
+    file: &Path,
+    args: &ktopo::scenario::SweepArgs,
+) -> Result<ktopo::scenario::SweepPlan, ExitCode> {
+    ktopo::scenario::load_sweep(file, args).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "{} problem(s) in the sweep of {}",
+            diags.len(),
+            file.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// Before a run: the reports of `sc` can be written under `out` (exit code 2
+/// otherwise), so that a run never ends by losing its results.
+fn writable(out: &Path, sc: &ktopo::scenario::Scenario) -> Result<(), ExitCode> {
+    let designs: Vec<&str> = sc.design.iter().map(|d| d.name.as_str()).collect();
+    ktopo::report::check_writable(out, &sc.name, &designs).map_err(|e| write_failed(out, e))
+}
+
 /// Report a failure to write the reports under `out`: exit code 2.
 fn write_failed(out: &Path, e: std::io::Error) -> ExitCode {
     eprintln!("error: cannot write reports under {}: {e}", out.display());
@@ -390,17 +415,7 @@ fn sweep(
     out: &Path,
     dry_run: bool,
 ) -> Result<(), ExitCode> {
-    let plan = ktopo::scenario::load_sweep(file, args).map_err(|diags| {
-        for d in &diags {
-            eprintln!("{d}");
-        }
-        eprintln!(
-            "{} problem(s) in the sweep of {}",
-            diags.len(),
-            file.display()
-        );
-        ExitCode::from(2)
-    })?;
+    let plan = load_sweep(file, args)?;
     if dry_run {
         if !quiet {
             println!(
@@ -416,6 +431,7 @@ fn sweep(
         }
         return Ok(());
     }
+    ktopo::report::check_writable(out, &plan.base.name, &[]).map_err(|e| write_failed(out, e))?;
     let mut progress = Progress::runs(quiet, &format!("sweeping {}", plan.base.name), plan.runs());
     let result = ktopo::sweep::run(&plan, jobs, &mut |done, _| progress.count(done));
     progress.finish();
@@ -471,6 +487,7 @@ fn simulate(
         // Several designs: simulating the file means simulating each of them.
         return compare(&sc, file, json, quiet, out);
     }
+    writable(out, &sc)?;
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
         let peak =
@@ -486,13 +503,15 @@ fn simulate(
     let findings = check_findings(&sc);
     let cx = ktopo::report::Context::new(&sc, &findings, file);
     let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| write_failed(out, e))?;
+    let verdict = ktopo::report::verdict(&outcome.design, &outcome, &cx);
     if json {
         print!("{}", ktopo::report::to_json(&outcome));
     } else if !quiet {
         print!("{}", ktopo::report::terminal_table(&outcome));
+        print!("{}", ktopo::report::terminal_verdict(&verdict));
         println!("\nreports: {}", dir.display());
     }
-    let missed: Vec<String> = ktopo::report::verdict(&outcome.design, &outcome, &cx)
+    let missed: Vec<String> = verdict
         .objectives
         .iter()
         .filter(|o| o.met == Some(false))
@@ -514,6 +533,7 @@ fn compare(
     quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
+    writable(out, sc)?;
     let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -526,6 +546,7 @@ fn compare(
         print!("{}", ktopo::compare::to_json(&cmp));
     } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
+        print!("{}", ktopo::compare::terminal_verdicts(&cmp));
         println!("\nreports: {}", dir.display());
     }
     if !ktopo::compare::objectives_met(&cmp) {
@@ -602,6 +623,12 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
+            if sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty()) {
+                // `simulate` would run the sweep: every variant must be valid now.
+                if let Err(code) = load_sweep(&file, &ktopo::scenario::SweepArgs::default()) {
+                    return code;
+                }
+            }
             let findings = check_findings(&sc);
             if json {
                 println!(
@@ -609,12 +636,20 @@ fn main() -> ExitCode {
                     serde_json::to_string_pretty(&findings).expect("findings serialize")
                 );
             } else if !quiet {
-                print!("{}", ktopo::check::render_text(&findings));
+                print!("{}", ktopo::check::render_by_design(&sc, &findings));
             }
             if findings
                 .iter()
                 .any(|f| matches!(f.level, ktopo::check::Level::Error))
             {
+                if quiet && !json {
+                    // Exit 1 never goes unexplained: the count, on stderr.
+                    eprintln!(
+                        "{}: {}",
+                        file.display(),
+                        ktopo::check::count_line(&findings)
+                    );
+                }
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -876,7 +911,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            if let Err(e) = write_file(&file, ktopo::export::STARTER_SCENARIO) {
+            if let Err(e) = write_file(&file, &starter(&file)) {
                 eprintln!("error: cannot write {}: {e}", file.display());
                 return ExitCode::from(2);
             }
@@ -916,7 +951,33 @@ fn main() -> ExitCode {
     }
 }
 
-/// Write a file atomically (temporary file in the same directory, then rename).
+/// The starter scenario, its header naming `file` (what the user will type)
+/// rather than the default `scenario.toml`.
+fn starter(file: &Path) -> String {
+    let name = file.display().to_string();
+    let text = ktopo::export::STARTER_SCENARIO;
+    let check = "#   ktopo check scenario.toml      static findings, no simulation\n";
+    let sim = "#   ktopo simulate scenario.toml   run it; reports go to reports/<name>/\n";
+    if name == "scenario.toml" || !text.contains(check) || !text.contains(sim) {
+        return text.to_string();
+    }
+    // Columns as in the file: the comments start 3 characters after the name.
+    let w = name.chars().count() + 3;
+    text.replacen(
+        check,
+        &format!(
+            "#   ktopo check {name:<w1$}static findings, no simulation\n",
+            w1 = w + 3
+        ),
+        1,
+    )
+    .replacen(
+        sim,
+        &format!("#   ktopo simulate {name:<w$}run it; reports go to reports/<name>/\n"),
+        1,
+    )
+}
+
 /// The files under `dir`, down to `depth` levels of subdirectories; hidden
 /// entries (a name starting with `.`) are skipped.
 fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -939,6 +1000,7 @@ fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Resul
     Ok(())
 }
 
+/// Write a file atomically (temporary file in the same directory, then rename).
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -108,8 +108,12 @@ fn init_writes_a_starter_that_checks_and_simulates() {
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("--force"));
     assert_eq!(code(&run(&["init", "s.toml", "--force", "-q"], &d)), 0);
+    // `-` prints the starter with its default name in the header.
     let o = run(&["init", "-"], &d);
-    assert_eq!(text(&o.stdout), starter);
+    assert_eq!(
+        text(&o.stdout),
+        starter.replace("s.toml ", "scenario.toml ")
+    );
 }
 
 #[test]
@@ -118,7 +122,13 @@ fn exit_codes_quiet_and_no_progress_when_not_a_terminal() {
     // 1: a requirement not met (the two-site trap has check errors).
     let o = run(&["check", "scenarios/stretched-2dc.toml", "-q"], &d);
     assert_eq!(code(&o), 1);
-    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    assert!(o.stdout.is_empty(), "--quiet prints nothing on stdout");
+    // ... but an exit 1 is never silent: the count, on stderr.
+    assert!(
+        text(&o.stderr).contains("stretched-2dc.toml: 2 errors, 0 warnings, 3 notes"),
+        "{}",
+        text(&o.stderr)
+    );
     // 2: an error.
     let t = tmpdir("codes");
     std::fs::write(t.join("bad.toml"), "name = 1\n").unwrap();
@@ -451,4 +461,176 @@ fn export_of_an_async_design_has_one_quorum_per_cluster_and_reads_back() {
     let layout = |s, d| ktopo::topology::DesignLayout::of(s, d).clusters;
     assert_eq!(layout(&back, a), layout(&orig, b));
     assert_eq!(a.tasks_max, b.tasks_max);
+}
+
+/// Issue 11: a file of asynchronous designs was judged as one stretched
+/// cluster (8 errors and exit 1 for the bundled mm2-active-passive, quorum lost
+/// at each site loss) while its report said "check found 0 errors". Each
+/// design is now judged on its own clusters and flows, per design, and the
+/// report quotes the same findings.
+#[test]
+fn check_judges_each_design_and_the_report_quotes_it() {
+    let d = repo();
+    let o = run(&["check", "scenarios/mm2-active-passive.toml"], &d);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(
+        out.starts_with("== design mm2-ap (async: 2 cluster(s), each judged on its own, and 1 copy flow(s)): 0 errors"),
+        "{out}"
+    );
+    assert!(!out.contains("quorum-site-loss"), "{out}");
+    // A stretched and an async design in one file: the stretched design keeps
+    // the stretched cluster's findings, the async one its own.
+    let o = run(
+        &["check", "scenarios/stretched-vs-async.toml", "--json"],
+        &d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let designs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["design"]
+                .as_str()
+                .expect("every finding names its design")
+        })
+        .collect();
+    assert!(designs.contains(&"stretched-2.5dc"), "{designs:?}");
+    assert!(designs.contains(&"replicator"), "{designs:?}");
+    // The report of a design quotes the counts check printed for it.
+    let t = tmpdir("per-design");
+    let o = run(
+        &[
+            "simulate",
+            &d.join("scenarios/mm2-active-passive.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let md = std::fs::read_to_string(t.join("r/mm2-active-passive/mm2-ap/report.md")).unwrap();
+    assert!(
+        md.contains("`ktopo check` found 0 error(s), 0 warning(s) and 0 note(s)"),
+        "{md}"
+    );
+}
+
+/// Issue 11: what would make a run fail after it finished fails before it
+/// starts. A 300-character design name passed `check`, ran, then lost its
+/// results with "File name too long"; an invalid [sweep] passed `check`; an
+/// output folder that cannot be written was found only after the run.
+#[test]
+fn what_would_fail_after_a_run_fails_before_it() {
+    let t = tmpdir("prerun");
+    let base = std::fs::read_to_string(repo().join("scenarios/mm2-active-passive.toml")).unwrap();
+    let long = base.replace(
+        "name = \"mm2-ap\"",
+        &format!("name = \"{}\"", "d".repeat(300)),
+    );
+    std::fs::write(t.join("long.toml"), &long).unwrap();
+    for args in [
+        &["check", "long.toml"][..],
+        &["simulate", "long.toml", "--out", "r"][..],
+    ] {
+        let o = run(args, &t);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains("long.toml:45:1: error: `design[0].name`: is 300 characters long"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!t.join("r").exists(), "nothing ran");
+    // An invalid sweep: `check` reads every variant as `simulate` would.
+    let sweep = std::fs::read_to_string(repo().join("scenarios/sweep-rtt.toml"))
+        .unwrap()
+        .replace(
+            "key = \"link[dc1-dc2].rtt_ms\"",
+            "key = \"link[dc1-dc9].rtt_ms\"",
+        );
+    std::fs::write(t.join("sweep.toml"), sweep).unwrap();
+    let o = run(&["check", "sweep.toml"], &t);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("sweep.toml:91:"),
+        "{}",
+        text(&o.stderr)
+    );
+    // An output folder that cannot be written: exit 2 before simulating.
+    std::fs::write(t.join("file"), "").unwrap();
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/reference-24h.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "file/r",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).starts_with("error: cannot write reports under file/r"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "the run did not start");
+}
+
+/// Issue 11: `ktopo init other.toml` wrote a header naming scenario.toml.
+#[test]
+fn init_names_its_own_file() {
+    let t = tmpdir("init-name");
+    assert_eq!(code(&run(&["init", "-q", "other.toml"], &t)), 0);
+    let s = std::fs::read_to_string(t.join("other.toml")).unwrap();
+    assert!(
+        s.contains("#   ktopo check other.toml      static findings"),
+        "{s}"
+    );
+    assert!(s.contains("#   ktopo simulate other.toml   run it"), "{s}");
+    assert!(!s.contains("scenario.toml"), "{s}");
+}
+
+/// Issue 11: the terminal ends with the verdict and what to change, not only
+/// the table.
+#[test]
+fn terminal_prints_the_verdict_after_the_table() {
+    let t = tmpdir("verdict");
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/single-site.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    let out = text(&o.stdout);
+    let table = out.find("ISR shrinks").expect("the table");
+    let verdict = out.find("\nverdict: caution — ").expect("the verdict");
+    let rec = out.find("\nrecommendation: ").expect("a recommendation");
+    assert!(table < verdict && verdict < rec, "{out}");
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/mm2-active-passive.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    let out = text(&o.stdout);
+    assert!(out.contains("\nverdicts:\n  mm2-ap — caution: "), "{out}");
 }

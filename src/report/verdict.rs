@@ -5,7 +5,7 @@
 use super::{Context, f};
 use crate::check::{Finding, Level};
 use crate::metrics::Outcome;
-use crate::scenario::{DesignKind, Objectives};
+use crate::scenario::Objectives;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -256,25 +256,13 @@ pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
     out
 }
 
-/// The static findings that concern a design: an asynchronous design's own
-/// (`design NAME …`); for the stretched cluster, every finding not about an
-/// asynchronous design.
+/// The static findings that concern a design: in a file with designs, the
+/// findings `check` made for that design (its own clusters and copy flows);
+/// in a file without, every finding.
 pub fn findings_for<'a>(cx: &'a Context, design: &str) -> Vec<&'a Finding> {
-    let is_async = cx
-        .scenario
-        .design
-        .iter()
-        .any(|d| d.name == design && d.kind == DesignKind::Async);
-    let own = format!("design {design} ");
     cx.findings
         .iter()
-        .filter(|x| {
-            if is_async {
-                x.subject.starts_with(&own)
-            } else {
-                !x.subject.starts_with("design ")
-            }
-        })
+        .filter(|x| x.design.as_deref().is_none_or(|d| d == design))
         .collect()
 }
 
