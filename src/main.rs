@@ -43,7 +43,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
+    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each
+    /// (with [[design]]s: compare.{json,md,html} and a report folder per design).
     #[command(after_help = "Examples:
   ktopo simulate scenarios/stretched-3dc.toml
   ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
@@ -52,8 +53,10 @@ enum Cmd {
 
 A file with [[design]] tables runs every design (as `ktopo compare`); a file with
 [[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
+The terminal shows the table, then the verdict and what to change.
 
-Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
+Exit codes: 0 ok, 1 an [objectives] bound missed (reports are written), 2 an
+invalid scenario, an unwritable report folder (found before the run) or a failed run.")]
     Simulate {
         /// Scenario TOML files, run one after the other.
         #[arg(required = true)]
@@ -92,7 +95,8 @@ Examples:
   ktopo sweep my.toml --seeds 5 --jobs 2 --json > sweep.json
   ktopo sweep my.toml --dry-run      validate every variant, run nothing
 
-Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable reports.")]
+Exit codes: 0 ok, 2 an invalid scenario or variant, an unwritable report folder (found
+before the runs) or a failed run.")]
     Sweep {
         /// Scenario TOML file.
         file: PathBuf,
@@ -119,10 +123,16 @@ Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable r
         dry_run: bool,
     },
     /// Run every `[[design]]` of a scenario with the same workload, faults and seed,
-    /// and print them side by side; writes reports/<scenario-name>/compare.{json,md}.
-    ///
-    /// Example: ktopo compare scenarios/stretched-vs-async.toml
+    /// and print them side by side; writes reports/<scenario-name>/compare.{json,md,html}
+    /// and reports/<scenario-name>/<design>/report.{json,md,html}.
+    #[command(after_help = "Examples:
+  ktopo compare scenarios/stretched-vs-async.toml
+  ktopo compare scenarios/stretched-vs-async.toml --json > compare.json
+
+Exit codes: 0 ok, 1 no design meets every [objectives] bound (reports are written),
+2 an invalid scenario, an unwritable report folder (found before the run) or a failed run.")]
     Compare {
+        /// Scenario TOML file.
         file: PathBuf,
         /// Replay with this seed instead of the scenario's.
         #[arg(long)]
@@ -134,12 +144,17 @@ Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable r
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
-    /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
+    /// Check a scenario for static problems (quorum, minISR, buffers, RTT, copy flows) without simulating.
     #[command(after_help = "Examples:
   ktopo check scenarios/stretched-2dc.toml
   ktopo check scenarios/stretched-2dc.toml --json | jq '.[] | select(.level == \"error\")'
 
-Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid scenario.")]
+A file with [[design]]s is judged design by design: an async design on its own
+clusters and copy flows, a stretched one as one cluster over every site. A file
+with a [sweep] has every variant validated.
+
+Exit codes: 0 no error-level finding, 1 an error-level finding (with -q, the count
+on stderr), 2 an invalid scenario or sweep.")]
     Check {
         /// Scenario TOML file.
         file: PathBuf,

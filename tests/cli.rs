@@ -634,3 +634,108 @@ fn terminal_prints_the_verdict_after_the_table() {
     let out = text(&o.stdout);
     assert!(out.contains("\nverdicts:\n  mm2-ap — caution: "), "{out}");
 }
+
+/// The commands whose `--help` docs/cli.md reproduces ("" is `ktopo --help`).
+const HELP_COMMANDS: [&str; 9] = [
+    "",
+    "init",
+    "check",
+    "simulate",
+    "compare",
+    "sweep",
+    "import",
+    "export",
+    "completions",
+];
+
+/// `ktopo [CMD] --help` as docs/cli.md shows it (trailing spaces trimmed).
+fn help_of(cmd: &str) -> String {
+    let args: Vec<&str> = if cmd.is_empty() {
+        vec!["--help"]
+    } else {
+        vec![cmd, "--help"]
+    };
+    let o = ktopo()
+        .args(&args)
+        .env_remove("COLUMNS")
+        .output()
+        .expect("ktopo runs");
+    assert_eq!(code(&o), 0, "{cmd} --help");
+    let mut s = String::new();
+    for line in text(&o.stdout).lines() {
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// The appendix of docs/cli.md: every command's `--help`, verbatim.
+fn help_appendix() -> String {
+    let mut s = String::from(HELP_APPENDIX_HEAD);
+    for cmd in HELP_COMMANDS {
+        let title = if cmd.is_empty() {
+            "ktopo --help".to_string()
+        } else {
+            format!("ktopo {cmd} --help")
+        };
+        s.push_str(&format!(
+            "\n### `{title}`\n\n```text\n{}```\n",
+            help_of(cmd)
+        ));
+    }
+    s
+}
+
+const HELP_APPENDIX_HEAD: &str = "## Appendix: the `--help` of every command
+
+Generated from the binary; `tests/cli.rs` (`docs_cli_md_matches_the_help`) fails
+when it differs, and `KTOPO_BLESS=1 cargo test --test cli docs_cli` rewrites it.
+";
+
+/// Issue 11: docs/cli.md drifted from the binary (the help omitted exit code 1
+/// and compare.html). It now holds every command's `--help` verbatim, and each
+/// command's section names every option the command takes.
+#[test]
+fn docs_cli_md_matches_the_help() {
+    let path = repo().join("docs/cli.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let head = doc.find(HELP_APPENDIX_HEAD.lines().next().unwrap());
+    let want = help_appendix();
+    if std::env::var_os("KTOPO_BLESS").is_some() {
+        let body = head.map_or(doc.as_str(), |i| &doc[..i]);
+        std::fs::write(&path, format!("{}\n{want}", body.trim_end())).unwrap();
+        return;
+    }
+    let got = head.map_or("", |i| &doc[i..]);
+    assert!(
+        got == want,
+        "docs/cli.md's appendix differs from the binary's --help; rerun with KTOPO_BLESS=1.\n--- docs\n{got}\n--- binary\n{want}"
+    );
+    // Every long option of a command appears in its own section.
+    for cmd in HELP_COMMANDS.iter().filter(|c| !c.is_empty()) {
+        let start = doc
+            .find(&format!("\n## `ktopo {cmd}`"))
+            .unwrap_or_else(|| panic!("docs/cli.md has no section for {cmd}"));
+        let end = doc[start + 1..]
+            .find("\n## ")
+            .map_or(doc.len(), |i| start + 1 + i);
+        let section = &doc[start..end];
+        for line in help_of(cmd).lines() {
+            // Option lines start with the option: `-q, --quiet`, `--seed <SEED>`.
+            let line = line.trim_start();
+            if !line.starts_with('-') {
+                continue;
+            }
+            let Some(flag) = line.split([' ', ',']).find(|w| w.starts_with("--")) else {
+                continue;
+            };
+            if ["--help", "--quiet", "--version"].contains(&flag) {
+                continue;
+            }
+            assert!(
+                section.contains(flag),
+                "docs/cli.md's `ktopo {cmd}` section does not mention {flag}"
+            );
+        }
+    }
+}
