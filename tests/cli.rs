@@ -739,3 +739,94 @@ fn docs_cli_md_matches_the_help() {
         }
     }
 }
+
+/// An async design copying 2 MB/s over a link of `mbps`, cut from 30 s to
+/// 90 s, with the two objectives of issue 11.
+fn lagging_design(mbps: f64) -> String {
+    format!(
+        r#"name = "lagging"
+seed = 3
+duration_s = 240
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 30
+bandwidth_mbps = {mbps}
+[broker]
+"default.replication.factor" = 1
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[design]]
+name = "mm2"
+kind = "async"
+topology = "active-passive"
+"tasks.max" = 6
+"consumer.receive.buffer.bytes" = -1
+[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc2"]
+at_s = 30
+duration_s = 60
+[objectives]
+replication_lag_s = 30
+catch_up_s = 60
+"#
+    )
+}
+
+/// Issue 11: objectives for what asynchronous designs trade. `replication_lag_s`
+/// is judged against the run's maximum lag, `catch_up_s` against the longest
+/// catch-up; a copier that never catches up misses `catch_up_s` ("never")
+/// instead of reading "caution".
+#[test]
+fn replication_lag_and_catch_up_objectives() {
+    let t = tmpdir("objectives");
+    let objectives = |mbps: f64| {
+        std::fs::write(t.join("lag.toml"), lagging_design(mbps)).unwrap();
+        let o = run(&["simulate", "lag.toml", "--json", "--out", "r"], &t);
+        assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let d = &v["designs"][0]["verdict"];
+        assert_eq!(d["grade"], "fail");
+        let get = |k: &str| {
+            d["objectives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["objective"] == k)
+                .cloned()
+                .unwrap()
+        };
+        (get("replication_lag_s"), get("catch_up_s"))
+    };
+    // 100 Mbit/s: 60 s cut, so the lag reaches the cut's 60 s (> 30: missed);
+    // the 120 MB backlog drains at (12.5 − 2) MB/s ≈ 11 s (< 60: met).
+    let (lag, catch) = objectives(100.0);
+    let l = lag["actual"].as_f64().unwrap();
+    assert!((58.0..=66.0).contains(&l), "lag {lag}");
+    assert_eq!(lag["met"], false);
+    let c = catch["actual"].as_f64().unwrap();
+    assert!((5.0..=25.0).contains(&c), "catch-up {catch}");
+    assert_eq!(catch["met"], true);
+    // 10 Mbit/s (1.25 MB/s) under 2 MB/s of ingress: the copier never catches up.
+    let (lag, catch) = objectives(10.0);
+    assert!(lag["actual"].as_f64().unwrap() > 60.0, "{lag}");
+    assert_eq!(catch["met"], false, "{catch}");
+    assert!(catch["actual"].is_null());
+    assert_eq!(
+        catch["detail"],
+        "never: still behind at the end of the run after fault 0"
+    );
+}

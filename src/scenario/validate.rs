@@ -517,6 +517,8 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         ("produce_p99_ms", o.produce_p99_ms),
         ("write_availability_pct", o.write_availability_pct),
         ("cost_usd_month", o.cost_usd_month),
+        ("replication_lag_s", o.replication_lag_s),
+        ("catch_up_s", o.catch_up_s),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)
