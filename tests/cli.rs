@@ -517,6 +517,18 @@ fn check_judges_each_design_and_the_report_quotes_it() {
         md.contains("`ktopo check` found 0 error(s), 0 warning(s) and 0 note(s)"),
         "{md}"
     );
+    // Issue 11: its produce latency is a constant (every record in one
+    // histogram bucket), which drew an empty CDF frame; now it is said in words.
+    let html = std::fs::read_to_string(t.join("r/mm2-active-passive/mm2-ap/report.html")).unwrap();
+    assert!(
+        html.contains("<p class=\"note\" id=\"chart-latency-cdf\">No latency distribution to draw as a curve:</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>dc1 (orders, acks=all): all 5859375 acknowledged records fell in one histogram bucket, 0.6 ms: a constant, whose CDF is a single step there.</li>"),
+        "the note"
+    );
+    assert!(!html.contains("<figure class=\"chart\" id=\"chart-latency-cdf\">"));
 }
 
 /// Issue 11: what would make a run fail after it finished fails before it
@@ -829,4 +841,31 @@ fn replication_lag_and_catch_up_objectives() {
         catch["detail"],
         "never: still behind at the end of the run after fault 0"
     );
+}
+
+/// Issue 11: "p99 0 ms" never stands for "no samples". An acks=0 producer has
+/// no acknowledged record: the terminal shows – and the page says so in words.
+#[test]
+fn an_empty_distribution_is_said_not_drawn_as_zero() {
+    let t = tmpdir("empty-dist");
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    std::fs::write(
+        t.join("acks0.toml"),
+        format!("{base}\n[[producer]]\nsite = \"dc1\"\ntopic = \"orders\"\nrate_mb_s = 1\nacks = \"0\"\n"),
+    )
+    .unwrap();
+    let o = run(&["simulate", "acks0.toml", "--out", "r"], &t);
+    let out = text(&o.stdout);
+    let row = out
+        .lines()
+        .find(|l| l.contains(" 0 ") && l.starts_with("dc1") && l.contains("–"))
+        .unwrap_or_else(|| panic!("no acks=0 row with –:\n{out}"));
+    assert_eq!(row.matches('–').count(), 4, "{row}");
+    let html = std::fs::read_to_string(t.join("r/single-site/report.html")).unwrap();
+    assert!(
+        html.contains("<li>dc1 (orders, acks=0): no record acknowledged, so no latency to plot (not 0 ms).</li>"),
+        "the note"
+    );
+    let md = std::fs::read_to_string(t.join("r/single-site/report.md")).unwrap();
+    assert!(md.contains("| dc1 | orders | 0 | – | – | – | – |"), "{md}");
 }
