@@ -30,6 +30,13 @@
 //!   one request in flight per target broker with one batch.size batch per partition,
 //!   below the peak rate.
 //!
+//! - `event-limit` [error] "model.max_events": the run's estimated events
+//!   ([`estimated_events`]) exceed the limit; suggests flow fidelity.
+//!
+//! With `[[design]]`s every finding belongs to one design ([`Finding::design`]):
+//! a stretched design is judged as the whole file, an async design cluster by
+//! cluster (subjects `design D cluster C: …`) plus its flows.
+//!
 //! Approximations, all static: every replica is assumed in sync and every
 //! partition led by its preferred leader (`replicas[0]`) when a fault starts;
 //! producer traffic spreads evenly over a topic's partitions; one replica
@@ -97,6 +104,7 @@ pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
     if sc.design.is_empty() {
         let mut out = Vec::new();
         cluster_checks(&Cx::new(sc, topo, None), &mut out);
+        event_budget(sc, topo, None, &mut out);
         sort(&mut out);
         return out;
     }
@@ -104,6 +112,7 @@ pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
     for d in &sc.design {
         let mut out = Vec::new();
         design_checks(sc, topo, d, &mut out);
+        event_budget(sc, topo, Some(d), &mut out);
         sort(&mut out);
         for f in &mut out {
             f.design = Some(d.name.clone());
@@ -1366,4 +1375,219 @@ fn copy_flows(
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Event budget
+
+/// Events one run of design `design` (None: a file without designs) is
+/// estimated to process, from the quantities the kernel handles (docs/model.md
+/// §1, ARCHITECTURE.md invariant 8), per simulated second:
+///
+/// - each producer: a tick and, per leader broker of its topic, a request's
+///   arrival and its response, every `linger.ms` (flow fidelity: every
+///   `flow_step_ms`, plus a probe every `flow_probe_interval_ms` that reaches
+///   the leader, wakes the RF − 1 follower sessions and each consumer);
+/// - each fetch session (follower: `num.replica.fetchers` per (leader broker,
+///   follower broker) pair sharing a partition; consumer: one per leader
+///   broker; copier: one per task and source broker): a request and a response
+///   per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
+///   while data flows (flow fidelity: at least `flow_step_ms`), else
+///   `replica.fetch.wait.max.ms`;
+/// - the control plane: heartbeats and quorum fetches, a few per broker and
+///   voter per second.
+///
+/// A rough figure for a fault-free run (0.6 to 2.7 × the events the bundled
+/// scenarios process, see tests/check.rs; faults that stop traffic make a run
+/// cheaper), good enough to say before a run that it cannot finish within
+/// `model.max_events`.
+pub fn estimated_events(
+    sc: &Scenario,
+    topo: &Topology,
+    design: Option<&crate::scenario::Design>,
+) -> f64 {
+    use crate::scenario::{DesignKind, Fidelity};
+    use crate::topology::DesignLayout;
+    let flow = sc.model.fidelity == Fidelity::Flow;
+    let step_s = sc.model.flow_step_ms / 1000.0;
+    let probe_s = sc.model.flow_probe_interval_ms.max(1.0) / 1000.0;
+    let layout = match design {
+        Some(d) if d.kind == DesignKind::Async => DesignLayout::of(sc, d),
+        _ => DesignLayout::stretched(sc),
+    };
+    let single = layout.clusters.len() == 1;
+    let rtt_s = |a: usize, b: usize| {
+        if a == b {
+            topo.sites[a].lan_rtt_ms / 1000.0
+        } else {
+            let (na, nb) = (&topo.sites[a].name, &topo.sites[b].name);
+            sc.link
+                .iter()
+                .find(|l| {
+                    (&l.between[0] == na && &l.between[1] == nb)
+                        || (&l.between[0] == nb && &l.between[1] == na)
+                })
+                .map_or(0.001, |l| l.rtt_ms / 1000.0)
+        }
+    };
+    let fetch_wait_s = sc.broker.replica_fetch_wait_max_ms.max(1) as f64 / 1000.0;
+    let mut rate = 0.0;
+    for (c, sites) in layout.clusters.iter().enumerate() {
+        let (sub, _) = topo.restricted(sites);
+        let cx = if single {
+            Cx::new(sc, topo, None)
+        } else {
+            Cx::new(sc, &sub, Some((sites.as_slice(), c)))
+        };
+        let fetchers = sc.broker.num_replica_fetchers.max(1) as usize;
+        // (leader broker, follower broker) → partitions; per topic, its leaders.
+        let mut pairs: BTreeMap<(usize, usize), (usize, f64)> = BTreeMap::new();
+        for t in &cx.topics {
+            let writers: Vec<&crate::scenario::Producer> = sc
+                .producer
+                .iter()
+                .filter(|p| p.topic == t.name && cx.serves(&p.site))
+                .collect();
+            let mut leaders: Vec<usize> = t
+                .asg
+                .iter()
+                .filter_map(|a| a.replicas.first().copied())
+                .collect();
+            leaders.sort_unstable();
+            leaders.dedup();
+            let nl = leaders.len().max(1) as f64;
+            // Leader brokers a producer's linger reaches: the sticky partitioner
+            // fills one batch.size batch per partition before moving on.
+            let active = |p: &crate::scenario::Producer| {
+                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                (p.rate_mb_s * 1e6 * linger / p.batch_size.max(1) as f64)
+                    .ceil()
+                    .clamp(1.0, nl)
+            };
+            // Appends per second to one partition: a fetch session returns
+            // at the first append to any of its partitions (fetch.min.bytes 1).
+            let np = t.asg.len().max(1) as f64;
+            // Flow fidelity: sessions long-poll at least a step; the probes'
+            // wake-ups are counted with the producers.
+            let per_part: f64 = if writers.is_empty() {
+                0.0
+            } else if flow {
+                1.0 / step_s / np
+            } else {
+                writers
+                    .iter()
+                    .map(|p| active(p) / (p.linger_ms.max(1) as f64 / 1000.0))
+                    .sum::<f64>()
+                    / np
+            };
+            for a in &t.asg {
+                let Some(&l) = a.replicas.first() else {
+                    continue;
+                };
+                for &f in a.replicas[1..].iter().chain(&a.observers) {
+                    let e = pairs.entry((l, f)).or_insert((0, 0.0));
+                    e.0 += 1;
+                    e.1 += per_part;
+                }
+            }
+            for p in &writers {
+                let ps = topo.site_index(&p.site).unwrap_or(0);
+                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                let requests = 1.0 + 2.0 * if flow { nl } else { active(p) };
+                if flow {
+                    let consumers = sc.consumer.iter().filter(|x| x.topic == t.name).count();
+                    rate += requests / step_s
+                        + (3.0 + 2.0 * (t.rf.saturating_sub(1) + consumers) as f64) / probe_s;
+                } else {
+                    // A request waits for the previous one only past max.in.flight.
+                    let far = leaders
+                        .iter()
+                        .map(|&l| rtt_s(ps, cx.broker_site(l)))
+                        .fold(0.0, f64::max);
+                    let per = linger.max(far / p.max_in_flight.max(1) as f64);
+                    rate += requests / per;
+                }
+            }
+            for k in sc
+                .consumer
+                .iter()
+                .filter(|k| k.topic == t.name && cx.serves(&k.site))
+            {
+                let ks = topo.site_index(&k.site).unwrap_or(0);
+                let idle = 1000.0 / k.fetch_max_wait_ms.max(1) as f64;
+                let idle = if flow { idle.min(1.0 / step_s) } else { idle };
+                for &l in &leaders {
+                    let led = t
+                        .asg
+                        .iter()
+                        .filter(|a| a.replicas.first() == Some(&l))
+                        .count();
+                    let cycles = (led as f64 * per_part)
+                        .max(idle)
+                        .min(1.0 / rtt_s(ks, cx.broker_site(l)).max(1e-4));
+                    rate += 2.0 * cycles;
+                }
+            }
+        }
+        for (&(l, f), &(parts, appends)) in &pairs {
+            let sessions = fetchers.min(parts) as f64;
+            let cycles = (appends / sessions)
+                .max(1.0 / fetch_wait_s.max(if flow { step_s } else { 0.0 }))
+                .min(1.0 / rtt_s(cx.broker_site(l), cx.broker_site(f)).max(1e-4));
+            rate += sessions * 2.0 * cycles;
+        }
+        // Control plane: heartbeats (request, arrival, response) and the quorum.
+        let brokers = cx.brokers.iter().sum::<usize>() as f64;
+        let voters = cx.voters.iter().sum::<usize>() as f64;
+        let hb_s = sc.broker.broker_heartbeat_interval_ms.max(1) as f64 / 1000.0;
+        rate += brokers * 3.0 / hb_s + voters * 8.0;
+    }
+    // Copiers: per flow, fetch sessions (task × source broker) and a producer
+    // request per task and target broker, every linger or step.
+    if let Some(d) = design.filter(|_| !single) {
+        for &(a, b) in &layout.flows {
+            let (sa, sb) = (layout.clusters[a][0], layout.clusters[b][0]);
+            let src: u32 = layout.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
+            let dst: u32 = layout.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
+            let parts: u32 = sc
+                .topic
+                .iter()
+                .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+                .map(|t| t.partitions)
+                .sum();
+            let tasks = d.tasks_max.min(parts.max(1)).max(1) as f64;
+            let cycle = if flow { step_s } else { 0.005 }.max(rtt_s(sa, sb));
+            rate += tasks * (src as f64 * 2.0 + dst as f64 * 2.0 + 1.0) / cycle;
+        }
+    }
+    rate * sc.duration_s
+}
+
+/// `event-limit`: the run would stop at `model.max_events` before its end.
+fn event_budget(
+    sc: &Scenario,
+    topo: &Topology,
+    design: Option<&crate::scenario::Design>,
+    out: &mut Vec<Finding>,
+) {
+    let est = estimated_events(sc, topo, design);
+    let limit = sc.model.max_events as f64;
+    if est <= limit {
+        return;
+    }
+    let flow = sc.model.fidelity == crate::scenario::Fidelity::Flow;
+    out.push(finding(
+        Level::Error,
+        "event-limit",
+        "model.max_events",
+        format!(
+            "about {:.2e} events estimated for {} simulated s, over model.max_events = {}: the run would stop with an error before its end",
+            est, sc.duration_s, sc.model.max_events
+        ),
+        if flow {
+            "shorten duration_s, raise model.flow_step_ms and model.flow_probe_interval_ms, or raise model.max_events".to_string()
+        } else {
+            "use model.fidelity = \"flow\" (bulk data once per flow_step_ms; docs/model.md §16) for long runs, shorten duration_s, or raise model.max_events".to_string()
+        },
+    ));
 }

@@ -336,6 +336,31 @@ fn write_failed(out: &Path, e: std::io::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Before a run: say when `check` expects it to stop at `model.max_events`
+/// (the run goes ahead; the estimate is rough).
+fn warn_event_budget(sc: &ktopo::scenario::Scenario, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let topo = ktopo::topology::Topology::build(sc);
+    let designs: Vec<Option<&ktopo::scenario::Design>> = if sc.design.is_empty() {
+        vec![None]
+    } else {
+        sc.design.iter().map(Some).collect()
+    };
+    for d in designs {
+        let est = ktopo::check::estimated_events(sc, &topo, d);
+        if est > sc.model.max_events as f64 {
+            eprintln!(
+                "warning: {}{}about {est:.2e} events estimated, over model.max_events = {}: the run will probably stop before its end; for long runs use model.fidelity = \"flow\" (docs/model.md §16), or shorten duration_s",
+                sc.name,
+                d.map_or(": ".to_string(), |d| format!(", design {}: ", d.name)),
+                sc.model.max_events
+            );
+        }
+    }
+}
+
 /// The `ktopo check` findings of `sc`, on the topology it builds.
 fn check_findings(sc: &ktopo::scenario::Scenario) -> Vec<ktopo::check::Finding> {
     ktopo::check::check(sc, &ktopo::topology::Topology::build(sc))
@@ -503,6 +528,7 @@ fn simulate(
         return compare(&sc, file, json, quiet, out);
     }
     writable(out, &sc)?;
+    warn_event_budget(&sc, quiet);
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
         let peak =
@@ -549,6 +575,7 @@ fn compare(
     out: &Path,
 ) -> Result<(), ExitCode> {
     writable(out, sc)?;
+    warn_event_budget(sc, quiet);
     let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)

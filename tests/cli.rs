@@ -869,3 +869,33 @@ fn an_empty_distribution_is_said_not_drawn_as_zero() {
     let md = std::fs::read_to_string(t.join("r/single-site/report.md")).unwrap();
     assert!(md.contains("| dc1 | orders | 0 | – | – | – | – |"), "{md}");
 }
+
+/// Issue 11: a run whose estimated events exceed model.max_events says so
+/// before it starts (check: an error; simulate: a warning first) and suggests
+/// flow fidelity.
+#[test]
+fn an_event_budget_too_small_is_said_before_the_run() {
+    let t = tmpdir("budget");
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    // single-site processes about 1.5 M events; allow 100 000.
+    std::fs::write(
+        t.join("small.toml"),
+        format!("{base}\n[model]\nmax_events = 100000\n"),
+    )
+    .unwrap();
+    let o = run(&["check", "small.toml"], &t);
+    assert_eq!(code(&o), 1);
+    let out = text(&o.stdout);
+    assert!(out.contains("error[event-limit] model.max_events"), "{out}");
+    assert!(out.contains("model.fidelity = \"flow\""), "{out}");
+    let o = run(&["simulate", "small.toml", "--out", "r"], &t);
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    let warn = err
+        .find("warning: single-site: about")
+        .expect("the warning");
+    let stop = err
+        .find("error: stopped after 100000 events")
+        .expect("the stop");
+    assert!(warn < stop, "{err}");
+}
