@@ -458,19 +458,8 @@ impl Net {
             conn_rate = conn_rate.min(p.mathis_rate(mss));
         }
         let bytes_f = bytes as f64;
-        // The fluid gets what request-level messages (the probes, the control
-        // traffic) left of the bandwidth in the previous interval, as `send`
-        // gives those what the fluid left.
         let dir = usize::from(a != l.a);
-        let usable = l.usable_bps();
-        let prev = ((now / bucket) as usize).checked_sub(1);
-        let msgs_prev = prev.map_or(0, |j| {
-            let all = l.dirs[dir].bytes.get(j).copied().unwrap_or(0);
-            all.saturating_sub(l.dirs[dir].fluid.get(j).copied().unwrap_or(0))
-        });
-        let msgs_bps = msgs_prev as f64 * 8.0 / (bucket as f64 / NS_PER_S as f64);
-        let fluid_bps = (usable - msgs_bps).max(usable * 0.05);
-        let link_ns = (bytes_f * 8.0 / fluid_bps * NS_PER_S as f64) as Nanos;
+        let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
         let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
