@@ -30,6 +30,13 @@
 //!   one request in flight per target broker with one batch.size batch per partition,
 //!   below the peak rate.
 //!
+//! - `event-limit` [error] "model.max_events": the run's estimated events
+//!   ([`estimated_events`]) exceed the limit; suggests flow fidelity.
+//!
+//! With `[[design]]`s every finding belongs to one design ([`Finding::design`]):
+//! a stretched design is judged as the whole file, an async design cluster by
+//! cluster (subjects `design D cluster C: …`) plus its flows.
+//!
 //! Approximations, all static: every replica is assumed in sync and every
 //! partition led by its preferred leader (`replicas[0]`) when a fault starts;
 //! producer traffic spreads evenly over a topic's partitions; one replica
@@ -72,6 +79,9 @@ pub struct Finding {
     pub message: String,
     /// What to change.
     pub fix: String,
+    /// The `[[design]]` the finding belongs to; None in a file without designs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub design: Option<String>,
 }
 
 /// RTT between broker sites above which a stretched cluster gets a warning.
@@ -82,33 +92,100 @@ pub const STRETCH_INFO_RTT_MS: f64 = 2.0;
 /// peaks and catch-up (§6).
 pub const LINK_HEADROOM_SHARE: f64 = 0.7;
 
-/// Every finding for `sc`, sorted by level, code, subject and message.
+/// Every finding for `sc`. A file without `[[design]]` is one stretched cluster,
+/// judged as a whole. A file with designs is judged design by design (in file
+/// order): a stretched design as the whole file, an asynchronous design as each
+/// of its clusters on its own (its quorum, its placement, the links inside it)
+/// plus its copy flows, so that a cluster per site is not blamed for losing its
+/// quorum with its site, which is the trade the design makes. Each finding of a
+/// design carries its name in [`Finding::design`]; within a design findings are
+/// sorted by level, code, subject and message.
 pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
-    let cx = Cx::new(sc, topo);
-    let mut out = Vec::new();
-    quorum(&cx, &mut out);
-    replication_settings(&cx, &mut out);
-    site_loss(&cx, &mut out);
-    link_cuts(&cx, &mut out);
-    wan(&cx, &mut out);
-    stretched(&cx, &mut out);
-    designs(sc, topo, &mut out);
+    if sc.design.is_empty() {
+        let mut out = Vec::new();
+        cluster_checks(&Cx::new(sc, topo, None), &mut out);
+        event_budget(sc, topo, None, &mut out);
+        sort(&mut out);
+        return out;
+    }
+    let mut all = Vec::new();
+    for d in &sc.design {
+        let mut out = Vec::new();
+        design_checks(sc, topo, d, &mut out);
+        event_budget(sc, topo, Some(d), &mut out);
+        sort(&mut out);
+        for f in &mut out {
+            f.design = Some(d.name.clone());
+        }
+        all.extend(out);
+    }
+    all
+}
+
+/// The findings of one design.
+fn design_checks(
+    sc: &Scenario,
+    topo: &Topology,
+    d: &crate::scenario::Design,
+    out: &mut Vec<Finding>,
+) {
+    use crate::scenario::DesignKind;
+    use crate::topology::DesignLayout;
+    if d.kind == DesignKind::Stretched {
+        cluster_checks(&Cx::new(sc, topo, None), out);
+        return;
+    }
+    let lay = DesignLayout::of(sc, d);
+    for (c, sites) in lay.clusters.iter().enumerate() {
+        let (sub, _) = topo.restricted(sites);
+        let cx = Cx::new(sc, &sub, Some((sites.as_slice(), c)));
+        let mut mine = Vec::new();
+        cluster_checks(&cx, &mut mine);
+        let name = sites
+            .iter()
+            .map(|&s| sc.site[s].name.as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        for f in &mut mine {
+            f.subject = format!("design {} cluster {name}: {}", d.name, f.subject);
+        }
+        out.extend(mine);
+    }
+    copy_flows(sc, topo, d, &lay, out);
+}
+
+/// The checks of one cluster (the whole file, or one cluster of an async design).
+fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
+    quorum(cx, out);
+    replication_settings(cx, out);
+    site_loss(cx, out);
+    link_cuts(cx, out);
+    wan(cx, out);
+    stretched(cx, out);
+}
+
+fn sort(out: &mut [Finding]) {
     out.sort_by(|a, b| {
         (a.level, a.code, &a.subject, &a.message).cmp(&(b.level, b.code, &b.subject, &b.message))
     });
-    out
 }
 
-/// A human listing: one block per finding, then a count.
-pub fn render_text(findings: &[Finding]) -> String {
-    let mut s = String::new();
+/// (errors, warnings, notes) among `findings`.
+pub fn counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> (usize, usize, usize) {
+    let mut c = (0, 0, 0);
     for f in findings {
-        let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
-        let _ = writeln!(s, "  {}", f.message);
-        let _ = writeln!(s, "  fix: {}", f.fix);
-        s.push('\n');
+        match f.level {
+            Level::Error => c.0 += 1,
+            Level::Warning => c.1 += 1,
+            Level::Info => c.2 += 1,
+        }
     }
-    let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    c
+}
+
+/// "1 error, 2 warnings, 0 notes".
+pub fn count_line<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    let (e, w, n) = counts(findings);
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")
@@ -116,13 +193,68 @@ pub fn render_text(findings: &[Finding]) -> String {
             format!("{n} {w}s")
         }
     };
-    let _ = writeln!(
-        s,
+    format!(
         "{}, {}, {}",
-        plural(count(Level::Error), "error"),
-        plural(count(Level::Warning), "warning"),
-        plural(count(Level::Info), "note")
-    );
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(n, "note")
+    )
+}
+
+/// A human listing: one block per finding, then a count.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        block(&mut s, f);
+    }
+    let _ = writeln!(s, "{}", count_line(findings));
+    s
+}
+
+fn block(s: &mut String, f: &Finding) {
+    let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
+    let _ = writeln!(s, "  {}", f.message);
+    let _ = writeln!(s, "  fix: {}", f.fix);
+    s.push('\n');
+}
+
+/// What `ktopo check` prints: [`render_text`] for a file without designs;
+/// with designs, each design under a heading that says how it was judged and
+/// what was found, then the total.
+pub fn render_by_design(sc: &Scenario, findings: &[Finding]) -> String {
+    if sc.design.is_empty() {
+        return render_text(findings);
+    }
+    let mut s = String::new();
+    for d in &sc.design {
+        let mine: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.design.as_deref() == Some(d.name.as_str()))
+            .collect();
+        let what = match d.kind {
+            crate::scenario::DesignKind::Stretched => {
+                "stretched: one cluster over every site".to_string()
+            }
+            crate::scenario::DesignKind::Async => {
+                let lay = crate::topology::DesignLayout::of(sc, d);
+                format!(
+                    "async: {} cluster(s), each judged on its own, and {} copy flow(s)",
+                    lay.clusters.len(),
+                    lay.flows.len()
+                )
+            }
+        };
+        let _ = writeln!(
+            s,
+            "== design {} ({what}): {}\n",
+            d.name,
+            count_line(mine.iter().copied())
+        );
+        for f in mine {
+            block(&mut s, f);
+        }
+    }
+    let _ = writeln!(s, "{}", count_line(findings));
     s
 }
 
@@ -154,10 +286,18 @@ struct Cx<'a> {
     /// Brokers per site.
     brokers: Vec<usize>,
     topics: Vec<TopicView>,
+    /// One cluster of an asynchronous design: its sites (clients elsewhere use
+    /// other clusters), and losing it whole is the design's trade, not a finding.
+    cluster: Option<Vec<usize>>,
 }
 
 impl<'a> Cx<'a> {
-    fn new(sc: &'a Scenario, topo: &'a Topology) -> Cx<'a> {
+    /// The whole file as one cluster (`cluster` None), or cluster `c` of an
+    /// asynchronous design over `sites`, with `topo` restricted to its nodes.
+    /// A cluster of an async design places each topic as the simulator does
+    /// (`kafka::topic_specs`): rack-aware within the cluster, the replication
+    /// factor capped at its broker count, explicit placement ignored.
+    fn new(sc: &'a Scenario, topo: &'a Topology, cluster: Option<(&[usize], usize)>) -> Cx<'a> {
         let ns = topo.sites.len();
         let mut voters = vec![0; ns];
         for c in &topo.controllers {
@@ -167,32 +307,49 @@ impl<'a> Cx<'a> {
         for b in &topo.brokers {
             brokers[b.site] += 1;
         }
+        let in_cluster = |site: &str| {
+            cluster
+                .is_none_or(|(sites, _)| topo.site_index(site).is_some_and(|s| sites.contains(&s)))
+        };
         let topics = sc
             .topic
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let asg = topo.assign(sc, t, i);
                 let configured = t
                     .replication_factor
                     .unwrap_or(sc.broker.default_replication_factor)
                     as usize;
-                let rf = match &t.placement {
-                    Some(p) => p.replicas.iter().map(|g| g.count as usize).sum(),
-                    None => configured,
+                let min_isr =
+                    t.min_insync_replicas
+                        .unwrap_or(sc.broker.min_insync_replicas) as usize;
+                let (asg, rf, min_isr) = match cluster {
+                    None => {
+                        let rf = match &t.placement {
+                            Some(p) => p.replicas.iter().map(|g| g.count as usize).sum(),
+                            None => configured,
+                        };
+                        (topo.assign(sc, t, i), rf, min_isr)
+                    }
+                    Some((_, c)) => {
+                        let rf = configured.min(topo.brokers.len()).max(1);
+                        let spec = c * sc.topic.len() + i;
+                        (
+                            crate::placement::rack_aware(topo, t.partitions as usize, rf, spec),
+                            rf,
+                            min_isr.min(rf),
+                        )
+                    }
                 };
                 TopicView {
                     name: t.name.clone(),
                     rf,
-                    min_isr: t
-                        .min_insync_replicas
-                        .unwrap_or(sc.broker.min_insync_replicas)
-                        as usize,
+                    min_isr,
                     asg,
                     acks_all: sc
                         .producer
                         .iter()
-                        .any(|p| p.topic == t.name && p.acks == Acks::All),
+                        .any(|p| p.topic == t.name && p.acks == Acks::All && in_cluster(&p.site)),
                 }
             })
             .collect();
@@ -202,7 +359,17 @@ impl<'a> Cx<'a> {
             voters,
             brokers,
             topics,
+            cluster: cluster.map(|(s, _)| s.to_vec()),
         }
+    }
+
+    /// Clients in `site` use this cluster.
+    fn serves(&self, site: &str) -> bool {
+        self.cluster.as_ref().is_none_or(|sites| {
+            self.topo
+                .site_index(site)
+                .is_some_and(|s| sites.contains(&s))
+        })
     }
 
     fn n_voters(&self) -> usize {
@@ -277,6 +444,7 @@ fn finding(
         subject: subject.into(),
         message: message.into(),
         fix: fix.into(),
+        design: None,
     }
 }
 
@@ -345,6 +513,10 @@ fn quorum(cx: &Cx, out: &mut Vec<Finding>) {
         ));
     }
     if used.len() <= 1 {
+        if cx.cluster.is_some() {
+            // A cluster per site: its site's loss is the failover the design plans.
+            return;
+        }
         let name = used.first().map(|&s| cx.site(s)).unwrap_or("");
         out.push(finding(
             Level::Info,
@@ -755,7 +927,7 @@ fn traffic(cx: &Cx) -> Traffic {
             .sc
             .producer
             .iter()
-            .filter(|p| p.topic == t.name)
+            .filter(|p| p.topic == t.name && cx.serves(&p.site))
             .filter_map(|p| cx.topo.site_index(&p.site).map(|s| (s, p.rate_mb_s * 1e6)))
             .collect();
         let topic_rate: f64 = produced.iter().map(|(_, r)| r).sum();
@@ -780,7 +952,12 @@ fn traffic(cx: &Cx) -> Traffic {
                     *tr.total.entry((ls, fs)).or_default() += per;
                 }
             }
-            for c in cx.sc.consumer.iter().filter(|c| c.topic == t.name) {
+            for c in cx
+                .sc
+                .consumer
+                .iter()
+                .filter(|c| c.topic == t.name && cx.serves(&c.site))
+            {
                 let Some(cs) = cx.topo.site_index(&c.site) else {
                     continue;
                 };
@@ -1024,15 +1201,16 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
 /// copier's connections (buffer / RTT each, one per task and source broker) and
 /// the link (capacity minus background, or the reserved share). A link sized
 /// between the average and the peak falls behind at every peak (§6).
-fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
-    use crate::scenario::{CopierTool, DesignKind};
-    use crate::topology::DesignLayout;
+fn copy_flows(
+    sc: &Scenario,
+    topo: &Topology,
+    d: &crate::scenario::Design,
+    lay: &crate::topology::DesignLayout,
+    out: &mut Vec<Finding>,
+) {
+    use crate::scenario::CopierTool;
     let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
-    for d in &sc.design {
-        if d.kind == DesignKind::Stretched {
-            continue;
-        }
-        let lay = DesignLayout::of(sc, d);
+    {
         let name = |c: usize| sc.site[lay.clusters[c][0]].name.as_str();
         for &(a, b) in &lay.flows {
             let peak: f64 = sc
@@ -1080,6 +1258,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Error,
                     code: "copier-link",
+                    design: None,
                     subject: subject.clone(),
                     message: format!(
                         "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
@@ -1093,6 +1272,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Warning,
                     code: "copier-link",
+                    design: None,
                     subject: subject.clone(),
                     message: format!(
                         "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
@@ -1124,6 +1304,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                     out.push(Finding {
                         level: Level::Warning,
                         code: "copier-in-flight",
+                        design: None,
                         subject: subject.clone(),
                         message: format!(
                             "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
@@ -1172,6 +1353,7 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
                 out.push(Finding {
                     level: Level::Warning,
                     code: "copier-window",
+                    design: None,
                     subject,
                     message: format!(
                         "{conns} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",
@@ -1193,4 +1375,219 @@ fn designs(sc: &Scenario, topo: &Topology, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Event budget
+
+/// Events one run of design `design` (None: a file without designs) is
+/// estimated to process, from the quantities the kernel handles (docs/model.md
+/// §1, ARCHITECTURE.md invariant 8), per simulated second:
+///
+/// - each producer: a tick and, per leader broker of its topic, a request's
+///   arrival and its response, every `linger.ms` (flow fidelity: every
+///   `flow_step_ms`, plus a probe every `flow_probe_interval_ms` that reaches
+///   the leader, wakes the RF − 1 follower sessions and each consumer);
+/// - each fetch session (follower: `num.replica.fetchers` per (leader broker,
+///   follower broker) pair sharing a partition; consumer: one per leader
+///   broker; copier: one per task and source broker): a request and a response
+///   per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
+///   while data flows (flow fidelity: at least `flow_step_ms`), else
+///   `replica.fetch.wait.max.ms`;
+/// - the control plane: heartbeats and quorum fetches, a few per broker and
+///   voter per second.
+///
+/// A rough figure for a fault-free run (0.6 to 2.7 × the events the bundled
+/// scenarios process, see tests/check.rs; faults that stop traffic make a run
+/// cheaper), good enough to say before a run that it cannot finish within
+/// `model.max_events`.
+pub fn estimated_events(
+    sc: &Scenario,
+    topo: &Topology,
+    design: Option<&crate::scenario::Design>,
+) -> f64 {
+    use crate::scenario::{DesignKind, Fidelity};
+    use crate::topology::DesignLayout;
+    let flow = sc.model.fidelity == Fidelity::Flow;
+    let step_s = sc.model.flow_step_ms / 1000.0;
+    let probe_s = sc.model.flow_probe_interval_ms.max(1.0) / 1000.0;
+    let layout = match design {
+        Some(d) if d.kind == DesignKind::Async => DesignLayout::of(sc, d),
+        _ => DesignLayout::stretched(sc),
+    };
+    let single = layout.clusters.len() == 1;
+    let rtt_s = |a: usize, b: usize| {
+        if a == b {
+            topo.sites[a].lan_rtt_ms / 1000.0
+        } else {
+            let (na, nb) = (&topo.sites[a].name, &topo.sites[b].name);
+            sc.link
+                .iter()
+                .find(|l| {
+                    (&l.between[0] == na && &l.between[1] == nb)
+                        || (&l.between[0] == nb && &l.between[1] == na)
+                })
+                .map_or(0.001, |l| l.rtt_ms / 1000.0)
+        }
+    };
+    let fetch_wait_s = sc.broker.replica_fetch_wait_max_ms.max(1) as f64 / 1000.0;
+    let mut rate = 0.0;
+    for (c, sites) in layout.clusters.iter().enumerate() {
+        let (sub, _) = topo.restricted(sites);
+        let cx = if single {
+            Cx::new(sc, topo, None)
+        } else {
+            Cx::new(sc, &sub, Some((sites.as_slice(), c)))
+        };
+        let fetchers = sc.broker.num_replica_fetchers.max(1) as usize;
+        // (leader broker, follower broker) → partitions; per topic, its leaders.
+        let mut pairs: BTreeMap<(usize, usize), (usize, f64)> = BTreeMap::new();
+        for t in &cx.topics {
+            let writers: Vec<&crate::scenario::Producer> = sc
+                .producer
+                .iter()
+                .filter(|p| p.topic == t.name && cx.serves(&p.site))
+                .collect();
+            let mut leaders: Vec<usize> = t
+                .asg
+                .iter()
+                .filter_map(|a| a.replicas.first().copied())
+                .collect();
+            leaders.sort_unstable();
+            leaders.dedup();
+            let nl = leaders.len().max(1) as f64;
+            // Leader brokers a producer's linger reaches: the sticky partitioner
+            // fills one batch.size batch per partition before moving on.
+            let active = |p: &crate::scenario::Producer| {
+                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                (p.rate_mb_s * 1e6 * linger / p.batch_size.max(1) as f64)
+                    .ceil()
+                    .clamp(1.0, nl)
+            };
+            // Appends per second to one partition: a fetch session returns
+            // at the first append to any of its partitions (fetch.min.bytes 1).
+            let np = t.asg.len().max(1) as f64;
+            // Flow fidelity: sessions long-poll at least a step; the probes'
+            // wake-ups are counted with the producers.
+            let per_part: f64 = if writers.is_empty() {
+                0.0
+            } else if flow {
+                1.0 / step_s / np
+            } else {
+                writers
+                    .iter()
+                    .map(|p| active(p) / (p.linger_ms.max(1) as f64 / 1000.0))
+                    .sum::<f64>()
+                    / np
+            };
+            for a in &t.asg {
+                let Some(&l) = a.replicas.first() else {
+                    continue;
+                };
+                for &f in a.replicas[1..].iter().chain(&a.observers) {
+                    let e = pairs.entry((l, f)).or_insert((0, 0.0));
+                    e.0 += 1;
+                    e.1 += per_part;
+                }
+            }
+            for p in &writers {
+                let ps = topo.site_index(&p.site).unwrap_or(0);
+                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                let requests = 1.0 + 2.0 * if flow { nl } else { active(p) };
+                if flow {
+                    let consumers = sc.consumer.iter().filter(|x| x.topic == t.name).count();
+                    rate += requests / step_s
+                        + (3.0 + 2.0 * (t.rf.saturating_sub(1) + consumers) as f64) / probe_s;
+                } else {
+                    // A request waits for the previous one only past max.in.flight.
+                    let far = leaders
+                        .iter()
+                        .map(|&l| rtt_s(ps, cx.broker_site(l)))
+                        .fold(0.0, f64::max);
+                    let per = linger.max(far / p.max_in_flight.max(1) as f64);
+                    rate += requests / per;
+                }
+            }
+            for k in sc
+                .consumer
+                .iter()
+                .filter(|k| k.topic == t.name && cx.serves(&k.site))
+            {
+                let ks = topo.site_index(&k.site).unwrap_or(0);
+                let idle = 1000.0 / k.fetch_max_wait_ms.max(1) as f64;
+                let idle = if flow { idle.min(1.0 / step_s) } else { idle };
+                for &l in &leaders {
+                    let led = t
+                        .asg
+                        .iter()
+                        .filter(|a| a.replicas.first() == Some(&l))
+                        .count();
+                    let cycles = (led as f64 * per_part)
+                        .max(idle)
+                        .min(1.0 / rtt_s(ks, cx.broker_site(l)).max(1e-4));
+                    rate += 2.0 * cycles;
+                }
+            }
+        }
+        for (&(l, f), &(parts, appends)) in &pairs {
+            let sessions = fetchers.min(parts) as f64;
+            let cycles = (appends / sessions)
+                .max(1.0 / fetch_wait_s.max(if flow { step_s } else { 0.0 }))
+                .min(1.0 / rtt_s(cx.broker_site(l), cx.broker_site(f)).max(1e-4));
+            rate += sessions * 2.0 * cycles;
+        }
+        // Control plane: heartbeats (request, arrival, response) and the quorum.
+        let brokers = cx.brokers.iter().sum::<usize>() as f64;
+        let voters = cx.voters.iter().sum::<usize>() as f64;
+        let hb_s = sc.broker.broker_heartbeat_interval_ms.max(1) as f64 / 1000.0;
+        rate += brokers * 3.0 / hb_s + voters * 8.0;
+    }
+    // Copiers: per flow, fetch sessions (task × source broker) and a producer
+    // request per task and target broker, every linger or step.
+    if let Some(d) = design.filter(|_| !single) {
+        for &(a, b) in &layout.flows {
+            let (sa, sb) = (layout.clusters[a][0], layout.clusters[b][0]);
+            let src: u32 = layout.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
+            let dst: u32 = layout.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
+            let parts: u32 = sc
+                .topic
+                .iter()
+                .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+                .map(|t| t.partitions)
+                .sum();
+            let tasks = d.tasks_max.min(parts.max(1)).max(1) as f64;
+            let cycle = if flow { step_s } else { 0.005 }.max(rtt_s(sa, sb));
+            rate += tasks * (src as f64 * 2.0 + dst as f64 * 2.0 + 1.0) / cycle;
+        }
+    }
+    rate * sc.duration_s
+}
+
+/// `event-limit`: the run would stop at `model.max_events` before its end.
+fn event_budget(
+    sc: &Scenario,
+    topo: &Topology,
+    design: Option<&crate::scenario::Design>,
+    out: &mut Vec<Finding>,
+) {
+    let est = estimated_events(sc, topo, design);
+    let limit = sc.model.max_events as f64;
+    if est <= limit {
+        return;
+    }
+    let flow = sc.model.fidelity == crate::scenario::Fidelity::Flow;
+    out.push(finding(
+        Level::Error,
+        "event-limit",
+        "model.max_events",
+        format!(
+            "about {:.2e} events estimated for {} simulated s, over model.max_events = {}: the run would stop with an error before its end",
+            est, sc.duration_s, sc.model.max_events
+        ),
+        if flow {
+            "shorten duration_s, raise model.flow_step_ms and model.flow_probe_interval_ms, or raise model.max_events".to_string()
+        } else {
+            "use model.fidelity = \"flow\" (bulk data once per flow_step_ms; docs/model.md §16) for long runs, shorten duration_s, or raise model.max_events".to_string()
+        },
+    ));
 }

@@ -236,6 +236,34 @@ fn opt(v: Option<f64>, unit: &str) -> String {
     v.map_or("–".into(), |v| format!("{v}{unit}"))
 }
 
+/// What the terminal prints after the comparison's table: each design's
+/// verdict and the recommendation, so that the last lines on screen are the
+/// conclusion rather than a table to read.
+pub fn terminal_verdicts(c: &Comparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nverdicts:");
+    for d in &c.designs {
+        if let Some(v) = &d.verdict {
+            let _ = writeln!(s, "  {} — {}: {}", d.design, v.grade, v.headline);
+            for o in v.objectives.iter().filter(|o| o.met == Some(false)) {
+                let _ = writeln!(s, "    objective {}", o.describe());
+            }
+        }
+    }
+    match (&c.recommended, &c.recommendation) {
+        (Some(best), Some(why)) => {
+            let _ = writeln!(s, "recommendation: {best} — {why}.");
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "recommendation: see each design's report.md for what to change."
+            );
+        }
+    }
+    s
+}
+
 /// The comparison as a Markdown document (also what the terminal shows).
 pub fn markdown(c: &Comparison) -> String {
     let mut s = String::new();

@@ -43,7 +43,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each.
+    /// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each
+    /// (with [[design]]s: compare.{json,md,html} and a report folder per design).
     #[command(after_help = "Examples:
   ktopo simulate scenarios/stretched-3dc.toml
   ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
@@ -52,8 +53,10 @@ enum Cmd {
 
 A file with [[design]] tables runs every design (as `ktopo compare`); a file with
 [[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
+The terminal shows the table, then the verdict and what to change.
 
-Exit codes: 0 ok, 2 an invalid scenario, a failed run or unwritable reports.")]
+Exit codes: 0 ok, 1 an [objectives] bound missed (reports are written), 2 an
+invalid scenario, an unwritable report folder (found before the run) or a failed run.")]
     Simulate {
         /// Scenario TOML files, run one after the other.
         #[arg(required = true)]
@@ -92,7 +95,8 @@ Examples:
   ktopo sweep my.toml --seeds 5 --jobs 2 --json > sweep.json
   ktopo sweep my.toml --dry-run      validate every variant, run nothing
 
-Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable reports.")]
+Exit codes: 0 ok, 2 an invalid scenario or variant, an unwritable report folder (found
+before the runs) or a failed run.")]
     Sweep {
         /// Scenario TOML file.
         file: PathBuf,
@@ -119,10 +123,16 @@ Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable r
         dry_run: bool,
     },
     /// Run every `[[design]]` of a scenario with the same workload, faults and seed,
-    /// and print them side by side; writes reports/<scenario-name>/compare.{json,md}.
-    ///
-    /// Example: ktopo compare scenarios/stretched-vs-async.toml
+    /// and print them side by side; writes reports/<scenario-name>/compare.{json,md,html}
+    /// and reports/<scenario-name>/<design>/report.{json,md,html}.
+    #[command(after_help = "Examples:
+  ktopo compare scenarios/stretched-vs-async.toml
+  ktopo compare scenarios/stretched-vs-async.toml --json > compare.json
+
+Exit codes: 0 ok, 1 no design meets every [objectives] bound (reports are written),
+2 an invalid scenario, an unwritable report folder (found before the run) or a failed run.")]
     Compare {
+        /// Scenario TOML file.
         file: PathBuf,
         /// Replay with this seed instead of the scenario's.
         #[arg(long)]
@@ -134,12 +144,17 @@ Exit codes: 0 ok, 2 an invalid scenario or variant, a failed run or unwritable r
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
-    /// Check a scenario for static problems (quorum, minISR, buffers, RTT) without simulating.
+    /// Check a scenario for static problems (quorum, minISR, buffers, RTT, copy flows) without simulating.
     #[command(after_help = "Examples:
   ktopo check scenarios/stretched-2dc.toml
   ktopo check scenarios/stretched-2dc.toml --json | jq '.[] | select(.level == \"error\")'
 
-Exit codes: 0 no error-level finding, 1 an error-level finding, 2 an invalid scenario.")]
+A file with [[design]]s is judged design by design: an async design on its own
+clusters and copy flows, a stretched one as one cluster over every site. A file
+with a [sweep] has every variant validated.
+
+Exit codes: 0 no error-level finding, 1 an error-level finding (with -q, the count
+on stderr), 2 an invalid scenario or sweep.")]
     Check {
         /// Scenario TOML file.
         file: PathBuf,
@@ -294,10 +309,60 @@ fn load(file: &Path) -> Result<ktopo::scenario::Scenario, ExitCode> {
     })
 }
 
+/// The sweep plan of `file`, or every problem of every variant on stderr.
+fn load_sweep(
+    file: &Path,
+    args: &ktopo::scenario::SweepArgs,
+) -> Result<ktopo::scenario::SweepPlan, ExitCode> {
+    ktopo::scenario::load_sweep(file, args).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "{} problem(s) in the sweep of {}",
+            diags.len(),
+            file.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// Before a run: the reports of `sc` can be written under `out` (exit code 2
+/// otherwise), so that a run never ends by losing its results.
+fn writable(out: &Path, sc: &ktopo::scenario::Scenario) -> Result<(), ExitCode> {
+    let designs: Vec<&str> = sc.design.iter().map(|d| d.name.as_str()).collect();
+    ktopo::report::check_writable(out, &sc.name, &designs).map_err(|e| write_failed(out, e))
+}
+
 /// Report a failure to write the reports under `out`: exit code 2.
 fn write_failed(out: &Path, e: std::io::Error) -> ExitCode {
     eprintln!("error: cannot write reports under {}: {e}", out.display());
     ExitCode::from(2)
+}
+
+/// Before a run: say when `check` expects it to stop at `model.max_events`
+/// (the run goes ahead; the estimate is rough).
+fn warn_event_budget(sc: &ktopo::scenario::Scenario, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let topo = ktopo::topology::Topology::build(sc);
+    let designs: Vec<Option<&ktopo::scenario::Design>> = if sc.design.is_empty() {
+        vec![None]
+    } else {
+        sc.design.iter().map(Some).collect()
+    };
+    for d in designs {
+        let est = ktopo::check::estimated_events(sc, &topo, d);
+        if est > sc.model.max_events as f64 {
+            eprintln!(
+                "warning: {}{}about {est:.2e} events estimated, over model.max_events = {}: the run will probably stop before its end; for long runs use model.fidelity = \"flow\" (docs/model.md §16), or shorten duration_s",
+                sc.name,
+                d.map_or(": ".to_string(), |d| format!(", design {}: ", d.name)),
+                sc.model.max_events
+            );
+        }
+    }
 }
 
 /// The `ktopo check` findings of `sc`, on the topology it builds.
@@ -394,17 +459,7 @@ fn sweep(
     out: &Path,
     dry_run: bool,
 ) -> Result<(), ExitCode> {
-    let plan = ktopo::scenario::load_sweep(file, args).map_err(|diags| {
-        for d in &diags {
-            eprintln!("{d}");
-        }
-        eprintln!(
-            "{} problem(s) in the sweep of {}",
-            diags.len(),
-            file.display()
-        );
-        ExitCode::from(2)
-    })?;
+    let plan = load_sweep(file, args)?;
     if dry_run {
         if !quiet {
             println!(
@@ -420,6 +475,7 @@ fn sweep(
         }
         return Ok(());
     }
+    ktopo::report::check_writable(out, &plan.base.name, &[]).map_err(|e| write_failed(out, e))?;
     let mut progress = Progress::runs(quiet, &format!("sweeping {}", plan.base.name), plan.runs());
     let result = ktopo::sweep::run(&plan, jobs, &mut |done, _| progress.count(done));
     progress.finish();
@@ -475,6 +531,8 @@ fn simulate(
         // Several designs: simulating the file means simulating each of them.
         return compare(&sc, file, json, quiet, out);
     }
+    writable(out, &sc)?;
+    warn_event_budget(&sc, quiet);
     let (outcome, wall) = run_sim(&sc, quiet)?;
     if stats {
         let peak =
@@ -490,13 +548,15 @@ fn simulate(
     let findings = check_findings(&sc);
     let cx = ktopo::report::Context::new(&sc, &findings, file);
     let dir = ktopo::report::write_reports(&outcome, &cx, out).map_err(|e| write_failed(out, e))?;
+    let verdict = ktopo::report::verdict(&outcome.design, &outcome, &cx);
     if json {
         print!("{}", ktopo::report::to_json(&outcome));
     } else if !quiet {
         print!("{}", ktopo::report::terminal_table(&outcome));
+        print!("{}", ktopo::report::terminal_verdict(&verdict));
         println!("\nreports: {}", dir.display());
     }
-    let missed: Vec<String> = ktopo::report::verdict(&outcome.design, &outcome, &cx)
+    let missed: Vec<String> = verdict
         .objectives
         .iter()
         .filter(|o| o.met == Some(false))
@@ -518,6 +578,8 @@ fn compare(
     quiet: bool,
     out: &Path,
 ) -> Result<(), ExitCode> {
+    writable(out, sc)?;
+    warn_event_budget(sc, quiet);
     let (mut cmp, outcomes) = ktopo::compare::run(sc).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
@@ -530,6 +592,7 @@ fn compare(
         print!("{}", ktopo::compare::to_json(&cmp));
     } else if !quiet {
         print!("{}", ktopo::compare::markdown(&cmp));
+        print!("{}", ktopo::compare::terminal_verdicts(&cmp));
         println!("\nreports: {}", dir.display());
     }
     if !ktopo::compare::objectives_met(&cmp) {
@@ -606,6 +669,12 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
+            if sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty()) {
+                // `simulate` would run the sweep: every variant must be valid now.
+                if let Err(code) = load_sweep(&file, &ktopo::scenario::SweepArgs::default()) {
+                    return code;
+                }
+            }
             let findings = check_findings(&sc);
             if json {
                 println!(
@@ -613,12 +682,20 @@ fn main() -> ExitCode {
                     serde_json::to_string_pretty(&findings).expect("findings serialize")
                 );
             } else if !quiet {
-                print!("{}", ktopo::check::render_text(&findings));
+                print!("{}", ktopo::check::render_by_design(&sc, &findings));
             }
             if findings
                 .iter()
                 .any(|f| matches!(f.level, ktopo::check::Level::Error))
             {
+                if quiet && !json {
+                    // Exit 1 never goes unexplained: the count, on stderr.
+                    eprintln!(
+                        "{}: {}",
+                        file.display(),
+                        ktopo::check::count_line(&findings)
+                    );
+                }
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -890,7 +967,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            if let Err(e) = write_file(&file, ktopo::export::STARTER_SCENARIO) {
+            if let Err(e) = write_file(&file, &starter(&file)) {
                 eprintln!("error: cannot write {}: {e}", file.display());
                 return ExitCode::from(2);
             }
@@ -930,7 +1007,33 @@ fn main() -> ExitCode {
     }
 }
 
-/// Write a file atomically (temporary file in the same directory, then rename).
+/// The starter scenario, its header naming `file` (what the user will type)
+/// rather than the default `scenario.toml`.
+fn starter(file: &Path) -> String {
+    let name = file.display().to_string();
+    let text = ktopo::export::STARTER_SCENARIO;
+    let check = "#   ktopo check scenario.toml      static findings, no simulation\n";
+    let sim = "#   ktopo simulate scenario.toml   run it; reports go to reports/<name>/\n";
+    if name == "scenario.toml" || !text.contains(check) || !text.contains(sim) {
+        return text.to_string();
+    }
+    // Columns as in the file: the comments start 3 characters after the name.
+    let w = name.chars().count() + 3;
+    text.replacen(
+        check,
+        &format!(
+            "#   ktopo check {name:<w1$}static findings, no simulation\n",
+            w1 = w + 3
+        ),
+        1,
+    )
+    .replacen(
+        sim,
+        &format!("#   ktopo simulate {name:<w$}run it; reports go to reports/<name>/\n"),
+        1,
+    )
+}
+
 /// The files under `dir`, down to `depth` levels of subdirectories; hidden
 /// entries (a name starting with `.`) are skipped.
 fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -953,6 +1056,7 @@ fn files_under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) -> std::io::Resul
     Ok(())
 }
 
+/// Write a file atomically (temporary file in the same directory, then rename).
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -160,6 +160,43 @@ fn account(
     }
 }
 
+/// A queue that drains at `busy` (at `old` ns per byte) re-timed at `new` ns
+/// per byte from `now`: the bytes it still holds, counted evenly over
+/// [now, busy) at the old rate, are taken out of those intervals (and of
+/// `fluid`, when given) and counted over the time they take at the new rate.
+/// Returns the new drain time.
+#[allow(clippy::too_many_arguments)]
+fn retime(
+    bytes_v: &mut Vec<u64>,
+    mut fluid: Option<&mut Vec<u64>>,
+    now: Nanos,
+    busy: Nanos,
+    old: f64,
+    new: f64,
+    bucket: Nanos,
+) -> Nanos {
+    if busy <= now || old <= 0.0 {
+        return busy;
+    }
+    let queued = ((busy - now) as f64 / old) as u64;
+    let first = (now / bucket) as usize;
+    let last = ((busy - 1) / bucket) as usize;
+    for k in first..=last {
+        let lo = (k as Nanos * bucket).max(now);
+        let hi = ((k as Nanos + 1) * bucket).min(busy);
+        let share = ((hi - lo) as f64 / old) as u64;
+        if let Some(b) = bytes_v.get_mut(k) {
+            *b = b.saturating_sub(share);
+        }
+        if let Some(f) = fluid.as_deref_mut().and_then(|f| f.get_mut(k)) {
+            *f = f.saturating_sub(share);
+        }
+    }
+    let end = now + ((queued as f64 * new) as Nanos).max(1);
+    account(bytes_v, fluid, now, end, queued, bucket);
+    end
+}
+
 impl Net {
     /// `links`: (site a, site b, params). `lan_rtt`: per-site round trip inside the site.
     pub fn new(
@@ -247,6 +284,7 @@ impl Net {
         bw: Option<f64>,
         loss: Option<f64>,
     ) {
+        let bucket = self.bucket;
         let l = &mut self.links[link];
         l.cur = LinkParams {
             rtt: rtt.unwrap_or(l.base.rtt),
@@ -255,7 +293,27 @@ impl Net {
             loss: loss.unwrap_or(l.base.loss),
         };
         l.bw_log.push((now, l.cur.bandwidth_bps));
+        let old = l.ns_per_byte;
         l.refresh();
+        // The bytes still queued on each direction cross at the new rate: their
+        // share of the intervals after `now` is counted again at that rate, and
+        // the queue drains correspondingly later (messages already handed over
+        // keep the arrival time they were given).
+        let new = l.ns_per_byte;
+        if old != new {
+            for d in &mut l.dirs {
+                d.busy_until = retime(&mut d.bytes, None, now, d.busy_until, old, new, bucket);
+                d.fluid_busy = retime(
+                    &mut d.bytes,
+                    Some(&mut d.fluid),
+                    now,
+                    d.fluid_busy,
+                    old,
+                    new,
+                    bucket,
+                );
+            }
+        }
     }
 
     /// Send `bytes` from site `a` to site `b` over a connection whose window (the
@@ -400,16 +458,28 @@ impl Net {
             conn_rate = conn_rate.min(p.mathis_rate(mss));
         }
         let bytes_f = bytes as f64;
+        let dir = usize::from(a != l.a);
         let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
         let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
         let from = now.saturating_sub(span);
-        let d = &mut l.dirs[usize::from(a != l.a)];
-        d.fluid_busy = d.fluid_busy.max(from) + link_ns;
+        let d = &mut l.dirs[dir];
+        let start = d.fluid_busy.max(from);
+        d.fluid_busy = start + link_ns;
         *conn_busy = (*conn_busy).max(from) + conn_ns;
-        // Account the bytes over the span they stand for.
-        account(&mut d.bytes, Some(&mut d.fluid), from, now, bytes, bucket);
+        // Account the bytes over the span they stand for, or, when the link
+        // cannot carry them within it (a backlog, a bandwidth cut), over the
+        // time it takes at the link's rate after what is queued before them:
+        // never more bytes in an interval than the link carries in it.
+        account(
+            &mut d.bytes,
+            Some(&mut d.fluid),
+            start,
+            d.fluid_busy.max(now),
+            bytes,
+            bucket,
+        );
         let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;
@@ -505,9 +575,8 @@ mod tests {
     /// Utilization is bytes over the capacity of the time: a sender that keeps
     /// the link just busy stays at about 1 per interval, also while a
     /// degradation halves the bandwidth, and a 30 MB message's bytes land in the
-    /// intervals its serialization takes. (A message serialized across a
-    /// bandwidth change keeps the rate it started with: one 100 kB message of
-    /// overrun, 2 % of an interval here.)
+    /// intervals its serialization takes. (Bytes queued when the bandwidth
+    /// changes are re-timed at the new rate, see `bandwidth_cut_retimes_the_queue`.)
     #[test]
     fn utilization_follows_the_capacity_of_the_time() {
         let mut net = one_link(10.0, 80.0, 0.0); // 10 MB/s, 1 s buckets
@@ -542,6 +611,46 @@ mod tests {
             let util = b as f64 / c;
             assert!(util > 0.95 && util <= 1.03, "interval {k}: {util}");
         }
+    }
+
+    /// Issue 11: 10 MB queued on a 1 Gbit/s link when it drops to 20 Mbit/s
+    /// were counted at the old rate in the interval after the cut (5.5 × its
+    /// capacity in a scenario). Now the queue drains at the new rate: 2.5 MB
+    /// per 1 s interval (20 Mbit/s) until the 10 MB are through, 4 s later.
+    #[test]
+    fn bandwidth_cut_retimes_the_queue() {
+        let mut net = one_link(10.0, 1000.0, 0.0); // 125 MB/s, 1 s buckets
+        let mut rng = SimRng::new(1);
+        let t0 = 999 * NS_PER_MS;
+        // Ten 1 MB messages at 0.999 s: the queue drains at 1.079 s.
+        for _ in 0..10 {
+            net.send(t0, 0, 1, 1_000_000, u64::MAX, &mut rng).unwrap();
+        }
+        net.degrade(crate::sim::NS_PER_S, 0, None, None, Some(20e6), None);
+        let u = &net.usage(7 * crate::sim::NS_PER_S)[0];
+        let (b, c) = (&u.bytes_per_bucket, &u.capacity_bytes_per_bucket);
+        // 1 ms at 125 MB/s before the cut, then 2.5 MB per interval.
+        assert_eq!(b[0], 125_000);
+        for k in 1..=3 {
+            assert!(
+                b[k] as f64 <= c[k] + 1.0,
+                "interval {k}: {} of {}",
+                b[k],
+                c[k]
+            );
+            assert!((b[k] as f64 - 2.5e6).abs() < 2.0, "interval {k}: {}", b[k]);
+        }
+        assert_eq!(b.iter().sum::<u64>(), 10_000_000, "every byte counted once");
+        // A message sent after the cut waits for the re-timed queue: 9.875 MB at
+        // 2.5 MB/s from 1 s, then its own 1 kB, then half the RTT.
+        let arrival = net
+            .send(crate::sim::NS_PER_S, 0, 1, 1000, u64::MAX, &mut rng)
+            .unwrap();
+        let drained = crate::sim::NS_PER_S + 3_950 * NS_PER_MS;
+        assert!(
+            arrival >= drained + 5 * NS_PER_MS && arrival < drained + 6 * NS_PER_MS,
+            "{arrival}"
+        );
     }
 
     #[test]

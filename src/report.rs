@@ -102,6 +102,22 @@ pub(crate) fn shell_quote(s: &str) -> String {
 
 /// Write report.json, report.md and report.html under `<out>/<safe scenario
 /// name>/`, each atomically; returns the directory.
+/// Before a run: can the reports of scenario `name` (and of its designs) be
+/// written under `out`? Creates the folders and writes and removes a probe
+/// file in each, so that a run never ends by losing its results.
+pub fn check_writable(out: &Path, name: &str, designs: &[&str]) -> io::Result<()> {
+    let dir = out.join(safe_name(name));
+    let mut dirs = vec![dir.clone()];
+    dirs.extend(designs.iter().map(|d| dir.join(safe_name(d))));
+    for d in dirs {
+        std::fs::create_dir_all(&d)?;
+        let probe = d.join(".ktopo-write-probe.tmp");
+        std::fs::write(&probe, b"")?;
+        std::fs::remove_file(&probe)?;
+    }
+    Ok(())
+}
+
 pub fn write_reports(o: &Outcome, cx: &Context, out: &Path) -> io::Result<PathBuf> {
     let dir = out.join(safe_name(&o.scenario));
     write_atomic(&dir.join("report.json"), &to_json(o))?;
@@ -123,6 +139,33 @@ pub(crate) fn f(v: f64) -> String {
     } else {
         format!("{v:.3}")
     }
+}
+
+/// A latency figure for a table: `–` when the distribution has no sample, so
+/// that "0 ms" never stands for "nothing measured".
+fn ms(l: &crate::metrics::LatencySummary, v: f64) -> String {
+    if l.count == 0 { "–".into() } else { f(v) }
+}
+
+/// The verdict and what to change, printed after the terminal table.
+pub fn terminal_verdict(v: &Verdict) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nverdict: {} — {}", v.grade.label(), v.headline);
+    for o in &v.objectives {
+        let _ = writeln!(s, "  objective {}", o.describe());
+    }
+    for (i, r) in v.recommendations.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "{} {r}",
+            if i == 0 {
+                "recommendation:"
+            } else {
+                "               "
+            }
+        );
+    }
+    s
 }
 
 /// The per-site table printed on the terminal.
@@ -156,10 +199,10 @@ pub fn terminal_table(o: &Outcome) -> String {
                 site.site,
                 p.topic,
                 p.acks,
-                f(p.latency.p50_ms),
-                f(p.latency.p99_ms),
-                f(p.latency.p999_ms),
-                f(p.latency.max_ms),
+                ms(&p.latency, p.latency.p50_ms),
+                ms(&p.latency, p.latency.p99_ms),
+                ms(&p.latency, p.latency.p999_ms),
+                ms(&p.latency, p.latency.max_ms),
                 p.records_acked,
                 p.records_rejected,
                 p.records_timed_out,
@@ -185,8 +228,8 @@ pub fn terminal_table(o: &Outcome) -> String {
                 site,
                 c.topic,
                 if c.follower_fetching { "yes" } else { "no" },
-                f(c.end_to_end.p50_ms),
-                f(c.end_to_end.p99_ms),
+                ms(&c.end_to_end, c.end_to_end.p50_ms),
+                ms(&c.end_to_end, c.end_to_end.p99_ms),
                 c.records_consumed
             );
         }
@@ -295,14 +338,6 @@ pub fn markdown(o: &Outcome) -> String {
 }
 
 /// A latency summary's p99, or a dash when it counted nothing.
-fn p99_or_dash(l: &crate::metrics::LatencySummary) -> String {
-    if l.count > 0 {
-        f(l.p99_ms)
-    } else {
-        "–".into()
-    }
-}
-
 fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
@@ -321,11 +356,11 @@ fn tables(o: &Outcome, s: &mut String) {
                 site.site,
                 p.topic,
                 p.acks,
-                f(p.latency.p50_ms),
-                f(p.latency.p99_ms),
-                f(p.latency.p999_ms),
-                f(p.latency.max_ms),
-                p99_or_dash(&p.latency_steady),
+                ms(&p.latency, p.latency.p50_ms),
+                ms(&p.latency, p.latency.p99_ms),
+                ms(&p.latency, p.latency.p999_ms),
+                ms(&p.latency, p.latency.max_ms),
+                ms(&p.latency_steady, p.latency_steady.p99_ms),
                 p.records_sent,
                 p.records_acked,
                 p.records_rejected,
@@ -351,11 +386,11 @@ fn tables(o: &Outcome, s: &mut String) {
                 site.site,
                 c.topic,
                 c.follower_fetching,
-                f(l.p50_ms),
-                f(l.p99_ms),
-                f(l.p999_ms),
-                f(l.max_ms),
-                p99_or_dash(&c.end_to_end_steady),
+                ms(l, l.p50_ms),
+                ms(l, l.p99_ms),
+                ms(l, l.p999_ms),
+                ms(l, l.max_ms),
+                ms(&c.end_to_end_steady, c.end_to_end_steady.p99_ms),
                 c.records_consumed
             );
         }
@@ -404,8 +439,8 @@ fn tables(o: &Outcome, s: &mut String) {
                 f(ft.end_s),
                 f(ft.unavailable_partition_s),
                 ft.lost_acked_records,
-                p99_or_dash(&ft.produce_latency),
-                p99_or_dash(&ft.end_to_end_latency)
+                ms(&ft.produce_latency, ft.produce_latency.p99_ms),
+                ms(&ft.end_to_end_latency, ft.end_to_end_latency.p99_ms)
             );
         }
     }

@@ -336,3 +336,59 @@ fn findings_are_sorted_deterministic_and_serializable() {
     assert!(text.contains("  fix: "));
     assert!(text.trim_end().ends_with("notes") || text.trim_end().ends_with("note"));
 }
+
+/// Issue 11: a run over `model.max_events` is said before it starts. The
+/// estimate follows the kernel's quantities (`check::estimated_events`); it is
+/// held against the events each bundled report actually processed: from half
+/// to three times. It assumes a fault-free run; faults that stop traffic make
+/// a run cheaper (stretched-2dc, whose quorum is lost half the run: 2.7 ×).
+#[test]
+fn event_estimate_is_within_a_stated_factor_of_the_bundled_runs() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    let mut table = String::new();
+    for e in std::fs::read_dir(root.join("scenarios")).unwrap() {
+        let path = e.unwrap().path();
+        let sc = ktopo::scenario::load(&path).unwrap();
+        if sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty()) {
+            continue; // its report is a sweep
+        }
+        let topo = Topology::build(&sc);
+        let dir = root
+            .join("reports")
+            .join(ktopo::report::safe_name(&sc.name));
+        let runs: Vec<(Option<&ktopo::scenario::Design>, std::path::PathBuf)> =
+            if sc.design.is_empty() {
+                vec![(None, dir.join("report.json"))]
+            } else {
+                sc.design
+                    .iter()
+                    .map(|d| {
+                        (
+                            Some(d),
+                            dir.join(ktopo::report::safe_name(&d.name))
+                                .join("report.json"),
+                        )
+                    })
+                    .collect()
+            };
+        for (d, report) in runs {
+            let Ok(text) = std::fs::read_to_string(&report) else {
+                continue;
+            };
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let actual = v["events_processed"].as_f64().unwrap();
+            let est = ktopo::check::estimated_events(&sc, &topo, d);
+            let ratio = est / actual;
+            table.push_str(&format!(
+                "{} {}: estimated {est:.3e}, processed {actual:.3e}, ratio {ratio:.2}\n",
+                sc.name,
+                d.map_or("", |d| d.name.as_str())
+            ));
+            seen += 1;
+            assert!((0.5..=3.0).contains(&ratio), "{table}");
+        }
+    }
+    assert!(seen >= 15, "{table}");
+    eprintln!("{table}");
+}

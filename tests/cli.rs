@@ -108,8 +108,12 @@ fn init_writes_a_starter_that_checks_and_simulates() {
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("--force"));
     assert_eq!(code(&run(&["init", "s.toml", "--force", "-q"], &d)), 0);
+    // `-` prints the starter with its default name in the header.
     let o = run(&["init", "-"], &d);
-    assert_eq!(text(&o.stdout), starter);
+    assert_eq!(
+        text(&o.stdout),
+        starter.replace("s.toml ", "scenario.toml ")
+    );
 }
 
 #[test]
@@ -118,7 +122,13 @@ fn exit_codes_quiet_and_no_progress_when_not_a_terminal() {
     // 1: a requirement not met (the two-site trap has check errors).
     let o = run(&["check", "scenarios/stretched-2dc.toml", "-q"], &d);
     assert_eq!(code(&o), 1);
-    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    assert!(o.stdout.is_empty(), "--quiet prints nothing on stdout");
+    // ... but an exit 1 is never silent: the count, on stderr.
+    assert!(
+        text(&o.stderr).contains("stretched-2dc.toml: 2 errors, 0 warnings, 3 notes"),
+        "{}",
+        text(&o.stderr)
+    );
     // 2: an error.
     let t = tmpdir("codes");
     std::fs::write(t.join("bad.toml"), "name = 1\n").unwrap();
@@ -451,4 +461,441 @@ fn export_of_an_async_design_has_one_quorum_per_cluster_and_reads_back() {
     let layout = |s, d| ktopo::topology::DesignLayout::of(s, d).clusters;
     assert_eq!(layout(&back, a), layout(&orig, b));
     assert_eq!(a.tasks_max, b.tasks_max);
+}
+
+/// Issue 11: a file of asynchronous designs was judged as one stretched
+/// cluster (8 errors and exit 1 for the bundled mm2-active-passive, quorum lost
+/// at each site loss) while its report said "check found 0 errors". Each
+/// design is now judged on its own clusters and flows, per design, and the
+/// report quotes the same findings.
+#[test]
+fn check_judges_each_design_and_the_report_quotes_it() {
+    let d = repo();
+    let o = run(&["check", "scenarios/mm2-active-passive.toml"], &d);
+    let out = text(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}");
+    assert!(
+        out.starts_with("== design mm2-ap (async: 2 cluster(s), each judged on its own, and 1 copy flow(s)): 0 errors"),
+        "{out}"
+    );
+    assert!(!out.contains("quorum-site-loss"), "{out}");
+    // A stretched and an async design in one file: the stretched design keeps
+    // the stretched cluster's findings, the async one its own.
+    let o = run(
+        &["check", "scenarios/stretched-vs-async.toml", "--json"],
+        &d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let designs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["design"]
+                .as_str()
+                .expect("every finding names its design")
+        })
+        .collect();
+    assert!(designs.contains(&"stretched-2.5dc"), "{designs:?}");
+    assert!(designs.contains(&"replicator"), "{designs:?}");
+    // The report of a design quotes the counts check printed for it.
+    let t = tmpdir("per-design");
+    let o = run(
+        &[
+            "simulate",
+            &d.join("scenarios/mm2-active-passive.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let md = std::fs::read_to_string(t.join("r/mm2-active-passive/mm2-ap/report.md")).unwrap();
+    assert!(
+        md.contains("`ktopo check` found 0 error(s), 0 warning(s) and 0 note(s)"),
+        "{md}"
+    );
+    // Issue 11: its produce latency is a constant (every record in one
+    // histogram bucket), which drew an empty CDF frame; now it is said in words.
+    let html = std::fs::read_to_string(t.join("r/mm2-active-passive/mm2-ap/report.html")).unwrap();
+    assert!(
+        html.contains("<p class=\"note\" id=\"chart-latency-cdf\">No latency distribution to draw as a curve:</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>dc1 (orders, acks=all): all 5859375 acknowledged records fell in one histogram bucket, 0.6 ms: a constant, whose CDF is a single step there.</li>"),
+        "the note"
+    );
+    assert!(!html.contains("<figure class=\"chart\" id=\"chart-latency-cdf\">"));
+}
+
+/// Issue 11: what would make a run fail after it finished fails before it
+/// starts. A 300-character design name passed `check`, ran, then lost its
+/// results with "File name too long"; an invalid [sweep] passed `check`; an
+/// output folder that cannot be written was found only after the run.
+#[test]
+fn what_would_fail_after_a_run_fails_before_it() {
+    let t = tmpdir("prerun");
+    let base = std::fs::read_to_string(repo().join("scenarios/mm2-active-passive.toml")).unwrap();
+    let long = base.replace(
+        "name = \"mm2-ap\"",
+        &format!("name = \"{}\"", "d".repeat(300)),
+    );
+    std::fs::write(t.join("long.toml"), &long).unwrap();
+    for args in [
+        &["check", "long.toml"][..],
+        &["simulate", "long.toml", "--out", "r"][..],
+    ] {
+        let o = run(args, &t);
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains("long.toml:45:1: error: `design[0].name`: is 300 characters long"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!t.join("r").exists(), "nothing ran");
+    // An invalid sweep: `check` reads every variant as `simulate` would.
+    let sweep = std::fs::read_to_string(repo().join("scenarios/sweep-rtt.toml"))
+        .unwrap()
+        .replace(
+            "key = \"link[dc1-dc2].rtt_ms\"",
+            "key = \"link[dc1-dc9].rtt_ms\"",
+        );
+    std::fs::write(t.join("sweep.toml"), sweep).unwrap();
+    let o = run(&["check", "sweep.toml"], &t);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("sweep.toml:91:"),
+        "{}",
+        text(&o.stderr)
+    );
+    // An output folder that cannot be written: exit 2 before simulating.
+    std::fs::write(t.join("file"), "").unwrap();
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/reference-24h.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "file/r",
+        ],
+        &t,
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).starts_with("error: cannot write reports under file/r"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "the run did not start");
+}
+
+/// Issue 11: `ktopo init other.toml` wrote a header naming scenario.toml.
+#[test]
+fn init_names_its_own_file() {
+    let t = tmpdir("init-name");
+    assert_eq!(code(&run(&["init", "-q", "other.toml"], &t)), 0);
+    let s = std::fs::read_to_string(t.join("other.toml")).unwrap();
+    assert!(
+        s.contains("#   ktopo check other.toml      static findings"),
+        "{s}"
+    );
+    assert!(s.contains("#   ktopo simulate other.toml   run it"), "{s}");
+    assert!(!s.contains("scenario.toml"), "{s}");
+}
+
+/// Issue 11: the terminal ends with the verdict and what to change, not only
+/// the table.
+#[test]
+fn terminal_prints_the_verdict_after_the_table() {
+    let t = tmpdir("verdict");
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/single-site.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    let out = text(&o.stdout);
+    let table = out.find("ISR shrinks").expect("the table");
+    let verdict = out.find("\nverdict: caution — ").expect("the verdict");
+    let rec = out.find("\nrecommendation: ").expect("a recommendation");
+    assert!(table < verdict && verdict < rec, "{out}");
+    let o = run(
+        &[
+            "simulate",
+            &repo()
+                .join("scenarios/mm2-active-passive.toml")
+                .display()
+                .to_string(),
+            "--out",
+            "r",
+        ],
+        &t,
+    );
+    let out = text(&o.stdout);
+    assert!(out.contains("\nverdicts:\n  mm2-ap — caution: "), "{out}");
+}
+
+/// The commands whose `--help` docs/cli.md reproduces ("" is `ktopo --help`).
+const HELP_COMMANDS: [&str; 9] = [
+    "",
+    "init",
+    "check",
+    "simulate",
+    "compare",
+    "sweep",
+    "import",
+    "export",
+    "completions",
+];
+
+/// `ktopo [CMD] --help` as docs/cli.md shows it (trailing spaces trimmed).
+fn help_of(cmd: &str) -> String {
+    let args: Vec<&str> = if cmd.is_empty() {
+        vec!["--help"]
+    } else {
+        vec![cmd, "--help"]
+    };
+    let o = ktopo()
+        .args(&args)
+        .env_remove("COLUMNS")
+        .output()
+        .expect("ktopo runs");
+    assert_eq!(code(&o), 0, "{cmd} --help");
+    let mut s = String::new();
+    for line in text(&o.stdout).lines() {
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+/// The appendix of docs/cli.md: every command's `--help`, verbatim.
+fn help_appendix() -> String {
+    let mut s = String::from(HELP_APPENDIX_HEAD);
+    for cmd in HELP_COMMANDS {
+        let title = if cmd.is_empty() {
+            "ktopo --help".to_string()
+        } else {
+            format!("ktopo {cmd} --help")
+        };
+        s.push_str(&format!(
+            "\n### `{title}`\n\n```text\n{}```\n",
+            help_of(cmd)
+        ));
+    }
+    s
+}
+
+const HELP_APPENDIX_HEAD: &str = "## Appendix: the `--help` of every command
+
+Generated from the binary; `tests/cli.rs` (`docs_cli_md_matches_the_help`) fails
+when it differs, and `KTOPO_BLESS=1 cargo test --test cli docs_cli` rewrites it.
+";
+
+/// Issue 11: docs/cli.md drifted from the binary (the help omitted exit code 1
+/// and compare.html). It now holds every command's `--help` verbatim, and each
+/// command's section names every option the command takes.
+#[test]
+fn docs_cli_md_matches_the_help() {
+    let path = repo().join("docs/cli.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let head = doc.find(HELP_APPENDIX_HEAD.lines().next().unwrap());
+    let want = help_appendix();
+    if std::env::var_os("KTOPO_BLESS").is_some() {
+        let body = head.map_or(doc.as_str(), |i| &doc[..i]);
+        std::fs::write(&path, format!("{}\n{want}", body.trim_end())).unwrap();
+        return;
+    }
+    let got = head.map_or("", |i| &doc[i..]);
+    assert!(
+        got == want,
+        "docs/cli.md's appendix differs from the binary's --help; rerun with KTOPO_BLESS=1.\n--- docs\n{got}\n--- binary\n{want}"
+    );
+    // Every long option of a command appears in its own section.
+    for cmd in HELP_COMMANDS.iter().filter(|c| !c.is_empty()) {
+        let start = doc
+            .find(&format!("\n## `ktopo {cmd}`"))
+            .unwrap_or_else(|| panic!("docs/cli.md has no section for {cmd}"));
+        let end = doc[start + 1..]
+            .find("\n## ")
+            .map_or(doc.len(), |i| start + 1 + i);
+        let section = &doc[start..end];
+        for line in help_of(cmd).lines() {
+            // Option lines start with the option: `-q, --quiet`, `--seed <SEED>`.
+            let line = line.trim_start();
+            if !line.starts_with('-') {
+                continue;
+            }
+            let Some(flag) = line.split([' ', ',']).find(|w| w.starts_with("--")) else {
+                continue;
+            };
+            if ["--help", "--quiet", "--version"].contains(&flag) {
+                continue;
+            }
+            assert!(
+                section.contains(flag),
+                "docs/cli.md's `ktopo {cmd}` section does not mention {flag}"
+            );
+        }
+    }
+}
+
+/// An async design copying 2 MB/s over a link of `mbps`, cut from 30 s to
+/// 90 s, with the two objectives of issue 11.
+fn lagging_design(mbps: f64) -> String {
+    format!(
+        r#"name = "lagging"
+seed = 3
+duration_s = 240
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 30
+bandwidth_mbps = {mbps}
+[broker]
+"default.replication.factor" = 1
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+[[design]]
+name = "mm2"
+kind = "async"
+topology = "active-passive"
+"tasks.max" = 6
+"consumer.receive.buffer.bytes" = -1
+[[fault]]
+kind = "link-partition"
+between = ["dc1", "dc2"]
+at_s = 30
+duration_s = 60
+[objectives]
+replication_lag_s = 30
+catch_up_s = 60
+"#
+    )
+}
+
+/// Issue 11: objectives for what asynchronous designs trade. `replication_lag_s`
+/// is judged against the run's maximum lag, `catch_up_s` against the longest
+/// catch-up; a copier that never catches up misses `catch_up_s` ("never")
+/// instead of reading "caution".
+#[test]
+fn replication_lag_and_catch_up_objectives() {
+    let t = tmpdir("objectives");
+    let objectives = |mbps: f64| {
+        std::fs::write(t.join("lag.toml"), lagging_design(mbps)).unwrap();
+        let o = run(&["simulate", "lag.toml", "--json", "--out", "r"], &t);
+        assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let d = &v["designs"][0]["verdict"];
+        assert_eq!(d["grade"], "fail");
+        let get = |k: &str| {
+            d["objectives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["objective"] == k)
+                .cloned()
+                .unwrap()
+        };
+        (get("replication_lag_s"), get("catch_up_s"))
+    };
+    // 100 Mbit/s: 60 s cut, so the lag reaches the cut's 60 s (> 30: missed);
+    // the 120 MB backlog drains at (12.5 − 2) MB/s ≈ 11 s (< 60: met).
+    let (lag, catch) = objectives(100.0);
+    let l = lag["actual"].as_f64().unwrap();
+    assert!((58.0..=66.0).contains(&l), "lag {lag}");
+    assert_eq!(lag["met"], false);
+    let c = catch["actual"].as_f64().unwrap();
+    assert!((5.0..=25.0).contains(&c), "catch-up {catch}");
+    assert_eq!(catch["met"], true);
+    // 10 Mbit/s (1.25 MB/s) under 2 MB/s of ingress: the copier never catches up.
+    let (lag, catch) = objectives(10.0);
+    assert!(lag["actual"].as_f64().unwrap() > 60.0, "{lag}");
+    assert_eq!(catch["met"], false, "{catch}");
+    assert!(catch["actual"].is_null());
+    assert_eq!(
+        catch["detail"],
+        "never: still behind at the end of the run after fault 0"
+    );
+}
+
+/// Issue 11: "p99 0 ms" never stands for "no samples". An acks=0 producer has
+/// no acknowledged record: the terminal shows – and the page says so in words.
+#[test]
+fn an_empty_distribution_is_said_not_drawn_as_zero() {
+    let t = tmpdir("empty-dist");
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    std::fs::write(
+        t.join("acks0.toml"),
+        format!("{base}\n[[producer]]\nsite = \"dc1\"\ntopic = \"orders\"\nrate_mb_s = 1\nacks = \"0\"\n"),
+    )
+    .unwrap();
+    let o = run(&["simulate", "acks0.toml", "--out", "r"], &t);
+    let out = text(&o.stdout);
+    let row = out
+        .lines()
+        .find(|l| l.contains(" 0 ") && l.starts_with("dc1") && l.contains("–"))
+        .unwrap_or_else(|| panic!("no acks=0 row with –:\n{out}"));
+    assert_eq!(row.matches('–').count(), 4, "{row}");
+    let html = std::fs::read_to_string(t.join("r/single-site/report.html")).unwrap();
+    assert!(
+        html.contains("<li>dc1 (orders, acks=0): no record acknowledged, so no latency to plot (not 0 ms).</li>"),
+        "the note"
+    );
+    let md = std::fs::read_to_string(t.join("r/single-site/report.md")).unwrap();
+    assert!(md.contains("| dc1 | orders | 0 | – | – | – | – |"), "{md}");
+}
+
+/// Issue 11: a run whose estimated events exceed model.max_events says so
+/// before it starts (check: an error; simulate: a warning first) and suggests
+/// flow fidelity.
+#[test]
+fn an_event_budget_too_small_is_said_before_the_run() {
+    let t = tmpdir("budget");
+    let base = std::fs::read_to_string(repo().join("scenarios/single-site.toml")).unwrap();
+    // single-site processes about 1.5 M events; allow 100 000.
+    std::fs::write(
+        t.join("small.toml"),
+        format!("{base}\n[model]\nmax_events = 100000\n"),
+    )
+    .unwrap();
+    let o = run(&["check", "small.toml"], &t);
+    assert_eq!(code(&o), 1);
+    let out = text(&o.stdout);
+    assert!(out.contains("error[event-limit] model.max_events"), "{out}");
+    assert!(out.contains("model.fidelity = \"flow\""), "{out}");
+    let o = run(&["simulate", "small.toml", "--out", "r"], &t);
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    let warn = err
+        .find("warning: single-site: about")
+        .expect("the warning");
+    let stop = err
+        .find("error: stopped after 100000 events")
+        .expect("the stop");
+    assert!(warn < stop, "{err}");
 }

@@ -481,6 +481,7 @@ fn verdict_follows_the_outcome_and_the_check() {
         subject: "site east".into(),
         message: "losing east leaves 2 of 3 voters".into(),
         fix: "add a third site".into(),
+        design: None,
     };
     let findings = [finding];
     let cx = ktopo::report::Context::new(&sc, &findings, Path::new("small.toml"));

@@ -326,7 +326,7 @@ fn an_invalid_value_names_the_variants_and_why() {
     let all = show(&d);
     assert_eq!(d.len(), 2, "{all}");
     assert!(
-        all.contains("variants 0, 1, 2 of 6, where link[dc2<->dc1].rtt_ms = -1: must be ≥ 0"),
+        all.contains("variants 0, 1, 2 of 6, where link[dc2<->dc1].rtt_ms = -1: must be between 0 and 1000 ms"),
         "{all}"
     );
     assert!(

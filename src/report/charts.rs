@@ -131,21 +131,64 @@ pub(super) fn nice_ceil(v: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-/// Produce-latency CDF: one line per producer (site, topic, acks) and design.
-pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
-    let mut series = Vec::new();
-    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+/// What the produce-latency CDF cannot show as a curve, in words: a producer
+/// with no acknowledged record (an empty distribution), and one whose records
+/// all fell in one histogram bucket (a constant: its CDF is a single step).
+/// "p99 0 ms" never stands for "no samples".
+pub fn latency_cdf_notes(designs: &[(&str, &Outcome)]) -> Vec<String> {
+    let mut out = Vec::new();
     for (name, o) in designs {
         for site in &o.sites {
             for p in &site.produce {
-                if p.latency_cdf.is_empty() {
+                let who = format!(
+                    "{}{} ({}, acks={})",
+                    prefix(designs, name),
+                    site.site,
+                    p.topic,
+                    p.acks
+                );
+                if p.latency.count == 0 || p.latency_cdf.is_empty() {
+                    out.push(format!(
+                        "{who}: no record acknowledged, so no latency to plot (not 0 ms)."
+                    ));
+                } else if p.latency_cdf.len() == 1 {
+                    out.push(format!(
+                        "{who}: all {} acknowledged records fell in one histogram bucket, {} ms: a constant, whose CDF is a single step there.",
+                        p.latency.count,
+                        label_num(p.latency_cdf[0].latency_ms)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Produce-latency CDF: one line per producer (site, topic, acks) and design.
+/// A producer whose records all fell in one bucket is a vertical step at that
+/// latency; `None` when no producer has more than one bucket (nothing but
+/// steps: [`latency_cdf_notes`] says it in words).
+pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
+    let mut series = Vec::new();
+    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+    let mut curves = 0;
+    for (name, o) in designs {
+        for site in &o.sites {
+            for p in &site.produce {
+                if p.latency_cdf.is_empty() || p.latency.count == 0 {
                     continue;
                 }
-                let pts: Vec<_> = p
+                let mut pts: Vec<_> = p
                     .latency_cdf
                     .iter()
                     .map(|c| Some((c.latency_ms.max(0.001), c.fraction)))
                     .collect();
+                if let [Some((x, _))] = pts[..] {
+                    // A constant: the CDF steps from 0 to 1 at its value.
+                    pts = vec![Some((x, 0.0)), Some((x, 1.0))];
+                } else {
+                    curves += 1;
+                }
                 for &(x, _) in pts.iter().flatten() {
                     lo = lo.min(x);
                     hi = hi.max(x);
@@ -163,7 +206,7 @@ pub fn latency_cdf(designs: &[(&str, &Outcome)]) -> Option<Rendered> {
             }
         }
     }
-    if series.is_empty() {
+    if curves == 0 {
         return None;
     }
     let lo = 10f64.powf(lo.log10().floor());

@@ -191,12 +191,27 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
             "No producer wrote, so write availability is not measured.",
         ),
     ];
+    // Distributions the CDF cannot draw as a curve (empty, constant), in words.
+    let cdf_notes = charts::latency_cdf_notes(designs);
     for (id, caption, svg, missing) in figs {
         match svg {
             Some(r) => figure(&mut s, id, caption, &r),
+            None if id == "chart-latency-cdf" && !cdf_notes.is_empty() => {
+                let _ = writeln!(
+                    s,
+                    "<p class=\"note\" id=\"{id}\">No latency distribution to draw as a curve:</p>"
+                );
+            }
             None => {
                 let _ = writeln!(s, "<p class=\"note\" id=\"{id}\">{}</p>", esc(missing));
             }
+        }
+        if id == "chart-latency-cdf" && !cdf_notes.is_empty() {
+            let _ = writeln!(s, "<ul class=\"note\">");
+            for n in &cdf_notes {
+                let _ = writeln!(s, "<li>{}</li>", esc(n));
+            }
+            let _ = writeln!(s, "</ul>");
         }
     }
     // A sweep's charts (each output against each swept parameter) are on its own

@@ -5,7 +5,7 @@
 use super::{Context, f};
 use crate::check::{Finding, Level};
 use crate::metrics::Outcome;
-use crate::scenario::{DesignKind, Objectives};
+use crate::scenario::Objectives;
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -54,6 +54,12 @@ pub struct Summary {
     /// Records failed-over consumers skipped (`auto.offset.reset`), over every fault.
     pub never_read: u64,
     pub catch_up_max_s: Option<f64>,
+    /// Faults after which the copier was still behind at the end of the run
+    /// (a link or site fault that ended within the run, no catch-up measured).
+    pub never_caught_up: Vec<usize>,
+    /// The largest replication lag between clusters, in s: max(per-record lag
+    /// maximum, largest interval-end lag sample), as `compare` shows it.
+    pub replication_lag_s_max: Option<f64>,
     pub lag_p99_ms: Option<f64>,
     pub cost_usd_month: Option<f64>,
     /// The run copies between clusters (an asynchronous design).
@@ -97,6 +103,11 @@ impl Summary {
             duplicates_over_phases: None,
             never_read: 0,
             catch_up_max_s: None,
+            never_caught_up: Vec::new(),
+            replication_lag_s_max: o
+                .replication
+                .as_ref()
+                .map(|r| r.lag_s_max.max(r.lag.max_ms / 1000.0)),
             lag_p99_ms: o.replication.as_ref().map(|r| r.lag.p99_ms),
             cost_usd_month: o.cost.as_ref().map(|c| c.total_usd_month),
             is_async: o.replication.is_some(),
@@ -105,7 +116,21 @@ impl Summary {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
         };
-        for r in o.faults.iter().filter_map(|x| x.recovery.as_ref()) {
+        for fo in &o.faults {
+            let Some(r) = &fo.recovery else { continue };
+            // The faults whose catch-up the run measures (`World::recovery`):
+            // a link or site fault of an async design that ended in the run.
+            let measured_kind = matches!(
+                fo.kind.as_str(),
+                "link-partition" | "link-degrade" | "site-down"
+            );
+            if o.replication.is_some()
+                && measured_kind
+                && fo.end_s < o.duration_s
+                && r.catch_up_s.is_none()
+            {
+                s.never_caught_up.push(fo.index);
+            }
             if r.rpo_records > 0 {
                 s.exposed_records += r.rpo_records;
                 s.rpo_worst_s = s.rpo_worst_s.max(r.rpo_s);
@@ -221,11 +246,19 @@ pub struct ObjectiveCheck {
     pub actual: Option<f64>,
     /// None: not measured by this run.
     pub met: Option<bool>,
+    /// Said instead of the figure when there is none to give (e.g. a copier
+    /// that never caught up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl ObjectiveCheck {
     pub fn describe(&self) -> String {
-        let actual = self.actual.map_or("not measured".to_string(), f);
+        let actual = match (&self.detail, self.actual) {
+            (Some(d), _) => d.clone(),
+            (None, Some(a)) => f(a),
+            (None, None) => "not measured".to_string(),
+        };
         let state = match self.met {
             Some(true) => "met",
             Some(false) => "MISSED",
@@ -254,6 +287,7 @@ pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
                 target,
                 actual,
                 met,
+                detail: None,
             });
         };
     add("rpo_s", obj.rpo_s, " s", true, Some(s.rpo_worst_s));
@@ -279,28 +313,43 @@ pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
         true,
         s.cost_usd_month,
     );
+    add(
+        "replication_lag_s",
+        obj.replication_lag_s,
+        " s",
+        true,
+        s.replication_lag_s_max,
+    );
+    add(
+        "catch_up_s",
+        obj.catch_up_s,
+        " s",
+        true,
+        if s.is_async { s.catch_up_max_s } else { None },
+    );
+    // A copier still behind at the end of the run has no catch-up time to
+    // compare: it misses the bound rather than reading "not measured".
+    if let Some(c) = out.iter_mut().find(|c| c.objective == "catch_up_s")
+        && !s.never_caught_up.is_empty()
+    {
+        let faults: Vec<String> = s.never_caught_up.iter().map(|i| i.to_string()).collect();
+        c.actual = None;
+        c.met = Some(false);
+        c.detail = Some(format!(
+            "never: still behind at the end of the run after fault {}",
+            faults.join(", ")
+        ));
+    }
     out
 }
 
-/// The static findings that concern a design: an asynchronous design's own
-/// (`design NAME …`); for the stretched cluster, every finding not about an
-/// asynchronous design.
+/// The static findings that concern a design: in a file with designs, the
+/// findings `check` made for that design (its own clusters and copy flows);
+/// in a file without, every finding.
 pub fn findings_for<'a>(cx: &'a Context, design: &str) -> Vec<&'a Finding> {
-    let is_async = cx
-        .scenario
-        .design
-        .iter()
-        .any(|d| d.name == design && d.kind == DesignKind::Async);
-    let own = format!("design {design} ");
     cx.findings
         .iter()
-        .filter(|x| {
-            if is_async {
-                x.subject.starts_with(&own)
-            } else {
-                !x.subject.starts_with("design ")
-            }
-        })
+        .filter(|x| x.design.as_deref().is_none_or(|d| d == design))
         .collect()
 }
 
@@ -421,6 +470,13 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
             s.catch_up_max_s
                 .map(|c| format!(", back to normal {} s after a fault ended", f(c)))
                 .unwrap_or_default()
+        ));
+    }
+    if !s.never_caught_up.is_empty() {
+        let faults: Vec<String> = s.never_caught_up.iter().map(|i| i.to_string()).collect();
+        points.push(format!(
+            "The copier was still behind at the end of the run after fault {}: it did not catch up (lag back under max(2 × its pre-fault level, 5 s)).",
+            faults.join(", ")
         ));
     }
     if let Some(c) = s.cost_usd_month {
@@ -674,6 +730,12 @@ fn objective_advice(m: &ObjectiveCheck, s: &Summary) -> String {
         }
         "write_availability_pct" => {
             "place replicas and controllers so that the faults leave min.insync.replicas in-sync replicas and a controller majority"
+        }
+        "replication_lag_s" => {
+            "the copier falls behind the source: raise its throughput (tasks.max, buffers, link capacity, compression) or shorten what it must copy; a stretched cluster has no copy lag"
+        }
+        "catch_up_s" => {
+            "after the fault the copier drains its backlog at (copy capacity − ingress): raise the copy capacity (tasks.max, buffers, link bandwidth) or keep headroom on the link for catching up"
         }
         "cost_usd_month" => {
             "fewer brokers, less cross-site transfer (compression on the copier, follower fetching) or a smaller retention"

@@ -397,6 +397,8 @@ pub(crate) static OBJECTIVES: TableSchema = TableSchema {
         opt("produce_p99_ms", F64),
         opt("write_availability_pct", F64),
         opt("cost_usd_month", F64),
+        opt("replication_lag_s", F64),
+        opt("catch_up_s", F64),
     ],
 };
 
@@ -1389,6 +1391,8 @@ mod tests {
                 produce_p99_ms: Some(20.0),
                 write_availability_pct: Some(99.9),
                 cost_usd_month: Some(10_000.0),
+                replication_lag_s: Some(30.0),
+                catch_up_s: Some(120.0),
             },
             cost: CostConfig::default(),
             sweep: Some(SweepConfig {

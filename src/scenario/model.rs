@@ -97,6 +97,14 @@ pub struct Objectives {
     /// Highest monthly cost, USD.
     #[serde(default)]
     pub cost_usd_month: Option<f64>,
+    /// Asynchronous designs: the largest replication lag between clusters
+    /// over the run, in s (the maximum, not a percentile).
+    #[serde(default)]
+    pub replication_lag_s: Option<f64>,
+    /// Asynchronous designs: the longest catch-up after a fault, in s; a copier
+    /// still behind at the end of the run misses it.
+    #[serde(default)]
+    pub catch_up_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -21,6 +21,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
     if sc.name.trim().is_empty() {
         p.e("name".into(), "must not be empty".into());
     }
+    file_name(p, "name".into(), &sc.name);
     if !(sc.duration_s.is_finite() && sc.duration_s > 0.0 && sc.duration_s <= 30.0 * 86_400.0) {
         p.e(
             "duration_s".into(),
@@ -48,8 +49,11 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         for r in site_racks(s) {
             racks.insert(r);
         }
-        if !(s.lan_rtt_ms.is_finite() && s.lan_rtt_ms >= 0.0) {
-            p.e(format!("site[{i}].lan_rtt_ms"), "must be ≥ 0".into());
+        if !(s.lan_rtt_ms.is_finite() && (0.0..=MAX_LAN_RTT_MS).contains(&s.lan_rtt_ms)) {
+            p.e(
+                format!("site[{i}].lan_rtt_ms"),
+                format!("must be between 0 and {MAX_LAN_RTT_MS} ms (a round trip inside one site)"),
+            );
         }
         brokers += u64::from(s.brokers);
         controllers += u64::from(s.controllers);
@@ -102,15 +106,9 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "a link between these sites is already defined".into(),
             );
         }
-        if !(l.rtt_ms.is_finite() && l.rtt_ms >= 0.0) {
-            p.e(format!("link[{i}].rtt_ms"), "must be ≥ 0".into());
-        }
-        if !(l.jitter_ms.is_finite() && l.jitter_ms >= 0.0) {
-            p.e(format!("link[{i}].jitter_ms"), "must be ≥ 0".into());
-        }
-        if !(l.bandwidth_mbps.is_finite() && l.bandwidth_mbps > 0.0) {
-            p.e(format!("link[{i}].bandwidth_mbps"), "must be > 0".into());
-        }
+        rtt_bound(p, format!("link[{i}].rtt_ms"), l.rtt_ms);
+        jitter_bound(p, format!("link[{i}].jitter_ms"), l.jitter_ms);
+        bandwidth_bound(p, format!("link[{i}].bandwidth_mbps"), l.bandwidth_mbps, "");
         if !(l.loss_pct.is_finite() && (0.0..100.0).contains(&l.loss_pct)) {
             p.e(format!("link[{i}].loss_pct"), "must be in [0, 100)".into());
         }
@@ -406,25 +404,22 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         {
             p.e(format!("fault[{i}].loss_pct"), "must be in [0, 100)".into());
         }
-        if let Some(v) = f.bandwidth_mbps
-            && !(v.is_finite() && v > 0.0)
-        {
-            p.e(
+        if let Some(v) = f.bandwidth_mbps {
+            bandwidth_bound(
+                p,
                 format!("fault[{i}].bandwidth_mbps"),
-                "must be > 0 (use link-partition to cut a link)".into(),
+                v,
+                " (use link-partition to cut a link)",
             );
         }
-        if let Some(v) = f.rtt_ms
-            && !(v.is_finite() && v >= 0.0)
-        {
-            p.e(format!("fault[{i}].rtt_ms"), "must be ≥ 0".into());
+        if let Some(v) = f.rtt_ms {
+            rtt_bound(p, format!("fault[{i}].rtt_ms"), v);
         }
-        if let Some(v) = f.jitter_ms
-            && !(v.is_finite() && v >= 0.0)
-        {
-            p.e(format!("fault[{i}].jitter_ms"), "must be ≥ 0".into());
+        if let Some(v) = f.jitter_ms {
+            jitter_bound(p, format!("fault[{i}].jitter_ms"), v);
         }
     }
+    overlapping_faults(sc, p);
     let m = &sc.model;
     if !(m.timeline_interval_s.is_finite() && m.timeline_interval_s >= 0.001) {
         p.e("model.timeline_interval_s".into(), "must be ≥ 0.001".into());
@@ -535,6 +530,8 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         ("produce_p99_ms", o.produce_p99_ms),
         ("write_availability_pct", o.write_availability_pct),
         ("cost_usd_month", o.cost_usd_month),
+        ("replication_lag_s", o.replication_lag_s),
+        ("catch_up_s", o.catch_up_s),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)
@@ -602,7 +599,21 @@ fn validate_designs(
             p.e(k("name"), "must not be empty".into());
         } else if !names.insert(d.name.as_str()) {
             p.e(k("name"), format!("design `{}` is defined twice", d.name));
+        } else if let Some(j) = sc.design[..i]
+            .iter()
+            .position(|x| crate::report::safe_name(&x.name) == crate::report::safe_name(&d.name))
+        {
+            p.e(
+                k("name"),
+                format!(
+                    "design `{}` and design `{}` (design[{j}]) would write their reports to the same folder `{}`: the names differ only in characters a folder name cannot hold",
+                    d.name,
+                    sc.design[j].name,
+                    crate::report::safe_name(&d.name)
+                ),
+            );
         }
+        file_name(p, k("name"), &d.name);
         for (j, c) in d.clusters.iter().enumerate() {
             let key = format!("design[{i}].clusters[{j}]");
             if !sites.contains(c.as_str()) {
@@ -907,4 +918,146 @@ fn count_brokers_in(sc: &Scenario, rack_or_site: &str) -> u64 {
         }
     }
     n
+}
+
+/// Longest file name most file systems take (ext4, XFS, APFS, NTFS: 255).
+pub const MAX_FILE_NAME: usize = 255;
+/// Room a name leaves in a file name for what ktopo adds around it (the
+/// temporary file's `.` and `.tmp`, a sweep's variant suffix).
+const FILE_NAME_ROOM: usize = 55;
+
+/// A name that becomes a folder name (`report::safe_name`) must fit one.
+fn file_name(p: &mut Problems, key: String, name: &str) {
+    let n = crate::report::safe_name(name).len();
+    let max = MAX_FILE_NAME - FILE_NAME_ROOM;
+    if n > max {
+        p.e(
+            key,
+            format!(
+                "is {n} characters long as a folder name, at most {max}: reports are written under it, and file systems take at most {MAX_FILE_NAME} per file name"
+            ),
+        );
+    }
+}
+
+/// Round trip inside one site, at most (a LAN; a campus is a few ms).
+pub const MAX_LAN_RTT_MS: f64 = 100.0;
+/// Round trip of a link, at most: half the Earth's circumference in fibre
+/// (≈ 20 000 km at ≈ 200 km/ms each way, 200 ms) with routing detours, or a
+/// geostationary satellite hop (≈ 600 ms), stays below this.
+pub const MAX_RTT_MS: f64 = 1000.0;
+/// Link capacity in Mbit/s, at least 10 kbit/s ...
+pub const MIN_BANDWIDTH_MBPS: f64 = 0.01;
+/// ... and at most 10 Tbit/s, beyond the largest aggregated inter-site links.
+pub const MAX_BANDWIDTH_MBPS: f64 = 10_000_000.0;
+
+fn rtt_bound(p: &mut Problems, key: String, v: f64) {
+    if !(v.is_finite() && (0.0..=MAX_RTT_MS).contains(&v)) {
+        p.e(
+            key,
+            format!(
+                "must be between 0 and {MAX_RTT_MS} ms: light in fibre goes round half the Earth and back in about 200 ms, a geostationary satellite round trip takes about 600 ms"
+            ),
+        );
+    }
+}
+
+fn jitter_bound(p: &mut Problems, key: String, v: f64) {
+    if !(v.is_finite() && (0.0..=MAX_RTT_MS).contains(&v)) {
+        p.e(key, format!("must be between 0 and {MAX_RTT_MS} ms"));
+    }
+}
+
+fn bandwidth_bound(p: &mut Problems, key: String, v: f64, hint: &str) {
+    if !(v.is_finite() && (MIN_BANDWIDTH_MBPS..=MAX_BANDWIDTH_MBPS).contains(&v)) {
+        p.e(
+            key,
+            format!(
+                "must be between {MIN_BANDWIDTH_MBPS} Mbit/s (10 kbit/s) and {MAX_BANDWIDTH_MBPS} Mbit/s (10 Tbit/s){hint}"
+            ),
+        );
+    }
+}
+
+/// Two faults on the same subject whose intervals overlap: the end of the inner
+/// one would undo the outer one early (a site brought back while another
+/// `site-down` still holds it down). Rejected, naming both, rather than merged:
+/// the file should say what it means. Same subject: the same site, the same
+/// broker, a broker and its site, the same link with the same kind of fault.
+fn overlapping_faults(sc: &Scenario, p: &mut Problems) {
+    let end = |f: &Fault| f.duration_s.map_or(f64::INFINITY, |d| f.at_s + d);
+    // The site of broker node.id `id` (brokers are numbered 1.. in site order).
+    let site_of = |id: u32| {
+        let mut n = 0u64;
+        for s in &sc.site {
+            n += u64::from(s.brokers);
+            if u64::from(id) <= n {
+                return Some(s.name.as_str());
+            }
+        }
+        None
+    };
+    let link = |f: &Fault| {
+        f.between.as_ref().map(|b| {
+            let (x, y) = if b[0] <= b[1] {
+                (&b[0], &b[1])
+            } else {
+                (&b[1], &b[0])
+            };
+            format!("{x}↔{y}")
+        })
+    };
+    let label = |f: &Fault| match f.kind {
+        FaultKind::SiteDown => format!("site-down `{}`", f.site.as_deref().unwrap_or("")),
+        FaultKind::BrokerDown => format!("broker-down {}", f.broker.unwrap_or(0)),
+        FaultKind::LinkPartition => format!("link-partition `{}`", link(f).unwrap_or_default()),
+        FaultKind::LinkDegrade => format!("link-degrade `{}`", link(f).unwrap_or_default()),
+        FaultKind::Corruption => "corruption".into(),
+        FaultKind::TopicDeletion => "topic-deletion".into(),
+    };
+    let span = |f: &Fault| {
+        if end(f).is_finite() {
+            format!("{} s to {} s", f.at_s, end(f))
+        } else {
+            format!("{} s to the end", f.at_s)
+        }
+    };
+    let same = |a: &Fault, b: &Fault| {
+        use FaultKind::*;
+        match (a.kind, b.kind) {
+            (SiteDown, SiteDown) => a.site.is_some() && a.site == b.site,
+            (BrokerDown, BrokerDown) => a.broker.is_some() && a.broker == b.broker,
+            (SiteDown, BrokerDown) => {
+                a.site.is_some() && b.broker.and_then(site_of) == a.site.as_deref()
+            }
+            (BrokerDown, SiteDown) => {
+                b.site.is_some() && a.broker.and_then(site_of) == b.site.as_deref()
+            }
+            // A partition and a degradation of one link are different changes.
+            (LinkPartition, LinkPartition) | (LinkDegrade, LinkDegrade) => {
+                link(a).is_some() && link(a) == link(b)
+            }
+            _ => false,
+        }
+    };
+    for (j, b) in sc.fault.iter().enumerate() {
+        for (i, a) in sc.fault[..j].iter().enumerate() {
+            if !(same(a, b) && a.at_s < end(b) && b.at_s < end(a)) {
+                continue;
+            }
+            p.help(
+                format!("fault[{j}].at_s"),
+                format!(
+                    "{} from {} overlaps fault[{i}], {} from {}: the end of one would bring their subject back while the other still holds it down",
+                    label(b),
+                    span(b),
+                    label(a),
+                    span(a)
+                ),
+                Some(
+                    "make them one fault covering both intervals, or move one so that they do not overlap".into(),
+                ),
+            );
+        }
+    }
 }
