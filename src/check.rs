@@ -1459,7 +1459,7 @@ pub fn estimated_events(
             // Leader brokers a producer's linger reaches: the sticky partitioner
             // fills one batch.size batch per partition before moving on.
             let active = |p: &crate::scenario::Producer| {
-                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                let linger = p.linger_ms(sc.model.kafka_version).max(1) as f64 / 1000.0;
                 (p.rate_mb_s * 1e6 * linger / p.batch_size.max(1) as f64)
                     .ceil()
                     .clamp(1.0, nl)
@@ -1476,7 +1476,9 @@ pub fn estimated_events(
             } else {
                 writers
                     .iter()
-                    .map(|p| active(p) / (p.linger_ms.max(1) as f64 / 1000.0))
+                    .map(|p| {
+                        active(p) / (p.linger_ms(sc.model.kafka_version).max(1) as f64 / 1000.0)
+                    })
                     .sum::<f64>()
                     / np
             };
@@ -1492,7 +1494,7 @@ pub fn estimated_events(
             }
             for p in &writers {
                 let ps = topo.site_index(&p.site).unwrap_or(0);
-                let linger = p.linger_ms.max(1) as f64 / 1000.0;
+                let linger = p.linger_ms(sc.model.kafka_version).max(1) as f64 / 1000.0;
                 let requests = 1.0 + 2.0 * if flow { nl } else { active(p) };
                 if flow {
                     let consumers = sc.consumer.iter().filter(|x| x.topic == t.name).count();
