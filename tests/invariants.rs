@@ -73,7 +73,14 @@ proptest! {
         seed in 0u64..1000,
     ) {
         let text = scenario(&faults, seed);
-        let sc = ktopo::scenario::parse_str(&text, "prop.toml").expect("valid scenario");
+        // Overlapping faults on one subject are rejected (docs/scenario.md): such
+        // draws are skipped, and no other error is allowed.
+        let parsed = ktopo::scenario::parse_str(&text, "prop.toml");
+        if let Err(d) = &parsed {
+            prop_assert!(d.iter().all(|x| x.message.contains("overlaps")), "{:?}", d);
+        }
+        prop_assume!(parsed.is_ok());
+        let sc = parsed.expect("valid scenario");
         let o = ktopo::kafka::simulate(&sc).expect("run completes");
         prop_assert_eq!(o.durability.lost_acked_records, 0, "{}", text);
         let p = &o.sites[0].produce[0];
