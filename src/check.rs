@@ -1288,12 +1288,7 @@ fn copy_flows(
             if push && d.tool != CopierTool::ClusterLinking {
                 let rtt = link.rtt_ms.max(0.01) / 1000.0;
                 let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
-                let parts: u32 = sc
-                    .topic
-                    .iter()
-                    .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
-                    .map(|t| t.partitions)
-                    .sum();
+                let parts = copied_partitions(sc, d);
                 let tasks = d.tasks_max.min(parts.max(1)).max(1);
                 let pairs = (tasks * dst_brokers.max(1)).min(parts.max(1));
                 let per_pair_parts = (parts as f64 / pairs as f64).ceil();
@@ -1551,12 +1546,7 @@ pub fn estimated_events(
             let (sa, sb) = (layout.clusters[a][0], layout.clusters[b][0]);
             let src: u32 = layout.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
             let dst: u32 = layout.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
-            let parts: u32 = sc
-                .topic
-                .iter()
-                .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
-                .map(|t| t.partitions)
-                .sum();
+            let parts = copied_partitions(sc, d);
             let tasks = d.tasks_max.min(parts.max(1)).max(1) as f64;
             let cycle = if flow { step_s } else { 0.005 }.max(rtt_s(sa, sb));
             rate += tasks * (src as f64 * 2.0 + dst as f64 * 2.0 + 1.0) / cycle;
@@ -1592,4 +1582,14 @@ fn event_budget(
             "use model.fidelity = \"flow\" (bulk data once per flow_step_ms; docs/model.md §16) for long runs, shorten duration_s, or raise model.max_events".to_string()
         },
     ));
+}
+
+/// The partitions a design's copier copies: those of its `topics`, or of every
+/// topic when it names none.
+fn copied_partitions(sc: &Scenario, d: &crate::scenario::Design) -> u32 {
+    sc.topic
+        .iter()
+        .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+        .map(|t| t.partitions)
+        .sum()
 }

@@ -339,24 +339,30 @@ impl World<'_> {
         voter.votes = 1;
         voter.tag += 1;
         let (epoch, tag) = (voter.epoch + 1, voter.tag);
-        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
-            if u != vi {
-                self.voter_send(
-                    v,
-                    u as u8,
-                    Ev::VoteArrive {
-                        from: v,
-                        to: u as u8,
-                        epoch,
-                        pre: true,
-                    },
-                );
-            }
-        }
+        self.ask_votes(v, epoch, true);
         let et = ms(self.sc.controller.election_timeout_ms as f64);
         let delay = et + self.rng.below(et.max(1));
         self.at(self.now + delay, Ev::CandidateStart { voter: v, tag });
         self.check_pre_won(v);
+    }
+
+    /// Voter `v` asks every other voter of its quorum for a vote (a pre-vote
+    /// when `pre`) at `epoch`.
+    fn ask_votes(&mut self, v: u8, epoch: u32, pre: bool) {
+        for u in self.ctl.peers(v) {
+            if u != v {
+                self.voter_send(
+                    v,
+                    u,
+                    Ev::VoteArrive {
+                        from: v,
+                        to: u,
+                        epoch,
+                        pre,
+                    },
+                );
+            }
+        }
     }
 
     /// A prospective voter with a majority of pre-votes stands for election.
@@ -378,20 +384,7 @@ impl World<'_> {
         voter.votes = 1;
         voter.tag += 1;
         let (epoch, tag) = (voter.epoch, voter.tag);
-        for u in self.ctl.peers(v).into_iter().map(|u| u as usize) {
-            if u != vi {
-                self.voter_send(
-                    v,
-                    u as u8,
-                    Ev::VoteArrive {
-                        from: v,
-                        to: u as u8,
-                        epoch,
-                        pre: false,
-                    },
-                );
-            }
-        }
+        self.ask_votes(v, epoch, false);
         self.check_won(v);
         // No majority within the election timeout: stand again.
         let et = ms(self.sc.controller.election_timeout_ms as f64);

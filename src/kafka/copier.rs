@@ -1577,18 +1577,9 @@ impl World<'_> {
     /// local topic; consumers read the remote copy from their group's resume point
     /// (the same as in [`Self::cp_fault_exposure`]).
     pub(super) fn cp_failover(&mut self, fault: usize) {
-        let Some(site) = self
-            .sc
-            .fault
-            .get(fault)
-            .and_then(|f| f.site.as_deref())
-            .and_then(|n| self.topo.site_index(n))
-        else {
+        let Some(site) = self.site_still_down(fault) else {
             return;
         };
-        if self.site_up[site] {
-            return;
-        }
         let src = self.site_cluster[site] as usize;
         // `failover.to_site` when it holds a cluster this one copies to, else the
         // first such cluster.

@@ -1427,6 +1427,17 @@ impl<'a> World<'a> {
         );
     }
 
+    /// The site that `site-down` fault `fault` took down, while it is still down.
+    pub(super) fn site_still_down(&self, fault: usize) -> Option<usize> {
+        let site = self
+            .sc
+            .fault
+            .get(fault)
+            .and_then(|f| f.site.as_deref())
+            .and_then(|n| self.topo.site_index(n))?;
+        (!self.site_up[site]).then_some(site)
+    }
+
     /// The clients of the site lost by fault `fault` restart elsewhere (unless it
     /// came back meanwhile). Async designs: in the cluster their cluster copies
     /// to ([`Self::cp_failover`]). One cluster (stretched): in `failover.to_site`,
@@ -1437,18 +1448,9 @@ impl<'a> World<'a> {
         if !self.layout.flows.is_empty() {
             return self.cp_failover(fault);
         }
-        let Some(site) = self
-            .sc
-            .fault
-            .get(fault)
-            .and_then(|f| f.site.as_deref())
-            .and_then(|n| self.topo.site_index(n))
-        else {
+        let Some(site) = self.site_still_down(fault) else {
             return;
         };
-        if self.site_up[site] {
-            return;
-        }
         let cluster = self.site_cluster[site];
         let serves = |w: &World, s: usize| {
             w.site_up[s]
