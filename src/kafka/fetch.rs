@@ -787,7 +787,6 @@ impl World<'_> {
             return;
         }
         let now = self.now;
-        let in_fault = self.in_fault_window();
         let resp = std::mem::take(&mut self.csess[sess].resp);
         for &(ix, from, n, _) in &resp {
             let SessPart { p, local, .. } = self.csess[sess].parts[ix as usize];
@@ -807,15 +806,14 @@ impl World<'_> {
                     let overlap = bt.end().min(to) - bt.start.max(from);
                     let lat = now.saturating_sub(bt.created);
                     cons.e2e.record(lat, overlap);
-                    if in_fault {
-                        for (f, &(a, b)) in self.fault_window.iter().enumerate() {
-                            if (a..b).contains(&now) {
-                                self.fault_e2e[f].record(lat, overlap);
-                            }
-                        }
-                    } else {
-                        cons.e2e_steady.record(lat, overlap);
-                    }
+                    record_by_window(
+                        &self.fault_window,
+                        &mut self.fault_e2e,
+                        &mut cons.e2e_steady,
+                        now,
+                        lat,
+                        overlap,
+                    );
                 }
                 i += 1;
             }

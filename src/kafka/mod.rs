@@ -1157,13 +1157,6 @@ impl<'a> World<'a> {
             .unwrap_or(0)
     }
 
-    /// Is `now` inside some fault's window (its start to its end + 60 s)?
-    fn in_fault_window(&self) -> bool {
-        self.fault_window
-            .iter()
-            .any(|&(a, b)| (a..b).contains(&self.now))
-    }
-
     fn at(&mut self, t: Nanos, ev: Ev) {
         self.q.push(t, ev);
     }
@@ -2102,5 +2095,28 @@ impl<'a> World<'a> {
             self.cp.tasks.len() as u32
         };
         crate::cost::monthly(sc, links, self.nb as u32, stored, workers)
+    }
+}
+
+/// Records a latency sample of weight `n` taken at `now` in the histogram of
+/// every fault window holding `now` (a fault's start to its end + 60 s), or,
+/// outside all of them, in the steady state's `steady`.
+fn record_by_window(
+    windows: &[(Nanos, Nanos)],
+    per_fault: &mut [Histogram],
+    steady: &mut Histogram,
+    now: Nanos,
+    lat: Nanos,
+    n: u64,
+) {
+    let mut inside = false;
+    for (h, &(a, b)) in per_fault.iter_mut().zip(windows) {
+        if (a..b).contains(&now) {
+            h.record(lat, n);
+            inside = true;
+        }
+    }
+    if !inside {
+        steady.record(lat, n);
     }
 }

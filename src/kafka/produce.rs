@@ -14,6 +14,16 @@ const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 const RECONNECT_BACKOFF: Nanos = 1_000 * NS_PER_MS;
 
 impl ProducerState {
+    /// The whole records a tick creates at `factor` × the producer's rate; the
+    /// fraction carries over to the next tick.
+    fn tick_records(&mut self, factor: f64) -> u64 {
+        let records = self.rate_bytes_s * factor * to_s(self.tick) / self.record_bytes as f64
+            + self.carry_records;
+        let n = records.floor();
+        self.carry_records = records - n;
+        n as u64
+    }
+
     /// Put request parts (partition, records, created, result) back in the
     /// accumulator, in order: they go out again at a later tick.
     fn requeue(&mut self, parts: impl IntoIterator<Item = (u32, u32, Nanos, u8)>) {
@@ -59,12 +69,9 @@ impl World<'_> {
         if p.copier {
             return;
         }
-        let rate = p.rate_bytes_s * self.load.factor_at(now);
-        let records = rate * to_s(p.tick) / p.record_bytes as f64 + p.carry_records;
-        let n = records.floor();
-        p.carry_records = records - n;
-        p.unavailable += n as u64;
-        if n > 0.0 {
+        let n = p.tick_records(self.load.factor_at(now));
+        p.unavailable += n;
+        if n > 0 {
             for &part in &self.topic_parts[p.topic as usize] {
                 let part = &mut self.parts[part as usize];
                 part.attempted = true;
@@ -92,10 +99,7 @@ impl World<'_> {
         let topic = self.producers[i].topic as usize;
         {
             let p = &mut self.producers[i];
-            let rate = p.rate_bytes_s * self.load.factor_at(now);
-            let records = rate * to_s(tick) / p.record_bytes as f64 + p.carry_records;
-            let mut n = records.floor() as u64;
-            p.carry_records = records - n as f64;
+            let mut n = p.tick_records(self.load.factor_at(now));
             let created = now.saturating_sub(tick / 2);
             let parts = &self.topic_parts[topic];
             let held_bytes: u64 =
@@ -619,7 +623,6 @@ impl World<'_> {
             return self.cp_produce_response(id);
         }
         let lat = self.now - sent;
-        let in_fault = self.in_fault_window();
         if !bulk {
             let t = &mut self.producers[prod].probe_trip[b];
             *t = (*t).max(lat);
@@ -633,15 +636,14 @@ impl World<'_> {
                     pr.acked += k as u64;
                     if !bulk {
                         pr.latency.record(lat, k as u64);
-                        if in_fault {
-                            for (f, &(from, to)) in self.fault_window.iter().enumerate() {
-                                if (from..to).contains(&self.now) {
-                                    self.fault_latency[f].record(lat, k as u64);
-                                }
-                            }
-                        } else {
-                            pr.steady.record(lat, k as u64);
-                        }
+                        record_by_window(
+                            &self.fault_window,
+                            &mut self.fault_latency,
+                            &mut pr.steady,
+                            self.now,
+                            lat,
+                            k as u64,
+                        );
                     }
                     self.interval_acked += k as u64;
                     self.parts[p as usize].acked_in_interval = true;
