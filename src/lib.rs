@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod net;
 pub mod placement;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

@@ -1,0 +1,178 @@
+//! The commands of the `ktopo` binary, one module each: its clap `Args` (with
+//! its `--help` text) and its `run`, which prints and returns the exit code.
+//! What the commands share for printing lives here; what they share for
+//! running lives in the library (`ktopo::run`).
+
+pub mod check;
+pub mod compare;
+pub mod completions;
+pub mod export;
+pub mod import;
+pub mod init;
+pub mod simulate;
+pub mod sweep;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use ktopo::scenario::{Scenario, SweepArgs, SweepPlan};
+
+/// Load and validate a scenario file, or print every problem and give exit code 2.
+pub fn load(file: &Path) -> Result<Scenario, ExitCode> {
+    ktopo::scenario::load(file).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!("{} problem(s) in {}", diags.len(), file.display());
+        ExitCode::from(2)
+    })
+}
+
+/// The sweep plan of `file`, or every problem of every variant on stderr.
+pub fn load_sweep(file: &Path, args: &SweepArgs) -> Result<SweepPlan, ExitCode> {
+    ktopo::scenario::load_sweep(file, args).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "{} problem(s) in the sweep of {}",
+            diags.len(),
+            file.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
+/// Does the file declare a sweep (a `[[sweep.parameter]]`)?
+pub fn has_sweep(sc: &Scenario) -> bool {
+    sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty())
+}
+
+/// Before a run: the reports of `sc` can be written under `out` (exit code 2
+/// otherwise), so that a run never ends by losing its results.
+pub fn writable(out: &Path, sc: &Scenario) -> Result<(), ExitCode> {
+    ktopo::run::check_writable(out, sc).map_err(|e| write_failed(out, e))
+}
+
+/// Report a failure to write the reports under `out`: exit code 2.
+pub fn write_failed(out: &Path, e: std::io::Error) -> ExitCode {
+    eprintln!("error: cannot write reports under {}: {e}", out.display());
+    ExitCode::from(2)
+}
+
+/// Report a failed run (exit code 2): the simulation's error, or the reports
+/// that could not be written under `out`.
+pub fn run_failed(out: &Path, e: ktopo::run::RunError) -> ExitCode {
+    match e {
+        ktopo::run::RunError::Run(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        ktopo::run::RunError::Write(e) => write_failed(out, e),
+    }
+}
+
+/// Before a run: say when `check` expects it to stop at `model.max_events`
+/// (the run goes ahead; the estimate is rough).
+pub fn warn_event_budget(sc: &Scenario, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for w in ktopo::run::event_budget_warnings(sc) {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Simulate `sc` with a progress bar; the outcome and the wall time in seconds,
+/// or the error printed and exit code 2.
+pub fn run_sim(sc: &Scenario, quiet: bool) -> Result<(ktopo::metrics::Outcome, f64), ExitCode> {
+    let mut progress = Progress::new(quiet, &format!("simulating {}", sc.name));
+    let t0 = Instant::now();
+    let result = ktopo::kafka::simulate_with(sc, &mut |f| progress.set(f));
+    progress.finish();
+    match result {
+        Ok(o) => Ok((o, t0.elapsed().as_secs_f64())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// A progress bar on stderr that appears only after a second, and never when
+/// stderr is not a terminal or with --quiet.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    start: Instant,
+    label: String,
+    /// Positions of a full bar, and the bar's template.
+    len: u64,
+    template: &'static str,
+}
+
+impl Progress {
+    /// Progress over simulated time (`set` takes a fraction).
+    pub fn new(quiet: bool, label: &str) -> Progress {
+        Progress {
+            bar: None,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            label: label.to_string(),
+            len: 1000,
+            template: "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
+        }
+    }
+
+    /// Progress over `total` runs (`count` takes the runs done).
+    pub fn runs(quiet: bool, label: &str, total: usize) -> Progress {
+        Progress {
+            len: total.max(1) as u64,
+            template: "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+            ..Progress::new(quiet, label)
+        }
+    }
+
+    pub fn count(&mut self, done: usize) {
+        self.set(done as f64 / self.len as f64);
+    }
+
+    pub fn set(&mut self, fraction: f64) {
+        if !self.enabled {
+            return;
+        }
+        if self.bar.is_none() && self.start.elapsed() >= Duration::from_secs(1) {
+            let bar = ProgressBar::new(self.len).with_elapsed(self.start.elapsed());
+            if let Ok(style) = ProgressStyle::with_template(self.template) {
+                bar.set_style(style);
+            }
+            bar.set_prefix(self.label.clone());
+            self.bar = Some(bar);
+        }
+        if let Some(b) = &self.bar {
+            b.set_position((fraction.clamp(0.0, 1.0) * self.len as f64).round() as u64);
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Write a file atomically (temporary file in the same directory, then rename).
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("ktopo");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,105 @@
+//! `ktopo simulate`: run scenario files and write their reports.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Run scenarios and write reports/<scenario-name>/report.{json,md,html} for each
+/// (with [[design]]s: compare.{json,md,html} and a report folder per design).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  ktopo simulate scenarios/stretched-3dc.toml
+  ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
+  ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
+  ktopo simulate scenarios/*.toml    # regenerate every bundled report
+
+A file with [[design]] tables runs every design (as `ktopo compare`); a file with
+[[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
+The terminal shows the table, then the verdict and what to change.
+
+Exit codes: 0 ok, 1 an [objectives] bound missed (reports are written), 2 an
+invalid scenario, an unwritable report folder (found before the run) or a failed run.")]
+pub struct Args {
+    /// Scenario TOML files, run one after the other.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Replay with this seed instead of the scenario's.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print report.json to stdout instead of the table (one document per file).
+    #[arg(long)]
+    json: bool,
+    /// Print kernel statistics (events, events/s, simulated s per wall s) to stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Directory the report folder is written under.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Run the file as written even when it declares a [sweep].
+    #[arg(long)]
+    no_sweep: bool,
+}
+
+pub fn run(a: Args, quiet: bool) -> ExitCode {
+    for file in &a.files {
+        if let Err(code) = simulate(file, &a, quiet) {
+            return code;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Simulate one scenario file and write its reports.
+fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
+    let mut sc = super::load(file)?;
+    if super::has_sweep(&sc) && !a.no_sweep {
+        // A sweep: simulating the file means running every variant.
+        let args = ktopo::scenario::SweepArgs {
+            seed: a.seed,
+            ..Default::default()
+        };
+        let jobs = ktopo::sweep::default_jobs();
+        return super::sweep::sweep(file, &args, jobs, a.json, quiet, &a.out, false);
+    }
+    if let Some(s) = a.seed {
+        sc.seed = s;
+    }
+    if !sc.design.is_empty() {
+        // Several designs: simulating the file means simulating each of them.
+        return super::compare::compare(&sc, file, a.json, quiet, &a.out);
+    }
+    super::writable(&a.out, &sc)?;
+    super::warn_event_budget(&sc, quiet);
+    let (outcome, wall) = super::run_sim(&sc, quiet)?;
+    if a.stats {
+        let peak =
+            ktopo::peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.1} MiB"));
+        eprintln!(
+            "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s{peak}",
+            outcome.events_processed,
+            wall,
+            outcome.events_processed as f64 / wall.max(1e-9) / 1e6,
+            sc.duration_s / wall.max(1e-9)
+        );
+    }
+    let done = ktopo::run::write_simulation(&sc, file, &outcome, &a.out)
+        .map_err(|e| super::write_failed(&a.out, e))?;
+    if a.json {
+        print!("{}", ktopo::report::to_json(&outcome));
+    } else if !quiet {
+        print!("{}", ktopo::report::terminal_table(&outcome));
+        print!("{}", ktopo::report::terminal_verdict(&done.verdict));
+        println!("\nreports: {}", done.dir.display());
+    }
+    let missed: Vec<String> = done
+        .verdict
+        .objectives
+        .iter()
+        .filter(|o| o.met == Some(false))
+        .map(|o| o.describe())
+        .collect();
+    if !missed.is_empty() {
+        eprintln!("objectives missed: {}", missed.join("; "));
+        return Err(ExitCode::from(1));
+    }
+    Ok(())
+}
