@@ -130,7 +130,7 @@ fn design_checks(
     out: &mut Vec<Finding>,
 ) {
     use crate::scenario::DesignKind;
-    use crate::topology::DesignLayout;
+    use crate::scenario::DesignLayout;
     if d.kind == DesignKind::Stretched {
         cluster_checks(&Cx::new(sc, topo, None), out);
         return;
@@ -236,7 +236,7 @@ pub fn render_by_design(sc: &Scenario, findings: &[Finding]) -> String {
                 "stretched: one cluster over every site".to_string()
             }
             crate::scenario::DesignKind::Async => {
-                let lay = crate::topology::DesignLayout::of(sc, d);
+                let lay = crate::scenario::DesignLayout::of(sc, d);
                 format!(
                     "async: {} cluster(s), each judged on its own, and {} copy flow(s)",
                     lay.clusters.len(),
@@ -1205,7 +1205,7 @@ fn copy_flows(
     sc: &Scenario,
     topo: &Topology,
     d: &crate::scenario::Design,
-    lay: &crate::topology::DesignLayout,
+    lay: &crate::scenario::DesignLayout,
     out: &mut Vec<Finding>,
 ) {
     use crate::scenario::CopierTool;
@@ -1401,8 +1401,8 @@ pub fn estimated_events(
     topo: &Topology,
     design: Option<&crate::scenario::Design>,
 ) -> f64 {
+    use crate::scenario::DesignLayout;
     use crate::scenario::{DesignKind, Fidelity};
-    use crate::topology::DesignLayout;
     let flow = sc.model.fidelity == Fidelity::Flow;
     let step_s = sc.model.flow_step_ms / 1000.0;
     let probe_s = sc.model.flow_probe_interval_ms.max(1.0) / 1000.0;

@@ -446,7 +446,8 @@ pub fn write(
     cx: &crate::report::Context,
     out: &std::path::Path,
 ) -> std::io::Result<std::path::PathBuf> {
-    use crate::report::{html, markdown_report, safe_name, write_atomic};
+    use crate::report::{html, markdown_report, write_atomic};
+    use crate::scenario::safe_name;
     let dir = out.join(safe_name(&c.scenario));
     write_atomic(&dir.join("compare.json"), &to_json(c))?;
     write_atomic(&dir.join("compare.md"), &markdown(c))?;

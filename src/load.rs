@@ -108,39 +108,6 @@ impl Profile {
     }
 }
 
-/// Parse a `time_s,MB/s` CSV (header line and `#` comments allowed).
-/// Returns the points or (line, message) of the first bad line.
-pub fn parse_trace(text: &str) -> Result<Vec<(f64, f64)>, (usize, String)> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let mut it = l.split([',', ';', '\t']);
-        let (a, b) = (
-            it.next().unwrap_or("").trim(),
-            it.next().unwrap_or("").trim(),
-        );
-        match (a.parse::<f64>(), b.parse::<f64>()) {
-            (Ok(t), Ok(v)) if t.is_finite() && v.is_finite() && t >= 0.0 && v >= 0.0 => {
-                out.push((t, v))
-            }
-            _ if out.is_empty() && i == 0 => {} // a header
-            _ => {
-                return Err((
-                    i + 1,
-                    format!("expected `time_s,MB/s` with two non-negative numbers, found `{l}`"),
-                ));
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err((0, "the trace has no data lines".into()));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,7 +139,7 @@ mod tests {
         assert_eq!(p.factor_at(5 * NS_PER_S), 1.0);
         assert_eq!(p.factor_at(50 * NS_PER_S), 0.25);
         assert_eq!(p.next_change(5 * NS_PER_S), Some(10 * NS_PER_S));
-        let pts = parse_trace("time_s,mb_s\n0,10\n60,20\n").unwrap();
+        let pts = crate::scenario::parse_trace("time_s,mb_s\n0,10\n60,20\n").unwrap();
         let c = LoadConfig {
             profile: LoadProfile::Trace,
             trace: pts,
@@ -181,6 +148,6 @@ mod tests {
         let p = Profile::new(&c);
         assert_eq!(p.factor_at(30 * NS_PER_S), 0.5);
         assert_eq!(p.factor_at(61 * NS_PER_S), 1.0);
-        assert!(parse_trace("0,1\nx,y\n").is_err());
+        assert!(crate::scenario::parse_trace("0,1\nx,y\n").is_err());
     }
 }

@@ -24,7 +24,23 @@
 //! wall-clock based); they reproduce the *shape* of its placements.
 
 use crate::scenario::{Placement, PlacementGroup};
+use crate::scenario::{Scenario, Topic};
 use crate::topology::{Assignment, Topology};
+
+impl Topology {
+    /// Replica assignment of every partition of `topic` (index `topic_index` in the
+    /// scenario, which rotates the placer's start so topics do not all start on
+    /// the same broker).
+    pub fn assign(&self, sc: &Scenario, topic: &Topic, topic_index: usize) -> Vec<Assignment> {
+        let rf = topic
+            .replication_factor
+            .unwrap_or(sc.broker.default_replication_factor) as usize;
+        match &topic.placement {
+            Some(p) => explicit(self, p, topic.partitions as usize, topic_index),
+            None => rack_aware(self, topic.partitions as usize, rf, topic_index),
+        }
+    }
+}
 
 /// Salt for the placement stream, so topic 0 does not start from seed 0.
 const PLACEMENT_SALT: u64 = 0x6b74_6f70_6f5f_706c; // "ktopo_pl"

@@ -4,14 +4,14 @@
 //! scenario (for the assumptions) and the `ktopo check` findings.
 
 mod assumptions;
-mod charts;
+pub(crate) mod charts;
 mod html;
-mod sweep;
 mod verdict;
 
+pub use crate::scenario::safe_name;
 pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
+pub(crate) use html::{CSS, figure, settings_and_simplifications};
 pub use html::{esc, html};
-pub use sweep::sweep_html;
 pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, objectives, preferred, verdict};
 
 use crate::check::Finding;
@@ -24,26 +24,6 @@ use std::path::{Path, PathBuf};
 pub fn to_json(o: &Outcome) -> String {
     let mut s = serde_json::to_string_pretty(o).expect("an Outcome always serializes");
     s.push('\n');
-    s
-}
-
-/// A directory-safe version of a scenario name: letters, digits, `-` and `_`
-/// only, never `..`, never empty.
-pub fn safe_name(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s = s.trim_matches('-').to_string();
-    if s.is_empty() {
-        s = "scenario".into();
-    }
     s
 }
 

@@ -7,6 +7,9 @@
 //! Runs are independent and deterministic; results are stored by run index, so
 //! the output is the same bytes whatever the number of threads.
 
+mod html;
+pub use html::sweep_html;
+
 use crate::compare;
 use crate::metrics::{Outcome, SCHEMA_VERSION, round3};
 use crate::report::{SIMPLIFICATIONS, Summary, f, objectives, simplifications};
@@ -961,7 +964,8 @@ pub fn write(
     replay: &str,
     out: &std::path::Path,
 ) -> std::io::Result<std::path::PathBuf> {
-    use crate::report::{safe_name, sweep_html, write_atomic};
+    use crate::report::write_atomic;
+    use crate::scenario::safe_name;
     let dir = out.join(safe_name(&s.scenario));
     write_atomic(&dir.join("sweep.json"), &to_json(s))?;
     write_atomic(&dir.join("sweep.md"), &markdown(s))?;

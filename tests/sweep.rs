@@ -494,7 +494,7 @@ values = [1e14, 100000000000000.02]
         s.value(0, 0, "cost_usd_month").map(|c| c < 1e20),
         Some(true)
     );
-    let html = ktopo::report::sweep_html(&s, &p.base, "ktopo sweep extreme.toml");
+    let html = ktopo::sweep::sweep_html(&s, &p.base, "ktopo sweep extreme.toml");
     assert!(html.contains("</html>"));
     let json = ktopo::sweep::to_json(&s);
     let _: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");

@@ -127,7 +127,7 @@ pub fn from_design(
     if d.kind != DesignKind::Async || d.tool != CopierTool::Mirrormaker2 {
         return None;
     }
-    let layout = crate::topology::DesignLayout::of(sc, d);
+    let layout = crate::scenario::DesignLayout::of(sc, d);
     let topo = crate::topology::Topology::build(sc);
     let clusters: Vec<Mm2Cluster> = layout
         .clusters

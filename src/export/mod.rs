@@ -30,13 +30,14 @@ use std::fmt::Write;
 use std::io;
 use std::path::Path;
 
-use crate::import::emit::non_default;
 use crate::metrics::Outcome;
+use crate::scenario::DesignLayout;
+use crate::scenario::toml_text::non_default;
 use crate::scenario::{
     BrokerConfig, ControllerConfig, Design, DesignKind, PlacementGroup, RACK_AWARE_SELECTOR,
     Scenario,
 };
-use crate::topology::{DesignLayout, Topology};
+use crate::topology::Topology;
 
 /// The commented starter scenario `ktopo init` writes.
 pub const STARTER_SCENARIO: &str = include_str!("starter.toml");
@@ -199,7 +200,7 @@ fn topic_file(name: &str, index: usize) -> String {
     if plain(name) {
         name.to_string()
     } else {
-        format!("topic-{index}-{}", crate::report::safe_name(name))
+        format!("topic-{index}-{}", crate::scenario::safe_name(name))
     }
 }
 
@@ -329,7 +330,7 @@ fn safe_part(name: &str) -> String {
     if plain(name) {
         name.to_string()
     } else {
-        crate::report::safe_name(name)
+        crate::scenario::safe_name(name)
     }
 }
 

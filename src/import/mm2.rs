@@ -566,7 +566,7 @@ pub fn design_toml(
         return None;
     };
     let mut o = String::new();
-    let q = super::emit::tstr;
+    let q = crate::scenario::toml_text::tstr;
     let _ = writeln!(o, "[[design]]");
     let _ = writeln!(
         o,
@@ -629,8 +629,8 @@ pub fn design_toml(
                 let _ = writeln!(
                     o,
                     "# Not copied (topics = `{}`, topics.exclude = `{}`): {}",
-                    super::emit::one_line(&first.topics),
-                    super::emit::one_line(&first.topics_exclude),
+                    crate::scenario::toml_text::one_line(&first.topics),
+                    crate::scenario::toml_text::one_line(&first.topics_exclude),
                     left.join(", ")
                 );
             }

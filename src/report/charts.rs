@@ -122,7 +122,7 @@ fn label_num(v: f64) -> String {
 }
 
 /// The smallest of 1, 2, 5 × 10^k at or above `v` (> 0).
-pub(super) fn nice_ceil(v: f64) -> f64 {
+pub(crate) fn nice_ceil(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
         .iter()

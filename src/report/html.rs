@@ -29,7 +29,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-pub(super) const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { --fg:#1d232b; --muted:#5b6572; --line:#d5dae1; --bg:#ffffff; --pass:#1f7a3a; --caution:#a15c00; --fail:#b3261e; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--fg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -230,7 +230,7 @@ pub fn html(designs: &[(&str, &Outcome)], cx: &Context) -> String {
 
 /// One chart as a `<figure>`: caption, inline SVG, and the legend below it.
 /// `id` must be safe in an attribute (the callers use fixed ASCII ids).
-pub(super) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Rendered) {
+pub(crate) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Rendered) {
     let _ = writeln!(
         s,
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{}\n<ul class=\"legend\">",
@@ -257,7 +257,7 @@ pub(super) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Render
 /// that differ from their defaults, `note` (HTML, written as is) under them,
 /// and the model's `simplifications` as a list. Shared by `report.html` and
 /// `sweep.html`; the caller writes the rest of the section and closes it.
-pub(super) fn settings_and_simplifications<'a>(
+pub(crate) fn settings_and_simplifications<'a>(
     s: &mut String,
     sc: &Scenario,
     note: &str,

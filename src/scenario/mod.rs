@@ -130,7 +130,7 @@ fn attach_trace(sc: &mut Scenario, path: &Path, file: &str) -> Result<(), Diagno
         Diagnostic::error(file, 0, 0, "load.trace_file".into(), message, None)
     };
     match std::fs::read_to_string(&tp) {
-        Ok(t) => match crate::load::parse_trace(&t) {
+        Ok(t) => match parse_trace(&t) {
             Ok(points) => {
                 sc.load.trace = points;
                 Ok(())
@@ -261,10 +261,66 @@ impl<'t> Locator<'t> {
 }
 
 mod diag;
+mod layout;
 mod sweep;
+pub mod toml_text;
 mod validate;
+pub use layout::DesignLayout;
 pub use sweep::{
     ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
     load_sweep, parse_param_arg, show_value, sweep_str, toml_value,
 };
 pub use validate::site_racks;
+
+/// A directory-safe version of a scenario name: letters, digits, `-` and `_`
+/// only, never `..`, never empty.
+pub fn safe_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s = s.trim_matches('-').to_string();
+    if s.is_empty() {
+        s = "scenario".into();
+    }
+    s
+}
+
+/// Parse a `time_s,MB/s` CSV (header line and `#` comments allowed).
+/// Returns the points or (line, message) of the first bad line.
+pub fn parse_trace(text: &str) -> Result<Vec<(f64, f64)>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let mut it = l.split([',', ';', '\t']);
+        let (a, b) = (
+            it.next().unwrap_or("").trim(),
+            it.next().unwrap_or("").trim(),
+        );
+        match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(t), Ok(v)) if t.is_finite() && v.is_finite() && t >= 0.0 && v >= 0.0 => {
+                out.push((t, v))
+            }
+            _ if out.is_empty() && i == 0 => {} // a header
+            _ => {
+                return Err((
+                    i + 1,
+                    format!("expected `time_s,MB/s` with two non-negative numbers, found `{l}`"),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err((0, "the trace has no data lines".into()));
+    }
+    Ok(out)
+}

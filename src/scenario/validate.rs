@@ -599,17 +599,16 @@ fn validate_designs(
             p.e(k("name"), "must not be empty".into());
         } else if !names.insert(d.name.as_str()) {
             p.e(k("name"), format!("design `{}` is defined twice", d.name));
-        } else if let Some(j) = sc.design[..i]
-            .iter()
-            .position(|x| crate::report::safe_name(&x.name) == crate::report::safe_name(&d.name))
-        {
+        } else if let Some(j) = sc.design[..i].iter().position(|x| {
+            crate::scenario::safe_name(&x.name) == crate::scenario::safe_name(&d.name)
+        }) {
             p.e(
                 k("name"),
                 format!(
                     "design `{}` and design `{}` (design[{j}]) would write their reports to the same folder `{}`: the names differ only in characters a folder name cannot hold",
                     d.name,
                     sc.design[j].name,
-                    crate::report::safe_name(&d.name)
+                    crate::scenario::safe_name(&d.name)
                 ),
             );
         }
@@ -630,7 +629,7 @@ fn validate_designs(
         if d.kind == DesignKind::Stretched {
             continue;
         }
-        let lay = crate::topology::DesignLayout::of(sc, d);
+        let lay = crate::scenario::DesignLayout::of(sc, d);
         if lay.clusters.len() < 2 {
             p.e(
                 k("clusters"),
@@ -926,9 +925,9 @@ pub const MAX_FILE_NAME: usize = 255;
 /// temporary file's `.` and `.tmp`, a sweep's variant suffix).
 const FILE_NAME_ROOM: usize = 55;
 
-/// A name that becomes a folder name (`report::safe_name`) must fit one.
+/// A name that becomes a folder name (`safe_name`) must fit one.
 fn file_name(p: &mut Problems, key: String, name: &str) {
-    let n = crate::report::safe_name(name).len();
+    let n = crate::scenario::safe_name(name).len();
     let max = MAX_FILE_NAME - FILE_NAME_ROOM;
     if n > max {
         p.e(

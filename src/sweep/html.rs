@@ -6,12 +6,11 @@
 //! parameter), the assumptions and the replay command. Every string from the
 //! scenario or the results goes through [`esc`].
 
-use super::SIMPLIFICATIONS;
-use super::charts::{self, Chart, Series};
-use super::html::{CSS, esc, figure, settings_and_simplifications};
+use super::{OutputDef, Sweep, cell, header, num};
 use crate::metrics::SCHEMA_VERSION;
+use crate::report::charts::{self, Chart, Series};
+use crate::report::{CSS, SIMPLIFICATIONS, esc, figure, settings_and_simplifications};
 use crate::scenario::{ParamSource, Scenario, SweepParam, SweepValue, show_value};
-use crate::sweep::{OutputDef, Sweep, cell, header, num};
 use std::fmt::Write as _;
 
 /// Largest magnitude drawn on an axis: plotters' tick search does not end on
