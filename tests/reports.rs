@@ -2,7 +2,8 @@
 //!
 //! - `committed_reports_match_regeneration`: `reports/` holds exactly what
 //!   `ktopo simulate scenarios/*.toml` writes today, byte for byte (which also
-//!   proves that a seed gives identical files).
+//!   proves that a seed gives identical files). `KTOPO_BLESS=1` rewrites
+//!   `reports/` from the fresh run instead (then review and commit the diff).
 //! - `scenario_text_is_escaped_in_html` and `scenario_name_stays_in_output_dir`:
 //!   hostile names show as text and never choose where files go.
 
@@ -40,6 +41,26 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     out
+}
+
+/// `KTOPO_BLESS=1`: rewrite the expected outputs (here the gallery under
+/// `reports/`) from a fresh run instead of failing on a difference.
+fn bless() -> bool {
+    std::env::var_os("KTOPO_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Remove the folders under `dir` that hold no file (after a bless).
+fn remove_empty_dirs(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            remove_empty_dirs(&p);
+            let _ = std::fs::remove_dir(&p); // fails, as it should, when not empty
+        }
+    }
 }
 
 fn bundled_scenarios() -> Vec<String> {
@@ -91,6 +112,24 @@ fn committed_reports_match_regeneration() {
         .expect("run ktopo");
     assert!(status.success(), "ktopo simulate failed: {status}");
     let fresh = files(&out);
+    if bless() {
+        // Rewrite the gallery: the fresh files, and nothing else.
+        let gallery = root().join("reports");
+        for path in files(&gallery).keys() {
+            if !fresh.contains_key(path) {
+                std::fs::remove_file(gallery.join(path)).expect("remove a stale report");
+            }
+        }
+        for (path, bytes) in &fresh {
+            let dest = gallery.join(path);
+            if std::fs::read(&dest).ok().as_ref() != Some(bytes) {
+                std::fs::create_dir_all(dest.parent().expect("a report folder"))
+                    .expect("create a report folder");
+                std::fs::write(&dest, bytes).expect("write a report");
+            }
+        }
+        remove_empty_dirs(&gallery);
+    }
     let committed = files(&root().join("reports"));
     let mut problems = Vec::new();
     for (path, bytes) in &fresh {
@@ -114,7 +153,7 @@ fn committed_reports_match_regeneration() {
     }
     assert!(
         problems.is_empty(),
-        "the committed reports are stale; regenerate them with `cargo run --release -- simulate scenarios/*.toml`:\n{}",
+        "the committed reports are stale; regenerate them with `KTOPO_BLESS=1 cargo test --release --test reports committed_reports` (or `cargo run --release -- simulate scenarios/*.toml`):\n{}",
         problems.join("\n")
     );
     // Every bundled scenario has its three files: a single design in its own
