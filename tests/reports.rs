@@ -125,7 +125,10 @@ fn committed_reports_match_regeneration() {
             if std::fs::read(&dest).ok().as_ref() != Some(bytes) {
                 std::fs::create_dir_all(dest.parent().expect("a report folder"))
                     .expect("create a report folder");
-                std::fs::write(&dest, bytes).expect("write a report");
+                // Atomically: other tests of this binary read the gallery.
+                let tmp = dest.with_extension("bless.tmp");
+                std::fs::write(&tmp, bytes).expect("write a report");
+                std::fs::rename(&tmp, &dest).expect("write a report");
             }
         }
         remove_empty_dirs(&gallery);
