@@ -1393,7 +1393,7 @@ fn copy_flows(
 ///   voter per second.
 ///
 /// A rough figure for a fault-free run (0.6 to 2.7 × the events the bundled
-/// scenarios process, see tests/check.rs; faults that stop traffic make a run
+/// scenarios process, see tests/it/check.rs; faults that stop traffic make a run
 /// cheaper), good enough to say before a run that it cannot finish within
 /// `model.max_events`.
 pub fn estimated_events(

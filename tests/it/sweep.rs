@@ -447,7 +447,7 @@ fn the_sweep_table_is_accepted_by_plain_commands_and_capped() {
 
 #[test]
 fn the_docs_sweep_example_plans_against_the_docs_scenario() {
-    let doc = include_str!("../docs/scenario.md");
+    let doc = include_str!("../../docs/scenario.md");
     let blocks: Vec<&str> = doc
         .split("```toml\n")
         .skip(1)

@@ -107,7 +107,7 @@ fn valid_scenarios_parse() {
 
 #[test]
 fn docs_examples_are_valid() {
-    let doc = include_str!("../docs/scenario.md");
+    let doc = include_str!("../../docs/scenario.md");
     let mut blocks = doc
         .split("```toml\n")
         .skip(1)

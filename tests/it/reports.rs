@@ -156,7 +156,7 @@ fn committed_reports_match_regeneration() {
     }
     assert!(
         problems.is_empty(),
-        "the committed reports are stale; regenerate them with `KTOPO_BLESS=1 cargo test --release --test reports committed_reports` (or `cargo run --release -- simulate scenarios/*.toml`):\n{}",
+        "the committed reports are stale; regenerate them with `KTOPO_BLESS=1 cargo test --release --test it committed_reports` (or `cargo run --release -- simulate scenarios/*.toml`):\n{}",
         problems.join("\n")
     );
     // Every bundled scenario has its three files: a single design in its own

@@ -700,8 +700,8 @@ fn help_appendix() -> String {
 
 const HELP_APPENDIX_HEAD: &str = "## Appendix: the `--help` of every command
 
-Generated from the binary; `tests/cli.rs` (`docs_cli_md_matches_the_help`) fails
-when it differs, and `KTOPO_BLESS=1 cargo test --test cli docs_cli` rewrites it.
+Generated from the binary; `tests/it/cli.rs` (`docs_cli_md_matches_the_help`) fails
+when it differs, and `KTOPO_BLESS=1 cargo test --test it docs_cli` rewrites it.
 ";
 
 /// Issue 11: docs/cli.md drifted from the binary (the help omitted exit code 1

@@ -240,7 +240,7 @@ fn imports_run_one_way_between_layers_without_cycles() {
     for t in &tops {
         if layer_of(t).is_none() {
             problems.push(format!(
-                "src/{t}: a top-level module with no layer: add it to LAYERS in tests/layers.rs and to ARCHITECTURE.md"
+                "src/{t}: a top-level module with no layer: add it to LAYERS in tests/it/layers.rs and to ARCHITECTURE.md"
             ));
         }
     }

@@ -1,0 +1,22 @@
+//! The integration tests, one binary (`cargo test --release --test it`), one
+//! module per concern; a test by name: `cargo test --release --test it NAME`
+//! (for example `--test it semantics::` for a module's tests). One binary
+//! links once instead of once per file.
+//!
+//! Expected outputs (the report gallery `reports/`, the `--help` appendix of
+//! `docs/cli.md`) are rewritten with `KTOPO_BLESS=1` (README, "Reports").
+
+mod async_designs;
+mod browser;
+mod check;
+mod cli;
+mod fidelity;
+mod import_export;
+mod import_files;
+mod invariants;
+mod layers;
+mod placement;
+mod reports;
+mod scenario_errors;
+mod semantics;
+mod sweep;
