@@ -195,12 +195,14 @@ fn flow_and_request_fidelity_agree_on_throughput_and_lag() {
 /// were counted within their step whatever the link could carry (440 %). Both
 /// now cross at the link's rate of the time (`Net::degrade` re-times the
 /// queue, `Net::send_fluid` counts a backlog over the time it drains).
-/// Request fidelity: never above 100 %. Flow fidelity: request-level messages
-/// (probes, control) keep at least 5 % of the bandwidth on top of a
-/// saturating fluid (≤ 5 % here, 3.5 % measured).
+/// Never above 100 % at either fidelity. At flow fidelity request-level
+/// messages (probes, fetch requests) cross the saturated link beside the
+/// fluid; they keep at least 5 % of the bandwidth, and the fluid gets each
+/// interval's capacity less their bytes (`net::fill`, `Dir::make_room`):
+/// 103.6 % before, 100 % now.
 #[test]
 fn utilization_stays_within_the_capacity_when_a_link_is_cut_down() {
-    for (fidelity, bound) in [("request", 1.0), ("flow", 1.05)] {
+    for (fidelity, bound) in [("request", 1.0 + 1e-9), ("flow", 1.0 + 1e-9)] {
         let text = format!(
             r#"
 name = "cut-down"
