@@ -28,6 +28,45 @@ struct Dir {
     acc_hi: Nanos,
 }
 
+impl Dir {
+    /// Flow fidelity: a message put on the link over [start, end) while fluid
+    /// is booked ahead of it (a backlog, up to `fluid_busy`) shares the
+    /// link: the fluid that would take an interval over its capacity moves to
+    /// after the fluid's end, which moves that end later.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, start: Nanos, end: Nanos, bucket: Nanos, ns_per_byte: f64) {
+        let per_bucket = (bucket as f64 / ns_per_byte.max(1e-12)) as u64;
+        let mut moved = 0u64;
+        for k in (start / bucket) as usize..=((end - 1) / bucket) as usize {
+            let (Some(b), Some(f)) = (self.bytes.get_mut(k), self.fluid.get_mut(k)) else {
+                break;
+            };
+            // Only fluid still to cross (after `start`) can make way.
+            let ahead = ((self.fluid_busy.min((k as Nanos + 1) * bucket))
+                .saturating_sub(start.max(k as Nanos * bucket)) as f64
+                / ns_per_byte) as u64;
+            let over = b.saturating_sub(per_bucket).min(*f).min(ahead);
+            *b -= over;
+            *f -= over;
+            moved += over;
+        }
+        if moved > 0 {
+            let from = self.fluid_busy;
+            let to = from + (moved as f64 * ns_per_byte) as Nanos;
+            self.fluid_busy = fill(
+                &mut self.bytes,
+                &mut self.fluid,
+                from,
+                to,
+                moved,
+                bucket,
+                ns_per_byte,
+            );
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct LinkParams {
     pub rtt: Nanos,
@@ -157,6 +196,59 @@ fn account(
             f[k] += share;
         }
         left -= share;
+    }
+}
+
+/// Flow fidelity: add fluid `bytes` planned evenly over [from, to) to the
+/// per-bucket counters, each bucket taking at most what the direction carries
+/// in a bucket at `ns_per_byte` less what is counted there already
+/// (request-level messages, earlier fluid): the link is shared, so what does
+/// not fit moves on to the next buckets. Returns when the last byte is
+/// carried: `to`, or later when bytes moved on.
+fn fill(
+    bytes_v: &mut Vec<u64>,
+    fluid: &mut Vec<u64>,
+    from: Nanos,
+    to: Nanos,
+    bytes: u64,
+    bucket: Nanos,
+    ns_per_byte: f64,
+) -> Nanos {
+    let to = to.max(from + 1);
+    let per_bucket = (bucket as f64 / ns_per_byte.max(1e-12)) as u64;
+    let span = (to - from) as u128;
+    let last = ((to - 1) / bucket) as usize;
+    let (mut k, mut placed) = ((from / bucket) as usize, 0u64);
+    loop {
+        if bytes_v.len() <= k {
+            bytes_v.resize(k + 1, 0);
+        }
+        if fluid.len() <= k {
+            fluid.resize(k + 1, 0);
+        }
+        let hi = (k as Nanos + 1) * bucket;
+        // What the even plan puts up to the end of bucket k, less what is placed.
+        let want = if k >= last {
+            bytes - placed
+        } else {
+            ((bytes as u128 * (hi - from) as u128 / span) as u64).saturating_sub(placed)
+        };
+        let put = want.min(per_bucket.saturating_sub(bytes_v[k]));
+        bytes_v[k] += put;
+        fluid[k] += put;
+        placed += put;
+        if placed >= bytes {
+            if k <= last {
+                return to;
+            }
+            // Moved on: done once the bucket's bytes have crossed.
+            let lo = k as Nanos * bucket;
+            return (lo + (bytes_v[k] as f64 * ns_per_byte) as Nanos).clamp(lo + 1, hi);
+        }
+        if k > last && put == 0 && per_bucket == 0 {
+            return to;
+        }
+        k += 1;
     }
 }
 
@@ -382,6 +474,7 @@ impl Net {
         }
         let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
+        let link_npb = l.ns_per_byte;
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
         d.busy_until = start + ser_ns;
@@ -394,6 +487,9 @@ impl Net {
             d.acc_k = (start / bucket) as usize;
             d.acc_lo = d.acc_k as Nanos * bucket;
             d.acc_hi = d.acc_lo + bucket;
+        }
+        if !d.fluid.is_empty() && d.fluid_busy > start {
+            d.make_room(start, end, bucket, link_npb);
         }
         let conn_done = now + conn_ns + extra;
         let arrival = d.busy_until.max(conn_done) + half + jitter;
@@ -464,22 +560,31 @@ impl Net {
         let jitter = rng.exp_ns(&l.jitter);
         let half = p.rtt / 2;
         let from = now.saturating_sub(span);
+        let npb = l.ns_per_byte;
         let d = &mut l.dirs[dir];
         let start = d.fluid_busy.max(from);
-        d.fluid_busy = start + link_ns;
         *conn_busy = (*conn_busy).max(from) + conn_ns;
         // Account the bytes over the span they stand for, or, when the link
         // cannot carry them within it (a backlog, a bandwidth cut), over the
-        // time it takes at the link's rate after what is queued before them:
-        // never more bytes in an interval than the link carries in it.
-        account(
+        // time it takes at the link's rate after what is queued before them.
+        // Each interval carries at most its capacity less what request-level
+        // messages put on the link in it; the rest crosses later, and so
+        // arrives later.
+        let planned = (start + link_ns).max(now);
+        let carried = fill(
             &mut d.bytes,
-            Some(&mut d.fluid),
+            &mut d.fluid,
             start,
-            d.fluid_busy.max(now),
+            planned,
             bytes,
             bucket,
+            npb,
         );
+        d.fluid_busy = if carried > planned {
+            carried
+        } else {
+            start + link_ns
+        };
         let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;

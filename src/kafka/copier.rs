@@ -437,7 +437,7 @@ impl World<'_> {
                     in_flight: vec![0; self.nb],
                     fluid_busy: vec![0; self.nb],
                     bulk_out: vec![false; self.nb],
-                    probe_trip: vec![0; self.nb],
+                    probe_trip: vec![(0, 0.0); self.nb],
                     reconnect_at: vec![0; self.nb],
                     deadlines: Default::default(),
                     held: Vec::new(),

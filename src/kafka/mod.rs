@@ -222,9 +222,10 @@ pub(crate) struct ProducerState {
     /// Flow fidelity: a bulk request to each broker is in flight (one at a
     /// time: it stands for a full window of max.in.flight requests).
     bulk_out: Vec<bool>,
-    /// Flow fidelity: the round trip of the latest probe answered by each broker
-    /// (the request round trip under the link's current queueing).
-    probe_trip: Vec<Nanos>,
+    /// Flow fidelity: per broker, the probes answered since the last step
+    /// (count, and the sum of their round-trip rates in 1/s): what the step's
+    /// request round trips were under the link's queueing.
+    probe_trip: Vec<(u32, f64)>,
     /// Until when each broker's connection is in reconnect backoff after it was
     /// closed or refused (nothing is sent to it before).
     reconnect_at: Vec<Nanos>,
@@ -856,7 +857,7 @@ impl<'a> World<'a> {
                     in_flight: vec![0; nb],
                     fluid_busy: vec![0; nb],
                     bulk_out: vec![false; nb],
-                    probe_trip: vec![0; nb],
+                    probe_trip: vec![(0, 0.0); nb],
                     reconnect_at: vec![0; nb],
                     deadlines: Default::default(),
                     held: Vec::new(),

@@ -99,8 +99,17 @@ impl World<'_> {
         let topic = self.producers[i].topic as usize;
         {
             let p = &mut self.producers[i];
-            let mut n = p.tick_records(self.load.factor_at(now));
-            let created = now.saturating_sub(tick / 2);
+            // A bulk step stands for the records created over the step before
+            // it; the first step after the producer started, only for the time
+            // since (a whole step of records at a random phase in the first
+            // step was a burst of up to a step's worth that did not exist).
+            let (mut factor, mut span) = (self.load.factor_at(now), tick);
+            if flow && now - p.start < tick {
+                span = now - p.start;
+                factor *= span as f64 / tick as f64;
+            }
+            let mut n = p.tick_records(factor);
+            let created = now.saturating_sub(span / 2);
             let parts = &self.topic_parts[topic];
             let held_bytes: u64 =
                 p.held.iter().map(|h| h.1 as u64).sum::<u64>() * p.record_bytes as u64;
@@ -243,9 +252,19 @@ impl World<'_> {
                     u64::MAX
                 } else {
                     let (step, probe) = self.flow.map_or((1, 1), |f| (f.step, f.probe));
-                    let trip = (self.net.rtt(site, self.broker_site[b]) + self.hot.produce_proc)
-                        .max(std::mem::take(&mut self.producers[i].probe_trip[b]));
-                    let trips = (step as f64 / trip.max(1) as f64).max(1.0);
+                    // The round trips of the step: the probes sample the round
+                    // trip at their send times, spread evenly over the step, so
+                    // the step held step × their mean rate (1 / the harmonic
+                    // mean trip). The longest probe would let one slow moment
+                    // (the first step's burst, a short congestion) throttle the
+                    // whole step.
+                    let base =
+                        to_s(self.net.rtt(site, self.broker_site[b]) + self.hot.produce_proc);
+                    let trip = match std::mem::take(&mut self.producers[i].probe_trip[b]) {
+                        (0, _) => base,
+                        (n, rates) => base.max(n as f64 / rates),
+                    };
+                    let trips = (to_s(step) / trip.max(1e-9)).max(1.0);
                     let pr = &self.producers[i];
                     let window = pr.max_in_flight as f64 * pr.batch_records as f64 * trips;
                     // The probes' batches (`probe_tick`) use the same window.
@@ -625,7 +644,8 @@ impl World<'_> {
         let lat = self.now - sent;
         if !bulk {
             let t = &mut self.producers[prod].probe_trip[b];
-            *t = (*t).max(lat);
+            t.0 += 1;
+            t.1 += 1.0 / to_s(lat.max(1));
         }
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
         let mut requeued = false;
