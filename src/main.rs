@@ -26,6 +26,7 @@ under the faults you schedule.",
   ktopo init my.toml                      a commented starter scenario
   ktopo check my.toml                     static findings, no simulation
   ktopo simulate my.toml --seed 7         run it; reports under reports/<name>/
+  ktopo plan my.toml                      choose a design: candidates simulated and ranked
   ktopo import brokers/*.properties topics.txt -o imported.toml
   ktopo export my.toml --out deploy/      server.properties, topics, runbook, netem
   ktopo completions bash > ~/.local/share/bash-completion/completions/ktopo
