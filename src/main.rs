@@ -161,6 +161,21 @@ does (the report names the objectives missed and the nearest candidates), 2 an i
 scenario or an unwritable report folder."
     )]
     Plan(PlanArgs),
+    /// Size each WAN link: the smallest bandwidth that meets the lag and catch-up
+    /// objectives, found by bisection over simulations, never below the peak wire rate.
+    #[command(
+        after_help = "Runs the file's first design (or its stretched cluster). Each link that
+carries its traffic is sized on its own; the runs use socket buffers of at least the
+bandwidth-delay product and enough tasks.max, and the answer names them.
+
+Examples:
+  ktopo size-link scenarios/mm2-active-passive.toml
+  ktopo size-link my.toml --outage-s 900 --json
+
+Exit codes: 0 every link sized, 1 a link misses even at the largest bandwidth tried,
+2 an invalid scenario or a failed run."
+    )]
+    SizeLink(SizeLinkArgs),
     /// Check a scenario for static problems (quorum, minISR, buffers, RTT, copy flows) without simulating.
     #[command(after_help = "Examples:
   ktopo check scenarios/stretched-2dc.toml
@@ -310,6 +325,61 @@ struct PlanArgs {
     /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
     #[arg(short, long)]
     jobs: Option<usize>,
+}
+
+/// `ktopo size-link`'s arguments.
+#[derive(clap::Args)]
+struct SizeLinkArgs {
+    /// Scenario TOML file.
+    file: PathBuf,
+    /// Cut each link for this many seconds, ending at the load's peak, instead of the file's faults.
+    #[arg(long)]
+    outage_s: Option<f64>,
+    /// Print {"links": [...]} as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Links sized at a time (threads); default: the machine's parallelism.
+    #[arg(short, long)]
+    jobs: Option<usize>,
+}
+
+/// `ktopo size-link`: the library sizes, this prints and picks the exit code.
+fn run_size_link(args: SizeLinkArgs, quiet: bool) -> ExitCode {
+    let sc = match load(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(n) = args.outage_s
+        && !(n.is_finite() && (1.0..=86_400.0).contains(&n))
+    {
+        eprintln!("error: --outage-s must be between 1 and 86400 seconds");
+        return ExitCode::from(2);
+    }
+    let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let mut progress = Progress::runs(quiet, &format!("sizing {}", sc.name), 1);
+    let result =
+        ktopo::plan::size_link::size_links(&sc, args.outage_s, jobs, &mut |done, total| {
+            progress.len = total.max(1) as u64;
+            progress.count(done)
+        });
+    progress.finish();
+    let sizing = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        print!("{}", ktopo::plan::size_link::to_json(&sizing));
+    } else if !quiet {
+        print!("{}", ktopo::plan::size_link::text(&sizing));
+    }
+    if sizing.links.iter().any(|l| l.binding == "none") {
+        eprintln!("a link misses its objectives even at the largest bandwidth tried");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// `ktopo plan`: the library plans, this prints and picks the exit code.
@@ -744,6 +814,7 @@ fn main() -> ExitCode {
             }
         }
         Cmd::Plan(args) => run_plan(args, quiet),
+        Cmd::SizeLink(args) => run_size_link(args, quiet),
         Cmd::Check { file, json } => {
             let sc = match load(&file) {
                 Ok(s) => s,

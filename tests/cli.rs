@@ -648,7 +648,7 @@ fn terminal_prints_the_verdict_after_the_table() {
 }
 
 /// The commands whose `--help` docs/cli.md reproduces ("" is `ktopo --help`).
-const HELP_COMMANDS: [&str; 10] = [
+const HELP_COMMANDS: [&str; 11] = [
     "",
     "init",
     "check",
@@ -656,6 +656,7 @@ const HELP_COMMANDS: [&str; 10] = [
     "compare",
     "sweep",
     "plan",
+    "size-link",
     "import",
     "export",
     "completions",

@@ -152,7 +152,13 @@ pub fn bdp_buffer(bandwidth_mbps: f64, rtt_ms: f64) -> i64 {
 /// task and source broker, each moving at most min(`fetch.max.bytes`,
 /// partitions × `max.partition.fetch.bytes`, the socket window) per round
 /// trip, as `check`'s copier-window rule counts them) carry 1.25 × the peak.
-fn tasks_for(peak: f64, partitions: u32, src_brokers: u32, window: f64, rtt_ms: f64) -> u32 {
+pub(crate) fn tasks_for(
+    peak: f64,
+    partitions: u32,
+    src_brokers: u32,
+    window: f64,
+    rtt_ms: f64,
+) -> u32 {
     let rtt = rtt_ms.max(0.01) / 1000.0;
     let parts = partitions.max(1);
     for t in 1..=parts {

@@ -9,6 +9,7 @@
 
 mod candidates;
 mod report;
+pub mod size_link;
 
 pub use candidates::{Candidate, bdp_buffer};
 pub use report::{html, markdown, to_json, write};
