@@ -270,3 +270,26 @@ fn size_link_after_an_outage_matches_backlog_over_spare_capacity() {
     );
     assert!(l.settings.contains_key("consumer.receive.buffer.bytes"));
 }
+
+/// `sweep::par_runs` (rayon): results by index whatever the thread count, and
+/// the first failure in index order is always run, so it is the same error.
+#[test]
+fn par_runs_keeps_index_order_and_the_first_failure() {
+    for jobs in [1, 2, 4] {
+        let r = ktopo::sweep::par_runs(
+            50,
+            jobs,
+            |j| if j % 7 == 3 { Err(j) } else { Ok(j * 2) },
+            |r| r.is_err(),
+            &mut |_, _| {},
+        );
+        assert_eq!(r.len(), 50);
+        assert_eq!(
+            r.iter().flatten().find_map(|x| x.err()),
+            Some(3),
+            "jobs {jobs}"
+        );
+        assert_eq!(r[0], Some(Ok(0)));
+        assert_eq!(r[2], Some(Ok(4)));
+    }
+}

@@ -20,8 +20,6 @@ use crate::report::{ObjectiveCheck, Summary, objectives};
 use crate::scenario::{LoadProfile, Scenario};
 use indexmap::IndexMap;
 use serde::Serialize;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use toml::{Table, Value};
 
 /// One simulated situation every candidate goes through.
@@ -255,39 +253,18 @@ fn parse(text: &str, name: &str, base: &Scenario) -> Result<Scenario, String> {
     }
 }
 
-/// Run `f(0..n)` on `jobs` threads; results by index, so the output does not
-/// depend on the thread count. `progress(done, n)` runs on this thread.
+/// Run `f(0..n)` on `jobs` threads (`sweep::par_runs`, rayon); results by
+/// index, so the output does not depend on the thread count.
 fn par_map<T: Send, F: Fn(usize) -> T + Sync>(
     n: usize,
     jobs: usize,
     f: F,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    let (tx, rx) = mpsc::channel::<(usize, T)>();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, n.max(1)) {
-            let tx = tx.clone();
-            let (next, f) = (&next, &f);
-            s.spawn(move || {
-                loop {
-                    let j = next.fetch_add(1, Ordering::Relaxed);
-                    if j >= n || tx.send((j, f(j))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut done = 0;
-        for (j, r) in rx {
-            results[j] = Some(r);
-            done += 1;
-            progress(done, n);
-        }
-    });
-    results.into_iter().flatten().collect()
+    crate::sweep::par_runs(n, jobs, f, |_| false, progress)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// One run's figures.
