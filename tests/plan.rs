@@ -146,6 +146,23 @@ fn far_sites_with_a_p99_budget_below_the_rtt_get_an_async_design() {
     assert!(bw >= peak_mbps, "link {bw} Mbit/s ≥ peak {peak_mbps}");
     let buf = rec.copier["consumer.receive.buffer.bytes"];
     assert!(buf as f64 >= 1000e6 / 8.0 * 0.080, "buffer {buf} ≥ BDP");
+    // The link sized by simulation: never below the peak wire rate (the
+    // 80 Mbit/s of payload plus headers, within 15 %, see size_link's test);
+    // catch_up_s = 120 after the plan's 60 s cut binds: closed form
+    // C = W · (1 + (N − 5) / T) = 80 × (1 + 55/120) = 116.7 Mbit/s, within 5 %.
+    let sized = rec.link_sizing.as_ref().expect("links sized");
+    let eu_us = sized
+        .iter()
+        .find(|l| l.link == "eu-us")
+        .expect("eu-us sized");
+    assert!((80.0..=92.0).contains(&eu_us.peak_wire_mbps), "{eu_us:?}");
+    assert!(eu_us.bandwidth_mbps >= eu_us.peak_wire_mbps);
+    assert_eq!(eu_us.binding, "catch_up", "{eu_us:?}");
+    let closed = 80.0 * (1.0 + 55.0 / 120.0);
+    assert!(
+        (eu_us.bandwidth_mbps - closed).abs() / closed <= 0.05,
+        "{eu_us:?} vs {closed}"
+    );
     // The peak case's lag stays far below a second at 8 % utilization.
     let peak = rec
         .cases

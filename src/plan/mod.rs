@@ -96,6 +96,10 @@ pub struct CandidateResult {
     pub copier: IndexMap<String, i64>,
     /// Capacity of each link the candidate's traffic crosses, Mbit/s each way.
     pub link_bandwidth_mbps: IndexMap<String, f64>,
+    /// The recommended async candidate: each WAN link sized by `size-link`
+    /// (the peak; with a `catch_up_s` objective, after a cut of `[plan].outage_s`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_sizing: Option<Vec<size_link::LinkSize>>,
     /// `recommended`, `feasible`, `misses`, `pruned` or `failed`.
     pub status: &'static str,
     pub objectives: Vec<ObjectiveResult>,
@@ -454,6 +458,7 @@ pub fn plan(
             placement: c.placement.clone(),
             copier: c.settings.clone(),
             link_bandwidth_mbps: IndexMap::new(),
+            link_sizing: None,
             status: if why.is_empty() { "feasible" } else { "pruned" },
             objectives: Vec::new(),
             objectives_missed: Vec::new(),
@@ -498,6 +503,7 @@ pub fn plan(
         }
     }
     rank(&mut results, &cases);
+    size_recommended(&mut results, base, jobs);
     let unmet = unmet(&results);
     let recommended = results
         .iter()
@@ -517,6 +523,29 @@ pub fn plan(
     })
 }
 
+/// Size the WAN links of the recommended candidate when it copies between
+/// clusters: the peak wire rate, and with a `catch_up_s` objective the
+/// bandwidth that catches up within it after a cut of `[plan].outage_s`.
+fn size_recommended(results: &mut [CandidateResult], base: &Scenario, jobs: usize) {
+    let Some(r) = results
+        .iter_mut()
+        .find(|r| r.status == "recommended" && r.family == "async")
+    else {
+        return;
+    };
+    let Ok(sc) = parse(&r.scenario, &r.name, base) else {
+        return;
+    };
+    let outage = base
+        .objectives
+        .catch_up_s
+        .map(|_| base.plan.clone().unwrap_or_default().outage_s);
+    match size_link::size_links(&sc, outage, jobs, &mut |_, _| {}) {
+        Ok(s) => r.link_sizing = Some(s.links),
+        Err(e) => r.why.push(format!("sizing its links failed: {e}")),
+    }
+}
+
 /// The loss a case inflicts, in seconds of writes: lost (RPO) + refused (RTO).
 fn loss_s(c: &CaseResult) -> f64 {
     c.rpo_s + c.rto_s.unwrap_or(0.0)
@@ -525,6 +554,8 @@ fn loss_s(c: &CaseResult) -> f64 {
 /// Objectives met with less than this fraction of the allowance left are
 /// "thin": ranked after the comfortable ones.
 const THIN_MARGIN: f64 = 0.1;
+/// Monthly costs are compared in steps of this many USD.
+const COST_TOLERANCE_USD: f64 = 10.0;
 /// Regret differences below this many seconds do not separate candidates.
 const REGRET_TOLERANCE_S: f64 = 10.0;
 
@@ -600,7 +631,8 @@ fn rank(results: &mut [CandidateResult], cases: &[Case]) {
             (r.shortfall * 1000.0).round() as i64,
             thin(r),
             (r.regret_s.unwrap_or(0.0) / REGRET_TOLERANCE_S).floor() as i64,
-            (r.cost_usd_month.unwrap_or(0.0) * 100.0).round() as i64,
+            // Costs within 10 USD/month tie (run noise in the transfer share).
+            (r.cost_usd_month.unwrap_or(0.0) / COST_TOLERANCE_USD).round() as i64,
         )
     };
     order.sort_by_key(|&i| key(&results[i]));
@@ -775,7 +807,8 @@ fn recommendation(results: &[CandidateResult], unmet: &[Unmet]) -> String {
             best.name, next.name
         );
     }
-    if best.cost_usd_month == next.cost_usd_month {
+    let step = |c: Option<f64>| (c.unwrap_or(0.0) / COST_TOLERANCE_USD).round() as i64;
+    if step(best.cost_usd_month) == step(next.cost_usd_month) {
         return format!(
             "{} meets every objective; it ties with {} on regret and cost and comes first in the order candidates are generated",
             best.name, next.name

@@ -96,6 +96,33 @@ pub fn markdown(p: &Plan) -> String {
         s,
         "\nFigures are each objective's worst case; ✗ marks a miss.\n"
     );
+    for c in &p.candidates {
+        if let Some(links) = &c.link_sizing {
+            let _ = writeln!(
+                s,
+                "Links of {}, sized by simulation (`ktopo size-link`):\n",
+                c.name
+            );
+            for l in links {
+                let set: Vec<String> = l
+                    .settings
+                    .iter()
+                    .map(|(k, v)| format!("`{k}` = {v}"))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "- {}: {} Mbit/s (binding: {}; peak wire rate {} Mbit/s; {} runs), with {}",
+                    l.link,
+                    l.bandwidth_mbps,
+                    l.binding,
+                    l.peak_wire_mbps,
+                    l.runs,
+                    set.join(", ")
+                );
+            }
+            let _ = writeln!(s);
+        }
+    }
     let _ = writeln!(s, "## Why the others are out\n");
     for c in p.candidates.iter().filter(|c| !c.why.is_empty()) {
         let _ = writeln!(s, "- **{}** ({}):", c.name, c.status);
