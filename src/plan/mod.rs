@@ -153,7 +153,7 @@ pub struct Plan {
 /// loss and each link cut (or the file's own faults).
 pub fn cases(sc: &Scenario) -> Vec<Case> {
     let p = sc.plan.clone().unwrap_or_default();
-    if p.faults == "file" {
+    if p.faults == crate::scenario::PlanFaults::File {
         return vec![Case {
             name: "file".into(),
             kind: "file".into(),

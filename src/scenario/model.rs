@@ -1062,8 +1062,19 @@ fn d_plan_outage_s() -> f64 {
 fn d_plan_recovery_s() -> f64 {
     600.0
 }
-fn d_plan_faults() -> String {
-    "standard".into()
+/// `[plan].faults`: which faults every candidate runs under.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanFaults {
+    /// The peak, each single-site loss, each link cut: one run each.
+    #[default]
+    Standard,
+    /// One run with the file's `[[fault]]`s.
+    File,
+}
+
+fn d_plan_faults() -> PlanFaults {
+    PlanFaults::Standard
 }
 
 /// `[plan]`: the search of `ktopo plan` (docs/plan.md). Every key is optional.
@@ -1082,7 +1093,7 @@ pub struct PlanConfig {
     /// `standard`: one run per single-site loss, per link cut, and one at the
     /// load's peak without a fault; `file`: one run with the file's `[[fault]]`s.
     #[serde(default = "d_plan_faults")]
-    pub faults: String,
+    pub faults: PlanFaults,
     /// When the standard faults start (the load's peak is placed there).
     #[serde(default = "d_plan_fault_at_s")]
     pub fault_at_s: f64,
