@@ -11,6 +11,7 @@ pub mod load;
 pub mod metrics;
 pub mod net;
 pub mod placement;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -26,6 +26,7 @@ under the faults you schedule.",
   ktopo init my.toml                      a commented starter scenario
   ktopo check my.toml                     static findings, no simulation
   ktopo simulate my.toml --seed 7         run it; reports under reports/<name>/
+  ktopo plan my.toml                      choose a design: candidates simulated and ranked
   ktopo import brokers/*.properties topics.txt -o imported.toml
   ktopo export my.toml --out deploy/      server.properties, topics, runbook, netem
   ktopo completions bash > ~/.local/share/bash-completion/completions/ktopo
@@ -46,6 +47,8 @@ enum Cmd {
     Simulate(cli::simulate::Args),
     Sweep(cli::sweep::Args),
     Compare(cli::compare::Args),
+    Plan(cli::plan::Args),
+    SizeLink(cli::size_link::Args),
     Check(cli::check::Args),
     Import(cli::import::Args),
     Export(cli::export::Args),
@@ -60,6 +63,8 @@ fn main() -> ExitCode {
         Cmd::Simulate(a) => cli::simulate::run(a, quiet),
         Cmd::Sweep(a) => cli::sweep::run(a, quiet),
         Cmd::Compare(a) => cli::compare::run(a, quiet),
+        Cmd::Plan(a) => cli::plan::run(a, quiet),
+        Cmd::SizeLink(a) => cli::size_link::run(a, quiet),
         Cmd::Check(a) => cli::check::run(a, quiet),
         Cmd::Import(a) => cli::import::run(a, quiet),
         Cmd::Export(a) => cli::export::run(a, quiet),

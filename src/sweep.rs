@@ -17,7 +17,7 @@ use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// A figure: whole numbers are written without a fraction.
@@ -312,59 +312,75 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Run `f(0..n)` on a rayon pool of `jobs` threads (at least one, at most
+/// [`MAX_JOBS`] and `n`). Results are stored by index, so the output never
+/// depends on `jobs`. `progress(done, n)` is called on this thread after each
+/// run; it only observes. Once a run `failed`, runs of a higher index not yet
+/// started are skipped (None); every run of a lower index still runs, so the
+/// first failure in index order is the same whatever `jobs` is.
+pub fn par_runs<T: Send>(
+    n: usize,
+    jobs: usize,
+    f: impl Fn(usize) -> T + Sync,
+    failed: impl Fn(&T) -> bool + Sync,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Vec<Option<T>> {
+    use rayon::prelude::*;
+    let threads = jobs.clamp(1, n.clamp(1, MAX_JOBS));
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let (f, failed, first_failed) = (&f, &failed, &first_failed);
+        let worker = s.spawn(move || {
+            let body = move || {
+                (0..n)
+                    .into_par_iter()
+                    .map_with(tx, |tx, j| {
+                        if j > first_failed.load(Ordering::Relaxed) {
+                            let _ = tx.send(());
+                            return None;
+                        }
+                        let r = f(j);
+                        if failed(&r) {
+                            first_failed.fetch_min(j, Ordering::Relaxed);
+                        }
+                        let _ = tx.send(());
+                        Some(r)
+                    })
+                    .collect::<Vec<Option<T>>>()
+            };
+            match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+                Ok(pool) => pool.install(body),
+                Err(_) => body(),
+            }
+        });
+        let mut done = 0;
+        for () in rx {
+            done += 1;
+            progress(done, n);
+        }
+        match worker.join() {
+            Ok(v) => v,
+            Err(e) => std::panic::resume_unwind(e),
+        }
+    })
+}
+
 /// Run every variant on `jobs` threads (at least one, at most [`MAX_JOBS`] and
-/// the number of runs). `progress(done, total)`
-/// is called on this thread after each run; it only observes. On failure the
-/// runs not yet started are skipped and the first failed run (in plan order)
-/// is returned, the same whatever `jobs` is.
+/// the number of runs), through [`par_runs`]. `progress(done, total)` is
+/// called on this thread after each run. On failure the first failed run (in
+/// plan order) is returned, the same whatever `jobs` is.
 pub fn run(
     plan: &SweepPlan,
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Sweep, SweepError> {
     let total = plan.runs();
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let mut results: Vec<Option<Measured>> = (0..total).map(|_| None).collect();
-    let mut failures: Vec<(usize, SweepError)> = Vec::new();
-    let (tx, rx) = mpsc::channel::<(usize, Result<Measured, SweepError>)>();
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, total.clamp(1, MAX_JOBS)) {
-            let tx = tx.clone();
-            let (next, stop) = (&next, &stop);
-            s.spawn(move || {
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let j = next.fetch_add(1, Ordering::Relaxed);
-                    if j >= total {
-                        break;
-                    }
-                    if tx.send((j, run_one(plan, j))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut done = 0;
-        for (j, r) in rx {
-            match r {
-                Ok(m) => results[j] = Some(m),
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    failures.push((j, e));
-                }
-            }
-            done += 1;
-            progress(done, total);
-        }
-    });
-    if let Some((_, e)) = failures.into_iter().min_by_key(|(j, _)| *j) {
-        return Err(e);
+    let results = par_runs(total, jobs, |j| run_one(plan, j), |r| r.is_err(), progress);
+    let mut runs: Vec<Measured> = Vec::with_capacity(total);
+    for r in results.into_iter().flatten() {
+        runs.push(r?);
     }
-    let runs: Vec<Measured> = results.into_iter().flatten().collect();
     Ok(assemble(plan, runs))
 }
 

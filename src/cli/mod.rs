@@ -9,7 +9,9 @@ pub mod completions;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod plan;
 pub mod simulate;
+pub mod size_link;
 pub mod sweep;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -133,6 +135,14 @@ impl Progress {
             len: total.max(1) as u64,
             template: "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
             ..Progress::new(quiet, label)
+        }
+    }
+
+    /// Change the number of runs of a full bar (a planner learns it as it goes).
+    pub fn set_total(&mut self, total: usize) {
+        self.len = total.max(1) as u64;
+        if let Some(b) = &self.bar {
+            b.set_length(self.len);
         }
     }
 

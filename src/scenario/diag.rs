@@ -451,11 +451,30 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("cost", Ty::Table(&COST)),
         opt("objectives", Ty::Table(&OBJECTIVES)),
         opt("sweep", Ty::Table(&SWEEP)),
+        opt("plan", Ty::Table(&PLAN)),
     ],
 };
 
+pub(crate) static PLAN: TableSchema = TableSchema {
+    header: "[plan]",
+    fields: &[
+        opt("families", Ty::StrList),
+        opt("tools", Ty::StrList),
+        opt("topologies", Ty::StrList),
+        opt("faults", PLAN_FAULTS),
+        opt("fault_at_s", F64),
+        opt("outage_s", F64),
+        opt("recovery_s", F64),
+    ],
+};
+
+pub(crate) const PLAN_FAULTS: Ty = Ty::Enum {
+    values: &["standard", "file"],
+    aliases: &[],
+};
+
 /// Every table schema, for "this key belongs elsewhere" hints.
-static ALL: [&TableSchema; 20] = [
+static ALL: [&TableSchema; 21] = [
     &ROOT,
     &SITE,
     &LINK,
@@ -476,6 +495,7 @@ static ALL: [&TableSchema; 20] = [
     &OBJECTIVES,
     &SWEEP,
     &SWEEP_PARAMETER,
+    &PLAN,
 ];
 
 /// One problem found by the walk, located by byte offset.
@@ -1405,6 +1425,7 @@ mod tests {
                     step: Some(0.5),
                 }],
             }),
+            plan: Some(PlanConfig::default()),
         }
     }
 

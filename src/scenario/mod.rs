@@ -112,6 +112,51 @@ pub fn load(path: &Path) -> Result<Scenario, Vec<Diagnostic>> {
     }
 }
 
+/// Read a scenario file for `ktopo plan`: its text (the planner fills in
+/// what it leaves open) and the scenario it describes. Controllers are the
+/// planner's to place, so a file without any is accepted here: it is
+/// validated as if each site with brokers held one.
+pub fn load_for_plan(path: &Path) -> Result<(String, Scenario), Vec<Diagnostic>> {
+    let file = path.display().to_string();
+    let fail = |message: String| vec![Diagnostic::error(&file, 0, 0, String::new(), message, None)];
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(format!("cannot read the scenario file: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| fail("the scenario file is not valid UTF-8 text".to_string()))?;
+    let mut sc = parse_for_plan(&text, &file)?;
+    attach_trace(&mut sc, path, &file).map_err(|d| vec![d])?;
+    Ok((text, sc))
+}
+
+/// [`parse_str`] for `ktopo plan`: a file without any controller is read as
+/// if each site with brokers held one (the planner places the voters).
+pub fn parse_for_plan(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let fail = |message: String| vec![Diagnostic::error(file, 0, 0, String::new(), message, None)];
+    match parse_str(text, file) {
+        Ok(sc) => Ok(sc),
+        Err(diags) => {
+            let open = |d: &Diagnostic| {
+                d.key == "site" && d.message.starts_with("no site has KRaft controllers")
+            };
+            if !diags.iter().all(open) {
+                return Err(diags);
+            }
+            let mut doc: toml::Table = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+            if let Some(toml::Value::Array(sites)) = doc.get_mut("site") {
+                for s in sites.iter_mut() {
+                    if let toml::Value::Table(t) = s
+                        && t.get("brokers").and_then(|b| b.as_integer()).unwrap_or(0) > 0
+                    {
+                        t.insert("controllers".into(), toml::Value::Integer(1));
+                    }
+                }
+            }
+            let filled = toml::to_string(&doc).map_err(|e| fail(e.to_string()))?;
+            parse_str(&filled, file)
+        }
+    }
+}
+
 /// Read the load trace a scenario names (relative to the scenario file `path`).
 fn attach_trace(sc: &mut Scenario, path: &Path, file: &str) -> Result<(), Diagnostic> {
     if sc.load.profile != LoadProfile::Trace {

@@ -75,6 +75,9 @@ pub struct Scenario {
     /// A parameter sweep (`ktopo sweep`); the scenario itself is its values as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepConfig>,
+    /// What `ktopo plan` searches and under which faults; ignored by the other commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanConfig>,
 }
 
 /// The architect's requirements of a design. Every key is optional: unset, it is
@@ -1039,4 +1042,79 @@ pub enum SweepValue {
     Int(i64),
     Float(f64),
     Str(String),
+}
+
+fn d_plan_families() -> Vec<String> {
+    vec!["stretched".into(), "async".into()]
+}
+fn d_plan_tools() -> Vec<String> {
+    vec!["mirrormaker2".into(), "cluster-linking".into()]
+}
+fn d_plan_topologies() -> Vec<String> {
+    vec!["active-passive".into(), "active-active".into()]
+}
+fn d_plan_fault_at_s() -> f64 {
+    60.0
+}
+fn d_plan_outage_s() -> f64 {
+    300.0
+}
+fn d_plan_recovery_s() -> f64 {
+    600.0
+}
+/// `[plan].faults`: which faults every candidate runs under.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanFaults {
+    /// The peak, each single-site loss, each link cut: one run each.
+    #[default]
+    Standard,
+    /// One run with the file's `[[fault]]`s.
+    File,
+}
+
+fn d_plan_faults() -> PlanFaults {
+    PlanFaults::Standard
+}
+
+/// `[plan]`: the search of `ktopo plan` (docs/plan.md). Every key is optional.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Design families to generate: `stretched`, `async`.
+    #[serde(default = "d_plan_families")]
+    pub families: Vec<String>,
+    /// Copiers of the asynchronous candidates.
+    #[serde(default = "d_plan_tools")]
+    pub tools: Vec<String>,
+    /// Topologies of the asynchronous candidates.
+    #[serde(default = "d_plan_topologies")]
+    pub topologies: Vec<String>,
+    /// `standard`: one run per single-site loss, per link cut, and one at the
+    /// load's peak without a fault; `file`: one run with the file's `[[fault]]`s.
+    #[serde(default = "d_plan_faults")]
+    pub faults: PlanFaults,
+    /// When the standard faults start (the load's peak is placed there).
+    #[serde(default = "d_plan_fault_at_s")]
+    pub fault_at_s: f64,
+    /// How long a standard fault lasts.
+    #[serde(default = "d_plan_outage_s")]
+    pub outage_s: f64,
+    /// Simulated time after a standard fault ends (catch-up is measured there).
+    #[serde(default = "d_plan_recovery_s")]
+    pub recovery_s: f64,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            families: d_plan_families(),
+            tools: d_plan_tools(),
+            topologies: d_plan_topologies(),
+            faults: d_plan_faults(),
+            fault_at_s: d_plan_fault_at_s(),
+            outage_s: d_plan_outage_s(),
+            recovery_s: d_plan_recovery_s(),
+        }
+    }
 }

@@ -545,6 +545,62 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "is a percentage: at most 100".into(),
         );
     }
+    if let Some(pl) = &sc.plan {
+        validate_plan(pl, p);
+    }
+}
+
+/// `[plan]`: known families, tools and topologies; times in range.
+fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
+    let lists: [(&str, &Vec<String>, &[&str]); 3] = [
+        ("families", &pl.families, &["stretched", "async"]),
+        (
+            "tools",
+            &pl.tools,
+            &[
+                "mirrormaker2",
+                "cluster-linking",
+                "replicator",
+                "ureplicator",
+            ],
+        ),
+        (
+            "topologies",
+            &pl.topologies,
+            &["active-passive", "active-active"],
+        ),
+    ];
+    for (k, vals, known) in lists {
+        for (i, v) in vals.iter().enumerate() {
+            if !known.contains(&v.as_str()) {
+                p.e(
+                    format!("plan.{k}[{i}]"),
+                    format!(
+                        "unknown value \"{v}\": expected one of {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if pl.families.is_empty() {
+        p.e(
+            "plan.families".into(),
+            "must name at least one family".into(),
+        );
+    }
+    for (k, v, min) in [
+        ("fault_at_s", pl.fault_at_s, 0.0),
+        ("outage_s", pl.outage_s, 1.0),
+        ("recovery_s", pl.recovery_s, 0.0),
+    ] {
+        if !(v.is_finite() && v >= min && v <= 86_400.0) {
+            p.e(
+                format!("plan.{k}"),
+                format!("must be between {min} s and one day"),
+            );
+        }
+    }
 }
 
 fn validate_load(sc: &Scenario, p: &mut Problems) {

@@ -648,13 +648,15 @@ fn terminal_prints_the_verdict_after_the_table() {
 }
 
 /// The commands whose `--help` docs/cli.md reproduces ("" is `ktopo --help`).
-const HELP_COMMANDS: [&str; 9] = [
+const HELP_COMMANDS: [&str; 11] = [
     "",
     "init",
     "check",
     "simulate",
     "compare",
     "sweep",
+    "plan",
+    "size-link",
     "import",
     "export",
     "completions",

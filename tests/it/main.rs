@@ -16,6 +16,7 @@ mod import_files;
 mod invariants;
 mod layers;
 mod placement;
+mod plan;
 mod reports;
 mod scenario_errors;
 mod semantics;

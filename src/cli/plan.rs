@@ -1,0 +1,80 @@
+//! `ktopo plan`: choose a design. The library (`ktopo::plan`) generates,
+//! prunes, simulates and ranks the candidates; this prints and picks the exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Choose a design: generate candidates (stretched over 2, 2.5 and 3 sites; a
+/// cluster per site with MirrorMaker 2 or Cluster Linking), prune them with
+/// the static checks, simulate the rest under the same fault cases, rank them;
+/// writes reports/<scenario-name>/plan.{json,md,html}.
+#[derive(clap::Args)]
+#[command(
+    after_help = "The [plan] table of the file narrows the search (docs/plan.md).
+
+Examples:
+  ktopo plan scenarios/plan/three-metro.toml
+  ktopo plan my.toml --json > plan.json
+
+Exit codes: 0 a candidate meets every [objectives] bound (it is recommended), 1 none
+does (the report names the objectives missed and the nearest candidates), 2 an invalid
+scenario or an unwritable report folder."
+)]
+pub struct Args {
+    /// Scenario TOML file.
+    file: PathBuf,
+    /// Print plan.json to stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Directory the report folder is written under.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
+    #[arg(short, long)]
+    jobs: Option<usize>,
+}
+
+pub fn run(args: Args, quiet: bool) -> ExitCode {
+    let (text, sc) = match ktopo::scenario::load_for_plan(&args.file) {
+        Ok(x) => x,
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            eprintln!("{} problem(s) in {}", diags.len(), args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = ktopo::report::check_writable(&args.out, &sc.name, &[]) {
+        return super::write_failed(&args.out, e);
+    }
+    let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let mut progress = super::Progress::runs(quiet, &format!("planning {}", sc.name), 1);
+    let result = ktopo::plan::plan(&text, &sc, jobs, &mut |done, total| {
+        progress.set_total(total);
+        progress.count(done)
+    });
+    progress.finish();
+    let plan = match result {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = match ktopo::plan::write(&plan, &args.out) {
+        Ok(d) => d,
+        Err(e) => return super::write_failed(&args.out, e),
+    };
+    if args.json {
+        print!("{}", ktopo::plan::to_json(&plan));
+    } else if !quiet {
+        print!("{}", ktopo::plan::markdown(&plan));
+        println!("\nreports: {}", dir.display());
+    }
+    if plan.recommended.is_none() {
+        eprintln!("objectives: no candidate meets every objective of [objectives]");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,73 @@
+//! `ktopo size-link`: the smallest bandwidth per WAN link. The library
+//! (`ktopo::plan::size_link`) searches over simulations; this prints and picks
+//! the exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Size each WAN link: the smallest bandwidth that meets the lag and catch-up
+/// objectives, found by bisection over simulations, never below the peak wire rate.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Runs the file's first design (or its stretched cluster). Each link that
+carries its traffic is sized on its own; the runs use socket buffers of at least the
+bandwidth-delay product and enough tasks.max, and the answer names them.
+
+Examples:
+  ktopo size-link scenarios/mm2-active-passive.toml
+  ktopo size-link my.toml --outage-s 900 --json
+
+Exit codes: 0 every link sized, 1 a link misses even at the largest bandwidth tried,
+2 an invalid scenario or a failed run."
+)]
+pub struct Args {
+    /// Scenario TOML file.
+    file: PathBuf,
+    /// Cut each link for this many seconds, ending at the load's peak, instead of the file's faults.
+    #[arg(long)]
+    outage_s: Option<f64>,
+    /// Print {"links": [...]} as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Links sized at a time (threads); default: the machine's parallelism.
+    #[arg(short, long)]
+    jobs: Option<usize>,
+}
+
+pub fn run(args: Args, quiet: bool) -> ExitCode {
+    let sc = match super::load(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(n) = args.outage_s
+        && !(n.is_finite() && (1.0..=86_400.0).contains(&n))
+    {
+        eprintln!("error: --outage-s must be between 1 and 86400 seconds");
+        return ExitCode::from(2);
+    }
+    let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let mut progress = super::Progress::runs(quiet, &format!("sizing {}", sc.name), 1);
+    let result =
+        ktopo::plan::size_link::size_links(&sc, args.outage_s, jobs, &mut |done, total| {
+            progress.set_total(total);
+            progress.count(done)
+        });
+    progress.finish();
+    let sizing = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        print!("{}", ktopo::plan::size_link::to_json(&sizing));
+    } else if !quiet {
+        print!("{}", ktopo::plan::size_link::text(&sizing));
+    }
+    if sizing.links.iter().any(|l| l.binding == "none") {
+        eprintln!("a link misses its objectives even at the largest bandwidth tried");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,557 @@
+//! The candidates of `ktopo plan`: each is the user's scenario document with
+//! the planner's choices filled in (which sites hold brokers and controllers,
+//! RF, `min.insync.replicas`, placement, and one `[[design]]` with its copier
+//! settings). Static pruning rules that need no simulation live here too.
+
+use crate::scenario::{Acks, Scenario};
+use indexmap::IndexMap;
+use toml::{Table, Value};
+
+/// One design the planner will judge.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub name: String,
+    /// `stretched` or `async`.
+    pub family: &'static str,
+    /// The copier (None for stretched).
+    pub tool: Option<String>,
+    pub topology: Option<String>,
+    pub replication_factor: u32,
+    pub min_insync_replicas: u32,
+    /// KRaft voters per site, in site order.
+    pub controllers: IndexMap<String, u32>,
+    /// Brokers per site, in site order.
+    pub brokers: IndexMap<String, u32>,
+    /// Replica placement in words, e.g. `1 per site (dc1, dc2, dc3)`.
+    pub placement: String,
+    /// Copier settings the planner chose (Kafka names), in order.
+    pub settings: IndexMap<String, i64>,
+    /// The scenario document without faults (a case adds them).
+    pub doc: Table,
+    /// Why it is not simulated (static reasons), empty when it is.
+    pub pruned: Vec<String>,
+    /// The candidate is a `[[design]]` of the file.
+    pub from_file: bool,
+}
+
+fn int(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+fn tables_mut<'a>(doc: &'a mut Table, key: &str) -> Vec<&'a mut Table> {
+    match doc.get_mut(key) {
+        Some(Value::Array(a)) => a
+            .iter_mut()
+            .filter_map(|v| match v {
+                Value::Table(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The document with per-site brokers and controllers set, and the plan's
+/// own tables (and any design, sweep and fault) removed.
+fn base_doc(doc: &Table, brokers: &[u32], controllers: &[u32]) -> Table {
+    let mut d = doc.clone();
+    for k in ["plan", "sweep", "design", "fault"] {
+        d.remove(k);
+    }
+    for (i, t) in tables_mut(&mut d, "site").into_iter().enumerate() {
+        t.insert("brokers".into(), int(i64::from(brokers[i])));
+        t.insert("controllers".into(), int(i64::from(controllers[i])));
+    }
+    d
+}
+
+/// Set RF, minISR and (for a stretch) explicit placement on every topic.
+fn set_topics(d: &mut Table, rf: u32, min_isr: u32, per_site: Option<&[(String, u32)]>) {
+    for t in tables_mut(d, "topic") {
+        t.insert("replication.factor".into(), int(i64::from(rf)));
+        t.insert("min.insync.replicas".into(), int(i64::from(min_isr)));
+        t.remove("placement");
+        if let Some(groups) = per_site {
+            let replicas: Vec<Value> = groups
+                .iter()
+                .map(|(site, n)| {
+                    let mut g = Table::new();
+                    g.insert("count".into(), int(i64::from(*n)));
+                    g.insert("rack".into(), s(site));
+                    Value::Table(g)
+                })
+                .collect();
+            let mut p = Table::new();
+            p.insert("replicas".into(), Value::Array(replicas));
+            t.insert("placement".into(), Value::Table(p));
+        }
+    }
+}
+
+fn set_design(d: &mut Table, design: Table) {
+    d.insert("design".into(), Value::Array(vec![Value::Table(design)]));
+}
+
+/// Every combination of `k` elements of `items`, in lexicographic order.
+fn combinations(items: &[usize], k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut idx: Vec<usize> = (0..k).collect();
+    if k == 0 || k > items.len() {
+        return out;
+    }
+    loop {
+        out.push(idx.iter().map(|&i| items[i]).collect());
+        let mut i = k;
+        while i > 0 && idx[i - 1] == items.len() - k + i - 1 {
+            i -= 1;
+        }
+        if i == 0 {
+            return out;
+        }
+        idx[i - 1] += 1;
+        for j in i..k {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+}
+
+/// Round-trip time between two sites (0 for a site with itself or no link).
+pub fn rtt(sc: &Scenario, a: usize, b: usize) -> f64 {
+    link(sc, a, b).map_or(0.0, |l| l.rtt_ms)
+}
+
+pub fn link(sc: &Scenario, a: usize, b: usize) -> Option<&crate::scenario::Link> {
+    let (na, nb) = (&sc.site[a].name, &sc.site[b].name);
+    sc.link.iter().find(|l| {
+        (&l.between[0] == na && &l.between[1] == nb) || (&l.between[0] == nb && &l.between[1] == na)
+    })
+}
+
+/// Peak payload rate produced in site `s`, bytes/s.
+fn peak_from(sc: &Scenario, s: usize) -> f64 {
+    sc.producer
+        .iter()
+        .filter(|p| p.site == sc.site[s].name)
+        .map(|p| p.rate_mb_s * 1e6)
+        .sum()
+}
+
+/// A socket buffer for one connection to fill `link`: the bandwidth-delay
+/// product plus 25 %, rounded up to a power of two, at least Kafka's 64 KiB.
+pub fn bdp_buffer(bandwidth_mbps: f64, rtt_ms: f64) -> i64 {
+    let bdp = bandwidth_mbps * 1e6 / 8.0 * rtt_ms / 1000.0 * 1.25;
+    let b = (bdp.ceil().max(65_536.0) as u64).next_power_of_two();
+    b.min(1 << 30) as i64
+}
+
+/// `tasks.max` for a flow: the fewest tasks whose fetch connections (one per
+/// task and source broker, each moving at most min(`fetch.max.bytes`,
+/// partitions × `max.partition.fetch.bytes`, the socket window) per round
+/// trip, as `check`'s copier-window rule counts them) carry 1.25 × the peak.
+pub(crate) fn tasks_for(
+    peak: f64,
+    partitions: u32,
+    src_brokers: u32,
+    window: f64,
+    rtt_ms: f64,
+) -> u32 {
+    let rtt = rtt_ms.max(0.01) / 1000.0;
+    let parts = partitions.max(1);
+    for t in 1..=parts {
+        let conns = (t * src_brokers.max(1)).min(parts).max(1);
+        let per_conn_parts = f64::from(parts.div_ceil(conns));
+        let per_fetch = (52_428_800.0f64)
+            .min(per_conn_parts * 1_048_576.0)
+            .min(window);
+        if f64::from(conns) * per_fetch / rtt >= 1.25 * peak {
+            return t;
+        }
+    }
+    parts
+}
+
+/// Every candidate for the scenario `sc` whose document is `doc`.
+pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
+    let plan = sc.plan.clone().unwrap_or_default();
+    let n = sc.site.len();
+    let data: Vec<usize> = (0..n).filter(|&i| sc.site[i].brokers > 0).collect();
+    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
+    let mut out = Vec::new();
+    let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
+        names.iter().cloned().zip(v.iter().copied()).collect()
+    };
+    let family = |f: &str| plan.families.iter().any(|x| x == f);
+
+    if family("stretched") {
+        // Three sites: RF 3, minISR 2, one replica and one voter per site.
+        for trio in combinations(&data, 3).into_iter().take(4) {
+            let mut brokers = vec![0u32; n];
+            let mut ctrl = vec![0u32; n];
+            for &s in &trio {
+                brokers[s] = sc.site[s].brokers;
+                ctrl[s] = 1;
+            }
+            let groups: Vec<(String, u32)> = trio.iter().map(|&s| (names[s].clone(), 1)).collect();
+            let label: Vec<&str> = trio.iter().map(|&s| names[s].as_str()).collect();
+            let name = format!("stretched-3 {} rf3 min2", label.join("+"));
+            out.push(stretched(
+                sc,
+                doc,
+                name,
+                &brokers,
+                &ctrl,
+                3,
+                2,
+                &groups,
+                per_site_map(&brokers),
+                per_site_map(&ctrl),
+            ));
+        }
+        for pair in combinations(&data, 2).into_iter().take(6) {
+            let (a, b) = (pair[0], pair[1]);
+            let two = sc.site[a].brokers.min(sc.site[b].brokers) >= 2;
+            let per = if two { 2 } else { 1 };
+            let rf = 2 * per;
+            let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
+            // 2.5 sites: a voter in a third location breaks the tie.
+            let mut ties: Vec<usize> = (0..n).filter(|&t| t != a && t != b).collect();
+            ties.sort_by_key(|&t| (sc.site[t].brokers > 0, t));
+            for &t in ties.iter().take(2) {
+                let mut brokers = vec![0u32; n];
+                brokers[a] = sc.site[a].brokers;
+                brokers[b] = sc.site[b].brokers;
+                let mut ctrl = vec![0u32; n];
+                ctrl[a] = 2;
+                ctrl[b] = 2;
+                ctrl[t] = 1;
+                let mins: Vec<u32> = if rf >= 4 {
+                    vec![rf - 1, rf / 2]
+                } else {
+                    vec![rf, 1]
+                };
+                for min in mins {
+                    let name = format!(
+                        "stretched-2.5 {}+{} tie {} rf{rf} min{min}",
+                        names[a], names[b], names[t]
+                    );
+                    if out.iter().any(|c: &Candidate| c.name == name) {
+                        continue;
+                    }
+                    out.push(stretched(
+                        sc,
+                        doc,
+                        name,
+                        &brokers,
+                        &ctrl,
+                        rf,
+                        min,
+                        &groups,
+                        per_site_map(&brokers),
+                        per_site_map(&ctrl),
+                    ));
+                }
+            }
+            // Two sites alone: the voters' majority sits in one of them.
+            let mut brokers = vec![0u32; n];
+            brokers[a] = sc.site[a].brokers;
+            brokers[b] = sc.site[b].brokers;
+            let mut ctrl = vec![0u32; n];
+            ctrl[a] = 2;
+            ctrl[b] = 1;
+            let min = if rf > 2 { rf - 1 } else { 1 };
+            let name = format!("stretched-2 {}+{} rf{rf} min{min}", names[a], names[b]);
+            out.push(stretched(
+                sc,
+                doc,
+                name,
+                &brokers,
+                &ctrl,
+                rf,
+                min,
+                &groups,
+                per_site_map(&brokers),
+                per_site_map(&ctrl),
+            ));
+        }
+    }
+
+    if family("async") && data.len() >= 2 {
+        let primary = data
+            .iter()
+            .copied()
+            .max_by(|&x, &y| {
+                peak_from(sc, x)
+                    .total_cmp(&peak_from(sc, y))
+                    .then(y.cmp(&x))
+            })
+            .unwrap_or(data[0]);
+        let min_brokers = data.iter().map(|&s| sc.site[s].brokers).min().unwrap_or(1);
+        let rf = min_brokers.min(3);
+        let min_isr = if rf >= 3 { 2 } else { 1 };
+        let mut brokers = vec![0u32; n];
+        let mut ctrl = vec![0u32; n];
+        for &s in &data {
+            brokers[s] = sc.site[s].brokers;
+            // A cluster per site: the usual three KRaft voters.
+            ctrl[s] = 3;
+        }
+        // The worst WAN link between two clusters sizes the buffers.
+        let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
+        for pair in combinations(&data, 2) {
+            if let Some(l) = link(sc, pair[0], pair[1]) {
+                buf = buf.max(bdp_buffer(l.bandwidth_mbps, l.rtt_ms));
+                worst_rtt = worst_rtt.max(l.rtt_ms);
+            }
+        }
+        let partitions: u32 = sc.topic.iter().map(|t| t.partitions).sum();
+        let peak_max = data.iter().map(|&s| peak_from(sc, s)).fold(0.0, f64::max);
+        let tasks = tasks_for(
+            peak_max,
+            partitions,
+            sc.site[primary].brokers,
+            buf as f64,
+            worst_rtt,
+        );
+        for tool in &plan.tools {
+            for topo in &plan.topologies {
+                if tool == "ureplicator" && topo == "active-active" {
+                    continue; // uReplicator keeps names: one-way only.
+                }
+                let name = format!("async {tool} {topo}");
+                let mut d = base_doc(doc, &brokers, &ctrl);
+                set_topics(&mut d, rf, min_isr, None);
+                let mut design = Table::new();
+                design.insert("name".into(), s(&name));
+                design.insert("kind".into(), s("async"));
+                design.insert("tool".into(), s(tool));
+                design.insert("topology".into(), s(topo));
+                design.insert(
+                    "clusters".into(),
+                    Value::Array(data.iter().map(|&x| s(&names[x])).collect()),
+                );
+                if topo == "active-passive" {
+                    design.insert("primary".into(), s(&names[primary]));
+                }
+                design.insert("replication.factor".into(), int(i64::from(rf)));
+                let mut settings = IndexMap::new();
+                settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
+                if tool != "cluster-linking" {
+                    settings.insert("tasks.max".to_string(), i64::from(tasks));
+                }
+                for (k, v) in &settings {
+                    design.insert(k.clone(), int(*v));
+                }
+                if topo == "active-active" {
+                    match tool.as_str() {
+                        "cluster-linking" => {
+                            design.insert("cluster.link.prefix".into(), s("mirror."));
+                        }
+                        "replicator" => {
+                            design.insert("topic.rename.format".into(), s("${topic}.replica"));
+                        }
+                        _ => {}
+                    }
+                }
+                set_design(&mut d, design);
+                out.push(Candidate {
+                    name,
+                    family: "async",
+                    tool: Some(tool.clone()),
+                    topology: Some(topo.clone()),
+                    replication_factor: rf,
+                    min_insync_replicas: min_isr,
+                    controllers: per_site_map(&ctrl),
+                    brokers: per_site_map(&brokers),
+                    placement: format!(
+                        "a cluster per site ({}), rack-aware inside each",
+                        data.iter()
+                            .map(|&x| names[x].as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    settings,
+                    doc: d,
+                    pruned: Vec::new(),
+                    from_file: false,
+                });
+            }
+        }
+    }
+
+    // The file's own designs join as they are.
+    for (i, d) in sc.design.iter().enumerate() {
+        let mut doc2 = doc.clone();
+        for k in ["plan", "sweep", "fault"] {
+            doc2.remove(k);
+        }
+        let design = match doc.get("design") {
+            Some(Value::Array(a)) => a.get(i).cloned(),
+            _ => None,
+        };
+        let Some(Value::Table(design)) = design else {
+            continue;
+        };
+        set_design(&mut doc2, design);
+        let rf_of = |t: &crate::scenario::Topic| {
+            t.replication_factor
+                .unwrap_or(sc.broker.default_replication_factor)
+        };
+        let rf = sc
+            .topic
+            .first()
+            .map_or(sc.broker.default_replication_factor, rf_of);
+        let min = sc
+            .topic
+            .first()
+            .and_then(|t| t.min_insync_replicas)
+            .unwrap_or(sc.broker.min_insync_replicas);
+        let is_async = d.kind == crate::scenario::DesignKind::Async;
+        out.push(Candidate {
+            name: d.name.clone(),
+            family: if is_async { "async" } else { "stretched" },
+            tool: is_async.then(|| d.tool.label().to_string()),
+            topology: is_async.then(|| format!("{:?}", d.topology).to_lowercase()),
+            replication_factor: if is_async { d.replication_factor } else { rf },
+            min_insync_replicas: min,
+            controllers: sc
+                .site
+                .iter()
+                .map(|x| (x.name.clone(), x.controllers))
+                .collect(),
+            brokers: sc
+                .site
+                .iter()
+                .map(|x| (x.name.clone(), x.brokers))
+                .collect(),
+            placement: "as in the file".into(),
+            settings: IndexMap::new(),
+            doc: doc2,
+            pruned: Vec::new(),
+            from_file: true,
+        });
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stretched(
+    sc: &Scenario,
+    doc: &Table,
+    name: String,
+    brokers: &[u32],
+    ctrl: &[u32],
+    rf: u32,
+    min: u32,
+    groups: &[(String, u32)],
+    brokers_map: IndexMap<String, u32>,
+    ctrl_map: IndexMap<String, u32>,
+) -> Candidate {
+    let mut d = base_doc(doc, brokers, ctrl);
+    set_topics(&mut d, rf, min, Some(groups));
+    let mut design = Table::new();
+    design.insert("name".into(), s(&name));
+    design.insert("kind".into(), s("stretched"));
+    set_design(&mut d, design);
+    let mut pruned = Vec::new();
+    for (site, k) in groups {
+        let have = sc
+            .site
+            .iter()
+            .find(|x| &x.name == site)
+            .map_or(0, |x| x.brokers);
+        if have < *k {
+            pruned.push(format!(
+                "`{site}` holds {have} broker(s), {k} replica(s) per partition are to go there"
+            ));
+        }
+    }
+    let placement = format!(
+        "{} (the first listed leads)",
+        groups
+            .iter()
+            .map(|(s, k)| format!("{k} in {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Candidate {
+        name,
+        family: "stretched",
+        tool: None,
+        topology: None,
+        replication_factor: rf,
+        min_insync_replicas: min,
+        controllers: ctrl_map,
+        brokers: brokers_map,
+        placement,
+        settings: IndexMap::new(),
+        doc: d,
+        pruned,
+        from_file: false,
+    }
+}
+
+/// Static rules that rule a stretched candidate out before any run; each
+/// reason in an architect's words. `sc` is the candidate's scenario.
+pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
+    let mut why = Vec::new();
+    if c.family != "stretched" || c.from_file {
+        return why;
+    }
+    let sites: Vec<usize> = (0..sc.site.len())
+        .filter(|&i| sc.site[i].brokers > 0)
+        .collect();
+    // acks=all waits for the high watermark, which needs a follower in the
+    // other site to fetch: at least one round trip (Partition.maybeIncrementLeaderHW).
+    let all_acks = sc.producer.iter().any(|p| p.acks == Acks::All);
+    if let Some(budget) = sc.objectives.produce_p99_ms
+        && all_acks
+    {
+        let mut worst: Option<(usize, usize, f64)> = None;
+        for p in combinations(&sites, 2) {
+            let r = rtt(sc, p[0], p[1]);
+            if worst.is_none_or(|w| r > w.2) {
+                worst = Some((p[0], p[1], r));
+            }
+        }
+        if let Some((a, b, r)) = worst
+            && r > budget
+        {
+            why.push(format!(
+                "the p99 budget of {budget} ms is below the {}–{} round trip of {r} ms: every acks=all write waits for a follower across it (the high watermark advances only when the follower's next fetch reaches the leader), so synchronous replication over this link cannot meet it; replicate asynchronously instead",
+                sc.site[a].name, sc.site[b].name
+            ));
+        }
+    }
+    // RPO 0 under a site loss: the ISR may shrink to the replicas of one site
+    // (replica.lag.time.max.ms, fencing); acks=all then acknowledges writes
+    // that exist only there. Only min.insync.replicas above the replicas of
+    // any one site forbids that (Partition.appendRecordsToLeader's minISR check).
+    if sc.objectives.rpo_s == Some(0.0) {
+        let per_site_max = c
+            .brokers
+            .keys()
+            .map(|site| {
+                sc.topic
+                    .iter()
+                    .filter_map(|t| t.placement.as_ref())
+                    .flat_map(|p| p.replicas.iter())
+                    .filter(|g| &g.rack == site)
+                    .map(|g| g.count)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        if c.min_insync_replicas <= per_site_max {
+            why.push(format!(
+                "min.insync.replicas {} does not exceed the {per_site_max} replica(s) one site holds: the ISR may shrink to one site's replicas and acks=all then acknowledges writes that exist only there, so losing that site can lose them (RPO > 0)",
+                c.min_insync_replicas
+            ));
+        }
+    }
+    why
+}
