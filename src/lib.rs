@@ -14,6 +14,7 @@ pub mod placement;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sites;
 pub mod sweep;
 pub mod topology;
 

@@ -251,7 +251,12 @@ fn missing_link_between_sites() {
     );
     let d = errs(&text);
     assert_eq!(d.len(), 1, "{}", show(&d));
-    assert!(d[0].message.contains("no [[link]] between `dc1` and `dc2`"));
+    assert!(
+        d[0].message
+            .contains("no path of [[link]]s between `dc1` and `dc2`"),
+        "{}",
+        show(&d)
+    );
     assert!(d[0].line >= 1);
 }
 
