@@ -452,12 +452,7 @@ impl<'a> Cx<'a> {
         if self.graph.direct(a, b).is_some() {
             return None;
         }
-        let hops = self.graph.route(
-            a,
-            b,
-            |li| crate::sim::ms(self.sc.link[li].rtt_ms),
-            Faults::default(),
-        )?;
+        let hops = self.graph.scenario_route(self.sc, a, b)?;
         let rtt: f64 = hops.iter().map(|h| self.sc.link[h.link].rtt_ms).sum();
         let narrow = hops
             .iter()
@@ -1485,12 +1480,7 @@ fn copy_flows(
             let (sa, sb) = (lay.clusters[a][0], lay.clusters[b][0]);
             // The link between the two clusters, or the route through other
             // sites: its narrowest usable hop and its summed round trip.
-            let Some(hops) = graph.route(
-                sa,
-                sb,
-                |li| crate::sim::ms(sc.link[li].rtt_ms),
-                Faults::default(),
-            ) else {
+            let Some(hops) = graph.scenario_route(sc, sa, sb) else {
                 continue;
             };
             let path_rtt_ms: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();

@@ -218,6 +218,17 @@ impl SiteGraph {
             .flatten()
     }
 
+    /// The route from `a` to `b` in scenario `sc` (whose graph this is) with
+    /// every link up, by the links' `rtt_ms`.
+    pub fn scenario_route(&self, sc: &Scenario, a: usize, b: usize) -> Option<Vec<Hop>> {
+        let rtt_ns = |li: usize| {
+            sc.link
+                .get(li)
+                .map_or(0, |l| (l.rtt_ms.max(0.0) * 1e6).round() as u64)
+        };
+        self.route(a, b, rtt_ns, Faults::default())
+    }
+
     /// Which sites `a` reaches under `faults` (index = site; `a` reaches itself).
     pub fn reach_from(&self, a: usize, faults: Faults) -> Vec<bool> {
         self.routes_from(a, |_| 1, faults)
