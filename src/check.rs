@@ -25,7 +25,8 @@
 //!   and the path their traffic takes (hubs, hops, RTT, narrowest hop).
 //! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity,
 //!   the traffic of routed pairs counted on every hop.
-//! - `wan-receive-buffer` [error|warning|info] "link A↔B": receive buffer below the
+//! - `wan-receive-buffer` [error|warning|info] "link A↔B" (or "route A↔B", its
+//!   narrowest hop × summed RTT): receive buffer below the
 //!   bandwidth-delay product; error when a broker pair needs more than buffer/RTT per
 //!   fetcher connection.
 //! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B" (or "route A↔B"
@@ -1236,8 +1237,6 @@ fn on_links(cx: &Cx, tr: &Traffic) -> BTreeMap<(usize, usize), f64> {
 fn wan(cx: &Cx, out: &mut Vec<Finding>) {
     let tr = traffic(cx);
     let load = on_links(cx, &tr);
-    let buf = cx.sc.broker.replica_socket_receive_buffer_bytes;
-    let fetchers = cx.sc.broker.num_replica_fetchers.max(1) as usize;
     let ns = cx.topo.sites.len();
     for li in 0..cx.sc.link.len() {
         let (x, y) = cx.graph.ends(li);
@@ -1248,7 +1247,6 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
         let link = &cx.sc.link[li];
         let (na, nb) = (cx.site(a), cx.site(b));
         let subject = format!("link {na}↔{nb}");
-        let rtt_s = link.rtt_ms / 1000.0;
         let link_bps = link.bandwidth_mbps * 1e6 / 8.0;
 
         // Bandwidth against everything that crosses, each direction.
@@ -1286,81 +1284,123 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
             }
         }
 
-        // Receive buffer against the bandwidth-delay product.
-        if buf <= 0 || rtt_s <= 0.0 || cx.brokers[a] == 0 || cx.brokers[b] == 0 {
-            continue; // -1: autotuning
-        }
-        let bdp = link_bps * rtt_s;
-        if (buf as f64) >= bdp {
-            continue;
-        }
-        let cap = buf as f64 / rtt_s;
-        // Per direction: needed replication, connections, worst pair.
-        let mut worst: Option<(usize, usize, f64, f64, usize)> = None; // x, y, need, agg cap, conns
-        let mut pair_over = 0;
-        let mut worst_pair: Option<(usize, usize, f64, f64)> = None; // leader, follower, need, cap
-        for (x, y) in [(a, b), (b, a)] {
-            let need = tr.repl.get(&(x, y)).copied().unwrap_or(0.0);
-            let mut conns = 0;
-            for (&(l, f), &(parts, bytes)) in &tr.pairs {
-                if cx.broker_site(l) != x || cx.broker_site(f) != y {
-                    continue;
-                }
-                let c = fetchers.min(parts);
-                conns += c;
-                let pcap = cap * c as f64;
-                if bytes > pcap {
-                    pair_over += 1;
-                }
-                if worst_pair.is_none_or(|w| bytes / pcap > w.2 / w.3) {
-                    worst_pair = Some((l, f, bytes, pcap));
-                }
-            }
-            let agg = cap * conns as f64;
-            let ratio = if agg > 0.0 { need / agg } else { 0.0 };
-            if worst.is_none_or(|w| ratio > if w.3 > 0.0 { w.2 / w.3 } else { 0.0 }) {
-                worst = Some((x, y, need, agg, conns));
-            }
-        }
-        let (x, y, need, agg, conns) = worst.unwrap_or((a, b, 0.0, 0.0, 0));
-        let pow2 = (bdp.ceil() as u64).next_power_of_two();
-        let mut msg = format!(
-            "bandwidth-delay product {} ({} Mbit/s × {} ms) exceeds replica.socket.receive.buffer.bytes = {}: one replica fetcher connection tops out at buffer/RTT ≈ {} ({:.2} MiB/s), whatever the link's capacity",
-            human_bytes(bdp),
+        receive_buffer(
+            cx,
+            &tr,
+            a,
+            b,
             link.bandwidth_mbps,
             link.rtt_ms,
-            human_bytes(buf as f64),
-            mb(cap),
-            cap / (1024.0 * 1024.0)
+            subject,
+            out,
         );
-        if conns > 0 && need > 0.0 {
+    }
+    // Pairs without a link of their own: their route's BDP.
+    let used = cx.used_sites();
+    for (i, &a) in used.iter().enumerate() {
+        for &b in &used[i + 1..] {
+            if let Some((_, rtt, bw, _)) = cx.route(a, b) {
+                let subject = format!("route {}↔{}", cx.site(a), cx.site(b));
+                receive_buffer(cx, &tr, a, b, bw, rtt, subject, out);
+            }
+        }
+    }
+}
+
+/// The replica fetcher receive buffer against the bandwidth-delay product of
+/// the path between sites `a` and `b` (`bandwidth_mbps`, `rtt_ms`: a link, or
+/// a route's narrowest hop and summed round trip), with the replication that
+/// crosses it (`wan-receive-buffer`).
+#[allow(clippy::too_many_arguments)]
+fn receive_buffer(
+    cx: &Cx,
+    tr: &Traffic,
+    a: usize,
+    b: usize,
+    bandwidth_mbps: f64,
+    rtt_ms: f64,
+    subject: String,
+    out: &mut Vec<Finding>,
+) {
+    let buf = cx.sc.broker.replica_socket_receive_buffer_bytes;
+    let fetchers = cx.sc.broker.num_replica_fetchers.max(1) as usize;
+    let rtt_s = rtt_ms / 1000.0;
+    let link_bps = bandwidth_mbps * 1e6 / 8.0;
+    // Receive buffer against the bandwidth-delay product.
+    if buf <= 0 || rtt_s <= 0.0 || cx.brokers[a] == 0 || cx.brokers[b] == 0 {
+        return; // -1: autotuning
+    }
+    let bdp = link_bps * rtt_s;
+    if (buf as f64) >= bdp {
+        return;
+    }
+    let cap = buf as f64 / rtt_s;
+    // Per direction: needed replication, connections, worst pair.
+    let mut worst: Option<(usize, usize, f64, f64, usize)> = None; // x, y, need, agg cap, conns
+    let mut pair_over = 0;
+    let mut worst_pair: Option<(usize, usize, f64, f64)> = None; // leader, follower, need, cap
+    for (x, y) in [(a, b), (b, a)] {
+        let need = tr.repl.get(&(x, y)).copied().unwrap_or(0.0);
+        let mut conns = 0;
+        for (&(l, f), &(parts, bytes)) in &tr.pairs {
+            if cx.broker_site(l) != x || cx.broker_site(f) != y {
+                continue;
+            }
+            let c = fetchers.min(parts);
+            conns += c;
+            let pcap = cap * c as f64;
+            if bytes > pcap {
+                pair_over += 1;
+            }
+            if worst_pair.is_none_or(|w| bytes / pcap > w.2 / w.3) {
+                worst_pair = Some((l, f, bytes, pcap));
+            }
+        }
+        let agg = cap * conns as f64;
+        let ratio = if agg > 0.0 { need / agg } else { 0.0 };
+        if worst.is_none_or(|w| ratio > if w.3 > 0.0 { w.2 / w.3 } else { 0.0 }) {
+            worst = Some((x, y, need, agg, conns));
+        }
+    }
+    let (x, y, need, agg, conns) = worst.unwrap_or((a, b, 0.0, 0.0, 0));
+    let pow2 = (bdp.ceil() as u64).next_power_of_two();
+    let mut msg = format!(
+        "bandwidth-delay product {} ({} Mbit/s × {} ms) exceeds replica.socket.receive.buffer.bytes = {}: one replica fetcher connection tops out at buffer/RTT ≈ {} ({:.2} MiB/s), whatever the link's capacity",
+        human_bytes(bdp),
+        bandwidth_mbps,
+        rtt_ms,
+        human_bytes(buf as f64),
+        mb(cap),
+        cap / (1024.0 * 1024.0)
+    );
+    if conns > 0 && need > 0.0 {
+        let _ = write!(
+            msg,
+            ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
+            cx.site(x),
+            cx.site(y),
+            mb(need),
+            mb(agg)
+        );
+    }
+    let level = if pair_over > 0 {
+        if let Some((l, f, bytes, pcap)) = worst_pair {
             let _ = write!(
                 msg,
-                ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
-                cx.site(x),
-                cx.site(y),
-                mb(need),
-                mb(agg)
+                "; {pair_over} broker pair(s) need more than their connections carry (worst: broker {} → {} needs {} of {}), so those followers fall behind and leave the ISR",
+                cx.topo.brokers[l].node_id,
+                cx.topo.brokers[f].node_id,
+                mb(bytes),
+                mb(pcap)
             );
         }
-        let level = if pair_over > 0 {
-            if let Some((l, f, bytes, pcap)) = worst_pair {
-                let _ = write!(
-                    msg,
-                    "; {pair_over} broker pair(s) need more than their connections carry (worst: broker {} → {} needs {} of {}), so those followers fall behind and leave the ISR",
-                    cx.topo.brokers[l].node_id,
-                    cx.topo.brokers[f].node_id,
-                    mb(bytes),
-                    mb(pcap)
-                );
-            }
-            Level::Error
-        } else if link.rtt_ms >= STRETCH_WARN_RTT_MS || (agg > 0.0 && need > 0.5 * agg) {
-            Level::Warning
-        } else {
-            Level::Info
-        };
-        out.push(finding(
+        Level::Error
+    } else if rtt_ms >= STRETCH_WARN_RTT_MS || (agg > 0.0 && need > 0.5 * agg) {
+        Level::Warning
+    } else {
+        Level::Info
+    };
+    out.push(finding(
                 level,
                 "wan-receive-buffer",
                 subject,
@@ -1370,7 +1410,6 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
                     human_bytes(pow2 as f64)
                 ),
             ));
-    }
 }
 
 // ---------------------------------------------------------------------------

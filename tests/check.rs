@@ -545,3 +545,28 @@ fn routed_traffic_loads_every_hop() {
         render_text(&fs)
     );
 }
+
+/// The route's bandwidth-delay product counts for the receive buffer: dc1 →
+/// dc3 over 80 Mbit/s × 30 ms = 300 kB against the 64 KiB default; one
+/// fetcher connection tops out at 64 KiB / 30 ms ≈ 2.18 MB/s (closed form
+/// buffer / RTT), the fix the BDP rounded up to 512 KiB.
+#[test]
+fn a_routes_bdp_is_held_against_the_receive_buffer() {
+    let fs = run(&chain(1.0).replace("\"replica.socket.receive.buffer.bytes\" = -1\n", ""));
+    let r = with(&fs, "wan-receive-buffer");
+    let route = r
+        .iter()
+        .find(|f| f.subject == "route dc1↔dc3")
+        .unwrap_or_else(|| panic!("{}", render_text(&fs)));
+    assert!(
+        route.message.contains("(80 Mbit/s × 30 ms)") && route.message.contains("≈ 2.18 MB/s"),
+        "{}",
+        route.message
+    );
+    assert!(route.fix.contains("= 524288"), "{}", route.fix);
+    assert_eq!(
+        route.level,
+        Level::Warning,
+        "30 ms ≥ the 10 ms stretch threshold"
+    );
+}
