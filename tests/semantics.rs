@@ -1241,3 +1241,78 @@ fn losing_the_hub_site_loses_the_quorum_of_the_spokes() {
     );
     assert_eq!(mesh.cluster.no_quorum_s, 0.0);
 }
+
+/// Routes are recomputed when a hop is cut: dc1 and dc3 have no link of their
+/// own and hub through dc2 (10 + 10 ms) or, slower, through dc4 (30 + 30 ms).
+/// A dc1 producer writing acks=1 to its dc3 leader pays ≈ 20 ms (closed form:
+/// the shorter route's RTT); while dc2–dc3 is cut its traffic goes round by
+/// dc4 and pays ≈ 60 ms, and no request is lost on the way (a partition
+/// would time them out at request.timeout.ms).
+#[test]
+fn a_cut_hop_reroutes_a_hubbed_pair_over_the_next_shortest_path() {
+    let o = run(r#"
+name = "reroute"
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc4"
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 10
+[[link]]
+between = ["dc1", "dc4"]
+rtt_ms = 30
+[[link]]
+between = ["dc4", "dc3"]
+rtt_ms = 30
+[[topic]]
+name = "t"
+partitions = 3
+"replication.factor" = 1
+"min.insync.replicas" = 1
+placement.replicas = [{ count = 1, rack = "dc3" }]
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 0.01
+acks = "1"
+[[fault]]
+kind = "link-partition"
+between = ["dc2", "dc3"]
+at_s = 20
+duration_s = 20
+"#);
+    let steady = produce(&o, "dc1").latency_steady.p50_ms;
+    // The fault's window runs from its start to 60 s after its end: half of
+    // it cut (60 ms), half restored (20 ms).
+    let w = &o.faults[0].produce_latency;
+    eprintln!(
+        "reroute: p50 {steady} ms via dc2 before the cut; in the window p50 {} ms, p99 {} ms, max {} ms",
+        w.p50_ms, w.p99_ms, w.max_ms
+    );
+    assert!(
+        (20.0..21.5).contains(&steady),
+        "via dc2: {steady} ms ≈ 10 + 10"
+    );
+    assert!((60.0..61.5).contains(&w.p99_ms), "via dc4: {w:?} ≈ 30 + 30");
+    assert!(w.max_ms < 62.0, "no timeouts, no retries: {w:?}");
+    assert_eq!(
+        produce(&o, "dc1").records_timed_out,
+        0,
+        "nothing lost on the way"
+    );
+}
