@@ -21,7 +21,7 @@ use petgraph::Incoming;
 use petgraph::algo::dijkstra;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::unionfind::UnionFind;
-use petgraph::visit::{EdgeFiltered, EdgeRef};
+use petgraph::visit::{Bfs, EdgeFiltered, EdgeRef};
 
 use crate::scenario::Scenario;
 
@@ -229,12 +229,30 @@ impl SiteGraph {
         self.route(a, b, rtt_ns, Faults::default())
     }
 
-    /// Which sites `a` reaches under `faults` (index = site; `a` reaches itself).
+    /// Which sites `a` reaches under `faults` (index = site; `a` reaches itself):
+    /// where [`Self::routes_from`] finds a route, without building the paths
+    /// (a breadth-first search, petgraph's `Bfs`, over the same arcs).
     pub fn reach_from(&self, a: usize, faults: Faults) -> Vec<bool> {
-        self.routes_from(a, |_| 1, faults)
-            .into_iter()
-            .map(|r| r.is_some())
-            .collect()
+        let n = self.n_sites();
+        let mut out = vec![false; n];
+        if a >= n {
+            return out;
+        }
+        let view =
+            EdgeFiltered::from_fn(&self.g, |e: petgraph::graph::EdgeReference<'_, usize>| {
+                let from = e.source().index();
+                !faults.cut(*e.weight()) && (from == a || !faults.down(from))
+            });
+        let mut bfs = Bfs::new(&view, NodeIndex::new(a));
+        while let Some(x) = bfs.next(&view) {
+            out[x.index()] = true;
+        }
+        for (t, r) in out.iter_mut().enumerate() {
+            if let Some(l) = self.direct(a, t) {
+                *r = !faults.cut(l);
+            }
+        }
+        out
     }
 
     /// Connected components of the sites that are up, over the links not cut
@@ -339,6 +357,41 @@ mod tests {
         };
         assert!(g.route(0, 2, cost, f).is_none());
         assert_eq!(g.components(f), vec![Some(0), None, Some(2), None, Some(4)]);
+    }
+
+    /// `reach_from` (a search) agrees with `routes_from` (the paths) under
+    /// every combination of one cut link and one site down.
+    #[test]
+    fn reach_agrees_with_routes() {
+        let g = chain();
+        for li in 0..5 {
+            for down_site in 0..6 {
+                let mut cut = [false; 4];
+                if li < 4 {
+                    cut[li] = true;
+                }
+                let mut down = [false; 5];
+                if down_site < 5 {
+                    down[down_site] = true;
+                }
+                let f = Faults {
+                    cut: &cut,
+                    down: &down,
+                };
+                for a in 0..5 {
+                    let routes: Vec<bool> = g
+                        .routes_from(a, cost, f)
+                        .iter()
+                        .map(|r| r.is_some())
+                        .collect();
+                    assert_eq!(
+                        g.reach_from(a, f),
+                        routes,
+                        "cut {li} down {down_site} from {a}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
