@@ -6,7 +6,9 @@
 //! (ISR, min.insync.replicas, fencing), §4 (placement) and §6 (WAN).
 //!
 //! Codes (level in brackets; `subject` in quotes):
-//! - `quorum-site-loss` [error] "site S": losing S leaves fewer than ⌊n/2⌋+1 voters.
+//! - `quorum-site-loss` [error] "site S": losing S leaves fewer than ⌊n/2⌋+1 voters,
+//!   or a majority that no surviving voter site reaches (the site graph,
+//!   [`crate::sites::SiteGraph`]: no transit through a lost site).
 //! - `quorum-even`, `quorum-small` [warning] "controllers": even voter count; < 3 voters.
 //! - `controllers-one-site` [warning] "site S": every voter in S, brokers in several sites.
 //! - `single-site` [info]: one site only, site failures not analysed.
@@ -15,13 +17,20 @@
 //! - `site-loss-offline`, `site-loss-min-isr`, `site-loss-isr-frozen` [error]
 //!   "site S, topic T": partitions with no replica left, below min.insync.replicas
 //!   (NotEnoughReplicas), or stalled because the quorum went with the site.
+//! - `site-loss-partition` [warning] "site S": losing S splits the surviving sites
+//!   into groups that no longer reach each other (their routes went through S).
 //! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
 //!   `link-cut` [info] "link A↔B": who keeps the quorum, who is fenced, what it costs.
-//! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity.
-//! - `wan-receive-buffer` [error|warning|info] "link A↔B": receive buffer below the
+//! - `multi-hop-route` [info] "route A↔B": two sites without a link of their own
+//!   and the path their traffic takes (hubs, hops, RTT, narrowest hop).
+//! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity,
+//!   the traffic of routed pairs counted on every hop.
+//! - `wan-receive-buffer` [error|warning|info] "link A↔B" (or "route A↔B", its
+//!   narrowest hop × summed RTT): receive buffer below the
 //!   bandwidth-delay product; error when a broker pair needs more than buffer/RTT per
 //!   fetcher connection.
-//! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B": broker sites apart.
+//! - `stretched-rtt` [warning > 10 ms, info > 2 ms] "link A↔B" (or "route A↔B"
+//!   through other sites): broker sites apart.
 //! - `copier-link` [error when the average does not fit, warning when only the peak
 //!   does not] "design D flow A→B": copy rate vs the link's capacity less background.
 //! - `copier-window` [warning] "design D flow A→B": copier connections × buffer/RTT
@@ -49,6 +58,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::scenario::{Acks, RACK_AWARE_SELECTOR, Scenario};
+use crate::sites::{Faults, Hop, SiteGraph};
 use crate::topology::{Assignment, Topology};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -160,6 +170,7 @@ fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
     replication_settings(cx, out);
     site_loss(cx, out);
     link_cuts(cx, out);
+    routes(cx, out);
     wan(cx, out);
     stretched(cx, out);
 }
@@ -281,6 +292,8 @@ impl TopicView {
 struct Cx<'a> {
     sc: &'a Scenario,
     topo: &'a Topology,
+    /// Sites and links: who reaches whom after cuts and site losses.
+    graph: SiteGraph,
     /// KRaft voters per site.
     voters: Vec<usize>,
     /// Brokers per site.
@@ -356,6 +369,7 @@ impl<'a> Cx<'a> {
         Cx {
             sc,
             topo,
+            graph: SiteGraph::of(sc),
             voters,
             brokers,
             topics,
@@ -400,6 +414,67 @@ impl<'a> Cx<'a> {
         self.sc.link.iter().find(|l| {
             (l.between[0] == na && l.between[1] == nb) || (l.between[0] == nb && l.between[1] == na)
         })
+    }
+
+    /// Voters of the sites up that `s` reaches under `faults`, its own included.
+    fn reached_voters(&self, s: usize, faults: Faults) -> usize {
+        self.graph
+            .reach_from(s, faults)
+            .iter()
+            .enumerate()
+            .filter(|&(y, &r)| r && !faults.down.get(y).copied().unwrap_or(false))
+            .map(|(y, _)| self.voters[y])
+            .sum()
+    }
+
+    /// A controller in `s` can be the active one under `faults`: `s` is up,
+    /// has a voter and reaches a majority of voters (Raft: the leader needs a
+    /// majority to answer it; the followers need not reach each other).
+    fn can_lead(&self, s: usize, faults: Faults) -> bool {
+        self.voters[s] > 0
+            && !faults.down.get(s).copied().unwrap_or(false)
+            && self.reached_voters(s, faults) >= self.majority()
+    }
+
+    /// Sites with brokers that `q` does not reach under `faults` (their
+    /// brokers cannot heartbeat to a controller in `q`), sites down excluded.
+    fn unreached_brokers(&self, q: usize, faults: Faults) -> Vec<usize> {
+        let reach = self.graph.reach_from(q, faults);
+        (0..self.topo.sites.len())
+            .filter(|&y| self.brokers[y] > 0 && !reach[y])
+            .filter(|&y| !faults.down.get(y).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// The route between two sites with no link of their own, all links up:
+    /// its hops, round trip in ms and narrowest bandwidth in Mbit/s (the hop
+    /// that has it). `None` for a directly linked pair or when no path exists.
+    fn route(&self, a: usize, b: usize) -> Option<(Vec<Hop>, f64, f64, usize)> {
+        if self.graph.direct(a, b).is_some() {
+            return None;
+        }
+        let hops = self.graph.scenario_route(self.sc, a, b)?;
+        let rtt: f64 = hops.iter().map(|h| self.sc.link[h.link].rtt_ms).sum();
+        let narrow = hops
+            .iter()
+            .map(|h| h.link)
+            .min_by(|&x, &y| {
+                self.sc.link[x]
+                    .bandwidth_mbps
+                    .total_cmp(&self.sc.link[y].bandwidth_mbps)
+            })
+            .unwrap_or(0);
+        let bw = self.sc.link.get(narrow).map_or(0.0, |l| l.bandwidth_mbps);
+        Some((hops, rtt, bw, narrow))
+    }
+
+    /// Site names joined with `+`.
+    fn names(&self, sites: &[usize]) -> String {
+        sites
+            .iter()
+            .map(|&s| self.site(s))
+            .collect::<Vec<_>>()
+            .join("+")
     }
 
     /// Replicas of `a` outside the sites for which `down(site)` is true.
@@ -529,9 +604,39 @@ fn quorum(cx: &Cx, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    let ns = cx.topo.sites.len();
     for &s in &used {
         let left = n - cx.voters[s];
         if left >= maj {
+            // A majority survives; does some survivor still reach it?
+            let mut down = vec![false; ns];
+            down[s] = true;
+            let f = Faults {
+                cut: &[],
+                down: &down,
+            };
+            if (0..ns).any(|q| cx.can_lead(q, f)) {
+                continue;
+            }
+            let best = (0..ns)
+                .filter(|&q| q != s && cx.voters[q] > 0)
+                .map(|q| cx.reached_voters(q, f))
+                .max()
+                .unwrap_or(0);
+            out.push(finding(
+                Level::Error,
+                "quorum-site-loss",
+                format!("site {}", cx.site(s)),
+                format!(
+                    "losing `{}` leaves {left} of {n} KRaft voters, a majority, but they no longer reach each other (their traffic went through `{}`): no surviving voter reaches more than {best}, short of the majority of {maj}, so nothing can be fenced or elected until it returns",
+                    cx.site(s),
+                    cx.site(s)
+                ),
+                format!(
+                    "add links between the other voter sites so that they do not depend on `{}`",
+                    cx.site(s)
+                ),
+            ));
             continue;
         }
         let fix = if used.len() == 2 {
@@ -717,9 +822,17 @@ fn site_loss(cx: &Cx, out: &mut Vec<Finding>) {
     }
     let n = cx.n_voters();
     let maj = cx.majority();
+    let ns = cx.topo.sites.len();
     for &s in &used {
         let name = cx.site(s);
-        let quorum_ok = n - cx.voters[s] >= maj;
+        let mut down = vec![false; ns];
+        down[s] = true;
+        let lost = Faults {
+            cut: &[],
+            down: &down,
+        };
+        let quorum_ok = n - cx.voters[s] >= maj && (0..ns).any(|q| cx.can_lead(q, lost));
+        site_loss_split(cx, s, lost, out);
         for t in &cx.topics {
             let subject = format!("site {name}, topic {}", t.name);
             let np = t.asg.len();
@@ -795,9 +908,47 @@ fn site_loss(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// Losing site `s` splits the surviving sites into groups that no longer
+/// reach each other, because their traffic hubbed through `s`
+/// (`site-loss-partition`). The connected components of the graph without
+/// `s`, among the sites that hold brokers or voters.
+fn site_loss_split(cx: &Cx, s: usize, lost: Faults, out: &mut Vec<Finding>) {
+    let comp = cx.graph.components(lost);
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for x in cx.used_sites() {
+        if let Some(c) = comp[x] {
+            groups.entry(c).or_default().push(x);
+        }
+    }
+    if groups.len() <= 1 {
+        return;
+    }
+    let parts: Vec<String> = groups
+        .values()
+        .map(|g| format!("{{{}}}", cx.names(g)))
+        .collect();
+    let name = cx.site(s);
+    out.push(finding(
+        Level::Warning,
+        "site-loss-partition",
+        format!("site {name}"),
+        format!(
+            "losing `{name}` splits the surviving sites into {} groups that no longer reach each other, {}: the routes between them went through `{name}`; brokers cut off from the active controller are fenced and replication across the split stops",
+            parts.len(),
+            parts.join(" and ")
+        ),
+        format!("add a link between the groups so that no route depends on `{name}`"),
+    ));
+}
+
 // ---------------------------------------------------------------------------
 // Loss of one link (both sites alive)
 
+/// Each `[[link]]` cut alone, both its sites up: who can still host the active
+/// controller (a voter site that reaches a majority over what is left of the
+/// graph), which brokers cannot reach it and are fenced, and what that costs.
+/// Pairs without a link of their own lose their route when it crossed the
+/// cut link and no other path remains (`sites::SiteGraph`).
 fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
     let used = cx.used_sites();
     if used.len() <= 1 {
@@ -806,98 +957,166 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
     let n = cx.n_voters();
     let maj = cx.majority();
     let session = cx.sc.broker.broker_session_timeout_ms;
-    for (i, &a) in used.iter().enumerate() {
-        for &b in &used[i + 1..] {
-            let (na, nb) = (cx.site(a), cx.site(b));
-            let subject = format!("link {na}↔{nb}");
-            let (va, vb) = (cx.voters[a], cx.voters[b]);
-            let third = n - va - vb;
-            // A site can host the active controller if it has a voter and
-            // reaches a majority of voters directly.
-            let a_ok = va > 0 && n - vb >= maj;
-            let b_ok = vb > 0 && n - va >= maj;
-            if !a_ok && !b_ok && third == 0 {
-                out.push(finding(
-                    Level::Error,
-                    "link-cut-quorum",
-                    subject.clone(),
-                    format!(
-                        "cutting `{na}`↔`{nb}` leaves each side a minority ({va} and {vb} of {n} voters, majority {maj}): the quorum is lost on both sides, nothing can be fenced or elected and ISRs freeze until the link returns"
-                    ),
-                    format!(
-                        "add a third location with a voter reachable from both (\"2.5 DC\") and place {}",
-                        cx.voter_split_hint()
-                    ),
-                ));
-                continue;
-            }
-            // Sides whose brokers may be fenced: the far side of wherever the
-            // active controller is.
-            let mut fenced: Vec<(usize, usize)> = Vec::new(); // (fenced site, quorum site)
-            if a_ok && cx.brokers[b] > 0 {
-                fenced.push((b, a));
-            }
-            if b_ok && cx.brokers[a] > 0 {
-                fenced.push((a, b));
-            }
-            let mut story = Vec::new();
-            for &(f, q) in &fenced {
-                story.push(format!(
-                    "with the active controller in `{}` ({} of {n} voters reachable), the {} broker(s) of `{}` cannot heartbeat to it and are fenced after broker.session.timeout.ms ({session} ms)",
-                    cx.site(q),
-                    n - cx.voters[f],
-                    cx.brokers[f],
-                    cx.site(f)
-                ));
-            }
-            if third > 0 {
-                story.push(format!(
-                    "with the active controller in a third site no broker is fenced, but followers across the cut leave their ISR after replica.lag.time.max.ms ({} ms)",
-                    cx.sc.broker.replica_lag_time_max_ms
-                ));
-            }
-            if story.is_empty() {
-                continue; // no brokers on either side: nothing to say
-            }
-            let mut hurt = false;
-            for &(f, q) in &fenced {
-                for t in &cx.topics {
-                    let im = impact(cx, t, |x| x == f);
-                    if im.offline + im.below == 0 {
-                        continue;
-                    }
-                    hurt = true;
-                    let np = t.asg.len();
-                    out.push(finding(
-                        Level::Error,
-                        "link-cut-min-isr",
-                        format!("{subject}, topic {}", t.name),
-                        format!(
-                            "cutting `{na}`↔`{nb}` with the quorum on the `{}` side fences `{}`: {} of {np} partitions of `{}` keep fewer than min.insync.replicas {} replicas (acks=all gets NotEnoughReplicas){}",
-                            cx.site(q),
-                            cx.site(f),
-                            im.below,
-                            t.name,
-                            t.eff_min_isr(),
-                            if im.offline > 0 {
-                                format!(" and {} keep none (offline)", im.offline)
-                            } else {
-                                String::new()
-                            }
-                        ),
-                        isr_fix(cx, t, cx.site(f), &im),
-                    ));
+    let ns = cx.topo.sites.len();
+    for li in 0..cx.sc.link.len() {
+        let (x, y) = cx.graph.ends(li);
+        if x >= ns || y >= ns || x == y {
+            continue;
+        }
+        let (a, b) = (x.min(y), x.max(y));
+        let both_used = used.contains(&a) && used.contains(&b);
+        let mut cut = vec![false; cx.sc.link.len()];
+        cut[li] = true;
+        let f = Faults {
+            cut: &cut,
+            down: &[],
+        };
+        let (na, nb) = (cx.site(a), cx.site(b));
+        let subject = format!("link {na}↔{nb}");
+        let (ra, rb) = (cx.reached_voters(a, f), cx.reached_voters(b, f));
+        let a_ok = cx.can_lead(a, f);
+        let b_ok = cx.can_lead(b, f);
+        let third: Vec<usize> = (0..ns)
+            .filter(|&q| q != a && q != b && cx.can_lead(q, f))
+            .collect();
+        if !a_ok && !b_ok && third.is_empty() {
+            out.push(finding(
+                Level::Error,
+                "link-cut-quorum",
+                subject.clone(),
+                format!(
+                    "cutting `{na}`↔`{nb}` leaves each side a minority ({ra} and {rb} of {n} voters, majority {maj}): the quorum is lost on both sides, nothing can be fenced or elected and ISRs freeze until the link returns"
+                ),
+                format!(
+                    "add a third location with a voter reachable from both (\"2.5 DC\") and place {}",
+                    cx.voter_split_hint()
+                ),
+            ));
+            continue;
+        }
+        // Sites whose brokers may be fenced: those the active controller,
+        // wherever it is, no longer reaches.
+        let mut fenced: Vec<(Vec<usize>, usize)> = Vec::new(); // (fenced sites, quorum site)
+        for q in [a, b] {
+            if cx.can_lead(q, f) {
+                let lost = cx.unreached_brokers(q, f);
+                if !lost.is_empty() {
+                    fenced.push((lost, q));
                 }
             }
-            if !hurt {
+        }
+        let mut story = Vec::new();
+        for (lost, q) in &fenced {
+            story.push(format!(
+                "with the active controller in `{}` ({} of {n} voters reachable), the {} broker(s) of `{}` cannot heartbeat to it and are fenced after broker.session.timeout.ms ({session} ms)",
+                cx.site(*q),
+                cx.reached_voters(*q, f),
+                lost.iter().map(|&s| cx.brokers[s]).sum::<usize>(),
+                cx.names(lost)
+            ));
+        }
+        let mut third_story = false;
+        for &q in &third {
+            let lost = cx.unreached_brokers(q, f);
+            if lost.is_empty() {
+                third_story = true;
+            } else if !fenced.iter().any(|(l, _)| *l == lost) {
+                story.push(format!(
+                    "with the active controller in `{}` ({} of {n} voters reachable), the {} broker(s) of `{}` cannot reach it and are fenced after broker.session.timeout.ms ({session} ms)",
+                    cx.site(q),
+                    cx.reached_voters(q, f),
+                    lost.iter().map(|&s| cx.brokers[s]).sum::<usize>(),
+                    cx.names(&lost)
+                ));
+                fenced.push((lost, q));
+            }
+        }
+        if third_story {
+            story.push(format!(
+                "with the active controller in a third site no broker is fenced, but followers across the cut leave their ISR after replica.lag.time.max.ms ({} ms)",
+                cx.sc.broker.replica_lag_time_max_ms
+            ));
+        }
+        if story.is_empty() || (!both_used && fenced.is_empty()) {
+            continue; // nothing to say, or a link to a site without Kafka that changes nothing
+        }
+        let mut hurt = false;
+        for (lost, q) in &fenced {
+            for t in &cx.topics {
+                let im = impact(cx, t, |x| lost.contains(&x));
+                if im.offline + im.below == 0 {
+                    continue;
+                }
+                hurt = true;
+                let np = t.asg.len();
+                let lost_names = cx.names(lost);
                 out.push(finding(
-                    Level::Info,
-                    "link-cut",
-                    subject,
-                    format!("cutting `{na}`↔`{nb}` (both sites up): {}; every topic keeps min.insync.replicas on the quorum side", story.join("; ")),
-                    "no change needed; simulate a `link-partition` fault to see the timeline",
+                    Level::Error,
+                    "link-cut-min-isr",
+                    format!("{subject}, topic {}", t.name),
+                    format!(
+                        "cutting `{na}`↔`{nb}` with the quorum on the `{}` side fences `{}`: {} of {np} partitions of `{}` keep fewer than min.insync.replicas {} replicas (acks=all gets NotEnoughReplicas){}",
+                        cx.site(*q),
+                        lost_names,
+                        im.below,
+                        t.name,
+                        t.eff_min_isr(),
+                        if im.offline > 0 {
+                            format!(" and {} keep none (offline)", im.offline)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    isr_fix(cx, t, &lost_names, &im),
                 ));
             }
+        }
+        if !hurt {
+            out.push(finding(
+                Level::Info,
+                "link-cut",
+                subject,
+                format!("cutting `{na}`↔`{nb}` (both sites up): {}; every topic keeps min.insync.replicas on the quorum side", story.join("; ")),
+                "no change needed; simulate a `link-partition` fault to see the timeline",
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Routes through other sites
+
+/// Pairs of sites (with brokers or voters) without a link of their own: their
+/// traffic hubs through other sites over the shortest path (`multi-hop-route`),
+/// paying every hop's round trip and loading every hop's link (which
+/// `link-saturated` counts).
+fn routes(cx: &Cx, out: &mut Vec<Finding>) {
+    let used = cx.used_sites();
+    for (i, &a) in used.iter().enumerate() {
+        for &b in &used[i + 1..] {
+            let Some((hops, rtt, bw, narrow)) = cx.route(a, b) else {
+                continue;
+            };
+            let via: Vec<usize> = hops[..hops.len() - 1].iter().map(|h| h.to).collect();
+            let (na, nb) = (cx.site(a), cx.site(b));
+            let l = &cx.sc.link[narrow];
+            out.push(finding(
+                Level::Info,
+                "multi-hop-route",
+                format!("route {na}↔{nb}"),
+                format!(
+                    "`{na}`–`{nb}` has no direct link: traffic hubs through `{}`, {} hops, {} ms RTT, bottleneck {} Mbit/s (`{}`↔`{}`); every hop's link carries it",
+                    via.iter().map(|&s| cx.site(s)).collect::<Vec<_>>().join("`, `"),
+                    hops.len(),
+                    rtt,
+                    bw,
+                    l.between[0],
+                    l.between[1]
+                ),
+                format!(
+                    "fine when the hubs' links are sized for what crosses them (see link-saturated) and the RTT suits the workload; a direct [[link]] between `{na}` and `{nb}` saves the detour"
+                ),
+            ));
         }
     }
 }
@@ -998,27 +1217,44 @@ fn human_bytes(b: f64) -> String {
     }
 }
 
+/// Bytes/s on each direction of each link, (from site, to site) → bytes/s:
+/// each pair's traffic on its own link, or on every hop of its route.
+fn on_links(cx: &Cx, tr: &Traffic) -> BTreeMap<(usize, usize), f64> {
+    let mut load: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    for (&(x, y), &rate) in &tr.total {
+        match cx.route(x, y) {
+            Some((hops, ..)) => {
+                for h in hops {
+                    *load.entry((h.from, h.to)).or_default() += rate;
+                }
+            }
+            None => *load.entry((x, y)).or_default() += rate,
+        }
+    }
+    load
+}
+
 fn wan(cx: &Cx, out: &mut Vec<Finding>) {
     let tr = traffic(cx);
-    let buf = cx.sc.broker.replica_socket_receive_buffer_bytes;
-    let fetchers = cx.sc.broker.num_replica_fetchers.max(1) as usize;
-    let used = cx.used_sites();
-    for (i, &a) in used.iter().enumerate() {
-        for &b in &used[i + 1..] {
-            let Some(link) = cx.link(a, b) else {
-                continue;
-            };
-            let (na, nb) = (cx.site(a), cx.site(b));
-            let subject = format!("link {na}↔{nb}");
-            let rtt_s = link.rtt_ms / 1000.0;
-            let link_bps = link.bandwidth_mbps * 1e6 / 8.0;
+    let load = on_links(cx, &tr);
+    let ns = cx.topo.sites.len();
+    for li in 0..cx.sc.link.len() {
+        let (x, y) = cx.graph.ends(li);
+        if x >= ns || y >= ns || x == y {
+            continue;
+        }
+        let (a, b) = (x.min(y), x.max(y));
+        let link = &cx.sc.link[li];
+        let (na, nb) = (cx.site(a), cx.site(b));
+        let subject = format!("link {na}↔{nb}");
+        let link_bps = link.bandwidth_mbps * 1e6 / 8.0;
 
-            // Bandwidth against everything that crosses, each direction.
-            for (x, y) in [(a, b), (b, a)] {
-                let total = tr.total.get(&(x, y)).copied().unwrap_or(0.0);
-                let share = total / link_bps;
-                if share > 1.0 {
-                    out.push(finding(
+        // Bandwidth against everything that crosses, each direction.
+        for (x, y) in [(a, b), (b, a)] {
+            let total = load.get(&(x, y)).copied().unwrap_or(0.0);
+            let share = total / link_bps;
+            if share > 1.0 {
+                out.push(finding(
                         Level::Error,
                         "link-saturated",
                         subject.clone(),
@@ -1031,8 +1267,8 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
                             (total * 8.0 / 1e6 / LINK_HEADROOM_SHARE).ceil()
                         ),
                     ));
-                } else if share > LINK_HEADROOM_SHARE {
-                    out.push(finding(
+            } else if share > LINK_HEADROOM_SHARE {
+                out.push(finding(
                         Level::Warning,
                         "link-headroom",
                         subject.clone(),
@@ -1045,84 +1281,126 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
                             (total * 8.0 / 1e6 / LINK_HEADROOM_SHARE).ceil()
                         ),
                     ));
-                }
             }
+        }
 
-            // Receive buffer against the bandwidth-delay product.
-            if buf <= 0 || rtt_s <= 0.0 || cx.brokers[a] == 0 || cx.brokers[b] == 0 {
-                continue; // -1: autotuning
+        receive_buffer(
+            cx,
+            &tr,
+            a,
+            b,
+            link.bandwidth_mbps,
+            link.rtt_ms,
+            subject,
+            out,
+        );
+    }
+    // Pairs without a link of their own: their route's BDP.
+    let used = cx.used_sites();
+    for (i, &a) in used.iter().enumerate() {
+        for &b in &used[i + 1..] {
+            if let Some((_, rtt, bw, _)) = cx.route(a, b) {
+                let subject = format!("route {}↔{}", cx.site(a), cx.site(b));
+                receive_buffer(cx, &tr, a, b, bw, rtt, subject, out);
             }
-            let bdp = link_bps * rtt_s;
-            if (buf as f64) >= bdp {
+        }
+    }
+}
+
+/// The replica fetcher receive buffer against the bandwidth-delay product of
+/// the path between sites `a` and `b` (`bandwidth_mbps`, `rtt_ms`: a link, or
+/// a route's narrowest hop and summed round trip), with the replication that
+/// crosses it (`wan-receive-buffer`).
+#[allow(clippy::too_many_arguments)]
+fn receive_buffer(
+    cx: &Cx,
+    tr: &Traffic,
+    a: usize,
+    b: usize,
+    bandwidth_mbps: f64,
+    rtt_ms: f64,
+    subject: String,
+    out: &mut Vec<Finding>,
+) {
+    let buf = cx.sc.broker.replica_socket_receive_buffer_bytes;
+    let fetchers = cx.sc.broker.num_replica_fetchers.max(1) as usize;
+    let rtt_s = rtt_ms / 1000.0;
+    let link_bps = bandwidth_mbps * 1e6 / 8.0;
+    // Receive buffer against the bandwidth-delay product.
+    if buf <= 0 || rtt_s <= 0.0 || cx.brokers[a] == 0 || cx.brokers[b] == 0 {
+        return; // -1: autotuning
+    }
+    let bdp = link_bps * rtt_s;
+    if (buf as f64) >= bdp {
+        return;
+    }
+    let cap = buf as f64 / rtt_s;
+    // Per direction: needed replication, connections, worst pair.
+    let mut worst: Option<(usize, usize, f64, f64, usize)> = None; // x, y, need, agg cap, conns
+    let mut pair_over = 0;
+    let mut worst_pair: Option<(usize, usize, f64, f64)> = None; // leader, follower, need, cap
+    for (x, y) in [(a, b), (b, a)] {
+        let need = tr.repl.get(&(x, y)).copied().unwrap_or(0.0);
+        let mut conns = 0;
+        for (&(l, f), &(parts, bytes)) in &tr.pairs {
+            if cx.broker_site(l) != x || cx.broker_site(f) != y {
                 continue;
             }
-            let cap = buf as f64 / rtt_s;
-            // Per direction: needed replication, connections, worst pair.
-            let mut worst: Option<(usize, usize, f64, f64, usize)> = None; // x, y, need, agg cap, conns
-            let mut pair_over = 0;
-            let mut worst_pair: Option<(usize, usize, f64, f64)> = None; // leader, follower, need, cap
-            for (x, y) in [(a, b), (b, a)] {
-                let need = tr.repl.get(&(x, y)).copied().unwrap_or(0.0);
-                let mut conns = 0;
-                for (&(l, f), &(parts, bytes)) in &tr.pairs {
-                    if cx.broker_site(l) != x || cx.broker_site(f) != y {
-                        continue;
-                    }
-                    let c = fetchers.min(parts);
-                    conns += c;
-                    let pcap = cap * c as f64;
-                    if bytes > pcap {
-                        pair_over += 1;
-                    }
-                    if worst_pair.is_none_or(|w| bytes / pcap > w.2 / w.3) {
-                        worst_pair = Some((l, f, bytes, pcap));
-                    }
-                }
-                let agg = cap * conns as f64;
-                let ratio = if agg > 0.0 { need / agg } else { 0.0 };
-                if worst.is_none_or(|w| ratio > if w.3 > 0.0 { w.2 / w.3 } else { 0.0 }) {
-                    worst = Some((x, y, need, agg, conns));
-                }
+            let c = fetchers.min(parts);
+            conns += c;
+            let pcap = cap * c as f64;
+            if bytes > pcap {
+                pair_over += 1;
             }
-            let (x, y, need, agg, conns) = worst.unwrap_or((a, b, 0.0, 0.0, 0));
-            let pow2 = (bdp.ceil() as u64).next_power_of_two();
-            let mut msg = format!(
-                "bandwidth-delay product {} ({} Mbit/s × {} ms) exceeds replica.socket.receive.buffer.bytes = {}: one replica fetcher connection tops out at buffer/RTT ≈ {} ({:.2} MiB/s), whatever the link's capacity",
-                human_bytes(bdp),
-                link.bandwidth_mbps,
-                link.rtt_ms,
-                human_bytes(buf as f64),
-                mb(cap),
-                cap / (1024.0 * 1024.0)
+            if worst_pair.is_none_or(|w| bytes / pcap > w.2 / w.3) {
+                worst_pair = Some((l, f, bytes, pcap));
+            }
+        }
+        let agg = cap * conns as f64;
+        let ratio = if agg > 0.0 { need / agg } else { 0.0 };
+        if worst.is_none_or(|w| ratio > if w.3 > 0.0 { w.2 / w.3 } else { 0.0 }) {
+            worst = Some((x, y, need, agg, conns));
+        }
+    }
+    let (x, y, need, agg, conns) = worst.unwrap_or((a, b, 0.0, 0.0, 0));
+    let pow2 = (bdp.ceil() as u64).next_power_of_two();
+    let mut msg = format!(
+        "bandwidth-delay product {} ({} Mbit/s × {} ms) exceeds replica.socket.receive.buffer.bytes = {}: one replica fetcher connection tops out at buffer/RTT ≈ {} ({:.2} MiB/s), whatever the link's capacity",
+        human_bytes(bdp),
+        bandwidth_mbps,
+        rtt_ms,
+        human_bytes(buf as f64),
+        mb(cap),
+        cap / (1024.0 * 1024.0)
+    );
+    if conns > 0 && need > 0.0 {
+        let _ = write!(
+            msg,
+            ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
+            cx.site(x),
+            cx.site(y),
+            mb(need),
+            mb(agg)
+        );
+    }
+    let level = if pair_over > 0 {
+        if let Some((l, f, bytes, pcap)) = worst_pair {
+            let _ = write!(
+                msg,
+                "; {pair_over} broker pair(s) need more than their connections carry (worst: broker {} → {} needs {} of {}), so those followers fall behind and leave the ISR",
+                cx.topo.brokers[l].node_id,
+                cx.topo.brokers[f].node_id,
+                mb(bytes),
+                mb(pcap)
             );
-            if conns > 0 && need > 0.0 {
-                let _ = write!(
-                    msg,
-                    ". Replication {} → {} needs ≈ {} over {conns} broker-pair connection(s), at most ≈ {}",
-                    cx.site(x),
-                    cx.site(y),
-                    mb(need),
-                    mb(agg)
-                );
-            }
-            let level = if pair_over > 0 {
-                if let Some((l, f, bytes, pcap)) = worst_pair {
-                    let _ = write!(
-                        msg,
-                        "; {pair_over} broker pair(s) need more than their connections carry (worst: broker {} → {} needs {} of {}), so those followers fall behind and leave the ISR",
-                        cx.topo.brokers[l].node_id,
-                        cx.topo.brokers[f].node_id,
-                        mb(bytes),
-                        mb(pcap)
-                    );
-                }
-                Level::Error
-            } else if link.rtt_ms >= STRETCH_WARN_RTT_MS || (agg > 0.0 && need > 0.5 * agg) {
-                Level::Warning
-            } else {
-                Level::Info
-            };
-            out.push(finding(
+        }
+        Level::Error
+    } else if rtt_ms >= STRETCH_WARN_RTT_MS || (agg > 0.0 && need > 0.5 * agg) {
+        Level::Warning
+    } else {
+        Level::Info
+    };
+    out.push(finding(
                 level,
                 "wan-receive-buffer",
                 subject,
@@ -1132,8 +1410,6 @@ fn wan(cx: &Cx, out: &mut Vec<Finding>) {
                     human_bytes(pow2 as f64)
                 ),
             ));
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1148,10 +1424,12 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
     }
     for (i, &a) in broker_sites.iter().enumerate() {
         for &b in &broker_sites[i + 1..] {
-            let Some(link) = cx.link(a, b) else {
-                continue;
+            let (rtt_ms, subject) = match (cx.link(a, b), cx.route(a, b)) {
+                (Some(link), _) => (link.rtt_ms, format!("link {}↔{}", cx.site(a), cx.site(b))),
+                (None, Some((_, rtt, ..))) => (rtt, format!("route {}↔{}", cx.site(a), cx.site(b))),
+                (None, None) => continue,
             };
-            if link.rtt_ms <= STRETCH_INFO_RTT_MS {
+            if rtt_ms <= STRETCH_INFO_RTT_MS {
                 continue;
             }
             let spanning: usize = cx
@@ -1172,7 +1450,7 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
             } else {
                 format!("{spanning} partition(s) have replicas in both")
             };
-            let (level, fix) = if link.rtt_ms > STRETCH_WARN_RTT_MS {
+            let (level, fix) = if rtt_ms > STRETCH_WARN_RTT_MS {
                 (
                     Level::Warning,
                     "keep synchronous (stretched) replication to sites within ~10 ms; across this distance run a cluster per site and replicate asynchronously (MirrorMaker 2, Cluster Linking), or make the far copies observers",
@@ -1186,10 +1464,10 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
             out.push(finding(
                 level,
                 "stretched-rtt",
-                format!("link {na}↔{nb}"),
+                subject,
                 format!(
                     "`{na}` and `{nb}` are {} ms apart and {what}: every acks=all write pays this RTT (the high watermark waits for the slowest in-sync follower), and every metadata change pays a quorum round trip",
-                    link.rtt_ms
+                    rtt_ms
                 ),
                 fix,
             ));
@@ -1210,6 +1488,17 @@ fn copy_flows(
 ) {
     use crate::scenario::CopierTool;
     let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
+    let graph = SiteGraph::of(sc);
+    // Bytes/s a link leaves a copier: its capacity less the background, or
+    // the reserved share.
+    let usable_bps = |link: &crate::scenario::Link| {
+        let bw = link.bandwidth_mbps * 1e6 / 8.0;
+        if link.background_mbps > 0.0 {
+            (bw - link.background_mbps * 1e6 / 8.0).max(bw * link.reserved_replication_pct / 100.0)
+        } else {
+            bw
+        }
+    };
     {
         let name = |c: usize| sc.site[lay.clusters[c][0]].name.as_str();
         for &(a, b) in &lay.flows {
@@ -1228,13 +1517,17 @@ fn copy_flows(
                 continue;
             }
             let (sa, sb) = (lay.clusters[a][0], lay.clusters[b][0]);
-            let Some(link) = sc.link.iter().find(|l| {
-                let (x, y) = (
-                    topo.site_index(&l.between[0]),
-                    topo.site_index(&l.between[1]),
-                );
-                (x == Some(sa) && y == Some(sb)) || (x == Some(sb) && y == Some(sa))
-            }) else {
+            // The link between the two clusters, or the route through other
+            // sites: its narrowest usable hop and its summed round trip.
+            let Some(hops) = graph.scenario_route(sc, sa, sb) else {
+                continue;
+            };
+            let path_rtt_ms: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();
+            let Some(link) = hops
+                .iter()
+                .map(|h| &sc.link[h.link])
+                .min_by(|x, y| usable_bps(x).total_cmp(&usable_bps(y)))
+            else {
                 continue;
             };
             let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
@@ -1246,13 +1539,7 @@ fn copy_flows(
                 1.0
             };
             let wire = peak / ratio;
-            let bw = link.bandwidth_mbps * 1e6 / 8.0;
-            let usable = if link.background_mbps > 0.0 {
-                (bw - link.background_mbps * 1e6 / 8.0)
-                    .max(bw * link.reserved_replication_pct / 100.0)
-            } else {
-                bw
-            };
+            let usable = usable_bps(link);
             let mb = |v: f64| format!("{:.1} MB/s", v / 1e6);
             if wire * mean > usable {
                 out.push(Finding {
@@ -1286,7 +1573,7 @@ fn copy_flows(
             // Pushing over the WAN: one produce request in flight per (task, target
             // broker), each carrying one batch.size batch per partition.
             if push && d.tool != CopierTool::ClusterLinking {
-                let rtt = link.rtt_ms.max(0.01) / 1000.0;
+                let rtt = path_rtt_ms.max(0.01) / 1000.0;
                 let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
                 let parts = copied_partitions(sc, d);
                 let tasks = d.tasks_max.min(parts.max(1)).max(1);
@@ -1314,7 +1601,7 @@ fn copy_flows(
                 }
             }
             // Connections: one per (task, source broker), each at most buffer / RTT.
-            let rtt = link.rtt_ms.max(0.01) / 1000.0;
+            let rtt = path_rtt_ms.max(0.01) / 1000.0;
             let buf = if push {
                 d.producer_send_buffer_bytes
             } else {

@@ -2,10 +2,18 @@
 //! bandwidth with FIFO queueing per direction, a per-connection cap of
 //! window / RTT, a loss cap after Mathis et al. (1997), and partitions.
 //!
+//! Two sites without a direct link talk over the shortest path through other
+//! sites ([`crate::sites::SiteGraph`]): every hop's propagation, jitter and
+//! serialisation is paid in turn, every traversed link carries the bytes, and
+//! the connection's window and loss caps use the end-to-end round trip. Such
+//! routes are recomputed whenever a link is cut, restored or degraded, or a
+//! site goes down or comes back.
+//!
 //! `send` computes a message's arrival time when it is sent; the caller schedules
 //! one event at that time. Nothing here knows about brokers.
 
 use crate::sim::{ExpNs, NS_PER_S, Nanos, SimRng};
+use crate::sites::{Faults, SiteGraph};
 
 /// One direction of an inter-site link.
 #[derive(Clone, Debug, Default)]
@@ -65,6 +73,21 @@ impl Dir {
             );
         }
     }
+
+    /// Count `bytes` serialized over [start, start + ser_ns).
+    #[inline(always)]
+    fn book(&mut self, start: Nanos, ser_ns: Nanos, bytes: u64, bucket: Nanos) {
+        let end = (start + ser_ns).max(start + 1);
+        if start >= self.acc_lo && end <= self.acc_hi && self.acc_k < self.bytes.len() {
+            // What `account` does for a message within one existing bucket.
+            self.bytes[self.acc_k] += bytes;
+        } else {
+            account(&mut self.bytes, None, start, start + ser_ns, bytes, bucket);
+            self.acc_k = (start / bucket) as usize;
+            self.acc_lo = self.acc_k as Nanos * bucket;
+            self.acc_hi = self.acc_lo + bucket;
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -118,6 +141,32 @@ impl LinkState {
         }
     }
 
+    /// Serialization of `bytes` on direction `dir` at `now`, at what fluid
+    /// traffic (flow fidelity) left of the bandwidth in the previous timeline
+    /// interval: (ns, ns per byte).
+    #[inline(always)]
+    fn ser_time(&self, dir: usize, now: Nanos, bytes: u64, bucket: Nanos) -> (Nanos, f64) {
+        let fluid = &self.dirs[dir].fluid;
+        let fluid_prev = if fluid.is_empty() {
+            0
+        } else {
+            match ((now / bucket) as usize).checked_sub(1) {
+                Some(j) => fluid.get(j).copied().unwrap_or(0),
+                None => 0,
+            }
+        };
+        if fluid_prev == 0 {
+            // Fixed point: `ser_fp` is ns per byte × 2^32.
+            let ser = (bytes as u128 * self.ser_fp as u128) >> 32;
+            (ser.min(u64::MAX as u128 / 4) as Nanos, self.ns_per_byte)
+        } else {
+            let bw = self.usable_bps();
+            let used = fluid_prev as f64 * 8.0 / (bucket as f64 / NS_PER_S as f64);
+            let npb = 8.0 * NS_PER_S as f64 / (bw * (1.0 - used / bw).max(0.05));
+            ((bytes as f64 * npb) as Nanos, npb)
+        }
+    }
+
     /// Bandwidth Kafka's traffic gets: the capacity less the background, but never
     /// less than the reserved share (the capacity itself without background).
     fn usable_bps(&self) -> f64 {
@@ -132,12 +181,34 @@ impl LinkState {
     }
 }
 
+/// The path between two sites without a direct link, kept current by
+/// [`Net::reroute`].
+#[derive(Clone, Debug)]
+struct Route {
+    /// (link, direction) of each hop in order; empty while no path exists.
+    hops: Vec<(usize, usize)>,
+    /// The end-to-end path as one connection sees it: the sum of the hops'
+    /// round trips, the narrowest bandwidth, the loss of any hop
+    /// (1 − Π(1 − loss)); no jitter of its own (each hop draws its own).
+    path: LinkParams,
+    /// Arrivals over the route never overtake each other.
+    last_arrival: Nanos,
+}
+
 /// The network between sites.
 pub struct Net {
     n_sites: usize,
     /// `site_a * n + site_b` → link index.
     link_of: Vec<Option<usize>>,
     links: Vec<LinkState>,
+    /// Sites as nodes, links as edges: routes between sites without a link.
+    graph: SiteGraph,
+    /// `site_a * n + site_b` → index into `routes`, for pairs of different
+    /// sites without a direct link.
+    route_of: Vec<Option<usize>>,
+    routes: Vec<Route>,
+    /// Sites down (a `site-down` fault): no route passes through them.
+    down: Vec<bool>,
     lan_half_rtt: Vec<Nanos>,
     mss: f64,
     bucket: Nanos,
@@ -300,6 +371,7 @@ impl Net {
     ) -> Net {
         let mut link_of = vec![None; n_sites * n_sites];
         let mut ls = Vec::new();
+        let ends: Vec<(usize, usize)> = links.iter().map(|l| (l.0, l.1)).collect();
         for (i, (a, b, p)) in links.into_iter().enumerate() {
             link_of[a * n_sites + b] = Some(i);
             link_of[b * n_sites + a] = Some(i);
@@ -319,13 +391,118 @@ impl Net {
             });
             ls.last_mut().expect("pushed").refresh();
         }
-        Net {
+        let mut route_of = vec![None; n_sites * n_sites];
+        let mut routes = Vec::new();
+        for a in 0..n_sites {
+            for b in 0..n_sites {
+                if a != b && link_of[a * n_sites + b].is_none() {
+                    route_of[a * n_sites + b] = Some(routes.len());
+                    routes.push(Route {
+                        hops: Vec::new(),
+                        path: LinkParams {
+                            rtt: Nanos::MAX / 4,
+                            jitter: 0,
+                            bandwidth_bps: 0.0,
+                            loss: 0.0,
+                        },
+                        last_arrival: 0,
+                    });
+                }
+            }
+        }
+        let mut net = Net {
             n_sites,
             link_of,
             links: ls,
+            graph: SiteGraph::new(n_sites, &ends),
+            route_of,
+            routes,
+            down: vec![false; n_sites],
             lan_half_rtt: lan_rtt.into_iter().map(|r| r / 2).collect(),
             mss: mss as f64,
             bucket: bucket.max(1),
+        };
+        net.reroute();
+        net
+    }
+
+    /// Recompute the route of every pair of sites without a direct link: the
+    /// shortest path by current round trip over the links not cut, through
+    /// sites not down ([`SiteGraph::routes_from`]). A no-op in a full mesh.
+    fn reroute(&mut self) {
+        if self.routes.is_empty() {
+            return;
+        }
+        let n = self.n_sites;
+        let cut: Vec<bool> = self.links.iter().map(|l| l.cut > 0).collect();
+        let faults = Faults {
+            cut: &cut,
+            down: &self.down,
+        };
+        for a in 0..n {
+            if (0..n).all(|b| self.route_of[a * n + b].is_none()) {
+                continue;
+            }
+            let all = self
+                .graph
+                .routes_from(a, |li| self.links[li].cur.rtt, faults);
+            for (b, hops) in all.into_iter().enumerate() {
+                let Some(ri) = self.route_of[a * n + b] else {
+                    continue;
+                };
+                let hops: Vec<(usize, usize)> = hops
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|h| (h.link, usize::from(h.from != self.links[h.link].a)))
+                    .collect();
+                let mut path = LinkParams {
+                    rtt: 0,
+                    jitter: 0,
+                    bandwidth_bps: f64::INFINITY,
+                    loss: 0.0,
+                };
+                let mut delivered = 1.0;
+                for &(li, _) in &hops {
+                    let l = &self.links[li];
+                    path.rtt += l.cur.rtt;
+                    path.bandwidth_bps = path.bandwidth_bps.min(l.usable_bps());
+                    delivered *= 1.0 - l.cur.loss;
+                }
+                path.loss = 1.0 - delivered;
+                if hops.is_empty() {
+                    path.rtt = Nanos::MAX / 4;
+                    path.bandwidth_bps = 0.0;
+                }
+                let r = &mut self.routes[ri];
+                r.hops = hops;
+                r.path = path;
+            }
+        }
+    }
+
+    /// Site `site` goes down (`up` false) or comes back: routes between other
+    /// sites stop or start passing through it.
+    pub fn set_site_up(&mut self, site: usize, up: bool) {
+        if let Some(d) = self.down.get_mut(site)
+            && *d == up
+        {
+            *d = !up;
+            self.reroute();
+        }
+    }
+
+    /// The links a message from `a` to `b` crosses right now, in order
+    /// (empty within a site or when partitioned).
+    pub fn path(&self, a: usize, b: usize) -> Vec<usize> {
+        if a == b {
+            return Vec::new();
+        }
+        match self.link_of[a * self.n_sites + b] {
+            Some(li) if self.links[li].cut == 0 => vec![li],
+            Some(_) => Vec::new(),
+            None => self.route_of[a * self.n_sites + b]
+                .map(|ri| self.routes[ri].hops.iter().map(|h| h.0).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -338,14 +515,26 @@ impl Net {
         if a == b {
             return self.lan_half_rtt[a] * 2;
         }
-        self.link_of[a * self.n_sites + b]
-            .map(|i| self.links[i].cur.rtt)
-            .unwrap_or(Nanos::MAX / 4)
+        match self.link_of[a * self.n_sites + b] {
+            Some(i) => self.links[i].cur.rtt,
+            None => self.route(a, b).map_or(Nanos::MAX / 4, |r| r.path.rtt),
+        }
+    }
+
+    /// The current route between two sites without a direct link, if a path
+    /// exists.
+    fn route(&self, a: usize, b: usize) -> Option<&Route> {
+        let r = &self.routes[self.route_of[a * self.n_sites + b]?];
+        (!r.hops.is_empty()).then_some(r)
     }
 
     /// Can a message go from site `a` to site `b` right now?
     pub fn reachable(&self, a: usize, b: usize) -> bool {
-        a == b || self.link_of[a * self.n_sites + b].is_some_and(|i| self.links[i].cut == 0)
+        a == b
+            || match self.link_of[a * self.n_sites + b] {
+                Some(i) => self.links[i].cut == 0,
+                None => self.route(a, b).is_some(),
+            }
     }
 
     /// Share link `link` with `background_bps` of other traffic per direction; Kafka
@@ -355,14 +544,19 @@ impl Net {
         l.background_bps = background_bps.max(0.0);
         l.reserved = reserved.clamp(0.0, 1.0);
         l.refresh();
+        self.reroute();
     }
 
     pub fn set_cut(&mut self, link: usize, cut: bool) {
         let l = &mut self.links[link];
+        let was = l.cut > 0;
         if cut {
             l.cut += 1;
         } else {
             l.cut = l.cut.saturating_sub(1);
+        }
+        if was != (l.cut > 0) {
+            self.reroute();
         }
     }
 
@@ -406,6 +600,8 @@ impl Net {
                 );
             }
         }
+        // Routes through this link see its new round trip, bandwidth and loss.
+        self.reroute();
     }
 
     /// Send `bytes` from site `a` to site `b` over a connection whose window (the
@@ -424,7 +620,9 @@ impl Net {
         if a == b {
             return Some(now + self.lan_half_rtt[a]);
         }
-        let li = self.link_of[a * self.n_sites + b]?;
+        let Some(li) = self.link_of[a * self.n_sites + b] else {
+            return self.send_routed(now, a, b, bytes, window, rng);
+        };
         let mss = self.mss;
         let bucket = self.bucket;
         let l = &mut self.links[li];
@@ -432,28 +630,9 @@ impl Net {
             return None;
         }
         let dir = usize::from(a != l.a);
-        // Serialization on the shared link, at what fluid traffic (flow fidelity)
-        // left of its bandwidth in the previous timeline interval.
-        let fluid = &l.dirs[dir].fluid;
-        let fluid_prev = if fluid.is_empty() {
-            0
-        } else {
-            match ((now / bucket) as usize).checked_sub(1) {
-                Some(j) => fluid.get(j).copied().unwrap_or(0),
-                None => 0,
-            }
-        };
+        // Serialization on the shared link.
+        let (ser_ns, ns_per_byte) = l.ser_time(dir, now, bytes, bucket);
         let bytes_f = bytes as f64;
-        let (ser_ns, ns_per_byte) = if fluid_prev == 0 {
-            // Fixed point: `ser_fp` is ns per byte × 2^32.
-            let ser = (bytes as u128 * l.ser_fp as u128) >> 32;
-            (ser.min(u64::MAX as u128 / 4) as Nanos, l.ns_per_byte)
-        } else {
-            let bw = l.usable_bps();
-            let used = fluid_prev as f64 * 8.0 / (bucket as f64 / NS_PER_S as f64);
-            let npb = 8.0 * NS_PER_S as f64 / (bw * (1.0 - used / bw).max(0.05));
-            ((bytes_f * npb) as Nanos, npb)
-        };
         // The connection's own limits: at most `window` bytes per round trip once the
         // message exceeds one window, and the Mathis loss cap.
         let p = &l.cur;
@@ -478,18 +657,9 @@ impl Net {
         let d = &mut l.dirs[dir];
         let start = now.max(d.busy_until);
         d.busy_until = start + ser_ns;
-        let end = (start + ser_ns).max(start + 1);
-        if start >= d.acc_lo && end <= d.acc_hi && d.acc_k < d.bytes.len() {
-            // What `account` does for a message within one existing bucket.
-            d.bytes[d.acc_k] += bytes;
-        } else {
-            account(&mut d.bytes, None, start, start + ser_ns, bytes, bucket);
-            d.acc_k = (start / bucket) as usize;
-            d.acc_lo = d.acc_k as Nanos * bucket;
-            d.acc_hi = d.acc_lo + bucket;
-        }
+        d.book(start, ser_ns, bytes, bucket);
         if !d.fluid.is_empty() && d.fluid_busy > start {
-            d.make_room(start, end, bucket, link_npb);
+            d.make_room(start, (start + ser_ns).max(start + 1), bucket, link_npb);
         }
         let conn_done = now + conn_ns + extra;
         let arrival = d.busy_until.max(conn_done) + half + jitter;
@@ -505,7 +675,10 @@ impl Net {
         if a == b {
             return None;
         }
-        let l = &self.links[self.link_of[a * self.n_sites + b]?];
+        let Some(li) = self.link_of[a * self.n_sites + b] else {
+            return self.fluid_rate_routed(a, b, window);
+        };
+        let l = &self.links[li];
         if l.cut > 0 {
             return None;
         }
@@ -541,7 +714,9 @@ impl Net {
         if a == b {
             return Some(now + self.lan_half_rtt[a]);
         }
-        let li = self.link_of[a * self.n_sites + b]?;
+        let Some(li) = self.link_of[a * self.n_sites + b] else {
+            return self.send_fluid_routed(now, a, b, bytes, window, span, conn_busy, rng);
+        };
         let (mss, bucket) = (self.mss, self.bucket);
         let l = &mut self.links[li];
         if l.cut > 0 {
@@ -588,6 +763,151 @@ impl Net {
         let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;
+        Some(arrival)
+    }
+
+    /// [`Self::send`] between two sites without a direct link: the message
+    /// crosses the hops in turn, each with its FIFO queue, its serialization at
+    /// its bandwidth, half its round trip and a jitter draw of its own, and
+    /// arrivals in order per hop. Routers forward packets, not messages: a hop
+    /// starts sending once the first bytes are there and finishes no earlier
+    /// than the last bytes arrive, so a large message moves at the narrowest
+    /// hop's rate rather than paying every hop's serialization in full. The
+    /// connection's window and loss caps apply to
+    /// the end-to-end path: at most `window` bytes per end-to-end round trip,
+    /// the Mathis cap at the end-to-end round trip and the path's loss, a
+    /// fast retransmit costing one end-to-end round trip. `None` when no path
+    /// remains.
+    #[inline(never)]
+    fn send_routed(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        bytes: u64,
+        window: u64,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        let (mss, bucket) = (self.mss, self.bucket);
+        let ri = self.route_of[a * self.n_sites + b]?;
+        let r = &mut self.routes[ri];
+        if r.hops.is_empty() {
+            return None;
+        }
+        // `first`/`last`: when the message's first and last bytes reach the
+        // current hop's transmitter.
+        let (mut first, mut last) = (now, now);
+        let mut npb_max = 0.0f64;
+        let mut propagation = 0;
+        for &(li, dir) in &r.hops {
+            let l = &mut self.links[li];
+            let (ser_ns, npb) = l.ser_time(dir, first, bytes, bucket);
+            npb_max = npb_max.max(npb);
+            let jitter = rng.exp_ns(&l.jitter);
+            let half = l.cur.rtt / 2;
+            let d = &mut l.dirs[dir];
+            let start = first.max(d.busy_until);
+            let done = (start + ser_ns).max(last);
+            d.busy_until = done;
+            d.book(start, done - start, bytes, bucket);
+            first = start + half + jitter;
+            last = (done + half + jitter).max(d.last_arrival);
+            d.last_arrival = last;
+            propagation += half + jitter;
+        }
+        let p = &r.path;
+        let bytes_f = bytes as f64;
+        let mut conn_ns = 0;
+        let mut extra = 0;
+        if bytes > window.max(1) {
+            let window = window.max(1) as f64;
+            let cap = (bytes_f / window - 1.0) * p.rtt as f64 + window * npb_max;
+            conn_ns = cap as Nanos;
+        }
+        if p.loss > 0.0 {
+            conn_ns = conn_ns.max((bytes_f / p.mathis_rate(mss) * NS_PER_S as f64) as Nanos);
+            let packets = (bytes_f / mss).ceil().max(1.0);
+            if rng.chance(1.0 - (1.0 - p.loss).powf(packets)) {
+                extra = p.rtt;
+            }
+        }
+        let arrival = last
+            .max(now + conn_ns + extra + propagation)
+            .max(r.last_arrival);
+        r.last_arrival = arrival;
+        Some(arrival)
+    }
+
+    /// [`Self::fluid_rate`] between two sites without a direct link: the
+    /// narrowest hop's bandwidth, `window` per end-to-end round trip, and the
+    /// Mathis cap of the path.
+    fn fluid_rate_routed(&self, a: usize, b: usize, window: u64) -> Option<f64> {
+        let p = &self.route(a, b)?.path;
+        let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
+        let mut rate = (window.max(1) as f64 / rtt_s).min(p.bandwidth_bps / 8.0);
+        if p.loss > 0.0 {
+            rate = rate.min(p.mathis_rate(self.mss));
+        }
+        Some(rate)
+    }
+
+    /// [`Self::send_fluid`] between two sites without a direct link: the
+    /// bytes are booked on every hop (each hop's fluid backlog drains at its
+    /// own usable bandwidth), so the flow moves at the narrowest residual
+    /// capacity on the path: it arrives when the slowest hop has drained it
+    /// (and the connection's end-to-end cap allows), plus every hop's
+    /// propagation and jitter.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn send_fluid_routed(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        bytes: u64,
+        window: u64,
+        span: Nanos,
+        conn_busy: &mut Nanos,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        let (mss, bucket) = (self.mss, self.bucket);
+        let ri = self.route_of[a * self.n_sites + b]?;
+        let r = &mut self.routes[ri];
+        if r.hops.is_empty() {
+            return None;
+        }
+        let p = &r.path;
+        let rtt_s = (p.rtt as f64 / NS_PER_S as f64).max(1e-6);
+        let mut conn_rate = window.max(1) as f64 / rtt_s;
+        if p.loss > 0.0 {
+            conn_rate = conn_rate.min(p.mathis_rate(mss));
+        }
+        let bytes_f = bytes as f64;
+        let from = now.saturating_sub(span);
+        let mut drained = now;
+        let mut propagation = 0;
+        for &(li, dir) in &r.hops {
+            let l = &mut self.links[li];
+            let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
+            let jitter = rng.exp_ns(&l.jitter);
+            propagation += l.cur.rtt / 2 + jitter;
+            let d = &mut l.dirs[dir];
+            let start = d.fluid_busy.max(from);
+            d.fluid_busy = start + link_ns;
+            account(
+                &mut d.bytes,
+                Some(&mut d.fluid),
+                start,
+                d.fluid_busy.max(now),
+                bytes,
+                bucket,
+            );
+            drained = drained.max(d.fluid_busy);
+        }
+        let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
+        *conn_busy = (*conn_busy).max(from) + conn_ns;
+        let arrival = (drained.max(*conn_busy) + propagation).max(r.last_arrival);
+        r.last_arrival = arrival;
         Some(arrival)
     }
 

@@ -111,6 +111,28 @@ pub fn plan(sc: &Scenario, opts: &Options) -> Plan {
             worst = Some((&l.between[0], &l.between[1], bdp));
         }
     }
+    // Pairs without a link of their own: a connection over their route sees
+    // the narrowest hop's bandwidth and the summed round trip.
+    let graph = crate::sites::SiteGraph::of(sc);
+    for a in 0..sc.site.len() {
+        for b in a + 1..sc.site.len() {
+            if graph.direct(a, b).is_some() {
+                continue;
+            }
+            let Some(hops) = graph.scenario_route(sc, a, b) else {
+                continue;
+            };
+            let rtt_ms: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();
+            let bw = hops
+                .iter()
+                .map(|h| sc.link[h.link].bandwidth_mbps)
+                .fold(f64::INFINITY, f64::min);
+            let bdp = bw * 1e6 / 8.0 * rtt_ms / 1000.0;
+            if worst.is_none_or(|w| bdp > w.2) {
+                worst = Some((&sc.site[a].name, &sc.site[b].name, bdp));
+            }
+        }
+    }
     let (worst_link, bdp) =
         worst.map_or((String::new(), 0.0), |w| (format!("{}↔{}", w.0, w.1), w.2));
     let sized = if bdp > 0.0 {

@@ -67,6 +67,7 @@ pub fn render(sc: &Scenario) -> String {
         "tc class add dev \"$DEV\" parent 1: classid 1:1 htb rate 100gbit"
     );
     let _ = writeln!(o, "case \"$SITE\" in");
+    let graph = crate::sites::SiteGraph::of(sc);
     for (i, s) in sc.site.iter().enumerate() {
         let _ = writeln!(o, "{})", sh_quote(&s.name));
         let mut class = 10;
@@ -74,19 +75,51 @@ pub fn render(sc: &Scenario) -> String {
             if i == j {
                 continue;
             }
-            let Some(l) = sc.link.iter().find(|l| {
-                (l.between[0] == s.name && l.between[1] == other.name)
-                    || (l.between[1] == s.name && l.between[0] == other.name)
-            }) else {
+            // The pair's own link, or its route through other sites as one
+            // path: the hops' delays and jitters added, their losses
+            // combined, the narrowest bandwidth (this emulates the route's
+            // latency and bottleneck, not the hops' shared capacity).
+            let Some(hops) = graph.scenario_route(sc, i, j) else {
                 continue;
             };
+            let mut path = crate::scenario::Link {
+                between: [s.name.clone(), other.name.clone()],
+                rtt_ms: 0.0,
+                jitter_ms: 0.0,
+                loss_pct: 0.0,
+                bandwidth_mbps: f64::INFINITY,
+                ..sc.link[hops[0].link].clone()
+            };
+            let mut delivered = 1.0;
+            for h in &hops {
+                let l = &sc.link[h.link];
+                path.rtt_ms += l.rtt_ms;
+                path.jitter_ms += l.jitter_ms;
+                path.bandwidth_mbps = path.bandwidth_mbps.min(l.bandwidth_mbps);
+                delivered *= 1.0 - l.loss_pct / 100.0;
+            }
+            path.loss_pct = if hops.len() == 1 {
+                sc.link[hops[0].link].loss_pct
+            } else {
+                ((1.0 - delivered) * 100.0 * 1e6).round() / 1e6
+            };
+            let l = &path;
+            let via: Vec<&str> = hops[..hops.len() - 1]
+                .iter()
+                .map(|h| sc.site[h.to].name.as_str())
+                .collect();
             class += 1;
             let bdp_pkts = l.bandwidth_mbps * 1e6 / 8.0 * l.rtt_ms / 1000.0 / 1500.0;
             let limit = ((2.0 * bdp_pkts).ceil() as u64).max(1000);
             let _ = writeln!(
                 o,
-                "  # → {}: RTT {} ms, jitter {} ms, loss {} %, {} Mbit/s",
+                "  # → {}{}: RTT {} ms, jitter {} ms, loss {} %, {} Mbit/s",
                 other.name.replace('\n', " "),
+                if via.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", via.join(", ").replace('\n', " "))
+                },
                 l.rtt_ms,
                 l.jitter_ms,
                 l.loss_pct,

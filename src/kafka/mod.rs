@@ -1326,6 +1326,7 @@ impl<'a> World<'a> {
                     .site_index(f.site.as_deref().unwrap_or_default())
                     .expect("validated");
                 self.site_up[s] = !start;
+                self.net.set_site_up(s, !start);
                 for b in 0..self.nb {
                     if self.broker_site[b] == s {
                         self.set_broker_alive(b as B, !start);

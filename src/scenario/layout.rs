@@ -78,46 +78,84 @@ impl DesignLayout {
         }
     }
 
-    /// A cycle of flows (as cluster indices, first repeated at the end), if any.
+    /// A cycle of flows (as cluster indices, first repeated at the end), if any:
+    /// the shortest cycle through the lowest cluster that lies on one. The
+    /// flows as a petgraph `DiGraph`: `is_cyclic_directed`, then the strongly
+    /// connected components (`tarjan_scc`), then within the component of that
+    /// cluster `u` the shortest path `u → v` (`astar` with unit costs) back
+    /// along the lowest-cost, lowest-index flow `v → u`. Deterministic.
     pub fn cycle(&self) -> Option<Vec<usize>> {
+        use petgraph::algo::{astar, is_cyclic_directed, tarjan_scc};
+        use petgraph::graph::{DiGraph, NodeIndex};
+        use petgraph::visit::NodeFiltered;
         let n = self.clusters.len();
-        // Depth-first search in cluster order: deterministic.
-        fn dfs(
-            u: usize,
-            flows: &[(usize, usize)],
-            state: &mut [u8],
-            stack: &mut Vec<usize>,
-        ) -> Option<Vec<usize>> {
-            state[u] = 1;
-            stack.push(u);
-            for &(a, b) in flows {
-                if a != u {
-                    continue;
-                }
-                if state[b] == 1 {
-                    let i = stack.iter().position(|&x| x == b).unwrap_or(0);
-                    let mut c = stack[i..].to_vec();
-                    c.push(b);
-                    return Some(c);
-                }
-                if state[b] == 0
-                    && let Some(c) = dfs(b, flows, state, stack)
-                {
-                    return Some(c);
-                }
-            }
-            stack.pop();
-            state[u] = 2;
-            None
+        let mut g = DiGraph::<(), ()>::with_capacity(n, self.flows.len());
+        for _ in 0..n {
+            g.add_node(());
         }
-        let mut state = vec![0u8; n];
-        for u in 0..n {
-            if state[u] == 0
-                && let Some(c) = dfs(u, &self.flows, &mut state, &mut Vec::new())
-            {
-                return Some(c);
+        for &(a, b) in &self.flows {
+            if a < n && b < n {
+                g.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
             }
         }
-        None
+        if !is_cyclic_directed(&g) {
+            return None;
+        }
+        // Components that hold a cycle: several clusters, or one copying to itself.
+        let on_cycle = |c: &Vec<NodeIndex>| c.len() > 1 || g.contains_edge(c[0], c[0]);
+        let scc = tarjan_scc(&g)
+            .into_iter()
+            .filter(|c| !c.is_empty() && on_cycle(c))
+            .min_by_key(|c| c.iter().map(|x| x.index()).min())?;
+        let u = *scc.iter().min()?;
+        let inside = NodeFiltered::from_fn(&g, |x: NodeIndex| scc.contains(&x));
+        let back = self
+            .flows
+            .iter()
+            .filter(|&&(a, b)| b == u.index() && scc.contains(&NodeIndex::new(a)))
+            .filter_map(|&(v, _)| {
+                let v = NodeIndex::new(v);
+                let (cost, path) = astar(&inside, u, |x| x == v, |_| 1usize, |_| 0)?;
+                Some((cost, v.index(), path))
+            })
+            .min_by_key(|&(cost, v, _)| (cost, v))?;
+        let mut cycle: Vec<usize> = back.2.into_iter().map(|x| x.index()).collect();
+        cycle.push(u.index());
+        Some(cycle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DesignLayout;
+
+    fn layout(n: usize, flows: &[(usize, usize)]) -> DesignLayout {
+        DesignLayout {
+            clusters: (0..n).map(|s| vec![s]).collect(),
+            flows: flows.to_vec(),
+        }
+    }
+
+    /// One-way topologies have no cycle; active-active, a ring and a cycle
+    /// away from cluster 0 are found, shortest first, through the lowest
+    /// cluster on one.
+    #[test]
+    fn cycles_of_flows() {
+        assert_eq!(layout(3, &[(0, 1), (0, 2)]).cycle(), None);
+        assert_eq!(layout(3, &[(0, 1), (1, 2)]).cycle(), None);
+        assert_eq!(layout(2, &[(0, 1), (1, 0)]).cycle(), Some(vec![0, 1, 0]));
+        let mesh: Vec<(usize, usize)> = (0..3)
+            .flat_map(|a| (0..3).filter(move |&b| b != a).map(move |b| (a, b)))
+            .collect();
+        assert_eq!(layout(3, &mesh).cycle(), Some(vec![0, 1, 0]));
+        assert_eq!(
+            layout(3, &[(0, 1), (1, 2), (2, 0)]).cycle(),
+            Some(vec![0, 1, 2, 0])
+        );
+        assert_eq!(
+            layout(3, &[(0, 1), (1, 2), (2, 1)]).cycle(),
+            Some(vec![1, 2, 1])
+        );
+        assert_eq!(layout(2, &[(1, 1)]).cycle(), Some(vec![1, 1]));
     }
 }

@@ -113,16 +113,29 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             p.e(format!("link[{i}].loss_pct"), "must be in [0, 100)".into());
         }
     }
-    // Every pair of sites must be joined: a stretched cluster talks all-to-all.
+    // Every pair of sites must be joined, by a link or a path of links: a
+    // stretched cluster talks all-to-all, and sites without a direct link
+    // route through others (see `sites.rs`). Connected components by
+    // petgraph's union-find; one error per component cut off from the first
+    // site's.
     let names: Vec<&str> = sc.site.iter().map(|s| s.name.as_str()).collect();
-    for a in 0..names.len() {
-        for b in a + 1..names.len() {
-            if !pairs.contains(&ordered(names[a], names[b])) {
-                p.e(
-                    "link".into(),
-                    format!("no [[link]] between `{}` and `{}`: add one with `between = [\"{}\", \"{}\"]` and its `rtt_ms`", names[a], names[b], names[a], names[b]),
-                );
-            }
+    let mut uf = petgraph::unionfind::UnionFind::<usize>::new(names.len());
+    for l in &sc.link {
+        let ix = |n: &str| names.iter().position(|&x| x == n);
+        if let (Some(a), Some(b)) = (ix(&l.between[0]), ix(&l.between[1])) {
+            uf.union(a, b);
+        }
+    }
+    let mut reported = BTreeSet::new();
+    for b in 1..names.len() {
+        if !uf.equiv(0, b) && reported.insert(uf.find(b)) {
+            p.e(
+                "link".into(),
+                format!(
+                    "no path of [[link]]s between `{}` and `{}`: add a link with `between = [\"{}\", \"{}\"]` and its `rtt_ms` (or one from `{}` to a site `{}` reaches)",
+                    names[0], names[b], names[0], names[b], names[b], names[0]
+                ),
+            );
         }
     }
     let b = &sc.broker;

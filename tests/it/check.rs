@@ -395,3 +395,181 @@ fn event_estimate_is_within_a_stated_factor_of_the_bundled_runs() {
     assert!(seen >= 15, "{table}");
     eprintln!("{table}");
 }
+
+/// Issue 12: three sites in a chain, dc1–dc2 (10 ms, 1 Gbit/s) and dc2–dc3
+/// (20 ms, 80 Mbit/s) only, one broker and one voter each, RF 3 one replica
+/// per site, minISR 2, a dc1 producer at `rate` MB/s.
+fn chain(rate: f64) -> String {
+    format!(
+        r#"
+name = "chain"
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10.0
+bandwidth_mbps = 1000
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 20.0
+bandwidth_mbps = 80
+[broker]
+"replica.socket.receive.buffer.bytes" = -1
+[[topic]]
+name = "t"
+partitions = 6
+"replication.factor" = 3
+"min.insync.replicas" = 2
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc2" }}, {{ count = 1, rack = "dc3" }}]
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = {rate}
+acks = "all"
+"#
+    )
+}
+
+/// The pair without a link is named with its route: through dc2, 2 hops,
+/// 10 + 20 = 30 ms, bottleneck the 80 Mbit/s hop.
+#[test]
+fn a_pair_without_a_link_is_routed_through_the_hub() {
+    let fs = run(&chain(1.0));
+    let r = with(&fs, "multi-hop-route");
+    assert_eq!(r.len(), 1, "{}", render_text(&fs));
+    assert_eq!(r[0].subject, "route dc1↔dc3");
+    assert!(
+        r[0].message
+            .contains("hubs through `dc2`, 2 hops, 30 ms RTT, bottleneck 80 Mbit/s (`dc2`↔`dc3`)"),
+        "{}",
+        r[0].message
+    );
+    // The 30 ms route is a stretched-cluster distance too.
+    assert!(
+        with(&fs, "stretched-rtt")
+            .iter()
+            .any(|f| f.subject == "route dc1↔dc3" && f.level == Level::Warning)
+    );
+}
+
+/// Cutting dc2–dc3 leaves dc3 without a path: the quorum stays with dc1 + dc2
+/// (2 of 3 voters) and dc3's broker is fenced, as the simulator shows
+/// (tests/semantics.rs `a_cut_on_the_only_path_partitions_the_far_site`:
+/// one broker fenced). Cutting dc1–dc2 fences dc1 the same way.
+#[test]
+fn a_cut_on_the_only_path_fences_the_far_site() {
+    let fs = run(&chain(1.0));
+    let cut = with(&fs, "link-cut");
+    let c23 = cut
+        .iter()
+        .find(|f| f.subject == "link dc2↔dc3")
+        .expect("dc2↔dc3");
+    assert!(
+        c23.message
+            .contains("the 1 broker(s) of `dc3` cannot heartbeat to it and are fenced"),
+        "{}",
+        c23.message
+    );
+    assert!(c23.message.contains("2 of 3 voters reachable"));
+    let c12 = cut
+        .iter()
+        .find(|f| f.subject == "link dc1↔dc2")
+        .expect("dc1↔dc2");
+    assert!(
+        c12.message.contains("broker(s) of `dc1`"),
+        "{}",
+        c12.message
+    );
+    assert!(with(&fs, "link-cut-quorum").is_empty());
+}
+
+/// Losing the hub dc2 leaves 2 of 3 voters alive, a majority on paper, but
+/// dc1 and dc3 no longer reach each other: no survivor reaches a majority,
+/// so the quorum is lost (the simulator agrees: tests/semantics.rs
+/// `losing_the_hub_site_loses_the_quorum_of_the_spokes`), and the survivors
+/// are split. Losing a spoke keeps the quorum. With a direct dc1–dc3 link
+/// every single loss keeps it.
+#[test]
+fn losing_the_hub_splits_the_survivors_and_the_quorum() {
+    let fs = run(&chain(1.0));
+    let q = with(&fs, "quorum-site-loss");
+    assert_eq!(q.len(), 1, "{}", render_text(&fs));
+    assert_eq!(q[0].subject, "site dc2");
+    assert!(
+        q[0].message.contains("no longer reach each other"),
+        "{}",
+        q[0].message
+    );
+    let split = with(&fs, "site-loss-partition");
+    assert_eq!(split.len(), 1);
+    assert!(
+        split[0].message.contains("{dc1} and {dc3}"),
+        "{}",
+        split[0].message
+    );
+    let mesh = chain(1.0).replace(
+        "[broker]",
+        "[[link]]\nbetween = [\"dc1\", \"dc3\"]\nrtt_ms = 30.0\n[broker]",
+    );
+    let fs = run(&mesh);
+    assert!(with(&fs, "quorum-site-loss").is_empty());
+    assert!(with(&fs, "site-loss-partition").is_empty());
+    assert!(with(&fs, "multi-hop-route").is_empty());
+}
+
+/// Traffic of a routed pair loads every hop: 15 MB/s of dc1 → dc3
+/// replication fill the 10 MB/s dc2–dc3 hop (link-saturated, ≈ 15 MB/s),
+/// and dc1–dc2 carries it beside dc2's own replica (30 MB/s of 125 MB/s,
+/// below the headroom threshold).
+#[test]
+fn routed_traffic_loads_every_hop() {
+    let fs = run(&chain(15.0));
+    let sat = with(&fs, "link-saturated");
+    assert_eq!(sat.len(), 1, "{}", render_text(&fs));
+    assert_eq!(sat[0].subject, "link dc2↔dc3");
+    assert!(
+        sat[0].message.contains("dc2 → dc3") && sat[0].message.contains("≈ 15.00 MB/s"),
+        "{}",
+        sat[0].message
+    );
+    assert!(
+        with(&fs, "link-headroom").is_empty(),
+        "{}",
+        render_text(&fs)
+    );
+}
+
+/// The route's bandwidth-delay product counts for the receive buffer: dc1 →
+/// dc3 over 80 Mbit/s × 30 ms = 300 kB against the 64 KiB default; one
+/// fetcher connection tops out at 64 KiB / 30 ms ≈ 2.18 MB/s (closed form
+/// buffer / RTT), the fix the BDP rounded up to 512 KiB.
+#[test]
+fn a_routes_bdp_is_held_against_the_receive_buffer() {
+    let fs = run(&chain(1.0).replace("\"replica.socket.receive.buffer.bytes\" = -1\n", ""));
+    let r = with(&fs, "wan-receive-buffer");
+    let route = r
+        .iter()
+        .find(|f| f.subject == "route dc1↔dc3")
+        .unwrap_or_else(|| panic!("{}", render_text(&fs)));
+    assert!(
+        route.message.contains("(80 Mbit/s × 30 ms)") && route.message.contains("≈ 2.18 MB/s"),
+        "{}",
+        route.message
+    );
+    assert!(route.fix.contains("= 524288"), "{}", route.fix);
+    assert_eq!(
+        route.level,
+        Level::Warning,
+        "30 ms ≥ the 10 ms stretch threshold"
+    );
+}

@@ -1016,3 +1016,57 @@ fn design_exports_as_mm2_properties_and_reads_back() {
     }
     assert!(seen >= 4, "bundled MirrorMaker 2 designs: {seen}");
 }
+
+/// Issue 12: a pair of sites without a link of its own is exported with its
+/// route: dc1 → dc3 via dc2 as one path of 10 + 20 = 30 ms (delay 15 ms one
+/// way), the narrower 80 Mbit/s, and the losses combined (1 − 0.999 × 1 =
+/// 0.1 %); the buffers are sized for the worst BDP over links and routes.
+#[test]
+fn export_routes_pairs_without_a_link_through_the_hub() {
+    let sc = parse_str(
+        r#"
+name = "chain"
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+bandwidth_mbps = 100
+loss_pct = 0.1
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 20
+bandwidth_mbps = 80
+"#,
+        "chain.toml",
+    )
+    .unwrap();
+    let plan = export::plan(&sc, &Default::default());
+    // Route BDP 10 MB/s × 30 ms = 300 kB > the links' 125 kB and 200 kB:
+    // × 1.25 headroom = 375 kB, next power of two 512 KiB.
+    assert_eq!(
+        plan.scenario.broker.replica_socket_receive_buffer_bytes,
+        524288
+    );
+    let files = export::render(&plan, None, None);
+    let netem = &files.iter().find(|f| f.path == "netem.sh").unwrap().text;
+    assert!(
+        netem.contains("# → dc3 via dc2: RTT 30 ms, jitter 0 ms, loss 0.1 %, 80 Mbit/s"),
+        "{netem}"
+    );
+    assert!(
+        netem.contains("netem delay 15.000ms loss 0.1% limit 1000"),
+        "{netem}"
+    );
+    assert!(netem.contains("# → dc2: RTT 10 ms, jitter 0 ms, loss 0.1 %, 100 Mbit/s"));
+}

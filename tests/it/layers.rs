@@ -9,14 +9,13 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. A module may import modules of its own layer or
 /// of a lower one, never of a higher one; within a layer the imports must not
-/// form a cycle. `sitegraph` (the site graph) and `plan` (the planner) are
-/// placed ahead of their arrival.
+/// form a cycle.
 const LAYERS: &[(&str, &[&str])] = &[
     // The scenario file: schema, parsing, validation, design layouts, the
     // TOML text of scenarios, the report-folder names.
     ("input", &["scenario"]),
     // Sites, brokers and racks; replica placement on them; the site graph.
-    ("topology", &["topology", "placement", "sitegraph"]),
+    ("topology", &["topology", "placement", "sites"]),
     // The simulator: kernel, network, load profiles, the World, and the
     // Outcome it fills (with its cost).
     ("model", &["sim", "net", "load", "metrics", "cost", "kafka"]),

@@ -251,7 +251,12 @@ fn missing_link_between_sites() {
     );
     let d = errs(&text);
     assert_eq!(d.len(), 1, "{}", show(&d));
-    assert!(d[0].message.contains("no [[link]] between `dc1` and `dc2`"));
+    assert!(
+        d[0].message
+            .contains("no path of [[link]]s between `dc1` and `dc2`"),
+        "{}",
+        show(&d)
+    );
     assert!(d[0].line >= 1);
 }
 
@@ -661,4 +666,33 @@ fn overlapping_faults_on_one_subject_are_rejected() {
         ),
     );
     assert_eq!(errs(&text).len(), 1);
+}
+
+/// Issue 12: a missing link is fine when a path of links joins the sites
+/// (dc1–dc2–dc3); a site with no path to the others is one error on `link`
+/// per group cut off, with its line.
+#[test]
+fn sites_joined_by_a_path_are_valid_and_an_island_is_not() {
+    let chain = MINIMAL.replace(
+        "[[topic]]",
+        "[[site]]\nname = \"dc2\"\n[[site]]\nname = \"dc3\"\nbrokers = 1\n[[link]]\nbetween = [\"dc1\", \"dc2\"]\nrtt_ms = 5\n[[link]]\nbetween = [\"dc2\", \"dc3\"]\nrtt_ms = 5\n[[topic]]",
+    );
+    assert!(
+        ktopo::scenario::parse_str(&chain, "t.toml").is_ok(),
+        "a chain is valid"
+    );
+    let island = chain.replace(
+        "[[topic]]",
+        "[[site]]\nname = \"dc4\"\nbrokers = 1\n[[site]]\nname = \"dc5\"\nbrokers = 1\n[[link]]\nbetween = [\"dc4\", \"dc5\"]\nrtt_ms = 5\n[[topic]]",
+    );
+    let d = errs(&island);
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    assert!(
+        d[0].message
+            .contains("no path of [[link]]s between `dc1` and `dc4`"),
+        "{}",
+        show(&d)
+    );
+    assert_eq!(d[0].key, "link");
+    assert!(d[0].line >= 1);
 }

@@ -1065,3 +1065,254 @@ fn pre_vote_keeps_a_returning_voter_from_forcing_an_election() {
     assert_eq!(new.cluster.controller_elections, 0, "4.0: no election");
     assert_eq!(new.cluster.no_quorum_s, 0.0);
 }
+
+// ---------------------------------------------------------------------------
+// Issue 12: routing between sites without a direct link (src/sites.rs, net.rs)
+
+/// Three sites in a chain: dc1–dc2 and dc2–dc3 only (dc1 and dc3 hub through
+/// dc2), one broker and one voter each, no jitter.
+fn chain_sites(rtt12: f64, rtt23: f64, mbps12: f64, mbps23: f64) -> String {
+    format!(
+        r#"
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = {rtt12}
+bandwidth_mbps = {mbps12}
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = {rtt23}
+bandwidth_mbps = {mbps23}
+"#
+    )
+}
+
+/// A dc1 producer's acks=all write with a dc3 follower pays the follower's
+/// fetch round trip over the hub: RTT(dc1,dc2) + RTT(dc2,dc3) = 10 + 20 ms
+/// (closed form, as behaviour 1 with a direct 30 ms link: 0.2 ms LAN +
+/// 30 ms + processing). A dc3 acks=1 producer pays the same 30 ms to its
+/// dc1 leader.
+#[test]
+fn acks_all_over_a_hub_pays_the_sum_of_the_hops_round_trips() {
+    let base = format!(
+        "name = \"hub\"\nduration_s = 30\n{}{}",
+        chain_sites(10.0, 20.0, 10_000.0, 10_000.0),
+        topic_123(3)
+    );
+    let all = run(&format!("{base}{}", producer("dc1", "all", 0.01)));
+    let p50 = produce(&all, "dc1").latency.p50_ms;
+    eprintln!("hub: dc1 acks=all p50 {p50} ms (closed form 30.2 + processing)");
+    assert!(
+        (30.0..31.5).contains(&p50),
+        "dc1 acks=all p50 {p50} ms, expected 0.2 + 10 + 20 + processing"
+    );
+    let one = run(&format!("{base}{}", producer("dc3", "1", 0.01)));
+    let p50 = produce(&one, "dc3").latency.p50_ms;
+    eprintln!("hub: dc3 acks=1 p50 {p50} ms (closed form 30 + processing)");
+    assert!(
+        (30.0..31.5).contains(&p50),
+        "dc3 acks=1 p50 {p50} ms ≈ 10 + 20 ms to the dc1 leader"
+    );
+}
+
+/// Replication dc1 → dc3 over dc1–dc2 (1 Gbit/s) and dc2–dc3 (80 Mbit/s =
+/// 10 MB/s): the flow is capped by the narrower hop (closed form: 10 MB/s ×
+/// the run, utilization ≈ 1 on dc2→dc3) and every byte crosses both links
+/// (dc1→dc2 carries what dc2→dc3 carries, at 8 % of its capacity). At both
+/// fidelities.
+fn hub_replication(model: &str) -> (u64, u64, f64, f64) {
+    let o = run(&format!(
+        r#"name = "hub-bw"
+duration_s = 60
+{}{model}
+[broker]
+"replica.socket.receive.buffer.bytes" = -1
+[[topic]]
+name = "t"
+partitions = 8
+"replication.factor" = 2
+"min.insync.replicas" = 1
+placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc3" }}]
+{}"#,
+        chain_sites(10.0, 20.0, 1000.0, 80.0),
+        producer("dc1", "1", 20.0)
+    ));
+    let link = |a: &str, b: &str| {
+        o.links
+            .iter()
+            .find(|l| l.from == a && l.to == b)
+            .expect("link")
+            .clone()
+    };
+    let (l12, l23) = (link("dc1", "dc2"), link("dc2", "dc3"));
+    (
+        l12.bytes,
+        l23.bytes,
+        l12.utilization_mean,
+        l23.utilization_mean,
+    )
+}
+
+fn assert_hub_replication(model: &str) {
+    let (b12, b23, u12, u23) = hub_replication(model);
+    eprintln!("hub {model:?}: dc1→dc2 {b12} B ({u12:.3}), dc2→dc3 {b23} B ({u23:.3})");
+    // 10 MB/s for 60 s, less the first moments of the run.
+    let cap = 10e6 * 60.0;
+    assert!(
+        b23 as f64 > 0.9 * cap && b23 as f64 <= 1.01 * cap,
+        "dc2→dc3 carried {b23} B, its 10 MB/s allow {cap}"
+    );
+    assert!(
+        (b12 as f64 / b23 as f64 - 1.0).abs() < 0.02,
+        "every byte crosses both hops: {b12} vs {b23}"
+    );
+    assert!(u23 > 0.9 && u23 <= 1.01, "narrow hop utilization {u23}");
+    assert!(u12 > 0.07 && u12 < 0.09, "wide hop utilization {u12}");
+}
+
+#[test]
+fn a_hubbed_flow_is_capped_by_the_narrower_link_and_booked_on_both() {
+    assert_hub_replication("");
+}
+
+#[test]
+fn a_hubbed_flow_is_capped_by_the_narrower_link_at_flow_fidelity() {
+    assert_hub_replication("[model]\nfidelity = \"flow\"\n");
+}
+
+/// Cutting dc2–dc3 in the chain leaves dc3 with no path: its broker cannot
+/// reach the quorum (dc1 + dc2, 2 of 3 voters) and is fenced, and acks=all
+/// writes with minISR 2 keep going on dc1 + dc2 (the dc3 follower leaves the
+/// ISR). `check` says the same for that cut (tests/check.rs).
+#[test]
+fn a_cut_on_the_only_path_partitions_the_far_site() {
+    let o = run(&format!(
+        "name = \"hub-cut\"\nduration_s = 90\n{}{}{}{}",
+        chain_sites(10.0, 20.0, 10_000.0, 10_000.0),
+        topic_123(2),
+        producer("dc1", "all", 0.5),
+        "[[fault]]\nkind = \"link-partition\"\nbetween = [\"dc2\", \"dc3\"]\nat_s = 10\n"
+    ));
+    assert_eq!(o.cluster.brokers_fenced, 1, "dc3's broker is fenced");
+    assert!(o.cluster.isr_shrinks >= 6, "dc3 leaves every ISR");
+    let acked_late: u64 = o.timeline.acked_records[60..].iter().sum();
+    assert!(acked_late > 0, "writes continue on dc1 + dc2");
+    assert_eq!(o.cluster.no_quorum_s, 0.0);
+}
+
+/// Losing the hub dc2 leaves dc1 and dc3 alive but unable to reach each
+/// other (no transit through a lost site): 2 of 3 voters survive, yet no
+/// site reaches a majority, so the quorum is lost for the outage (Raft needs
+/// a leader that reaches a majority). With a direct dc1–dc3 link it is kept.
+#[test]
+fn losing_the_hub_site_loses_the_quorum_of_the_spokes() {
+    let fault = "[[fault]]\nkind = \"site-down\"\nsite = \"dc2\"\nat_s = 10\nduration_s = 20\n";
+    let chain = run(&format!(
+        "name = \"hub-loss\"\nduration_s = 60\n{}{}{}{fault}",
+        chain_sites(10.0, 20.0, 10_000.0, 10_000.0),
+        topic_123(1),
+        producer("dc1", "all", 0.5),
+    ));
+    let mesh = run(&format!(
+        "name = \"mesh-loss\"\nduration_s = 60\n{}{}{}{fault}",
+        three_sites(10.0, 30.0, 20.0),
+        topic_123(1),
+        producer("dc1", "all", 0.5),
+    ));
+    eprintln!(
+        "hub loss: no quorum {} s (chain), {} s (mesh)",
+        chain.cluster.no_quorum_s, mesh.cluster.no_quorum_s
+    );
+    assert!(
+        chain.cluster.no_quorum_s > 10.0,
+        "chain: {} s without quorum",
+        chain.cluster.no_quorum_s
+    );
+    assert_eq!(mesh.cluster.no_quorum_s, 0.0);
+}
+
+/// Routes are recomputed when a hop is cut: dc1 and dc3 have no link of their
+/// own and hub through dc2 (10 + 10 ms) or, slower, through dc4 (30 + 30 ms).
+/// A dc1 producer writing acks=1 to its dc3 leader pays ≈ 20 ms (closed form:
+/// the shorter route's RTT); while dc2–dc3 is cut its traffic goes round by
+/// dc4 and pays ≈ 60 ms, and no request is lost on the way (a partition
+/// would time them out at request.timeout.ms).
+#[test]
+fn a_cut_hop_reroutes_a_hubbed_pair_over_the_next_shortest_path() {
+    let o = run(r#"
+name = "reroute"
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc4"
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 10
+[[link]]
+between = ["dc1", "dc4"]
+rtt_ms = 30
+[[link]]
+between = ["dc4", "dc3"]
+rtt_ms = 30
+[[topic]]
+name = "t"
+partitions = 3
+"replication.factor" = 1
+"min.insync.replicas" = 1
+placement.replicas = [{ count = 1, rack = "dc3" }]
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 0.01
+acks = "1"
+[[fault]]
+kind = "link-partition"
+between = ["dc2", "dc3"]
+at_s = 20
+duration_s = 20
+"#);
+    let steady = produce(&o, "dc1").latency_steady.p50_ms;
+    // The fault's window runs from its start to 60 s after its end: half of
+    // it cut (60 ms), half restored (20 ms).
+    let w = &o.faults[0].produce_latency;
+    eprintln!(
+        "reroute: p50 {steady} ms via dc2 before the cut; in the window p50 {} ms, p99 {} ms, max {} ms",
+        w.p50_ms, w.p99_ms, w.max_ms
+    );
+    assert!(
+        (20.0..21.5).contains(&steady),
+        "via dc2: {steady} ms ≈ 10 + 10"
+    );
+    assert!((60.0..61.5).contains(&w.p99_ms), "via dc4: {w:?} ≈ 30 + 30");
+    assert!(w.max_ms < 62.0, "no timeouts, no retries: {w:?}");
+    assert_eq!(
+        produce(&o, "dc1").records_timed_out,
+        0,
+        "nothing lost on the way"
+    );
+}
