@@ -337,10 +337,12 @@ pub(crate) struct Session {
     /// Flow fidelity: the fluid clock of the server→client connection.
     fluid_busy: Nanos,
     is_ready: Vec<bool>,
-    /// Consumer sessions: the index in `parts` of partition `at_base + i` at
-    /// `at[i]` (`NOT_LISTED` if absent), over the consumer's topic, and a bit
-    /// per partition set if present (small enough to stay in cache).
-    at: Vec<u32>,
+    /// Consumer sessions: a bit per partition `at_base + i` of the consumer's
+    /// topic, set if it is in `parts`, and per 64-bit word the count of bits
+    /// set in the words before it: the index in `parts` (which is in partition
+    /// order) of a listed partition is its rank. Small enough to stay in cache,
+    /// and O(partitions / 64) per session rather than O(partitions).
+    at_rank: Vec<u32>,
     at_bits: Vec<u64>,
     at_base: u32,
     /// Where the next response starts filling: the index in `parts` after the
@@ -406,14 +408,12 @@ impl Session {
     /// Index in `parts` of partition `p` (consumer sessions).
     fn index_of(&self, p: u32) -> Option<usize> {
         let i = p.checked_sub(self.at_base)? as usize;
-        if self
-            .at_bits
-            .get(i / 64)
-            .is_none_or(|w| w & (1 << (i % 64)) == 0)
-        {
+        let w = *self.at_bits.get(i / 64)?;
+        let bit = 1u64 << (i % 64);
+        if w & bit == 0 {
             return None;
         }
-        Some(self.at[i] as usize)
+        Some(self.at_rank[i / 64] as usize + (w & (bit - 1)).count_ones() as usize)
     }
 
     /// Is this the live request `tag` in `state`? (A stale timer or response finds a newer tag.)
@@ -474,7 +474,6 @@ pub(crate) struct World<'a> {
     site_up: Vec<bool>,
     /// `views[(b, p)]`: broker b's metadata for partition p.
     views: Views,
-    meta_seen: Vec<u32>,
     /// (partition, slot) pairs hosted by each broker.
     hosted: Vec<Vec<(u32, u8)>>,
     /// `num.replica.fetchers`: fetch sessions per (follower, leader) pair.
@@ -927,7 +926,7 @@ impl<'a> World<'a> {
             ready: Vec::new(),
             is_ready: Vec::new(),
             last_arrive: 0,
-            at: Vec::new(),
+            at_rank: Vec::new(),
             at_bits: Vec::new(),
             at_base: 0,
             rot: 0,
@@ -994,8 +993,7 @@ impl<'a> World<'a> {
             broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             site_up: vec![true; ns],
-            views: Views::new(nb, &init),
-            meta_seen: vec![0; nb],
+            views: Views::new(&broker_cluster, &part_cluster, &init),
             hosted,
             nf,
             fetcher_of,
@@ -1519,14 +1517,11 @@ impl<'a> World<'a> {
             }
         } else {
             // Restart: logs survive; metadata is relearned from the controller.
-            for p in 0..self.parts.len() {
-                self.views.set(bi, p, PState::UNKNOWN);
-            }
+            self.views.forget(bi);
             for i in 0..self.hosted[bi].len() {
                 let (p, slot) = self.hosted[bi][i];
                 self.replica_changed(p, slot as usize);
             }
-            self.meta_seen[bi] = 0;
             for &(p, slot) in &self.hosted[bi] {
                 let part = &mut self.parts[p as usize];
                 part.waiters.retain(|w| w.slot != slot);

@@ -26,40 +26,241 @@ impl PState {
     };
 }
 
-/// What every broker believes about every partition, partition-major: the
-/// brokers' views of one partition are adjacent (the fetch path reads the
-/// leader's and the follower's view of the same partition in turn). The
-/// leaders alone are also kept in a compact copy, for the many lookups that
-/// need only them.
+/// What every broker believes about every partition, in O(partitions) memory.
+///
+/// KRaft brokers replay one log (`__cluster_metadata`) at their own pace
+/// (`MetadataLoader` applies its batches, `BrokerMetadataPublisher` publishes
+/// the image), so a broker's view of a partition is the state of the newest
+/// change it has applied. The model keeps that log once per partition:
+///
+/// - `head[p]`: the newest committed state of `p` and its *key*, the applied
+///   position (count of its cluster's batches applied in order) from which a
+///   broker sees it; older states in `older[p]` while a broker that has not
+///   applied that far may still read them (pruned on the next commit of `p`);
+/// - per broker: its applied position (KRaft's applied offset) and
+///   whether it knows nothing (after a restart, until a snapshot);
+/// - `over[p]`: the few brokers whose view differs from what their position
+///   says: a batch applied past a gap (one missed while cut off), or a change
+///   applied while the batch is still being applied.
+///
+/// A broker sees partitions of other clusters as the initial state, or as
+/// unknown once it has restarted (it learns only its own cluster's metadata).
 pub struct Views {
-    nb: usize,
-    v: Vec<PState>,
-    leader: Vec<B>,
+    head: Vec<Head>,
+    older: Vec<Vec<(u32, PState)>>,
+    over: Vec<Vec<(B, PState)>>,
+    init: Vec<PState>,
+    brokers: Vec<Applied>,
+}
+
+#[derive(Clone, Copy)]
+struct Head {
+    st: PState,
+    /// Seen by brokers whose applied position is at least this.
+    key: u32,
+    /// Entries in `over` for this partition.
+    n_over: u32,
+    cluster: u8,
+}
+
+#[derive(Clone, Copy)]
+struct Applied {
+    /// Batches of its cluster applied in order (the next one it expects).
+    applied: u32,
+    /// Entries in `over` for this broker.
+    n_over: u32,
+    cluster: u8,
+    /// Restarted and no snapshot applied since: it knows nothing of its cluster.
+    blank: bool,
+    /// Restarted at least once: it knows nothing of other clusters.
+    restarted: bool,
 }
 
 impl Views {
-    /// Every broker of `nb` starts with `init` (one entry per partition).
-    pub fn new(nb: usize, init: &[PState]) -> Views {
-        let v: Vec<PState> = init
-            .iter()
-            .flat_map(|&st| std::iter::repeat_n(st, nb))
-            .collect();
+    /// Every broker starts with `init` (one entry per partition) applied.
+    pub fn new(broker_cluster: &[u8], part_cluster: &[u8], init: &[PState]) -> Views {
         Views {
-            nb,
-            leader: v.iter().map(|st| st.leader).collect(),
-            v,
+            head: init
+                .iter()
+                .zip(part_cluster)
+                .map(|(&st, &cluster)| Head {
+                    st,
+                    key: 0,
+                    n_over: 0,
+                    cluster,
+                })
+                .collect(),
+            older: vec![Vec::new(); init.len()],
+            over: vec![Vec::new(); init.len()],
+            init: init.to_vec(),
+            brokers: broker_cluster
+                .iter()
+                .map(|&cluster| Applied {
+                    applied: 0,
+                    n_over: 0,
+                    cluster,
+                    blank: false,
+                    restarted: false,
+                })
+                .collect(),
         }
     }
 
     /// Broker `b`'s leader of partition `p`.
     #[inline]
     pub fn leader(&self, b: usize, p: usize) -> B {
-        self.leader[p * self.nb + b]
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if h.n_over == 0 && a.cluster == h.cluster && !a.blank && a.applied >= h.key {
+            h.st.leader
+        } else {
+            self.view(b, p).leader
+        }
     }
 
+    #[inline(never)]
+    fn view(&self, b: usize, p: usize) -> &PState {
+        if let Some((_, st)) = self.over[p].iter().find(|&&(x, _)| x as usize == b) {
+            return st;
+        }
+        self.base(b, p)
+    }
+
+    /// What broker `b`'s applied position says of partition `p`.
+    fn base(&self, b: usize, p: usize) -> &PState {
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if a.cluster != h.cluster {
+            if a.restarted {
+                &PState::UNKNOWN
+            } else {
+                &self.init[p]
+            }
+        } else if a.blank {
+            &PState::UNKNOWN
+        } else if a.applied >= h.key {
+            &h.st
+        } else {
+            let old = &self.older[p];
+            let i = old.partition_point(|&(k, _)| k <= a.applied);
+            // The first entry is never pruned while a broker needs it.
+            old.get(i.max(1) - 1).map_or(&h.st, |e| &e.1)
+        }
+    }
+
+    /// Broker `b` now believes `st` of partition `p` (applied out of order
+    /// with its position, until `set_applied` or `snapshot_applied`).
     pub fn set(&mut self, b: usize, p: usize, st: PState) {
-        self.v[p * self.nb + b] = st;
-        self.leader[p * self.nb + b] = st.leader;
+        let same = *self.base(b, p) == st;
+        let list = &mut self.over[p];
+        match list.iter().position(|&(x, _)| x as usize == b) {
+            Some(i) if same => {
+                list.swap_remove(i);
+                self.head[p].n_over -= 1;
+                self.brokers[b].n_over -= 1;
+            }
+            Some(i) => list[i].1 = st,
+            None if same => {}
+            None => {
+                list.push((b as B, st));
+                self.head[p].n_over += 1;
+                self.brokers[b].n_over += 1;
+            }
+        }
+    }
+
+    /// Drop broker `b`'s entry for `p` if its position now says the same.
+    fn settle(&mut self, b: usize, p: usize) {
+        if self.head[p].n_over == 0 {
+            return;
+        }
+        if let Some(i) = self.over[p].iter().position(|&(x, _)| x as usize == b)
+            && *self.base(b, p) == self.over[p][i].1
+        {
+            self.over[p].swap_remove(i);
+            self.head[p].n_over -= 1;
+            self.brokers[b].n_over -= 1;
+        }
+    }
+
+    /// The metadata batches broker `b` has applied in order (the next it expects).
+    pub fn applied(&self, b: usize) -> u32 {
+        self.brokers[b].applied
+    }
+
+    /// Broker `b` applied batch `applied - 1` in order, which changed the
+    /// partitions `touched`.
+    pub fn set_applied(&mut self, b: usize, applied: u32, touched: impl Iterator<Item = usize>) {
+        self.brokers[b].applied = applied;
+        if self.brokers[b].n_over > 0 {
+            for p in touched {
+                self.settle(b, p);
+            }
+        }
+    }
+
+    /// Broker `b` applied a full snapshot of its cluster at position
+    /// `applied` (every partition of `cluster_parts` now as committed).
+    pub fn snapshot_applied(
+        &mut self,
+        b: usize,
+        applied: u32,
+        cluster_parts: impl Iterator<Item = usize>,
+    ) {
+        let a = &mut self.brokers[b];
+        a.applied = applied;
+        a.blank = false;
+        if a.n_over > 0 {
+            for p in cluster_parts {
+                self.settle(b, p);
+            }
+        }
+    }
+
+    /// Broker `b` restarted: it forgets all metadata (every view unknown) and
+    /// expects the log from its start.
+    pub fn forget(&mut self, b: usize) {
+        if self.brokers[b].n_over > 0 {
+            for p in 0..self.over.len() {
+                if let Some(i) = self.over[p].iter().position(|&(x, _)| x as usize == b) {
+                    self.over[p].swap_remove(i);
+                    self.head[p].n_over -= 1;
+                }
+            }
+        }
+        let a = &mut self.brokers[b];
+        a.n_over = 0;
+        a.applied = 0;
+        a.blank = true;
+        a.restarted = true;
+    }
+
+    /// Batch `batch` of `p`'s cluster committed `st` for `p`: brokers that
+    /// apply that batch in order see it.
+    pub fn commit(&mut self, batch: u32, p: usize, st: PState) {
+        let key = batch + 1;
+        let h = &mut self.head[p];
+        if h.key == key {
+            h.st = st;
+            return;
+        }
+        self.older[p].push((h.key, h.st));
+        h.key = key;
+        h.st = st;
+        // Prune states no broker of the cluster can read any more: those
+        // followed by a state every broker has applied.
+        let cluster = h.cluster;
+        let min = self
+            .brokers
+            .iter()
+            .filter(|a| a.cluster == cluster && !a.blank)
+            .map(|a| a.applied)
+            .min()
+            .unwrap_or(u32::MAX);
+        let old = &mut self.older[p];
+        let keep_from = old.partition_point(|&(k, _)| k <= min).max(1) - 1;
+        let keep_from = if key <= min { old.len() } else { keep_from };
+        old.drain(..keep_from);
     }
 }
 
@@ -67,7 +268,13 @@ impl std::ops::Index<(usize, usize)> for Views {
     type Output = PState;
     #[inline]
     fn index(&self, (b, p): (usize, usize)) -> &PState {
-        &self.v[p * self.nb + b]
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if h.n_over == 0 && a.cluster == h.cluster && !a.blank && a.applied >= h.key {
+            &h.st
+        } else {
+            self.view(b, p)
+        }
     }
 }
 
