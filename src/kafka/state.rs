@@ -343,6 +343,11 @@ pub struct PosTable {
 struct PosLine([Pos; 4]);
 
 impl PosTable {
+    /// Free the room reserved beyond the slots added.
+    pub fn shrink_to_fit(&mut self) {
+        self.lines.shrink_to_fit();
+    }
+
     /// Room for `n` more slots, from the start of a line: the index of the first.
     pub fn add_partition(&mut self, n: usize) -> u32 {
         let r0 = self.lines.len() * 4;
@@ -368,23 +373,56 @@ impl std::ops::IndexMut<usize> for PosTable {
 }
 
 /// The rest of a replica: its log's epochs and its pending ISR proposal.
+/// (The options are spelled out as flags: 56 bytes rather than 72, one per
+/// replica.)
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     /// (leader epoch, first offset of that epoch in this log), ascending.
     lineage: Vec<(u32, u64)>,
-    /// The last entry of `lineage`, kept here so that a follower's append
-    /// reads no lineage when the epoch does not change.
-    last: Option<(u32, u64)>,
-    /// An AlterPartition in flight: (sent at, proposed ISR); see
-    /// `Partition::set_pending_alter`.
-    pending_alter: Option<(Nanos, u32)>,
+    /// The last entry of `lineage` (if `has_last`), kept here so that a
+    /// follower's append reads no lineage when the epoch does not change.
+    last_start: u64,
+    /// An AlterPartition in flight (if `has_pending`): sent at, proposed ISR;
+    /// see `Partition::set_pending_alter`.
+    pending_at: Nanos,
+    last_epoch: u32,
+    pending_isr: u32,
+    has_last: bool,
+    has_pending: bool,
 }
 
+const _: () = assert!(std::mem::size_of::<Replica>() == 56);
+
 impl Replica {
+    #[inline]
+    fn last(&self) -> Option<(u32, u64)> {
+        self.has_last.then_some((self.last_epoch, self.last_start))
+    }
+
+    fn set_last(&mut self, last: Option<(u32, u64)>) {
+        self.has_last = last.is_some();
+        (self.last_epoch, self.last_start) = last.unwrap_or((0, 0));
+    }
+
+    fn pending_alter(&self) -> Option<(Nanos, u32)> {
+        self.has_pending
+            .then_some((self.pending_at, self.pending_isr))
+    }
+
+    fn set_pending(&mut self, alter: Option<(Nanos, u32)>) {
+        self.has_pending = alter.is_some();
+        (self.pending_at, self.pending_isr) = alter.unwrap_or((0, 0));
+    }
+
     /// Start epoch `epoch` at offset `start` (after the current last epoch).
     pub fn push_epoch(&mut self, epoch: u32, start: u64) {
+        // Most logs hold one or two epochs: grow from one entry, not from
+        // Vec's minimum of four (16 rather than 64 bytes per replica).
+        if self.lineage.len() == self.lineage.capacity() {
+            self.lineage.reserve_exact(self.lineage.len().max(1));
+        }
         self.lineage.push((epoch, start));
-        self.last = Some((epoch, start));
+        self.set_last(Some((epoch, start)));
     }
 
     /// Leader epoch of the record at `offset` in this log (which ends at `leo`),
@@ -394,7 +432,7 @@ impl Replica {
             return None;
         }
         // Usually in the last epoch: no need to search the lineage.
-        if let Some((e, s)) = self.last
+        if let Some((e, s)) = self.last()
             && offset >= s
         {
             return Some(e);
@@ -413,7 +451,7 @@ impl Replica {
     }
 
     pub fn last_epoch(&self) -> u32 {
-        self.last.map_or(0, |e| e.0)
+        self.last().map_or(0, |e| e.0)
     }
 
     /// End offset of `epoch` in this log (which ends at `leo`) as Kafka's
@@ -437,7 +475,7 @@ impl Replica {
             while self.lineage.last().is_some_and(|&(_, s)| s >= offset) {
                 self.lineage.pop();
             }
-            self.last = self.lineage.last().copied();
+            self.set_last(self.lineage.last().copied());
         }
     }
 
@@ -445,7 +483,7 @@ impl Replica {
     pub fn extend_lineage_from(&mut self, leader: &Replica, from: u64, to: u64) {
         // The usual case: the leader's last epoch began by `from`, and this log
         // already ends with it (or a later one): nothing to copy.
-        if let (Some((le, ls)), Some((fe, _))) = (leader.last, self.last)
+        if let (Some((le, ls)), Some((fe, _))) = (leader.last(), self.last())
             && ls <= from
             && fe >= le
         {
@@ -485,7 +523,7 @@ pub struct Partition {
     /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
     pub r0: u32,
     /// Index in `World::tracks` and `World::links` of this partition's (leader
-    /// slot, follower slot) pairs.
+    /// slot, follower slot) pairs (`link`).
     pub l0: u32,
     /// Broker of each slot: replicas first (slot 0 is the preferred leader), then observers.
     pub slots: Box<[B]>,
@@ -550,15 +588,14 @@ impl Partition {
         if self.n_pending == 0 {
             None
         } else {
-            self.rep[s].pending_alter
+            self.rep[s].pending_alter()
         }
     }
 
     pub fn set_pending_alter(&mut self, s: usize, alter: Option<(Nanos, u32)>) {
         let r = &mut self.rep[s];
-        self.n_pending =
-            self.n_pending + u8::from(alter.is_some()) - u8::from(r.pending_alter.is_some());
-        r.pending_alter = alter;
+        self.n_pending = self.n_pending + u8::from(alter.is_some()) - u8::from(r.has_pending);
+        r.set_pending(alter);
     }
 
     /// The ISR slot `s` uses for its high watermark as leader: committed ISR
@@ -572,9 +609,17 @@ impl Partition {
     }
 
     /// Index in `World::tracks` (and `World::links`) of what slot `ls` knows
-    /// of slot `fs` as its leader.
+    /// of slot `fs` (another slot) as its leader: `n × (n − 1)` pairs per
+    /// partition of `n` slots, a slot's pair with itself left out.
+    #[inline]
     pub fn link(&self, ls: usize, fs: usize) -> usize {
-        self.l0 as usize + ls * self.slots.len() + fs
+        debug_assert!(ls != fs);
+        self.l0 as usize + ls * (self.slots.len() - 1) + fs - usize::from(fs > ls)
+    }
+
+    /// The (leader slot, follower slot) pairs of a partition of `n` slots.
+    pub fn n_links(n: usize) -> usize {
+        n * n.saturating_sub(1)
     }
 
     pub fn replica_mask(&self) -> u32 {
