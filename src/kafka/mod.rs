@@ -364,15 +364,23 @@ pub(crate) struct Link {
 }
 
 const NOT_LISTED: u32 = u32::MAX;
-/// `COLUMN[n]`: bit `o * n` set for every `o < n`, column 0 of an n × n bit matrix.
-const COLUMN: [u64; 9] = {
-    let mut t = [0u64; 9];
+/// `PAIRS[n][s]`: of a partition of `n` slots, the bits (`Partition::link`
+/// less `l0`) of the pairs with slot `s` as leader or as follower.
+const PAIRS: [[u64; 8]; 9] = {
+    let mut t = [[0u64; 8]; 9];
     let mut n = 1;
     while n <= 8 {
-        let mut o = 0;
-        while o < n {
-            t[n] |= 1 << (o * n);
-            o += 1;
+        let mut s = 0;
+        while s < n {
+            let mut o = 0;
+            while o < n {
+                if o != s {
+                    t[n][s] |= 1 << (s * (n - 1) + o - (o > s) as usize);
+                    t[n][s] |= 1 << (o * (n - 1) + s - (s > o) as usize);
+                }
+                o += 1;
+            }
+            s += 1;
         }
         n += 1;
     }
@@ -1109,9 +1117,8 @@ impl<'a> World<'a> {
         let (l0, n) = (part.l0 as usize, part.slots.len());
         if n <= 8 {
             let skipped = self.skipped[p as usize];
-            // Row s (s as leader) and column s (s as follower) of the n × n pairs.
-            let pairs = (((1u64 << n) - 1) << (s * n)) | (COLUMN[n] << s);
-            let mut m = pairs & skipped;
+            // The pairs with s as leader and with s as follower.
+            let mut m = PAIRS[n][s] & skipped;
             while m != 0 {
                 let b = m.trailing_zeros() as usize;
                 m &= m - 1;
@@ -1121,8 +1128,10 @@ impl<'a> World<'a> {
         }
         for o in 0..n {
             if o != s {
-                self.touch(p, l0 + s * n + o);
-                self.touch(p, l0 + o * n + s);
+                let part = &self.parts[p as usize];
+                let (lead, follow) = (part.link(s, o), part.link(o, s));
+                self.touch(p, lead);
+                self.touch(p, follow);
             }
         }
     }
