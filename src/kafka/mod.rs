@@ -958,18 +958,22 @@ impl<'a> World<'a> {
             };
             n_links
         ];
-        for (i, s) in fsess.iter().enumerate() {
-            let (f, l) = (s.client as usize, s.server);
-            if f == l as usize {
-                continue;
-            }
-            for &(p, fs) in &hosted[f] {
-                if fetcher_of[p as usize] as usize != i % nf {
-                    continue;
+        // The session of (follower f, leader l, fetcher k) is at (f·nb + l)·nf + k
+        // (`fetch::fsess_ix`). Per partition and pair, not per session and hosted
+        // partition: O(partitions × RF²) rather than O(brokers × partitions).
+        for part_ix in 0..parts.len() {
+            let part = &parts[part_ix];
+            let k = fetcher_of[part_ix] as usize;
+            for fs in 0..part.slots.len() {
+                let f = part.slot(fs) as usize;
+                for ls in 0..part.slots.len() {
+                    let l = part.slot(ls) as usize;
+                    // A broker twice in a partition: its first slot, as slot_of.
+                    if f == l || part.slot_of(l as B) != Some(ls) {
+                        continue;
+                    }
+                    links[part.link(ls, fs)].sess = ((f * nb + l) * nf + k) as u32;
                 }
-                let part = &parts[p as usize];
-                let Some(ls) = part.slot_of(l) else { continue };
-                links[part.link(ls, fs as usize)].sess = i as u32;
             }
         }
         let csess = (0..consumers.len() * nb)
