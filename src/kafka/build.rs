@@ -1,8 +1,8 @@
 //! Building the `World` from a scenario (`World::new`): the layout's internal
 //! topics, partitions and placement, producers and consumers, fetch and consumer
-//! sessions, the quorums, and the fault windows (the copiers are set up when the
-//! run starts, `World::start_copiers` in `copier.rs`). Still one function: splitting it by concern is
-//! the next step.
+//! sessions, the quorums, and the fault windows (the copiers are set up when
+//! the run starts, `World::start_copiers` in `copier.rs`). Still one function:
+//! splitting it by concern is the next step.
 
 use super::*;
 
