@@ -632,3 +632,95 @@ impl Partition {
         self.min_isr as u32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Views` against a plain (broker, partition) table driven the way
+    /// `meta_deliver` and a restart drive it: commits, batches delivered in
+    /// order, out of order and past gaps, snapshots and restarts.
+    #[test]
+    fn views_match_a_full_table() {
+        let (nb, np) = (5usize, 7usize);
+        let broker_cluster = [0u8, 0, 0, 0, 1];
+        let part_cluster = [0u8, 0, 0, 0, 0, 0, 1];
+        let st = |l: u16, e: u32| PState {
+            leader: l,
+            leader_epoch: e,
+            isr: 7,
+            part_epoch: e,
+        };
+        let init: Vec<PState> = (0..np).map(|p| st(p as u16 % 4, 1)).collect();
+        let mut v = Views::new(&broker_cluster, &part_cluster, &init);
+        let mut table = vec![init.clone(); nb];
+        let mut batches: Vec<Vec<(usize, PState)>> = Vec::new();
+        let mut committed = init.clone();
+        let mut x = 12345u64;
+        let mut draw = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for step in 0..4000 {
+            match draw(10) {
+                0..=2 => {
+                    // Commit a batch of one to three cluster-0 partitions.
+                    let i = batches.len() as u32;
+                    let mut parts = Vec::new();
+                    for _ in 0..=draw(3) {
+                        let p = draw(6) as usize;
+                        let s = st(draw(4) as u16, step + 2);
+                        parts.push((p, s));
+                        committed[p] = s;
+                        v.commit(i, p, s);
+                    }
+                    batches.push(parts);
+                }
+                3..=7 if !batches.is_empty() => {
+                    // Deliver a recent batch to a cluster-0 broker.
+                    let b = draw(4) as usize;
+                    let back = draw(3.min(batches.len() as u64)) as usize;
+                    let i = batches.len() - 1 - back;
+                    if (i as u32) < v.applied(b) {
+                        continue;
+                    }
+                    let applied = v.applied(b);
+                    for &(p, s) in &batches[i] {
+                        table[b][p] = s;
+                        v.set(b, p, s);
+                    }
+                    if i as u32 == applied {
+                        v.set_applied(b, applied + 1, batches[i].iter().map(|&(p, _)| p));
+                    }
+                }
+                8 => {
+                    let b = draw(4) as usize;
+                    for p in 0..6 {
+                        table[b][p] = committed[p];
+                        v.set(b, p, committed[p]);
+                    }
+                    v.snapshot_applied(b, batches.len() as u32, 0..6);
+                }
+                _ => {
+                    let b = draw(nb as u64) as usize;
+                    table[b] = vec![PState::UNKNOWN; np];
+                    v.forget(b);
+                }
+            }
+            for b in 0..nb {
+                for p in 0..np {
+                    assert_eq!(
+                        v[(b, p)],
+                        table[b][p],
+                        "step {step}, broker {b}, partition {p}"
+                    );
+                    assert_eq!(v.leader(b, p), table[b][p].leader);
+                }
+            }
+        }
+        // Pruning keeps the history short while every broker keeps up.
+        assert!(v.older.iter().map(Vec::len).sum::<usize>() < 4 * np);
+    }
+}
