@@ -622,7 +622,7 @@ impl World<'_> {
         let knows_nothing = self.hosted[bi]
             .first()
             .is_some_and(|&(p, _)| self.views[(bi, p as usize)] == PState::UNKNOWN);
-        if (self.meta_seen[bi] as usize) < self.ctl.cl[cl].next_commit || knows_nothing {
+        if (self.views.applied(bi) as usize) < self.ctl.cl[cl].next_commit || knows_nothing {
             let (from, to) = (
                 self.ctl.voters[v as usize].site,
                 self.broker_site[b as usize],
@@ -987,6 +987,7 @@ impl World<'_> {
                 }
                 self.stats.isr_expands += u64::from(came > 0);
                 self.ctl.committed[p as usize] = st;
+                self.views.commit(i as u32, p as usize, st);
             }
             self.ctl.cl[c].batches[i].parts = parts;
             for &(b, f) in &self.ctl.cl[c].batches[i].fences {
@@ -1019,20 +1020,15 @@ impl World<'_> {
             return;
         }
         let cl = self.broker_cluster[bi] as usize;
+        let applied = self.views.applied(bi);
         let changes: Vec<(u32, PState)> = if batch == FULL_SNAPSHOT {
-            self.meta_seen[bi] = self.ctl.cl[cl].next_commit as u32;
             (0..self.parts.len() as u32)
                 .filter(|&p| self.part_cluster[p as usize] as usize == cl)
                 .map(|p| (p, self.ctl.committed[p as usize]))
                 .collect()
         } else {
-            if batch < self.meta_seen[bi] {
+            if batch < applied {
                 return;
-            }
-            // A gap (a batch lost while cut off) leaves meta_seen behind, so the
-            // next heartbeat brings a full snapshot.
-            if batch == self.meta_seen[bi] {
-                self.meta_seen[bi] = batch + 1;
             }
             self.ctl.cl[cl].batches[batch as usize].parts.clone()
         };
@@ -1048,6 +1044,19 @@ impl World<'_> {
                 self.replica_changed(p, slot);
                 self.apply_role(p, slot, old, st);
             }
+        }
+        // The broker's applied position: a snapshot brings it to the committed
+        // end; a batch past a gap (one lost while cut off) leaves it behind, so
+        // the next heartbeat brings a full snapshot.
+        if batch == FULL_SNAPSHOT {
+            let next = self.ctl.cl[cl].next_commit as u32;
+            let part_cluster = &self.part_cluster;
+            let ps = (0..part_cluster.len()).filter(|&p| part_cluster[p] as usize == cl);
+            self.views.snapshot_applied(bi, next, ps);
+        } else if batch == applied {
+            let parts = &self.ctl.cl[cl].batches[batch as usize].parts;
+            let ps = parts.iter().map(|&(p, _)| p as usize);
+            self.views.set_applied(bi, batch + 1, ps);
         }
         if changed {
             // Clients see the change once a broker has applied it.

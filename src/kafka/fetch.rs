@@ -545,17 +545,19 @@ impl World<'_> {
         let t = self.consumers[c].topic as usize;
         let s = &mut self.csess[sess];
         s.at.clear();
-        s.at_bits.clear();
         s.at_base = self.topic_parts[t].first().copied().unwrap_or(0);
         if !parts.is_empty() {
             let n = self.topic_parts[t].len();
-            s.at.resize(n, NOT_LISTED);
-            s.at_bits.resize(n.div_ceil(64), 0);
+            s.at.resize(n.div_ceil(64), (0, 0));
         }
-        for (ix, sp) in parts.iter().enumerate() {
+        for sp in &parts {
             let i = (sp.p - s.at_base) as usize;
-            s.at[i] = ix as u32;
-            s.at_bits[i / 64] |= 1 << (i % 64);
+            s.at[i / 64].0 |= 1 << (i % 64);
+        }
+        let mut rank = 0;
+        for e in &mut s.at {
+            e.1 = rank;
+            rank += e.0.count_ones();
         }
         s.is_ready.clear();
         s.is_ready.resize(parts.len(), true);

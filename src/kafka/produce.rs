@@ -118,9 +118,13 @@ impl World<'_> {
                 p.blocked += n;
                 n = 0;
             }
-            if flow {
-                // One bulk batch per partition holds the step's records for it,
-                // spread evenly as the sticky partitioner does over many batches.
+            // At flow fidelity, when the step has a batch.size turn for every
+            // partition, one bulk batch per partition holds the step's records
+            // for it, spread evenly as the sticky partitioner does over many
+            // batches. With fewer records, the sticky partitioner below fills
+            // turns on consecutive partitions as at request fidelity: a step
+            // touches the partitions that get records, not all of them.
+            if flow && n / parts.len() as u64 >= p.batch_records.max(1) as u64 {
                 let each = n / parts.len() as u64;
                 let extra = n % parts.len() as u64;
                 for (j, &part) in parts.iter().enumerate() {

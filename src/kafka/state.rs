@@ -26,40 +26,241 @@ impl PState {
     };
 }
 
-/// What every broker believes about every partition, partition-major: the
-/// brokers' views of one partition are adjacent (the fetch path reads the
-/// leader's and the follower's view of the same partition in turn). The
-/// leaders alone are also kept in a compact copy, for the many lookups that
-/// need only them.
+/// What every broker believes about every partition, in O(partitions) memory.
+///
+/// KRaft brokers replay one log (`__cluster_metadata`) at their own pace
+/// (`MetadataLoader` applies its batches, `BrokerMetadataPublisher` publishes
+/// the image), so a broker's view of a partition is the state of the newest
+/// change it has applied. The model keeps that log once per partition:
+///
+/// - `head[p]`: the newest committed state of `p` and its *key*, the applied
+///   position (count of its cluster's batches applied in order) from which a
+///   broker sees it; older states in `older[p]` while a broker that has not
+///   applied that far may still read them (pruned on the next commit of `p`);
+/// - per broker: its applied position (KRaft's applied offset) and
+///   whether it knows nothing (after a restart, until a snapshot);
+/// - `over[p]`: the few brokers whose view differs from what their position
+///   says: a batch applied past a gap (one missed while cut off), or a change
+///   applied while the batch is still being applied.
+///
+/// A broker sees partitions of other clusters as the initial state, or as
+/// unknown once it has restarted (it learns only its own cluster's metadata).
 pub struct Views {
-    nb: usize,
-    v: Vec<PState>,
-    leader: Vec<B>,
+    head: Vec<Head>,
+    older: Vec<Vec<(u32, PState)>>,
+    over: Vec<Vec<(B, PState)>>,
+    init: Vec<PState>,
+    brokers: Vec<Applied>,
+}
+
+#[derive(Clone, Copy)]
+struct Head {
+    st: PState,
+    /// Seen by brokers whose applied position is at least this.
+    key: u32,
+    /// Entries in `over` for this partition.
+    n_over: u32,
+    cluster: u8,
+}
+
+#[derive(Clone, Copy)]
+struct Applied {
+    /// Batches of its cluster applied in order (the next one it expects).
+    applied: u32,
+    /// Entries in `over` for this broker.
+    n_over: u32,
+    cluster: u8,
+    /// Restarted and no snapshot applied since: it knows nothing of its cluster.
+    blank: bool,
+    /// Restarted at least once: it knows nothing of other clusters.
+    restarted: bool,
 }
 
 impl Views {
-    /// Every broker of `nb` starts with `init` (one entry per partition).
-    pub fn new(nb: usize, init: &[PState]) -> Views {
-        let v: Vec<PState> = init
-            .iter()
-            .flat_map(|&st| std::iter::repeat_n(st, nb))
-            .collect();
+    /// Every broker starts with `init` (one entry per partition) applied.
+    pub fn new(broker_cluster: &[u8], part_cluster: &[u8], init: &[PState]) -> Views {
         Views {
-            nb,
-            leader: v.iter().map(|st| st.leader).collect(),
-            v,
+            head: init
+                .iter()
+                .zip(part_cluster)
+                .map(|(&st, &cluster)| Head {
+                    st,
+                    key: 0,
+                    n_over: 0,
+                    cluster,
+                })
+                .collect(),
+            older: vec![Vec::new(); init.len()],
+            over: vec![Vec::new(); init.len()],
+            init: init.to_vec(),
+            brokers: broker_cluster
+                .iter()
+                .map(|&cluster| Applied {
+                    applied: 0,
+                    n_over: 0,
+                    cluster,
+                    blank: false,
+                    restarted: false,
+                })
+                .collect(),
         }
     }
 
     /// Broker `b`'s leader of partition `p`.
     #[inline]
     pub fn leader(&self, b: usize, p: usize) -> B {
-        self.leader[p * self.nb + b]
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if h.n_over == 0 && a.cluster == h.cluster && !a.blank && a.applied >= h.key {
+            h.st.leader
+        } else {
+            self.view(b, p).leader
+        }
     }
 
+    #[inline(never)]
+    fn view(&self, b: usize, p: usize) -> &PState {
+        if let Some((_, st)) = self.over[p].iter().find(|&&(x, _)| x as usize == b) {
+            return st;
+        }
+        self.base(b, p)
+    }
+
+    /// What broker `b`'s applied position says of partition `p`.
+    fn base(&self, b: usize, p: usize) -> &PState {
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if a.cluster != h.cluster {
+            if a.restarted {
+                &PState::UNKNOWN
+            } else {
+                &self.init[p]
+            }
+        } else if a.blank {
+            &PState::UNKNOWN
+        } else if a.applied >= h.key {
+            &h.st
+        } else {
+            let old = &self.older[p];
+            let i = old.partition_point(|&(k, _)| k <= a.applied);
+            // The first entry is never pruned while a broker needs it.
+            old.get(i.max(1) - 1).map_or(&h.st, |e| &e.1)
+        }
+    }
+
+    /// Broker `b` now believes `st` of partition `p` (applied out of order
+    /// with its position, until `set_applied` or `snapshot_applied`).
     pub fn set(&mut self, b: usize, p: usize, st: PState) {
-        self.v[p * self.nb + b] = st;
-        self.leader[p * self.nb + b] = st.leader;
+        let same = *self.base(b, p) == st;
+        let list = &mut self.over[p];
+        match list.iter().position(|&(x, _)| x as usize == b) {
+            Some(i) if same => {
+                list.swap_remove(i);
+                self.head[p].n_over -= 1;
+                self.brokers[b].n_over -= 1;
+            }
+            Some(i) => list[i].1 = st,
+            None if same => {}
+            None => {
+                list.push((b as B, st));
+                self.head[p].n_over += 1;
+                self.brokers[b].n_over += 1;
+            }
+        }
+    }
+
+    /// Drop broker `b`'s entry for `p` if its position now says the same.
+    fn settle(&mut self, b: usize, p: usize) {
+        if self.head[p].n_over == 0 {
+            return;
+        }
+        if let Some(i) = self.over[p].iter().position(|&(x, _)| x as usize == b)
+            && *self.base(b, p) == self.over[p][i].1
+        {
+            self.over[p].swap_remove(i);
+            self.head[p].n_over -= 1;
+            self.brokers[b].n_over -= 1;
+        }
+    }
+
+    /// The metadata batches broker `b` has applied in order (the next it expects).
+    pub fn applied(&self, b: usize) -> u32 {
+        self.brokers[b].applied
+    }
+
+    /// Broker `b` applied batch `applied - 1` in order, which changed the
+    /// partitions `touched`.
+    pub fn set_applied(&mut self, b: usize, applied: u32, touched: impl Iterator<Item = usize>) {
+        self.brokers[b].applied = applied;
+        if self.brokers[b].n_over > 0 {
+            for p in touched {
+                self.settle(b, p);
+            }
+        }
+    }
+
+    /// Broker `b` applied a full snapshot of its cluster at position
+    /// `applied` (every partition of `cluster_parts` now as committed).
+    pub fn snapshot_applied(
+        &mut self,
+        b: usize,
+        applied: u32,
+        cluster_parts: impl Iterator<Item = usize>,
+    ) {
+        let a = &mut self.brokers[b];
+        a.applied = applied;
+        a.blank = false;
+        if a.n_over > 0 {
+            for p in cluster_parts {
+                self.settle(b, p);
+            }
+        }
+    }
+
+    /// Broker `b` restarted: it forgets all metadata (every view unknown) and
+    /// expects the log from its start.
+    pub fn forget(&mut self, b: usize) {
+        if self.brokers[b].n_over > 0 {
+            for p in 0..self.over.len() {
+                if let Some(i) = self.over[p].iter().position(|&(x, _)| x as usize == b) {
+                    self.over[p].swap_remove(i);
+                    self.head[p].n_over -= 1;
+                }
+            }
+        }
+        let a = &mut self.brokers[b];
+        a.n_over = 0;
+        a.applied = 0;
+        a.blank = true;
+        a.restarted = true;
+    }
+
+    /// Batch `batch` of `p`'s cluster committed `st` for `p`: brokers that
+    /// apply that batch in order see it.
+    pub fn commit(&mut self, batch: u32, p: usize, st: PState) {
+        let key = batch + 1;
+        let h = &mut self.head[p];
+        if h.key == key {
+            h.st = st;
+            return;
+        }
+        self.older[p].push((h.key, h.st));
+        h.key = key;
+        h.st = st;
+        // Prune states no broker of the cluster can read any more: those
+        // followed by a state every broker has applied.
+        let cluster = h.cluster;
+        let min = self
+            .brokers
+            .iter()
+            .filter(|a| a.cluster == cluster && !a.blank)
+            .map(|a| a.applied)
+            .min()
+            .unwrap_or(u32::MAX);
+        let old = &mut self.older[p];
+        let keep_from = old.partition_point(|&(k, _)| k <= min).max(1) - 1;
+        let keep_from = if key <= min { old.len() } else { keep_from };
+        old.drain(..keep_from);
     }
 }
 
@@ -67,7 +268,13 @@ impl std::ops::Index<(usize, usize)> for Views {
     type Output = PState;
     #[inline]
     fn index(&self, (b, p): (usize, usize)) -> &PState {
-        &self.v[p * self.nb + b]
+        let h = &self.head[p];
+        let a = &self.brokers[b];
+        if h.n_over == 0 && a.cluster == h.cluster && !a.blank && a.applied >= h.key {
+            &h.st
+        } else {
+            self.view(b, p)
+        }
     }
 }
 
@@ -136,6 +343,11 @@ pub struct PosTable {
 struct PosLine([Pos; 4]);
 
 impl PosTable {
+    /// Free the room reserved beyond the slots added.
+    pub fn shrink_to_fit(&mut self) {
+        self.lines.shrink_to_fit();
+    }
+
     /// Room for `n` more slots, from the start of a line: the index of the first.
     pub fn add_partition(&mut self, n: usize) -> u32 {
         let r0 = self.lines.len() * 4;
@@ -161,23 +373,56 @@ impl std::ops::IndexMut<usize> for PosTable {
 }
 
 /// The rest of a replica: its log's epochs and its pending ISR proposal.
+/// (The options are spelled out as flags: 56 bytes rather than 72, one per
+/// replica.)
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
     /// (leader epoch, first offset of that epoch in this log), ascending.
     lineage: Vec<(u32, u64)>,
-    /// The last entry of `lineage`, kept here so that a follower's append
-    /// reads no lineage when the epoch does not change.
-    last: Option<(u32, u64)>,
-    /// An AlterPartition in flight: (sent at, proposed ISR); see
-    /// `Partition::set_pending_alter`.
-    pending_alter: Option<(Nanos, u32)>,
+    /// The last entry of `lineage` (if `has_last`), kept here so that a
+    /// follower's append reads no lineage when the epoch does not change.
+    last_start: u64,
+    /// An AlterPartition in flight (if `has_pending`): sent at, proposed ISR;
+    /// see `Partition::set_pending_alter`.
+    pending_at: Nanos,
+    last_epoch: u32,
+    pending_isr: u32,
+    has_last: bool,
+    has_pending: bool,
 }
 
+const _: () = assert!(std::mem::size_of::<Replica>() == 56);
+
 impl Replica {
+    #[inline]
+    fn last(&self) -> Option<(u32, u64)> {
+        self.has_last.then_some((self.last_epoch, self.last_start))
+    }
+
+    fn set_last(&mut self, last: Option<(u32, u64)>) {
+        self.has_last = last.is_some();
+        (self.last_epoch, self.last_start) = last.unwrap_or((0, 0));
+    }
+
+    fn pending_alter(&self) -> Option<(Nanos, u32)> {
+        self.has_pending
+            .then_some((self.pending_at, self.pending_isr))
+    }
+
+    fn set_pending(&mut self, alter: Option<(Nanos, u32)>) {
+        self.has_pending = alter.is_some();
+        (self.pending_at, self.pending_isr) = alter.unwrap_or((0, 0));
+    }
+
     /// Start epoch `epoch` at offset `start` (after the current last epoch).
     pub fn push_epoch(&mut self, epoch: u32, start: u64) {
+        // Most logs hold one or two epochs: grow from one entry, not from
+        // Vec's minimum of four (16 rather than 64 bytes per replica).
+        if self.lineage.len() == self.lineage.capacity() {
+            self.lineage.reserve_exact(self.lineage.len().max(1));
+        }
         self.lineage.push((epoch, start));
-        self.last = Some((epoch, start));
+        self.set_last(Some((epoch, start)));
     }
 
     /// Leader epoch of the record at `offset` in this log (which ends at `leo`),
@@ -187,7 +432,7 @@ impl Replica {
             return None;
         }
         // Usually in the last epoch: no need to search the lineage.
-        if let Some((e, s)) = self.last
+        if let Some((e, s)) = self.last()
             && offset >= s
         {
             return Some(e);
@@ -206,7 +451,7 @@ impl Replica {
     }
 
     pub fn last_epoch(&self) -> u32 {
-        self.last.map_or(0, |e| e.0)
+        self.last().map_or(0, |e| e.0)
     }
 
     /// End offset of `epoch` in this log (which ends at `leo`) as Kafka's
@@ -230,7 +475,7 @@ impl Replica {
             while self.lineage.last().is_some_and(|&(_, s)| s >= offset) {
                 self.lineage.pop();
             }
-            self.last = self.lineage.last().copied();
+            self.set_last(self.lineage.last().copied());
         }
     }
 
@@ -238,7 +483,7 @@ impl Replica {
     pub fn extend_lineage_from(&mut self, leader: &Replica, from: u64, to: u64) {
         // The usual case: the leader's last epoch began by `from`, and this log
         // already ends with it (or a later one): nothing to copy.
-        if let (Some((le, ls)), Some((fe, _))) = (leader.last, self.last)
+        if let (Some((le, ls)), Some((fe, _))) = (leader.last(), self.last())
             && ls <= from
             && fe >= le
         {
@@ -278,7 +523,7 @@ pub struct Partition {
     /// Index in `World::pos` of slot 0 (slot `s` is at `r0 + s`).
     pub r0: u32,
     /// Index in `World::tracks` and `World::links` of this partition's (leader
-    /// slot, follower slot) pairs.
+    /// slot, follower slot) pairs (`link`).
     pub l0: u32,
     /// Broker of each slot: replicas first (slot 0 is the preferred leader), then observers.
     pub slots: Box<[B]>,
@@ -343,15 +588,14 @@ impl Partition {
         if self.n_pending == 0 {
             None
         } else {
-            self.rep[s].pending_alter
+            self.rep[s].pending_alter()
         }
     }
 
     pub fn set_pending_alter(&mut self, s: usize, alter: Option<(Nanos, u32)>) {
         let r = &mut self.rep[s];
-        self.n_pending =
-            self.n_pending + u8::from(alter.is_some()) - u8::from(r.pending_alter.is_some());
-        r.pending_alter = alter;
+        self.n_pending = self.n_pending + u8::from(alter.is_some()) - u8::from(r.has_pending);
+        r.set_pending(alter);
     }
 
     /// The ISR slot `s` uses for its high watermark as leader: committed ISR
@@ -365,9 +609,17 @@ impl Partition {
     }
 
     /// Index in `World::tracks` (and `World::links`) of what slot `ls` knows
-    /// of slot `fs` as its leader.
+    /// of slot `fs` (another slot) as its leader: `n × (n − 1)` pairs per
+    /// partition of `n` slots, a slot's pair with itself left out.
+    #[inline]
     pub fn link(&self, ls: usize, fs: usize) -> usize {
-        self.l0 as usize + ls * self.slots.len() + fs
+        debug_assert!(ls != fs);
+        self.l0 as usize + ls * (self.slots.len() - 1) + fs - usize::from(fs > ls)
+    }
+
+    /// The (leader slot, follower slot) pairs of a partition of `n` slots.
+    pub fn n_links(n: usize) -> usize {
+        n * n.saturating_sub(1)
     }
 
     pub fn replica_mask(&self) -> u32 {
@@ -378,5 +630,97 @@ impl Partition {
     /// (capped when the partition is built).
     pub fn effective_min_isr(&self) -> u32 {
         self.min_isr as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Views` against a plain (broker, partition) table driven the way
+    /// `meta_deliver` and a restart drive it: commits, batches delivered in
+    /// order, out of order and past gaps, snapshots and restarts.
+    #[test]
+    fn views_match_a_full_table() {
+        let (nb, np) = (5usize, 7usize);
+        let broker_cluster = [0u8, 0, 0, 0, 1];
+        let part_cluster = [0u8, 0, 0, 0, 0, 0, 1];
+        let st = |l: u16, e: u32| PState {
+            leader: l,
+            leader_epoch: e,
+            isr: 7,
+            part_epoch: e,
+        };
+        let init: Vec<PState> = (0..np).map(|p| st(p as u16 % 4, 1)).collect();
+        let mut v = Views::new(&broker_cluster, &part_cluster, &init);
+        let mut table = vec![init.clone(); nb];
+        let mut batches: Vec<Vec<(usize, PState)>> = Vec::new();
+        let mut committed = init.clone();
+        let mut x = 12345u64;
+        let mut draw = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for step in 0..4000 {
+            match draw(10) {
+                0..=2 => {
+                    // Commit a batch of one to three cluster-0 partitions.
+                    let i = batches.len() as u32;
+                    let mut parts = Vec::new();
+                    for _ in 0..=draw(3) {
+                        let p = draw(6) as usize;
+                        let s = st(draw(4) as u16, step + 2);
+                        parts.push((p, s));
+                        committed[p] = s;
+                        v.commit(i, p, s);
+                    }
+                    batches.push(parts);
+                }
+                3..=7 if !batches.is_empty() => {
+                    // Deliver a recent batch to a cluster-0 broker.
+                    let b = draw(4) as usize;
+                    let back = draw(3.min(batches.len() as u64)) as usize;
+                    let i = batches.len() - 1 - back;
+                    if (i as u32) < v.applied(b) {
+                        continue;
+                    }
+                    let applied = v.applied(b);
+                    for &(p, s) in &batches[i] {
+                        table[b][p] = s;
+                        v.set(b, p, s);
+                    }
+                    if i as u32 == applied {
+                        v.set_applied(b, applied + 1, batches[i].iter().map(|&(p, _)| p));
+                    }
+                }
+                8 => {
+                    let b = draw(4) as usize;
+                    for p in 0..6 {
+                        table[b][p] = committed[p];
+                        v.set(b, p, committed[p]);
+                    }
+                    v.snapshot_applied(b, batches.len() as u32, 0..6);
+                }
+                _ => {
+                    let b = draw(nb as u64) as usize;
+                    table[b] = vec![PState::UNKNOWN; np];
+                    v.forget(b);
+                }
+            }
+            for b in 0..nb {
+                for p in 0..np {
+                    assert_eq!(
+                        v[(b, p)],
+                        table[b][p],
+                        "step {step}, broker {b}, partition {p}"
+                    );
+                    assert_eq!(v.leader(b, p), table[b][p].leader);
+                }
+            }
+        }
+        // Pruning keeps the history short while every broker keeps up.
+        assert!(v.older.iter().map(Vec::len).sum::<usize>() < 4 * np);
     }
 }

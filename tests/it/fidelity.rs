@@ -380,3 +380,66 @@ timeline_interval_s = 5
         }
     }
 }
+
+/// Many partitions, few records a step: 1 000 records/s of 1 000 bytes over
+/// 3 000 partitions, batch.size 16 000 (16 records). Kafka's sticky partitioner
+/// (KIP-794, `BuiltInPartitioner`) moves to the next partition once batch.size
+/// bytes went to the current one, so a second's records land in 1 000 / 16 =
+/// 62.5 partitions (the closed form). Flow fidelity used to spread each step's
+/// records over every partition (here 1 000 one-record batches a step, in
+/// 1 000 partitions), work that grew with the partitions rather than with the
+/// records; it now fills batch.size turns as at request fidelity.
+fn sparse(fidelity: &str) -> String {
+    format!(
+        r#"
+name = "sparse"
+seed = 3
+duration_s = 20
+
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 1
+
+[[topic]]
+name = "t"
+partitions = 3000
+"replication.factor" = 3
+
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 1
+record_size_bytes = 1000
+"batch.size" = 16000
+
+[model]
+fidelity = "{fidelity}"
+flow_probe_interval_ms = 1000
+"#
+    )
+}
+
+#[test]
+fn a_step_with_fewer_records_than_partitions_writes_batch_size_turns() {
+    let run = |fidelity: &str| {
+        let sc = ktopo::scenario::parse_str(&sparse(fidelity), "sparse.toml")
+            .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
+        ktopo::kafka::simulate(&sc).expect("run completes")
+    };
+    let (req, flow) = (run("request"), run("flow"));
+    // Closed form: records per second over records per batch.size turn.
+    let turns = 1000.0 / 16.0;
+    for (name, o) in [("request", &req), ("flow", &flow)] {
+        let w = &o.timeline.written_partitions[2..];
+        let mean = w.iter().map(|&x| x as f64).sum::<f64>() / w.len() as f64;
+        // Flow adds its one probe partition a second.
+        let expect = if name == "flow" { turns + 1.0 } else { turns };
+        assert!(
+            (mean - expect).abs() <= 0.1 * expect,
+            "{name}: {mean:.1} partitions written per second, closed form {expect:.1}"
+        );
+    }
+    let acked = |o: &Outcome| o.sites[0].produce[0].records_acked as f64;
+    close("records acknowledged", acked(&flow), acked(&req), 0.01);
+}

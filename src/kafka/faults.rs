@@ -1,0 +1,228 @@
+//! Faults: a scenario fault starting and ending (site down, broker down, link
+//! partition and degradation, corruption and topic deletion), brokers stopping
+//! and restarting, and the clients of a lost site failing over.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn fault(&mut self, i: usize, start: bool) {
+        let f = &self.sc.fault[i];
+        match f.kind {
+            FaultKind::SiteDown => {
+                let s = self
+                    .topo
+                    .site_index(f.site.as_deref().unwrap_or_default())
+                    .expect("validated");
+                self.site_up[s] = !start;
+                self.net.set_site_up(s, !start);
+                for b in 0..self.nb {
+                    if self.broker_site[b] == s {
+                        self.set_broker_alive(b as B, !start);
+                    }
+                }
+                for v in 0..self.ctl.voters.len() {
+                    if self.ctl.voters[v].site == s {
+                        self.set_voter_alive(v as u8, !start);
+                    }
+                }
+                if !start {
+                    for c in 0..self.consumers.len() {
+                        if self.consumers[c].site == s {
+                            self.consumer_start(c);
+                        }
+                    }
+                }
+                self.cp_site(s, start, i);
+                if start {
+                    self.clients_lost(s, i);
+                }
+            }
+            FaultKind::BrokerDown => {
+                let b = self
+                    .topo
+                    .broker_index(f.broker.unwrap_or(0))
+                    .expect("validated");
+                self.set_broker_alive(b as B, !start);
+            }
+            FaultKind::LinkPartition | FaultKind::LinkDegrade => {
+                let bw = f.between.as_ref().expect("validated");
+                let a = self.topo.site_index(&bw[0]).expect("validated");
+                let b = self.topo.site_index(&bw[1]).expect("validated");
+                let li = self.net.link_index(a, b).expect("validated");
+                if f.kind == FaultKind::LinkPartition {
+                    self.net.set_cut(li, start);
+                } else if start {
+                    self.net.degrade(
+                        self.now,
+                        li,
+                        f.rtt_ms.map(ms),
+                        f.jitter_ms.map(ms),
+                        f.bandwidth_mbps.map(|v| v * 1e6),
+                        f.loss_pct.map(|v| v / 100.0),
+                    );
+                } else {
+                    self.net.degrade(self.now, li, None, None, None, None);
+                }
+                if start && f.kind == FaultKind::LinkPartition {
+                    self.cp_fault_exposure(i, None);
+                }
+            }
+            FaultKind::Corruption | FaultKind::TopicDeletion => {
+                if start {
+                    self.cp_fault_exposure(i, None);
+                }
+            }
+        }
+    }
+
+    /// Site `site` was lost by fault `fault`: its application producers and
+    /// consumers fail over to a surviving site after `[failover]` detection +
+    /// decision + client restart, plus the DNS TTL where their bootstrap address
+    /// must change (another cluster); a stretched cluster's bootstrap list already
+    /// names the other sites. With `clients = "stay-down"` they wait for their site.
+    pub(super) fn clients_lost(&mut self, site: usize, fault: usize) {
+        let fo = &self.sc.failover;
+        if fo.clients == ClientFailover::StayDown {
+            return;
+        }
+        let clients = self.producers.iter().any(|p| !p.copier && p.site == site)
+            || self.consumers.iter().any(|c| c.site == site);
+        if !clients {
+            return;
+        }
+        let src = self.site_cluster[site] as usize;
+        let dns = if self.layout.flows.is_empty() {
+            0.0
+        } else if self.layout.clusters.iter().any(|c| c.contains(&site))
+            && self.layout.flows.iter().any(|f| f.0 == src)
+        {
+            fo.dns_ttl_s
+        } else {
+            // Its cluster copies nowhere: there is no other copy to fail over to.
+            return;
+        };
+        let delay = fo.detection_s + fo.decision_s + fo.client_restart_s + dns;
+        self.at(
+            self.now + secs(delay),
+            Ev::Failover {
+                fault: fault as u16,
+            },
+        );
+    }
+
+    /// The site that `site-down` fault `fault` took down, while it is still down.
+    pub(super) fn site_still_down(&self, fault: usize) -> Option<usize> {
+        let site = self
+            .sc
+            .fault
+            .get(fault)
+            .and_then(|f| f.site.as_deref())
+            .and_then(|n| self.topo.site_index(n))?;
+        (!self.site_up[site]).then_some(site)
+    }
+
+    /// The clients of the site lost by fault `fault` restart elsewhere (unless it
+    /// came back meanwhile). Async designs: in the cluster their cluster copies
+    /// to ([`Self::cp_failover`]). One cluster (stretched): in `failover.to_site`,
+    /// else the nearest surviving site with brokers of their cluster; producers
+    /// keep their topic (what they held died with the process), consumers their
+    /// positions (the group's offsets live in the cluster).
+    pub(super) fn clients_fail_over(&mut self, fault: usize) {
+        if !self.layout.flows.is_empty() {
+            return self.cp_failover(fault);
+        }
+        let Some(site) = self.site_still_down(fault) else {
+            return;
+        };
+        let cluster = self.site_cluster[site];
+        let serves = |w: &World, s: usize| {
+            w.site_up[s]
+                && (0..w.nb).any(|b| w.broker_site[b] == s && w.broker_cluster[b] == cluster)
+        };
+        let named = self
+            .sc
+            .failover
+            .to_site
+            .as_deref()
+            .and_then(|n| self.topo.site_index(n))
+            .filter(|&s| serves(self, s));
+        let nearest = (0..self.topo.sites.len())
+            .filter(|&s| s != site && serves(self, s))
+            .min_by_key(|&s| (self.net.rtt(site, s), s));
+        let Some(new_site) = named.or(nearest) else {
+            return;
+        };
+        for p in self.producers.iter_mut() {
+            if p.copier || p.site != site {
+                continue;
+            }
+            let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
+            p.unavailable += held;
+            p.held.clear();
+            p.site = new_site;
+        }
+        for c in 0..self.consumers.len() {
+            if self.consumers[c].site != site {
+                continue;
+            }
+            self.consumers[c].site = new_site;
+            for b in 0..self.nb {
+                let s = &mut self.csess[c * self.nb + b];
+                s.state = SessState::Idle;
+                s.tag += 1;
+            }
+            self.consumer_start(c);
+        }
+    }
+
+    pub(super) fn set_broker_alive(&mut self, b: B, alive: bool) {
+        let bi = b as usize;
+        if self.broker_alive[bi] == alive {
+            return;
+        }
+        self.broker_alive[bi] = alive;
+        self.broker_down_since[bi] = if alive { None } else { Some(self.now) };
+        if !alive {
+            // The process is gone: its own sessions stop; waiting produce
+            // requests will time out. Its followers' fetchers see their
+            // connections closed and retry (`connection_lost`).
+            for s in 0..self.nb {
+                for k in 0..self.nf {
+                    let own = self.fsess_ix(bi, s, k);
+                    self.fsess[own].state = SessState::Idle;
+                    self.fsess[own].tag += 1;
+                    let theirs = self.fsess_ix(s, bi, k);
+                    if s != bi && self.fsess[theirs].state != SessState::Idle {
+                        self.connection_lost(theirs);
+                    }
+                }
+            }
+            for id in 0..self.reqs.len() as u32 {
+                if self.reqs[id as usize].broker == b {
+                    self.produce_disconnected(id);
+                }
+            }
+            for c in 0..self.consumers.len() {
+                let idx = c * self.nb + bi;
+                self.csess[idx].state = SessState::Idle;
+                self.csess[idx].tag += 1;
+            }
+        } else {
+            // Restart: logs survive; metadata is relearned from the controller.
+            self.views.forget(bi);
+            for i in 0..self.hosted[bi].len() {
+                let (p, slot) = self.hosted[bi][i];
+                self.replica_changed(p, slot as usize);
+            }
+            for &(p, slot) in &self.hosted[bi] {
+                let part = &mut self.parts[p as usize];
+                part.waiters.retain(|w| w.slot != slot);
+                part.set_pending_alter(slot as usize, None);
+            }
+            self.broker_restarted(b);
+            self.at(self.now, Ev::Heartbeat { broker: b });
+            let isr = ms(self.sc.broker.replica_lag_time_max_ms as f64) / 2;
+            self.at(self.now + isr, Ev::IsrCheck { broker: b });
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! Building the `Outcome` at the end of a run: sites, links, faults and their
+//! recovery, replication, cost. Read-only over the `World`.
+
+use super::*;
+
+impl World<'_> {
+    pub(super) fn outcome(&self) -> Outcome {
+        let sc = self.sc;
+        let mut sites = Vec::new();
+        for (si, s) in self.topo.sites.iter().enumerate() {
+            let produce = self
+                .producers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.home == si && !p.copier)
+                .map(|(pi, p)| {
+                    let in_flight: u64 = self
+                        .reqs
+                        .iter()
+                        .filter(|r| !r.done && r.prod as usize == pi)
+                        .flat_map(|r| r.parts.iter().map(|x| x.1 as u64))
+                        .sum();
+                    ProduceOutcome {
+                        topic: self.topic_names[p.topic as usize].clone(),
+                        acks: p.acks.label().to_string(),
+                        latency: LatencySummary::of(&p.latency),
+                        latency_steady: LatencySummary::of(&p.steady),
+                        records_sent: p.sent,
+                        records_acked: p.acked,
+                        records_rejected: p.rejected,
+                        records_timed_out: p.timed_out,
+                        records_unavailable: p.unavailable,
+                        records_blocked: p.blocked,
+                        records_in_flight_at_end: in_flight,
+                        latency_cdf: latency_cdf(&p.latency),
+                    }
+                })
+                .collect();
+            let consume = self
+                .consumers
+                .iter()
+                .filter(|c| c.home == si)
+                .map(|c| ConsumeOutcome {
+                    topic: self.topic_names[c.topic as usize].clone(),
+                    follower_fetching: c.follower_fetching,
+                    end_to_end: LatencySummary::of(&c.e2e),
+                    end_to_end_steady: LatencySummary::of(&c.e2e_steady),
+                    records_consumed: c.consumed,
+                })
+                .collect();
+            sites.push(SiteOutcome {
+                site: s.name.clone(),
+                produce,
+                consume,
+            });
+        }
+        let iv = to_s(self.interval);
+        let faults = sc
+            .fault
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let end_s = f
+                    .duration_s
+                    .map(|d| f.at_s + d)
+                    .unwrap_or(sc.duration_s)
+                    .min(sc.duration_s);
+                let from = (f.at_s / iv).floor() as usize;
+                let to = (((end_s + 60.0) / iv).ceil() as usize)
+                    .min(self.timeline.unavailable_partitions.len());
+                let unavailable: u64 = self
+                    .timeline
+                    .unavailable_partitions
+                    .get(from..to.max(from))
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&x| x as u64)
+                    .sum();
+                let subject = match f.kind {
+                    FaultKind::SiteDown => f.site.clone().unwrap_or_default(),
+                    FaultKind::BrokerDown => format!("broker {}", f.broker.unwrap_or(0)),
+                    _ => f
+                        .between
+                        .as_ref()
+                        .map(|b| format!("{}<->{}", b[0], b[1]))
+                        .unwrap_or_default(),
+                };
+                FaultOutcome {
+                    index: i,
+                    kind: serde_json::to_value(f.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    subject,
+                    at_s: f.at_s,
+                    end_s,
+                    unavailable_partition_s: round3(unavailable as f64 * iv),
+                    lost_acked_records: self.fault_lost[i],
+                    produce_latency: LatencySummary::of(&self.fault_latency[i]),
+                    end_to_end_latency: LatencySummary::of(&self.fault_e2e[i]),
+                    recovery: self.design.map(|_| self.recovery(i)),
+                }
+            })
+            .collect();
+        let links: Vec<LinkOutcome> = self
+            .net
+            .usage(self.end)
+            .into_iter()
+            .map(|u| {
+                let mut max: f64 = 0.0;
+                let mut above = 0usize;
+                let mut total = 0u64;
+                let mut capacity = 0.0;
+                let mut utilization = Vec::with_capacity(u.bytes_per_bucket.len());
+                for (&b, &cap) in u.bytes_per_bucket.iter().zip(&u.capacity_bytes_per_bucket) {
+                    total += b;
+                    capacity += cap;
+                    let util = if cap > 0.0 { b as f64 / cap } else { 0.0 };
+                    utilization.push(round3(util));
+                    max = max.max(util);
+                    if util > 0.8 {
+                        above += 1;
+                    }
+                }
+                LinkOutcome {
+                    from: self.topo.sites[u.from].name.clone(),
+                    to: self.topo.sites[u.to].name.clone(),
+                    bandwidth_mbps: u.bandwidth_bps / 1e6,
+                    bytes: total,
+                    utilization_mean: round3(if capacity > 0.0 {
+                        total as f64 / capacity
+                    } else {
+                        0.0
+                    }),
+                    utilization_max: round3(max),
+                    above_80pct_s: round3(above as f64 * iv),
+                    utilization,
+                }
+            })
+            .collect();
+        let mut cluster = self.stats.clone();
+        cluster.no_quorum_s = round3(cluster.no_quorum_s);
+        cluster.unavailable_partition_s = round3(cluster.unavailable_partition_s);
+        let mut durability = self.lost.clone();
+        durability.lost_acked_age_s_max = round3(durability.lost_acked_age_s_max);
+        let mut timeline = self.timeline.clone();
+        timeline.replication_lag_s = self.cp.lag_timeline.clone();
+        timeline.replication_backlog_bytes = self.cp.backlog_timeline.clone();
+        let cost = self.design.map(|_| self.cost(&links));
+        Outcome {
+            schema_version: SCHEMA_VERSION,
+            scenario: sc.name.clone(),
+            design: self.design.map_or("stretched".into(), |d| d.name.clone()),
+            seed: sc.seed,
+            duration_s: sc.duration_s,
+            fidelity: match self.flow {
+                Some(_) => "flow",
+                None => "request",
+            }
+            .into(),
+            sites,
+            durability,
+            cluster,
+            faults,
+            links,
+            timeline,
+            events_processed: self.events,
+            replication: self.replication_outcome(),
+            cost,
+        }
+    }
+
+    fn replication_outcome(&self) -> Option<ReplicationOutcome> {
+        let d = self.design?;
+        if self.cp.parts.is_empty() {
+            return None;
+        }
+        let cp = &self.cp;
+        let name = |c: usize| self.topo.sites[self.layout.clusters[c][0]].name.clone();
+        Some(ReplicationOutcome {
+            tool: cp.tool.label().into(),
+            topology: serde_json::to_value(d.topology)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            flows: cp
+                .flows
+                .iter()
+                .map(
+                    |&(a, b, site, tasks, partitions, records, bytes)| FlowOutcome {
+                        from_cluster: name(a),
+                        to_cluster: name(b),
+                        copier_site: self.topo.sites[site].name.clone(),
+                        tasks,
+                        partitions,
+                        records_copied: records,
+                        bytes_copied: bytes,
+                    },
+                )
+                .collect(),
+            lag: LatencySummary::of(&cp.lag),
+            lag_s_max: cp.lag_timeline.iter().copied().fold(0.0, f64::max),
+            backlog_bytes_max: cp.backlog_timeline.iter().copied().max().unwrap_or(0),
+            records_copied: cp.copied_records,
+            bytes_copied: cp.copied_bytes,
+            producer_wire_bytes: cp.wire_bytes,
+            compression_ratio: cp.ratio,
+            records_lost_to_retention: cp.lost_retention_records,
+            bytes_lost_to_retention: cp.lost_retention_bytes,
+            offset_syncs: cp.offset_syncs,
+            checkpoints: cp.checkpoints,
+        })
+    }
+
+    /// Recovery figures of fault `i` (runs of a design).
+    fn recovery(&self, i: usize) -> RecoveryOutcome {
+        let sc = self.sc;
+        let f = &sc.fault[i];
+        let iv = to_s(self.interval);
+        let is_async = !self.layout.flows.is_empty();
+        let end_s = f.duration_s.map(|d| f.at_s + d);
+        // Stretched (and in-cluster faults): the last interval with an unavailable
+        // partition, from the fault's start to 60 s after its end.
+        let measured = || {
+            let from = (f.at_s / iv).floor() as usize;
+            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
+            let tl = &self.timeline.unavailable_partitions;
+            let last = (from..to.min(tl.len())).rev().find(|&k| tl[k] > 0);
+            round3(last.map_or(0.0, |k| ((k + 1) as f64 * iv - f.at_s).max(0.0)))
+        };
+        let fo = &sc.failover;
+        let failover_s = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
+        // Did producers write (or fall silent) during the fault's window? Then the
+        // timeline measures what the applications could not write.
+        let written_in_window = {
+            let from = (f.at_s / iv).floor() as usize;
+            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
+            let tl = &self.timeline.written_partitions;
+            (from..to.min(tl.len())).any(|k| tl[k] > 0)
+        };
+        let stay_down = fo.clients == ClientFailover::StayDown;
+        // The clients' restart after a site loss: writes cannot resume before it,
+        // even when the run ends first.
+        let restart_s = |dns: bool| {
+            fo.detection_s
+                + fo.decision_s
+                + fo.client_restart_s
+                + if dns { fo.dns_ttl_s } else { 0.0 }
+        };
+        let site_holds_cluster = |name: &Option<String>| {
+            self.topo
+                .site_index(name.as_deref().unwrap_or_default())
+                .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
+        };
+        let clients_in = |name: &Option<String>| {
+            let s = self.topo.site_index(name.as_deref().unwrap_or_default());
+            self.producers
+                .iter()
+                .any(|p| !p.copier && Some(p.home) == s)
+                || self.consumers.iter().any(|c| Some(c.home) == s)
+        };
+        let e = self
+            .cp
+            .exposures
+            .get(i)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        let mut r = RecoveryOutcome {
+            rto_s: None,
+            rpo_records: 0,
+            rpo_bytes: 0,
+            rpo_s: 0.0,
+            duplicates: 0,
+            duplicates_from_translation: 0,
+            duplicates_from_interval: 0,
+            duplicates_measured: None,
+            duplicates_over_phases: None,
+            records_never_read: 0,
+            producers_failed_over: 0,
+            consumers_failed_over: 0,
+            catch_up_s: None,
+            reaches_all_copies_s: None,
+            backup_restore_point_age_s: None,
+            note: String::new(),
+        };
+        match f.kind {
+            FaultKind::SiteDown
+                if is_async && site_holds_cluster(&f.site) && !clients_in(&f.site) =>
+            {
+                r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
+            }
+            FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
+                // What the applications could not write, measured; with consumers
+                // only, the time until they resume at the target.
+                r.rto_s = if written_in_window && !stay_down {
+                    Some(measured().max(round3(restart_s(true))))
+                } else if written_in_window {
+                    Some(measured())
+                } else if stay_down {
+                    None
+                } else {
+                    Some(round3(failover_s))
+                };
+                r.rpo_records = e.rpo_records;
+                r.rpo_bytes = e.rpo_bytes;
+                r.rpo_s = e.rpo_s;
+                // Consumers that stay down with their site re-read and skip nothing.
+                if !stay_down {
+                    r.duplicates = e.duplicates;
+                    r.duplicates_from_translation = e.dup_translation;
+                    r.duplicates_from_interval = e.dup_interval;
+                    r.duplicates_measured = self.cp_measured_duplicates(i);
+                    r.duplicates_over_phases =
+                        e.over_phases
+                            .map(|(min, mean, max)| PhaseRange { min, mean, max });
+                    r.records_never_read = e.never_read;
+                }
+                if e.resumed.is_some() {
+                    r.producers_failed_over = e.producers_failed_over;
+                    r.consumers_failed_over = e.consumers_failed_over;
+                }
+                r.note = if stay_down {
+                    "clients stay down with their site (failover.clients = \"stay-down\"): measured until writes resume".into()
+                } else {
+                    format!(
+                        "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target{}",
+                        fo.detection_s,
+                        fo.decision_s,
+                        fo.dns_ttl_s,
+                        fo.client_restart_s,
+                        e.consumers_failed_over,
+                        if written_in_window {
+                            "; RTO measured: last interval with a write refused, timed out or not made"
+                        } else {
+                            ""
+                        }
+                    )
+                };
+            }
+            FaultKind::LinkPartition | FaultKind::LinkDegrade if is_async => {
+                r.rpo_records = e.rpo_records;
+                r.rpo_bytes = e.rpo_bytes;
+                r.rpo_s = e.rpo_s;
+                r.note = "no failover: each cluster keeps serving; the copier falls behind and catches up".into();
+            }
+            FaultKind::Corruption | FaultKind::TopicDeletion => {
+                r.reaches_all_copies_s = Some(if is_async { e.reaches_copies_s } else { 0.0 });
+                r.note = match &sc.backup {
+                    Some(b) => {
+                        let age = f.at_s.rem_euclid(b.interval_s);
+                        r.backup_restore_point_age_s = Some(round3(age));
+                        format!(
+                            "replication is not backup: every copy has it within the lag; the backup taken {:.0} s before restores the data, losing what was written since",
+                            age
+                        )
+                    }
+                    None => "replication is not backup: every copy has it within the lag, and there is no backup to restore from".into(),
+                };
+            }
+            _ => {
+                // Every producer shows the outage, those of a lost site as silence
+                // until they fail over; with no producer writing at all, the
+                // fencing time is the only estimate.
+                let estimate = f.kind == FaultKind::SiteDown && !written_in_window;
+                let lost_clients =
+                    f.kind == FaultKind::SiteDown && clients_in(&f.site) && !stay_down;
+                r.rto_s = Some(if estimate {
+                    round3(sc.broker.broker_session_timeout_ms as f64 / 1000.0)
+                } else if lost_clients {
+                    measured().max(round3(restart_s(false)))
+                } else {
+                    measured()
+                });
+                r.rpo_records = self.fault_lost[i];
+                r.rpo_bytes =
+                    self.fault_lost[i] * self.parts.first().map_or(0, |p| p.record_bytes as u64);
+                r.rpo_s = if self.fault_lost[i] > 0 {
+                    round3(self.lost.lost_acked_age_s_max)
+                } else {
+                    0.0
+                };
+                r.note = if estimate {
+                    "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
+                } else if f.kind == FaultKind::SiteDown && clients_in(&f.site) {
+                    if stay_down {
+                        "measured: last interval with a write refused, timed out or not made; the lost site's clients stay down with it".into()
+                    } else {
+                        format!(
+                            "measured: last interval with a write refused, timed out or not made; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
+                            fo.detection_s, fo.decision_s, fo.client_restart_s
+                        )
+                    }
+                } else {
+                    "measured: last interval with an unavailable partition after the fault".into()
+                };
+            }
+        }
+        if is_async
+            && let Some(end) = end_s
+            && !self.cp.lag_timeline.is_empty()
+            && matches!(
+                f.kind,
+                FaultKind::LinkPartition | FaultKind::LinkDegrade | FaultKind::SiteDown
+            )
+        {
+            let tl = &self.cp.lag_timeline;
+            let before = ((f.at_s / iv).floor() as usize).saturating_sub(1);
+            let base = tl.get(before).copied().unwrap_or(0.0);
+            let threshold = (2.0 * base).max(5.0);
+            let from = (end / iv).floor() as usize;
+            r.catch_up_s = (from..tl.len())
+                .find(|&k| tl[k] <= threshold)
+                .map(|k| round3(((k + 1) as f64 * iv - end).max(0.0)));
+        }
+        r
+    }
+
+    fn cost(&self, links: &[LinkOutcome]) -> CostOutcome {
+        let sc = self.sc;
+        let mut stored = 0.0;
+        for (pi, p) in self.parts.iter().enumerate() {
+            let topic = &sc.topic[self.topic_origin[p.topic as usize]];
+            let leo = self.max_leo(pi);
+            let rate = leo as f64 * p.record_bytes as f64 / sc.duration_s.max(1e-9);
+            let keep_s = if topic.retention_ms < 0 {
+                crate::cost::MONTH_S
+            } else {
+                (topic.retention_ms as f64 / 1000.0).min(crate::cost::MONTH_S)
+            };
+            let mut bytes = rate * keep_s;
+            if topic.retention_bytes > 0 {
+                bytes = bytes.min(topic.retention_bytes as f64);
+            }
+            stored += bytes * p.slots.len() as f64;
+        }
+        let workers = if self.cp.tool == crate::scenario::CopierTool::ClusterLinking {
+            0
+        } else {
+            self.cp.tasks.len() as u32
+        };
+        crate::cost::monthly(sc, links, self.nb as u32, stored, workers)
+    }
+}
