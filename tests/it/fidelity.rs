@@ -440,6 +440,14 @@ fn a_step_with_fewer_records_than_partitions_writes_batch_size_turns() {
             "{name}: {mean:.1} partitions written per second, closed form {expect:.1}"
         );
     }
+    // A flow step sends the records created over the step before it, and the
+    // first step only those since the producer's start (at a random phase of the
+    // first 1 s step), so flow acknowledges between one step's records (1 000)
+    // fewer than request fidelity and the same.
     let acked = |o: &Outcome| o.sites[0].produce[0].records_acked as f64;
-    close("records acknowledged", acked(&flow), acked(&req), 0.01);
+    let (f, r) = (acked(&flow), acked(&req));
+    assert!(
+        (r - 1000.0..=r).contains(&f),
+        "records acknowledged: flow {f} vs request {r} (closed form: up to one 1 s step of 1 000 fewer)"
+    );
 }
