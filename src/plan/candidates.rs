@@ -494,11 +494,27 @@ fn stretched(
     }
 }
 
-/// Static rules that rule a stretched candidate out before any run; each
+/// Static rules that rule a generated candidate out before any run; each
 /// reason in an architect's words. `sc` is the candidate's scenario.
 pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
     let mut why = Vec::new();
-    if c.family != "stretched" || c.from_file {
+    if c.from_file {
+        return why;
+    }
+    // An asynchronous copy is made after the source acknowledged the write
+    // (the copier fetches acknowledged, high-watermark records: MirrorSourceTask
+    // polls a consumer, Cluster Linking fetches as a follower outside the ISR),
+    // so whatever the lag at the moment of a loss is lost: RPO > 0 by
+    // construction. A simulated RPO of 0 only means the loss fell between two
+    // copies; it must not make an async design meet `rpo_s = 0`.
+    if c.family == "async" && sc.objectives.rpo_s == Some(0.0) {
+        why.push(
+            "rpo_s = 0 asks that no acknowledged write is ever lost, and an asynchronous copy is made only after the source acknowledged the write: the records not yet copied when the source site is lost (the replication lag at that moment) are lost, so its RPO is above 0 by construction; only synchronous replication (a stretched cluster with min.insync.replicas above the replicas of any one site) meets it"
+                .to_string(),
+        );
+        return why;
+    }
+    if c.family != "stretched" {
         return why;
     }
     let sites: Vec<usize> = (0..sc.site.len())

@@ -110,6 +110,26 @@ fn three_close_sites_with_rpo_zero_get_rf3_minisr2_one_replica_and_controller_pe
         .collect();
     assert_eq!(groups, vec![("dc1", 1), ("dc2", 1), ("dc3", 1)]);
     assert!(rec.objectives_missed.is_empty());
+    // An async copy is made after the source acknowledged the write: with
+    // rpo_s = 0 every generated async candidate is ruled out for that reason,
+    // whatever RPO one run happened to sample at the instant of a loss.
+    let asyncs: Vec<&CandidateResult> = p
+        .candidates
+        .iter()
+        .filter(|c| c.family == "async")
+        .collect();
+    assert!(!asyncs.is_empty(), "async candidates were generated");
+    for c in asyncs {
+        assert_eq!(c.status, "pruned", "{}: {}", c.name, c.status);
+        assert!(
+            c.why
+                .iter()
+                .any(|w| w.contains("asynchronous copy is made only after")),
+            "{}: {:?}",
+            c.name,
+            c.why
+        );
+    }
 }
 
 /// Rule 3: 80 ms apart and a p99 budget of 50 ms. acks=all is answered when the
