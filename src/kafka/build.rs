@@ -1,8 +1,10 @@
 //! Building the `World` from a scenario (`World::new`): the layout's internal
 //! topics, partitions and placement, producers and consumers, fetch and consumer
 //! sessions, the quorums, and the fault windows (the copiers are set up when
-//! the run starts, `World::start_copiers` in `copier.rs`). Still one function:
-//! splitting it by concern is the next step.
+//! the run starts, `World::start_copiers` in `copier.rs`). `World::new`
+//! assembles what one function per concern builds: `build_network`,
+//! `build_partitions`, `build_producers`, `build_consumers`,
+//! `build_sessions`, `build_controller`, `fault_windows` and `hot_settings`.
 
 use super::*;
 
@@ -90,7 +92,456 @@ fn topic_specs(
     out
 }
 
+/// Where each site and broker belongs in a layout: the cluster of every site,
+/// then of every broker (through its site).
+fn cluster_maps(topo: &Topology, layout: &DesignLayout) -> (Vec<u8>, Vec<u8>) {
+    let mut site_cluster = vec![0u8; topo.sites.len()];
+    for (c, sites) in layout.clusters.iter().enumerate() {
+        for &s in sites {
+            site_cluster[s] = c as u8;
+        }
+    }
+    let broker_cluster = topo.brokers.iter().map(|b| site_cluster[b.site]).collect();
+    (site_cluster, broker_cluster)
+}
+
+/// The network: the scenario's links (RTT, jitter, bandwidth, loss), each
+/// site's LAN round trip, and the background traffic sharing a link.
+fn build_network(sc: &Scenario, topo: &Topology, interval: Nanos) -> Net {
+    let mut links = Vec::new();
+    for l in &sc.link {
+        let a = topo.site_index(&l.between[0]).expect("validated");
+        let b = topo.site_index(&l.between[1]).expect("validated");
+        links.push((
+            a,
+            b,
+            LinkParams {
+                rtt: ms(l.rtt_ms),
+                jitter: ms(l.jitter_ms),
+                bandwidth_bps: l.bandwidth_mbps * 1e6,
+                loss: l.loss_pct / 100.0,
+            },
+        ));
+    }
+    let lan = topo.sites.iter().map(|s| ms(s.lan_rtt_ms)).collect();
+    let mut net = Net::new(
+        topo.sites.len(),
+        links,
+        lan,
+        sc.model.tcp_mss_bytes,
+        interval,
+    );
+    for (i, l) in sc.link.iter().enumerate() {
+        if l.background_mbps > 0.0 {
+            net.set_background(
+                i,
+                l.background_mbps * 1e6,
+                l.reserved_replication_pct / 100.0,
+            );
+        }
+    }
+    net
+}
+
+/// The partitions of every internal topic and what hangs off their placement.
+struct Partitions {
+    parts: Vec<Partition>,
+    pos: PosTable,
+    /// Replica pairs over all partitions (`Partition::n_links` each).
+    n_links: usize,
+    part_cluster: Vec<u8>,
+    /// The partitions of each internal topic, in partition order.
+    topic_parts: Vec<Vec<u32>>,
+    /// Per broker, the (partition, slot) it hosts.
+    hosted: Vec<Vec<(u32, u8)>>,
+    /// Per partition, its replica fetcher (`fetcher_id`).
+    fetcher_of: Vec<u8>,
+    /// The initial metadata: preferred leaders, full ISR.
+    init: Vec<PState>,
+}
+
+/// Partitions and placement: each internal topic's partitions placed rack-aware
+/// within its cluster (the whole topology when there is one cluster), its
+/// effective `min.insync.replicas`, record size and replica fetcher, and the
+/// initial metadata every broker knows.
+fn build_partitions(
+    sc: &Scenario,
+    topo: &Topology,
+    layout: &DesignLayout,
+    specs: &[TopicSpec],
+    nf: usize,
+) -> Partitions {
+    let mut parts = Vec::new();
+    let mut pos = PosTable::default();
+    let mut n_links = 0;
+    let mut part_cluster = Vec::new();
+    let mut topic_parts = Vec::new();
+    let mut hosted = vec![Vec::new(); topo.brokers.len()];
+    let mut fetcher_of = Vec::new();
+    let multi = layout.clusters.len() > 1;
+    let restricted: Vec<(Topology, Vec<usize>)> = if multi {
+        layout.clusters.iter().map(|c| topo.restricted(c)).collect()
+    } else {
+        Vec::new()
+    };
+    for (ti, spec) in specs.iter().enumerate() {
+        let t = &sc.topic[spec.origin];
+        let min_isr = spec.min_isr;
+        let (mut w_bytes, mut w_rate) = (0.0, 0.0);
+        for p in sc.producer.iter().filter(|p| p.topic == t.name) {
+            w_bytes += p.record_size_bytes as f64 * p.rate_mb_s;
+            w_rate += p.rate_mb_s;
+        }
+        let record_bytes = if w_rate > 0.0 {
+            (w_bytes / w_rate).round() as u32
+        } else {
+            1024
+        };
+        let mut ids = Vec::new();
+        let assignments = if multi {
+            let (sub, map) = &restricted[spec.cluster];
+            crate::placement::rack_aware(sub, t.partitions as usize, spec.rf as usize, ti)
+                .into_iter()
+                .map(|a| crate::topology::Assignment {
+                    replicas: a.replicas.iter().map(|&b| map[b]).collect(),
+                    observers: a.observers.iter().map(|&b| map[b]).collect(),
+                })
+                .collect()
+        } else {
+            topo.assign(sc, t, ti)
+        };
+        for (pn, a) in assignments.into_iter().enumerate() {
+            fetcher_of.push(fetcher_id(&spec.name, pn, nf) as u8);
+            let pi = parts.len() as u32;
+            let slots: Vec<B> = a
+                .replicas
+                .iter()
+                .chain(a.observers.iter())
+                .map(|&b| b as B)
+                .collect();
+            for (s, &b) in slots.iter().enumerate() {
+                hosted[b as usize].push((pi, s as u8));
+            }
+            let n = slots.len();
+            let l0 = n_links as u32;
+            n_links += Partition::n_links(n);
+            parts.push(Partition::new(
+                ti as u16,
+                slots,
+                a.replicas.len() as u8,
+                // Since 3.7 (KAFKA-15583) the effective minimum is
+                // min(min.insync.replicas, replicas); before, the setting as is.
+                if sc.model.kafka_version.strict_min_isr() {
+                    min_isr.min(a.replicas.len() as u32)
+                } else {
+                    min_isr
+                }
+                .min(255) as u8,
+                record_bytes.max(1),
+                pos.add_partition(n),
+                l0,
+            ));
+            part_cluster.push(spec.cluster as u8);
+            ids.push(pi);
+        }
+        topic_parts.push(ids);
+    }
+    // Grown one partition at a time: give back the slack (at 100 000
+    // partitions, a quarter of 20 MB).
+    parts.shrink_to_fit();
+    pos.shrink_to_fit();
+    // Initial metadata: preferred leaders, full ISR, every broker knows it.
+    let init: Vec<PState> = parts
+        .iter()
+        .map(|p| PState {
+            leader: p.slots.first().copied().unwrap_or(NO_LEADER),
+            leader_epoch: 1,
+            isr: p.replica_mask(),
+            part_epoch: 1,
+        })
+        .collect();
+    for p in parts.iter_mut() {
+        p.rep[0].push_epoch(1, 0);
+    }
+    Partitions {
+        parts,
+        pos,
+        n_links,
+        part_cluster,
+        topic_parts,
+        hosted,
+        fetcher_of,
+        init,
+    }
+}
+
+/// The internal topic a client in `cluster` uses for scenario topic `name`:
+/// the local topic, else a remote copy of it there.
+fn topic_index(sc: &Scenario, specs: &[TopicSpec], name: &str, cluster: u8) -> u16 {
+    let origin = sc
+        .topic
+        .iter()
+        .position(|t| t.name == name)
+        .expect("validated");
+    specs
+        .iter()
+        .position(|x| x.cluster == cluster as usize && x.origin == origin)
+        .unwrap_or(origin) as u16
+}
+
+/// The scenario's producers: topic in their cluster, start (the topic's
+/// creation), `linger.ms` for the version, batch size in records, in-flight
+/// cap, timeout and TCP window (the smaller of the send and the broker's
+/// receive buffer); the tick is the linger, or the flow step at flow fidelity.
+fn build_producers(
+    sc: &Scenario,
+    topo: &Topology,
+    specs: &[TopicSpec],
+    site_cluster: &[u8],
+    flow: Option<Flow>,
+) -> Vec<ProducerState> {
+    let nb = topo.brokers.len();
+    sc.producer
+        .iter()
+        .map(|p| {
+            let linger = ms(p.linger_ms(sc.model.kafka_version) as f64).max(NS_PER_MS);
+            let tick = match flow {
+                Some(f) => f.step,
+                None => linger,
+            };
+            let site = topo.site_index(&p.site).expect("validated");
+            ProducerState {
+                site,
+                home: site,
+                cluster: site_cluster[site],
+                copier: false,
+                topic: topic_index(sc, specs, &p.topic, site_cluster[site]),
+                start: sc
+                    .topic
+                    .iter()
+                    .find(|t| t.name == p.topic)
+                    .map_or(0, |t| secs(t.created_at_s)),
+                acks: p.acks,
+                rate_bytes_s: p.rate_mb_s * 1e6,
+                record_bytes: p.record_size_bytes,
+                tick,
+                linger,
+                batch_records: (p.batch_size / p.record_size_bytes as u64).clamp(1, u32::MAX as u64)
+                    as u32,
+                max_in_flight: p.max_in_flight.min(255) as u8,
+                request_timeout: ms(p.request_timeout_ms as f64),
+                window: buffer(p.send_buffer_bytes, sc.model.tcp_autotune_max_bytes).min(buffer(
+                    sc.broker.socket_receive_buffer_bytes,
+                    sc.model.tcp_autotune_max_bytes,
+                )),
+                carry_records: 0.0,
+                cursor: 0,
+                sticky_fill: 0,
+                probe_cursor: 0,
+                in_flight: vec![0; nb],
+                fluid_busy: vec![0; nb],
+                bulk_out: vec![false; nb],
+                probe_trip: vec![(0, 0.0); nb],
+                reconnect_at: vec![0; nb],
+                deadlines: Default::default(),
+                held: Vec::new(),
+                latency: Histogram::default(),
+                steady: Histogram::default(),
+                sent: 0,
+                acked: 0,
+                rejected: 0,
+                timed_out: 0,
+                unavailable: 0,
+                blocked: 0,
+            }
+        })
+        .collect()
+}
+
+/// The scenario's consumers, each on the internal topic it reads in its
+/// cluster, with follower fetching when the rack-aware replica selector is set
+/// and the consumer names a rack; and the consumers of each internal topic.
+fn build_consumers(
+    sc: &Scenario,
+    topo: &Topology,
+    specs: &[TopicSpec],
+    site_cluster: &[u8],
+    topic_parts: &[Vec<u32>],
+) -> (Vec<ConsumerState>, Vec<Vec<u16>>) {
+    let selector = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    let mut topic_consumers = vec![Vec::new(); specs.len()];
+    let consumers = sc
+        .consumer
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let site = topo.site_index(&c.site).expect("validated");
+            let cl = site_cluster[site];
+            // A consumer reads its cluster's local topic when something produces
+            // to it there, else the remote copy of it in its cluster, if any.
+            let produced_here = sc.producer.iter().any(|p| {
+                p.topic == c.topic
+                    && topo
+                        .site_index(&p.site)
+                        .is_some_and(|s| site_cluster[s] == cl)
+            });
+            let remote = specs.iter().position(|x| {
+                x.cluster == cl as usize && sc.topic[x.origin].name == c.topic && x.name != c.topic
+            });
+            let t = match remote {
+                Some(r) if !produced_here => r as u16,
+                _ => topic_index(sc, specs, &c.topic, cl),
+            };
+            topic_consumers[t as usize].push(ci as u16);
+            ConsumerState {
+                site,
+                home: site,
+                cluster: site_cluster[site],
+                topic: t,
+                follower_fetching: selector && c.client_rack.is_some(),
+                rack: c.client_rack.clone(),
+                max_wait: ms(c.fetch_max_wait_ms as f64),
+                pos: vec![0; topic_parts[t as usize].len()],
+                e2e: Histogram::default(),
+                e2e_steady: Histogram::default(),
+                consumed: 0,
+            }
+        })
+        .collect::<Vec<_>>();
+    (consumers, topic_consumers)
+}
+
+/// The fetch sessions: one per (follower, leader, replica fetcher), the
+/// session carrying each replica pair of each partition, and one per
+/// (consumer, broker).
+struct Sessions {
+    fsess: Vec<Session>,
+    links: Vec<Link>,
+    csess: Vec<Session>,
+}
+
+/// An idle, empty session of `client` with broker `server`.
+fn idle_session(client: usize, server: usize) -> Session {
+    Session {
+        client: client as u16,
+        server: server as B,
+        parts: Vec::new(),
+        dirty: true,
+        state: SessState::Idle,
+        tag: 0,
+        sent: 0,
+        fluid_busy: 0,
+        park_until: 0,
+        timer_at: None,
+        ready: Vec::new(),
+        is_ready: Vec::new(),
+        last_arrive: 0,
+        at: Vec::new(),
+        at_base: 0,
+        rot: 0,
+        resp: Vec::new(),
+    }
+}
+
+/// Follower sessions for every (follower, leader, fetcher) of `nb` brokers and
+/// `nf` fetchers, the session of each replica pair, and the consumer sessions.
+fn build_sessions(p: &Partitions, nb: usize, nf: usize, n_consumers: usize) -> Sessions {
+    let fsess: Vec<Session> = (0..nb * nb * nf)
+        .map(|i| idle_session(i / nf / nb, i / nf % nb))
+        .collect();
+    // The session of each pair.
+    let mut links = vec![
+        Link {
+            sess: u32::MAX,
+            ix: NOT_LISTED,
+            ready: false,
+        };
+        p.n_links
+    ];
+    // The session of (follower f, leader l, fetcher k) is at (f·nb + l)·nf + k
+    // (`fetch::fsess_ix`). Per partition and pair, not per session and hosted
+    // partition: O(partitions × RF²) rather than O(brokers × partitions).
+    for (part, &k) in p.parts.iter().zip(&p.fetcher_of) {
+        let k = k as usize;
+        for fs in 0..part.slots.len() {
+            let f = part.slot(fs) as usize;
+            for ls in 0..part.slots.len() {
+                let l = part.slot(ls) as usize;
+                // A broker twice in a partition: its first slot, as slot_of.
+                if f == l || part.slot_of(l as B) != Some(ls) {
+                    continue;
+                }
+                links[part.link(ls, fs)].sess = ((f * nb + l) * nf + k) as u32;
+            }
+        }
+    }
+    let csess = (0..n_consumers * nb)
+        .map(|i| idle_session(i / nb, i % nb))
+        .collect();
+    Sessions {
+        fsess,
+        links,
+        csess,
+    }
+}
+
+/// The KRaft quorums: the voters are the controllers of each cluster's sites
+/// (all of them when there is one cluster); a cluster without any gets one
+/// voter in its first site (combined mode).
+fn build_controller(
+    sc: &Scenario,
+    topo: &Topology,
+    layout: &DesignLayout,
+    broker_cluster: &[u8],
+    init: Vec<PState>,
+) -> controller::Controller {
+    let multi = layout.clusters.len() > 1;
+    let mut voters: Vec<(usize, u8)> = Vec::new();
+    for (c, sites) in layout.clusters.iter().enumerate() {
+        let before = voters.len();
+        for v in &topo.controllers {
+            if sites.contains(&v.site) || (!multi && c == 0) {
+                voters.push((v.site, c as u8));
+            }
+        }
+        if voters.len() == before
+            && let Some(&s) = sites.first()
+        {
+            voters.push((s, c as u8));
+        }
+    }
+    controller::Controller::new(&voters, broker_cluster, layout.clusters.len(), sc, init)
+}
+
+/// Each fault's window for the per-fault figures: from its start to 60 s after
+/// its end (the run's end for a fault without a duration).
+fn fault_windows(sc: &Scenario) -> Vec<(Nanos, Nanos)> {
+    sc.fault
+        .iter()
+        .map(|f| {
+            let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
+            (secs(f.at_s), secs(end + 60.0))
+        })
+        .collect()
+}
+
+/// The settings the hot paths read, converted once.
+fn hot_settings(sc: &Scenario) -> Hot {
+    Hot {
+        fetch_proc: ms(sc.model.fetch_processing_ms),
+        produce_proc: ms(sc.model.produce_processing_ms),
+        replica_wait: ms(sc.broker.replica_fetch_wait_max_ms as f64),
+        replica_window: buffer(
+            sc.broker.replica_socket_receive_buffer_bytes,
+            sc.model.tcp_autotune_max_bytes,
+        ),
+        strict_min_isr: sc.model.kafka_version.strict_min_isr(),
+    }
+}
+
 impl<'a> World<'a> {
+    /// The world at time zero of a run of `sc` (as `design` lays it out, else
+    /// one stretched cluster), assembled from the parts built above.
     pub(super) fn new(sc: &'a Scenario, design: Option<&'a crate::scenario::Design>) -> World<'a> {
         let topo = Topology::build(sc);
         let nb = topo.brokers.len();
@@ -99,328 +550,36 @@ impl<'a> World<'a> {
             Some(d) => DesignLayout::of(sc, d),
             None => DesignLayout::stretched(sc),
         };
-        let mut site_cluster = vec![0u8; ns];
-        for (c, sites) in layout.clusters.iter().enumerate() {
-            for &s in sites {
-                site_cluster[s] = c as u8;
-            }
-        }
-        let broker_cluster: Vec<u8> = topo.brokers.iter().map(|b| site_cluster[b.site]).collect();
+        let (site_cluster, broker_cluster) = cluster_maps(&topo, &layout);
         let specs = topic_specs(sc, &layout, design, &topo);
         let interval = secs(sc.model.timeline_interval_s).max(NS_PER_MS);
         let flow = (sc.model.fidelity == crate::scenario::Fidelity::Flow).then(|| Flow {
             step: ms(sc.model.flow_step_ms).max(NS_PER_MS),
             probe: ms(sc.model.flow_probe_interval_ms).max(NS_PER_MS),
         });
-        let mut links = Vec::new();
-        for l in &sc.link {
-            let a = topo.site_index(&l.between[0]).expect("validated");
-            let b = topo.site_index(&l.between[1]).expect("validated");
-            links.push((
-                a,
-                b,
-                LinkParams {
-                    rtt: ms(l.rtt_ms),
-                    jitter: ms(l.jitter_ms),
-                    bandwidth_bps: l.bandwidth_mbps * 1e6,
-                    loss: l.loss_pct / 100.0,
-                },
-            ));
-        }
-        let lan = topo.sites.iter().map(|s| ms(s.lan_rtt_ms)).collect();
-        let mut net = Net::new(ns, links, lan, sc.model.tcp_mss_bytes, interval);
-        for (i, l) in sc.link.iter().enumerate() {
-            if l.background_mbps > 0.0 {
-                net.set_background(
-                    i,
-                    l.background_mbps * 1e6,
-                    l.reserved_replication_pct / 100.0,
-                );
-            }
-        }
-
-        // Partitions and placement.
-        let mut parts = Vec::new();
-        let mut pos = PosTable::default();
-        let mut n_links = 0;
-        let mut part_cluster = Vec::new();
-        let mut topic_parts = Vec::new();
-        let mut hosted = vec![Vec::new(); nb];
+        let net = build_network(sc, &topo, interval);
         let nf = sc.broker.num_replica_fetchers.max(1) as usize;
-        let mut fetcher_of = Vec::new();
-        let multi = layout.clusters.len() > 1;
-        let restricted: Vec<(Topology, Vec<usize>)> = if multi {
-            layout.clusters.iter().map(|c| topo.restricted(c)).collect()
-        } else {
-            Vec::new()
-        };
-        for (ti, spec) in specs.iter().enumerate() {
-            let t = &sc.topic[spec.origin];
-            let min_isr = spec.min_isr;
-            let (mut w_bytes, mut w_rate) = (0.0, 0.0);
-            for p in sc.producer.iter().filter(|p| p.topic == t.name) {
-                w_bytes += p.record_size_bytes as f64 * p.rate_mb_s;
-                w_rate += p.rate_mb_s;
-            }
-            let record_bytes = if w_rate > 0.0 {
-                (w_bytes / w_rate).round() as u32
-            } else {
-                1024
-            };
-            let mut ids = Vec::new();
-            let assignments = if multi {
-                let (sub, map) = &restricted[spec.cluster];
-                crate::placement::rack_aware(sub, t.partitions as usize, spec.rf as usize, ti)
-                    .into_iter()
-                    .map(|a| crate::topology::Assignment {
-                        replicas: a.replicas.iter().map(|&b| map[b]).collect(),
-                        observers: a.observers.iter().map(|&b| map[b]).collect(),
-                    })
-                    .collect()
-            } else {
-                topo.assign(sc, t, ti)
-            };
-            for (pn, a) in assignments.into_iter().enumerate() {
-                fetcher_of.push(fetcher_id(&spec.name, pn, nf) as u8);
-                let pi = parts.len() as u32;
-                let slots: Vec<B> = a
-                    .replicas
-                    .iter()
-                    .chain(a.observers.iter())
-                    .map(|&b| b as B)
-                    .collect();
-                for (s, &b) in slots.iter().enumerate() {
-                    hosted[b as usize].push((pi, s as u8));
-                }
-                let n = slots.len();
-                let l0 = n_links as u32;
-                n_links += Partition::n_links(n);
-                parts.push(Partition::new(
-                    ti as u16,
-                    slots,
-                    a.replicas.len() as u8,
-                    // Since 3.7 (KAFKA-15583) the effective minimum is
-                    // min(min.insync.replicas, replicas); before, the setting as is.
-                    if sc.model.kafka_version.strict_min_isr() {
-                        min_isr.min(a.replicas.len() as u32)
-                    } else {
-                        min_isr
-                    }
-                    .min(255) as u8,
-                    record_bytes.max(1),
-                    pos.add_partition(n),
-                    l0,
-                ));
-                part_cluster.push(spec.cluster as u8);
-                ids.push(pi);
-            }
-            topic_parts.push(ids);
-        }
-        // Grown one partition at a time: give back the slack (at 100 000
-        // partitions, a quarter of 20 MB).
-        parts.shrink_to_fit();
-        pos.shrink_to_fit();
-        // Initial metadata: preferred leaders, full ISR, every broker knows it.
-        let init: Vec<PState> = parts
-            .iter()
-            .map(|p| PState {
-                leader: p.slots.first().copied().unwrap_or(NO_LEADER),
-                leader_epoch: 1,
-                isr: p.replica_mask(),
-                part_epoch: 1,
-            })
-            .collect();
-        for p in parts.iter_mut() {
-            p.rep[0].push_epoch(1, 0);
-        }
-        // The internal topic a client in `cluster` uses for scenario topic `name`:
-        // the local topic, else a remote copy of it there.
-        let topic_index = |name: &str, cluster: u8| {
-            let origin = sc
-                .topic
-                .iter()
-                .position(|t| t.name == name)
-                .expect("validated");
-            specs
-                .iter()
-                .position(|x| x.cluster == cluster as usize && x.origin == origin)
-                .unwrap_or(origin) as u16
-        };
-        let producers = sc
-            .producer
-            .iter()
-            .map(|p| {
-                let linger = ms(p.linger_ms(sc.model.kafka_version) as f64).max(NS_PER_MS);
-                let tick = match flow {
-                    Some(f) => f.step,
-                    None => linger,
-                };
-                let site = topo.site_index(&p.site).expect("validated");
-                ProducerState {
-                    site,
-                    home: site,
-                    cluster: site_cluster[site],
-                    copier: false,
-                    topic: topic_index(&p.topic, site_cluster[site]),
-                    start: sc
-                        .topic
-                        .iter()
-                        .find(|t| t.name == p.topic)
-                        .map_or(0, |t| secs(t.created_at_s)),
-                    acks: p.acks,
-                    rate_bytes_s: p.rate_mb_s * 1e6,
-                    record_bytes: p.record_size_bytes,
-                    tick,
-                    linger,
-                    batch_records: (p.batch_size / p.record_size_bytes as u64)
-                        .clamp(1, u32::MAX as u64) as u32,
-                    max_in_flight: p.max_in_flight.min(255) as u8,
-                    request_timeout: ms(p.request_timeout_ms as f64),
-                    window: buffer(p.send_buffer_bytes, sc.model.tcp_autotune_max_bytes).min(
-                        buffer(
-                            sc.broker.socket_receive_buffer_bytes,
-                            sc.model.tcp_autotune_max_bytes,
-                        ),
-                    ),
-                    carry_records: 0.0,
-                    cursor: 0,
-                    sticky_fill: 0,
-                    probe_cursor: 0,
-                    in_flight: vec![0; nb],
-                    fluid_busy: vec![0; nb],
-                    bulk_out: vec![false; nb],
-                    probe_trip: vec![(0, 0.0); nb],
-                    reconnect_at: vec![0; nb],
-                    deadlines: Default::default(),
-                    held: Vec::new(),
-                    latency: Histogram::default(),
-                    steady: Histogram::default(),
-                    sent: 0,
-                    acked: 0,
-                    rejected: 0,
-                    timed_out: 0,
-                    unavailable: 0,
-                    blocked: 0,
-                }
-            })
-            .collect();
-        let selector = sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
-        let mut topic_consumers = vec![Vec::new(); specs.len()];
-        let consumers = sc
-            .consumer
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| {
-                let site = topo.site_index(&c.site).expect("validated");
-                let cl = site_cluster[site];
-                // A consumer reads its cluster's local topic when something produces
-                // to it there, else the remote copy of it in its cluster, if any.
-                let produced_here = sc.producer.iter().any(|p| {
-                    p.topic == c.topic
-                        && topo
-                            .site_index(&p.site)
-                            .is_some_and(|s| site_cluster[s] == cl)
-                });
-                let remote = specs.iter().position(|x| {
-                    x.cluster == cl as usize
-                        && sc.topic[x.origin].name == c.topic
-                        && x.name != c.topic
-                });
-                let t = match remote {
-                    Some(r) if !produced_here => r as u16,
-                    _ => topic_index(&c.topic, cl),
-                };
-                topic_consumers[t as usize].push(ci as u16);
-                ConsumerState {
-                    site,
-                    home: site,
-                    cluster: site_cluster[site],
-                    topic: t,
-                    follower_fetching: selector && c.client_rack.is_some(),
-                    rack: c.client_rack.clone(),
-                    max_wait: ms(c.fetch_max_wait_ms as f64),
-                    pos: vec![0; topic_parts[t as usize].len()],
-                    e2e: Histogram::default(),
-                    e2e_steady: Histogram::default(),
-                    consumed: 0,
-                }
-            })
-            .collect::<Vec<_>>();
-        let mk = |client: usize, server: usize| Session {
-            client: client as u16,
-            server: server as B,
-            parts: Vec::new(),
-            dirty: true,
-            state: SessState::Idle,
-            tag: 0,
-            sent: 0,
-            fluid_busy: 0,
-            park_until: 0,
-            timer_at: None,
-            ready: Vec::new(),
-            is_ready: Vec::new(),
-            last_arrive: 0,
-            at: Vec::new(),
-            at_base: 0,
-            rot: 0,
-            resp: Vec::new(),
-        };
-        let fsess: Vec<Session> = (0..nb * nb * nf)
-            .map(|i| mk(i / nf / nb, i / nf % nb))
-            .collect();
-        // The session of each pair.
-        let mut links = vec![
-            Link {
-                sess: u32::MAX,
-                ix: NOT_LISTED,
-                ready: false,
-            };
-            n_links
-        ];
-        // The session of (follower f, leader l, fetcher k) is at (f·nb + l)·nf + k
-        // (`fetch::fsess_ix`). Per partition and pair, not per session and hosted
-        // partition: O(partitions × RF²) rather than O(brokers × partitions).
-        for part_ix in 0..parts.len() {
-            let part = &parts[part_ix];
-            let k = fetcher_of[part_ix] as usize;
-            for fs in 0..part.slots.len() {
-                let f = part.slot(fs) as usize;
-                for ls in 0..part.slots.len() {
-                    let l = part.slot(ls) as usize;
-                    // A broker twice in a partition: its first slot, as slot_of.
-                    if f == l || part.slot_of(l as B) != Some(ls) {
-                        continue;
-                    }
-                    links[part.link(ls, fs)].sess = ((f * nb + l) * nf + k) as u32;
-                }
-            }
-        }
-        let csess = (0..consumers.len() * nb)
-            .map(|i| mk(i / nb, i % nb))
-            .collect();
-        // Voters: the controllers of each cluster's sites; a cluster without any
-        // gets one voter in its first site (combined mode).
-        let mut voters: Vec<(usize, u8)> = Vec::new();
-        for (c, sites) in layout.clusters.iter().enumerate() {
-            let before = voters.len();
-            for v in &topo.controllers {
-                if sites.contains(&v.site) || (!multi && c == 0) {
-                    voters.push((v.site, c as u8));
-                }
-            }
-            if voters.len() == before
-                && let Some(&s) = sites.first()
-            {
-                voters.push((s, c as u8));
-            }
-        }
-        let ctl = controller::Controller::new(
-            &voters,
-            &broker_cluster,
-            layout.clusters.len(),
-            sc,
-            init.clone(),
-        );
+        let partitions = build_partitions(sc, &topo, &layout, &specs, nf);
+        let producers = build_producers(sc, &topo, &specs, &site_cluster, flow);
+        let (consumers, topic_consumers) =
+            build_consumers(sc, &topo, &specs, &site_cluster, &partitions.topic_parts);
+        let Sessions {
+            fsess,
+            links,
+            csess,
+        } = build_sessions(&partitions, nb, nf, consumers.len());
+        let Partitions {
+            parts,
+            pos,
+            n_links,
+            part_cluster,
+            topic_parts,
+            hosted,
+            fetcher_of,
+            init,
+        } = partitions;
+        let views = Views::new(&broker_cluster, &part_cluster, &init);
+        let ctl = build_controller(sc, &topo, &layout, &broker_cluster, init);
         let end = secs(sc.duration_s);
         let n_parts = parts.len();
         World {
@@ -430,7 +589,7 @@ impl<'a> World<'a> {
             broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             site_up: vec![true; ns],
-            views: Views::new(&broker_cluster, &part_cluster, &init),
+            views,
             hosted,
             nf,
             fetcher_of,
@@ -478,14 +637,7 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
-            fault_window: sc
-                .fault
-                .iter()
-                .map(|f| {
-                    let end = f.duration_s.map_or(sc.duration_s, |d| f.at_s + d);
-                    (secs(f.at_s), secs(end + 60.0))
-                })
-                .collect(),
+            fault_window: fault_windows(sc),
             fault_latency: vec![Histogram::default(); sc.fault.len()],
             fault_e2e: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
@@ -493,16 +645,7 @@ impl<'a> World<'a> {
             no_quorum_since: None,
             interval,
             flow,
-            hot: Hot {
-                fetch_proc: ms(sc.model.fetch_processing_ms),
-                produce_proc: ms(sc.model.produce_processing_ms),
-                replica_wait: ms(sc.broker.replica_fetch_wait_max_ms as f64),
-                replica_window: buffer(
-                    sc.broker.replica_socket_receive_buffer_bytes,
-                    sc.model.tcp_autotune_max_bytes,
-                ),
-                strict_min_isr: sc.model.kafka_version.strict_min_isr(),
-            },
+            hot: hot_settings(sc),
         }
     }
 }

@@ -1,11 +1,44 @@
 //! Building the `Outcome` at the end of a run: sites, links, faults and their
-//! recovery, replication, cost. Read-only over the `World`.
+//! recovery, replication, cost. Read-only over the `World`. `World::outcome`
+//! assembles one function per part: `site_outcomes`, `fault_outcomes`,
+//! `link_outcomes`, `cluster_outcome`, `durability_outcome`,
+//! `timeline_outcome`, `replication_outcome` and `cost`.
 
 use super::*;
 
 impl World<'_> {
+    /// The run's `Outcome`, assembled from the parts below.
     pub(super) fn outcome(&self) -> Outcome {
         let sc = self.sc;
+        let links = self.link_outcomes();
+        let cost = self.design.map(|_| self.cost(&links));
+        Outcome {
+            schema_version: SCHEMA_VERSION,
+            scenario: sc.name.clone(),
+            design: self.design.map_or("stretched".into(), |d| d.name.clone()),
+            seed: sc.seed,
+            duration_s: sc.duration_s,
+            fidelity: match self.flow {
+                Some(_) => "flow",
+                None => "request",
+            }
+            .into(),
+            sites: self.site_outcomes(),
+            durability: self.durability_outcome(),
+            cluster: self.cluster_outcome(),
+            faults: self.fault_outcomes(),
+            links,
+            timeline: self.timeline_outcome(),
+            events_processed: self.events,
+            replication: self.replication_outcome(),
+            cost,
+        }
+    }
+
+    /// Per site, its application producers (latency, records by fate, those
+    /// still in flight at the end) and consumers (end-to-end latency, records
+    /// read); copier producers are left out.
+    fn site_outcomes(&self) -> Vec<SiteOutcome> {
         let mut sites = Vec::new();
         for (si, s) in self.topo.sites.iter().enumerate() {
             let produce = self
@@ -54,9 +87,16 @@ impl World<'_> {
                 consume,
             });
         }
+        sites
+    }
+
+    /// Per fault: its subject and window, the unavailable partition-seconds
+    /// from its start to 60 s after its end, the acknowledged records lost, the
+    /// latencies in its window and, in runs of a design, its recovery.
+    fn fault_outcomes(&self) -> Vec<FaultOutcome> {
+        let sc = self.sc;
         let iv = to_s(self.interval);
-        let faults = sc
-            .fault
+        sc.fault
             .iter()
             .enumerate()
             .map(|(i, f)| {
@@ -101,9 +141,14 @@ impl World<'_> {
                     recovery: self.design.map(|_| self.recovery(i)),
                 }
             })
-            .collect();
-        let links: Vec<LinkOutcome> = self
-            .net
+            .collect()
+    }
+
+    /// Per directed link: bytes carried, and utilization per timeline
+    /// interval, mean, maximum and the time above 80 %.
+    fn link_outcomes(&self) -> Vec<LinkOutcome> {
+        let iv = to_s(self.interval);
+        self.net
             .usage(self.end)
             .into_iter()
             .map(|u| {
@@ -137,39 +182,35 @@ impl World<'_> {
                     utilization,
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// The cluster figures (quorum and partition unavailability), rounded.
+    fn cluster_outcome(&self) -> ClusterOutcome {
         let mut cluster = self.stats.clone();
         cluster.no_quorum_s = round3(cluster.no_quorum_s);
         cluster.unavailable_partition_s = round3(cluster.unavailable_partition_s);
+        cluster
+    }
+
+    /// The acknowledged records lost, with the oldest loss's age rounded.
+    fn durability_outcome(&self) -> Durability {
         let mut durability = self.lost.clone();
         durability.lost_acked_age_s_max = round3(durability.lost_acked_age_s_max);
+        durability
+    }
+
+    /// The timeline, with the copiers' lag and backlog per interval.
+    fn timeline_outcome(&self) -> Timeline {
         let mut timeline = self.timeline.clone();
         timeline.replication_lag_s = self.cp.lag_timeline.clone();
         timeline.replication_backlog_bytes = self.cp.backlog_timeline.clone();
-        let cost = self.design.map(|_| self.cost(&links));
-        Outcome {
-            schema_version: SCHEMA_VERSION,
-            scenario: sc.name.clone(),
-            design: self.design.map_or("stretched".into(), |d| d.name.clone()),
-            seed: sc.seed,
-            duration_s: sc.duration_s,
-            fidelity: match self.flow {
-                Some(_) => "flow",
-                None => "request",
-            }
-            .into(),
-            sites,
-            durability,
-            cluster,
-            faults,
-            links,
-            timeline,
-            events_processed: self.events,
-            replication: self.replication_outcome(),
-            cost,
-        }
+        timeline
     }
 
+    /// The cross-cluster replication figures of a run of a design with copied
+    /// partitions: per flow, and lag, backlog, volumes, retention losses,
+    /// offset syncs and checkpoints overall.
     fn replication_outcome(&self) -> Option<ReplicationOutcome> {
         let d = self.design?;
         if self.cp.parts.is_empty() {
@@ -416,6 +457,9 @@ impl World<'_> {
         r
     }
 
+    /// The monthly cost of a run of a design: brokers, storage (each
+    /// partition's write rate kept for its retention, times its replicas), the
+    /// links' bytes and the copier workers.
     fn cost(&self, links: &[LinkOutcome]) -> CostOutcome {
         let sc = self.sc;
         let mut stored = 0.0;
