@@ -17,7 +17,7 @@
 //! it): `walk.rs` ([`Walk`] and the `Found` problems); `values.rs` (numbers as
 //! toml reads them, the words of messages, placeholders); `schema.rs` ([`Ty`],
 //! [`TableSchema`], every table's keys); `path.rs` (key paths: [`join`],
-//! [`quote_key`], [`locate`]); `suggest.rs` ("did you mean": [`suggest`]).
+//! [`quote_key`], [`locate`]); `suggest.rs` ("did you mean": [`suggest()`]).
 
 mod path;
 mod schema;
