@@ -241,7 +241,7 @@ fn parse_doc<'t>(
     let sc = match Scenario::deserialize(toml::de::Deserializer::from(repaired)) {
         Ok(sc) => sc,
         Err(e) => {
-            // Only reachable if the schema in diag.rs lags behind model.rs.
+            // Only reachable if the schema in diag/schema.rs lags behind model.rs.
             if diags.is_empty() {
                 let offset = e.span().map_or(0, |s| s.start);
                 let msg = e.message().trim_end().to_string();

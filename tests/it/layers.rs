@@ -277,11 +277,38 @@ fn imports_run_one_way_between_layers_without_cycles() {
 fn files_of_one_module_import_each_other_one_way() {
     let files = library_files();
     // Per top-level module, the graph between its files (the root file,
-    // which declares the others, is left out).
+    // which declares the others, is left out); per folder module inside one
+    // (`scenario/diag`), the graph between the files of that folder, whose
+    // `super::` names their own folder's files.
     let mut graphs: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let root = src();
     for (top, sub, path) in &files {
         if sub.is_empty() {
             continue;
+        }
+        let dir = path.parent().expect("a file has a folder");
+        let inner = dir != root.join(top) && path.file_stem().is_some_and(|s| s != "mod");
+        if inner {
+            let rel = dir.strip_prefix(&root).expect("under src/");
+            let key = rel.to_string_lossy().replace('\\', "/");
+            let stem = path.file_stem().expect("a file name").to_string_lossy();
+            let siblings: BTreeSet<String> = files
+                .iter()
+                .filter(|(_, _, p)| p.parent() == Some(dir))
+                .filter_map(|(_, _, p)| p.file_stem().map(|s| s.to_string_lossy().to_string()))
+                .filter(|s| s != "mod")
+                .collect();
+            let text = code(&std::fs::read_to_string(path).expect("a source file"));
+            let e = graphs
+                .entry(key)
+                .or_default()
+                .entry(stem.to_string())
+                .or_default();
+            for s in super_paths(&text) {
+                if s != stem && siblings.contains(&s) {
+                    e.insert(s);
+                }
+            }
         }
         let siblings: BTreeSet<&str> = files
             .iter()
@@ -289,7 +316,12 @@ fn files_of_one_module_import_each_other_one_way() {
             .map(|(_, s, _)| s.as_str())
             .collect();
         let text = code(&std::fs::read_to_string(path).expect("a source file"));
-        let mut to: Vec<String> = super_paths(&text);
+        // An inner file's `super::` is its own folder, handled above.
+        let mut to: Vec<String> = if inner {
+            Vec::new()
+        } else {
+            super_paths(&text)
+        };
         to.extend(
             crate_paths(&text)
                 .into_iter()
@@ -314,6 +346,8 @@ fn files_of_one_module_import_each_other_one_way() {
     }
     // The test sees sibling imports: import's readers use its properties reader.
     assert!(graphs["import"]["server"].contains("props"));
+    // ... and inside a folder module: the diagnostics walk reads the schema.
+    assert!(graphs["scenario/diag"]["walk"].contains("schema"));
 }
 
 #[test]
