@@ -334,25 +334,7 @@ fn build_producers(
                     sc.broker.socket_receive_buffer_bytes,
                     sc.model.tcp_autotune_max_bytes,
                 )),
-                carry_records: 0.0,
-                cursor: 0,
-                sticky_fill: 0,
-                probe_cursor: 0,
-                in_flight: vec![0; nb],
-                fluid_busy: vec![0; nb],
-                bulk_out: vec![false; nb],
-                probe_trip: vec![(0, 0.0); nb],
-                reconnect_at: vec![0; nb],
-                deadlines: Default::default(),
-                held: Vec::new(),
-                latency: Histogram::default(),
-                steady: Histogram::default(),
-                sent: 0,
-                acked: 0,
-                rejected: 0,
-                timed_out: 0,
-                unavailable: 0,
-                blocked: 0,
+                ..ProducerState::fresh(nb)
             }
         })
         .collect()

@@ -430,25 +430,7 @@ impl World<'_> {
                     max_in_flight: in_flight,
                     request_timeout: REQUEST_TIMEOUT,
                     window,
-                    carry_records: 0.0,
-                    cursor: 0,
-                    sticky_fill: 0,
-                    probe_cursor: 0,
-                    in_flight: vec![0; self.nb],
-                    fluid_busy: vec![0; self.nb],
-                    bulk_out: vec![false; self.nb],
-                    probe_trip: vec![(0, 0.0); self.nb],
-                    reconnect_at: vec![0; self.nb],
-                    deadlines: Default::default(),
-                    held: Vec::new(),
-                    latency: Histogram::default(),
-                    steady: Histogram::default(),
-                    sent: 0,
-                    acked: 0,
-                    rejected: 0,
-                    timed_out: 0,
-                    unavailable: 0,
-                    blocked: 0,
+                    ..ProducerState::fresh(self.nb)
                 });
                 let ti = cp.tasks.len() as u16;
                 let mut tparts = Vec::new();

@@ -14,6 +14,50 @@ const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 const RECONNECT_BACKOFF: Nanos = 1_000 * NS_PER_MS;
 
 impl ProducerState {
+    /// The run-time state of a producer that has sent nothing yet, towards
+    /// `nb` brokers: no cursor, nothing in flight, empty histograms and
+    /// counters. A builder states the configuration fields and takes the rest
+    /// from here (`..ProducerState::fresh(nb)`), so an application producer
+    /// and a copier's producer start alike.
+    pub(super) fn fresh(nb: usize) -> ProducerState {
+        ProducerState {
+            site: 0,
+            home: 0,
+            cluster: 0,
+            copier: false,
+            topic: 0,
+            start: 0,
+            acks: Acks::All,
+            rate_bytes_s: 0.0,
+            record_bytes: 0,
+            tick: 0,
+            linger: 0,
+            batch_records: 1,
+            max_in_flight: 1,
+            request_timeout: 0,
+            window: 0,
+            carry_records: 0.0,
+            cursor: 0,
+            sticky_fill: 0,
+            probe_cursor: 0,
+            in_flight: vec![0; nb],
+            fluid_busy: vec![0; nb],
+            bulk_out: vec![false; nb],
+            probe_trip: vec![(0, 0.0); nb],
+            reconnect_at: vec![0; nb],
+            deadlines: Default::default(),
+            held: Vec::new(),
+            latency: Histogram::default(),
+            steady: Histogram::default(),
+            sent: 0,
+            acked: 0,
+            rejected: 0,
+            timed_out: 0,
+            unavailable: 0,
+            blocked: 0,
+        }
+    }
+
     /// The whole records a tick creates at `factor` × the producer's rate; the
     /// fraction carries over to the next tick.
     fn tick_records(&mut self, factor: f64) -> u64 {
