@@ -353,10 +353,7 @@ impl World<'_> {
         // Parts not in `ready` have no records and no HW to send (`fetch_arrive`).
         // Filled in the session's rotating order (`Fill`).
         let mut ready = std::mem::take(&mut self.fsess[sess].ready);
-        ready.sort_unstable();
-        let rot = self.fsess[sess].rot;
-        let first = ready.partition_point(|&ix| ix < rot);
-        ready.rotate_left(first);
+        in_fill_order(&mut ready, self.fsess[sess].rot);
         if self.flow.is_some() {
             let (mut with_data, mut want) = (0, 0u64);
             for &ix in &ready {
@@ -710,10 +707,7 @@ impl World<'_> {
         // In the session's rotating order (`Fill`); a partition stays ready
         // while the caps leave records behind.
         let mut ready = std::mem::take(&mut self.csess[sess].ready);
-        ready.sort_unstable();
-        let rot = self.csess[sess].rot;
-        let first = ready.partition_point(|&ix| ix < rot);
-        ready.rotate_left(first);
+        in_fill_order(&mut ready, self.csess[sess].rot);
         if self.flow.is_some() {
             let (mut with_data, mut want) = (0, 0u64);
             for &ix in &ready {
@@ -900,6 +894,15 @@ impl Fill {
             _ => start,
         }
     }
+}
+
+/// A session's ready partition indices in the order a response fills them:
+/// ascending from `start` (the session's rotating start, `Fill::next_start`),
+/// then wrapping round to the lower ones.
+fn in_fill_order(ready: &mut [u32], start: u32) {
+    ready.sort_unstable();
+    let first = ready.partition_point(|&ix| ix < start);
+    ready.rotate_left(first);
 }
 
 /// Of `avail` records of `rb` bytes, how many fit in `room` bytes, at least
