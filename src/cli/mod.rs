@@ -22,30 +22,31 @@ use std::time::{Duration, Instant};
 
 use ktopo::scenario::{Scenario, SweepArgs, SweepPlan};
 
+/// Print every problem found in `what` on stderr, then their count; exit code 2.
+fn problems(diags: &[impl std::fmt::Display], what: &str) -> ExitCode {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    eprintln!("{} problem(s) in {what}", diags.len());
+    ExitCode::from(2)
+}
+
 /// Load and validate a scenario file, or print every problem and give exit code 2.
 pub fn load(file: &Path) -> Result<Scenario, ExitCode> {
-    ktopo::scenario::load(file).map_err(|diags| {
-        for d in &diags {
-            eprintln!("{d}");
-        }
-        eprintln!("{} problem(s) in {}", diags.len(), file.display());
-        ExitCode::from(2)
-    })
+    ktopo::scenario::load(file).map_err(|diags| problems(&diags, &file.display().to_string()))
+}
+
+/// Load a scenario for `ktopo plan` (its text and the scenario, with the
+/// settings left to the planner), or print every problem and give exit code 2.
+pub fn load_for_plan(file: &Path) -> Result<(String, Scenario), ExitCode> {
+    ktopo::scenario::load_for_plan(file)
+        .map_err(|diags| problems(&diags, &file.display().to_string()))
 }
 
 /// The sweep plan of `file`, or every problem of every variant on stderr.
 pub fn load_sweep(file: &Path, args: &SweepArgs) -> Result<SweepPlan, ExitCode> {
-    ktopo::scenario::load_sweep(file, args).map_err(|diags| {
-        for d in &diags {
-            eprintln!("{d}");
-        }
-        eprintln!(
-            "{} problem(s) in the sweep of {}",
-            diags.len(),
-            file.display()
-        );
-        ExitCode::from(2)
-    })
+    ktopo::scenario::load_sweep(file, args)
+        .map_err(|diags| problems(&diags, &format!("the sweep of {}", file.display())))
 }
 
 /// Does the file declare a sweep (a `[[sweep.parameter]]`)?

@@ -35,15 +35,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args, quiet: bool) -> ExitCode {
-    let (text, sc) = match ktopo::scenario::load_for_plan(&args.file) {
+    let (text, sc) = match super::load_for_plan(&args.file) {
         Ok(x) => x,
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            eprintln!("{} problem(s) in {}", diags.len(), args.file.display());
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Err(e) = ktopo::report::check_writable(&args.out, &sc.name, &[]) {
         return super::write_failed(&args.out, e);
