@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long)]
     design: Option<String>,
     /// Room above the bandwidth-delay product when sizing buffers, in percent.
-    #[arg(long, default_value_t = 25.0)]
+    #[arg(long, default_value_t = DEFAULT_HEADROOM_PCT)]
     headroom_pct: f64,
     /// Write the scenario's buffer sizes unchanged.
     #[arg(long)]
@@ -43,31 +43,87 @@ pub struct Args {
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
-    let Args {
-        file,
-        out,
-        design,
-        headroom_pct,
-        keep_buffers,
-        no_simulate,
-        seed,
-        json,
-    } = a;
-    let mut sc = match super::load(&file) {
+    let mut sc = match super::load(&a.file) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if let Some(s) = seed {
+    if let Some(s) = a.seed {
         sc.seed = s;
     }
+    let opts = Options {
+        out: a.out,
+        headroom_pct: a.headroom_pct,
+        keep_buffers: a.keep_buffers,
+        no_simulate: a.no_simulate,
+        json: a.json,
+    };
+    if let Err(code) = opts.validate() {
+        return code;
+    }
+    export(&sc, &a.file.display().to_string(), a.design, &opts, quiet)
+}
+
+/// `--headroom-pct` when not given.
+pub const DEFAULT_HEADROOM_PCT: f64 = 25.0;
+
+/// What `export` writes and how (the flags of `ktopo export` other than the
+/// file, the design and the seed); `ktopo plan --export` uses the defaults.
+pub struct Options {
+    pub out: PathBuf,
+    pub headroom_pct: f64,
+    pub keep_buffers: bool,
+    pub no_simulate: bool,
+    pub json: bool,
+}
+
+impl Options {
+    /// The defaults of `ktopo export`, writing into `out`.
+    pub fn defaults(out: PathBuf) -> Options {
+        Options {
+            out,
+            headroom_pct: DEFAULT_HEADROOM_PCT,
+            keep_buffers: false,
+            no_simulate: false,
+            json: false,
+        }
+    }
+
+    /// Exit code 2 (with the reason on stderr) for options no export can use.
+    pub fn validate(&self) -> Result<(), ExitCode> {
+        if !(self.headroom_pct.is_finite() && (0.0..=1000.0).contains(&self.headroom_pct)) {
+            eprintln!("error: --headroom-pct must be between 0 and 1000");
+            return Err(ExitCode::from(2));
+        }
+        Ok(())
+    }
+}
+
+/// Export `sc` (read from `source`, named in errors) into `opts.out`: with
+/// `design`, that design of the file (an async MirrorMaker 2 design also gets
+/// its mm2.properties).
+pub fn export(
+    sc: &ktopo::scenario::Scenario,
+    source: &str,
+    design: Option<String>,
+    opts: &Options,
+    quiet: bool,
+) -> ExitCode {
+    let Options {
+        out,
+        headroom_pct,
+        keep_buffers,
+        no_simulate,
+        json,
+    } = opts;
+    let (headroom_pct, keep_buffers, no_simulate, json) =
+        (*headroom_pct, *keep_buffers, *no_simulate, *json);
     let mm2 = match &design {
         None => None,
         Some(name) => {
             let Some(d) = sc.design.iter().find(|x| &x.name == name) else {
                 let names: Vec<&str> = sc.design.iter().map(|x| x.name.as_str()).collect();
                 eprintln!(
-                    "error: --design {name}: {} has no such design (designs: {})",
-                    file.display(),
+                    "error: --design {name}: {source} has no such design (designs: {})",
                     if names.is_empty() {
                         "none".to_string()
                     } else {
@@ -78,15 +134,11 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
             };
             // Only a MirrorMaker 2 design has an mm2.properties; other designs
             // export their clusters (async) or the stretched cluster.
-            ktopo::export::mm2::from_design(&sc, d)
+            ktopo::export::mm2::from_design(sc, d)
         }
     };
-    if !(headroom_pct.is_finite() && (0.0..=1000.0).contains(&headroom_pct)) {
-        eprintln!("error: --headroom-pct must be between 0 and 1000");
-        return ExitCode::from(2);
-    }
     let plan = ktopo::export::plan(
-        &sc,
+        sc,
         &ktopo::export::Options {
             headroom_pct,
             keep_buffers,
@@ -137,7 +189,7 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
             executable: false,
         });
     }
-    let cleanup = match ktopo::export::write_export(&out, &files) {
+    let cleanup = match ktopo::export::write_export(out, &files) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

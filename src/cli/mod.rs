@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use ktopo::scenario::{Scenario, SweepArgs, SweepPlan};
 
 /// Print every problem found in `what` on stderr, then their count; exit code 2.
-fn problems(diags: &[impl std::fmt::Display], what: &str) -> ExitCode {
+pub fn problems(diags: &[impl std::fmt::Display], what: &str) -> ExitCode {
     for d in diags {
         eprintln!("{d}");
     }

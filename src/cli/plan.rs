@@ -1,7 +1,7 @@
 //! `ktopo plan`: choose a design. The library (`ktopo::plan`) generates,
 //! prunes, simulates and ranks the candidates; this prints and picks the exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Choose a design: generate candidates (stretched over 2, 2.5 and 3 sites; a
@@ -15,6 +15,7 @@ use std::process::ExitCode;
 Examples:
   ktopo plan scenarios/plan/three-metro.toml
   ktopo plan my.toml --json > plan.json
+  ktopo plan my.toml --export deploy/
 
 Exit codes: 0 a candidate meets every [objectives] bound (it is recommended), 1 none
 does (the report names the objectives missed and the nearest candidates), 2 an invalid
@@ -29,6 +30,12 @@ pub struct Args {
     /// Directory the report folder is written under.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
+    /// Also write the recommended design's deployable files into DIR, as
+    /// `ktopo export` does with the candidate's scenario (plan.json's
+    /// `candidates[].scenario`). Nothing is written when no candidate is
+    /// recommended. DIR is checked before planning.
+    #[arg(long, value_name = "DIR")]
+    export: Option<PathBuf>,
     /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
     #[arg(short, long)]
     jobs: Option<usize>,
@@ -41,6 +48,12 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
     };
     if let Err(e) = ktopo::report::check_writable(&args.out, &sc.name, &[]) {
         return super::write_failed(&args.out, e);
+    }
+    if let Some(dir) = &args.export
+        && let Err(e) = writable_dir(dir)
+    {
+        eprintln!("error: --export {}: {e}", dir.display());
+        return ExitCode::from(2);
     }
     let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
     let mut progress = super::Progress::runs(quiet, &format!("planning {}", sc.name), 1);
@@ -66,9 +79,53 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
         print!("{}", ktopo::plan::markdown(&plan));
         println!("\nreports: {}", dir.display());
     }
-    if plan.recommended.is_none() {
+    let Some(best) = plan.recommended.as_deref() else {
         eprintln!("objectives: no candidate meets every objective of [objectives]");
+        if let Some(dir) = &args.export {
+            eprintln!("--export: nothing written to {}", dir.display());
+        }
         return ExitCode::from(1);
+    };
+    match &args.export {
+        Some(dir) => export_recommended(&plan, best, dir, quiet || args.json),
+        None => ExitCode::SUCCESS,
     }
-    ExitCode::SUCCESS
+}
+
+/// `dir` exists (created if need be) and takes a new file.
+fn writable_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".ktopo-write-test");
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+/// `ktopo export` of the recommended candidate's complete scenario into `dir`.
+fn export_recommended(plan: &ktopo::plan::Plan, best: &str, dir: &Path, quiet: bool) -> ExitCode {
+    let Some(c) = plan.candidates.iter().find(|c| c.name == best) else {
+        eprintln!("error: the recommended candidate `{best}` is not in the plan");
+        return ExitCode::from(2);
+    };
+    let source = format!("candidate `{best}`");
+    let sc = match ktopo::scenario::parse_str(&c.scenario, &source) {
+        Ok(sc) => sc,
+        Err(diags) => return super::problems(&diags, &source),
+    };
+    // A stretched candidate is the file's own cluster; another family is its design.
+    let design = sc
+        .design
+        .iter()
+        .find(|d| d.name == best && d.kind != ktopo::scenario::DesignKind::Stretched)
+        .map(|d| d.name.clone());
+    let code = super::export::export(
+        &sc,
+        &source,
+        design,
+        &super::export::Options::defaults(dir.to_path_buf()),
+        quiet,
+    );
+    if code == ExitCode::SUCCESS {
+        eprintln!("exported `{best}` to {}", dir.display());
+    }
+    code
 }

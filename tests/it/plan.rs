@@ -221,16 +221,74 @@ fn an_objective_no_candidate_meets_gives_exit_1_and_the_nearest() {
     let out = Command::new(env!("CARGO_BIN_EXE_ktopo"))
         .args(["plan", "-q", "--jobs", "2", "--out"])
         .arg(dir.join("reports"))
+        .arg("--export")
+        .arg(dir.join("deploy"))
         .arg(&file)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
+    // Nothing recommended, nothing exported (the folder was only checked).
+    let exported = std::fs::read_dir(dir.join("deploy")).expect("checked before planning");
+    assert_eq!(exported.count(), 0);
     for f in ["plan.json", "plan.md", "plan.html"] {
         assert!(
             Path::new(&dir.join("reports/plan-two-sites").join(f)).exists(),
             "{f}"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--export DIR` writes the recommended design's deployable files, as
+/// `ktopo export` does with the candidate's scenario: for an asynchronous
+/// MirrorMaker 2 design, each cluster's brokers and controllers and the
+/// `mm2.properties` of the copy; an unwritable DIR fails before any run.
+#[test]
+fn plan_exports_the_recommended_design() {
+    let text = std::fs::read_to_string(root().join("scenarios/plan/far-sites.toml"))
+        .expect("bundled")
+        .replace("[plan]", "[plan]\ntools = [\"mirrormaker2\"]");
+    let dir = std::env::temp_dir().join(format!("ktopo-plan-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let file = dir.join("far.toml");
+    std::fs::write(&file, &text).expect("write");
+    let run = |export: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_ktopo"))
+            .args(["plan", "-q", "--jobs", "2", "--out"])
+            .arg(dir.join("reports"))
+            .arg("--export")
+            .arg(export)
+            .arg(&file)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&dir.join("deploy"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("exported `async mirrormaker2 active-passive`"),
+        "{stderr}"
+    );
+    for f in [
+        "mm2.properties",
+        "runbook.md",
+        "clusters/eu/brokers/broker-1.properties",
+        "clusters/us/brokers/broker-4.properties",
+    ] {
+        assert!(dir.join("deploy").join(f).exists(), "{f}");
+    }
+    // A file where the folder should be: refused up front, exit 2, no report.
+    let blocker = dir.join("blocker");
+    std::fs::write(&blocker, "").expect("write");
+    let out = run(&blocker.join("deploy"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--export"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
