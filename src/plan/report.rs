@@ -2,7 +2,8 @@
 //! and by how much, why each rejected candidate is out.
 
 use super::{CandidateResult, Plan};
-use crate::report::{esc, safe_name, write_atomic};
+use crate::report::charts::{self, Chart, Series};
+use crate::report::{CSS, esc, figure, safe_name, write_atomic};
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,12 @@ fn worst(c: &CandidateResult, key: &str) -> String {
         let v = o.detail.clone().unwrap_or_else(|| opt(o.actual, ""));
         return format!("**{v}** ✗");
     }
+    opt(worst_value(c, key), "")
+}
+
+/// A figure's worst case over the candidate's cases: the highest, or for
+/// availability the lowest; None when no case measured it.
+fn worst_value(c: &CandidateResult, key: &str) -> Option<f64> {
     let vals = c.cases.iter().filter_map(|r| match key {
         "rpo_s" => Some(r.rpo_s),
         "rto_s" => r.rto_s,
@@ -36,12 +43,116 @@ fn worst(c: &CandidateResult, key: &str) -> String {
         "write_availability_pct" => r.write_availability_pct,
         _ => None,
     });
-    let w = if key == "write_availability_pct" {
+    if key == "write_availability_pct" {
         vals.reduce(f64::min)
     } else {
         vals.reduce(f64::max)
+    }
+}
+
+/// A scatter of the simulated candidates, one series per family and the
+/// recommended candidate on its own (drawn last, on top): `x` and `y` are
+/// figures (`worst_value` keys, or `cost_usd_month`). None when no candidate
+/// has both.
+fn trade_off(p: &Plan, x: (&str, &str), y: (&str, &str)) -> Option<charts::Rendered> {
+    let value = |c: &CandidateResult, key: &str| match key {
+        "cost_usd_month" => c.cost_usd_month,
+        k => worst_value(c, k),
     };
-    opt(w, "")
+    let point = |c: &CandidateResult| Some((value(c, x.0)?, value(c, y.0)?));
+    let ranked: Vec<&CandidateResult> = p.candidates.iter().filter(|c| c.rank.is_some()).collect();
+    let mut series = Vec::new();
+    let mut families: Vec<&str> = Vec::new();
+    for c in &ranked {
+        if !families.contains(&c.family) {
+            families.push(c.family);
+        }
+    }
+    for f in families {
+        let points: Vec<_> = ranked
+            .iter()
+            .filter(|c| c.family == f && c.status != "recommended")
+            .filter_map(|c| point(c))
+            .flat_map(|p| [Some(p), None])
+            .collect();
+        if !points.is_empty() {
+            series.push(Series {
+                label: format!("{f} ({})", points.len() / 2),
+                points,
+            });
+        }
+    }
+    if let Some(c) = ranked.iter().find(|c| c.status == "recommended")
+        && let Some(pt) = point(c)
+    {
+        series.push(Series {
+            label: format!("recommended: {}", c.name),
+            points: vec![Some(pt)],
+        });
+    }
+    let all: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| s.points.iter().flatten().copied())
+        .collect();
+    if all.is_empty() {
+        return None;
+    }
+    let top = |m: f64| {
+        if m > 0.0 {
+            charts::nice_ceil(m * 1.1)
+        } else {
+            1.0
+        }
+    };
+    charts::render(&Chart {
+        x_desc: x.1.to_string(),
+        y_desc: y.1.to_string(),
+        x: (0.0, top(all.iter().map(|p| p.0).fold(0.0, f64::max))),
+        y: (0.0, top(all.iter().map(|p| p.1).fold(0.0, f64::max))),
+        log_x: false,
+        series,
+        bands: Vec::new(),
+        dashed: Vec::new(),
+        markers: true,
+        x_labels: None,
+        coarse_grid: false,
+        x_ticks: None,
+    })
+}
+
+/// The trade-off charts of `plan.html`: what a candidate loses against how
+/// fast it acknowledges, and what it costs against what it loses.
+fn trade_off_charts(s: &mut String, p: &Plan) {
+    let _ = writeln!(s, "<h2>Trade-offs</h2>");
+    let _ = writeln!(
+        s,
+        "<p class=\"note\">Each dot is a simulated candidate at its worst case over the fault cases, coloured by family; the table above names them.</p>"
+    );
+    let charts = [
+        (
+            "rpo-p99",
+            "RPO against produce p99",
+            ("produce_p99_ms", "produce p99, worst case (ms)"),
+            ("rpo_s", "RPO, worst case (s)"),
+        ),
+        (
+            "cost-rpo",
+            "Cost against RPO",
+            ("rpo_s", "RPO, worst case (s)"),
+            ("cost_usd_month", "cost (USD/month)"),
+        ),
+    ];
+    for (id, caption, x, y) in charts {
+        match trade_off(p, x, y) {
+            Some(r) => figure(s, id, caption, &r),
+            None => {
+                let _ = writeln!(
+                    s,
+                    "<p class=\"note\">{caption}: no simulated candidate measured both figures.</p>"
+                );
+            }
+        }
+    }
 }
 
 /// `plan.md`.
@@ -166,7 +277,7 @@ pub fn html(p: &Plan) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>ktopo plan: {}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:80em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.25em .5em;text-align:left}}.miss{{color:#b00;font-weight:bold}}.rec{{background:#e8f5e9}}</style>\n</head>\n<body>\n<h1>Plan: {}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>ktopo plan: {}</title>\n<style>{CSS}main{{max-width:1200px}}.mark.dot{{width:9px;height:9px;border:0;border-radius:50%;background:var(--c)}}.miss{{color:var(--fail);font-weight:bold}}.rec{{background:#e8f5e9}}</style>\n</head>\n<body>\n<main>\n<h1>Plan: {}</h1>\n",
         esc(&p.scenario),
         esc(&p.scenario)
     );
@@ -226,7 +337,9 @@ pub fn html(p: &Plan) -> String {
             c.status
         );
     }
-    let _ = writeln!(s, "</table>\n<h2>Why the others are out</h2>\n<ul>");
+    let _ = writeln!(s, "</table>");
+    trade_off_charts(&mut s, p);
+    let _ = writeln!(s, "<h2>Why the others are out</h2>\n<ul>");
     for c in p.candidates.iter().filter(|c| !c.why.is_empty()) {
         let _ = writeln!(
             s,
@@ -258,7 +371,7 @@ pub fn html(p: &Plan) -> String {
         }
         let _ = writeln!(s, "</ul>");
     }
-    s.push_str("</body>\n</html>\n");
+    s.push_str("</main>\n</body>\n</html>\n");
     s
 }
 

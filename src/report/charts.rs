@@ -39,6 +39,8 @@ pub struct Rendered {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mark {
     Line,
+    /// A dot: a series of separate points (a scatter; the page styles `.mark.dot`).
+    Dot,
     Dashed,
     Band,
 }
@@ -560,10 +562,16 @@ pub fn render(c: &Chart) -> Option<Rendered> {
         });
     }
     for (i, sr) in c.series.iter().enumerate() {
+        // No two points in a row: nothing is joined, the legend shows a dot.
+        let scatter = c.markers
+            && sr
+                .points
+                .windows(2)
+                .all(|w| w[0].is_none() || w[1].is_none());
         legend.push(LegendEntry {
             label: sr.label.clone(),
             color: hex(PALETTE[i % PALETTE.len()]),
-            mark: Mark::Line,
+            mark: if scatter { Mark::Dot } else { Mark::Line },
         });
     }
     Some(Rendered { svg: buf, legend })

@@ -240,6 +240,7 @@ pub(crate) fn figure(s: &mut String, id: &str, caption: &str, r: &charts::Render
     for e in &r.legend {
         let mark = match e.mark {
             Mark::Line => "line",
+            Mark::Dot => "dot",
             Mark::Dashed => "dashed",
             Mark::Band => "band",
         };

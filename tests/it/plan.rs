@@ -193,6 +193,18 @@ fn far_sites_with_a_p99_budget_below_the_rtt_get_an_async_design() {
         peak.replication_lag_s_max.is_some_and(|l| l < 1.0),
         "{peak:?}"
     );
+    // plan.html charts the trade-offs of what was simulated: the pruned
+    // stretches are not drawn, the async candidates are, the recommendation
+    // on its own.
+    let html = ktopo::plan::html(&p);
+    for id in ["rpo-p99", "cost-rpo"] {
+        let at = html.find(&format!("id=\"{id}\"")).expect("chart present");
+        let fig = &html[at..at + html[at..].find("</figure>").expect("closed")];
+        assert!(fig.contains("<svg"), "{id}");
+        assert!(fig.contains(&format!("recommended: {}", rec.name)), "{id}");
+        assert!(fig.contains(">async ("), "{id}");
+        assert!(!fig.contains(">stretched ("), "{id}: pruned candidates drawn");
+    }
 }
 
 /// Rule 4: an objective no candidate can meet (a produce p99 of 0.01 ms is
