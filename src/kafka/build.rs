@@ -398,6 +398,7 @@ fn build_consumers(
 /// (consumer, broker).
 struct Sessions {
     fsess: Vec<Session>,
+    fpair: Vec<u32>,
     links: Vec<Link>,
     csess: Vec<Session>,
 }
@@ -425,12 +426,40 @@ fn idle_session(client: usize, server: usize) -> Session {
     }
 }
 
-/// Follower sessions for every (follower, leader, fetcher) of `nb` brokers and
-/// `nf` fetchers, the session of each replica pair, and the consumer sessions.
+/// The (follower slot, leader slot) pairs of `part` that replicate: distinct
+/// brokers, the leader at its first slot (a broker twice in a partition
+/// replicates once, as `slot_of`).
+fn replica_pairs(part: &Partition) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let n = part.slots.len();
+    (0..n)
+        .flat_map(move |fs| (0..n).map(move |ls| (fs, ls)))
+        .filter(move |&(fs, ls)| {
+            let (f, l) = (part.slot(fs), part.slot(ls));
+            f != l && part.slot_of(l) == Some(ls)
+        })
+}
+
+/// Follower sessions for every (follower, leader) pair of brokers that share
+/// a partition, `nf` fetchers each (`fetch::fsess_ix`), the session of each
+/// replica pair, and the consumer sessions. Replica sets never change (no
+/// reassignment), so the pairs are known here: memory grows with the pairs
+/// that replicate, not with brokers² (3 000 brokers held 9 M sessions, 1.7 GB).
 fn build_sessions(p: &Partitions, nb: usize, nf: usize, n_consumers: usize) -> Sessions {
-    let fsess: Vec<Session> = (0..nb * nb * nf)
-        .map(|i| idle_session(i / nf / nb, i / nf % nb))
-        .collect();
+    // Pair numbers in (follower, leader) order, so sessions are laid out as
+    // the dense table was.
+    let mut fpair = vec![u32::MAX; nb * nb];
+    for part in &p.parts {
+        for (fs, ls) in replica_pairs(part) {
+            fpair[part.slot(fs) as usize * nb + part.slot(ls) as usize] = 0;
+        }
+    }
+    let mut fsess = Vec::new();
+    for (i, pair) in fpair.iter_mut().enumerate() {
+        if *pair == 0 {
+            *pair = (fsess.len() / nf) as u32;
+            fsess.extend((0..nf).map(|_| idle_session(i / nb, i % nb)));
+        }
+    }
     // The session of each pair.
     let mut links = vec![
         Link {
@@ -440,21 +469,12 @@ fn build_sessions(p: &Partitions, nb: usize, nf: usize, n_consumers: usize) -> S
         };
         p.n_links
     ];
-    // The session of (follower f, leader l, fetcher k) is at (f·nb + l)·nf + k
-    // (`fetch::fsess_ix`). Per partition and pair, not per session and hosted
-    // partition: O(partitions × RF²) rather than O(brokers × partitions).
+    // Per partition and pair, not per session and hosted partition:
+    // O(partitions × RF²) rather than O(brokers × partitions).
     for (part, &k) in p.parts.iter().zip(&p.fetcher_of) {
-        let k = k as usize;
-        for fs in 0..part.slots.len() {
-            let f = part.slot(fs) as usize;
-            for ls in 0..part.slots.len() {
-                let l = part.slot(ls) as usize;
-                // A broker twice in a partition: its first slot, as slot_of.
-                if f == l || part.slot_of(l as B) != Some(ls) {
-                    continue;
-                }
-                links[part.link(ls, fs)].sess = ((f * nb + l) * nf + k) as u32;
-            }
+        for (fs, ls) in replica_pairs(part) {
+            let (f, l) = (part.slot(fs) as usize, part.slot(ls) as usize);
+            links[part.link(ls, fs)].sess = fpair[f * nb + l] * nf as u32 + k as u32;
         }
     }
     let csess = (0..n_consumers * nb)
@@ -462,6 +482,7 @@ fn build_sessions(p: &Partitions, nb: usize, nf: usize, n_consumers: usize) -> S
         .collect();
     Sessions {
         fsess,
+        fpair,
         links,
         csess,
     }
@@ -547,6 +568,7 @@ impl<'a> World<'a> {
             build_consumers(sc, &topo, &specs, &site_cluster, &partitions.topic_parts);
         let Sessions {
             fsess,
+            fpair,
             links,
             csess,
         } = build_sessions(&partitions, nb, nf, consumers.len());
@@ -597,6 +619,7 @@ impl<'a> World<'a> {
             consumers,
             topic_consumers,
             fsess,
+            fpair,
             csess,
             ctl,
             broker_cluster,

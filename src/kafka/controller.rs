@@ -1064,8 +1064,9 @@ impl World<'_> {
             self.start_broker_sessions(b);
             for l in 0..self.nb {
                 for k in 0..self.nf {
-                    let sess = self.fsess_ix(l, bi, k);
-                    self.fsess[sess].dirty = true;
+                    if let Some(sess) = self.fsess_ix(l, bi, k) {
+                        self.fsess[sess].dirty = true;
+                    }
                 }
             }
         }

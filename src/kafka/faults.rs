@@ -188,11 +188,14 @@ impl World<'_> {
             // connections closed and retry (`connection_lost`).
             for s in 0..self.nb {
                 for k in 0..self.nf {
-                    let own = self.fsess_ix(bi, s, k);
-                    self.fsess[own].state = SessState::Idle;
-                    self.fsess[own].tag += 1;
-                    let theirs = self.fsess_ix(s, bi, k);
-                    if s != bi && self.fsess[theirs].state != SessState::Idle {
+                    if let Some(own) = self.fsess_ix(bi, s, k) {
+                        self.fsess[own].state = SessState::Idle;
+                        self.fsess[own].tag += 1;
+                    }
+                    if let Some(theirs) = self.fsess_ix(s, bi, k)
+                        && s != bi
+                        && self.fsess[theirs].state != SessState::Idle
+                    {
                         self.connection_lost(theirs);
                     }
                 }

@@ -58,16 +58,20 @@ impl World<'_> {
         Fill::new(scaled(per_partition), budget.min(scaled(total)))
     }
 
-    /// The session of fetcher `k` of follower `f` with leader `l`.
-    pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> usize {
-        (f * self.nb + l) * self.nf + k
+    /// The session of fetcher `k` of follower `f` with leader `l`; None when
+    /// they share no partition (no session).
+    pub(super) fn fsess_ix(&self, f: usize, l: usize, k: usize) -> Option<usize> {
+        let pair = self.fpair[f * self.nb + l];
+        (pair != u32::MAX).then(|| pair as usize * self.nf + k)
     }
 
     /// (Re)start every fetch session of follower `f`.
     pub(super) fn start_broker_sessions(&mut self, f: B) {
         for l in 0..self.nb {
             for k in 0..self.nf {
-                let sess = self.fsess_ix(f as usize, l, k);
+                let Some(sess) = self.fsess_ix(f as usize, l, k) else {
+                    continue;
+                };
                 self.fsess[sess].dirty = true;
                 if self.fsess[sess].state == SessState::Idle {
                     self.fetch_send(sess, self.now);
@@ -329,7 +333,10 @@ impl World<'_> {
             if f == l {
                 continue;
             }
-            let sess = self.fsess_ix(f as usize, l as usize, self.fetcher_of[p as usize] as usize);
+            let k = self.fetcher_of[p as usize] as usize;
+            let Some(sess) = self.fsess_ix(f as usize, l as usize, k) else {
+                continue;
+            };
             if self.fsess[sess].state == SessState::Parked {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);

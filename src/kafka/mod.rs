@@ -529,7 +529,12 @@ pub(crate) struct World<'a> {
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.
     topic_consumers: Vec<Vec<u16>>,
+    /// Follower sessions, `nf` per (follower, leader) pair that replicates
+    /// (`fetch::fsess_ix`).
     fsess: Vec<Session>,
+    /// The pair number of (follower f, leader l) at `f · nb + l`; `u32::MAX`
+    /// when they share no partition.
+    fpair: Vec<u32>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the

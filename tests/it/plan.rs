@@ -203,7 +203,10 @@ fn far_sites_with_a_p99_budget_below_the_rtt_get_an_async_design() {
         assert!(fig.contains("<svg"), "{id}");
         assert!(fig.contains(&format!("recommended: {}", rec.name)), "{id}");
         assert!(fig.contains(">async ("), "{id}");
-        assert!(!fig.contains(">stretched ("), "{id}: pruned candidates drawn");
+        assert!(
+            !fig.contains(">stretched ("),
+            "{id}: pruned candidates drawn"
+        );
     }
 }
 
