@@ -241,7 +241,10 @@ fn n_shards_merge_to_the_bytes_of_the_unsharded_sweep() {
     assert_eq!(runs[5]["parameters"]["design"], "mm2");
     assert!(
         runs[5]["key"].as_str().unwrap().contains("rtt_ms = 10")
-            && runs[5]["key"].as_str().unwrap().ends_with("; design mm2; seed 4"),
+            && runs[5]["key"]
+                .as_str()
+                .unwrap()
+                .ends_with("; design mm2; seed 4"),
         "{}",
         runs[5]["key"]
     );
@@ -259,7 +262,9 @@ fn n_shards_merge_to_the_bytes_of_the_unsharded_sweep() {
         same_report(&dir, "full", &out, &format!("{n} shards"));
     }
     // Shard 3/7 holds runs 2 and 9 (index ≡ 2 mod 7), with their keys and seeds.
-    let f = dir.join("shards-7").join(&jsonl_files(&dir.join("shards-7"))[2]);
+    let f = dir
+        .join("shards-7")
+        .join(&jsonl_files(&dir.join("shards-7"))[2]);
     let text = std::fs::read_to_string(f).expect("shard 3/7");
     let lines: Vec<serde_json::Value> = text
         .lines()
@@ -287,7 +292,10 @@ fn a_missing_shard_is_named_with_the_command_that_reruns_it() {
     // Shard 2/3 holds runs 1, 4, 7 and 10.
     assert!(err.contains("4 run(s) missing"), "{err}");
     for j in [1, 4, 7, 10] {
-        assert!(err.contains(&format!("  run {j}: ")), "run {j} named: {err}");
+        assert!(
+            err.contains(&format!("  run {j}: ")),
+            "run {j} named: {err}"
+        );
     }
     assert!(!dir.join("merged/shard-sweep/sweep.json").exists());
     // A partial report on request, marked so in all three files.
@@ -295,11 +303,17 @@ fn a_missing_shard_is_named_with_the_command_that_reruns_it() {
     ok(o, "merge --allow-partial");
     let json = std::fs::read_to_string(dir.join("partial/shard-sweep/sweep.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["partial"]["missing_runs"], serde_json::json!([1, 4, 7, 10]));
+    assert_eq!(
+        v["partial"]["missing_runs"],
+        serde_json::json!([1, 4, 7, 10])
+    );
     assert_eq!(v["partial"]["runs_present"], 8);
     for f in ["sweep.md", "sweep.html"] {
         let t = std::fs::read_to_string(dir.join("partial/shard-sweep").join(f)).unwrap();
-        assert!(t.contains("Partial sweep: 8 of 12 runs"), "{f} marked partial");
+        assert!(
+            t.contains("Partial sweep: 8 of 12 runs"),
+            "{f} marked partial"
+        );
     }
     // The complete report never says so.
     let full = std::fs::read_to_string(dir.join("full/shard-sweep/sweep.json")).unwrap();
@@ -328,7 +342,10 @@ fn a_missing_shard_is_named_with_the_command_that_reruns_it() {
             .expect("run the rerun command"),
         "the rerun command",
     );
-    ok(merge(&dir, &["sh", "--out", "merged"]), "merge after the rerun");
+    ok(
+        merge(&dir, &["sh", "--out", "merged"]),
+        "merge after the rerun",
+    );
     same_report(&dir, "full", "merged", "after the rerun");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -398,7 +415,11 @@ fn shards_of_different_scenarios_are_refused() {
         "shard of an edited file",
     );
     let names = jsonl_files(&dir.join("sh"));
-    assert_eq!(names.len(), 3, "three names, no file overwritten: {names:?}");
+    assert_eq!(
+        names.len(),
+        3,
+        "three names, no file overwritten: {names:?}"
+    );
     let o = merge(&dir, &["sh", "--out", "merged"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -422,7 +443,14 @@ fn a_killed_shard_leaves_no_shard_file() {
         .arg("sweep")
         .arg("sweep.toml")
         .args(ARGS)
-        .args(["--param", "duration_s=3600", "--shard", "1/2", "--out", "sh"])
+        .args([
+            "--param",
+            "duration_s=3600",
+            "--shard",
+            "1/2",
+            "--out",
+            "sh",
+        ])
         .args(["--jobs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -514,7 +542,11 @@ fn shard_from_env_reads_each_scheduler() {
     let fails: [(&[(&str, &str)], &[&str], &str); 3] = [
         (&[], &["--shard-count", "3"], "JOB_COMPLETION_INDEX"),
         (&[("JOB_COMPLETION_INDEX", "1")], &[], "--shard-count"),
-        (&[("SLURM_ARRAY_TASK_ID", "1")], &[], "SLURM_ARRAY_TASK_COUNT"),
+        (
+            &[("SLURM_ARRAY_TASK_ID", "1")],
+            &[],
+            "SLURM_ARRAY_TASK_COUNT",
+        ),
     ];
     for (vars, extra, needle) in fails {
         let mut c = ktopo(&dir);
