@@ -283,7 +283,8 @@ pub fn file_name(safe_scenario: &str, h: &Header) -> String {
 }
 
 /// A file that appears under its name only once complete: written to a
-/// temporary file in the same directory (`.NAME.PID.tmp`), then
+/// temporary file in the same directory (`.NAME.PID.N.tmp`, created
+/// exclusively), then
 /// [`commit`](AtomicFile::commit) flushes it to disk (fsync), renames it over
 /// NAME (atomic within a directory) and syncs the directory. Dropped without a
 /// commit (an error on the way), it removes its temporary file; a process
@@ -300,8 +301,22 @@ impl AtomicFile {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("shard");
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = std::fs::File::create(&tmp)?;
+        // Created exclusively: two processes with the same id (pid 1 in two
+        // containers, a retried pod while the first still runs) writing the
+        // same shard to a shared volume never share a temporary file.
+        let mut n = 0u32;
+        let (tmp, file) = loop {
+            let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+                Err(e) => return Err(e),
+            }
+        };
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -681,7 +696,11 @@ mod tests {
         }
         assert!(!path.exists());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        // Two writers of one name at once get two temporary files.
+        let other = AtomicFile::create(&path).unwrap();
         let mut f = AtomicFile::create(&path).unwrap();
+        assert_ne!(other.temp_path(), f.temp_path());
+        drop(other);
         f.write_all(b"done\n").unwrap();
         let tmp = f.temp_path().to_path_buf();
         f.commit().unwrap();

@@ -484,6 +484,9 @@ fn a_killed_shard_leaves_no_shard_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Environment variables to set: (name, value).
+type Vars = &'static [(&'static str, &'static str)];
+
 #[test]
 fn shard_from_env_reads_each_scheduler() {
     let dir = setup("env");
@@ -492,7 +495,7 @@ fn shard_from_env_reads_each_scheduler() {
     let expected = std::fs::read(dir.join("direct").join(&expected_name)).unwrap();
     assert!(expected_name.ends_with(".shard-0002-of-0003.jsonl"));
     // Each scheduler's way of saying "the second of three".
-    let cases: [(&str, &[(&str, &str)], &[&str]); 4] = [
+    let cases: [(&str, Vars, &[&str]); 4] = [
         (
             "kubernetes",
             &[("JOB_COMPLETION_INDEX", "1")],
@@ -534,12 +537,12 @@ fn shard_from_env_reads_each_scheduler() {
         }
         ok(c.output().unwrap(), name);
         let got = jsonl_files(&dir.join(name));
-        assert_eq!(got, [expected_name.clone()], "{name}");
+        assert_eq!(got, std::slice::from_ref(&expected_name), "{name}");
         let bytes = std::fs::read(dir.join(name).join(&got[0])).unwrap();
         assert!(bytes == expected, "{name}: not the bytes of --shard 2/3");
     }
     // What is missing is named.
-    let fails: [(&[(&str, &str)], &[&str], &str); 3] = [
+    let fails: [(Vars, &[&str], &str); 3] = [
         (&[], &["--shard-count", "3"], "JOB_COMPLETION_INDEX"),
         (&[("JOB_COMPLETION_INDEX", "1")], &[], "--shard-count"),
         (
@@ -563,5 +566,81 @@ fn shard_from_env_reads_each_scheduler() {
         assert!(err.contains(needle), "{needle}: {err}");
     }
     assert!(!dir.join("none").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn odd_shard_files_are_errors_with_file_and_line_never_panics() {
+    let dir = setup("odd");
+    shards(&dir, 2, &[], "sh");
+    let names = jsonl_files(&dir.join("sh"));
+    let good = std::fs::read_to_string(dir.join("sh").join(&names[0])).unwrap();
+    let header = good.lines().next().unwrap().to_string();
+    let cut_at = format!(":{}: not a run line", good.lines().count());
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("empty", String::new(), ":1: empty"),
+        (
+            "garbage",
+            "not json at all\n".into(),
+            ":1: not a ktopo shard header",
+        ),
+        (
+            "future",
+            format!(
+                "{}\n",
+                header.replacen("\"ktopo_shard\":1", "\"ktopo_shard\":2", 1)
+            ),
+            ":1: shard file format 2",
+        ),
+        // A hand-cut file: its last line broken off.
+        ("cut", good[..good.len() - 20].to_string(), &cut_at),
+        (
+            "foreign",
+            good.replacen("\"index\":0,", "\"index\":1,", 1),
+            ":2: run 1 is",
+        ),
+        (
+            "past",
+            good.replacen("\"index\":0,", "\"index\":99,", 1),
+            "past the manifest's last run (11)",
+        ),
+        (
+            "kind",
+            format!(
+                "{}\n",
+                header.replacen("\"kind\":\"sweep\"", "\"kind\":\"plan\"", 1)
+            ),
+            "shards of `plan`",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let d = dir.join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("x.jsonl"), &text).unwrap();
+        let o = merge(&dir, &[name, "--out", "merged"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: `{needle}` not in: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    assert!(!dir.join("merged").exists());
+    // Nonsense arguments are refused before anything runs.
+    for bad in [
+        &["--shard", "0/3"][..],
+        &["--shard", "4/3"],
+        &["--shard", "1/0"],
+        &["--runs-only", "1,x"],
+        &["--runs-only", "12"],
+        &["--shard", "1/2", "--runs-only", "1"],
+    ] {
+        let o = ktopo(&dir)
+            .args(["sweep", "sweep.toml", "--out", "never"])
+            .args(ARGS)
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+    assert!(!dir.join("never").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
