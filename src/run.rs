@@ -152,18 +152,20 @@ impl SweepSource {
     }
 
     /// The scenario hash of the shard files: SHA-256 of the scenario text, the
-    /// `--param` arguments, `--seed` and `--seeds` (what decides the runs and
-    /// their results), and the points of a load trace the file names (read
-    /// from its own file, so not in the text). `--jobs`, `--out` and the
-    /// shard are not in it: they change neither a run nor the report.
+    /// `--param` arguments, the first seed and the seeds per variant in
+    /// effect (`--seed` and `--seeds`, or the file's: `--seed 5` on a file
+    /// with `seed = 5` is the same sweep), what decides the runs and their
+    /// results, and the points of a load trace the file names (read from its
+    /// own file, so not in the text). `--jobs`, `--out` and the shard are not
+    /// in it: they change neither a run nor the report.
     pub fn hash(&self, plan: &SweepPlan) -> String {
         let mut trace = Vec::new();
         for (t, r) in &plan.base.load.trace {
             trace.extend_from_slice(&t.to_le_bytes());
             trace.extend_from_slice(&r.to_le_bytes());
         }
-        let seed = self.seed.map_or(String::new(), |s| s.to_string());
-        let seeds = self.seeds.map_or(String::new(), |s| s.to_string());
+        let seed = plan.base.seed.to_string();
+        let seeds = plan.seeds.to_string();
         let mut parts: Vec<&[u8]> = vec![
             b"ktopo sweep",
             self.text.as_bytes(),

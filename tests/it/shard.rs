@@ -387,6 +387,22 @@ fn a_duplicated_shard_is_harmless_and_a_differing_copy_is_refused() {
 fn shards_of_different_scenarios_are_refused() {
     let dir = setup("mixed");
     shards(&dir, 2, &[1], "sh");
+    // `--seed 4` on a file with `seed = 4` is the same sweep: it merges.
+    shards(&dir, 2, &[1], "same");
+    ok(
+        ktopo(&dir)
+            .arg("sweep")
+            .arg("sweep.toml")
+            .args(ARGS)
+            .args(["--shard", "2/2", "--seed", "4", "--out", "same"])
+            .output()
+            .unwrap(),
+        "shard with the file's seed",
+    );
+    ok(
+        merge(&dir, &["same", "--out", "same-merged"]),
+        "merge of one sweep",
+    );
     // Shard 2 of the same file with another seed: another sweep.
     ok(
         ktopo(&dir)
