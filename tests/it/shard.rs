@@ -660,3 +660,93 @@ fn odd_shard_files_are_errors_with_file_and_line_never_panics() {
     assert!(!dir.join("never").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The ```yaml blocks of a Markdown text, each parsed into its documents.
+fn yaml_blocks(md: &str) -> Vec<Vec<serde_norway::Value>> {
+    use serde::Deserialize;
+    md.split("```yaml\n")
+        .skip(1)
+        .map(|b| {
+            let body = &b[..b.find("```").expect("closed block")];
+            serde_norway::Deserializer::from_str(body)
+                .map(|d| serde_norway::Value::deserialize(d).expect("valid YAML"))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_kubernetes_recipe_of_scale_out_md_makes_the_unsharded_report() {
+    // docs/scale-out.md's Indexed Job, run as Kubernetes would run it: its
+    // container's command once per JOB_COMPLETION_INDEX 0..completions, with
+    // the ConfigMap's file and the volume mapped to folders here; then the
+    // merge Job's command. The report is the bytes of the unsharded
+    // `ktopo sweep scenarios/sweep-rtt.toml` (as in the gallery; its replay
+    // line names the file, so /scenarios/sweep-rtt.toml maps to that path).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let md = std::fs::read_to_string(root.join("docs/scale-out.md")).unwrap();
+    let blocks = yaml_blocks(&md);
+    assert_eq!(blocks.len(), 2, "the Job and the merge Job");
+    let job = blocks[0]
+        .iter()
+        .find(|d| d["kind"] == "Job")
+        .expect("an Indexed Job");
+    assert_eq!(job["spec"]["completionMode"], "Indexed");
+    let n = job["spec"]["completions"].as_u64().expect("completions") as usize;
+    assert_eq!(n, 4);
+    assert_eq!(job["spec"]["parallelism"].as_u64(), Some(4));
+    let words = |cmd: &serde_norway::Value| -> Vec<String> {
+        cmd.as_sequence()
+            .expect("a command list")
+            .iter()
+            .map(|w| {
+                w.as_str()
+                    .expect("a word")
+                    .replace("/scenarios/", "scenarios/")
+                    .replace("/shards/", &format!("{}/", out_dir().display()))
+            })
+            .collect()
+    };
+    fn out_dir() -> PathBuf {
+        std::env::temp_dir().join(format!("ktopo-shard-k8s-{}", std::process::id()))
+    }
+    let _ = std::fs::remove_dir_all(out_dir());
+    let shard_cmd = words(&job["spec"]["template"]["spec"]["containers"][0]["command"]);
+    assert_eq!(shard_cmd[0], "ktopo");
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            ktopo(&root)
+                .args(&shard_cmd[1..])
+                .env("JOB_COMPLETION_INDEX", i.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for c in children {
+        ok(c.wait_with_output().unwrap(), "a pod of the Indexed Job");
+    }
+    let merge_job = &blocks[1][0];
+    let merge_cmd = words(&merge_job["spec"]["template"]["spec"]["containers"][0]["command"]);
+    assert_eq!(merge_cmd[..2], ["ktopo", "merge"]);
+    ok(
+        ktopo(&root).args(&merge_cmd[1..]).output().unwrap(),
+        "the merge Job",
+    );
+    ok(
+        ktopo(&root)
+            .args(["sweep", "scenarios/sweep-rtt.toml", "-q", "--out"])
+            .arg(out_dir().join("full"))
+            .output()
+            .unwrap(),
+        "the unsharded sweep",
+    );
+    for f in FILES {
+        let want = std::fs::read(out_dir().join("full/sweep-rtt").join(f)).unwrap();
+        let got = std::fs::read(out_dir().join("reports/sweep-rtt").join(f))
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(want == got, "{f} differs from the unsharded sweep's");
+    }
+    let _ = std::fs::remove_dir_all(out_dir());
+}
