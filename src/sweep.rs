@@ -1253,8 +1253,11 @@ mod tests {
             events: u64::MAX,
             simplifications: 1 << 63,
         };
+        // The way of a shard file: to a JSON value, to a line; read back as
+        // merge reads it, the line to a value, the value to a result.
         let text = serde_json::to_string(&serde_json::to_value(&r).unwrap()).unwrap();
-        let back: RunResult = serde_json::from_str(&text).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: RunResult = serde_json::from_value(value).unwrap();
         assert_eq!(back.values.len(), r.values.len());
         for ((_, a), (_, b)) in r.values.iter().zip(&back.values) {
             assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits), "{a:?} → {b:?}");
