@@ -15,6 +15,7 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod sites;
 pub mod sweep;

@@ -46,6 +46,7 @@ pub struct Cli {
 enum Cmd {
     Simulate(cli::simulate::Args),
     Sweep(cli::sweep::Args),
+    Merge(cli::merge::Args),
     Compare(cli::compare::Args),
     Plan(cli::plan::Args),
     SizeLink(cli::size_link::Args),
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
     match cli.cmd {
         Cmd::Simulate(a) => cli::simulate::run(a, quiet),
         Cmd::Sweep(a) => cli::sweep::run(a, quiet),
+        Cmd::Merge(a) => cli::merge::run(a, quiet),
         Cmd::Compare(a) => cli::compare::run(a, quiet),
         Cmd::Plan(a) => cli::plan::run(a, quiet),
         Cmd::SizeLink(a) => cli::size_link::run(a, quiet),

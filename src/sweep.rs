@@ -15,7 +15,7 @@ use crate::metrics::{Outcome, SCHEMA_VERSION, round3};
 use crate::report::{SIMPLIFICATIONS, Summary, f, objectives, simplifications};
 use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value, toml_value};
 use indexmap::IndexMap;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -35,7 +35,7 @@ impl Serialize for Num {
 }
 
 /// What one output is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutputDef {
     /// Key of the output in every result's `outputs`, e.g. `produce_p99_ms[dc1,acks=all]`.
     pub id: String,
@@ -43,7 +43,7 @@ pub struct OutputDef {
     pub unit: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DesignInfo {
     pub design: String,
     pub kind: String,
@@ -85,6 +85,10 @@ pub struct Sweep {
     pub seeds_per_variant: u32,
     pub duration_s: f64,
     pub runs: usize,
+    /// Set only when `ktopo merge --allow-partial` built the sweep with runs
+    /// missing: the report then says so (md, html and json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
     pub parameters: Vec<SweepParam>,
     pub designs: Vec<DesignInfo>,
     pub outputs: Vec<OutputDef>,
@@ -94,6 +98,15 @@ pub struct Sweep {
     /// Indices into `report::SIMPLIFICATIONS` that matter for some run.
     #[serde(skip)]
     pub simplifications: Vec<usize>,
+}
+
+/// The runs a partial sweep lacks.
+#[derive(Clone, Debug, Serialize)]
+pub struct Partial {
+    /// Runs whose results are present, of `Sweep::runs`.
+    pub runs_present: usize,
+    /// Indices (0-based, as in `ktopo sweep --list`) of the runs missing.
+    pub missing_runs: Vec<usize>,
 }
 
 /// A run that failed, and which.
@@ -116,12 +129,78 @@ impl std::fmt::Display for SweepError {
     }
 }
 
-/// What one run measured, in output order.
-struct Measured {
+/// What one run measured, in output order: everything the sweep's report
+/// needs of a run, so that a report assembled from runs that were serialized
+/// (a shard's JSON Lines, `ktopo merge`) is the same bytes as one assembled
+/// from runs made in this process.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
     info: DesignInfo,
+    #[serde(with = "exact_figures")]
     values: Vec<(OutputDef, Option<f64>)>,
     events: u64,
+    /// Bit `i % 64` set for each entry `i` of `report::SIMPLIFICATIONS` that matters.
     simplifications: u64,
+}
+
+/// Figures through JSON without loss: a finite number as JSON writes it (the
+/// shortest decimal that reads back to the same `f64`; serde_json's
+/// `float_roundtrip` reads it back exactly), and a non-finite one, which JSON
+/// has no number for, as the string `"inf"`, `"-inf"` or `"nan"` (a plain
+/// serde_json would write null and the figure would come back as absent).
+mod exact_figures {
+    use super::{Deserialize, Deserializer, OutputDef, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Fig {
+        Num(f64),
+        Word(String),
+    }
+
+    fn fig(v: f64) -> Fig {
+        if v.is_finite() {
+            Fig::Num(v)
+        } else if v.is_nan() {
+            Fig::Word("nan".into())
+        } else if v > 0.0 {
+            Fig::Word("inf".into())
+        } else {
+            Fig::Word("-inf".into())
+        }
+    }
+
+    pub fn serialize<S: Serializer>(
+        values: &[(OutputDef, Option<f64>)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let v: Vec<(&OutputDef, Option<Fig>)> =
+            values.iter().map(|(d, v)| (d, v.map(fig))).collect();
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(OutputDef, Option<f64>)>, D::Error> {
+        let v: Vec<(OutputDef, Option<Fig>)> = Vec::deserialize(d)?;
+        v.into_iter()
+            .map(|(def, x)| {
+                let x = match x {
+                    None => None,
+                    Some(Fig::Num(n)) => Some(n),
+                    Some(Fig::Word(w)) => Some(match w.as_str() {
+                        "inf" => f64::INFINITY,
+                        "-inf" => f64::NEG_INFINITY,
+                        "nan" => f64::NAN,
+                        _ => {
+                            return Err(serde::de::Error::custom(format!("`{w}` is not a figure")));
+                        }
+                    }),
+                };
+                Ok((def, x))
+            })
+            .collect()
+    }
 }
 
 fn def(id: String, label: String, unit: &str) -> OutputDef {
@@ -133,7 +212,7 @@ fn def(id: String, label: String, unit: &str) -> OutputDef {
 }
 
 /// The figures of one design's outcome.
-fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measured {
+fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> RunResult {
     let row = compare::row(plan_sc, d, o);
     let sum = Summary::of(o);
     let mut values: Vec<(OutputDef, Option<f64>)> = Vec::new();
@@ -255,7 +334,7 @@ fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measur
             mask |= 1 << (i % 64);
         }
     }
-    Measured {
+    RunResult {
         info: DesignInfo {
             design: row.design,
             kind: row.kind,
@@ -268,13 +347,56 @@ fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> Measur
     }
 }
 
-/// Run `(variant, seed, design)` number `j` of the plan.
-fn run_one(plan: &SweepPlan, j: usize) -> Result<Measured, SweepError> {
+/// Where run `j` of the plan sits: (variant, seed number, design).
+fn coordinates(plan: &SweepPlan, j: usize) -> (usize, usize, usize) {
     let designs = plan.base.design.len().max(1);
     let seeds = plan.seeds as usize;
-    let v = &plan.variants[j / (designs * seeds)];
-    let k = (j / designs) % seeds;
-    let d = j % designs;
+    (j / (designs * seeds), (j / designs) % seeds, j % designs)
+}
+
+/// The manifest of the plan: every run's index (0-based, the order the
+/// report is built in), key and seed. A run's seed is the seed of its variant
+/// (the scenario's `seed`, or `--seed`, or the swept value when `seed` is a
+/// parameter) plus its seed number (`--seeds`): it depends on what the run is,
+/// never on its index, the number of shards or the order runs are made in, and
+/// every variant and design of a seed number shares it (common random numbers,
+/// so that variants differ only by their values).
+pub fn manifest(plan: &SweepPlan) -> Vec<crate::shard::RunSpec> {
+    (0..plan.runs())
+        .map(|j| {
+            let (vi, k, d) = coordinates(plan, j);
+            let v = &plan.variants[vi];
+            let seed = v.scenario.seed.wrapping_add(k as u64);
+            let design = plan
+                .base
+                .design
+                .get(d)
+                .map_or_else(|| "stretched".to_string(), |x| x.name.clone());
+            let mut parameters = IndexMap::new();
+            for (p, &c) in plan.parameters.iter().zip(&v.choice) {
+                parameters.insert(
+                    p.key.clone(),
+                    serde_json::to_value(&p.values[c]).unwrap_or(serde_json::Value::Null),
+                );
+            }
+            parameters.insert(
+                "design".to_string(),
+                serde_json::Value::String(design.clone()),
+            );
+            crate::shard::RunSpec {
+                index: j,
+                key: format!("{}; design {design}; seed {seed}", plan.describe(v)),
+                seed,
+                parameters,
+            }
+        })
+        .collect()
+}
+
+/// Run `(variant, seed, design)` number `j` of the plan.
+fn run_one(plan: &SweepPlan, j: usize) -> Result<RunResult, SweepError> {
+    let (vi, k, d) = coordinates(plan, j);
+    let v = &plan.variants[vi];
     let mut sc = v.scenario.clone();
     sc.seed = sc.seed.wrapping_add(k as u64);
     let fail = |message: String| SweepError {
@@ -375,22 +497,55 @@ pub fn run(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Sweep, SweepError> {
-    let total = plan.runs();
-    let results = par_runs(total, jobs, |j| run_one(plan, j), |r| r.is_err(), progress);
-    let mut runs: Vec<Measured> = Vec::with_capacity(total);
-    for r in results.into_iter().flatten() {
-        runs.push(r?);
-    }
-    Ok(assemble(plan, runs))
+    let all: Vec<usize> = (0..plan.runs()).collect();
+    let runs = run_selected(plan, &all, jobs, progress)?;
+    Ok(assemble(
+        plan,
+        &runs.into_iter().map(|(_, r)| Some(r)).collect::<Vec<_>>(),
+    ))
 }
 
-/// Means and spreads per (variant, design); outputs that never apply dropped.
-fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
+/// Run the runs of the plan numbered `indices` (as in [`manifest`]) on `jobs`
+/// threads, through [`par_runs`]; returns each with its index, in the order
+/// of `indices`. On failure the first failed run (in the order of `indices`).
+/// A shard (`ktopo sweep --shard`) runs its share of the plan with this.
+pub fn run_selected(
+    plan: &SweepPlan,
+    indices: &[usize],
+    jobs: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<(usize, RunResult)>, SweepError> {
+    let results = par_runs(
+        indices.len(),
+        jobs,
+        |i| run_one(plan, indices[i]),
+        |r| r.is_err(),
+        progress,
+    );
+    let mut runs = Vec::with_capacity(indices.len());
+    for (i, r) in results.into_iter().enumerate() {
+        if let Some(r) = r {
+            runs.push((indices[i], r?));
+        }
+    }
+    Ok(runs)
+}
+
+/// The sweep of `plan` from its runs' results, by run index (as in
+/// [`manifest`]), whatever made them: this process ([`run`]) or shards read
+/// back by `ktopo merge`. Means and spreads per (variant, design); outputs
+/// that never apply dropped. A run that is None is missing: the sweep is
+/// then marked [`Partial`], and its means are over the runs present.
+pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
     let designs = plan.base.design.len().max(1);
     let seeds = plan.seeds as usize;
+    let missing: Vec<usize> = (0..plan.runs())
+        .filter(|&j| runs.get(j).is_none_or(|r| r.is_none()))
+        .collect();
+    let present: Vec<&RunResult> = runs.iter().flatten().collect();
     // Output definitions: first appearance in run order, produce outputs first.
     let mut outputs: Vec<OutputDef> = Vec::new();
-    for m in &runs {
+    for m in &present {
         for (d, _) in &m.values {
             if !outputs.iter().any(|o| o.id == d.id) {
                 let at = if d.id.starts_with("produce_p99_ms[") {
@@ -406,18 +561,42 @@ fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
         }
     }
     let applies = |id: &str| {
-        runs.iter()
+        present
+            .iter()
             .any(|m| m.values.iter().any(|(d, v)| d.id == id && v.is_some()))
     };
     outputs.retain(|o| applies(&o.id));
-    let infos: Vec<DesignInfo> = runs.iter().take(designs).map(|m| m.info.clone()).collect();
+    // Each design as its first run present describes it (its runs in a
+    // complete sweep); a design with no run at all is known by name only.
+    let infos: Vec<DesignInfo> = (0..designs)
+        .map(|d| {
+            runs.iter()
+                .skip(d)
+                .step_by(designs)
+                .flatten()
+                .next()
+                .map_or_else(
+                    || DesignInfo {
+                        design: plan
+                            .base
+                            .design
+                            .get(d)
+                            .map_or_else(|| "stretched".to_string(), |x| x.name.clone()),
+                        kind: "not run".into(),
+                        tool: None,
+                        topology: None,
+                    },
+                    |m| m.info.clone(),
+                )
+        })
+        .collect();
     let mut mask = 0u64;
     let mut variants = Vec::new();
     for (vi, v) in plan.variants.iter().enumerate() {
         let mut points = Vec::new();
-        for d in 0..designs {
-            let of_seeds: Vec<&Measured> = (0..seeds)
-                .filter_map(|k| runs.get((vi * seeds + k) * designs + d))
+        for (d, info) in infos.iter().enumerate() {
+            let of_seeds: Vec<&RunResult> = (0..seeds)
+                .filter_map(|k| runs.get((vi * seeds + k) * designs + d)?.as_ref())
                 .collect();
             let mut outs = IndexMap::new();
             let mut spread = IndexMap::new();
@@ -449,7 +628,7 @@ fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
             points.push(PointResult {
                 design: of_seeds
                     .first()
-                    .map_or_else(String::new, |m| m.info.design.clone()),
+                    .map_or_else(|| info.design.clone(), |m| m.info.design.clone()),
                 outputs: outs,
                 spread: (seeds > 1).then_some(spread),
                 events_processed: of_seeds.iter().map(|m| m.events).sum(),
@@ -477,6 +656,10 @@ fn assemble(plan: &SweepPlan, runs: Vec<Measured>) -> Sweep {
         seeds_per_variant: plan.seeds,
         duration_s: plan.base.duration_s,
         runs: plan.runs(),
+        partial: (!missing.is_empty()).then_some(Partial {
+            runs_present: present.len(),
+            missing_runs: missing,
+        }),
         parameters: plan.parameters.clone(),
         designs: infos,
         outputs,
@@ -847,6 +1030,19 @@ pub fn to_json(s: &Sweep) -> String {
     t
 }
 
+/// For a partial sweep (`ktopo merge --allow-partial`): which runs are
+/// missing, for the top of `sweep.md` and `sweep.html`.
+pub fn partial_note(s: &Sweep) -> Option<String> {
+    let p = s.partial.as_ref()?;
+    let list: Vec<String> = p.missing_runs.iter().map(|j| j.to_string()).collect();
+    Some(format!(
+        "Partial sweep: {} of {} runs present; runs {} are missing, and the figures of their variants are over the runs present (or absent).",
+        p.runs_present,
+        s.runs,
+        list.join(", ")
+    ))
+}
+
 /// A cell: the mean, and with several seeds its range.
 pub fn cell(s: &Sweep, v: usize, d: usize, id: &str) -> String {
     let Some(p) = s.variants.get(v).and_then(|x| x.designs.get(d)) else {
@@ -890,6 +1086,9 @@ pub fn markdown(s: &Sweep) -> String {
         s.seed,
         s.duration_s
     );
+    if let Some(note) = partial_note(s) {
+        let _ = writeln!(t, "**{note}**\n");
+    }
     let _ = writeln!(t, "{}\n", s.summary.join(" "));
     let _ = writeln!(t, "| parameter | key path | values | from |");
     let _ = writeln!(t, "|---|---|---|---|");
@@ -1005,6 +1204,69 @@ mod tests {
         );
         assert_eq!(crossing(&[5.0, 30.0, 8.0]), Some((20.0, 1, false)));
         assert_eq!(crossing(&[5.0, 4.0]), None);
+    }
+
+    #[test]
+    fn run_results_come_back_from_json_bit_for_bit() {
+        // Figures a shard writes and merge reads must be the same f64s, or a
+        // merged report could differ in its last digit: every finite value
+        // (serde_json's float_roundtrip), -0, and the non-finite ones, which
+        // JSON has no number for.
+        let mut rng = crate::sim::SimRng::new(7);
+        let mut xs: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            0.1 + 0.2,
+            1e-310,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            -f64::MAX,
+            123456.789,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..2000 {
+            // Any bit pattern but NaN's payloads (every NaN reads back as one).
+            let x = f64::from_bits(rng.next_u64());
+            if !x.is_nan() {
+                xs.push(x);
+            }
+        }
+        let def = |i: usize| OutputDef {
+            id: format!("x{i}"),
+            label: "x".into(),
+            unit: "ms".into(),
+        };
+        let r = RunResult {
+            info: DesignInfo {
+                design: "d".into(),
+                kind: "stretched".into(),
+                tool: None,
+                topology: None,
+            },
+            values: xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| (def(i), Some(x)))
+                .chain([(def(usize::MAX), None), (def(0), Some(f64::NAN))])
+                .collect(),
+            events: u64::MAX,
+            simplifications: 1 << 63,
+        };
+        // The way of a shard file: to a JSON value, to a line; read back as
+        // merge reads it, the line to a value, the value to a result.
+        let text = serde_json::to_string(&serde_json::to_value(&r).unwrap()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: RunResult = serde_json::from_value(value).unwrap();
+        assert_eq!(back.values.len(), r.values.len());
+        for ((_, a), (_, b)) in r.values.iter().zip(&back.values) {
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits), "{a:?} → {b:?}");
+        }
+        assert_eq!(
+            (back.events, back.simplifications),
+            (r.events, r.simplifications)
+        );
+        assert_eq!(back.info, r.info);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod merge;
 pub mod plan;
 pub mod simulate;
 pub mod size_link;

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use ktopo::run::SweepSource;
 use ktopo::scenario::SweepArgs;
+use ktopo::shard::Selection;
 
 /// Run a scenario over every combination of swept values; writes
 /// reports/<scenario-name>/sweep.{json,md,html}.
@@ -23,6 +25,17 @@ Examples:
   ktopo sweep my.toml --param 'link[dc1-dc2].rtt_ms=5..50:5' --param 'producer[0].acks=1,all'
   ktopo sweep my.toml --seeds 5 --jobs 2 --json > sweep.json
   ktopo sweep my.toml --dry-run      validate every variant, run nothing
+  ktopo sweep my.toml --list         the runs: index, seed, key (--json: JSON)
+  ktopo sweep my.toml --shard 2/4 --out shards/     runs 1, 5, 9, … into one shard file
+  ktopo sweep my.toml --shard-from-env --shard-count 4 --out /data/shards
+  ktopo merge shards/                the sweep's report from the shard files
+
+Sharding (docs/scale-out.md): shard K/N makes the runs whose index ≡ K−1 (mod N)
+and writes <out>/<name>.<hash>.shard-KKKK-of-NNNN.jsonl atomically; --shard-from-env
+reads JOB_COMPLETION_INDEX (Kubernetes, 0-based), SLURM_ARRAY_TASK_ID (from
+SLURM_ARRAY_TASK_MIN; count SLURM_ARRAY_TASK_COUNT) or AWS_BATCH_JOB_ARRAY_INDEX
+(0-based); --shard-count gives the count. A run's seed depends on the run (its
+variant's seed + its seed number), never on the shards.
 
 Exit codes: 0 ok, 2 an invalid scenario or variant, an unwritable report folder (found
 before the runs) or a failed run.")]
@@ -50,6 +63,27 @@ pub struct Args {
     /// Validate every variant and list them; run nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print the manifest: one line per run (index, seed, design and
+    /// parameters, the run's key); with --json, JSON. Runs nothing.
+    #[arg(long, conflicts_with = "dry_run")]
+    list: bool,
+    /// Make only shard K of N (runs whose 0-based index ≡ K−1 mod N) and write
+    /// its results as one JSON Lines file under --out, for `ktopo merge`.
+    #[arg(long, value_name = "K/N", value_parser = ktopo::shard::Shard::parse,
+          conflicts_with_all = ["shard_from_env", "runs_only", "list", "dry_run"])]
+    shard: Option<ktopo::shard::Shard>,
+    /// As --shard, with K and N from a batch scheduler's variables
+    /// (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX).
+    #[arg(long, conflicts_with_all = ["runs_only", "list", "dry_run"])]
+    shard_from_env: bool,
+    /// The number of shards for --shard-from-env (Kubernetes and AWS Batch do
+    /// not export it; for Slurm it replaces SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    shard_count: Option<usize>,
+    /// Make only these runs (0-based indices, as --list shows) and write them as
+    /// one shard file under --out: how `ktopo merge` asks for missing runs.
+    #[arg(long, value_name = "I,J,…", conflicts_with_all = ["list", "dry_run"])]
+    runs_only: Option<String>,
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
@@ -63,6 +97,44 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
         seed: a.seed,
     };
     let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs);
+    let selection = if let Some(s) = a.shard {
+        Some(Selection::Shard {
+            shard: s.k,
+            shards: s.n,
+        })
+    } else if a.shard_from_env {
+        match ktopo::shard::from_env(&|v| std::env::var(v).ok(), a.shard_count) {
+            Ok((s, from)) => {
+                if !quiet {
+                    eprintln!("{from}");
+                }
+                Some(Selection::Shard {
+                    shard: s.k,
+                    shards: s.n,
+                })
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else if let Some(r) = &a.runs_only {
+        match ktopo::shard::parse_runs(r) {
+            Ok(runs) => Some(Selection::Runs { runs }),
+            Err(e) => {
+                eprintln!("error: --runs-only: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    if a.list || selection.is_some() {
+        return match shards(&a.file, &args, selection, jobs, a.json, quiet, &a.out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
+    }
     match sweep(&a.file, &args, jobs, a.json, quiet, &a.out, a.dry_run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
@@ -119,4 +191,93 @@ pub fn sweep(
         println!("\nreports: {}", dir.display());
     }
     Ok(())
+}
+
+/// `--list` (no selection): print the manifest. `--shard`, `--shard-from-env`
+/// or `--runs-only`: make those runs and write their shard file under `out`.
+fn shards(
+    file: &Path,
+    args: &SweepArgs,
+    selection: Option<Selection>,
+    jobs: usize,
+    json: bool,
+    quiet: bool,
+    out: &Path,
+) -> Result<(), ExitCode> {
+    let (plan, text) = ktopo::scenario::load_sweep_text(file, args).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "{} problem(s) in the sweep of {}",
+            diags.len(),
+            file.display()
+        );
+        ExitCode::from(2)
+    })?;
+    let source = SweepSource::new(file, text, args);
+    let Some(selection) = selection else {
+        let manifest = ktopo::sweep::manifest(&plan);
+        if json {
+            let doc = serde_json::json!({
+                "scenario": plan.base.name,
+                "scenario_hash": source.hash(&plan),
+                "runs": manifest,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            println!(
+                "# {}: {} runs ({} variant(s) × {} seed(s) × {} design(s)), scenario hash {}",
+                plan.base.name,
+                manifest.len(),
+                plan.variants.len(),
+                plan.seeds,
+                plan.base.design.len().max(1),
+                source.hash(&plan)
+            );
+            println!("# index\tseed\tkey (parameters; design; seed)");
+            for m in &manifest {
+                println!("{}\t{}\t{}", m.index, m.seed, m.key);
+            }
+        }
+        return Ok(());
+    };
+    let count = ktopo::run::selected_runs(&plan, &selection)
+        .map(|r| r.len())
+        .unwrap_or(0);
+    let mut progress = super::Progress::runs(
+        quiet,
+        &format!("sweeping {} ({})", plan.base.name, describe(&selection)),
+        count,
+    );
+    let result = ktopo::run::sweep_shard(
+        &plan,
+        &source,
+        selection.clone(),
+        jobs,
+        out,
+        &mut |done, _| progress.count(done),
+    );
+    progress.finish();
+    let (path, runs) = result.map_err(|e| super::run_failed(out, e))?;
+    if json {
+        let doc = serde_json::json!({ "file": path.display().to_string(), "runs": runs });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if !quiet {
+        println!(
+            "{}: {} of {} runs written to {}",
+            describe(&selection),
+            runs.len(),
+            plan.runs(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn describe(s: &Selection) -> String {
+    match s {
+        Selection::Shard { shard, shards } => format!("shard {shard}/{shards}"),
+        Selection::Runs { runs } => format!("{} selected run(s)", runs.len()),
+    }
 }

@@ -313,7 +313,7 @@ mod validate;
 pub use layout::DesignLayout;
 pub use sweep::{
     ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
-    load_sweep, parse_param_arg, show_value, sweep_str, toml_value,
+    load_sweep, load_sweep_text, parse_param_arg, show_value, sweep_str, toml_value,
 };
 pub use validate::site_racks;
 

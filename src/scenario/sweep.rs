@@ -231,6 +231,15 @@ pub fn show_value(v: &SweepValue) -> String {
 /// Read a scenario file and plan its sweep (see [`sweep_str`]); a load trace
 /// the scenario names is read as `scenario::load` reads it.
 pub fn load_sweep(path: &Path, args: &SweepArgs) -> Result<SweepPlan, Vec<Diagnostic>> {
+    load_sweep_text(path, args).map(|(plan, _)| plan)
+}
+
+/// [`load_sweep`], and the file's text (which a shard of the sweep hashes and
+/// carries, so that `ktopo merge` can plan the sweep again without the file).
+pub fn load_sweep_text(
+    path: &Path,
+    args: &SweepArgs,
+) -> Result<(SweepPlan, String), Vec<Diagnostic>> {
     let file = path.display().to_string();
     let text = match std::fs::read(path) {
         Ok(b) => match String::from_utf8(b) {
@@ -249,9 +258,10 @@ pub fn load_sweep(path: &Path, args: &SweepArgs) -> Result<SweepPlan, Vec<Diagno
             )]);
         }
     };
-    plan(&text, &file, args, &mut |sc| {
+    let plan = plan(&text, &file, args, &mut |sc| {
         super::attach_trace(sc, path, &file).map_err(|d| vec![d])
-    })
+    })?;
+    Ok((plan, text))
 }
 
 /// Plan the sweep of scenario text: the file's `[sweep]` parameters, replaced or

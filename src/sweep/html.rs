@@ -219,6 +219,10 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
         num(s.duration_s)
     );
 
+    if let Some(note) = super::partial_note(s) {
+        let _ = writeln!(h, "<p class=\"note\"><strong>{}</strong></p>", esc(&note));
+    }
+
     // 1. Summary.
     let _ = writeln!(
         h,

@@ -648,13 +648,14 @@ fn terminal_prints_the_verdict_after_the_table() {
 }
 
 /// The commands whose `--help` docs/cli.md reproduces ("" is `ktopo --help`).
-const HELP_COMMANDS: [&str; 11] = [
+const HELP_COMMANDS: [&str; 12] = [
     "",
     "init",
     "check",
     "simulate",
     "compare",
     "sweep",
+    "merge",
     "plan",
     "size-link",
     "import",

@@ -24,7 +24,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Rendering an Outcome: report.json/md/html, the verdict.
     ("report", &["report"]),
     // Running designs and variants and writing their reports.
-    ("runs", &["compare", "sweep", "plan"]),
+    // `shard`: the manifest of runs, shard files and merging them back.
+    ("runs", &["compare", "shard", "sweep", "plan"]),
     // Kafka's own files, in and out (export builds on import's MM2 model).
     ("translation", &["import", "export"]),
     // The plumbing of the commands (the binary, src/main.rs and src/cli/,

@@ -20,4 +20,5 @@ mod plan;
 mod reports;
 mod scenario_errors;
 mod semantics;
+mod shard;
 mod sweep;
