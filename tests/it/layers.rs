@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // Rendering an Outcome: report.json/md/html, the verdict.
     ("report", &["report"]),
     // Running designs and variants and writing their reports.
-    ("runs", &["compare", "sweep", "plan"]),
+    ("runs", &["compare", "sweep", "montecarlo", "plan"]),
     // Kafka's own files, in and out (export builds on import's MM2 model).
     ("translation", &["import", "export"]),
     // The plumbing of the commands (the binary, src/main.rs and src/cli/,
