@@ -333,3 +333,34 @@ topologies = ["active-passive"]
     let again = ktopo::plan::plan_with(text, &sc, 1, Some(20), &mut |_, _| {}).expect("plan");
     assert_eq!(ktopo::plan::to_json(&drawn), ktopo::plan::to_json(&again));
 }
+
+/// size-link --runs with an uncertain rate (`rate_mb_s = [8, 12]`) after a
+/// 300 s cut, `catch_up_s = 300`, 4 draws: a bandwidth passes when at least
+/// 95 % of the draws, here all 4, catch up in time, so the answer is set by
+/// the largest drawn rate W: the closed form of the single-run test,
+/// C = 8 W (1 + 295 / 300) Mbit/s, with W the largest of the 4 draws (the
+/// same draws `montecarlo::draw` gives), within the same 5 %.
+#[test]
+fn size_link_over_draws_is_set_by_the_largest_drawn_rate() {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan/size-link.toml");
+    let text = std::fs::read_to_string(path)
+        .expect("bundled")
+        .replace("rate_mb_s = 10", "rate_mb_s = [8, 12]");
+    let sc = scenario(&text);
+    let w = (0..4)
+        .map(|r| montecarlo::draw(&sc, r).expect("valid").0.producer[0].rate_mb_s)
+        .fold(0.0f64, f64::max);
+    let s = ktopo::plan::size_link::size_links_with(&sc, Some(300.0), Some(4), 2, &mut |_, _| {})
+        .expect("sizes");
+    let l = &s.links[0];
+    assert_eq!(s.draws, Some(4));
+    assert_eq!(l.binding, "catch_up", "{l:?}");
+    let closed = 8.0 * w * (1.0 + 295.0 / 300.0);
+    let err = (l.bandwidth_mbps - closed).abs() / closed;
+    assert!(
+        err <= 0.05,
+        "{} Mbit/s vs closed form {closed:.1} (largest drawn rate {w} MB/s): {l:?}",
+        l.bandwidth_mbps
+    );
+}
