@@ -9,6 +9,7 @@ pub mod import;
 pub mod kafka;
 pub mod load;
 pub mod metrics;
+pub mod montecarlo;
 pub mod net;
 pub mod placement;
 pub mod plan;

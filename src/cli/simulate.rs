@@ -11,6 +11,11 @@ use std::process::ExitCode;
   ktopo simulate scenarios/stretched-3dc.toml --seed 7 --json > report.json
   ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
   ktopo simulate scenarios/*.toml    # regenerate every bundled report
+  ktopo simulate my.toml --runs 200  # draw the file's ranges 200 times
+
+With --runs N the file's ranges (docs/scenario.md, Ranges) are drawn N times,
+each run with its own seed (a hash of the seed and the run index), and the
+figures become distributions: montecarlo.{json,md,html} (docs/report-schema.md).
 
 A file with [[design]] tables runs every design (as `ktopo compare`); a file with
 [[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
@@ -37,6 +42,13 @@ pub struct Args {
     /// Run the file as written even when it declares a [sweep].
     #[arg(long)]
     no_sweep: bool,
+    /// Monte Carlo: N runs, each drawing the file's ranges and its own seed;
+    /// writes montecarlo.{json,md,html} with each figure's distribution.
+    #[arg(long, value_name = "N")]
+    runs: Option<usize>,
+    /// Runs at a time (threads) with --runs; default: the machine's parallelism. Results do not depend on it.
+    #[arg(short, long)]
+    jobs: Option<usize>,
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
@@ -51,6 +63,18 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
 /// Simulate one scenario file and write its reports.
 fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
     let mut sc = super::load(file)?;
+    if let Some(n) = a.runs {
+        if super::has_sweep(&sc) && !a.no_sweep {
+            eprintln!(
+                "error: --runs does not run a [sweep] yet; add --no-sweep to draw the file as written"
+            );
+            return Err(ExitCode::from(2));
+        }
+        if let Some(s) = a.seed {
+            sc.seed = s;
+        }
+        return monte_carlo(&sc, n, a, quiet);
+    }
     if super::has_sweep(&sc) && !a.no_sweep {
         // A sweep: simulating the file means running every variant.
         let args = ktopo::scenario::SweepArgs {
@@ -97,6 +121,46 @@ fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
         .filter(|o| o.met == Some(false))
         .map(|o| o.describe())
         .collect();
+    if !missed.is_empty() {
+        eprintln!("objectives missed: {}", missed.join("; "));
+        return Err(ExitCode::from(1));
+    }
+    Ok(())
+}
+
+/// `simulate --runs N`: the Monte Carlo of `sc`, its reports, its exit code.
+fn monte_carlo(
+    sc: &ktopo::scenario::Scenario,
+    n: usize,
+    a: &Args,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    if let Err(e) = ktopo::report::check_writable(&a.out, &sc.name, &[]) {
+        return Err(super::write_failed(&a.out, e));
+    }
+    if sc.ranges.is_empty() && !quiet {
+        eprintln!(
+            "note: {} has no ranges: the runs differ by their seeds only (jitter, loss)",
+            sc.name
+        );
+    }
+    let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let total = n * sc.design.len().max(1);
+    let mut progress = super::Progress::runs(quiet, &format!("simulating {}", sc.name), total);
+    let result = ktopo::montecarlo::simulate(sc, n, jobs, &mut |done, _| progress.count(done));
+    progress.finish();
+    let m = result.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let dir = ktopo::montecarlo::write(&m, &a.out).map_err(|e| super::write_failed(&a.out, e))?;
+    if a.json {
+        print!("{}", ktopo::montecarlo::to_json(&m));
+    } else if !quiet {
+        print!("{}", ktopo::montecarlo::markdown(&m));
+        println!("reports: {}", dir.display());
+    }
+    let missed = m.missed();
     if !missed.is_empty() {
         eprintln!("objectives missed: {}", missed.join("; "));
         return Err(ExitCode::from(1));

@@ -16,6 +16,7 @@ bandwidth-delay product and enough tasks.max, and the answer names them.
 Examples:
   ktopo size-link scenarios/mm2-active-passive.toml
   ktopo size-link my.toml --outage-s 900 --json
+  ktopo size-link my.toml --runs 32    # meets the objectives in >= 95 % of 32 draws
 
 Exit codes: 0 every link sized, 1 a link misses even at the largest bandwidth tried,
 2 an invalid scenario or a failed run."
@@ -32,6 +33,10 @@ pub struct Args {
     /// Links sized at a time (threads); default: the machine's parallelism.
     #[arg(short, long)]
     jobs: Option<usize>,
+    /// Monte Carlo: a bandwidth passes when at least 95 % of N draws of the
+    /// file's ranges and seeds meet the objectives.
+    #[arg(long, value_name = "N")]
+    runs: Option<usize>,
 }
 
 pub fn run(args: Args, quiet: bool) -> ExitCode {
@@ -47,11 +52,16 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
     }
     let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
     let mut progress = super::Progress::runs(quiet, &format!("sizing {}", sc.name), 1);
-    let result =
-        ktopo::plan::size_link::size_links(&sc, args.outage_s, jobs, &mut |done, total| {
+    let result = ktopo::plan::size_link::size_links_with(
+        &sc,
+        args.outage_s,
+        args.runs,
+        jobs,
+        &mut |done, total| {
             progress.set_total(total);
             progress.count(done)
-        });
+        },
+    );
     progress.finish();
     let sizing = match result {
         Ok(s) => s,

@@ -128,6 +128,17 @@ pub fn load_for_plan(path: &Path) -> Result<(String, Scenario), Vec<Diagnostic>>
     Ok((text, sc))
 }
 
+/// Check a scenario whose values were changed after parsing (a Monte Carlo
+/// draw): the problems validation finds, as `key: message`.
+pub fn revalidate(sc: &Scenario) -> Result<(), String> {
+    let mut problems = validate::Problems::default();
+    validate::validate(sc, &mut problems);
+    match problems.0.first() {
+        None => Ok(()),
+        Some((key, message, _)) => Err(format!("`{key}`: {message}")),
+    }
+}
+
 /// [`parse_str`] for `ktopo plan`: a file without any controller is read as
 /// if each site with brokers held one (the planner places the voters).
 pub fn parse_for_plan(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
@@ -238,7 +249,7 @@ fn parse_doc<'t>(
         .into_iter()
         .map(|f| diag(f.offset, f.key, f.message, f.help))
         .collect();
-    let sc = match Scenario::deserialize(toml::de::Deserializer::from(repaired)) {
+    let mut sc = match Scenario::deserialize(toml::de::Deserializer::from(repaired)) {
         Ok(sc) => sc,
         Err(e) => {
             // Only reachable if the schema in diag/schema.rs lags behind model.rs.
@@ -251,10 +262,16 @@ fn parse_doc<'t>(
             return Err(diags);
         }
     };
+    // Ranges: their fitted distributions, each key set to its range's mid.
+    let mut bad_ranges: Vec<String> = Vec::new();
+    for (key, offset, message, help) in ranges::resolve(&mut sc, std::mem::take(&mut walk.ranges)) {
+        bad_ranges.push(key.clone());
+        diags.push(diag(offset, key, message, help));
+    }
     let mut problems = validate::Problems::default();
     validate::validate(&sc, &mut problems);
     for (key, message, help) in problems.0 {
-        if walk.suppressed(&key) {
+        if walk.suppressed(&key) || bad_ranges.contains(&key) {
             continue;
         }
         let offset = diag::locate(doc, &key);
@@ -307,10 +324,12 @@ impl<'t> Locator<'t> {
 
 mod diag;
 mod layout;
+mod ranges;
 mod sweep;
 pub mod toml_text;
 mod validate;
 pub use layout::DesignLayout;
+pub use ranges::{DEFAULT_CONFIDENCE, RANGE_KEYS, RangeDist, RangeInput, RangeTarget, fit_beta};
 pub use sweep::{
     ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
     load_sweep, load_sweep_text, parse_param_arg, show_value, sweep_str, toml_value,

@@ -2,6 +2,7 @@
 //! (`rtt_ms`, `bandwidth_mbps`, `at_s`); Kafka settings keep Kafka's property
 //! names and Kafka's defaults (see docs/scenario.md for every key).
 
+use super::RangeInput;
 use serde::{Deserialize, Serialize};
 
 fn d_seed() -> u64 {
@@ -78,6 +79,10 @@ pub struct Scenario {
     /// What `ktopo plan` searches and under which faults; ignored by the other commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanConfig>,
+    /// The values written as ranges (`scenario::ranges`), each set to its
+    /// `mid` above; `--runs N` draws them (not a key).
+    #[serde(skip)]
+    pub ranges: Vec<RangeInput>,
 }
 
 /// The architect's requirements of a design. Every key is optional: unset, it is

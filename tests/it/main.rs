@@ -15,6 +15,7 @@ mod import_export;
 mod import_files;
 mod invariants;
 mod layers;
+mod montecarlo;
 mod placement;
 mod plan;
 mod reports;

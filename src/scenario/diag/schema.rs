@@ -13,6 +13,12 @@ pub(crate) enum Ty {
     },
     /// A float, or an integer (TOML `80` is accepted where `80.0` is).
     Float,
+    /// A number, or a range of it for Monte Carlo runs: `[low, high]` or
+    /// `{ low, mid, high, confidence }` (`scenario::ranges`). `window`: a
+    /// fault time, whose range is a window (`[low, high]` only).
+    Range {
+        window: bool,
+    },
     /// One of the strings in `values` (shown in messages) or `aliases` (accepted too).
     Enum {
         values: &'static [&'static str],
@@ -63,6 +69,8 @@ const I64: Ty = Ty::Int {
     max: i64::MAX as i128,
 };
 const F64: Ty = Ty::Float;
+/// A number that may be a range (`scenario::ranges`).
+const RANGE: Ty = Ty::Range { window: false };
 const STR: Ty = Ty::Str;
 const BOOL: Ty = Ty::Bool;
 
@@ -166,9 +174,9 @@ pub(crate) static LINK: TableSchema = TableSchema {
     header: "[[link]]",
     fields: &[
         req("between", Ty::Pair),
-        req("rtt_ms", F64),
+        req("rtt_ms", RANGE),
         opt("jitter_ms", F64),
-        opt("bandwidth_mbps", F64),
+        opt("bandwidth_mbps", RANGE),
         opt("loss_pct", F64),
         opt("background_mbps", F64),
         opt("reserved_replication_pct", F64),
@@ -242,7 +250,7 @@ pub(crate) static PRODUCER: TableSchema = TableSchema {
     fields: &[
         req("site", STR),
         req("topic", STR),
-        req("rate_mb_s", F64),
+        req("rate_mb_s", RANGE),
         opt("record_size_bytes", U32),
         opt("acks", ACKS),
         opt("linger.ms", U64),
@@ -269,8 +277,8 @@ pub(crate) static FAULT: TableSchema = TableSchema {
     header: "[[fault]]",
     fields: &[
         req("kind", FAULT_KIND),
-        req("at_s", F64),
-        opt("duration_s", F64),
+        req("at_s", Ty::Range { window: true }),
+        opt("duration_s", RANGE),
         opt("site", STR),
         opt("broker", U32),
         opt("between", Ty::Pair),
@@ -345,12 +353,12 @@ pub(crate) static LOAD: TableSchema = TableSchema {
     header: "[load]",
     fields: &[
         opt("profile", LOAD_PROFILE),
-        opt("peak_factor", F64),
+        opt("peak_factor", RANGE),
         opt("period_s", F64),
         opt("peak_at_s", F64),
         opt("burst_every_s", F64),
         opt("burst_duration_s", F64),
-        opt("burst_factor", F64),
+        opt("burst_factor", RANGE),
         opt("trace_file", STR),
     ],
 };

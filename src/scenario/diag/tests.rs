@@ -172,6 +172,7 @@ fn full() -> Scenario {
             }],
         }),
         plan: Some(PlanConfig::default()),
+        ranges: Vec::new(),
     }
 }
 

@@ -52,7 +52,7 @@ pub(super) fn float_value(f: &DeFloat<'_>) -> Option<f64> {
 /// checks of the same element misfire (a name, a kind, a pair of sites): then the
 /// element's semantic problems are not reported. A number placeholder is benign.
 pub(super) fn identifies(ty: Ty) -> bool {
-    !matches!(ty, Ty::Int { .. } | Ty::Float)
+    !matches!(ty, Ty::Int { .. } | Ty::Float | Ty::Range { .. })
 }
 
 /// A stand-in for a value the walk removed, so serde still succeeds.
@@ -64,7 +64,7 @@ pub(super) fn placeholder<'t>(ty: Ty, span: std::ops::Range<usize>) -> Spanned<D
         Ty::Int { .. } => DeValue::parse("1")
             .map(Spanned::into_inner)
             .unwrap_or(DeValue::Integer(DeInteger::default())),
-        Ty::Float => DeValue::Float(DeFloat::default()),
+        Ty::Float | Ty::Range { .. } => DeValue::Float(DeFloat::default()),
         Ty::Enum { values, .. } => DeValue::String(Cow::Borrowed(values[0])),
         Ty::Pair => {
             let mut a = DeArray::new();
@@ -99,6 +99,8 @@ pub(super) fn expected(ty: Ty) -> &'static str {
         Ty::Bool => "a boolean (true or false)",
         Ty::Int { .. } => "a whole number",
         Ty::Float => "a number",
+        Ty::Range { window: false } => "a number or a range (`[low, high]`)",
+        Ty::Range { window: true } => "a number or a window (`[low, high]`)",
         Ty::Enum { .. } => "a string",
         Ty::Pair => "an array of two site names",
         Ty::StrList => "an array of strings",
@@ -131,7 +133,7 @@ pub(super) fn example(ty: Ty) -> &'static str {
         Ty::Str => "\"...\"",
         Ty::Bool => "false",
         Ty::Int { .. } => "1",
-        Ty::Float => "1.0",
+        Ty::Float | Ty::Range { .. } => "1.0",
         Ty::Enum { values, .. } => match values.first() {
             Some(&"site-down") => "\"site-down\"",
             Some(&"request") => "\"request\"",

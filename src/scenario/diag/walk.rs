@@ -13,6 +13,7 @@ use super::values::{
     describe, dotted_leaves, example, expected, float_value, identifies, int_value, placeholder,
     show_int,
 };
+use crate::scenario::ranges::RangeSpec;
 
 /// One problem found by the walk, located by byte offset.
 #[derive(Debug)]
@@ -34,6 +35,9 @@ pub(crate) struct Walk<'t> {
     /// Keys whose value was dropped or invented: semantic problems about a
     /// collection holding them (`site`, `link`) are not reported either.
     patched: Vec<String>,
+    /// Ranges read (`Ty::Range`): each value in the repaired document is a
+    /// placeholder, set to the range's mid by `ranges::resolve`.
+    pub ranges: Vec<RangeSpec>,
 }
 
 impl<'t> Walk<'t> {
@@ -43,6 +47,7 @@ impl<'t> Walk<'t> {
             found: Vec::new(),
             suppress: Vec::new(),
             patched: Vec::new(),
+            ranges: Vec::new(),
         }
     }
 
@@ -248,11 +253,13 @@ impl<'t> Walk<'t> {
     fn value_silent(&mut self, v: &Spanned<DeValue<'t>>, ty: Ty) -> Option<Spanned<DeValue<'t>>> {
         let found = std::mem::take(&mut self.found);
         let (suppress, patched) = (self.suppress.len(), self.patched.len());
+        let ranges = self.ranges.len();
         let r = self.value(v, ty, "");
         let clean = self.found.is_empty();
         self.found = found;
         self.suppress.truncate(suppress);
         self.patched.truncate(patched);
+        self.ranges.truncate(ranges);
         if clean { r } else { None }
     }
 
@@ -265,6 +272,12 @@ impl<'t> Walk<'t> {
     ) -> Option<Spanned<DeValue<'t>>> {
         let at = v.span().start;
         match (ty, v.get_ref()) {
+            (Ty::Range { .. }, DeValue::Float(_) | DeValue::Integer(_)) => {
+                self.value(v, Ty::Float, kp)
+            }
+            (Ty::Range { window }, DeValue::Array(_) | DeValue::Table(_)) => {
+                self.range(v, window, kp)
+            }
             (Ty::Str, DeValue::String(_)) | (Ty::Bool, DeValue::Boolean(_)) => Some(v.clone()),
             (Ty::Int { min, max }, DeValue::Integer(i)) => match int_value(i) {
                 Some(n) if n >= min && n <= max => Some(v.clone()),
@@ -462,6 +475,12 @@ impl<'t> Walk<'t> {
                     (Ty::Int { .. }, DeValue::Float(_)) => {
                         Some("this key takes a whole number".to_string())
                     }
+                    (Ty::Float | Ty::Int { .. }, DeValue::Array(_) | DeValue::Table(_)) => {
+                        Some(format!(
+                            "this key does not take a range; ranges are accepted on {}",
+                            crate::scenario::ranges::RANGE_KEYS
+                        ))
+                    }
                     _ => None,
                 };
                 self.report(
@@ -473,6 +492,143 @@ impl<'t> Walk<'t> {
                 None
             }
         }
+    }
+
+    /// A range (`[low, high]` or `{ low, mid, high, confidence }`): checked and
+    /// recorded; the repaired document holds a placeholder number.
+    fn range(
+        &mut self,
+        v: &Spanned<DeValue<'t>>,
+        window: bool,
+        kp: &str,
+    ) -> Option<Spanned<DeValue<'t>>> {
+        let at = v.span().start;
+        let num = |e: &Spanned<DeValue<'t>>| -> Option<f64> {
+            match e.get_ref() {
+                DeValue::Float(f) => float_value(f).filter(|x| x.is_finite()),
+                DeValue::Integer(i) => int_value(i).map(|n| n as f64),
+                _ => None,
+            }
+        };
+        let form = if window {
+            "a window is `[low, high]`"
+        } else {
+            "a range is `[low, high]` or `{ low = …, mid = …, high = …, confidence = 0.9 }`"
+        };
+        let (mut low, mut mid, mut high, mut conf) = (None, None, None, None);
+        let mut ok = true;
+        match v.get_ref() {
+            DeValue::Array(a) => {
+                let xs: Vec<Option<f64>> = a.iter().map(num).collect();
+                if xs.len() != 2 || xs.iter().any(|x| x.is_none()) {
+                    self.report(
+                        at,
+                        kp,
+                        format!(
+                            "expected two numbers [low, high], found {} value(s)",
+                            xs.len()
+                        ),
+                        Some(form.to_string()),
+                    );
+                    return None;
+                }
+                (low, high) = (xs[0], xs[1]);
+            }
+            DeValue::Table(t) => {
+                for (k, e) in t.iter() {
+                    let name: &str = k.get_ref();
+                    let slot = match name {
+                        "low" => &mut low,
+                        "high" => &mut high,
+                        "mid" if !window => &mut mid,
+                        "confidence" if !window => &mut conf,
+                        _ => {
+                            let known: &[&str] = if window {
+                                &["low", "high"]
+                            } else {
+                                &["low", "mid", "high", "confidence"]
+                            };
+                            let help = match suggest(name, known.iter().copied()) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => form.to_string(),
+                            };
+                            self.report(
+                                k.span().start,
+                                &join(kp, name),
+                                format!("unknown key `{name}` in a range"),
+                                Some(help),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    match num(e) {
+                        Some(x) => *slot = Some(x),
+                        None => {
+                            self.report(
+                                e.span().start,
+                                &join(kp, name),
+                                format!("expected a number, found {}", describe(e.get_ref())),
+                                None,
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                for (name, x) in [("low", low), ("high", high)] {
+                    if ok && x.is_none() {
+                        self.report(
+                            at,
+                            kp,
+                            format!("missing required key `{name}` in a range"),
+                            Some(form.to_string()),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            _ => return None,
+        }
+        let (Some(low), Some(high)) = (low, high) else {
+            return None;
+        };
+        if !ok {
+            return None;
+        }
+        let problem = if low < 0.0 {
+            Some(format!("low = {low} is negative"))
+        } else if low > high {
+            Some(format!("low = {low} is above high = {high}"))
+        } else if low == high {
+            Some(format!(
+                "low equals high ({low}): write the number itself, `{} = {low}`",
+                last_segment(kp)
+            ))
+        } else if let Some(m) = mid.filter(|m| *m < low || *m > high) {
+            Some(format!(
+                "mid = {m} is outside [low, high] = [{low}, {high}]"
+            ))
+        } else {
+            conf.filter(|c| !(*c > 0.0 && *c < 1.0)).map(|c| {
+                format!(
+                    "confidence = {c} is outside (0, 1): it is the share of draws between low and high"
+                )
+            })
+        };
+        if let Some(msg) = problem {
+            self.report(at, kp, msg, Some(form.to_string()));
+            return None;
+        }
+        self.ranges.push(RangeSpec {
+            key: kp.to_string(),
+            offset: at,
+            low,
+            mid,
+            high,
+            confidence: conf,
+            window,
+        });
+        Some(placeholder(Ty::Float, v.span()))
     }
 
     /// Offset of the first non-blank character of the line holding `offset`.
