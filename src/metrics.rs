@@ -175,6 +175,8 @@ pub struct Outcome {
     pub timeline: Timeline,
     /// Kernel statistics that do not depend on the machine (no wall time here).
     pub events_processed: u64,
+    /// Request handling of each broker: its threads' busy time and request queue.
+    pub brokers: Vec<BrokerRequests>,
     /// Cross-cluster copying, for asynchronous designs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<ReplicationOutcome>,
@@ -275,12 +277,37 @@ pub struct CostOutcome {
     pub total_usd_month: f64,
 }
 
+/// Request handling of one broker over the run (`SocketServer` processors,
+/// `RequestChannel` queue, `KafkaRequestHandlerPool` io threads).
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerRequests {
+    /// `node.id`.
+    pub broker: u32,
+    pub site: String,
+    /// Io threads serving at once: min(`num.io.threads`, cores).
+    pub io_threads: u32,
+    pub network_threads: u32,
+    /// Busy share of the io threads over the run, and in the busiest timeline interval.
+    pub io_busy_pct_mean: f64,
+    pub io_busy_pct_peak: f64,
+    /// The same for the network threads (reads and writes; not time blocked on a full queue).
+    pub network_busy_pct_mean: f64,
+    pub network_busy_pct_peak: f64,
+    /// Most requests waiting in the request queue at once.
+    pub request_queue_max: u32,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ProduceOutcome {
     pub topic: String,
     pub acks: String,
-    /// Send of a produce request to its acknowledgement, weighted by records.
+    /// Send of a produce request to its acknowledgement, weighted by records
+    /// (the request round trip; the accumulator wait before it is not in it).
     pub latency: LatencySummary,
+    /// Time records spent in the producer's accumulator before their request
+    /// was sent (`linger.ms`, batch fill, waiting for an in-flight slot),
+    /// weighted by records; add it to `latency` for what `send()` callers see.
+    pub accumulator_wait: LatencySummary,
     /// The same for records acknowledged outside every fault's window (steady
     /// state); the windows have theirs in `faults[].produce_latency`.
     pub latency_steady: LatencySummary,

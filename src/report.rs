@@ -322,17 +322,17 @@ fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,
-        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
+        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | accumulator wait p50 ms | accumulator wait p99 ms | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for site in &o.sites {
         for p in &site.produce {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 site.site,
                 p.topic,
                 p.acks,
@@ -341,6 +341,8 @@ fn tables(o: &Outcome, s: &mut String) {
                 ms(&p.latency, p.latency.p999_ms),
                 ms(&p.latency, p.latency.max_ms),
                 ms(&p.latency_steady, p.latency_steady.p99_ms),
+                ms(&p.accumulator_wait, p.accumulator_wait.p50_ms),
+                ms(&p.accumulator_wait, p.accumulator_wait.p99_ms),
                 p.records_sent,
                 p.records_acked,
                 p.records_rejected,
@@ -421,6 +423,27 @@ fn tables(o: &Outcome, s: &mut String) {
                 ft.lost_acked_records,
                 ms(&ft.produce_latency, ft.produce_latency.p99_ms),
                 ms(&ft.end_to_end_latency, ft.end_to_end_latency.p99_ms)
+            );
+        }
+    }
+    if !o.brokers.is_empty() {
+        let _ = writeln!(s, "\n## Request handling (per broker)\n");
+        let _ = writeln!(
+            s,
+            "| broker | site | io threads busy % mean | io threads busy % peak | network threads busy % mean | network threads busy % peak | request queue max |"
+        );
+        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|");
+        for b in &o.brokers {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                b.broker,
+                b.site,
+                f(b.io_busy_pct_mean),
+                f(b.io_busy_pct_peak),
+                f(b.network_busy_pct_mean),
+                f(b.network_busy_pct_peak),
+                b.request_queue_max
             );
         }
     }

@@ -91,14 +91,6 @@ const NOT_MODELLED: &[(&str, &str)] = &[
         "fsync policy is not modelled (Kafka acknowledges from the page cache)",
     ),
     (
-        "num.network.threads",
-        "broker threads and CPU are not modelled (model.produce_processing_ms stands for them)",
-    ),
-    (
-        "num.io.threads",
-        "broker threads and CPU are not modelled (model.produce_processing_ms stands for them)",
-    ),
-    (
         "num.recovery.threads.per.data.dir",
         "log recovery is not modelled",
     ),
@@ -685,6 +677,7 @@ pub fn build(
             brokers: order.len() as u32,
             controllers: ctrls.len() as u32,
             lan_rtt_ms: 0.2,
+            broker_hardware: None,
         });
         site_comments.push(comments);
     }

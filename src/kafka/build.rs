@@ -562,6 +562,15 @@ impl<'a> World<'a> {
         });
         let net = build_network(sc, &topo, interval);
         let nf = sc.broker.num_replica_fetchers.max(1) as usize;
+        // Each broker's request handling, on its site's hardware.
+        let handlers = topo
+            .brokers
+            .iter()
+            .map(|b| {
+                let patch = sc.site.get(b.site).and_then(|s| s.broker_hardware.as_ref());
+                handler::Handler::new(sc, &sc.broker_hardware.with(patch))
+            })
+            .collect();
         let partitions = build_partitions(sc, &topo, &layout, &specs, nf);
         let producers = build_producers(sc, &topo, &specs, &site_cluster, flow);
         let (consumers, topic_consumers) =
@@ -651,6 +660,7 @@ impl<'a> World<'a> {
             interval,
             flow,
             hot: hot_settings(sc),
+            handlers,
         }
     }
 }

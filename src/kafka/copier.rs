@@ -624,6 +624,32 @@ impl World<'_> {
         self.pos_of(p, ls).hw.saturating_sub(m.fetch_pos)
     }
 
+    /// A copier's fetch reaches the source broker: handled (`cp_fetch_arrive`)
+    /// when an io thread has served it, as a follower fetch (`fetch_queue`).
+    pub(super) fn cp_fetch_queue(&mut self, s: usize) {
+        let b = self.cp.sess[s].broker;
+        if self.cp.sess[s].state != SessState::InFlight || !self.broker_alive[b as usize] {
+            return self.cp_fetch_arrive(s);
+        }
+        let n = self.cp.sess[s].parts.len();
+        let service = self.service(b, self.hot.fetch_proc, n, 0);
+        let done = self.handle_request(b, s + 2, 100 + 30 * n as u64, service);
+        let tag = self.cp.sess[s].tag;
+        self.at(
+            done,
+            Ev::CpFetchHandled {
+                sess: s as u32,
+                tag,
+            },
+        );
+    }
+
+    pub(super) fn cp_fetch_handled(&mut self, s: usize, tag: u32) {
+        if self.cp.sess[s].tag == tag {
+            self.cp_fetch_arrive(s);
+        }
+    }
+
     pub(super) fn cp_fetch_arrive(&mut self, s: usize) {
         if self.cp.sess[s].state != SessState::InFlight {
             return;
@@ -742,9 +768,9 @@ impl World<'_> {
         cs.resp = resp;
         cs.state = SessState::InFlight;
         let tag = cs.tag;
-        let proc = ms(self.sc.model.fetch_processing_ms);
+        let out = self.write_response(b, s + 2, bytes);
         let mut busy = self.cp.sess[s].fluid_busy;
-        let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
+        let sent = self.send_data(out, from, to, bytes, window, &mut busy);
         self.cp.sess[s].fluid_busy = busy;
         match sent {
             Some(at) => self.at(

@@ -211,7 +211,32 @@ impl World<'_> {
         }
     }
 
-    /// The fetch reaches the leader: follower progress is known from the fetch
+    /// A follower fetch reaches the leader's broker: it goes through the
+    /// broker's request handling and is handled (`fetch_arrive`) when an io
+    /// thread has served it: `model.fetch_processing_ms` plus a cost per
+    /// partition of the fetch session (the leader reads every partition of
+    /// the session, `IncrementalFetchContext.foreachPartition`).
+    pub(super) fn fetch_queue(&mut self, sess: usize, tag: u32) {
+        let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
+        if !self.fsess[sess].is(tag, SessState::InFlight)
+            || !self.broker_alive[f]
+            || !self.broker_alive[l as usize]
+        {
+            return self.fetch_arrive(sess, tag);
+        }
+        let n = self.fsess[sess].parts.len();
+        let service = self.service(l, self.hot.fetch_proc, n, 0);
+        let done = self.handle_request(l, sess, 100 + 30 * n as u64, service);
+        self.at(
+            done,
+            Ev::FetchHandled {
+                sess: sess as u32,
+                tag,
+            },
+        );
+    }
+
+    /// The fetch is handled at the leader: follower progress is known from the fetch
     /// offset, the HW may move, then the leader answers or parks the fetch.
     pub(super) fn fetch_arrive(&mut self, sess: usize, tag: u32) {
         let (f, l) = (self.fsess[sess].client as usize, self.fsess[sess].server);
@@ -400,9 +425,9 @@ impl World<'_> {
         let tag = s.tag;
         let window = self.hot.replica_window;
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let proc = self.hot.fetch_proc;
+        let out = self.write_response(l, sess, bytes);
         let mut busy = self.fsess[sess].fluid_busy;
-        let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
+        let sent = self.send_data(out, from, to, bytes, window, &mut busy);
         self.fsess[sess].fluid_busy = busy;
         match sent {
             Some(t) => self.at(
@@ -461,9 +486,20 @@ impl World<'_> {
                 self.wake_consumers(sp.p, f);
             }
         }
+        // The follower's fetcher thread appends what it received before it
+        // fetches again (`AbstractFetcherThread.processFetchRequest`):
+        // `model.fetch_processing_ms` plus the bytes appended (the partition
+        // cost of replication is the leader's, `fetch_queue`); at flow
+        // fidelity the bytes (a step's worth) are left out.
+        let appended: u64 = resp
+            .iter()
+            .map(|&(ix, _, n, _)| n as u64 * self.fsess[sess].parts[ix as usize].rb as u64)
+            .sum();
+        let append_bytes = if self.flow.is_some() { 0 } else { appended };
+        let append = self.service(f, self.hot.fetch_proc, 0, append_bytes);
+        self.heap_read(f, appended);
         self.fsess[sess].resp = resp;
-        let proc = self.hot.fetch_proc;
-        self.fetch_send(sess, self.now + proc);
+        self.fetch_send(sess, self.now + append as Nanos);
     }
 
     // ---- consumers ----
@@ -629,6 +665,32 @@ impl World<'_> {
         rep.hw.saturating_sub(*pos)
     }
 
+    /// A consumer fetch reaches its broker: handled (`cfetch_arrive`) when an
+    /// io thread has served it, as a follower fetch (`fetch_queue`).
+    pub(super) fn cfetch_queue(&mut self, sess: usize) {
+        let b = self.csess[sess].server;
+        if self.csess[sess].state != SessState::InFlight || !self.broker_alive[b as usize] {
+            return self.cfetch_arrive(sess);
+        }
+        let n = self.csess[sess].parts.len();
+        let service = self.service(b, self.hot.fetch_proc, n, 0);
+        let done = self.handle_request(b, sess + 1, 100 + 30 * n as u64, service);
+        let tag = self.csess[sess].tag;
+        self.at(
+            done,
+            Ev::CFetchHandled {
+                sess: sess as u32,
+                tag,
+            },
+        );
+    }
+
+    pub(super) fn cfetch_handled(&mut self, sess: usize, tag: u32) {
+        if self.csess[sess].tag == tag {
+            self.cfetch_arrive(sess);
+        }
+    }
+
     pub(super) fn cfetch_arrive(&mut self, sess: usize) {
         let (c, b) = (self.csess[sess].client as usize, self.csess[sess].server);
         if self.csess[sess].state != SessState::InFlight {
@@ -752,16 +814,9 @@ impl World<'_> {
         s.state = SessState::InFlight;
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
-        let proc = self.hot.fetch_proc;
+        let out = self.write_response(b, sess + 1, bytes);
         let mut busy = self.csess[sess].fluid_busy;
-        let sent = self.send_data(
-            self.now + proc,
-            from,
-            to,
-            bytes,
-            CONSUMER_RECEIVE_BUFFER,
-            &mut busy,
-        );
+        let sent = self.send_data(out, from, to, bytes, CONSUMER_RECEIVE_BUFFER, &mut busy);
         self.csess[sess].fluid_busy = busy;
         match sent {
             Some(t) => self.at(

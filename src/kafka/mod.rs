@@ -7,6 +7,7 @@ mod controller;
 mod copier;
 mod faults;
 mod fetch;
+mod handler;
 mod outcome;
 mod produce;
 mod state;
@@ -33,11 +34,20 @@ pub(crate) enum Ev {
         req: u32,
         tag: u32,
     },
+    /// An io thread finished handling a produce request (its append happens now).
+    ProduceHandled {
+        req: u32,
+        tag: u32,
+    },
     ProduceResponse {
         req: u32,
         tag: u32,
     },
     FetchArrive {
+        sess: u32,
+        tag: u32,
+    },
+    FetchHandled {
         sess: u32,
         tag: u32,
     },
@@ -57,6 +67,10 @@ pub(crate) enum Ev {
     },
     CFetchArrive {
         sess: u32,
+    },
+    CFetchHandled {
+        sess: u32,
+        tag: u32,
     },
     CFetchWake {
         sess: u32,
@@ -140,6 +154,10 @@ pub(crate) enum Ev {
     Sample,
     CpFetchArrive {
         sess: u32,
+    },
+    CpFetchHandled {
+        sess: u32,
+        tag: u32,
     },
     CpFetchWake {
         sess: u32,
@@ -239,6 +257,8 @@ pub(crate) struct ProducerState {
     latency: Histogram,
     /// Latency of what was acknowledged outside every fault's window.
     steady: Histogram,
+    /// Records' time in the accumulator before their request was sent.
+    acc_wait: Histogram,
     sent: u64,
     acked: u64,
     rejected: u64,
@@ -566,6 +586,8 @@ pub(crate) struct World<'a> {
     flow: Option<Flow>,
     /// Settings used on every request, converted once.
     hot: Hot,
+    /// Request handling of each broker (threads and request queue).
+    handlers: Vec<handler::Handler>,
 }
 
 /// Run one scenario to completion (as one stretched cluster, whatever its designs).
@@ -766,14 +788,17 @@ impl<'a> World<'a> {
         match ev {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
             Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
-            Ev::ProduceArrive { req, tag } => self.produce_arrive(req, tag),
+            Ev::ProduceArrive { req, tag } => self.produce_queue(req, tag),
+            Ev::ProduceHandled { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
-            Ev::FetchArrive { sess, tag } => self.fetch_arrive(sess as usize, tag),
+            Ev::FetchArrive { sess, tag } => self.fetch_queue(sess as usize, tag),
+            Ev::FetchHandled { sess, tag } => self.fetch_arrive(sess as usize, tag),
             Ev::FetchWake { sess } => self.fetch_wake(sess as usize),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
             Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
             Ev::ConsumerStart { cons } => self.consumer_start(cons as usize),
-            Ev::CFetchArrive { sess } => self.cfetch_arrive(sess as usize),
+            Ev::CFetchArrive { sess } => self.cfetch_queue(sess as usize),
+            Ev::CFetchHandled { sess, tag } => self.cfetch_handled(sess as usize, tag),
             Ev::CFetchWake { sess } => self.cfetch_wake(sess as usize),
             Ev::CFetchResponse { sess, tag } => self.cfetch_response(sess as usize, tag),
             Ev::CFetchRetry { sess, tag } => self.cfetch_retry(sess as usize, tag),
@@ -805,7 +830,8 @@ impl<'a> World<'a> {
             Ev::FaultStart { fault } => self.fault(fault as usize, true),
             Ev::FaultEnd { fault } => self.fault(fault as usize, false),
             Ev::Sample => self.sample(),
-            Ev::CpFetchArrive { sess } => self.cp_fetch_arrive(sess as usize),
+            Ev::CpFetchArrive { sess } => self.cp_fetch_queue(sess as usize),
+            Ev::CpFetchHandled { sess, tag } => self.cp_fetch_handled(sess as usize, tag),
             Ev::CpFetchWake { sess, tag } => self.cp_fetch_wake(sess as usize, tag),
             Ev::CpFetchResponse { sess, tag } => self.cp_fetch_response(sess as usize, tag),
             Ev::CpFetchRetry { sess, tag } => self.cp_fetch_retry(sess as usize, tag),
@@ -880,6 +906,7 @@ impl<'a> World<'a> {
             }
         }
         self.timeline.replica_lag_records.push(lag);
+        self.handlers_sample();
         if !self.cp.parts.is_empty() {
             self.cp_sample();
         }

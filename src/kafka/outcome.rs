@@ -30,6 +30,7 @@ impl World<'_> {
             links,
             timeline: self.timeline_outcome(),
             events_processed: self.events,
+            brokers: self.request_handling(),
             replication: self.replication_outcome(),
             cost,
         }
@@ -58,6 +59,7 @@ impl World<'_> {
                         acks: p.acks.label().to_string(),
                         latency: LatencySummary::of(&p.latency),
                         latency_steady: LatencySummary::of(&p.steady),
+                        accumulator_wait: LatencySummary::of(&p.acc_wait),
                         records_sent: p.sent,
                         records_acked: p.acked,
                         records_rejected: p.rejected,

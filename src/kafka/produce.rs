@@ -49,6 +49,7 @@ impl ProducerState {
             held: Vec::new(),
             latency: Histogram::default(),
             steady: Histogram::default(),
+            acc_wait: Histogram::default(),
             sent: 0,
             acked: 0,
             rejected: 0,
@@ -487,6 +488,13 @@ impl World<'_> {
         let tag = self.reqs[id as usize].tag;
         let p = &mut self.producers[i];
         p.sent += records;
+        if !bulk && !p.copier {
+            // Accumulator wait: from the records' creation to this send.
+            for &(_, k, created, _) in &self.reqs[id as usize].parts {
+                p.acc_wait
+                    .record(self.now.saturating_sub(created), k as u64);
+            }
+        }
         let (site, timeout) = (p.site, p.request_timeout);
         let window = if bulk { self.bulk_window(i) } else { p.window };
         let p = &mut self.producers[i];
@@ -534,6 +542,33 @@ impl World<'_> {
     pub(super) fn req_live(&self, id: u32, tag: u32) -> bool {
         let r = &self.reqs[id as usize];
         r.tag == tag && !r.done
+    }
+
+    /// A produce request reaches its broker: it goes through the broker's
+    /// request handling (`handle_request`) and is appended when an io thread
+    /// has served it (`ProduceHandled`, then `produce_arrive`). The service:
+    /// `model.produce_processing_ms` per request, plus per partition and per
+    /// byte of records (`[broker_hardware]`). At flow fidelity a bulk request
+    /// (a step's aggregate) is appended at once and its service counts as
+    /// io-thread utilization (`bulk_work`).
+    pub(super) fn produce_queue(&mut self, id: u32, tag: u32) {
+        if !self.req_live(id, tag) {
+            return;
+        }
+        let r = &self.reqs[id as usize];
+        let (b, prod, bulk) = (r.broker, r.prod as usize, r.bulk);
+        if !self.broker_alive[b as usize] {
+            return self.produce_arrive(id, tag);
+        }
+        let rb = self.producers[prod].record_bytes as u64;
+        let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
+        let service = self.service(b, self.hot.produce_proc, r.parts.len(), records * rb);
+        if bulk {
+            self.bulk_work(b, service, records * rb);
+            return self.produce_arrive(id, tag);
+        }
+        let done = self.handle_request(b, prod, records * rb + 100, service);
+        self.at(done, Ev::ProduceHandled { req: id, tag });
     }
 
     pub(super) fn produce_arrive(&mut self, id: u32, tag: u32) {
@@ -669,13 +704,13 @@ impl World<'_> {
         }
         r.responded = true;
         let tag = r.tag;
-        let from = self.broker_site[r.broker as usize];
-        let to = self.producers[r.prod as usize].site;
-        let proc = self.hot.produce_proc;
-        if let Some(t) = self
-            .net
-            .send(self.now + proc, from, to, 100, u64::MAX, &mut self.rng)
-        {
+        let (b, prod) = (r.broker, r.prod as usize);
+        let from = self.broker_site[b as usize];
+        let to = self.producers[prod].site;
+        // The handling happened before the append (`produce_queue`); the
+        // connection's processor writes the response.
+        let out = self.write_response(b, prod, 100);
+        if let Some(t) = self.net.send(out, from, to, 100, u64::MAX, &mut self.rng) {
             self.at(t, Ev::ProduceResponse { req: id, tag });
         }
     }

@@ -241,7 +241,7 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
     Simplification {
         mechanism: "broker resources",
         section: "Not modelled yet",
-        text: "Brokers have no CPU, disk, page-cache or request-queue limits: processing is a fixed delay per request (model.*_processing_ms), and application producers do not compress (wire bytes = payload bytes; only a copier's producer compresses).",
+        text: "Brokers have no NIC, disk or page-cache limits; request handling (network and io threads, request queue, service times per request, partition and MB, GC pauses: §5a) is modelled, CPU shared beyond the io threads is not; application producers do not compress (wire bytes = payload bytes; only a copier's producer compresses).",
         applies: |_, _| true,
     },
     Simplification {

@@ -570,7 +570,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
     for (name, o) in designs {
         let _ = writeln!(
             s,
-            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">blocked</th></tr>",
+            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">accumulator wait p50 ms</th><th class=\"n\">accumulator wait p99 ms</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">blocked</th></tr>",
             if designs.len() > 1 {
                 format!(": {}", esc(name))
             } else {
@@ -591,6 +591,17 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                     num_td(s, f(v));
                 }
                 num_td(s, steady_p99(&p.latency_steady));
+                let w = &p.accumulator_wait;
+                for v in [w.p50_ms, w.p99_ms] {
+                    num_td(
+                        s,
+                        if w.count == 0 {
+                            "–".to_string()
+                        } else {
+                            f(v)
+                        },
+                    );
+                }
                 for v in [
                     p.records_sent,
                     p.records_acked,

@@ -5,6 +5,8 @@
 use super::RangeInput;
 use serde::{Deserialize, Serialize};
 
+use super::hardware::{BrokerHardware, BrokerHardwarePatch};
+
 fn d_seed() -> u64 {
     1
 }
@@ -41,6 +43,9 @@ pub struct Scenario {
     /// Broker settings under Kafka's names, applied to every broker.
     #[serde(default)]
     pub broker: BrokerConfig,
+    /// The server every broker runs on (a site may override it).
+    #[serde(default)]
+    pub broker_hardware: BrokerHardware,
     /// KRaft controller settings under Kafka's names.
     #[serde(default)]
     pub controller: ControllerConfig,
@@ -132,6 +137,9 @@ pub struct Site {
     /// Round trip between two hosts inside the site.
     #[serde(default = "d_lan_rtt_ms")]
     pub lan_rtt_ms: f64,
+    /// This site's brokers' hardware where it differs from `[broker_hardware]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_hardware: Option<BrokerHardwarePatch>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -209,6 +217,17 @@ pub struct BrokerConfig {
     pub leader_imbalance_check_interval_seconds: u64,
     #[serde(rename = "leader.imbalance.per.broker.percentage")]
     pub leader_imbalance_per_broker_percentage: u32,
+    /// Processors (`SocketServer`): each reads requests from and writes
+    /// responses to the connections assigned to it.
+    #[serde(rename = "num.network.threads")]
+    pub num_network_threads: u32,
+    /// Request handler threads (`KafkaRequestHandlerPool`).
+    #[serde(rename = "num.io.threads")]
+    pub num_io_threads: u32,
+    /// Requests read and waiting for an io thread (`RequestChannel`); when
+    /// full, the network threads stop reading.
+    #[serde(rename = "queued.max.requests")]
+    pub queued_max_requests: u32,
 }
 
 impl Default for BrokerConfig {
@@ -233,6 +252,9 @@ impl Default for BrokerConfig {
             auto_leader_rebalance_enable: true,
             leader_imbalance_check_interval_seconds: 300,
             leader_imbalance_per_broker_percentage: 10,
+            num_network_threads: 3,
+            num_io_threads: 8,
+            queued_max_requests: 500,
         }
     }
 }

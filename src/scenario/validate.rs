@@ -157,6 +157,29 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "must be ≥ broker.heartbeat.interval.ms, or every broker is fenced between two heartbeats".into(),
         );
     }
+    for (key, v, hi) in [
+        ("num.network.threads", b.num_network_threads, 256),
+        ("num.io.threads", b.num_io_threads, 256),
+        ("queued.max.requests", b.queued_max_requests, 1_000_000),
+    ] {
+        if v == 0 || v > hi {
+            p.e(
+                format!("broker.\"{key}\""),
+                format!("must be between 1 and {hi}"),
+            );
+        }
+    }
+    for (key, msg) in sc.broker_hardware.problems("broker_hardware") {
+        p.e(key, msg);
+    }
+    for (i, s) in sc.site.iter().enumerate() {
+        if s.broker_hardware.is_some() {
+            let hw = sc.broker_hardware.with(s.broker_hardware.as_ref());
+            for (key, msg) in hw.problems(&format!("site[{i}].broker_hardware")) {
+                p.e(key, msg);
+            }
+        }
+    }
     if b.num_replica_fetchers == 0 || b.num_replica_fetchers > 64 {
         p.e(
             "broker.\"num.replica.fetchers\"".into(),

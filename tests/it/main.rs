@@ -8,6 +8,7 @@
 
 mod async_designs;
 mod browser;
+mod calibration;
 mod check;
 mod cli;
 mod fidelity;

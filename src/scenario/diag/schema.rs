@@ -167,6 +167,22 @@ pub(crate) static SITE: TableSchema = TableSchema {
         opt("brokers", U32),
         opt("controllers", U32),
         opt("lan_rtt_ms", F64),
+        opt("broker_hardware", Ty::Table(&HARDWARE)),
+    ],
+};
+
+/// `[broker_hardware]`, and a site's `broker_hardware = { ... }` (same keys).
+pub(crate) static HARDWARE: TableSchema = TableSchema {
+    header: "[broker_hardware]",
+    fields: &[
+        // ---- request handling (CPU) ----
+        opt("cores", U32),
+        opt("request_partition_us", F64),
+        opt("request_mb_us", F64),
+        opt("network_mb_us", F64),
+        opt("service_p99_over_p50", F64),
+        opt("gc_young_gen_mb", F64),
+        opt("gc_pause_ms", F64),
     ],
 };
 
@@ -206,6 +222,9 @@ pub(crate) static BROKER: TableSchema = TableSchema {
         opt("auto.leader.rebalance.enable", BOOL),
         opt("leader.imbalance.check.interval.seconds", U64),
         opt("leader.imbalance.per.broker.percentage", U32),
+        opt("num.network.threads", U32),
+        opt("num.io.threads", U32),
+        opt("queued.max.requests", U32),
     ],
 };
 
@@ -429,6 +448,7 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("site", Ty::Tables(&SITE)),
         opt("link", Ty::Tables(&LINK)),
         opt("broker", Ty::Table(&BROKER)),
+        opt("broker_hardware", Ty::Table(&HARDWARE)),
         opt("controller", Ty::Table(&CONTROLLER)),
         opt("topic", Ty::Tables(&TOPIC)),
         opt("producer", Ty::Tables(&PRODUCER)),
@@ -465,9 +485,10 @@ pub(crate) const PLAN_FAULTS: Ty = Ty::Enum {
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-pub(super) static ALL: [&TableSchema; 21] = [
+pub(super) static ALL: [&TableSchema; 22] = [
     &ROOT,
     &SITE,
+    &HARDWARE,
     &LINK,
     &BROKER,
     &CONTROLLER,

@@ -25,6 +25,15 @@ fn full() -> Scenario {
                 brokers: 3,
                 controllers: 2,
                 lan_rtt_ms: 0.2,
+                broker_hardware: Some(BrokerHardwarePatch {
+                    cores: Some(16),
+                    request_partition_us: Some(15.0),
+                    request_mb_us: Some(400.0),
+                    network_mb_us: Some(100.0),
+                    service_p99_over_p50: Some(2.0),
+                    gc_young_gen_mb: Some(512.0),
+                    gc_pause_ms: Some(10.0),
+                }),
             },
             Site {
                 name: "dc2".into(),
@@ -32,6 +41,7 @@ fn full() -> Scenario {
                 brokers: 3,
                 controllers: 1,
                 lan_rtt_ms: 0.3,
+                broker_hardware: None,
             },
         ],
         link: vec![Link {
@@ -48,6 +58,7 @@ fn full() -> Scenario {
             replica_selector_class: Some(RACK_AWARE_SELECTOR.into()),
             ..BrokerConfig::default()
         },
+        broker_hardware: BrokerHardware::default(),
         controller: ControllerConfig::default(),
         topic: vec![Topic {
             name: "orders".into(),
