@@ -248,7 +248,19 @@ impl World<'_> {
             return;
         }
         let now = self.now;
-        let mut any_data = false;
+        // Kafka's leader reads the log for the fetch first, then updates the
+        // follower's fetch state (`Partition.fetchRecords`: `readFromLocalLog`,
+        // then `updateFollowerFetchState`, which may advance the HW): a response
+        // with records carries the HW from before this fetch's offsets moved
+        // it, so a follower learns an HW one fetch after the leader computes it.
+        let any_data = self.fsess[sess].ready.iter().any(|&ix| {
+            let sp = self.fsess[sess].parts[ix as usize];
+            self.views[(l as usize, sp.p as usize)].leader == l
+                && self.pos[sp.lr as usize].leo > self.pos[sp.fr as usize].leo
+        });
+        if any_data {
+            self.fetch_respond(sess);
+        }
         // Kafka's leader updates the fetch state of every partition in the
         // session. A part it found caught up, in the ISR and with the HW known
         // to the follower stays so until its offsets, HW or metadata change
@@ -285,7 +297,6 @@ impl World<'_> {
             t.last_fetch = now;
             let moved = t.leo != fo;
             t.leo = fo;
-            any_data |= leader_leo > fo;
             // The HW and ISR depend on follower offsets only: nothing to redo when
             // this follower's offset is unchanged.
             if view.isr & (1u32 << sp.fs) == 0 && (moved || fo >= lpos.hw) {
@@ -314,9 +325,7 @@ impl World<'_> {
         let s = &mut self.fsess[sess];
         ready.append(&mut s.ready);
         s.ready = ready;
-        if any_data {
-            self.fetch_respond(sess);
-        } else {
+        if !any_data {
             let wait = self.long_poll(self.hot.replica_wait);
             if let Some(t) = self.fsess[sess].park(now + wait) {
                 self.at(t, Ev::FetchWake { sess: sess as u32 });
