@@ -387,6 +387,39 @@ pub fn html(p: &Plan) -> String {
     }
     let _ = writeln!(s, "</table>");
     trade_off_charts(&mut s, p);
+    if let Some(mc) = &p.monte_carlo {
+        let _ = writeln!(
+            s,
+            "<h2>Over the draws</h2>\n<p>{} draws, the same for every candidate; faults: {}. An objective is met when at least {:.0} % of the draws meet it; the table above shows the draws' 95th percentile (5th for availability). Regret: {}.</p>\n<table>\n<tr><th>candidate</th><th>figure</th><th>mean</th><th>p50</th><th>p95</th><th>p99</th><th>ci95 of the mean</th><th>objective met in</th></tr>",
+            mc.runs,
+            esc(mc.fault_time),
+            mc.meet_share * 100.0,
+            esc(mc.regret)
+        );
+        for c in p.candidates.iter().filter(|c| c.rank.is_some()) {
+            for (k, d) in c.draws.iter().flatten() {
+                let Some(d) = d else { continue };
+                let share = c
+                    .objectives
+                    .iter()
+                    .find(|o| o.objective == *k)
+                    .and_then(|o| o.met_share)
+                    .map_or("–".into(), |x| format!("{:.1} %", x * 100.0));
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{k}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td>{share}</td></tr>",
+                    esc(&c.name),
+                    d.mean,
+                    d.p50,
+                    d.p95,
+                    d.p99,
+                    d.ci95[0],
+                    d.ci95[1]
+                );
+            }
+        }
+        let _ = writeln!(s, "</table>");
+    }
     let _ = writeln!(s, "<h2>Why the others are out</h2>\n<ul>");
     for c in p.candidates.iter().filter(|c| !c.why.is_empty()) {
         let _ = writeln!(

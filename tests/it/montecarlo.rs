@@ -329,6 +329,9 @@ topologies = ["active-passive"]
         assert_eq!(o.met, Some(false));
         assert!(c.draws.is_some());
     }
+    assert!(ktopo::plan::markdown(&drawn).contains("Over the draws"));
+    assert!(ktopo::plan::html(&drawn).contains("<h2>Over the draws</h2>"));
+    assert!(!ktopo::plan::html(&single).contains("Over the draws"));
     // Same draws for every candidate: the plan is the same bytes on 1 thread.
     let again = ktopo::plan::plan_with(text, &sc, 1, Some(20), &mut |_, _| {}).expect("plan");
     assert_eq!(ktopo::plan::to_json(&drawn), ktopo::plan::to_json(&again));

@@ -350,7 +350,12 @@ fn types_match_serde() {
                 (f.ty, p),
                 (Ty::Table(_), V::Array(_)) | (Ty::Tables(_), V::Array(_))
             );
-            if walk.is_empty() != serde_ok && !(stricter && serde_ok) {
+            // A range (`[1, 2]`) is read by the walk, which hands serde a
+            // number in its place (`scenario::ranges`); raw serde refuses it.
+            let ranged = matches!(f.ty, Ty::Range { .. })
+                && matches!(p, V::Array(_) | V::Table(_))
+                && walk.is_empty();
+            if walk.is_empty() != serde_ok && !(stricter && serde_ok) && !ranged {
                 bad.push(format!(
                     "`{}` = {p}: walk found {walk:?}, serde ok = {serde_ok}",
                     f.key
