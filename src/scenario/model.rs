@@ -584,6 +584,9 @@ pub enum DesignKind {
     /// One cluster per site, copied asynchronously by a copier.
     #[default]
     Async,
+    /// One stretched cluster over the `stretched` sites (plus any controller-only
+    /// site as tie-breaker) and one cluster per other site, copied by a copier.
+    Hybrid,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -738,9 +741,13 @@ pub struct Design {
     pub tool: CopierTool,
     #[serde(default)]
     pub topology: DesignTopology,
-    /// Sites that hold a cluster (async). Empty: every site with brokers.
+    /// Sites that hold a cluster (async; hybrid: the clusters besides the
+    /// stretched one). Empty: every site with brokers (hybrid: not stretched).
     #[serde(default)]
     pub clusters: Vec<String>,
+    /// Hybrid: the sites of the stretched cluster (the copy's primary by default).
+    #[serde(default)]
+    pub stretched: Vec<String>,
     /// Source of an active-passive design. Default: the first cluster.
     #[serde(default)]
     pub primary: Option<String>,

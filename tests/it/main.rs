@@ -11,6 +11,7 @@ mod browser;
 mod check;
 mod cli;
 mod fidelity;
+mod hybrid;
 mod import_export;
 mod import_files;
 mod invariants;
