@@ -11,7 +11,7 @@ use toml::{Table, Value};
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub name: String,
-    /// `stretched` or `async`.
+    /// `stretched`, `async` or `hybrid`.
     pub family: &'static str,
     /// The copier (None for stretched).
     pub tool: Option<String>,
@@ -382,6 +382,10 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
         }
     }
 
+    if family("hybrid") && data.len() >= 3 {
+        hybrids(sc, doc, &data, &plan, &mut out);
+    }
+
     // The file's own designs join as they are.
     for (i, d) in sc.design.iter().enumerate() {
         let mut doc2 = doc.clone();
@@ -409,13 +413,24 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             .first()
             .and_then(|t| t.min_insync_replicas)
             .unwrap_or(sc.broker.min_insync_replicas);
-        let is_async = d.kind == crate::scenario::DesignKind::Async;
+        let is_async = d.kind != crate::scenario::DesignKind::Stretched;
+        let hybrid = d.kind == crate::scenario::DesignKind::Hybrid;
         out.push(Candidate {
             name: d.name.clone(),
-            family: if is_async { "async" } else { "stretched" },
+            family: if hybrid {
+                "hybrid"
+            } else if is_async {
+                "async"
+            } else {
+                "stretched"
+            },
             tool: is_async.then(|| d.tool.label().to_string()),
             topology: is_async.then(|| format!("{:?}", d.topology).to_lowercase()),
-            replication_factor: if is_async { d.replication_factor } else { rf },
+            replication_factor: if is_async && !hybrid {
+                d.replication_factor
+            } else {
+                rf
+            },
             min_insync_replicas: min,
             controllers: sc
                 .site
@@ -435,6 +450,146 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
         });
     }
     out
+}
+
+/// Hybrid candidates: a stretched cluster over the closest pair of data
+/// sites (lowest round trip; 2 + 2 replicas, or 1 + 1 when a site has one
+/// broker; 2 + 2 voters and one in a controller-only site as tie-breaker when
+/// the file has one, else 2 + 1), and a cluster per other data site (3
+/// voters, RF min(3, brokers)) that the copier fills from it, active-passive,
+/// one candidate per `[plan].tools` and minISR. Buffers and `tasks.max` are
+/// sized for the worst link from the pair to a far site, as for async.
+fn hybrids(
+    sc: &Scenario,
+    doc: &Table,
+    data: &[usize],
+    plan: &crate::scenario::PlanConfig,
+    out: &mut Vec<Candidate>,
+) {
+    let n = sc.site.len();
+    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
+    let Some(pair) = combinations(data, 2)
+        .into_iter()
+        .filter(|p| link(sc, p[0], p[1]).is_some())
+        .min_by(|x, y| rtt(sc, x[0], x[1]).total_cmp(&rtt(sc, y[0], y[1])))
+    else {
+        return;
+    };
+    let (a, b) = (pair[0], pair[1]);
+    let far: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
+    let tie = (0..n)
+        .filter(|&t| sc.site[t].brokers == 0)
+        .min_by(|&x, &y| {
+            let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
+            w(x).total_cmp(&w(y)).then(x.cmp(&y))
+        });
+    let per = if sc.site[a].brokers.min(sc.site[b].brokers) >= 2 {
+        2
+    } else {
+        1
+    };
+    let rf = 2 * per;
+    let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
+    let mut brokers = vec![0u32; n];
+    let mut ctrl = vec![0u32; n];
+    for &x in data {
+        brokers[x] = sc.site[x].brokers;
+        ctrl[x] = 3;
+    }
+    ctrl[a] = 2;
+    ctrl[b] = if tie.is_some() { 2 } else { 1 };
+    if let Some(t) = tie {
+        ctrl[t] = 1;
+    }
+    let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
+    for &f in &far {
+        for m in [a, b] {
+            if let Some(l) = link(sc, m, f) {
+                buf = buf.max(bdp_buffer(l.bandwidth_mbps, l.rtt_ms));
+                worst_rtt = worst_rtt.max(l.rtt_ms);
+            }
+        }
+    }
+    let partitions: u32 = sc.topic.iter().map(|t| t.partitions).sum();
+    let peak = peak_from(sc, a) + peak_from(sc, b);
+    let tasks = tasks_for(
+        peak,
+        partitions,
+        sc.site[a].brokers + sc.site[b].brokers,
+        buf as f64,
+        worst_rtt,
+    );
+    let far_rf = far
+        .iter()
+        .map(|&f| sc.site[f].brokers)
+        .min()
+        .unwrap_or(1)
+        .min(3);
+    let mins: Vec<u32> = if rf >= 4 {
+        vec![rf - 1, rf / 2]
+    } else {
+        vec![rf, 1]
+    };
+    let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
+        names.iter().cloned().zip(v.iter().copied()).collect()
+    };
+    for tool in &plan.tools {
+        for &min in &mins {
+            let name = format!(
+                "hybrid {}+{} rf{rf} min{min} + {tool} to {}",
+                names[a],
+                names[b],
+                far.iter()
+                    .map(|&f| names[f].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            );
+            let mut d = base_doc(doc, &brokers, &ctrl);
+            set_topics(&mut d, rf, min, Some(&groups));
+            let mut design = Table::new();
+            design.insert("name".into(), s(&name));
+            design.insert("kind".into(), s("hybrid"));
+            design.insert(
+                "stretched".into(),
+                Value::Array(vec![s(&names[a]), s(&names[b])]),
+            );
+            design.insert("tool".into(), s(tool));
+            design.insert("topology".into(), s("active-passive"));
+            design.insert("replication.factor".into(), int(i64::from(far_rf)));
+            let mut settings = IndexMap::new();
+            settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
+            if tool != "cluster-linking" {
+                settings.insert("tasks.max".to_string(), i64::from(tasks));
+            }
+            for (k, v) in &settings {
+                design.insert(k.clone(), int(*v));
+            }
+            set_design(&mut d, design);
+            out.push(Candidate {
+                name,
+                family: "hybrid",
+                tool: Some(tool.clone()),
+                topology: Some("active-passive".into()),
+                replication_factor: rf,
+                min_insync_replicas: min,
+                controllers: per_site_map(&ctrl),
+                brokers: per_site_map(&brokers),
+                placement: format!(
+                    "{per} in {}, {per} in {} (stretched, the first listed leads); a cluster per far site ({}), rack-aware",
+                    names[a],
+                    names[b],
+                    far.iter()
+                        .map(|&f| names[f].as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                settings,
+                doc: d,
+                pruned: Vec::new(),
+                from_file: false,
+            });
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -514,11 +669,22 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
         );
         return why;
     }
-    if c.family != "stretched" {
+    if c.family != "stretched" && c.family != "hybrid" {
         return why;
     }
+    // The synchronous part: every data site of a stretch, the stretched
+    // cluster's sites of a hybrid design.
+    let metro: Vec<&str> = sc
+        .design
+        .first()
+        .filter(|_| c.family == "hybrid")
+        .map(|d| d.stretched.iter().map(String::as_str).collect())
+        .unwrap_or_default();
     let sites: Vec<usize> = (0..sc.site.len())
-        .filter(|&i| sc.site[i].brokers > 0)
+        .filter(|&i| {
+            sc.site[i].brokers > 0
+                && (metro.is_empty() || metro.contains(&sc.site[i].name.as_str()))
+        })
         .collect();
     // acks=all waits for the high watermark, which needs a follower in the
     // other site to fetch: at least one round trip (Partition.maybeIncrementLeaderHW).
@@ -547,9 +713,9 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
     // that exist only there. Only min.insync.replicas above the replicas of
     // any one site forbids that (Partition.appendRecordsToLeader's minISR check).
     if sc.objectives.rpo_s == Some(0.0) {
-        let per_site_max = c
-            .brokers
-            .keys()
+        let per_site_max = sites
+            .iter()
+            .map(|&i| &sc.site[i].name)
             .map(|site| {
                 sc.topic
                     .iter()

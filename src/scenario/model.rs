@@ -1052,7 +1052,7 @@ pub enum SweepValue {
 }
 
 fn d_plan_families() -> Vec<String> {
-    vec!["stretched".into(), "async".into()]
+    vec!["stretched".into(), "async".into(), "hybrid".into()]
 }
 fn d_plan_tools() -> Vec<String> {
     vec!["mirrormaker2".into(), "cluster-linking".into()]
@@ -1088,7 +1088,7 @@ fn d_plan_faults() -> PlanFaults {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
-    /// Design families to generate: `stretched`, `async`.
+    /// Design families to generate: `stretched`, `async`, `hybrid`.
     #[serde(default = "d_plan_families")]
     pub families: Vec<String>,
     /// Copiers of the asynchronous candidates.

@@ -566,7 +566,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
 /// `[plan]`: known families, tools and topologies; times in range.
 fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
     let lists: [(&str, &Vec<String>, &[&str]); 3] = [
-        ("families", &pl.families, &["stretched", "async"]),
+        ("families", &pl.families, &["stretched", "async", "hybrid"]),
         (
             "tools",
             &pl.tools,

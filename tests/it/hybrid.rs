@@ -259,3 +259,44 @@ fn the_bundled_hybrid_scenario_through_check_compare_and_export() {
     assert!(!tmp.join("deploy").exists());
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `ktopo plan` on two metro sites, a tie-breaker and a far site, with
+/// `rpo_s = 0` and a p99 budget (30 ms) below the far round trip (60 ms):
+/// hybrid candidates (family `hybrid`: the metro pair stretched, 2 + 2
+/// replicas, voters 2 + 2 + 1 with the tie-breaker, a copy to `far`) are
+/// generated, and none can be recommended, for Kafka's reasons: min ISR 2
+/// lets the ISR shrink to one site's two replicas and acks=all then
+/// acknowledges writes held in one site only (`Partition.appendRecordsToLeader`
+/// checks min ISR against the current ISR), so RPO 0 is not guaranteed; min
+/// ISR 3 leaves 2 replicas after a site loss: NotEnoughReplicas. Every
+/// stretch including `far` pays its 60 ms round trip on every acks=all write
+/// (`Partition.maybeIncrementLeaderHW`), and an async copy loses its lag.
+/// So nothing meets every objective, and the report says why for each.
+#[test]
+fn plan_generates_hybrid_candidates_and_says_why_none_guarantees_rpo_0() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("scenarios/plan/metro-and-far.toml");
+    let (text, sc) = ktopo::scenario::load_for_plan(&path).expect("valid scenario");
+    let p = ktopo::plan::plan(&text, &sc, 1, &mut |_, _| {}).expect("plan runs");
+    let hybrids: Vec<_> = p
+        .candidates
+        .iter()
+        .filter(|c| c.family == "hybrid")
+        .collect();
+    assert_eq!(hybrids.len(), 4, "2 tools × min ISR 3 and 2");
+    for c in &hybrids {
+        assert!(c.name.starts_with("hybrid dc1+dc2 rf4"), "{}", c.name);
+        assert_eq!(c.replication_factor, 4);
+        assert_eq!(c.status, "pruned", "{}: {:?}", c.name, c.why);
+        let why = c.why.join(" ");
+        if c.min_insync_replicas == 2 {
+            assert!(why.contains("ISR may shrink to one site"), "{why}");
+        } else {
+            assert!(why.contains("site-loss-min-isr"), "{why}");
+        }
+        // Its scenario is a hybrid design over the metro pair.
+        assert!(c.scenario.contains("kind = \"hybrid\""), "{}", c.scenario);
+        assert!(c.scenario.contains("stretched = [\"dc1\", \"dc2\"]"));
+    }
+    assert!(p.recommended.is_none(), "{}", p.recommendation);
+}
