@@ -55,8 +55,73 @@ fn tables_mut<'a>(doc: &'a mut Table, key: &str) -> Vec<&'a mut Table> {
     }
 }
 
-/// The document with per-site brokers and controllers set, and the plan's
-/// own tables (and any design, sweep and fault) removed.
+/// What the file states (keys present in its TOML text, whatever their value,
+/// even the default): kept in every generated candidate; only what it leaves
+/// open is searched.
+struct Stated {
+    /// `replication.factor` of the first topic, else `[broker]
+    /// "default.replication.factor"`.
+    rf: Option<u32>,
+    /// `min.insync.replicas` of the first topic, else `[broker]`'s.
+    min_isr: Option<u32>,
+    /// Each topic's stated `replication.factor` (topic or broker level).
+    topic_rf: Vec<(String, Option<u32>)>,
+    /// `controllers` per site, in site order.
+    ctrl: Vec<Option<u32>>,
+}
+
+fn int_key(t: &Table, k: &str) -> Option<u32> {
+    t.get(k)
+        .and_then(Value::as_integer)
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+impl Stated {
+    fn of(doc: &Table) -> Stated {
+        let broker = doc.get("broker").and_then(Value::as_table);
+        let b_rf = broker.and_then(|b| int_key(b, "default.replication.factor"));
+        let b_min = broker.and_then(|b| int_key(b, "min.insync.replicas"));
+        let topics: Vec<&Table> = match doc.get("topic") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
+            _ => Vec::new(),
+        };
+        let sites: Vec<&Table> = match doc.get("site") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
+            _ => Vec::new(),
+        };
+        Stated {
+            rf: topics
+                .first()
+                .and_then(|t| int_key(t, "replication.factor"))
+                .or(b_rf),
+            min_isr: topics
+                .first()
+                .and_then(|t| int_key(t, "min.insync.replicas"))
+                .or(b_min),
+            topic_rf: topics
+                .iter()
+                .map(|t| {
+                    let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
+                    (name.to_string(), int_key(t, "replication.factor").or(b_rf))
+                })
+                .collect(),
+            ctrl: sites.iter().map(|t| int_key(t, "controllers")).collect(),
+        }
+    }
+
+    /// The planner's voters per site with the file's stated ones in place.
+    fn ctrl(&self, planned: &[u32]) -> Vec<u32> {
+        planned
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| self.ctrl.get(i).copied().flatten().unwrap_or(v))
+            .collect()
+    }
+}
+
+/// The document with per-site brokers and controllers set (a site's stated
+/// `controllers` kept), and the plan's own tables (and any design, sweep and
+/// fault) removed.
 fn base_doc(doc: &Table, brokers: &[u32], controllers: &[u32]) -> Table {
     let mut d = doc.clone();
     for k in ["plan", "sweep", "design", "fault"] {
@@ -64,16 +129,26 @@ fn base_doc(doc: &Table, brokers: &[u32], controllers: &[u32]) -> Table {
     }
     for (i, t) in tables_mut(&mut d, "site").into_iter().enumerate() {
         t.insert("brokers".into(), int(i64::from(brokers[i])));
-        t.insert("controllers".into(), int(i64::from(controllers[i])));
+        if !t.contains_key("controllers") {
+            t.insert("controllers".into(), int(i64::from(controllers[i])));
+        }
     }
     d
 }
 
-/// Set RF, minISR and (for a stretch) explicit placement on every topic.
+/// Set RF, minISR and (for a stretch) explicit placement on every topic,
+/// keeping the RF and minISR a topic (or `[broker]`) states.
 fn set_topics(d: &mut Table, rf: u32, min_isr: u32, per_site: Option<&[(String, u32)]>) {
+    let broker = d.get("broker").and_then(Value::as_table);
+    let b_rf = broker.is_some_and(|b| b.contains_key("default.replication.factor"));
+    let b_min = broker.is_some_and(|b| b.contains_key("min.insync.replicas"));
     for t in tables_mut(d, "topic") {
-        t.insert("replication.factor".into(), int(i64::from(rf)));
-        t.insert("min.insync.replicas".into(), int(i64::from(min_isr)));
+        if !t.contains_key("replication.factor") && !b_rf {
+            t.insert("replication.factor".into(), int(i64::from(rf)));
+        }
+        if !t.contains_key("min.insync.replicas") && !b_min {
+            t.insert("min.insync.replicas".into(), int(i64::from(min_isr)));
+        }
         t.remove("placement");
         if let Some(groups) = per_site {
             let replicas: Vec<Value> = groups
@@ -185,6 +260,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
         names.iter().cloned().zip(v.iter().copied()).collect()
     };
     let family = |f: &str| plan.families.iter().any(|x| x == f);
+    let stated = Stated::of(doc);
 
     if family("stretched") {
         // Three sites: RF 3, minISR 2, one replica and one voter per site.
@@ -195,18 +271,21 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 brokers[s] = sc.site[s].brokers;
                 ctrl[s] = 1;
             }
+            let ctrl = stated.ctrl(&ctrl);
             let groups: Vec<(String, u32)> = trio.iter().map(|&s| (names[s].clone(), 1)).collect();
             let label: Vec<&str> = trio.iter().map(|&s| names[s].as_str()).collect();
-            let name = format!("stretched-3 {} rf3 min2", label.join("+"));
+            let (rf, min) = (stated.rf.unwrap_or(3), stated.min_isr.unwrap_or(2));
+            let name = format!("stretched-3 {} rf{rf} min{min}", label.join("+"));
             out.push(stretched(
                 sc,
                 doc,
                 name,
                 &brokers,
                 &ctrl,
-                3,
-                2,
+                rf,
+                min,
                 &groups,
+                &stated,
                 per_site_map(&brokers),
                 per_site_map(&ctrl),
             ));
@@ -215,7 +294,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let (a, b) = (pair[0], pair[1]);
             let two = sc.site[a].brokers.min(sc.site[b].brokers) >= 2;
             let per = if two { 2 } else { 1 };
-            let rf = 2 * per;
+            let rf = stated.rf.unwrap_or(2 * per);
             let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
             // 2.5 sites: a voter in a third location breaks the tie.
             let mut ties: Vec<usize> = (0..n).filter(|&t| t != a && t != b).collect();
@@ -228,10 +307,11 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 ctrl[a] = 2;
                 ctrl[b] = 2;
                 ctrl[t] = 1;
-                let mins: Vec<u32> = if rf >= 4 {
-                    vec![rf - 1, rf / 2]
-                } else {
-                    vec![rf, 1]
+                let ctrl = stated.ctrl(&ctrl);
+                let mins: Vec<u32> = match stated.min_isr {
+                    Some(m) => vec![m],
+                    None if rf >= 4 => vec![rf - 1, rf / 2],
+                    None => vec![rf, 1],
                 };
                 for min in mins {
                     let name = format!(
@@ -250,6 +330,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                         rf,
                         min,
                         &groups,
+                        &stated,
                         per_site_map(&brokers),
                         per_site_map(&ctrl),
                     ));
@@ -262,7 +343,8 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let mut ctrl = vec![0u32; n];
             ctrl[a] = 2;
             ctrl[b] = 1;
-            let min = if rf > 2 { rf - 1 } else { 1 };
+            let ctrl = stated.ctrl(&ctrl);
+            let min = stated.min_isr.unwrap_or(if rf > 2 { rf - 1 } else { 1 });
             let name = format!("stretched-2 {}+{} rf{rf} min{min}", names[a], names[b]);
             out.push(stretched(
                 sc,
@@ -273,6 +355,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 rf,
                 min,
                 &groups,
+                &stated,
                 per_site_map(&brokers),
                 per_site_map(&ctrl),
             ));
@@ -290,8 +373,8 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             })
             .unwrap_or(data[0]);
         let min_brokers = data.iter().map(|&s| sc.site[s].brokers).min().unwrap_or(1);
-        let rf = min_brokers.min(3);
-        let min_isr = if rf >= 3 { 2 } else { 1 };
+        let rf = stated.rf.unwrap_or(min_brokers.min(3));
+        let min_isr = stated.min_isr.unwrap_or(if rf >= 3 { 2 } else { 1 });
         let mut brokers = vec![0u32; n];
         let mut ctrl = vec![0u32; n];
         for &s in &data {
@@ -299,6 +382,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             // A cluster per site: the usual three KRaft voters.
             ctrl[s] = 3;
         }
+        let ctrl = stated.ctrl(&ctrl);
         // The worst WAN link between two clusters sizes the buffers.
         let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
         for pair in combinations(&data, 2) {
@@ -383,7 +467,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
     }
 
     if family("hybrid") && data.len() >= 3 {
-        hybrids(sc, doc, &data, &plan, &mut out);
+        hybrids(sc, doc, &data, &plan, &stated, &mut out);
     }
 
     // The file's own designs join as they are.
@@ -464,6 +548,7 @@ fn hybrids(
     doc: &Table,
     data: &[usize],
     plan: &crate::scenario::PlanConfig,
+    stated: &Stated,
     out: &mut Vec<Candidate>,
 ) {
     let n = sc.site.len();
@@ -488,7 +573,7 @@ fn hybrids(
     } else {
         1
     };
-    let rf = 2 * per;
+    let rf = stated.rf.unwrap_or(2 * per);
     let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
     let mut brokers = vec![0u32; n];
     let mut ctrl = vec![0u32; n];
@@ -501,6 +586,7 @@ fn hybrids(
     if let Some(t) = tie {
         ctrl[t] = 1;
     }
+    let ctrl = stated.ctrl(&ctrl);
     let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
     for &f in &far {
         for m in [a, b] {
@@ -525,10 +611,10 @@ fn hybrids(
         .min()
         .unwrap_or(1)
         .min(3);
-    let mins: Vec<u32> = if rf >= 4 {
-        vec![rf - 1, rf / 2]
-    } else {
-        vec![rf, 1]
+    let mins: Vec<u32> = match stated.min_isr {
+        Some(m) => vec![m],
+        None if rf >= 4 => vec![rf - 1, rf / 2],
+        None => vec![rf, 1],
     };
     let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
         names.iter().cloned().zip(v.iter().copied()).collect()
@@ -565,6 +651,7 @@ fn hybrids(
                 design.insert(k.clone(), int(*v));
             }
             set_design(&mut d, design);
+            let pruned = stated_rf_mismatch(stated, &groups);
             out.push(Candidate {
                 name,
                 family: "hybrid",
@@ -585,11 +672,34 @@ fn hybrids(
                 ),
                 settings,
                 doc: d,
-                pruned: Vec::new(),
+                pruned,
                 from_file: false,
             });
         }
     }
+}
+
+/// A stretch's placement groups hold a fixed number of replicas: a topic
+/// whose file states another `replication.factor` cannot take them.
+fn stated_rf_mismatch(stated: &Stated, groups: &[(String, u32)]) -> Vec<String> {
+    let placed: u32 = groups.iter().map(|g| g.1).sum();
+    stated
+        .topic_rf
+        .iter()
+        .filter_map(|(topic, rf)| {
+            let rf = (*rf)?;
+            (rf != placed).then(|| {
+                format!(
+                    "the file states replication.factor {rf} for `{topic}` (kept: the planner only chooses what the file leaves open), and this candidate places {placed} replicas ({})",
+                    groups
+                        .iter()
+                        .map(|(s, k)| format!("{k} in {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                )
+            })
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -602,6 +712,7 @@ fn stretched(
     rf: u32,
     min: u32,
     groups: &[(String, u32)],
+    stated: &Stated,
     brokers_map: IndexMap<String, u32>,
     ctrl_map: IndexMap<String, u32>,
 ) -> Candidate {
@@ -611,7 +722,7 @@ fn stretched(
     design.insert("name".into(), s(&name));
     design.insert("kind".into(), s("stretched"));
     set_design(&mut d, design);
-    let mut pruned = Vec::new();
+    let mut pruned = stated_rf_mismatch(stated, groups);
     for (site, k) in groups {
         let have = sc
             .site

@@ -18,6 +18,7 @@ mod invariants;
 mod layers;
 mod placement;
 mod plan;
+mod plan_keeps;
 mod reports;
 mod scenario_errors;
 mod semantics;
