@@ -124,9 +124,12 @@ impl World<'_> {
         let Some(c) = self.layout.cluster_of(site) else {
             return false;
         };
+        // Sites of the layout's cluster only: brokers of a site that holds no
+        // cluster carry cluster index 0 without belonging to it.
+        let sites = &self.layout.clusters[c];
         (0..self.nb).any(|b| {
             let s = self.broker_site[b];
-            s != site && self.site_up[s] && self.broker_cluster[b] as usize == c
+            s != site && self.site_up[s] && sites.contains(&s)
         })
     }
 
