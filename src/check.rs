@@ -254,6 +254,15 @@ pub fn render_by_design(sc: &Scenario, findings: &[Finding]) -> String {
                     lay.flows.len()
                 )
             }
+            crate::scenario::DesignKind::Hybrid => {
+                let lay = crate::scenario::DesignLayout::of(sc, d);
+                format!(
+                    "hybrid: stretched cluster {} and {} other cluster(s), each judged on its own, and {} copy flow(s)",
+                    lay.cluster_name(sc, 0),
+                    lay.clusters.len() - 1,
+                    lay.flows.len()
+                )
+            }
         };
         let _ = writeln!(
             s,
@@ -344,14 +353,31 @@ impl<'a> Cx<'a> {
                         };
                         (topo.assign(sc, t, i), rf, min_isr)
                     }
-                    Some((_, c)) => {
+                    Some((sites, c)) => {
                         let rf = configured.min(topo.brokers.len()).max(1);
                         let spec = c * sc.topic.len() + i;
-                        (
-                            crate::placement::rack_aware(topo, t.partitions as usize, rf, spec),
-                            rf,
-                            min_isr.min(rf),
-                        )
+                        match &t.placement {
+                            // A hybrid design's stretched cluster keeps the
+                            // topic's placement, as the simulator does.
+                            Some(p) if sites.len() > 1 => {
+                                let rf = p.replicas.iter().map(|g| g.count as usize).sum();
+                                (
+                                    crate::placement::explicit(
+                                        topo,
+                                        p,
+                                        t.partitions as usize,
+                                        spec,
+                                    ),
+                                    rf,
+                                    min_isr,
+                                )
+                            }
+                            _ => (
+                                crate::placement::rack_aware(topo, t.partitions as usize, rf, spec),
+                                rf,
+                                min_isr.min(rf),
+                            ),
+                        }
                     }
                 };
                 TopicView {
@@ -1500,7 +1526,7 @@ fn copy_flows(
         }
     };
     {
-        let name = |c: usize| sc.site[lay.clusters[c][0]].name.as_str();
+        let name = |c: usize| lay.cluster_name(sc, c);
         for &(a, b) in &lay.flows {
             let peak: f64 = sc
                 .producer
@@ -1516,7 +1542,7 @@ fn copy_flows(
             if peak <= 0.0 {
                 continue;
             }
-            let (sa, sb) = (lay.clusters[a][0], lay.clusters[b][0]);
+            let (sa, sb) = (lay.anchor(sc, a), lay.anchor(sc, b));
             // The link between the two clusters, or the route through other
             // sites: its narrowest usable hop and its summed round trip.
             let Some(hops) = graph.scenario_route(sc, sa, sb) else {
@@ -1694,7 +1720,7 @@ pub fn estimated_events(
     let step_s = sc.model.flow_step_ms / 1000.0;
     let probe_s = sc.model.flow_probe_interval_ms.max(1.0) / 1000.0;
     let layout = match design {
-        Some(d) if d.kind == DesignKind::Async => DesignLayout::of(sc, d),
+        Some(d) if d.kind != DesignKind::Stretched => DesignLayout::of(sc, d),
         _ => DesignLayout::stretched(sc),
     };
     let single = layout.clusters.len() == 1;
@@ -1830,7 +1856,7 @@ pub fn estimated_events(
     // request per task and target broker, every linger or step.
     if let Some(d) = design.filter(|_| !single) {
         for &(a, b) in &layout.flows {
-            let (sa, sb) = (layout.clusters[a][0], layout.clusters[b][0]);
+            let (sa, sb) = (layout.anchor(sc, a), layout.anchor(sc, b));
             let src: u32 = layout.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
             let dst: u32 = layout.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
             let parts = copied_partitions(sc, d);

@@ -157,6 +157,7 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
     let d = sc.design.get(i);
     let kind = match d.map(|d| d.kind) {
         Some(DesignKind::Async) => "async",
+        Some(DesignKind::Hybrid) => "hybrid",
         _ => "stretched",
     };
     let sites = o

@@ -11,6 +11,8 @@ use super::*;
 /// One internal topic: a scenario topic in one cluster, under its name there.
 struct TopicSpec {
     origin: usize,
+    /// A local topic of its cluster (not a remote copy).
+    local: bool,
     cluster: usize,
     name: String,
     rf: u32,
@@ -30,6 +32,7 @@ fn topic_specs(
         for (ti, t) in sc.topic.iter().enumerate() {
             out.push(TopicSpec {
                 origin: ti,
+                local: true,
                 cluster: 0,
                 name: t.name.clone(),
                 rf: t
@@ -57,6 +60,7 @@ fn topic_specs(
                 .max(1);
             out.push(TopicSpec {
                 origin: ti,
+                local: true,
                 cluster: c,
                 name: t.name.clone(),
                 rf,
@@ -79,6 +83,7 @@ fn topic_specs(
             let rf = d.replication_factor.min(size(b)).max(1);
             out.push(TopicSpec {
                 origin: ti,
+                local: false,
                 cluster: b,
                 name,
                 rf,
@@ -200,13 +205,20 @@ fn build_partitions(
         let mut ids = Vec::new();
         let assignments = if multi {
             let (sub, map) = &restricted[spec.cluster];
-            crate::placement::rack_aware(sub, t.partitions as usize, spec.rf as usize, ti)
-                .into_iter()
-                .map(|a| crate::topology::Assignment {
-                    replicas: a.replicas.iter().map(|&b| map[b]).collect(),
-                    observers: a.observers.iter().map(|&b| map[b]).collect(),
-                })
-                .collect()
+            // A hybrid design's stretched cluster keeps the topic's placement;
+            // a cluster of one site places rack-aware.
+            match &t.placement {
+                Some(pl) if spec.local && layout.clusters[spec.cluster].len() > 1 => {
+                    crate::placement::explicit(sub, pl, t.partitions as usize, ti)
+                }
+                _ => crate::placement::rack_aware(sub, t.partitions as usize, spec.rf as usize, ti),
+            }
+            .into_iter()
+            .map(|a| crate::topology::Assignment {
+                replicas: a.replicas.iter().map(|&b| map[b]).collect(),
+                observers: a.observers.iter().map(|&b| map[b]).collect(),
+            })
+            .collect()
         } else {
             topo.assign(sc, t, ti)
         };
@@ -651,6 +663,7 @@ impl<'a> World<'a> {
                 ..Default::default()
             },
             fault_lost: vec![0; sc.fault.len()],
+            fault_cluster_survived: vec![false; sc.fault.len()],
             fault_window: fault_windows(sc),
             fault_latency: vec![Histogram::default(); sc.fault.len()],
             fault_e2e: vec![Histogram::default(); sc.fault.len()],

@@ -55,7 +55,7 @@ pub(super) fn remote_name(
     match d.replication_policy {
         ReplicationPolicy::Identity => topic.to_string(),
         ReplicationPolicy::Default => {
-            let alias = &sc.site[layout.clusters[from][0]].name;
+            let alias = &sc.site[layout.anchor(sc, from)].name;
             format!("{alias}{}{topic}", d.replication_policy_separator)
         }
     }
@@ -306,8 +306,15 @@ impl World<'_> {
         })
     }
 
+    /// The site a cluster's copier runs in (`copier_site` target or source) and
+    /// its failed-over clients restart in: its first site with brokers.
     fn cluster_site(&self, c: usize) -> usize {
-        self.layout.clusters[c][0]
+        let sites = &self.layout.clusters[c];
+        sites
+            .iter()
+            .copied()
+            .find(|&s| self.broker_site.contains(&s))
+            .unwrap_or(sites[0])
     }
 
     /// Is some site of the source cluster of mirrored partition `mp` up? Offset
@@ -1468,7 +1475,11 @@ impl World<'_> {
             return;
         }
         if start {
-            self.cp_fault_exposure(fault, Some(site));
+            // A hybrid design's stretched cluster losing one of its sites loses
+            // no copy source: the copier fetches from the new leaders.
+            if !self.fault_cluster_survived[fault] {
+                self.cp_fault_exposure(fault, Some(site));
+            }
         } else {
             for t in 0..self.cp.tasks.len() {
                 if self.cp.tasks[t].site == site {
@@ -1524,7 +1535,11 @@ impl World<'_> {
             let d = self.design.expect("copiers exist only in designs");
             for g in 0..self.cp.groups.len() {
                 let c = self.cp.groups[g].consumer as usize;
-                if self.consumers[c].site != s {
+                // The consumers of the lost cluster: of this site, and of its
+                // other sites lost before (a hybrid design's stretched cluster)
+                // whose consumers have not moved yet.
+                let cs = self.consumers[c].site;
+                if cs != s && (self.site_up[cs] || self.layout.cluster_of(cs) != src_cluster) {
                     continue;
                 }
                 e.consumers_failed_over += 1;

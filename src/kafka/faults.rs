@@ -32,6 +32,9 @@ impl World<'_> {
                         }
                     }
                 }
+                if start {
+                    self.fault_cluster_survived[i] = self.cluster_serves_elsewhere(s);
+                }
                 self.cp_site(s, start, i);
                 if start {
                     self.clients_lost(s, i);
@@ -91,9 +94,11 @@ impl World<'_> {
             return;
         }
         let src = self.site_cluster[site] as usize;
-        let dns = if self.layout.flows.is_empty() {
+        let dns = if self.layout.flows.is_empty() || self.cluster_serves_elsewhere(site) {
+            // One cluster, or a hybrid design's stretched cluster that keeps
+            // another site: the bootstrap list already names it.
             0.0
-        } else if self.layout.clusters.iter().any(|c| c.contains(&site))
+        } else if self.layout.cluster_of(site).is_some()
             && self.layout.flows.iter().any(|f| f.0 == src)
         {
             fo.dns_ttl_s
@@ -106,8 +111,26 @@ impl World<'_> {
             self.now + secs(delay),
             Ev::Failover {
                 fault: fault as u16,
+                dns: dns > 0.0,
             },
         );
+    }
+
+    /// Does the cluster of `site` have brokers in another site that is up? Only
+    /// a hybrid design's stretched cluster can: a lost site of it is a
+    /// stretched cluster's site loss (leaders move, clients stay in the
+    /// cluster), not the loss of a copy's source.
+    pub(super) fn cluster_serves_elsewhere(&self, site: usize) -> bool {
+        let Some(c) = self.layout.cluster_of(site) else {
+            return false;
+        };
+        // Sites of the layout's cluster only: brokers of a site that holds no
+        // cluster carry cluster index 0 without belonging to it.
+        let sites = &self.layout.clusters[c];
+        (0..self.nb).any(|b| {
+            let s = self.broker_site[b];
+            s != site && self.site_up[s] && sites.contains(&s)
+        })
     }
 
     /// The site that `site-down` fault `fault` took down, while it is still down.
@@ -127,13 +150,29 @@ impl World<'_> {
     /// else the nearest surviving site with brokers of their cluster; producers
     /// keep their topic (what they held died with the process), consumers their
     /// positions (the group's offsets live in the cluster).
-    pub(super) fn clients_fail_over(&mut self, fault: usize) {
-        if !self.layout.flows.is_empty() {
-            return self.cp_failover(fault);
-        }
+    ///
+    /// A hybrid design's stretched cluster that still has a site up keeps its
+    /// clients (the stretched rule); once all its sites are down they go to the
+    /// cluster it copies to, after the DNS TTL (scheduled again with it when the
+    /// loss began as a stretched one, `dns` false).
+    pub(super) fn clients_fail_over(&mut self, fault: usize, dns: bool) {
         let Some(site) = self.site_still_down(fault) else {
             return;
         };
+        if !self.layout.flows.is_empty() && !self.cluster_serves_elsewhere(site) {
+            let ttl = self.sc.failover.dns_ttl_s;
+            if !dns && ttl > 0.0 {
+                self.at(
+                    self.now + secs(ttl),
+                    Ev::Failover {
+                        fault: fault as u16,
+                        dns: true,
+                    },
+                );
+                return;
+            }
+            return self.cp_failover(fault);
+        }
         let cluster = self.site_cluster[site];
         let serves = |w: &World, s: usize| {
             w.site_up[s]

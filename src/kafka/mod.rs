@@ -174,6 +174,8 @@ pub(crate) enum Ev {
     CpTick,
     Failover {
         fault: u16,
+        /// The delay included the DNS TTL (the clients change cluster).
+        dns: bool,
     },
 }
 
@@ -573,6 +575,10 @@ pub(crate) struct World<'a> {
     stats: ClusterOutcome,
     timeline: Timeline,
     fault_lost: Vec<u64>,
+    /// Per `site-down` fault: its site's cluster kept another site with brokers
+    /// up (a hybrid design's stretched cluster losing one site): the stretched
+    /// rules apply, not the copy's.
+    fault_cluster_survived: Vec<bool>,
     /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
     fault_window: Vec<(Nanos, Nanos)>,
     fault_latency: Vec<Histogram>,
@@ -836,7 +842,7 @@ impl<'a> World<'a> {
             Ev::CpFetchResponse { sess, tag } => self.cp_fetch_response(sess as usize, tag),
             Ev::CpFetchRetry { sess, tag } => self.cp_fetch_retry(sess as usize, tag),
             Ev::CpTick => self.cp_tick(),
-            Ev::Failover { fault } => self.clients_fail_over(fault as usize),
+            Ev::Failover { fault, dns } => self.clients_fail_over(fault as usize, dns),
         }
     }
 

@@ -219,7 +219,7 @@ impl World<'_> {
             return None;
         }
         let cp = &self.cp;
-        let name = |c: usize| self.topo.sites[self.layout.clusters[c][0]].name.clone();
+        let name = |c: usize| self.layout.cluster_name(self.sc, c);
         Some(ReplicationOutcome {
             tool: cp.tool.label().into(),
             topology: serde_json::to_value(d.topology)
@@ -290,10 +290,14 @@ impl World<'_> {
                 + fo.client_restart_s
                 + if dns { fo.dns_ttl_s } else { 0.0 }
         };
+        // The site's cluster was lost with it (a hybrid design's stretched
+        // cluster that kept a site up follows the stretched rules below).
         let site_holds_cluster = |name: &Option<String>| {
-            self.topo
-                .site_index(name.as_deref().unwrap_or_default())
-                .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
+            !self.fault_cluster_survived[i]
+                && self
+                    .topo
+                    .site_index(name.as_deref().unwrap_or_default())
+                    .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
         };
         let clients_in = |name: &Option<String>| {
             let s = self.topo.site_index(name.as_deref().unwrap_or_default());
@@ -301,6 +305,16 @@ impl World<'_> {
                 .iter()
                 .any(|p| !p.copier && Some(p.home) == s)
                 || self.consumers.iter().any(|c| Some(c.home) == s)
+        };
+        // Clients of the lost site's cluster (its site, or for a hybrid design's
+        // stretched cluster lost site by site, any of its sites).
+        let clients_of_cluster = |name: &Option<String>| {
+            let s = self.topo.site_index(name.as_deref().unwrap_or_default());
+            let c = s.and_then(|s| self.layout.cluster_of(s));
+            let of =
+                |home: usize| Some(home) == s || (c.is_some() && self.layout.cluster_of(home) == c);
+            self.producers.iter().any(|p| !p.copier && of(p.home))
+                || self.consumers.iter().any(|x| of(x.home))
         };
         let e = self
             .cp
@@ -329,7 +343,7 @@ impl World<'_> {
         };
         match f.kind {
             FaultKind::SiteDown
-                if is_async && site_holds_cluster(&f.site) && !clients_in(&f.site) =>
+                if is_async && site_holds_cluster(&f.site) && !clients_of_cluster(&f.site) =>
             {
                 r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
             }

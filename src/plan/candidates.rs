@@ -11,7 +11,7 @@ use toml::{Table, Value};
 #[derive(Clone, Debug)]
 pub struct Candidate {
     pub name: String,
-    /// `stretched` or `async`.
+    /// `stretched`, `async` or `hybrid`.
     pub family: &'static str,
     /// The copier (None for stretched).
     pub tool: Option<String>,
@@ -55,8 +55,73 @@ fn tables_mut<'a>(doc: &'a mut Table, key: &str) -> Vec<&'a mut Table> {
     }
 }
 
-/// The document with per-site brokers and controllers set, and the plan's
-/// own tables (and any design, sweep and fault) removed.
+/// What the file states (keys present in its TOML text, whatever their value,
+/// even the default): kept in every generated candidate; only what it leaves
+/// open is searched.
+struct Stated {
+    /// `replication.factor` of the first topic, else `[broker]
+    /// "default.replication.factor"`.
+    rf: Option<u32>,
+    /// `min.insync.replicas` of the first topic, else `[broker]`'s.
+    min_isr: Option<u32>,
+    /// Each topic's stated `replication.factor` (topic or broker level).
+    topic_rf: Vec<(String, Option<u32>)>,
+    /// `controllers` per site, in site order.
+    ctrl: Vec<Option<u32>>,
+}
+
+fn int_key(t: &Table, k: &str) -> Option<u32> {
+    t.get(k)
+        .and_then(Value::as_integer)
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+impl Stated {
+    fn of(doc: &Table) -> Stated {
+        let broker = doc.get("broker").and_then(Value::as_table);
+        let b_rf = broker.and_then(|b| int_key(b, "default.replication.factor"));
+        let b_min = broker.and_then(|b| int_key(b, "min.insync.replicas"));
+        let topics: Vec<&Table> = match doc.get("topic") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
+            _ => Vec::new(),
+        };
+        let sites: Vec<&Table> = match doc.get("site") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
+            _ => Vec::new(),
+        };
+        Stated {
+            rf: topics
+                .first()
+                .and_then(|t| int_key(t, "replication.factor"))
+                .or(b_rf),
+            min_isr: topics
+                .first()
+                .and_then(|t| int_key(t, "min.insync.replicas"))
+                .or(b_min),
+            topic_rf: topics
+                .iter()
+                .map(|t| {
+                    let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
+                    (name.to_string(), int_key(t, "replication.factor").or(b_rf))
+                })
+                .collect(),
+            ctrl: sites.iter().map(|t| int_key(t, "controllers")).collect(),
+        }
+    }
+
+    /// The planner's voters per site with the file's stated ones in place.
+    fn ctrl(&self, planned: &[u32]) -> Vec<u32> {
+        planned
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| self.ctrl.get(i).copied().flatten().unwrap_or(v))
+            .collect()
+    }
+}
+
+/// The document with per-site brokers and controllers set (a site's stated
+/// `controllers` kept), and the plan's own tables (and any design, sweep and
+/// fault) removed.
 fn base_doc(doc: &Table, brokers: &[u32], controllers: &[u32]) -> Table {
     let mut d = doc.clone();
     for k in ["plan", "sweep", "design", "fault"] {
@@ -64,16 +129,26 @@ fn base_doc(doc: &Table, brokers: &[u32], controllers: &[u32]) -> Table {
     }
     for (i, t) in tables_mut(&mut d, "site").into_iter().enumerate() {
         t.insert("brokers".into(), int(i64::from(brokers[i])));
-        t.insert("controllers".into(), int(i64::from(controllers[i])));
+        if !t.contains_key("controllers") {
+            t.insert("controllers".into(), int(i64::from(controllers[i])));
+        }
     }
     d
 }
 
-/// Set RF, minISR and (for a stretch) explicit placement on every topic.
+/// Set RF, minISR and (for a stretch) explicit placement on every topic,
+/// keeping the RF and minISR a topic (or `[broker]`) states.
 fn set_topics(d: &mut Table, rf: u32, min_isr: u32, per_site: Option<&[(String, u32)]>) {
+    let broker = d.get("broker").and_then(Value::as_table);
+    let b_rf = broker.is_some_and(|b| b.contains_key("default.replication.factor"));
+    let b_min = broker.is_some_and(|b| b.contains_key("min.insync.replicas"));
     for t in tables_mut(d, "topic") {
-        t.insert("replication.factor".into(), int(i64::from(rf)));
-        t.insert("min.insync.replicas".into(), int(i64::from(min_isr)));
+        if !t.contains_key("replication.factor") && !b_rf {
+            t.insert("replication.factor".into(), int(i64::from(rf)));
+        }
+        if !t.contains_key("min.insync.replicas") && !b_min {
+            t.insert("min.insync.replicas".into(), int(i64::from(min_isr)));
+        }
         t.remove("placement");
         if let Some(groups) = per_site {
             let replicas: Vec<Value> = groups
@@ -185,6 +260,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
         names.iter().cloned().zip(v.iter().copied()).collect()
     };
     let family = |f: &str| plan.families.iter().any(|x| x == f);
+    let stated = Stated::of(doc);
 
     if family("stretched") {
         // Three sites: RF 3, minISR 2, one replica and one voter per site.
@@ -195,18 +271,21 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 brokers[s] = sc.site[s].brokers;
                 ctrl[s] = 1;
             }
+            let ctrl = stated.ctrl(&ctrl);
             let groups: Vec<(String, u32)> = trio.iter().map(|&s| (names[s].clone(), 1)).collect();
             let label: Vec<&str> = trio.iter().map(|&s| names[s].as_str()).collect();
-            let name = format!("stretched-3 {} rf3 min2", label.join("+"));
+            let (rf, min) = (stated.rf.unwrap_or(3), stated.min_isr.unwrap_or(2));
+            let name = format!("stretched-3 {} rf{rf} min{min}", label.join("+"));
             out.push(stretched(
                 sc,
                 doc,
                 name,
                 &brokers,
                 &ctrl,
-                3,
-                2,
+                rf,
+                min,
                 &groups,
+                &stated,
                 per_site_map(&brokers),
                 per_site_map(&ctrl),
             ));
@@ -215,7 +294,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let (a, b) = (pair[0], pair[1]);
             let two = sc.site[a].brokers.min(sc.site[b].brokers) >= 2;
             let per = if two { 2 } else { 1 };
-            let rf = 2 * per;
+            let rf = stated.rf.unwrap_or(2 * per);
             let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
             // 2.5 sites: a voter in a third location breaks the tie.
             let mut ties: Vec<usize> = (0..n).filter(|&t| t != a && t != b).collect();
@@ -228,10 +307,11 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 ctrl[a] = 2;
                 ctrl[b] = 2;
                 ctrl[t] = 1;
-                let mins: Vec<u32> = if rf >= 4 {
-                    vec![rf - 1, rf / 2]
-                } else {
-                    vec![rf, 1]
+                let ctrl = stated.ctrl(&ctrl);
+                let mins: Vec<u32> = match stated.min_isr {
+                    Some(m) => vec![m],
+                    None if rf >= 4 => vec![rf - 1, rf / 2],
+                    None => vec![rf, 1],
                 };
                 for min in mins {
                     let name = format!(
@@ -250,6 +330,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                         rf,
                         min,
                         &groups,
+                        &stated,
                         per_site_map(&brokers),
                         per_site_map(&ctrl),
                     ));
@@ -262,7 +343,8 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let mut ctrl = vec![0u32; n];
             ctrl[a] = 2;
             ctrl[b] = 1;
-            let min = if rf > 2 { rf - 1 } else { 1 };
+            let ctrl = stated.ctrl(&ctrl);
+            let min = stated.min_isr.unwrap_or(if rf > 2 { rf - 1 } else { 1 });
             let name = format!("stretched-2 {}+{} rf{rf} min{min}", names[a], names[b]);
             out.push(stretched(
                 sc,
@@ -273,6 +355,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 rf,
                 min,
                 &groups,
+                &stated,
                 per_site_map(&brokers),
                 per_site_map(&ctrl),
             ));
@@ -290,8 +373,8 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             })
             .unwrap_or(data[0]);
         let min_brokers = data.iter().map(|&s| sc.site[s].brokers).min().unwrap_or(1);
-        let rf = min_brokers.min(3);
-        let min_isr = if rf >= 3 { 2 } else { 1 };
+        let rf = stated.rf.unwrap_or(min_brokers.min(3));
+        let min_isr = stated.min_isr.unwrap_or(if rf >= 3 { 2 } else { 1 });
         let mut brokers = vec![0u32; n];
         let mut ctrl = vec![0u32; n];
         for &s in &data {
@@ -299,6 +382,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             // A cluster per site: the usual three KRaft voters.
             ctrl[s] = 3;
         }
+        let ctrl = stated.ctrl(&ctrl);
         // The worst WAN link between two clusters sizes the buffers.
         let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
         for pair in combinations(&data, 2) {
@@ -382,6 +466,10 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
         }
     }
 
+    if family("hybrid") && data.len() >= 3 {
+        hybrids(sc, doc, &data, &plan, &stated, &mut out);
+    }
+
     // The file's own designs join as they are.
     for (i, d) in sc.design.iter().enumerate() {
         let mut doc2 = doc.clone();
@@ -409,13 +497,24 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             .first()
             .and_then(|t| t.min_insync_replicas)
             .unwrap_or(sc.broker.min_insync_replicas);
-        let is_async = d.kind == crate::scenario::DesignKind::Async;
+        let is_async = d.kind != crate::scenario::DesignKind::Stretched;
+        let hybrid = d.kind == crate::scenario::DesignKind::Hybrid;
         out.push(Candidate {
             name: d.name.clone(),
-            family: if is_async { "async" } else { "stretched" },
+            family: if hybrid {
+                "hybrid"
+            } else if is_async {
+                "async"
+            } else {
+                "stretched"
+            },
             tool: is_async.then(|| d.tool.label().to_string()),
             topology: is_async.then(|| format!("{:?}", d.topology).to_lowercase()),
-            replication_factor: if is_async { d.replication_factor } else { rf },
+            replication_factor: if is_async && !hybrid {
+                d.replication_factor
+            } else {
+                rf
+            },
             min_insync_replicas: min,
             controllers: sc
                 .site
@@ -437,6 +536,172 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
     out
 }
 
+/// Hybrid candidates: a stretched cluster over the closest pair of data
+/// sites (lowest round trip; 2 + 2 replicas, or 1 + 1 when a site has one
+/// broker; 2 + 2 voters and one in a controller-only site as tie-breaker when
+/// the file has one, else 2 + 1), and a cluster per other data site (3
+/// voters, RF min(3, brokers)) that the copier fills from it, active-passive,
+/// one candidate per `[plan].tools` and minISR. Buffers and `tasks.max` are
+/// sized for the worst link from the pair to a far site, as for async.
+fn hybrids(
+    sc: &Scenario,
+    doc: &Table,
+    data: &[usize],
+    plan: &crate::scenario::PlanConfig,
+    stated: &Stated,
+    out: &mut Vec<Candidate>,
+) {
+    let n = sc.site.len();
+    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
+    let Some(pair) = combinations(data, 2)
+        .into_iter()
+        .filter(|p| link(sc, p[0], p[1]).is_some())
+        .min_by(|x, y| rtt(sc, x[0], x[1]).total_cmp(&rtt(sc, y[0], y[1])))
+    else {
+        return;
+    };
+    let (a, b) = (pair[0], pair[1]);
+    let far: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
+    let tie = (0..n)
+        .filter(|&t| sc.site[t].brokers == 0)
+        .min_by(|&x, &y| {
+            let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
+            w(x).total_cmp(&w(y)).then(x.cmp(&y))
+        });
+    let per = if sc.site[a].brokers.min(sc.site[b].brokers) >= 2 {
+        2
+    } else {
+        1
+    };
+    let rf = stated.rf.unwrap_or(2 * per);
+    let groups = vec![(names[a].clone(), per), (names[b].clone(), per)];
+    let mut brokers = vec![0u32; n];
+    let mut ctrl = vec![0u32; n];
+    for &x in data {
+        brokers[x] = sc.site[x].brokers;
+        ctrl[x] = 3;
+    }
+    ctrl[a] = 2;
+    ctrl[b] = if tie.is_some() { 2 } else { 1 };
+    if let Some(t) = tie {
+        ctrl[t] = 1;
+    }
+    let ctrl = stated.ctrl(&ctrl);
+    let (mut buf, mut worst_rtt) = (65_536i64, 0.0f64);
+    for &f in &far {
+        for m in [a, b] {
+            if let Some(l) = link(sc, m, f) {
+                buf = buf.max(bdp_buffer(l.bandwidth_mbps, l.rtt_ms));
+                worst_rtt = worst_rtt.max(l.rtt_ms);
+            }
+        }
+    }
+    let partitions: u32 = sc.topic.iter().map(|t| t.partitions).sum();
+    let peak = peak_from(sc, a) + peak_from(sc, b);
+    let tasks = tasks_for(
+        peak,
+        partitions,
+        sc.site[a].brokers + sc.site[b].brokers,
+        buf as f64,
+        worst_rtt,
+    );
+    let far_rf = far
+        .iter()
+        .map(|&f| sc.site[f].brokers)
+        .min()
+        .unwrap_or(1)
+        .min(3);
+    let mins: Vec<u32> = match stated.min_isr {
+        Some(m) => vec![m],
+        None if rf >= 4 => vec![rf - 1, rf / 2],
+        None => vec![rf, 1],
+    };
+    let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
+        names.iter().cloned().zip(v.iter().copied()).collect()
+    };
+    for tool in &plan.tools {
+        for &min in &mins {
+            let name = format!(
+                "hybrid {}+{} rf{rf} min{min} + {tool} to {}",
+                names[a],
+                names[b],
+                far.iter()
+                    .map(|&f| names[f].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            );
+            let mut d = base_doc(doc, &brokers, &ctrl);
+            set_topics(&mut d, rf, min, Some(&groups));
+            let mut design = Table::new();
+            design.insert("name".into(), s(&name));
+            design.insert("kind".into(), s("hybrid"));
+            design.insert(
+                "stretched".into(),
+                Value::Array(vec![s(&names[a]), s(&names[b])]),
+            );
+            design.insert("tool".into(), s(tool));
+            design.insert("topology".into(), s("active-passive"));
+            design.insert("replication.factor".into(), int(i64::from(far_rf)));
+            let mut settings = IndexMap::new();
+            settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
+            if tool != "cluster-linking" {
+                settings.insert("tasks.max".to_string(), i64::from(tasks));
+            }
+            for (k, v) in &settings {
+                design.insert(k.clone(), int(*v));
+            }
+            set_design(&mut d, design);
+            let pruned = stated_rf_mismatch(stated, &groups);
+            out.push(Candidate {
+                name,
+                family: "hybrid",
+                tool: Some(tool.clone()),
+                topology: Some("active-passive".into()),
+                replication_factor: rf,
+                min_insync_replicas: min,
+                controllers: per_site_map(&ctrl),
+                brokers: per_site_map(&brokers),
+                placement: format!(
+                    "{per} in {}, {per} in {} (stretched, the first listed leads); a cluster per far site ({}), rack-aware",
+                    names[a],
+                    names[b],
+                    far.iter()
+                        .map(|&f| names[f].as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                settings,
+                doc: d,
+                pruned,
+                from_file: false,
+            });
+        }
+    }
+}
+
+/// A stretch's placement groups hold a fixed number of replicas: a topic
+/// whose file states another `replication.factor` cannot take them.
+fn stated_rf_mismatch(stated: &Stated, groups: &[(String, u32)]) -> Vec<String> {
+    let placed: u32 = groups.iter().map(|g| g.1).sum();
+    stated
+        .topic_rf
+        .iter()
+        .filter_map(|(topic, rf)| {
+            let rf = (*rf)?;
+            (rf != placed).then(|| {
+                format!(
+                    "the file states replication.factor {rf} for `{topic}` (kept: the planner only chooses what the file leaves open), and this candidate places {placed} replicas ({})",
+                    groups
+                        .iter()
+                        .map(|(s, k)| format!("{k} in {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                )
+            })
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn stretched(
     sc: &Scenario,
@@ -447,6 +712,7 @@ fn stretched(
     rf: u32,
     min: u32,
     groups: &[(String, u32)],
+    stated: &Stated,
     brokers_map: IndexMap<String, u32>,
     ctrl_map: IndexMap<String, u32>,
 ) -> Candidate {
@@ -456,7 +722,7 @@ fn stretched(
     design.insert("name".into(), s(&name));
     design.insert("kind".into(), s("stretched"));
     set_design(&mut d, design);
-    let mut pruned = Vec::new();
+    let mut pruned = stated_rf_mismatch(stated, groups);
     for (site, k) in groups {
         let have = sc
             .site
@@ -514,11 +780,22 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
         );
         return why;
     }
-    if c.family != "stretched" {
+    if c.family != "stretched" && c.family != "hybrid" {
         return why;
     }
+    // The synchronous part: every data site of a stretch, the stretched
+    // cluster's sites of a hybrid design.
+    let metro: Vec<&str> = sc
+        .design
+        .first()
+        .filter(|_| c.family == "hybrid")
+        .map(|d| d.stretched.iter().map(String::as_str).collect())
+        .unwrap_or_default();
     let sites: Vec<usize> = (0..sc.site.len())
-        .filter(|&i| sc.site[i].brokers > 0)
+        .filter(|&i| {
+            sc.site[i].brokers > 0
+                && (metro.is_empty() || metro.contains(&sc.site[i].name.as_str()))
+        })
         .collect();
     // acks=all waits for the high watermark, which needs a follower in the
     // other site to fetch: at least one round trip (Partition.maybeIncrementLeaderHW).
@@ -547,9 +824,9 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
     // that exist only there. Only min.insync.replicas above the replicas of
     // any one site forbids that (Partition.appendRecordsToLeader's minISR check).
     if sc.objectives.rpo_s == Some(0.0) {
-        let per_site_max = c
-            .brokers
-            .keys()
+        let per_site_max = sites
+            .iter()
+            .map(|&i| &sc.site[i].name)
             .map(|site| {
                 sc.topic
                     .iter()

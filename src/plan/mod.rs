@@ -936,7 +936,7 @@ fn explain(r: &CandidateResult) -> Vec<String> {
             match o.objective {
                 "rpo_s" => s.push_str(&format!(
                     "; acknowledged writes not yet elsewhere when it happened are lost{}",
-                    if r.family == "async" {
+                    if r.family != "stretched" {
                         " (the copy lags the source)"
                     } else {
                         ""

@@ -8,8 +8,9 @@ use super::{Design, DesignKind, DesignTopology, Scenario};
 /// The clusters and copy flows of one design, as plain data.
 ///
 /// A stretched design is one cluster over every site. An async design is one
-/// cluster per listed site (default: every site with brokers); `flows` are the
-/// (source cluster, target cluster) pairs its topology copies along.
+/// cluster per listed site (default: every site with brokers); a hybrid design
+/// one stretched cluster (cluster 0) and one cluster per other site; `flows`
+/// are the (source cluster, target cluster) pairs its topology copies along.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DesignLayout {
     /// Sites of each cluster (a stretched cluster holds every site).
@@ -29,23 +30,45 @@ impl DesignLayout {
 
     /// Clusters and flows of `d`. Names that do not resolve are skipped
     /// (validation reports them).
+    ///
+    /// A hybrid design's cluster 0 is its stretched cluster: the `stretched`
+    /// sites plus every site with `brokers = 0` and controllers (the quorum's
+    /// tie-breaker), in file order; then one cluster per other site with
+    /// brokers (or per `clusters` entry), as an async design.
     pub fn of(sc: &Scenario, d: &Design) -> DesignLayout {
         if d.kind == DesignKind::Stretched {
             return Self::stretched(sc);
         }
         let site_ix = |n: &str| sc.site.iter().position(|s| s.name == n);
+        let mut clusters: Vec<Vec<usize>> = Vec::new();
+        let mut taken: Vec<usize> = Vec::new();
+        if d.kind == DesignKind::Hybrid {
+            let named: Vec<usize> = d.stretched.iter().filter_map(|n| site_ix(n)).collect();
+            let metro: Vec<usize> = (0..sc.site.len())
+                .filter(|&i| {
+                    named.contains(&i) || (sc.site[i].brokers == 0 && sc.site[i].controllers > 0)
+                })
+                .collect();
+            taken.extend(&metro);
+            clusters.push(metro);
+        }
         let sites: Vec<usize> = if d.clusters.is_empty() {
             (0..sc.site.len())
-                .filter(|&i| sc.site[i].brokers > 0)
+                .filter(|&i| sc.site[i].brokers > 0 && !taken.contains(&i))
                 .collect()
         } else {
-            d.clusters.iter().filter_map(|n| site_ix(n)).collect()
+            d.clusters
+                .iter()
+                .filter_map(|n| site_ix(n))
+                .filter(|i| !taken.contains(i))
+                .collect()
         };
-        let n = sites.len();
+        clusters.extend(sites.into_iter().map(|s| vec![s]));
+        let n = clusters.len();
         let cl_of = |name: &Option<String>, default: usize| {
             name.as_deref()
                 .and_then(site_ix)
-                .and_then(|s| sites.iter().position(|&x| x == s))
+                .and_then(|s| clusters.iter().position(|c| c.contains(&s)))
                 .unwrap_or(default)
         };
         let mut flows = Vec::new();
@@ -72,10 +95,33 @@ impl DesignLayout {
                 }
             }
         }
-        DesignLayout {
-            clusters: sites.into_iter().map(|s| vec![s]).collect(),
-            flows,
-        }
+        DesignLayout { clusters, flows }
+    }
+
+    /// The cluster holding site `s`, if any.
+    pub fn cluster_of(&self, s: usize) -> Option<usize> {
+        self.clusters.iter().position(|c| c.contains(&s))
+    }
+
+    /// The site standing for cluster `c` (routes to it, its copier site): its
+    /// first site with brokers (a stretched cluster may list a controller-only
+    /// tie-breaker first).
+    pub fn anchor(&self, sc: &Scenario, c: usize) -> usize {
+        let sites = &self.clusters[c];
+        sites
+            .iter()
+            .copied()
+            .find(|&s| sc.site[s].brokers > 0)
+            .unwrap_or(sites[0])
+    }
+
+    /// A cluster's name in reports and messages: its sites joined by `+`.
+    pub fn cluster_name(&self, sc: &Scenario, c: usize) -> String {
+        self.clusters[c]
+            .iter()
+            .map(|&s| sc.site[s].name.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
     }
 
     /// A cycle of flows (as cluster indices, first repeated at the end), if any:

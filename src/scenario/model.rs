@@ -611,6 +611,9 @@ pub enum DesignKind {
     /// One cluster per site, copied asynchronously by a copier.
     #[default]
     Async,
+    /// One stretched cluster over the `stretched` sites (plus any controller-only
+    /// site as tie-breaker) and one cluster per other site, copied by a copier.
+    Hybrid,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
@@ -765,9 +768,13 @@ pub struct Design {
     pub tool: CopierTool,
     #[serde(default)]
     pub topology: DesignTopology,
-    /// Sites that hold a cluster (async). Empty: every site with brokers.
+    /// Sites that hold a cluster (async; hybrid: the clusters besides the
+    /// stretched one). Empty: every site with brokers (hybrid: not stretched).
     #[serde(default)]
     pub clusters: Vec<String>,
+    /// Hybrid: the sites of the stretched cluster (the copy's primary by default).
+    #[serde(default)]
+    pub stretched: Vec<String>,
     /// Source of an active-passive design. Default: the first cluster.
     #[serde(default)]
     pub primary: Option<String>,
@@ -1072,7 +1079,7 @@ pub enum SweepValue {
 }
 
 fn d_plan_families() -> Vec<String> {
-    vec!["stretched".into(), "async".into()]
+    vec!["stretched".into(), "async".into(), "hybrid".into()]
 }
 fn d_plan_tools() -> Vec<String> {
     vec!["mirrormaker2".into(), "cluster-linking".into()]
@@ -1108,7 +1115,7 @@ fn d_plan_faults() -> PlanFaults {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
-    /// Design families to generate: `stretched`, `async`.
+    /// Design families to generate: `stretched`, `async`, `hybrid`.
     #[serde(default = "d_plan_families")]
     pub families: Vec<String>,
     /// Copiers of the asynchronous candidates.

@@ -589,7 +589,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
 /// `[plan]`: known families, tools and topologies; times in range.
 fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
     let lists: [(&str, &Vec<String>, &[&str]); 3] = [
-        ("families", &pl.families, &["stretched", "async"]),
+        ("families", &pl.families, &["stretched", "async", "hybrid"]),
         (
             "tools",
             &pl.tools,
@@ -718,6 +718,38 @@ fn validate_designs(
         for (j, t) in d.topics.iter().enumerate() {
             check_ref(p, &format!("design[{i}].topics[{j}]"), t, topics, "topic");
         }
+        if d.kind != DesignKind::Hybrid && !d.stretched.is_empty() {
+            p.help(
+                k("stretched"),
+                "only a hybrid design has a stretched cluster besides its copies".into(),
+                Some("set `kind = \"hybrid\"`, or remove `stretched`".into()),
+            );
+        }
+        for (j, c) in d.stretched.iter().enumerate() {
+            let key = format!("design[{i}].stretched[{j}]");
+            if !sites.contains(c.as_str()) {
+                check_ref(p, &key, c, sites, "site");
+            } else if d.stretched[..j].contains(c) {
+                p.e(key, format!("site `{c}` is listed twice"));
+            } else if d.clusters.contains(c) {
+                p.e(
+                    key,
+                    format!("site `{c}` is in both `stretched` and `clusters`"),
+                );
+            }
+        }
+        if d.kind == DesignKind::Hybrid
+            && !d
+                .stretched
+                .iter()
+                .any(|n| sc.site.iter().any(|s| &s.name == n && s.brokers > 0))
+        {
+            p.help(
+                k("stretched"),
+                "a hybrid design needs the sites of its stretched cluster, at least one with brokers".into(),
+                Some("e.g. `stretched = [\"dc1\", \"dc2\"]`: the metro pair; a site with `brokers = 0` and controllers joins its quorum as tie-breaker".into()),
+            );
+        }
         if d.kind == DesignKind::Stretched {
             continue;
         }
@@ -725,13 +757,51 @@ fn validate_designs(
         if lay.clusters.len() < 2 {
             p.e(
                 k("clusters"),
-                "an async design needs at least two clusters (sites with brokers)".into(),
+                format!(
+                    "an {} design needs at least two clusters (sites with brokers)",
+                    if d.kind == DesignKind::Hybrid {
+                        "hybrid"
+                    } else {
+                        "async"
+                    }
+                ),
             );
         }
+        if d.kind == DesignKind::Hybrid
+            && let Some(metro) = lay.clusters.first()
+        {
+            // The stretched cluster keeps each topic's placement: its groups
+            // must name racks or sites of that cluster.
+            let ours = |rack: &str| {
+                metro
+                    .iter()
+                    .any(|&si| sc.site[si].name == rack || site_racks(&sc.site[si]).contains(&rack))
+            };
+            for (ti, t) in sc.topic.iter().enumerate() {
+                let Some(pl) = &t.placement else { continue };
+                for (kind, groups) in [("replicas", &pl.replicas), ("observers", &pl.observers)] {
+                    for (j, g) in groups.iter().enumerate() {
+                        if !ours(&g.rack) {
+                            p.help(
+                                format!("topic[{ti}].placement.{kind}[{j}].rack"),
+                                format!(
+                                    "`{}` is outside the stretched cluster {} of hybrid design `{}`, which places this topic",
+                                    g.rack,
+                                    lay.cluster_name(sc, 0),
+                                    d.name
+                                ),
+                                Some("name a rack or site of the design's `stretched` sites".into()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
         let in_clusters = |n: &str| {
-            lay.clusters
-                .iter()
-                .any(|c| sc.site.get(c[0]).is_some_and(|s| s.name == n))
+            lay.clusters.iter().any(|c| {
+                c.iter()
+                    .any(|&x| sc.site.get(x).is_some_and(|s| s.name == n))
+            })
         };
         for (key, v) in [("primary", &d.primary), ("hub", &d.hub)] {
             if let Some(v) = v
@@ -826,10 +896,7 @@ fn validate_designs(
         if d.keeps_names()
             && let Some(cycle) = lay.cycle()
         {
-            let names: Vec<&str> = cycle
-                .iter()
-                .map(|&c| sc.site[lay.clusters[c][0]].name.as_str())
-                .collect();
+            let names: Vec<String> = cycle.iter().map(|&c| lay.cluster_name(sc, c)).collect();
             let cycle = names.join(" → ");
             let (key, msg, help) = match d.tool {
                 CopierTool::Mirrormaker2 => (

@@ -105,7 +105,7 @@ pub(crate) const FAULT_KIND: Ty = Ty::Enum {
     aliases: &[],
 };
 pub(crate) const DESIGN_KIND: Ty = Ty::Enum {
-    values: &["stretched", "async"],
+    values: &["stretched", "async", "hybrid"],
     aliases: &[],
 };
 pub(crate) const TOOL: Ty = Ty::Enum {
@@ -317,6 +317,7 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("tool", TOOL),
         opt("topology", DESIGN_TOPOLOGY),
         opt("clusters", Ty::StrList),
+        opt("stretched", Ty::StrList),
         opt("primary", STR),
         opt("hub", STR),
         opt("copier_site", STR),

@@ -122,6 +122,7 @@ fn full() -> Scenario {
             tool: CopierTool::Mirrormaker2,
             topology: DesignTopology::ActivePassive,
             clusters: vec!["dc1".into(), "dc2".into()],
+            stretched: Vec::new(),
             primary: Some("dc1".into()),
             hub: Some("dc2".into()),
             copier_site: "target".into(),
