@@ -685,6 +685,7 @@ pub fn build(
             brokers: order.len() as u32,
             controllers: ctrls.len() as u32,
             lan_rtt_ms: 0.2,
+            broker_hardware: None,
         });
         site_comments.push(comments);
     }

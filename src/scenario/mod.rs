@@ -3,8 +3,10 @@
 //! Parsing never stops at the first problem: every problem found is returned as a
 //! [`Diagnostic`] carrying the file, line, column and key it concerns.
 
+mod hardware;
 mod model;
 
+pub use hardware::{BrokerHardware, BrokerHardwareOverride};
 pub use model::*;
 
 use std::fmt;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::hardware::{BrokerHardware, BrokerHardwareOverride};
+
 fn d_seed() -> u64 {
     1
 }
@@ -40,6 +42,10 @@ pub struct Scenario {
     /// Broker settings under Kafka's names, applied to every broker.
     #[serde(default)]
     pub broker: BrokerConfig,
+    /// What one broker machine can do (NIC, disk, page cache); a site may
+    /// override it key by key.
+    #[serde(default)]
+    pub broker_hardware: BrokerHardware,
     /// KRaft controller settings under Kafka's names.
     #[serde(default)]
     pub controller: ControllerConfig,
@@ -127,6 +133,9 @@ pub struct Site {
     /// Round trip between two hosts inside the site.
     #[serde(default = "d_lan_rtt_ms")]
     pub lan_rtt_ms: f64,
+    /// This site's brokers' hardware where it differs from `[broker_hardware]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_hardware: Option<BrokerHardwareOverride>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

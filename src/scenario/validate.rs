@@ -55,8 +55,29 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 format!("must be between 0 and {MAX_LAN_RTT_MS} ms (a round trip inside one site)"),
             );
         }
+        if let Some(h) = &s.broker_hardware {
+            for (key, msg) in super::hardware::validate(
+                &format!("site[{i}].broker_hardware"),
+                h.nic_gbps,
+                h.disk_write_mb_s,
+                h.disk_read_mb_s,
+                h.page_cache_gb,
+            ) {
+                p.e(key, msg);
+            }
+        }
         brokers += u64::from(s.brokers);
         controllers += u64::from(s.controllers);
+    }
+    let h = &sc.broker_hardware;
+    for (key, msg) in super::hardware::validate(
+        "broker_hardware",
+        Some(h.nic_gbps),
+        Some(h.disk_write_mb_s),
+        Some(h.disk_read_mb_s),
+        Some(h.page_cache_gb),
+    ) {
+        p.e(key, msg);
     }
     if brokers == 0 && !sc.site.is_empty() {
         p.e(

@@ -159,6 +159,19 @@ pub(crate) static SITE: TableSchema = TableSchema {
         opt("brokers", U32),
         opt("controllers", U32),
         opt("lan_rtt_ms", F64),
+        opt("broker_hardware", Ty::Table(&BROKER_HARDWARE)),
+    ],
+};
+
+/// `[broker_hardware]`, and a site's `broker_hardware = { ... }` (same keys).
+pub(crate) static BROKER_HARDWARE: TableSchema = TableSchema {
+    header: "[broker_hardware]",
+    fields: &[
+        // --- NIC / disk / memory ---
+        opt("nic_gbps", F64),
+        opt("disk_write_mb_s", F64),
+        opt("disk_read_mb_s", F64),
+        opt("page_cache_gb", F64),
     ],
 };
 
@@ -421,6 +434,7 @@ pub(crate) static ROOT: TableSchema = TableSchema {
         opt("site", Ty::Tables(&SITE)),
         opt("link", Ty::Tables(&LINK)),
         opt("broker", Ty::Table(&BROKER)),
+        opt("broker_hardware", Ty::Table(&BROKER_HARDWARE)),
         opt("controller", Ty::Table(&CONTROLLER)),
         opt("topic", Ty::Tables(&TOPIC)),
         opt("producer", Ty::Tables(&PRODUCER)),
@@ -457,11 +471,12 @@ pub(crate) const PLAN_FAULTS: Ty = Ty::Enum {
 };
 
 /// Every table schema, for "this key belongs elsewhere" hints.
-pub(super) static ALL: [&TableSchema; 21] = [
+pub(super) static ALL: [&TableSchema; 22] = [
     &ROOT,
     &SITE,
     &LINK,
     &BROKER,
+    &BROKER_HARDWARE,
     &CONTROLLER,
     &TOPIC,
     &PLACEMENT,

@@ -25,6 +25,12 @@ fn full() -> Scenario {
                 brokers: 3,
                 controllers: 2,
                 lan_rtt_ms: 0.2,
+                broker_hardware: Some(BrokerHardwareOverride {
+                    nic_gbps: Some(10.0),
+                    disk_write_mb_s: Some(500.0),
+                    disk_read_mb_s: Some(900.0),
+                    page_cache_gb: Some(20.0),
+                }),
             },
             Site {
                 name: "dc2".into(),
@@ -32,6 +38,7 @@ fn full() -> Scenario {
                 brokers: 3,
                 controllers: 1,
                 lan_rtt_ms: 0.3,
+                broker_hardware: None,
             },
         ],
         link: vec![Link {
@@ -48,6 +55,7 @@ fn full() -> Scenario {
             replica_selector_class: Some(RACK_AWARE_SELECTOR.into()),
             ..BrokerConfig::default()
         },
+        broker_hardware: BrokerHardware::default(),
         controller: ControllerConfig::default(),
         topic: vec![Topic {
             name: "orders".into(),
