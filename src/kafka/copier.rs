@@ -592,7 +592,8 @@ impl World<'_> {
         cs.sent = self.now;
         let tag = cs.tag;
         let bytes = 100 + 30 * cs.parts.len() as u64;
-        match self.send(site, self.broker_site[b as usize], bytes, u64::MAX) {
+        let to = self.broker_site[b as usize];
+        match self.send_via(self.now, site, to, None, Some(b), bytes, u64::MAX) {
             Some(at) => self.at(at, Ev::CpFetchArrive { sess: s as u32 }),
             None => self.at(
                 self.now + RECONNECT,
@@ -705,6 +706,7 @@ impl World<'_> {
         let mut fill = self.fetch_fill(
             from,
             to,
+            (Some(b), None),
             window,
             d.max_partition_fetch_bytes,
             d.fetch_max_bytes,
@@ -738,13 +740,20 @@ impl World<'_> {
             resp.push((mp, self.cp.parts[mp as usize].fetch_pos, n as u32));
         }
         self.cp.sess[s].rot = fill.next_start(start as u32);
+        // Records the page cache no longer holds are read from disk first.
+        let mut at = self.now + ms(self.sc.model.fetch_processing_ms);
+        for &(mp, pos, n) in &resp {
+            let src = self.cp.parts[mp as usize].src;
+            let rb = self.parts[src as usize].record_bytes as u64;
+            at = at.max(self.read_ready(b, src, pos, n as u64 * rb));
+        }
         let cs = &mut self.cp.sess[s];
         cs.resp = resp;
         cs.state = SessState::InFlight;
         let tag = cs.tag;
-        let proc = ms(self.sc.model.fetch_processing_ms);
         let mut busy = self.cp.sess[s].fluid_busy;
-        let sent = self.send_data(self.now + proc, from, to, bytes, window, &mut busy);
+        let nics = (Some(b), None);
+        let sent = self.send_data(at, from, to, nics, bytes, window, &mut busy);
         self.cp.sess[s].fluid_busy = busy;
         match sent {
             Some(at) => self.at(
@@ -811,7 +820,12 @@ impl World<'_> {
         let in_flight = p.max_in_flight.max(1) as u64;
         let trips = (to_s(f.step) / to_s(self.net.rtt(p.site, to).max(1))).max(1.0);
         let wire = self
-            .flow_budget(p.site, to, p.window.saturating_mul(in_flight))
+            .flow_budget(
+                p.site,
+                to,
+                (None, Some(leader)),
+                p.window.saturating_mul(in_flight),
+            )
             .unwrap_or(u64::MAX);
         let cap = ((MAX_REQUEST * in_flight) as f64 * trips).min(wire as f64 * self.cp.ratio);
         (cap.max(1.0) as u64, (batch as f64 * trips) as u64)
