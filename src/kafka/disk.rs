@@ -130,6 +130,37 @@ impl Disk {
     }
 }
 
+impl super::World<'_> {
+    /// When broker `b` has records [`from`, ...) of partition `p` (`bytes` of
+    /// them) ready to send: now when the page cache still holds them, else
+    /// once its disk has read them (`Disk::read`).
+    #[inline(always)]
+    pub(super) fn read_ready(&mut self, b: super::B, p: u32, from: u64, bytes: u64) -> Nanos {
+        if bytes == 0 || !self.disks[b as usize].may_evict() {
+            return self.now;
+        }
+        self.read_evicted(b, p, from, bytes)
+    }
+
+    /// How far back `from` is, in bytes appended to the broker since it was
+    /// written: the partition's records after it, scaled by the broker's
+    /// appended bytes over the partition's (the partition's share of the
+    /// broker's writes, taken as steady over the run).
+    #[cold]
+    #[inline(never)]
+    fn read_evicted(&mut self, b: super::B, p: u32, from: u64, bytes: u64) -> Nanos {
+        let part = &self.parts[p as usize];
+        let Some(ls) = part.slot_of(b) else {
+            return self.now;
+        };
+        let end = self.pos_of(p as usize, ls).leo;
+        if !self.disks[b as usize].cached_back(from, end) {
+            return self.disks[b as usize].read(self.now, bytes);
+        }
+        self.now
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,36 +211,5 @@ mod tests {
         assert!(!d.cached_back(999, 2000));
         // The disk is idle at 4 s (each 0.5 GB took 0.5 s): a 50 MB read takes 0.1 s.
         assert_eq!(d.read(now, 50_000_000), now + 100 * NS_PER_MS);
-    }
-}
-
-impl super::World<'_> {
-    /// When broker `b` has records [`from`, ...) of partition `p` (`bytes` of
-    /// them) ready to send: now when the page cache still holds them, else
-    /// once its disk has read them (`Disk::read`).
-    #[inline(always)]
-    pub(super) fn read_ready(&mut self, b: super::B, p: u32, from: u64, bytes: u64) -> Nanos {
-        if bytes == 0 || !self.disks[b as usize].may_evict() {
-            return self.now;
-        }
-        self.read_evicted(b, p, from, bytes)
-    }
-
-    /// How far back `from` is, in bytes appended to the broker since it was
-    /// written: the partition's records after it, scaled by the broker's
-    /// appended bytes over the partition's (the partition's share of the
-    /// broker's writes, taken as steady over the run).
-    #[cold]
-    #[inline(never)]
-    fn read_evicted(&mut self, b: super::B, p: u32, from: u64, bytes: u64) -> Nanos {
-        let part = &self.parts[p as usize];
-        let Some(ls) = part.slot_of(b) else {
-            return self.now;
-        };
-        let end = self.pos_of(p as usize, ls).leo;
-        if !self.disks[b as usize].cached_back(from, end) {
-            return self.disks[b as usize].read(self.now, bytes);
-        }
-        self.now
     }
 }
