@@ -173,6 +173,7 @@ fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
     routes(cx, out);
     wan(cx, out);
     stretched(cx, out);
+    broker_load(cx, out);
 }
 
 fn sort(out: &mut [Finding]) {
@@ -1226,6 +1227,130 @@ fn traffic(cx: &Cx) -> Traffic {
         }
     }
     tr
+}
+
+/// Whether the brokers can carry the offered load (§2a of docs/model.md):
+/// per broker, at the producers' rates (`rate_mb_s`, the peak), with
+/// preferred leaders, its NIC in (produce to its leaders, replication to its
+/// followers), its NIC out (replication from its leaders, consumers it
+/// serves) and its disk writes (every replica it stores) against
+/// `[broker_hardware]`. A warning per site and resource where the busiest
+/// broker is over capacity, naming the producer keys of the load. Copier
+/// traffic is not counted.
+fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
+    let nb = cx.topo.brokers.len();
+    // (NIC in, NIC out, disk write) bytes/s per broker, and the producers
+    // (index) writing through it.
+    let mut load = vec![[0.0f64; 3]; nb];
+    let mut via: Vec<Vec<usize>> = vec![Vec::new(); nb];
+    let follower_fetching =
+        cx.sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
+    for t in &cx.topics {
+        let np = t.asg.len().max(1) as f64;
+        let producers: Vec<(usize, f64)> = cx
+            .sc
+            .producer
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.topic == t.name && cx.serves(&p.site))
+            .map(|(i, p)| (i, p.rate_mb_s * 1e6))
+            .collect();
+        let rate: f64 = producers.iter().map(|x| x.1).sum();
+        if rate <= 0.0 {
+            continue;
+        }
+        let per = rate / np;
+        for a in &t.asg {
+            let Some(&leader) = a.replicas.first() else {
+                continue;
+            };
+            let copies = a.replicas.len() - 1 + a.observers.len();
+            load[leader][0] += per;
+            load[leader][1] += per * copies as f64;
+            load[leader][2] += per;
+            let touched = a.replicas.iter().chain(&a.observers);
+            for &f in a.replicas[1..].iter().chain(&a.observers) {
+                load[f][0] += per;
+                load[f][2] += per;
+            }
+            for c in cx
+                .sc
+                .consumer
+                .iter()
+                .filter(|c| c.topic == t.name && cx.serves(&c.site))
+            {
+                let local = c
+                    .client_rack
+                    .as_ref()
+                    .filter(|_| follower_fetching)
+                    .and_then(|rack| {
+                        a.replicas
+                            .iter()
+                            .chain(&a.observers)
+                            .find(|&&b| cx.topo.brokers[b].rack == *rack)
+                    });
+                load[*local.unwrap_or(&leader)][1] += per;
+            }
+            for &b in touched {
+                for &(i, _) in &producers {
+                    if !via[b].contains(&i) {
+                        via[b].push(i);
+                    }
+                }
+            }
+        }
+    }
+    let names = ["NIC in", "NIC out", "disk writes"];
+    // Per site and resource: the busiest broker (index, share of capacity).
+    let mut worst: BTreeMap<(usize, usize), (usize, f64)> = BTreeMap::new();
+    for (b, l) in load.iter().enumerate() {
+        let site = cx.broker_site(b);
+        let name = &cx.topo.sites[site].name;
+        let o = cx.sc.site.iter().find(|s| &s.name == name);
+        let h = cx
+            .sc
+            .broker_hardware
+            .with(o.and_then(|s| s.broker_hardware.as_ref()));
+        let caps = [
+            h.nic_bytes_per_s(),
+            h.nic_bytes_per_s(),
+            h.disk_write_bytes_per_s(),
+        ];
+        for r in 0..3 {
+            let share = l[r] / caps[r].max(1.0);
+            if share > 1.0 && worst.get(&(site, r)).is_none_or(|w| share > w.1) {
+                worst.insert((site, r), (b, share));
+            }
+        }
+    }
+    for ((site, r), (b, share)) in worst {
+        let keys: Vec<String> = via[b]
+            .iter()
+            .map(|i| format!("producer[{i}].rate_mb_s = {}", cx.sc.producer[*i].rate_mb_s))
+            .collect();
+        let capacity = if r == 2 {
+            "disk_write_mb_s"
+        } else {
+            "nic_gbps"
+        };
+        out.push(finding(
+            Level::Warning,
+            "broker-capacity",
+            format!("site {}", cx.site(site)),
+            format!(
+                "the offered load needs {} of broker {}'s {} ({:.0} % of its capacity, `{capacity}`): the brokers cannot carry it, and producers will get less than they offer. The load: {}",
+                mb(load[b][r]),
+                cx.topo.brokers[b].node_id,
+                names[r],
+                share * 100.0,
+                keys.join(", ")
+            ),
+            format!(
+                "add brokers in {} (more partitions spread the load), or raise `{capacity}` in [broker_hardware] or the site's broker_hardware",
+                cx.site(site)
+            ),
+        ));
+    }
 }
 
 fn mb(bytes_per_s: f64) -> String {

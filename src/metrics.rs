@@ -172,11 +172,13 @@ pub struct Outcome {
     pub cluster: ClusterOutcome,
     pub faults: Vec<FaultOutcome>,
     pub links: Vec<LinkOutcome>,
+    /// Each broker's resources: how busy each was over the run.
+    pub brokers: Vec<BrokerOutcome>,
     pub timeline: Timeline,
     /// Kernel statistics that do not depend on the machine (no wall time here).
     pub events_processed: u64,
     /// Request handling of each broker: its threads' busy time and request queue.
-    pub brokers: Vec<BrokerRequests>,
+    pub request_handling: Vec<BrokerRequests>,
     /// Cross-cluster copying, for asynchronous designs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replication: Option<ReplicationOutcome>,
@@ -405,6 +407,44 @@ pub struct LinkOutcome {
     pub above_80pct_s: f64,
     /// Utilization of each timeline interval against the capacity of the time.
     pub utilization: Vec<f64>,
+}
+
+/// One broker's resources over the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerOutcome {
+    /// `node.id`.
+    pub broker: u32,
+    pub site: String,
+    /// One row per resource: `nic_in`, `nic_out`, `disk_write`, `disk_read`
+    /// (more resources add rows).
+    pub resources: Vec<ResourceUse>,
+}
+
+/// How busy one resource of a broker was: the share of its time (or of its
+/// capacity) in use, per timeline interval, at the mean and the busiest
+/// interval.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceUse {
+    pub resource: String,
+    /// Capacity in MB/s (10^6 bytes), or 0 when not a byte rate.
+    pub capacity_mb_s: f64,
+    /// MB moved over the run.
+    pub mb: f64,
+    pub busy_mean: f64,
+    pub busy_peak: f64,
+}
+
+impl BrokerOutcome {
+    /// Whether `resource` names a network interface (`nic_*`) or a disk (`disk_*`).
+    pub fn group(resource: &str) -> &'static str {
+        if resource.starts_with("nic") {
+            "NICs"
+        } else if resource.starts_with("disk") {
+            "disks"
+        } else {
+            "request handlers"
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Default)]

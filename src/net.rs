@@ -9,6 +9,11 @@
 //! routes are recomputed whenever a link is cut, restored or degraded, or a
 //! site goes down or comes back.
 //!
+//! Hosts with a network interface of their own (brokers) are numbered by the
+//! caller ([`Net::set_nics`]): [`Net::send_via`] and [`Net::send_fluid_via`]
+//! put a message through the sender's NIC out and the receiver's NIC in, each
+//! a FIFO at the interface's rate like a link direction, inside a site too.
+//!
 //! `send` computes a message's arrival time when it is sent; the caller schedules
 //! one event at that time. Nothing here knows about brokers.
 
@@ -212,6 +217,90 @@ pub struct Net {
     lan_half_rtt: Vec<Nanos>,
     mss: f64,
     bucket: Nanos,
+    /// Network interfaces of hosts (brokers), by the caller's host number.
+    nics: Vec<Nic>,
+}
+
+/// Direction of a [`Nic`]: what the host receives, what it sends.
+const NIC_IN: usize = 0;
+const NIC_OUT: usize = 1;
+
+/// One host's network interface, full duplex: each direction a FIFO server at
+/// the interface's rate, with its own fluid backlog at flow fidelity (a
+/// [`Dir`], as a link direction).
+#[derive(Clone, Debug)]
+struct Nic {
+    /// Serialization time of a byte, ns, and the same × 2^32.
+    ns_per_byte: f64,
+    ser_fp: u64,
+    dirs: [Dir; 2],
+}
+
+impl Nic {
+    /// When a message handed to direction `dir` at `now` starts (see `book`).
+    #[inline(always)]
+    fn start(&self, dir: usize, now: Nanos) -> Nanos {
+        let d = &self.dirs[dir];
+        now.max(d.busy_until).max(d.fluid_busy)
+    }
+
+    /// A request-level message through direction `dir` from `now`: it waits for
+    /// what is queued before it (messages, and the fluid backlog beyond `now`)
+    /// and is serialized at the interface's rate. Returns (start, done).
+    #[inline(always)]
+    fn book(&mut self, dir: usize, now: Nanos, bytes: u64, bucket: Nanos) -> (Nanos, Nanos) {
+        let ser = ((bytes as u128 * self.ser_fp as u128) >> 32).min(u64::MAX as u128 / 4) as Nanos;
+        let d = &mut self.dirs[dir];
+        let start = now.max(d.busy_until).max(d.fluid_busy);
+        d.busy_until = start + ser;
+        d.book(start, ser, bytes, bucket);
+        (start, start + ser)
+    }
+
+    /// Fluid `bytes` standing for traffic spread over the `span` before `now`
+    /// through direction `dir`: each timeline interval carries at most the
+    /// interface's capacity less what is counted there already; returns when
+    /// the fluid backlog is drained (at or before `now` when it keeps up).
+    fn book_fluid(
+        &mut self,
+        dir: usize,
+        now: Nanos,
+        span: Nanos,
+        bytes: u64,
+        bucket: Nanos,
+    ) -> Nanos {
+        let npb = self.ns_per_byte;
+        let d = &mut self.dirs[dir];
+        let from = now.saturating_sub(span);
+        let start = d.fluid_busy.max(from);
+        let ser = (bytes as f64 * npb) as Nanos;
+        let planned = (start + ser).max(now);
+        let carried = fill(
+            &mut d.bytes,
+            &mut d.fluid,
+            start,
+            planned,
+            bytes,
+            bucket,
+            npb,
+        );
+        d.fluid_busy = if carried > planned {
+            carried
+        } else {
+            start + ser
+        };
+        d.fluid_busy
+    }
+}
+
+/// What a host's network interface carried over the run.
+#[derive(Clone, Debug)]
+pub struct NicUsage {
+    /// Capacity per direction, bytes/s.
+    pub bytes_per_s: f64,
+    /// Bytes received (in) and sent (out) per timeline interval.
+    pub in_bytes_per_bucket: Vec<u64>,
+    pub out_bytes_per_bucket: Vec<u64>,
 }
 
 /// What a link reported over the run, per direction.
@@ -421,6 +510,7 @@ impl Net {
             lan_half_rtt: lan_rtt.into_iter().map(|r| r / 2).collect(),
             mss: mss as f64,
             bucket: bucket.max(1),
+            nics: Vec::new(),
         };
         net.reroute();
         net
@@ -909,6 +999,157 @@ impl Net {
         let arrival = (drained.max(*conn_busy) + propagation).max(r.last_arrival);
         r.last_arrival = arrival;
         Some(arrival)
+    }
+
+    /// Give hosts `0..rates.len()` a network interface of `rates[h]` bytes/s
+    /// in each direction (for [`Self::send_via`] and [`Self::send_fluid_via`]).
+    pub fn set_nics(&mut self, rates: &[f64]) {
+        self.nics = rates
+            .iter()
+            .map(|&r| {
+                let ns_per_byte = NS_PER_S as f64 / r.max(1.0);
+                Nic {
+                    ns_per_byte,
+                    ser_fp: (ns_per_byte * (1u64 << 32) as f64) as u64,
+                    dirs: [Dir::default(), Dir::default()],
+                }
+            })
+            .collect();
+    }
+
+    /// One-way propagation between two sites as configured (no queueing).
+    fn half_rtt(&self, a: usize, b: usize) -> Nanos {
+        if a == b {
+            self.lan_half_rtt[a]
+        } else {
+            self.rtt(a, b) / 2
+        }
+    }
+
+    /// [`Self::send`] from host `out` (its NIC out; `None`: a client without
+    /// a modelled interface) to host `inn` (its NIC in). The message is put on
+    /// the sender's interface when the messages queued before it are through
+    /// (`start`), crosses the sites' path from then, and reaches the receiver's
+    /// interface, whose FIFO is kept in the same sending order. Like routers,
+    /// the interfaces pass bytes on as they come: the message arrives when the
+    /// slowest of the three (NIC out, path, NIC in) has carried its last byte,
+    /// plus the propagation. A 16 KiB batch on an idle 25 Gbit/s interface
+    /// costs 5 µs. `None` when no path remains.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn send_via(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        out: Option<usize>,
+        inn: Option<usize>,
+        bytes: u64,
+        window: u64,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        if self.nics.is_empty() || (out.is_none() && inn.is_none()) {
+            return self.send(now, a, b, bytes, window, rng);
+        }
+        let bucket = self.bucket;
+        let start = match out.and_then(|h| self.nics.get(h)) {
+            Some(n) => n.start(NIC_OUT, now),
+            None => now,
+        };
+        let arrival = self.send(start, a, b, bytes, window, rng)?;
+        let out_done = match out.and_then(|h| self.nics.get_mut(h)) {
+            Some(n) => n.book(NIC_OUT, now, bytes, bucket).1,
+            None => now,
+        };
+        let in_done = match inn.and_then(|h| self.nics.get_mut(h)) {
+            Some(n) => n.book(NIC_IN, start, bytes, bucket).1,
+            None => start,
+        };
+        let last = out_done.max(in_done);
+        if last > start {
+            Some(arrival.max(last + self.half_rtt(a, b)))
+        } else {
+            Some(arrival)
+        }
+    }
+
+    /// [`Self::send_fluid`] through host `out`'s NIC out and host `inn`'s NIC
+    /// in: the fluid takes its share of each interface as of a link, and
+    /// arrives no earlier than the interfaces' backlogs drain plus the
+    /// propagation. `None` when no path remains.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_fluid_via(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        out: Option<usize>,
+        inn: Option<usize>,
+        bytes: u64,
+        window: u64,
+        span: Nanos,
+        conn_busy: &mut Nanos,
+        rng: &mut SimRng,
+    ) -> Option<Nanos> {
+        if self.nics.is_empty() || (out.is_none() && inn.is_none()) {
+            return self.send_fluid(now, a, b, bytes, window, span, conn_busy, rng);
+        }
+        if !self.reachable(a, b) {
+            return None;
+        }
+        let bucket = self.bucket;
+        let mut drained = now;
+        for (h, dir) in [(out, NIC_OUT), (inn, NIC_IN)] {
+            if let Some(n) = h.and_then(|h| self.nics.get_mut(h)) {
+                drained = drained.max(n.book_fluid(dir, now, span, bytes, bucket));
+            }
+        }
+        let arrival = self.send_fluid(now, a, b, bytes, window, span, conn_busy, rng)?;
+        if drained > now {
+            Some(arrival.max(drained + self.half_rtt(a, b)))
+        } else {
+            Some(arrival)
+        }
+    }
+
+    /// Flow fidelity: the most one connection through host `out`'s NIC out and
+    /// host `inn`'s NIC in moves per second: [`Self::fluid_rate`] and the
+    /// interfaces' rates. `None` when nothing limits it.
+    pub fn fluid_rate_via(
+        &self,
+        a: usize,
+        b: usize,
+        out: Option<usize>,
+        inn: Option<usize>,
+        window: u64,
+    ) -> Option<f64> {
+        let mut rate = self.fluid_rate(a, b, window);
+        for h in [out, inn].into_iter().flatten() {
+            if let Some(n) = self.nics.get(h) {
+                let r = NS_PER_S as f64 / n.ns_per_byte;
+                rate = Some(rate.map_or(r, |x| x.min(r)));
+            }
+        }
+        rate
+    }
+
+    /// What every host's interface carried, per timeline interval up to `end`.
+    pub fn nic_usage(&self, end: Nanos) -> Vec<NicUsage> {
+        let n = end.div_ceil(self.bucket).max(1) as usize;
+        self.nics
+            .iter()
+            .map(|nic| {
+                let mut i = nic.dirs[NIC_IN].bytes.clone();
+                let mut o = nic.dirs[NIC_OUT].bytes.clone();
+                i.resize(n, 0);
+                o.resize(n, 0);
+                NicUsage {
+                    bytes_per_s: NS_PER_S as f64 / nic.ns_per_byte,
+                    in_bytes_per_bucket: i,
+                    out_bytes_per_bucket: o,
+                }
+            })
+            .collect()
     }
 
     /// Per-direction usage over the run up to `end`, in link order then

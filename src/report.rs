@@ -426,14 +426,14 @@ fn tables(o: &Outcome, s: &mut String) {
             );
         }
     }
-    if !o.brokers.is_empty() {
+    if !o.request_handling.is_empty() {
         let _ = writeln!(s, "\n## Request handling (per broker)\n");
         let _ = writeln!(
             s,
             "| broker | site | io threads busy % mean | io threads busy % peak | network threads busy % mean | network threads busy % peak | request queue max |"
         );
         let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|");
-        for b in &o.brokers {
+        for b in &o.request_handling {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} |",
@@ -468,4 +468,77 @@ fn tables(o: &Outcome, s: &mut String) {
             );
         }
     }
+    let rows = broker_rows(o);
+    if !rows.is_empty() {
+        let _ = writeln!(s, "\n## Brokers\n");
+        let _ = writeln!(
+            s,
+            "| site | brokers | resource | capacity (MB/s) | mean busy | peak busy (busiest broker) |"
+        );
+        let _ = writeln!(s, "|---|---:|---|---:|---:|---:|");
+        for r in &rows {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} (broker {}) |",
+                r.site,
+                r.brokers,
+                r.resource,
+                f(r.capacity_mb_s),
+                f(r.busy_mean),
+                f(r.busy_peak),
+                r.peak_broker
+            );
+        }
+    }
+}
+
+/// One row of the brokers' table: a site's brokers' use of one resource.
+pub(crate) struct BrokerRow {
+    pub site: String,
+    pub brokers: usize,
+    pub resource: String,
+    pub capacity_mb_s: f64,
+    /// The mean over the site's brokers of each one's mean.
+    pub busy_mean: f64,
+    /// The busiest broker's busiest interval.
+    pub busy_peak: f64,
+    pub peak_broker: u32,
+}
+
+/// The per-broker resource use of an outcome, one row per site and resource
+/// (a resource added to `ResourceUse` adds its rows here).
+pub(crate) fn broker_rows(o: &Outcome) -> Vec<BrokerRow> {
+    let mut rows: Vec<BrokerRow> = Vec::new();
+    for b in &o.brokers {
+        for r in &b.resources {
+            let row = match rows
+                .iter_mut()
+                .position(|x| x.site == b.site && x.resource == r.resource)
+            {
+                Some(i) => &mut rows[i],
+                None => {
+                    rows.push(BrokerRow {
+                        site: b.site.clone(),
+                        brokers: 0,
+                        resource: r.resource.clone(),
+                        capacity_mb_s: r.capacity_mb_s,
+                        busy_mean: 0.0,
+                        busy_peak: -1.0,
+                        peak_broker: b.broker,
+                    });
+                    rows.last_mut().expect("pushed")
+                }
+            };
+            row.brokers += 1;
+            row.busy_mean += r.busy_mean;
+            if r.busy_peak > row.busy_peak {
+                row.busy_peak = r.busy_peak;
+                row.peak_broker = b.broker;
+            }
+        }
+    }
+    for r in &mut rows {
+        r.busy_mean = (r.busy_mean / r.brokers.max(1) as f64 * 1000.0).round() / 1000.0;
+    }
+    rows
 }

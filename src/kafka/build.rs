@@ -110,6 +110,19 @@ fn cluster_maps(topo: &Topology, layout: &DesignLayout) -> (Vec<u8>, Vec<u8>) {
     (site_cluster, broker_cluster)
 }
 
+/// Each broker's hardware: `[broker_hardware]` with its site's override.
+pub(super) fn broker_hardware(sc: &Scenario, topo: &Topology) -> Vec<BrokerHardware> {
+    topo.brokers
+        .iter()
+        .map(|b| {
+            let name = &topo.sites[b.site].name;
+            let o = sc.site.iter().find(|s| &s.name == name);
+            sc.broker_hardware
+                .with(o.and_then(|s| s.broker_hardware.as_ref()))
+        })
+        .collect()
+}
+
 /// The network: the scenario's links (RTT, jitter, bandwidth, loss), each
 /// site's LAN round trip, and the background traffic sharing a link.
 fn build_network(sc: &Scenario, topo: &Topology, interval: Nanos) -> Net {
@@ -136,6 +149,11 @@ fn build_network(sc: &Scenario, topo: &Topology, interval: Nanos) -> Net {
         sc.model.tcp_mss_bytes,
         interval,
     );
+    let nic: Vec<f64> = broker_hardware(sc, topo)
+        .iter()
+        .map(|h| h.nic_bytes_per_s())
+        .collect();
+    net.set_nics(&nic);
     for (i, l) in sc.link.iter().enumerate() {
         if l.background_mbps > 0.0 {
             net.set_background(
@@ -613,6 +631,10 @@ impl<'a> World<'a> {
             broker_alive: vec![true; nb],
             broker_down_since: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
+            disks: broker_hardware(sc, &topo)
+                .iter()
+                .map(|h| disk::Disk::new(h, interval))
+                .collect(),
             site_up: vec![true; ns],
             views,
             hosted,

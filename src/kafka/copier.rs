@@ -599,7 +599,8 @@ impl World<'_> {
         cs.sent = self.now;
         let tag = cs.tag;
         let bytes = 100 + 30 * cs.parts.len() as u64;
-        match self.send(site, self.broker_site[b as usize], bytes, u64::MAX) {
+        let to = self.broker_site[b as usize];
+        match self.send_via(self.now, site, to, None, Some(b), bytes, u64::MAX) {
             Some(at) => self.at(at, Ev::CpFetchArrive { sess: s as u32 }),
             None => self.at(
                 self.now + RECONNECT,
@@ -738,6 +739,7 @@ impl World<'_> {
         let mut fill = self.fetch_fill(
             from,
             to,
+            (Some(b), None),
             window,
             d.max_partition_fetch_bytes,
             d.fetch_max_bytes,
@@ -771,13 +773,22 @@ impl World<'_> {
             resp.push((mp, self.cp.parts[mp as usize].fetch_pos, n as u32));
         }
         self.cp.sess[s].rot = fill.next_start(start as u32);
+        // Records the page cache no longer holds are read from disk first
+        // (the request's service time was the io thread's, `handler`).
+        let mut at = self.now;
+        for &(mp, pos, n) in &resp {
+            let src = self.cp.parts[mp as usize].src;
+            let rb = self.parts[src as usize].record_bytes as u64;
+            at = at.max(self.read_ready(b, src, pos, n as u64 * rb));
+        }
         let cs = &mut self.cp.sess[s];
         cs.resp = resp;
         cs.state = SessState::InFlight;
         let tag = cs.tag;
-        let out = self.write_response(b, s + 2, bytes);
+        let out = self.write_response(b, s + 2, bytes).max(at);
         let mut busy = self.cp.sess[s].fluid_busy;
-        let sent = self.send_data(out, from, to, bytes, window, &mut busy);
+        let nics = (Some(b), None);
+        let sent = self.send_data(out, from, to, nics, bytes, window, &mut busy);
         self.cp.sess[s].fluid_busy = busy;
         match sent {
             Some(at) => self.at(
@@ -844,7 +855,12 @@ impl World<'_> {
         let in_flight = p.max_in_flight.max(1) as u64;
         let trips = (to_s(f.step) / to_s(self.net.rtt(p.site, to).max(1))).max(1.0);
         let wire = self
-            .flow_budget(p.site, to, p.window.saturating_mul(in_flight))
+            .flow_budget(
+                p.site,
+                to,
+                (None, Some(leader)),
+                p.window.saturating_mul(in_flight),
+            )
             .unwrap_or(u64::MAX);
         let cap = ((MAX_REQUEST * in_flight) as f64 * trips).min(wire as f64 * self.cp.ratio);
         (cap.max(1.0) as u64, (batch as f64 * trips) as u64)

@@ -27,10 +27,19 @@ impl World<'_> {
     /// stands for the fetches of a whole bulk step, so Kafka's per-request size
     /// caps give way to what the connection can move in one step at the link's
     /// current state (so that a backlog drains in step-sized pieces, each sent
-    /// at the capacity of its moment). `None` at request fidelity.
-    pub(super) fn flow_budget(&self, from: usize, to: usize, window: u64) -> Option<u64> {
+    /// at the capacity of its moment), and the interfaces of brokers `nics`
+    /// (NIC out of the sender, NIC in of the receiver). `None` at request
+    /// fidelity.
+    pub(super) fn flow_budget(
+        &self,
+        from: usize,
+        to: usize,
+        nics: (Option<B>, Option<B>),
+        window: u64,
+    ) -> Option<u64> {
         let f = self.flow?;
-        Some(match self.net.fluid_rate(from, to, window) {
+        let (out, inn) = (nics.0.map(usize::from), nics.1.map(usize::from));
+        Some(match self.net.fluid_rate_via(from, to, out, inn, window) {
             Some(rate) => (rate * to_s(f.step)).max(1.0) as u64,
             None => u64::MAX,
         })
@@ -45,6 +54,7 @@ impl World<'_> {
         &self,
         from: usize,
         to: usize,
+        nics: (Option<B>, Option<B>),
         window: u64,
         per_partition: u64,
         total: u64,
@@ -52,7 +62,7 @@ impl World<'_> {
         let Some(f) = self.flow else {
             return Fill::new(per_partition, total);
         };
-        let budget = self.flow_budget(from, to, window).unwrap_or(u64::MAX);
+        let budget = self.flow_budget(from, to, nics, window).unwrap_or(u64::MAX);
         let rounds = (to_s(f.step) / to_s(self.net.rtt(from, to).max(1))).max(1.0);
         let scaled = |x: u64| (x as f64 * rounds) as u64;
         Fill::new(scaled(per_partition), budget.min(scaled(total)))
@@ -152,7 +162,8 @@ impl World<'_> {
         let tag = s.tag;
         let bytes = 100 + 30 * s.parts.len() as u64;
         let (from, to) = (self.broker_site[f], self.broker_site[l]);
-        match self.net.send(at, from, to, bytes, u64::MAX, &mut self.rng) {
+        let (fb, lb) = (Some(f as B), Some(l as B));
+        match self.send_via(at, from, to, fb, lb, bytes, u64::MAX) {
             Some(t) => self.at(
                 t,
                 Ev::FetchArrive {
@@ -384,6 +395,7 @@ impl World<'_> {
         let mut fill = self.fetch_fill(
             ls_site,
             fs_site,
+            (Some(l), Some(f)),
             self.hot.replica_window,
             self.sc.broker.replica_fetch_max_bytes,
             self.sc.broker.replica_fetch_response_max_bytes,
@@ -426,6 +438,13 @@ impl World<'_> {
             bytes += 50 + n * rb;
             resp.push((ix, frep.leo, n as u32, lrep.hw));
         }
+        // Records the page cache no longer holds are read from disk first
+        // (the request's service time was the io thread's, `handler`).
+        let mut at = self.now;
+        for &(ix, from, n, _) in &resp {
+            let sp = self.fsess[sess].parts[ix as usize];
+            at = at.max(self.read_ready(l, sp.p, from, n as u64 * sp.rb as u64));
+        }
         let s = &mut self.fsess[sess];
         s.rot = fill.next_start(s.rot);
         s.ready = ready;
@@ -434,9 +453,10 @@ impl World<'_> {
         let tag = s.tag;
         let window = self.hot.replica_window;
         let (from, to) = (self.broker_site[l as usize], self.broker_site[f as usize]);
-        let out = self.write_response(l, sess, bytes);
+        let out = self.write_response(l, sess, bytes).max(at);
         let mut busy = self.fsess[sess].fluid_busy;
-        let sent = self.send_data(out, from, to, bytes, window, &mut busy);
+        let nics = (Some(l), Some(f));
+        let sent = self.send_data(out, from, to, nics, bytes, window, &mut busy);
         self.fsess[sess].fluid_busy = busy;
         match sent {
             Some(t) => self.at(
@@ -466,6 +486,7 @@ impl World<'_> {
             return;
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
+        let mut appended = 0u64;
         for &(ix, from, n, hw) in &resp {
             let sp = self.fsess[sess].parts[ix as usize];
             if self.views.leader(f as usize, sp.p as usize) != l {
@@ -477,6 +498,7 @@ impl World<'_> {
             }
             let to = from + n as u64;
             if n > 0 {
+                appended += n as u64 * sp.rb as u64;
                 fpos.leo = to;
                 let part = &mut self.parts[sp.p as usize];
                 let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);
@@ -500,15 +522,17 @@ impl World<'_> {
         // `model.fetch_processing_ms` plus the bytes appended (the partition
         // cost of replication is the leader's, `fetch_queue`); at flow
         // fidelity the bytes (a step's worth) are left out.
-        let appended: u64 = resp
-            .iter()
-            .map(|&(ix, _, n, _)| n as u64 * self.fsess[sess].parts[ix as usize].rb as u64)
-            .sum();
         let append_bytes = if self.flow.is_some() { 0 } else { appended };
         let append = self.service(f, self.hot.fetch_proc, 0, append_bytes);
         self.heap_read(f, appended);
         self.fsess[sess].resp = resp;
-        self.fetch_send(sess, self.now + append as Nanos);
+        // Past the dirty limit the append waits for the disk.
+        let wait = if appended > 0 {
+            self.disks[f as usize].append(self.now, appended)
+        } else {
+            0
+        };
+        self.fetch_send(sess, self.now + append as Nanos + wait);
     }
 
     // ---- consumers ----
@@ -645,7 +669,7 @@ impl World<'_> {
         let tag = s.tag;
         let bytes = 100 + 30 * s.parts.len() as u64;
         let (from, to) = (self.consumers[c].site, self.broker_site[b]);
-        match self.send(from, to, bytes, u64::MAX) {
+        match self.send_via(self.now, from, to, None, Some(b as B), bytes, u64::MAX) {
             Some(t) => self.at(t, Ev::CFetchArrive { sess: sess as u32 }),
             None => self.at(
                 self.now + CONSUMER_BACKOFF,
@@ -777,6 +801,7 @@ impl World<'_> {
         let mut fill = self.fetch_fill(
             bs,
             cs,
+            (Some(b), None),
             CONSUMER_RECEIVE_BUFFER,
             CONSUMER_PARTITION_MAX,
             CONSUMER_FETCH_MAX,
@@ -818,14 +843,29 @@ impl World<'_> {
         });
         self.csess[sess].rot = fill.next_start(self.csess[sess].rot);
         self.csess[sess].ready = ready;
+        // Records the page cache no longer holds are read from disk first
+        // (the request's service time was the io thread's, `handler`).
+        let mut at = self.now;
+        for &(ix, from, n, _) in &resp {
+            let sp = self.csess[sess].parts[ix as usize];
+            at = at.max(self.read_ready(b, sp.p, from, n as u64 * sp.rb as u64));
+        }
         let s = &mut self.csess[sess];
         s.resp = resp;
         s.state = SessState::InFlight;
         let tag = s.tag;
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
-        let out = self.write_response(b, sess + 1, bytes);
+        let out = self.write_response(b, sess + 1, bytes).max(at);
         let mut busy = self.csess[sess].fluid_busy;
-        let sent = self.send_data(out, from, to, bytes, CONSUMER_RECEIVE_BUFFER, &mut busy);
+        let sent = self.send_data(
+            out,
+            from,
+            to,
+            (Some(b), None),
+            bytes,
+            CONSUMER_RECEIVE_BUFFER,
+            &mut busy,
+        );
         self.csess[sess].fluid_busy = busy;
         match sent {
             Some(t) => self.at(

@@ -5,6 +5,7 @@
 mod build;
 mod controller;
 mod copier;
+mod disk;
 mod faults;
 mod fetch;
 mod handler;
@@ -14,7 +15,9 @@ mod state;
 
 use crate::metrics::*;
 use crate::net::{LinkParams, Net};
-use crate::scenario::{Acks, ClientFailover, FaultKind, RACK_AWARE_SELECTOR, Scenario};
+use crate::scenario::{
+    Acks, BrokerHardware, ClientFailover, FaultKind, RACK_AWARE_SELECTOR, Scenario,
+};
 use crate::sim::{EventQueue, NS_PER_MS, NS_PER_S, Nanos, SimRng, ms, secs, to_s};
 use crate::topology::{DesignLayout, Topology};
 use state::*;
@@ -281,6 +284,9 @@ pub(crate) struct ProduceReq {
     responded: bool,
     done: bool,
     tag: u32,
+    /// The leader's append waited for its disk (dirty pages over the limit):
+    /// the response leaves no earlier.
+    not_before: Nanos,
 }
 
 pub(crate) struct ConsumerState {
@@ -503,6 +509,8 @@ pub(crate) struct World<'a> {
     end: Nanos,
     rng: SimRng,
     net: Net,
+    /// Each broker's log disk and page cache.
+    disks: Vec<disk::Disk>,
     nb: usize,
     broker_alive: Vec<bool>,
     /// When each dead broker stopped.
@@ -852,9 +860,36 @@ impl<'a> World<'a> {
             .send(self.now, from, to, bytes, window, &mut self.rng)
     }
 
-    /// Send a message that carries records, at `at`. At request fidelity it is
-    /// one message; at flow fidelity its records stand for a bulk step's worth
-    /// of traffic and move as a fluid (`Net::send_fluid`) on the connection
+    /// Send a message between sites from broker `out` (its NIC out) to broker
+    /// `inn` (its NIC in), at `at`; `None` for a client's end (clients'
+    /// interfaces are not modelled). `None` when the link is cut.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_via(
+        &mut self,
+        at: Nanos,
+        from: usize,
+        to: usize,
+        out: Option<B>,
+        inn: Option<B>,
+        bytes: u64,
+        window: u64,
+    ) -> Option<Nanos> {
+        self.net.send_via(
+            at,
+            from,
+            to,
+            out.map(usize::from),
+            inn.map(usize::from),
+            bytes,
+            window,
+            &mut self.rng,
+        )
+    }
+
+    /// Send a message that carries records, at `at`, from broker `out` to
+    /// broker `inn` (as [`Self::send_via`]). At request fidelity it is one
+    /// message; at flow fidelity its records stand for a bulk step's worth of
+    /// traffic and move as a fluid (`Net::send_fluid_via`) on the connection
     /// whose fluid clock is `busy`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn send_data(
@@ -862,16 +897,28 @@ impl<'a> World<'a> {
         at: Nanos,
         from: usize,
         to: usize,
+        (out, inn): (Option<B>, Option<B>),
         bytes: u64,
         window: u64,
         busy: &mut Nanos,
     ) -> Option<Nanos> {
+        let (out, inn) = (out.map(usize::from), inn.map(usize::from));
         match self.flow {
-            Some(f) => {
-                self.net
-                    .send_fluid(at, from, to, bytes, window, f.step, busy, &mut self.rng)
-            }
-            None => self.net.send(at, from, to, bytes, window, &mut self.rng),
+            Some(f) => self.net.send_fluid_via(
+                at,
+                from,
+                to,
+                out,
+                inn,
+                bytes,
+                window,
+                f.step,
+                busy,
+                &mut self.rng,
+            ),
+            None => self
+                .net
+                .send_via(at, from, to, out, inn, bytes, window, &mut self.rng),
         }
     }
 

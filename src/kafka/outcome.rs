@@ -28,9 +28,10 @@ impl World<'_> {
             cluster: self.cluster_outcome(),
             faults: self.fault_outcomes(),
             links,
+            brokers: self.broker_outcomes(),
             timeline: self.timeline_outcome(),
             events_processed: self.events,
-            brokers: self.request_handling(),
+            request_handling: self.request_handling(),
             replication: self.replication_outcome(),
             cost,
         }
@@ -182,6 +183,56 @@ impl World<'_> {
                     utilization_max: round3(max),
                     above_80pct_s: round3(above as f64 * iv),
                     utilization,
+                }
+            })
+            .collect()
+    }
+
+    /// Each broker's NIC in and out and disk writes and reads: bytes over the
+    /// capacity of each timeline interval (for the disk, the share of its time
+    /// the writes and the reads take).
+    fn broker_outcomes(&self) -> Vec<BrokerOutcome> {
+        let iv = to_s(self.interval);
+        let n = self.end.div_ceil(self.interval).max(1) as usize;
+        let hw = build::broker_hardware(self.sc, &self.topo);
+        let nics = self.net.nic_usage(self.end);
+        let row = |resource: &str, bytes: &[u64], per_s: f64| {
+            let cap = per_s * iv;
+            let (mut total, mut peak) = (0u64, 0.0f64);
+            for &b in bytes.iter().take(n) {
+                total += b;
+                peak = peak.max(b as f64 / cap.max(1.0));
+            }
+            ResourceUse {
+                resource: resource.into(),
+                capacity_mb_s: round3(per_s / 1e6),
+                mb: round3(total as f64 / 1e6),
+                busy_mean: round3(total as f64 / (cap * n as f64).max(1.0)),
+                busy_peak: round3(peak),
+            }
+        };
+        self.topo
+            .brokers
+            .iter()
+            .enumerate()
+            .map(|(b, info)| {
+                let h = &hw[b];
+                let mut resources = Vec::with_capacity(4);
+                if let Some(u) = nics.get(b) {
+                    resources.push(row("nic_in", &u.in_bytes_per_bucket, u.bytes_per_s));
+                    resources.push(row("nic_out", &u.out_bytes_per_bucket, u.bytes_per_s));
+                }
+                let d = &self.disks[b];
+                resources.push(row(
+                    "disk_write",
+                    &d.write_bytes,
+                    h.disk_write_bytes_per_s(),
+                ));
+                resources.push(row("disk_read", &d.read_bytes, h.disk_read_bytes_per_s()));
+                BrokerOutcome {
+                    broker: info.node_id,
+                    site: self.topo.sites[info.site].name.clone(),
+                    resources,
                 }
             })
             .collect()

@@ -292,7 +292,12 @@ impl World<'_> {
                     continue;
                 }
                 let budget = self
-                    .flow_budget(site, self.broker_site[b], self.bulk_window(i))
+                    .flow_budget(
+                        site,
+                        self.broker_site[b],
+                        (None, Some(b as B)),
+                        self.bulk_window(i),
+                    )
                     .unwrap_or(u64::MAX);
                 // One batch per partition per request (as at request fidelity):
                 // in a step, a partition gets at most max.in.flight × batch.size
@@ -473,6 +478,7 @@ impl World<'_> {
             responded: false,
             done: false,
             tag: 0,
+            not_before: 0,
         };
         let id = match self.free_reqs.pop() {
             Some(id) => {
@@ -509,11 +515,19 @@ impl World<'_> {
         let to = self.broker_site[b as usize];
         let sent = if bulk {
             let mut busy = self.producers[i].fluid_busy[b as usize];
-            let t = self.send_data(self.now, site, to, bytes + 100, window, &mut busy);
+            let t = self.send_data(
+                self.now,
+                site,
+                to,
+                (None, Some(b)),
+                bytes + 100,
+                window,
+                &mut busy,
+            );
             self.producers[i].fluid_busy[b as usize] = busy;
             t
         } else {
-            self.send(site, to, bytes + 100, window)
+            self.send_via(self.now, site, to, None, Some(b), bytes + 100, window)
         };
         if let Some(t) = sent {
             self.at(t, Ev::ProduceArrive { req: id, tag });
@@ -587,6 +601,7 @@ impl World<'_> {
             return;
         }
         let mut touched = std::mem::take(&mut self.spare_touched);
+        let mut appended = 0u64;
         let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
@@ -604,6 +619,7 @@ impl World<'_> {
                     let lpos = &mut self.pos[part.r0 as usize + ls];
                     let start = lpos.leo;
                     lpos.leo += k as u64;
+                    appended += k as u64 * part.record_bytes as u64;
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,
@@ -632,6 +648,14 @@ impl World<'_> {
             if result != 0 {
                 self.reqs[id as usize].parts[ix].3 = result;
                 self.reqs[id as usize].pending -= 1;
+            }
+        }
+        if appended > 0 {
+            // The append goes to the page cache; past the dirty limit it waits
+            // for the disk, and so does the response.
+            let wait = self.disks[b as usize].append(self.now, appended);
+            if wait > 0 {
+                self.reqs[id as usize].not_before = self.now + wait;
             }
         }
         for &(p, ls) in &touched {
@@ -705,12 +729,14 @@ impl World<'_> {
         r.responded = true;
         let tag = r.tag;
         let (b, prod) = (r.broker, r.prod as usize);
+        let not_before = r.not_before;
         let from = self.broker_site[b as usize];
         let to = self.producers[prod].site;
         // The handling happened before the append (`produce_queue`); the
-        // connection's processor writes the response.
-        let out = self.write_response(b, prod, 100);
-        if let Some(t) = self.net.send(out, from, to, 100, u64::MAX, &mut self.rng) {
+        // connection's processor writes the response, after the disk when
+        // the append waited past the dirty limit.
+        let out = self.write_response(b, prod, 100).max(not_before);
+        if let Some(t) = self.send_via(out, from, to, Some(b), None, 100, u64::MAX) {
             self.at(t, Ev::ProduceResponse { req: id, tag });
         }
     }

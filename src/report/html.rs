@@ -701,6 +701,29 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
             }
             let _ = writeln!(s, "</table>");
         }
+        let rows = super::broker_rows(o);
+        if !rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "<h3>Brokers{}</h3>\n<table>\n<tr><th>site</th><th class=\"n\">brokers</th><th>resource</th><th class=\"n\">capacity, MB/s</th><th class=\"n\">mean busy</th><th class=\"n\">peak busy</th><th class=\"n\">busiest broker</th></tr>",
+                if designs.len() > 1 {
+                    format!(": {}", esc(name))
+                } else {
+                    String::new()
+                }
+            );
+            for r in &rows {
+                let _ = write!(s, "<tr><td>{}</td>", esc(&r.site));
+                num_td(s, r.brokers);
+                let _ = write!(s, "<td>{}</td>", esc(&r.resource));
+                num_td(s, f(r.capacity_mb_s));
+                num_td(s, f(r.busy_mean));
+                num_td(s, f(r.busy_peak));
+                num_td(s, r.peak_broker);
+                let _ = writeln!(s, "</tr>");
+            }
+            let _ = writeln!(s, "</table>");
+        }
     }
     let _ = writeln!(s, "</section>");
 }

@@ -390,6 +390,41 @@ fn count(findings: &[&Finding], l: Level) -> usize {
 }
 
 /// The verdict of one design's run.
+/// Resources 80 % busy or more at their busiest interval, one per site and
+/// group (NICs, disks, ...): (site, group, resource, broker, busy), the
+/// busiest broker's, in site order.
+pub fn bottlenecks(o: &Outcome) -> Vec<(String, &'static str, String, u32, f64)> {
+    let mut out: Vec<(String, &'static str, String, u32, f64)> = Vec::new();
+    for b in &o.brokers {
+        for r in &b.resources {
+            if r.busy_peak < 0.8 {
+                continue;
+            }
+            let group = crate::metrics::BrokerOutcome::group(&r.resource);
+            match out.iter_mut().find(|x| x.0 == b.site && x.1 == group) {
+                Some(x) if x.4 >= r.busy_peak => {}
+                Some(x) => {
+                    *x = (
+                        b.site.clone(),
+                        group,
+                        r.resource.clone(),
+                        b.broker,
+                        r.busy_peak,
+                    )
+                }
+                None => out.push((
+                    b.site.clone(),
+                    group,
+                    r.resource.clone(),
+                    b.broker,
+                    r.busy_peak,
+                )),
+            }
+        }
+    }
+    out
+}
+
 pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     let s = Summary::of(o);
     let findings = findings_for(cx, design);
@@ -563,6 +598,13 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
             f(u * 100.0)
         ));
     }
+    let hot = bottlenecks(o);
+    for (site, group, resource, broker, busy) in &hot {
+        points.push(format!(
+            "{site}'s brokers' {group} are {} % busy at the peak ({resource} of broker {broker}): the bottleneck.",
+            f((busy * 100.0).round())
+        ));
+    }
     points.push(format!(
         "`ktopo check` found {errors} error(s), {warnings} warning(s) and {} note(s) before simulating.",
         count(findings, Level::Info)
@@ -572,6 +614,18 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     // (errors, then warnings).
     for m in &missed {
         recs.push(objective_advice(m, &s));
+    }
+    for (site, group, _, _, _) in &hot {
+        let key = if *group == "NICs" {
+            "nic_gbps"
+        } else if *group == "disks" {
+            "disk_write_mb_s / disk_read_mb_s"
+        } else {
+            "the request handling settings"
+        };
+        recs.push(format!(
+            "{site}'s brokers' {group} run at 80 % or more at the peak: add brokers in {site} or give them more ({key} in [broker_hardware] or the site's broker_hardware)."
+        ));
     }
     let mut seen: Vec<&str> = Vec::new();
     for level in [Level::Error, Level::Warning] {

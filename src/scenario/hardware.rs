@@ -1,10 +1,10 @@
 //! `[broker_hardware]`: the server a broker runs on, and the per-site override
 //! (`[[site]] broker_hardware = { ... }`, each key stated there replacing the
-//! top-level value, field by field). The defaults describe one typical current
-//! server: 8 cores (AWS i3en.2xlarge, the testbed of the Confluent 2020
-//! OpenMessaging Benchmark). Each field keeps its doc comment, default and
-//! validation in one contiguous block; docs/model.md "Request handling" derives
-//! every default.
+//! top-level value, field by field). The defaults describe one current cloud
+//! server, the AWS i3en.2xlarge of Confluent's 2020 OpenMessaging Benchmark
+//! (8 vCPU, 64 GiB, 2 × 2.5 TB NVMe, network "up to 25 Gbit/s"); docs/model.md
+//! derives every default ("Request handling" §5a for the CPU fields, §2a for the
+//! NIC, disk and page cache).
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,25 @@ fn d_gc_pause_ms() -> f64 {
     21.0
 }
 
+// ---- NIC / disk / memory ----
+
+/// i3en.2xlarge: "up to 25 Gigabit" (AWS instance type page).
+fn d_nic_gbps() -> f64 {
+    25.0
+}
+/// Inferred for two i3en NVMe instance-store volumes in JBOD (docs/model.md).
+fn d_disk_write_mb_s() -> f64 {
+    1000.0
+}
+/// Inferred, NVMe reads about twice writes (docs/model.md).
+fn d_disk_read_mb_s() -> f64 {
+    2000.0
+}
+/// 64 GiB (68.7 GB) less a 6 GB heap and about 6 GB for the OS.
+fn d_page_cache_gb() -> f64 {
+    56.0
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerHardware {
@@ -75,6 +94,25 @@ pub struct BrokerHardware {
     /// Length of a JVM pause, ms.
     #[serde(default = "d_gc_pause_ms")]
     pub gc_pause_ms: f64,
+    // ---- NIC / disk / memory ----
+    /// Network interface speed, Gbit/s, in each direction (full duplex): every
+    /// byte a broker receives (produce, follower fetch responses, copier
+    /// produce) crosses its NIC in, every byte it sends (fetch responses to
+    /// followers, consumers and copiers) its NIC out.
+    #[serde(default = "d_nic_gbps")]
+    pub nic_gbps: f64,
+    /// Sequential write throughput of the broker's log disks together, MB/s
+    /// (10^6 bytes): what the page cache's dirty pages drain to.
+    #[serde(default = "d_disk_write_mb_s")]
+    pub disk_write_mb_s: f64,
+    /// Sequential read throughput of the log disks, MB/s: reads of data no
+    /// longer in the page cache (catch-up, lagging consumers and copiers).
+    #[serde(default = "d_disk_read_mb_s")]
+    pub disk_read_mb_s: f64,
+    /// Memory the OS page cache holds log data in, GB (10^9 bytes): the machine's
+    /// memory less the broker's JVM heap and the OS.
+    #[serde(default = "d_page_cache_gb")]
+    pub page_cache_gb: f64,
 }
 
 impl Default for BrokerHardware {
@@ -87,6 +125,10 @@ impl Default for BrokerHardware {
             service_p99_over_p50: d_service_p99_over_p50(),
             gc_young_gen_mb: d_gc_young_gen_mb(),
             gc_pause_ms: d_gc_pause_ms(),
+            nic_gbps: d_nic_gbps(),
+            disk_write_mb_s: d_disk_write_mb_s(),
+            disk_read_mb_s: d_disk_read_mb_s(),
+            page_cache_gb: d_page_cache_gb(),
         }
     }
 }
@@ -110,6 +152,15 @@ pub struct BrokerHardwarePatch {
     pub gc_young_gen_mb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gc_pause_ms: Option<f64>,
+    // ---- NIC / disk / memory ----
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic_gbps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_write_mb_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_read_mb_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_cache_gb: Option<f64>,
 }
 
 impl BrokerHardware {
@@ -127,7 +178,26 @@ impl BrokerHardware {
             service_p99_over_p50: p.service_p99_over_p50.unwrap_or(self.service_p99_over_p50),
             gc_young_gen_mb: p.gc_young_gen_mb.unwrap_or(self.gc_young_gen_mb),
             gc_pause_ms: p.gc_pause_ms.unwrap_or(self.gc_pause_ms),
+            // ---- NIC / disk / memory ----
+            nic_gbps: p.nic_gbps.unwrap_or(self.nic_gbps),
+            disk_write_mb_s: p.disk_write_mb_s.unwrap_or(self.disk_write_mb_s),
+            disk_read_mb_s: p.disk_read_mb_s.unwrap_or(self.disk_read_mb_s),
+            page_cache_gb: p.page_cache_gb.unwrap_or(self.page_cache_gb),
         }
+    }
+
+    /// NIC bytes per second, each direction.
+    pub fn nic_bytes_per_s(&self) -> f64 {
+        self.nic_gbps * 1e9 / 8.0
+    }
+    pub fn disk_write_bytes_per_s(&self) -> f64 {
+        self.disk_write_mb_s * 1e6
+    }
+    pub fn disk_read_bytes_per_s(&self) -> f64 {
+        self.disk_read_mb_s * 1e6
+    }
+    pub fn page_cache_bytes(&self) -> f64 {
+        self.page_cache_gb * 1e9
     }
 
     /// Range problems of this hardware, as (key under `prefix`, message).
@@ -153,6 +223,19 @@ impl BrokerHardware {
             && (1.0..=100.0).contains(&self.service_p99_over_p50))
         {
             bad("service_p99_over_p50", "must be 1 to 100");
+        }
+        // ---- NIC / disk / memory ----
+        for (key, v, hi, what) in [
+            ("nic_gbps", self.nic_gbps, 1600.0, "Gbit/s per direction"),
+            ("disk_write_mb_s", self.disk_write_mb_s, 1e6, "MB/s"),
+            ("disk_read_mb_s", self.disk_read_mb_s, 1e6, "MB/s"),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v <= hi) {
+                bad(key, &format!("must be > 0 and at most {hi} ({what})"));
+            }
+        }
+        if !(self.page_cache_gb.is_finite() && (0.0..=1e5).contains(&self.page_cache_gb)) {
+            bad("page_cache_gb", "must be between 0 and 100000 (GB)");
         }
         out
     }

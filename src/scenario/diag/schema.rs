@@ -183,6 +183,11 @@ pub(crate) static HARDWARE: TableSchema = TableSchema {
         opt("service_p99_over_p50", F64),
         opt("gc_young_gen_mb", F64),
         opt("gc_pause_ms", F64),
+        // ---- NIC / disk / memory ----
+        opt("nic_gbps", F64),
+        opt("disk_write_mb_s", F64),
+        opt("disk_read_mb_s", F64),
+        opt("page_cache_gb", F64),
     ],
 };
 
