@@ -1818,20 +1818,21 @@ fn copy_flows(
 /// §1, ARCHITECTURE.md invariant 8), per simulated second:
 ///
 /// - each producer: a tick and, per leader broker of its topic, a request's
-///   arrival and its response, every `linger.ms` (flow fidelity: every
+///   arrival, the end of its service on an io thread (docs/model.md §5a) and
+///   its response, every `linger.ms` (flow fidelity: every
 ///   `flow_step_ms`, plus a probe every `flow_probe_interval_ms` that reaches
 ///   the leader, wakes the RF − 1 follower sessions and each consumer);
 /// - each fetch session (follower: `num.replica.fetchers` per (leader broker,
 ///   follower broker) pair sharing a partition; consumer: one per leader
-///   broker; copier: one per task and source broker): a request and a response
-///   per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
+///   broker; copier: one per task and source broker): a request, its service's
+///   end and a response per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
 ///   while data flows (flow fidelity: at least `flow_step_ms`), else
 ///   `replica.fetch.wait.max.ms`;
 /// - the control plane: heartbeats and quorum fetches, a few per broker and
 ///   voter per second.
 ///
-/// A rough figure for a fault-free run (0.6 to 2.7 × the events the bundled
-/// scenarios process, see tests/it/check.rs; faults that stop traffic make a run
+/// A rough figure for a fault-free run (0.5 to 3 × the events the bundled
+/// scenarios process, tests/it/check.rs; faults that stop traffic make a run
 /// cheaper), good enough to say before a run that it cannot finish within
 /// `model.max_events`.
 pub fn estimated_events(
@@ -1928,7 +1929,7 @@ pub fn estimated_events(
             for p in &writers {
                 let ps = topo.site_index(&p.site).unwrap_or(0);
                 let linger = p.linger_ms(sc.model.kafka_version).max(1) as f64 / 1000.0;
-                let requests = 1.0 + 2.0 * if flow { nl } else { active(p) };
+                let requests = 1.0 + 3.0 * if flow { nl } else { active(p) };
                 if flow {
                     let consumers = sc.consumer.iter().filter(|x| x.topic == t.name).count();
                     rate += requests / step_s
@@ -1960,7 +1961,7 @@ pub fn estimated_events(
                     let cycles = (led as f64 * per_part)
                         .max(idle)
                         .min(1.0 / rtt_s(ks, cx.broker_site(l)).max(1e-4));
-                    rate += 2.0 * cycles;
+                    rate += 3.0 * cycles;
                 }
             }
         }
@@ -1969,7 +1970,7 @@ pub fn estimated_events(
             let cycles = (appends / sessions)
                 .max(1.0 / fetch_wait_s.max(if flow { step_s } else { 0.0 }))
                 .min(1.0 / rtt_s(cx.broker_site(l), cx.broker_site(f)).max(1e-4));
-            rate += sessions * 2.0 * cycles;
+            rate += sessions * 3.0 * cycles;
         }
         // Control plane: heartbeats (request, arrival, response) and the quorum.
         let brokers = cx.brokers.iter().sum::<usize>() as f64;
@@ -1987,7 +1988,7 @@ pub fn estimated_events(
             let parts = copied_partitions(sc, d);
             let tasks = d.tasks_max.min(parts.max(1)).max(1) as f64;
             let cycle = if flow { step_s } else { 0.005 }.max(rtt_s(sa, sb));
-            rate += tasks * (src as f64 * 2.0 + dst as f64 * 2.0 + 1.0) / cycle;
+            rate += tasks * (src as f64 * 3.0 + dst as f64 * 3.0 + 1.0) / cycle;
         }
     }
     rate * sc.duration_s
