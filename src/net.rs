@@ -42,6 +42,37 @@ struct Dir {
 }
 
 impl Dir {
+    /// Fluid `bytes` entering at `start` that take `ser` at the direction's
+    /// rate, accounted over [start, max(start + ser, now)) (`fill`): each
+    /// interval carries at most its capacity less what is counted there. The
+    /// direction is busy with fluid until the last byte is carried; returned.
+    fn carry_fluid(
+        &mut self,
+        start: Nanos,
+        ser: Nanos,
+        now: Nanos,
+        bytes: u64,
+        bucket: Nanos,
+        npb: f64,
+    ) -> Nanos {
+        let planned = (start + ser).max(now);
+        let carried = fill(
+            &mut self.bytes,
+            &mut self.fluid,
+            start,
+            planned,
+            bytes,
+            bucket,
+            npb,
+        );
+        self.fluid_busy = if carried > planned {
+            carried
+        } else {
+            start + ser
+        };
+        self.fluid_busy
+    }
+
     /// Flow fidelity: a message put on the link over [start, end) while fluid
     /// is booked ahead of it (a backlog, up to `fluid_busy`) shares the
     /// link: the fluid that would take an interval over its capacity moves to
@@ -271,25 +302,9 @@ impl Nic {
     ) -> Nanos {
         let npb = self.ns_per_byte;
         let d = &mut self.dirs[dir];
-        let from = now.saturating_sub(span);
-        let start = d.fluid_busy.max(from);
+        let start = d.fluid_busy.max(now.saturating_sub(span));
         let ser = (bytes as f64 * npb) as Nanos;
-        let planned = (start + ser).max(now);
-        let carried = fill(
-            &mut d.bytes,
-            &mut d.fluid,
-            start,
-            planned,
-            bytes,
-            bucket,
-            npb,
-        );
-        d.fluid_busy = if carried > planned {
-            carried
-        } else {
-            start + ser
-        };
-        d.fluid_busy
+        d.carry_fluid(start, ser, now, bytes, bucket, npb)
     }
 }
 
@@ -835,21 +850,7 @@ impl Net {
         // Each interval carries at most its capacity less what request-level
         // messages put on the link in it; the rest crosses later, and so
         // arrives later.
-        let planned = (start + link_ns).max(now);
-        let carried = fill(
-            &mut d.bytes,
-            &mut d.fluid,
-            start,
-            planned,
-            bytes,
-            bucket,
-            npb,
-        );
-        d.fluid_busy = if carried > planned {
-            carried
-        } else {
-            start + link_ns
-        };
+        d.carry_fluid(start, link_ns, now, bytes, bucket, npb);
         let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;

@@ -47,6 +47,37 @@ fn worst(c: &CandidateResult, key: &str) -> String {
     opt(worst_value(c, key), "")
 }
 
+/// `--runs`: per ranked candidate and figure, the cells after its name:
+/// figure, mean, p50, p95, p99, ci95 of the mean, share of draws meeting the
+/// figure's objective.
+fn draw_rows(p: &Plan) -> Vec<(&str, Vec<String>)> {
+    let mut rows = Vec::new();
+    for c in p.candidates.iter().filter(|c| c.rank.is_some()) {
+        for (k, d) in c.draws.iter().flatten() {
+            let Some(d) = d else { continue };
+            let share = c
+                .objectives
+                .iter()
+                .find(|o| o.objective == *k)
+                .and_then(|o| o.met_share)
+                .map_or("–".into(), |x| format!("{:.1} %", x * 100.0));
+            rows.push((
+                c.name.as_str(),
+                vec![
+                    k.to_string(),
+                    d.mean.to_string(),
+                    d.p50.to_string(),
+                    d.p95.to_string(),
+                    d.p99.to_string(),
+                    format!("{} – {}", d.ci95[0], d.ci95[1]),
+                    share,
+                ],
+            ));
+        }
+    }
+    rows
+}
+
 /// A figure's worst case over the candidate's cases: the highest, or for
 /// availability the lowest; None when no case measured it.
 fn worst_value(c: &CandidateResult, key: &str) -> Option<f64> {
@@ -237,21 +268,8 @@ pub fn markdown(p: &Plan) -> String {
             "Over the draws (each figure's worst case per draw):\n\n| candidate | figure | mean | p50 | p95 | p99 | ci95 of the mean | objective met in |"
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
-        for c in p.candidates.iter().filter(|c| c.rank.is_some()) {
-            for (k, d) in c.draws.iter().flatten() {
-                let Some(d) = d else { continue };
-                let share = c
-                    .objectives
-                    .iter()
-                    .find(|o| o.objective == *k)
-                    .and_then(|o| o.met_share)
-                    .map_or("–".into(), |x| format!("{:.1} %", x * 100.0));
-                let _ = writeln!(
-                    s,
-                    "| {} | {k} | {} | {} | {} | {} | {} – {} | {share} |",
-                    c.name, d.mean, d.p50, d.p95, d.p99, d.ci95[0], d.ci95[1]
-                );
-            }
+        for (name, row) in draw_rows(p) {
+            let _ = writeln!(s, "| {name} | {} |", row.join(" | "));
         }
         s.push('\n');
     }
@@ -396,27 +414,9 @@ pub fn html(p: &Plan) -> String {
             mc.meet_share * 100.0,
             esc(mc.regret)
         );
-        for c in p.candidates.iter().filter(|c| c.rank.is_some()) {
-            for (k, d) in c.draws.iter().flatten() {
-                let Some(d) = d else { continue };
-                let share = c
-                    .objectives
-                    .iter()
-                    .find(|o| o.objective == *k)
-                    .and_then(|o| o.met_share)
-                    .map_or("–".into(), |x| format!("{:.1} %", x * 100.0));
-                let _ = writeln!(
-                    s,
-                    "<tr><td>{}</td><td>{k}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} – {}</td><td>{share}</td></tr>",
-                    esc(&c.name),
-                    d.mean,
-                    d.p50,
-                    d.p95,
-                    d.p99,
-                    d.ci95[0],
-                    d.ci95[1]
-                );
-            }
+        for (name, row) in draw_rows(p) {
+            let cells: Vec<String> = row.iter().map(|c| format!("<td>{}</td>", esc(c))).collect();
+            let _ = writeln!(s, "<tr><td>{}</td>{}</tr>", esc(name), cells.concat());
         }
         let _ = writeln!(s, "</table>");
     }
