@@ -315,6 +315,24 @@ struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
+    /// The replica consumer `c` reads partition `a` from other than its
+    /// leader (KIP-392): with the rack-aware selector, the replica or
+    /// observer whose broker.rack is the consumer's client.rack.
+    fn read_replica<'p>(
+        &self,
+        c: &crate::scenario::Consumer,
+        a: &'p crate::topology::Assignment,
+    ) -> Option<&'p usize> {
+        if self.sc.broker.replica_selector_class.as_deref() != Some(RACK_AWARE_SELECTOR) {
+            return None;
+        }
+        let rack = c.client_rack.as_ref()?;
+        a.replicas
+            .iter()
+            .chain(&a.observers)
+            .find(|&&b| self.topo.brokers[b].rack == *rack)
+    }
+
     /// The whole file as one cluster (`cluster` None), or cluster `c` of an
     /// asynchronous design over `sites`, with `topo` restricted to its nodes.
     /// A cluster of an async design places each topic as the simulator does
@@ -1165,8 +1183,6 @@ struct Traffic {
 
 fn traffic(cx: &Cx) -> Traffic {
     let mut tr = Traffic::default();
-    let follower_fetching =
-        cx.sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
     for t in &cx.topics {
         let np = t.asg.len().max(1) as f64;
         let produced: Vec<(usize, f64)> = cx
@@ -1209,16 +1225,7 @@ fn traffic(cx: &Cx) -> Traffic {
                 };
                 // KIP-392: a consumer whose client.rack matches a replica's
                 // broker.rack reads from that replica when the selector allows.
-                let local = c
-                    .client_rack
-                    .as_ref()
-                    .filter(|_| follower_fetching)
-                    .and_then(|rack| {
-                        a.replicas
-                            .iter()
-                            .chain(&a.observers)
-                            .find(|&&b| cx.topo.brokers[b].rack == *rack)
-                    });
+                let local = cx.read_replica(c, a);
                 let src = local.map_or(ls, |&b| cx.broker_site(b));
                 if src != cs {
                     *tr.total.entry((src, cs)).or_default() += per;
@@ -1243,8 +1250,6 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
     // (index) writing through it.
     let mut load = vec![[0.0f64; 3]; nb];
     let mut via: Vec<Vec<usize>> = vec![Vec::new(); nb];
-    let follower_fetching =
-        cx.sc.broker.replica_selector_class.as_deref() == Some(RACK_AWARE_SELECTOR);
     for t in &cx.topics {
         let np = t.asg.len().max(1) as f64;
         let producers: Vec<(usize, f64)> = cx
@@ -1279,16 +1284,7 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
                 .iter()
                 .filter(|c| c.topic == t.name && cx.serves(&c.site))
             {
-                let local = c
-                    .client_rack
-                    .as_ref()
-                    .filter(|_| follower_fetching)
-                    .and_then(|rack| {
-                        a.replicas
-                            .iter()
-                            .chain(&a.observers)
-                            .find(|&&b| cx.topo.brokers[b].rack == *rack)
-                    });
+                let local = cx.read_replica(c, a);
                 load[*local.unwrap_or(&leader)][1] += per;
             }
             for &b in touched {
