@@ -256,9 +256,6 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
     let data: Vec<usize> = (0..n).filter(|&i| sc.site[i].brokers > 0).collect();
     let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
     let mut out = Vec::new();
-    let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
-        names.iter().cloned().zip(v.iter().copied()).collect()
-    };
     let family = |f: &str| plan.families.iter().any(|x| x == f);
     let stated = Stated::of(doc);
 
@@ -277,17 +274,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let (rf, min) = (stated.rf.unwrap_or(3), stated.min_isr.unwrap_or(2));
             let name = format!("stretched-3 {} rf{rf} min{min}", label.join("+"));
             out.push(stretched(
-                sc,
-                doc,
-                name,
-                &brokers,
-                &ctrl,
-                rf,
-                min,
-                &groups,
-                &stated,
-                per_site_map(&brokers),
-                per_site_map(&ctrl),
+                sc, doc, name, &brokers, &ctrl, rf, min, &groups, &stated,
             ));
         }
         for pair in combinations(&data, 2).into_iter().take(6) {
@@ -322,17 +309,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                         continue;
                     }
                     out.push(stretched(
-                        sc,
-                        doc,
-                        name,
-                        &brokers,
-                        &ctrl,
-                        rf,
-                        min,
-                        &groups,
-                        &stated,
-                        per_site_map(&brokers),
-                        per_site_map(&ctrl),
+                        sc, doc, name, &brokers, &ctrl, rf, min, &groups, &stated,
                     ));
                 }
             }
@@ -347,17 +324,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             let min = stated.min_isr.unwrap_or(if rf > 2 { rf - 1 } else { 1 });
             let name = format!("stretched-2 {}+{} rf{rf} min{min}", names[a], names[b]);
             out.push(stretched(
-                sc,
-                doc,
-                name,
-                &brokers,
-                &ctrl,
-                rf,
-                min,
-                &groups,
-                &stated,
-                per_site_map(&brokers),
-                per_site_map(&ctrl),
+                sc, doc, name, &brokers, &ctrl, rf, min, &groups, &stated,
             ));
         }
     }
@@ -448,8 +415,8 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                     topology: Some(topo.clone()),
                     replication_factor: rf,
                     min_insync_replicas: min_isr,
-                    controllers: per_site_map(&ctrl),
-                    brokers: per_site_map(&brokers),
+                    controllers: per_site(sc, &ctrl),
+                    brokers: per_site(sc, &brokers),
                     placement: format!(
                         "a cluster per site ({}), rack-aware inside each",
                         data.iter()
@@ -616,9 +583,6 @@ fn hybrids(
         None if rf >= 4 => vec![rf - 1, rf / 2],
         None => vec![rf, 1],
     };
-    let per_site_map = |v: &[u32]| -> IndexMap<String, u32> {
-        names.iter().cloned().zip(v.iter().copied()).collect()
-    };
     for tool in &plan.tools {
         for &min in &mins {
             let name = format!(
@@ -659,8 +623,8 @@ fn hybrids(
                 topology: Some("active-passive".into()),
                 replication_factor: rf,
                 min_insync_replicas: min,
-                controllers: per_site_map(&ctrl),
-                brokers: per_site_map(&brokers),
+                controllers: per_site(sc, &ctrl),
+                brokers: per_site(sc, &brokers),
                 placement: format!(
                     "{per} in {}, {per} in {} (stretched, the first listed leads); a cluster per far site ({}), rack-aware",
                     names[a],
@@ -702,6 +666,15 @@ fn stated_rf_mismatch(stated: &Stated, groups: &[(String, u32)]) -> Vec<String> 
         .collect()
 }
 
+/// Per site, by name in the file's order: `v[i]` of site `i`.
+fn per_site(sc: &Scenario, v: &[u32]) -> IndexMap<String, u32> {
+    sc.site
+        .iter()
+        .map(|x| x.name.clone())
+        .zip(v.iter().copied())
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn stretched(
     sc: &Scenario,
@@ -713,8 +686,6 @@ fn stretched(
     min: u32,
     groups: &[(String, u32)],
     stated: &Stated,
-    brokers_map: IndexMap<String, u32>,
-    ctrl_map: IndexMap<String, u32>,
 ) -> Candidate {
     let mut d = base_doc(doc, brokers, ctrl);
     set_topics(&mut d, rf, min, Some(groups));
@@ -750,8 +721,8 @@ fn stretched(
         topology: None,
         replication_factor: rf,
         min_insync_replicas: min,
-        controllers: ctrl_map,
-        brokers: brokers_map,
+        controllers: per_site(sc, ctrl),
+        brokers: per_site(sc, brokers),
         placement,
         settings: IndexMap::new(),
         doc: d,
