@@ -2,9 +2,12 @@
 //! recovery, replication, cost. Read-only over the `World`. `World::outcome`
 //! assembles one function per part: `site_outcomes`, `fault_outcomes`,
 //! `link_outcomes`, `cluster_outcome`, `durability_outcome`,
-//! `timeline_outcome`, `replication_outcome` and `cost`.
+//! `timeline_outcome`, `replication_outcome` and `cost`; a fault's recovery
+//! figures one function per case (`async_site_loss`, `not_backup`,
+//! `absorbed_in_cluster`, `catch_up`) over a `FaultWindow`.
 
 use super::*;
+use copier::Exposure;
 
 impl World<'_> {
     /// The run's `Outcome`, assembled from the parts below.
@@ -306,67 +309,13 @@ impl World<'_> {
         })
     }
 
-    /// Recovery figures of fault `i` (runs of a design).
+    /// Recovery figures of fault `i` (runs of a design): one function per kind
+    /// of fault and design (an async design's site loss, an async design's
+    /// link fault, corruption or deletion, and everything a single cluster
+    /// absorbs), then the copier's catch-up.
     fn recovery(&self, i: usize) -> RecoveryOutcome {
-        let sc = self.sc;
-        let f = &sc.fault[i];
-        let iv = to_s(self.interval);
-        let is_async = !self.layout.flows.is_empty();
-        let end_s = f.duration_s.map(|d| f.at_s + d);
-        // Stretched (and in-cluster faults): the last interval with an unavailable
-        // partition, from the fault's start to 60 s after its end.
-        let measured = || {
-            let from = (f.at_s / iv).floor() as usize;
-            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
-            let tl = &self.timeline.unavailable_partitions;
-            let last = (from..to.min(tl.len())).rev().find(|&k| tl[k] > 0);
-            round3(last.map_or(0.0, |k| ((k + 1) as f64 * iv - f.at_s).max(0.0)))
-        };
-        let fo = &sc.failover;
-        let failover_s = fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s;
-        // Did producers write (or fall silent) during the fault's window? Then the
-        // timeline measures what the applications could not write.
-        let written_in_window = {
-            let from = (f.at_s / iv).floor() as usize;
-            let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
-            let tl = &self.timeline.written_partitions;
-            (from..to.min(tl.len())).any(|k| tl[k] > 0)
-        };
-        let stay_down = fo.clients == ClientFailover::StayDown;
-        // The clients' restart after a site loss: writes cannot resume before it,
-        // even when the run ends first.
-        let restart_s = |dns: bool| {
-            fo.detection_s
-                + fo.decision_s
-                + fo.client_restart_s
-                + if dns { fo.dns_ttl_s } else { 0.0 }
-        };
-        // The site's cluster was lost with it (a hybrid design's stretched
-        // cluster that kept a site up follows the stretched rules below).
-        let site_holds_cluster = |name: &Option<String>| {
-            !self.fault_cluster_survived[i]
-                && self
-                    .topo
-                    .site_index(name.as_deref().unwrap_or_default())
-                    .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
-        };
-        let clients_in = |name: &Option<String>| {
-            let s = self.topo.site_index(name.as_deref().unwrap_or_default());
-            self.producers
-                .iter()
-                .any(|p| !p.copier && Some(p.home) == s)
-                || self.consumers.iter().any(|c| Some(c.home) == s)
-        };
-        // Clients of the lost site's cluster (its site, or for a hybrid design's
-        // stretched cluster lost site by site, any of its sites).
-        let clients_of_cluster = |name: &Option<String>| {
-            let s = self.topo.site_index(name.as_deref().unwrap_or_default());
-            let c = s.and_then(|s| self.layout.cluster_of(s));
-            let of =
-                |home: usize| Some(home) == s || (c.is_some() && self.layout.cluster_of(home) == c);
-            self.producers.iter().any(|p| !p.copier && of(p.home))
-                || self.consumers.iter().any(|x| of(x.home))
-        };
+        let w = FaultWindow::new(self, i);
+        let f = w.f;
         let e = self
             .cp
             .exposures
@@ -393,135 +342,194 @@ impl World<'_> {
             note: String::new(),
         };
         match f.kind {
-            FaultKind::SiteDown
-                if is_async && site_holds_cluster(&f.site) && !clients_of_cluster(&f.site) =>
-            {
-                r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
+            FaultKind::SiteDown if w.is_async && self.site_holds_cluster(i, &f.site) => {
+                self.async_site_loss(&w, &e, &mut r)
             }
-            FaultKind::SiteDown if is_async && site_holds_cluster(&f.site) => {
-                // What the applications could not write, measured; with consumers
-                // only, the time until they resume at the target.
-                r.rto_s = if written_in_window && !stay_down {
-                    Some(measured().max(round3(restart_s(true))))
-                } else if written_in_window {
-                    Some(measured())
-                } else if stay_down {
-                    None
-                } else {
-                    Some(round3(failover_s))
-                };
-                r.rpo_records = e.rpo_records;
-                r.rpo_bytes = e.rpo_bytes;
-                r.rpo_s = e.rpo_s;
-                // Consumers that stay down with their site re-read and skip nothing.
-                if !stay_down {
-                    r.duplicates = e.duplicates;
-                    r.duplicates_from_translation = e.dup_translation;
-                    r.duplicates_from_interval = e.dup_interval;
-                    r.duplicates_measured = self.cp_measured_duplicates(i);
-                    r.duplicates_over_phases =
-                        e.over_phases
-                            .map(|(min, mean, max)| PhaseRange { min, mean, max });
-                    r.records_never_read = e.never_read;
-                }
-                if e.resumed.is_some() {
-                    r.producers_failed_over = e.producers_failed_over;
-                    r.consumers_failed_over = e.consumers_failed_over;
-                }
-                r.note = if stay_down {
-                    "clients stay down with their site (failover.clients = \"stay-down\"): measured until writes resume".into()
-                } else {
-                    format!(
-                        "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target{}",
-                        fo.detection_s,
-                        fo.decision_s,
-                        fo.dns_ttl_s,
-                        fo.client_restart_s,
-                        e.consumers_failed_over,
-                        if written_in_window {
-                            "; RTO measured: last interval with a write refused, timed out or not made"
-                        } else {
-                            ""
-                        }
-                    )
-                };
-            }
-            FaultKind::LinkPartition | FaultKind::LinkDegrade if is_async => {
+            FaultKind::LinkPartition | FaultKind::LinkDegrade if w.is_async => {
                 r.rpo_records = e.rpo_records;
                 r.rpo_bytes = e.rpo_bytes;
                 r.rpo_s = e.rpo_s;
                 r.note = "no failover: each cluster keeps serving; the copier falls behind and catches up".into();
             }
-            FaultKind::Corruption | FaultKind::TopicDeletion => {
-                r.reaches_all_copies_s = Some(if is_async { e.reaches_copies_s } else { 0.0 });
-                r.note = match &sc.backup {
-                    Some(b) => {
-                        let age = f.at_s.rem_euclid(b.interval_s);
-                        r.backup_restore_point_age_s = Some(round3(age));
-                        format!(
-                            "replication is not backup: every copy has it within the lag; the backup taken {:.0} s before restores the data, losing what was written since",
-                            age
-                        )
-                    }
-                    None => "replication is not backup: every copy has it within the lag, and there is no backup to restore from".into(),
-                };
-            }
-            _ => {
-                // Every producer shows the outage, those of a lost site as silence
-                // until they fail over; with no producer writing at all, the
-                // fencing time is the only estimate.
-                let estimate = f.kind == FaultKind::SiteDown && !written_in_window;
-                let lost_clients =
-                    f.kind == FaultKind::SiteDown && clients_in(&f.site) && !stay_down;
-                r.rto_s = Some(if estimate {
-                    round3(sc.broker.broker_session_timeout_ms as f64 / 1000.0)
-                } else if lost_clients {
-                    measured().max(round3(restart_s(false)))
-                } else {
-                    measured()
-                });
-                r.rpo_records = self.fault_lost[i];
-                r.rpo_bytes =
-                    self.fault_lost[i] * self.parts.first().map_or(0, |p| p.record_bytes as u64);
-                r.rpo_s = if self.fault_lost[i] > 0 {
-                    round3(self.lost.lost_acked_age_s_max)
-                } else {
-                    0.0
-                };
-                r.note = if estimate {
-                    "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
-                } else if f.kind == FaultKind::SiteDown && clients_in(&f.site) {
-                    if stay_down {
-                        "measured: last interval with a write refused, timed out or not made; the lost site's clients stay down with it".into()
-                    } else {
-                        format!(
-                            "measured: last interval with a write refused, timed out or not made; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
-                            fo.detection_s, fo.decision_s, fo.client_restart_s
-                        )
-                    }
-                } else {
-                    "measured: last interval with an unavailable partition after the fault".into()
-                };
-            }
+            FaultKind::Corruption | FaultKind::TopicDeletion => self.not_backup(&w, &e, &mut r),
+            _ => self.absorbed_in_cluster(&w, &mut r),
         }
-        if is_async
-            && let Some(end) = end_s
-            && !self.cp.lag_timeline.is_empty()
-            && matches!(
+        r.catch_up_s = self.catch_up(&w);
+        r
+    }
+
+    /// Whether a lost site took its cluster with it (a hybrid design's
+    /// stretched cluster that kept a site up follows the in-cluster rules).
+    fn site_holds_cluster(&self, i: usize, name: &Option<String>) -> bool {
+        !self.fault_cluster_survived[i]
+            && self
+                .topo
+                .site_index(name.as_deref().unwrap_or_default())
+                .is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)))
+    }
+
+    /// Whether application producers or consumers live in site `name`.
+    fn clients_in(&self, name: &Option<String>) -> bool {
+        let s = self.topo.site_index(name.as_deref().unwrap_or_default());
+        self.producers
+            .iter()
+            .any(|p| !p.copier && Some(p.home) == s)
+            || self.consumers.iter().any(|c| Some(c.home) == s)
+    }
+
+    /// Whether application clients use the lost site's cluster (its site, or
+    /// for a hybrid design's stretched cluster lost site by site, any of its
+    /// sites).
+    fn clients_of_cluster(&self, name: &Option<String>) -> bool {
+        let s = self.topo.site_index(name.as_deref().unwrap_or_default());
+        let c = s.and_then(|s| self.layout.cluster_of(s));
+        let of =
+            |home: usize| Some(home) == s || (c.is_some() && self.layout.cluster_of(home) == c);
+        self.producers.iter().any(|p| !p.copier && of(p.home))
+            || self.consumers.iter().any(|x| of(x.home))
+    }
+
+    /// An async design loses the site of a cluster: the applications fail over
+    /// to the copy (or stay down), losing what the copier had not copied and
+    /// re-reading what offset translation cannot place.
+    fn async_site_loss(&self, w: &FaultWindow, e: &Exposure, r: &mut RecoveryOutcome) {
+        let fo = &self.sc.failover;
+        if !self.clients_of_cluster(&w.f.site) {
+            r.note = "no application client in the lost site: nothing fails over; copying into or out of it stops until it returns".into();
+            return;
+        }
+        let stay_down = fo.clients == ClientFailover::StayDown;
+        // What the applications could not write, measured; with consumers
+        // only, the time until they resume at the target.
+        r.rto_s = if w.written && !stay_down {
+            Some(w.measured(self).max(round3(w.restart_s(true))))
+        } else if w.written {
+            Some(w.measured(self))
+        } else if stay_down {
+            None
+        } else {
+            Some(round3(
+                fo.detection_s + fo.decision_s + fo.dns_ttl_s + fo.client_restart_s,
+            ))
+        };
+        r.rpo_records = e.rpo_records;
+        r.rpo_bytes = e.rpo_bytes;
+        r.rpo_s = e.rpo_s;
+        // Consumers that stay down with their site re-read and skip nothing.
+        if !stay_down {
+            r.duplicates = e.duplicates;
+            r.duplicates_from_translation = e.dup_translation;
+            r.duplicates_from_interval = e.dup_interval;
+            r.duplicates_measured = self.cp_measured_duplicates(w.i);
+            r.duplicates_over_phases =
+                e.over_phases
+                    .map(|(min, mean, max)| PhaseRange { min, mean, max });
+            r.records_never_read = e.never_read;
+        }
+        if e.resumed.is_some() {
+            r.producers_failed_over = e.producers_failed_over;
+            r.consumers_failed_over = e.consumers_failed_over;
+        }
+        r.note = if stay_down {
+            "clients stay down with their site (failover.clients = \"stay-down\"): measured until writes resume".into()
+        } else {
+            format!(
+                "failover: detection {} s + decision {} s + DNS TTL {} s + client restart {} s; {} consumer(s) resume at the target{}",
+                fo.detection_s,
+                fo.decision_s,
+                fo.dns_ttl_s,
+                fo.client_restart_s,
+                e.consumers_failed_over,
+                if w.written {
+                    "; RTO measured: last interval with a write refused, timed out or not made"
+                } else {
+                    ""
+                }
+            )
+        };
+    }
+
+    /// Corruption or a topic deletion: replication copies it everywhere; only
+    /// a backup restores the data.
+    fn not_backup(&self, w: &FaultWindow, e: &Exposure, r: &mut RecoveryOutcome) {
+        r.reaches_all_copies_s = Some(if w.is_async { e.reaches_copies_s } else { 0.0 });
+        r.note = match &self.sc.backup {
+            Some(b) => {
+                let age = w.f.at_s.rem_euclid(b.interval_s);
+                r.backup_restore_point_age_s = Some(round3(age));
+                format!(
+                    "replication is not backup: every copy has it within the lag; the backup taken {:.0} s before restores the data, losing what was written since",
+                    age
+                )
+            }
+            None => "replication is not backup: every copy has it within the lag, and there is no backup to restore from".into(),
+        };
+    }
+
+    /// A fault one cluster absorbs (a stretched design's site loss, any broker,
+    /// disk or link fault inside a cluster): every producer shows the outage,
+    /// those of a lost site as silence until they fail over; with no producer
+    /// writing at all, the fencing time is the only estimate.
+    fn absorbed_in_cluster(&self, w: &FaultWindow, r: &mut RecoveryOutcome) {
+        let (f, i) = (w.f, w.i);
+        let fo = &self.sc.failover;
+        let stay_down = fo.clients == ClientFailover::StayDown;
+        let estimate = f.kind == FaultKind::SiteDown && !w.written;
+        let clients_in = f.kind == FaultKind::SiteDown && self.clients_in(&f.site);
+        r.rto_s = Some(if estimate {
+            round3(self.sc.broker.broker_session_timeout_ms as f64 / 1000.0)
+        } else if clients_in && !stay_down {
+            w.measured(self).max(round3(w.restart_s(false)))
+        } else {
+            w.measured(self)
+        });
+        r.rpo_records = self.fault_lost[i];
+        r.rpo_bytes = self.fault_lost[i] * self.parts.first().map_or(0, |p| p.record_bytes as u64);
+        r.rpo_s = if self.fault_lost[i] > 0 {
+            round3(self.lost.lost_acked_age_s_max)
+        } else {
+            0.0
+        };
+        r.note = if estimate {
+            "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
+        } else if clients_in {
+            if stay_down {
+                "measured: last interval with a write refused, timed out or not made; the lost site's clients stay down with it".into()
+            } else {
+                format!(
+                    "measured: last interval with a write refused, timed out or not made; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
+                    fo.detection_s, fo.decision_s, fo.client_restart_s
+                )
+            }
+        } else {
+            "measured: last interval with an unavailable partition after the fault".into()
+        };
+    }
+
+    /// An async design's catch-up after a link fault or a site's return: from
+    /// the fault's end to the first interval whose lag is back within twice
+    /// the lag before the fault (or 5 s).
+    fn catch_up(&self, w: &FaultWindow) -> Option<f64> {
+        let f = w.f;
+        let end = w.end_s?;
+        let tl = &self.cp.lag_timeline;
+        if !w.is_async
+            || tl.is_empty()
+            || !matches!(
                 f.kind,
                 FaultKind::LinkPartition | FaultKind::LinkDegrade | FaultKind::SiteDown
             )
         {
-            let tl = &self.cp.lag_timeline;
-            let before = ((f.at_s / iv).floor() as usize).saturating_sub(1);
-            let base = tl.get(before).copied().unwrap_or(0.0);
-            let threshold = (2.0 * base).max(5.0);
-            let from = (end / iv).floor() as usize;
-            r.catch_up_s = (from..tl.len())
-                .find(|&k| tl[k] <= threshold)
-                .map(|k| round3(((k + 1) as f64 * iv - end).max(0.0)));
+            return None;
         }
-        r
+        let iv = w.iv;
+        let before = ((f.at_s / iv).floor() as usize).saturating_sub(1);
+        let base: f64 = tl.get(before).copied().unwrap_or(0.0);
+        let threshold = (2.0 * base).max(5.0);
+        let from = (end / iv).floor() as usize;
+        (from..tl.len())
+            .find(|&k| tl[k] <= threshold)
+            .map(|k| round3(((k + 1) as f64 * iv - end).max(0.0)))
     }
 
     /// The monthly cost of a run of a design: brokers, storage (each
@@ -551,5 +559,63 @@ impl World<'_> {
             self.cp.tasks.len() as u32
         };
         crate::cost::monthly(sc, links, self.nb as u32, stored, workers)
+    }
+}
+
+/// The timeline window a fault's recovery figures are read from: from the
+/// fault's start to 60 s after its end (or the run's end).
+struct FaultWindow<'a> {
+    i: usize,
+    f: &'a crate::scenario::Fault,
+    fo: &'a crate::scenario::FailoverConfig,
+    /// The timeline's interval, s.
+    iv: f64,
+    end_s: Option<f64>,
+    is_async: bool,
+    /// Producers wrote (or fell silent) in the window: the timeline then
+    /// measures what the applications could not write.
+    written: bool,
+    from: usize,
+    to: usize,
+}
+
+impl<'a> FaultWindow<'a> {
+    fn new(w: &'a World<'_>, i: usize) -> Self {
+        let sc = w.sc;
+        let f = &sc.fault[i];
+        let iv = to_s(w.interval);
+        let end_s = f.duration_s.map(|d| f.at_s + d);
+        let from = (f.at_s / iv).floor() as usize;
+        let to = ((end_s.unwrap_or(sc.duration_s) + 60.0) / iv).ceil() as usize;
+        let tl = &w.timeline.written_partitions;
+        let written = (from..to.min(tl.len())).any(|k| tl[k] > 0);
+        FaultWindow {
+            i,
+            f,
+            fo: &sc.failover,
+            iv,
+            end_s,
+            is_async: !w.layout.flows.is_empty(),
+            written,
+            from,
+            to,
+        }
+    }
+
+    /// The end of the last interval in the window with an unavailable
+    /// partition, from the fault's start.
+    fn measured(&self, w: &World<'_>) -> f64 {
+        let tl = &w.timeline.unavailable_partitions;
+        let last = (self.from..self.to.min(tl.len()))
+            .rev()
+            .find(|&k| tl[k] > 0);
+        round3(last.map_or(0.0, |k| ((k + 1) as f64 * self.iv - self.f.at_s).max(0.0)))
+    }
+
+    /// The clients' restart after a site loss: writes cannot resume before
+    /// it, even when the run ends first.
+    fn restart_s(&self, dns: bool) -> f64 {
+        let fo = self.fo;
+        fo.detection_s + fo.decision_s + fo.client_restart_s + if dns { fo.dns_ttl_s } else { 0.0 }
     }
 }
