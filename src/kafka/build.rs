@@ -671,7 +671,7 @@ impl<'a> World<'a> {
             layout,
             design,
             cp: copier::Copiers::default(),
-            load: crate::load::Profile::new(&sc.load),
+            load: crate::load::Profile::for_run(&sc.load, sc.seed),
             topo,
             q: EventQueue::new(),
             now: 0,

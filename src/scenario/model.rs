@@ -907,6 +907,13 @@ pub struct LoadConfig {
     pub burst_duration_s: f64,
     #[serde(default = "d_burst_factor")]
     pub burst_factor: f64,
+    /// Load noise: the coefficient of variation of a lognormal multiplier
+    /// (mean 1) on the profile, drawn afresh every `noise_interval_s` from
+    /// the run's seed; 0 (the default) for none.
+    #[serde(default)]
+    pub noise_cv: f64,
+    #[serde(default = "d_noise_interval")]
+    pub noise_interval_s: f64,
     /// CSV of `time_s,MB/s`, relative to the scenario file.
     #[serde(default)]
     pub trace_file: Option<String>,
@@ -925,10 +932,16 @@ impl Default for LoadConfig {
             burst_every_s: d_burst_every(),
             burst_duration_s: d_burst_dur(),
             burst_factor: d_burst_factor(),
+            noise_cv: 0.0,
+            noise_interval_s: d_noise_interval(),
             trace_file: None,
             trace: Vec::new(),
         }
     }
+}
+
+fn d_noise_interval() -> f64 {
+    60.0
 }
 
 fn d_detect() -> f64 {

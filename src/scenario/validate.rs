@@ -653,6 +653,7 @@ fn validate_load(sc: &Scenario, p: &mut Problems) {
         ("period_s", l.period_s),
         ("burst_every_s", l.burst_every_s),
         ("burst_duration_s", l.burst_duration_s),
+        ("noise_interval_s", l.noise_interval_s),
     ] {
         if !pos(v) {
             p.e(format!("load.{k}"), "must be > 0".into());
@@ -663,6 +664,12 @@ fn validate_load(sc: &Scenario, p: &mut Problems) {
     }
     if !(l.burst_factor.is_finite() && l.burst_factor >= 1.0) {
         p.e("load.burst_factor".into(), "must be ≥ 1".into());
+    }
+    if !(l.noise_cv.is_finite() && (0.0..=2.0).contains(&l.noise_cv)) {
+        p.e(
+            "load.noise_cv".into(),
+            "must be between 0 (no noise) and 2 (a coefficient of variation)".into(),
+        );
     }
     if l.burst_duration_s > l.burst_every_s {
         p.e(

@@ -696,3 +696,17 @@ fn sites_joined_by_a_path_are_valid_and_an_island_is_not() {
     assert_eq!(d[0].key, "link");
     assert!(d[0].line >= 1);
 }
+
+/// Load noise out of range: located at the key, both at once.
+#[test]
+fn load_noise_out_of_range_is_located() {
+    let text = format!("{MINIMAL}[load]\nnoise_cv = 3\nnoise_interval_s = 0\n");
+    let d = errs(&text);
+    let got: Vec<(usize, &str)> = d.iter().map(|d| (d.line, d.key.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![(16, "load.noise_cv"), (17, "load.noise_interval_s")],
+        "{}",
+        show(&d)
+    );
+}

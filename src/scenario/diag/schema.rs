@@ -384,6 +384,8 @@ pub(crate) static LOAD: TableSchema = TableSchema {
         opt("burst_every_s", F64),
         opt("burst_duration_s", F64),
         opt("burst_factor", RANGE),
+        opt("noise_cv", F64),
+        opt("noise_interval_s", F64),
         opt("trace_file", STR),
     ],
 };
