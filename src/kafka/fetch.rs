@@ -130,6 +130,9 @@ impl World<'_> {
                 }
             }
         }
+        // The list lives until the next metadata change: no growth slack
+        // (5.6 of 8.2 MB were parts in the scale benchmark's 90 000 sessions).
+        parts.shrink_to_fit();
         for (ix, sp) in parts.iter().enumerate() {
             let lk = &mut self.links[sp.lk as usize];
             lk.ix = ix as u32;
@@ -615,6 +618,7 @@ impl World<'_> {
                 }
             }
         }
+        parts.shrink_to_fit();
         let t = self.consumers[c].topic as usize;
         let s = &mut self.csess[sess];
         s.at.clear();
