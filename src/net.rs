@@ -616,6 +616,7 @@ impl Net {
     }
 
     /// Round-trip time between two sites as currently configured (no queueing).
+    #[inline]
     pub fn rtt(&self, a: usize, b: usize) -> Nanos {
         if a == b {
             return self.lan_half_rtt[a] * 2;
@@ -722,11 +723,29 @@ impl Net {
         window: u64,
         rng: &mut SimRng,
     ) -> Option<Nanos> {
+        self.send_half(now, a, b, bytes, window, rng)
+            .map(|(arrival, _)| arrival)
+    }
+
+    /// [`Self::send`], and the one-way propagation between the sites
+    /// ([`Self::half_rtt`]), which the caller would otherwise look up again.
+    #[inline(always)]
+    fn send_half(
+        &mut self,
+        now: Nanos,
+        a: usize,
+        b: usize,
+        bytes: u64,
+        window: u64,
+        rng: &mut SimRng,
+    ) -> Option<(Nanos, Nanos)> {
         if a == b {
-            return Some(now + self.lan_half_rtt[a]);
+            let half = self.lan_half_rtt[a];
+            return Some((now + half, half));
         }
         let Some(li) = self.link_of[a * self.n_sites + b] else {
-            return self.send_routed(now, a, b, bytes, window, rng);
+            let arrival = self.send_routed(now, a, b, bytes, window, rng)?;
+            return Some((arrival, self.half_rtt(a, b)));
         };
         let mss = self.mss;
         let bucket = self.bucket;
@@ -737,7 +756,6 @@ impl Net {
         let dir = usize::from(a != l.a);
         // Serialization on the shared link.
         let (ser_ns, ns_per_byte) = l.ser_time(dir, now, bytes, bucket);
-        let bytes_f = bytes as f64;
         // The connection's own limits: at most `window` bytes per round trip once the
         // message exceeds one window, and the Mathis loss cap.
         let p = &l.cur;
@@ -745,10 +763,11 @@ impl Net {
         let mut extra = 0;
         if bytes > window.max(1) {
             let window = window.max(1) as f64;
-            let cap = (bytes_f / window - 1.0) * p.rtt as f64 + window * ns_per_byte;
+            let cap = (bytes as f64 / window - 1.0) * p.rtt as f64 + window * ns_per_byte;
             conn_ns = conn_ns.max(cap as Nanos);
         }
         if p.loss > 0.0 {
+            let bytes_f = bytes as f64;
             conn_ns = conn_ns.max((bytes_f / p.mathis_rate(mss) * NS_PER_S as f64) as Nanos);
             // A message that loses a segment waits for a fast retransmit (one RTT).
             let packets = (bytes_f / mss).ceil().max(1.0);
@@ -770,7 +789,7 @@ impl Net {
         let arrival = d.busy_until.max(conn_done) + half + jitter;
         let arrival = arrival.max(d.last_arrival);
         d.last_arrival = arrival;
-        Some(arrival)
+        Some((arrival, half))
     }
 
     /// Flow fidelity: the most a connection with `window` can move from `a` to
@@ -1019,6 +1038,7 @@ impl Net {
     }
 
     /// One-way propagation between two sites as configured (no queueing).
+    #[inline]
     fn half_rtt(&self, a: usize, b: usize) -> Nanos {
         if a == b {
             self.lan_half_rtt[a]
@@ -1057,7 +1077,7 @@ impl Net {
             Some(n) => n.start(NIC_OUT, now),
             None => now,
         };
-        let arrival = self.send(start, a, b, bytes, window, rng)?;
+        let (arrival, half) = self.send_half(start, a, b, bytes, window, rng)?;
         let out_done = match out.and_then(|h| self.nics.get_mut(h)) {
             Some(n) => n.book(NIC_OUT, now, bytes, bucket).1,
             None => now,
@@ -1068,7 +1088,7 @@ impl Net {
         };
         let last = out_done.max(in_done);
         if last > start {
-            Some(arrival.max(last + self.half_rtt(a, b)))
+            Some(arrival.max(last + half))
         } else {
             Some(arrival)
         }

@@ -50,6 +50,7 @@ impl World<'_> {
     /// for the step's fetches, at most one per round trip, so each cap is
     /// multiplied by the round trips in a step, and the total is at most one
     /// step of the connection's capacity (`flow_budget`).
+    #[inline]
     pub(super) fn fetch_fill(
         &self,
         from: usize,
@@ -408,11 +409,15 @@ impl World<'_> {
         let mut bytes = 100u64;
         // Parts not in `ready` have no records and no HW to send (`fetch_arrive`).
         // Filled in the session's rotating order (`Fill`).
+        // `ready` stays sorted (`fetch_arrive` sorts it again, cheaply), and
+        // is read from the start index round to it rather than rotated.
         let mut ready = std::mem::take(&mut self.fsess[sess].ready);
-        in_fill_order(&mut ready, self.fsess[sess].rot);
+        ready.sort_unstable();
+        let (wrapped, from_start) =
+            ready.split_at(ready.partition_point(|&ix| ix < self.fsess[sess].rot));
         if self.flow.is_some() {
             let (mut with_data, mut want) = (0, 0u64);
-            for &ix in &ready {
+            for &ix in from_start.iter().chain(wrapped) {
                 let sp = &self.fsess[sess].parts[ix as usize];
                 if self.views.leader(l as usize, sp.p as usize) == l {
                     let avail = self.pos[sp.lr as usize]
@@ -424,7 +429,7 @@ impl World<'_> {
             }
             fill.share(with_data, want);
         }
-        for &ix in &ready {
+        for &ix in from_start.iter().chain(wrapped) {
             let sp = &self.fsess[sess].parts[ix as usize];
             if self.views.leader(l as usize, sp.p as usize) != l {
                 continue;
