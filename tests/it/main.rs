@@ -24,6 +24,7 @@ mod plan;
 mod plan_keeps;
 mod reports;
 mod scenario_errors;
+mod segment_roll;
 mod semantics;
 mod shard;
 mod sweep;
