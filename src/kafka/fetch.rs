@@ -501,7 +501,8 @@ impl World<'_> {
             let to = from + n as u64;
             if n > 0 {
                 appended += n as u64 * sp.rb as u64;
-                rolls += u32::from(from * sp.rb as u64 / seg != to * sp.rb as u64 / seg);
+                // One roll per segment boundary crossed (§5a, Stalls).
+                rolls += (to * sp.rb as u64 / seg - from * sp.rb as u64 / seg) as u32;
                 fpos.leo = to;
                 let part = &mut self.parts[sp.p as usize];
                 let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);

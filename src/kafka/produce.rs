@@ -625,8 +625,10 @@ impl World<'_> {
                     appended += k as u64 * rb;
                     // The append fills the active segment past
                     // `log.segment.bytes`: the log rolls (the log's bytes are
-                    // its offsets × the partition's record size).
-                    rolls += u32::from(start * rb / seg != lpos.leo * rb / seg);
+                    // its offsets × the partition's record size), once per
+                    // boundary crossed (a flow step's aggregate may cross
+                    // several).
+                    rolls += (lpos.leo * rb / seg - start * rb / seg) as u32;
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,

@@ -4,9 +4,15 @@
 use ktopo::scenario::parse_str;
 
 fn run(roll_ms: f64) -> ktopo::metrics::Outcome {
+    run_at(roll_ms, "request")
+}
+
+fn run_at(roll_ms: f64, fidelity: &str) -> ktopo::metrics::Outcome {
     let toml = format!(
         r#"name = "roll"
 duration_s = 10
+[model]
+fidelity = "{fidelity}"
 [broker]
 "log.segment.bytes" = 1048576
 "min.insync.replicas" = 2
@@ -72,4 +78,31 @@ fn segments_roll_at_the_closed_form_rate_and_stall_the_append() {
             .iter()
             .all(|b| b.segment_rolls.abs_diff(expected) <= 2)
     );
+}
+
+/// At flow fidelity an append stands for a step's records and may cross
+/// several segment boundaries: each crossing is a roll, so the count is the
+/// same closed form on the records appended, which lie between those
+/// acknowledged and those sent (a step's records are still in flight at the
+/// end): ⌊acked ÷ 1024⌋ ≤ rolls ≤ ⌊sent ÷ 1024⌋ per replica.
+#[test]
+fn segments_roll_at_the_closed_form_rate_at_flow_fidelity() {
+    let o = run_at(20.0, "flow");
+    let p = &o.sites[0].produce[0];
+    let (lo, hi) = (p.records_acked / 1024, p.records_sent / 1024);
+    assert!(lo >= 85, "{} records acked", p.records_acked);
+    for b in &o.request_handling {
+        eprintln!(
+            "flow: broker {} rolled {} (closed form {lo}–{hi})",
+            b.broker, b.segment_rolls
+        );
+        assert!(
+            (lo..=hi).contains(&b.segment_rolls),
+            "broker {}: {} rolls vs ⌊{} / 1024⌋ = {lo} to ⌊{} / 1024⌋ = {hi}",
+            b.broker,
+            b.segment_rolls,
+            p.records_acked,
+            p.records_sent
+        );
+    }
 }
