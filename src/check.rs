@@ -92,6 +92,26 @@ pub struct Finding {
     /// The `[[design]]` the finding belongs to; None in a file without designs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub design: Option<String>,
+    /// The scenario key the finding points at, as a path
+    /// (`producer[0].rate_mb_s`), when one key is the place to change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Where `key` is: `file:line:column` ([`locate`], from the file's text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// Fill each finding's `at` with the file, line and column of its `key` in
+/// `text` (the scenario file `file` as read): the key itself when the file
+/// states it, else the closest enclosing table that is there.
+pub fn locate(findings: &mut [Finding], file: &str, text: &str) {
+    for f in findings.iter_mut() {
+        if let Some(key) = &f.key
+            && let Some((line, col)) = crate::scenario::key_position(text, key)
+        {
+            f.at = Some(format!("{file}:{line}:{col}"));
+        }
+    }
 }
 
 /// RTT between broker sites above which a stretched cluster gets a warning.
@@ -113,7 +133,7 @@ pub const LINK_HEADROOM_SHARE: f64 = 0.7;
 pub fn check(sc: &Scenario, topo: &Topology) -> Vec<Finding> {
     if sc.design.is_empty() {
         let mut out = Vec::new();
-        cluster_checks(&Cx::new(sc, topo, None), &mut out);
+        cluster_checks(&Cx::new(sc, topo, None), &CopyLoad::default(), &mut out);
         event_budget(sc, topo, None, &mut out);
         sort(&mut out);
         return out;
@@ -142,7 +162,7 @@ fn design_checks(
     use crate::scenario::DesignKind;
     use crate::scenario::DesignLayout;
     if d.kind == DesignKind::Stretched {
-        cluster_checks(&Cx::new(sc, topo, None), out);
+        cluster_checks(&Cx::new(sc, topo, None), &CopyLoad::default(), out);
         return;
     }
     let lay = DesignLayout::of(sc, d);
@@ -150,7 +170,7 @@ fn design_checks(
         let (sub, _) = topo.restricted(sites);
         let cx = Cx::new(sc, &sub, Some((sites.as_slice(), c)));
         let mut mine = Vec::new();
-        cluster_checks(&cx, &mut mine);
+        cluster_checks(&cx, &CopyLoad::of(sc, topo, d, &lay, c), &mut mine);
         let name = sites
             .iter()
             .map(|&s| sc.site[s].name.as_str())
@@ -164,8 +184,9 @@ fn design_checks(
     copy_flows(sc, topo, d, &lay, out);
 }
 
-/// The checks of one cluster (the whole file, or one cluster of an async design).
-fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
+/// The checks of one cluster (the whole file, or one cluster of an async
+/// design, with the copy traffic through it).
+fn cluster_checks(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
     quorum(cx, out);
     replication_settings(cx, out);
     site_loss(cx, out);
@@ -173,7 +194,7 @@ fn cluster_checks(cx: &Cx, out: &mut Vec<Finding>) {
     routes(cx, out);
     wan(cx, out);
     stretched(cx, out);
-    broker_load(cx, out);
+    broker_load(cx, copy, out);
 }
 
 fn sort(out: &mut [Finding]) {
@@ -225,6 +246,9 @@ pub fn render_text(findings: &[Finding]) -> String {
 
 fn block(s: &mut String, f: &Finding) {
     let _ = writeln!(s, "{}[{}] {}", f.level.label(), f.code, f.subject);
+    if let (Some(at), Some(key)) = (&f.at, &f.key) {
+        let _ = writeln!(s, "  --> {at} ({key})");
+    }
     let _ = writeln!(s, "  {}", f.message);
     let _ = writeln!(s, "  fix: {}", f.fix);
     s.push('\n');
@@ -565,6 +589,8 @@ fn finding(
         message: message.into(),
         fix: fix.into(),
         design: None,
+        key: None,
+        at: None,
     }
 }
 
@@ -1236,20 +1262,86 @@ fn traffic(cx: &Cx) -> Traffic {
     tr
 }
 
+/// Copier traffic through one cluster's brokers (an asynchronous or hybrid
+/// design's copy flows, §18): per topic, the bytes/s copiers produce into it
+/// (the peak rate of the producers of the clusters that copy into this one)
+/// and how many copiers read it (flows out of this cluster).
+#[derive(Default)]
+struct CopyLoad {
+    produced: BTreeMap<String, f64>,
+    readers: BTreeMap<String, usize>,
+}
+
+impl CopyLoad {
+    /// The copy traffic of cluster `c` of design `d`.
+    fn of(
+        sc: &Scenario,
+        topo: &Topology,
+        d: &crate::scenario::Design,
+        lay: &crate::scenario::DesignLayout,
+        c: usize,
+    ) -> CopyLoad {
+        let mut load = CopyLoad::default();
+        for &(a, b) in &lay.flows {
+            if a != c && b != c {
+                continue;
+            }
+            for p in &sc.producer {
+                let copied = d.topics.is_empty() || d.topics.contains(&p.topic);
+                let in_a = topo
+                    .site_index(&p.site)
+                    .is_some_and(|s| lay.clusters[a].contains(&s));
+                if !copied || !in_a {
+                    continue;
+                }
+                if b == c {
+                    *load.produced.entry(p.topic.clone()).or_default() += p.rate_mb_s * 1e6;
+                }
+            }
+            if a == c {
+                let topics: Vec<&String> = sc
+                    .producer
+                    .iter()
+                    .filter(|p| {
+                        (d.topics.is_empty() || d.topics.contains(&p.topic))
+                            && topo
+                                .site_index(&p.site)
+                                .is_some_and(|s| lay.clusters[a].contains(&s))
+                    })
+                    .map(|p| &p.topic)
+                    .collect();
+                let mut seen: Vec<&String> = Vec::new();
+                for t in topics {
+                    if !seen.contains(&t) {
+                        seen.push(t);
+                        *load.readers.entry(t.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        load
+    }
+}
+
 /// Whether the brokers can carry the offered load (§2a of docs/model.md):
 /// per broker, at the producers' rates (`rate_mb_s`, the peak), with
 /// preferred leaders, its NIC in (produce to its leaders, replication to its
 /// followers), its NIC out (replication from its leaders, consumers it
 /// serves) and its disk writes (every replica it stores) against
-/// `[broker_hardware]`. A warning per site and resource where the busiest
-/// broker is over capacity, naming the producer keys of the load. Copier
-/// traffic is not counted.
-fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
+/// `[broker_hardware]`. Copiers count like clients (`copy`): a copier's
+/// produce loads the target cluster's leaders' NIC in and, with its
+/// replication, the target replicas' NICs and disks (placed like the topic of
+/// the same name there); its fetches load the source leaders' NIC out (a
+/// copier that keeps up reads from the page cache: no disk reads). A warning
+/// per site and resource where the busiest broker is over capacity, naming
+/// the load and pointing at the largest producer's `rate_mb_s`.
+fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
     let nb = cx.topo.brokers.len();
     // (NIC in, NIC out, disk write) bytes/s per broker, and the producers
-    // (index) writing through it.
+    // (index) and copied topics writing through it.
     let mut load = vec![[0.0f64; 3]; nb];
     let mut via: Vec<Vec<usize>> = vec![Vec::new(); nb];
+    let mut copies: Vec<Vec<&str>> = vec![Vec::new(); nb];
     for t in &cx.topics {
         let np = t.asg.len().max(1) as f64;
         let producers: Vec<(usize, f64)> = cx
@@ -1260,7 +1352,10 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
             .filter(|(_, p)| p.topic == t.name && cx.serves(&p.site))
             .map(|(i, p)| (i, p.rate_mb_s * 1e6))
             .collect();
-        let rate: f64 = producers.iter().map(|x| x.1).sum();
+        let local: f64 = producers.iter().map(|x| x.1).sum();
+        let copied_in = copy.produced.get(&t.name).copied().unwrap_or(0.0);
+        let readers = copy.readers.get(&t.name).copied().unwrap_or(0) as f64;
+        let rate = local + copied_in;
         if rate <= 0.0 {
             continue;
         }
@@ -1269,9 +1364,9 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
             let Some(&leader) = a.replicas.first() else {
                 continue;
             };
-            let copies = a.replicas.len() - 1 + a.observers.len();
+            let copies_n = a.replicas.len() - 1 + a.observers.len();
             load[leader][0] += per;
-            load[leader][1] += per * copies as f64;
+            load[leader][1] += per * copies_n as f64 + readers * local / np;
             load[leader][2] += per;
             let touched = a.replicas.iter().chain(&a.observers);
             for &f in a.replicas[1..].iter().chain(&a.observers) {
@@ -1292,6 +1387,9 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
                     if !via[b].contains(&i) {
                         via[b].push(i);
                     }
+                }
+                if (copied_in > 0.0 || readers > 0.0) && !copies[b].contains(&t.name.as_str()) {
+                    copies[b].push(t.name.as_str());
                 }
             }
         }
@@ -1320,16 +1418,34 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
         }
     }
     for ((site, r), (b, share)) in worst {
-        let keys: Vec<String> = via[b]
+        let mut keys: Vec<String> = via[b]
             .iter()
             .map(|i| format!("producer[{i}].rate_mb_s = {}", cx.sc.producer[*i].rate_mb_s))
             .collect();
+        keys.extend(
+            copies[b]
+                .iter()
+                .map(|t| format!("the copiers of topic `{t}`")),
+        );
         let capacity = if r == 2 {
             "disk_write_mb_s"
         } else {
             "nic_gbps"
         };
-        out.push(finding(
+        // The key to change: the largest producer's rate through this
+        // broker, else the hardware key of the resource.
+        let key = via[b]
+            .iter()
+            .copied()
+            .max_by(|x, y| {
+                let (px, py) = (&cx.sc.producer[*x], &cx.sc.producer[*y]);
+                px.rate_mb_s.total_cmp(&py.rate_mb_s).then(y.cmp(x))
+            })
+            .map_or_else(
+                || format!("broker_hardware.{capacity}"),
+                |i| format!("producer[{i}].rate_mb_s"),
+            );
+        let mut f = finding(
             Level::Warning,
             "broker-capacity",
             format!("site {}", cx.site(site)),
@@ -1345,7 +1461,9 @@ fn broker_load(cx: &Cx, out: &mut Vec<Finding>) {
                 "add brokers in {} (more partitions spread the load), or raise `{capacity}` in [broker_hardware] or the site's broker_hardware",
                 cx.site(site)
             ),
-        ));
+        );
+        f.key = Some(key);
+        out.push(f);
     }
 }
 
@@ -1693,6 +1811,8 @@ fn copy_flows(
                     level: Level::Error,
                     code: "copier-link",
                     design: None,
+                    key: None,
+                    at: None,
                     subject: subject.clone(),
                     message: format!(
                         "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
@@ -1707,6 +1827,8 @@ fn copy_flows(
                     level: Level::Warning,
                     code: "copier-link",
                     design: None,
+                    key: None,
+                    at: None,
                     subject: subject.clone(),
                     message: format!(
                         "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
@@ -1734,6 +1856,8 @@ fn copy_flows(
                         level: Level::Warning,
                         code: "copier-in-flight",
                         design: None,
+                        key: None,
+                        at: None,
                         subject: subject.clone(),
                         message: format!(
                             "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
@@ -1783,6 +1907,8 @@ fn copy_flows(
                     level: Level::Warning,
                     code: "copier-window",
                     design: None,
+                    key: None,
+                    at: None,
                     subject,
                     message: format!(
                         "{conns} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",

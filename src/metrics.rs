@@ -297,6 +297,9 @@ pub struct BrokerRequests {
     pub network_busy_pct_peak: f64,
     /// Most requests waiting in the request queue at once.
     pub request_queue_max: u32,
+    /// Log segments rolled (`log.segment.bytes` filled), leader and follower
+    /// appends together.
+    pub segment_rolls: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -415,8 +418,8 @@ pub struct BrokerOutcome {
     /// `node.id`.
     pub broker: u32,
     pub site: String,
-    /// One row per resource: `nic_in`, `nic_out`, `disk_write`, `disk_read`
-    /// (more resources add rows).
+    /// One row per resource: `nic_in`, `nic_out`, `disk_write`, `disk_read`,
+    /// `io_threads`, `network_threads` (more resources add rows).
     pub resources: Vec<ResourceUse>,
 }
 
@@ -435,14 +438,18 @@ pub struct ResourceUse {
 }
 
 impl BrokerOutcome {
-    /// Whether `resource` names a network interface (`nic_*`) or a disk (`disk_*`).
+    /// The group `resource` belongs to, as the verdict names it: network
+    /// interfaces (`nic_*`), disks (`disk_*`), the io threads (request
+    /// handlers, `io_threads`) or the network threads (`network_threads`).
     pub fn group(resource: &str) -> &'static str {
         if resource.starts_with("nic") {
             "NICs"
         } else if resource.starts_with("disk") {
             "disks"
+        } else if resource == "network_threads" {
+            "network threads"
         } else {
-            "request handlers"
+            "request handler threads"
         }
     }
 }

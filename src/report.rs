@@ -426,24 +426,20 @@ fn tables(o: &Outcome, s: &mut String) {
             );
         }
     }
+    // The threads' busy share is in the Brokers table (`io_threads`,
+    // `network_threads`); what is left per broker is the queue and the stalls.
     if !o.request_handling.is_empty() {
-        let _ = writeln!(s, "\n## Request handling (per broker)\n");
+        let _ = writeln!(s, "\n## Request queues and segment rolls (per broker)\n");
         let _ = writeln!(
             s,
-            "| broker | site | io threads busy % mean | io threads busy % peak | network threads busy % mean | network threads busy % peak | request queue max |"
+            "| broker | site | io threads | request queue max | segment rolls |"
         );
-        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(s, "|---:|---|---:|---:|---:|");
         for b in &o.request_handling {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                b.broker,
-                b.site,
-                f(b.io_busy_pct_mean),
-                f(b.io_busy_pct_peak),
-                f(b.network_busy_pct_mean),
-                f(b.network_busy_pct_peak),
-                b.request_queue_max
+                "| {} | {} | {} | {} | {} |",
+                b.broker, b.site, b.io_threads, b.request_queue_max, b.segment_rolls
             );
         }
     }
@@ -483,13 +479,19 @@ fn tables(o: &Outcome, s: &mut String) {
                 r.site,
                 r.brokers,
                 r.resource,
-                f(r.capacity_mb_s),
+                capacity(r.capacity_mb_s),
                 f(r.busy_mean),
                 f(r.busy_peak),
                 r.peak_broker
             );
         }
     }
+}
+
+/// A resource's capacity in the brokers' table: MB/s, or "-" for threads
+/// (not a byte rate).
+pub(crate) fn capacity(mb_s: f64) -> String {
+    if mb_s > 0.0 { f(mb_s) } else { "-".into() }
 }
 
 /// One row of the brokers' table: a site's brokers' use of one resource.

@@ -34,7 +34,11 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
             return code;
         }
     }
-    let findings = ktopo::run::findings(&sc);
+    let mut findings = ktopo::run::findings(&sc);
+    // Point the findings that name a key at its line in the file.
+    if let Ok(text) = std::fs::read_to_string(&a.file) {
+        ktopo::check::locate(&mut findings, &a.file.display().to_string(), &text);
+    }
     if a.json {
         println!(
             "{}",

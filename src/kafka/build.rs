@@ -569,6 +569,7 @@ fn hot_settings(sc: &Scenario) -> Hot {
             sc.model.tcp_autotune_max_bytes,
         ),
         strict_min_isr: sc.model.kafka_version.strict_min_isr(),
+        seg_bytes: sc.broker.log_segment_bytes.max(1),
     }
 }
 

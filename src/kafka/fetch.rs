@@ -495,6 +495,8 @@ impl World<'_> {
         }
         let resp = std::mem::take(&mut self.fsess[sess].resp);
         let mut appended = 0u64;
+        let mut rolls = 0u32;
+        let seg = self.hot.seg_bytes;
         for &(ix, from, n, hw) in &resp {
             let sp = self.fsess[sess].parts[ix as usize];
             if self.views.leader(f as usize, sp.p as usize) != l {
@@ -507,6 +509,8 @@ impl World<'_> {
             let to = from + n as u64;
             if n > 0 {
                 appended += n as u64 * sp.rb as u64;
+                // One roll per segment boundary crossed (§5a, Stalls).
+                rolls += (to * sp.rb as u64 / seg - from * sp.rb as u64 / seg) as u32;
                 fpos.leo = to;
                 let part = &mut self.parts[sp.p as usize];
                 let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);
@@ -534,12 +538,19 @@ impl World<'_> {
         let append = self.service(f, self.hot.fetch_proc, 0, append_bytes);
         self.heap_read(f, appended);
         self.fsess[sess].resp = resp;
-        // Past the dirty limit the append waits for the disk.
-        let wait = if appended > 0 {
-            self.disks[f as usize].append(self.now, appended)
+        // A segment roll stalls the fetcher thread's append (it is not an
+        // io thread); past the dirty limit the append waits for the disk.
+        let stall = if rolls > 0 {
+            self.segment_rolled(f, rolls, false)
         } else {
             0
         };
+        let wait = stall
+            + if appended > 0 {
+                self.disks[f as usize].append(self.now, appended)
+            } else {
+                0
+            };
         self.fetch_send(sess, self.now + append as Nanos + wait);
     }
 

@@ -24,6 +24,8 @@ pub(crate) struct Costs {
     gc_mean: f64,
     gc_pause: Nanos,
     queued_max: usize,
+    /// Stall of an append that rolls a log segment (`segment_roll_ms`).
+    roll: Nanos,
 }
 
 /// The request-handling state of one broker.
@@ -54,6 +56,8 @@ pub(crate) struct Handler {
     io_peak: f64,
     net_peak: f64,
     queue_max: u32,
+    /// Log segments rolled on this broker (leader and follower appends).
+    segment_rolls: u64,
 }
 
 impl Handler {
@@ -72,6 +76,7 @@ impl Handler {
             },
             gc_pause: ms(hw.gc_pause_ms),
             queued_max: sc.broker.queued_max_requests.max(1) as usize,
+            roll: ms(hw.segment_roll_ms),
         };
         let io = sc.broker.num_io_threads.min(hw.cores).max(1) as usize;
         Handler {
@@ -91,6 +96,7 @@ impl Handler {
             io_peak: 0.0,
             net_peak: 0.0,
             queue_max: 0,
+            segment_rolls: 0,
         }
     }
 
@@ -278,6 +284,30 @@ impl World<'_> {
         h.fluid_demand += service;
     }
 
+    /// Broker `b` rolled `rolls` log segments in an append now
+    /// (`UnifiedLog.maybeRoll` → `LocalLog.roll`: the new segment's files and
+    /// mmapped indexes are created, the old one's indexes trimmed, a producer
+    /// snapshot written, under the log's lock). Returns the stall of the
+    /// append, `segment_roll_ms` each. On the leader the io thread that
+    /// appends is held that much longer: the thread pool's next free slot
+    /// moves by it (the requests already given a thread keep their times).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn segment_rolled(&mut self, b: B, rolls: u32, io_thread: bool) -> Nanos {
+        let now = self.now;
+        let h = &mut self.handlers[b as usize];
+        h.segment_rolls += rolls as u64;
+        let stall = h.costs.roll * rolls as Nanos;
+        if io_thread && stall > 0 {
+            if let Some(free) = h.io_free.iter_mut().min() {
+                *free = (*free).max(now) + stall;
+            }
+            h.io_busy += stall as f64;
+            h.io_interval += stall as f64;
+        }
+        stall
+    }
+
     /// Broker `b` read `bytes` into its heap now outside a request (a replica
     /// fetch response), towards its next JVM pause.
     pub(super) fn heap_read(&mut self, b: B, bytes: u64) {
@@ -314,6 +344,7 @@ impl World<'_> {
                 ),
                 network_busy_pct_peak: round3(100.0 * h.net_peak),
                 request_queue_max: h.queue_max,
+                segment_rolls: h.segment_rolls,
             })
             .collect()
     }

@@ -333,6 +333,8 @@ pub(crate) struct Hot {
     replica_window: u64,
     /// `model.kafka_version` ≥ 3.7: the HW stays while the ISR is below the minimum.
     strict_min_isr: bool,
+    /// `log.segment.bytes`.
+    seg_bytes: u64,
 }
 
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.

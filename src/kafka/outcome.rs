@@ -193,8 +193,10 @@ impl World<'_> {
 
     /// Each broker's NIC in and out and disk writes and reads: bytes over the
     /// capacity of each timeline interval (for the disk, the share of its time
-    /// the writes and the reads take).
+    /// the writes and the reads take); then its io and network threads' busy
+    /// share (§5a), the rows `io_threads` and `network_threads`.
     fn broker_outcomes(&self) -> Vec<BrokerOutcome> {
+        let requests = self.request_handling();
         let iv = to_s(self.interval);
         let n = self.end.div_ceil(self.interval).max(1) as usize;
         let hw = build::broker_hardware(self.sc, &self.topo);
@@ -220,7 +222,7 @@ impl World<'_> {
             .enumerate()
             .map(|(b, info)| {
                 let h = &hw[b];
-                let mut resources = Vec::with_capacity(4);
+                let mut resources = Vec::with_capacity(6);
                 if let Some(u) = nics.get(b) {
                     resources.push(row("nic_in", &u.in_bytes_per_bucket, u.bytes_per_s));
                     resources.push(row("nic_out", &u.out_bytes_per_bucket, u.bytes_per_s));
@@ -232,6 +234,25 @@ impl World<'_> {
                     h.disk_write_bytes_per_s(),
                 ));
                 resources.push(row("disk_read", &d.read_bytes, h.disk_read_bytes_per_s()));
+                if let Some(r) = requests.get(b) {
+                    let threads = |resource: &str, mean: f64, peak: f64| ResourceUse {
+                        resource: resource.into(),
+                        capacity_mb_s: 0.0,
+                        mb: 0.0,
+                        busy_mean: round3(mean / 100.0),
+                        busy_peak: round3(peak / 100.0),
+                    };
+                    resources.push(threads(
+                        "io_threads",
+                        r.io_busy_pct_mean,
+                        r.io_busy_pct_peak,
+                    ));
+                    resources.push(threads(
+                        "network_threads",
+                        r.network_busy_pct_mean,
+                        r.network_busy_pct_peak,
+                    ));
+                }
                 BrokerOutcome {
                     broker: info.node_id,
                     site: self.topo.sites[info.site].name.clone(),

@@ -602,6 +602,8 @@ impl World<'_> {
         }
         let mut touched = std::mem::take(&mut self.spare_touched);
         let mut appended = 0u64;
+        let mut rolls = 0u32;
+        let seg = self.hot.seg_bytes;
         let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
         for ix in 0..n {
@@ -619,7 +621,14 @@ impl World<'_> {
                     let lpos = &mut self.pos[part.r0 as usize + ls];
                     let start = lpos.leo;
                     lpos.leo += k as u64;
-                    appended += k as u64 * part.record_bytes as u64;
+                    let rb = part.record_bytes as u64;
+                    appended += k as u64 * rb;
+                    // The append fills the active segment past
+                    // `log.segment.bytes`: the log rolls (the log's bytes are
+                    // its offsets × the partition's record size), once per
+                    // boundary crossed (a flow step's aggregate may cross
+                    // several).
+                    rolls += (lpos.leo * rb / seg - start * rb / seg) as u32;
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,
@@ -651,9 +660,15 @@ impl World<'_> {
             }
         }
         if appended > 0 {
-            // The append goes to the page cache; past the dirty limit it waits
-            // for the disk, and so does the response.
-            let wait = self.disks[b as usize].append(self.now, appended);
+            // A segment roll stalls the append; the append goes to the page
+            // cache, and past the dirty limit it waits for the disk. The
+            // response waits for both.
+            let stall = if rolls > 0 {
+                self.segment_rolled(b, rolls, true)
+            } else {
+                0
+            };
+            let wait = stall + self.disks[b as usize].append(self.now, appended);
             if wait > 0 {
                 self.reqs[id as usize].not_before = self.now + wait;
             }

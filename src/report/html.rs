@@ -716,7 +716,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 let _ = write!(s, "<tr><td>{}</td>", esc(&r.site));
                 num_td(s, r.brokers);
                 let _ = write!(s, "<td>{}</td>", esc(&r.resource));
-                num_td(s, f(r.capacity_mb_s));
+                num_td(s, super::capacity(r.capacity_mb_s));
                 num_td(s, f(r.busy_mean));
                 num_td(s, f(r.busy_peak));
                 num_td(s, r.peak_broker);

@@ -616,15 +616,22 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         recs.push(objective_advice(m, &s));
     }
     for (site, group, _, _, _) in &hot {
-        let key = if *group == "NICs" {
-            "nic_gbps"
-        } else if *group == "disks" {
-            "disk_write_mb_s / disk_read_mb_s"
-        } else {
-            "the request handling settings"
+        let more = match *group {
+            "NICs" => {
+                "give them more (nic_gbps in [broker_hardware] or the site's broker_hardware)"
+            }
+            "disks" => {
+                "give them more (disk_write_mb_s / disk_read_mb_s in [broker_hardware] or the site's broker_hardware)"
+            }
+            "network threads" => {
+                "give them more network threads (\"num.network.threads\" in [broker])"
+            }
+            _ => {
+                "give them more io threads and cores (\"num.io.threads\" in [broker]; cores in [broker_hardware] or the site's broker_hardware)"
+            }
         };
         recs.push(format!(
-            "{site}'s brokers' {group} run at 80 % or more at the peak: add brokers in {site} or give them more ({key} in [broker_hardware] or the site's broker_hardware)."
+            "{site}'s brokers' {group} run at 80 % or more at the peak: add brokers in {site} or {more}."
         ));
     }
     let mut seen: Vec<&str> = Vec::new();

@@ -50,19 +50,30 @@ fn d_gc_pause_ms() -> f64 {
     21.0
 }
 
+/// Stall of the append that rolls a partition's log segment, ms
+/// (`LocalLog.roll` logs "Rolled new log segment at offset … in N ms": 3 ms
+/// on a production broker's `__consumer_offsets`, 1 ms on a test broker;
+/// docs/model.md §5a).
+fn d_segment_roll_ms() -> f64 {
+    3.0
+}
+
 // ---- NIC / disk / memory ----
 
 /// i3en.2xlarge: "up to 25 Gigabit" (AWS instance type page).
 fn d_nic_gbps() -> f64 {
     25.0
 }
-/// Inferred for two i3en NVMe instance-store volumes in JBOD (docs/model.md).
+/// i3en.2xlarge's two 2.5 TB NVMe instance-store devices as two log
+/// directories: 2 × 333,447,168 B/s, ScyllaDB's iotune measurement of one
+/// device (`scylla-machine-image`, `common/aws_io_params.yaml`, which
+/// `scylla_cloud_io_setup` multiplies by the device count; docs/model.md §2a).
 fn d_disk_write_mb_s() -> f64 {
-    1000.0
+    666.9
 }
-/// Inferred, NVMe reads about twice writes (docs/model.md).
+/// The same devices' reads: 2 × 666,894,336 B/s (same source).
 fn d_disk_read_mb_s() -> f64 {
-    2000.0
+    1333.8
 }
 /// 64 GiB (68.7 GB) less a 6 GB heap and about 6 GB for the OS.
 fn d_page_cache_gb() -> f64 {
@@ -94,6 +105,9 @@ pub struct BrokerHardware {
     /// Length of a JVM pause, ms.
     #[serde(default = "d_gc_pause_ms")]
     pub gc_pause_ms: f64,
+    /// Stall of an append that rolls its partition's log segment, ms.
+    #[serde(default = "d_segment_roll_ms")]
+    pub segment_roll_ms: f64,
     // ---- NIC / disk / memory ----
     /// Network interface speed, Gbit/s, in each direction (full duplex): every
     /// byte a broker receives (produce, follower fetch responses, copier
@@ -125,6 +139,7 @@ impl Default for BrokerHardware {
             service_p99_over_p50: d_service_p99_over_p50(),
             gc_young_gen_mb: d_gc_young_gen_mb(),
             gc_pause_ms: d_gc_pause_ms(),
+            segment_roll_ms: d_segment_roll_ms(),
             nic_gbps: d_nic_gbps(),
             disk_write_mb_s: d_disk_write_mb_s(),
             disk_read_mb_s: d_disk_read_mb_s(),
@@ -152,6 +167,8 @@ pub struct BrokerHardwarePatch {
     pub gc_young_gen_mb: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gc_pause_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_roll_ms: Option<f64>,
     // ---- NIC / disk / memory ----
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nic_gbps: Option<f64>,
@@ -178,6 +195,7 @@ impl BrokerHardware {
             service_p99_over_p50: p.service_p99_over_p50.unwrap_or(self.service_p99_over_p50),
             gc_young_gen_mb: p.gc_young_gen_mb.unwrap_or(self.gc_young_gen_mb),
             gc_pause_ms: p.gc_pause_ms.unwrap_or(self.gc_pause_ms),
+            segment_roll_ms: p.segment_roll_ms.unwrap_or(self.segment_roll_ms),
             // ---- NIC / disk / memory ----
             nic_gbps: p.nic_gbps.unwrap_or(self.nic_gbps),
             disk_write_mb_s: p.disk_write_mb_s.unwrap_or(self.disk_write_mb_s),
@@ -214,6 +232,7 @@ impl BrokerHardware {
             ("network_mb_us", self.network_mb_us),
             ("gc_young_gen_mb", self.gc_young_gen_mb),
             ("gc_pause_ms", self.gc_pause_ms),
+            ("segment_roll_ms", self.segment_roll_ms),
         ] {
             if !(v.is_finite() && (0.0..=1e6).contains(&v)) {
                 bad(key, "must be ≥ 0 and at most 1000000");

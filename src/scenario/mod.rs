@@ -211,6 +211,15 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, Vec<Diagnostic>> {
     parse_doc(text, &doc, file)
 }
 
+/// 1-based line and column of the key at `path` (`producer[0].rate_mb_s`,
+/// `broker_hardware.nic_gbps`) in the scenario text `text`: the key itself
+/// when stated, else its closest enclosing table or element that is. None
+/// when `text` is not TOML.
+pub fn key_position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    Some(Locator::new(text).line_col(diag::locate(&doc, path)))
+}
+
 /// The TOML document of `text`, or its syntax error alone.
 fn parse_toml<'t>(
     text: &'t str,

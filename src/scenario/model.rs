@@ -228,6 +228,11 @@ pub struct BrokerConfig {
     /// full, the network threads stop reading.
     #[serde(rename = "queued.max.requests")]
     pub queued_max_requests: u32,
+    /// Size at which a partition's active log segment is rolled
+    /// (`UnifiedLog.maybeRoll`): each roll stalls the append that makes it for
+    /// `[broker_hardware] segment_roll_ms`.
+    #[serde(rename = "log.segment.bytes")]
+    pub log_segment_bytes: u64,
 }
 
 impl Default for BrokerConfig {
@@ -255,6 +260,7 @@ impl Default for BrokerConfig {
             num_network_threads: 3,
             num_io_threads: 8,
             queued_max_requests: 500,
+            log_segment_bytes: 1_073_741_824,
         }
     }
 }

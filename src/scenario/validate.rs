@@ -169,6 +169,14 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             );
         }
     }
+    // Kafka 4.0 (KIP-1030): `log.segment.bytes` is at least 1 MiB; at most
+    // an int (`ConfigDef.Type.INT`).
+    if !(1_048_576..=i32::MAX as u64).contains(&b.log_segment_bytes) {
+        p.e(
+            "broker.\"log.segment.bytes\"".into(),
+            "must be between 1048576 (1 MiB) and 2147483647".into(),
+        );
+    }
     for (key, msg) in sc.broker_hardware.problems("broker_hardware") {
         p.e(key, msg);
     }

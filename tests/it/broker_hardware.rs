@@ -26,7 +26,7 @@ broker_hardware = { disk_write_mb_s = 300 }
     let h = sc.broker_hardware.with(sc.site[0].broker_hardware.as_ref());
     assert_eq!(h.nic_gbps, 10.0, "top level kept");
     assert_eq!(h.disk_write_mb_s, 300.0, "site override");
-    assert_eq!(h.disk_read_mb_s, 2000.0, "default");
+    assert_eq!(h.disk_read_mb_s, 1333.8, "default");
     let bad = r#"name = "hw"
 [broker_hardware]
 nic_gbps = 0

@@ -13,7 +13,7 @@ fn calibration(file: &str) -> Scenario {
 
 /// Confluent 2020, OpenMessaging Benchmark on 3 × i3en.2xlarge, RF 3, acks=all,
 /// 100 partitions, 1 KB messages: p99 end-to-end latency 5 ms at 200 MB/s.
-/// ktopo does NOT reproduce it within ±25 %: it gives about 2.6 ms (docs/model.md
+/// ktopo does NOT reproduce it within ±25 %: it gives about 3.0 ms (docs/model.md
 /// §5a, "Calibration": the disk, page-cache writeback and OS scheduling that make
 /// up the rest are not in this branch's model). The test pins that the brokers
 /// give the run a tail (p99 above p50) that stays below the published p99 and
@@ -23,9 +23,10 @@ fn latency_calibration_omb_2020_p99_end_to_end_at_200_mb_s() {
     let sc = calibration("latency-omb-2020.toml");
     let o = ktopo::kafka::simulate(&sc).expect("run completes");
     let e2e = &o.sites[0].consume[0].end_to_end;
+    eprintln!("omb latency: {e2e:?}");
     assert!(
         (0.4 * 5.0..=1.25 * 5.0).contains(&e2e.p99_ms),
-        "end-to-end p99 {} ms vs the published 5 ms (documented: about 2.6 ms)",
+        "end-to-end p99 {} ms vs the published 5 ms (documented: about 3.0 ms)",
         e2e.p99_ms
     );
     assert!(e2e.p99_ms > e2e.p50_ms, "{e2e:?}");
@@ -52,5 +53,38 @@ fn partitions_calibration_rao_2015_thousand_partitions_add_20_ms() {
     assert!(
         (15.0..=25.0).contains(&added),
         "1000 partitions add {added} ms (p50 {a} vs {b} ms) vs the published 20 ms (±25 %)"
+    );
+}
+
+/// Confluent 2020, OpenMessaging Benchmark on 3 × i3en.2xlarge, RF 3, acks=all,
+/// 100 partitions, 1 KB messages: peak throughput 605 MB/s as OMB prints it
+/// (bytes / 1024 / 1024: `WorkloadGenerator.printAndCollectStats`), i.e.
+/// 605 × 1.048576 = 634.4 MB/s. At RF 3 over 3 brokers each broker appends the
+/// whole produce rate, so once the dirty-page allowance is spent the ceiling is
+/// one broker's disk (closed form: 2 × 333.4 = 666.9 MB/s, ScyllaDB's iotune
+/// figure for the instance's two NVMe devices). The test holds the rate
+/// acknowledged over the last 120 s of the run within ±25 % of the figure.
+#[test]
+fn throughput_calibration_omb_2020_peak_605_mib_s_at_rf_3() {
+    let sc = calibration("throughput-omb-2020.toml");
+    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let acked = &o.timeline.acked_records;
+    let dt = sc.model.timeline_interval_s;
+    let k = (120.0 / dt) as usize;
+    assert!(acked.len() > k, "{} intervals", acked.len());
+    let last: u64 = acked[acked.len() - k..].iter().sum();
+    let mb_s = last as f64 * 1024.0 / 120.0 / 1e6;
+    let published = 605.0 * 1.048576;
+    eprintln!(
+        "omb throughput: sustained {mb_s:.1} MB/s over the last 120 s ({acked:?} records per interval)"
+    );
+    assert!(
+        (mb_s / published - 1.0).abs() <= 0.25,
+        "sustained {mb_s:.1} MB/s vs the published {published:.1} MB/s (±25 %)"
+    );
+    // The closed form of the mechanism: the disk's write rate.
+    assert!(
+        (mb_s / 666.9 - 1.0).abs() <= 0.05,
+        "sustained {mb_s:.1} MB/s vs one broker's disk, 666.9 MB/s"
     );
 }

@@ -7,6 +7,7 @@
 //! `docs/cli.md`) are rewritten with `KTOPO_BLESS=1` (README, "Reports").
 
 mod async_designs;
+mod broker_capacity;
 mod broker_hardware;
 mod browser;
 mod calibration;
@@ -24,6 +25,7 @@ mod plan;
 mod plan_keeps;
 mod reports;
 mod scenario_errors;
+mod segment_roll;
 mod semantics;
 mod shard;
 mod sweep;

@@ -524,6 +524,8 @@ fn verdict_follows_the_outcome_and_the_check() {
         message: "losing east leaves 2 of 3 voters".into(),
         fix: "add a third site".into(),
         design: None,
+        key: None,
+        at: None,
     };
     let findings = [finding];
     let cx = ktopo::report::Context::new(&sc, &findings, Path::new("small.toml"));

@@ -183,6 +183,7 @@ pub(crate) static HARDWARE: TableSchema = TableSchema {
         opt("service_p99_over_p50", F64),
         opt("gc_young_gen_mb", F64),
         opt("gc_pause_ms", F64),
+        opt("segment_roll_ms", F64),
         // ---- NIC / disk / memory ----
         opt("nic_gbps", F64),
         opt("disk_write_mb_s", F64),
@@ -230,6 +231,7 @@ pub(crate) static BROKER: TableSchema = TableSchema {
         opt("num.network.threads", U32),
         opt("num.io.threads", U32),
         opt("queued.max.requests", U32),
+        opt("log.segment.bytes", U64),
     ],
 };
 

@@ -33,6 +33,7 @@ fn full() -> Scenario {
                     service_p99_over_p50: Some(2.0),
                     gc_young_gen_mb: Some(512.0),
                     gc_pause_ms: Some(10.0),
+                    segment_roll_ms: Some(5.0),
                     nic_gbps: Some(10.0),
                     disk_write_mb_s: Some(500.0),
                     disk_read_mb_s: Some(900.0),
