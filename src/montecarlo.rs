@@ -27,7 +27,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::statistics::{Data, OrderStatistics, Statistics};
 
@@ -35,6 +35,7 @@ use crate::load::Profile;
 use crate::metrics::{Outcome, round3};
 use crate::report::{ObjectiveCheck, Summary, esc, objectives, safe_name, write_atomic};
 use crate::scenario::{RangeDist, RangeInput, RangeTarget, Scenario};
+use crate::shard::{CheckLine, Exact, exact, inexact};
 use crate::sim::{NS_PER_S, SimRng};
 
 /// An objective counts as met under draws when at least this share of the
@@ -224,6 +225,23 @@ impl Figures {
         }
     }
 
+    /// Set figure `name`; false when there is no such figure.
+    pub fn set(&mut self, name: &str, v: Option<f64>) -> bool {
+        let slot = match name {
+            "rpo_s" => &mut self.rpo_s,
+            "rto_s" => &mut self.rto_s,
+            "rereads" => &mut self.rereads,
+            "unavailable_partition_s" => &mut self.unavailable_partition_s,
+            "catch_up_s" => &mut self.catch_up_s,
+            "produce_p99_ms" => &mut self.produce_p99_ms,
+            "produce_p50_ms" => &mut self.produce_p50_ms,
+            "replication_lag_s_max" => &mut self.replication_lag_s_max,
+            _ => return false,
+        };
+        *slot = v;
+        true
+    }
+
     pub fn get(&self, name: &str) -> Option<f64> {
         match name {
             "rpo_s" => self.rpo_s,
@@ -329,6 +347,10 @@ pub struct MonteCarlo {
     pub scenario: String,
     pub seed: u64,
     pub runs: usize,
+    /// Set only when `ktopo merge --allow-partial` built the report with
+    /// runs missing: its distributions are over the runs present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<crate::sweep::Partial>,
     pub percentile_estimator: &'static str,
     pub ci95_estimator: &'static str,
     /// An objective is met when at least this share of the draws meets it.
@@ -365,43 +387,133 @@ pub fn simulate(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<MonteCarlo, String> {
+    check_runs(runs)?;
+    let all: Vec<usize> = (0..runs * sc.design.len().max(1)).collect();
+    let results = run_selected(sc, &all, jobs, progress)?;
+    Ok(assemble(
+        sc,
+        runs,
+        &results
+            .into_iter()
+            .map(|(_, r)| Some(r))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `--runs N` is within 1..=[`MAX_RUNS`].
+pub fn check_runs(runs: usize) -> Result<(), String> {
     if runs == 0 || runs > MAX_RUNS {
         return Err(format!("--runs must be between 1 and {MAX_RUNS}"));
     }
+    Ok(())
+}
+
+/// What run `j` of a Monte Carlo measured: its design (as its outcome names
+/// it), its record, and its objective checks.
+#[derive(Clone, Debug)]
+pub struct DrawRun {
+    pub design: String,
+    pub record: RunRecord,
+    pub checks: Vec<ObjectiveCheck>,
+}
+
+/// The manifest of `sc`'s Monte Carlo of `runs` draws: run `j` is draw
+/// `j / designs` of design `j % designs`; its seed is [`run_seed`] of the
+/// scenario's seed and the draw, whatever the number of draws or shards.
+pub fn manifest(sc: &Scenario, runs: usize) -> Vec<crate::shard::RunSpec> {
     let designs = sc.design.len().max(1);
-    let results = crate::sweep::par_runs(
-        runs * designs,
-        jobs,
-        |j| {
+    (0..runs * designs)
+        .map(|j| {
             let (run, d) = (j / designs, j % designs);
-            let (drawn, values) = draw(sc, run)?;
-            let o = crate::compare::run_design(&drawn, d).map_err(|e| format!("run {run}: {e}"))?;
-            let checks = objectives(&drawn.objectives, &Summary::of(&o));
-            let rec = RunRecord {
-                run,
-                seed: drawn.seed,
-                values,
-                figures: Figures::of(&o),
-            };
-            Ok::<_, String>((o.design.clone(), rec, checks))
+            let design = sc
+                .design
+                .get(d)
+                .map_or_else(|| "the file's cluster".to_string(), |x| x.name.clone());
+            let mut parameters = IndexMap::new();
+            parameters.insert("draw".to_string(), serde_json::json!(run));
+            parameters.insert("design".to_string(), serde_json::json!(design));
+            crate::shard::RunSpec {
+                index: j,
+                key: format!("draw {run}; design {design}"),
+                seed: run_seed(sc.seed, run),
+                parameters,
+            }
+        })
+        .collect()
+}
+
+/// Make run `j` of the Monte Carlo of `sc` (as numbered in [`manifest`]).
+pub fn run_one(sc: &Scenario, j: usize) -> Result<DrawRun, String> {
+    let designs = sc.design.len().max(1);
+    let (run, d) = (j / designs, j % designs);
+    let (drawn, values) = draw(sc, run)?;
+    let o = crate::compare::run_design(&drawn, d).map_err(|e| format!("run {run}: {e}"))?;
+    let checks = objectives(&drawn.objectives, &Summary::of(&o));
+    Ok(DrawRun {
+        design: o.design.clone(),
+        record: RunRecord {
+            run,
+            seed: drawn.seed,
+            values,
+            figures: Figures::of(&o),
         },
+        checks,
+    })
+}
+
+/// Make the runs numbered `indices` on `jobs` threads, each with its index;
+/// on failure the first failed run in the order of `indices`.
+pub fn run_selected(
+    sc: &Scenario,
+    indices: &[usize],
+    jobs: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<(usize, DrawRun)>, String> {
+    let results = crate::sweep::par_runs(
+        indices.len(),
+        jobs,
+        |x| run_one(sc, indices[x]),
         |r| r.is_err(),
         progress,
     );
-    let mut per: Vec<(String, Vec<RunRecord>, Vec<Vec<ObjectiveCheck>>)> = Vec::new();
-    for (j, r) in results.into_iter().enumerate() {
-        let Some(r) = r else { continue };
-        let (name, rec, checks) = r?;
-        let d = j % designs;
-        if per.len() <= d {
-            per.push((name, Vec::new(), Vec::new()));
+    let mut out = Vec::with_capacity(indices.len());
+    for (x, r) in results.into_iter().enumerate() {
+        if let Some(r) = r {
+            out.push((indices[x], r?));
         }
-        per[d].1.push(rec);
-        per[d].2.push(checks);
     }
-    let designs = per
-        .into_iter()
-        .map(|(design, recs, checks)| {
+    Ok(out)
+}
+
+/// The Monte Carlo of `sc` over `runs` draws from its runs' results by index
+/// (as in [`manifest`]), whatever made them: this process ([`simulate`]) or
+/// shards read back by `ktopo merge`. A run that is None is missing: the
+/// report is then marked partial and its distributions are over the runs
+/// present.
+pub fn assemble(sc: &Scenario, runs: usize, results: &[Option<DrawRun>]) -> MonteCarlo {
+    let n_designs = sc.design.len().max(1);
+    let total = runs * n_designs;
+    let missing: Vec<usize> = (0..total)
+        .filter(|&j| results.get(j).is_none_or(|r| r.is_none()))
+        .collect();
+    let designs = (0..n_designs)
+        .map(|d| {
+            let of: Vec<&DrawRun> = results
+                .iter()
+                .skip(d)
+                .step_by(n_designs)
+                .flatten()
+                .collect();
+            let design = of.first().map_or_else(
+                || {
+                    sc.design
+                        .get(d)
+                        .map_or_else(|| sc.name.clone(), |x| x.name.clone())
+                },
+                |r| r.design.clone(),
+            );
+            let recs: Vec<RunRecord> = of.iter().map(|r| r.record.clone()).collect();
+            let checks: Vec<Vec<ObjectiveCheck>> = of.iter().map(|r| r.checks.clone()).collect();
             let figures = FIGURES
                 .iter()
                 .map(|&f| {
@@ -433,17 +545,80 @@ pub fn simulate(
             range_report(r, Dist::of(&drawn))
         })
         .collect();
-    Ok(MonteCarlo {
+    MonteCarlo {
         schema_version: crate::metrics::SCHEMA_VERSION,
         scenario: sc.name.clone(),
         seed: sc.seed,
         runs,
+        partial: (!missing.is_empty()).then(|| crate::sweep::Partial {
+            runs_present: total - missing.len(),
+            missing_runs: missing,
+        }),
         percentile_estimator: "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)",
         ci95_estimator: "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n",
         meet_share: MEET_SHARE,
         ranges,
         designs,
-    })
+    }
+}
+
+/// A Monte Carlo run as a shard file carries it, every figure exact.
+#[derive(Serialize, Deserialize)]
+struct DrawWire {
+    design: String,
+    run: usize,
+    seed: u64,
+    values: IndexMap<String, Exact>,
+    figures: IndexMap<String, Option<Exact>>,
+    checks: Vec<CheckLine>,
+}
+
+impl DrawRun {
+    /// The run as a shard file's run line holds it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let w = DrawWire {
+            design: self.design.clone(),
+            run: self.record.run,
+            seed: self.record.seed,
+            values: self
+                .record
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), Exact(*v)))
+                .collect(),
+            figures: FIGURES
+                .iter()
+                .map(|f| (f.to_string(), exact(self.record.figures.get(f))))
+                .collect(),
+            checks: self.checks.iter().map(CheckLine::of).collect(),
+        };
+        serde_json::to_value(&w).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// [`DrawRun::to_json`]'s inverse.
+    pub fn from_json(v: serde_json::Value) -> Result<DrawRun, String> {
+        let w: DrawWire = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let mut figures = Figures::default();
+        for (k, v) in &w.figures {
+            if !figures.set(k, inexact(*v)) {
+                return Err(format!("`{k}` is not a Monte Carlo figure"));
+            }
+        }
+        Ok(DrawRun {
+            design: w.design,
+            record: RunRecord {
+                run: w.run,
+                seed: w.seed,
+                values: w.values.into_iter().map(|(k, v)| (k, v.0)).collect(),
+                figures,
+            },
+            checks: w
+                .checks
+                .iter()
+                .map(CheckLine::check)
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 /// A range for the report: its fit and what the runs drew.
@@ -496,6 +671,15 @@ fn cell(d: &Option<Dist>) -> [String; 5] {
     }
 }
 
+/// What a partial Monte Carlo (`ktopo merge --allow-partial`) lacks, or None.
+pub fn partial_note(m: &MonteCarlo) -> Option<String> {
+    Some(m.partial.as_ref()?.note(
+        "Monte Carlo",
+        m.runs * m.designs.len().max(1),
+        "the distributions are over the runs present",
+    ))
+}
+
 /// `montecarlo.md`.
 pub fn markdown(m: &MonteCarlo) -> String {
     let mut s = String::new();
@@ -509,6 +693,9 @@ pub fn markdown(m: &MonteCarlo) -> String {
         m.ci95_estimator,
         m.meet_share * 100.0
     );
+    if let Some(note) = partial_note(m) {
+        let _ = writeln!(s, "**{note}**\n");
+    }
     if !m.ranges.is_empty() {
         let _ = writeln!(
             s,
@@ -598,6 +785,9 @@ pub fn html(m: &MonteCarlo) -> String {
         esc(m.ci95_estimator),
         m.meet_share * 100.0
     );
+    if let Some(note) = partial_note(m) {
+        let _ = write!(s, "<p><strong>{}</strong></p>", esc(&note));
+    }
     if !m.ranges.is_empty() {
         s.push_str("<h2>Ranges</h2><table><tr><th>range</th><th>low</th><th>mid</th><th>high</th><th>confidence</th><th>distribution</th><th>support</th><th>drawn mean</th><th>drawn p50</th><th>drawn p95</th></tr>");
         for r in &m.ranges {

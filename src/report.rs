@@ -12,7 +12,10 @@ pub use crate::scenario::safe_name;
 pub use assumptions::{SIMPLIFICATIONS, Setting, Simplification, non_defaults, simplifications};
 pub(crate) use html::{CSS, figure, settings_and_simplifications};
 pub use html::{esc, html};
-pub use verdict::{Grade, ObjectiveCheck, Summary, Verdict, objectives, preferred, verdict};
+pub use verdict::{
+    Grade, OBJECTIVE_KEYS, ObjectiveCheck, Summary, Verdict, objective_key, objectives, preferred,
+    verdict,
+};
 
 use crate::check::Finding;
 use crate::metrics::Outcome;

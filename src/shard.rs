@@ -225,6 +225,99 @@ pub fn hash(parts: &[&[u8]]) -> String {
     out
 }
 
+/// A figure through a shard file without loss: a finite number as JSON
+/// writes it (the shortest decimal that reads back to the same `f64`;
+/// serde_json's `float_roundtrip` reads it back exactly), a non-finite one,
+/// which JSON has no number for, as the string `"inf"`, `"-inf"` or `"nan"`
+/// (plain serde_json would write null, and the figure would not read back).
+/// A run's result is serialized with it so that a report assembled from
+/// shard files is the same bytes as one assembled in the process that ran.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exact(pub f64);
+
+impl Serialize for Exact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.is_finite() {
+            s.serialize_f64(v)
+        } else if v.is_nan() {
+            s.serialize_str("nan")
+        } else if v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Exact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Exact, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Fig {
+            Num(f64),
+            Word(String),
+        }
+        match Fig::deserialize(d)? {
+            Fig::Num(n) => Ok(Exact(n)),
+            Fig::Word(w) => match w.as_str() {
+                "inf" => Ok(Exact(f64::INFINITY)),
+                "-inf" => Ok(Exact(f64::NEG_INFINITY)),
+                "nan" => Ok(Exact(f64::NAN)),
+                _ => Err(serde::de::Error::custom(format!("`{w}` is not a figure"))),
+            },
+        }
+    }
+}
+
+/// `Option<f64>` ↔ `Option<Exact>`.
+pub fn exact(v: Option<f64>) -> Option<Exact> {
+    v.map(Exact)
+}
+
+/// `Option<Exact>` ↔ `Option<f64>`.
+pub fn inexact(v: Option<Exact>) -> Option<f64> {
+    v.map(|x| x.0)
+}
+
+/// An objective check as a shard file carries it (the objective by name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckLine {
+    pub objective: String,
+    pub bound: String,
+    pub target: Exact,
+    pub actual: Option<Exact>,
+    pub met: Option<bool>,
+    pub detail: Option<String>,
+}
+
+impl CheckLine {
+    pub fn of(c: &crate::report::ObjectiveCheck) -> CheckLine {
+        CheckLine {
+            objective: c.objective.to_string(),
+            bound: c.bound.clone(),
+            target: Exact(c.target),
+            actual: exact(c.actual),
+            met: c.met,
+            detail: c.detail.clone(),
+        }
+    }
+
+    /// The check again; Err when the objective is not one this ktopo knows.
+    pub fn check(&self) -> Result<crate::report::ObjectiveCheck, String> {
+        let objective = crate::report::objective_key(&self.objective)
+            .ok_or_else(|| format!("`{}` is not an objective of [objectives]", self.objective))?;
+        Ok(crate::report::ObjectiveCheck {
+            objective,
+            bound: self.bound.clone(),
+            target: self.target.0,
+            actual: inexact(self.actual),
+            met: self.met,
+            detail: self.detail.clone(),
+        })
+    }
+}
+
 /// Which runs a shard file holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -240,7 +333,7 @@ pub enum Selection {
 pub struct Header {
     /// [`FORMAT`].
     pub ktopo_shard: u32,
-    /// The command whose runs these are: `sweep`.
+    /// The command whose runs these are: `sweep`, `plan` or `simulate --runs`.
     pub kind: String,
     pub ktopo_version: String,
     /// `metrics::SCHEMA_VERSION`.
@@ -459,14 +552,14 @@ impl std::fmt::Display for MergeError {
                 let d: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
                 write!(
                     f,
-                    "no shard file (*.jsonl written by `ktopo sweep --shard`) in {}",
+                    "no shard file (*.jsonl written by `ktopo sweep|plan|simulate --runs N --shard`) in {}",
                     d.join(", ")
                 )
             }
             MergeError::Mixed(groups) => {
                 writeln!(
                     f,
-                    "the shard files are not of one run: they differ in scenario (its text, --param, --seed, --seeds), ktopo version or schema version; merge the files of one run only"
+                    "the shard files are not of one run: they differ in command (sweep, plan, simulate --runs), scenario (its text, --param, --seed, --seeds, --runs), ktopo version or schema version; merge the files of one run only"
                 )?;
                 for (i, (stamp, files)) in groups.iter().enumerate() {
                     let names: Vec<String> =
@@ -532,7 +625,7 @@ fn read_file(path: &Path) -> Result<ShardFile, MergeError> {
     let header: Header = serde_json::from_str(first).map_err(|e| {
         bad(
             1,
-            format!("not a ktopo shard header ({e}); is this a file of `ktopo sweep --shard`?"),
+            format!("not a ktopo shard header ({e}); is this a file of `ktopo sweep|plan|simulate --runs N --shard`?"),
         )
     })?;
     if header.ktopo_shard != FORMAT {

@@ -1033,14 +1033,23 @@ pub fn to_json(s: &Sweep) -> String {
 /// For a partial sweep (`ktopo merge --allow-partial`): which runs are
 /// missing, for the top of `sweep.md` and `sweep.html`.
 pub fn partial_note(s: &Sweep) -> Option<String> {
-    let p = s.partial.as_ref()?;
-    let list: Vec<String> = p.missing_runs.iter().map(|j| j.to_string()).collect();
-    Some(format!(
-        "Partial sweep: {} of {} runs present; runs {} are missing, and the figures of their variants are over the runs present (or absent).",
-        p.runs_present,
+    Some(s.partial.as_ref()?.note(
+        "sweep",
         s.runs,
-        list.join(", ")
+        "the figures of their variants are over the runs present (or absent)",
     ))
+}
+
+impl Partial {
+    /// `Partial WHAT: P of TOTAL runs present; runs … are missing, and CONSEQUENCE.`
+    pub fn note(&self, what: &str, total: usize, consequence: &str) -> String {
+        let list: Vec<String> = self.missing_runs.iter().map(|j| j.to_string()).collect();
+        format!(
+            "Partial {what}: {} of {total} runs present; runs {} are missing, and {consequence}.",
+            self.runs_present,
+            list.join(", ")
+        )
+    }
 }
 
 /// A cell: the mean, and with several seeds its range.

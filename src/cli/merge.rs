@@ -3,25 +3,33 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ktopo::run::{MergeFailure, Merged};
+use ktopo::run::{MergeFailure, Merged, MergedReport};
 
-/// Merge the shard files of a sweep (`ktopo sweep --shard K/N`) into the
-/// sweep's report, the same bytes as the sweep run on one machine: writes
-/// <out>/<scenario-name>/sweep.{json,md,html}.
+/// Merge the shard files of a sweep, a plan or a Monte Carlo (`ktopo sweep
+/// --shard K/N`, `ktopo plan --shard K/N`, `ktopo simulate --runs N --shard
+/// K/N`) into its report, the same bytes as the run on one machine: writes
+/// <out>/<scenario-name>/sweep.{json,md,html}, plan.{json,md,html} or
+/// montecarlo.{json,md,html}.
 ///
 /// Reads every *.jsonl shard file of each DIR (or a shard file named directly).
-/// Files of different scenarios (text, --param, --seed, --seeds), ktopo
-/// versions or schema versions are refused; a run found twice (a retried
-/// job) is kept once, and two copies that differ are an error.
+/// Files of different commands, scenarios (text, --param, --seed, --seeds,
+/// --runs), ktopo versions or schema versions are refused; a run found twice
+/// (a retried job) is kept once, and two copies that differ are an error. A
+/// plan's recommended candidate has its links sized here (a few simulations
+/// after the ranking, as `ktopo plan` does).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   ktopo sweep scenarios/sweep-rtt.toml --shard 1/2 --out shards
   ktopo sweep scenarios/sweep-rtt.toml --shard 2/2 --out shards
   ktopo merge shards                       reports/sweep-rtt/sweep.{json,md,html}
   ktopo merge shards --allow-partial       a report marked partial if runs are missing
+  ktopo plan scenarios/plan/two-sites.toml --shard 1/2 --out plan-shards
+  ktopo plan scenarios/plan/two-sites.toml --shard 2/2 --out plan-shards
+  ktopo merge plan-shards                  reports/plan-two-sites/plan.{json,md,html}
 
 Missing runs are listed with the command that makes just those
-(ktopo sweep FILE --runs-only I,J,… --out DIR); run it, then merge again.
+(ktopo sweep FILE --runs-only I,J,… --out DIR, or plan, or simulate --runs N);
+run it, then merge again.
 
 Exit codes: 0 ok (also a partial report with --allow-partial), 1 runs missing,
 2 an error (unreadable or mixed shard files, non-deterministic runs, an
@@ -37,7 +45,8 @@ pub struct Args {
     /// are over the runs present).
     #[arg(long)]
     allow_partial: bool,
-    /// Print sweep.json to stdout instead of the summary.
+    /// Print the report's JSON (sweep.json, plan.json or montecarlo.json) to
+    /// stdout instead of the summary.
     #[arg(long)]
     json: bool,
 }
@@ -45,21 +54,43 @@ pub struct Args {
 pub fn run(a: Args, quiet: bool) -> ExitCode {
     match ktopo::run::merge(&a.dirs, &a.out, a.allow_partial) {
         Ok(Merged::Written {
-            sweep,
+            report,
             dir,
             files,
+            runs,
             duplicates,
         }) => {
-            if let Some(note) = ktopo::sweep::partial_note(&sweep) {
+            let (note, json, summary) = match &report {
+                MergedReport::Sweep(s) => (
+                    ktopo::sweep::partial_note(s),
+                    ktopo::sweep::to_json(s),
+                    s.summary.join(" "),
+                ),
+                MergedReport::Plan(p) => (
+                    ktopo::plan::partial_note(p),
+                    ktopo::plan::to_json(p),
+                    match &p.recommended {
+                        Some(r) => format!("Recommended: {r} — {}.", p.recommendation),
+                        None => {
+                            format!("No candidate meets every objective — {}.", p.recommendation)
+                        }
+                    },
+                ),
+                MergedReport::MonteCarlo(m) => (
+                    ktopo::montecarlo::partial_note(m),
+                    ktopo::montecarlo::to_json(m),
+                    format!("Monte Carlo of {}: {} draws.", m.scenario, m.runs),
+                ),
+            };
+            if let Some(note) = note {
                 eprintln!("warning: {note}");
             }
             if a.json {
-                print!("{}", ktopo::sweep::to_json(&sweep));
+                print!("{json}");
             } else if !quiet {
-                println!("{}", sweep.summary.join(" "));
+                println!("{summary}");
                 println!(
-                    "\nmerged {} runs from {files} shard file(s){}",
-                    sweep.runs - sweep.partial.as_ref().map_or(0, |p| p.missing_runs.len()),
+                    "\nmerged {runs} runs from {files} shard file(s){}",
                     if duplicates > 0 {
                         format!(" ({duplicates} duplicate run(s) dropped)")
                     } else {

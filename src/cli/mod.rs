@@ -22,6 +22,134 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ktopo::scenario::{Scenario, SweepArgs, SweepPlan};
+use ktopo::shard::Selection;
+
+/// The flags of a command whose runs can be sharded (`sweep`, `plan`,
+/// `simulate --runs N`; docs/scale-out.md).
+#[derive(clap::Args)]
+pub struct ShardArgs {
+    /// Print the manifest: one line per run (index, seed, the run's key);
+    /// with --json, JSON. Runs nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Make only shard K of N (runs whose 0-based index ≡ K−1 mod N) and write
+    /// its results as one JSON Lines file under --out, for `ktopo merge`.
+    #[arg(long, value_name = "K/N", value_parser = ktopo::shard::Shard::parse,
+          conflicts_with_all = ["shard_from_env", "runs_only", "list"])]
+    pub shard: Option<ktopo::shard::Shard>,
+    /// As --shard, with K and N from a batch scheduler's variables
+    /// (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX).
+    #[arg(long, conflicts_with_all = ["runs_only", "list"])]
+    pub shard_from_env: bool,
+    /// The number of shards for --shard-from-env (Kubernetes and AWS Batch do
+    /// not export it; for Slurm it replaces SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    pub shard_count: Option<usize>,
+    /// Make only these runs (0-based indices, as --list shows) and write them as
+    /// one shard file under --out: how `ktopo merge` asks for missing runs.
+    #[arg(long, value_name = "I,J,…", conflicts_with_all = ["list"])]
+    pub runs_only: Option<String>,
+}
+
+impl ShardArgs {
+    /// The runs asked for: None without --shard, --shard-from-env or
+    /// --runs-only; the error printed and exit code 2 when they are wrong.
+    pub fn selection(&self, quiet: bool) -> Result<Option<Selection>, ExitCode> {
+        if let Some(s) = self.shard {
+            return Ok(Some(Selection::Shard {
+                shard: s.k,
+                shards: s.n,
+            }));
+        }
+        if self.shard_from_env {
+            return match ktopo::shard::from_env(&|v| std::env::var(v).ok(), self.shard_count) {
+                Ok((s, from)) => {
+                    if !quiet {
+                        eprintln!("{from}");
+                    }
+                    Ok(Some(Selection::Shard {
+                        shard: s.k,
+                        shards: s.n,
+                    }))
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Err(ExitCode::from(2))
+                }
+            };
+        }
+        match &self.runs_only {
+            Some(r) => match ktopo::shard::parse_runs(r) {
+                Ok(runs) => Ok(Some(Selection::Runs { runs })),
+                Err(e) => {
+                    eprintln!("error: --runs-only: {e}");
+                    Err(ExitCode::from(2))
+                }
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Any of the flags given (the command then lists or makes a shard).
+    pub fn any(&self) -> bool {
+        self.list || self.shard.is_some() || self.shard_from_env || self.runs_only.is_some()
+    }
+}
+
+/// A selection in words: `shard 2/4`, `3 selected run(s)`.
+pub fn describe(s: &Selection) -> String {
+    match s {
+        Selection::Shard { shard, shards } => format!("shard {shard}/{shards}"),
+        Selection::Runs { runs } => format!("{} selected run(s)", runs.len()),
+    }
+}
+
+/// After a shard file is written: its path and runs (JSON with `json`).
+pub fn shard_written(
+    s: &Selection,
+    path: &Path,
+    runs: &[usize],
+    total: usize,
+    json: bool,
+    quiet: bool,
+) {
+    if json {
+        let doc = serde_json::json!({ "file": path.display().to_string(), "runs": runs });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if !quiet {
+        println!(
+            "{}: {} of {total} runs written to {}",
+            describe(s),
+            runs.len(),
+            path.display()
+        );
+    }
+}
+
+/// Print a manifest (`--list`): a `# ` heading line, then one line per run
+/// (index, seed, key); with `json`, a JSON document.
+pub fn print_manifest(
+    scenario: &str,
+    hash: &str,
+    heading: &str,
+    manifest: &[ktopo::shard::RunSpec],
+    json: bool,
+) {
+    if json {
+        let doc = serde_json::json!({
+            "scenario": scenario,
+            "scenario_hash": hash,
+            "runs": manifest,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        println!("# {heading}, scenario hash {hash}");
+        println!("# index\tseed\tkey");
+        for m in manifest {
+            println!("{}\t{}\t{}", m.index, m.seed, m.key);
+        }
+    }
+}
 
 /// Print every problem found in `what` on stderr, then their count; exit code 2.
 pub fn problems(diags: &[impl std::fmt::Display], what: &str) -> ExitCode {

@@ -17,11 +17,19 @@ Examples:
   ktopo plan my.toml --json > plan.json
   ktopo plan my.toml --export deploy/
   ktopo plan my.toml --runs 64    # every candidate under the same 64 draws
+  ktopo plan my.toml --list       # the runs: index, seed, candidate; case (--json: JSON)
+  ktopo plan my.toml --shard 2/4 --out shards/    one shard file of runs 1, 5, 9, …
+  ktopo merge shards/             plan.{json,md,html} from the shard files
 
 With --runs N every candidate runs every case under the same N draws of the
 file's ranges, seeds and fault times (common random numbers); an objective is
 met when at least 95 % of the draws meet it, and regret is the mean over the
 draws (docs/plan.md).
+
+Sharding (docs/scale-out.md): a plan's runs are its (simulated candidate, case[, draw])
+simulations; --shard K/N makes those whose index ≡ K−1 (mod N), --shard-from-env
+reads the batch scheduler's index, and `ktopo merge` ranks them and sizes the
+recommended candidate's links (a few more simulations) into the same plan.{json,md,html}.
 
 Exit codes: 0 a candidate meets every [objectives] bound (it is recommended), 1 none
 does (the report names the objectives missed and the nearest candidates), 2 an invalid
@@ -40,7 +48,8 @@ pub struct Args {
     /// `ktopo export` does with the candidate's scenario (plan.json's
     /// `candidates[].scenario`). Nothing is written when no candidate is
     /// recommended. DIR is checked before planning.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR",
+          conflicts_with_all = ["list", "shard", "shard_from_env", "runs_only"])]
     export: Option<PathBuf>,
     /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
     #[arg(short, long)]
@@ -49,6 +58,8 @@ pub struct Args {
     /// same for every candidate.
     #[arg(long, value_name = "N")]
     runs: Option<usize>,
+    #[command(flatten)]
+    shards: super::ShardArgs,
 }
 
 pub fn run(args: Args, quiet: bool) -> ExitCode {
@@ -56,6 +67,12 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    if args.shards.any() {
+        return match shards(&args, text, &sc, quiet) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
+    }
     if let Err(e) = ktopo::report::check_writable(&args.out, &sc.name, &[]) {
         return super::write_failed(&args.out, e);
     }
@@ -100,6 +117,63 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
         Some(dir) => export_recommended(&plan, best, dir, quiet || args.json),
         None => ExitCode::SUCCESS,
     }
+}
+
+/// `--list`: print the plan's manifest. `--shard`, `--shard-from-env` or
+/// `--runs-only`: make those runs and write their shard file under `--out`
+/// (docs/plan.md, Sharding a plan).
+fn shards(
+    args: &Args,
+    text: String,
+    sc: &ktopo::scenario::Scenario,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    let selection = args.shards.selection(quiet)?;
+    let source = ktopo::run::PlanSource::new(&args.file, text, args.runs, sc);
+    let prep = ktopo::plan::prepare(&source.text, sc, args.runs).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let Some(selection) = selection else {
+        let (generated, live) = prep.candidates();
+        let (cases, draws) = prep.shape();
+        let heading = format!(
+            "{}: {} runs ({live} of {generated} candidates simulated × {draws} draw(s) × {cases} case(s)); key: candidate; case{}",
+            sc.name,
+            prep.len(),
+            if args.runs.is_some() { "; draw" } else { "" }
+        );
+        super::print_manifest(
+            &sc.name,
+            &source.hash(),
+            &heading,
+            &prep.manifest(),
+            args.json,
+        );
+        return Ok(());
+    };
+    let count = ktopo::run::select_runs(prep.len(), &selection, "")
+        .map(|r| r.len())
+        .unwrap_or(0);
+    let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let mut progress = super::Progress::runs(
+        quiet,
+        &format!("planning {} ({})", sc.name, super::describe(&selection)),
+        count,
+    );
+    let result = ktopo::run::plan_shard(
+        &prep,
+        sc,
+        &source,
+        selection.clone(),
+        jobs,
+        &args.out,
+        &mut |done, _| progress.count(done),
+    );
+    progress.finish();
+    let (path, runs) = result.map_err(|e| super::run_failed(&args.out, e))?;
+    super::shard_written(&selection, &path, &runs, prep.len(), args.json, quiet);
+    Ok(())
 }
 
 /// `dir` exists (created if need be) and takes a new file.

@@ -12,6 +12,8 @@ use std::process::ExitCode;
   ktopo simulate scenarios/reference.toml --stats --out /tmp/reports
   ktopo simulate scenarios/*.toml    # regenerate every bundled report
   ktopo simulate my.toml --runs 200  # draw the file's ranges 200 times
+  ktopo simulate my.toml --runs 200 --shard 3/8 --out shards/   one shard file
+  ktopo merge shards/                montecarlo.{json,md,html} from the shard files
 
 With --runs N the file's ranges (docs/scenario.md, Ranges) are drawn N times,
 each run with its own seed (a hash of the seed and the run index), and the
@@ -49,9 +51,18 @@ pub struct Args {
     /// Runs at a time (threads) with --runs; default: the machine's parallelism. Results do not depend on it.
     #[arg(short, long)]
     jobs: Option<usize>,
+    /// With --runs N: --list, --shard K/N, --shard-from-env, --runs-only (docs/scale-out.md).
+    #[command(flatten)]
+    shards: super::ShardArgs,
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
+    if a.shards.any() && a.runs.is_none() {
+        eprintln!(
+            "error: --list, --shard, --shard-from-env and --runs-only shard the runs of --runs N (one run has nothing to shard; a file's [sweep] is sharded with `ktopo sweep`)"
+        );
+        return ExitCode::from(2);
+    }
     for file in &a.files {
         if let Err(code) = simulate(file, &a, quiet) {
             return code;
@@ -72,6 +83,9 @@ fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
         }
         if let Some(s) = a.seed {
             sc.seed = s;
+        }
+        if a.shards.any() {
+            return draw_shards(file, &sc, n, a, quiet);
         }
         return monte_carlo(&sc, n, a, quiet);
     }
@@ -125,6 +139,59 @@ fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
         eprintln!("objectives missed: {}", missed.join("; "));
         return Err(ExitCode::from(1));
     }
+    Ok(())
+}
+
+/// `simulate --runs N --list`: the manifest; with `--shard`, `--shard-from-env`
+/// or `--runs-only`, make those runs and write their shard file under `--out`.
+fn draw_shards(
+    file: &Path,
+    sc: &ktopo::scenario::Scenario,
+    n: usize,
+    a: &Args,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    ktopo::montecarlo::check_runs(n).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let selection = a.shards.selection(quiet)?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        ExitCode::from(2)
+    })?;
+    let source = ktopo::run::DrawSource::new(file, text, n, a.seed, sc);
+    let manifest = ktopo::montecarlo::manifest(sc, n);
+    let Some(selection) = selection else {
+        let heading = format!(
+            "{}: {} runs ({n} draw(s) × {} design(s)); key: draw; design",
+            sc.name,
+            manifest.len(),
+            sc.design.len().max(1)
+        );
+        super::print_manifest(&sc.name, &source.hash(sc), &heading, &manifest, a.json);
+        return Ok(());
+    };
+    let count = ktopo::run::select_runs(manifest.len(), &selection, "")
+        .map(|r| r.len())
+        .unwrap_or(0);
+    let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    let mut progress = super::Progress::runs(
+        quiet,
+        &format!("simulating {} ({})", sc.name, super::describe(&selection)),
+        count,
+    );
+    let result = ktopo::run::draws_shard(
+        sc,
+        &source,
+        selection.clone(),
+        jobs,
+        &a.out,
+        &mut |done, _| progress.count(done),
+    );
+    progress.finish();
+    let (path, runs) = result.map_err(|e| super::run_failed(&a.out, e))?;
+    super::shard_written(&selection, &path, &runs, manifest.len(), a.json, quiet);
     Ok(())
 }
 

@@ -37,9 +37,24 @@ pub struct Args {
     /// file's ranges and seeds meet the objectives.
     #[arg(long, value_name = "N")]
     runs: Option<usize>,
+    /// Refused with the reason (size-link is not sharded: docs/scale-out.md).
+    #[arg(long, hide = true, value_name = "K/N")]
+    shard: Option<String>,
+    #[arg(long, hide = true)]
+    shard_from_env: bool,
+    #[arg(long, hide = true)]
+    list: bool,
+    #[arg(long, hide = true, value_name = "I,J,…")]
+    runs_only: Option<String>,
 }
 
 pub fn run(args: Args, quiet: bool) -> ExitCode {
+    if args.shard.is_some() || args.shard_from_env || args.list || args.runs_only.is_some() {
+        eprintln!(
+            "error: size-link cannot be sharded (--list, --shard, --shard-from-env, --runs-only): its bisection is sequential, each bandwidth it tries depends on the outcome of the one before, so its runs are not known in advance to split among machines. Run it on one machine (--jobs sizes its links in parallel); `ktopo plan` and `simulate --runs N` shard (docs/scale-out.md)"
+        );
+        return ExitCode::from(2);
+    }
     let sc = match super::load(&args.file) {
         Ok(s) => s,
         Err(code) => return code,

@@ -61,29 +61,10 @@ pub struct Args {
     #[arg(long, default_value = "reports")]
     out: PathBuf,
     /// Validate every variant and list them; run nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["list", "shard", "shard_from_env", "runs_only"])]
     dry_run: bool,
-    /// Print the manifest: one line per run (index, seed, design and
-    /// parameters, the run's key); with --json, JSON. Runs nothing.
-    #[arg(long, conflicts_with = "dry_run")]
-    list: bool,
-    /// Make only shard K of N (runs whose 0-based index ≡ K−1 mod N) and write
-    /// its results as one JSON Lines file under --out, for `ktopo merge`.
-    #[arg(long, value_name = "K/N", value_parser = ktopo::shard::Shard::parse,
-          conflicts_with_all = ["shard_from_env", "runs_only", "list", "dry_run"])]
-    shard: Option<ktopo::shard::Shard>,
-    /// As --shard, with K and N from a batch scheduler's variables
-    /// (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX).
-    #[arg(long, conflicts_with_all = ["runs_only", "list", "dry_run"])]
-    shard_from_env: bool,
-    /// The number of shards for --shard-from-env (Kubernetes and AWS Batch do
-    /// not export it; for Slurm it replaces SLURM_ARRAY_TASK_COUNT).
-    #[arg(long, value_name = "N", requires = "shard_from_env")]
-    shard_count: Option<usize>,
-    /// Make only these runs (0-based indices, as --list shows) and write them as
-    /// one shard file under --out: how `ktopo merge` asks for missing runs.
-    #[arg(long, value_name = "I,J,…", conflicts_with_all = ["list", "dry_run"])]
-    runs_only: Option<String>,
+    #[command(flatten)]
+    shards: super::ShardArgs,
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
@@ -97,39 +78,11 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
         seed: a.seed,
     };
     let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs);
-    let selection = if let Some(s) = a.shard {
-        Some(Selection::Shard {
-            shard: s.k,
-            shards: s.n,
-        })
-    } else if a.shard_from_env {
-        match ktopo::shard::from_env(&|v| std::env::var(v).ok(), a.shard_count) {
-            Ok((s, from)) => {
-                if !quiet {
-                    eprintln!("{from}");
-                }
-                Some(Selection::Shard {
-                    shard: s.k,
-                    shards: s.n,
-                })
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    } else if let Some(r) = &a.runs_only {
-        match ktopo::shard::parse_runs(r) {
-            Ok(runs) => Some(Selection::Runs { runs }),
-            Err(e) => {
-                eprintln!("error: --runs-only: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        None
+    let selection = match a.shards.selection(quiet) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    if a.list || selection.is_some() {
+    if a.shards.list || selection.is_some() {
         return match shards(&a.file, &args, selection, jobs, a.json, quiet, &a.out) {
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
@@ -218,28 +171,21 @@ fn shards(
     let source = SweepSource::new(file, text, args);
     let Some(selection) = selection else {
         let manifest = ktopo::sweep::manifest(&plan);
-        if json {
-            let doc = serde_json::json!({
-                "scenario": plan.base.name,
-                "scenario_hash": source.hash(&plan),
-                "runs": manifest,
-            });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        } else {
-            println!(
-                "# {}: {} runs ({} variant(s) × {} seed(s) × {} design(s)), scenario hash {}",
-                plan.base.name,
-                manifest.len(),
-                plan.variants.len(),
-                plan.seeds,
-                plan.base.design.len().max(1),
-                source.hash(&plan)
-            );
-            println!("# index\tseed\tkey (parameters; design; seed)");
-            for m in &manifest {
-                println!("{}\t{}\t{}", m.index, m.seed, m.key);
-            }
-        }
+        let heading = format!(
+            "{}: {} runs ({} variant(s) × {} seed(s) × {} design(s)); key: parameters; design; seed",
+            plan.base.name,
+            manifest.len(),
+            plan.variants.len(),
+            plan.seeds,
+            plan.base.design.len().max(1),
+        );
+        super::print_manifest(
+            &plan.base.name,
+            &source.hash(&plan),
+            &heading,
+            &manifest,
+            json,
+        );
         return Ok(());
     };
     let count = ktopo::run::selected_runs(&plan, &selection)
@@ -247,7 +193,11 @@ fn shards(
         .unwrap_or(0);
     let mut progress = super::Progress::runs(
         quiet,
-        &format!("sweeping {} ({})", plan.base.name, describe(&selection)),
+        &format!(
+            "sweeping {} ({})",
+            plan.base.name,
+            super::describe(&selection)
+        ),
         count,
     );
     let result = ktopo::run::sweep_shard(
@@ -260,24 +210,6 @@ fn shards(
     );
     progress.finish();
     let (path, runs) = result.map_err(|e| super::run_failed(out, e))?;
-    if json {
-        let doc = serde_json::json!({ "file": path.display().to_string(), "runs": runs });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else if !quiet {
-        println!(
-            "{}: {} of {} runs written to {}",
-            describe(&selection),
-            runs.len(),
-            plan.runs(),
-            path.display()
-        );
-    }
+    super::shard_written(&selection, &path, &runs, plan.runs(), json, quiet);
     Ok(())
-}
-
-fn describe(s: &Selection) -> String {
-    match s {
-        Selection::Shard { shard, shards } => format!("shard {shard}/{shards}"),
-        Selection::Runs { runs } => format!("{} selected run(s)", runs.len()),
-    }
 }

@@ -12,15 +12,16 @@ mod report;
 pub mod size_link;
 
 pub use candidates::{Candidate, bdp_buffer};
-pub use report::{html, markdown, to_json, write};
+pub use report::{html, markdown, partial_note, to_json, write};
 
 use crate::check::Level;
 use crate::metrics::{Outcome, round3};
 use crate::montecarlo::{Dist, MEET_SHARE, RangeReport};
 use crate::report::{ObjectiveCheck, Summary, objectives};
 use crate::scenario::{LoadProfile, Scenario};
+use crate::shard::{CheckLine, Exact, exact, inexact};
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
 /// One simulated situation every candidate goes through.
@@ -165,6 +166,10 @@ pub struct Plan {
     pub cases: Vec<Case>,
     /// Simulations run.
     pub runs: usize,
+    /// Set only when `ktopo merge --allow-partial` built the plan with runs
+    /// missing (their candidates are not ranked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<crate::sweep::Partial>,
     /// The candidate to build, or null when none meets every objective.
     pub recommended: Option<String>,
     pub recommendation: String,
@@ -333,11 +338,6 @@ fn par_map<T: Send, F: Fn(usize) -> T + Sync>(
 fn measure(case: &Case, sc: &Scenario, o: &Outcome) -> CaseResult {
     let s = Summary::of(o);
     let checks = objectives(&sc.objectives, &s);
-    let missed = checks
-        .iter()
-        .filter(|c| c.met == Some(false))
-        .map(|c| c.objective)
-        .collect();
     let mut link_mbps = IndexMap::new();
     for l in &o.links {
         if l.bytes > 0 {
@@ -360,7 +360,7 @@ fn measure(case: &Case, sc: &Scenario, o: &Outcome) -> CaseResult {
         busiest_link: s.busiest_link.as_ref().map(|b| format!("{}→{}", b.0, b.1)),
         busiest_link_utilization: s.busiest_link.as_ref().map(|b| round3(b.2)),
         cost_usd_month: s.cost_usd_month,
-        objectives_missed: missed,
+        objectives_missed: missed(&checks),
         checks,
         link_mbps,
     }
@@ -477,6 +477,43 @@ pub fn plan_with(
     runs: Option<usize>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Plan, String> {
+    let prep = prepare(text, base, runs)?;
+    let all: Vec<usize> = (0..prep.len()).collect();
+    let outs = prep.run_selected(&all, jobs, progress);
+    Ok(prep.assemble(outs.into_iter().map(|(_, r)| Some(r)).collect(), jobs))
+}
+
+/// A plan before any simulation: its candidates generated and pruned (static
+/// work, the same in every process that reads the same file), its cases and
+/// draws, and the list of its runs, (simulated candidate, draw, case) in
+/// that order. [`Prepared::run`] makes one run, [`Prepared::assemble`] ranks
+/// and reports from the runs' results whatever made them: this process
+/// ([`plan_with`]) or the shards of `ktopo plan --shard K/N` read back by
+/// `ktopo merge` (docs/plan.md, Sharding).
+pub struct Prepared<'a> {
+    base: &'a Scenario,
+    file_doc: Table,
+    runs: Option<usize>,
+    phases: Vec<Option<f64>>,
+    cases: Vec<Case>,
+    cands: Vec<Candidate>,
+    /// Every candidate, pruned ones with their reasons, before any run.
+    results: Vec<CandidateResult>,
+    /// (candidate, draw, case) of each run.
+    runs_list: Vec<(usize, usize, usize)>,
+}
+
+/// What one run of a plan gave: its figures, or why it failed (a failed run
+/// marks its candidate failed; the others still rank).
+pub type RunOutcome = Result<CaseResult, String>;
+
+/// Generate and prune the candidates of `base` (read from `text`) and list
+/// the runs; simulates nothing.
+pub fn prepare<'a>(
+    text: &str,
+    base: &'a Scenario,
+    runs: Option<usize>,
+) -> Result<Prepared<'a>, String> {
     if let Some(n) = runs
         && (n == 0 || n > crate::montecarlo::MAX_RUNS)
     {
@@ -494,7 +531,6 @@ pub fn plan_with(
     let cands = candidates::generate(base, &file_doc);
     // Static pruning on each candidate's peak-case scenario.
     let mut results: Vec<CandidateResult> = Vec::new();
-    let mut pruned: Vec<Vec<String>> = Vec::new();
     for c in &cands {
         let doc = case_doc(c, &cases[0], base, &file_doc, None);
         let text = render(&doc, &format!("{} — candidate `{}`", base.name, c.name));
@@ -531,7 +567,6 @@ pub fn plan_with(
             }
             Err(e) => why.push(format!("not a valid scenario: {e}")),
         }
-        pruned.push(why.clone());
         results.push(CandidateResult {
             rank: None,
             name: c.name.clone(),
@@ -558,91 +593,309 @@ pub fn plan_with(
             draws: None,
         });
     }
-    // Every (simulated candidate, case) run, with the same seed and fault times.
-    let live: Vec<usize> = (0..cands.len()).filter(|&i| pruned[i].is_empty()).collect();
+    // Every (simulated candidate, draw, case) run, with the same seed and fault times.
     let n_cases = cases.len();
-    let runs_list: Vec<(usize, usize, usize)> = live
-        .iter()
-        .flat_map(|&i| (0..n_draws).flat_map(move |d| (0..n_cases).map(move |k| (i, d, k))))
+    let runs_list: Vec<(usize, usize, usize)> = (0..cands.len())
+        .filter(|&i| results[i].status == "feasible")
+        .flat_map(|i| (0..n_draws).flat_map(move |d| (0..n_cases).map(move |k| (i, d, k))))
         .collect();
-    let outs = par_map(
-        runs_list.len(),
-        jobs,
-        |j| {
-            let (i, d, k) = runs_list[j];
-            let c = &cands[i];
-            let doc = case_doc(c, &cases[k], base, &file_doc, phases[d]);
-            let text = render(&doc, &c.name);
-            let mut sc = parse(&text, &c.name, base)?;
-            if runs.is_some() {
-                sc = crate::montecarlo::draw(&sc, d)?.0;
-            }
-            let o = crate::compare::run_design(&sc, 0).map_err(|e| e.to_string())?;
-            Ok::<CaseResult, String>(measure(&cases[k], &sc, &o))
-        },
-        progress,
-    );
-    // [candidate][draw][case]
-    let mut per: Vec<Vec<Vec<CaseResult>>> = vec![vec![Vec::new(); n_draws]; cands.len()];
-    for (j, r) in outs.into_iter().enumerate() {
-        let (i, d, k) = runs_list[j];
-        let cr = &mut results[i];
-        match r {
-            Ok(m) => per[i][d].push(m),
-            Err(e) => {
-                if cr.status != "failed" {
-                    cr.why.push(format!(
-                        "the run of case `{}` failed{}: {e}",
-                        cases[k].name,
-                        if runs.is_some() {
-                            format!(" in draw {d}")
-                        } else {
-                            String::new()
-                        }
-                    ));
-                }
-                cr.status = "failed";
-            }
+    Ok(Prepared {
+        base,
+        file_doc,
+        runs,
+        phases,
+        cases,
+        cands,
+        results,
+        runs_list,
+    })
+}
+
+impl Prepared<'_> {
+    /// Runs in the plan.
+    pub fn len(&self) -> usize {
+        self.runs_list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs_list.is_empty()
+    }
+
+    /// Candidates generated, and how many of them are simulated.
+    pub fn candidates(&self) -> (usize, usize) {
+        let live = self
+            .results
+            .iter()
+            .filter(|r| r.status == "feasible")
+            .count();
+        (self.cands.len(), live)
+    }
+
+    /// Cases each simulated candidate runs per draw, and the draws.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.cases.len(), self.runs.unwrap_or(1))
+    }
+
+    /// The seed run `j` simulates with: the file's seed, or with `--runs` the
+    /// seed of its draw (`montecarlo::run_seed(seed, draw)`): it depends on
+    /// the draw only, never on the candidate, the case, the number of runs or
+    /// shards, so every candidate and case of a draw shares it (common random
+    /// numbers).
+    fn seed(&self, d: usize) -> u64 {
+        match self.runs {
+            Some(_) => crate::montecarlo::run_seed(self.base.seed, d),
+            None => self.base.seed,
         }
     }
-    for (i, r) in results.iter_mut().enumerate() {
-        r.cases = per[i].first().cloned().unwrap_or_default();
+
+    /// The manifest: every run's index (the order the report is built in),
+    /// key (candidate, case and, with `--runs`, draw) and seed.
+    pub fn manifest(&self) -> Vec<crate::shard::RunSpec> {
+        self.runs_list
+            .iter()
+            .enumerate()
+            .map(|(j, &(i, d, k))| {
+                let name = &self.cands[i].name;
+                let case = &self.cases[k].name;
+                let mut parameters = IndexMap::new();
+                parameters.insert("candidate".to_string(), serde_json::json!(name));
+                parameters.insert("case".to_string(), serde_json::json!(case));
+                let key = match self.runs {
+                    Some(_) => {
+                        parameters.insert("draw".to_string(), serde_json::json!(d));
+                        format!("candidate {name}; case {case}; draw {d}")
+                    }
+                    None => format!("candidate {name}; case {case}"),
+                };
+                crate::shard::RunSpec {
+                    index: j,
+                    key,
+                    seed: self.seed(d),
+                    parameters,
+                }
+            })
+            .collect()
     }
-    rank(&mut results, &cases, &per, runs.is_some());
-    size_recommended(&mut results, base, jobs);
-    let unmet = unmet(&results);
-    let recommended = results
-        .iter()
-        .find(|c| c.status == "recommended")
-        .map(|c| c.name.clone());
-    let recommendation = recommendation(&results, &unmet);
-    Ok(Plan {
-        schema_version: crate::metrics::SCHEMA_VERSION,
-        scenario: base.name.clone(),
-        seed: base.seed,
-        cases,
-        runs: runs_list.len(),
-        recommended,
-        recommendation,
-        unmet,
-        monte_carlo: runs.map(|n| PlanDraws {
-            runs: n,
-            meet_share: MEET_SHARE,
-            regret: "mean over the draws of each draw's regret (seconds of lost and refused writes beyond the best candidate of that draw and case, summed over the cases)",
-            fault_time: if base.load.profile == LoadProfile::Daily {
-                "each draw places the standard faults on the daily curve with a density proportional to the load"
-            } else {
-                "at [plan].fault_at_s (the load has no phase to draw: not daily)"
-            },
-            fault_phase_s: phases.iter().flatten().copied().collect(),
-            ranges: base
-                .ranges
+
+    /// Make run `j` (as numbered in [`Prepared::manifest`]).
+    pub fn run(&self, j: usize) -> RunOutcome {
+        let (i, d, k) = self.runs_list[j];
+        let c = &self.cands[i];
+        let doc = case_doc(c, &self.cases[k], self.base, &self.file_doc, self.phases[d]);
+        let text = render(&doc, &c.name);
+        let mut sc = parse(&text, &c.name, self.base)?;
+        if self.runs.is_some() {
+            sc = crate::montecarlo::draw(&sc, d)?.0;
+        }
+        let o = crate::compare::run_design(&sc, 0).map_err(|e| e.to_string())?;
+        Ok(measure(&self.cases[k], &sc, &o))
+    }
+
+    /// Make the runs numbered `indices` on `jobs` threads; each with its
+    /// index, in the order of `indices`. `progress(done, total)` after each.
+    pub fn run_selected(
+        &self,
+        indices: &[usize],
+        jobs: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Vec<(usize, RunOutcome)> {
+        let outs = par_map(indices.len(), jobs, |x| self.run(indices[x]), progress);
+        indices.iter().copied().zip(outs).collect()
+    }
+
+    /// The plan from its runs' results by index (None: a run missing, when
+    /// `ktopo merge --allow-partial` builds a partial plan: its candidate is
+    /// not ranked). Ranks, sizes the recommended candidate's links (a few
+    /// more simulations, on `jobs` threads: in `ktopo merge` for a sharded
+    /// plan), and writes the recommendation.
+    pub fn assemble(self, outs: Vec<Option<RunOutcome>>, jobs: usize) -> Plan {
+        let Prepared {
+            base,
+            runs,
+            phases,
+            cases,
+            cands,
+            mut results,
+            runs_list,
+            ..
+        } = self;
+        let n_draws = runs.unwrap_or(1);
+        // [candidate][draw][case]
+        let mut per: Vec<Vec<Vec<CaseResult>>> = vec![vec![Vec::new(); n_draws]; cands.len()];
+        let mut missing = Vec::new();
+        for (j, &(i, d, k)) in runs_list.iter().enumerate() {
+            let cr = &mut results[i];
+            match outs.get(j).cloned().flatten() {
+                Some(Ok(m)) => per[i][d].push(m),
+                Some(Err(e)) => {
+                    if cr.status != "failed" {
+                        cr.why.push(format!(
+                            "the run of case `{}` failed{}: {e}",
+                            cases[k].name,
+                            if runs.is_some() {
+                                format!(" in draw {d}")
+                            } else {
+                                String::new()
+                            }
+                        ));
+                    }
+                    cr.status = "failed";
+                }
+                None => {
+                    missing.push(j);
+                    if cr.status != "failed" {
+                        cr.why.push(format!(
+                            "not ranked: run {j} (case `{}`{}) is missing from the shards merged",
+                            cases[k].name,
+                            if runs.is_some() {
+                                format!(", draw {d}")
+                            } else {
+                                String::new()
+                            }
+                        ));
+                    }
+                    cr.status = "failed";
+                }
+            }
+        }
+        for (i, r) in results.iter_mut().enumerate() {
+            r.cases = per[i].first().cloned().unwrap_or_default();
+        }
+        rank(&mut results, &cases, &per, runs.is_some());
+        size_recommended(&mut results, base, jobs);
+        let unmet = unmet(&results);
+        let recommended = results
+            .iter()
+            .find(|c| c.status == "recommended")
+            .map(|c| c.name.clone());
+        let recommendation = recommendation(&results, &unmet);
+        Plan {
+            schema_version: crate::metrics::SCHEMA_VERSION,
+            scenario: base.name.clone(),
+            seed: base.seed,
+            cases,
+            runs: runs_list.len(),
+            partial: (!missing.is_empty()).then(|| crate::sweep::Partial {
+                runs_present: runs_list.len() - missing.len(),
+                missing_runs: missing,
+            }),
+            recommended,
+            recommendation,
+            unmet,
+            monte_carlo: runs.map(|n| PlanDraws {
+                runs: n,
+                meet_share: MEET_SHARE,
+                regret: "mean over the draws of each draw's regret (seconds of lost and refused writes beyond the best candidate of that draw and case, summed over the cases)",
+                fault_time: if base.load.profile == LoadProfile::Daily {
+                    "each draw places the standard faults on the daily curve with a density proportional to the load"
+                } else {
+                    "at [plan].fault_at_s (the load has no phase to draw: not daily)"
+                },
+                fault_phase_s: phases.iter().flatten().copied().collect(),
+                ranges: base
+                    .ranges
+                    .iter()
+                    .map(|r| crate::montecarlo::range_report(r, None))
+                    .collect(),
+            }),
+            candidates: results,
+        }
+    }
+}
+
+/// A plan run's result as a shard file carries it: every field of its
+/// [`CaseResult`], the objective checks and link capacities the report is
+/// built from included, each figure exact ([`Exact`]), so that `ktopo merge`
+/// assembles the very bytes of the single-process plan.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RunWire {
+    Ok(Box<CaseWire>),
+    Failed(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct CaseWire {
+    case: String,
+    rpo_s: Exact,
+    rto_s: Option<Exact>,
+    produce_p99_ms: Option<Exact>,
+    write_availability_pct: Option<Exact>,
+    unavailable_partition_s: Exact,
+    replication_lag_s_max: Option<Exact>,
+    catch_up_s: Option<Exact>,
+    busiest_link: Option<String>,
+    busiest_link_utilization: Option<Exact>,
+    cost_usd_month: Option<Exact>,
+    checks: Vec<CheckLine>,
+    link_mbps: IndexMap<String, Exact>,
+}
+
+/// Run `r` as a shard file's run line holds it.
+pub fn outcome_to_json(r: &RunOutcome) -> serde_json::Value {
+    let w = match r {
+        Err(e) => RunWire::Failed(e.clone()),
+        Ok(c) => RunWire::Ok(Box::new(CaseWire {
+            case: c.case.clone(),
+            rpo_s: Exact(c.rpo_s),
+            rto_s: exact(c.rto_s),
+            produce_p99_ms: exact(c.produce_p99_ms),
+            write_availability_pct: exact(c.write_availability_pct),
+            unavailable_partition_s: Exact(c.unavailable_partition_s),
+            replication_lag_s_max: exact(c.replication_lag_s_max),
+            catch_up_s: exact(c.catch_up_s),
+            busiest_link: c.busiest_link.clone(),
+            busiest_link_utilization: exact(c.busiest_link_utilization),
+            cost_usd_month: exact(c.cost_usd_month),
+            checks: c.checks.iter().map(CheckLine::of).collect(),
+            link_mbps: c
+                .link_mbps
                 .iter()
-                .map(|r| crate::montecarlo::range_report(r, None))
+                .map(|(k, v)| (k.clone(), Exact(*v)))
                 .collect(),
-        }),
-        candidates: results,
+        })),
+    };
+    serde_json::to_value(&w).unwrap_or(serde_json::Value::Null)
+}
+
+/// A run line's result read back ([`outcome_to_json`]'s inverse).
+pub fn outcome_from_json(v: serde_json::Value) -> Result<RunOutcome, String> {
+    let w: RunWire = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    Ok(match w {
+        RunWire::Failed(e) => Err(e),
+        RunWire::Ok(c) => {
+            let checks = c
+                .checks
+                .iter()
+                .map(CheckLine::check)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(CaseResult {
+                case: c.case,
+                rpo_s: c.rpo_s.0,
+                rto_s: inexact(c.rto_s),
+                produce_p99_ms: inexact(c.produce_p99_ms),
+                write_availability_pct: inexact(c.write_availability_pct),
+                unavailable_partition_s: c.unavailable_partition_s.0,
+                replication_lag_s_max: inexact(c.replication_lag_s_max),
+                catch_up_s: inexact(c.catch_up_s),
+                busiest_link: c.busiest_link,
+                busiest_link_utilization: inexact(c.busiest_link_utilization),
+                cost_usd_month: inexact(c.cost_usd_month),
+                objectives_missed: missed(&checks),
+                checks,
+                link_mbps: c.link_mbps.into_iter().map(|(k, v)| (k, v.0)).collect(),
+            })
+        }
     })
+}
+
+/// The objectives `checks` miss.
+fn missed(checks: &[ObjectiveCheck]) -> Vec<&'static str> {
+    checks
+        .iter()
+        .filter(|c| c.met == Some(false))
+        .map(|c| c.objective)
+        .collect()
 }
 
 /// Size the WAN links of the recommended candidate when it copies between

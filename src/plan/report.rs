@@ -200,6 +200,15 @@ fn trade_off_charts(s: &mut String, p: &Plan) {
     }
 }
 
+/// What a partial plan (`ktopo merge --allow-partial`) lacks, or None.
+pub fn partial_note(p: &Plan) -> Option<String> {
+    Some(p.partial.as_ref()?.note(
+        "plan",
+        p.runs,
+        "the candidates they belong to are not ranked",
+    ))
+}
+
 /// `plan.md`.
 pub fn markdown(p: &Plan) -> String {
     let mut s = String::new();
@@ -224,6 +233,9 @@ pub fn markdown(p: &Plan) -> String {
         cases.join(", "),
         p.seed
     );
+    if let Some(note) = partial_note(p) {
+        let _ = writeln!(s, "**{note}**\n");
+    }
     if let Some(mc) = &p.monte_carlo {
         let _ = writeln!(
             s,
@@ -363,6 +375,9 @@ pub fn html(p: &Plan) -> String {
                 esc(&p.recommendation)
             );
         }
+    }
+    if let Some(note) = partial_note(p) {
+        let _ = writeln!(s, "<p class=\"note\"><strong>{}</strong></p>", esc(&note));
     }
     let _ = writeln!(
         s,

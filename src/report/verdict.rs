@@ -268,6 +268,22 @@ impl ObjectiveCheck {
     }
 }
 
+/// The keys [`objectives`] judges, in its order.
+pub const OBJECTIVE_KEYS: [&str; 7] = [
+    "rpo_s",
+    "rto_s",
+    "produce_p99_ms",
+    "write_availability_pct",
+    "cost_usd_month",
+    "replication_lag_s",
+    "catch_up_s",
+];
+
+/// The objective key `name` (a shard file's, read back), or None.
+pub fn objective_key(name: &str) -> Option<&'static str> {
+    OBJECTIVE_KEYS.iter().copied().find(|k| *k == name)
+}
+
 /// Each objective set in `[objectives]`, against the run's figures.
 pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
     let mut out = Vec::new();

@@ -624,9 +624,17 @@ fn odd_shard_files_are_errors_with_file_and_line_never_panics() {
             "kind",
             format!(
                 "{}\n",
+                header.replacen("\"kind\":\"sweep\"", "\"kind\":\"size-link\"", 1)
+            ),
+            "shards of `size-link`",
+        ),
+        (
+            "relabelled",
+            format!(
+                "{}\n",
                 header.replacen("\"kind\":\"sweep\"", "\"kind\":\"plan\"", 1)
             ),
-            "shards of `plan`",
+            "the header's source is not a plan's",
         ),
     ];
     for (name, text, needle) in cases {
@@ -749,4 +757,352 @@ fn the_kubernetes_recipe_of_scale_out_md_makes_the_unsharded_report() {
         assert!(want == got, "{f} differs from the unsharded sweep's");
     }
     let _ = std::fs::remove_dir_all(out_dir());
+}
+
+// ---------------------------------------------------------------------------
+// `plan` and `--runs N` shard the same way (issue 15): a plan's runs are its
+// (simulated candidate, case[, draw]) simulations, a Monte Carlo's its
+// (draw, design) simulations.
+
+/// Two sites, no third location: the stretched candidate is pruned (static),
+/// two asynchronous ones (MirrorMaker 2 and Cluster Linking, active-passive)
+/// run the peak, each site loss and the link cut: 8 runs, 16 with `--runs 2`.
+/// The round trip is a range, so draws differ; a short fault keeps each run
+/// brief. RTO and RPO objectives the async designs meet: one is recommended
+/// and its link is sized (in `ktopo merge` for a sharded plan).
+const PLAN: &str = r#"
+name = "shard-plan"
+seed = 3
+
+[[site]]
+name = "east"
+brokers = 3
+
+[[site]]
+name = "west"
+brokers = 3
+
+[[link]]
+between = ["east", "west"]
+rtt_ms = { low = 8, mid = 10, high = 15 }
+bandwidth_mbps = 2000
+
+[[topic]]
+name = "orders"
+partitions = 3
+
+[[producer]]
+site = "east"
+topic = "orders"
+rate_mb_s = 1
+
+[[consumer]]
+site = "west"
+topic = "orders"
+
+[objectives]
+rto_s = 600
+rpo_s = 30
+
+[plan]
+tools = ["mirrormaker2", "cluster-linking"]
+topologies = ["active-passive"]
+fault_at_s = 2
+outage_s = 2
+recovery_s = 4
+"#;
+
+const PLAN_FILES: [&str; 3] = ["plan.json", "plan.md", "plan.html"];
+
+/// A fresh folder holding [`PLAN`] as `plan.toml` and, for `simulate --runs`,
+/// [`SCENARIO`] without its sweep and with the dc1–dc2 round trip a range as
+/// `draws.toml`.
+fn setup_plan(name: &str) -> PathBuf {
+    let d = setup(name);
+    std::fs::write(d.join("plan.toml"), PLAN).expect("write plan");
+    let draws = SCENARIO
+        .split("[[sweep.parameter]]")
+        .next()
+        .unwrap_or(SCENARIO)
+        .replace(
+            "between = [\"dc1\", \"dc2\"]\nrtt_ms = 10.0",
+            "between = [\"dc1\", \"dc2\"]\nrtt_ms = { low = 2, mid = 5, high = 15 }",
+        );
+    assert!(draws.contains("low = 2"), "the range replaced the rtt");
+    std::fs::write(d.join("draws.toml"), draws).expect("write draws");
+    d
+}
+
+/// `ktopo CMD FILE ARGS… --jobs 1 -q`, run to completion (exit 0).
+fn run_ok(dir: &Path, cmd: &[&str], args: &[&str]) -> Output {
+    let o = ktopo(dir)
+        .args(cmd)
+        .args(args)
+        .args(["--jobs", "1", "--quiet"])
+        .output()
+        .expect("run ktopo");
+    ok(o, &format!("ktopo {cmd:?} {args:?}"))
+}
+
+/// Shards 1..=n of `cmd` (those in `only`, if given) as n processes at
+/// once, into `out`.
+fn cmd_shards(dir: &Path, cmd: &[&str], n: usize, only: &[usize], out: &str) {
+    let children: Vec<_> = (1..=n)
+        .filter(|k| only.is_empty() || only.contains(k))
+        .map(|k| {
+            ktopo(dir)
+                .args(cmd)
+                .args(["--jobs", "1", "--quiet", "--shard", &format!("{k}/{n}")])
+                .args(["--out", out])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn ktopo")
+        })
+        .collect();
+    for c in children {
+        ok(c.wait_with_output().expect("wait"), "a shard");
+    }
+}
+
+/// The files `names` of report folder `folder` under `out` are the bytes of
+/// those under `full`.
+fn same_files(dir: &Path, folder: &str, names: &[&str], full: &str, out: &str, what: &str) {
+    for f in names {
+        let a = std::fs::read(dir.join(full).join(folder).join(f)).expect("unsharded");
+        let b = std::fs::read(dir.join(out).join(folder).join(f))
+            .unwrap_or_else(|e| panic!("{what}: {f} not written: {e}"));
+        assert!(a == b, "{what}: {f} differs from the unsharded run's");
+    }
+}
+
+/// The manifest `ktopo … --list --json` prints.
+fn manifest_of(dir: &Path, cmd: &[&str]) -> Vec<serde_json::Value> {
+    let o = run_ok(dir, cmd, &["--list", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("manifest JSON");
+    doc["runs"].as_array().expect("runs").clone()
+}
+
+#[test]
+fn plan_shards_merge_to_the_bytes_of_the_unsharded_plan() {
+    let dir = setup_plan("plan-n");
+    let plan = ["plan", "plan.toml"];
+    let drawn = ["plan", "plan.toml", "--runs", "2"];
+    // The manifest: 2 simulated candidates × 4 cases; with --runs 2, × 2
+    // draws. Without draws every run has the file's seed; with them, a draw's
+    // seed is the same for every candidate and case (common random numbers)
+    // and does not depend on N: draw 1 of --runs 2 is draw 1 of --runs 3.
+    let m = manifest_of(&dir, &plan);
+    assert_eq!(m.len(), 8);
+    assert!(m.iter().all(|r| r["seed"] == 3), "{m:?}");
+    assert_eq!(
+        m[0]["key"],
+        "candidate async mirrormaker2 active-passive; case peak"
+    );
+    let m2 = manifest_of(&dir, &drawn);
+    assert_eq!(m2.len(), 16);
+    let m3 = manifest_of(&dir, &["plan", "plan.toml", "--runs", "3"]);
+    assert_eq!(m3.len(), 24);
+    let seed_of = |m: &[serde_json::Value], key: &str| {
+        m.iter()
+            .find(|r| r["key"] == key)
+            .map(|r| r["seed"].clone())
+            .unwrap_or_else(|| panic!("no run {key}"))
+    };
+    let k1 = "candidate async cluster-linking active-passive; case cut east–west; draw 1";
+    assert_eq!(seed_of(&m2, k1), seed_of(&m3, k1));
+    assert_eq!(
+        seed_of(&m2, k1),
+        seed_of(
+            &m2,
+            "candidate async mirrormaker2 active-passive; case peak; draw 1"
+        )
+    );
+    assert_ne!(
+        seed_of(&m2, k1),
+        seed_of(
+            &m2,
+            "candidate async mirrormaker2 active-passive; case peak; draw 0"
+        )
+    );
+    for (what, cmd) in [("plan", &plan[..]), ("plan --runs 2", &drawn[..])] {
+        run_ok(&dir, cmd, &["--out", "full"]);
+        let json = std::fs::read_to_string(dir.join("full/shard-plan/plan.json")).expect("plan");
+        assert!(json.contains("\"recommended\": \"async"), "{what}: {json}");
+        assert!(
+            json.contains("\"link_sizing\""),
+            "{what}: sized in the plan"
+        );
+        for n in [1, 2, 3] {
+            let out = format!("shards-{n}");
+            cmd_shards(&dir, cmd, n, &[], &out);
+            assert_eq!(
+                jsonl_files(&dir.join(&out)).len(),
+                n,
+                "{what}: one file per shard"
+            );
+            let o = merge(&dir, &[&out, "--out", &format!("merged-{n}")]);
+            ok(o, &format!("{what}: merge of {n} shards"));
+            same_files(
+                &dir,
+                "shard-plan",
+                &PLAN_FILES,
+                "full",
+                &format!("merged-{n}"),
+                &format!("{what}, {n} shard(s)"),
+            );
+            let _ = std::fs::remove_dir_all(dir.join(&out));
+            let _ = std::fs::remove_dir_all(dir.join(format!("merged-{n}")));
+        }
+        let _ = std::fs::remove_dir_all(dir.join("full"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_plan_shard_is_named_with_the_command_that_reruns_it() {
+    let dir = setup_plan("plan-missing");
+    let plan = ["plan", "plan.toml"];
+    run_ok(&dir, &plan, &["--out", "full"]);
+    // Shard 2 of 3 never ran: runs 1, 4 and 7.
+    cmd_shards(&dir, &plan, 3, &[1, 3], "shards");
+    let o = merge(&dir, &["shards", "--out", "merged"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("3 run(s) missing"), "{err}");
+    for key in [
+        "run 1: candidate async mirrormaker2 active-passive; case lose east",
+        "run 4: candidate async cluster-linking active-passive; case peak",
+        "run 7: candidate async cluster-linking active-passive; case cut east–west",
+    ] {
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    assert!(!dir.join("merged/shard-plan/plan.json").exists());
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("ktopo plan"))
+        .unwrap_or_else(|| panic!("no rerun command: {err}"));
+    let words = shell_words(line.trim());
+    assert_eq!(
+        words,
+        [
+            "ktopo",
+            "plan",
+            "plan.toml",
+            "--runs-only",
+            "1,4,7",
+            "--out",
+            "shards"
+        ]
+    );
+    // --allow-partial: written, marked partial, the two candidates unranked.
+    let o = merge(&dir, &["shards", "--out", "partial", "--allow-partial"]);
+    ok(o, "merge --allow-partial");
+    let md = std::fs::read_to_string(dir.join("partial/shard-plan/plan.md")).expect("md");
+    assert!(
+        md.contains("Partial plan: 5 of 8 runs present; runs 1, 4, 7 are missing"),
+        "{md}"
+    );
+    let json = std::fs::read_to_string(dir.join("partial/shard-plan/plan.json")).expect("json");
+    assert!(json.contains("\"missing_runs\""), "{json}");
+    // The rerun command, then merge: the unsharded plan's bytes.
+    let o = ktopo(&dir)
+        .args(&words[1..])
+        .args(["--quiet", "--jobs", "1"])
+        .output()
+        .expect("rerun");
+    ok(o, "the rerun command");
+    ok(merge(&dir, &["shards", "--out", "merged"]), "merge again");
+    same_files(
+        &dir,
+        "shard-plan",
+        &PLAN_FILES,
+        "full",
+        "merged",
+        "after the rerun",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn plan_and_sweep_shards_are_not_merged_together() {
+    let dir = setup_plan("plan-mix");
+    cmd_shards(&dir, &["plan", "plan.toml"], 2, &[1], "mixed");
+    shards(&dir, 6, &[1], "mixed");
+    let files = jsonl_files(&dir.join("mixed"));
+    assert_eq!(files.len(), 2, "{files:?}");
+    let o = merge(&dir, &["mixed"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("differ in command"), "{err}");
+    assert!(err.contains("plan of scenario `shard-plan`"), "{err}");
+    assert!(err.contains("sweep of scenario `shard-sweep`"), "{err}");
+    for f in &files {
+        assert!(err.contains(f.as_str()), "{f}: {err}");
+    }
+    // Two plans of one file with different --runs are two runs too.
+    cmd_shards(&dir, &["plan", "plan.toml", "--runs", "2"], 2, &[1], "runs");
+    cmd_shards(&dir, &["plan", "plan.toml"], 2, &[2], "runs");
+    let o = merge(&dir, &["runs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not of one run"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn simulate_runs_shards_merge_to_the_bytes_of_the_unsharded_monte_carlo() {
+    let dir = setup_plan("draws");
+    let mc = ["simulate", "draws.toml", "--runs", "3"];
+    // 3 draws × 2 designs; draw d's seed is the same for both designs and
+    // for any N (montecarlo::run_seed(seed, d)).
+    let m = manifest_of(&dir, &mc);
+    assert_eq!(m.len(), 6);
+    assert_eq!(m[0]["key"], "draw 0; design stretched");
+    assert_eq!(m[1]["key"], "draw 0; design mm2");
+    assert_eq!(m[0]["seed"], m[1]["seed"]);
+    assert_ne!(m[0]["seed"], m[2]["seed"]);
+    let m5 = manifest_of(&dir, &["simulate", "draws.toml", "--runs", "5"]);
+    assert_eq!(m5[2]["seed"], m[2]["seed"]);
+    run_ok(&dir, &mc, &["--out", "full"]);
+    let files = ["montecarlo.json", "montecarlo.md", "montecarlo.html"];
+    for n in [1, 2, 3] {
+        let out = format!("shards-{n}");
+        cmd_shards(&dir, &mc, n, &[], &out);
+        ok(
+            merge(&dir, &[&out, "--out", &format!("merged-{n}")]),
+            &format!("merge of {n} Monte Carlo shards"),
+        );
+        same_files(
+            &dir,
+            "shard-sweep",
+            &files,
+            "full",
+            &format!("merged-{n}"),
+            &format!("simulate --runs 3, {n} shard(s)"),
+        );
+    }
+    // A missing run is named with the command that makes it.
+    let _ = std::fs::remove_dir_all(dir.join("shards-3"));
+    cmd_shards(&dir, &mc, 3, &[1, 2], "shards-3");
+    let o = merge(&dir, &["shards-3", "--out", "m"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ktopo simulate draws.toml --runs 3 --runs-only 2,5 --out shards-3"),
+        "{err}"
+    );
+    // One run has nothing to shard; size-link's bisection is sequential.
+    let o = ktopo(&dir)
+        .args(["simulate", "draws.toml", "--shard", "1/2"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--runs N"));
+    let o = ktopo(&dir)
+        .args(["size-link", "draws.toml", "--shard", "1/2"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sequential"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
