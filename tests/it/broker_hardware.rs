@@ -216,3 +216,59 @@ duration_s = 30
     );
     assert!(live_min(&fast_run) > per_s * 9 / 10);
 }
+
+/// The io threads are a resource of the Brokers table and the verdict names
+/// them as the bottleneck (issue 13). One broker with one core (one io thread
+/// at once), 45 MB/s at `request_mb_us` = 20000 µs per MB: closed form, the
+/// records alone keep the thread 45 × 0.02 = 90 % busy (plus 0.1 ms per
+/// request), so its busiest interval is at least 90 % and the verdict says
+/// "dc1's brokers' request handler threads are … % busy at the peak".
+#[test]
+fn the_verdict_names_busy_request_handler_threads() {
+    use ktopo::report::verdict;
+    let text = r#"name = "io"
+duration_s = 10
+[broker_hardware]
+cores = 1
+request_mb_us = 20000
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[topic]]
+name = "t"
+partitions = 4
+"replication.factor" = 1
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 45
+acks = "1"
+"#;
+    let sc = parse_str(text, "io.toml").expect("valid scenario");
+    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let io = o.brokers[0]
+        .resources
+        .iter()
+        .find(|r| r.resource == "io_threads")
+        .expect("an io_threads row");
+    assert!(io.busy_peak >= 0.9, "{io:?}");
+    let cx = ktopo::report::Context::new(&sc, &[], std::path::Path::new("io.toml"));
+    let v = verdict("io", &o, &cx);
+    eprintln!("io threads {io:?}; verdict points {:?}", v.points);
+    assert!(
+        v.points.iter().any(
+            |p| p.starts_with("dc1's brokers' request handler threads are")
+                && p.contains("% busy at the peak (io_threads of broker")
+        ),
+        "{:?}",
+        v.points
+    );
+    assert!(
+        v.recommendations
+            .iter()
+            .any(|r| r.contains("num.io.threads")),
+        "{:?}",
+        v.recommendations
+    );
+}
