@@ -333,8 +333,27 @@ pub struct MonteCarlo {
     pub ci95_estimator: &'static str,
     /// An objective is met when at least this share of the draws meets it.
     pub meet_share: f64,
+    /// Set only when Ctrl-C stopped `simulate --runs` before every run was
+    /// made: the runs missing (the figures are over the runs present).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<McPartial>,
     pub ranges: Vec<RangeReport>,
     pub designs: Vec<DesignDraws>,
+}
+
+/// The runs a Monte Carlo stopped by Ctrl-C lacks.
+#[derive(Clone, Debug, Serialize)]
+pub struct McPartial {
+    /// Runs (of every design) whose results are present.
+    pub runs_present: usize,
+    pub missing_runs: Vec<McMissing>,
+}
+
+/// A run not made: its draw and design.
+#[derive(Clone, Debug, Serialize)]
+pub struct McMissing {
+    pub run: usize,
+    pub design: String,
 }
 
 impl MonteCarlo {
@@ -388,19 +407,24 @@ pub fn simulate(
         |r| r.is_err(),
         progress,
     );
-    let mut per: Vec<(String, Vec<RunRecord>, Vec<Vec<ObjectiveCheck>>)> = Vec::new();
+    // By design; a run not made (Ctrl-C, `crate::interrupt`) is missing.
+    let n_designs = designs;
+    type OfDesign = (String, Vec<RunRecord>, Vec<Vec<ObjectiveCheck>>);
+    let mut per: Vec<Option<OfDesign>> = (0..designs).map(|_| None).collect();
+    let mut missing = Vec::new();
     for (j, r) in results.into_iter().enumerate() {
-        let Some(r) = r else { continue };
+        let Some(r) = r else {
+            missing.push(j);
+            continue;
+        };
         let (name, rec, checks) = r?;
-        let d = j % designs;
-        if per.len() <= d {
-            per.push((name, Vec::new(), Vec::new()));
-        }
-        per[d].1.push(rec);
-        per[d].2.push(checks);
+        let slot = per[j % designs].get_or_insert_with(|| (name, Vec::new(), Vec::new()));
+        slot.1.push(rec);
+        slot.2.push(checks);
     }
     let designs = per
         .into_iter()
+        .flatten()
         .map(|(design, recs, checks)| {
             let figures = FIGURES
                 .iter()
@@ -441,9 +465,36 @@ pub fn simulate(
         percentile_estimator: "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)",
         ci95_estimator: "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n",
         meet_share: MEET_SHARE,
+        partial: (!missing.is_empty()).then(|| McPartial {
+            runs_present: runs * n_designs - missing.len(),
+            missing_runs: missing
+                .iter()
+                .map(|&j| McMissing {
+                    run: j / n_designs,
+                    design: sc
+                        .design
+                        .get(j % n_designs)
+                        .map_or_else(|| "stretched".to_string(), |d| d.name.clone()),
+                })
+                .collect(),
+        }),
         ranges,
         designs,
     })
+}
+
+/// For a Monte Carlo stopped by Ctrl-C: how many runs are missing (top of
+/// `montecarlo.md` and `montecarlo.html`).
+pub fn partial_note(m: &MonteCarlo) -> Option<String> {
+    let p = m.partial.as_ref()?;
+    let mut list: Vec<String> = p.missing_runs.iter().map(|x| x.run.to_string()).collect();
+    list.dedup();
+    Some(format!(
+        "Partial Monte Carlo (interrupted): {} of {} runs made; runs {} are missing, and every distribution is over the runs present.",
+        p.runs_present,
+        p.runs_present + p.missing_runs.len(),
+        list.join(", ")
+    ))
 }
 
 /// A range for the report: its fit and what the runs drew.
@@ -509,6 +560,9 @@ pub fn markdown(m: &MonteCarlo) -> String {
         m.ci95_estimator,
         m.meet_share * 100.0
     );
+    if let Some(note) = partial_note(m) {
+        let _ = writeln!(s, "**{note}**\n");
+    }
     if !m.ranges.is_empty() {
         let _ = writeln!(
             s,
@@ -598,6 +652,9 @@ pub fn html(m: &MonteCarlo) -> String {
         esc(m.ci95_estimator),
         m.meet_share * 100.0
     );
+    if let Some(note) = partial_note(m) {
+        let _ = write!(s, "<p><strong>{}</strong></p>", esc(&note));
+    }
     if !m.ranges.is_empty() {
         s.push_str("<h2>Ranges</h2><table><tr><th>range</th><th>low</th><th>mid</th><th>high</th><th>confidence</th><th>distribution</th><th>support</th><th>drawn mean</th><th>drawn p50</th><th>drawn p95</th></tr>");
         for r in &m.ranges {

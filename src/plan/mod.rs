@@ -12,7 +12,7 @@ mod report;
 pub mod size_link;
 
 pub use candidates::{Candidate, bdp_buffer};
-pub use report::{html, markdown, to_json, write};
+pub use report::{html, markdown, partial_note, to_json, write};
 
 use crate::check::Level;
 use crate::metrics::{Outcome, round3};
@@ -156,6 +156,38 @@ pub struct Near {
     pub case: Option<String>,
 }
 
+/// The runs a plan stopped by Ctrl-C lacks.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanPartial {
+    /// Runs whose results are present, of `Plan::runs`.
+    pub runs_present: usize,
+    pub missing_runs: Vec<MissingRun>,
+}
+
+/// A run not made: which candidate, case and (with `--runs N`) draw.
+#[derive(Clone, Debug, Serialize)]
+pub struct MissingRun {
+    pub candidate: String,
+    pub case: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw: Option<usize>,
+}
+
+/// What the planner tells its observer after each run (the progress bar).
+#[derive(Clone, Debug, Default)]
+pub struct PlanProgress {
+    pub done: usize,
+    pub total: usize,
+    /// Candidates whose every run has finished, of `candidates` simulated.
+    pub finished: usize,
+    pub candidates: usize,
+    /// The leader among the finished candidates by the plan's own ranking
+    /// (`rank` over them alone), and whether it meets every objective. It
+    /// depends on the order runs finish in; the report never does.
+    pub leader: Option<String>,
+    pub leader_feasible: bool,
+}
+
 /// `plan.json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -165,6 +197,10 @@ pub struct Plan {
     pub cases: Vec<Case>,
     /// Simulations run.
     pub runs: usize,
+    /// Set only when Ctrl-C stopped the plan before every run was made: the
+    /// runs missing (their candidates are `unfinished`, not ranked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<PlanPartial>,
     /// The candidate to build, or null when none meets every objective.
     pub recommended: Option<String>,
     pub recommendation: String,
@@ -316,17 +352,15 @@ fn parse(text: &str, name: &str, base: &Scenario) -> Result<Scenario, String> {
 }
 
 /// Run `f(0..n)` on `jobs` threads (`sweep::par_runs`, rayon); results by
-/// index, so the output does not depend on the thread count.
+/// index, so the output does not depend on the thread count. None: not run
+/// (Ctrl-C, `crate::interrupt`).
 fn par_map<T: Send, F: Fn(usize) -> T + Sync>(
     n: usize,
     jobs: usize,
     f: F,
     progress: &mut dyn FnMut(usize, usize),
-) -> Vec<T> {
+) -> Vec<Option<T>> {
     crate::sweep::par_runs(n, jobs, f, |_| false, progress)
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 /// One run's figures.
@@ -477,6 +511,18 @@ pub fn plan_with(
     runs: Option<usize>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Plan, String> {
+    plan_observed(text, base, jobs, runs, &mut |p| progress(p.done, p.total))
+}
+
+/// [`plan_with`], telling `observe` after each run how far it is and which
+/// finished candidate leads so far (for the progress bar).
+pub fn plan_observed(
+    text: &str,
+    base: &Scenario,
+    jobs: usize,
+    runs: Option<usize>,
+    observe: &mut dyn FnMut(&PlanProgress),
+) -> Result<Plan, String> {
     if let Some(n) = runs
         && (n == 0 || n > crate::montecarlo::MAX_RUNS)
     {
@@ -565,28 +611,72 @@ pub fn plan_with(
         .iter()
         .flat_map(|&i| (0..n_draws).flat_map(move |d| (0..n_cases).map(move |k| (i, d, k))))
         .collect();
+    // For the observer: each run's result as it finishes, and how many of
+    // each candidate's runs have finished.
+    let finished_runs: Vec<std::sync::OnceLock<CaseResult>> = runs_list
+        .iter()
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
+    let finished_of: Vec<std::sync::atomic::AtomicUsize> = cands
+        .iter()
+        .map(|_| std::sync::atomic::AtomicUsize::new(0))
+        .collect();
+    let mut leader = Leader::new(&live, n_draws * n_cases);
     let outs = par_map(
         runs_list.len(),
         jobs,
         |j| {
             let (i, d, k) = runs_list[j];
             let c = &cands[i];
-            let doc = case_doc(c, &cases[k], base, &file_doc, phases[d]);
-            let text = render(&doc, &c.name);
-            let mut sc = parse(&text, &c.name, base)?;
-            if runs.is_some() {
-                sc = crate::montecarlo::draw(&sc, d)?.0;
+            let r = (|| {
+                let doc = case_doc(c, &cases[k], base, &file_doc, phases[d]);
+                let text = render(&doc, &c.name);
+                let mut sc = parse(&text, &c.name, base)?;
+                if runs.is_some() {
+                    sc = crate::montecarlo::draw(&sc, d)?.0;
+                }
+                let o = crate::compare::run_design(&sc, 0).map_err(|e| e.to_string())?;
+                Ok::<CaseResult, String>(measure(&cases[k], &sc, &o))
+            })();
+            if let Ok(m) = &r {
+                let _ = finished_runs[j].set(m.clone());
             }
-            let o = crate::compare::run_design(&sc, 0).map_err(|e| e.to_string())?;
-            Ok::<CaseResult, String>(measure(&cases[k], &sc, &o))
+            finished_of[i].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            r
         },
-        progress,
+        &mut |done, total| {
+            let p = leader.update(
+                done,
+                total,
+                &finished_of,
+                &finished_runs,
+                &results,
+                &cases,
+                runs.is_some(),
+            );
+            observe(&p)
+        },
     );
     // [candidate][draw][case]
     let mut per: Vec<Vec<Vec<CaseResult>>> = vec![vec![Vec::new(); n_draws]; cands.len()];
+    let mut missing: Vec<MissingRun> = Vec::new();
     for (j, r) in outs.into_iter().enumerate() {
         let (i, d, k) = runs_list[j];
         let cr = &mut results[i];
+        let Some(r) = r else {
+            // Ctrl-C: not run. The candidate is not judged on part of its cases.
+            missing.push(MissingRun {
+                candidate: cr.name.clone(),
+                case: cases[k].name.clone(),
+                draw: runs.map(|_| d),
+            });
+            if cr.status == "feasible" {
+                cr.status = "unfinished";
+                cr.why
+                    .push("interrupted (Ctrl-C) before all its runs were made: not ranked".into());
+            }
+            continue;
+        };
         match r {
             Ok(m) => per[i][d].push(m),
             Err(e) => {
@@ -609,7 +699,9 @@ pub fn plan_with(
         r.cases = per[i].first().cloned().unwrap_or_default();
     }
     rank(&mut results, &cases, &per, runs.is_some());
-    size_recommended(&mut results, base, jobs);
+    if missing.is_empty() {
+        size_recommended(&mut results, base, jobs);
+    }
     let unmet = unmet(&results);
     let recommended = results
         .iter()
@@ -622,6 +714,10 @@ pub fn plan_with(
         seed: base.seed,
         cases,
         runs: runs_list.len(),
+        partial: (!missing.is_empty()).then(|| PlanPartial {
+            runs_present: runs_list.len() - missing.len(),
+            missing_runs: missing,
+        }),
         recommended,
         recommendation,
         unmet,
@@ -643,6 +739,98 @@ pub fn plan_with(
         }),
         candidates: results,
     })
+}
+
+/// The leader so far among the candidates whose runs have all finished,
+/// for the progress bar.
+struct Leader {
+    /// Simulated candidates, and the runs each makes.
+    live: Vec<usize>,
+    per_candidate: usize,
+    /// Candidates already counted as finished.
+    seen: Vec<usize>,
+    last: PlanProgress,
+}
+
+impl Leader {
+    fn new(live: &[usize], per_candidate: usize) -> Leader {
+        Leader {
+            live: live.to_vec(),
+            per_candidate,
+            seen: Vec::new(),
+            last: PlanProgress {
+                candidates: live.len(),
+                ..PlanProgress::default()
+            },
+        }
+    }
+
+    /// After a run: when a candidate has newly finished, rank the finished
+    /// ones again with the plan's own rule (`rank`). The runs of live
+    /// candidate number `p` are `p * per_candidate ..` in `finished_runs`.
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        &mut self,
+        done: usize,
+        total: usize,
+        finished_of: &[std::sync::atomic::AtomicUsize],
+        finished_runs: &[std::sync::OnceLock<CaseResult>],
+        results: &[CandidateResult],
+        cases: &[Case],
+        mc: bool,
+    ) -> PlanProgress {
+        self.last.done = done;
+        self.last.total = total;
+        let before = self.seen.len();
+        for &i in &self.live {
+            if !self.seen.contains(&i)
+                && finished_of[i].load(std::sync::atomic::Ordering::SeqCst) >= self.per_candidate
+            {
+                self.seen.push(i);
+            }
+        }
+        if self.seen.len() == before {
+            return self.last.clone();
+        }
+        self.last.finished = self.seen.len();
+        let n_cases = cases.len().max(1);
+        let n_draws = self.per_candidate / n_cases;
+        let mut sub: Vec<CandidateResult> = Vec::new();
+        let mut per: Vec<Vec<Vec<CaseResult>>> = Vec::new();
+        // In generation order, as the plan ranks them (ties keep that order).
+        let mut order = self.seen.clone();
+        order.sort_unstable();
+        for i in order {
+            let Some(p) = self.live.iter().position(|&x| x == i) else {
+                continue;
+            };
+            let mut draws = vec![Vec::new(); n_draws];
+            let mut complete = true;
+            for (r, slot) in finished_runs
+                .iter()
+                .enumerate()
+                .skip(p * self.per_candidate)
+                .take(self.per_candidate)
+            {
+                match slot.get() {
+                    Some(m) => draws[(r - p * self.per_candidate) / n_cases].push(m.clone()),
+                    None => complete = false,
+                }
+            }
+            if !complete {
+                continue; // a failed run: the candidate is out
+            }
+            let mut c = results[i].clone();
+            c.cases = draws.first().cloned().unwrap_or_default();
+            sub.push(c);
+            per.push(draws);
+        }
+        rank(&mut sub, cases, &per, mc);
+        let first = sub.first().filter(|c| c.rank == Some(1));
+        self.last.leader = first.map(|c| c.name.clone());
+        self.last.leader_feasible = first.is_some_and(|c| c.status == "recommended");
+        self.last.clone()
+    }
 }
 
 /// Size the WAN links of the recommended candidate when it copies between
@@ -1018,6 +1206,10 @@ fn unmet(results: &[CandidateResult]) -> Vec<Unmet> {
 fn recommendation(results: &[CandidateResult], unmet: &[Unmet]) -> String {
     let ranked: Vec<&CandidateResult> = results.iter().filter(|r| r.rank.is_some()).collect();
     let Some(best) = ranked.first() else {
+        if results.iter().any(|r| r.status == "unfinished") {
+            return "interrupted before any candidate finished its runs: nothing to recommend"
+                .into();
+        }
         return "no candidate could be simulated: every one is pruned (see why)".into();
     };
     if best.status != "recommended" {

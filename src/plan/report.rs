@@ -200,6 +200,26 @@ fn trade_off_charts(s: &mut String, p: &Plan) {
     }
 }
 
+/// For a plan stopped by Ctrl-C: how many runs are missing and what that
+/// means for the ranking (top of `plan.md` and `plan.html`).
+pub fn partial_note(p: &Plan) -> Option<String> {
+    let part = p.partial.as_ref()?;
+    let mut names: Vec<&str> = Vec::new();
+    for m in &part.missing_runs {
+        if !names.contains(&m.candidate.as_str()) {
+            names.push(&m.candidate);
+        }
+    }
+    Some(format!(
+        "Partial plan (interrupted): {} of {} runs made; {} run(s) missing, of {} candidate(s) ({}), which are `unfinished` and not ranked. The recommendation is among the candidates whose every run finished.",
+        part.runs_present,
+        p.runs,
+        part.missing_runs.len(),
+        names.len(),
+        names.join(", ")
+    ))
+}
+
 /// `plan.md`.
 pub fn markdown(p: &Plan) -> String {
     let mut s = String::new();
@@ -215,6 +235,9 @@ pub fn markdown(p: &Plan) -> String {
                 p.recommendation
             );
         }
+    }
+    if let Some(note) = partial_note(p) {
+        let _ = writeln!(s, "**{note}**\n");
     }
     let cases: Vec<&str> = p.cases.iter().map(|c| c.name.as_str()).collect();
     let _ = writeln!(
@@ -363,6 +386,9 @@ pub fn html(p: &Plan) -> String {
                 esc(&p.recommendation)
             );
         }
+    }
+    if let Some(note) = partial_note(p) {
+        let _ = writeln!(s, "<p class=\"miss\">{}</p>", esc(&note));
     }
     let _ = writeln!(
         s,

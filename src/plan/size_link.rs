@@ -202,7 +202,10 @@ pub fn size_links_with(
         |j| size_one(sc, d, used[j], outage_s, draws),
         progress,
     );
-    let links: Result<Vec<LinkSize>, String> = links.into_iter().collect();
+    let links: Result<Vec<LinkSize>, String> = links
+        .into_iter()
+        .map(|l| l.unwrap_or_else(|| Err("interrupted".into())))
+        .collect();
     Ok(Sizing {
         scenario: sc.name.clone(),
         design,
