@@ -98,9 +98,15 @@ pub struct CandidateResult {
     pub placement: String,
     /// Copier settings the planner chose (Kafka names).
     pub copier: IndexMap<String, i64>,
+    /// Broker settings the planner chose (Kafka names): a stretched or hybrid
+    /// candidate's `replica.socket.receive.buffer.bytes` sized to its longest
+    /// stretched link's bandwidth-delay product, when the file leaves it open
+    /// and Kafka's 64 KiB default would not fill the link.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub broker: IndexMap<String, i64>,
     /// Capacity of each link the candidate's traffic crosses, Mbit/s each way.
     pub link_bandwidth_mbps: IndexMap<String, f64>,
-    /// The recommended async candidate: each WAN link sized by `size-link`
+    /// The recommended async or hybrid candidate: each WAN link sized by `size-link`
     /// (the peak; with a `catch_up_s` objective, after a cut of `[plan].outage_s`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_sizing: Option<Vec<size_link::LinkSize>>,
@@ -590,6 +596,7 @@ pub fn plan_observed(
             brokers: c.brokers.clone(),
             placement: c.placement.clone(),
             copier: c.settings.clone(),
+            broker: planner_broker_settings(&c.doc, &file_doc),
             link_bandwidth_mbps: IndexMap::new(),
             link_sizing: None,
             status: if why.is_empty() { "feasible" } else { "pruned" },
@@ -741,6 +748,19 @@ pub fn plan_observed(
     })
 }
 
+/// The `[broker]` settings of a candidate's document that the file does not
+/// state (the planner chose them).
+fn planner_broker_settings(doc: &Table, file_doc: &Table) -> IndexMap<String, i64> {
+    let table = |d: &Table| d.get("broker").and_then(Value::as_table).cloned();
+    let (Some(b), stated) = (table(doc), table(file_doc).unwrap_or_default()) else {
+        return IndexMap::new();
+    };
+    b.iter()
+        .filter(|(k, _)| !stated.contains_key(*k))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_integer()?)))
+        .collect()
+}
+
 /// The leader so far among the candidates whose runs have all finished,
 /// for the progress bar.
 struct Leader {
@@ -834,12 +854,12 @@ impl Leader {
 }
 
 /// Size the WAN links of the recommended candidate when it copies between
-/// clusters: the peak wire rate, and with a `catch_up_s` objective the
+/// clusters (async or hybrid; a hybrid's stretched links at their peak): the peak wire rate, and with a `catch_up_s` objective the
 /// bandwidth that catches up within it after a cut of `[plan].outage_s`.
 fn size_recommended(results: &mut [CandidateResult], base: &Scenario, jobs: usize) {
     let Some(r) = results
         .iter_mut()
-        .find(|r| r.status == "recommended" && r.family == "async")
+        .find(|r| r.status == "recommended" && matches!(r.family, "async" | "hybrid"))
     else {
         return;
     };

@@ -23,6 +23,7 @@ mod montecarlo;
 mod placement;
 mod plan;
 mod plan_keeps;
+mod plan_sizing;
 mod progress;
 mod reports;
 mod scenario_errors;
