@@ -110,3 +110,47 @@ faults = "file"
         three.why
     );
 }
+
+/// `size-link` on a hybrid design (`scenarios/hybrid-metro-dr.toml`): the
+/// metro link inside the stretched cluster is bound by the peak wire rate of
+/// its synchronous replication, never bisected. Closed form: the producer
+/// writes 8 MB/s in dc1, where the leaders are (the placement's first group);
+/// RF 4 placed 2 + 2 sends the RF − 1 = 3 copies to followers, 2 of them
+/// across dc1–dc2: 16 MB/s = 128 Mbit/s of payload. Record-batch and fetch
+/// headers and the 10 s reading window add at most 15 % (as the async
+/// peak test): within [128, 147.2]. The far links are sized as an async
+/// design's: the copier's buffer and `tasks.max` come with the answer.
+#[test]
+fn size_link_of_a_hybrid_bounds_the_metro_link_by_its_replication_peak() {
+    let sc = ktopo::scenario::load(std::path::Path::new("scenarios/hybrid-metro-dr.toml"))
+        .expect("bundled");
+    let s = ktopo::plan::size_link::size_links(&sc, None, 2, &mut |_, _| {}).expect("sizes");
+    let metro = s
+        .links
+        .iter()
+        .find(|l| l.link == "dc1-dc2")
+        .expect("the metro link carries traffic");
+    assert_eq!(metro.binding, "peak", "{metro:?}");
+    assert!(
+        (128.0..=147.2).contains(&metro.peak_wire_mbps),
+        "{} Mbit/s vs closed form 128: {metro:?}",
+        metro.peak_wire_mbps
+    );
+    assert_eq!(metro.bandwidth_mbps, metro.peak_wire_mbps.ceil());
+    assert!(metro.misses_at_mbps.is_none());
+    assert!(
+        metro
+            .settings
+            .contains_key("replica.socket.receive.buffer.bytes")
+    );
+    let far = s
+        .links
+        .iter()
+        .find(|l| l.link == "dc1-far")
+        .expect("the copy crosses dc1-far");
+    assert!(
+        far.settings.contains_key("consumer.receive.buffer.bytes"),
+        "{far:?}"
+    );
+    assert!(far.settings.contains_key("tasks.max"), "{far:?}");
+}
