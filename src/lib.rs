@@ -6,6 +6,7 @@ pub mod compare;
 pub mod cost;
 pub mod export;
 pub mod import;
+pub mod interrupt;
 pub mod kafka;
 pub mod load;
 pub mod metrics;

@@ -347,16 +347,40 @@ pub struct MonteCarlo {
     pub scenario: String,
     pub seed: u64,
     pub runs: usize,
-    /// Set only when `ktopo merge --allow-partial` built the report with
-    /// runs missing: its distributions are over the runs present.
+    /// Set only when runs are missing (Ctrl-C stopped `simulate --runs`, or
+    /// `ktopo merge --allow-partial` lacked shards): the distributions are
+    /// over the runs present.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partial: Option<crate::sweep::Partial>,
+    pub partial: Option<McPartial>,
     pub percentile_estimator: &'static str,
     pub ci95_estimator: &'static str,
     /// An objective is met when at least this share of the draws meets it.
     pub meet_share: f64,
     pub ranges: Vec<RangeReport>,
     pub designs: Vec<DesignDraws>,
+}
+
+/// The runs a partial Monte Carlo lacks.
+#[derive(Clone, Debug, Serialize)]
+pub struct McPartial {
+    /// Why: [`INTERRUPTED`] or [`NOT_MERGED`].
+    pub cause: &'static str,
+    /// Runs (of every design) whose results are present.
+    pub runs_present: usize,
+    pub missing_runs: Vec<McMissing>,
+}
+
+/// [`McPartial::cause`] of a Monte Carlo stopped by Ctrl-C.
+pub const INTERRUPTED: &str = "interrupted";
+/// [`McPartial::cause`] of `ktopo merge --allow-partial` without every shard.
+pub const NOT_MERGED: &str = "runs missing from the shards merged";
+
+/// A run not made: its index (as in `--list`), draw and design.
+#[derive(Clone, Debug, Serialize)]
+pub struct McMissing {
+    pub index: usize,
+    pub run: usize,
+    pub design: String,
 }
 
 impl MonteCarlo {
@@ -389,15 +413,12 @@ pub fn simulate(
 ) -> Result<MonteCarlo, String> {
     check_runs(runs)?;
     let all: Vec<usize> = (0..runs * sc.design.len().max(1)).collect();
-    let results = run_selected(sc, &all, jobs, progress)?;
-    Ok(assemble(
-        sc,
-        runs,
-        &results
-            .into_iter()
-            .map(|(_, r)| Some(r))
-            .collect::<Vec<_>>(),
-    ))
+    // By index; a run not made (Ctrl-C, `crate::interrupt`) stays None.
+    let mut slots: Vec<Option<DrawRun>> = all.iter().map(|_| None).collect();
+    for (j, r) in run_selected(sc, &all, jobs, progress)? {
+        slots[j] = Some(r);
+    }
+    Ok(assemble(sc, runs, &slots, INTERRUPTED))
 }
 
 /// `--runs N` is within 1..=[`MAX_RUNS`].
@@ -490,7 +511,12 @@ pub fn run_selected(
 /// shards read back by `ktopo merge`. A run that is None is missing: the
 /// report is then marked partial and its distributions are over the runs
 /// present.
-pub fn assemble(sc: &Scenario, runs: usize, results: &[Option<DrawRun>]) -> MonteCarlo {
+pub fn assemble(
+    sc: &Scenario,
+    runs: usize,
+    results: &[Option<DrawRun>],
+    cause: &'static str,
+) -> MonteCarlo {
     let n_designs = sc.design.len().max(1);
     let total = runs * n_designs;
     let missing: Vec<usize> = (0..total)
@@ -550,9 +576,20 @@ pub fn assemble(sc: &Scenario, runs: usize, results: &[Option<DrawRun>]) -> Mont
         scenario: sc.name.clone(),
         seed: sc.seed,
         runs,
-        partial: (!missing.is_empty()).then(|| crate::sweep::Partial {
+        partial: (!missing.is_empty()).then(|| McPartial {
+            cause,
             runs_present: total - missing.len(),
-            missing_runs: missing,
+            missing_runs: missing
+                .iter()
+                .map(|&j| McMissing {
+                    index: j,
+                    run: j / n_designs,
+                    design: sc
+                        .design
+                        .get(j % n_designs)
+                        .map_or_else(|| sc.name.clone(), |d| d.name.clone()),
+                })
+                .collect(),
         }),
         percentile_estimator: "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)",
         ci95_estimator: "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n",
@@ -671,12 +708,18 @@ fn cell(d: &Option<Dist>) -> [String; 5] {
     }
 }
 
-/// What a partial Monte Carlo (`ktopo merge --allow-partial`) lacks, or None.
+/// What a partial Monte Carlo (Ctrl-C, or `ktopo merge --allow-partial`)
+/// lacks, or None (top of `montecarlo.md` and `montecarlo.html`).
 pub fn partial_note(m: &MonteCarlo) -> Option<String> {
-    Some(m.partial.as_ref()?.note(
-        "Monte Carlo",
-        m.runs * m.designs.len().max(1),
-        "the distributions are over the runs present",
+    let p = m.partial.as_ref()?;
+    let mut list: Vec<String> = p.missing_runs.iter().map(|x| x.run.to_string()).collect();
+    list.dedup();
+    Some(format!(
+        "Partial Monte Carlo ({}): {} of {} runs made; runs {} are missing, and every distribution is over the runs present.",
+        p.cause,
+        p.runs_present,
+        p.runs_present + p.missing_runs.len(),
+        list.join(", ")
     ))
 }
 

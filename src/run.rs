@@ -708,7 +708,11 @@ fn merge_plan(
     if let Some(m) = g.refuse(allow_partial, &command, &tail) {
         return Ok(m);
     }
-    let plan = prep.assemble(results, crate::sweep::default_jobs());
+    let plan = prep.assemble(
+        results,
+        crate::sweep::default_jobs(),
+        crate::plan::NOT_MERGED,
+    );
     let dir = crate::plan::write(&plan, out).map_err(MergeFailure::Write)?;
     Ok(g.written(MergedReport::Plan(Box::new(plan)), dir))
 }
@@ -746,7 +750,7 @@ fn merge_draws(
     if let Some(m) = g.refuse(allow_partial, &command, &tail) {
         return Ok(m);
     }
-    let m = crate::montecarlo::assemble(&sc, source.runs, &results);
+    let m = crate::montecarlo::assemble(&sc, source.runs, &results, crate::montecarlo::NOT_MERGED);
     let dir = crate::montecarlo::write(&m, out).map_err(MergeFailure::Write)?;
     Ok(g.written(MergedReport::MonteCarlo(Box::new(m)), dir))
 }

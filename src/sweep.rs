@@ -86,7 +86,8 @@ pub struct Sweep {
     pub duration_s: f64,
     pub runs: usize,
     /// Set only when `ktopo merge --allow-partial` built the sweep with runs
-    /// missing: the report then says so (md, html and json).
+    /// missing, or Ctrl-C stopped `ktopo sweep` before every run was made:
+    /// the report then says so (md, html and json).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<Partial>,
     pub parameters: Vec<SweepParam>,
@@ -439,7 +440,9 @@ pub fn default_jobs() -> usize {
 /// depends on `jobs`. `progress(done, n)` is called on this thread after each
 /// run; it only observes. Once a run `failed`, runs of a higher index not yet
 /// started are skipped (None); every run of a lower index still runs, so the
-/// first failure in index order is the same whatever `jobs` is.
+/// first failure in index order is the same whatever `jobs` is. After an
+/// interrupt ([`crate::interrupt::request`], Ctrl-C) no run starts: those
+/// not started are None too.
 pub fn par_runs<T: Send>(
     n: usize,
     jobs: usize,
@@ -458,7 +461,9 @@ pub fn par_runs<T: Send>(
                 (0..n)
                     .into_par_iter()
                     .map_with(tx, |tx, j| {
-                        if j > first_failed.load(Ordering::Relaxed) {
+                        if j > first_failed.load(Ordering::Relaxed)
+                            || !crate::interrupt::may_start()
+                        {
                             let _ = tx.send(());
                             return None;
                         }
@@ -499,10 +504,12 @@ pub fn run(
 ) -> Result<Sweep, SweepError> {
     let all: Vec<usize> = (0..plan.runs()).collect();
     let runs = run_selected(plan, &all, jobs, progress)?;
-    Ok(assemble(
-        plan,
-        &runs.into_iter().map(|(_, r)| Some(r)).collect::<Vec<_>>(),
-    ))
+    // By index: after Ctrl-C some runs are missing and the sweep is partial.
+    let mut slots: Vec<Option<RunResult>> = all.iter().map(|_| None).collect();
+    for (j, r) in runs {
+        slots[j] = Some(r);
+    }
+    Ok(assemble(plan, &slots))
 }
 
 /// Run the runs of the plan numbered `indices` (as in [`manifest`]) on `jobs`
@@ -1030,7 +1037,7 @@ pub fn to_json(s: &Sweep) -> String {
     t
 }
 
-/// For a partial sweep (`ktopo merge --allow-partial`): which runs are
+/// For a partial sweep (`ktopo merge --allow-partial`, or Ctrl-C): which runs are
 /// missing, for the top of `sweep.md` and `sweep.html`.
 pub fn partial_note(s: &Sweep) -> Option<String> {
     Some(s.partial.as_ref()?.note(

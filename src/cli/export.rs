@@ -22,7 +22,8 @@ pub struct Args {
     /// Directory to write into (created).
     #[arg(long)]
     out: PathBuf,
-    /// Also write mm2.properties for this design (an async MirrorMaker 2 design).
+    /// Export this design: an async design's clusters, a hybrid design's
+    /// stretched cluster and far clusters, and mm2.properties for a MirrorMaker 2 one.
     #[arg(long)]
     design: Option<String>,
     /// Room above the bandwidth-delay product when sizing buffers, in percent.
@@ -117,6 +118,18 @@ pub fn export(
     } = opts;
     let (headroom_pct, keep_buffers, no_simulate, json) =
         (*headroom_pct, *keep_buffers, *no_simulate, *json);
+    // A file whose only designs are hybrid: without --design, export its
+    // first (the whole file as one stretched cluster is not what it runs).
+    let design = design.or_else(|| {
+        sc.design
+            .first()
+            .filter(|_| {
+                sc.design
+                    .iter()
+                    .all(|d| d.kind == ktopo::scenario::DesignKind::Hybrid)
+            })
+            .map(|d| d.name.clone())
+    });
     let mm2 = match &design {
         None => None,
         Some(name) => {
@@ -133,29 +146,10 @@ pub fn export(
                 return ExitCode::from(2);
             };
             // Only a MirrorMaker 2 design has an mm2.properties; other designs
-            // export their clusters (async) or the stretched cluster.
+            // export their clusters (async, hybrid) or the stretched cluster.
             ktopo::export::mm2::from_design(sc, d)
         }
     };
-    // A hybrid design's export (the stretched cluster's files, the far
-    // clusters' and the copier's) is not written yet: say so rather than write
-    // the whole file as one stretched cluster.
-    let hybrid = |d: &ktopo::scenario::Design| d.kind == ktopo::scenario::DesignKind::Hybrid;
-    let unsupported = match &design {
-        Some(n) => sc
-            .design
-            .iter()
-            .find(|d| &d.name == n)
-            .filter(|d| hybrid(d)),
-        None => sc.design.first().filter(|_| sc.design.iter().all(hybrid)),
-    };
-    if let Some(d) = unsupported {
-        eprintln!(
-            "error: {source}: design `{}` is hybrid (a stretched cluster plus a copy): `ktopo export` does not support hybrid designs yet; export the stretched cluster from a copy of the file without the far sites, and the far cluster as an async design",
-            d.name
-        );
-        return ExitCode::from(2);
-    }
     let plan = ktopo::export::plan(
         sc,
         &ktopo::export::Options {

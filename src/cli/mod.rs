@@ -244,6 +244,8 @@ pub struct Progress {
     /// Positions of a full bar, and the bar's template.
     len: u64,
     template: &'static str,
+    /// Shown after the counts (a planner's leader so far).
+    msg: String,
 }
 
 impl Progress {
@@ -256,6 +258,7 @@ impl Progress {
             label: label.to_string(),
             len: 1000,
             template: "{prefix} [{elapsed_precise}] {wide_bar} {percent:>3}% of simulated time, ETA {eta}",
+            msg: String::new(),
         }
     }
 
@@ -263,7 +266,7 @@ impl Progress {
     pub fn runs(quiet: bool, label: &str, total: usize) -> Progress {
         Progress {
             len: total.max(1) as u64,
-            template: "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+            template: "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}",
             ..Progress::new(quiet, label)
         }
     }
@@ -273,6 +276,17 @@ impl Progress {
         self.len = total.max(1) as u64;
         if let Some(b) = &self.bar {
             b.set_length(self.len);
+        }
+    }
+
+    /// The text after the counts (only the runs' template shows it).
+    pub fn message(&mut self, msg: String) {
+        if msg == self.msg {
+            return;
+        }
+        self.msg = msg;
+        if let Some(b) = &self.bar {
+            b.set_message(self.msg.clone());
         }
     }
 
@@ -290,6 +304,7 @@ impl Progress {
                 bar.set_style(style);
             }
             bar.set_prefix(self.label.clone());
+            bar.set_message(self.msg.clone());
             self.bar = Some(bar);
         }
         if let Some(b) = &self.bar {
@@ -302,6 +317,33 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+/// The exit code of a command stopped by Ctrl-C after writing a partial
+/// report (128 + SIGINT, as a shell reports it).
+pub const INTERRUPTED: u8 = 130;
+
+/// Ctrl-C for a command that makes many runs (`plan`, `sweep`, `simulate
+/// --runs`): the first SIGINT starts no new run (`ktopo::interrupt`); the
+/// command then writes its reports from the runs that finished, marked
+/// partial, and exits with [`INTERRUPTED`]. A second SIGINT exits at once
+/// (130, nothing written). A shard (`sweep --shard`) does not call this: its
+/// file is written whole or not at all.
+pub fn catch_ctrl_c(quiet: bool) {
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    // Only the first call installs a handler (ctrlc refuses a second): fine.
+    let _ = ctrlc::set_handler(move || {
+        if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            ktopo::interrupt::request();
+            if !quiet {
+                eprintln!(
+                    "\ninterrupted: no new run starts; the runs under way finish, then a partial report is written (Ctrl-C again to quit at once)"
+                );
+            }
+        } else {
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+    });
 }
 
 /// Write a file atomically (temporary file in the same directory, then rename).

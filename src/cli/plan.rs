@@ -83,10 +83,12 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
         return ExitCode::from(2);
     }
     let jobs = args.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
+    super::catch_ctrl_c(quiet);
     let mut progress = super::Progress::runs(quiet, &format!("planning {}", sc.name), 1);
-    let result = ktopo::plan::plan_with(&text, &sc, jobs, args.runs, &mut |done, total| {
-        progress.set_total(total);
-        progress.count(done)
+    let result = ktopo::plan::plan_observed(&text, &sc, jobs, args.runs, &mut |p| {
+        progress.set_total(p.total);
+        progress.message(leader(p));
+        progress.count(p.done)
     });
     progress.finish();
     let plan = match result {
@@ -105,6 +107,16 @@ pub fn run(args: Args, quiet: bool) -> ExitCode {
     } else if !quiet {
         print!("{}", ktopo::plan::markdown(&plan));
         println!("\nreports: {}", dir.display());
+    }
+    if let Some(note) = ktopo::plan::partial_note(&plan) {
+        eprintln!("{note}");
+        if let Some(dir) = &args.export {
+            eprintln!(
+                "--export: nothing written to {} (partial plan)",
+                dir.display()
+            );
+        }
+        return ExitCode::from(super::INTERRUPTED);
     }
     let Some(best) = plan.recommended.as_deref() else {
         eprintln!("objectives: no candidate meets every objective of [objectives]");
@@ -174,6 +186,17 @@ fn shards(
     let (path, runs) = result.map_err(|e| super::run_failed(&args.out, e))?;
     super::shard_written(&selection, &path, &runs, prep.len(), args.json, quiet);
     Ok(())
+}
+
+/// The progress bar's text: the leader among the candidates whose runs have
+/// all finished, by the plan's ranking.
+fn leader(p: &ktopo::plan::PlanProgress) -> String {
+    let of = format!("{}/{} candidates done", p.finished, p.candidates);
+    match (&p.leader, p.leader_feasible) {
+        (Some(name), true) => format!("{of}; best so far: {name}"),
+        (Some(name), false) => format!("{of}; none feasible yet (nearest: {name})"),
+        (None, _) => format!("{of}; none feasible yet"),
+    }
 }
 
 /// `dir` exists (created if need be) and takes a new file.

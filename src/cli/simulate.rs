@@ -213,6 +213,7 @@ fn monte_carlo(
     }
     let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs).max(1);
     let total = n * sc.design.len().max(1);
+    super::catch_ctrl_c(quiet);
     let mut progress = super::Progress::runs(quiet, &format!("simulating {}", sc.name), total);
     let result = ktopo::montecarlo::simulate(sc, n, jobs, &mut |done, _| progress.count(done));
     progress.finish();
@@ -226,6 +227,10 @@ fn monte_carlo(
     } else if !quiet {
         print!("{}", ktopo::montecarlo::markdown(&m));
         println!("reports: {}", dir.display());
+    }
+    if let Some(note) = ktopo::montecarlo::partial_note(&m) {
+        eprintln!("{note}");
+        return Err(ExitCode::from(super::INTERRUPTED));
     }
     let missed = m.missed();
     if !missed.is_empty() {

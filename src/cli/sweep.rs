@@ -123,6 +123,7 @@ pub fn sweep(
     }
     ktopo::report::check_writable(out, &plan.base.name, &[])
         .map_err(|e| super::write_failed(out, e))?;
+    super::catch_ctrl_c(quiet);
     let mut progress =
         super::Progress::runs(quiet, &format!("sweeping {}", plan.base.name), plan.runs());
     let result = ktopo::run::sweep(&plan, file, jobs, out, &mut |done, _| progress.count(done));
@@ -142,6 +143,10 @@ pub fn sweep(
             );
         }
         println!("\nreports: {}", dir.display());
+    }
+    if let Some(note) = ktopo::sweep::partial_note(&result) {
+        eprintln!("{note}");
+        return Err(ExitCode::from(super::INTERRUPTED));
     }
     Ok(())
 }

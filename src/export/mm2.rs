@@ -117,14 +117,18 @@ pub fn render(c: &Mm2Config, header: &str) -> String {
 /// one cluster per site cluster of the design (bootstrap servers are its
 /// brokers, named as the exported `server.properties` name them), one enabled
 /// flow per copy the topology makes, and the design's MirrorMaker, producer
-/// and consumer settings. `None` unless `d` is an async MirrorMaker 2 design.
+/// and consumer settings. `None` unless `d` is an async or hybrid MirrorMaker 2
+/// design (a hybrid's stretched cluster is one MirrorMaker cluster, named after
+/// its first site, bootstrapping from all its brokers).
 pub fn from_design(
     sc: &crate::scenario::Scenario,
     d: &crate::scenario::Design,
 ) -> Option<Mm2Config> {
     use crate::scenario::{CopierTool, DesignKind, ReplicationPolicy};
     use std::collections::BTreeMap;
-    if d.kind != DesignKind::Async || d.tool != CopierTool::Mirrormaker2 {
+    if !matches!(d.kind, DesignKind::Async | DesignKind::Hybrid)
+        || d.tool != CopierTool::Mirrormaker2
+    {
         return None;
     }
     let layout = crate::scenario::DesignLayout::of(sc, d);

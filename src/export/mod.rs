@@ -16,6 +16,10 @@
 //!
 //! An asynchronous design (`--design`) gets the broker, controller and topic
 //! files once per cluster under `clusters/<site>/`, each with its own quorum.
+//! A hybrid design too: its stretched cluster (the metro sites and the
+//! controller-only tie-breaker) under `clusters/<first site>/` with the files
+//! a stretched export writes (placement files, `reassignment.json`), and each
+//! far cluster as an async design's.
 //!
 //! Everything is computed from the [`Scenario`] and (for the runbook) the
 //! [`Outcome`]; [`write_all`] writes the files atomically, and [`write_export`]
@@ -293,8 +297,11 @@ struct ClusterOut<'a> {
     sites: Vec<usize>,
     /// Path prefix of its files: "" (stretched) or `clusters/<site>/`.
     prefix: String,
-    /// The async design it belongs to.
+    /// The async or hybrid design it belongs to.
     design: Option<&'a Design>,
+    /// A stretched cluster (the scenario's, or a hybrid design's cluster 0):
+    /// its topics keep their placement, with `reassignment.json`.
+    stretched: bool,
 }
 
 /// Every file of the export. `outcome` is the run of `plan.scenario` (needed for
@@ -306,20 +313,24 @@ pub fn render(plan: &Plan, outcome: Option<&Outcome>, design: Option<&Design>) -
     let sc = &plan.scenario;
     let topo = Topology::build(sc);
     let mut files = Vec::new();
-    let design = design.filter(|d| d.kind == DesignKind::Async);
+    let design = design.filter(|d| matches!(d.kind, DesignKind::Async | DesignKind::Hybrid));
     let clusters: Vec<ClusterOut> = match design {
         None => vec![ClusterOut {
             sites: (0..topo.sites.len()).collect(),
             prefix: String::new(),
             design: None,
+            stretched: true,
         }],
         Some(d) => DesignLayout::of(sc, d)
             .clusters
             .into_iter()
-            .map(|sites| ClusterOut {
+            .enumerate()
+            .map(|(i, sites)| ClusterOut {
                 prefix: format!("clusters/{}/", safe_part(&topo.sites[sites[0]].name)),
                 sites,
                 design: Some(d),
+                // A hybrid design's cluster 0 is its stretched cluster.
+                stretched: d.kind == DesignKind::Hybrid && i == 0,
             })
             .collect(),
     };
@@ -378,7 +389,7 @@ fn cluster_files(
         .collect();
     // A cluster of an async design without a controller node runs its first
     // broker in combined mode (as the simulation does).
-    let combined = c.design.is_some() && controllers.is_empty();
+    let combined = !c.stretched && controllers.is_empty();
     let mut voters: Vec<String> = controllers
         .iter()
         .map(|x| format!("{}@{}:9093", x.node_id, host(x.node_id)))
@@ -388,6 +399,15 @@ fn cluster_files(
     }
     let voters = voters.join(",");
     let cluster_note = match c.design {
+        Some(d) if c.stretched => format!(
+            "the stretched cluster ({}) of design {:?}",
+            c.sites
+                .iter()
+                .map(|&s| topo.sites[s].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            d.name
+        ),
         Some(d) => format!(
             "cluster {} of design {:?}",
             topo.sites[c.sites[0]].name, d.name
@@ -477,7 +497,7 @@ fn cluster_files(
         create,
         "# BOOTSTRAP=host:9092 ./create-topics.sh   (default localhost:9092)"
     );
-    if let Some(d) = c.design {
+    if let Some(d) = c.design.filter(|_| !c.stretched) {
         let _ = writeln!(
             create,
             "# Only the topics applications write here: the copier ({}) creates the copies it",
@@ -507,8 +527,8 @@ fn cluster_files(
         let rf = t
             .replication_factor
             .unwrap_or(sc.broker.default_replication_factor);
-        match (&t.placement, c.design) {
-            (Some(p), None) => {
+        match (&t.placement, c.stretched) {
+            (Some(p), true) => {
                 for g in p.replicas.iter().chain(p.observers.iter()) {
                     if !topo.brokers.iter().any(|b| b.rack == g.rack) {
                         let msg = format!(
@@ -529,10 +549,10 @@ fn cluster_files(
                 });
                 let _ = write!(cmd, " --replica-placement {}", sh_quote(&f));
             }
-            (_, None) => {
+            (_, true) if c.design.is_none() => {
                 let _ = write!(cmd, " --replication-factor {rf}");
             }
-            (_, Some(_)) => {
+            _ => {
                 // As the simulation: the topic's RF capped at the cluster's brokers.
                 let rf = rf.min(brokers.len() as u32).max(1);
                 let _ = write!(cmd, " --replication-factor {rf}");
@@ -547,8 +567,8 @@ fn cluster_files(
             let _ = write!(cmd, " --config min.insync.replicas={m}");
         }
         let _ = writeln!(create, "{cmd}");
-        if c.design.is_none() {
-            for (p, a) in topo.assign(sc, t, ti).iter().enumerate() {
+        if c.stretched {
+            for (p, a) in stretched_assignment(sc, topo, c, t, ti).iter().enumerate() {
                 let id = |v: &Vec<usize>| {
                     v.iter()
                         .map(|&i| topo.brokers[i].node_id)
@@ -567,7 +587,7 @@ fn cluster_files(
         text: create,
         executable: true,
     });
-    if c.design.is_none() {
+    if c.stretched {
         let mut rj = serde_json::to_string_pretty(
             &serde_json::json!({"version": 1, "partitions": reassign}),
         )
@@ -579,6 +599,41 @@ fn cluster_files(
             executable: false,
         });
     }
+}
+
+/// The assignment of topic `t` in a stretched cluster, as the simulation
+/// makes it (`kafka::build`): the whole scenario's placer, or for a hybrid
+/// design's stretched cluster the placer over that cluster's brokers (the
+/// topic's explicit placement, else rack-aware with the RF capped at its
+/// brokers).
+fn stretched_assignment(
+    sc: &Scenario,
+    topo: &Topology,
+    c: &ClusterOut,
+    t: &crate::scenario::Topic,
+    ti: usize,
+) -> Vec<crate::topology::Assignment> {
+    if c.design.is_none() {
+        return topo.assign(sc, t, ti);
+    }
+    let (sub, map) = topo.restricted(&c.sites);
+    let rf = t
+        .replication_factor
+        .unwrap_or(sc.broker.default_replication_factor)
+        .min(sub.brokers.len() as u32)
+        .max(1);
+    match &t.placement {
+        Some(pl) if c.sites.len() > 1 => {
+            crate::placement::explicit(&sub, pl, t.partitions as usize, ti)
+        }
+        _ => crate::placement::rack_aware(&sub, t.partitions as usize, rf as usize, ti),
+    }
+    .into_iter()
+    .map(|a| crate::topology::Assignment {
+        replicas: a.replicas.iter().map(|&b| map[b]).collect(),
+        observers: a.observers.iter().map(|&b| map[b]).collect(),
+    })
+    .collect()
 }
 
 /// `clients/producer-<i>.properties` and `clients/consumer-<i>.properties`: the
@@ -702,7 +757,19 @@ pub fn reimport_command(sc: &Scenario, design: Option<&Design>) -> String {
             let dirs: Vec<String> = DesignLayout::of(sc, d)
                 .clusters
                 .iter()
-                .map(|c| format!("clusters/{}", safe_part(&topo.sites[c[0]].name)))
+                .enumerate()
+                .map(|(i, c)| {
+                    let dir = format!("clusters/{}", safe_part(&topo.sites[c[0]].name));
+                    if d.kind == DesignKind::Hybrid && i == 0 {
+                        // The stretched cluster: its files as a stretched export's
+                        // (the placement files are read through the script).
+                        format!(
+                            "{dir}/brokers/*.properties {dir}/controllers/*.properties {dir}/topics/create-topics.sh"
+                        )
+                    } else {
+                        dir
+                    }
+                })
                 .collect();
             let mm2 = if crate::export::mm2::from_design(sc, d).is_some() {
                 " mm2.properties"
@@ -778,6 +845,12 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
                 o,
                 "the topics its applications write; clients bootstrap from their own site's cluster."
             );
+            if d.kind == DesignKind::Hybrid {
+                let _ = writeln!(
+                    o,
+                    "The first directory is the stretched cluster (its sites' brokers, with every controller of those sites and of the controller-only tie-breaker site in one quorum): its topics keep their replica placement, with `reassignment.json`; the copier copies it to the far cluster(s)."
+                );
+            }
             let _ = writeln!(
                 o,
                 "{}",
@@ -803,6 +876,16 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
     }
     let _ = writeln!(o, "\n## Reading the files back\n\n```sh");
     let _ = writeln!(o, "{}\n```", reimport_command(sc, design));
+    if design.is_some_and(|d| d.kind == DesignKind::Hybrid) {
+        let _ = writeln!(
+            o,
+            "\n`ktopo import` does not build hybrid designs: it reads these files as the sites and an"
+        );
+        let _ = writeln!(
+            o,
+            "async design over the clusters; set `kind = \"hybrid\"` and `stretched` by hand."
+        );
+    }
     let _ = writeln!(
         o,
         "\ngives back the same sites, brokers, racks, controllers, topics, placement and settings"

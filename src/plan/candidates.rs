@@ -223,6 +223,56 @@ pub fn bdp_buffer(bandwidth_mbps: f64, rtt_ms: f64) -> i64 {
     b.min(1 << 30) as i64
 }
 
+/// Kafka's default `replica.socket.receive.buffer.bytes` (64 KiB,
+/// `ReplicationConfigs.REPLICA_SOCKET_RECEIVE_BUFFER_BYTES_DEFAULT`).
+const REPLICA_BUFFER_DEFAULT: i64 = 65_536;
+
+/// A stretched cluster whose brokers sit in `sites`: unless the file states
+/// `replica.socket.receive.buffer.bytes` (in `[broker]`), set it to the
+/// [`bdp_buffer`] of its longest stretched path (a link, or a route's
+/// narrowest hop and summed round trip, as `check`'s `wan-receive-buffer`
+/// rule measures it), so that one replica fetcher connection
+/// (`ReplicaFetcherBlockingSend`'s socket, receive buffer of that size) can
+/// fill the link: a TCP window of `buffer` bytes moves at most buffer / RTT.
+/// Written only when above Kafka's 64 KiB default. Returns the value set.
+pub(crate) fn size_replica_buffer(sc: &Scenario, d: &mut Table, sites: &[usize]) -> Option<i64> {
+    const KEY: &str = "replica.socket.receive.buffer.bytes";
+    if d.get("broker")
+        .and_then(Value::as_table)
+        .is_some_and(|b| b.contains_key(KEY))
+    {
+        return None;
+    }
+    let graph = crate::sites::SiteGraph::of(sc);
+    let mut buf = REPLICA_BUFFER_DEFAULT;
+    for (i, &a) in sites.iter().enumerate() {
+        for &b in &sites[i + 1..] {
+            if let Some(l) = link(sc, a, b) {
+                buf = buf.max(bdp_buffer(l.bandwidth_mbps, l.rtt_ms));
+            } else if let Some(hops) = graph.scenario_route(sc, a, b) {
+                let rtt: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();
+                let bw = hops
+                    .iter()
+                    .map(|h| sc.link[h.link].bandwidth_mbps)
+                    .fold(f64::INFINITY, f64::min);
+                if bw.is_finite() {
+                    buf = buf.max(bdp_buffer(bw, rtt));
+                }
+            }
+        }
+    }
+    if buf <= REPLICA_BUFFER_DEFAULT {
+        return None;
+    }
+    let broker = d
+        .entry("broker")
+        .or_insert_with(|| Value::Table(Table::new()));
+    if let Value::Table(t) = broker {
+        t.insert(KEY.into(), int(buf));
+    }
+    Some(buf)
+}
+
 /// `tasks.max` for a flow: the fewest tasks whose fetch connections (one per
 /// task and source broker, each moving at most min(`fetch.max.bytes`,
 /// partitions × `max.partition.fetch.bytes`, the socket window) per round
@@ -596,6 +646,7 @@ fn hybrids(
             );
             let mut d = base_doc(doc, &brokers, &ctrl);
             set_topics(&mut d, rf, min, Some(&groups));
+            size_replica_buffer(sc, &mut d, &[a, b]);
             let mut design = Table::new();
             design.insert("name".into(), s(&name));
             design.insert("kind".into(), s("hybrid"));
@@ -689,6 +740,8 @@ fn stretched(
 ) -> Candidate {
     let mut d = base_doc(doc, brokers, ctrl);
     set_topics(&mut d, rf, min, Some(groups));
+    let holding: Vec<usize> = (0..brokers.len()).filter(|&i| brokers[i] > 0).collect();
+    size_replica_buffer(sc, &mut d, &holding);
     let mut design = Table::new();
     design.insert("name".into(), s(&name));
     design.insert("kind".into(), s("stretched"));

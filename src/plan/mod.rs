@@ -99,9 +99,15 @@ pub struct CandidateResult {
     pub placement: String,
     /// Copier settings the planner chose (Kafka names).
     pub copier: IndexMap<String, i64>,
+    /// Broker settings the planner chose (Kafka names): a stretched or hybrid
+    /// candidate's `replica.socket.receive.buffer.bytes` sized to its longest
+    /// stretched link's bandwidth-delay product, when the file leaves it open
+    /// and Kafka's 64 KiB default would not fill the link.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub broker: IndexMap<String, i64>,
     /// Capacity of each link the candidate's traffic crosses, Mbit/s each way.
     pub link_bandwidth_mbps: IndexMap<String, f64>,
-    /// The recommended async candidate: each WAN link sized by `size-link`
+    /// The recommended async or hybrid candidate: each WAN link sized by `size-link`
     /// (the peak; with a `catch_up_s` objective, after a cut of `[plan].outage_s`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_sizing: Option<Vec<size_link::LinkSize>>,
@@ -157,6 +163,44 @@ pub struct Near {
     pub case: Option<String>,
 }
 
+pub use crate::montecarlo::{INTERRUPTED, NOT_MERGED};
+
+/// The runs a partial plan lacks (Ctrl-C, or `ktopo merge --allow-partial`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanPartial {
+    /// Why: [`INTERRUPTED`] or [`NOT_MERGED`].
+    pub cause: &'static str,
+    /// Runs whose results are present, of `Plan::runs`.
+    pub runs_present: usize,
+    pub missing_runs: Vec<MissingRun>,
+}
+
+/// A run not made: which candidate, case and (with `--runs N`) draw.
+#[derive(Clone, Debug, Serialize)]
+pub struct MissingRun {
+    /// The run's index, as in `ktopo plan --list`.
+    pub index: usize,
+    pub candidate: String,
+    pub case: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw: Option<usize>,
+}
+
+/// What the planner tells its observer after each run (the progress bar).
+#[derive(Clone, Debug, Default)]
+pub struct PlanProgress {
+    pub done: usize,
+    pub total: usize,
+    /// Candidates whose every run has finished, of `candidates` simulated.
+    pub finished: usize,
+    pub candidates: usize,
+    /// The leader among the finished candidates by the plan's own ranking
+    /// (`rank` over them alone), and whether it meets every objective. It
+    /// depends on the order runs finish in; the report never does.
+    pub leader: Option<String>,
+    pub leader_feasible: bool,
+}
+
 /// `plan.json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -166,10 +210,11 @@ pub struct Plan {
     pub cases: Vec<Case>,
     /// Simulations run.
     pub runs: usize,
-    /// Set only when `ktopo merge --allow-partial` built the plan with runs
-    /// missing (their candidates are not ranked).
+    /// Set only when runs are missing (Ctrl-C stopped the plan, or `ktopo
+    /// merge --allow-partial` lacked shards): their candidates are
+    /// `unfinished`, not ranked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partial: Option<crate::sweep::Partial>,
+    pub partial: Option<PlanPartial>,
     /// The candidate to build, or null when none meets every objective.
     pub recommended: Option<String>,
     pub recommendation: String,
@@ -321,17 +366,15 @@ fn parse(text: &str, name: &str, base: &Scenario) -> Result<Scenario, String> {
 }
 
 /// Run `f(0..n)` on `jobs` threads (`sweep::par_runs`, rayon); results by
-/// index, so the output does not depend on the thread count.
+/// index, so the output does not depend on the thread count. None: not run
+/// (Ctrl-C, `crate::interrupt`).
 fn par_map<T: Send, F: Fn(usize) -> T + Sync>(
     n: usize,
     jobs: usize,
     f: F,
     progress: &mut dyn FnMut(usize, usize),
-) -> Vec<T> {
+) -> Vec<Option<T>> {
     crate::sweep::par_runs(n, jobs, f, |_| false, progress)
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 /// One run's figures.
@@ -477,10 +520,23 @@ pub fn plan_with(
     runs: Option<usize>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Plan, String> {
+    plan_observed(text, base, jobs, runs, &mut |p| progress(p.done, p.total))
+}
+
+/// [`plan_with`], telling `observe` after each run how far it is and which
+/// finished candidate leads so far (for the progress bar). After Ctrl-C
+/// (`crate::interrupt`) no run starts, and the plan is assembled from the
+/// runs made, marked partial.
+pub fn plan_observed(
+    text: &str,
+    base: &Scenario,
+    jobs: usize,
+    runs: Option<usize>,
+    observe: &mut dyn FnMut(&PlanProgress),
+) -> Result<Plan, String> {
     let prep = prepare(text, base, runs)?;
-    let all: Vec<usize> = (0..prep.len()).collect();
-    let outs = prep.run_selected(&all, jobs, progress);
-    Ok(prep.assemble(outs.into_iter().map(|(_, r)| Some(r)).collect(), jobs))
+    let outs = prep.run_observed(jobs, observe);
+    Ok(prep.assemble(outs, jobs, INTERRUPTED))
 }
 
 /// A plan before any simulation: its candidates generated and pruned (static
@@ -579,6 +635,7 @@ pub fn prepare<'a>(
             brokers: c.brokers.clone(),
             placement: c.placement.clone(),
             copier: c.settings.clone(),
+            broker: planner_broker_settings(&c.doc, &file_doc),
             link_bandwidth_mbps: IndexMap::new(),
             link_sizing: None,
             status: if why.is_empty() { "feasible" } else { "pruned" },
@@ -693,6 +750,7 @@ impl Prepared<'_> {
 
     /// Make the runs numbered `indices` on `jobs` threads; each with its
     /// index, in the order of `indices`. `progress(done, total)` after each.
+    /// Runs not made (Ctrl-C) are left out.
     pub fn run_selected(
         &self,
         indices: &[usize],
@@ -700,15 +758,66 @@ impl Prepared<'_> {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Vec<(usize, RunOutcome)> {
         let outs = par_map(indices.len(), jobs, |x| self.run(indices[x]), progress);
-        indices.iter().copied().zip(outs).collect()
+        indices
+            .iter()
+            .copied()
+            .zip(outs)
+            .filter_map(|(j, r)| Some((j, r?)))
+            .collect()
     }
 
-    /// The plan from its runs' results by index (None: a run missing, when
-    /// `ktopo merge --allow-partial` builds a partial plan: its candidate is
+    /// Make every run on `jobs` threads, telling `observe` after each how
+    /// far the plan is and which finished candidate leads so far. By index;
+    /// a run not made (Ctrl-C) is None.
+    pub fn run_observed(
+        &self,
+        jobs: usize,
+        observe: &mut dyn FnMut(&PlanProgress),
+    ) -> Vec<Option<RunOutcome>> {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let finished_runs: Vec<OnceLock<CaseResult>> =
+            self.runs_list.iter().map(|_| OnceLock::new()).collect();
+        let finished_of: Vec<AtomicUsize> =
+            self.cands.iter().map(|_| AtomicUsize::new(0)).collect();
+        let live: Vec<usize> = (0..self.cands.len())
+            .filter(|&i| self.results[i].status == "feasible")
+            .collect();
+        let per_candidate = self.runs.unwrap_or(1) * self.cases.len();
+        let mut leader = Leader::new(&live, per_candidate);
+        par_map(
+            self.len(),
+            jobs,
+            |j| {
+                let r = self.run(j);
+                if let Ok(m) = &r {
+                    let _ = finished_runs[j].set(m.clone());
+                }
+                finished_of[self.runs_list[j].0].fetch_add(1, Ordering::SeqCst);
+                r
+            },
+            &mut |done, total| {
+                let p = leader.update(
+                    done,
+                    total,
+                    &finished_of,
+                    &finished_runs,
+                    &self.results,
+                    &self.cases,
+                    self.runs.is_some(),
+                );
+                observe(&p)
+            },
+        )
+    }
+
+    /// The plan from its runs' results by index (None: a run missing, after
+    /// Ctrl-C, `cause` [`INTERRUPTED`], or when `ktopo merge --allow-partial`
+    /// builds a partial plan, [`NOT_MERGED`]: its candidate is `unfinished`,
     /// not ranked). Ranks, sizes the recommended candidate's links (a few
     /// more simulations, on `jobs` threads: in `ktopo merge` for a sharded
-    /// plan), and writes the recommendation.
-    pub fn assemble(self, outs: Vec<Option<RunOutcome>>, jobs: usize) -> Plan {
+    /// plan; not after Ctrl-C), and writes the recommendation.
+    pub fn assemble(self, outs: Vec<Option<RunOutcome>>, jobs: usize, cause: &'static str) -> Plan {
         let Prepared {
             base,
             runs,
@@ -742,19 +851,23 @@ impl Prepared<'_> {
                     cr.status = "failed";
                 }
                 None => {
-                    missing.push(j);
-                    if cr.status != "failed" {
+                    missing.push(MissingRun {
+                        index: j,
+                        candidate: cr.name.clone(),
+                        case: cases[k].name.clone(),
+                        draw: runs.map(|_| d),
+                    });
+                    if cr.status != "failed" && cr.status != "unfinished" {
+                        cr.status = "unfinished";
                         cr.why.push(format!(
-                            "not ranked: run {j} (case `{}`{}) is missing from the shards merged",
-                            cases[k].name,
-                            if runs.is_some() {
-                                format!(", draw {d}")
+                            "not ranked: {} before all its runs were made",
+                            if cause == INTERRUPTED {
+                                "interrupted (Ctrl-C)"
                             } else {
-                                String::new()
+                                "runs missing from the shards merged"
                             }
                         ));
                     }
-                    cr.status = "failed";
                 }
             }
         }
@@ -762,7 +875,10 @@ impl Prepared<'_> {
             r.cases = per[i].first().cloned().unwrap_or_default();
         }
         rank(&mut results, &cases, &per, runs.is_some());
-        size_recommended(&mut results, base, jobs);
+        // After Ctrl-C the user asked to stop: no more simulations.
+        if missing.is_empty() || cause != INTERRUPTED {
+            size_recommended(&mut results, base, jobs);
+        }
         let unmet = unmet(&results);
         let recommended = results
             .iter()
@@ -775,7 +891,8 @@ impl Prepared<'_> {
             seed: base.seed,
             cases,
             runs: runs_list.len(),
-            partial: (!missing.is_empty()).then(|| crate::sweep::Partial {
+            partial: (!missing.is_empty()).then(|| PlanPartial {
+                cause,
                 runs_present: runs_list.len() - missing.len(),
                 missing_runs: missing,
             }),
@@ -898,13 +1015,118 @@ fn missed(checks: &[ObjectiveCheck]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The `[broker]` settings of a candidate's document that the file does not
+/// state (the planner chose them).
+fn planner_broker_settings(doc: &Table, file_doc: &Table) -> IndexMap<String, i64> {
+    let table = |d: &Table| d.get("broker").and_then(Value::as_table).cloned();
+    let (Some(b), stated) = (table(doc), table(file_doc).unwrap_or_default()) else {
+        return IndexMap::new();
+    };
+    b.iter()
+        .filter(|(k, _)| !stated.contains_key(*k))
+        .filter_map(|(k, v)| Some((k.clone(), v.as_integer()?)))
+        .collect()
+}
+
+/// The leader so far among the candidates whose runs have all finished,
+/// for the progress bar.
+struct Leader {
+    /// Simulated candidates, and the runs each makes.
+    live: Vec<usize>,
+    per_candidate: usize,
+    /// Candidates already counted as finished.
+    seen: Vec<usize>,
+    last: PlanProgress,
+}
+
+impl Leader {
+    fn new(live: &[usize], per_candidate: usize) -> Leader {
+        Leader {
+            live: live.to_vec(),
+            per_candidate,
+            seen: Vec::new(),
+            last: PlanProgress {
+                candidates: live.len(),
+                ..PlanProgress::default()
+            },
+        }
+    }
+
+    /// After a run: when a candidate has newly finished, rank the finished
+    /// ones again with the plan's own rule (`rank`). The runs of live
+    /// candidate number `p` are `p * per_candidate ..` in `finished_runs`.
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        &mut self,
+        done: usize,
+        total: usize,
+        finished_of: &[std::sync::atomic::AtomicUsize],
+        finished_runs: &[std::sync::OnceLock<CaseResult>],
+        results: &[CandidateResult],
+        cases: &[Case],
+        mc: bool,
+    ) -> PlanProgress {
+        self.last.done = done;
+        self.last.total = total;
+        let before = self.seen.len();
+        for &i in &self.live {
+            if !self.seen.contains(&i)
+                && finished_of[i].load(std::sync::atomic::Ordering::SeqCst) >= self.per_candidate
+            {
+                self.seen.push(i);
+            }
+        }
+        if self.seen.len() == before {
+            return self.last.clone();
+        }
+        self.last.finished = self.seen.len();
+        let n_cases = cases.len().max(1);
+        let n_draws = self.per_candidate / n_cases;
+        let mut sub: Vec<CandidateResult> = Vec::new();
+        let mut per: Vec<Vec<Vec<CaseResult>>> = Vec::new();
+        // In generation order, as the plan ranks them (ties keep that order).
+        let mut order = self.seen.clone();
+        order.sort_unstable();
+        for i in order {
+            let Some(p) = self.live.iter().position(|&x| x == i) else {
+                continue;
+            };
+            let mut draws = vec![Vec::new(); n_draws];
+            let mut complete = true;
+            for (r, slot) in finished_runs
+                .iter()
+                .enumerate()
+                .skip(p * self.per_candidate)
+                .take(self.per_candidate)
+            {
+                match slot.get() {
+                    Some(m) => draws[(r - p * self.per_candidate) / n_cases].push(m.clone()),
+                    None => complete = false,
+                }
+            }
+            if !complete {
+                continue; // a failed run: the candidate is out
+            }
+            let mut c = results[i].clone();
+            c.cases = draws.first().cloned().unwrap_or_default();
+            sub.push(c);
+            per.push(draws);
+        }
+        rank(&mut sub, cases, &per, mc);
+        let first = sub.first().filter(|c| c.rank == Some(1));
+        self.last.leader = first.map(|c| c.name.clone());
+        self.last.leader_feasible = first.is_some_and(|c| c.status == "recommended");
+        self.last.clone()
+    }
+}
+
 /// Size the WAN links of the recommended candidate when it copies between
-/// clusters: the peak wire rate, and with a `catch_up_s` objective the
+/// clusters (async or hybrid; a hybrid's stretched links at their peak): the peak wire rate, and with a `catch_up_s` objective the
 /// bandwidth that catches up within it after a cut of `[plan].outage_s`.
 fn size_recommended(results: &mut [CandidateResult], base: &Scenario, jobs: usize) {
     let Some(r) = results
         .iter_mut()
-        .find(|r| r.status == "recommended" && r.family == "async")
+        .find(|r| r.status == "recommended" && matches!(r.family, "async" | "hybrid"))
     else {
         return;
     };
@@ -1271,6 +1493,10 @@ fn unmet(results: &[CandidateResult]) -> Vec<Unmet> {
 fn recommendation(results: &[CandidateResult], unmet: &[Unmet]) -> String {
     let ranked: Vec<&CandidateResult> = results.iter().filter(|r| r.rank.is_some()).collect();
     let Some(best) = ranked.first() else {
+        if results.iter().any(|r| r.status == "unfinished") {
+            return "interrupted before any candidate finished its runs: nothing to recommend"
+                .into();
+        }
         return "no candidate could be simulated: every one is pruned (see why)".into();
     };
     if best.status != "recommended" {

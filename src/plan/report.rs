@@ -200,12 +200,29 @@ fn trade_off_charts(s: &mut String, p: &Plan) {
     }
 }
 
-/// What a partial plan (`ktopo merge --allow-partial`) lacks, or None.
+/// What a partial plan lacks (Ctrl-C, or `ktopo merge --allow-partial`), or
+/// None (top of `plan.md` and `plan.html`).
 pub fn partial_note(p: &Plan) -> Option<String> {
-    Some(p.partial.as_ref()?.note(
-        "plan",
+    let part = p.partial.as_ref()?;
+    let mut names: Vec<&str> = Vec::new();
+    for m in &part.missing_runs {
+        if !names.contains(&m.candidate.as_str()) {
+            names.push(&m.candidate);
+        }
+    }
+    let list: Vec<String> = part
+        .missing_runs
+        .iter()
+        .map(|m| m.index.to_string())
+        .collect();
+    Some(format!(
+        "Partial plan ({}): {} of {} runs present; runs {} are missing, of {} candidate(s) ({}), which are `unfinished` and not ranked. The recommendation is among the candidates whose every run finished.",
+        part.cause,
+        part.runs_present,
         p.runs,
-        "the candidates they belong to are not ranked",
+        list.join(", "),
+        names.len(),
+        names.join(", ")
     ))
 }
 
@@ -224,6 +241,9 @@ pub fn markdown(p: &Plan) -> String {
                 p.recommendation
             );
         }
+    }
+    if let Some(note) = partial_note(p) {
+        let _ = writeln!(s, "**{note}**\n");
     }
     let cases: Vec<&str> = p.cases.iter().map(|c| c.name.as_str()).collect();
     let _ = writeln!(

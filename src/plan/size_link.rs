@@ -56,15 +56,35 @@ pub struct Sizing {
     pub links: Vec<LinkSize>,
 }
 
+/// Is link `li` inside a hybrid design's stretched cluster (both ends in its
+/// cluster 0)? Its traffic is then replication within one cluster, not the copy.
+fn stretched_link_of_hybrid(sc: &Scenario, d: usize, li: usize) -> bool {
+    let Some(des) = sc.design.get(d).filter(|x| x.kind == DesignKind::Hybrid) else {
+        return false;
+    };
+    let layout = crate::scenario::DesignLayout::of(sc, des);
+    let Some(metro) = layout.clusters.first() else {
+        return false;
+    };
+    sc.link[li].between.iter().all(|n| {
+        sc.site
+            .iter()
+            .position(|s| &s.name == n)
+            .is_some_and(|i| metro.contains(&i))
+    })
+}
+
 /// The scenario with link `li` at `mbps` and the buffers (and tasks) that
-/// let one connection fill it.
+/// let one connection fill it: the copier's for a link the copy crosses (an
+/// async design, or a hybrid design's far link), else the replica fetchers'.
 fn with_bandwidth(sc: &Scenario, d: usize, li: usize, mbps: f64) -> Scenario {
     let mut s = sc.clone();
     s.link[li].bandwidth_mbps = mbps;
     let buf = bdp_buffer(mbps, s.link[li].rtt_ms);
     let partitions: u32 = s.topic.iter().map(|t| t.partitions).sum();
+    let copy = !stretched_link_of_hybrid(sc, d, li);
     if let Some(des) = s.design.get_mut(d)
-        && des.kind == DesignKind::Async
+        && (des.kind == DesignKind::Async || (des.kind == DesignKind::Hybrid && copy))
     {
         if des.receive_buffer_bytes >= 0 {
             des.receive_buffer_bytes = des.receive_buffer_bytes.max(buf);
@@ -202,7 +222,10 @@ pub fn size_links_with(
         |j| size_one(sc, d, used[j], outage_s, draws),
         progress,
     );
-    let links: Result<Vec<LinkSize>, String> = links.into_iter().collect();
+    let links: Result<Vec<LinkSize>, String> = links
+        .into_iter()
+        .map(|l| l.unwrap_or_else(|| Err("interrupted".into())))
+        .collect();
     Ok(Sizing {
         scenario: sc.name.clone(),
         design,
@@ -287,6 +310,29 @@ fn size_one(
         }
     };
     let floor = peak.ceil().max(1.0);
+    if stretched_link_of_hybrid(sc, d, li) {
+        // A link inside a hybrid design's stretched cluster carries its
+        // synchronous replication (RF − 1 copies of each write, those whose
+        // followers sit across it): acks=all waits for them, so the link must
+        // carry the peak; lag and catch-up belong to the copy, not to it.
+        let used = with_bandwidth(&clean, d, li, floor);
+        let mut settings = IndexMap::new();
+        settings.insert(
+            "replica.socket.receive.buffer.bytes".into(),
+            used.broker.replica_socket_receive_buffer_bytes.to_string(),
+        );
+        return Ok(LinkSize {
+            link: format!("{a}-{b}"),
+            bandwidth_mbps: floor,
+            binding: "peak",
+            peak_wire_mbps: round3(peak),
+            misses_at_mbps: None,
+            runs,
+            catch_up_s: None,
+            replication_lag_s_max: None,
+            settings,
+        });
+    }
     let target = sizing_scenario(sc, li, outage_s);
     let outage = outage_s.is_some();
     // The scenarios a bandwidth is tried on: the file's, or each draw's
@@ -372,7 +418,11 @@ fn size_one(
         })
         .unwrap_or_else(|| with_bandwidth(&target, d, li, answer));
     let mut settings = IndexMap::new();
-    match used.design.get(d).filter(|x| x.kind == DesignKind::Async) {
+    match used
+        .design
+        .get(d)
+        .filter(|x| matches!(x.kind, DesignKind::Async | DesignKind::Hybrid))
+    {
         Some(des) => {
             settings.insert(
                 "consumer.receive.buffer.bytes".into(),

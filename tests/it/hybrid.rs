@@ -214,8 +214,12 @@ at_s = 60
 
 /// The bundled `scenarios/hybrid-metro-dr.toml` through the commands: `check`
 /// judges the stretched cluster and the far one on their own and finds no
-/// error; `compare --json` labels the design `hybrid`; `export` refuses it
-/// with exit 2 and says why (its files are not written yet), writing nothing.
+/// error; `compare --json` labels the design `hybrid`; `export` writes the
+/// stretched cluster as a stretched export does (its sites' brokers, one KRaft
+/// quorum of the dc1, dc2 and tie-breaker controllers, the topic's 2 + 2
+/// placement and the assignment the simulation made), the far cluster as an
+/// async export does (its own quorum, rack-aware topics) and `mm2.properties`
+/// copying the stretched cluster to `far`.
 #[test]
 fn the_bundled_hybrid_scenario_through_check_compare_and_export() {
     use std::process::Command;
@@ -253,10 +257,90 @@ fn the_bundled_hybrid_scenario_through_check_compare_and_export() {
         .arg(&file)
         .output()
         .expect("ktopo runs");
-    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("does not support hybrid designs yet"), "{err}");
-    assert!(!tmp.join("deploy").exists());
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let dep = tmp.join("deploy");
+    let read =
+        |p: &str| std::fs::read_to_string(dep.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let voters = |text: &str| -> Vec<u32> {
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("controller.quorum.voters="))
+            .expect("voters");
+        line.split(',')
+            .map(|v| v.split('@').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    // Node ids as the simulation numbers them (topology: brokers 1.. in file
+    // order; controllers from FIRST_CONTROLLER_ID in file order).
+    let c0 = ktopo::topology::FIRST_CONTROLLER_ID;
+    let metro_voters = vec![c0, c0 + 1, c0 + 5]; // dc1, dc2, tb
+    for b in 1..=6 {
+        let f = read(&format!("clusters/dc1/brokers/broker-{b}.properties"));
+        assert_eq!(voters(&f), metro_voters, "broker {b}");
+        assert!(f.contains("process.roles=broker\n"));
+        let rack = if b <= 3 { "dc1" } else { "dc2" };
+        assert!(f.contains(&format!("broker.rack={rack}\n")));
+    }
+    for c in &metro_voters {
+        let f = read(&format!(
+            "clusters/dc1/controllers/controller-{c}.properties"
+        ));
+        assert_eq!(voters(&f), metro_voters);
+    }
+    for b in 7..=9 {
+        let f = read(&format!("clusters/far/brokers/broker-{b}.properties"));
+        assert_eq!(voters(&f), vec![c0 + 2, c0 + 3, c0 + 4], "broker {b}");
+    }
+    assert!(
+        !dep.join("clusters/tb").exists(),
+        "tb holds no cluster of its own"
+    );
+    // The stretched cluster's topic keeps its placement: 2 replicas in each site.
+    let create = read("clusters/dc1/topics/create-topics.sh");
+    assert!(
+        create.contains("--replica-placement orders.placement.json"),
+        "{create}"
+    );
+    let pl: serde_json::Value =
+        serde_json::from_str(&read("clusters/dc1/topics/orders.placement.json")).unwrap();
+    assert_eq!(pl["replicas"][0]["count"], 2);
+    let ra: serde_json::Value =
+        serde_json::from_str(&read("clusters/dc1/topics/reassignment.json")).unwrap();
+    let parts = ra["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 12);
+    for p in parts {
+        let r: Vec<u64> = p["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        assert_eq!(r.iter().filter(|&&b| b <= 3).count(), 2, "{p}");
+        assert_eq!(
+            r.iter().filter(|&&b| (4..=6).contains(&b)).count(),
+            2,
+            "{p}"
+        );
+    }
+    // The far cluster: an async cluster's topics (RF capped at its 3 brokers).
+    let far = read("clusters/far/topics/create-topics.sh");
+    assert!(far.contains("--replication-factor 3"), "{far}");
+    assert!(!dep.join("clusters/far/topics/reassignment.json").exists());
+    // The copier: MirrorMaker 2 from the stretched cluster to far.
+    let mm2 = read("mm2.properties");
+    assert!(mm2.contains("clusters = dc1, far"), "{mm2}");
+    assert!(mm2.contains("dc1->far.enabled = true"), "{mm2}");
+    assert!(mm2.contains("dc1->far.tasks.max = 4"), "{mm2}");
+    assert!(mm2.contains(
+        "dc1.bootstrap.servers = broker-1:9092,broker-2:9092,broker-3:9092,broker-4:9092,broker-5:9092,broker-6:9092"
+    ));
+    // The runbook and netem cover every site.
+    let netem = read("netem.sh");
+    for s in ["dc1", "dc2", "far", "tb"] {
+        assert!(netem.contains(s), "netem lacks {s}");
+    }
+    assert!(read("runbook.md").contains("dc1"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

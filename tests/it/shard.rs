@@ -1000,7 +1000,9 @@ fn a_missing_plan_shard_is_named_with_the_command_that_reruns_it() {
     ok(o, "merge --allow-partial");
     let md = std::fs::read_to_string(dir.join("partial/shard-plan/plan.md")).expect("md");
     assert!(
-        md.contains("Partial plan: 5 of 8 runs present; runs 1, 4, 7 are missing"),
+        md.contains(
+            "Partial plan (runs missing from the shards merged): 5 of 8 runs present; runs 1, 4, 7 are missing"
+        ),
         "{md}"
     );
     let json = std::fs::read_to_string(dir.join("partial/shard-plan/plan.json")).expect("json");
