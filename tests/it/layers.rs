@@ -25,7 +25,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("report", &["report"]),
     // Running designs and variants and writing their reports.
     // `shard`: the manifest of runs, shard files and merging them back.
-    ("runs", &["compare", "shard", "sweep", "montecarlo", "plan"]),
+    (
+        "runs",
+        &[
+            "interrupt",
+            "compare",
+            "shard",
+            "sweep",
+            "montecarlo",
+            "plan",
+        ],
+    ),
     // Kafka's own files, in and out (export builds on import's MM2 model).
     ("translation", &["import", "export"]),
     // The plumbing of the commands (the binary, src/main.rs and src/cli/,
