@@ -1633,7 +1633,6 @@ fn copy_flows(
     lay: &crate::scenario::DesignLayout,
     out: &mut Vec<Finding>,
 ) {
-    use crate::scenario::CopierTool;
     let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
     let graph = SiteGraph::of(sc);
     // Bytes/s a link leaves a copier: its capacity less the background, or
@@ -1679,7 +1678,7 @@ fn copy_flows(
             };
             let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
             let push = d.copier_site == "source";
-            let ratio = if push && d.tool != CopierTool::ClusterLinking {
+            let ratio = if push && !d.tool.offset_preserving() {
                 d.compression_ratio
                     .unwrap_or_else(|| d.compression_type.default_ratio())
             } else {
@@ -1719,7 +1718,7 @@ fn copy_flows(
             }
             // Pushing over the WAN: one produce request in flight per (task, target
             // broker), each carrying one batch.size batch per partition.
-            if push && d.tool != CopierTool::ClusterLinking {
+            if push && !d.tool.offset_preserving() {
                 let rtt = path_rtt_ms.max(0.01) / 1000.0;
                 let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
                 let parts = copied_partitions(sc, d);
@@ -1766,7 +1765,7 @@ fn copy_flows(
                 .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
                 .map(|t| t.partitions)
                 .sum();
-            let tasks = if d.tool == CopierTool::ClusterLinking {
+            let tasks = if d.tool.offset_preserving() {
                 lay.clusters[b]
                     .iter()
                     .map(|&s| sc.site[s].brokers)

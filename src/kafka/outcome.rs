@@ -545,7 +545,7 @@ impl World<'_> {
             }
             stored += bytes * p.slots.len() as f64;
         }
-        let workers = if self.cp.tool == crate::scenario::CopierTool::ClusterLinking {
+        let workers = if self.cp.tool.offset_preserving() {
             0
         } else {
             self.cp.tasks.len() as u32

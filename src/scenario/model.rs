@@ -628,6 +628,12 @@ pub enum CopierTool {
     Replicator,
     /// Uber uReplicator (workers assigned by a controller, names kept, no translation).
     Ureplicator,
+    /// Apache Kafka Cluster Mirroring (KIP-1279): destination brokers fetch from
+    /// source leaders, byte for byte at the same offsets (Cluster Linking's model).
+    ClusterMirroring,
+    /// Redpanda Shadowing: the shadow cluster's brokers fetch from the source,
+    /// offsets preserved (Cluster Linking's model, Redpanda's fetch defaults).
+    RedpandaShadowing,
 }
 
 impl Design {
@@ -638,8 +644,29 @@ impl Design {
             CopierTool::Mirrormaker2 => self.replication_policy == ReplicationPolicy::Identity,
             CopierTool::Replicator => self.topic_rename_format == "${topic}",
             CopierTool::ClusterLinking => self.cluster_link_prefix.is_empty(),
-            CopierTool::Ureplicator => true,
+            CopierTool::Ureplicator
+            | CopierTool::ClusterMirroring
+            | CopierTool::RedpandaShadowing => true,
         }
+    }
+
+    /// Kafka consumer `fetch.max.bytes` of the copier's fetches: the design's
+    /// value, else the tool's default (Redpanda's shadow link client 20 MiB,
+    /// Kafka's consumer 50 MiB).
+    pub fn fetch_max_bytes(&self) -> u64 {
+        self.fetch_max_bytes.unwrap_or(match self.tool {
+            CopierTool::RedpandaShadowing => 20_971_520,
+            _ => 52_428_800,
+        })
+    }
+
+    /// `fetch.min.bytes` of the copier's fetches: the design's value, else the
+    /// tool's default (Redpanda's shadow link client 5 MiB, Kafka's 1 byte).
+    pub fn fetch_min_bytes(&self) -> u64 {
+        self.fetch_min_bytes.unwrap_or(match self.tool {
+            CopierTool::RedpandaShadowing => 5_242_880,
+            _ => 1,
+        })
     }
 }
 
@@ -650,7 +677,22 @@ impl CopierTool {
             CopierTool::ClusterLinking => "cluster-linking",
             CopierTool::Replicator => "replicator",
             CopierTool::Ureplicator => "ureplicator",
+            CopierTool::ClusterMirroring => "cluster-mirroring",
+            CopierTool::RedpandaShadowing => "redpanda-shadowing",
         }
+    }
+
+    /// The offset-preserving class: byte-for-byte copies at the same offsets,
+    /// fetched by the destination's brokers (Cluster Linking, KIP-1279 Cluster
+    /// Mirroring, Redpanda Shadowing). Consumer offsets are copied, not
+    /// translated; failover promotes the mirror and fail-back truncates.
+    pub fn offset_preserving(self) -> bool {
+        matches!(
+            self,
+            CopierTool::ClusterLinking
+                | CopierTool::ClusterMirroring
+                | CopierTool::RedpandaShadowing
+        )
     }
 }
 
@@ -726,9 +768,6 @@ fn d_sep() -> String {
 fn d_mpfb() -> u64 {
     1_048_576
 }
-fn d_fmb() -> u64 {
-    52_428_800
-}
 fn d_rbb() -> i64 {
     65_536
 }
@@ -800,8 +839,12 @@ pub struct Design {
     pub fetch_max_wait_ms: u64,
     #[serde(rename = "consumer.max.partition.fetch.bytes", default = "d_mpfb")]
     pub max_partition_fetch_bytes: u64,
-    #[serde(rename = "consumer.fetch.max.bytes", default = "d_fmb")]
-    pub fetch_max_bytes: u64,
+    /// Unset: the tool's default (`Design::fetch_max_bytes`).
+    #[serde(rename = "consumer.fetch.max.bytes", default)]
+    pub fetch_max_bytes: Option<u64>,
+    /// Unset: the tool's default (`Design::fetch_min_bytes`).
+    #[serde(rename = "consumer.fetch.min.bytes", default)]
+    pub fetch_min_bytes: Option<u64>,
     /// -1: OS autotuning (`model.tcp_autotune_max_bytes`).
     #[serde(rename = "consumer.receive.buffer.bytes", default = "d_rbb")]
     pub receive_buffer_bytes: i64,

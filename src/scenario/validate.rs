@@ -598,6 +598,8 @@ fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
                 "cluster-linking",
                 "replicator",
                 "ureplicator",
+                "cluster-mirroring",
+                "redpanda-shadowing",
             ],
         ),
         (
@@ -850,7 +852,7 @@ fn validate_designs(
         if d.replication_factor == 0 {
             p.e(k("\"replication.factor\""), "must be ≥ 1".into());
         }
-        if d.max_partition_fetch_bytes == 0 || d.fetch_max_bytes == 0 {
+        if d.max_partition_fetch_bytes == 0 || d.fetch_max_bytes() == 0 {
             p.e(
                 k("\"consumer.fetch.max.bytes\""),
                 "fetch sizes must be > 0".into(),
@@ -934,6 +936,14 @@ fn validate_designs(
                     ),
                     "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
                 ),
+                CopierTool::ClusterMirroring | CopierTool::RedpandaShadowing => (
+                    "topology",
+                    format!(
+                        "{} keeps topic names and its mirror topics are read-only: a cycle ({cycle}) would need a topic that is both a mirror and written locally",
+                        d.tool.label()
+                    ),
+                    "use a one-way topology (active-passive, fan-in or hub-and-spoke), or `tool = \"cluster-linking\"` with a `cluster.link.prefix`",
+                ),
             };
             p.help(k(key), msg, Some(help.into()));
         }
@@ -970,11 +980,6 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
             d.sync_group_offsets_enabled,
         ),
         (
-            "consumer.offset.sync.ms",
-            CopierTool::ClusterLinking,
-            d.consumer_offset_sync_ms != 30_000,
-        ),
-        (
             "topic.rename.format",
             CopierTool::Replicator,
             d.topic_rename_format != "${topic}",
@@ -1000,6 +1005,17 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
             !d.cluster_link_prefix.is_empty(),
         ),
     ];
+    // Shared by the offset-preserving class (each tool's consumer offset sync).
+    if d.consumer_offset_sync_ms != 30_000 && !d.tool.offset_preserving() {
+        p.help(
+            k("\"consumer.offset.sync.ms\""),
+            format!(
+                "`consumer.offset.sync.ms` is a setting of the offset-preserving mirrors (cluster-linking, cluster-mirroring, redpanda-shadowing); this design's tool is `{}`, which would ignore it",
+                d.tool.label()
+            ),
+            Some("remove it, or set `tool = \"cluster-linking\"`".into()),
+        );
+    }
     for (key, tool, set) in owned {
         if set && d.tool != tool {
             p.help(

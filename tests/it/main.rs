@@ -18,6 +18,7 @@ mod import_export;
 mod import_files;
 mod invariants;
 mod layers;
+mod mirrors;
 mod montecarlo;
 mod placement;
 mod plan;

@@ -114,6 +114,8 @@ pub(crate) const TOOL: Ty = Ty::Enum {
         "cluster-linking",
         "replicator",
         "ureplicator",
+        "cluster-mirroring",
+        "redpanda-shadowing",
     ],
     aliases: &[],
 };
@@ -334,6 +336,7 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("consumer.fetch.max.wait.ms", U64),
         opt("consumer.max.partition.fetch.bytes", U64),
         opt("consumer.fetch.max.bytes", U64),
+        opt("consumer.fetch.min.bytes", U64),
         opt("consumer.receive.buffer.bytes", I64),
         opt("producer.compression.type", COMPRESSION),
         opt("compression_ratio", F64),
