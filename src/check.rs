@@ -1770,6 +1770,8 @@ fn copy_flows(
                     .iter()
                     .map(|&s| sc.site[s].brokers)
                     .sum::<u32>()
+            } else if d.tool == crate::scenario::CopierTool::Flink {
+                d.parallelism.min(partitions.max(1))
             } else {
                 d.tasks_max.min(partitions.max(1))
             };

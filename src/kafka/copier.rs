@@ -49,7 +49,10 @@ pub(super) fn remote_name(
         // Mirror topics keep the source name behind the link's optional prefix.
         CopierTool::ClusterLinking => return format!("{}{topic}", d.cluster_link_prefix),
         // uReplicator, KIP-1279 mirror topics and Redpanda shadow topics keep names.
-        CopierTool::Ureplicator | CopierTool::ClusterMirroring | CopierTool::RedpandaShadowing => {
+        CopierTool::Ureplicator
+        | CopierTool::ClusterMirroring
+        | CopierTool::RedpandaShadowing
+        | CopierTool::Flink => {
             return topic.to_string();
         }
         CopierTool::Mirrormaker2 => {}
@@ -86,7 +89,8 @@ fn discovery(d: &Design, created: Nanos) -> Nanos {
         CopierTool::ClusterLinking
         | CopierTool::ClusterMirroring
         | CopierTool::RedpandaShadowing
-        | CopierTool::Ureplicator => return created,
+        | CopierTool::Ureplicator
+        | CopierTool::Flink => return created,
     }
     .max(NS_PER_MS);
     if created == 0 {
@@ -144,6 +148,11 @@ pub(super) struct MPart {
     promoted: Option<u64>,
     /// Promoted, then its old source truncated and mirrored back.
     failed_back: bool,
+    /// Flink: the source offset of the pending checkpoint's barrier, and of
+    /// the last completed checkpoint (the restart point; exactly-once: the
+    /// last stable offset read_committed consumers see at the target).
+    barrier: u64,
+    ck: u64,
 }
 
 impl MPart {
@@ -276,6 +285,14 @@ pub(super) struct Copiers {
     pub tool: CopierTool,
     /// `fetch.min.bytes` of the copier's fetches (`Design::fetch_min_bytes`).
     fetch_min_bytes: u64,
+    /// Flink: exactly-once (records visible at the checkpoint's commit), the
+    /// checkpoint interval, the next trigger, a checkpoint in progress.
+    eos: bool,
+    ck_every: Nanos,
+    next_ck: Nanos,
+    ck_pending: bool,
+    /// Flink: records copied again after a restart from a checkpoint.
+    pub recopied: u64,
     pub tasks: Vec<Task>,
     pub parts: Vec<MPart>,
     pub sess: Vec<CSess>,
@@ -368,6 +385,11 @@ impl World<'_> {
         cp.next_group_sync =
             phase(secs(d.sync_group_offsets_interval_seconds as f64).max(NS_PER_MS));
         cp.next_cl_sync = phase(ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS));
+        if d.tool == CopierTool::Flink {
+            cp.eos = d.delivery_guarantee == crate::scenario::DeliveryGuarantee::ExactlyOnce;
+            cp.ck_every = ms(d.checkpointing_interval_ms as f64).max(NS_PER_MS);
+            cp.next_ck = phase(cp.ck_every);
+        }
         let flows = self.layout.flows.clone();
         for (fi, &(a, b)) in flows.iter().enumerate() {
             // Mirrored partitions of this flow, topic by topic.
@@ -494,7 +516,12 @@ impl World<'_> {
                 })
                 .collect();
         } else {
-            let n = (d.tasks_max as usize).min(pairs.len()).max(1);
+            let tasks = if d.tool == CopierTool::Flink {
+                d.parallelism
+            } else {
+                d.tasks_max
+            };
+            let n = (tasks as usize).min(pairs.len()).max(1);
             task_sites = vec![copier_site; n];
             owner = (0..pairs.len()).map(|i| i % n).collect();
         }
@@ -563,6 +590,8 @@ impl World<'_> {
                     found,
                     promoted: None,
                     failed_back: false,
+                    barrier: start[i],
+                    ck: start[i],
                 });
                 cp.src_parts[sp as usize].push(id);
                 tparts.push(id);
@@ -1104,25 +1133,29 @@ impl World<'_> {
             (m.src as usize, m.task as usize)
         };
         let to = from + n as u64;
-        let part = &self.parts[src];
-        let rb = part.record_bytes as u64;
-        let mut i = part.batches.partition_point(|x| x.end() <= from);
-        while let Some(bt) = part.batches.get(i) {
-            if bt.start >= to {
-                break;
-            }
-            let overlap = bt.end().min(to) - bt.start.max(from);
-            self.cp
-                .lag
-                .record(readable_at.saturating_sub(bt.created), overlap);
-            i += 1;
-        }
+        let rb = self.parts[src].record_bytes as u64;
         self.cp.tasks[task].buffered = self.cp.tasks[task].buffered.saturating_sub(n as u64 * rb);
-        self.cp.copied_records += n as u64;
-        self.cp.copied_bytes += n as u64 * rb;
+        // Flink after a restart from its checkpoint: what the target already
+        // holds readable is copied again (at-least-once duplicates).
+        let fresh = if self.cp.tool == CopierTool::Flink {
+            let m = &self.cp.parts[mp as usize];
+            let lo = from.max(m.acked.min(to));
+            self.cp.recopied += lo - from;
+            lo
+        } else {
+            from
+        };
+        // Exactly-once: readable to read_committed consumers only at the
+        // checkpoint's commit (`cp_checkpoint`), measured there.
+        if !self.cp.eos {
+            self.cp_record_lag(src, fresh, to, readable_at);
+        }
+        let k = to - fresh;
+        self.cp.copied_records += k;
+        self.cp.copied_bytes += k * rb;
         let flow = self.cp.tasks[task].flow as usize;
-        self.cp.flows[flow].5 += n as u64;
-        self.cp.flows[flow].6 += n as u64 * rb;
+        self.cp.flows[flow].5 += k;
+        self.cp.flows[flow].6 += k * rb;
         let lag_max = self.design.map_or(100, |d| d.offset_lag_max);
         let source_up = self.cp_source_up(mp as usize);
         let m = &mut self.cp.parts[mp as usize];
@@ -1173,13 +1206,81 @@ impl World<'_> {
         self.cp.offset_syncs += emitted;
     }
 
+    /// Lag samples of source records [from, to) of partition `src`, readable
+    /// at the target since `readable_at`.
+    fn cp_record_lag(&mut self, src: usize, from: u64, to: u64, readable_at: Nanos) {
+        let part = &self.parts[src];
+        let mut i = part.batches.partition_point(|x| x.end() <= from);
+        while let Some(bt) = part.batches.get(i) {
+            if bt.start >= to {
+                break;
+            }
+            let overlap = bt.end().min(to) - bt.start.max(from);
+            self.cp
+                .lag
+                .record(readable_at.saturating_sub(bt.created), overlap);
+            i += 1;
+        }
+    }
+
+    /// Source offsets of `mp` below this are readable at the target: what the
+    /// target acknowledged, or for Flink exactly-once what the last completed
+    /// checkpoint committed (read_committed).
+    fn cp_readable(&self, mp: usize) -> u64 {
+        let m = &self.cp.parts[mp];
+        if self.cp.eos {
+            m.ck.min(m.acked)
+        } else {
+            m.acked
+        }
+    }
+
+    /// Flink's checkpoints (`CheckpointCoordinator`, one at a time): every
+    /// `execution.checkpointing.interval` the barrier enters each source at its
+    /// position; the checkpoint completes once every sink has flushed what came
+    /// before it (`KafkaWriter.flush` at `prepareCommit`: the target
+    /// acknowledged it), and then the sinks commit (`KafkaCommitter`,
+    /// exactly-once: the transaction's records become visible to read_committed
+    /// consumers). A job with a subtask whose site is down does not checkpoint.
+    fn cp_checkpoint(&mut self) {
+        let now = self.now;
+        if self.cp.tasks.iter().any(|t| !self.site_up[t.site]) {
+            self.cp.ck_pending = false;
+            return;
+        }
+        if !self.cp.ck_pending && now >= self.cp.next_ck {
+            while self.cp.next_ck <= now {
+                self.cp.next_ck += self.cp.ck_every;
+            }
+            for m in self.cp.parts.iter_mut() {
+                m.barrier = m.fetch_pos;
+            }
+            self.cp.ck_pending = true;
+        }
+        if self.cp.ck_pending && self.cp.parts.iter().all(|m| m.acked >= m.barrier) {
+            self.cp.ck_pending = false;
+            self.cp.checkpoints += 1;
+            for mp in 0..self.cp.parts.len() {
+                let (src, ck, barrier) = {
+                    let m = &self.cp.parts[mp];
+                    (m.src as usize, m.ck, m.barrier)
+                };
+                if self.cp.eos && barrier > ck {
+                    self.cp_record_lag(src, ck, barrier, now);
+                }
+                let m = &mut self.cp.parts[mp];
+                m.ck = m.ck.max(barrier);
+            }
+        }
+    }
+
     /// The oldest source offset of `p` a copier still needs (batches are kept for it).
     pub(super) fn cp_floor(&self, p: u32) -> u64 {
         match self.cp.src_parts.get(p as usize) {
             Some(list) if !list.is_empty() => list
                 .iter()
                 .filter(|&&mp| self.cp.parts[mp as usize].promoted.is_none())
-                .map(|&mp| self.cp.parts[mp as usize].acked)
+                .map(|&mp| self.cp_readable(mp as usize))
                 .min()
                 .unwrap_or(u64::MAX),
             _ => u64::MAX,
@@ -1268,6 +1369,9 @@ impl World<'_> {
                 self.cp_kick(t as usize);
             }
         }
+        if self.cp.tool == CopierTool::Flink {
+            self.cp_checkpoint();
+        }
         if now >= self.cp.next_flush && self.cp.tool == CopierTool::Mirrormaker2 {
             // offset.flush.interval.ms: the latest position of each partition is synced.
             self.cp.next_flush += ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS);
@@ -1342,21 +1446,22 @@ impl World<'_> {
     /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
+        let readable = self.cp_readable(mp);
         let part = &self.parts[m.src as usize];
         let leo = self.max_leo(m.src as usize);
-        let behind = leo.saturating_sub(m.acked);
+        let behind = leo.saturating_sub(readable);
         if behind == 0 {
             return (0, 0, 0);
         }
         let mut acked_records = 0;
-        let i = part.batches.partition_point(|x| x.end() <= m.acked);
+        let i = part.batches.partition_point(|x| x.end() <= readable);
         let age = part
             .batches
             .get(i)
             .map_or(0, |b| self.now.saturating_sub(b.created));
         for b in part.batches.range(i..) {
             if b.acked {
-                acked_records += b.end() - b.start.max(m.acked);
+                acked_records += b.end() - b.start.max(readable);
             }
         }
         (behind, acked_records, age)
@@ -1418,7 +1523,7 @@ impl World<'_> {
             return Vec::new();
         };
         match self.cp.tool {
-            CopierTool::Ureplicator => Vec::new(),
+            CopierTool::Ureplicator | CopierTool::Flink => Vec::new(),
             CopierTool::ClusterLinking
             | CopierTool::ClusterMirroring
             | CopierTool::RedpandaShadowing => vec![
@@ -1579,13 +1684,26 @@ impl World<'_> {
                     // The copier restarts from its committed position: what it had
                     // buffered is fetched again.
                     let parts = self.cp.tasks[t].parts.clone();
+                    let (flink, eos) = (self.cp.tool == CopierTool::Flink, self.cp.eos);
                     for mp in parts {
                         let m = &mut self.cp.parts[mp as usize];
                         if !m.in_flight {
                             m.buf.clear();
                             m.fetch_pos = m.acked;
+                            if flink {
+                                // Flink restarts from its last completed checkpoint:
+                                // exactly-once aborts the open transaction (what it
+                                // wrote since is never visible), at-least-once finds
+                                // it again at the target (`cp_acked` counts it).
+                                if eos {
+                                    self.cp.recopied += m.acked.saturating_sub(m.ck);
+                                    m.acked = m.ck.min(m.acked);
+                                }
+                                m.fetch_pos = m.ck.min(m.fetch_pos);
+                            }
                         }
                     }
+                    self.cp.ck_pending = false;
                     self.cp.tasks[t].buffered = 0;
                     self.cp.tasks[t].blocked = false;
                     // Requests of the stopped process are gone: every session starts over.
@@ -1657,7 +1775,7 @@ impl World<'_> {
                         t if t.offset_preserving() => {
                             self.cp.groups[g].cl_synced[k].map_or(reset, |s| (s, s))
                         }
-                        CopierTool::Ureplicator => reset,
+                        CopierTool::Ureplicator | CopierTool::Flink => reset,
                         _ => {
                             let src = if d.sync_group_offsets_enabled {
                                 self.cp.groups[g].synced[k]
@@ -1776,7 +1894,7 @@ impl World<'_> {
                 };
                 let resume = match self.cp.tool {
                     t if t.offset_preserving() => self.cp.groups[g].cl_synced[k].unwrap_or(reset),
-                    CopierTool::Ureplicator => reset,
+                    CopierTool::Ureplicator | CopierTool::Flink => reset,
                     _ => {
                         let ck = if d.sync_group_offsets_enabled {
                             self.cp.groups[g].synced[k]

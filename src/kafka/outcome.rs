@@ -303,6 +303,7 @@ impl World<'_> {
             bytes_lost_to_retention: cp.lost_retention_bytes,
             offset_syncs: cp.offset_syncs,
             checkpoints: cp.checkpoints,
+            records_recopied: cp.recopied,
         })
     }
 

@@ -634,6 +634,20 @@ pub enum CopierTool {
     /// Redpanda Shadowing: the shadow cluster's brokers fetch from the source,
     /// offsets preserved (Cluster Linking's model, Redpanda's fetch defaults).
     RedpandaShadowing,
+    /// A custom Apache Flink job: a Kafka source and a Kafka sink per parallel
+    /// subtask, committing with each checkpoint (names kept, no translation).
+    Flink,
+}
+
+/// Flink `KafkaSink`'s `DeliveryGuarantee`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryGuarantee {
+    /// Transactions committed when a checkpoint completes.
+    #[default]
+    ExactlyOnce,
+    /// The producer is flushed at each checkpoint; records are visible at once.
+    AtLeastOnce,
 }
 
 impl Design {
@@ -646,7 +660,8 @@ impl Design {
             CopierTool::ClusterLinking => self.cluster_link_prefix.is_empty(),
             CopierTool::Ureplicator
             | CopierTool::ClusterMirroring
-            | CopierTool::RedpandaShadowing => true,
+            | CopierTool::RedpandaShadowing
+            | CopierTool::Flink => true,
         }
     }
 
@@ -679,6 +694,7 @@ impl CopierTool {
             CopierTool::Ureplicator => "ureplicator",
             CopierTool::ClusterMirroring => "cluster-mirroring",
             CopierTool::RedpandaShadowing => "redpanda-shadowing",
+            CopierTool::Flink => "flink",
         }
     }
 
@@ -792,6 +808,9 @@ fn d_refresh_topics_s() -> u64 {
 fn d_topic_poll_ms() -> u64 {
     120_000
 }
+fn d_checkpoint_ms() -> u64 {
+    10_000
+}
 fn d_rename_format() -> String {
     "${topic}".into()
 }
@@ -899,6 +918,19 @@ pub struct Design {
     /// and written to the destination's consumer offsets.
     #[serde(rename = "offset.translator.batch.period.ms", default = "d_flush_ms")]
     pub offset_translator_batch_period_ms: u64,
+    /// Flink: parallel subtasks of the copy job (`parallelism.default`, 1).
+    #[serde(default = "d_one_u32")]
+    pub parallelism: u32,
+    /// Flink: checkpoint interval, ms (Flink's default: checkpointing off; a
+    /// copier needs it, docs/model.md).
+    #[serde(
+        rename = "execution.checkpointing.interval",
+        default = "d_checkpoint_ms"
+    )]
+    pub checkpointing_interval_ms: u64,
+    /// Flink: the sink's delivery guarantee.
+    #[serde(rename = "delivery.guarantee", default)]
+    pub delivery_guarantee: DeliveryGuarantee,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]

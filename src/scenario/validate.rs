@@ -598,8 +598,6 @@ fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
                 "cluster-linking",
                 "replicator",
                 "ureplicator",
-                "cluster-mirroring",
-                "redpanda-shadowing",
             ],
         ),
         (
@@ -936,6 +934,13 @@ fn validate_designs(
                     ),
                     "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
                 ),
+                CopierTool::Flink => (
+                    "topology",
+                    format!(
+                        "the Flink job writes the source topic's name: a cycle ({cycle}) would copy every record around forever"
+                    ),
+                    "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
+                ),
                 CopierTool::ClusterMirroring | CopierTool::RedpandaShadowing => (
                     "topology",
                     format!(
@@ -1004,6 +1009,17 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
             CopierTool::ClusterLinking,
             !d.cluster_link_prefix.is_empty(),
         ),
+        ("parallelism", CopierTool::Flink, d.parallelism != 1),
+        (
+            "execution.checkpointing.interval",
+            CopierTool::Flink,
+            d.checkpointing_interval_ms != 10_000,
+        ),
+        (
+            "delivery.guarantee",
+            CopierTool::Flink,
+            d.delivery_guarantee != crate::scenario::DeliveryGuarantee::ExactlyOnce,
+        ),
     ];
     // Shared by the offset-preserving class (each tool's consumer offset sync).
     if d.consumer_offset_sync_ms != 30_000 && !d.tool.offset_preserving() {
@@ -1037,6 +1053,12 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
                 d.topic_rename_format
             ),
             Some("e.g. `${topic}` (names kept) or `${topic}.replica`".into()),
+        );
+    }
+    if d.tool == CopierTool::Flink && (d.parallelism == 0 || d.checkpointing_interval_ms == 0) {
+        p.e(
+            k("\"execution.checkpointing.interval\""),
+            "Flink's parallelism and checkpoint interval must be > 0 (a copier needs checkpoints: its restart point and, exactly-once, its commits)".into(),
         );
     }
     if d.refresh_topics_interval_seconds == 0

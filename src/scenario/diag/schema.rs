@@ -116,7 +116,12 @@ pub(crate) const TOOL: Ty = Ty::Enum {
         "ureplicator",
         "cluster-mirroring",
         "redpanda-shadowing",
+        "flink",
     ],
+    aliases: &[],
+};
+pub(crate) const DELIVERY_GUARANTEE: Ty = Ty::Enum {
+    values: &["exactly-once", "at-least-once"],
     aliases: &[],
 };
 pub(crate) const DESIGN_TOPOLOGY: Ty = Ty::Enum {
@@ -355,6 +360,9 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("topic.rename.format", STR),
         opt("provenance.header.enable", BOOL),
         opt("offset.translator.batch.period.ms", U64),
+        opt("parallelism", U32),
+        opt("execution.checkpointing.interval", U64),
+        opt("delivery.guarantee", DELIVERY_GUARANTEE),
     ],
 };
 
