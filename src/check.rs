@@ -1751,7 +1751,6 @@ fn copy_flows(
     lay: &crate::scenario::DesignLayout,
     out: &mut Vec<Finding>,
 ) {
-    use crate::scenario::CopierTool;
     let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
     let graph = SiteGraph::of(sc);
     // Bytes/s a link leaves a copier: its capacity less the background, or
@@ -1797,7 +1796,7 @@ fn copy_flows(
             };
             let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
             let push = d.copier_site == "source";
-            let ratio = if push && d.tool != CopierTool::ClusterLinking {
+            let ratio = if push && !d.tool.offset_preserving() {
                 d.compression_ratio
                     .unwrap_or_else(|| d.compression_type.default_ratio())
             } else {
@@ -1841,7 +1840,7 @@ fn copy_flows(
             }
             // Pushing over the WAN: one produce request in flight per (task, target
             // broker), each carrying one batch.size batch per partition.
-            if push && d.tool != CopierTool::ClusterLinking {
+            if push && !d.tool.offset_preserving() {
                 let rtt = path_rtt_ms.max(0.01) / 1000.0;
                 let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
                 let parts = copied_partitions(sc, d);
@@ -1890,11 +1889,13 @@ fn copy_flows(
                 .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
                 .map(|t| t.partitions)
                 .sum();
-            let tasks = if d.tool == CopierTool::ClusterLinking {
+            let tasks = if d.tool.offset_preserving() {
                 lay.clusters[b]
                     .iter()
                     .map(|&s| sc.site[s].brokers)
                     .sum::<u32>()
+            } else if d.tool == crate::scenario::CopierTool::Flink {
+                d.parallelism.min(partitions.max(1))
             } else {
                 d.tasks_max.min(partitions.max(1))
             };

@@ -221,6 +221,10 @@ pub struct ReplicationOutcome {
     pub bytes_lost_to_retention: u64,
     pub offset_syncs: u64,
     pub checkpoints: u64,
+    /// Flink: records copied again after the job restarted from its last
+    /// checkpoint (duplicates at the target under at-least-once; under
+    /// exactly-once the first copies were aborted, never visible).
+    pub records_recopied: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -168,7 +168,7 @@ pub fn from_design(
             d.max_partition_fetch_bytes as i64,
             1_048_576,
         ),
-        ("fetch.max.bytes", d.fetch_max_bytes as i64, 52_428_800),
+        ("fetch.max.bytes", d.fetch_max_bytes() as i64, 52_428_800),
         ("receive.buffer.bytes", d.receive_buffer_bytes, 65_536),
     ] {
         if v != default {

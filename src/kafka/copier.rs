@@ -48,8 +48,13 @@ pub(super) fn remote_name(
         CopierTool::Replicator => return d.topic_rename_format.replace("${topic}", topic),
         // Mirror topics keep the source name behind the link's optional prefix.
         CopierTool::ClusterLinking => return format!("{}{topic}", d.cluster_link_prefix),
-        // uReplicator keeps names.
-        CopierTool::Ureplicator => return topic.to_string(),
+        // uReplicator, KIP-1279 mirror topics and Redpanda shadow topics keep names.
+        CopierTool::Ureplicator
+        | CopierTool::ClusterMirroring
+        | CopierTool::RedpandaShadowing
+        | CopierTool::Flink => {
+            return topic.to_string();
+        }
         CopierTool::Mirrormaker2 => {}
     }
     match d.replication_policy {
@@ -81,7 +86,11 @@ fn discovery(d: &Design, created: Nanos) -> Nanos {
     let every = match d.tool {
         CopierTool::Mirrormaker2 => secs(d.refresh_topics_interval_seconds as f64),
         CopierTool::Replicator => ms(d.topic_poll_interval_ms as f64),
-        CopierTool::ClusterLinking | CopierTool::Ureplicator => return created,
+        CopierTool::ClusterLinking
+        | CopierTool::ClusterMirroring
+        | CopierTool::RedpandaShadowing
+        | CopierTool::Ureplicator
+        | CopierTool::Flink => return created,
     }
     .max(NS_PER_MS);
     if created == 0 {
@@ -134,6 +143,16 @@ pub(super) struct MPart {
     /// When the copier finds the topic (its topic refresh after `created_at_s`):
     /// the partition is not fetched before.
     found: Nanos,
+    /// Offset-preserving tools: failover promoted the target (the mirror
+    /// stopped); the last mirrored offset then (KIP-1279's LMO).
+    promoted: Option<u64>,
+    /// Promoted, then its old source truncated and mirrored back.
+    failed_back: bool,
+    /// Flink: the source offset of the pending checkpoint's barrier, and of
+    /// the last completed checkpoint (the restart point; exactly-once: the
+    /// last stable offset read_committed consumers see at the target).
+    barrier: u64,
+    ck: u64,
 }
 
 impl MPart {
@@ -264,6 +283,16 @@ pub(super) struct Exposure {
 #[derive(Default)]
 pub(super) struct Copiers {
     pub tool: CopierTool,
+    /// `fetch.min.bytes` of the copier's fetches (`Design::fetch_min_bytes`).
+    fetch_min_bytes: u64,
+    /// Flink: exactly-once (records visible at the checkpoint's commit), the
+    /// checkpoint interval, the next trigger, a checkpoint in progress.
+    eos: bool,
+    ck_every: Nanos,
+    next_ck: Nanos,
+    ck_pending: bool,
+    /// Flink: records copied again after a restart from a checkpoint.
+    pub recopied: u64,
     pub tasks: Vec<Task>,
     pub parts: Vec<MPart>,
     pub sess: Vec<CSess>,
@@ -335,13 +364,14 @@ impl World<'_> {
         let sc = self.sc;
         let mut cp = Copiers {
             tool: d.tool,
-            ratio: if d.tool == CopierTool::ClusterLinking {
+            ratio: if d.tool.offset_preserving() {
                 1.0
             } else {
                 d.compression_ratio
                     .unwrap_or_else(|| d.compression_type.default_ratio())
             },
             batch_bytes: d.producer_batch_size.max(1),
+            fetch_min_bytes: d.fetch_min_bytes().max(1),
             src_parts: vec![Vec::new(); self.parts.len()],
             exposures: vec![None; sc.fault.len()],
             ..Default::default()
@@ -355,6 +385,11 @@ impl World<'_> {
         cp.next_group_sync =
             phase(secs(d.sync_group_offsets_interval_seconds as f64).max(NS_PER_MS));
         cp.next_cl_sync = phase(ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS));
+        if d.tool == CopierTool::Flink {
+            cp.eos = d.delivery_guarantee == crate::scenario::DeliveryGuarantee::ExactlyOnce;
+            cp.ck_every = ms(d.checkpointing_interval_ms as f64).max(NS_PER_MS);
+            cp.next_ck = phase(cp.ck_every);
+        }
         let flows = self.layout.flows.clone();
         for (fi, &(a, b)) in flows.iter().enumerate() {
             // Mirrored partitions of this flow, topic by topic.
@@ -380,116 +415,14 @@ impl World<'_> {
                 "source" => self.cluster_site(a),
                 name => self.topo.site_index(name).unwrap_or(self.cluster_site(b)),
             };
-            // Tasks: Connect tasks over min(tasks.max, partitions), round-robin; for
-            // Cluster Linking, each destination broker for the partitions it leads.
-            let task_sites: Vec<usize>;
-            let owner: Vec<usize>;
-            if d.tool == CopierTool::ClusterLinking {
-                let dst_brokers: Vec<usize> = (0..self.nb)
-                    .filter(|&x| self.broker_cluster[x] as usize == b)
-                    .collect();
-                task_sites = dst_brokers.iter().map(|&x| self.broker_site[x]).collect();
-                owner = pairs
-                    .iter()
-                    .map(|&(_, dp, _)| {
-                        let lead = self.parts[dp as usize].slot(0) as usize;
-                        dst_brokers.iter().position(|&x| x == lead).unwrap_or(0)
-                    })
-                    .collect();
-            } else {
-                let n = (d.tasks_max as usize).min(pairs.len()).max(1);
-                task_sites = vec![copier_site; n];
-                owner = (0..pairs.len()).map(|i| i % n).collect();
-            }
-            let first_task = cp.tasks.len();
-            let mut fps = 0u32;
-            for (k, &site) in task_sites.iter().enumerate() {
-                if !owner.contains(&k) {
-                    continue;
-                }
-                let prod = self.producers.len() as u16;
-                let window = buffer(
-                    d.producer_send_buffer_bytes,
-                    sc.model.tcp_autotune_max_bytes,
-                )
-                .min(buffer(
-                    sc.broker.socket_receive_buffer_bytes,
-                    sc.model.tcp_autotune_max_bytes,
-                ));
-                let in_flight = if d.tool == CopierTool::ClusterLinking {
-                    5
-                } else {
-                    d.producer_max_in_flight.min(255) as u8
-                };
-                self.producers.push(ProducerState {
-                    site,
-                    home: site,
-                    cluster: b as u8,
-                    copier: true,
-                    topic: 0,
-                    start: 0,
-                    acks: Acks::All,
-                    rate_bytes_s: 0.0,
-                    record_bytes: 1024,
-                    tick: NS_PER_S,
-                    linger: 0,
-                    batch_records: 1,
-                    max_in_flight: in_flight,
-                    request_timeout: REQUEST_TIMEOUT,
-                    window,
-                    ..ProducerState::fresh(self.nb)
-                });
-                let ti = cp.tasks.len() as u16;
-                let mut tparts = Vec::new();
-                for (i, &(sp, dp, found)) in pairs.iter().enumerate() {
-                    if owner[i] != k {
-                        continue;
-                    }
-                    if found > 0 {
-                        cp.discoveries.push_back((found, ti));
-                    }
-                    let id = cp.parts.len() as u32;
-                    cp.parts.push(MPart {
-                        src: sp,
-                        dst: dp,
-                        task: ti,
-                        fetch_pos: 0,
-                        acked: 0,
-                        down: 0,
-                        buf: VecDeque::new(),
-                        in_flight: false,
-                        gaps: VecDeque::new(),
-                        skipped: 0,
-                        syncs: VecDeque::new(),
-                        last_sync_down: None,
-                        prev_up: None,
-                        found,
-                    });
-                    cp.src_parts[sp as usize].push(id);
-                    tparts.push(id);
-                    fps += 1;
-                }
-                let recv = buffer(d.receive_buffer_bytes, sc.model.tcp_autotune_max_bytes);
-                cp.tasks.push(Task {
-                    flow: fi as u16,
-                    site,
-                    prod,
-                    window: recv,
-                    parts: tparts,
-                    buffered: 0,
-                    blocked: false,
-                    drain: vec![0; self.nb],
-                });
-            }
-            cp.flows.push((
-                a,
-                b,
+            self.cp_add_flow(
+                &mut cp,
+                fi,
+                (a, b),
                 copier_site,
-                (cp.tasks.len() - first_task) as u32,
-                fps,
-                0,
-                0,
-            ));
+                &pairs,
+                &vec![0; pairs.len()],
+            );
         }
         // Consumer groups on mirrored source topics.
         for c in 0..self.consumers.len() {
@@ -520,9 +453,23 @@ impl World<'_> {
                 cl_synced: vec![None; n],
             });
         }
-        let nb = self.nb;
-        cp.sess = (0..cp.tasks.len() * nb)
-            .map(|i| CSess {
+        Self::cp_add_sessions(&mut cp, self.nb);
+        let mut found: Vec<(Nanos, u16)> = cp.discoveries.drain(..).collect();
+        found.sort_unstable();
+        found.dedup();
+        cp.discoveries = found.into();
+        self.cp = cp;
+        self.at(TICK, Ev::CpTick);
+        for t in 0..self.cp.tasks.len() {
+            self.cp_kick(t);
+        }
+    }
+
+    /// One fetch session per (task, broker) for the tasks that have none yet
+    /// (session `t × brokers + b`).
+    fn cp_add_sessions(cp: &mut Copiers, nb: usize) {
+        for i in cp.sess.len()..cp.tasks.len() * nb {
+            cp.sess.push(CSess {
                 task: (i / nb) as u16,
                 broker: (i % nb) as B,
                 parts: Vec::new(),
@@ -533,17 +480,144 @@ impl World<'_> {
                 resp: Vec::new(),
                 fluid_busy: 0,
                 rot: 0,
-            })
-            .collect();
-        let mut found: Vec<(Nanos, u16)> = cp.discoveries.drain(..).collect();
-        found.sort_unstable();
-        found.dedup();
-        cp.discoveries = found.into();
-        self.cp = cp;
-        self.at(TICK, Ev::CpTick);
-        for t in 0..self.cp.tasks.len() {
-            self.cp_kick(t);
+            });
         }
+    }
+
+    /// The tasks, producers and mirrored partitions of flow `fi` (clusters
+    /// `a` → `b`): `pairs` (source partition, target partition, when found),
+    /// each copied from offset `start` (0 at the run's start; the point of
+    /// divergence for a fail-back's reverse mirror).
+    fn cp_add_flow(
+        &mut self,
+        cp: &mut Copiers,
+        fi: usize,
+        (a, b): (usize, usize),
+        copier_site: usize,
+        pairs: &[(u32, u32, Nanos)],
+        start: &[u64],
+    ) {
+        let d = self.design.expect("copiers exist only in designs");
+        let sc = self.sc;
+        // Tasks: Connect tasks over min(tasks.max, partitions), round-robin; for
+        // Cluster Linking, each destination broker for the partitions it leads.
+        let task_sites: Vec<usize>;
+        let owner: Vec<usize>;
+        if d.tool.offset_preserving() {
+            let dst_brokers: Vec<usize> = (0..self.nb)
+                .filter(|&x| self.broker_cluster[x] as usize == b)
+                .collect();
+            task_sites = dst_brokers.iter().map(|&x| self.broker_site[x]).collect();
+            owner = pairs
+                .iter()
+                .map(|&(_, dp, _)| {
+                    let lead = self.parts[dp as usize].slot(0) as usize;
+                    dst_brokers.iter().position(|&x| x == lead).unwrap_or(0)
+                })
+                .collect();
+        } else {
+            let tasks = if d.tool == CopierTool::Flink {
+                d.parallelism
+            } else {
+                d.tasks_max
+            };
+            let n = (tasks as usize).min(pairs.len()).max(1);
+            task_sites = vec![copier_site; n];
+            owner = (0..pairs.len()).map(|i| i % n).collect();
+        }
+        let first_task = cp.tasks.len();
+        let mut fps = 0u32;
+        for (k, &site) in task_sites.iter().enumerate() {
+            if !owner.contains(&k) {
+                continue;
+            }
+            let prod = self.producers.len() as u16;
+            let window = buffer(
+                d.producer_send_buffer_bytes,
+                sc.model.tcp_autotune_max_bytes,
+            )
+            .min(buffer(
+                sc.broker.socket_receive_buffer_bytes,
+                sc.model.tcp_autotune_max_bytes,
+            ));
+            let in_flight = if d.tool.offset_preserving() {
+                5
+            } else {
+                d.producer_max_in_flight.min(255) as u8
+            };
+            self.producers.push(ProducerState {
+                site,
+                home: site,
+                cluster: b as u8,
+                copier: true,
+                topic: 0,
+                start: 0,
+                acks: Acks::All,
+                rate_bytes_s: 0.0,
+                record_bytes: 1024,
+                tick: NS_PER_S,
+                linger: 0,
+                batch_records: 1,
+                max_in_flight: in_flight,
+                request_timeout: REQUEST_TIMEOUT,
+                window,
+                ..ProducerState::fresh(self.nb)
+            });
+            let ti = cp.tasks.len() as u16;
+            let mut tparts = Vec::new();
+            for (i, &(sp, dp, found)) in pairs.iter().enumerate() {
+                if owner[i] != k {
+                    continue;
+                }
+                if found > 0 {
+                    cp.discoveries.push_back((found, ti));
+                }
+                let id = cp.parts.len() as u32;
+                cp.parts.push(MPart {
+                    src: sp,
+                    dst: dp,
+                    task: ti,
+                    fetch_pos: start[i],
+                    acked: start[i],
+                    down: start[i],
+                    buf: VecDeque::new(),
+                    in_flight: false,
+                    gaps: VecDeque::new(),
+                    skipped: 0,
+                    syncs: VecDeque::new(),
+                    last_sync_down: None,
+                    prev_up: None,
+                    found,
+                    promoted: None,
+                    failed_back: false,
+                    barrier: start[i],
+                    ck: start[i],
+                });
+                cp.src_parts[sp as usize].push(id);
+                tparts.push(id);
+                fps += 1;
+            }
+            let recv = buffer(d.receive_buffer_bytes, sc.model.tcp_autotune_max_bytes);
+            cp.tasks.push(Task {
+                flow: fi as u16,
+                site,
+                prod,
+                window: recv,
+                parts: tparts,
+                buffered: 0,
+                blocked: false,
+                drain: vec![0; self.nb],
+            });
+        }
+        cp.flows.push((
+            a,
+            b,
+            copier_site,
+            (cp.tasks.len() - first_task) as u32,
+            fps,
+            0,
+            0,
+        ));
     }
 
     /// Send every idle fetch of task `t` (after a start, a metadata change or unblocking).
@@ -580,7 +654,9 @@ impl World<'_> {
             if let Some(vb) = self.bootstrap(site, self.cp_src_cluster(t)) {
                 for &mp in &self.cp.tasks[t].parts {
                     let p = self.cp.parts[mp as usize].src as usize;
-                    if self.cp.parts[mp as usize].found <= self.now
+                    let m = &self.cp.parts[mp as usize];
+                    if m.found <= self.now
+                        && m.promoted.is_none()
                         && self.views.leader(vb as usize, p) == b
                     {
                         parts.push(mp);
@@ -675,11 +751,7 @@ impl World<'_> {
             );
             return;
         }
-        let any = self.cp.sess[s]
-            .parts
-            .iter()
-            .any(|&mp| self.cp_avail(mp, b) > 0);
-        if any {
+        if self.cp_fetch_ready(s, b) {
             self.cp_fetch_respond(s);
         } else {
             let cs = &mut self.cp.sess[s];
@@ -701,6 +773,26 @@ impl World<'_> {
         }
     }
 
+    /// Can source broker `b` answer session `s` now? As Kafka's `DelayedFetch`
+    /// completes: when the bytes available reach `fetch.min.bytes` (1 byte by
+    /// default: any record; Redpanda's shadow link 5 MiB), else at
+    /// `fetch.max.wait.ms` (`cp_fetch_wake`).
+    fn cp_fetch_ready(&self, s: usize, b: B) -> bool {
+        let min = self.cp.fetch_min_bytes;
+        let mut bytes = 0u64;
+        for &mp in &self.cp.sess[s].parts {
+            let avail = self.cp_avail(mp, b);
+            if avail > 0 {
+                let rb = self.parts[self.cp.parts[mp as usize].src as usize].record_bytes as u64;
+                bytes = bytes.saturating_add(avail * rb);
+                if bytes >= min {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     pub(super) fn cp_fetch_wake(&mut self, s: usize, tag: u32) {
         if self.cp.sess[s].is(tag, SessState::Parked) {
             self.cp_fetch_respond(s);
@@ -719,7 +811,10 @@ impl World<'_> {
             let mp = self.cp.src_parts[p as usize][i];
             let t = self.cp.parts[mp as usize].task as usize;
             let s = t * self.nb + b as usize;
-            if self.cp.sess[s].state == SessState::Parked && self.cp.sess[s].parts.contains(&mp) {
+            if self.cp.sess[s].state == SessState::Parked
+                && self.cp.sess[s].parts.contains(&mp)
+                && self.cp_fetch_ready(s, b)
+            {
                 self.cp.sess[s].tag += 1;
                 self.cp_fetch_respond(s);
             }
@@ -742,7 +837,7 @@ impl World<'_> {
             (Some(b), None),
             window,
             d.max_partition_fetch_bytes,
-            d.fetch_max_bytes,
+            d.fetch_max_bytes(),
         );
         let len = self.cp.sess[s].parts.len();
         let start = self.cp.sess[s].rot as usize % len.max(1);
@@ -1038,25 +1133,29 @@ impl World<'_> {
             (m.src as usize, m.task as usize)
         };
         let to = from + n as u64;
-        let part = &self.parts[src];
-        let rb = part.record_bytes as u64;
-        let mut i = part.batches.partition_point(|x| x.end() <= from);
-        while let Some(bt) = part.batches.get(i) {
-            if bt.start >= to {
-                break;
-            }
-            let overlap = bt.end().min(to) - bt.start.max(from);
-            self.cp
-                .lag
-                .record(readable_at.saturating_sub(bt.created), overlap);
-            i += 1;
-        }
+        let rb = self.parts[src].record_bytes as u64;
         self.cp.tasks[task].buffered = self.cp.tasks[task].buffered.saturating_sub(n as u64 * rb);
-        self.cp.copied_records += n as u64;
-        self.cp.copied_bytes += n as u64 * rb;
+        // Flink after a restart from its checkpoint: what the target already
+        // holds readable is copied again (at-least-once duplicates).
+        let fresh = if self.cp.tool == CopierTool::Flink {
+            let m = &self.cp.parts[mp as usize];
+            let lo = from.max(m.acked.min(to));
+            self.cp.recopied += lo - from;
+            lo
+        } else {
+            from
+        };
+        // Exactly-once: readable to read_committed consumers only at the
+        // checkpoint's commit (`cp_checkpoint`), measured there.
+        if !self.cp.eos {
+            self.cp_record_lag(src, fresh, to, readable_at);
+        }
+        let k = to - fresh;
+        self.cp.copied_records += k;
+        self.cp.copied_bytes += k * rb;
         let flow = self.cp.tasks[task].flow as usize;
-        self.cp.flows[flow].5 += n as u64;
-        self.cp.flows[flow].6 += n as u64 * rb;
+        self.cp.flows[flow].5 += k;
+        self.cp.flows[flow].6 += k * rb;
         let lag_max = self.design.map_or(100, |d| d.offset_lag_max);
         let source_up = self.cp_source_up(mp as usize);
         let m = &mut self.cp.parts[mp as usize];
@@ -1107,12 +1206,81 @@ impl World<'_> {
         self.cp.offset_syncs += emitted;
     }
 
+    /// Lag samples of source records [from, to) of partition `src`, readable
+    /// at the target since `readable_at`.
+    fn cp_record_lag(&mut self, src: usize, from: u64, to: u64, readable_at: Nanos) {
+        let part = &self.parts[src];
+        let mut i = part.batches.partition_point(|x| x.end() <= from);
+        while let Some(bt) = part.batches.get(i) {
+            if bt.start >= to {
+                break;
+            }
+            let overlap = bt.end().min(to) - bt.start.max(from);
+            self.cp
+                .lag
+                .record(readable_at.saturating_sub(bt.created), overlap);
+            i += 1;
+        }
+    }
+
+    /// Source offsets of `mp` below this are readable at the target: what the
+    /// target acknowledged, or for Flink exactly-once what the last completed
+    /// checkpoint committed (read_committed).
+    fn cp_readable(&self, mp: usize) -> u64 {
+        let m = &self.cp.parts[mp];
+        if self.cp.eos {
+            m.ck.min(m.acked)
+        } else {
+            m.acked
+        }
+    }
+
+    /// Flink's checkpoints (`CheckpointCoordinator`, one at a time): every
+    /// `execution.checkpointing.interval` the barrier enters each source at its
+    /// position; the checkpoint completes once every sink has flushed what came
+    /// before it (`KafkaWriter.flush` at `prepareCommit`: the target
+    /// acknowledged it), and then the sinks commit (`KafkaCommitter`,
+    /// exactly-once: the transaction's records become visible to read_committed
+    /// consumers). A job with a subtask whose site is down does not checkpoint.
+    fn cp_checkpoint(&mut self) {
+        let now = self.now;
+        if self.cp.tasks.iter().any(|t| !self.site_up[t.site]) {
+            self.cp.ck_pending = false;
+            return;
+        }
+        if !self.cp.ck_pending && now >= self.cp.next_ck {
+            while self.cp.next_ck <= now {
+                self.cp.next_ck += self.cp.ck_every;
+            }
+            for m in self.cp.parts.iter_mut() {
+                m.barrier = m.fetch_pos;
+            }
+            self.cp.ck_pending = true;
+        }
+        if self.cp.ck_pending && self.cp.parts.iter().all(|m| m.acked >= m.barrier) {
+            self.cp.ck_pending = false;
+            self.cp.checkpoints += 1;
+            for mp in 0..self.cp.parts.len() {
+                let (src, ck, barrier) = {
+                    let m = &self.cp.parts[mp];
+                    (m.src as usize, m.ck, m.barrier)
+                };
+                if self.cp.eos && barrier > ck {
+                    self.cp_record_lag(src, ck, barrier, now);
+                }
+                let m = &mut self.cp.parts[mp];
+                m.ck = m.ck.max(barrier);
+            }
+        }
+    }
+
     /// The oldest source offset of `p` a copier still needs (batches are kept for it).
     pub(super) fn cp_floor(&self, p: u32) -> u64 {
         match self.cp.src_parts.get(p as usize) {
             Some(list) if !list.is_empty() => list
                 .iter()
-                .map(|&mp| self.cp.parts[mp as usize].acked)
+                .filter(|&&mp| self.cp.parts[mp as usize].promoted.is_none())
+                .map(|&mp| self.cp_readable(mp as usize))
                 .min()
                 .unwrap_or(u64::MAX),
             _ => u64::MAX,
@@ -1201,6 +1369,9 @@ impl World<'_> {
                 self.cp_kick(t as usize);
             }
         }
+        if self.cp.tool == CopierTool::Flink {
+            self.cp_checkpoint();
+        }
         if now >= self.cp.next_flush && self.cp.tool == CopierTool::Mirrormaker2 {
             // offset.flush.interval.ms: the latest position of each partition is synced.
             self.cp.next_flush += ms(d.offset_flush_interval_ms as f64).max(NS_PER_MS);
@@ -1275,21 +1446,22 @@ impl World<'_> {
     /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
+        let readable = self.cp_readable(mp);
         let part = &self.parts[m.src as usize];
         let leo = self.max_leo(m.src as usize);
-        let behind = leo.saturating_sub(m.acked);
+        let behind = leo.saturating_sub(readable);
         if behind == 0 {
             return (0, 0, 0);
         }
         let mut acked_records = 0;
-        let i = part.batches.partition_point(|x| x.end() <= m.acked);
+        let i = part.batches.partition_point(|x| x.end() <= readable);
         let age = part
             .batches
             .get(i)
             .map_or(0, |b| self.now.saturating_sub(b.created));
         for b in part.batches.range(i..) {
             if b.acked {
-                acked_records += b.end() - b.start.max(m.acked);
+                acked_records += b.end() - b.start.max(readable);
             }
         }
         (behind, acked_records, age)
@@ -1301,7 +1473,11 @@ impl World<'_> {
         let mut backlog = 0u64;
         for mp in 0..self.cp.parts.len() {
             // A source cluster that is down has nothing to copy: its exposure was
-            // counted at the failure (RPO), it is not lag.
+            // counted at the failure (RPO), it is not lag. A promoted mirror
+            // copies nothing any more.
+            if self.cp.parts[mp].promoted.is_some() {
+                continue;
+            }
             let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
             let src = self.layout.flows[flow].0;
             if !self.layout.clusters[src].iter().any(|&s| self.site_up[s]) {
@@ -1347,8 +1523,10 @@ impl World<'_> {
             return Vec::new();
         };
         match self.cp.tool {
-            CopierTool::Ureplicator => Vec::new(),
-            CopierTool::ClusterLinking => vec![
+            CopierTool::Ureplicator | CopierTool::Flink => Vec::new(),
+            CopierTool::ClusterLinking
+            | CopierTool::ClusterMirroring
+            | CopierTool::RedpandaShadowing => vec![
                 AUTO_COMMIT,
                 ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS),
             ],
@@ -1443,6 +1621,9 @@ impl World<'_> {
     fn cp_retention(&mut self) {
         let now = self.now;
         for mp in 0..self.cp.parts.len() {
+            if self.cp.parts[mp].promoted.is_some() {
+                continue;
+            }
             let src = self.cp.parts[mp].src as usize;
             let topic = &self.sc.topic[self.topic_origin[self.parts[src].topic as usize]];
             let part = &self.parts[src];
@@ -1497,18 +1678,32 @@ impl World<'_> {
                 self.cp_fault_exposure(fault, Some(site));
             }
         } else {
+            self.cp_fail_back(site);
             for t in 0..self.cp.tasks.len() {
                 if self.cp.tasks[t].site == site {
                     // The copier restarts from its committed position: what it had
                     // buffered is fetched again.
                     let parts = self.cp.tasks[t].parts.clone();
+                    let (flink, eos) = (self.cp.tool == CopierTool::Flink, self.cp.eos);
                     for mp in parts {
                         let m = &mut self.cp.parts[mp as usize];
                         if !m.in_flight {
                             m.buf.clear();
                             m.fetch_pos = m.acked;
+                            if flink {
+                                // Flink restarts from its last completed checkpoint:
+                                // exactly-once aborts the open transaction (what it
+                                // wrote since is never visible), at-least-once finds
+                                // it again at the target (`cp_acked` counts it).
+                                if eos {
+                                    self.cp.recopied += m.acked.saturating_sub(m.ck);
+                                    m.acked = m.ck.min(m.acked);
+                                }
+                                m.fetch_pos = m.ck.min(m.fetch_pos);
+                            }
                         }
                     }
+                    self.cp.ck_pending = false;
                     self.cp.tasks[t].buffered = 0;
                     self.cp.tasks[t].blocked = false;
                     // Requests of the stopped process are gone: every session starts over.
@@ -1536,7 +1731,9 @@ impl World<'_> {
             site.is_some_and(|s| self.layout.clusters.iter().any(|c| c.contains(&s)));
         for mp in 0..self.cp.parts.len() {
             let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
-            if site_holds_cluster && Some(self.layout.flows[flow].0) != src_cluster {
+            if (site_holds_cluster && Some(self.layout.flows[flow].0) != src_cluster)
+                || self.cp.parts[mp].promoted.is_some()
+            {
                 continue;
             }
             let (_, acked_records, age) = self.cp_behind(mp);
@@ -1575,10 +1772,10 @@ impl World<'_> {
                     // end, which skips what the consumer had not read).
                     let reset = if earliest { (0, 0) } else { (m.acked, m.acked) };
                     let (resume, ck_up) = match self.cp.tool {
-                        CopierTool::ClusterLinking => {
+                        t if t.offset_preserving() => {
                             self.cp.groups[g].cl_synced[k].map_or(reset, |s| (s, s))
                         }
-                        CopierTool::Ureplicator => reset,
+                        CopierTool::Ureplicator | CopierTool::Flink => reset,
                         _ => {
                             let src = if d.sync_group_offsets_enabled {
                                 self.cp.groups[g].synced[k]
@@ -1645,6 +1842,9 @@ impl World<'_> {
             return;
         };
         let d = self.design.expect("copiers exist only in designs");
+        if d.tool.offset_preserving() {
+            self.cp_promote(src, dst);
+        }
         let mut moved_p = 0;
         for i in 0..self.producers.len() {
             let p = &self.producers[i];
@@ -1693,8 +1893,8 @@ impl World<'_> {
                     AutoOffsetReset::Latest => self.max_leo(m.dst as usize),
                 };
                 let resume = match self.cp.tool {
-                    CopierTool::ClusterLinking => self.cp.groups[g].cl_synced[k].unwrap_or(reset),
-                    CopierTool::Ureplicator => reset,
+                    t if t.offset_preserving() => self.cp.groups[g].cl_synced[k].unwrap_or(reset),
+                    CopierTool::Ureplicator | CopierTool::Flink => reset,
                     _ => {
                         let ck = if d.sync_group_offsets_enabled {
                             self.cp.groups[g].synced[k]
@@ -1725,6 +1925,126 @@ impl World<'_> {
         if let Some(Some(e)) = self.cp.exposures.get_mut(fault) {
             e.producers_failed_over = moved_p;
             e.resumed = Some(resumed);
+        }
+    }
+
+    /// Failover promotes the mirrors of flow `src` → `dst` (an offset-preserving
+    /// tool): the mirror stops and the target partitions become writable
+    /// (Cluster Linking's `failover`, KIP-1279's `RemoveTopicsFromMirror`,
+    /// `rpk shadow failover`). Each keeps its last mirrored offset (LMO): what
+    /// the target held readable, the source's offsets below it.
+    fn cp_promote(&mut self, src: usize, dst: usize) {
+        for mp in 0..self.cp.parts.len() {
+            let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
+            if self.layout.flows[flow] != (src, dst) {
+                continue;
+            }
+            let m = &mut self.cp.parts[mp];
+            if m.promoted.is_none() {
+                m.promoted = Some(m.acked);
+                m.buf.clear();
+            }
+        }
+    }
+
+    /// Site `site` returned after its cluster's mirrors were promoted: fail-back
+    /// by truncation. Every replica of each old source partition is truncated
+    /// where its copy diverged and the partition becomes a mirror of the
+    /// promoted one (a flow back, same offsets). Cluster Linking
+    /// (`truncate-and-restore`) and KIP-1279 (`AddTopicsToMirror`: truncate to
+    /// the LMO, mirror the delta) truncate at the LMO; Redpanda's failover is
+    /// irreversible, so fail-back is a new shadow link the other way, which
+    /// recreates the topic and copies it from the start. Acknowledged records
+    /// at or past the LMO (written at the source, never copied) are lost.
+    fn cp_fail_back(&mut self, site: usize) {
+        let c = self.site_cluster[site] as usize;
+        if !self.cp.tool.offset_preserving() || self.layout.cluster_of(site) != Some(c) {
+            return;
+        }
+        // Per promoted target cluster: (cluster, partition pairs back, start offsets).
+        type Back = (usize, Vec<(u32, u32, Nanos)>, Vec<u64>);
+        let mut back: Vec<Back> = Vec::new();
+        for mp in 0..self.cp.parts.len() {
+            let flow = self.cp.tasks[self.cp.parts[mp].task as usize].flow as usize;
+            let (a, b) = self.layout.flows[flow];
+            let m = &self.cp.parts[mp];
+            let Some(lmo) = m.promoted else { continue };
+            if a != c || m.failed_back {
+                continue;
+            }
+            let (old, promoted) = (m.src, m.dst);
+            let from = if self.cp.tool == CopierTool::RedpandaShadowing {
+                0
+            } else {
+                lmo
+            };
+            self.cp.parts[mp].failed_back = true;
+            self.cp_truncate(old, from, lmo);
+            let k = match back.iter().position(|x| x.0 == b) {
+                Some(k) => k,
+                None => {
+                    back.push((b, Vec::new(), Vec::new()));
+                    back.len() - 1
+                }
+            };
+            back[k].1.push((promoted, old, 0));
+            back[k].2.push(from);
+        }
+        let mut cp = std::mem::take(&mut self.cp);
+        for (b, pairs, start) in back {
+            let fi = self.layout.flows.len();
+            self.layout.flows.push((b, c));
+            let first = cp.tasks.len();
+            let site = self.cluster_site(c);
+            self.cp_add_flow(&mut cp, fi, (b, c), site, &pairs, &start);
+            Self::cp_add_sessions(&mut cp, self.nb);
+            self.cp = cp;
+            for t in first..self.cp.tasks.len() {
+                self.cp_kick(t);
+            }
+            cp = std::mem::take(&mut self.cp);
+        }
+        self.cp = cp;
+    }
+
+    /// Truncate every replica of partition `p` to offset `to`; acknowledged
+    /// records at or past `lost_from` are counted lost (§12's accounting).
+    fn cp_truncate(&mut self, p: u32, to: u64, lost_from: u64) {
+        let n = self.parts[p as usize].slots.len();
+        for s in 0..n {
+            self.replica_changed(p, s);
+        }
+        let part = &mut self.parts[p as usize];
+        let r0 = part.r0 as usize;
+        for s in 0..n {
+            part.rep[s].truncate_to(&mut self.pos[r0 + s], to);
+            for o in (0..n).filter(|&o| o != s) {
+                let t = &mut self.tracks[part.link(s, o)];
+                t.leo = t.leo.min(to);
+            }
+        }
+        let rb = part.record_bytes as u64;
+        let mut lost = Vec::new();
+        part.batches.retain_mut(|bt| {
+            if bt.end() <= to {
+                return true;
+            }
+            let first = bt.start.max(lost_from);
+            if bt.end() > first {
+                let mut l = *bt;
+                l.start = first;
+                l.count = (bt.end() - first) as u32;
+                lost.push(l);
+            }
+            if bt.start < to {
+                bt.count = (to - bt.start) as u32;
+                true
+            } else {
+                false
+            }
+        });
+        for bt in lost {
+            self.count_lost(&bt, rb);
         }
     }
 

@@ -327,6 +327,7 @@ impl World<'_> {
             bytes_lost_to_retention: cp.lost_retention_bytes,
             offset_syncs: cp.offset_syncs,
             checkpoints: cp.checkpoints,
+            records_recopied: cp.recopied,
         })
     }
 
@@ -574,7 +575,7 @@ impl World<'_> {
             }
             stored += bytes * p.slots.len() as f64;
         }
-        let workers = if self.cp.tool == crate::scenario::CopierTool::ClusterLinking {
+        let workers = if self.cp.tool.offset_preserving() {
             0
         } else {
             self.cp.tasks.len() as u32

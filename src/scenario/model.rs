@@ -634,6 +634,26 @@ pub enum CopierTool {
     Replicator,
     /// Uber uReplicator (workers assigned by a controller, names kept, no translation).
     Ureplicator,
+    /// Apache Kafka Cluster Mirroring (KIP-1279): destination brokers fetch from
+    /// source leaders, byte for byte at the same offsets (Cluster Linking's model).
+    ClusterMirroring,
+    /// Redpanda Shadowing: the shadow cluster's brokers fetch from the source,
+    /// offsets preserved (Cluster Linking's model, Redpanda's fetch defaults).
+    RedpandaShadowing,
+    /// A custom Apache Flink job: a Kafka source and a Kafka sink per parallel
+    /// subtask, committing with each checkpoint (names kept, no translation).
+    Flink,
+}
+
+/// Flink `KafkaSink`'s `DeliveryGuarantee`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryGuarantee {
+    /// Transactions committed when a checkpoint completes.
+    #[default]
+    ExactlyOnce,
+    /// The producer is flushed at each checkpoint; records are visible at once.
+    AtLeastOnce,
 }
 
 impl Design {
@@ -644,8 +664,30 @@ impl Design {
             CopierTool::Mirrormaker2 => self.replication_policy == ReplicationPolicy::Identity,
             CopierTool::Replicator => self.topic_rename_format == "${topic}",
             CopierTool::ClusterLinking => self.cluster_link_prefix.is_empty(),
-            CopierTool::Ureplicator => true,
+            CopierTool::Ureplicator
+            | CopierTool::ClusterMirroring
+            | CopierTool::RedpandaShadowing
+            | CopierTool::Flink => true,
         }
+    }
+
+    /// Kafka consumer `fetch.max.bytes` of the copier's fetches: the design's
+    /// value, else the tool's default (Redpanda's shadow link client 20 MiB,
+    /// Kafka's consumer 50 MiB).
+    pub fn fetch_max_bytes(&self) -> u64 {
+        self.fetch_max_bytes.unwrap_or(match self.tool {
+            CopierTool::RedpandaShadowing => 20_971_520,
+            _ => 52_428_800,
+        })
+    }
+
+    /// `fetch.min.bytes` of the copier's fetches: the design's value, else the
+    /// tool's default (Redpanda's shadow link client 5 MiB, Kafka's 1 byte).
+    pub fn fetch_min_bytes(&self) -> u64 {
+        self.fetch_min_bytes.unwrap_or(match self.tool {
+            CopierTool::RedpandaShadowing => 5_242_880,
+            _ => 1,
+        })
     }
 }
 
@@ -656,7 +698,23 @@ impl CopierTool {
             CopierTool::ClusterLinking => "cluster-linking",
             CopierTool::Replicator => "replicator",
             CopierTool::Ureplicator => "ureplicator",
+            CopierTool::ClusterMirroring => "cluster-mirroring",
+            CopierTool::RedpandaShadowing => "redpanda-shadowing",
+            CopierTool::Flink => "flink",
         }
+    }
+
+    /// The offset-preserving class: byte-for-byte copies at the same offsets,
+    /// fetched by the destination's brokers (Cluster Linking, KIP-1279 Cluster
+    /// Mirroring, Redpanda Shadowing). Consumer offsets are copied, not
+    /// translated; failover promotes the mirror and fail-back truncates.
+    pub fn offset_preserving(self) -> bool {
+        matches!(
+            self,
+            CopierTool::ClusterLinking
+                | CopierTool::ClusterMirroring
+                | CopierTool::RedpandaShadowing
+        )
     }
 }
 
@@ -732,9 +790,6 @@ fn d_sep() -> String {
 fn d_mpfb() -> u64 {
     1_048_576
 }
-fn d_fmb() -> u64 {
-    52_428_800
-}
 fn d_rbb() -> i64 {
     65_536
 }
@@ -758,6 +813,9 @@ fn d_refresh_topics_s() -> u64 {
 }
 fn d_topic_poll_ms() -> u64 {
     120_000
+}
+fn d_checkpoint_ms() -> u64 {
+    10_000
 }
 fn d_rename_format() -> String {
     "${topic}".into()
@@ -806,8 +864,12 @@ pub struct Design {
     pub fetch_max_wait_ms: u64,
     #[serde(rename = "consumer.max.partition.fetch.bytes", default = "d_mpfb")]
     pub max_partition_fetch_bytes: u64,
-    #[serde(rename = "consumer.fetch.max.bytes", default = "d_fmb")]
-    pub fetch_max_bytes: u64,
+    /// Unset: the tool's default (`Design::fetch_max_bytes`).
+    #[serde(rename = "consumer.fetch.max.bytes", default)]
+    pub fetch_max_bytes: Option<u64>,
+    /// Unset: the tool's default (`Design::fetch_min_bytes`).
+    #[serde(rename = "consumer.fetch.min.bytes", default)]
+    pub fetch_min_bytes: Option<u64>,
     /// -1: OS autotuning (`model.tcp_autotune_max_bytes`).
     #[serde(rename = "consumer.receive.buffer.bytes", default = "d_rbb")]
     pub receive_buffer_bytes: i64,
@@ -862,6 +924,19 @@ pub struct Design {
     /// and written to the destination's consumer offsets.
     #[serde(rename = "offset.translator.batch.period.ms", default = "d_flush_ms")]
     pub offset_translator_batch_period_ms: u64,
+    /// Flink: parallel subtasks of the copy job (`parallelism.default`, 1).
+    #[serde(default = "d_one_u32")]
+    pub parallelism: u32,
+    /// Flink: checkpoint interval, ms (Flink's default: checkpointing off; a
+    /// copier needs it, docs/model.md).
+    #[serde(
+        rename = "execution.checkpointing.interval",
+        default = "d_checkpoint_ms"
+    )]
+    pub checkpointing_interval_ms: u64,
+    /// Flink: the sink's delivery guarantee.
+    #[serde(rename = "delivery.guarantee", default)]
+    pub delivery_guarantee: DeliveryGuarantee,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Default)]

@@ -865,7 +865,7 @@ fn validate_designs(
         if d.replication_factor == 0 {
             p.e(k("\"replication.factor\""), "must be ≥ 1".into());
         }
-        if d.max_partition_fetch_bytes == 0 || d.fetch_max_bytes == 0 {
+        if d.max_partition_fetch_bytes == 0 || d.fetch_max_bytes() == 0 {
             p.e(
                 k("\"consumer.fetch.max.bytes\""),
                 "fetch sizes must be > 0".into(),
@@ -949,6 +949,21 @@ fn validate_designs(
                     ),
                     "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
                 ),
+                CopierTool::Flink => (
+                    "topology",
+                    format!(
+                        "the Flink job writes the source topic's name: a cycle ({cycle}) would copy every record around forever"
+                    ),
+                    "use a one-way topology (active-passive, fan-in or hub-and-spoke)",
+                ),
+                CopierTool::ClusterMirroring | CopierTool::RedpandaShadowing => (
+                    "topology",
+                    format!(
+                        "{} keeps topic names and its mirror topics are read-only: a cycle ({cycle}) would need a topic that is both a mirror and written locally",
+                        d.tool.label()
+                    ),
+                    "use a one-way topology (active-passive, fan-in or hub-and-spoke), or `tool = \"cluster-linking\"` with a `cluster.link.prefix`",
+                ),
             };
             p.help(k(key), msg, Some(help.into()));
         }
@@ -985,11 +1000,6 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
             d.sync_group_offsets_enabled,
         ),
         (
-            "consumer.offset.sync.ms",
-            CopierTool::ClusterLinking,
-            d.consumer_offset_sync_ms != 30_000,
-        ),
-        (
             "topic.rename.format",
             CopierTool::Replicator,
             d.topic_rename_format != "${topic}",
@@ -1014,7 +1024,29 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
             CopierTool::ClusterLinking,
             !d.cluster_link_prefix.is_empty(),
         ),
+        ("parallelism", CopierTool::Flink, d.parallelism != 1),
+        (
+            "execution.checkpointing.interval",
+            CopierTool::Flink,
+            d.checkpointing_interval_ms != 10_000,
+        ),
+        (
+            "delivery.guarantee",
+            CopierTool::Flink,
+            d.delivery_guarantee != crate::scenario::DeliveryGuarantee::ExactlyOnce,
+        ),
     ];
+    // Shared by the offset-preserving class (each tool's consumer offset sync).
+    if d.consumer_offset_sync_ms != 30_000 && !d.tool.offset_preserving() {
+        p.help(
+            k("\"consumer.offset.sync.ms\""),
+            format!(
+                "`consumer.offset.sync.ms` is a setting of the offset-preserving mirrors (cluster-linking, cluster-mirroring, redpanda-shadowing); this design's tool is `{}`, which would ignore it",
+                d.tool.label()
+            ),
+            Some("remove it, or set `tool = \"cluster-linking\"`".into()),
+        );
+    }
     for (key, tool, set) in owned {
         if set && d.tool != tool {
             p.help(
@@ -1036,6 +1068,12 @@ fn validate_tool_keys(d: &Design, k: &dyn Fn(&str) -> String, p: &mut Problems) 
                 d.topic_rename_format
             ),
             Some("e.g. `${topic}` (names kept) or `${topic}.replica`".into()),
+        );
+    }
+    if d.tool == CopierTool::Flink && (d.parallelism == 0 || d.checkpointing_interval_ms == 0) {
+        p.e(
+            k("\"execution.checkpointing.interval\""),
+            "Flink's parallelism and checkpoint interval must be > 0 (a copier needs checkpoints: its restart point and, exactly-once, its commits)".into(),
         );
     }
     if d.refresh_topics_interval_seconds == 0

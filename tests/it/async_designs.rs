@@ -19,12 +19,12 @@ fn scenario(text: &str) -> Scenario {
     }
 }
 
-fn run(text: &str) -> Outcome {
+pub(crate) fn run(text: &str) -> Outcome {
     let sc = scenario(text);
     simulate_design(&sc, 0).expect("run")
 }
 
-fn recovery(o: &Outcome, fault: usize) -> &RecoveryOutcome {
+pub(crate) fn recovery(o: &Outcome, fault: usize) -> &RecoveryOutcome {
     o.faults[fault]
         .recovery
         .as_ref()
@@ -32,7 +32,7 @@ fn recovery(o: &Outcome, fault: usize) -> &RecoveryOutcome {
 }
 
 /// Two single-rack sites with a cluster each and one MM2 flow dc1 → dc2.
-fn two_sites(link: &str, extra: &str, design: &str) -> String {
+pub(crate) fn two_sites(link: &str, extra: &str, design: &str) -> String {
     format!(
         r#"
 name = "t"

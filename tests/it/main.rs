@@ -20,6 +20,7 @@ mod import_files;
 mod interrupt;
 mod invariants;
 mod layers;
+mod mirrors;
 mod montecarlo;
 mod placement;
 mod plan;

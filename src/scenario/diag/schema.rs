@@ -114,7 +114,14 @@ pub(crate) const TOOL: Ty = Ty::Enum {
         "cluster-linking",
         "replicator",
         "ureplicator",
+        "cluster-mirroring",
+        "redpanda-shadowing",
+        "flink",
     ],
+    aliases: &[],
+};
+pub(crate) const DELIVERY_GUARANTEE: Ty = Ty::Enum {
+    values: &["exactly-once", "at-least-once"],
     aliases: &[],
 };
 pub(crate) const DESIGN_TOPOLOGY: Ty = Ty::Enum {
@@ -336,6 +343,7 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("consumer.fetch.max.wait.ms", U64),
         opt("consumer.max.partition.fetch.bytes", U64),
         opt("consumer.fetch.max.bytes", U64),
+        opt("consumer.fetch.min.bytes", U64),
         opt("consumer.receive.buffer.bytes", I64),
         opt("producer.compression.type", COMPRESSION),
         opt("compression_ratio", F64),
@@ -354,6 +362,9 @@ pub(crate) static DESIGN: TableSchema = TableSchema {
         opt("topic.rename.format", STR),
         opt("provenance.header.enable", BOOL),
         opt("offset.translator.batch.period.ms", U64),
+        opt("parallelism", U32),
+        opt("execution.checkpointing.interval", U64),
+        opt("delivery.guarantee", DELIVERY_GUARANTEE),
     ],
 };
 
