@@ -19,6 +19,7 @@ mod import_files;
 mod invariants;
 mod layers;
 mod montecarlo;
+mod observers;
 mod placement;
 mod plan;
 mod plan_keeps;
