@@ -96,6 +96,10 @@ pub struct CandidateResult {
     pub controllers: IndexMap<String, u32>,
     pub brokers: IndexMap<String, u32>,
     pub placement: String,
+    /// Confluent observers per partition per site (stretched candidates with
+    /// observers promoted `under-min-isr`); absent when none.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub observers: IndexMap<String, u32>,
     /// Copier settings the planner chose (Kafka names).
     pub copier: IndexMap<String, i64>,
     /// Capacity of each link the candidate's traffic crosses, Mbit/s each way.
@@ -543,6 +547,7 @@ pub fn plan_with(
             controllers: c.controllers.clone(),
             brokers: c.brokers.clone(),
             placement: c.placement.clone(),
+            observers: c.observers.clone(),
             copier: c.settings.clone(),
             link_bandwidth_mbps: IndexMap::new(),
             link_sizing: None,

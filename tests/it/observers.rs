@@ -310,3 +310,39 @@ fn check_says_when_promotion_rescues_a_site_loss() {
         .expect("promotion finding");
     assert_eq!(f.level, ktopo::check::Level::Info);
 }
+
+/// `ktopo plan` on a metro pair (2 ms) with a far data site (60 ms) generates a
+/// stretch of the pair with one observer per partition in the far site,
+/// promoted `under-min-isr`, min ISR 3 of 2 + 2 replicas: losing either metro
+/// site leaves 2 replicas + the promoted observer, nothing acknowledged lost (the
+/// surviving leader holds every acknowledged record, docs/model.md §7a), so its
+/// worst RPO over the standard fault set is 0. `plan.json` lists its observers.
+#[test]
+fn plan_generates_a_stretch_with_far_observers() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("scenarios/plan/metro-and-far.toml");
+    let (text, sc) = ktopo::scenario::load_for_plan(&path).expect("valid scenario");
+    let p = ktopo::plan::plan(&text, &sc, 1, &mut |_, _| {}).expect("plan runs");
+    let c = p
+        .candidates
+        .iter()
+        .find(|c| c.name.starts_with("stretched-2+obs dc1+dc2 observers far"))
+        .expect("observer candidate generated");
+    assert_eq!((c.replication_factor, c.min_insync_replicas), (4, 3));
+    assert_eq!(c.observers.get("far"), Some(&1));
+    assert!(
+        c.scenario
+            .contains("observerPromotionPolicy = \"under-min-isr\""),
+        "{}",
+        c.scenario
+    );
+    assert_ne!(c.status, "pruned", "{:?}", c.why);
+    let rpo = c
+        .objectives
+        .iter()
+        .find(|o| o.objective == "rpo_s")
+        .expect("rpo objective");
+    assert_eq!(rpo.actual, Some(0.0), "{rpo:?}");
+    let json = serde_json::to_value(c).expect("json");
+    assert_eq!(json["observers"]["far"], 1);
+}
