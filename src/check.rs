@@ -17,6 +17,10 @@
 //! - `site-loss-offline`, `site-loss-min-isr`, `site-loss-isr-frozen` [error]
 //!   "site S, topic T": partitions with no replica left, below min.insync.replicas
 //!   (NotEnoughReplicas), or stalled because the quorum went with the site.
+//! - `site-loss-observer-promotion` [info|warning] "site S, topic T": partitions that
+//!   losing S leaves short of min ISR but that the topic's `observerPromotionPolicy`
+//!   rescues with surviving observers; warning when an observer must be elected
+//!   (every synchronous replica lost: RPO > 0).
 //! - `site-loss-partition` [warning] "site S": losing S splits the surviving sites
 //!   into groups that no longer reach each other (their routes went through S).
 //! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
@@ -57,7 +61,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::scenario::{Acks, RACK_AWARE_SELECTOR, Scenario};
+use crate::scenario::{Acks, ObserverPromotionPolicy, RACK_AWARE_SELECTOR, Scenario};
 use crate::sites::{Faults, Hop, SiteGraph};
 use crate::topology::{Assignment, Topology};
 
@@ -314,6 +318,10 @@ struct TopicView {
     asg: Vec<Assignment>,
     /// Some producer writes with acks=all.
     acks_all: bool,
+    /// Confluent's `observerPromotionPolicy`, when its partitions have observers
+    /// that it may promote into an ISR short of replicas (`under-min-isr`,
+    /// `under-replicated`; docs/model.md §7a).
+    promotes: bool,
 }
 
 impl TopicView {
@@ -423,10 +431,21 @@ impl<'a> Cx<'a> {
                         }
                     }
                 };
+                let promotes = asg.iter().any(|a| !a.observers.is_empty())
+                    && matches!(
+                        t.placement
+                            .as_ref()
+                            .and_then(|p| p.observer_promotion_policy),
+                        Some(
+                            ObserverPromotionPolicy::UnderMinIsr
+                                | ObserverPromotionPolicy::UnderReplicated
+                        )
+                    );
                 TopicView {
                     name: t.name.clone(),
                     rf,
                     min_isr,
+                    promotes,
                     asg,
                     acks_all: sc
                         .producer
@@ -820,6 +839,12 @@ struct Impact {
     fewest: usize,
     /// Most replicas left over all partitions with at least one.
     most: usize,
+    /// Partitions short of min ISR that observer promotion brings back to it,
+    /// some synchronous replica surviving (nothing acknowledged is lost).
+    promoted: usize,
+    /// Partitions whose every synchronous replica is lost but whose surviving
+    /// observers are elected and promoted (what they had not fetched is lost).
+    promoted_lossy: usize,
 }
 
 fn impact(cx: &Cx, t: &TopicView, down: impl Fn(usize) -> bool) -> Impact {
@@ -829,12 +854,29 @@ fn impact(cx: &Cx, t: &TopicView, down: impl Fn(usize) -> bool) -> Impact {
         below: 0,
         fewest: usize::MAX,
         most: 0,
+        promoted: 0,
+        promoted_lossy: 0,
     };
     for a in &t.asg {
         if a.replicas.is_empty() {
             continue;
         }
         let alive = cx.alive(a, &down);
+        let observers = a
+            .observers
+            .iter()
+            .filter(|&&b| !down(cx.broker_site(b)))
+            .count();
+        // Promotion fills the ISR up to min ISR (under-min-isr) or the
+        // replica count (under-replicated, ≥ min ISR) from caught-up observers.
+        if t.promotes && alive < need && alive + observers >= need {
+            if alive == 0 {
+                im.promoted_lossy += 1;
+            } else {
+                im.promoted += 1;
+            }
+            continue;
+        }
         if alive == 0 {
             im.offline += 1;
             continue;
@@ -919,6 +961,36 @@ fn site_loss(cx: &Cx, out: &mut Vec<Finding>) {
                             im.offline, t.name
                         ),
                         isr_fix(cx, t, name, &im),
+                    ));
+                }
+                if im.promoted + im.promoted_lossy > 0 {
+                    let mut msg = format!(
+                        "losing `{name}` leaves {} of {np} partitions of `{}` below min.insync.replicas {}; its observerPromotionPolicy promotes surviving observers into the ISR, so acks=all writes resume after fencing (broker.session.timeout.ms) and one AlterPartition round, and acks=all then waits for the promoted observers' round trip",
+                        im.promoted + im.promoted_lossy,
+                        t.name,
+                        t.eff_min_isr()
+                    );
+                    if im.promoted_lossy > 0 {
+                        let _ = write!(
+                            msg,
+                            "; {} of them lose every synchronous replica: an observer is elected leader and acknowledged records it had not fetched are lost (RPO > 0, about the append rate × one fetch round trip to the observer)",
+                            im.promoted_lossy
+                        );
+                    }
+                    out.push(finding(
+                        if im.promoted_lossy > 0 {
+                            Level::Warning
+                        } else {
+                            Level::Info
+                        },
+                        "site-loss-observer-promotion",
+                        subject.clone(),
+                        msg,
+                        if im.promoted_lossy > 0 {
+                            "for RPO 0 keep a synchronous replica outside every single site (an RPO-0 objective does not accept promotion-based survival)".to_string()
+                        } else {
+                            "nothing acknowledged is lost; size the WAN for the observers' fetches".to_string()
+                        },
                     ));
                 }
                 if im.below > 0 {

@@ -365,6 +365,10 @@ pub struct Durability {
     pub lost_acked_age_s_max: f64,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[derive(Clone, Debug, Serialize, Default)]
 pub struct ClusterOutcome {
     pub isr_shrinks: u64,
@@ -375,6 +379,10 @@ pub struct ClusterOutcome {
     /// Leaders elected from the Eligible Leader Replicas (KIP-966, Kafka ≥ 4.1)
     /// while the ISR was empty; counted when the controller elects them.
     pub elr_elections: u64,
+    /// ISR changes that promoted an observer (Confluent's
+    /// `observerPromotionPolicy`); absent when none did.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub observer_promotions: u64,
     pub controller_elections: u64,
     /// Time with no active controller holding a majority.
     pub no_quorum_s: f64,

@@ -38,8 +38,8 @@ use crate::metrics::Outcome;
 use crate::scenario::DesignLayout;
 use crate::scenario::toml_text::non_default;
 use crate::scenario::{
-    BrokerConfig, ControllerConfig, Design, DesignKind, PlacementGroup, RACK_AWARE_SELECTOR,
-    Scenario,
+    BrokerConfig, ControllerConfig, Design, DesignKind, Placement, PlacementGroup,
+    RACK_AWARE_SELECTOR, Scenario,
 };
 use crate::topology::Topology;
 
@@ -269,8 +269,11 @@ fn buffer_lines(p: &Plan, o: &mut String) {
     let _ = writeln!(o, "socket.send.buffer.bytes={send}");
 }
 
-/// Confluent replica-placement JSON for groups (version 2 when observers exist).
-pub fn placement_json(replicas: &[PlacementGroup], observers: &[PlacementGroup]) -> String {
+/// Confluent replica-placement JSON (`confluent.placement.constraints`) of a
+/// placement: version 2 when observers exist, with its `observerPromotionPolicy`
+/// (automatic observer promotion needs version 2).
+pub fn placement_json(p: &Placement) -> String {
+    let (replicas, observers) = (&p.replicas, &p.observers);
     let g = |v: &[PlacementGroup]| -> serde_json::Value {
         v.iter()
             .map(|g| serde_json::json!({"count": g.count, "constraints": {"rack": g.rack}}))
@@ -284,6 +287,9 @@ pub fn placement_json(replicas: &[PlacementGroup], observers: &[PlacementGroup])
     m.insert("replicas".into(), g(replicas));
     if !observers.is_empty() {
         m.insert("observers".into(), g(observers));
+        if let Some(pp) = p.observer_promotion_policy {
+            m.insert("observerPromotionPolicy".into(), pp.as_str().into());
+        }
     }
     let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default();
     s.push('\n');
@@ -544,7 +550,7 @@ fn cluster_files(
                 let f = format!("{}.placement.json", topic_file(&t.name, ti));
                 files.push(ExportFile {
                     path: format!("{pre}topics/{f}"),
-                    text: placement_json(&p.replicas, &p.observers),
+                    text: placement_json(p),
                     executable: false,
                 });
                 let _ = write!(cmd, " --replica-placement {}", sh_quote(&f));

@@ -168,6 +168,9 @@ pub fn render(b: &Built, unmapped: &[Item], mm2: &[Mm2Config], designs: &[String
             if !p.observers.is_empty() {
                 let _ = writeln!(o, "placement.observers = {}", groups(&p.observers));
             }
+            if let Some(pp) = p.observer_promotion_policy {
+                let _ = writeln!(o, "placement.observerPromotionPolicy = \"{}\"", pp.as_str());
+            }
         }
     }
     for d in designs {

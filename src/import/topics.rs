@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Built, Input, Item, NodeKey};
-use crate::scenario::{Placement, PlacementGroup, Topic};
+use crate::scenario::{ObserverPromotionPolicy, Placement, PlacementGroup, Topic};
 
 /// A Confluent replica-placement (`confluent.placement.constraints`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -931,7 +931,6 @@ pub fn placement_json(
                         "needs \"version\": 2",
                     ));
                 }
-                unmapped.push(Item::new(f, line_of("observerPromotionPolicy"), "observerPromotionPolicy", format!("`{s}`: automatic observer promotion is not modelled (observers stay observers)")));
                 Some(s.to_string())
             }
             _ => {
@@ -1084,6 +1083,14 @@ pub fn apply(facts: &Facts, built: &mut Built, errors: &mut Vec<Item>, unmapped:
                             rack: r.clone(),
                         })
                         .collect(),
+                    observer_promotion_policy: match p.observer_promotion_policy.as_deref() {
+                        Some("under-min-isr") => Some(ObserverPromotionPolicy::UnderMinIsr),
+                        Some("under-replicated") => Some(ObserverPromotionPolicy::UnderReplicated),
+                        Some("leader-is-observer") => {
+                            Some(ObserverPromotionPolicy::LeaderIsObserver)
+                        }
+                        _ => None,
+                    },
                 });
             }
         } else if !t.assignment.is_empty() {
@@ -1261,6 +1268,7 @@ fn shape(
         Some(Placement {
             replicas: groups,
             observers,
+            observer_promotion_policy: None,
         }),
         rf,
     )

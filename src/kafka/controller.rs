@@ -711,12 +711,18 @@ impl World<'_> {
     }
 
     /// `PartitionChangeBuilder.electAnyLeader`: the first unfenced in-sync replica
-    /// in replica order; else, with ELR and an empty ISR, the first unfenced
-    /// eligible replica, which becomes the ISR alone (a clean election); else
-    /// (unclean election, which clears the ELR) any unfenced replica; else none.
+    /// in replica order (a promoted observer in the ISR counts, as in Confluent
+    /// Server); else, with ELR and an empty ISR, the first unfenced eligible
+    /// replica, which becomes the ISR alone (a clean election); else, when the
+    /// topic's `observerPromotionPolicy` is `under-min-isr` or
+    /// `under-replicated`, the first unfenced observer, promoted into an ISR of
+    /// its own (Confluent's automatic observer promotion after the loss of every
+    /// synchronous replica; what it lacked of the acknowledged log is lost,
+    /// §12); else (unclean election, which clears the ELR) any unfenced replica,
+    /// observers last; else none.
     fn elect(&mut self, p: u32, isr: u32) -> (B, u32) {
         let part = &self.parts[p as usize];
-        let n = part.n_replicas as usize;
+        let n = part.slots.len();
         let unfenced = |s: usize| !self.ctl.fenced_working[part.slot(s) as usize];
         if let Some(s) = (0..n).find(|&s| isr & (1 << s) != 0 && unfenced(s)) {
             return (part.slot(s), isr);
@@ -730,6 +736,15 @@ impl World<'_> {
             self.ctl.elr[p as usize] &= !(1 << s);
             self.stats.elr_elections += 1;
             return (b, 1 << s);
+        }
+        let first_observer = part.n_replicas as usize;
+        if matches!(
+            self.promotion_policy(p),
+            Some(ObserverPromotionPolicy::UnderMinIsr | ObserverPromotionPolicy::UnderReplicated)
+        ) && let Some(s) = (first_observer..n).find(|&s| unfenced(s))
+        {
+            self.ctl.elr[p as usize] = 0;
+            return (part.slot(s), 1 << s);
         }
         if self.sc.broker.unclean_leader_election_enable
             && let Some(s) = (0..n).find(|&s| unfenced(s))
@@ -986,6 +1001,8 @@ impl World<'_> {
                     self.stats.isr_shrinks += u64::from(gone > 0);
                 }
                 self.stats.isr_expands += u64::from(came > 0);
+                let observers = !self.parts[p as usize].replica_mask();
+                self.stats.observer_promotions += u64::from((st.isr & !old.isr & observers) != 0);
                 self.ctl.committed[p as usize] = st;
                 self.views.commit(i as u32, p as usize, st);
             }

@@ -348,22 +348,34 @@ impl World<'_> {
         }
     }
 
-    /// A follower not in the ISR that reached the HW is proposed for the ISR.
+    /// A follower not in the ISR that reached the HW is proposed for the ISR
+    /// (`Partition.isFollowerInSync`: its log end ≥ the leader's HW). An
+    /// observer is proposed by the same rule, but only while the topic's
+    /// `observerPromotionPolicy` calls for it (`World::promotes`). A synchronous
+    /// replica rejoining takes out the promoted observers the ISR then no longer
+    /// needs (`World::demotable`).
     fn maybe_expand(&mut self, sp: SessPart) {
         let (p, ls, fs) = (sp.p, sp.ss as usize, sp.fs as usize);
         let part = &self.parts[p as usize];
         let l = part.slot(ls);
         let view = self.views[(l as usize, p as usize)];
         let bit = 1u32 << fs;
-        if fs >= part.n_replicas as usize || view.isr & bit != 0 || part.pending_alter(ls).is_some()
-        {
+        if view.isr & bit != 0 || part.pending_alter(ls).is_some() {
+            return;
+        }
+        let observer = fs >= part.n_replicas as usize;
+        if observer && !self.promotes(p, ls, view.isr) {
             return;
         }
         let f = part.slot(fs) as usize;
         if self.tracks[sp.lk as usize].leo >= self.pos[sp.lr as usize].hw
             && !self.ctl.fenced_committed[f]
         {
-            self.send_alter(p, ls, view.isr | bit);
+            let mut isr = view.isr | bit;
+            if !observer {
+                isr &= !self.demotable(p, ls, isr);
+            }
+            self.send_alter(p, ls, isr);
         }
     }
 

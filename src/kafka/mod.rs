@@ -16,7 +16,8 @@ mod state;
 use crate::metrics::*;
 use crate::net::{LinkParams, Net};
 use crate::scenario::{
-    Acks, BrokerHardware, ClientFailover, FaultKind, RACK_AWARE_SELECTOR, Scenario,
+    Acks, BrokerHardware, ClientFailover, FaultKind, ObserverPromotionPolicy, RACK_AWARE_SELECTOR,
+    Scenario,
 };
 use crate::sim::{EventQueue, NS_PER_MS, NS_PER_S, Nanos, SimRng, ms, secs, to_s};
 use crate::topology::{DesignLayout, Topology};
@@ -968,6 +969,53 @@ impl<'a> World<'a> {
         if self.now + self.interval <= self.end {
             self.at(self.now + self.interval, Ev::Sample);
         }
+    }
+
+    /// The `observerPromotionPolicy` of partition `p`'s topic, when the
+    /// partition has observers (an async design's clusters place rack-aware,
+    /// without observers, so the policy never applies there).
+    fn promotion_policy(&self, p: u32) -> Option<ObserverPromotionPolicy> {
+        let part = &self.parts[p as usize];
+        if part.slots.len() == part.n_replicas as usize {
+            return None;
+        }
+        self.sc.topic[self.topic_origin[part.topic as usize]]
+            .placement
+            .as_ref()?
+            .observer_promotion_policy
+    }
+
+    /// Whether `p`'s policy lets the leader at slot `ls` promote a caught-up
+    /// observer now, its ISR being `isr` (Confluent's automatic observer
+    /// promotion): `under-min-isr` while the ISR has fewer members than the
+    /// effective `min.insync.replicas`, `under-replicated` while it has fewer
+    /// than the placement's synchronous replicas, `leader-is-observer` while the
+    /// leader is itself an observer.
+    fn promotes(&self, p: u32, ls: usize, isr: u32) -> bool {
+        let part = &self.parts[p as usize];
+        match self.promotion_policy(p) {
+            None => false,
+            Some(ObserverPromotionPolicy::UnderMinIsr) => {
+                isr.count_ones() < part.effective_min_isr()
+            }
+            Some(ObserverPromotionPolicy::UnderReplicated) => {
+                isr.count_ones() < u32::from(part.n_replicas)
+            }
+            Some(ObserverPromotionPolicy::LeaderIsObserver) => ls >= part.n_replicas as usize,
+        }
+    }
+
+    /// The promoted observers (not the leader at `ls`) that the ISR `isr` no
+    /// longer needs: those the policy would not promote once the synchronous
+    /// replicas back in the ISR are counted alone. Confluent demotes promoted
+    /// observers when the failed replicas have caught up again.
+    fn demotable(&self, p: u32, ls: usize, isr: u32) -> u32 {
+        let part = &self.parts[p as usize];
+        let observers = isr & !part.replica_mask() & !(1u32 << ls);
+        if observers == 0 || self.promotes(p, ls, isr & part.replica_mask()) {
+            return 0;
+        }
+        observers
     }
 
     /// Largest age, over partitions whose committed leader is alive and knows it

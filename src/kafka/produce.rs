@@ -614,7 +614,7 @@ impl World<'_> {
                 3
             } else {
                 let ls = part.slot_of(b).expect("leader hosts the partition");
-                let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
+                let isr = part.effective_isr(ls, view.isr);
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
                 } else {
@@ -861,13 +861,15 @@ impl World<'_> {
         if view.leader != b {
             return;
         }
-        let isr = part.effective_isr(ls, view.isr) & part.replica_mask();
+        // Promoted observers count (Confluent's automatic observer promotion);
+        // other observers are never in the ISR.
+        let isr = part.effective_isr(ls, view.isr);
         if self.hot.strict_min_isr && isr.count_ones() < part.effective_min_isr() {
             return;
         }
         let lpos = &mut self.pos[part.r0 as usize + ls];
         let mut hw = lpos.leo;
-        for s in 0..part.n_replicas as usize {
+        for s in 0..part.slots.len() {
             if s != ls && isr & (1 << s) != 0 {
                 hw = hw.min(self.tracks[part.link(ls, s)].leo);
             }
@@ -933,6 +935,23 @@ impl World<'_> {
             point = point.min(self.consumers[c as usize].pos[local]);
         }
         point = point.min(self.cp_floor(p));
+        // A policy that may elect an observer once every synchronous replica is
+        // gone makes what the observers lack losable: keep those batches for
+        // the loss accounting (§12).
+        if part.slots.len() > part.n_replicas as usize
+            && matches!(
+                self.promotion_policy(p),
+                Some(
+                    ObserverPromotionPolicy::UnderMinIsr | ObserverPromotionPolicy::UnderReplicated
+                )
+            )
+        {
+            for s in part.n_replicas as usize..part.slots.len() {
+                if s != ls {
+                    point = point.min(self.tracks[part.link(ls, s)].leo);
+                }
+            }
+        }
         let part = &mut self.parts[p as usize];
         while let Some(f) = part.batches.front() {
             if f.end() <= point && part.rep[ls].holds(lpos.leo, f) {
@@ -980,7 +999,7 @@ impl World<'_> {
             let part = &self.parts[p as usize];
             let leo = self.pos[part.r0 as usize + ls as usize].leo;
             let mut out = 0u32;
-            for s in 0..part.n_replicas as usize {
+            for s in 0..part.slots.len() {
                 if s == ls as usize || view.isr & (1 << s) == 0 {
                     continue;
                 }
@@ -991,6 +1010,8 @@ impl World<'_> {
                     out |= 1 << s;
                 }
             }
+            // Promoted observers the synchronous replicas no longer need go too.
+            out |= self.demotable(p, ls as usize, view.isr & !out);
             if out != 0 {
                 self.send_alter(p, ls as usize, view.isr & !out);
             }

@@ -5,6 +5,7 @@
 
 use crate::scenario::{Acks, Scenario};
 use indexmap::IndexMap;
+use std::fmt::Write as _;
 use toml::{Table, Value};
 
 /// One design the planner will judge.
@@ -24,6 +25,9 @@ pub struct Candidate {
     pub brokers: IndexMap<String, u32>,
     /// Replica placement in words, e.g. `1 per site (dc1, dc2, dc3)`.
     pub placement: String,
+    /// Confluent observers per partition per site (a stretch with observers
+    /// promoted `under-min-isr`), empty when none.
+    pub observers: IndexMap<String, u32>,
     /// Copier settings the planner chose (Kafka names), in order.
     pub settings: IndexMap<String, i64>,
     /// The scenario document without faults (a case adds them).
@@ -363,6 +367,39 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                     ));
                 }
             }
+            // Observers where they help (Confluent Multi-Region Clusters): the
+            // pair holds the synchronous replicas, a farther data site one
+            // observer per partition and the tie-breaking voter; min ISR one
+            // above a site's replicas, so losing either of the pair leaves its
+            // partner's replicas, which promote the observer (under-min-isr)
+            // and keep acks=all writes going with nothing acknowledged lost.
+            // acks=all waits only for the pair's round trip.
+            let near = rtt(sc, a, b);
+            for &t in ties
+                .iter()
+                .filter(|&&t| {
+                    sc.site[t].brokers > 0
+                        && rtt(sc, a, t).min(rtt(sc, b, t)) >= 10.0_f64.max(2.0 * near)
+                })
+                .take(1)
+            {
+                let mut brokers = vec![0u32; n];
+                for x in [a, b, t] {
+                    brokers[x] = sc.site[x].brokers;
+                }
+                let mut ctrl = vec![0u32; n];
+                ctrl[a] = 2;
+                ctrl[b] = 2;
+                ctrl[t] = 1;
+                let ctrl = stated.ctrl(&ctrl);
+                let min = stated.min_isr.unwrap_or(rf - per + 1);
+                let name = format!(
+                    "stretched-2+obs {}+{} observers {} rf{rf} min{min}",
+                    names[a], names[b], names[t]
+                );
+                let c = stretched(sc, doc, name, &brokers, &ctrl, rf, min, &groups, &stated);
+                out.push(with_observers(sc, c, &[(names[t].clone(), 1)]));
+            }
             // Two sites alone: the voters' majority sits in one of them.
             let mut brokers = vec![0u32; n];
             brokers[a] = sc.site[a].brokers;
@@ -474,6 +511,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
+                    observers: IndexMap::new(),
                     settings,
                     doc: d,
                     pruned: Vec::new(),
@@ -544,6 +582,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 .map(|x| (x.name.clone(), x.brokers))
                 .collect(),
             placement: "as in the file".into(),
+            observers: IndexMap::new(),
             settings: IndexMap::new(),
             doc: doc2,
             pruned: Vec::new(),
@@ -685,6 +724,7 @@ fn hybrids(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                observers: IndexMap::new(),
                 settings,
                 doc: d,
                 pruned,
@@ -777,11 +817,57 @@ fn stretched(
         controllers: per_site(sc, ctrl),
         brokers: per_site(sc, brokers),
         placement,
+        observers: IndexMap::new(),
         settings: IndexMap::new(),
         doc: d,
         pruned,
         from_file: false,
     }
+}
+
+/// `c` with Confluent observers added to every topic's placement (`groups`:
+/// site and observers per partition) and `observerPromotionPolicy =
+/// "under-min-isr"` (docs/model.md §7a).
+fn with_observers(sc: &Scenario, mut c: Candidate, groups: &[(String, u32)]) -> Candidate {
+    for t in tables_mut(&mut c.doc, "topic") {
+        let Some(Value::Table(p)) = t.get_mut("placement") else {
+            continue;
+        };
+        let observers: Vec<Value> = groups
+            .iter()
+            .map(|(site, n)| {
+                let mut g = Table::new();
+                g.insert("count".into(), int(i64::from(*n)));
+                g.insert("rack".into(), s(site));
+                Value::Table(g)
+            })
+            .collect();
+        p.insert("observers".into(), Value::Array(observers));
+        p.insert("observerPromotionPolicy".into(), s("under-min-isr"));
+    }
+    for (site, k) in groups {
+        let have = sc
+            .site
+            .iter()
+            .find(|x| &x.name == site)
+            .map_or(0, |x| x.brokers);
+        if have < *k {
+            c.pruned.push(format!(
+                "`{site}` holds {have} broker(s), {k} observer(s) per partition are to go there"
+            ));
+        }
+        c.observers.insert(site.clone(), *k);
+    }
+    let _ = write!(
+        c.placement,
+        "; observers {} (promoted under-min-isr)",
+        groups
+            .iter()
+            .map(|(s, k)| format!("{k} in {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    c
 }
 
 /// Static rules that rule a generated candidate out before any run; each
@@ -819,6 +905,9 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
         .filter(|&i| {
             sc.site[i].brokers > 0
                 && (metro.is_empty() || metro.contains(&sc.site[i].name.as_str()))
+                // A site holding only observers is no synchronous member:
+                // acks=all does not wait for it (docs/model.md §7a).
+                && !c.observers.contains_key(&sc.site[i].name)
         })
         .collect();
     // acks=all waits for the high watermark, which needs a follower in the

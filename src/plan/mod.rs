@@ -97,6 +97,10 @@ pub struct CandidateResult {
     pub controllers: IndexMap<String, u32>,
     pub brokers: IndexMap<String, u32>,
     pub placement: String,
+    /// Confluent observers per partition per site (stretched candidates with
+    /// observers promoted `under-min-isr`); absent when none.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub observers: IndexMap<String, u32>,
     /// Copier settings the planner chose (Kafka names).
     pub copier: IndexMap<String, i64>,
     /// Broker settings the planner chose (Kafka names): a stretched or hybrid
@@ -634,6 +638,7 @@ pub fn prepare<'a>(
             controllers: c.controllers.clone(),
             brokers: c.brokers.clone(),
             placement: c.placement.clone(),
+            observers: c.observers.clone(),
             copier: c.settings.clone(),
             broker: planner_broker_settings(&c.doc, &file_doc),
             link_bandwidth_mbps: IndexMap::new(),

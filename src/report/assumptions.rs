@@ -297,14 +297,21 @@ pub const SIMPLIFICATIONS: &[Simplification] = &[
         applies: |sc, _| !sc.consumer.is_empty(),
     },
     Simplification {
-        mechanism: "observers",
-        section: "Not modelled yet",
-        text: "Observers never join the ISR: observerPromotionPolicy is not modelled.",
+        mechanism: "observer promotion",
+        section: "§7a",
+        text: "A controller that must replace every synchronous replica elects an observer without checking its lag: what it had not fetched is lost.",
         applies: |sc, _| {
             sc.topic.iter().any(|t| {
-                t.placement
-                    .as_ref()
-                    .is_some_and(|p| !p.observers.is_empty())
+                t.placement.as_ref().is_some_and(|p| {
+                    !p.observers.is_empty()
+                        && matches!(
+                            p.observer_promotion_policy,
+                            Some(
+                                crate::scenario::ObserverPromotionPolicy::UnderMinIsr
+                                    | crate::scenario::ObserverPromotionPolicy::UnderReplicated
+                            )
+                        )
+                })
             })
         },
     },

@@ -329,6 +329,39 @@ pub struct Placement {
     pub replicas: Vec<PlacementGroup>,
     #[serde(default)]
     pub observers: Vec<PlacementGroup>,
+    /// Confluent's automatic observer promotion (`observerPromotionPolicy` of
+    /// a version-2 placement): when caught-up observers may join the ISR.
+    #[serde(
+        rename = "observerPromotionPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub observer_promotion_policy: Option<ObserverPromotionPolicy>,
+}
+
+/// Confluent Server's `observerPromotionPolicy`: the degraded state in which a
+/// caught-up observer is promoted into the ISR (Confluent Platform 6.1,
+/// "Automatic Observer Promotion").
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObserverPromotionPolicy {
+    /// The ISR has fewer members than `min.insync.replicas`.
+    UnderMinIsr,
+    /// The ISR has fewer members than the placement's synchronous replicas.
+    UnderReplicated,
+    /// The partition's leader is an observer.
+    LeaderIsObserver,
+}
+
+impl ObserverPromotionPolicy {
+    /// The policy's name in the placement JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObserverPromotionPolicy::UnderMinIsr => "under-min-isr",
+            ObserverPromotionPolicy::UnderReplicated => "under-replicated",
+            ObserverPromotionPolicy::LeaderIsObserver => "leader-is-observer",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

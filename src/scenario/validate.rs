@@ -283,6 +283,21 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                         "at least one replica is required".into(),
                     );
                 }
+                if pl.observer_promotion_policy.is_some() && pl.observers.is_empty() {
+                    p.help(
+                        format!("topic[{i}].placement.observerPromotionPolicy"),
+                        "an observer promotion policy without observers has nothing to promote"
+                            .into(),
+                        Some("add `placement.observers` or remove the policy".into()),
+                    );
+                }
+                let obs: u64 = pl.observers.iter().map(|g| u64::from(g.count)).sum();
+                if n + obs > 32 {
+                    p.e(
+                        format!("topic[{i}].placement.observers"),
+                        format!("{n} replicas and {obs} observers: at most 32 per partition"),
+                    );
+                }
                 for (kind, groups) in [("replicas", &pl.replicas), ("observers", &pl.observers)] {
                     for (j, g) in groups.iter().enumerate() {
                         let known =

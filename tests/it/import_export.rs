@@ -282,7 +282,12 @@ fn describe_output_gives_partitions_rf_min_isr_and_placement() {
     );
     assert!(has(&imp.unmapped, "describe.txt", 1, "retention.ms"));
     assert!(has(&imp.unmapped, "describe.txt", 4, "Isr"));
-    assert!(has(
+    // The policy is modelled now (automatic observer promotion): mapped, not listed.
+    assert_eq!(
+        p.observer_promotion_policy,
+        Some(ktopo::scenario::ObserverPromotionPolicy::UnderMinIsr)
+    );
+    assert!(!has(
         &imp.unmapped,
         "describe.txt",
         8,
@@ -359,8 +364,12 @@ fn confluent_placement_versions_and_errors() {
     let b = &imp.scenario.topic[1];
     assert_eq!(b.placement.as_ref().unwrap().observers[0].rack, "dc2-r1");
     assert_eq!(b.min_insync_replicas, Some(1));
+    assert_eq!(
+        b.placement.as_ref().unwrap().observer_promotion_policy,
+        Some(ktopo::scenario::ObserverPromotionPolicy::UnderReplicated)
+    );
     assert!(
-        imp.unmapped
+        !imp.unmapped
             .iter()
             .any(|i| i.key == "observerPromotionPolicy")
     );

@@ -22,6 +22,7 @@ mod invariants;
 mod layers;
 mod mirrors;
 mod montecarlo;
+mod observers;
 mod placement;
 mod plan;
 mod plan_keeps;

@@ -161,6 +161,10 @@ pub(crate) const KAFKA_VERSION: Ty = Ty::Enum {
     values: &["3.6", "3.7", "3.8", "3.9", "4.0", "4.1"],
     aliases: &[],
 };
+pub(crate) const OBSERVER_PROMOTION_POLICY: Ty = Ty::Enum {
+    values: &["under-min-isr", "under-replicated", "leader-is-observer"],
+    aliases: &[],
+};
 pub(crate) const FIDELITY: Ty = Ty::Enum {
     values: &["request", "flow"],
     aliases: &[],
@@ -261,6 +265,7 @@ pub(crate) static PLACEMENT: TableSchema = TableSchema {
     fields: &[
         opt("replicas", Ty::Tables(&PLACEMENT_GROUP)),
         opt("observers", Ty::Tables(&PLACEMENT_GROUP)),
+        opt("observerPromotionPolicy", OBSERVER_PROMOTION_POLICY),
     ],
 };
 

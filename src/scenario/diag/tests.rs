@@ -79,6 +79,7 @@ fn full() -> Scenario {
                     count: 1,
                     rack: "dc2".into(),
                 }],
+                observer_promotion_policy: Some(ObserverPromotionPolicy::UnderMinIsr),
             }),
             retention_ms: 3_600_000,
             retention_bytes: 1_000_000_000,
