@@ -1344,6 +1344,23 @@ struct CopyLoad {
     readers: BTreeMap<String, usize>,
 }
 
+/// The producers whose records design `d` copies out of cluster `a`: in one
+/// of its sites, writing a topic the design copies.
+fn copied_producers<'a>(
+    sc: &'a Scenario,
+    topo: &'a Topology,
+    d: &'a crate::scenario::Design,
+    lay: &'a crate::scenario::DesignLayout,
+    a: usize,
+) -> impl Iterator<Item = &'a crate::scenario::Producer> + 'a {
+    sc.producer.iter().filter(move |p| {
+        (d.topics.is_empty() || d.topics.contains(&p.topic))
+            && topo
+                .site_index(&p.site)
+                .is_some_and(|s| lay.clusters[a].contains(&s))
+    })
+}
+
 impl CopyLoad {
     /// The copy traffic of cluster `c` of design `d`.
     fn of(
@@ -1358,28 +1375,13 @@ impl CopyLoad {
             if a != c && b != c {
                 continue;
             }
-            for p in &sc.producer {
-                let copied = d.topics.is_empty() || d.topics.contains(&p.topic);
-                let in_a = topo
-                    .site_index(&p.site)
-                    .is_some_and(|s| lay.clusters[a].contains(&s));
-                if !copied || !in_a {
-                    continue;
-                }
-                if b == c {
+            if b == c {
+                for p in copied_producers(sc, topo, d, lay, a) {
                     *load.produced.entry(p.topic.clone()).or_default() += p.rate_mb_s * 1e6;
                 }
             }
             if a == c {
-                let topics: Vec<&String> = sc
-                    .producer
-                    .iter()
-                    .filter(|p| {
-                        (d.topics.is_empty() || d.topics.contains(&p.topic))
-                            && topo
-                                .site_index(&p.site)
-                                .is_some_and(|s| lay.clusters[a].contains(&s))
-                    })
+                let topics: Vec<&String> = copied_producers(sc, topo, d, lay, a)
                     .map(|p| &p.topic)
                     .collect();
                 let mut seen: Vec<&String> = Vec::new();
@@ -1838,15 +1840,7 @@ fn copy_flows(
     {
         let name = |c: usize| lay.cluster_name(sc, c);
         for &(a, b) in &lay.flows {
-            let peak: f64 = sc
-                .producer
-                .iter()
-                .filter(|p| {
-                    (d.topics.is_empty() || d.topics.contains(&p.topic))
-                        && topo
-                            .site_index(&p.site)
-                            .is_some_and(|s| lay.clusters[a].contains(&s))
-                })
+            let peak: f64 = copied_producers(sc, topo, d, lay, a)
                 .map(|p| p.rate_mb_s * 1e6)
                 .sum();
             if peak <= 0.0 {

@@ -155,17 +155,8 @@ fn set_topics(d: &mut Table, rf: u32, min_isr: u32, per_site: Option<&[(String, 
         }
         t.remove("placement");
         if let Some(groups) = per_site {
-            let replicas: Vec<Value> = groups
-                .iter()
-                .map(|(site, n)| {
-                    let mut g = Table::new();
-                    g.insert("count".into(), int(i64::from(*n)));
-                    g.insert("rack".into(), s(site));
-                    Value::Table(g)
-                })
-                .collect();
             let mut p = Table::new();
-            p.insert("replicas".into(), Value::Array(replicas));
+            p.insert("replicas".into(), rack_groups(groups));
             t.insert("placement".into(), Value::Table(p));
         }
     }
@@ -825,6 +816,21 @@ fn stretched(
     }
 }
 
+/// A placement's groups, `[{ count = n, rack = "site" }, …]`, from (site, n).
+fn rack_groups(groups: &[(String, u32)]) -> Value {
+    Value::Array(
+        groups
+            .iter()
+            .map(|(site, n)| {
+                let mut g = Table::new();
+                g.insert("count".into(), int(i64::from(*n)));
+                g.insert("rack".into(), s(site));
+                Value::Table(g)
+            })
+            .collect(),
+    )
+}
+
 /// `c` with Confluent observers added to every topic's placement (`groups`:
 /// site and observers per partition) and `observerPromotionPolicy =
 /// "under-min-isr"` (docs/model.md §7a).
@@ -833,16 +839,7 @@ fn with_observers(sc: &Scenario, mut c: Candidate, groups: &[(String, u32)]) -> 
         let Some(Value::Table(p)) = t.get_mut("placement") else {
             continue;
         };
-        let observers: Vec<Value> = groups
-            .iter()
-            .map(|(site, n)| {
-                let mut g = Table::new();
-                g.insert("count".into(), int(i64::from(*n)));
-                g.insert("rack".into(), s(site));
-                Value::Table(g)
-            })
-            .collect();
-        p.insert("observers".into(), Value::Array(observers));
+        p.insert("observers".into(), rack_groups(groups));
         p.insert("observerPromotionPolicy".into(), s("under-min-isr"));
     }
     for (site, k) in groups {
