@@ -466,14 +466,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                     design.insert("primary".into(), s(&names[primary]));
                 }
                 design.insert("replication.factor".into(), int(i64::from(rf)));
-                let mut settings = IndexMap::new();
-                settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
-                if tool != "cluster-linking" {
-                    settings.insert("tasks.max".to_string(), i64::from(tasks));
-                }
-                for (k, v) in &settings {
-                    design.insert(k.clone(), int(*v));
-                }
+                let settings = copier_settings(&mut design, tool, buf, tasks);
                 if topo == "active-active" {
                     match tool.as_str() {
                         "cluster-linking" => {
@@ -687,14 +680,7 @@ fn hybrids(
             design.insert("tool".into(), s(tool));
             design.insert("topology".into(), s("active-passive"));
             design.insert("replication.factor".into(), int(i64::from(far_rf)));
-            let mut settings = IndexMap::new();
-            settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
-            if tool != "cluster-linking" {
-                settings.insert("tasks.max".to_string(), i64::from(tasks));
-            }
-            for (k, v) in &settings {
-                design.insert(k.clone(), int(*v));
-            }
+            let settings = copier_settings(&mut design, tool, buf, tasks);
             set_design(&mut d, design);
             let pruned = stated_rf_mismatch(stated, &groups);
             out.push(Candidate {
@@ -814,6 +800,22 @@ fn stretched(
         pruned,
         from_file: false,
     }
+}
+
+/// The copier settings a candidate chooses, written into its `design`
+/// table and returned in order: the consumer's receive buffer, and
+/// `tasks.max` for the copiers that run tasks (Cluster Linking runs in the
+/// brokers and has none).
+fn copier_settings(design: &mut Table, tool: &str, buf: i64, tasks: u32) -> IndexMap<String, i64> {
+    let mut settings = IndexMap::new();
+    settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
+    if tool != "cluster-linking" {
+        settings.insert("tasks.max".to_string(), i64::from(tasks));
+    }
+    for (k, v) in &settings {
+        design.insert(k.clone(), int(*v));
+    }
+    settings
 }
 
 /// A placement's groups, `[{ count = n, rack = "site" }, …]`, from (site, n).
