@@ -2033,7 +2033,7 @@ pub fn estimated_events(
     use crate::scenario::{DesignKind, Fidelity};
     let flow = sc.model.fidelity == Fidelity::Flow;
     let step_s = sc.model.flow_step_ms / 1000.0;
-    let probe_s = sc.model.flow_probe_interval_ms.max(1.0) / 1000.0;
+    let probe_s = sc.model.probe_interval_ms(sc.duration_s).max(1.0) / 1000.0;
     let layout = match design {
         Some(d) if d.kind != DesignKind::Stretched => DesignLayout::of(sc, d),
         _ => DesignLayout::stretched(sc),

@@ -589,7 +589,8 @@ impl<'a> World<'a> {
         let interval = secs(sc.model.timeline_interval_s).max(NS_PER_MS);
         let flow = (sc.model.fidelity == crate::scenario::Fidelity::Flow).then(|| Flow {
             step: ms(sc.model.flow_step_ms).max(NS_PER_MS),
-            probe: ms(sc.model.flow_probe_interval_ms).max(NS_PER_MS),
+            probe: ms(sc.model.probe_interval_ms(sc.duration_s)).max(NS_PER_MS),
+            probe_jitter: sc.model.probe_jitter(sc.duration_s),
         });
         let net = build_network(sc, &topo, interval);
         let nf = sc.broker.num_replica_fetchers.max(1) as usize;

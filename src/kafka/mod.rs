@@ -243,6 +243,8 @@ pub(crate) struct ProducerState {
     sticky_fill: u32,
     /// Flow fidelity: next partition (index in the topic) to probe.
     probe_cursor: u32,
+    /// Flow fidelity with probe jitter: the start of the current probe's interval.
+    probe_slot: Nanos,
     in_flight: Vec<u8>,
     /// Flow fidelity: the fluid clock of the connection to each broker.
     fluid_busy: Vec<Nanos>,
@@ -319,6 +321,8 @@ pub(crate) enum SessState {
 pub(crate) struct Flow {
     step: Nanos,
     probe: Nanos,
+    /// Each probe at a random moment of its interval (`ModelConfig::probe_jitter`).
+    probe_jitter: bool,
 }
 
 /// Scenario settings the hot paths use, converted to nanoseconds and bytes once.

@@ -40,6 +40,7 @@ impl ProducerState {
             cursor: 0,
             sticky_fill: 0,
             probe_cursor: 0,
+            probe_slot: 0,
             in_flight: vec![0; nb],
             fluid_busy: vec![0; nb],
             bulk_out: vec![false; nb],
@@ -424,8 +425,16 @@ impl World<'_> {
     pub(super) fn probe_tick(&mut self, i: usize) {
         let Some(flow) = self.flow else { return };
         let now = self.now;
-        if now + flow.probe <= self.end {
-            self.at(now + flow.probe, Ev::ProbeTick { prod: i as u16 });
+        let next = if flow.probe_jitter {
+            // Stratified: one probe at a uniform moment of each interval.
+            let slot = self.producers[i].probe_slot + flow.probe;
+            self.producers[i].probe_slot = slot;
+            slot + self.rng.below(flow.probe)
+        } else {
+            now + flow.probe
+        };
+        if next <= self.end {
+            self.at(next, Ev::ProbeTick { prod: i as u16 });
         }
         self.expire_requests(i);
         let site = self.producers[i].site;

@@ -580,9 +580,11 @@ fn d_timeline() -> f64 {
 fn d_flow_step() -> f64 {
     1000.0
 }
-fn d_probe() -> f64 {
-    100.0
-}
+/// Flow fidelity: the shortest default interval between a producer's probes.
+pub const FLOW_PROBE_MIN_MS: f64 = 100.0;
+/// Flow fidelity: probes per producer a run aims at when
+/// `model.flow_probe_interval_ms` is absent (docs/model.md §16, Probes).
+pub const FLOW_PROBES_PER_RUN: f64 = 20_000.0;
 fn d_mss() -> u32 {
     1460
 }
@@ -614,15 +616,38 @@ pub struct ModelConfig {
     /// Flow fidelity: how often each producer sends its aggregated bulk batches.
     #[serde(default = "d_flow_step")]
     pub flow_step_ms: f64,
-    /// Flow fidelity: how often each producer sends one request-level probe batch.
-    #[serde(default = "d_probe")]
-    pub flow_probe_interval_ms: f64,
+    /// Flow fidelity: how often each producer sends one request-level probe
+    /// batch. Absent: `probe_interval_ms` derives it from the run's duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_probe_interval_ms: Option<f64>,
     /// TCP maximum segment size, for the loss cap (Mathis et al.).
     #[serde(default = "d_mss")]
     pub tcp_mss_bytes: u32,
     /// Window reached by Linux autotuning when a socket buffer is set to -1.
     #[serde(default = "d_autotune")]
     pub tcp_autotune_max_bytes: u64,
+}
+
+impl ModelConfig {
+    /// Flow fidelity: the interval between a producer's probes in a run of
+    /// `duration_s`: `flow_probe_interval_ms` when the file states it, else
+    /// max(100 ms, duration ÷ 20 000), so a run samples about 20 000 probes
+    /// per producer however long it is (a percentile's precision depends on
+    /// the sample count, not the spacing; docs/model.md §16).
+    pub fn probe_interval_ms(&self, duration_s: f64) -> f64 {
+        self.flow_probe_interval_ms
+            .unwrap_or_else(|| FLOW_PROBE_MIN_MS.max(duration_s * 1000.0 / FLOW_PROBES_PER_RUN))
+    }
+
+    /// Flow fidelity: probes go out at a random moment of each interval
+    /// (stratified sampling) rather than at a fixed spacing: when the interval
+    /// is derived from the duration and longer than 100 ms, it may be a
+    /// multiple of `flow_step_ms`, and fixed spacing would then sample one
+    /// phase of the step only.
+    pub fn probe_jitter(&self, duration_s: f64) -> bool {
+        self.flow_probe_interval_ms.is_none()
+            && self.probe_interval_ms(duration_s) > FLOW_PROBE_MIN_MS
+    }
 }
 
 impl Default for ModelConfig {
@@ -635,7 +660,7 @@ impl Default for ModelConfig {
             max_events: d_max_events(),
             timeline_interval_s: d_timeline(),
             flow_step_ms: d_flow_step(),
-            flow_probe_interval_ms: d_probe(),
+            flow_probe_interval_ms: None,
             tcp_mss_bytes: d_mss(),
             tcp_autotune_max_bytes: d_autotune(),
         }

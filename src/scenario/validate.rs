@@ -493,7 +493,10 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
     }
     for (key, v) in [
         ("flow_step_ms", m.flow_step_ms),
-        ("flow_probe_interval_ms", m.flow_probe_interval_ms),
+        (
+            "flow_probe_interval_ms",
+            m.flow_probe_interval_ms.unwrap_or(1.0),
+        ),
     ] {
         if !(v.is_finite() && v >= 1.0) {
             p.e(format!("model.{key}"), "must be ≥ 1".into());
