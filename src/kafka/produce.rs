@@ -155,7 +155,15 @@ impl World<'_> {
                 factor *= span as f64 / tick as f64;
             }
             let mut n = p.tick_records(factor);
-            let created = now.saturating_sub(span / 2);
+            // The records' creation stamp: the mean of the span at request
+            // fidelity (a tick is linger.ms). At flow fidelity a step's records
+            // stand for traffic spread over the step, in transit while it lasts
+            // (the fluid, `Net::send_fluid`): they are stamped as the records of
+            // one linger.ms tick sent now, as the probes' are (`probe_tick`).
+            // The mean of the step charged every bulk record half a step of
+            // aggregation that a record never waits at request fidelity: an
+            // async copier's lag read half a step high (docs/model.md §18).
+            let created = now.saturating_sub(span.min(p.linger) / 2);
             let parts = &self.topic_parts[topic];
             let held_bytes: u64 =
                 p.held.iter().map(|h| h.1 as u64).sum::<u64>() * p.record_bytes as u64;
