@@ -2014,7 +2014,7 @@ fn copy_flows(
 /// - each fetch session (follower: `num.replica.fetchers` per (leader broker,
 ///   follower broker) pair sharing a partition; consumer: one per leader
 ///   broker; copier: one per task and source broker): a request, its service's
-///   end and a response per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
+///   end (not at flow fidelity) and a response per cycle, a cycle lasting max(RTT, the shortest linger of its writers)
 ///   while data flows (flow fidelity: at least `flow_step_ms`), else
 ///   `replica.fetch.wait.max.ms`;
 /// - the control plane: heartbeats and quorum fetches, a few per broker and
@@ -2054,6 +2054,9 @@ pub fn estimated_events(
         }
     };
     let fetch_wait_s = sc.broker.replica_fetch_wait_max_ms.max(1) as f64 / 1000.0;
+    // Events per fetch cycle: request, its service's end, response; at flow
+    // fidelity a fetch is handled at its arrival (no service event).
+    let per_cycle = if flow { 2.0 } else { 3.0 };
     let mut rate = 0.0;
     for (c, sites) in layout.clusters.iter().enumerate() {
         let (sub, _) = topo.restricted(sites);
@@ -2150,7 +2153,7 @@ pub fn estimated_events(
                     let cycles = (led as f64 * per_part)
                         .max(idle)
                         .min(1.0 / rtt_s(ks, cx.broker_site(l)).max(1e-4));
-                    rate += 3.0 * cycles;
+                    rate += per_cycle * cycles;
                 }
             }
         }
@@ -2159,7 +2162,7 @@ pub fn estimated_events(
             let cycles = (appends / sessions)
                 .max(1.0 / fetch_wait_s.max(if flow { step_s } else { 0.0 }))
                 .min(1.0 / rtt_s(cx.broker_site(l), cx.broker_site(f)).max(1e-4));
-            rate += sessions * 3.0 * cycles;
+            rate += sessions * per_cycle * cycles;
         }
         // Control plane: heartbeats (request, arrival, response) and the quorum.
         let brokers = cx.brokers.iter().sum::<usize>() as f64;

@@ -663,6 +663,14 @@ impl<'a> World<'a> {
             spare_waiters: Vec::new(),
             consumers,
             topic_consumers,
+            served: {
+                let mut served = vec![Vec::new(); nb];
+                for (s, x) in fsess.iter().enumerate() {
+                    served[x.server as usize].push(s as u32);
+                }
+                served
+            },
+            served_wake: vec![None; nb],
             fsess,
             fpair,
             csess,

@@ -241,6 +241,13 @@ impl World<'_> {
         }
         let n = self.fsess[sess].parts.len();
         let service = self.service(l, self.hot.fetch_proc, n, 0);
+        if self.flow.is_some() {
+            // At flow fidelity a fetch stands for the step's fetches: handled
+            // at once as bulk work, like a bulk produce request (docs/model.md
+            // §5a, Flow fidelity), without an event for its io thread.
+            self.bulk_work(l, service, 100 + 30 * n as u64);
+            return self.fetch_arrive(sess, tag);
+        }
         let done = self.handle_request(l, sess, 100 + 30 * n as u64, service);
         self.at(
             done,
@@ -342,9 +349,53 @@ impl World<'_> {
         s.ready = ready;
         if !any_data {
             let wait = self.long_poll(self.hot.replica_wait);
-            if let Some(t) = self.fsess[sess].park(now + wait) {
+            if self.flow.is_some() {
+                // One timer per leader for its sessions (`flow_fetch_wake`):
+                // each session's would fire once a step, to re-arm.
+                let until = now + wait;
+                let s = &mut self.fsess[sess];
+                s.state = SessState::Parked;
+                s.tag += 1;
+                s.park_until = until;
+                if self.served_wake[l as usize].is_none_or(|t| t > until) {
+                    self.served_wake[l as usize] = Some(until);
+                    self.at(until, Ev::FlowFetchWake { broker: l });
+                }
+            } else if let Some(t) = self.fsess[sess].park(now + wait) {
                 self.at(t, Ev::FetchWake { sess: sess as u32 });
             }
+        }
+    }
+
+    /// Flow fidelity: leader `l`'s long-poll timer. The parked sessions it
+    /// serves whose wait is over are answered (as `fetch_wake` does), and the
+    /// timer re-arms for the earliest wait still running: the same moments as
+    /// one timer per session, with one event per leader and step instead of
+    /// one per session and step.
+    pub(super) fn flow_fetch_wake(&mut self, l: B) {
+        if self.served_wake[l as usize] != Some(self.now) {
+            // Superseded by an earlier one.
+            return;
+        }
+        self.served_wake[l as usize] = None;
+        let mut next: Option<Nanos> = None;
+        for j in 0..self.served[l as usize].len() {
+            let sess = self.served[l as usize][j] as usize;
+            let s = &self.fsess[sess];
+            if s.state != SessState::Parked {
+                continue;
+            }
+            if s.park_until <= self.now {
+                self.fetch_respond(sess);
+            } else {
+                next = Some(next.map_or(s.park_until, |t| t.min(s.park_until)));
+            }
+        }
+        if let Some(t) = next
+            && self.served_wake[l as usize].is_none_or(|q| q > t)
+        {
+            self.served_wake[l as usize] = Some(t);
+            self.at(t, Ev::FlowFetchWake { broker: l });
         }
     }
 
@@ -739,6 +790,11 @@ impl World<'_> {
         }
         let n = self.csess[sess].parts.len();
         let service = self.service(b, self.hot.fetch_proc, n, 0);
+        if self.flow.is_some() {
+            // As a follower's fetch (`fetch_queue`): bulk work, handled at once.
+            self.bulk_work(b, service, 100 + 30 * n as u64);
+            return self.cfetch_arrive(sess);
+        }
         let done = self.handle_request(b, sess + 1, 100 + 30 * n as u64, service);
         let tag = self.csess[sess].tag;
         self.at(

@@ -58,6 +58,11 @@ pub(crate) enum Ev {
     FetchWake {
         sess: u32,
     },
+    /// Flow fidelity: the long-poll timer of every follower session that
+    /// leader `broker` serves (one per leader, not one per session).
+    FlowFetchWake {
+        broker: B,
+    },
     FetchResponse {
         sess: u32,
         tag: u32,
@@ -572,6 +577,10 @@ pub(crate) struct World<'a> {
     /// The pair number of (follower f, leader l) at `f · nb + l`; `u32::MAX`
     /// when they share no partition.
     fpair: Vec<u32>,
+    /// Flow fidelity: the follower sessions each leader serves, and the time
+    /// of the one long-poll timer queued for them (`fetch::flow_fetch_wake`).
+    served: Vec<Vec<u32>>,
+    served_wake: Vec<Option<Nanos>>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the
@@ -815,6 +824,7 @@ impl<'a> World<'a> {
             Ev::FetchArrive { sess, tag } => self.fetch_queue(sess as usize, tag),
             Ev::FetchHandled { sess, tag } => self.fetch_arrive(sess as usize, tag),
             Ev::FetchWake { sess } => self.fetch_wake(sess as usize),
+            Ev::FlowFetchWake { broker } => self.flow_fetch_wake(broker),
             Ev::FetchResponse { sess, tag } => self.fetch_response(sess as usize, tag),
             Ev::FetchRetry { sess, tag } => self.fetch_retry(sess as usize, tag),
             Ev::ConsumerStart { cons } => self.consumer_start(cons as usize),
