@@ -2180,7 +2180,7 @@ pub fn estimated_events(
             let parts = copied_partitions(sc, d);
             let tasks = d.tasks_max.min(parts.max(1)).max(1) as f64;
             let cycle = if flow { step_s } else { 0.005 }.max(rtt_s(sa, sb));
-            rate += tasks * (src as f64 * 3.0 + dst as f64 * 3.0 + 1.0) / cycle;
+            rate += tasks * (src as f64 * per_cycle + dst as f64 * 3.0 + 1.0) / cycle;
         }
     }
     rate * sc.duration_s

@@ -717,6 +717,12 @@ impl World<'_> {
         }
         let n = self.cp.sess[s].parts.len();
         let service = self.service(b, self.hot.fetch_proc, n, 0);
+        if self.flow.is_some() {
+            // As a follower's fetch at flow fidelity (`fetch_queue`): bulk
+            // work, handled at once.
+            self.bulk_work(b, service, 100 + 30 * n as u64);
+            return self.cp_fetch_arrive(s);
+        }
         let done = self.handle_request(b, s + 2, 100 + 30 * n as u64, service);
         let tag = self.cp.sess[s].tag;
         self.at(

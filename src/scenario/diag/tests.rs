@@ -120,6 +120,7 @@ fn full() -> Scenario {
         }],
         model: ModelConfig {
             fidelity: Fidelity::Flow,
+            flow_probe_interval_ms: Some(100.0),
             ..ModelConfig::default()
         },
         design: vec![Design {
