@@ -43,7 +43,7 @@ use crate::sim::{NS_PER_S, SimRng};
 pub const MEET_SHARE: f64 = 0.95;
 
 /// Most runs `--runs` accepts.
-pub const MAX_RUNS: usize = 100_000;
+pub const MAX_RUNS: usize = crate::scenario::MAX_DRAWS;
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
 fn mix(mut z: u64) -> u64 {
@@ -133,6 +133,12 @@ pub fn draw(sc: &Scenario, run: usize) -> Result<(Scenario, IndexMap<String, f64
     })?;
     Ok((d, values))
 }
+
+/// How the percentiles of a [`Dist`] are estimated (for the reports).
+pub const PERCENTILE_ESTIMATOR: &str =
+    "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)";
+/// How the ci95 of a [`Dist`] is computed (for the reports).
+pub const CI95_ESTIMATOR: &str = "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n";
 
 /// A figure over the runs.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -591,8 +597,8 @@ pub fn assemble(
                 })
                 .collect(),
         }),
-        percentile_estimator: "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)",
-        ci95_estimator: "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n",
+        percentile_estimator: PERCENTILE_ESTIMATOR,
+        ci95_estimator: CI95_ESTIMATOR,
         meet_share: MEET_SHARE,
         ranges,
         designs,
