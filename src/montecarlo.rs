@@ -19,7 +19,7 @@
 //!   the mean by Student's t, mean ± t(0.975, n − 1) · s / √n, s the sample
 //!   standard deviation (n − 1 in the denominator); [mean, mean] for n = 1.
 //!
-//! Runs go through `sweep::par_runs` (rayon) and are stored by run index: the
+//! Runs go through `pool::par_runs` (rayon) and are stored by run index: the
 //! output is the same bytes for any thread count.
 
 use std::fmt::Write as _;
@@ -496,7 +496,7 @@ pub fn run_selected(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<(usize, DrawRun)>, String> {
-    let results = crate::sweep::par_runs(
+    let results = crate::pool::par_runs(
         indices.len(),
         jobs,
         |x| run_one(sc, indices[x]),

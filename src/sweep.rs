@@ -18,8 +18,6 @@ use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 /// A figure: whole numbers are written without a fraction.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -510,71 +508,7 @@ fn run_one(plan: &SweepPlan, j: usize) -> Result<RunResult, SweepError> {
     }
 }
 
-/// Most threads a sweep starts, whatever `--jobs` asks for.
-pub const MAX_JOBS: usize = 256;
-
-/// Threads to use when none is asked for: the machine's parallelism.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Run `f(0..n)` on a rayon pool of `jobs` threads (at least one, at most
-/// [`MAX_JOBS`] and `n`). Results are stored by index, so the output never
-/// depends on `jobs`. `progress(done, n)` is called on this thread after each
-/// run; it only observes. Once a run `failed`, runs of a higher index not yet
-/// started are skipped (None); every run of a lower index still runs, so the
-/// first failure in index order is the same whatever `jobs` is. After an
-/// interrupt ([`crate::interrupt::request`], Ctrl-C) no run starts: those
-/// not started are None too.
-pub fn par_runs<T: Send>(
-    n: usize,
-    jobs: usize,
-    f: impl Fn(usize) -> T + Sync,
-    failed: impl Fn(&T) -> bool + Sync,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Vec<Option<T>> {
-    use rayon::prelude::*;
-    let threads = jobs.clamp(1, n.clamp(1, MAX_JOBS));
-    let first_failed = AtomicUsize::new(usize::MAX);
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        let (f, failed, first_failed) = (&f, &failed, &first_failed);
-        let worker = s.spawn(move || {
-            let body = move || {
-                (0..n)
-                    .into_par_iter()
-                    .map_with(tx, |tx, j| {
-                        if j > first_failed.load(Ordering::Relaxed)
-                            || !crate::interrupt::may_start()
-                        {
-                            let _ = tx.send(());
-                            return None;
-                        }
-                        let r = f(j);
-                        if failed(&r) {
-                            first_failed.fetch_min(j, Ordering::Relaxed);
-                        }
-                        let _ = tx.send(());
-                        Some(r)
-                    })
-                    .collect::<Vec<Option<T>>>()
-            };
-            match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-                Ok(pool) => pool.install(body),
-                Err(_) => body(),
-            }
-        });
-        let mut done = 0;
-        for () in rx {
-            done += 1;
-            progress(done, n);
-        }
-        match worker.join() {
-            Ok(v) => v,
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    })
-}
+pub use crate::pool::{MAX_JOBS, default_jobs, par_runs};
 
 /// Run every variant on `jobs` threads (at least one, at most [`MAX_JOBS`] and
 /// the number of runs), through [`par_runs`]. `progress(done, total)` is
@@ -1268,21 +1202,7 @@ pub fn markdown(s: &Sweep) -> String {
             );
             let _ = writeln!(t, "|---|---|---|---|---|---|---|---|");
             for r in &mc.ranges {
-                let (m, p50, p95) = r
-                    .drawn
-                    .as_ref()
-                    .map_or(("–".into(), "–".into(), "–".into()), |d| {
-                        (num(d.mean), num(d.p50), num(d.p95))
-                    });
-                let _ = writeln!(
-                    t,
-                    "| `{}` | {} | {} | {} | {} | {m} | {p50} | {p95} |",
-                    r.key,
-                    num(r.low),
-                    num(r.mid),
-                    num(r.high),
-                    range_fit(r)
-                );
+                let _ = writeln!(t, "| `{}` | {} |", r.key, range_row(r).join(" | "));
             }
         }
     }
@@ -1333,12 +1253,23 @@ pub fn draws_note(mc: &SweepDraws) -> String {
     )
 }
 
-/// A range's fitted distribution, for tables.
-pub fn range_fit(r: &RangeReport) -> String {
-    match (r.alpha, r.beta) {
+/// A range's row after its key, for tables: low, mid, high, the fitted
+/// distribution, and the drawn values' mean, p50 and p95.
+pub fn range_row(r: &RangeReport) -> [String; 7] {
+    let fit = match (r.alpha, r.beta) {
         (Some(a), Some(b)) => format!("beta(α {a}, β {b}) on {} – {}", r.support[0], r.support[1]),
         _ => r.distribution.to_string(),
-    }
+    };
+    let drawn = |f: fn(&Dist) -> f64| r.drawn.as_ref().map_or("–".into(), |d| num(f(d)));
+    [
+        num(r.low),
+        num(r.mid),
+        num(r.high),
+        fit,
+        drawn(|d| d.mean),
+        drawn(|d| d.p50),
+        drawn(|d| d.p95),
+    ]
 }
 
 /// The command that replays the sweep: the file, the seed, the seeds and the

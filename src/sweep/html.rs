@@ -296,20 +296,12 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
                 "<table>\n<tr><th>range</th><th>low</th><th>mid</th><th>high</th><th>distribution</th><th>drawn mean</th><th>drawn p50</th><th>drawn p95</th></tr>"
             );
             for r in &mc.ranges {
-                let (m, p50, p95) = r
-                    .drawn
-                    .as_ref()
-                    .map_or(("–".into(), "–".into(), "–".into()), |d| {
-                        (num(d.mean), num(d.p50), num(d.p95))
-                    });
+                let cells: Vec<String> = super::range_row(r).iter().map(|c| esc(c)).collect();
                 let _ = writeln!(
                     h,
-                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{m}</td><td>{p50}</td><td>{p95}</td></tr>",
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
                     esc(&r.key),
-                    num(r.low),
-                    num(r.mid),
-                    num(r.high),
-                    esc(&super::range_fit(r))
+                    cells.join("</td><td>")
                 );
             }
             let _ = writeln!(h, "</table>");
