@@ -496,20 +496,7 @@ pub fn run_selected(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<(usize, DrawRun)>, String> {
-    let results = crate::pool::par_runs(
-        indices.len(),
-        jobs,
-        |x| run_one(sc, indices[x]),
-        |r| r.is_err(),
-        progress,
-    );
-    let mut out = Vec::with_capacity(indices.len());
-    for (x, r) in results.into_iter().enumerate() {
-        if let Some(r) = r {
-            out.push((indices[x], r?));
-        }
-    }
-    Ok(out)
+    crate::pool::run_indices(indices, jobs, |j| run_one(sc, j), progress)
 }
 
 /// The Monte Carlo of `sc` over `runs` draws from its runs' results by index

@@ -71,3 +71,30 @@ pub fn par_runs<T: Send>(
         }
     })
 }
+
+/// Make the runs numbered `indices` (a command's own numbering) with
+/// `run(index)` on `jobs` threads through [`par_runs`]; returns each result
+/// with its index, in the order of `indices`, without the runs Ctrl-C kept
+/// from starting. On failure: the first failed run in the order of `indices`,
+/// the same whatever `jobs` is.
+pub fn run_indices<T: Send, E: Send>(
+    indices: &[usize],
+    jobs: usize,
+    run: impl Fn(usize) -> Result<T, E> + Sync,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<(usize, T)>, E> {
+    let results = par_runs(
+        indices.len(),
+        jobs,
+        |x| run(indices[x]),
+        |r| r.is_err(),
+        progress,
+    );
+    let mut out = Vec::with_capacity(indices.len());
+    for (x, r) in results.into_iter().enumerate() {
+        if let Some(r) = r {
+            out.push((indices[x], r?));
+        }
+    }
+    Ok(out)
+}

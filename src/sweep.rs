@@ -539,20 +539,7 @@ pub fn run_selected(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<(usize, RunResult)>, SweepError> {
-    let results = par_runs(
-        indices.len(),
-        jobs,
-        |i| run_one(plan, indices[i]),
-        |r| r.is_err(),
-        progress,
-    );
-    let mut runs = Vec::with_capacity(indices.len());
-    for (i, r) in results.into_iter().enumerate() {
-        if let Some(r) = r {
-            runs.push((indices[i], r?));
-        }
-    }
-    Ok(runs)
+    crate::pool::run_indices(indices, jobs, |j| run_one(plan, j), progress)
 }
 
 /// The sweep of `plan` from its runs' results, by run index (as in
