@@ -14,6 +14,7 @@ pub mod montecarlo;
 pub mod net;
 pub mod placement;
 pub mod plan;
+pub mod pool;
 pub mod report;
 pub mod run;
 pub mod scenario;

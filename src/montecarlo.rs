@@ -19,7 +19,7 @@
 //!   the mean by Student's t, mean ± t(0.975, n − 1) · s / √n, s the sample
 //!   standard deviation (n − 1 in the denominator); [mean, mean] for n = 1.
 //!
-//! Runs go through `sweep::par_runs` (rayon) and are stored by run index: the
+//! Runs go through `pool::par_runs` (rayon) and are stored by run index: the
 //! output is the same bytes for any thread count.
 
 use std::fmt::Write as _;
@@ -43,7 +43,7 @@ use crate::sim::{NS_PER_S, SimRng};
 pub const MEET_SHARE: f64 = 0.95;
 
 /// Most runs `--runs` accepts.
-pub const MAX_RUNS: usize = 100_000;
+pub const MAX_RUNS: usize = crate::scenario::MAX_DRAWS;
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
 fn mix(mut z: u64) -> u64 {
@@ -133,6 +133,12 @@ pub fn draw(sc: &Scenario, run: usize) -> Result<(Scenario, IndexMap<String, f64
     })?;
     Ok((d, values))
 }
+
+/// How the percentiles of a [`Dist`] are estimated (for the reports).
+pub const PERCENTILE_ESTIMATOR: &str =
+    "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)";
+/// How the ci95 of a [`Dist`] is computed (for the reports).
+pub const CI95_ESTIMATOR: &str = "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n";
 
 /// A figure over the runs.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -490,20 +496,7 @@ pub fn run_selected(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<(usize, DrawRun)>, String> {
-    let results = crate::sweep::par_runs(
-        indices.len(),
-        jobs,
-        |x| run_one(sc, indices[x]),
-        |r| r.is_err(),
-        progress,
-    );
-    let mut out = Vec::with_capacity(indices.len());
-    for (x, r) in results.into_iter().enumerate() {
-        if let Some(r) = r {
-            out.push((indices[x], r?));
-        }
-    }
-    Ok(out)
+    crate::pool::run_indices(indices, jobs, |j| run_one(sc, j), progress)
 }
 
 /// The Monte Carlo of `sc` over `runs` draws from its runs' results by index
@@ -591,8 +584,8 @@ pub fn assemble(
                 })
                 .collect(),
         }),
-        percentile_estimator: "statrs Data::quantile (Hyndman-Fan type 8, median-unbiased)",
-        ci95_estimator: "Student's t interval of the mean: mean ± t(0.975, n−1)·s/√n",
+        percentile_estimator: PERCENTILE_ESTIMATOR,
+        ci95_estimator: CI95_ESTIMATOR,
         meet_share: MEET_SHARE,
         ranges,
         designs,

@@ -125,6 +125,9 @@ pub struct SweepSource {
     pub params: Vec<String>,
     pub seed: Option<u64>,
     pub seeds: Option<u32>,
+    /// `--runs N` (absent from the shards of a sweep without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<usize>,
 }
 
 impl SweepSource {
@@ -135,6 +138,7 @@ impl SweepSource {
             params: args.params.iter().map(|p| p.text.clone()).collect(),
             seed: args.seed,
             seeds: args.seeds,
+            runs: args.runs,
         }
     }
 
@@ -148,20 +152,24 @@ impl SweepSource {
                 .collect::<Result<_, _>>()?,
             seeds: self.seeds,
             seed: self.seed,
+            runs: self.runs,
         })
     }
 
     /// The scenario hash of the shard files: SHA-256 of the scenario text, the
     /// `--param` arguments, the first seed and the seeds per variant in
     /// effect (`--seed` and `--seeds`, or the file's: `--seed 5` on a file
-    /// with `seed = 5` is the same sweep), what decides the runs and their
-    /// results, and the points of a load trace the file names (read from its
-    /// own file, so not in the text). `--jobs`, `--out` and the shard are not
-    /// in it: they change neither a run nor the report.
+    /// with `seed = 5` is the same sweep), `--runs N` when given, what decides
+    /// the runs and their results, and the points of a load trace the file
+    /// names (read from its own file, so not in the text). `--jobs`, `--out`
+    /// and the shard are not in it: they change neither a run nor the report.
+    /// (Without `--runs` the parts are those of the sweeps before `--runs`
+    /// existed, so their shard files keep their hash.)
     pub fn hash(&self, plan: &SweepPlan) -> String {
         let trace = trace_bytes(&plan.base.load.trace);
         let seed = plan.base.seed.to_string();
         let seeds = plan.seeds.to_string();
+        let draws = plan.draws.map(|n| format!("--runs {n}"));
         let mut parts: Vec<&[u8]> = vec![
             b"ktopo sweep",
             self.text.as_bytes(),
@@ -170,6 +178,9 @@ impl SweepSource {
             &trace,
         ];
         parts.extend(self.params.iter().map(|p| p.as_bytes()));
+        if let Some(d) = &draws {
+            parts.push(d.as_bytes());
+        }
         crate::shard::hash(&parts)
     }
 }
@@ -671,6 +682,9 @@ fn merge_sweep(
     }
     if let Some(s) = source.seeds {
         tail.push_str(&format!(" --seeds {s}"));
+    }
+    if let Some(n) = source.runs {
+        tail.push_str(&format!(" --runs {n}"));
     }
     for p in &source.params {
         tail.push_str(&format!(" --param {}", crate::report::shell_quote(p)));

@@ -12,13 +12,12 @@ pub use html::sweep_html;
 
 use crate::compare;
 use crate::metrics::{Outcome, SCHEMA_VERSION, round3};
+use crate::montecarlo::{Dist, RangeReport};
 use crate::report::{SIMPLIFICATIONS, Summary, f, objectives, simplifications};
 use crate::scenario::{ParamSource, SweepParam, SweepPlan, SweepValue, show_value, toml_value};
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 /// A figure: whole numbers are written without a fraction.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -30,6 +29,27 @@ impl Serialize for Num {
             s.serialize_i64(self.0 as i64)
         } else {
             s.serialize_f64(self.0)
+        }
+    }
+}
+
+/// A figure of one design at one variant: the mean over the variant's
+/// seeds, or with `--runs N` its distribution over the N Monte Carlo draws
+/// (`{"n", "mean", "p50", "p95", "p99", "ci95": [lo, hi]}`,
+/// [`montecarlo::Dist`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Figure {
+    Mean(Num),
+    Dist(Dist),
+}
+
+impl Figure {
+    /// The mean (what the summary, the charts and the table's first number read).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Figure::Mean(n) => n.0,
+            Figure::Dist(d) => d.mean,
         }
     }
 }
@@ -55,8 +75,10 @@ pub struct DesignInfo {
 #[derive(Clone, Debug, Serialize)]
 pub struct PointResult {
     pub design: String,
-    /// By output id, in `Sweep::outputs` order; null where it does not apply.
-    pub outputs: IndexMap<String, Option<Num>>,
+    /// By output id, in `Sweep::outputs` order; null where it does not
+    /// apply. The mean over the seeds, or with `--runs N` the distribution
+    /// over the draws.
+    pub outputs: IndexMap<String, Option<Figure>>,
     /// With several seeds: `[min, max]` of each output over the seeds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spread: Option<IndexMap<String, Option<[Num; 2]>>>,
@@ -69,6 +91,8 @@ pub struct VariantResult {
     pub index: usize,
     /// One value per parameter, in `Sweep::parameters` order.
     pub values: Vec<SweepValue>,
+    /// The seed of each run of the variant: its seeds, or with `--runs N`
+    /// each draw's seed.
     pub seeds: Vec<u64>,
     /// One per design, in `Sweep::designs` order.
     pub designs: Vec<PointResult>,
@@ -83,6 +107,10 @@ pub struct Sweep {
     /// The first seed of every variant.
     pub seed: u64,
     pub seeds_per_variant: u32,
+    /// `--runs N`: every (variant, design) is N Monte Carlo draws of the
+    /// file's ranges, and every figure a distribution over them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monte_carlo: Option<SweepDraws>,
     pub duration_s: f64,
     pub runs: usize,
     /// Set only when `ktopo merge --allow-partial` built the sweep with runs
@@ -99,6 +127,18 @@ pub struct Sweep {
     /// Indices into `report::SIMPLIFICATIONS` that matter for some run.
     #[serde(skip)]
     pub simplifications: Vec<usize>,
+}
+
+/// How a sweep with `--runs N` draws and summarises.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepDraws {
+    /// Draws per variant and design.
+    pub draws: usize,
+    pub percentile_estimator: &'static str,
+    pub ci95_estimator: &'static str,
+    /// The file's ranges, and the values the first variant's draws took (a
+    /// swept key is no range in the variants that set it).
+    pub ranges: Vec<RangeReport>,
 }
 
 /// The runs a partial sweep lacks.
@@ -142,6 +182,10 @@ pub struct RunResult {
     events: u64,
     /// Bit `i % 64` set for each entry `i` of `report::SIMPLIFICATIONS` that matters.
     simplifications: u64,
+    /// With `--runs N`: the value each range of the file took in this draw
+    /// (finite numbers, which JSON carries exactly).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    drawn: IndexMap<String, f64>,
 }
 
 /// Figures through JSON without loss: a finite number as JSON writes it (the
@@ -345,29 +389,47 @@ fn measure(plan_sc: &crate::scenario::Scenario, d: usize, o: &Outcome) -> RunRes
         values,
         events: o.events_processed,
         simplifications: mask,
+        drawn: IndexMap::new(),
     }
 }
 
-/// Where run `j` of the plan sits: (variant, seed number, design).
+/// Where run `j` of the plan sits: (variant, seed or draw number, design).
 fn coordinates(plan: &SweepPlan, j: usize) -> (usize, usize, usize) {
     let designs = plan.base.design.len().max(1);
-    let seeds = plan.seeds as usize;
-    (j / (designs * seeds), (j / designs) % seeds, j % designs)
+    let repeats = plan.repeats().max(1);
+    (
+        j / (designs * repeats),
+        (j / designs) % repeats,
+        j % designs,
+    )
+}
+
+/// The seed of run number `k` (a seed or draw number) of a variant seeded
+/// `seed`: `seed + k`, or with `--runs N` draw `k`'s seed
+/// ([`montecarlo::run_seed`](crate::montecarlo::run_seed), as `simulate --runs`
+/// gives it).
+fn repeat_seed(plan: &SweepPlan, seed: u64, k: usize) -> u64 {
+    match plan.draws {
+        Some(_) => crate::montecarlo::run_seed(seed, k),
+        None => seed.wrapping_add(k as u64),
+    }
 }
 
 /// The manifest of the plan: every run's index (0-based, the order the
 /// report is built in), key and seed. A run's seed is the seed of its variant
 /// (the scenario's `seed`, or `--seed`, or the swept value when `seed` is a
-/// parameter) plus its seed number (`--seeds`): it depends on what the run is,
-/// never on its index, the number of shards or the order runs are made in, and
-/// every variant and design of a seed number shares it (common random numbers,
-/// so that variants differ only by their values).
+/// parameter) plus its seed number (`--seeds`), or with `--runs N` draw k's
+/// seed, `montecarlo::run_seed(variant seed, k)`: it depends on what the run
+/// is, never on its index, N, the number of shards or the order runs are made
+/// in, and every variant and design of a seed (or draw) number shares it
+/// (common random numbers: the same draws of the ranges, so that variants
+/// differ only by their values).
 pub fn manifest(plan: &SweepPlan) -> Vec<crate::shard::RunSpec> {
     (0..plan.runs())
         .map(|j| {
             let (vi, k, d) = coordinates(plan, j);
             let v = &plan.variants[vi];
-            let seed = v.scenario.seed.wrapping_add(k as u64);
+            let seed = repeat_seed(plan, v.scenario.seed, k);
             let design = plan
                 .base
                 .design
@@ -384,9 +446,16 @@ pub fn manifest(plan: &SweepPlan) -> Vec<crate::shard::RunSpec> {
                 "design".to_string(),
                 serde_json::Value::String(design.clone()),
             );
+            let key = match plan.draws {
+                Some(_) => {
+                    parameters.insert("draw".to_string(), serde_json::json!(k));
+                    format!("{}; design {design}; draw {k}", plan.describe(v))
+                }
+                None => format!("{}; design {design}; seed {seed}", plan.describe(v)),
+            };
             crate::shard::RunSpec {
                 index: j,
-                key: format!("{}; design {design}; seed {seed}", plan.describe(v)),
+                key,
                 seed,
                 parameters,
             }
@@ -398,9 +467,7 @@ pub fn manifest(plan: &SweepPlan) -> Vec<crate::shard::RunSpec> {
 fn run_one(plan: &SweepPlan, j: usize) -> Result<RunResult, SweepError> {
     let (vi, k, d) = coordinates(plan, j);
     let v = &plan.variants[vi];
-    let mut sc = v.scenario.clone();
-    sc.seed = sc.seed.wrapping_add(k as u64);
-    let fail = |message: String| SweepError {
+    let fail = |seed: u64, message: String| SweepError {
         variant: v.index,
         assignment: plan.describe(v),
         design: plan
@@ -408,13 +475,27 @@ fn run_one(plan: &SweepPlan, j: usize) -> Result<RunResult, SweepError> {
             .design
             .get(d)
             .map_or("stretched".into(), |x| x.name.clone()),
-        seed: sc.seed,
+        seed,
         message,
     };
+    // With --runs: the variant's ranges drawn as `simulate --runs` draws them.
+    let (sc, drawn) = match plan.draws {
+        Some(_) => crate::montecarlo::draw(&v.scenario, k)
+            .map_err(|e| fail(repeat_seed(plan, v.scenario.seed, k), e))?,
+        None => {
+            let mut sc = v.scenario.clone();
+            sc.seed = repeat_seed(plan, sc.seed, k);
+            (sc, IndexMap::new())
+        }
+    };
+    let fail = |message: String| fail(sc.seed, message);
     let result =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compare::run_design(&sc, d)));
     match result {
-        Ok(Ok(o)) => Ok(measure(&sc, d, &o)),
+        Ok(Ok(o)) => Ok(RunResult {
+            drawn,
+            ..measure(&sc, d, &o)
+        }),
         Ok(Err(e)) => Err(fail(e.to_string())),
         Err(p) => {
             let what = p
@@ -427,71 +508,7 @@ fn run_one(plan: &SweepPlan, j: usize) -> Result<RunResult, SweepError> {
     }
 }
 
-/// Most threads a sweep starts, whatever `--jobs` asks for.
-pub const MAX_JOBS: usize = 256;
-
-/// Threads to use when none is asked for: the machine's parallelism.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Run `f(0..n)` on a rayon pool of `jobs` threads (at least one, at most
-/// [`MAX_JOBS`] and `n`). Results are stored by index, so the output never
-/// depends on `jobs`. `progress(done, n)` is called on this thread after each
-/// run; it only observes. Once a run `failed`, runs of a higher index not yet
-/// started are skipped (None); every run of a lower index still runs, so the
-/// first failure in index order is the same whatever `jobs` is. After an
-/// interrupt ([`crate::interrupt::request`], Ctrl-C) no run starts: those
-/// not started are None too.
-pub fn par_runs<T: Send>(
-    n: usize,
-    jobs: usize,
-    f: impl Fn(usize) -> T + Sync,
-    failed: impl Fn(&T) -> bool + Sync,
-    progress: &mut dyn FnMut(usize, usize),
-) -> Vec<Option<T>> {
-    use rayon::prelude::*;
-    let threads = jobs.clamp(1, n.clamp(1, MAX_JOBS));
-    let first_failed = AtomicUsize::new(usize::MAX);
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        let (f, failed, first_failed) = (&f, &failed, &first_failed);
-        let worker = s.spawn(move || {
-            let body = move || {
-                (0..n)
-                    .into_par_iter()
-                    .map_with(tx, |tx, j| {
-                        if j > first_failed.load(Ordering::Relaxed)
-                            || !crate::interrupt::may_start()
-                        {
-                            let _ = tx.send(());
-                            return None;
-                        }
-                        let r = f(j);
-                        if failed(&r) {
-                            first_failed.fetch_min(j, Ordering::Relaxed);
-                        }
-                        let _ = tx.send(());
-                        Some(r)
-                    })
-                    .collect::<Vec<Option<T>>>()
-            };
-            match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-                Ok(pool) => pool.install(body),
-                Err(_) => body(),
-            }
-        });
-        let mut done = 0;
-        for () in rx {
-            done += 1;
-            progress(done, n);
-        }
-        match worker.join() {
-            Ok(v) => v,
-            Err(e) => std::panic::resume_unwind(e),
-        }
-    })
-}
+pub use crate::pool::{MAX_JOBS, default_jobs, par_runs};
 
 /// Run every variant on `jobs` threads (at least one, at most [`MAX_JOBS`] and
 /// the number of runs), through [`par_runs`]. `progress(done, total)` is
@@ -522,20 +539,7 @@ pub fn run_selected(
     jobs: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<(usize, RunResult)>, SweepError> {
-    let results = par_runs(
-        indices.len(),
-        jobs,
-        |i| run_one(plan, indices[i]),
-        |r| r.is_err(),
-        progress,
-    );
-    let mut runs = Vec::with_capacity(indices.len());
-    for (i, r) in results.into_iter().enumerate() {
-        if let Some(r) = r {
-            runs.push((indices[i], r?));
-        }
-    }
-    Ok(runs)
+    crate::pool::run_indices(indices, jobs, |j| run_one(plan, j), progress)
 }
 
 /// The sweep of `plan` from its runs' results, by run index (as in
@@ -545,7 +549,7 @@ pub fn run_selected(
 /// then marked [`Partial`], and its means are over the runs present.
 pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
     let designs = plan.base.design.len().max(1);
-    let seeds = plan.seeds as usize;
+    let seeds = plan.repeats().max(1);
     let missing: Vec<usize> = (0..plan.runs())
         .filter(|&j| runs.get(j).is_none_or(|r| r.is_none()))
         .collect();
@@ -619,9 +623,13 @@ pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
                     // A non-finite figure (an infinite price, say) is no figure.
                     .filter(|x| x.is_finite())
                     .collect();
-                let mean =
-                    (!xs.is_empty()).then(|| round3(xs.iter().sum::<f64>() / xs.len() as f64));
-                outs.insert(o.id.clone(), mean.map(Num));
+                let figure = match plan.draws {
+                    Some(_) => Dist::of(&xs).map(Figure::Dist),
+                    None => (!xs.is_empty()).then(|| {
+                        Figure::Mean(Num(round3(xs.iter().sum::<f64>() / xs.len() as f64)))
+                    }),
+                };
+                outs.insert(o.id.clone(), figure);
                 let lo = xs.iter().copied().reduce(f64::min);
                 let hi = xs.iter().copied().reduce(f64::max);
                 spread.insert(
@@ -637,7 +645,7 @@ pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
                     .first()
                     .map_or_else(|| info.design.clone(), |m| m.info.design.clone()),
                 outputs: outs,
-                spread: (seeds > 1).then_some(spread),
+                spread: (plan.draws.is_none() && seeds > 1).then_some(spread),
                 events_processed: of_seeds.iter().map(|m| m.events).sum(),
             });
         }
@@ -649,8 +657,8 @@ pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
                 .zip(&v.choice)
                 .map(|(p, &c)| p.values[c].clone())
                 .collect(),
-            seeds: (0..plan.seeds as u64)
-                .map(|k| v.scenario.seed.wrapping_add(k))
+            seeds: (0..seeds)
+                .map(|k| repeat_seed(plan, v.scenario.seed, k))
                 .collect(),
             designs: points,
         });
@@ -661,6 +669,31 @@ pub fn assemble(plan: &SweepPlan, runs: &[Option<RunResult>]) -> Sweep {
         description: plan.base.description.clone(),
         seed: plan.base.seed,
         seeds_per_variant: plan.seeds,
+        monte_carlo: plan.draws.map(|n| SweepDraws {
+            draws: n,
+            percentile_estimator: crate::montecarlo::PERCENTILE_ESTIMATOR,
+            ci95_estimator: crate::montecarlo::CI95_ESTIMATOR,
+            ranges: plan
+                .base
+                .ranges
+                .iter()
+                .map(|r| {
+                    // The first (variant, design) whose draws have the range.
+                    let drawn: Vec<f64> = (0..plan.variants.len() * designs)
+                        .map(|p| {
+                            (0..seeds)
+                                .filter_map(|k| {
+                                    let j = ((p / designs) * seeds + k) * designs + p % designs;
+                                    runs.get(j)?.as_ref()?.drawn.get(&r.key).copied()
+                                })
+                                .collect::<Vec<f64>>()
+                        })
+                        .find(|xs| !xs.is_empty())
+                        .unwrap_or_default();
+                    crate::montecarlo::range_report(r, Dist::of(&drawn))
+                })
+                .collect(),
+        }),
         duration_s: plan.base.duration_s,
         runs: plan.runs(),
         partial: (!missing.is_empty()).then_some(Partial {
@@ -688,10 +721,18 @@ impl Sweep {
             .designs
             .get(d)?
             .outputs
-            .get(id)
-            .copied()
-            .flatten()
-            .map(|n| n.0)
+            .get(id)?
+            .as_ref()
+            .map(Figure::mean)
+    }
+
+    /// The p95 over the draws of output `id` for design `d` at variant `v`
+    /// (`--runs N` only).
+    pub fn p95(&self, v: usize, d: usize, id: &str) -> Option<f64> {
+        match self.variants.get(v)?.designs.get(d)?.outputs.get(id)? {
+            Some(Figure::Dist(x)) => Some(x.p95),
+            _ => None,
+        }
     }
 
     /// Index of each parameter's value at variant `v`.
@@ -794,6 +835,12 @@ type Points = Vec<(usize, f64)>;
 /// The opening paragraph: facts read off the results, one sentence each.
 fn summarize(s: &Sweep) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(mc) = &s.monte_carlo {
+        out.push(format!(
+            "Figures are means over {} Monte Carlo draws of the file's ranges.",
+            mc.draws
+        ));
+    }
     let n = s.variants.len();
     let several = s.designs.len() > 1;
     let swept: Vec<usize> = (0..s.parameters.len())
@@ -1064,9 +1111,10 @@ pub fn cell(s: &Sweep, v: usize, d: usize, id: &str) -> String {
     let Some(p) = s.variants.get(v).and_then(|x| x.designs.get(d)) else {
         return "–".into();
     };
-    match p.outputs.get(id).copied().flatten() {
+    match p.outputs.get(id).cloned().flatten() {
         None => "–".into(),
-        Some(m) => match p
+        Some(Figure::Dist(d)) => format!("{} [p95 {}]", num(d.mean), num(d.p95)),
+        Some(Figure::Mean(m)) => match p
             .spread
             .as_ref()
             .and_then(|sp| sp.get(id).copied().flatten())
@@ -1094,9 +1142,9 @@ pub fn markdown(s: &Sweep) -> String {
     let _ = writeln!(t, "# {} — sweep\n", s.scenario);
     let _ = writeln!(
         t,
-        "{} variant(s) × {} seed(s) × {} design(s) = {} runs; seed {}, {} s simulated each.\n",
+        "{} variant(s) × {} × {} design(s) = {} runs; seed {}, {} s simulated each.\n",
         s.variants.len(),
-        s.seeds_per_variant,
+        repeats(s),
         s.designs.len(),
         s.runs,
         s.seed,
@@ -1132,6 +1180,19 @@ pub fn markdown(s: &Sweep) -> String {
             s.seeds_per_variant
         );
     }
+    if let Some(mc) = &s.monte_carlo {
+        let _ = writeln!(t, "\n{}", draws_note(mc));
+        if !mc.ranges.is_empty() {
+            let _ = writeln!(
+                t,
+                "\n| range | low | mid | high | distribution | drawn mean | drawn p50 | drawn p95 |"
+            );
+            let _ = writeln!(t, "|---|---|---|---|---|---|---|---|");
+            for r in &mc.ranges {
+                let _ = writeln!(t, "| `{}` | {} |", r.key, range_row(r).join(" | "));
+            }
+        }
+    }
     let _ = write!(t, "\n| variant |");
     for p in &s.parameters {
         let _ = write!(t, " {} |", p.key);
@@ -1163,6 +1224,41 @@ pub fn markdown(s: &Sweep) -> String {
     t
 }
 
+/// "N seed(s)", or with `--runs N` "N Monte Carlo draw(s)".
+pub fn repeats(s: &Sweep) -> String {
+    match &s.monte_carlo {
+        Some(mc) => format!("{} Monte Carlo draw(s)", mc.draws),
+        None => format!("{} seed(s)", s.seeds_per_variant),
+    }
+}
+
+/// What the cells of a sweep with `--runs N` are (sweep.md and sweep.html).
+pub fn draws_note(mc: &SweepDraws) -> String {
+    format!(
+        "Each variant and design ran {} Monte Carlo draws of the file's ranges (draw k has the same seed and values in every variant and design: common random numbers). Each figure is the mean over the draws with its p95 in brackets; sweep.json gives each figure's mean, p50, p95, p99 and ci95 (percentiles: {}; ci95: {}).",
+        mc.draws, mc.percentile_estimator, mc.ci95_estimator
+    )
+}
+
+/// A range's row after its key, for tables: low, mid, high, the fitted
+/// distribution, and the drawn values' mean, p50 and p95.
+pub fn range_row(r: &RangeReport) -> [String; 7] {
+    let fit = match (r.alpha, r.beta) {
+        (Some(a), Some(b)) => format!("beta(α {a}, β {b}) on {} – {}", r.support[0], r.support[1]),
+        _ => r.distribution.to_string(),
+    };
+    let drawn = |f: fn(&Dist) -> f64| r.drawn.as_ref().map_or("–".into(), |d| num(f(d)));
+    [
+        num(r.low),
+        num(r.mid),
+        num(r.high),
+        fit,
+        drawn(|d| d.mean),
+        drawn(|d| d.p50),
+        drawn(|d| d.p95),
+    ]
+}
+
 /// The command that replays the sweep: the file, the seed, the seeds and the
 /// parameters given on the command line.
 pub fn replay(plan: &SweepPlan, file: &std::path::Path) -> String {
@@ -1173,6 +1269,9 @@ pub fn replay(plan: &SweepPlan, file: &std::path::Path) -> String {
     );
     if plan.seeds > 1 {
         let _ = write!(s, " --seeds {}", plan.seeds);
+    }
+    if let Some(n) = plan.draws {
+        let _ = write!(s, " --runs {n}");
     }
     for p in &plan.parameters {
         if p.source == ParamSource::CommandLine {
@@ -1268,6 +1367,7 @@ mod tests {
                 .collect(),
             events: u64::MAX,
             simplifications: 1 << 63,
+            drawn: IndexMap::new(),
         };
         // The way of a shard file: to a JSON value, to a line; read back as
         // merge reads it, the line to a value, the value to a result.

@@ -20,7 +20,8 @@ each run with its own seed (a hash of the seed and the run index), and the
 figures become distributions: montecarlo.{json,md,html} (docs/report-schema.md).
 
 A file with [[design]] tables runs every design (as `ktopo compare`); a file with
-[[sweep.parameter]] tables runs its sweep (as `ktopo sweep`) unless --no-sweep.
+[[sweep.parameter]] tables runs its sweep (as `ktopo sweep`, with --runs N as
+`ktopo sweep --runs N`) unless --no-sweep.
 The terminal shows the table, then the verdict and what to change.
 
 Exit codes: 0 ok, 1 an [objectives] bound missed (reports are written), 2 an
@@ -76,10 +77,18 @@ fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
     let mut sc = super::load(file)?;
     if let Some(n) = a.runs {
         if super::has_sweep(&sc) && !a.no_sweep {
-            eprintln!(
-                "error: --runs does not run a [sweep] yet; add --no-sweep to draw the file as written"
-            );
-            return Err(ExitCode::from(2));
+            // The sweep, every variant drawn N times: `ktopo sweep FILE --runs N`.
+            let args = ktopo::scenario::SweepArgs {
+                seed: a.seed,
+                runs: Some(n),
+                ..Default::default()
+            };
+            let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs);
+            if a.shards.any() {
+                let selection = a.shards.selection(quiet)?;
+                return super::sweep::shards(file, &args, selection, jobs, a.json, quiet, &a.out);
+            }
+            return super::sweep::sweep(file, &args, jobs, a.json, quiet, &a.out, false);
         }
         if let Some(s) = a.seed {
             sc.seed = s;

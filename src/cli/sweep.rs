@@ -24,6 +24,7 @@ Examples:
   ktopo sweep my.toml --param 'link[dc1-dc2].rtt_ms=2,5,10,20,40'
   ktopo sweep my.toml --param 'link[dc1-dc2].rtt_ms=5..50:5' --param 'producer[0].acks=1,all'
   ktopo sweep my.toml --seeds 5 --jobs 2 --json > sweep.json
+  ktopo sweep my.toml --runs 50      50 draws of the file's ranges per variant and design
   ktopo sweep my.toml --dry-run      validate every variant, run nothing
   ktopo sweep my.toml --list         the runs: index, seed, key (--json: JSON)
   ktopo sweep my.toml --shard 2/4 --out shards/     runs 1, 5, 9, … into one shard file
@@ -35,7 +36,8 @@ and writes <out>/<name>.<hash>.shard-KKKK-of-NNNN.jsonl atomically; --shard-from
 reads JOB_COMPLETION_INDEX (Kubernetes, 0-based), SLURM_ARRAY_TASK_ID (from
 SLURM_ARRAY_TASK_MIN; count SLURM_ARRAY_TASK_COUNT) or AWS_BATCH_JOB_ARRAY_INDEX
 (0-based); --shard-count gives the count. A run's seed depends on the run (its
-variant's seed + its seed number), never on the shards.
+variant's seed + its seed number; with --runs, montecarlo's seed of the variant's
+seed and the draw number), never on the shards or N.
 
 Exit codes: 0 ok, 2 an invalid scenario or variant, an unwritable report folder (found
 before the runs) or a failed run.")]
@@ -51,6 +53,11 @@ pub struct Args {
     /// The first seed of every variant instead of the scenario's.
     #[arg(long)]
     seed: Option<u64>,
+    /// Monte Carlo: every variant and design runs N draws of the file's ranges
+    /// (as `simulate --runs N`), each with its own seed, instead of --seeds;
+    /// every figure becomes a distribution (mean, p50, p95, p99, ci95).
+    #[arg(long, value_name = "N", conflicts_with = "seeds")]
+    runs: Option<usize>,
     /// Runs at a time (threads); default: the machine's parallelism. Results do not depend on it.
     #[arg(short, long)]
     jobs: Option<usize>,
@@ -76,6 +83,7 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
         params: a.params,
         seeds: a.seeds,
         seed: a.seed,
+        runs: a.runs,
     };
     let jobs = a.jobs.unwrap_or_else(ktopo::sweep::default_jobs);
     let selection = match a.shards.selection(quiet) {
@@ -107,11 +115,30 @@ pub fn sweep(
 ) -> Result<(), ExitCode> {
     let plan = super::load_sweep(file, args)?;
     if dry_run {
+        // With --runs, every draw of every variant is validated too.
+        let p = &plan;
+        let bad: Vec<String> = plan
+            .variants
+            .iter()
+            .flat_map(|v| {
+                (0..p.draws.unwrap_or(0)).filter_map(move |k| {
+                    ktopo::montecarlo::draw(&v.scenario, k)
+                        .err()
+                        .map(|e| format!("variant {} ({}): {e}", v.index, p.describe(v)))
+                })
+            })
+            .collect();
+        if !bad.is_empty() {
+            for b in &bad {
+                eprintln!("error: {b}");
+            }
+            return Err(ExitCode::from(2));
+        }
         if !quiet {
             println!(
-                "{} variant(s) × {} seed(s) × {} design(s) = {} runs, all valid:",
+                "{} variant(s) × {} × {} design(s) = {} runs, all valid:",
                 plan.variants.len(),
-                plan.seeds,
+                repeats(&plan),
                 plan.base.design.len().max(1),
                 plan.runs()
             );
@@ -120,6 +147,12 @@ pub fn sweep(
             }
         }
         return Ok(());
+    }
+    if plan.draws.is_some() && plan.base.ranges.is_empty() && !quiet {
+        eprintln!(
+            "note: {} has no ranges: the draws differ by their seeds only (jitter, loss)",
+            file.display()
+        );
     }
     ktopo::report::check_writable(out, &plan.base.name, &[])
         .map_err(|e| super::write_failed(out, e))?;
@@ -153,7 +186,8 @@ pub fn sweep(
 
 /// `--list` (no selection): print the manifest. `--shard`, `--shard-from-env`
 /// or `--runs-only`: make those runs and write their shard file under `out`.
-fn shards(
+/// (`simulate --runs N` of a file with a sweep comes here too.)
+pub fn shards(
     file: &Path,
     args: &SweepArgs,
     selection: Option<Selection>,
@@ -177,12 +211,13 @@ fn shards(
     let Some(selection) = selection else {
         let manifest = ktopo::sweep::manifest(&plan);
         let heading = format!(
-            "{}: {} runs ({} variant(s) × {} seed(s) × {} design(s)); key: parameters; design; seed",
+            "{}: {} runs ({} variant(s) × {} × {} design(s)); key: parameters; design; {}",
             plan.base.name,
             manifest.len(),
             plan.variants.len(),
-            plan.seeds,
+            repeats(&plan),
             plan.base.design.len().max(1),
+            if plan.draws.is_some() { "draw" } else { "seed" }
         );
         super::print_manifest(
             &plan.base.name,
@@ -217,4 +252,12 @@ fn shards(
     let (path, runs) = result.map_err(|e| super::run_failed(out, e))?;
     super::shard_written(&selection, &path, &runs, plan.runs(), json, quiet);
     Ok(())
+}
+
+/// "N seed(s)", or with `--runs N` "N draw(s)".
+fn repeats(plan: &ktopo::scenario::SweepPlan) -> String {
+    match plan.draws {
+        Some(n) => format!("{n} draw(s)"),
+        None => format!("{} seed(s)", plan.seeds),
+    }
 }

@@ -340,7 +340,9 @@ mod sweep;
 pub mod toml_text;
 mod validate;
 pub use layout::DesignLayout;
-pub use ranges::{DEFAULT_CONFIDENCE, RANGE_KEYS, RangeDist, RangeInput, RangeTarget, fit_beta};
+pub use ranges::{
+    DEFAULT_CONFIDENCE, MAX_DRAWS, RANGE_KEYS, RangeDist, RangeInput, RangeTarget, fit_beta,
+};
 pub use sweep::{
     ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
     load_sweep, load_sweep_text, parse_param_arg, show_value, sweep_str, toml_value,

@@ -60,6 +60,10 @@ pub struct RangeInput {
 /// The keys that take a range, as docs/scenario.md lists them.
 pub const RANGE_KEYS: &str = "[[producer]] rate_mb_s, [[link]] rtt_ms and bandwidth_mbps, [[fault]] at_s (a window) and duration_s, [load] peak_factor and burst_factor";
 
+/// Most Monte Carlo runs (`--runs N`, and a sweep's variants × draws ×
+/// designs) one command makes (`montecarlo::MAX_RUNS`).
+pub const MAX_DRAWS: usize = 100_000;
+
 /// The confidence of `[low, high]`: a 90 % interval.
 pub const DEFAULT_CONFIDENCE: f64 = 0.9;
 

@@ -65,13 +65,23 @@ pub struct SweepPlan {
     pub parameters: Vec<SweepParam>,
     /// Runs per variant, with seeds `seed`, `seed + 1`, …
     pub seeds: u32,
+    /// `--runs N`: each variant is drawn N times (the Monte Carlo draws of
+    /// the file's ranges, `montecarlo::draw`) instead of run with `seeds`
+    /// seeds (which is then 1).
+    pub draws: Option<usize>,
     pub variants: Vec<SweepVariant>,
 }
 
 impl SweepPlan {
-    /// Simulation runs: variants × seeds × designs (a file without designs is one).
+    /// Simulation runs: variants × seeds (or draws) × designs (a file without
+    /// designs is one).
     pub fn runs(&self) -> usize {
-        self.variants.len() * self.seeds as usize * self.base.design.len().max(1)
+        self.variants.len() * self.repeats() * self.base.design.len().max(1)
+    }
+
+    /// Runs of each (variant, design): its draws with `--runs N`, else its seeds.
+    pub fn repeats(&self) -> usize {
+        self.draws.unwrap_or(self.seeds as usize)
     }
 
     /// `key = value, key = value` of a variant, as TOML.
@@ -110,6 +120,9 @@ pub struct SweepArgs {
     pub seeds: Option<u32>,
     /// `--seed`: the first seed of every variant (unless `seed` is swept).
     pub seed: Option<u64>,
+    /// `--runs N`: N Monte Carlo draws of the file's ranges per variant and
+    /// design, in place of the seeds (refused with more than one seed).
+    pub runs: Option<usize>,
 }
 
 /// Parse a `--param` argument. Values are split at commas outside double
@@ -481,14 +494,53 @@ fn plan(
             None,
         )]);
     }
+    if let Some(n) = args.runs {
+        if n == 0 || n > super::MAX_DRAWS {
+            return Err(vec![at(
+                sweep_at,
+                String::new(),
+                format!("--runs must be between 1 and {}", super::MAX_DRAWS),
+                None,
+            )]);
+        }
+        if seeds > 1 {
+            let from_file = args.seeds.is_none();
+            return Err(vec![at(
+                sweep_at,
+                if from_file {
+                    "sweep.seeds".into()
+                } else {
+                    String::new()
+                },
+                format!(
+                    "--runs {n} and {seeds} seeds per variant ({}) both repeat every variant: each Monte Carlo draw already runs with its own seed",
+                    if from_file {
+                        "the file's [sweep] seeds"
+                    } else {
+                        "--seeds"
+                    }
+                ),
+                Some(if from_file {
+                    "drop `seeds` from [sweep] (or set it to 1) to draw the ranges, or drop --runs to repeat over seeds".into()
+                } else {
+                    "use either --runs N (draws of the file's ranges, each with its own seed) or --seeds N".into()
+                }),
+            )]);
+        }
+    }
+    // With --runs the draws replace the seeds, and the cap is the Monte Carlo's.
+    let (repeats, cap, what) = match args.runs {
+        Some(n) => (n, super::MAX_DRAWS, "draw(s)"),
+        None => (seeds as usize, MAX_RUNS, "seed(s)"),
+    };
     let designs = base.design.len().max(1);
     let variants = ready
         .iter()
         .try_fold(1usize, |n, r| n.checked_mul(r.param.values.len()));
     let runs = variants
-        .and_then(|v| v.checked_mul(seeds as usize))
+        .and_then(|v| v.checked_mul(repeats))
         .and_then(|v| v.checked_mul(designs));
-    if runs.is_none_or(|r| r > MAX_RUNS) {
+    if runs.is_none_or(|r| r > cap) {
         let sizes: Vec<String> = ready
             .iter()
             .map(|r| r.param.values.len().to_string())
@@ -497,12 +549,19 @@ fn plan(
             sweep_at,
             String::new(),
             format!(
-                "the sweep asks for {} variant(s) ({}) × {seeds} seed(s) × {designs} design(s) = {} runs; at most {MAX_RUNS}",
+                "the sweep asks for {} variant(s) ({}) × {repeats} {what} × {designs} design(s) = {} runs; at most {cap}",
                 variants.map_or("too many".to_string(), |v| v.to_string()),
                 sizes.join(" × "),
                 runs.map_or("too many".to_string(), |v| v.to_string()),
             ),
-            Some("use fewer values (or a larger step), fewer parameters or fewer seeds".into()),
+            Some(format!(
+                "use fewer values (or a larger step), fewer parameters or fewer {}",
+                if args.runs.is_some() {
+                    "draws"
+                } else {
+                    "seeds"
+                }
+            )),
         )]);
     }
     let n_variants = variants.unwrap_or(0);
@@ -576,6 +635,7 @@ fn plan(
         base,
         parameters: params,
         seeds,
+        draws: args.runs,
         variants: out,
     })
 }

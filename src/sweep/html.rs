@@ -6,7 +6,7 @@
 //! parameter), the assumptions and the replay command. Every string from the
 //! scenario or the results goes through [`esc`].
 
-use super::{OutputDef, Sweep, cell, header, num};
+use super::{OutputDef, Sweep, cell, header, num, repeats};
 use crate::metrics::SCHEMA_VERSION;
 use crate::report::charts::{self, Chart, Series};
 use crate::report::{CSS, SIMPLIFICATIONS, esc, figure, settings_and_simplifications};
@@ -89,15 +89,30 @@ fn chart(s: &Sweep, o: &OutputDef, p: usize) -> Option<(charts::Rendered, String
             lines.push((label, d, vec![0; s.parameters.len()]));
         }
     }
+    // With --runs N: each line's p95 over the draws too, as a line of its own
+    // (the chart code shades x intervals only, not a band between two lines).
+    let with_p95 = s.monte_carlo.is_some();
+    let lines: Vec<(String, usize, Vec<usize>, bool)> = lines
+        .into_iter()
+        .flat_map(|(label, d, c)| {
+            let p95 = with_p95.then(|| (format!("{label} · p95"), d, c.clone(), true));
+            std::iter::once((label, d, c, false)).chain(p95)
+        })
+        .collect();
     let mut series = Vec::new();
     let mut ys = Vec::new();
-    for (label, d, mut c) in lines {
+    for (label, d, mut c, p95) in lines {
         let points: Vec<Option<(f64, f64)>> = (0..param.values.len())
             .map(|j| {
                 c[p] = j;
-                s.value(rank(s, &c), d, &o.id)
-                    .filter(|y| y.abs() < AXIS_MAX)
-                    .map(|y| (xs[j], y))
+                let v = rank(s, &c);
+                if p95 {
+                    s.p95(v, d, &o.id)
+                } else {
+                    s.value(v, d, &o.id)
+                }
+                .filter(|y| y.abs() < AXIS_MAX)
+                .map(|y| (xs[j], y))
             })
             .collect();
         // A legend entry must draw a line: two neighbouring points at least.
@@ -190,6 +205,13 @@ fn chart(s: &Sweep, o: &OutputDef, p: usize) -> Option<(charts::Rendered, String
             s.seeds_per_variant
         );
     }
+    if let Some(mc) = &s.monte_carlo {
+        let _ = write!(
+            caption,
+            " Mean of {} draws, and each line's p95 over the draws (“· p95”).",
+            mc.draws
+        );
+    }
     Some((rendered, caption))
 }
 
@@ -209,11 +231,11 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
     let designs: Vec<String> = s.designs.iter().map(|d| esc(&d.design)).collect();
     let _ = writeln!(
         h,
-        "<p class=\"meta\">Sweep · design{}: {} · {} variant(s) × {} seed(s) = {} runs · seed {} · {} s simulated each</p>\n</header>",
+        "<p class=\"meta\">Sweep · design{}: {} · {} variant(s) × {} = {} runs · seed {} · {} s simulated each</p>\n</header>",
         if designs.len() > 1 { "s" } else { "" },
         designs.join(", "),
         s.variants.len(),
-        s.seeds_per_variant,
+        repeats(s),
         s.runs,
         s.seed,
         num(s.duration_s)
@@ -266,6 +288,25 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
             String::new()
         }
     );
+    if let Some(mc) = &s.monte_carlo {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&super::draws_note(mc)));
+        if !mc.ranges.is_empty() {
+            let _ = writeln!(
+                h,
+                "<table>\n<tr><th>range</th><th>low</th><th>mid</th><th>high</th><th>distribution</th><th>drawn mean</th><th>drawn p50</th><th>drawn p95</th></tr>"
+            );
+            for r in &mc.ranges {
+                let cells: Vec<String> = super::range_row(r).iter().map(|c| esc(c)).collect();
+                let _ = writeln!(
+                    h,
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&r.key),
+                    cells.join("</td><td>")
+                );
+            }
+            let _ = writeln!(h, "</table>");
+        }
+    }
 
     // 3. Results table.
     let _ = writeln!(
@@ -373,7 +414,13 @@ pub fn sweep_html(s: &Sweep, sc: &Scenario, replay: &str) -> String {
             .iter()
             .filter_map(|&i| SIMPLIFICATIONS.get(i)),
     );
-    let seeds = if s.seeds_per_variant > 1 {
+    let seeds = if let Some(mc) = &s.monte_carlo {
+        format!(
+            "Draws 0 to {} for every variant and design, draw k seeded from seed {} and k",
+            mc.draws.saturating_sub(1),
+            s.seed
+        )
+    } else if s.seeds_per_variant > 1 {
         format!(
             "Seeds {} to {} for every variant",
             s.seed,

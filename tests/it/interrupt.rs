@@ -152,3 +152,34 @@ fn tempfile_dir(what: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// `sweep --runs N` stopped by Ctrl-C keeps its finished draw: the report is
+/// written from it, marked partial, and the exit code is 130.
+#[test]
+fn sweep_runs_ctrl_c_writes_a_partial_sweep_and_exits_130() {
+    let dir = tempfile_dir("sweep-runs");
+    let (code, err) = interrupted(&[
+        "sweep",
+        "scenarios/sweep-rtt.toml",
+        "--runs",
+        "2",
+        "--jobs",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(130), "{err}");
+    let s = json(&dir.join("sweep-rtt/sweep.json"));
+    let runs = s["runs"].as_u64().unwrap();
+    assert_eq!(s["monte_carlo"]["draws"], 2);
+    assert_eq!(s["partial"]["runs_present"], 1);
+    assert_eq!(
+        s["partial"]["missing_runs"].as_array().unwrap().len() as u64,
+        runs - 1
+    );
+    // The one run made is draw 0 of the first variant's first design.
+    let f = &s["variants"][0]["designs"][0]["outputs"]["write_availability_pct"];
+    assert_eq!(f["n"], 1, "{f}");
+    let md = std::fs::read_to_string(dir.join("sweep-rtt/sweep.md")).unwrap();
+    assert!(md.contains("Partial sweep: 1 of"), "{md}");
+}

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "runs",
         &[
             "interrupt",
+            "pool",
             "compare",
             "shard",
             "sweep",

@@ -1108,3 +1108,154 @@ fn simulate_runs_shards_merge_to_the_bytes_of_the_unsharded_monte_carlo() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("sequential"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// [`SCENARIO`] with the dc1–dc2 round trip a range and the producer's rate
+/// swept (the round trip itself is drawn), as `mc.toml`: `sweep --runs 3`
+/// is 2 variants × 3 draws × 2 designs = 12 runs.
+fn setup_mc(name: &str) -> PathBuf {
+    let d = setup(name);
+    let text = SCENARIO
+        .replace(
+            "between = [\"dc1\", \"dc2\"]\nrtt_ms = 10.0",
+            "between = [\"dc1\", \"dc2\"]\nrtt_ms = { low = 2, mid = 5, high = 15 }",
+        )
+        .replace(
+            "key = \"link[dc1-dc2].rtt_ms\"\nvalues = [2, 10]",
+            "key = \"producer[0].rate_mb_s\"\nvalues = [1, 2]",
+        );
+    assert!(text.contains("low = 2") && text.contains("values = [1, 2]"));
+    std::fs::write(d.join("mc.toml"), text).expect("write mc.toml");
+    d
+}
+
+const MC: [&str; 4] = ["sweep", "mc.toml", "--runs", "3"];
+
+/// `sweep --runs N` sharded (issues 14 and 15): the manifest has one run per
+/// (variant, draw, design), draw k seeded as `simulate --runs` draw k and the
+/// same for every variant and design and for any N; 1, 2, 3 and 7 shards as
+/// separate processes merge to the bytes of the unsharded `sweep --runs`, as
+/// does `simulate --runs` of the file; `--jobs 1` and `--jobs 2` write the
+/// same bytes.
+#[test]
+fn sweep_runs_shards_merge_to_the_bytes_of_the_unsharded_sweep() {
+    let dir = setup_mc("mc-n");
+    let m = manifest_of(&dir, &MC);
+    assert_eq!(m.len(), 12);
+    for (j, r) in m.iter().enumerate() {
+        // Index j = (variant × 3 + draw) × 2 + design.
+        let (k, design) = ((j / 2) % 3, ["stretched", "mm2"][j % 2]);
+        assert_eq!(r["index"], j);
+        assert_eq!(r["seed"], ktopo::montecarlo::run_seed(4, k), "run {j}");
+        assert_eq!(r["parameters"]["draw"], k);
+        let key = r["key"].as_str().unwrap();
+        assert!(
+            key.ends_with(&format!("; design {design}; draw {k}")),
+            "{key}"
+        );
+    }
+    assert_eq!(m[6]["parameters"]["producer[0].rate_mb_s"], 2);
+    // Draw 2's seed does not depend on N.
+    let m5 = manifest_of(&dir, &["sweep", "mc.toml", "--runs", "5"]);
+    assert_eq!(m5[4]["seed"], m[4]["seed"]);
+    run_ok(&dir, &MC, &["--out", "full"]);
+    let o = ktopo(&dir)
+        .args(MC)
+        .args(["--jobs", "2", "--quiet", "--out", "jobs2"])
+        .output()
+        .expect("run ktopo");
+    ok(o, "sweep --runs 3 --jobs 2");
+    same_report(&dir, "full", "jobs2", "--jobs 2");
+    let json = std::fs::read_to_string(dir.join("full/shard-sweep/sweep.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["monte_carlo"]["draws"], 3);
+    let f = &v["variants"][0]["designs"][0]["outputs"]["produce_p99_ms[dc1,acks=all]"];
+    for k in ["mean", "p50", "p95", "p99", "ci95"] {
+        assert!(!f[k].is_null(), "{k} in {f}");
+    }
+    for n in [1, 2, 3, 7] {
+        let sh = format!("shards-{n}");
+        cmd_shards(&dir, &MC, n, &[], &sh);
+        assert_eq!(jsonl_files(&dir.join(&sh)).len(), n);
+        let out = format!("merged-{n}");
+        ok(merge(&dir, &[&sh, "--out", &out]), "ktopo merge");
+        same_report(&dir, "full", &out, &format!("sweep --runs 3, {n} shards"));
+    }
+    // `simulate --runs 3` of a file with a sweep is its `sweep --runs 3`.
+    run_ok(
+        &dir,
+        &["simulate", "mc.toml", "--runs", "3"],
+        &["--out", "sim"],
+    );
+    same_report(&dir, "full", "sim", "simulate --runs 3");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A missing shard of `sweep --runs` is named with the command that makes
+/// just its runs (keeping `--runs`); a duplicated shard is harmless; shards
+/// of `--runs 4` and `--runs 5` are refused together, naming the files.
+#[test]
+fn sweep_runs_shards_missing_duplicated_and_mixed() {
+    let dir = setup_mc("mc-missing");
+    run_ok(&dir, &MC, &["--out", "full"]);
+    cmd_shards(&dir, &MC, 3, &[1, 3], "sh");
+    let o = merge(&dir, &["sh", "--out", "merged"]);
+    assert_eq!(o.status.code(), Some(1), "runs missing: exit 1");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    // Shard 2/3 holds runs 1, 4, 7 and 10.
+    assert!(err.contains("4 run(s) missing"), "{err}");
+    for j in [1, 4, 7, 10] {
+        assert!(err.contains(&format!("  run {j}: ")), "run {j}: {err}");
+    }
+    assert!(err.contains("; design mm2; draw 0"), "keys named: {err}");
+    let rerun = err
+        .lines()
+        .skip_while(|l| !l.starts_with("make them with:"))
+        .nth(1)
+        .expect("a rerun command")
+        .trim()
+        .to_string();
+    assert_eq!(
+        rerun, "ktopo sweep mc.toml --runs-only 1,4,7,10 --out sh --runs 3",
+        "{err}"
+    );
+    // Partial on request, marked so.
+    ok(
+        merge(&dir, &["sh", "--out", "partial", "--allow-partial"]),
+        "merge --allow-partial",
+    );
+    let md = std::fs::read_to_string(dir.join("partial/shard-sweep/sweep.md")).unwrap();
+    assert!(md.contains("Partial sweep: 8 of 12 runs"), "{md}");
+    // The rerun command, then a retried copy of shard 1: the same bytes.
+    let words = shell_words(&rerun);
+    ok(
+        ktopo(&dir).args(&words[1..]).output().expect("rerun"),
+        "the rerun command",
+    );
+    let first = jsonl_files(&dir.join("sh"))[0].clone();
+    std::fs::create_dir_all(dir.join("retry")).unwrap();
+    std::fs::copy(dir.join("sh").join(&first), dir.join("retry").join(&first)).unwrap();
+    let o = ok(merge(&dir, &["sh", "retry", "--out", "merged"]), "merge");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("duplicate run(s) dropped"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    same_report(&dir, "full", "merged", "after the rerun, with a duplicate");
+    // A shard of --runs 4 and one of --runs 5: two runs, refused (exit 2).
+    cmd_shards(&dir, &["sweep", "mc.toml", "--runs", "4"], 2, &[1], "mixed");
+    cmd_shards(&dir, &["sweep", "mc.toml", "--runs", "5"], 2, &[2], "mixed");
+    let names = jsonl_files(&dir.join("mixed"));
+    assert_eq!(names.len(), 2, "{names:?}");
+    let o = merge(&dir, &["mixed", "--out", "mixed-merged"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not of one run") && err.contains("--runs"),
+        "{err}"
+    );
+    for n in &names {
+        assert!(err.contains(n.as_str()), "{n} named: {err}");
+    }
+    assert!(!dir.join("mixed-merged").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
