@@ -140,6 +140,24 @@ fn an_isr_outage_longer_than_the_delivery_timeout_expires_what_it_outlasts() {
         p.records_expired,
         RATE * 300.0
     );
+    // Flow fidelity keeps the aggregate consistent: a refused bulk batch
+    // goes back to the accumulator for the next step and expires at the same
+    // delivery timeout.
+    let flow = run(&format!(
+        "name = \"isr-outage\"\nduration_s = 300\n[model]\nfidelity = \"flow\"\n{}[[producer]]\nsite = \"dc1\"\ntopic = \"t\"\nrate_mb_s = 0.1\n[[fault]]\nkind = \"broker-down\"\nbroker = 3\nat_s = 20\nduration_s = 200\n",
+        cluster(2.0, 3)
+    ));
+    let pf = produce(&flow);
+    eprintln!("200 s outage at flow fidelity: {pf:?}");
+    assert!(
+        (pf.records_expired as f64 - expected).abs() <= 2.0 * RATE,
+        "flow: expired {} vs closed form {expected}",
+        pf.records_expired
+    );
+    assert_eq!(
+        pf.records_rejected + pf.records_timed_out + pf.records_unavailable,
+        0
+    );
     // Shorter delivery.timeout.ms, more expired: 200 − 60 s of records.
     let o = isr_outage(200.0, 300.0, "\"delivery.timeout.ms\" = 60000\n");
     let short = produce(&o).records_expired as f64;
