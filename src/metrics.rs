@@ -332,6 +332,16 @@ pub struct ProduceOutcome {
     pub records_blocked: u64,
     /// Still waiting for an answer when the run ended.
     pub records_in_flight_at_end: u64,
+    /// Resent after a retriable error (NotEnoughReplicas,
+    /// NOT_LEADER_OR_FOLLOWER, a closed connection, a request timeout); a
+    /// record resent n times counts n times.
+    pub records_retried: u64,
+    /// Failed because `delivery.timeout.ms` passed since their creation while
+    /// a leader was known (waiting for a retry, in the accumulator or in flight).
+    pub records_expired: u64,
+    /// Appended a second time by a retry while the leader's log already held
+    /// them (only without idempotence): every consumer reads them twice.
+    pub records_duplicated: u64,
     /// The thinned CDF of `latency` (see [`latency_cdf`]), for plots.
     pub latency_cdf: Vec<CdfPoint>,
 }

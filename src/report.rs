@@ -325,17 +325,17 @@ fn tables(o: &Outcome, s: &mut String) {
     let _ = writeln!(s, "## Produce latency (send to acknowledgement)\n");
     let _ = writeln!(
         s,
-        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | accumulator wait p50 ms | accumulator wait p99 ms | sent | acked | rejected | timed out | unavailable | blocked | in flight at end |"
+        "| site | topic | acks | p50 ms | p99 ms | p99.9 ms | max ms | p99 ms, steady state | accumulator wait p50 ms | accumulator wait p99 ms | sent | acked | retried | rejected | timed out | expired | unavailable | blocked | duplicated | in flight at end |"
     );
     let _ = writeln!(
         s,
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for site in &o.sites {
         for p in &site.produce {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 site.site,
                 p.topic,
                 p.acks,
@@ -348,10 +348,13 @@ fn tables(o: &Outcome, s: &mut String) {
                 ms(&p.accumulator_wait, p.accumulator_wait.p99_ms),
                 p.records_sent,
                 p.records_acked,
+                p.records_retried,
                 p.records_rejected,
                 p.records_timed_out,
+                p.records_expired,
                 p.records_unavailable,
                 p.records_blocked,
+                p.records_duplicated,
                 p.records_in_flight_at_end
             );
         }

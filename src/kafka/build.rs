@@ -360,6 +360,7 @@ fn build_producers(
                     as u32,
                 max_in_flight: p.max_in_flight.min(255) as u8,
                 request_timeout: ms(p.request_timeout_ms as f64),
+                retry: retry::Retries::of(p, sc.model.kafka_version),
                 window: buffer(p.send_buffer_bytes, sc.model.tcp_autotune_max_bytes).min(buffer(
                     sc.broker.socket_receive_buffer_bytes,
                     sc.model.tcp_autotune_max_bytes,

@@ -1862,10 +1862,11 @@ impl World<'_> {
             let Some(t) = self.internal_topic(origin, dst, &name) else {
                 continue;
             };
-            let p = &mut self.producers[i];
             // What it held in its accumulator died with the process.
+            let retried = self.abandon_retries(i);
+            let p = &mut self.producers[i];
             let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
-            p.unavailable += held;
+            p.unavailable += held + retried;
             p.held.clear();
             p.site = new_site;
             p.cluster = dst as u8;

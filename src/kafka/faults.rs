@@ -191,12 +191,15 @@ impl World<'_> {
         let Some(new_site) = named.or(nearest) else {
             return;
         };
-        for p in self.producers.iter_mut() {
+        for i in 0..self.producers.len() {
+            let p = &self.producers[i];
             if p.copier || p.site != site {
                 continue;
             }
+            let retried = self.abandon_retries(i);
+            let p = &mut self.producers[i];
             let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
-            p.unavailable += held;
+            p.unavailable += held + retried;
             p.held.clear();
             p.site = new_site;
         }

@@ -11,6 +11,7 @@ mod fetch;
 mod handler;
 mod outcome;
 mod produce;
+mod retry;
 mod state;
 
 use crate::metrics::*;
@@ -278,6 +279,9 @@ pub(crate) struct ProducerState {
     timed_out: u64,
     unavailable: u64,
     blocked: u64,
+    /// Retries and idempotence (`retry.rs`): the settings, the retried
+    /// batches waiting to be resent, and their counts.
+    retry: retry::Retries,
 }
 
 pub(crate) struct ProduceReq {
@@ -295,6 +299,12 @@ pub(crate) struct ProduceReq {
     /// The leader's append waited for its disk (dirty pages over the limit):
     /// the response leaves no earlier.
     not_before: Nanos,
+    /// Application producers: where this attempt appended each part it
+    /// appended, (part index, leader epoch, start offset), so a retry knows
+    /// what the log may already hold (`retry.rs`).
+    appended: Vec<(u16, u32, u64)>,
+    /// The parts that are retried batches (`retry.rs`): empty for a first send.
+    resent: Vec<retry::Resent>,
 }
 
 pub(crate) struct ConsumerState {

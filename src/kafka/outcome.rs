@@ -71,6 +71,9 @@ impl World<'_> {
                         records_unavailable: p.unavailable,
                         records_blocked: p.blocked,
                         records_in_flight_at_end: in_flight,
+                        records_retried: p.retry.retried,
+                        records_expired: p.retry.expired,
+                        records_duplicated: p.retry.duplicated,
                         latency_cdf: latency_cdf(&p.latency),
                     }
                 })

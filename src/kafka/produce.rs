@@ -2,6 +2,7 @@
 //! `batch.size`, produce requests per leader broker (at most
 //! `max.in.flight.requests.per.connection`), append, `acks`, the high watermark.
 
+use super::retry::Failure;
 use super::*;
 
 /// Kafka's `max.request.size` default.
@@ -57,6 +58,7 @@ impl ProducerState {
             timed_out: 0,
             unavailable: 0,
             blocked: 0,
+            retry: Default::default(),
         }
     }
 
@@ -165,8 +167,9 @@ impl World<'_> {
             // async copier's lag read half a step high (docs/model.md §18).
             let created = now.saturating_sub(span.min(p.linger) / 2);
             let parts = &self.topic_parts[topic];
-            let held_bytes: u64 =
-                p.held.iter().map(|h| h.1 as u64).sum::<u64>() * p.record_bytes as u64;
+            let held_bytes: u64 = (p.held.iter().map(|h| h.1 as u64).sum::<u64>()
+                + p.retry.waiting_records())
+                * p.record_bytes as u64;
             if held_bytes > BUFFER_MEMORY_BYTES {
                 // buffer.memory is full: send() would block the application.
                 p.blocked += n;
@@ -239,6 +242,11 @@ impl World<'_> {
         let flow = self.flow.is_some();
         let site = self.producers[i].site;
         let delivery_timeout = ms(self.sc.producer[i].delivery_timeout_ms as f64);
+        if !flow && !self.producers[i].retry.waiting.is_empty() {
+            // Retried batches first: they are at the front of their
+            // partitions' queues.
+            self.drain_retries(i, MAX_REQUEST_BYTES);
+        }
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
         let mut held = std::mem::take(&mut self.producers[i].held);
@@ -250,19 +258,24 @@ impl World<'_> {
             let leader = view
                 .map(|b| self.views.leader(b as usize, part as usize))
                 .unwrap_or(NO_LEADER);
-            if now.saturating_sub(created) > delivery_timeout {
-                // delivery.timeout.ms expired in the accumulator.
+            if now.saturating_sub(created) >= delivery_timeout {
+                // delivery.timeout.ms expired in the accumulator
+                // (`ProducerBatch.hasReachedDeliveryTimeout`).
                 self.parts[part as usize].failed_in_interval = true;
                 if leader == NO_LEADER {
                     self.producers[i].unavailable += k as u64;
                 } else {
-                    self.producers[i].timed_out += k as u64;
+                    self.producers[i].retry.expired += k as u64;
                 }
                 continue;
             }
-            if leader == NO_LEADER || now < self.producers[i].reconnect_at[leader as usize] {
-                // No leader known, or its connection is in reconnect backoff: the
-                // batch waits in the accumulator.
+            if leader == NO_LEADER
+                || now < self.producers[i].reconnect_at[leader as usize]
+                || self.retry_blocks(i, part)
+            {
+                // No leader known, its connection is in reconnect backoff, or
+                // a retried batch of the partition waits before it: the batch
+                // waits in the accumulator.
                 keep.push((part, k, created));
                 continue;
             }
@@ -483,6 +496,28 @@ impl World<'_> {
         bytes: u64,
         bulk: bool,
     ) -> u32 {
+        let p = &mut self.producers[i];
+        if !bulk && !p.copier {
+            // Accumulator wait: from the records' creation to their first
+            // send (a retry's resend is not recorded again).
+            for &(_, k, created, _) in &parts {
+                p.acc_wait
+                    .record(self.now.saturating_sub(created), k as u64);
+            }
+        }
+        self.send_request(i, b, parts, bytes, bulk)
+    }
+
+    /// A produce request of producer `i` to broker `b` leaves: counted in
+    /// flight with its deadline, sent over the network.
+    pub(super) fn send_request(
+        &mut self,
+        i: usize,
+        b: B,
+        parts: Vec<(u32, u32, Nanos, u8)>,
+        bytes: u64,
+        bulk: bool,
+    ) -> u32 {
         let records: u64 = parts.iter().map(|x| x.1 as u64).sum();
         let n = parts.len() as u16;
         let req = ProduceReq {
@@ -496,11 +531,25 @@ impl World<'_> {
             done: false,
             tag: 0,
             not_before: 0,
+            appended: Vec::new(),
+            resent: Vec::new(),
         };
         let id = match self.free_reqs.pop() {
             Some(id) => {
-                let tag = self.reqs[id as usize].tag + 1;
-                self.reqs[id as usize] = ProduceReq { tag, ..req };
+                let old = &mut self.reqs[id as usize];
+                let tag = old.tag + 1;
+                let (mut appended, mut resent) = (
+                    std::mem::take(&mut old.appended),
+                    std::mem::take(&mut old.resent),
+                );
+                appended.clear();
+                resent.clear();
+                self.reqs[id as usize] = ProduceReq {
+                    tag,
+                    appended,
+                    resent,
+                    ..req
+                };
                 id
             }
             None => {
@@ -511,13 +560,6 @@ impl World<'_> {
         let tag = self.reqs[id as usize].tag;
         let p = &mut self.producers[i];
         p.sent += records;
-        if !bulk && !p.copier {
-            // Accumulator wait: from the records' creation to this send.
-            for &(_, k, created, _) in &self.reqs[id as usize].parts {
-                p.acc_wait
-                    .record(self.now.saturating_sub(created), k as u64);
-            }
-        }
         let (site, timeout) = (p.site, p.request_timeout);
         let window = if bulk { self.bulk_window(i) } else { p.window };
         let p = &mut self.producers[i];
@@ -623,9 +665,22 @@ impl World<'_> {
         let seg = self.hot.seg_bytes;
         let bulk = self.reqs[id as usize].bulk;
         let n = self.reqs[id as usize].parts.len();
+        // Application producers remember where each attempt appended, for
+        // their retries (`retry.rs`); a request of retried batches is checked
+        // for copies the log already holds.
+        let track = !bulk && acks != Acks::Zero && !self.producers[prod].copier;
+        let retried = !self.reqs[id as usize].resent.is_empty();
+        let idempotent = self.producers[prod].retry.idempotent;
         for ix in 0..n {
             let (p, k, created, _) = self.reqs[id as usize].parts[ix];
             let view = self.views[(b as usize, p as usize)];
+            let copy = if retried && view.leader == b {
+                self.parts[p as usize]
+                    .slot_of(b)
+                    .and_then(|ls| self.held_copy(id, ix, p, ls))
+            } else {
+                None
+            };
             let part = &mut self.parts[p as usize];
             let result = if view.leader != b {
                 3
@@ -634,7 +689,33 @@ impl World<'_> {
                 let isr = part.effective_isr(ls, view.isr);
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
+                } else if let Some(end) = copy.filter(|_| idempotent) {
+                    // The leader's producer state knows this sequence: a
+                    // duplicate, answered with the first copy's offsets and
+                    // not appended (`UnifiedLog.analyzeAndValidateProducerState`).
+                    // acks=all waits for the high watermark to cover that copy.
+                    if acks == Acks::All && self.pos[part.r0 as usize + ls].hw < end {
+                        let at = part.waiters.partition_point(|w| w.end <= end);
+                        part.waiters.insert(
+                            at,
+                            Waiter {
+                                slot: ls as u8,
+                                epoch: view.leader_epoch,
+                                end,
+                                req: id,
+                                tag,
+                                part_ix: ix as u16,
+                            },
+                        );
+                        0
+                    } else {
+                        1
+                    }
                 } else {
+                    if copy.is_some() {
+                        // Not idempotent: the log gets the batch a second time.
+                        self.producers[prod].retry.duplicated += k as u64;
+                    }
                     let lpos = &mut self.pos[part.r0 as usize + ls];
                     let start = lpos.leo;
                     lpos.leo += k as u64;
@@ -656,6 +737,10 @@ impl World<'_> {
                         sampled: !bulk,
                     });
                     touched.push((p, ls));
+                    if track {
+                        let at = (ix as u16, view.leader_epoch, start);
+                        self.reqs[id as usize].appended.push(at);
+                    }
                     if acks == Acks::All {
                         part.waiters.push_back(Waiter {
                             slot: ls as u8,
@@ -789,50 +874,58 @@ impl World<'_> {
             t.1 += 1.0 / to_s(lat.max(1));
         }
         let parts = std::mem::take(&mut self.reqs[id as usize].parts);
-        let mut requeued = false;
-        for &(p, k, created, result) in &parts {
-            let pr = &mut self.producers[prod];
-            match result {
-                1 => {
-                    pr.acked += k as u64;
-                    if !bulk {
-                        pr.latency.record(lat, k as u64);
-                        record_by_window(
-                            &self.fault_window,
-                            &mut self.fault_latency,
-                            &mut pr.steady,
-                            self.now,
-                            lat,
-                            k as u64,
-                        );
-                    }
-                    self.interval_acked += k as u64;
-                    self.parts[p as usize].acked_in_interval = true;
-                }
-                2 => {
-                    pr.rejected += k as u64;
-                    self.parts[p as usize].failed_in_interval = true;
-                }
-                _ => {
-                    // NOT_LEADER_OR_FOLLOWER: the batch goes back to the accumulator and is
-                    // resent at the next tick with the metadata known then (Kafka waits
-                    // retry.backoff.ms, 100 ms; a tick is linger.ms).
-                    pr.sent -= k as u64;
-                    pr.requeue([(p, k, created, result)]);
-                    requeued = true;
-                }
+        let resent = std::mem::take(&mut self.reqs[id as usize].resent);
+        for (ix, &(p, k, created, result)) in parts.iter().enumerate() {
+            let again = resent.iter().find(|x| x.ix as usize == ix).copied();
+            if result != 1 {
+                // NOT_ENOUGH_REPLICAS (2), NOT_LEADER_OR_FOLLOWER or a closed
+                // connection (3): retriable (`retry.rs`).
+                let why = if result == 2 {
+                    Failure::NotEnoughReplicas
+                } else {
+                    Failure::NotLeaderOrDisconnected
+                };
+                self.part_failed(id, ix, (p, k, created), again, why);
+                continue;
             }
+            if again.is_some() {
+                self.retry_landed(prod, p);
+            }
+            let pr = &mut self.producers[prod];
+            if self.now.saturating_sub(created) >= pr.retry.delivery_timeout {
+                // In flight past delivery.timeout.ms the batch had expired
+                // (`Sender.getExpiredInflightBatches`): the answer is too late.
+                pr.retry.expired += k as u64;
+                self.parts[p as usize].failed_in_interval = true;
+                continue;
+            }
+            pr.acked += k as u64;
+            if !bulk {
+                // A retried batch's latency runs from its first send.
+                let lat = again.map_or(lat, |a| self.now - a.first_sent);
+                pr.latency.record(lat, k as u64);
+                record_by_window(
+                    &self.fault_window,
+                    &mut self.fault_latency,
+                    &mut pr.steady,
+                    self.now,
+                    lat,
+                    k as u64,
+                );
+            }
+            self.interval_acked += k as u64;
+            self.parts[p as usize].acked_in_interval = true;
         }
         self.reqs[id as usize].parts = parts;
+        self.reqs[id as usize].resent = resent;
         self.release_slot(prod, b, bulk);
         self.free_req(id);
         // The Sender wakes on a response and sends what is ready: batches that
-        // waited for an in-flight slot are past linger.ms. (Retried batches
-        // wait for the next tick, in place of retry.backoff.ms.)
+        // waited for an in-flight slot are past linger.ms, and retried
+        // batches whose backoff is over.
         let p = &self.producers[prod];
         if self.flow.is_none()
-            && !requeued
-            && !p.held.is_empty()
+            && (!p.held.is_empty() || !p.retry.waiting.is_empty())
             && self.site_up[p.site]
             && self.now >= p.start
         {
@@ -841,7 +934,7 @@ impl World<'_> {
     }
 
     /// A request of producer `prod` to broker `b` completed or expired.
-    fn release_slot(&mut self, prod: usize, b: usize, bulk: bool) {
+    pub(super) fn release_slot(&mut self, prod: usize, b: usize, bulk: bool) {
         let p = &mut self.producers[prod];
         if bulk {
             p.bulk_out[b] = false;
@@ -856,6 +949,25 @@ impl World<'_> {
         }
         let r = &self.reqs[id as usize];
         let (prod, b, bulk) = (r.prod as usize, r.broker as usize, r.bulk);
+        if !self.producers[prod].copier {
+            // REQUEST_TIMED_OUT, retriable (`retry.rs`).
+            self.fail_request(id, Failure::TimedOut);
+            if !bulk {
+                // Kafka's `NetworkClient.handleTimedOutRequests` closes the
+                // connection: the other requests in flight on it fail
+                // (NETWORK_EXCEPTION, retriable), and it reconnects after
+                // the backoff.
+                let pr = &mut self.producers[prod];
+                pr.reconnect_at[b] = pr.reconnect_at[b].max(self.now + RECONNECT_BACKOFF);
+                for j in 0..self.producers[prod].deadlines.len() {
+                    let (_, other, t) = self.producers[prod].deadlines[j];
+                    if self.req_live(other, t) && self.reqs[other as usize].broker as usize == b {
+                        self.fail_request(other, Failure::NotLeaderOrDisconnected);
+                    }
+                }
+            }
+            return;
+        }
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
         for &(p, ..) in &self.reqs[id as usize].parts {
             let part = &mut self.parts[p as usize];

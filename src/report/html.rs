@@ -522,12 +522,12 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         sums.iter().map(|x| x.acked.to_string()).collect(),
     );
     row(
-        "records refused / timed out / expired / blocked",
+        "records refused / timed out / expired / unavailable / blocked",
         sums.iter()
             .map(|x| {
                 format!(
-                    "{} / {} / {} / {}",
-                    x.rejected, x.timed_out, x.unavailable, x.blocked
+                    "{} / {} / {} / {} / {}",
+                    x.rejected, x.timed_out, x.expired, x.unavailable, x.blocked
                 )
             })
             .collect(),
@@ -570,7 +570,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
     for (name, o) in designs {
         let _ = writeln!(
             s,
-            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">accumulator wait p50 ms</th><th class=\"n\">accumulator wait p99 ms</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">blocked</th></tr>",
+            "<h3>Producers{}</h3>\n<table>\n<tr><th>site</th><th>topic</th><th>acks</th><th class=\"n\">p50 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">p99 ms, steady state</th><th class=\"n\">accumulator wait p50 ms</th><th class=\"n\">accumulator wait p99 ms</th><th class=\"n\">sent</th><th class=\"n\">acked</th><th class=\"n\">retried</th><th class=\"n\">refused</th><th class=\"n\">timed out</th><th class=\"n\">expired</th><th class=\"n\">unavailable</th><th class=\"n\">blocked</th></tr>",
             if designs.len() > 1 {
                 format!(": {}", esc(name))
             } else {
@@ -605,8 +605,10 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 for v in [
                     p.records_sent,
                     p.records_acked,
+                    p.records_retried,
                     p.records_rejected,
                     p.records_timed_out,
+                    p.records_expired,
                     p.records_unavailable,
                     p.records_blocked,
                 ] {

@@ -22,6 +22,12 @@ pub struct Summary {
     pub acked: u64,
     pub rejected: u64,
     pub timed_out: u64,
+    /// Expired after `delivery.timeout.ms` with a leader known.
+    pub expired: u64,
+    /// Resent after a retriable error (a record per resend).
+    pub retried: u64,
+    /// Appended twice by retries without idempotence.
+    pub duplicated: u64,
     pub unavailable: u64,
     pub blocked: u64,
     pub lost: u64,
@@ -80,6 +86,9 @@ impl Summary {
             acked: 0,
             rejected: 0,
             timed_out: 0,
+            expired: 0,
+            retried: 0,
+            duplicated: 0,
             unavailable: 0,
             blocked: 0,
             lost: o.durability.lost_acked_records,
@@ -163,6 +172,9 @@ impl Summary {
                 s.acked += p.records_acked;
                 s.rejected += p.records_rejected;
                 s.timed_out += p.records_timed_out;
+                s.expired += p.records_expired;
+                s.retried += p.records_retried;
+                s.duplicated += p.records_duplicated;
                 s.unavailable += p.records_unavailable;
                 s.blocked += p.records_blocked;
             }
@@ -549,11 +561,23 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         Some(_) => points.push("Writes were never disrupted: write availability 100 %.".into()),
         None => points.push("No producer wrote, so write availability is not measured.".into()),
     }
-    let refused = s.rejected + s.timed_out + s.unavailable + s.blocked;
-    if s.rejected + s.timed_out + s.unavailable > 0 {
+    let refused = s.rejected + s.timed_out + s.expired + s.unavailable + s.blocked;
+    if s.retried > 0 {
         points.push(format!(
-            "Of {} records sent, {} were refused with NotEnoughReplicas, {} timed out and {} could not be written (no leader, or their producer down with its site).",
-            s.sent, s.rejected, s.timed_out, s.unavailable
+            "Producers resent {} records after retriable errors (NotEnoughReplicas, a leader change, a closed connection, a request timeout); the time they waited counts as unavailability.",
+            s.retried
+        ));
+    }
+    if s.rejected + s.timed_out + s.expired + s.unavailable > 0 {
+        points.push(format!(
+            "Of {} records sent, {} failed with an error once their retries were used up, {} timed out with no retries left, {} expired after delivery.timeout.ms and {} could not be written (no leader, or their producer down with its site).",
+            s.sent, s.rejected, s.timed_out, s.expired, s.unavailable
+        ));
+    }
+    if s.duplicated > 0 {
+        points.push(format!(
+            "Retries without idempotence appended {} records twice: consumers read them twice.",
+            s.duplicated
         ));
     }
     // Latency per site.
@@ -684,6 +708,12 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
     }
     if s.rejected > 0 {
         recs.push("Writes were refused (NotEnoughReplicas) while the ISR was below min.insync.replicas: place replicas so that the sites that survive a fault still hold min.insync.replicas of them, or accept refusals as the price of durability (nothing acknowledged is lost by them).".into());
+    }
+    if s.expired > 0 {
+        recs.push("Records expired after delivery.timeout.ms while their partition could not take writes: the application lost them. Shorten the outage (replicas placed so that the surviving sites hold min.insync.replicas of them) or raise delivery.timeout.ms beyond it, and have the application handle failed sends.".into());
+    }
+    if s.duplicated > 0 {
+        recs.push("Enable idempotence (enable.idempotence, the default since Kafka 3.0, with acks=all and at most 5 requests in flight): a retried batch the leader already holds is then not appended again.".into());
     }
     if s.timed_out > 0 {
         recs.push(format!(

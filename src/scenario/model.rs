@@ -407,6 +407,12 @@ fn d_req_timeout() -> u64 {
 fn d_delivery_timeout() -> u64 {
     120_000
 }
+fn d_retries() -> u32 {
+    i32::MAX as u32
+}
+fn d_retry_backoff() -> u64 {
+    100
+}
 fn d_send_buffer() -> i64 {
     131_072
 }
@@ -442,6 +448,21 @@ pub struct Producer {
     pub delivery_timeout_ms: u64,
     #[serde(rename = "send.buffer.bytes", default = "d_send_buffer")]
     pub send_buffer_bytes: i64,
+    /// Resends of a batch after a retriable error (Kafka's default
+    /// `Integer.MAX_VALUE`: `delivery.timeout.ms` bounds them).
+    #[serde(default = "d_retries")]
+    pub retries: u32,
+    /// First wait before a retried batch is resent.
+    #[serde(rename = "retry.backoff.ms", default = "d_retry_backoff")]
+    pub retry_backoff_ms: u64,
+    /// Cap of the exponential backoff (KIP-580, Kafka 3.7). Unset: 1000 from
+    /// 3.7, `retry.backoff.ms` (a fixed backoff) before (`retry_backoff_max_ms`).
+    #[serde(rename = "retry.backoff.max.ms", default)]
+    pub retry_backoff_max_ms: Option<u64>,
+    /// Unset: on unless `acks` ≠ all, `retries` = 0 or
+    /// `max.in.flight.requests.per.connection` > 5 (`idempotent`).
+    #[serde(rename = "enable.idempotence", default)]
+    pub enable_idempotence: Option<bool>,
 }
 
 impl Producer {
@@ -449,6 +470,40 @@ impl Producer {
     pub fn linger_ms(&self, version: KafkaVersion) -> u64 {
         self.linger_ms
             .unwrap_or_else(|| version.default_linger_ms())
+    }
+
+    /// `retry.backoff.max.ms` as set, else the default of Kafka `version`:
+    /// 1000 since 3.7 (KIP-580), before it the backoff is `retry.backoff.ms`
+    /// every time.
+    pub fn retry_backoff_max_ms(&self, version: KafkaVersion) -> u64 {
+        self.retry_backoff_max_ms
+            .unwrap_or(if version.exponential_retry_backoff() {
+                1_000
+            } else {
+                self.retry_backoff_ms
+            })
+    }
+
+    /// Whether the producer is idempotent. Kafka's
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: on by default
+    /// (since 3.0), turned off silently when `acks` is not `all`, `retries` is 0
+    /// or `max.in.flight.requests.per.connection` exceeds 5; set to `true` with
+    /// one of those, the configuration is refused (validation).
+    pub fn idempotent(&self) -> bool {
+        self.enable_idempotence.unwrap_or(true) && self.idempotence_conflict().is_none()
+    }
+
+    /// The setting that rules idempotence out, as Kafka's message names it.
+    pub fn idempotence_conflict(&self) -> Option<&'static str> {
+        if self.retries == 0 {
+            Some("retries must be non-zero")
+        } else if self.acks != Acks::All {
+            Some("acks must be all")
+        } else if self.max_in_flight > 5 {
+            Some("max.in.flight.requests.per.connection must be at most 5")
+        } else {
+            None
+        }
     }
 }
 
@@ -546,6 +601,13 @@ impl KafkaVersion {
     /// KIP-966 Eligible Leader Replicas, on by default for new clusters (4.1).
     pub fn eligible_leader_replicas(self) -> bool {
         self >= KafkaVersion::V4_1
+    }
+    /// KIP-580 (3.7): the producer's retry backoff grows exponentially from
+    /// `retry.backoff.ms` to `retry.backoff.max.ms`, with ±20 % jitter; and
+    /// KIP-951 (3.7): a retried batch whose partition has a new leader is
+    /// resent without waiting for its backoff.
+    pub fn exponential_retry_backoff(self) -> bool {
+        self >= KafkaVersion::V3_7
     }
     /// The producer's default `linger.ms`: 5 since 4.0 (KIP-1030), 0 before.
     pub fn default_linger_ms(self) -> u64 {

@@ -381,6 +381,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "must be ≥ linger.ms + request.timeout.ms, as Kafka's producer requires".into(),
             );
         }
+        producer_retries(p, i, pr, sc.model.kafka_version);
     }
     for (i, c) in sc.consumer.iter().enumerate() {
         check_ref(p, &format!("consumer[{i}].site"), &c.site, &sites, "site");
@@ -1288,5 +1289,33 @@ fn overlapping_faults(sc: &Scenario, p: &mut Problems) {
                 ),
             );
         }
+    }
+}
+
+/// The retry and idempotence keys of `[[producer]]` `i`, refused where
+/// Kafka's `ProducerConfig` refuses them: `retries` is a Java int,
+/// `retry.backoff.max.ms` exists from 3.7 (KIP-580), and an explicit
+/// `enable.idempotence = true` needs `acks = all`, `retries` > 0 and at most
+/// 5 requests in flight (`postProcessAndValidateIdempotenceConfigs`).
+fn producer_retries(p: &mut Problems, i: usize, pr: &Producer, version: KafkaVersion) {
+    if pr.retries > i32::MAX as u32 {
+        p.e(
+            format!("producer[{i}].retries"),
+            format!("must be ≤ {} (a Java int, as Kafka's)", i32::MAX),
+        );
+    }
+    if pr.retry_backoff_max_ms.is_some() && !version.exponential_retry_backoff() {
+        p.e(
+            format!("producer[{i}].\"retry.backoff.max.ms\""),
+            "exists from Kafka 3.7 (KIP-580); set model.kafka_version to 3.7 or later, or remove it (the backoff is retry.backoff.ms every time before 3.7)".into(),
+        );
+    }
+    if pr.enable_idempotence == Some(true)
+        && let Some(why) = pr.idempotence_conflict()
+    {
+        p.e(
+            format!("producer[{i}].\"enable.idempotence\""),
+            format!("the idempotent producer needs acks = \"all\", retries > 0 and max.in.flight.requests.per.connection ≤ 5 ({why}); Kafka refuses this configuration"),
+        );
     }
 }

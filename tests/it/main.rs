@@ -29,6 +29,7 @@ mod plan_keeps;
 mod plan_sizing;
 mod progress;
 mod reports;
+mod retries;
 mod scenario_errors;
 mod segment_roll;
 mod semantics;

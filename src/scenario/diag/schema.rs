@@ -297,6 +297,10 @@ pub(crate) static PRODUCER: TableSchema = TableSchema {
         opt("request.timeout.ms", U64),
         opt("delivery.timeout.ms", U64),
         opt("send.buffer.bytes", I64),
+        opt("retries", U32),
+        opt("retry.backoff.ms", U64),
+        opt("retry.backoff.max.ms", U64),
+        opt("enable.idempotence", BOOL),
     ],
 };
 

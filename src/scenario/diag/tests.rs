@@ -97,6 +97,10 @@ fn full() -> Scenario {
             request_timeout_ms: 30000,
             delivery_timeout_ms: 120000,
             send_buffer_bytes: -1,
+            retries: 10,
+            retry_backoff_ms: 200,
+            retry_backoff_max_ms: Some(2000),
+            enable_idempotence: Some(false),
         }],
         consumer: vec![Consumer {
             site: "dc2".into(),
