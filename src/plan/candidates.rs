@@ -3,7 +3,7 @@
 //! RF, `min.insync.replicas`, placement, and one `[[design]]` with its copier
 //! settings). Static pruning rules that need no simulation live here too.
 
-use crate::scenario::{Acks, Scenario};
+use crate::scenario::{Acks, CopierTool, Scenario};
 use indexmap::IndexMap;
 use std::fmt::Write as _;
 use toml::{Table, Value};
@@ -445,12 +445,14 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             buf as f64,
             worst_rtt,
         );
-        for tool in &plan.tools {
+        let ck_ms = checkpoint_ms(sc);
+        for v in variants(&plan.tools) {
+            let (tool, label) = (v.tool.label(), v.label());
             for topo in &plan.topologies {
-                if tool == "ureplicator" && topo == "active-active" {
-                    continue; // uReplicator keeps names: one-way only.
+                if topo == "active-active" && one_way_only(v.tool) {
+                    continue; // Names kept, no rename: a cycle (validation).
                 }
-                let name = format!("async {tool} {topo}");
+                let name = format!("async {label} {topo}");
                 let mut d = base_doc(doc, &brokers, &ctrl);
                 set_topics(&mut d, rf, min_isr, None);
                 let mut design = Table::new();
@@ -466,13 +468,13 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                     design.insert("primary".into(), s(&names[primary]));
                 }
                 design.insert("replication.factor".into(), int(i64::from(rf)));
-                let settings = copier_settings(&mut design, tool, buf, tasks);
+                let settings = copier_settings(&mut design, v, buf, tasks, ck_ms);
                 if topo == "active-active" {
-                    match tool.as_str() {
-                        "cluster-linking" => {
+                    match v.tool {
+                        CopierTool::ClusterLinking => {
                             design.insert("cluster.link.prefix".into(), s("mirror."));
                         }
-                        "replicator" => {
+                        CopierTool::Replicator => {
                             design.insert("topic.rename.format".into(), s("${topic}.replica"));
                         }
                         _ => {}
@@ -482,7 +484,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 out.push(Candidate {
                     name,
                     family: "async",
-                    tool: Some(tool.clone()),
+                    tool: Some(tool.to_string()),
                     topology: Some(topo.clone()),
                     replication_factor: rf,
                     min_insync_replicas: min_isr,
@@ -656,10 +658,12 @@ fn hybrids(
         None if rf >= 4 => vec![rf - 1, rf / 2],
         None => vec![rf, 1],
     };
-    for tool in &plan.tools {
+    let ck_ms = checkpoint_ms(sc);
+    for v in variants(&plan.tools) {
+        let (tool, label) = (v.tool.label(), v.label());
         for &min in &mins {
             let name = format!(
-                "hybrid {}+{} rf{rf} min{min} + {tool} to {}",
+                "hybrid {}+{} rf{rf} min{min} + {label} to {}",
                 names[a],
                 names[b],
                 far.iter()
@@ -680,13 +684,13 @@ fn hybrids(
             design.insert("tool".into(), s(tool));
             design.insert("topology".into(), s("active-passive"));
             design.insert("replication.factor".into(), int(i64::from(far_rf)));
-            let settings = copier_settings(&mut design, tool, buf, tasks);
+            let settings = copier_settings(&mut design, v, buf, tasks, ck_ms);
             set_design(&mut d, design);
             let pruned = stated_rf_mismatch(stated, &groups);
             out.push(Candidate {
                 name,
                 family: "hybrid",
-                tool: Some(tool.clone()),
+                tool: Some(tool.to_string()),
                 topology: Some("active-passive".into()),
                 replication_factor: rf,
                 min_insync_replicas: min,
@@ -802,18 +806,131 @@ fn stretched(
     }
 }
 
+/// One copier a candidate runs: the tool and, for Flink, the sink's
+/// delivery guarantee (`[plan].tools = ["flink"]` generates both).
+#[derive(Clone, Copy, Debug)]
+struct Variant {
+    tool: CopierTool,
+    exactly_once: bool,
+}
+
+impl Variant {
+    /// How names show it: the tool's label, Flink's with its guarantee.
+    fn label(self) -> String {
+        match (self.tool, self.exactly_once) {
+            (CopierTool::Flink, true) => "flink exactly-once".into(),
+            (CopierTool::Flink, false) => "flink at-least-once".into(),
+            (t, _) => t.label().into(),
+        }
+    }
+}
+
+/// The copiers `[plan].tools` names (validated), in order; `flink` twice:
+/// exactly-once (`KafkaSink` transactions committed at each checkpoint)
+/// and at-least-once (flushed at each checkpoint, visible at once).
+fn variants(tools: &[String]) -> Vec<Variant> {
+    let mut out = Vec::new();
+    for t in tools {
+        let Ok(tool) = Value::String(t.clone()).try_into::<CopierTool>() else {
+            continue;
+        };
+        out.push(Variant {
+            tool,
+            exactly_once: true,
+        });
+        if tool == CopierTool::Flink {
+            out.push(Variant {
+                tool,
+                exactly_once: false,
+            });
+        }
+    }
+    out
+}
+
+/// A copier that keeps topic names and has no rename setting cannot run in
+/// a cycle of flows (validation rejects it, docs/model.md §18): uReplicator,
+/// the Flink job, KIP-1279 Cluster Mirroring and Redpanda Shadowing (whose
+/// mirror topics are read-only). MirrorMaker 2 renames by default, Cluster
+/// Linking has `cluster.link.prefix`, Replicator `topic.rename.format`.
+fn one_way_only(tool: CopierTool) -> bool {
+    matches!(
+        tool,
+        CopierTool::Ureplicator
+            | CopierTool::Flink
+            | CopierTool::ClusterMirroring
+            | CopierTool::RedpandaShadowing
+    )
+}
+
+/// The model's (and a typical job's) Flink checkpoint interval, ms.
+const CHECKPOINT_DEFAULT_MS: i64 = 10_000;
+/// The shortest interval the planner chooses: each checkpoint commits one
+/// Kafka transaction per sink subtask (and writes its markers), so intervals
+/// far below a second trade the copy's throughput for little lag.
+const CHECKPOINT_MIN_MS: i64 = 1_000;
+
+/// `execution.checkpointing.interval` of a Flink exactly-once candidate:
+/// records are readable at the target only at the commit that follows their
+/// checkpoint, so the lag gains up to one interval (half on average) and a
+/// source loss loses up to one interval. Half the tightest of `rpo_s` and
+/// `replication_lag_s` (in 100 ms steps), between 1 s and 10 s; 10 s without
+/// such an objective.
+fn checkpoint_ms(sc: &Scenario) -> i64 {
+    let o = &sc.objectives;
+    let bound = [o.rpo_s, o.replication_lag_s]
+        .into_iter()
+        .flatten()
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !bound.is_finite() {
+        return CHECKPOINT_DEFAULT_MS;
+    }
+    let half = (bound * 1000.0 / 2.0 / 100.0).floor() as i64 * 100;
+    half.clamp(CHECKPOINT_MIN_MS, CHECKPOINT_DEFAULT_MS)
+}
+
 /// The copier settings a candidate chooses, written into its `design`
-/// table and returned in order: the consumer's receive buffer, and
-/// `tasks.max` for the copiers that run tasks (Cluster Linking runs in the
-/// brokers and has none).
-fn copier_settings(design: &mut Table, tool: &str, buf: i64, tasks: u32) -> IndexMap<String, i64> {
+/// table and returned in order (integers; Flink's `delivery.guarantee` goes
+/// into the design and the name): every tool's fetch connections get the
+/// receive buffer; the Connect-style copiers (MirrorMaker 2, Replicator,
+/// uReplicator) `tasks.max`; the Flink job as many subtasks (`parallelism`)
+/// and `execution.checkpointing.interval` ([`checkpoint_ms`] exactly-once,
+/// Flink's usual 10 s at-least-once, where it only bounds the re-copy after
+/// a restart). The offset-preserving mirrors run in the destination's
+/// brokers, one fetcher per destination broker: no task count.
+fn copier_settings(
+    design: &mut Table,
+    v: Variant,
+    buf: i64,
+    tasks: u32,
+    ck_ms: i64,
+) -> IndexMap<String, i64> {
     let mut settings = IndexMap::new();
     settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
-    if tool != "cluster-linking" {
+    if v.tool == CopierTool::Flink {
+        settings.insert("parallelism".to_string(), i64::from(tasks));
+        settings.insert(
+            "execution.checkpointing.interval".to_string(),
+            if v.exactly_once {
+                ck_ms
+            } else {
+                CHECKPOINT_DEFAULT_MS
+            },
+        );
+        design.insert(
+            "delivery.guarantee".into(),
+            s(if v.exactly_once {
+                "exactly-once"
+            } else {
+                "at-least-once"
+            }),
+        );
+    } else if !v.tool.offset_preserving() {
         settings.insert("tasks.max".to_string(), i64::from(tasks));
     }
-    for (k, v) in &settings {
-        design.insert(k.clone(), int(*v));
+    for (k, val) in &settings {
+        design.insert(k.clone(), int(*val));
     }
     settings
 }
@@ -887,6 +1004,24 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
             "rpo_s = 0 asks that no acknowledged write is ever lost, and an asynchronous copy is made only after the source acknowledged the write: the records not yet copied when the source site is lost (the replication lag at that moment) are lost, so its RPO is above 0 by construction; only synchronous replication (a stretched cluster with min.insync.replicas above the replicas of any one site) meets it"
                 .to_string(),
         );
+        return why;
+    }
+    // Flink exactly-once: a record is readable at the target (read_committed)
+    // only when the checkpoint after it commits (`KafkaSink` with
+    // `DeliveryGuarantee.EXACTLY_ONCE`: `KafkaCommitter` commits the
+    // transaction once `notifyCheckpointComplete` arrives), so a source loss
+    // just before a commit loses up to a whole interval of acknowledged writes.
+    if c.family == "async"
+        && let (Some(rpo), Some(d)) = (sc.objectives.rpo_s, sc.design.first())
+        && d.tool == CopierTool::Flink
+        && d.delivery_guarantee == crate::scenario::DeliveryGuarantee::ExactlyOnce
+        && d.checkpointing_interval_ms as f64 >= rpo * 1000.0
+    {
+        why.push(format!(
+            "Flink exactly-once makes copied records readable at the target only when the checkpoint after them commits its Kafka transactions (KafkaSink, DeliveryGuarantee.EXACTLY_ONCE: KafkaCommitter commits at notifyCheckpointComplete), every execution.checkpointing.interval = {} s: a source loss just before a commit loses up to a whole interval of acknowledged writes, and rpo_s = {rpo} s is below it (the planner shortens the interval to half the tightest lag bound, not below {} s); use delivery.guarantee = at-least-once (visible at once, duplicates after a restart) or an offset-preserving mirror",
+            d.checkpointing_interval_ms as f64 / 1000.0,
+            CHECKPOINT_MIN_MS / 1000
+        ));
         return why;
     }
     if c.family != "stretched" && c.family != "hybrid" {

@@ -403,3 +403,172 @@ fn par_runs_keeps_index_order_and_the_first_failure() {
         assert_eq!(r[2], Some(Ok(4)));
     }
 }
+
+/// Two sites, the producer and a consumer group in `east`, a standby in
+/// `west`; `[plan]` narrows the search to one-way async copies with `tools`.
+fn two_site_async(objectives: &str, tools: &str) -> String {
+    format!(
+        r#"
+name = "plan-copiers"
+seed = 5
+
+[[site]]
+name = "east"
+brokers = 3
+
+[[site]]
+name = "west"
+brokers = 3
+
+[[link]]
+between = ["east", "west"]
+rtt_ms = 10.0
+bandwidth_mbps = 1000
+
+[[topic]]
+name = "orders"
+partitions = 6
+
+[[producer]]
+site = "east"
+topic = "orders"
+rate_mb_s = 1
+
+[[consumer]]
+site = "east"
+topic = "orders"
+
+[objectives]
+{objectives}
+
+[plan]
+families = ["async"]
+tools = {tools}
+topologies = ["active-passive"]
+fault_at_s = 150
+outage_s = 60
+recovery_s = 60
+"#
+    )
+}
+
+/// Offset-preserving mirror against MirrorMaker 2 under a re-reads bound.
+/// When `east` is lost its consumers resume at the target where their
+/// committed offset was last carried: MirrorMaker 2 translates it in a
+/// checkpoint (`MirrorCheckpointTask`, every `emit.checkpoints.interval.seconds`
+/// = 60 s, through the nearest offset sync), KIP-1279 Cluster Mirroring copies
+/// the offset itself every `mirror.metadata.refresh.interval.ms` = 30 s; both
+/// after the consumer's `auto.commit.interval.ms` = 5 s. At the worst phase of
+/// those clocks the group re-reads rate × the sum of the periods (closed form,
+/// docs/model.md §19): 65 s of consumption for MirrorMaker 2 (plus its
+/// translation part), 35 s for the mirror. A bound of 50 s of consumption
+/// separates them: the mirror is recommended and MirrorMaker 2 misses it,
+/// the report saying it is the translated checkpoint.
+#[test]
+fn offset_preserving_mirror_beats_mirrormaker2_on_rereads() {
+    let rate: f64 = 1e6 / 1024.0; // records/s consumed in east
+    let bound = (rate * 50.0).round();
+    let text = two_site_async(
+        &format!("rpo_s = 30\nrto_s = 600\nrereads_records = {bound}"),
+        r#"["mirrormaker2", "cluster-mirroring"]"#,
+    );
+    let p = plan_text(&text);
+    let find = |name: &str| {
+        p.candidates
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} generated"))
+    };
+    let mm2 = find("async mirrormaker2 active-passive");
+    let cm = find("async cluster-mirroring active-passive");
+    let rereads = |c: &CandidateResult| {
+        c.objectives
+            .iter()
+            .find(|o| o.objective == "rereads_records")
+            .and_then(|o| o.actual)
+            .unwrap_or_else(|| panic!("{} measures re-reads: {:?}", c.name, c.objectives))
+    };
+    let (r_mm2, r_cm) = (rereads(mm2), rereads(cm));
+    eprintln!(
+        "re-reads: mirrormaker2 {r_mm2} ({:.1} s), cluster-mirroring {r_cm} ({:.1} s)",
+        r_mm2 / rate,
+        r_cm / rate
+    );
+    // The offset-preserving mirror: commit 5 s + offset copy 30 s.
+    assert!(r_cm <= rate * 36.0, "cluster-mirroring re-reads {r_cm}");
+    assert!(r_cm >= rate * 30.0, "cluster-mirroring re-reads {r_cm}");
+    // MirrorMaker 2: commit 5 s + checkpoint 60 s, at least 60 s of it.
+    assert!(r_mm2 >= rate * 60.0, "mirrormaker2 re-reads {r_mm2}");
+    assert_eq!(
+        p.recommended.as_deref(),
+        Some(cm.name.as_str()),
+        "{}",
+        p.recommendation
+    );
+    assert_eq!(
+        mm2.objectives_missed,
+        vec!["rereads_records"],
+        "{:?}",
+        mm2.why
+    );
+    assert!(
+        mm2.why
+            .iter()
+            .any(|w| w.contains("rereads_records") && w.contains("checkpoint")),
+        "{:?}",
+        mm2.why
+    );
+    // Its settings: no tasks.max (it runs in the destination's brokers).
+    assert!(cm.copier.contains_key("consumer.receive.buffer.bytes"));
+    assert!(!cm.copier.contains_key("tasks.max"), "{:?}", cm.copier);
+    assert!(mm2.copier.contains_key("tasks.max"));
+}
+
+/// Flink exactly-once: a copied record is readable at the target only when
+/// the checkpoint after it commits (`KafkaSink`, `DeliveryGuarantee.EXACTLY_ONCE`,
+/// `KafkaCommitter` at `notifyCheckpointComplete`), so a source loss just
+/// before a commit loses up to one `execution.checkpointing.interval`. The
+/// planner halves the tightest lag bound for the interval but goes no lower
+/// than 1 s: `rpo_s = 0.5` is below it, and the exactly-once job is pruned
+/// saying so; the at-least-once job (visible when acknowledged) is not, and
+/// gets a parallelism and Flink's usual 10 s interval.
+#[test]
+fn flink_exactly_once_is_pruned_by_an_rpo_below_its_checkpoint_interval() {
+    let p = plan_text(&two_site_async("rpo_s = 0.5\nrto_s = 600", r#"["flink"]"#));
+    let eos = p
+        .candidates
+        .iter()
+        .find(|c| c.name == "async flink exactly-once active-passive")
+        .expect("exactly-once generated");
+    let alos = p
+        .candidates
+        .iter()
+        .find(|c| c.name == "async flink at-least-once active-passive")
+        .expect("at-least-once generated");
+    assert_eq!(eos.status, "pruned", "{:?}", eos.why);
+    assert_eq!(
+        eos.copier.get("execution.checkpointing.interval"),
+        Some(&1000)
+    );
+    assert!(
+        eos.why
+            .iter()
+            .any(|w| w.contains("execution.checkpointing.interval = 1 s")
+                && w.contains("rpo_s = 0.5")),
+        "{:?}",
+        eos.why
+    );
+    assert_ne!(alos.status, "pruned", "{:?}", alos.why);
+    assert_eq!(
+        alos.copier.get("execution.checkpointing.interval"),
+        Some(&10_000)
+    );
+    assert!(alos.copier.get("parallelism").is_some_and(|&v| v >= 1));
+    assert!(!alos.copier.contains_key("tasks.max"));
+    // The candidate's file runs the job it names.
+    let sc = ktopo::scenario::parse_str(&alos.scenario, "c.toml").expect("valid");
+    assert_eq!(
+        sc.design[0].delivery_guarantee,
+        ktopo::scenario::DeliveryGuarantee::AtLeastOnce
+    );
+}
