@@ -593,8 +593,6 @@ fn hybrids(
     stated: &Stated,
     out: &mut Vec<Candidate>,
 ) {
-    let n = sc.site.len();
-    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
     let Some(pair) = combinations(data, 2)
         .into_iter()
         .filter(|p| link(sc, p[0], p[1]).is_some())
@@ -603,13 +601,66 @@ fn hybrids(
         return;
     };
     let (a, b) = (pair[0], pair[1]);
-    let far: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
-    let tie = (0..n)
-        .filter(|&t| sc.site[t].brokers == 0)
+    hybrid_family(sc, doc, data, plan, stated, out, (a, b), None);
+    // Observers where they help: with a third data site near the pair
+    // and a farther one left for the copy, the metro stretch can hold one
+    // observer per partition there (Confluent Multi-Region Clusters,
+    // promoted under-min-isr: losing either of the pair keeps acks=all
+    // writes going with nothing acknowledged lost, while acks=all waits only
+    // for the pair), the third site's voter breaking the tie; the far sites
+    // keep their asynchronous copy. The nearest other data site (by its
+    // round trip to the farther of the pair) is the observer site.
+    let others: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
+    let near = others
+        .iter()
+        .copied()
+        .filter(|&o| link(sc, a, o).is_some() && link(sc, b, o).is_some())
         .min_by(|&x, &y| {
             let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
             w(x).total_cmp(&w(y)).then(x.cmp(&y))
         });
+    // Only under `rpo_s = 0`: that is where the plain pair cannot have both
+    // (min ISR 2 lets the ISR shrink to one site, min ISR 3 refuses writes
+    // after a site loss) and the observer helps; otherwise the plain hybrid
+    // with min ISR 2 does the same without the observer's copy (and the plan
+    // benchmark keeps its size).
+    if let Some(o) = near
+        && others.len() >= 2
+        && sc.objectives.rpo_s == Some(0.0)
+    {
+        hybrid_family(sc, doc, data, plan, stated, out, (a, b), Some(o));
+    }
+}
+
+/// The hybrid candidates over the stretched pair `(a, b)`, with one observer
+/// per partition in data site `obs` (then part of the stretched cluster, not
+/// copied to) when given.
+#[allow(clippy::too_many_arguments)]
+fn hybrid_family(
+    sc: &Scenario,
+    doc: &Table,
+    data: &[usize],
+    plan: &crate::scenario::PlanConfig,
+    stated: &Stated,
+    out: &mut Vec<Candidate>,
+    (a, b): (usize, usize),
+    obs: Option<usize>,
+) {
+    let n = sc.site.len();
+    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
+    let far: Vec<usize> = data
+        .iter()
+        .copied()
+        .filter(|&x| x != a && x != b && Some(x) != obs)
+        .collect();
+    // The observer site holds the tie-breaking voter (as `stretched-2+obs`).
+    let tie = (0..n)
+        .filter(|&t| sc.site[t].brokers == 0 || Some(t) == obs)
+        .min_by(|&x, &y| {
+            let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
+            w(x).total_cmp(&w(y)).then(x.cmp(&y))
+        });
+    let tie = obs.or(tie);
     let per = if sc.site[a].brokers.min(sc.site[b].brokers) >= 2 {
         2
     } else {
@@ -653,17 +704,22 @@ fn hybrids(
         .min()
         .unwrap_or(1)
         .min(3);
-    let mins: Vec<u32> = match stated.min_isr {
-        Some(m) => vec![m],
-        None if rf >= 4 => vec![rf - 1, rf / 2],
-        None => vec![rf, 1],
+    let mins: Vec<u32> = match (stated.min_isr, obs) {
+        (Some(m), _) => vec![m],
+        // With observers: min ISR one above a site's replicas (the
+        // observer is promoted when either of the pair is lost).
+        (None, Some(_)) => vec![rf - per + 1],
+        (None, None) if rf >= 4 => vec![rf - 1, rf / 2],
+        (None, None) => vec![rf, 1],
     };
+    let obs_label = obs.map_or(String::new(), |o| format!(" observers {}", names[o]));
+    let stretched_sites: Vec<usize> = [a, b].into_iter().chain(obs).collect();
     let ck_ms = checkpoint_ms(sc);
     for v in variants(&plan.tools) {
         let (tool, label) = (v.tool.label(), v.label());
         for &min in &mins {
             let name = format!(
-                "hybrid {}+{} rf{rf} min{min} + {label} to {}",
+                "hybrid {}+{}{obs_label} rf{rf} min{min} + {label} to {}",
                 names[a],
                 names[b],
                 far.iter()
@@ -673,13 +729,13 @@ fn hybrids(
             );
             let mut d = base_doc(doc, &brokers, &ctrl);
             set_topics(&mut d, rf, min, Some(&groups));
-            size_replica_buffer(sc, &mut d, &[a, b]);
+            size_replica_buffer(sc, &mut d, &stretched_sites);
             let mut design = Table::new();
             design.insert("name".into(), s(&name));
             design.insert("kind".into(), s("hybrid"));
             design.insert(
                 "stretched".into(),
-                Value::Array(vec![s(&names[a]), s(&names[b])]),
+                Value::Array(stretched_sites.iter().map(|&x| s(&names[x])).collect()),
             );
             design.insert("tool".into(), s(tool));
             design.insert("topology".into(), s("active-passive"));
@@ -687,7 +743,7 @@ fn hybrids(
             let settings = copier_settings(&mut design, v, buf, tasks, ck_ms);
             set_design(&mut d, design);
             let pruned = stated_rf_mismatch(stated, &groups);
-            out.push(Candidate {
+            let c = Candidate {
                 name,
                 family: "hybrid",
                 tool: Some(tool.to_string()),
@@ -710,6 +766,10 @@ fn hybrids(
                 doc: d,
                 pruned,
                 from_file: false,
+            };
+            out.push(match obs {
+                Some(o) => with_observers(sc, c, &[(names[o].clone(), 1)]),
+                None => c,
             });
         }
     }
