@@ -188,6 +188,14 @@ pub fn export(
         outcome.as_ref(),
         chosen.map(|i| &plan.scenario.design[i]),
     );
+    // The other copiers' own files (Cluster Mirroring, Redpanda Shadowing, Flink).
+    if let Some(i) = chosen {
+        files.extend(ktopo::export::copiers::render(
+            &plan.scenario,
+            &plan.scenario.design[i],
+        ));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     if let Some(c) = &mm2 {
         files.push(ktopo::export::ExportFile {
             path: "mm2.properties".into(),

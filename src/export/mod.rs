@@ -26,6 +26,7 @@
 //! also removes what an earlier export into the same folder wrote and this
 //! one does not (it keeps the list in [`MANIFEST`]).
 
+pub mod copiers;
 pub mod mm2;
 mod netem;
 mod runbook;
@@ -862,6 +863,12 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
                 "{}",
                 if crate::export::mm2::from_design(&plan.scenario, d).is_some() {
                     "`mm2.properties` runs MirrorMaker 2 in dedicated mode (`connect-mirror-maker.sh mm2.properties`)."
+                } else if d.tool == crate::scenario::CopierTool::ClusterMirroring {
+                    "`cluster-mirror-<source>-to-<target>.properties` holds each KIP-1279 Cluster Mirroring mirror's configuration as far as the KIP's reference implementation fixes it (provisional: the KIP is in no Kafka release yet)."
+                } else if d.tool == crate::scenario::CopierTool::RedpandaShadowing {
+                    "`shadow-link-<source>-to-<target>.yaml` creates each Redpanda shadow link (`rpk shadow create --config-file`, run against the shadow cluster)."
+                } else if d.tool == crate::scenario::CopierTool::Flink {
+                    "`flink-job-<source>-to-<target>.sql` is the Flink SQL job of each copy (`sql-client.sh -f`), with its checkpoint interval and delivery guarantee; an exactly-once job's target consumers need `isolation.level=read_committed`."
                 } else {
                     "The copier's own configuration (not MirrorMaker 2) is not written: set it up with the tool's documentation and the design's settings in the scenario."
                 }
@@ -921,6 +928,7 @@ fn in_export_layout(rel: &str) -> bool {
     .iter()
     .any(|d| rel.starts_with(d))
         || ["mm2.properties", "runbook.md", "netem.sh", "README.md"].contains(&rel)
+        || copiers::is_copier_file(rel)
 }
 
 /// Every file under `dir` (relative, `/`-separated, sorted), hidden entries skipped.

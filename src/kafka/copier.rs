@@ -153,6 +153,13 @@ pub(super) struct MPart {
     /// last stable offset read_committed consumers see at the target).
     barrier: u64,
     ck: u64,
+    /// Flink exactly-once, downstream offsets: where the pending checkpoint's
+    /// barrier lands at the target (known once the records before it are
+    /// acknowledged), and the end of what transactions have decided
+    /// (committed, or aborted at a restart). Records from `decided` to `down`
+    /// belong to the open transaction.
+    barrier_down: Option<u64>,
+    decided: u64,
 }
 
 impl MPart {
@@ -293,6 +300,12 @@ pub(super) struct Copiers {
     ck_pending: bool,
     /// Flink: records copied again after a restart from a checkpoint.
     pub recopied: u64,
+    /// Flink exactly-once: per world partition, the last stable offset that
+    /// read_committed consumers of a target partition stop at while the job's
+    /// transaction on it is open (`u64::MAX`: none open); empty otherwise.
+    pub lso_cap: Vec<u64>,
+    /// Clients failed over to the job's target: the cap is lifted for good.
+    lso_off: bool,
     pub tasks: Vec<Task>,
     pub parts: Vec<MPart>,
     pub sess: Vec<CSess>,
@@ -389,6 +402,9 @@ impl World<'_> {
             cp.eos = d.delivery_guarantee == crate::scenario::DeliveryGuarantee::ExactlyOnce;
             cp.ck_every = ms(d.checkpointing_interval_ms as f64).max(NS_PER_MS);
             cp.next_ck = phase(cp.ck_every);
+            if cp.eos {
+                cp.lso_cap = vec![u64::MAX; self.parts.len()];
+            }
         }
         let flows = self.layout.flows.clone();
         for (fi, &(a, b)) in flows.iter().enumerate() {
@@ -592,6 +608,8 @@ impl World<'_> {
                     failed_back: false,
                     barrier: start[i],
                     ck: start[i],
+                    barrier_down: None,
+                    decided: start[i],
                 });
                 cp.src_parts[sp as usize].push(id);
                 tparts.push(id);
@@ -1183,6 +1201,16 @@ impl World<'_> {
         // `offset.lag.max` past the last sync + 1, or when upstream records were skipped.
         let down0 = m.down;
         m.down += n as u64;
+        // Flink exactly-once: the pending barrier's place at the target, once
+        // the records before it are acknowledged (one batch in flight per
+        // partition: acknowledgements come in offset order).
+        if self.cp.eos && self.cp.ck_pending && m.barrier_down.is_none() && to >= m.barrier {
+            m.barrier_down = Some(down0 + m.barrier.saturating_sub(from).min(n as u64));
+        }
+        if self.cp.eos {
+            self.cp_set_lso(mp as usize);
+        }
+        let m = &mut self.cp.parts[mp as usize];
         let skipped = m.prev_up.is_some_and(|p| p + 1 != from);
         // Offset syncs are MirrorMaker 2's: the other tools keep none.
         if !source_up || self.cp.tool != CopierTool::Mirrormaker2 {
@@ -1260,6 +1288,7 @@ impl World<'_> {
             }
             for m in self.cp.parts.iter_mut() {
                 m.barrier = m.fetch_pos;
+                m.barrier_down = (m.acked >= m.barrier).then_some(m.down);
             }
             self.cp.ck_pending = true;
         }
@@ -1276,7 +1305,42 @@ impl World<'_> {
                 }
                 let m = &mut self.cp.parts[mp];
                 m.ck = m.ck.max(barrier);
+                // The commit (`KafkaCommitter`): the transaction's records,
+                // up to the barrier, become readable to read_committed
+                // consumers; what follows is the next transaction.
+                if self.cp.eos {
+                    m.decided = m.decided.max(m.barrier_down.take().unwrap_or(m.down));
+                    let dst = m.dst;
+                    self.cp_set_lso(mp);
+                    // The commit markers move the LSO: parked read_committed
+                    // fetches complete (`DelayedFetch.tryComplete`).
+                    for i in 0..self.parts[dst as usize].slots.len() {
+                        let b = self.parts[dst as usize].slots[i];
+                        self.wake_consumers(dst, b);
+                    }
+                }
             }
+        }
+    }
+
+    /// Flink exactly-once: the last stable offset of `mp`'s target partition
+    /// (`ProducerStateManager`'s first unstable offset: the first record of
+    /// the open transaction), or none when no transaction is open. Offsets are
+    /// the copier's downstream count, the target partition's own while the job
+    /// is its only writer; once clients fail over to the target the cap is
+    /// lifted (`cp_failover`).
+    fn cp_set_lso(&mut self, mp: usize) {
+        if self.cp.lso_off {
+            return;
+        }
+        let m = &self.cp.parts[mp];
+        let cap = if m.down > m.decided {
+            m.decided
+        } else {
+            u64::MAX
+        };
+        if let Some(c) = self.cp.lso_cap.get_mut(m.dst as usize) {
+            *c = cap;
         }
     }
 
@@ -1704,9 +1768,16 @@ impl World<'_> {
                                 if eos {
                                     self.cp.recopied += m.acked.saturating_sub(m.ck);
                                     m.acked = m.ck.min(m.acked);
+                                    // The aborted records are decided: read_committed
+                                    // consumers skip them (the model counts them read).
+                                    m.decided = m.down;
+                                    m.barrier_down = None;
                                 }
                                 m.fetch_pos = m.ck.min(m.fetch_pos);
                             }
+                        }
+                        if flink && eos {
+                            self.cp_set_lso(mp as usize);
                         }
                     }
                     self.cp.ck_pending = false;
@@ -1850,6 +1921,14 @@ impl World<'_> {
         let d = self.design.expect("copiers exist only in designs");
         if d.tool.offset_preserving() {
             self.cp_promote(src, dst);
+        }
+        // Flink exactly-once: the failed-over producers write the target
+        // partitions too, so the job's downstream count no longer names their
+        // offsets; its source is gone and its last transaction was committed
+        // at the checkpoints since the loss. The cap is lifted.
+        if !self.cp.lso_cap.is_empty() {
+            self.cp.lso_off = true;
+            self.cp.lso_cap.fill(u64::MAX);
         }
         let mut moved_p = 0;
         for i in 0..self.producers.len() {

@@ -778,7 +778,16 @@ impl World<'_> {
             // Offset out of range after a truncation: resume at the HW.
             *pos = rep.hw;
         }
-        rep.hw.saturating_sub(*pos)
+        // Flink exactly-once targets: read_committed consumers stop at the
+        // last stable offset (`cp_set_lso`), below the HW while a transaction
+        // is open.
+        let lso = self
+            .cp
+            .lso_cap
+            .get(sp.p as usize)
+            .copied()
+            .unwrap_or(u64::MAX);
+        rep.hw.min(lso).saturating_sub(*pos)
     }
 
     /// A consumer fetch reaches its broker: handled (`cfetch_arrive`) when an

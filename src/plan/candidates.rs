@@ -3,7 +3,7 @@
 //! RF, `min.insync.replicas`, placement, and one `[[design]]` with its copier
 //! settings). Static pruning rules that need no simulation live here too.
 
-use crate::scenario::{Acks, Scenario};
+use crate::scenario::{Acks, CopierTool, Scenario};
 use indexmap::IndexMap;
 use std::fmt::Write as _;
 use toml::{Table, Value};
@@ -445,12 +445,14 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
             buf as f64,
             worst_rtt,
         );
-        for tool in &plan.tools {
+        let ck_ms = checkpoint_ms(sc);
+        for v in variants(&plan.tools) {
+            let (tool, label) = (v.tool.label(), v.label());
             for topo in &plan.topologies {
-                if tool == "ureplicator" && topo == "active-active" {
-                    continue; // uReplicator keeps names: one-way only.
+                if topo == "active-active" && one_way_only(v.tool) {
+                    continue; // Names kept, no rename: a cycle (validation).
                 }
-                let name = format!("async {tool} {topo}");
+                let name = format!("async {label} {topo}");
                 let mut d = base_doc(doc, &brokers, &ctrl);
                 set_topics(&mut d, rf, min_isr, None);
                 let mut design = Table::new();
@@ -466,13 +468,13 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                     design.insert("primary".into(), s(&names[primary]));
                 }
                 design.insert("replication.factor".into(), int(i64::from(rf)));
-                let settings = copier_settings(&mut design, tool, buf, tasks);
+                let settings = copier_settings(&mut design, v, buf, tasks, ck_ms);
                 if topo == "active-active" {
-                    match tool.as_str() {
-                        "cluster-linking" => {
+                    match v.tool {
+                        CopierTool::ClusterLinking => {
                             design.insert("cluster.link.prefix".into(), s("mirror."));
                         }
-                        "replicator" => {
+                        CopierTool::Replicator => {
                             design.insert("topic.rename.format".into(), s("${topic}.replica"));
                         }
                         _ => {}
@@ -482,7 +484,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
                 out.push(Candidate {
                     name,
                     family: "async",
-                    tool: Some(tool.clone()),
+                    tool: Some(tool.to_string()),
                     topology: Some(topo.clone()),
                     replication_factor: rf,
                     min_insync_replicas: min_isr,
@@ -591,8 +593,6 @@ fn hybrids(
     stated: &Stated,
     out: &mut Vec<Candidate>,
 ) {
-    let n = sc.site.len();
-    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
     let Some(pair) = combinations(data, 2)
         .into_iter()
         .filter(|p| link(sc, p[0], p[1]).is_some())
@@ -601,13 +601,66 @@ fn hybrids(
         return;
     };
     let (a, b) = (pair[0], pair[1]);
-    let far: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
-    let tie = (0..n)
-        .filter(|&t| sc.site[t].brokers == 0)
+    hybrid_family(sc, doc, data, plan, stated, out, (a, b), None);
+    // Observers where they help: with a third data site near the pair
+    // and a farther one left for the copy, the metro stretch can hold one
+    // observer per partition there (Confluent Multi-Region Clusters,
+    // promoted under-min-isr: losing either of the pair keeps acks=all
+    // writes going with nothing acknowledged lost, while acks=all waits only
+    // for the pair), the third site's voter breaking the tie; the far sites
+    // keep their asynchronous copy. The nearest other data site (by its
+    // round trip to the farther of the pair) is the observer site.
+    let others: Vec<usize> = data.iter().copied().filter(|&x| x != a && x != b).collect();
+    let near = others
+        .iter()
+        .copied()
+        .filter(|&o| link(sc, a, o).is_some() && link(sc, b, o).is_some())
         .min_by(|&x, &y| {
             let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
             w(x).total_cmp(&w(y)).then(x.cmp(&y))
         });
+    // Only under `rpo_s = 0`: that is where the plain pair cannot have both
+    // (min ISR 2 lets the ISR shrink to one site, min ISR 3 refuses writes
+    // after a site loss) and the observer helps; otherwise the plain hybrid
+    // with min ISR 2 does the same without the observer's copy (and the plan
+    // benchmark keeps its size).
+    if let Some(o) = near
+        && others.len() >= 2
+        && sc.objectives.rpo_s == Some(0.0)
+    {
+        hybrid_family(sc, doc, data, plan, stated, out, (a, b), Some(o));
+    }
+}
+
+/// The hybrid candidates over the stretched pair `(a, b)`, with one observer
+/// per partition in data site `obs` (then part of the stretched cluster, not
+/// copied to) when given.
+#[allow(clippy::too_many_arguments)]
+fn hybrid_family(
+    sc: &Scenario,
+    doc: &Table,
+    data: &[usize],
+    plan: &crate::scenario::PlanConfig,
+    stated: &Stated,
+    out: &mut Vec<Candidate>,
+    (a, b): (usize, usize),
+    obs: Option<usize>,
+) {
+    let n = sc.site.len();
+    let names: Vec<String> = sc.site.iter().map(|s| s.name.clone()).collect();
+    let far: Vec<usize> = data
+        .iter()
+        .copied()
+        .filter(|&x| x != a && x != b && Some(x) != obs)
+        .collect();
+    // The observer site holds the tie-breaking voter (as `stretched-2+obs`).
+    let tie = (0..n)
+        .filter(|&t| sc.site[t].brokers == 0 || Some(t) == obs)
+        .min_by(|&x, &y| {
+            let w = |t: usize| rtt(sc, a, t).max(rtt(sc, b, t));
+            w(x).total_cmp(&w(y)).then(x.cmp(&y))
+        });
+    let tie = obs.or(tie);
     let per = if sc.site[a].brokers.min(sc.site[b].brokers) >= 2 {
         2
     } else {
@@ -651,15 +704,22 @@ fn hybrids(
         .min()
         .unwrap_or(1)
         .min(3);
-    let mins: Vec<u32> = match stated.min_isr {
-        Some(m) => vec![m],
-        None if rf >= 4 => vec![rf - 1, rf / 2],
-        None => vec![rf, 1],
+    let mins: Vec<u32> = match (stated.min_isr, obs) {
+        (Some(m), _) => vec![m],
+        // With observers: min ISR one above a site's replicas (the
+        // observer is promoted when either of the pair is lost).
+        (None, Some(_)) => vec![rf - per + 1],
+        (None, None) if rf >= 4 => vec![rf - 1, rf / 2],
+        (None, None) => vec![rf, 1],
     };
-    for tool in &plan.tools {
+    let obs_label = obs.map_or(String::new(), |o| format!(" observers {}", names[o]));
+    let stretched_sites: Vec<usize> = [a, b].into_iter().chain(obs).collect();
+    let ck_ms = checkpoint_ms(sc);
+    for v in variants(&plan.tools) {
+        let (tool, label) = (v.tool.label(), v.label());
         for &min in &mins {
             let name = format!(
-                "hybrid {}+{} rf{rf} min{min} + {tool} to {}",
+                "hybrid {}+{}{obs_label} rf{rf} min{min} + {label} to {}",
                 names[a],
                 names[b],
                 far.iter()
@@ -669,24 +729,24 @@ fn hybrids(
             );
             let mut d = base_doc(doc, &brokers, &ctrl);
             set_topics(&mut d, rf, min, Some(&groups));
-            size_replica_buffer(sc, &mut d, &[a, b]);
+            size_replica_buffer(sc, &mut d, &stretched_sites);
             let mut design = Table::new();
             design.insert("name".into(), s(&name));
             design.insert("kind".into(), s("hybrid"));
             design.insert(
                 "stretched".into(),
-                Value::Array(vec![s(&names[a]), s(&names[b])]),
+                Value::Array(stretched_sites.iter().map(|&x| s(&names[x])).collect()),
             );
             design.insert("tool".into(), s(tool));
             design.insert("topology".into(), s("active-passive"));
             design.insert("replication.factor".into(), int(i64::from(far_rf)));
-            let settings = copier_settings(&mut design, tool, buf, tasks);
+            let settings = copier_settings(&mut design, v, buf, tasks, ck_ms);
             set_design(&mut d, design);
             let pruned = stated_rf_mismatch(stated, &groups);
-            out.push(Candidate {
+            let c = Candidate {
                 name,
                 family: "hybrid",
-                tool: Some(tool.clone()),
+                tool: Some(tool.to_string()),
                 topology: Some("active-passive".into()),
                 replication_factor: rf,
                 min_insync_replicas: min,
@@ -706,6 +766,10 @@ fn hybrids(
                 doc: d,
                 pruned,
                 from_file: false,
+            };
+            out.push(match obs {
+                Some(o) => with_observers(sc, c, &[(names[o].clone(), 1)]),
+                None => c,
             });
         }
     }
@@ -802,18 +866,131 @@ fn stretched(
     }
 }
 
+/// One copier a candidate runs: the tool and, for Flink, the sink's
+/// delivery guarantee (`[plan].tools = ["flink"]` generates both).
+#[derive(Clone, Copy, Debug)]
+struct Variant {
+    tool: CopierTool,
+    exactly_once: bool,
+}
+
+impl Variant {
+    /// How names show it: the tool's label, Flink's with its guarantee.
+    fn label(self) -> String {
+        match (self.tool, self.exactly_once) {
+            (CopierTool::Flink, true) => "flink exactly-once".into(),
+            (CopierTool::Flink, false) => "flink at-least-once".into(),
+            (t, _) => t.label().into(),
+        }
+    }
+}
+
+/// The copiers `[plan].tools` names (validated), in order; `flink` twice:
+/// exactly-once (`KafkaSink` transactions committed at each checkpoint)
+/// and at-least-once (flushed at each checkpoint, visible at once).
+fn variants(tools: &[String]) -> Vec<Variant> {
+    let mut out = Vec::new();
+    for t in tools {
+        let Ok(tool) = Value::String(t.clone()).try_into::<CopierTool>() else {
+            continue;
+        };
+        out.push(Variant {
+            tool,
+            exactly_once: true,
+        });
+        if tool == CopierTool::Flink {
+            out.push(Variant {
+                tool,
+                exactly_once: false,
+            });
+        }
+    }
+    out
+}
+
+/// A copier that keeps topic names and has no rename setting cannot run in
+/// a cycle of flows (validation rejects it, docs/model.md §18): uReplicator,
+/// the Flink job, KIP-1279 Cluster Mirroring and Redpanda Shadowing (whose
+/// mirror topics are read-only). MirrorMaker 2 renames by default, Cluster
+/// Linking has `cluster.link.prefix`, Replicator `topic.rename.format`.
+fn one_way_only(tool: CopierTool) -> bool {
+    matches!(
+        tool,
+        CopierTool::Ureplicator
+            | CopierTool::Flink
+            | CopierTool::ClusterMirroring
+            | CopierTool::RedpandaShadowing
+    )
+}
+
+/// The model's (and a typical job's) Flink checkpoint interval, ms.
+const CHECKPOINT_DEFAULT_MS: i64 = 10_000;
+/// The shortest interval the planner chooses: each checkpoint commits one
+/// Kafka transaction per sink subtask (and writes its markers), so intervals
+/// far below a second trade the copy's throughput for little lag.
+const CHECKPOINT_MIN_MS: i64 = 1_000;
+
+/// `execution.checkpointing.interval` of a Flink exactly-once candidate:
+/// records are readable at the target only at the commit that follows their
+/// checkpoint, so the lag gains up to one interval (half on average) and a
+/// source loss loses up to one interval. Half the tightest of `rpo_s` and
+/// `replication_lag_s` (in 100 ms steps), between 1 s and 10 s; 10 s without
+/// such an objective.
+fn checkpoint_ms(sc: &Scenario) -> i64 {
+    let o = &sc.objectives;
+    let bound = [o.rpo_s, o.replication_lag_s]
+        .into_iter()
+        .flatten()
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !bound.is_finite() {
+        return CHECKPOINT_DEFAULT_MS;
+    }
+    let half = (bound * 1000.0 / 2.0 / 100.0).floor() as i64 * 100;
+    half.clamp(CHECKPOINT_MIN_MS, CHECKPOINT_DEFAULT_MS)
+}
+
 /// The copier settings a candidate chooses, written into its `design`
-/// table and returned in order: the consumer's receive buffer, and
-/// `tasks.max` for the copiers that run tasks (Cluster Linking runs in the
-/// brokers and has none).
-fn copier_settings(design: &mut Table, tool: &str, buf: i64, tasks: u32) -> IndexMap<String, i64> {
+/// table and returned in order (integers; Flink's `delivery.guarantee` goes
+/// into the design and the name): every tool's fetch connections get the
+/// receive buffer; the Connect-style copiers (MirrorMaker 2, Replicator,
+/// uReplicator) `tasks.max`; the Flink job as many subtasks (`parallelism`)
+/// and `execution.checkpointing.interval` ([`checkpoint_ms`] exactly-once,
+/// Flink's usual 10 s at-least-once, where it only bounds the re-copy after
+/// a restart). The offset-preserving mirrors run in the destination's
+/// brokers, one fetcher per destination broker: no task count.
+fn copier_settings(
+    design: &mut Table,
+    v: Variant,
+    buf: i64,
+    tasks: u32,
+    ck_ms: i64,
+) -> IndexMap<String, i64> {
     let mut settings = IndexMap::new();
     settings.insert("consumer.receive.buffer.bytes".to_string(), buf);
-    if tool != "cluster-linking" {
+    if v.tool == CopierTool::Flink {
+        settings.insert("parallelism".to_string(), i64::from(tasks));
+        settings.insert(
+            "execution.checkpointing.interval".to_string(),
+            if v.exactly_once {
+                ck_ms
+            } else {
+                CHECKPOINT_DEFAULT_MS
+            },
+        );
+        design.insert(
+            "delivery.guarantee".into(),
+            s(if v.exactly_once {
+                "exactly-once"
+            } else {
+                "at-least-once"
+            }),
+        );
+    } else if !v.tool.offset_preserving() {
         settings.insert("tasks.max".to_string(), i64::from(tasks));
     }
-    for (k, v) in &settings {
-        design.insert(k.clone(), int(*v));
+    for (k, val) in &settings {
+        design.insert(k.clone(), int(*val));
     }
     settings
 }
@@ -887,6 +1064,24 @@ pub fn static_rules(sc: &Scenario, c: &Candidate) -> Vec<String> {
             "rpo_s = 0 asks that no acknowledged write is ever lost, and an asynchronous copy is made only after the source acknowledged the write: the records not yet copied when the source site is lost (the replication lag at that moment) are lost, so its RPO is above 0 by construction; only synchronous replication (a stretched cluster with min.insync.replicas above the replicas of any one site) meets it"
                 .to_string(),
         );
+        return why;
+    }
+    // Flink exactly-once: a record is readable at the target (read_committed)
+    // only when the checkpoint after it commits (`KafkaSink` with
+    // `DeliveryGuarantee.EXACTLY_ONCE`: `KafkaCommitter` commits the
+    // transaction once `notifyCheckpointComplete` arrives), so a source loss
+    // just before a commit loses up to a whole interval of acknowledged writes.
+    if c.family == "async"
+        && let (Some(rpo), Some(d)) = (sc.objectives.rpo_s, sc.design.first())
+        && d.tool == CopierTool::Flink
+        && d.delivery_guarantee == crate::scenario::DeliveryGuarantee::ExactlyOnce
+        && d.checkpointing_interval_ms as f64 >= rpo * 1000.0
+    {
+        why.push(format!(
+            "Flink exactly-once makes copied records readable at the target only when the checkpoint after them commits its Kafka transactions (KafkaSink, DeliveryGuarantee.EXACTLY_ONCE: KafkaCommitter commits at notifyCheckpointComplete), every execution.checkpointing.interval = {} s: a source loss just before a commit loses up to a whole interval of acknowledged writes, and rpo_s = {rpo} s is below it (the planner shortens the interval to half the tightest lag bound, not below {} s); use delivery.guarantee = at-least-once (visible at once, duplicates after a restart) or an offset-preserving mirror",
+            d.checkpointing_interval_ms as f64 / 1000.0,
+            CHECKPOINT_MIN_MS / 1000
+        ));
         return why;
     }
     if c.family != "stretched" && c.family != "hybrid" {

@@ -1427,6 +1427,11 @@ fn explain(r: &CandidateResult) -> Vec<String> {
                     cr.rto_s.map_or("–".into(), |v| format!("{v}")),
                     cr.unavailable_partition_s
                 )),
+                "rereads_records" => s.push_str(match r.tool.as_deref() {
+                    Some("mirrormaker2") => "; the lost site's consumers resume at the last checkpoint MirrorMaker 2 translated (MirrorCheckpointTask every emit.checkpoints.interval.seconds, through the nearest offset sync, OffsetSyncStore.translateDownstream) and read again what they consumed since",
+                    Some("replicator") => "; the lost site's consumers resume at Replicator's last timestamp translation (every offset.translator.batch.period.ms) and read again what they consumed since",
+                    _ => "; the lost site's consumers resume at the committed offset last carried to the target and read again what they consumed since",
+                }),
                 "produce_p99_ms" if r.family == "stretched" => s.push_str(
                     "; every acks=all write waits for the slowest in-sync follower across the WAN",
                 ),

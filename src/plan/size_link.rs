@@ -101,7 +101,14 @@ fn with_bandwidth(sc: &Scenario, d: usize, li: usize, mbps: f64) -> Scenario {
             buf as f64,
             s.link[li].rtt_ms,
         );
-        des.tasks_max = des.tasks_max.max(t);
+        // The Flink job's subtasks are its fetch connections; the
+        // offset-preserving mirrors fetch from every destination broker and
+        // have no task count (tasks.max would be ignored).
+        if des.tool == crate::scenario::CopierTool::Flink {
+            des.parallelism = des.parallelism.max(t);
+        } else if !des.tool.offset_preserving() {
+            des.tasks_max = des.tasks_max.max(t);
+        }
     } else if s.broker.replica_socket_receive_buffer_bytes >= 0 {
         s.broker.replica_socket_receive_buffer_bytes =
             s.broker.replica_socket_receive_buffer_bytes.max(buf);
@@ -413,7 +420,10 @@ fn size_one(
         .iter()
         .map(|b| with_bandwidth(b, d, li, answer))
         .max_by_key(|u| match u.design.get(d) {
-            Some(des) => (des.receive_buffer_bytes, des.tasks_max as i64),
+            Some(des) => (
+                des.receive_buffer_bytes,
+                i64::from(des.tasks_max.max(des.parallelism)),
+            ),
             None => (u.broker.replica_socket_receive_buffer_bytes, 0),
         })
         .unwrap_or_else(|| with_bandwidth(&target, d, li, answer));
@@ -428,7 +438,11 @@ fn size_one(
                 "consumer.receive.buffer.bytes".into(),
                 des.receive_buffer_bytes.to_string(),
             );
-            settings.insert("tasks.max".into(), des.tasks_max.to_string());
+            if des.tool == crate::scenario::CopierTool::Flink {
+                settings.insert("parallelism".into(), des.parallelism.to_string());
+            } else if !des.tool.offset_preserving() {
+                settings.insert("tasks.max".into(), des.tasks_max.to_string());
+            }
             settings.insert(
                 "producer.compression.type".into(),
                 format!("{:?}", des.compression_type).to_lowercase(),

@@ -281,7 +281,7 @@ impl ObjectiveCheck {
 }
 
 /// The keys [`objectives`] judges, in its order.
-pub const OBJECTIVE_KEYS: [&str; 7] = [
+pub const OBJECTIVE_KEYS: [&str; 8] = [
     "rpo_s",
     "rto_s",
     "produce_p99_ms",
@@ -289,6 +289,7 @@ pub const OBJECTIVE_KEYS: [&str; 7] = [
     "cost_usd_month",
     "replication_lag_s",
     "catch_up_s",
+    "rereads_records",
 ];
 
 /// The objective key `name` (a shard file's, read back), or None.
@@ -354,6 +355,18 @@ pub fn objectives(obj: &Objectives, s: &Summary) -> Vec<ObjectiveCheck> {
         " s",
         true,
         if s.is_async { s.catch_up_max_s } else { None },
+    );
+    // Re-reads at the worst phase of the offset clocks (the max over the
+    // phases, §19), not this run's one drawn phase.
+    add(
+        "rereads_records",
+        obj.rereads_records,
+        " records",
+        true,
+        Some(
+            s.duplicates_over_phases
+                .map_or(s.duplicates, |p| p.2.max(s.duplicates)) as f64,
+        ),
     );
     // A copier still behind at the end of the run has no catch-up time to
     // compare: it misses the bound rather than reading "not measured".

@@ -118,6 +118,11 @@ pub struct Objectives {
     /// still behind at the end of the run misses it.
     #[serde(default)]
     pub catch_up_s: Option<f64>,
+    /// Most records the consumers of a lost site read again where they fail
+    /// over (duplicates), at the worst phase of the offset clocks (auto-commit,
+    /// checkpoints or offset copies, group sync): docs/model.md §19.
+    #[serde(default)]
+    pub rereads_records: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

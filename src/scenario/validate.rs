@@ -595,6 +595,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
         ("cost_usd_month", o.cost_usd_month),
         ("replication_lag_s", o.replication_lag_s),
         ("catch_up_s", o.catch_up_s),
+        ("rereads_records", o.rereads_records),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)
@@ -625,6 +626,9 @@ fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
                 "cluster-linking",
                 "replicator",
                 "ureplicator",
+                "cluster-mirroring",
+                "redpanda-shadowing",
+                "flink",
             ],
         ),
         (

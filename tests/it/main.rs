@@ -13,6 +13,7 @@ mod browser;
 mod calibration;
 mod check;
 mod cli;
+mod copier_export;
 mod fidelity;
 mod hybrid;
 mod import_export;

@@ -245,3 +245,59 @@ fn flink_restart_recopies_since_the_last_checkpoint() {
         assert!(rep.records_copied as f64 > 0.9 * produced as f64, "{g}");
     }
 }
+
+/// Flink exactly-once, read_committed consumers at the target: the sink's
+/// records are in a transaction until the checkpoint after them completes
+/// (`KafkaCommitter`), and a read_committed consumer reads only below the last
+/// stable offset (Kafka's `LogOffsetMetadata` LSO: the first offset of the
+/// open transaction). A record appended at a time uniform over an interval
+/// waits for the next commit: the consumer's end-to-end median grows by half
+/// of `execution.checkpointing.interval` (closed form: 10 s / 2 = 5 s, plus
+/// at most the copier's 100 ms tick). At-least-once records are visible when
+/// acknowledged, and a consumer of the source cluster is never capped.
+#[test]
+fn flink_exactly_once_target_consumers_wait_for_the_commit() {
+    let consumers = "[[consumer]]\nsite = \"dc2\"\ntopic = \"orders\"\n[[consumer]]\nsite = \"dc1\"\ntopic = \"orders\"\n";
+    let eos = flink_run("", consumers);
+    let alo = flink_run("\"delivery.guarantee\" = \"at-least-once\"", consumers);
+    let e2e = |o: &Outcome, site: &str| {
+        let s = o.sites.iter().find(|s| s.site == site).unwrap();
+        s.consume[0].end_to_end.clone()
+    };
+    let (t_eos, t_alo) = (e2e(&eos, "dc2"), e2e(&alo, "dc2"));
+    eprintln!(
+        "target consumer e2e p50: exactly-once {} ms, at-least-once {} ms; p99 {} / {} ms",
+        t_eos.p50_ms, t_alo.p50_ms, t_eos.p99_ms, t_alo.p99_ms
+    );
+    assert!(t_alo.p50_ms < 500.0, "at-least-once p50 {}", t_alo.p50_ms);
+    let extra = t_eos.p50_ms - t_alo.p50_ms;
+    assert!(
+        (4500.0..=5600.0).contains(&extra),
+        "exactly-once adds {extra} ms"
+    );
+    // Never past the interval (plus the tick and a fetch round trip).
+    assert!(t_eos.max_ms < 10_000.0 + t_alo.max_ms + 300.0, "{t_eos:?}");
+    // Everything committed before the end is read: at most the last interval
+    // (≈ 977 records/s × 10 s) is still in the open transaction.
+    let behind = |o: &Outcome| {
+        let c = &o.sites.iter().find(|s| s.site == "dc2").unwrap().consume[0];
+        o.replication
+            .as_ref()
+            .unwrap()
+            .records_copied
+            .saturating_sub(c.records_consumed)
+    };
+    assert!(behind(&eos) <= 11_000, "{}", behind(&eos));
+    assert!(
+        behind(&alo) < behind(&eos),
+        "{} vs {}",
+        behind(&alo),
+        behind(&eos)
+    );
+    // The source cluster's consumer reads up to its HW in both.
+    let (s_eos, s_alo) = (e2e(&eos, "dc1"), e2e(&alo, "dc1"));
+    assert!(
+        s_eos.p50_ms < 100.0 && s_alo.p50_ms < 100.0,
+        "{s_eos:?} {s_alo:?}"
+    );
+}

@@ -403,3 +403,314 @@ fn par_runs_keeps_index_order_and_the_first_failure() {
         assert_eq!(r[2], Some(Ok(4)));
     }
 }
+
+/// Two sites, the producer and a consumer group in `east`, a standby in
+/// `west`; `[plan]` narrows the search to one-way async copies with `tools`.
+fn two_site_async(objectives: &str, tools: &str) -> String {
+    format!(
+        r#"
+name = "plan-copiers"
+seed = 5
+
+[[site]]
+name = "east"
+brokers = 3
+
+[[site]]
+name = "west"
+brokers = 3
+
+[[link]]
+between = ["east", "west"]
+rtt_ms = 10.0
+bandwidth_mbps = 1000
+
+[[topic]]
+name = "orders"
+partitions = 6
+
+[[producer]]
+site = "east"
+topic = "orders"
+rate_mb_s = 1
+
+[[consumer]]
+site = "east"
+topic = "orders"
+
+[objectives]
+{objectives}
+
+[plan]
+families = ["async"]
+tools = {tools}
+topologies = ["active-passive"]
+fault_at_s = 150
+outage_s = 60
+recovery_s = 60
+"#
+    )
+}
+
+/// Offset-preserving mirror against MirrorMaker 2 under a re-reads bound.
+/// When `east` is lost its consumers resume at the target where their
+/// committed offset was last carried: MirrorMaker 2 translates it in a
+/// checkpoint (`MirrorCheckpointTask`, every `emit.checkpoints.interval.seconds`
+/// = 60 s, through the nearest offset sync), KIP-1279 Cluster Mirroring copies
+/// the offset itself every `mirror.metadata.refresh.interval.ms` = 30 s; both
+/// after the consumer's `auto.commit.interval.ms` = 5 s. At the worst phase of
+/// those clocks the group re-reads rate × the sum of the periods (closed form,
+/// docs/model.md §19): 65 s of consumption for MirrorMaker 2 (plus its
+/// translation part), 35 s for the mirror. A bound of 50 s of consumption
+/// separates them: the mirror is recommended and MirrorMaker 2 misses it,
+/// the report saying it is the translated checkpoint.
+#[test]
+fn offset_preserving_mirror_beats_mirrormaker2_on_rereads() {
+    let rate: f64 = 1e6 / 1024.0; // records/s consumed in east
+    let bound = (rate * 50.0).round();
+    let text = two_site_async(
+        &format!("rpo_s = 30\nrto_s = 600\nrereads_records = {bound}"),
+        r#"["mirrormaker2", "cluster-mirroring"]"#,
+    );
+    let p = plan_text(&text);
+    let find = |name: &str| {
+        p.candidates
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} generated"))
+    };
+    let mm2 = find("async mirrormaker2 active-passive");
+    let cm = find("async cluster-mirroring active-passive");
+    let rereads = |c: &CandidateResult| {
+        c.objectives
+            .iter()
+            .find(|o| o.objective == "rereads_records")
+            .and_then(|o| o.actual)
+            .unwrap_or_else(|| panic!("{} measures re-reads: {:?}", c.name, c.objectives))
+    };
+    let (r_mm2, r_cm) = (rereads(mm2), rereads(cm));
+    eprintln!(
+        "re-reads: mirrormaker2 {r_mm2} ({:.1} s), cluster-mirroring {r_cm} ({:.1} s)",
+        r_mm2 / rate,
+        r_cm / rate
+    );
+    // The offset-preserving mirror: commit 5 s + offset copy 30 s.
+    assert!(r_cm <= rate * 36.0, "cluster-mirroring re-reads {r_cm}");
+    assert!(r_cm >= rate * 30.0, "cluster-mirroring re-reads {r_cm}");
+    // MirrorMaker 2: commit 5 s + checkpoint 60 s, at least 60 s of it.
+    assert!(r_mm2 >= rate * 60.0, "mirrormaker2 re-reads {r_mm2}");
+    assert_eq!(
+        p.recommended.as_deref(),
+        Some(cm.name.as_str()),
+        "{}",
+        p.recommendation
+    );
+    assert_eq!(
+        mm2.objectives_missed,
+        vec!["rereads_records"],
+        "{:?}",
+        mm2.why
+    );
+    assert!(
+        mm2.why
+            .iter()
+            .any(|w| w.contains("rereads_records") && w.contains("checkpoint")),
+        "{:?}",
+        mm2.why
+    );
+    // Its settings: no tasks.max (it runs in the destination's brokers).
+    assert!(cm.copier.contains_key("consumer.receive.buffer.bytes"));
+    assert!(!cm.copier.contains_key("tasks.max"), "{:?}", cm.copier);
+    assert!(mm2.copier.contains_key("tasks.max"));
+}
+
+/// Flink exactly-once: a copied record is readable at the target only when
+/// the checkpoint after it commits (`KafkaSink`, `DeliveryGuarantee.EXACTLY_ONCE`,
+/// `KafkaCommitter` at `notifyCheckpointComplete`), so a source loss just
+/// before a commit loses up to one `execution.checkpointing.interval`. The
+/// planner halves the tightest lag bound for the interval but goes no lower
+/// than 1 s: `rpo_s = 0.5` is below it, and the exactly-once job is pruned
+/// saying so; the at-least-once job (visible when acknowledged) is not, and
+/// gets a parallelism and Flink's usual 10 s interval.
+#[test]
+fn flink_exactly_once_is_pruned_by_an_rpo_below_its_checkpoint_interval() {
+    let p = plan_text(&two_site_async("rpo_s = 0.5\nrto_s = 600", r#"["flink"]"#));
+    let eos = p
+        .candidates
+        .iter()
+        .find(|c| c.name == "async flink exactly-once active-passive")
+        .expect("exactly-once generated");
+    let alos = p
+        .candidates
+        .iter()
+        .find(|c| c.name == "async flink at-least-once active-passive")
+        .expect("at-least-once generated");
+    assert_eq!(eos.status, "pruned", "{:?}", eos.why);
+    assert_eq!(
+        eos.copier.get("execution.checkpointing.interval"),
+        Some(&1000)
+    );
+    assert!(
+        eos.why
+            .iter()
+            .any(|w| w.contains("execution.checkpointing.interval = 1 s")
+                && w.contains("rpo_s = 0.5")),
+        "{:?}",
+        eos.why
+    );
+    assert_ne!(alos.status, "pruned", "{:?}", alos.why);
+    assert_eq!(
+        alos.copier.get("execution.checkpointing.interval"),
+        Some(&10_000)
+    );
+    assert!(alos.copier.get("parallelism").is_some_and(|&v| v >= 1));
+    assert!(!alos.copier.contains_key("tasks.max"));
+    // The candidate's file runs the job it names.
+    let sc = ktopo::scenario::parse_str(&alos.scenario, "c.toml").expect("valid");
+    assert_eq!(
+        sc.design[0].delivery_guarantee,
+        ktopo::scenario::DeliveryGuarantee::AtLeastOnce
+    );
+}
+
+/// Observers in a hybrid design (issue 14, "observers where they help"):
+/// a metro pair 2 ms apart, a third site 8 ms away and a far site 60 ms
+/// away; RPO 0 under a site loss and a 30 ms p99. A plain hybrid over the
+/// pair cannot have both (Kafka's min ISR check, `Partition.appendRecordsToLeader`:
+/// min ISR 2 lets the ISR shrink to one site's two replicas, min ISR 3 refuses
+/// writes once a site's two are gone), so both are pruned. With one
+/// Confluent observer per partition in the third site, promoted
+/// `under-min-isr`, min ISR 3 holds through the loss of either of the pair
+/// (the observer joins the ISR: 2 + 1), acks=all waits only for the pair
+/// (observers stay outside the ISR until promoted), and the far site keeps
+/// its asynchronous copy: the planner generates that design and simulates
+/// it; losing either of the pair loses nothing. (The cut of the pair's own
+/// link is left to the simulation to judge: it reads 0.071 s of lost writes
+/// there at this seed, which the ranking counts.)
+#[test]
+fn hybrid_with_an_observer_in_a_nearby_third_site() {
+    let text = r#"
+name = "plan-hybrid-observers"
+seed = 7
+
+[[site]]
+name = "dc1"
+brokers = 3
+
+[[site]]
+name = "dc2"
+brokers = 3
+
+[[site]]
+name = "dc3"
+brokers = 3
+
+[[site]]
+name = "far"
+brokers = 3
+
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2.0
+bandwidth_mbps = 10000
+
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 8.0
+bandwidth_mbps = 10000
+
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 8.0
+bandwidth_mbps = 10000
+
+[[link]]
+between = ["dc1", "far"]
+rtt_ms = 60.0
+bandwidth_mbps = 1000
+
+[[link]]
+between = ["dc2", "far"]
+rtt_ms = 60.0
+bandwidth_mbps = 1000
+
+[[topic]]
+name = "orders"
+partitions = 6
+
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 2
+acks = "all"
+
+[[consumer]]
+site = "dc1"
+topic = "orders"
+
+[objectives]
+produce_p99_ms = 30
+rpo_s = 0
+rto_s = 300
+
+[plan]
+families = ["hybrid"]
+tools = ["cluster-linking"]
+fault_at_s = 30
+outage_s = 60
+recovery_s = 60
+"#;
+    let p = plan_text(text);
+    let name = "hybrid dc1+dc2 observers dc3 rf4 min3 + cluster-linking to far";
+    let c = p
+        .candidates
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} generated: {:?}",
+                p.candidates.iter().map(|c| &c.name).collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(c.observers.get("dc3"), Some(&1), "{c:?}");
+    assert_eq!(c.controllers.get("dc3"), Some(&1), "the tie-breaking voter");
+    let sc = ktopo::scenario::parse_str(&c.scenario, "c.toml").expect("valid");
+    assert_eq!(sc.design[0].stretched, vec!["dc1", "dc2", "dc3"]);
+    let pl = sc.topic[0].placement.as_ref().expect("placement");
+    assert_eq!(pl.observers.len(), 1);
+    // The plain hybrids over the pair are pruned for Kafka's reasons.
+    for plain in p
+        .candidates
+        .iter()
+        .filter(|c| c.family == "hybrid" && c.observers.is_empty())
+    {
+        assert_eq!(plain.status, "pruned", "{}: {:?}", plain.name, plain.why);
+    }
+    // Simulated and ranked (not pruned), under every standard fault.
+    assert!(c.rank.is_some(), "{}: {:?}", c.status, c.why);
+    assert_eq!(c.cases.len(), 10, "peak, 4 site losses, 5 link cuts");
+    for k in &c.cases {
+        // acks=all waits for the pair (2 ms), or the promoted observer (8 ms).
+        assert!(
+            k.produce_p99_ms.is_some_and(|v| v < 30.0),
+            "{}: {:?}",
+            k.case,
+            k.produce_p99_ms
+        );
+    }
+    let lose = c
+        .cases
+        .iter()
+        .find(|k| k.case == "lose dc1")
+        .expect("the dc1 loss is simulated");
+    eprintln!(
+        "lose dc1: rpo {} s, rto {:?} s, p99 {:?} ms",
+        lose.rpo_s, lose.rto_s, lose.produce_p99_ms
+    );
+    // Losing either of the pair loses no acknowledged write: the observer
+    // is promoted and min ISR 3 holds, and the clients fail over in time.
+    assert_eq!(lose.rpo_s, 0.0);
+    assert!(lose.rto_s.is_some_and(|r| r <= 300.0), "{lose:?}");
+    let lose2 = c.cases.iter().find(|k| k.case == "lose dc2").unwrap();
+    assert_eq!(lose2.rpo_s, 0.0);
+}

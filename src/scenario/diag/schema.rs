@@ -439,6 +439,7 @@ pub(crate) static OBJECTIVES: TableSchema = TableSchema {
         opt("cost_usd_month", F64),
         opt("replication_lag_s", F64),
         opt("catch_up_s", F64),
+        opt("rereads_records", F64),
     ],
 };
 

@@ -186,6 +186,7 @@ fn full() -> Scenario {
             cost_usd_month: Some(10_000.0),
             replication_lag_s: Some(30.0),
             catch_up_s: Some(120.0),
+            rereads_records: Some(1000.0),
         },
         cost: CostConfig::default(),
         sweep: Some(SweepConfig {
