@@ -88,3 +88,40 @@ fn throughput_calibration_omb_2020_peak_605_mib_s_at_rf_3() {
         "sustained {mb_s:.1} MB/s vs one broker's disk, 666.9 MB/s"
     );
 }
+
+/// Vanlightly 2023, OpenMessaging Benchmark on 3 × i3en.6xlarge, RF 3, acks=1,
+/// 288 partitions, 1 KiB messages, 10 producers offering 2000 MiB/s: "Kafka
+/// ended up just short at around 1900 MB/s", the two NVMe drives' limit. OMB's
+/// MB is a MiB, so the figure is 1900 × 1.048576 = 1992.3 MB/s. Closed form of
+/// the mechanism: at RF 3 over 3 brokers each broker appends the whole produce
+/// rate, so once the dirty-page allowance is spent the rate is one broker's disk
+/// write rate, 2 × 1024.5 = 2048.9 MB/s (ScyllaDB's iotune figure per i3en
+/// device). The benchmark's figure is the mean over its 20 test minutes, after
+/// 10 minutes of warm-up; the test takes the same window and holds it within
+/// ±25 % of the figure, and the last 10 minutes (the allowance is spent after
+/// about 800 s) within ±2 % of the closed form.
+#[test]
+fn throughput_calibration_vanlightly_2023_acks_1_reaches_the_nvme_limit() {
+    let sc = calibration("throughput-vanlightly-2023.toml");
+    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let acked = &o.timeline.acked_records;
+    let dt = sc.model.timeline_interval_s;
+    let rate = |secs: f64| {
+        let k = (secs / dt) as usize;
+        assert!(acked.len() > k, "{} intervals", acked.len());
+        acked[acked.len() - k..].iter().sum::<u64>() as f64 * 1024.0 / secs / 1e6
+    };
+    let (test_window, last) = (rate(1200.0), rate(600.0));
+    let published = 1900.0 * 1.048576;
+    eprintln!(
+        "vanlightly throughput: {test_window:.1} MB/s over the 20 test minutes, {last:.1} MB/s over the last 10 ({acked:?} records per interval)"
+    );
+    assert!(
+        (test_window / published - 1.0).abs() <= 0.25,
+        "{test_window:.1} MB/s vs the published {published:.1} MB/s (±25 %)"
+    );
+    assert!(
+        (last / 2048.9 - 1.0).abs() <= 0.02,
+        "{last:.1} MB/s vs one broker's disk, 2048.9 MB/s"
+    );
+}
