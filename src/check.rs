@@ -1337,11 +1337,16 @@ fn traffic(cx: &Cx) -> Traffic {
 /// Copier traffic through one cluster's brokers (an asynchronous or hybrid
 /// design's copy flows, §18): per topic, the bytes/s copiers produce into it
 /// (the peak rate of the producers of the clusters that copy into this one)
-/// and how many copiers read it (flows out of this cluster).
+/// and how many copiers read it (flows out of this cluster), and the bytes/s
+/// copiers read from its disks: a copier that cannot carry its flow's mean
+/// rate (`FlowLimits::cap`) falls behind without bound, so it soon reads data
+/// older than the page cache holds (docs/model.md §2a), from disk, at the rate
+/// it copies.
 #[derive(Default)]
 struct CopyLoad {
     produced: BTreeMap<String, f64>,
     readers: BTreeMap<String, usize>,
+    disk_read: BTreeMap<String, f64>,
 }
 
 /// The producers whose records design `d` copies out of cluster `a`: in one
@@ -1371,6 +1376,7 @@ impl CopyLoad {
         c: usize,
     ) -> CopyLoad {
         let mut load = CopyLoad::default();
+        let graph = SiteGraph::of(sc);
         for &(a, b) in &lay.flows {
             if a != c && b != c {
                 continue;
@@ -1391,6 +1397,17 @@ impl CopyLoad {
                         *load.readers.entry(t.clone()).or_default() += 1;
                     }
                 }
+                // A copier slower than the flow's mean rate lags without
+                // bound and reads from disk what it copies, each topic in
+                // proportion to its producers' rates.
+                if let Some(l) = FlowLimits::of(sc, topo, d, lay, &graph, (a, b))
+                    && l.cap() < l.peak * l.mean
+                {
+                    for p in copied_producers(sc, topo, d, lay, a) {
+                        *load.disk_read.entry(p.topic.clone()).or_default() +=
+                            p.rate_mb_s * 1e6 * l.cap() / l.peak;
+                    }
+                }
             }
         }
         load
@@ -1406,14 +1423,17 @@ impl CopyLoad {
 /// produce loads the target cluster's leaders' NIC in and, with its
 /// replication, the target replicas' NICs and disks (placed like the topic of
 /// the same name there); its fetches load the source leaders' NIC out (a
-/// copier that keeps up reads from the page cache: no disk reads). A warning
+/// copier that keeps up reads from the page cache: no disk reads; one that
+/// cannot carry its flow's mean rate reads from the leaders' disks at the rate
+/// it copies, `CopyLoad::disk_read`, and the disk's busy share is its writes
+/// over `disk_write_mb_s` plus its reads over `disk_read_mb_s`). A warning
 /// per site and resource where the busiest broker is over capacity, naming
 /// the load and pointing at the largest producer's `rate_mb_s`.
 fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
     let nb = cx.topo.brokers.len();
-    // (NIC in, NIC out, disk write) bytes/s per broker, and the producers
-    // (index) and copied topics writing through it.
-    let mut load = vec![[0.0f64; 3]; nb];
+    // (NIC in, NIC out, disk write, disk read) bytes/s per broker, and the
+    // producers (index) and copied topics writing through it.
+    let mut load = vec![[0.0f64; 4]; nb];
     let mut via: Vec<Vec<usize>> = vec![Vec::new(); nb];
     let mut copies: Vec<Vec<&str>> = vec![Vec::new(); nb];
     for t in &cx.topics {
@@ -1429,6 +1449,7 @@ fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
         let local: f64 = producers.iter().map(|x| x.1).sum();
         let copied_in = copy.produced.get(&t.name).copied().unwrap_or(0.0);
         let readers = copy.readers.get(&t.name).copied().unwrap_or(0) as f64;
+        let disk_read = copy.disk_read.get(&t.name).copied().unwrap_or(0.0);
         let rate = local + copied_in;
         if rate <= 0.0 {
             continue;
@@ -1442,6 +1463,8 @@ fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
             load[leader][0] += per;
             load[leader][1] += per * copies_n as f64 + readers * local / np;
             load[leader][2] += per;
+            // A lagging copier reads from its leaders' disks.
+            load[leader][3] += disk_read / np;
             let touched = a.replicas.iter().chain(&a.observers);
             for &f in a.replicas[1..].iter().chain(&a.observers) {
                 load[f][0] += per;
@@ -1479,13 +1502,14 @@ fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
             .sc
             .broker_hardware
             .with(o.and_then(|s| s.broker_hardware.as_ref()));
-        let caps = [
-            h.nic_bytes_per_s(),
-            h.nic_bytes_per_s(),
-            h.disk_write_bytes_per_s(),
+        // The disk is one FIFO for the writeback and the reads (§2a): its
+        // busy share is the sum of both.
+        let shares = [
+            l[0] / h.nic_bytes_per_s().max(1.0),
+            l[1] / h.nic_bytes_per_s().max(1.0),
+            l[2] / h.disk_write_bytes_per_s().max(1.0) + l[3] / h.disk_read_bytes_per_s().max(1.0),
         ];
-        for r in 0..3 {
-            let share = l[r] / caps[r].max(1.0);
+        for (r, &share) in shares.iter().enumerate() {
             if share > 1.0 && worst.get(&(site, r)).is_none_or(|w| share > w.1) {
                 worst.insert((site, r), (b, share));
             }
@@ -1501,10 +1525,10 @@ fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
                 .iter()
                 .map(|t| format!("the copiers of topic `{t}`")),
         );
-        let capacity = if r == 2 {
-            "disk_write_mb_s"
-        } else {
-            "nic_gbps"
+        let capacity = match r {
+            2 if load[b][3] > 0.0 => "disk_write_mb_s` and `disk_read_mb_s",
+            2 => "disk_write_mb_s",
+            _ => "nic_gbps",
         };
         // The key to change: the largest producer's rate through this
         // broker, else the hardware key of the resource.
@@ -1525,9 +1549,21 @@ fn broker_load(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
             format!("site {}", cx.site(site)),
             format!(
                 "the offered load needs {} of broker {}'s {} ({:.0} % of its capacity, `{capacity}`): the brokers cannot carry it, and producers will get less than they offer. The load: {}",
-                mb(load[b][r]),
+                if r == 2 && load[b][3] > 0.0 {
+                    format!(
+                        "{} of writes and {} of reads by copiers behind their source",
+                        mb(load[b][2]),
+                        mb(load[b][3])
+                    )
+                } else {
+                    mb(load[b][r])
+                },
                 cx.topo.brokers[b].node_id,
-                names[r],
+                if r == 2 && load[b][3] > 0.0 {
+                    "disk"
+                } else {
+                    names[r]
+                },
                 share * 100.0,
                 keys.join(", ")
             ),
@@ -1814,6 +1850,147 @@ fn stretched(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// What limits one copy flow's copier (§18): the copied peak, the link and the
+/// copier's connections.
+struct FlowLimits {
+    /// Peak payload bytes/s of the copied producers.
+    peak: f64,
+    /// The load profile's mean over its period, as a share of the peak.
+    mean: f64,
+    /// Payload bytes per wire byte on the narrowest hop (the copier's
+    /// compression when it pushes over the WAN, else 1).
+    ratio: f64,
+    /// Bytes/s the narrowest hop leaves the copier.
+    usable: f64,
+    /// The copier runs in the source site and produces over the WAN.
+    push: bool,
+    /// The path's round trip, s.
+    rtt: f64,
+    /// Pushing over the WAN: (producer connections, payload bytes/s their
+    /// in-flight requests move at most).
+    in_flight: Option<(u32, f64)>,
+    /// Copier connections, each at most `window` bytes per round trip.
+    conns: u32,
+    window: f64,
+}
+
+impl FlowLimits {
+    /// Payload bytes/s the copier moves at most: the least of the link and
+    /// its connections.
+    fn cap(&self) -> f64 {
+        let mut cap = (self.usable * self.ratio).min(self.conns as f64 * self.window / self.rtt);
+        if let Some((_, c)) = self.in_flight {
+            cap = cap.min(c);
+        }
+        cap
+    }
+
+    /// Flow `a` → `b` of design `d`; None when nothing is copied or the two
+    /// clusters have no route.
+    fn of(
+        sc: &Scenario,
+        topo: &Topology,
+        d: &crate::scenario::Design,
+        lay: &crate::scenario::DesignLayout,
+        graph: &SiteGraph,
+        (a, b): (usize, usize),
+    ) -> Option<FlowLimits> {
+        let mean =
+            crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
+        // Bytes/s a link leaves a copier: its capacity less the background, or
+        // the reserved share.
+        let usable_bps = |link: &crate::scenario::Link| {
+            let bw = link.bandwidth_mbps * 1e6 / 8.0;
+            if link.background_mbps > 0.0 {
+                (bw - link.background_mbps * 1e6 / 8.0)
+                    .max(bw * link.reserved_replication_pct / 100.0)
+            } else {
+                bw
+            }
+        };
+        let peak: f64 = copied_producers(sc, topo, d, lay, a)
+            .map(|p| p.rate_mb_s * 1e6)
+            .sum();
+        if peak <= 0.0 {
+            return None;
+        }
+        let (sa, sb) = (lay.anchor(sc, a), lay.anchor(sc, b));
+        // The link between the two clusters, or the route through other
+        // sites: its narrowest usable hop and its summed round trip.
+        let hops = graph.scenario_route(sc, sa, sb)?;
+        let path_rtt_ms: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();
+        let link = hops
+            .iter()
+            .map(|h| &sc.link[h.link])
+            .min_by(|x, y| usable_bps(x).total_cmp(&usable_bps(y)))?;
+        let push = d.copier_site == "source";
+        let ratio = if push && !d.tool.offset_preserving() {
+            d.compression_ratio
+                .unwrap_or_else(|| d.compression_type.default_ratio())
+        } else {
+            1.0
+        };
+        let rtt = path_rtt_ms.max(0.01) / 1000.0;
+        // Pushing over the WAN: one produce request in flight per (task, target
+        // broker), each carrying one batch.size batch per partition.
+        let in_flight = (push && !d.tool.offset_preserving()).then(|| {
+            let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
+            let parts = copied_partitions(sc, d);
+            let tasks = d.tasks_max.min(parts.max(1)).max(1);
+            let pairs = (tasks * dst_brokers.max(1)).min(parts.max(1));
+            let per_pair_parts = (parts as f64 / pairs as f64).ceil();
+            let per_request = (per_pair_parts * d.producer_batch_size as f64).min(1_048_576.0);
+            // The model fills batch.size with uncompressed records.
+            (
+                pairs,
+                pairs as f64 * per_request * d.producer_max_in_flight as f64 / rtt,
+            )
+        });
+        // Connections: one per (task, source broker), each at most buffer / RTT.
+        let buf = if push {
+            d.producer_send_buffer_bytes
+        } else {
+            d.receive_buffer_bytes
+        };
+        let window = if buf < 0 {
+            sc.model.tcp_autotune_max_bytes as f64
+        } else {
+            buf as f64
+        };
+        let src_brokers: u32 = lay.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
+        let partitions: u32 = sc
+            .topic
+            .iter()
+            .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
+            .map(|t| t.partitions)
+            .sum();
+        let tasks = if d.tool.offset_preserving() {
+            lay.clusters[b]
+                .iter()
+                .map(|&s| sc.site[s].brokers)
+                .sum::<u32>()
+        } else if d.tool == crate::scenario::CopierTool::Flink {
+            d.parallelism.min(partitions.max(1))
+        } else {
+            d.tasks_max.min(partitions.max(1))
+        };
+        let conns = (tasks * src_brokers)
+            .min(partitions.max(1) * src_brokers.max(1))
+            .max(1);
+        Some(FlowLimits {
+            peak,
+            mean,
+            ratio,
+            usable: usable_bps(link),
+            push,
+            rtt,
+            in_flight,
+            conns,
+            window,
+        })
+    }
+}
+
 /// Async designs: can each flow's copier keep up with the peak? Two limits: the
 /// copier's connections (buffer / RTT each, one per task and source broker) and
 /// the link (capacity minus background, or the reserved share). A link sized
@@ -1825,176 +2002,97 @@ fn copy_flows(
     lay: &crate::scenario::DesignLayout,
     out: &mut Vec<Finding>,
 ) {
-    let mean = crate::load::Profile::new(&sc.load).mean_over(sc.load.period_s.min(sc.duration_s));
     let graph = SiteGraph::of(sc);
-    // Bytes/s a link leaves a copier: its capacity less the background, or
-    // the reserved share.
-    let usable_bps = |link: &crate::scenario::Link| {
-        let bw = link.bandwidth_mbps * 1e6 / 8.0;
-        if link.background_mbps > 0.0 {
-            (bw - link.background_mbps * 1e6 / 8.0).max(bw * link.reserved_replication_pct / 100.0)
-        } else {
-            bw
+    let name = |c: usize| lay.cluster_name(sc, c);
+    for &(a, b) in &lay.flows {
+        let Some(l) = FlowLimits::of(sc, topo, d, lay, &graph, (a, b)) else {
+            continue;
+        };
+        let (peak, mean, usable) = (l.peak, l.mean, l.usable);
+        let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
+        let wire = peak / l.ratio;
+        let mb = |v: f64| format!("{:.1} MB/s", v / 1e6);
+        if wire * mean > usable {
+            out.push(Finding {
+                level: Level::Error,
+                code: "copier-link",
+                design: None,
+                key: None,
+                at: None,
+                subject: subject.clone(),
+                message: format!(
+                    "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
+                    mb(wire * mean),
+                    mb(wire),
+                    mb(usable)
+                ),
+                fix: "more bandwidth, producer.compression.type on the copier (run it in the source site to compress the WAN leg), or copy fewer topics".into(),
+            });
+        } else if wire > usable {
+            out.push(Finding {
+                level: Level::Warning,
+                code: "copier-link",
+                design: None,
+                key: None,
+                at: None,
+                subject: subject.clone(),
+                message: format!(
+                    "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
+                    mb(usable),
+                    mb(wire),
+                    mb(wire * mean)
+                ),
+                fix: "size the link for the peak plus catch-up headroom; simulate with `ktopo compare` to see the lag".into(),
+            });
         }
-    };
-    {
-        let name = |c: usize| lay.cluster_name(sc, c);
-        for &(a, b) in &lay.flows {
-            let peak: f64 = copied_producers(sc, topo, d, lay, a)
-                .map(|p| p.rate_mb_s * 1e6)
-                .sum();
-            if peak <= 0.0 {
-                continue;
-            }
-            let (sa, sb) = (lay.anchor(sc, a), lay.anchor(sc, b));
-            // The link between the two clusters, or the route through other
-            // sites: its narrowest usable hop and its summed round trip.
-            let Some(hops) = graph.scenario_route(sc, sa, sb) else {
-                continue;
-            };
-            let path_rtt_ms: f64 = hops.iter().map(|h| sc.link[h.link].rtt_ms).sum();
-            let Some(link) = hops
-                .iter()
-                .map(|h| &sc.link[h.link])
-                .min_by(|x, y| usable_bps(x).total_cmp(&usable_bps(y)))
-            else {
-                continue;
-            };
-            let subject = format!("design {} flow {}→{}", d.name, name(a), name(b));
-            let push = d.copier_site == "source";
-            let ratio = if push && !d.tool.offset_preserving() {
-                d.compression_ratio
-                    .unwrap_or_else(|| d.compression_type.default_ratio())
-            } else {
-                1.0
-            };
-            let wire = peak / ratio;
-            let usable = usable_bps(link);
-            let mb = |v: f64| format!("{:.1} MB/s", v / 1e6);
-            if wire * mean > usable {
-                out.push(Finding {
-                    level: Level::Error,
-                    code: "copier-link",
-                    design: None,
-                    key: None,
-                    at: None,
-                    subject: subject.clone(),
-                    message: format!(
-                        "the copy needs {} on average ({} at peak) but the link leaves {}: the lag grows without bound",
-                        mb(wire * mean),
-                        mb(wire),
-                        mb(usable)
-                    ),
-                    fix: "more bandwidth, producer.compression.type on the copier (run it in the source site to compress the WAN leg), or copy fewer topics".into(),
-                });
-            } else if wire > usable {
-                out.push(Finding {
-                    level: Level::Warning,
-                    code: "copier-link",
-                    design: None,
-                    key: None,
-                    at: None,
-                    subject: subject.clone(),
-                    message: format!(
-                        "the link leaves {} for a copy of {} at peak ({} on average): sized for the average, it falls behind at every peak and catches up at (capacity − ingress)",
-                        mb(usable),
-                        mb(wire),
-                        mb(wire * mean)
-                    ),
-                    fix: "size the link for the peak plus catch-up headroom; simulate with `ktopo compare` to see the lag".into(),
-                });
-            }
-            // Pushing over the WAN: one produce request in flight per (task, target
-            // broker), each carrying one batch.size batch per partition.
-            if push && !d.tool.offset_preserving() {
-                let rtt = path_rtt_ms.max(0.01) / 1000.0;
-                let dst_brokers: u32 = lay.clusters[b].iter().map(|&s| sc.site[s].brokers).sum();
-                let parts = copied_partitions(sc, d);
-                let tasks = d.tasks_max.min(parts.max(1)).max(1);
-                let pairs = (tasks * dst_brokers.max(1)).min(parts.max(1));
-                let per_pair_parts = (parts as f64 / pairs as f64).ceil();
-                let per_request = (per_pair_parts * d.producer_batch_size as f64).min(1_048_576.0);
-                // The model fills batch.size with uncompressed records.
-                let cap = pairs as f64 * per_request * d.producer_max_in_flight as f64 / rtt;
-                if cap < peak {
-                    out.push(Finding {
-                        level: Level::Warning,
-                        code: "copier-in-flight",
-                        design: None,
-                        key: None,
-                        at: None,
-                        subject: subject.clone(),
-                        message: format!(
-                            "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
-                            rtt * 1000.0,
-                            d.producer_max_in_flight,
-                            d.producer_batch_size,
-                            mb(cap),
-                            mb(peak)
-                        ),
-                        fix: "run the copier in the target site (copier_site = \"target\"), or raise producer.batch.size (and linger) for the copier".into(),
-                    });
-                }
-            }
-            // Connections: one per (task, source broker), each at most buffer / RTT.
-            let rtt = path_rtt_ms.max(0.01) / 1000.0;
-            let buf = if push {
-                d.producer_send_buffer_bytes
-            } else {
-                d.receive_buffer_bytes
-            };
-            let window = if buf < 0 {
-                sc.model.tcp_autotune_max_bytes as f64
-            } else {
-                buf as f64
-            };
-            let src_brokers: u32 = lay.clusters[a].iter().map(|&s| sc.site[s].brokers).sum();
-            let partitions: u32 = sc
-                .topic
-                .iter()
-                .filter(|t| d.topics.is_empty() || d.topics.contains(&t.name))
-                .map(|t| t.partitions)
-                .sum();
-            let tasks = if d.tool.offset_preserving() {
-                lay.clusters[b]
-                    .iter()
-                    .map(|&s| sc.site[s].brokers)
-                    .sum::<u32>()
-            } else if d.tool == crate::scenario::CopierTool::Flink {
-                d.parallelism.min(partitions.max(1))
-            } else {
-                d.tasks_max.min(partitions.max(1))
-            };
-            let conns = (tasks * src_brokers)
-                .min(partitions.max(1) * src_brokers.max(1))
-                .max(1);
-            let cap = conns as f64 * window / rtt;
-            if cap < peak {
-                out.push(Finding {
-                    level: Level::Warning,
-                    code: "copier-window",
-                    design: None,
-                    key: None,
-                    at: None,
-                    subject,
-                    message: format!(
-                        "{conns} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",
-                        window / 1024.0,
-                        rtt * 1000.0,
-                        mb(window / rtt),
-                        mb(cap),
-                        mb(peak)
-                    ),
-                    fix: format!(
-                        "raise {} to the bandwidth-delay product (or -1 for autotuning), or tasks.max",
-                        if push {
-                            "producer.send.buffer.bytes"
-                        } else {
-                            "consumer.receive.buffer.bytes"
-                        }
-                    ),
-                });
-            }
+        if let Some((pairs, cap)) = l.in_flight
+            && cap < peak
+        {
+            out.push(Finding {
+                level: Level::Warning,
+                code: "copier-in-flight",
+                design: None,
+                key: None,
+                at: None,
+                subject: subject.clone(),
+                message: format!(
+                    "pushing over {:.0} ms: {pairs} producer connection(s), each with {} request(s) in flight of one {} B batch per partition, move at most {} of payload, below the {} peak",
+                    l.rtt * 1000.0,
+                    d.producer_max_in_flight,
+                    d.producer_batch_size,
+                    mb(cap),
+                    mb(peak)
+                ),
+                fix: "run the copier in the target site (copier_site = \"target\"), or raise producer.batch.size (and linger) for the copier".into(),
+            });
+        }
+        let cap = l.conns as f64 * l.window / l.rtt;
+        if cap < peak {
+            out.push(Finding {
+                level: Level::Warning,
+                code: "copier-window",
+                design: None,
+                key: None,
+                at: None,
+                subject,
+                message: format!(
+                    "{} copier connection(s) of at most {:.0} KiB / {:.0} ms = {} each move at most {} in all, below the {} peak",
+                    l.conns,
+                    l.window / 1024.0,
+                    l.rtt * 1000.0,
+                    mb(l.window / l.rtt),
+                    mb(cap),
+                    mb(peak)
+                ),
+                fix: format!(
+                    "raise {} to the bandwidth-delay product (or -1 for autotuning), or tasks.max",
+                    if l.push {
+                        "producer.send.buffer.bytes"
+                    } else {
+                        "consumer.receive.buffer.bytes"
+                    }
+                ),
+            });
         }
     }
 }

@@ -628,6 +628,25 @@ impl<'a> World<'a> {
         let ctl = build_controller(sc, &topo, &layout, &broker_cluster, init);
         let end = secs(sc.duration_s);
         let n_parts = parts.len();
+        // Each partition's roll age and jitter: its topic's `segment.ms` and
+        // `segment.jitter.ms`, else the broker's `log.roll.ms` and
+        // `log.roll.jitter.ms` (a remote copy takes its source topic's).
+        let time_rolls = disk::TimeRolls::new(
+            parts
+                .iter()
+                .map(|p| {
+                    let t = &sc.topic[specs[p.topic as usize].origin];
+                    let age = t.segment_ms.unwrap_or(sc.broker.log_roll_ms);
+                    let jitter = t.segment_jitter_ms.unwrap_or(sc.broker.log_roll_jitter_ms);
+                    (
+                        age.max(1).saturating_mul(NS_PER_MS),
+                        jitter.saturating_mul(NS_PER_MS),
+                    )
+                })
+                .collect(),
+            pos.slots(),
+            end,
+        );
         World {
             sc,
             nb,
@@ -638,6 +657,7 @@ impl<'a> World<'a> {
                 .iter()
                 .map(|h| disk::Disk::new(h, interval))
                 .collect(),
+            time_rolls,
             site_up: vec![true; ns],
             views,
             hosted,

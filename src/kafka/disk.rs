@@ -213,3 +213,68 @@ mod tests {
         assert_eq!(d.read(now, 50_000_000), now + 100 * NS_PER_MS);
     }
 }
+
+/// Log segment rolls by time (`log.roll.ms` / topic `segment.ms`), checked on
+/// append as Kafka does: `UnifiedLog.maybeRoll` asks the active segment
+/// `LogSegment.shouldRoll`, which rolls a non-empty segment when the append's
+/// timestamp is more than `segment.ms` − the segment's jitter after the
+/// segment's first record (`timeWaitedForRoll`). Each new segment draws its
+/// jitter uniformly below min(`segment.jitter.ms`, `segment.ms`)
+/// (`LogConfig.randomSegmentJitter`). Per replica: the time after which its
+/// next append rolls; a roll by size starts a new segment too.
+pub(crate) struct TimeRolls {
+    /// Some run is long enough for a segment to age out; when not, nothing is
+    /// checked.
+    pub(crate) on: bool,
+    /// Per partition: `segment.ms` and `segment.jitter.ms`, ns.
+    age: Vec<(Nanos, Nanos)>,
+    /// Per replica slot (`World::pos` index): its next append rolls after
+    /// this; `UNSET` while its log is empty.
+    due: Vec<Nanos>,
+}
+
+const UNSET: Nanos = Nanos::MAX;
+
+impl TimeRolls {
+    /// `age[p]`: partition `p`'s (`segment.ms`, `segment.jitter.ms`) in ns;
+    /// `slots`: the replica slots; `end`: the run's end.
+    pub(crate) fn new(age: Vec<(Nanos, Nanos)>, slots: usize, end: Nanos) -> TimeRolls {
+        // A segment can only age out if its roll age (less the largest
+        // jitter) is shorter than the run.
+        let on = age
+            .iter()
+            .any(|&(ms, j)| ms.saturating_sub(j.min(ms)) < end);
+        TimeRolls {
+            on,
+            due: if on { vec![UNSET; slots] } else { Vec::new() },
+            age,
+        }
+    }
+
+    /// Replica slot `r` of partition `p` appends now, crossing `size_rolls`
+    /// segment boundaries by size: the rolls by time this adds (0 or 1; a
+    /// roll by time and one by size in the same append are one roll).
+    pub(crate) fn on_append(
+        &mut self,
+        r: usize,
+        p: usize,
+        now: Nanos,
+        size_rolls: u32,
+        rng: &mut crate::sim::SimRng,
+    ) -> u32 {
+        let due = self.due[r];
+        let by_time = due != UNSET && now > due;
+        if by_time || size_rolls > 0 || due == UNSET {
+            // A new segment: this append is its first record.
+            let (ms, jitter) = self.age[p];
+            let j = if jitter > 0 {
+                // Whole ms, as `randomSegmentJitter` draws them.
+                rng.below(jitter.min(ms) / crate::sim::NS_PER_MS) * crate::sim::NS_PER_MS
+            } else {
+                0
+            };
+            self.due[r] = now.saturating_add(ms - j);
+        }
+        u32::from(by_time && size_rolls == 0)
+    }
+}

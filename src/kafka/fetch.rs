@@ -573,7 +573,17 @@ impl World<'_> {
             if n > 0 {
                 appended += n as u64 * sp.rb as u64;
                 // One roll per segment boundary crossed (§5a, Stalls).
-                rolls += (to * sp.rb as u64 / seg - from * sp.rb as u64 / seg) as u32;
+                let by_size = (to * sp.rb as u64 / seg - from * sp.rb as u64 / seg) as u32;
+                rolls += by_size;
+                if self.time_rolls.on {
+                    rolls += self.time_rolls.on_append(
+                        sp.fr as usize,
+                        sp.p as usize,
+                        self.now,
+                        by_size,
+                        &mut self.rng,
+                    );
+                }
                 fpos.leo = to;
                 let part = &mut self.parts[sp.p as usize];
                 let (lrep, frep) = pair_mut(&mut part.rep, sp.ss as usize, sp.fs as usize);

@@ -533,6 +533,8 @@ pub(crate) struct World<'a> {
     net: Net,
     /// Each broker's log disk and page cache.
     disks: Vec<disk::Disk>,
+    /// Log segment rolls by time (`log.roll.ms`, `segment.ms`).
+    time_rolls: disk::TimeRolls,
     nb: usize,
     broker_alive: Vec<bool>,
     /// When each dead broker stopped.

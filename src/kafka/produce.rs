@@ -726,7 +726,18 @@ impl World<'_> {
                     // its offsets × the partition's record size), once per
                     // boundary crossed (a flow step's aggregate may cross
                     // several).
-                    rolls += (lpos.leo * rb / seg - start * rb / seg) as u32;
+                    let by_size = (lpos.leo * rb / seg - start * rb / seg) as u32;
+                    rolls += by_size;
+                    if self.time_rolls.on {
+                        // …and by age (`log.roll.ms`, `segment.ms`).
+                        rolls += self.time_rolls.on_append(
+                            part.r0 as usize + ls,
+                            p as usize,
+                            self.now,
+                            by_size,
+                            &mut self.rng,
+                        );
+                    }
                     part.batches.push_back(Batch {
                         epoch: view.leader_epoch,
                         start,

@@ -348,6 +348,11 @@ impl PosTable {
         self.lines.shrink_to_fit();
     }
 
+    /// The slot indices in use (and the padding of each partition's lines).
+    pub fn slots(&self) -> usize {
+        self.lines.len() * 4
+    }
+
     /// Room for `n` more slots, from the start of a line: the index of the first.
     pub fn add_partition(&mut self, n: usize) -> u32 {
         let r0 = self.lines.len() * 4;

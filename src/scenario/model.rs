@@ -238,6 +238,16 @@ pub struct BrokerConfig {
     /// `[broker_hardware] segment_roll_ms`.
     #[serde(rename = "log.segment.bytes")]
     pub log_segment_bytes: u64,
+    /// Age after which a partition's active segment rolls on its next append
+    /// (`log.roll.ms`; Kafka's default is `log.roll.hours`, 168 h). Topics
+    /// override it with `segment.ms`.
+    #[serde(rename = "log.roll.ms")]
+    pub log_roll_ms: u64,
+    /// Largest random amount taken off each new segment's roll age
+    /// (`log.roll.jitter.ms`; Kafka's default `log.roll.jitter.hours` is 0).
+    /// Topics override it with `segment.jitter.ms`.
+    #[serde(rename = "log.roll.jitter.ms")]
+    pub log_roll_jitter_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -266,6 +276,8 @@ impl Default for BrokerConfig {
             num_io_threads: 8,
             queued_max_requests: 500,
             log_segment_bytes: 1_073_741_824,
+            log_roll_ms: 604_800_000,
+            log_roll_jitter_ms: 0,
         }
     }
 }
@@ -314,6 +326,13 @@ pub struct Topic {
     /// Kafka's topic `retention.bytes` per partition (-1: unlimited).
     #[serde(rename = "retention.bytes", default = "d_retention_bytes")]
     pub retention_bytes: i64,
+    /// Kafka's topic `segment.ms`: the broker's `log.roll.ms` unless set.
+    #[serde(rename = "segment.ms", default)]
+    pub segment_ms: Option<u64>,
+    /// Kafka's topic `segment.jitter.ms`: the broker's `log.roll.jitter.ms`
+    /// unless set.
+    #[serde(rename = "segment.jitter.ms", default)]
+    pub segment_jitter_ms: Option<u64>,
     /// When the topic is created (its producers start then); 0: before the run.
     /// A copier only finds a topic created later at its next topic refresh.
     #[serde(default)]

@@ -177,6 +177,19 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "must be between 1048576 (1 MiB) and 2147483647".into(),
         );
     }
+    // `log.roll.ms` and `segment.ms` are at least 1 (`ConfigDef` `atLeast(1)`
+    // on `segment.ms` and `log.roll.hours`).
+    if b.log_roll_ms == 0 {
+        p.e("broker.\"log.roll.ms\"".into(), "must be at least 1".into());
+    }
+    for (i, t) in sc.topic.iter().enumerate() {
+        if t.segment_ms == Some(0) {
+            p.e(
+                format!("topic[{i}].\"segment.ms\""),
+                "must be at least 1".into(),
+            );
+        }
+    }
     for (key, msg) in sc.broker_hardware.problems("broker_hardware") {
         p.e(key, msg);
     }

@@ -134,3 +134,70 @@ primary = "dc1"
     assert_eq!(disk.key.as_deref(), Some("broker_hardware.disk_write_mb_s"));
     assert!(!f.iter().any(|f| f.message.contains("NIC in")), "{f:?}");
 }
+
+fn lagging_copier(bandwidth_mbps: u32) -> String {
+    format!(
+        r#"name = "cap"
+[[site]]
+name = "dc1"
+brokers = 3
+controllers = 3
+broker_hardware = {{ disk_write_mb_s = 120, disk_read_mb_s = 40 }}
+[[site]]
+name = "dc2"
+brokers = 3
+controllers = 3
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 10
+bandwidth_mbps = {bandwidth_mbps}
+[[topic]]
+name = "t"
+partitions = 12
+"replication.factor" = 3
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 100
+[[design]]
+name = "ap"
+topology = "active-passive"
+primary = "dc1"
+"consumer.receive.buffer.bytes" = -1
+"#
+    )
+}
+
+/// A copier that cannot carry its flow's mean rate falls behind without bound,
+/// so it reads what it copies from the source leaders' disks (data older than
+/// the page cache holds, docs/model.md §2a), sharing the disk with the
+/// writeback. MirrorMaker 2 dc1 → dc2, 100 MB/s produced in dc1 at RF 3 over 3
+/// brokers; the link leaves 400 Mbit/s = 50 MB/s and the copier's connections
+/// (autotuned windows, 6 MiB / 10 ms each) do not bind, so it copies 50 MB/s.
+/// Closed form per dc1 broker: writes 100 MB/s over 120 MB/s (83 %), plus a
+/// third of the copier's reads, 16.67 MB/s over 40 MB/s (42 %): 125 %, a
+/// warning. With a 10 Gbit/s link the copier keeps up and reads from the
+/// page cache: 83 %, none.
+#[test]
+fn broker_capacity_counts_a_lagging_copiers_disk_reads() {
+    let lag = findings(&lagging_copier(400));
+    let disk = lag
+        .iter()
+        .find(|f| f.message.contains("of reads by copiers"))
+        .unwrap_or_else(|| panic!("{lag:?}"));
+    eprintln!("{}", disk.message);
+    assert!(disk.subject.contains("dc1"), "{}", disk.subject);
+    assert!(
+        disk.message
+            .contains("needs 100.00 MB/s of writes and 16.67 MB/s of reads"),
+        "{}",
+        disk.message
+    );
+    assert!(
+        disk.message.contains("(125 % of its capacity"),
+        "{}",
+        disk.message
+    );
+    let keeps_up = findings(&lagging_copier(10_000));
+    assert!(keeps_up.is_empty(), "{keeps_up:?}");
+}

@@ -106,3 +106,76 @@ fn segments_roll_at_the_closed_form_rate_at_flow_fidelity() {
         );
     }
 }
+
+fn run_time_rolls(broker: &str, topic: &str) -> ktopo::metrics::Outcome {
+    let toml = format!(
+        r#"name = "roll-by-time"
+duration_s = 10
+[broker]
+"min.insync.replicas" = 2
+{broker}
+[[site]]
+name = "dc1"
+brokers = 2
+controllers = 1
+[[topic]]
+name = "t"
+partitions = 1
+"replication.factor" = 2
+{topic}
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 1
+record_size_bytes = 1024
+acks = "all"
+"#
+    );
+    let sc = parse_str(&toml, "roll-by-time.toml").expect("valid scenario");
+    ktopo::kafka::simulate(&sc).expect("run completes")
+}
+
+/// Rolls by age (`log.roll.ms`, topic `segment.ms`): `LogSegment.shouldRoll`
+/// rolls a non-empty segment on the first append more than `segment.ms` after
+/// the segment's first record. One partition, RF 2, 1 MB/s for 10 s (1 GiB
+/// segments: no roll by size), a batch every `linger.ms` (5 ms): closed form,
+/// each replica's k-th roll comes at k × (950 ms + at most 5 ms) after its first
+/// append, so 10 rolls by 10 s (the 11th would be at 10.45 s). The topic's
+/// `segment.ms` and the broker's `log.roll.ms` give the same; the default
+/// (7 days) none. With `segment.jitter.ms` = 500 each segment's age is
+/// 950 − U[0, 500) ms (`LogConfig.randomSegmentJitter`), 700 ms on average:
+/// about 10,000 / 700 = 14.3 rolls per replica.
+#[test]
+fn segments_roll_by_age_at_the_closed_form_count() {
+    let rolls = |o: &ktopo::metrics::Outcome| -> Vec<u64> {
+        o.request_handling.iter().map(|b| b.segment_rolls).collect()
+    };
+    let topic = run_time_rolls("", "\"segment.ms\" = 950");
+    let broker = run_time_rolls("\"log.roll.ms\" = 950", "");
+    let none = run_time_rolls("", "");
+    let jitter = run_time_rolls("", "\"segment.ms\" = 950\n\"segment.jitter.ms\" = 500");
+    eprintln!(
+        "rolls: topic {:?}, broker {:?}, default {:?}, jitter {:?}",
+        rolls(&topic),
+        rolls(&broker),
+        rolls(&none),
+        rolls(&jitter)
+    );
+    assert_eq!(
+        rolls(&topic),
+        vec![10, 10],
+        "one roll per 950 ms per replica"
+    );
+    assert_eq!(rolls(&broker), rolls(&topic), "log.roll.ms as segment.ms");
+    assert_eq!(rolls(&none), vec![0, 0], "7 days: no roll in 10 s");
+    for r in rolls(&jitter) {
+        assert!(
+            (12..=17).contains(&r),
+            "{r} rolls vs about 14.3 with jitter"
+        );
+    }
+    // Each roll stalls its append by segment_roll_ms (3 ms): the slowest
+    // produce waits for one.
+    let lat = &topic.sites[0].produce[0].latency;
+    assert!(lat.max_ms >= 3.0, "{lat:?}");
+}

@@ -243,6 +243,8 @@ pub(crate) static BROKER: TableSchema = TableSchema {
         opt("num.io.threads", U32),
         opt("queued.max.requests", U32),
         opt("log.segment.bytes", U64),
+        opt("log.roll.ms", U64),
+        opt("log.roll.jitter.ms", U64),
     ],
 };
 
@@ -279,6 +281,8 @@ pub(crate) static TOPIC: TableSchema = TableSchema {
         opt("placement", Ty::Table(&PLACEMENT)),
         opt("retention.ms", I64),
         opt("retention.bytes", I64),
+        opt("segment.ms", U64),
+        opt("segment.jitter.ms", U64),
         opt("created_at_s", F64),
     ],
 };

@@ -83,6 +83,8 @@ fn full() -> Scenario {
             }),
             retention_ms: 3_600_000,
             retention_bytes: 1_000_000_000,
+            segment_ms: None,
+            segment_jitter_ms: None,
             created_at_s: 30.0,
         }],
         producer: vec![Producer {
