@@ -161,59 +161,6 @@ impl super::World<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::NS_PER_MS;
-
-    fn hw(write: f64, read: f64, cache_gb: f64) -> BrokerHardware {
-        BrokerHardware {
-            disk_write_mb_s: write,
-            disk_read_mb_s: read,
-            page_cache_gb: cache_gb,
-            ..BrokerHardware::default()
-        }
-    }
-
-    /// Appends cost nothing while the disk keeps up; past the dirty limit the
-    /// writer waits for what exceeds it (closed form: backlog − limit).
-    #[test]
-    fn appends_wait_only_past_the_dirty_limit() {
-        // 100 MB/s disk, 1 GB cache: dirty limit 200 MB = 2 s of writeback.
-        let mut d = Disk::new(&hw(100.0, 200.0, 1.0), NS_PER_S);
-        assert_eq!(d.append(0, 100_000_000), 0, "1 s of writeback < 2 s");
-        assert_eq!(d.append(0, 100_000_000), 0, "2 s, at the limit");
-        let w = d.append(0, 50_000_000);
-        assert_eq!(
-            w,
-            500 * NS_PER_MS,
-            "2.5 s of writeback, 0.5 s past the limit"
-        );
-        assert_eq!(
-            d.write_bytes[0], 100_000_000,
-            "100 MB/s in the first second"
-        );
-    }
-
-    /// The cache holds the last `page_cache_gb` appended: data older than that
-    /// is read from disk, behind the writeback, at the read rate.
-    #[test]
-    fn evicted_data_is_read_from_disk() {
-        let mut d = Disk::new(&hw(1000.0, 500.0, 1.0), NS_PER_S);
-        // 0.5 GB per second for 4 s: the cache holds the last 2 s.
-        for s in 0..4 {
-            d.append(s * NS_PER_S, 500_000_000);
-        }
-        let now = 4 * NS_PER_S;
-        // One log of 2000 records: the last half (1 GB) is cached.
-        assert!(d.cached_back(1500, 2000));
-        assert!(d.cached_back(1000, 2000));
-        assert!(!d.cached_back(999, 2000));
-        // The disk is idle at 4 s (each 0.5 GB took 0.5 s): a 50 MB read takes 0.1 s.
-        assert_eq!(d.read(now, 50_000_000), now + 100 * NS_PER_MS);
-    }
-}
-
 /// Log segment rolls by time (`log.roll.ms` / topic `segment.ms`), checked on
 /// append as Kafka does: `UnifiedLog.maybeRoll` asks the active segment
 /// `LogSegment.shouldRoll`, which rolls a non-empty segment when the append's
@@ -276,5 +223,58 @@ impl TimeRolls {
             self.due[r] = now.saturating_add(ms - j);
         }
         u32::from(by_time && size_rolls == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::NS_PER_MS;
+
+    fn hw(write: f64, read: f64, cache_gb: f64) -> BrokerHardware {
+        BrokerHardware {
+            disk_write_mb_s: write,
+            disk_read_mb_s: read,
+            page_cache_gb: cache_gb,
+            ..BrokerHardware::default()
+        }
+    }
+
+    /// Appends cost nothing while the disk keeps up; past the dirty limit the
+    /// writer waits for what exceeds it (closed form: backlog − limit).
+    #[test]
+    fn appends_wait_only_past_the_dirty_limit() {
+        // 100 MB/s disk, 1 GB cache: dirty limit 200 MB = 2 s of writeback.
+        let mut d = Disk::new(&hw(100.0, 200.0, 1.0), NS_PER_S);
+        assert_eq!(d.append(0, 100_000_000), 0, "1 s of writeback < 2 s");
+        assert_eq!(d.append(0, 100_000_000), 0, "2 s, at the limit");
+        let w = d.append(0, 50_000_000);
+        assert_eq!(
+            w,
+            500 * NS_PER_MS,
+            "2.5 s of writeback, 0.5 s past the limit"
+        );
+        assert_eq!(
+            d.write_bytes[0], 100_000_000,
+            "100 MB/s in the first second"
+        );
+    }
+
+    /// The cache holds the last `page_cache_gb` appended: data older than that
+    /// is read from disk, behind the writeback, at the read rate.
+    #[test]
+    fn evicted_data_is_read_from_disk() {
+        let mut d = Disk::new(&hw(1000.0, 500.0, 1.0), NS_PER_S);
+        // 0.5 GB per second for 4 s: the cache holds the last 2 s.
+        for s in 0..4 {
+            d.append(s * NS_PER_S, 500_000_000);
+        }
+        let now = 4 * NS_PER_S;
+        // One log of 2000 records: the last half (1 GB) is cached.
+        assert!(d.cached_back(1500, 2000));
+        assert!(d.cached_back(1000, 2000));
+        assert!(!d.cached_back(999, 2000));
+        // The disk is idle at 4 s (each 0.5 GB took 0.5 s): a 50 MB read takes 0.1 s.
+        assert_eq!(d.read(now, 50_000_000), now + 100 * NS_PER_MS);
     }
 }
