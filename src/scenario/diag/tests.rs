@@ -83,8 +83,8 @@ fn full() -> Scenario {
             }),
             retention_ms: 3_600_000,
             retention_bytes: 1_000_000_000,
-            segment_ms: None,
-            segment_jitter_ms: None,
+            segment_ms: Some(3_600_000),
+            segment_jitter_ms: Some(60_000),
             created_at_s: 30.0,
         }],
         producer: vec![Producer {
