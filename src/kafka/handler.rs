@@ -140,16 +140,13 @@ impl Handler {
         }
     }
 
-    /// The lognormal factor (median 1) on a service time: Box–Muller from two
-    /// uniform draws of the run's RNG.
+    /// The lognormal factor (median 1) on a service time, from a standard
+    /// normal draw of the run's RNG (`SimRng::normal`).
     fn spread(&self, rng: &mut SimRng) -> f64 {
         if self.costs.sigma <= 0.0 {
             return 1.0;
         }
-        let u1 = 1.0 - rng.unit();
-        let u2 = rng.unit();
-        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        (self.costs.sigma * z).exp()
+        (self.costs.sigma * rng.normal()).exp()
     }
 
     /// Flow fidelity: the share of the io threads bulk work took in the last
