@@ -325,7 +325,7 @@ impl World<'_> {
                 self.maybe_expand(sp);
             }
             if moved {
-                self.advance_hw(sp.p, sp.ss as usize, l);
+                self.advance_hw_in(sp.p, sp.ss as usize, l, view);
             }
             let (lpos, fpos) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
             let quiet = fpos.leo == lpos.leo

@@ -578,7 +578,7 @@ pub(crate) struct World<'a> {
     /// Flow fidelity: records of each partition taken into the bulk request
     /// being drained (valid where `drain_mark` is the current round).
     drain_taken: Vec<u64>,
-    spare_touched: Vec<(u32, usize)>,
+    spare_touched: Vec<(u32, usize, bool)>,
     spare_waiters: Vec<Waiter>,
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.

@@ -747,7 +747,16 @@ impl World<'_> {
                         leader: b,
                         sampled: !bulk,
                     });
-                    touched.push((p, ls));
+                    // The append can raise the HW only if no other ISR member
+                    // already holds it where it is: a follower at or below the
+                    // HW keeps it there (what `advance_hw` would compute), so
+                    // the call is skipped, with the same outcome.
+                    let hw = self.pos[part.r0 as usize + ls].hw;
+                    let others = isr & !(1u32 << ls);
+                    let held = (0..part.slots.len()).any(|s| {
+                        others & (1u32 << s) != 0 && self.tracks[part.link(ls, s)].leo <= hw
+                    });
+                    touched.push((p, ls, !held));
                     if track {
                         let at = (ix as u16, view.leader_epoch, start);
                         self.reqs[id as usize].appended.push(at);
@@ -786,16 +795,16 @@ impl World<'_> {
                 self.reqs[id as usize].not_before = self.now + wait;
             }
         }
-        for &(p, ls) in &touched {
+        for &(p, ls, _) in &touched {
             self.replica_changed(p, ls);
         }
-        for &(p, _) in &touched {
+        for &(p, _, _) in &touched {
             self.wake_followers(p, b);
         }
         if acks == Acks::Zero {
             // No acknowledgement exists: an append is what shows the partition
             // took writes in this interval.
-            for &(p, _) in &touched {
+            for &(p, _, _) in &touched {
                 self.parts[p as usize].acked_in_interval = true;
             }
             self.free_req(id);
@@ -803,8 +812,10 @@ impl World<'_> {
             if self.reqs[id as usize].pending == 0 {
                 self.respond_produce(id);
             }
-            for &(p, ls) in &touched {
-                self.advance_hw(p, ls, b);
+            for &(p, ls, may_raise) in &touched {
+                if may_raise {
+                    self.advance_hw(p, ls, b);
+                }
             }
         }
         touched.clear();
@@ -995,9 +1006,15 @@ impl World<'_> {
     /// below min.insync.replicas (Kafka ≥ 3.7: `Partition.maybeIncrementLeaderHW`
     /// returns at once when `isUnderMinIsr`, KAFKA-15583).
     pub(super) fn advance_hw(&mut self, p: u32, ls: usize, b: B) {
+        let view = self.views[(b as usize, p as usize)];
+        self.advance_hw_in(p, ls, b, view);
+    }
+
+    /// [`Self::advance_hw`] with broker `b`'s view of `p`, `view`, already at hand.
+    pub(super) fn advance_hw_in(&mut self, p: u32, ls: usize, b: B, view: PState) {
+        debug_assert!(self.views[(b as usize, p as usize)] == view);
         let part = &mut self.parts[p as usize];
         debug_assert_eq!(part.slot(ls), b);
-        let view = self.views[(b as usize, p as usize)];
         if view.leader != b {
             return;
         }
@@ -1042,9 +1059,11 @@ impl World<'_> {
         }
         // At flow fidelity a partition is appended to a few times a step, so
         // the waiters of one append are all answered long before the next:
-        // an emptied list gives its buffer back rather than keep it idle
-        // (96 bytes for each of 100 000 partitions in the scale benchmark).
-        if self.flow.is_some() && part.waiters.is_empty() {
+        // an emptied list that grew past its first allocation (four waiters,
+        // 96 bytes) gives it back rather than keep a burst's capacity idle;
+        // the first allocation stays, as freeing and reallocating it every
+        // step cost 4% of a flow run.
+        if self.flow.is_some() && part.waiters.is_empty() && part.waiters.capacity() > 4 {
             part.waiters = Default::default();
         }
         for &w in &done {
@@ -1106,9 +1125,12 @@ impl World<'_> {
         // to what it holds, rather than keep the burst's capacity for the
         // rest of the run (the lists of the scale benchmark grew from 5.5 to
         // 23 MB over its 60 s that way).
+        // A list keeps up to 8 slots (256 bytes) without shrinking: a step's
+        // bulk batches from a few producers fit, and do not reallocate every
+        // step.
         let (len, cap) = (part.batches.len(), part.batches.capacity());
-        if self.flow.is_some() && cap > 4 && len * 4 <= cap {
-            part.batches.shrink_to(4);
+        if self.flow.is_some() && cap > 8 && len * 4 <= cap {
+            part.batches.shrink_to(8);
         }
     }
 
