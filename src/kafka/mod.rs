@@ -580,6 +580,9 @@ pub(crate) struct World<'a> {
     drain_taken: Vec<u64>,
     spare_touched: Vec<(u32, usize, bool)>,
     spare_waiters: Vec<Waiter>,
+    /// Flow fidelity: emptied waiter lists' buffers, for the next partition
+    /// that needs one (at most `WAITER_POOL`).
+    waiter_pool: Vec<std::collections::VecDeque<Waiter>>,
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.
     topic_consumers: Vec<Vec<u16>>,
