@@ -39,6 +39,31 @@ fn clusters(sc: &Scenario, layout: &DesignLayout) -> Vec<Cluster> {
         .collect()
 }
 
+/// One copy flow of a design: what each copier's file is written from.
+#[derive(Clone, Copy)]
+struct Flow<'a> {
+    sc: &'a Scenario,
+    d: &'a Design,
+    src: &'a Cluster,
+    dst: &'a Cluster,
+    topics: &'a [String],
+}
+
+impl<'a> Flow<'a> {
+    /// The scenario, design, source, destination and topics.
+    fn parts(
+        self,
+    ) -> (
+        &'a Scenario,
+        &'a Design,
+        &'a Cluster,
+        &'a Cluster,
+        &'a [String],
+    ) {
+        (self.sc, self.d, self.src, self.dst, self.topics)
+    }
+}
+
 /// Topics the design copies (every topic when it names none).
 fn topics(sc: &Scenario, d: &Design) -> Vec<String> {
     if d.topics.is_empty() {
@@ -106,6 +131,13 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
     for &(a, b) in &layout.flows {
         let (src, dst) = (&cl[a], &cl[b]);
         let stem = format!("{}-to-{}", part(&src.name), part(&dst.name));
+        let flow = Flow {
+            sc,
+            d,
+            src,
+            dst,
+            topics: &topics,
+        };
         let files: Vec<(String, String, bool)> = match d.tool {
             CopierTool::ClusterLinking => {
                 let link = format!("{}-link", part(&src.name));
@@ -122,11 +154,9 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
                     ),
                 ]
             }
-            CopierTool::Replicator => vec![(
-                format!("replicator-{stem}.json"),
-                replicator(sc, d, src, dst, &topics),
-                false,
-            )],
+            CopierTool::Replicator => {
+                vec![(format!("replicator-{stem}.json"), replicator(flow), false)]
+            }
             CopierTool::Ureplicator => vec![
                 (
                     format!("ureplicator-{stem}-consumer.properties"),
@@ -146,19 +176,13 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
             ],
             CopierTool::ClusterMirroring => vec![(
                 format!("cluster-mirror-{stem}.properties"),
-                cluster_mirror(sc, d, src, dst, &topics),
+                cluster_mirror(flow),
                 false,
             )],
-            CopierTool::RedpandaShadowing => vec![(
-                format!("shadow-link-{stem}.yaml"),
-                shadow_link(sc, d, src, dst, &topics),
-                false,
-            )],
-            CopierTool::Flink => vec![(
-                format!("flink-job-{stem}.sql"),
-                flink_job(sc, d, src, dst, &topics),
-                false,
-            )],
+            CopierTool::RedpandaShadowing => {
+                vec![(format!("shadow-link-{stem}.yaml"), shadow_link(flow), false)]
+            }
+            CopierTool::Flink => vec![(format!("flink-job-{stem}.sql"), flink_job(flow), false)],
             CopierTool::Mirrormaker2 => Vec::new(),
         };
         for (path, text, executable) in files {
@@ -176,13 +200,8 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
 /// destination cluster. The KIP is under discussion and in no Kafka release:
 /// the keys are those of its reference implementation's `ClusterMirrorConfig`
 /// (apache/kafka pull request 23843) and may change.
-fn cluster_mirror(
-    sc: &Scenario,
-    d: &Design,
-    src: &Cluster,
-    dst: &Cluster,
-    topics: &[String],
-) -> String {
+fn cluster_mirror(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     let mut o = String::new();
     let name = format!("{}-mirror", part(&src.name));
     let _ = writeln!(
@@ -241,13 +260,8 @@ fn cluster_mirror(
 /// Redpanda Shadowing: the shadow link, as `rpk shadow create --config-file`
 /// takes it (the ShadowLinkConfig YAML of Redpanda's "Configure Shadowing"
 /// page and `rpk shadow config generate`), run against the shadow cluster.
-fn shadow_link(
-    sc: &Scenario,
-    d: &Design,
-    src: &Cluster,
-    dst: &Cluster,
-    topics: &[String],
-) -> String {
+fn shadow_link(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -428,13 +442,8 @@ fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> St
 /// "Replicator Configuration Reference" (`src.kafka.*`, `src.consumer.*`,
 /// `topic.*`, `offset.translator.batch.period.ms`, `provenance.header.enable`)
 /// and Connect's `producer.override.*` for the destination producer.
-fn replicator(
-    sc: &Scenario,
-    d: &Design,
-    src: &Cluster,
-    dst: &Cluster,
-    topics: &[String],
-) -> String {
+fn replicator(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     let name = format!("replicator-{}-to-{}", part(&src.name), part(&dst.name));
     let codec = codec(d);
     let (src_boot, dst_boot) = (src.bootstrap.join(","), dst.bootstrap.join(","));
@@ -631,7 +640,8 @@ const RAW_FORMATS: &str = "'key.format' = 'raw',\n  \
 /// configuration (`execution.checkpointing.*`, `parallelism.default`) and the
 /// Kafka SQL connector's (`KafkaConnectorOptions`: `sink.delivery-guarantee`,
 /// `sink.transactional-id-prefix`, `properties.*` passed to the Kafka clients).
-fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[String]) -> String {
+fn flink_job(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     use crate::scenario::DeliveryGuarantee;
     let eos = d.delivery_guarantee == DeliveryGuarantee::ExactlyOnce;
     let mut o = String::new();
