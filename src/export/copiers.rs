@@ -1,7 +1,10 @@
 //! The copier configuration of the designs that are not MirrorMaker 2's
-//! (`mm2.properties` is [`super::mm2`]): KIP-1279 Cluster Mirroring
-//! (`cluster-mirror.properties`), Redpanda Shadowing (one `rpk shadow create`
-//! YAML per flow) and the custom Flink job (a Flink SQL script). Each is a
+//! (`mm2.properties` is [`super::mm2`]): Confluent Cluster Linking (the link's
+//! `--config-file` and the mirror-topic commands), Confluent Replicator (a
+//! Kafka Connect connector JSON), uReplicator (its worker's consumer and
+//! producer properties and the controller's topic commands), KIP-1279 Cluster
+//! Mirroring (`cluster-mirror.properties`), Redpanda Shadowing (one `rpk
+//! shadow create` YAML per flow) and the custom Flink job (a Flink SQL script). Each is a
 //! plain text file whose comments cite where every key comes from; no key is
 //! written that its source does not define. One file per flow of the design
 //! (`DesignLayout::flows`), named after its clusters.
@@ -34,6 +37,31 @@ fn clusters(sc: &Scenario, layout: &DesignLayout) -> Vec<Cluster> {
                 .collect(),
         })
         .collect()
+}
+
+/// One copy flow of a design: what each copier's file is written from.
+#[derive(Clone, Copy)]
+struct Flow<'a> {
+    sc: &'a Scenario,
+    d: &'a Design,
+    src: &'a Cluster,
+    dst: &'a Cluster,
+    topics: &'a [String],
+}
+
+impl<'a> Flow<'a> {
+    /// The scenario, design, source, destination and topics.
+    fn parts(
+        self,
+    ) -> (
+        &'a Scenario,
+        &'a Design,
+        &'a Cluster,
+        &'a Cluster,
+        &'a [String],
+    ) {
+        (self.sc, self.d, self.src, self.dst, self.topics)
+    }
 }
 
 /// Topics the design copies (every topic when it names none).
@@ -81,13 +109,17 @@ fn regex_of(names: &[String]) -> String {
 /// Does `path` belong to what [`render`] writes (for the export's cleanup)?
 pub fn is_copier_file(path: &str) -> bool {
     (path.starts_with("cluster-mirror-") && path.ends_with(".properties"))
+        || (path.starts_with("cluster-link-")
+            && (path.ends_with(".properties") || path.ends_with(".sh")))
+        || (path.starts_with("replicator-") && path.ends_with(".json"))
+        || (path.starts_with("ureplicator-")
+            && (path.ends_with(".properties") || path.ends_with(".sh")))
         || (path.starts_with("shadow-link-") && path.ends_with(".yaml"))
         || (path.starts_with("flink-job-") && path.ends_with(".sql"))
 }
 
 /// The copier files of design `d` of `sc`: none for MirrorMaker 2 (its
-/// `mm2.properties` is written apart), Cluster Linking, Replicator and
-/// uReplicator (their configuration is not exported), or a stretched design.
+/// `mm2.properties` is written apart) or a stretched design.
 pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
     if !matches!(d.kind, DesignKind::Async | DesignKind::Hybrid) {
         return Vec::new();
@@ -99,26 +131,65 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
     for &(a, b) in &layout.flows {
         let (src, dst) = (&cl[a], &cl[b]);
         let stem = format!("{}-to-{}", part(&src.name), part(&dst.name));
-        let file = match d.tool {
-            CopierTool::ClusterMirroring => Some((
-                format!("cluster-mirror-{stem}.properties"),
-                cluster_mirror(sc, d, src, dst, &topics),
-            )),
-            CopierTool::RedpandaShadowing => Some((
-                format!("shadow-link-{stem}.yaml"),
-                shadow_link(sc, d, src, dst, &topics),
-            )),
-            CopierTool::Flink => Some((
-                format!("flink-job-{stem}.sql"),
-                flink_job(sc, d, src, dst, &topics),
-            )),
-            _ => None,
+        let flow = Flow {
+            sc,
+            d,
+            src,
+            dst,
+            topics: &topics,
         };
-        if let Some((path, text)) = file {
+        let files: Vec<(String, String, bool)> = match d.tool {
+            CopierTool::ClusterLinking => {
+                let link = format!("{}-link", part(&src.name));
+                vec![
+                    (
+                        format!("cluster-link-{stem}.properties"),
+                        cluster_link(sc, d, src, dst, &link),
+                        false,
+                    ),
+                    (
+                        format!("cluster-link-{stem}-mirrors.sh"),
+                        mirror_topics(d, dst, &link, &topics),
+                        true,
+                    ),
+                ]
+            }
+            CopierTool::Replicator => {
+                vec![(format!("replicator-{stem}.json"), replicator(flow), false)]
+            }
+            CopierTool::Ureplicator => vec![
+                (
+                    format!("ureplicator-{stem}-consumer.properties"),
+                    ureplicator_consumer(sc, d, src, dst),
+                    false,
+                ),
+                (
+                    format!("ureplicator-{stem}-producer.properties"),
+                    ureplicator_producer(d, dst),
+                    false,
+                ),
+                (
+                    format!("ureplicator-{stem}-topics.sh"),
+                    ureplicator_topics(sc, &topics),
+                    true,
+                ),
+            ],
+            CopierTool::ClusterMirroring => vec![(
+                format!("cluster-mirror-{stem}.properties"),
+                cluster_mirror(flow),
+                false,
+            )],
+            CopierTool::RedpandaShadowing => {
+                vec![(format!("shadow-link-{stem}.yaml"), shadow_link(flow), false)]
+            }
+            CopierTool::Flink => vec![(format!("flink-job-{stem}.sql"), flink_job(flow), false)],
+            CopierTool::Mirrormaker2 => Vec::new(),
+        };
+        for (path, text, executable) in files {
             out.push(ExportFile {
                 path,
                 text,
-                executable: false,
+                executable,
             });
         }
     }
@@ -129,13 +200,8 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
 /// destination cluster. The KIP is under discussion and in no Kafka release:
 /// the keys are those of its reference implementation's `ClusterMirrorConfig`
 /// (apache/kafka pull request 23843) and may change.
-fn cluster_mirror(
-    sc: &Scenario,
-    d: &Design,
-    src: &Cluster,
-    dst: &Cluster,
-    topics: &[String],
-) -> String {
+fn cluster_mirror(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     let mut o = String::new();
     let name = format!("{}-mirror", part(&src.name));
     let _ = writeln!(
@@ -194,13 +260,8 @@ fn cluster_mirror(
 /// Redpanda Shadowing: the shadow link, as `rpk shadow create --config-file`
 /// takes it (the ShadowLinkConfig YAML of Redpanda's "Configure Shadowing"
 /// page and `rpk shadow config generate`), run against the shadow cluster.
-fn shadow_link(
-    sc: &Scenario,
-    d: &Design,
-    src: &Cluster,
-    dst: &Cluster,
-    topics: &[String],
-) -> String {
+fn shadow_link(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -270,6 +331,287 @@ fn shadow_link(
     o
 }
 
+/// The design's compression codec under Kafka's name (`compression.type`).
+pub(super) fn codec(d: &Design) -> String {
+    serde_json::to_value(d.compression_type)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| "none".into())
+}
+
+/// A JSON string literal.
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// Confluent Cluster Linking: the link's configuration as
+/// `kafka-cluster-links --create --config-file` takes it, run against the
+/// destination cluster. Keys: Confluent Platform's "Cluster link configuration
+/// properties" (`consumer.offset.sync.*`, `cluster.link.prefix`) and the
+/// replica fetcher settings a link accepts under the broker's names.
+fn cluster_link(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, link: &str) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Confluent Cluster Linking: link `{link}` from cluster `{}` to cluster `{}`\n\
+         # (design `{}` of scenario `{}`), written by ktopo export. Create it on the\n\
+         # destination cluster:\n\
+         #   kafka-cluster-links --bootstrap-server {} --create --link {link} \\\n\
+         #     --config-file <this file>\n\
+         # then its mirror topics (the -mirrors.sh file next to this one). Mirror topics\n\
+         # keep the source's offsets, so records are copied as the source's batches\n\
+         # (the source's compression), with no producer of their own.\n",
+        src.name,
+        dst.name,
+        d.name,
+        sc.name,
+        dst.bootstrap
+            .first()
+            .map_or("<destination>", String::as_str)
+    );
+    let _ = writeln!(
+        o,
+        "# The source cluster; host names follow the exported server.properties:\n\
+         # replace them with yours.\n\
+         bootstrap.servers={}\n",
+        src.bootstrap.join(",")
+    );
+    let _ = writeln!(
+        o,
+        "# Consumer group offsets copied to the destination (off by default), every\n\
+         # consumer.offset.sync.ms (default 30000), for the groups the filter names.\n\
+         consumer.offset.sync.enable=true\n\
+         consumer.offset.sync.ms={}\n\
+         consumer.offset.group.filters={{\"groupFilters\":[{{\"name\":\"*\",\"patternType\":\"LITERAL\",\"filterType\":\"INCLUDE\"}}]}}\n",
+        d.consumer_offset_sync_ms
+    );
+    if !d.cluster_link_prefix.is_empty() {
+        let _ = writeln!(
+            o,
+            "# Mirror topics are named this prefix + the source topic's name.\n\
+             cluster.link.prefix={}\n",
+            d.cluster_link_prefix
+        );
+    }
+    let _ = writeln!(
+        o,
+        "# The link's fetchers on the destination leaders, as ktopo simulated them\n\
+         # (the broker's replica fetcher settings, set per link). The receive buffer\n\
+         # is sized to the link's bandwidth-delay product (-1: the OS autotunes).\n\
+         replica.fetch.wait.max.ms={}\n\
+         replica.fetch.min.bytes={}\n\
+         replica.fetch.max.bytes={}\n\
+         replica.fetch.response.max.bytes={}\n\
+         replica.socket.receive.buffer.bytes={}",
+        d.fetch_max_wait_ms,
+        d.fetch_min_bytes(),
+        d.max_partition_fetch_bytes,
+        d.fetch_max_bytes(),
+        d.receive_buffer_bytes
+    );
+    o
+}
+
+/// The mirror topics of a cluster link: one `kafka-mirrors --create` per
+/// topic, run against the destination cluster.
+fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> String {
+    let mut o = String::new();
+    let boot = super::sh_quote(&dst.bootstrap.join(","));
+    let _ = writeln!(
+        o,
+        "#!/bin/sh\n\
+         # Mirror topics of cluster link `{link}` (create the link first), written by\n\
+         # ktopo export. Each is read-only until promoted or failed over:\n\
+         #   kafka-mirrors --bootstrap-server <destination> --failover --topics <name>\n\
+         set -e"
+    );
+    for t in topics {
+        let _ = writeln!(
+            o,
+            "kafka-mirrors --bootstrap-server {boot} --create --link {link} \\\n  \
+             --mirror-topic {} --source-topic {}",
+            super::sh_quote(&format!("{}{t}", d.cluster_link_prefix)),
+            super::sh_quote(t)
+        );
+    }
+    o
+}
+
+/// Confluent Replicator: the connector's configuration as Kafka Connect's
+/// REST API takes it (`PUT /connectors/<name>/config`). Keys: Confluent's
+/// "Replicator Configuration Reference" (`src.kafka.*`, `src.consumer.*`,
+/// `topic.*`, `offset.translator.batch.period.ms`, `provenance.header.enable`)
+/// and Connect's `producer.override.*` for the destination producer.
+fn replicator(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
+    let name = format!("replicator-{}-to-{}", part(&src.name), part(&dst.name));
+    let codec = codec(d);
+    let (src_boot, dst_boot) = (src.bootstrap.join(","), dst.bootstrap.join(","));
+    let (topics, fetch_min, fetch_max) =
+        (topics.join(","), d.fetch_min_bytes(), d.fetch_max_bytes());
+    // Records are copied as bytes (Replicator's own converter).
+    let bytes = "io.confluent.connect.replicator.util.ByteArrayConverter";
+    let keys: [(&str, &dyn std::fmt::Display); 23] = [
+        (
+            "connector.class",
+            &"io.confluent.connect.replicator.ReplicatorSourceConnector",
+        ),
+        ("tasks.max", &d.tasks_max),
+        ("src.kafka.bootstrap.servers", &src_boot),
+        ("dest.kafka.bootstrap.servers", &dst_boot),
+        ("topic.whitelist", &topics),
+        ("topic.rename.format", &d.topic_rename_format),
+        ("topic.poll.interval.ms", &d.topic_poll_interval_ms),
+        ("provenance.header.enable", &d.provenance_header_enable),
+        (
+            "offset.translator.batch.period.ms",
+            &d.offset_translator_batch_period_ms,
+        ),
+        ("key.converter", &bytes),
+        ("value.converter", &bytes),
+        ("header.converter", &bytes),
+        ("src.consumer.fetch.max.wait.ms", &d.fetch_max_wait_ms),
+        ("src.consumer.fetch.min.bytes", &fetch_min),
+        ("src.consumer.fetch.max.bytes", &fetch_max),
+        (
+            "src.consumer.max.partition.fetch.bytes",
+            &d.max_partition_fetch_bytes,
+        ),
+        ("src.kafka.receive.buffer.bytes", &d.receive_buffer_bytes),
+        ("producer.override.compression.type", &codec),
+        ("producer.override.batch.size", &d.producer_batch_size),
+        (
+            "producer.override.max.in.flight.requests.per.connection",
+            &d.producer_max_in_flight,
+        ),
+        (
+            "producer.override.send.buffer.bytes",
+            &d.producer_send_buffer_bytes,
+        ),
+        ("confluent.topic.replication.factor", &d.replication_factor),
+        ("confluent.topic.bootstrap.servers", &dst_boot),
+    ];
+    let mut o = String::new();
+    let _ = writeln!(o, "{{");
+    let _ = writeln!(o, "  \"name\": {},", json_str(&name));
+    let _ = writeln!(o, "  \"config\": {{");
+    let _ = writeln!(
+        o,
+        "    \"_comment\": {},",
+        json_str(&format!(
+            "Confluent Replicator copying cluster {} into cluster {} (design {} of \
+             scenario {}), written by ktopo export. POST this file to the Connect \
+             worker's /connectors. Host names follow the exported server.properties: \
+             replace them with yours. producer.override.* needs the worker's \
+             connector.client.config.override.policy=All. The receive buffer is sized \
+             to the bandwidth-delay product of the link (-1: the OS autotunes).",
+            src.name, dst.name, d.name, sc.name
+        ))
+    );
+    let n = keys.len();
+    for (i, (k, v)) in keys.iter().enumerate() {
+        let comma = if i + 1 < n { "," } else { "" };
+        let _ = writeln!(
+            o,
+            "    {}: {}{comma}",
+            json_str(k),
+            json_str(&v.to_string())
+        );
+    }
+    let _ = writeln!(o, "  }}\n}}");
+    o
+}
+
+/// uReplicator's worker consumer (`--consumer.config`): the source cluster
+/// and the fetch settings ktopo simulated. uReplicator's worker reads the
+/// source with Kafka's consumer settings under their consumer names.
+fn ureplicator_consumer(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# uReplicator worker consumer (--consumer.config) copying cluster `{}` into\n\
+         # cluster `{}` (design `{}` of scenario `{}`), written by ktopo export. Run\n\
+         # {} worker(s) (one per MirrorMaker 2 task ktopo simulated) with this file,\n\
+         # the -producer.properties file next to it and your helix.properties; add the\n\
+         # topics with the -topics.sh file. Host names follow the exported\n\
+         # server.properties: replace them with yours.\n",
+        src.name, dst.name, d.name, sc.name, d.tasks_max
+    );
+    let _ = writeln!(
+        o,
+        "bootstrap.servers={}\n\
+         group.id=ureplicator-{}-to-{}\n\
+         # uReplicator translates no offsets: a consumer failed over to the\n\
+         # destination starts at auto.offset.reset.\n\
+         auto.offset.reset=latest\n\
+         fetch.max.wait.ms={}\n\
+         fetch.min.bytes={}\n\
+         max.partition.fetch.bytes={}\n\
+         # Sized to the link's bandwidth-delay product (-1: the OS autotunes).\n\
+         receive.buffer.bytes={}",
+        src.bootstrap.join(","),
+        part(&src.name),
+        part(&dst.name),
+        d.fetch_max_wait_ms,
+        d.fetch_min_bytes(),
+        d.max_partition_fetch_bytes,
+        d.receive_buffer_bytes
+    );
+    o
+}
+
+/// uReplicator's worker producer (`--producer.config`): Kafka producer
+/// settings for the destination cluster.
+fn ureplicator_producer(d: &Design, dst: &Cluster) -> String {
+    format!(
+        "# uReplicator worker producer (--producer.config), written by ktopo export:\n\
+         # Kafka producer settings for the destination cluster.\n\
+         bootstrap.servers={}\n\
+         acks=all\n\
+         compression.type={}\n\
+         batch.size={}\n\
+         max.in.flight.requests.per.connection={}\n\
+         send.buffer.bytes={}\n",
+        dst.bootstrap.join(","),
+        codec(d),
+        d.producer_batch_size,
+        d.producer_max_in_flight,
+        d.producer_send_buffer_bytes
+    )
+}
+
+/// uReplicator's controller adds topics to its whitelist over its REST API
+/// (`POST /topics` with the topic and its partition count).
+fn ureplicator_topics(sc: &Scenario, topics: &[String]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "#!/bin/sh\n\
+         # Topics uReplicator copies, added to its controller's whitelist (REST API,\n\
+         # port 9000 by default), written by ktopo export. Names are kept, so the\n\
+         # destination topics must exist with as many partitions.\n\
+         CONTROLLER=${{CONTROLLER:-http://localhost:9000}}\n\
+         set -e"
+    );
+    for t in topics {
+        let partitions = sc
+            .topic
+            .iter()
+            .find(|x| &x.name == t)
+            .map_or(1, |x| x.partitions);
+        let body = format!(
+            "{{\"topic\":{},\"numPartitions\":\"{partitions}\"}}",
+            json_str(t)
+        );
+        let _ = writeln!(
+            o,
+            "curl -fsS -X POST -d {} \"$CONTROLLER/topics\"",
+            super::sh_quote(&body)
+        );
+    }
+    o
+}
+
 /// Milliseconds as a Go-style duration (`30s`, `1500ms`).
 fn duration(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
@@ -279,13 +621,27 @@ fn duration(ms: u64) -> String {
     }
 }
 
+/// The columns of a Flink job's source and sink tables: the record's key,
+/// value, headers and timestamp.
+const COLUMNS: &str = "  k BYTES,\n  \
+    v BYTES,\n  \
+    hdrs MAP<STRING, BYTES> METADATA FROM 'headers',\n  \
+    ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'";
+
+/// The formats of a Flink job's tables: key and value as raw bytes.
+const RAW_FORMATS: &str = "'key.format' = 'raw',\n  \
+    'key.fields' = 'k',\n  \
+    'value.format' = 'raw',\n  \
+    'value.fields-include' = 'EXCEPT_KEY'";
+
 /// The custom Flink job, as a Flink SQL script (`sql-client.sh -f`): the job's
 /// configuration (`SET`), and per topic a Kafka source table, a Kafka sink
 /// table and the `INSERT` that copies one into the other. Option keys: Flink's
 /// configuration (`execution.checkpointing.*`, `parallelism.default`) and the
 /// Kafka SQL connector's (`KafkaConnectorOptions`: `sink.delivery-guarantee`,
 /// `sink.transactional-id-prefix`, `properties.*` passed to the Kafka clients).
-fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[String]) -> String {
+fn flink_job(f: Flow) -> String {
+    let (sc, d, src, dst, topics) = f.parts();
     use crate::scenario::DeliveryGuarantee;
     let eos = d.delivery_guarantee == DeliveryGuarantee::ExactlyOnce;
     let mut o = String::new();
@@ -317,12 +673,7 @@ fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[
             o,
             "-- `{t}`: key, value, headers and timestamp copied as bytes (raw formats);\n\
              -- the sink's default partitioner hashes the key as Kafka's producer does.\n\
-             CREATE TABLE src_{i} (\n  \
-             k BYTES,\n  \
-             v BYTES,\n  \
-             hdrs MAP<STRING, BYTES> METADATA FROM 'headers',\n  \
-             ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'\n\
-             ) WITH (\n  \
+             CREATE TABLE src_{i} (\n{COLUMNS}\n) WITH (\n  \
              'connector' = 'kafka',\n  \
              'topic' = '{q}',\n  \
              'properties.bootstrap.servers' = '{}',\n  \
@@ -333,10 +684,7 @@ fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[
              'properties.fetch.max.wait.ms' = '{}',\n  \
              'properties.max.partition.fetch.bytes' = '{}',\n  \
              'properties.receive.buffer.bytes' = '{}',\n  \
-             'key.format' = 'raw',\n  \
-             'key.fields' = 'k',\n  \
-             'value.format' = 'raw',\n  \
-             'value.fields-include' = 'EXCEPT_KEY'\n\
+             {RAW_FORMATS}\n\
              );\n",
             src.bootstrap.join(","),
             part(&src.name),
@@ -346,12 +694,7 @@ fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[
         );
         let _ = writeln!(
             o,
-            "CREATE TABLE dst_{i} (\n  \
-             k BYTES,\n  \
-             v BYTES,\n  \
-             hdrs MAP<STRING, BYTES> METADATA FROM 'headers',\n  \
-             ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'\n\
-             ) WITH (\n  \
+            "CREATE TABLE dst_{i} (\n{COLUMNS}\n) WITH (\n  \
              'connector' = 'kafka',\n  \
              'topic' = '{q}',\n  \
              'properties.bootstrap.servers' = '{}',\n  \
@@ -377,15 +720,9 @@ fn flink_job(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, topics: &[
         let _ = writeln!(
             o,
             "  'properties.compression.type' = '{}',\n  \
-             'key.format' = 'raw',\n  \
-             'key.fields' = 'k',\n  \
-             'value.format' = 'raw',\n  \
-             'value.fields-include' = 'EXCEPT_KEY'\n\
+             {RAW_FORMATS}\n\
              );\n",
-            serde_json::to_value(d.compression_type)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_else(|| "none".into())
+            codec(d)
         );
     }
     // One job for every topic (Flink SQL's statement set).

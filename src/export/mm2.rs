@@ -153,10 +153,7 @@ pub fn from_design(
         .collect();
     let mut clusters = clusters;
     let mut producer = BTreeMap::new();
-    let compression = serde_json::to_value(d.compression_type)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_else(|| "none".into());
+    let compression = super::copiers::codec(d);
     if compression != "none" {
         producer.insert("compression.type".to_string(), compression);
     }

@@ -36,12 +36,12 @@ use std::io;
 use std::path::Path;
 
 use crate::metrics::Outcome;
-use crate::scenario::DesignLayout;
 use crate::scenario::toml_text::non_default;
 use crate::scenario::{
     BrokerConfig, ControllerConfig, Design, DesignKind, Placement, PlacementGroup,
     RACK_AWARE_SELECTOR, Scenario,
 };
+use crate::scenario::{CopierTool, DesignLayout};
 use crate::topology::Topology;
 
 /// The commented starter scenario `ktopo init` writes.
@@ -861,16 +861,31 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
             let _ = writeln!(
                 o,
                 "{}",
-                if crate::export::mm2::from_design(&plan.scenario, d).is_some() {
-                    "`mm2.properties` runs MirrorMaker 2 in dedicated mode (`connect-mirror-maker.sh mm2.properties`)."
-                } else if d.tool == crate::scenario::CopierTool::ClusterMirroring {
-                    "`cluster-mirror-<source>-to-<target>.properties` holds each KIP-1279 Cluster Mirroring mirror's configuration as far as the KIP's reference implementation fixes it (provisional: the KIP is in no Kafka release yet)."
-                } else if d.tool == crate::scenario::CopierTool::RedpandaShadowing {
-                    "`shadow-link-<source>-to-<target>.yaml` creates each Redpanda shadow link (`rpk shadow create --config-file`, run against the shadow cluster)."
-                } else if d.tool == crate::scenario::CopierTool::Flink {
-                    "`flink-job-<source>-to-<target>.sql` is the Flink SQL job of each copy (`sql-client.sh -f`), with its checkpoint interval and delivery guarantee; an exactly-once job's target consumers need `isolation.level=read_committed`."
-                } else {
-                    "The copier's own configuration (not MirrorMaker 2) is not written: set it up with the tool's documentation and the design's settings in the scenario."
+                match d.tool {
+                    _ if crate::export::mm2::from_design(&plan.scenario, d).is_some() => {
+                        "`mm2.properties` runs MirrorMaker 2 in dedicated mode (`connect-mirror-maker.sh mm2.properties`)."
+                    }
+                    CopierTool::ClusterLinking => {
+                        "`cluster-link-<source>-to-<target>.properties` is each Confluent cluster link's configuration (`kafka-cluster-links --create --link <name> --config-file`, run against the destination cluster); `cluster-link-<source>-to-<target>-mirrors.sh` then creates its mirror topics (`kafka-mirrors --create`)."
+                    }
+                    CopierTool::Replicator => {
+                        "`replicator-<source>-to-<target>.json` is each Confluent Replicator connector (`ReplicatorSourceConnector`), to POST to a Kafka Connect worker's `/connectors`."
+                    }
+                    CopierTool::Ureplicator => {
+                        "`ureplicator-<source>-to-<target>-consumer.properties` and `-producer.properties` configure each uReplicator worker (`--consumer.config`, `--producer.config`); `ureplicator-<source>-to-<target>-topics.sh` adds the topics to its controller's whitelist."
+                    }
+                    CopierTool::ClusterMirroring => {
+                        "`cluster-mirror-<source>-to-<target>.properties` holds each KIP-1279 Cluster Mirroring mirror's configuration as far as the KIP's reference implementation fixes it (provisional: the KIP is in no Kafka release yet)."
+                    }
+                    CopierTool::RedpandaShadowing => {
+                        "`shadow-link-<source>-to-<target>.yaml` creates each Redpanda shadow link (`rpk shadow create --config-file`, run against the shadow cluster)."
+                    }
+                    CopierTool::Flink => {
+                        "`flink-job-<source>-to-<target>.sql` is the Flink SQL job of each copy (`sql-client.sh -f`), with its checkpoint interval and delivery guarantee; an exactly-once job's target consumers need `isolation.level=read_committed`."
+                    }
+                    CopierTool::Mirrormaker2 => {
+                        "The copier's own configuration is not written: set it up with the tool's documentation and the design's settings in the scenario."
+                    }
                 }
             );
         }

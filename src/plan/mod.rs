@@ -43,8 +43,16 @@ pub struct Case {
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseResult {
     pub case: String,
-    /// Worst RPO of the run (s of acknowledged writes lost).
+    /// Worst RPO of the run (s of acknowledged writes lost, or for an
+    /// asynchronous copy whose source stayed up, exposed: the copy's lag when
+    /// the fault began, `rpo_lost_records` 0).
     pub rpo_s: f64,
+    /// Acknowledged records the run lost: the records no replica kept, and
+    /// those an asynchronous copy had not made when a site loss failed the
+    /// applications over to it. Not a link fault's exposure (records the copy
+    /// lacked when the link failed, while the source kept them: nothing is
+    /// lost, only what losing the source then would lose).
+    pub rpo_lost_records: u64,
     pub rto_s: Option<f64>,
     pub produce_p99_ms: Option<f64>,
     pub write_availability_pct: Option<f64>,
@@ -398,6 +406,7 @@ fn measure(case: &Case, sc: &Scenario, o: &Outcome) -> CaseResult {
     CaseResult {
         case: case.name.clone(),
         rpo_s: round3(s.rpo_worst_s),
+        rpo_lost_records: lost_records(o),
         rto_s: s.rto_max_s.map(round3),
         produce_p99_ms: s.worst_p99_ms().map(round3),
         write_availability_pct: s.availability_pct.map(round3),
@@ -411,6 +420,19 @@ fn measure(case: &Case, sc: &Scenario, o: &Outcome) -> CaseResult {
         checks,
         link_mbps,
     }
+}
+
+/// Acknowledged records run `o` lost ([`CaseResult::rpo_lost_records`]): a
+/// link fault of an asynchronous copy leaves both sides up (docs/model.md,
+/// `link-partition`), so its recovery's RPO records are exposure, not loss.
+fn lost_records(o: &Outcome) -> u64 {
+    o.durability.lost_acked_records
+        + o.faults
+            .iter()
+            .filter(|f| !matches!(f.kind.as_str(), "link-partition" | "link-degrade"))
+            .filter_map(|f| f.recovery.as_ref())
+            .map(|r| r.rpo_records)
+            .sum::<u64>()
 }
 
 /// How far a missed check is from its bound, relative to the bound.
@@ -940,6 +962,8 @@ enum RunWire {
 struct CaseWire {
     case: String,
     rpo_s: Exact,
+    #[serde(default)]
+    rpo_lost_records: u64,
     rto_s: Option<Exact>,
     produce_p99_ms: Option<Exact>,
     write_availability_pct: Option<Exact>,
@@ -960,6 +984,7 @@ pub fn outcome_to_json(r: &RunOutcome) -> serde_json::Value {
         Ok(c) => RunWire::Ok(Box::new(CaseWire {
             case: c.case.clone(),
             rpo_s: Exact(c.rpo_s),
+            rpo_lost_records: c.rpo_lost_records,
             rto_s: exact(c.rto_s),
             produce_p99_ms: exact(c.produce_p99_ms),
             write_availability_pct: exact(c.write_availability_pct),
@@ -994,6 +1019,7 @@ pub fn outcome_from_json(v: serde_json::Value) -> Result<RunOutcome, String> {
             Ok(CaseResult {
                 case: c.case,
                 rpo_s: c.rpo_s.0,
+                rpo_lost_records: c.rpo_lost_records,
                 rto_s: inexact(c.rto_s),
                 produce_p99_ms: inexact(c.produce_p99_ms),
                 write_availability_pct: inexact(c.write_availability_pct),
@@ -1414,6 +1440,9 @@ fn explain(r: &CandidateResult) -> Vec<String> {
         }
         if let Some(cr) = cr {
             match o.objective {
+                "rpo_s" if cr.rpo_lost_records == 0 && r.family != "stretched" => s.push_str(
+                    "; no acknowledged write was lost: the source stayed up, and the figure is the asynchronous copy's lag when the fault began (what losing the source then would lose). An asynchronous copy is made after the source acknowledges, so its RPO is above 0 by design",
+                ),
                 "rpo_s" => s.push_str(&format!(
                     "; acknowledged writes not yet elsewhere when it happened are lost{}",
                     if r.family != "stretched" {

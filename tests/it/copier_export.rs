@@ -6,6 +6,7 @@
 //! delivery guarantee.
 
 use crate::async_designs::two_sites;
+use std::path::Path;
 use std::process::Command;
 
 fn design(tool_keys: &str) -> ktopo::scenario::Scenario {
@@ -106,7 +107,7 @@ fn flink_export_writes_the_job_with_its_guarantee() {
     assert!(t.contains("SET 'execution.checkpointing.interval' = '10s';"));
     assert!(!t.contains("sink.transactional-id-prefix"));
     assert!(!t.contains("read_committed"));
-    // MirrorMaker 2 and Cluster Linking: none of these files.
+    // MirrorMaker 2: none of these files (its mm2.properties is written apart).
     assert!(files(&design("tool = \"mirrormaker2\"")).is_empty());
 }
 
@@ -134,5 +135,203 @@ fn export_cli_writes_the_copier_file() {
     assert!(job.contains("'sink.delivery-guarantee' = 'exactly-once'"));
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(readme.contains("flink-job-"), "{readme}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The value of `key=` on its own line of a properties file.
+fn prop<'a>(t: &'a str, key: &str) -> &'a str {
+    t.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or_else(|| panic!("{key} in:\n{t}"))
+}
+
+/// Cluster Linking: the link's `--config-file` bootstraps from the source's
+/// brokers and copies consumer offsets every `consumer.offset.sync.ms` (both
+/// Confluent link properties, the sync off unless enabled), names mirror
+/// topics behind `cluster.link.prefix`, and carries the fetch settings and the
+/// receive buffer the design was simulated with; the mirror script creates one
+/// mirror topic per topic copied, from its source topic, on the link.
+#[test]
+fn cluster_linking_export_writes_the_link_config_and_mirror_topics() {
+    let sc = design(
+        "tool = \"cluster-linking\"\n\"consumer.offset.sync.ms\" = 15000\n\
+         \"cluster.link.prefix\" = \"dc1.\"\n\"consumer.receive.buffer.bytes\" = 4194304",
+    );
+    let f = files(&sc);
+    let paths: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "cluster-link-dc1-to-dc2.properties",
+            "cluster-link-dc1-to-dc2-mirrors.sh"
+        ]
+    );
+    let t = &f[0].text;
+    assert_eq!(prop(t, "bootstrap.servers").split(',').count(), 3);
+    assert_eq!(prop(t, "consumer.offset.sync.enable"), "true");
+    assert_eq!(prop(t, "consumer.offset.sync.ms"), "15000");
+    assert_eq!(prop(t, "cluster.link.prefix"), "dc1.");
+    assert_eq!(prop(t, "replica.socket.receive.buffer.bytes"), "4194304");
+    let d = &sc.design[0];
+    assert_eq!(
+        prop(t, "replica.fetch.wait.max.ms"),
+        d.fetch_max_wait_ms.to_string()
+    );
+    assert_eq!(
+        prop(t, "replica.fetch.max.bytes"),
+        d.max_partition_fetch_bytes.to_string()
+    );
+    assert!(t.contains("kafka-cluster-links --bootstrap-server"));
+    assert!(t.contains("--create --link dc1-link"));
+    let sh = &f[1].text;
+    assert!(f[1].executable);
+    for topic in ["orders", "pay.ments"] {
+        let line = format!("--mirror-topic dc1.{topic} --source-topic {topic}");
+        assert!(sh.contains(&line), "{line} in:\n{sh}");
+    }
+    assert_eq!(
+        sh.lines()
+            .filter(|l| l.starts_with("kafka-mirrors "))
+            .count(),
+        2
+    );
+    assert!(sh.contains("--create --link dc1-link"));
+}
+
+/// Replicator: a Kafka Connect connector JSON of class
+/// `ReplicatorSourceConnector` with its own property names: the source and
+/// destination bootstrap servers, the topics as `topic.whitelist`, the
+/// design's `tasks.max`, rename format, poll and translation periods, the
+/// byte-array converters (records copied unchanged), the source consumer's
+/// receive buffer and the destination producer's compression.
+#[test]
+fn replicator_export_writes_the_connector_json() {
+    let sc = design(
+        "tool = \"replicator\"\n\"tasks.max\" = 4\n\"producer.compression.type\" = \"zstd\"\n\
+         \"consumer.receive.buffer.bytes\" = 2097152",
+    );
+    let f = files(&sc);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].path, "replicator-dc1-to-dc2.json");
+    let j: serde_json::Value = serde_json::from_str(&f[0].text).expect("valid JSON");
+    assert_eq!(j["name"], "replicator-dc1-to-dc2");
+    let c = &j["config"];
+    let d = &sc.design[0];
+    assert_eq!(
+        c["connector.class"],
+        "io.confluent.connect.replicator.ReplicatorSourceConnector"
+    );
+    assert_eq!(c["tasks.max"], "4");
+    assert_eq!(c["topic.whitelist"], "orders,pay.ments");
+    assert_eq!(c["topic.rename.format"], d.topic_rename_format.as_str());
+    assert_eq!(
+        c["topic.poll.interval.ms"],
+        d.topic_poll_interval_ms.to_string()
+    );
+    assert_eq!(
+        c["offset.translator.batch.period.ms"],
+        d.offset_translator_batch_period_ms.to_string()
+    );
+    for key in [
+        "src.kafka.bootstrap.servers",
+        "dest.kafka.bootstrap.servers",
+    ] {
+        assert_eq!(c[key].as_str().unwrap().split(',').count(), 3, "{key}");
+    }
+    assert_ne!(
+        c["src.kafka.bootstrap.servers"],
+        c["dest.kafka.bootstrap.servers"]
+    );
+    for key in ["key.converter", "value.converter", "header.converter"] {
+        assert_eq!(
+            c[key], "io.confluent.connect.replicator.util.ByteArrayConverter",
+            "{key}"
+        );
+    }
+    assert_eq!(c["src.kafka.receive.buffer.bytes"], "2097152");
+    assert_eq!(c["producer.override.compression.type"], "zstd");
+}
+
+/// uReplicator: the worker's consumer reads the source (fetch settings and
+/// receive buffer as simulated, `auto.offset.reset=latest` since it translates
+/// no offsets), its producer writes to the destination with the design's
+/// codec, and the controller whitelists each topic with its partition count.
+#[test]
+fn ureplicator_export_writes_worker_configs_and_topic_commands() {
+    let sc = design(
+        "tool = \"ureplicator\"\n\"producer.compression.type\" = \"lz4\"\n\
+         \"consumer.receive.buffer.bytes\" = 1048576",
+    );
+    let f = files(&sc);
+    let paths: Vec<&str> = f.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "ureplicator-dc1-to-dc2-consumer.properties",
+            "ureplicator-dc1-to-dc2-producer.properties",
+            "ureplicator-dc1-to-dc2-topics.sh"
+        ]
+    );
+    let (c, p, sh) = (&f[0].text, &f[1].text, &f[2].text);
+    assert_eq!(prop(c, "receive.buffer.bytes"), "1048576");
+    assert_eq!(prop(c, "auto.offset.reset"), "latest");
+    assert_eq!(prop(p, "compression.type"), "lz4");
+    assert_eq!(prop(p, "acks"), "all");
+    assert_ne!(prop(c, "bootstrap.servers"), prop(p, "bootstrap.servers"));
+    assert!(
+        sh.contains(r#"{"topic":"orders","numPartitions":"6"}"#),
+        "{sh}"
+    );
+    assert!(
+        sh.contains(r#"{"topic":"pay.ments","numPartitions":"3"}"#),
+        "{sh}"
+    );
+    assert!(f[2].executable);
+}
+
+/// `ktopo plan --export` writes the copier files of the recommended design
+/// for the copiers whose configuration was not exported before.
+#[test]
+fn plan_export_writes_the_confluent_and_ureplicator_copier_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base =
+        std::fs::read_to_string(root.join("scenarios/plan/far-sites.toml")).expect("bundled");
+    let dir = std::env::temp_dir().join(format!("ktopo-plan-copiers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (tool, file) in [
+        ("cluster-linking", "cluster-link-"),
+        ("replicator", "replicator-"),
+        ("ureplicator", "ureplicator-"),
+    ] {
+        let text = base.replace("[plan]", &format!("[plan]\ntools = [\"{tool}\"]"));
+        let scenario = dir.join(format!("{tool}.toml"));
+        std::fs::write(&scenario, text).unwrap();
+        let deploy = dir.join(format!("deploy-{tool}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_ktopo"))
+            .args(["plan", "-q", "--jobs", "2", "--out"])
+            .arg(dir.join("reports"))
+            .arg("--export")
+            .arg(&deploy)
+            .arg(&scenario)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{tool}: {stderr}");
+        assert!(
+            stderr.contains(&format!("async {tool}")),
+            "{tool}: {stderr}"
+        );
+        let written: Vec<String> = std::fs::read_dir(&deploy)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            written.iter().any(|n| n.starts_with(file)),
+            "{tool}: {written:?}"
+        );
+        let readme = std::fs::read_to_string(deploy.join("README.md")).unwrap();
+        assert!(readme.contains(file), "{tool}: {readme}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

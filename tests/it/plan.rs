@@ -584,9 +584,12 @@ fn flink_exactly_once_is_pruned_by_an_rpo_below_its_checkpoint_interval() {
 /// (the observer joins the ISR: 2 + 1), acks=all waits only for the pair
 /// (observers stay outside the ISR until promoted), and the far site keeps
 /// its asynchronous copy: the planner generates that design and simulates
-/// it; losing either of the pair loses nothing. (The cut of the pair's own
-/// link is left to the simulation to judge: it reads 0.071 s of lost writes
-/// there at this seed, which the ranking counts.)
+/// it; losing either of the pair loses nothing. A link cut leaves every
+/// site up (`link-partition`), so it loses no acknowledged write either
+/// (min ISR 3 is more than a site's two replicas: no write is acknowledged
+/// by one side only); what a cut reads as RPO is the far copy's lag at the
+/// cut, the same whichever link is cut, which the plan must name as the
+/// asynchronous copy's exposure, not as lost writes.
 #[test]
 fn hybrid_with_an_observer_in_a_nearby_third_site() {
     let text = r#"
@@ -713,4 +716,21 @@ recovery_s = 60
     assert!(lose.rto_s.is_some_and(|r| r <= 300.0), "{lose:?}");
     let lose2 = c.cases.iter().find(|k| k.case == "lose dc2").unwrap();
     assert_eq!(lose2.rpo_s, 0.0);
+    // Every cut: nothing lost; any RPO read is the far copy's exposure (the
+    // same lag at the same instant whichever link is cut).
+    let cuts: Vec<_> = c
+        .cases
+        .iter()
+        .filter(|k| k.case.starts_with("cut "))
+        .collect();
+    assert_eq!(cuts.len(), 5);
+    for k in &cuts {
+        assert_eq!(k.rpo_lost_records, 0, "{}: {k:?}", k.case);
+        assert_eq!(k.rpo_s, cuts[0].rpo_s, "{}", k.case);
+    }
+    for w in c.why.iter().filter(|w| w.contains("rpo_s")) {
+        assert!(w.contains("no acknowledged write was lost"), "{w}");
+        assert!(w.contains("asynchronous copy"), "{w}");
+        assert!(!w.contains("are lost"), "{w}");
+    }
 }
