@@ -1374,6 +1374,38 @@ at_s = 20
     let rec = recovery(&o, 0);
     assert_eq!(rec.duplicates, 0);
     assert_eq!(rec.duplicates_measured, Some(0));
+    // The consumer kept up with the source, so the target's log end, where
+    // `latest` starts it, is at or behind what it had read: nothing skipped.
+    assert_eq!(rec.records_never_read, 0);
+    // Had it lagged behind the copy, what `latest` skipped would not be a
+    // re-read saved: a `rereads_records` bound counts the records not read
+    // exactly once (the judging rule, on this run with 300 records skipped).
+    let mut lagged = o.clone();
+    lagged.faults[0]
+        .recovery
+        .as_mut()
+        .unwrap()
+        .records_never_read = 300;
+    let mut obj = ktopo::scenario::Objectives {
+        rereads_records: Some(299.0),
+        ..Default::default()
+    };
+    let checks = ktopo::report::objectives(&obj, &ktopo::report::Summary::of(&lagged));
+    let c = &checks[0];
+    assert_eq!((c.objective, c.met), ("rereads_records", Some(false)));
+    assert_eq!(c.actual, Some(300.0));
+    assert!(
+        c.detail.as_deref().unwrap().contains("300 never read"),
+        "{c:?}"
+    );
+    obj.rereads_records = Some(300.0);
+    let checks = ktopo::report::objectives(&obj, &ktopo::report::Summary::of(&lagged));
+    assert_eq!(checks[0].met, Some(true));
+    let checks = ktopo::report::objectives(&obj, &ktopo::report::Summary::of(&o));
+    assert_eq!(
+        (checks[0].actual, checks[0].detail.as_deref()),
+        (Some(0.0), None)
+    );
     let o = run_with("earliest");
     let rec = recovery(&o, 0);
     assert!(
