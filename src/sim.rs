@@ -488,18 +488,24 @@ mod tests {
         let pairs = v.chunks(2).map(|c| c[0] * c[1]).sum::<f64>() / (n / 2) as f64;
         assert!(pairs.abs() < 0.01, "pair correlation {pairs}");
         let mut v = v;
+        let ks = ks_distance(&mut v, |x| {
+            0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+        });
+        assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
+    }
+
+    /// The Kolmogorov–Smirnov distance between the sample `v` (sorted here)
+    /// and the law of CDF `cdf`.
+    fn ks_distance(v: &mut [f64], cdf: impl Fn(f64) -> f64) -> f64 {
         v.sort_by(f64::total_cmp);
-        let ks = v
-            .iter()
+        let n = v.len() as f64;
+        v.iter()
             .enumerate()
             .map(|(k, &x)| {
-                let cdf = 0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2);
-                (cdf - k as f64 / n as f64)
-                    .abs()
-                    .max((cdf - (k + 1) as f64 / n as f64).abs())
+                let c = cdf(x);
+                (c - k as f64 / n).abs().max((c - (k + 1) as f64 / n).abs())
             })
-            .fold(0.0, f64::max);
-        assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
+            .fold(0.0, f64::max)
     }
 
     #[test]
@@ -550,19 +556,9 @@ mod tests {
                 }
             })
             .collect();
-        v.sort_by(f64::total_cmp);
         let mean = v.iter().sum::<f64>() / n as f64;
         assert!((mean - 1.0).abs() < 0.005, "mean {mean}");
-        let ks = v
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| {
-                let cdf = 1.0 - (-x).exp();
-                (cdf - k as f64 / n as f64)
-                    .abs()
-                    .max((cdf - (k + 1) as f64 / n as f64).abs())
-            })
-            .fold(0.0, f64::max);
+        let ks = ks_distance(&mut v, |x| 1.0 - (-x).exp());
         assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
         let tail = v.iter().filter(|&&x| x > ZIG_R + 1.0).count() as f64 / n as f64;
         let want = (-(ZIG_R + 1.0)).exp();

@@ -49,21 +49,6 @@ struct Flow<'a> {
     topics: &'a [String],
 }
 
-impl<'a> Flow<'a> {
-    /// The scenario, design, source, destination and topics.
-    fn parts(
-        self,
-    ) -> (
-        &'a Scenario,
-        &'a Design,
-        &'a Cluster,
-        &'a Cluster,
-        &'a [String],
-    ) {
-        (self.sc, self.d, self.src, self.dst, self.topics)
-    }
-}
-
 /// Topics the design copies (every topic when it names none).
 fn topics(sc: &Scenario, d: &Design) -> Vec<String> {
     if d.topics.is_empty() {
@@ -144,7 +129,7 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
                 vec![
                     (
                         format!("cluster-link-{stem}.properties"),
-                        cluster_link(sc, d, src, dst, &link),
+                        cluster_link(flow, &link),
                         false,
                     ),
                     (
@@ -160,7 +145,7 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
             CopierTool::Ureplicator => vec![
                 (
                     format!("ureplicator-{stem}-consumer.properties"),
-                    ureplicator_consumer(sc, d, src, dst),
+                    ureplicator_consumer(flow),
                     false,
                 ),
                 (
@@ -201,7 +186,13 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
 /// the keys are those of its reference implementation's `ClusterMirrorConfig`
 /// (apache/kafka pull request 23843) and may change.
 fn cluster_mirror(f: Flow) -> String {
-    let (sc, d, src, dst, topics) = f.parts();
+    let Flow {
+        sc,
+        d,
+        src,
+        dst,
+        topics,
+    } = f;
     let mut o = String::new();
     let name = format!("{}-mirror", part(&src.name));
     let _ = writeln!(
@@ -261,7 +252,13 @@ fn cluster_mirror(f: Flow) -> String {
 /// takes it (the ShadowLinkConfig YAML of Redpanda's "Configure Shadowing"
 /// page and `rpk shadow config generate`), run against the shadow cluster.
 fn shadow_link(f: Flow) -> String {
-    let (sc, d, src, dst, topics) = f.parts();
+    let Flow {
+        sc,
+        d,
+        src,
+        dst,
+        topics,
+    } = f;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -339,17 +336,15 @@ pub(super) fn codec(d: &Design) -> String {
         .unwrap_or_else(|| "none".into())
 }
 
-/// A JSON string literal.
-fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
 /// Confluent Cluster Linking: the link's configuration as
 /// `kafka-cluster-links --create --config-file` takes it, run against the
 /// destination cluster. Keys: Confluent Platform's "Cluster link configuration
 /// properties" (`consumer.offset.sync.*`, `cluster.link.prefix`) and the
 /// replica fetcher settings a link accepts under the broker's names.
-fn cluster_link(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster, link: &str) -> String {
+fn cluster_link(f: Flow, link: &str) -> String {
+    let Flow {
+        sc, d, src, dst, ..
+    } = f;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -443,7 +438,13 @@ fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> St
 /// `topic.*`, `offset.translator.batch.period.ms`, `provenance.header.enable`)
 /// and Connect's `producer.override.*` for the destination producer.
 fn replicator(f: Flow) -> String {
-    let (sc, d, src, dst, topics) = f.parts();
+    let Flow {
+        sc,
+        d,
+        src,
+        dst,
+        topics,
+    } = f;
     let name = format!("replicator-{}-to-{}", part(&src.name), part(&dst.name));
     let codec = codec(d);
     let (src_boot, dst_boot) = (src.bootstrap.join(","), dst.bootstrap.join(","));
@@ -491,14 +492,10 @@ fn replicator(f: Flow) -> String {
         ("confluent.topic.replication.factor", &d.replication_factor),
         ("confluent.topic.bootstrap.servers", &dst_boot),
     ];
-    let mut o = String::new();
-    let _ = writeln!(o, "{{");
-    let _ = writeln!(o, "  \"name\": {},", json_str(&name));
-    let _ = writeln!(o, "  \"config\": {{");
-    let _ = writeln!(
-        o,
-        "    \"_comment\": {},",
-        json_str(&format!(
+    let mut config = serde_json::Map::new();
+    config.insert(
+        "_comment".into(),
+        format!(
             "Confluent Replicator copying cluster {} into cluster {} (design {} of \
              scenario {}), written by ktopo export. POST this file to the Connect \
              worker's /connectors. Host names follow the exported server.properties: \
@@ -506,26 +503,25 @@ fn replicator(f: Flow) -> String {
              connector.client.config.override.policy=All. The receive buffer is sized \
              to the bandwidth-delay product of the link (-1: the OS autotunes).",
             src.name, dst.name, d.name, sc.name
-        ))
+        )
+        .into(),
     );
-    let n = keys.len();
-    for (i, (k, v)) in keys.iter().enumerate() {
-        let comma = if i + 1 < n { "," } else { "" };
-        let _ = writeln!(
-            o,
-            "    {}: {}{comma}",
-            json_str(k),
-            json_str(&v.to_string())
-        );
+    for (k, v) in keys {
+        config.insert(k.into(), v.to_string().into());
     }
-    let _ = writeln!(o, "  }}\n}}");
+    let doc = serde_json::json!({ "name": name, "config": config });
+    let mut o = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    o.push('\n');
     o
 }
 
 /// uReplicator's worker consumer (`--consumer.config`): the source cluster
 /// and the fetch settings ktopo simulated. uReplicator's worker reads the
 /// source with Kafka's consumer settings under their consumer names.
-fn ureplicator_consumer(sc: &Scenario, d: &Design, src: &Cluster, dst: &Cluster) -> String {
+fn ureplicator_consumer(f: Flow) -> String {
+    let Flow {
+        sc, d, src, dst, ..
+    } = f;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -599,10 +595,8 @@ fn ureplicator_topics(sc: &Scenario, topics: &[String]) -> String {
             .iter()
             .find(|x| &x.name == t)
             .map_or(1, |x| x.partitions);
-        let body = format!(
-            "{{\"topic\":{},\"numPartitions\":\"{partitions}\"}}",
-            json_str(t)
-        );
+        let body =
+            serde_json::json!({ "topic": t, "numPartitions": partitions.to_string() }).to_string();
         let _ = writeln!(
             o,
             "curl -fsS -X POST -d {} \"$CONTROLLER/topics\"",
@@ -641,7 +635,13 @@ const RAW_FORMATS: &str = "'key.format' = 'raw',\n  \
 /// Kafka SQL connector's (`KafkaConnectorOptions`: `sink.delivery-guarantee`,
 /// `sink.transactional-id-prefix`, `properties.*` passed to the Kafka clients).
 fn flink_job(f: Flow) -> String {
-    let (sc, d, src, dst, topics) = f.parts();
+    let Flow {
+        sc,
+        d,
+        src,
+        dst,
+        topics,
+    } = f;
     use crate::scenario::DeliveryGuarantee;
     let eos = d.delivery_guarantee == DeliveryGuarantee::ExactlyOnce;
     let mut o = String::new();

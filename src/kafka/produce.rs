@@ -1134,13 +1134,12 @@ impl World<'_> {
         }
         // At flow fidelity a partition's batches come in bursts (a step's
         // bulk from each producer, then a probe now and then): a list that
-        // grew for a burst and is back to a quarter of its capacity shrinks
-        // to what it holds, rather than keep the burst's capacity for the
+        // grew past 8 slots for a burst and is back to a quarter of its
+        // capacity shrinks to 8, rather than keep the burst's capacity for the
         // rest of the run (the lists of the scale benchmark grew from 5.5 to
-        // 23 MB over its 60 s that way).
-        // A list keeps up to 8 slots (256 bytes) without shrinking: a step's
-        // bulk batches from a few producers fit, and do not reallocate every
-        // step.
+        // 23 MB over its 60 s that way). Up to 8 slots (256 bytes) stay: a
+        // step's bulk batches from a few producers fit without reallocating
+        // every step.
         let (len, cap) = (part.batches.len(), part.batches.capacity());
         if self.flow.is_some() && cap > 8 && len * 4 <= cap {
             part.batches.shrink_to(8);
