@@ -186,13 +186,7 @@ pub fn render(sc: &Scenario, d: &Design) -> Vec<ExportFile> {
 /// the keys are those of its reference implementation's `ClusterMirrorConfig`
 /// (apache/kafka pull request 23843) and may change.
 fn cluster_mirror(f: Flow) -> String {
-    let Flow {
-        sc,
-        d,
-        src,
-        dst,
-        topics,
-    } = f;
+    let (sc, d, src, dst, topics) = (f.sc, f.d, f.src, f.dst, f.topics);
     let mut o = String::new();
     let name = format!("{}-mirror", part(&src.name));
     let _ = writeln!(
@@ -252,13 +246,7 @@ fn cluster_mirror(f: Flow) -> String {
 /// takes it (the ShadowLinkConfig YAML of Redpanda's "Configure Shadowing"
 /// page and `rpk shadow config generate`), run against the shadow cluster.
 fn shadow_link(f: Flow) -> String {
-    let Flow {
-        sc,
-        d,
-        src,
-        dst,
-        topics,
-    } = f;
+    let (sc, d, src, dst, topics) = (f.sc, f.d, f.src, f.dst, f.topics);
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -342,9 +330,7 @@ pub(super) fn codec(d: &Design) -> String {
 /// properties" (`consumer.offset.sync.*`, `cluster.link.prefix`) and the
 /// replica fetcher settings a link accepts under the broker's names.
 fn cluster_link(f: Flow, link: &str) -> String {
-    let Flow {
-        sc, d, src, dst, ..
-    } = f;
+    let (sc, d, src, dst) = (f.sc, f.d, f.src, f.dst);
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -438,13 +424,7 @@ fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> St
 /// `topic.*`, `offset.translator.batch.period.ms`, `provenance.header.enable`)
 /// and Connect's `producer.override.*` for the destination producer.
 fn replicator(f: Flow) -> String {
-    let Flow {
-        sc,
-        d,
-        src,
-        dst,
-        topics,
-    } = f;
+    let (sc, d, src, dst, topics) = (f.sc, f.d, f.src, f.dst, f.topics);
     let name = format!("replicator-{}-to-{}", part(&src.name), part(&dst.name));
     let codec = codec(d);
     let (src_boot, dst_boot) = (src.bootstrap.join(","), dst.bootstrap.join(","));
@@ -519,9 +499,7 @@ fn replicator(f: Flow) -> String {
 /// and the fetch settings ktopo simulated. uReplicator's worker reads the
 /// source with Kafka's consumer settings under their consumer names.
 fn ureplicator_consumer(f: Flow) -> String {
-    let Flow {
-        sc, d, src, dst, ..
-    } = f;
+    let (sc, d, src, dst) = (f.sc, f.d, f.src, f.dst);
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -635,13 +613,7 @@ const RAW_FORMATS: &str = "'key.format' = 'raw',\n  \
 /// Kafka SQL connector's (`KafkaConnectorOptions`: `sink.delivery-guarantee`,
 /// `sink.transactional-id-prefix`, `properties.*` passed to the Kafka clients).
 fn flink_job(f: Flow) -> String {
-    let Flow {
-        sc,
-        d,
-        src,
-        dst,
-        topics,
-    } = f;
+    let (sc, d, src, dst, topics) = (f.sc, f.d, f.src, f.dst, f.topics);
     use crate::scenario::DeliveryGuarantee;
     let eos = d.delivery_guarantee == DeliveryGuarantee::ExactlyOnce;
     let mut o = String::new();
