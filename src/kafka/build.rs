@@ -570,6 +570,7 @@ fn hot_settings(sc: &Scenario) -> Hot {
             sc.model.tcp_autotune_max_bytes,
         ),
         strict_min_isr: sc.model.kafka_version.strict_min_isr(),
+        unclean: sc.broker.unclean_leader_election_enable,
         seg_bytes: sc.broker.log_segment_bytes.max(1),
     }
 }

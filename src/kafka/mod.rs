@@ -353,6 +353,9 @@ pub(crate) struct Hot {
     replica_window: u64,
     /// `model.kafka_version` ≥ 3.7: the HW stays while the ISR is below the minimum.
     strict_min_isr: bool,
+    /// `unclean.leader.election.enable`: any replica may become leader, so
+    /// what any replica lacks can be lost.
+    unclean: bool,
     /// `log.segment.bytes`.
     seg_bytes: u64,
 }

@@ -694,11 +694,12 @@ impl World<'_> {
                 let isr = part.effective_isr(ls, view.isr);
                 if acks == Acks::All && isr.count_ones() < part.effective_min_isr() {
                     2
-                } else if let Some(end) = copy.filter(|_| idempotent) {
+                } else if let Some((copy_epoch, end)) = copy.filter(|_| idempotent) {
                     // The leader's producer state knows this sequence: a
                     // duplicate, answered with the first copy's offsets and
                     // not appended (`UnifiedLog.analyzeAndValidateProducerState`).
-                    // acks=all waits for the high watermark to cover that copy.
+                    // acks=all waits for the high watermark to cover that copy;
+                    // once answered, that copy is an acknowledged write.
                     if acks == Acks::All && self.pos[part.r0 as usize + ls].hw < end {
                         let at = part.waiters.partition_point(|w| w.end <= end);
                         part.waiters.insert(
@@ -706,6 +707,7 @@ impl World<'_> {
                             Waiter {
                                 slot: ls as u8,
                                 epoch: view.leader_epoch,
+                                batch_epoch: copy_epoch,
                                 end,
                                 req: id,
                                 tag,
@@ -714,6 +716,7 @@ impl World<'_> {
                         );
                         0
                     } else {
+                        part.mark_acked(copy_epoch, end);
                         1
                     }
                 } else {
@@ -775,6 +778,7 @@ impl World<'_> {
                         part.waiters.push_back(Waiter {
                             slot: ls as u8,
                             epoch: view.leader_epoch,
+                            batch_epoch: view.leader_epoch,
                             end: start + k as u64,
                             req: id,
                             tag,
@@ -1058,13 +1062,7 @@ impl World<'_> {
                 break;
             }
             let w = part.waiters.pop_front().expect("front");
-            let i = part.batches.partition_point(|x| x.end() < w.end);
-            if let Some(bt) = part.batches.get_mut(i)
-                && bt.end() == w.end
-                && bt.epoch == w.epoch
-            {
-                bt.acked = true;
-            }
+            part.mark_acked(w.batch_epoch, w.end);
             done.push(w);
         }
         // At flow fidelity a partition is appended to a few times a step, so
@@ -1107,10 +1105,14 @@ impl World<'_> {
             point = point.min(self.consumers[c as usize].pos[local]);
         }
         point = point.min(self.cp_floor(p));
-        // A policy that may elect an observer once every synchronous replica is
-        // gone makes what the observers lack losable: keep those batches for
-        // the loss accounting (§12).
-        if part.slots.len() > part.n_replicas as usize
+        // Unclean election may make any replica leader, whatever it lacks of
+        // the committed log, and a policy that may elect an observer once
+        // every synchronous replica is gone makes what the observers lack
+        // losable: keep those batches for the loss accounting (§12) until
+        // every such replica holds them.
+        let first = if self.hot.unclean {
+            0
+        } else if part.slots.len() > part.n_replicas as usize
             && matches!(
                 self.promotion_policy(p),
                 Some(
@@ -1118,10 +1120,13 @@ impl World<'_> {
                 )
             )
         {
-            for s in part.n_replicas as usize..part.slots.len() {
-                if s != ls {
-                    point = point.min(self.tracks[part.link(ls, s)].leo);
-                }
+            part.n_replicas as usize
+        } else {
+            part.slots.len()
+        };
+        for s in first..part.slots.len() {
+            if s != ls {
+                point = point.min(self.tracks[part.link(ls, s)].leo);
             }
         }
         let part = &mut self.parts[p as usize];

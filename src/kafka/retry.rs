@@ -355,8 +355,8 @@ impl World<'_> {
     /// producer) finding the batch's sequence
     /// (`ProducerStateEntry.findDuplicateBatch`): a retried batch is always
     /// among its producer's 5 most recent, since at most 5 are in flight.
-    /// Returns the end offset of the held copy.
-    pub(super) fn held_copy(&self, id: u32, ix: usize, p: u32, ls: usize) -> Option<u64> {
+    /// Returns the held copy's leader epoch and end offset.
+    pub(super) fn held_copy(&self, id: u32, ix: usize, p: u32, ls: usize) -> Option<(u32, u64)> {
         let r = &self.reqs[id as usize];
         let prior = r.resent.iter().find(|x| x.ix as usize == ix)?.prior?;
         let k = r.parts[ix].1;
@@ -372,7 +372,7 @@ impl World<'_> {
         };
         part.rep[ls]
             .holds(self.pos[part.r0 as usize + ls].leo, &copy)
-            .then(|| copy.end())
+            .then(|| (copy.epoch, copy.end()))
     }
 
     /// Part `ix` of request `id`, `(partition, records, created)`, failed

@@ -302,7 +302,11 @@ impl Batch {
 #[derive(Clone, Copy, Debug)]
 pub struct Waiter {
     pub slot: u8,
+    /// The leader epoch it waits under (a new epoch ends the wait).
     pub epoch: u32,
+    /// The epoch of the batch it acknowledges: `epoch` for an append, the
+    /// first copy's for a duplicate an idempotent producer resent.
+    pub batch_epoch: u32,
     pub end: u64,
     pub req: u32,
     pub tag: u32,
@@ -585,6 +589,18 @@ impl Partition {
             self.head[..self.slots.len()].iter().position(|&x| x == b)
         } else {
             self.slots.iter().position(|&x| x == b)
+        }
+    }
+
+    /// The batch of leader epoch `epoch` ending at `end`, if still kept, was
+    /// acknowledged to its producer: its loss counts as an acknowledged loss.
+    pub fn mark_acked(&mut self, epoch: u32, end: u64) {
+        let i = self.batches.partition_point(|x| x.end() < end);
+        if let Some(bt) = self.batches.get_mut(i)
+            && bt.end() == end
+            && bt.epoch == epoch
+        {
+            bt.acked = true;
         }
     }
 
