@@ -1110,12 +1110,22 @@ impl World<'_> {
                 let lrep = &part.rep[slot];
                 let rb = part.record_bytes as u64;
                 let mut lost = Vec::new();
-                part.batches.retain(|bt| {
-                    let doomed = bt.epoch < new.leader_epoch && !lrep.holds(leo, bt);
-                    if doomed {
-                        lost.push(*bt);
+                part.batches.retain_mut(|bt| {
+                    if bt.epoch >= new.leader_epoch {
+                        return true;
                     }
-                    !doomed
+                    // What the new leader lacks of it (a range of batches the
+                    // loss accounting merged may be held in part, `trim_batches`).
+                    let held = lrep.held_prefix(leo, bt);
+                    if held < bt.count as u64 {
+                        lost.push(Batch {
+                            start: bt.start + held,
+                            count: bt.count - held as u32,
+                            ..*bt
+                        });
+                        bt.count = held as u32;
+                    }
+                    bt.count > 0
                 });
                 for bt in lost {
                     self.count_lost(&bt, rb);
@@ -1182,19 +1192,28 @@ impl World<'_> {
         let rb = part.record_bytes as u64;
         let mut lost = Vec::new();
         let pos = &self.pos;
-        part.batches.retain(|bt| {
+        part.batches.retain_mut(|bt| {
             if bt.end() <= end || !before.holds(before_leo, bt) {
                 return true;
             }
+            // The part of it no replica holds any more (a merged range may be
+            // held in part, `trim_batches`).
             let still = part
                 .rep
                 .iter()
                 .enumerate()
-                .any(|(s, r)| r.holds(pos[r0 + s].leo, bt));
-            if !still {
-                lost.push(*bt);
+                .map(|(s, r)| r.held_prefix(pos[r0 + s].leo, bt))
+                .max()
+                .unwrap_or(0);
+            if still < bt.count as u64 {
+                lost.push(Batch {
+                    start: bt.start + still,
+                    count: bt.count - still as u32,
+                    ..*bt
+                });
+                bt.count = still as u32;
             }
-            still
+            bt.count > 0
         });
         for bt in lost {
             self.count_lost(&bt, rb);

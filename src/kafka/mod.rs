@@ -1093,8 +1093,15 @@ impl<'a> World<'a> {
             for b in part.batches.iter() {
                 // From an older epoch and not in the committed leader's log: whoever
                 // still holds it truncates it when it follows that leader.
-                if b.acked && b.epoch < lrep.last_epoch() && !lrep.holds(leo, b) {
-                    lost.push(*b);
+                if b.acked && b.epoch < lrep.last_epoch() {
+                    let held = lrep.held_prefix(leo, b);
+                    if held < b.count as u64 {
+                        lost.push(Batch {
+                            start: b.start + held,
+                            count: b.count - held as u32,
+                            ..*b
+                        });
+                    }
                 }
             }
             for b in lost {

@@ -459,6 +459,18 @@ impl Replica {
         leo >= b.end() && self.epoch_at(leo, b.start) == Some(b.epoch)
     }
 
+    /// How many records of batch `b`, from its start, this log (ending at
+    /// `leo`) holds under `b`'s epoch: `b.count` when it holds the whole
+    /// batch, fewer when the log ends, or a later epoch begins, inside it.
+    pub fn held_prefix(&self, leo: u64, b: &Batch) -> u64 {
+        if self.epoch_at(leo, b.start) != Some(b.epoch) {
+            return 0;
+        }
+        let i = self.lineage.partition_point(|&(_, s)| s <= b.start);
+        let run_end = self.lineage.get(i).map_or(leo, |e| e.1.min(leo));
+        run_end.min(b.end()) - b.start
+    }
+
     pub fn last_epoch(&self) -> u32 {
         self.last().map_or(0, |e| e.0)
     }
