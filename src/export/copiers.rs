@@ -327,8 +327,11 @@ pub(super) fn codec(d: &Design) -> String {
 /// Confluent Cluster Linking: the link's configuration as
 /// `kafka-cluster-links --create --config-file` takes it, run against the
 /// destination cluster. Keys: Confluent Platform's "Cluster link configuration
-/// properties" (`consumer.offset.sync.*`, `cluster.link.prefix`) and the
-/// replica fetcher settings a link accepts under the broker's names.
+/// properties" (`consumer.offset.sync.*`, `consumer.offset.group.filters`,
+/// `cluster.link.prefix`) and the link's own `ClusterLinkConfig`
+/// (`kafka.server.link`), which defines `num.cluster.link.fetchers` (default 1)
+/// and the replica fetcher settings under the broker's names; the group
+/// filter JSON is the shape Confluent's kcp writes for every group.
 fn cluster_link(f: Flow, link: &str) -> String {
     let (sc, d, src, dst) = (f.sc, f.d, f.src, f.dst);
     let mut o = String::new();
@@ -341,7 +344,8 @@ fn cluster_link(f: Flow, link: &str) -> String {
          #     --config-file <this file>\n\
          # then its mirror topics (the -mirrors.sh file next to this one). Mirror topics\n\
          # keep the source's offsets, so records are copied as the source's batches\n\
-         # (the source's compression), with no producer of their own.\n",
+         # (the source's compression), with no producer of their own. Keys: Confluent\n\
+         # Platform's cluster link configuration properties (ClusterLinkConfig).\n",
         src.name,
         dst.name,
         d.name,
@@ -377,8 +381,11 @@ fn cluster_link(f: Flow, link: &str) -> String {
     let _ = writeln!(
         o,
         "# The link's fetchers on the destination leaders, as ktopo simulated them\n\
-         # (the broker's replica fetcher settings, set per link). The receive buffer\n\
-         # is sized to the link's bandwidth-delay product (-1: the OS autotunes).\n\
+         # (the broker's replica fetcher settings, set per link), with the default\n\
+         # num.cluster.link.fetchers (1 fetcher thread replicating from the source\n\
+         # brokers). The receive buffer is sized to the link's bandwidth-delay\n\
+         # product (-1: the OS autotunes).\n\
+         num.cluster.link.fetchers=1\n\
          replica.fetch.wait.max.ms={}\n\
          replica.fetch.min.bytes={}\n\
          replica.fetch.max.bytes={}\n\
@@ -394,7 +401,9 @@ fn cluster_link(f: Flow, link: &str) -> String {
 }
 
 /// The mirror topics of a cluster link: one `kafka-mirrors --create` per
-/// topic, run against the destination cluster.
+/// topic, run against the destination cluster. `--mirror-topic` takes the
+/// mirror's own name, the link's `cluster.link.prefix` + the source name (it
+/// must begin with the prefix), `--source-topic` the source topic's.
 fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> String {
     let mut o = String::new();
     let boot = super::sh_quote(&dst.bootstrap.join(","));
@@ -402,7 +411,9 @@ fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> St
         o,
         "#!/bin/sh\n\
          # Mirror topics of cluster link `{link}` (create the link first), written by\n\
-         # ktopo export. Each is read-only until promoted or failed over:\n\
+         # ktopo export. A mirror topic is named the link's cluster.link.prefix (if\n\
+         # any) + its source topic's name (--mirror-topic), from --source-topic.\n\
+         # Each is read-only until promoted or failed over:\n\
          #   kafka-mirrors --bootstrap-server <destination> --failover --topics <name>\n\
          set -e"
     );
@@ -418,11 +429,14 @@ fn mirror_topics(d: &Design, dst: &Cluster, link: &str, topics: &[String]) -> St
     o
 }
 
-/// Confluent Replicator: the connector's configuration as Kafka Connect's
-/// REST API takes it (`PUT /connectors/<name>/config`). Keys: Confluent's
-/// "Replicator Configuration Reference" (`src.kafka.*`, `src.consumer.*`,
-/// `topic.*`, `offset.translator.batch.period.ms`, `provenance.header.enable`)
-/// and Connect's `producer.override.*` for the destination producer.
+/// Confluent Replicator: the connector (`name`, `config`) as Kafka Connect's
+/// REST API takes it (`POST /connectors`). Keys: Confluent's "Replicator
+/// Configuration Reference" and the connector's own
+/// `ReplicatorSourceConnectorConfig` (`src.kafka.*`, `src.consumer.*`,
+/// `dest.kafka.*`, `topic.*`, `offset.translator.batch.period.ms`,
+/// `provenance.header.enable`), the license topic's
+/// `confluent.topic.replication.factor`, and Connect's `producer.override.*`
+/// for the destination producer (as Confluent's cp-demo sets them).
 fn replicator(f: Flow) -> String {
     let (sc, d, src, dst, topics) = (f.sc, f.d, f.src, f.dst, f.topics);
     let name = format!("replicator-{}-to-{}", part(&src.name), part(&dst.name));
@@ -432,7 +446,7 @@ fn replicator(f: Flow) -> String {
         (topics.join(","), d.fetch_min_bytes(), d.fetch_max_bytes());
     // Records are copied as bytes (Replicator's own converter).
     let bytes = "io.confluent.connect.replicator.util.ByteArrayConverter";
-    let keys: [(&str, &dyn std::fmt::Display); 23] = [
+    let keys: [(&str, &dyn std::fmt::Display); 22] = [
         (
             "connector.class",
             &"io.confluent.connect.replicator.ReplicatorSourceConnector",
@@ -470,7 +484,6 @@ fn replicator(f: Flow) -> String {
             &d.producer_send_buffer_bytes,
         ),
         ("confluent.topic.replication.factor", &d.replication_factor),
-        ("confluent.topic.bootstrap.servers", &dst_boot),
     ];
     let mut config = serde_json::Map::new();
     config.insert(
@@ -478,7 +491,8 @@ fn replicator(f: Flow) -> String {
         format!(
             "Confluent Replicator copying cluster {} into cluster {} (design {} of \
              scenario {}), written by ktopo export. POST this file to the Connect \
-             worker's /connectors. Host names follow the exported server.properties: \
+             worker's /connectors. Keys: Replicator's configuration reference \
+             (ReplicatorSourceConnectorConfig). Host names follow the exported server.properties: \
              replace them with yours. producer.override.* needs the worker's \
              connector.client.config.override.policy=All. The receive buffer is sized \
              to the bandwidth-delay product of the link (-1: the OS autotunes).",
@@ -495,28 +509,44 @@ fn replicator(f: Flow) -> String {
     o
 }
 
-/// uReplicator's worker consumer (`--consumer.config`): the source cluster
-/// and the fetch settings ktopo simulated. uReplicator's worker reads the
-/// source with Kafka's consumer settings under their consumer names.
+/// uReplicator's worker consumer (`-consumer_config`): the source cluster
+/// and the fetch settings ktopo simulated. Source: uReplicator master
+/// (`WorkerStarter`, `WorkerConf`, `WorkerInstance`, `ConsumerFetcherThread`):
+/// the worker takes commons-cli options with one dash and reads the source with
+/// Kafka's `KafkaConsumer` (kafka-clients 1.1.1), so the file holds the new
+/// consumer's keys, plus the ZooKeeper its offset checkpoints go to.
 fn ureplicator_consumer(f: Flow) -> String {
     let (sc, d, src, dst) = (f.sc, f.d, f.src, f.dst);
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# uReplicator worker consumer (--consumer.config) copying cluster `{}` into\n\
-         # cluster `{}` (design `{}` of scenario `{}`), written by ktopo export. Run\n\
-         # {} worker(s) (one per MirrorMaker 2 task ktopo simulated) with this file,\n\
-         # the -producer.properties file next to it and your helix.properties; add the\n\
-         # topics with the -topics.sh file. Host names follow the exported\n\
-         # server.properties: replace them with yours.\n",
+        "# uReplicator worker consumer copying cluster `{}` into cluster `{}`\n\
+         # (design `{}` of scenario `{}`), written by ktopo export. Start {} worker(s)\n\
+         # (one per MirrorMaker 2 task ktopo simulated), each with\n\
+         #   java -cp uReplicator-Worker-<version>-jar-with-dependencies.jar \\\n\
+         #     com.uber.stream.ureplicator.worker.WorkerStarter \\\n\
+         #     -consumer_config <this file> -producer_config <the -producer.properties file> \\\n\
+         #     -helix_config <your helix.properties: zkServer, instanceId, helixClusterName>\n\
+         # and add the topics with the -topics.sh file. Keys: uReplicator master\n\
+         # (WorkerConf, WorkerInstance, ConsumerFetcherThread; a KafkaConsumer of\n\
+         # kafka-clients 1.1.1). uReplicator has no release: its master may change.\n\
+         # Host names follow the exported server.properties: replace them with yours.\n",
         src.name, dst.name, d.name, sc.name, d.tasks_max
     );
     let _ = writeln!(
         o,
         "bootstrap.servers={}\n\
          group.id=ureplicator-{}-to-{}\n\
-         # uReplicator translates no offsets: a consumer failed over to the\n\
-         # destination starts at auto.offset.reset.\n\
+         # Records are copied as bytes (the worker sets no deserializer itself).\n\
+         key.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer\n\
+         value.deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer\n\
+         # Required: the ZooKeeper the worker checkpoints its offsets in (or\n\
+         # commit.zookeeper.connect); the controller's will do. Replace it with yours.\n\
+         zookeeper.connect=localhost:2181\n\
+         # Where the worker starts a partition it has no checkpoint for (latest: the\n\
+         # topic's end, as uReplicator's example config). uReplicator translates no\n\
+         # offsets: a consumer failed over to the destination starts at its own\n\
+         # auto.offset.reset.\n\
          auto.offset.reset=latest\n\
          fetch.max.wait.ms={}\n\
          fetch.min.bytes={}\n\
@@ -534,16 +564,21 @@ fn ureplicator_consumer(f: Flow) -> String {
     o
 }
 
-/// uReplicator's worker producer (`--producer.config`): Kafka producer
-/// settings for the destination cluster.
+/// uReplicator's worker producer (`-producer_config`): Kafka producer
+/// settings for the destination cluster (the worker's `KafkaProducer`, which
+/// sets no serializer itself).
 fn ureplicator_producer(d: &Design, dst: &Cluster) -> String {
     format!(
-        "# uReplicator worker producer (--producer.config), written by ktopo export:\n\
-         # Kafka producer settings for the destination cluster.\n\
+        "# uReplicator worker producer (-producer_config), written by ktopo export:\n\
+         # Kafka producer settings for the destination cluster (a KafkaProducer of\n\
+         # kafka-clients 1.1.1, uReplicator master's ProducerThread).\n\
          bootstrap.servers={}\n\
+         key.serializer=org.apache.kafka.common.serialization.ByteArraySerializer\n\
+         value.serializer=org.apache.kafka.common.serialization.ByteArraySerializer\n\
          acks=all\n\
          compression.type={}\n\
          batch.size={}\n\
+         # As simulated (the worker's own default is 1; it warns when set otherwise).\n\
          max.in.flight.requests.per.connection={}\n\
          send.buffer.bytes={}\n",
         dst.bootstrap.join(","),
@@ -555,14 +590,16 @@ fn ureplicator_producer(d: &Design, dst: &Cluster) -> String {
 }
 
 /// uReplicator's controller adds topics to its whitelist over its REST API
-/// (`POST /topics` with the topic and its partition count).
+/// (`POST /topics` with `{"topic", "numPartitions"}`: uReplicator master's
+/// `TopicManagementRestletResource` and `TopicPartition.init`, non-federated).
 fn ureplicator_topics(sc: &Scenario, topics: &[String]) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
         "#!/bin/sh\n\
          # Topics uReplicator copies, added to its controller's whitelist (REST API,\n\
-         # port 9000 by default), written by ktopo export. Names are kept, so the\n\
+         # POST /topics), written by ktopo export. The port is the controller's -port\n\
+         # option (required; 9000 in uReplicator's examples). Names are kept, so the\n\
          # destination topics must exist with as many partitions.\n\
          CONTROLLER=${{CONTROLLER:-http://localhost:9000}}\n\
          set -e"

@@ -183,6 +183,23 @@ fn cluster_linking_export_writes_the_link_config_and_mirror_topics() {
     );
     assert!(t.contains("kafka-cluster-links --bootstrap-server"));
     assert!(t.contains("--create --link dc1-link"));
+    // The link's fetcher threads (ClusterLinkConfig: num.cluster.link.fetchers,
+    // default 1), the one key for them; the broker's num.replica.fetchers is not
+    // a link setting.
+    assert_eq!(prop(t, "num.cluster.link.fetchers"), "1");
+    assert!(!t.lines().any(|l| l.starts_with("num.replica.fetchers=")));
+    // The group filter in the JSON shape the link parses (groupFilters of name,
+    // patternType, filterType): every group.
+    let filters: serde_json::Value =
+        serde_json::from_str(prop(t, "consumer.offset.group.filters")).expect("JSON");
+    assert_eq!(
+        filters,
+        serde_json::json!({"groupFilters": [
+            {"name": "*", "patternType": "LITERAL", "filterType": "INCLUDE"}
+        ]})
+    );
+    // The prefix key is cluster.link.prefix (link.prefix is read-only).
+    assert!(!t.lines().any(|l| l.starts_with("link.prefix=")));
     let sh = &f[1].text;
     assert!(f[1].executable);
     for topic in ["orders", "pay.ments"] {
@@ -196,6 +213,15 @@ fn cluster_linking_export_writes_the_link_config_and_mirror_topics() {
         2
     );
     assert!(sh.contains("--create --link dc1-link"));
+    // Without a prefix the mirror topic keeps the source's name and no prefix
+    // key is written.
+    let sc = design("tool = \"cluster-linking\"");
+    let f = files(&sc);
+    assert!(!f[0].text.contains("cluster.link.prefix="));
+    assert!(
+        f[1].text
+            .contains("--mirror-topic orders --source-topic orders")
+    );
 }
 
 /// Replicator: a Kafka Connect connector JSON of class
@@ -250,6 +276,26 @@ fn replicator_export_writes_the_connector_json() {
     }
     assert_eq!(c["src.kafka.receive.buffer.bytes"], "2097152");
     assert_eq!(c["producer.override.compression.type"], "zstd");
+    assert_eq!(
+        c["confluent.topic.replication.factor"],
+        d.replication_factor.to_string()
+    );
+    // Replicator's own names: topic.whitelist (not MirrorMaker 2's topics or an
+    // include list), src.consumer.* for the source consumer's fetches; and no
+    // confluent.topic.bootstrap.servers, which neither Replicator's reference nor
+    // the configuration it logs names.
+    for absent in [
+        "topic.include",
+        "topics",
+        "confluent.topic.bootstrap.servers",
+        "consumer.override.fetch.max.wait.ms",
+    ] {
+        assert!(c.get(absent).is_none(), "{absent} in {c}");
+    }
+    assert_eq!(
+        c["src.consumer.fetch.max.wait.ms"],
+        d.fetch_max_wait_ms.to_string()
+    );
 }
 
 /// uReplicator: the worker's consumer reads the source (fetch settings and
@@ -287,6 +333,50 @@ fn ureplicator_export_writes_worker_configs_and_topic_commands() {
         "{sh}"
     );
     assert!(f[2].executable);
+    assert!(sh.contains(r#""$CONTROLLER/topics""#));
+    // The worker (uReplicator master's WorkerStarter) takes one-dash
+    // commons-cli options, not the old MirrorMakerWorker's --consumer.config.
+    for flag in ["-consumer_config", "-producer_config", "-helix_config"] {
+        assert!(c.contains(flag), "{flag} in:\n{c}");
+    }
+    assert!(c.contains("com.uber.stream.ureplicator.worker.WorkerStarter"));
+    assert!(!c.contains("--consumer.config") && !p.contains("--producer.config"));
+    // Its consumer is a KafkaConsumer: the new consumer's keys, its required
+    // deserializers, and the ZooKeeper its checkpoints need; none of the old
+    // 0.8 consumer's keys.
+    assert_eq!(
+        prop(c, "key.deserializer"),
+        "org.apache.kafka.common.serialization.ByteArrayDeserializer"
+    );
+    assert_eq!(
+        prop(c, "value.deserializer"),
+        "org.apache.kafka.common.serialization.ByteArrayDeserializer"
+    );
+    assert!(!prop(c, "zookeeper.connect").is_empty());
+    let d = &sc.design[0];
+    assert_eq!(
+        prop(c, "max.partition.fetch.bytes"),
+        d.max_partition_fetch_bytes.to_string()
+    );
+    for old in [
+        "fetch.message.max.bytes=",
+        "socket.receive.buffer.bytes=",
+        "socket.receivebuffer.bytes=",
+        "fetch.wait.max.ms=",
+    ] {
+        assert!(!c.lines().any(|l| l.starts_with(old)), "{old} in:\n{c}");
+    }
+    // Its producer is a KafkaProducer with no serializer of its own.
+    assert_eq!(
+        prop(p, "key.serializer"),
+        "org.apache.kafka.common.serialization.ByteArraySerializer"
+    );
+    assert_eq!(
+        prop(p, "value.serializer"),
+        "org.apache.kafka.common.serialization.ByteArraySerializer"
+    );
+    // The controller's port has no default (-port is required).
+    assert!(!sh.contains("port 9000 by default"));
 }
 
 /// `ktopo plan --export` writes the copier files of the recommended design
