@@ -872,7 +872,7 @@ fn readme(plan: &Plan, files: &[ExportFile], notes: &[String], design: Option<&D
                         "`replicator-<source>-to-<target>.json` is each Confluent Replicator connector (`ReplicatorSourceConnector`), to POST to a Kafka Connect worker's `/connectors`."
                     }
                     CopierTool::Ureplicator => {
-                        "`ureplicator-<source>-to-<target>-consumer.properties` and `-producer.properties` configure each uReplicator worker (`--consumer.config`, `--producer.config`); `ureplicator-<source>-to-<target>-topics.sh` adds the topics to its controller's whitelist."
+                        "`ureplicator-<source>-to-<target>-consumer.properties` and `-producer.properties` configure each uReplicator worker (`WorkerStarter -consumer_config … -producer_config … -helix_config …`); `ureplicator-<source>-to-<target>-topics.sh` adds the topics to its controller's whitelist."
                     }
                     CopierTool::ClusterMirroring => {
                         "`cluster-mirror-<source>-to-<target>.properties` holds each KIP-1279 Cluster Mirroring mirror's configuration as far as the KIP's reference implementation fixes it (provisional: the KIP is in no Kafka release yet)."

@@ -1118,12 +1118,7 @@ impl World<'_> {
                     // loss accounting merged may be held in part, `trim_batches`).
                     let held = lrep.held_prefix(leo, bt);
                     if held < bt.count as u64 {
-                        lost.push(Batch {
-                            start: bt.start + held,
-                            count: bt.count - held as u32,
-                            ..*bt
-                        });
-                        bt.count = held as u32;
+                        lost.push(bt.split_off(held));
                     }
                     bt.count > 0
                 });
@@ -1206,12 +1201,7 @@ impl World<'_> {
                 .max()
                 .unwrap_or(0);
             if still < bt.count as u64 {
-                lost.push(Batch {
-                    start: bt.start + still,
-                    count: bt.count - still as u32,
-                    ..*bt
-                });
-                bt.count = still as u32;
+                lost.push(bt.split_off(still));
             }
             bt.count > 0
         });

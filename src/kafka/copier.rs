@@ -2118,12 +2118,14 @@ impl World<'_> {
             let first = bt.start.max(lost_from);
             if bt.end() > first {
                 let mut l = *bt;
-                l.start = first;
-                l.count = (bt.end() - first) as u32;
-                lost.push(l);
+                lost.push(if first > l.start {
+                    l.split_off(first - l.start)
+                } else {
+                    l
+                });
             }
             if bt.start < to {
-                bt.count = (to - bt.start) as u32;
+                bt.split_off(to - bt.start);
                 true
             } else {
                 false

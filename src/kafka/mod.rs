@@ -1096,10 +1096,9 @@ impl<'a> World<'a> {
                 if b.acked && b.epoch < lrep.last_epoch() {
                     let held = lrep.held_prefix(leo, b);
                     if held < b.count as u64 {
-                        lost.push(Batch {
-                            start: b.start + held,
-                            count: b.count - held as u32,
-                            ..*b
+                        lost.push({
+                            let mut head = *b;
+                            head.split_off(held)
                         });
                     }
                 }

@@ -754,6 +754,7 @@ impl World<'_> {
                         acked: acks == Acks::One,
                         leader: b,
                         sampled: !bulk,
+                        span_ms: 0,
                     });
                     // The append can raise the HW only if no other ISR member
                     // already holds it where it is: a follower at or below the
@@ -1139,6 +1140,16 @@ impl World<'_> {
             }
         }
         if point < read {
+            // Below `point` every replica holds the records: a range that
+            // straddles it keeps only what lies above, so that it does not
+            // grow from the front for as long as it absorbs newer batches.
+            if let Some(f) = part.batches.front_mut()
+                && f.span_ms > 0
+                && f.start < point
+                && f.end() > point
+            {
+                *f = f.split_off(point - f.start);
+            }
             merge_read_batches(&mut part.batches, read);
         }
         // At flow fidelity a partition's batches come in bursts (a step's
@@ -1205,7 +1216,8 @@ impl World<'_> {
 /// Batches committed, read by every consumer and copier (below `read`) and
 /// kept only for the loss accounting (an out-of-sync replica may still be
 /// elected, `trim_batches`): adjacent ones of one epoch, leader and
-/// acknowledgement merge into one range, created when its oldest was, so that
+/// acknowledgement merge into one range (created when its oldest was, with
+/// the span to its newest, `Batch::span_ms`), so that
 /// a replica down for hours keeps a few ranges rather than every batch
 /// appended since (a day at flow fidelity held 220 MiB of them). The loss
 /// paths count what is lost of a range (`Replica::held_prefix`).
@@ -1213,7 +1225,12 @@ fn merge_read_batches(batches: &mut std::collections::VecDeque<Batch>, read: u64
     let mut i = 0;
     while i + 1 < batches.len() && batches[i + 1].end() <= read {
         let (a, b) = (batches[i], batches[i + 1]);
-        let fits = a.count as u64 + b.count as u64 <= u32::MAX as u64;
+        let first = a.created.min(b.created);
+        let last = (a.created + a.span_ms as Nanos * 1_000_000)
+            .max(b.created + b.span_ms as Nanos * 1_000_000);
+        let span_ms = (last - first) / 1_000_000;
+        let fits =
+            a.count as u64 + b.count as u64 <= u32::MAX as u64 && span_ms <= u32::MAX as Nanos;
         if fits
             && a.end() == b.start
             && a.epoch == b.epoch
@@ -1222,7 +1239,8 @@ fn merge_read_batches(batches: &mut std::collections::VecDeque<Batch>, read: u64
         {
             let m = &mut batches[i];
             m.count += b.count;
-            m.created = m.created.min(b.created);
+            m.created = first;
+            m.span_ms = span_ms as u32;
             m.sampled = false;
             batches.remove(i + 1);
         } else {

@@ -369,6 +369,7 @@ impl World<'_> {
             acked: false,
             leader: 0,
             sampled: false,
+            span_ms: 0,
         };
         part.rep[ls]
             .holds(self.pos[part.r0 as usize + ls].leo, &copy)

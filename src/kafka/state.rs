@@ -290,11 +290,34 @@ pub struct Batch {
     pub leader: B,
     /// Its latencies are sampled: always at request fidelity, only probes at flow.
     pub sampled: bool,
+    /// A range of merged batches (`merge_read_batches`): its newest record was
+    /// created this many ms after its oldest (`created`); 0 for one batch.
+    pub span_ms: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Batch>() == 32);
 
 impl Batch {
     pub fn end(&self) -> u64 {
         self.start + self.count as u64
+    }
+
+    /// Keep the first `keep` records (fewer than `count`) and return the
+    /// rest, whose creation is interpolated over a range's span (exact for one
+    /// batch, whose span is 0).
+    pub fn split_off(&mut self, keep: u64) -> Batch {
+        debug_assert!(keep < self.count as u64);
+        let cut_ms = (self.span_ms as u64 * keep / self.count as u64) as u32;
+        let tail = Batch {
+            start: self.start + keep,
+            count: self.count - keep as u32,
+            created: self.created + cut_ms as Nanos * 1_000_000,
+            span_ms: self.span_ms - cut_ms,
+            ..*self
+        };
+        self.count = keep as u32;
+        self.span_ms = cut_ms;
+        tail
     }
 }
 

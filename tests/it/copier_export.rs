@@ -422,6 +422,11 @@ fn plan_export_writes_the_confluent_and_ureplicator_copier_files() {
         );
         let readme = std::fs::read_to_string(deploy.join("README.md")).unwrap();
         assert!(readme.contains(file), "{tool}: {readme}");
+        if tool == "ureplicator" {
+            // The worker's one-dash options, as in its consumer file.
+            assert!(readme.contains("-consumer_config"), "{readme}");
+            assert!(!readme.contains("--consumer.config"), "{readme}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -342,7 +342,10 @@ fn an_unclean_election_loses_every_acknowledged_record_the_new_leader_lacks() {
 /// records lost are those acknowledged from 5 to 30 s less that last
 /// response: at most 50 ms of records (977 records/s × 20 ms RTT, and some).
 /// The batches between stay only for this accounting (no consumer), merged
-/// into ranges of which dc3 holds a prefix: only the rest counts.
+/// into ranges of which dc3 holds a prefix: only the rest counts. The oldest
+/// lost record is the first dc3 lacks, created just before its stop at 5 s,
+/// and lost with dc1's broker, which appended it and stopped at 20 s: 15 s
+/// old (a range's creation times are its batches', not its oldest's).
 #[test]
 fn an_unclean_election_counts_only_what_the_elected_replica_lacks() {
     let o = unclean(true, 5, 5);
@@ -352,4 +355,6 @@ fn an_unclean_election_counts_only_what_the_elected_replica_lacks() {
         lost <= after && after - lost <= 49,
         "lost {lost}, acknowledged from 5 to 30 s {after}"
     );
+    let age = o.durability.lost_acked_age_s_max;
+    assert!((14.95..=15.1).contains(&age), "age {age}");
 }
