@@ -682,6 +682,7 @@ impl<'a> World<'a> {
             drain_round: 0,
             drain_taken: vec![0; n_parts],
             spare_touched: Vec::new(),
+            spare_fill: Vec::new(),
             spare_waiters: Vec::new(),
             waiter_pool: Vec::new(),
             consumers,

@@ -142,6 +142,21 @@ impl super::World<'_> {
         self.read_evicted(b, p, from, bytes)
     }
 
+    /// [`Self::read_ready`] for a caller that knows broker `b`'s replica of
+    /// the partition (`rep`, its index in `pos`).
+    #[inline(always)]
+    pub(super) fn read_ready_at(&mut self, b: super::B, rep: u32, from: u64, bytes: u64) -> Nanos {
+        if bytes == 0 || !self.disks[b as usize].may_evict() {
+            return self.now;
+        }
+        let end = self.pos[rep as usize].leo;
+        let disk = &mut self.disks[b as usize];
+        if disk.cached_back(from, end) {
+            return self.now;
+        }
+        disk.read(self.now, bytes)
+    }
+
     /// How far back `from` is, in bytes appended to the broker since it was
     /// written: the partition's records after it, scaled by the broker's
     /// appended bytes over the partition's (the partition's share of the

@@ -456,6 +456,25 @@ impl World<'_> {
         }
     }
 
+    /// What part `ix` of follower session `sess` has for leader `l` to send:
+    /// (records available, the follower's LEO, the leader's HW); `None` when
+    /// `l` no longer leads it or it has neither records nor an HW the
+    /// follower has not seen (an incremental fetch response, KIP-227,
+    /// carries only those).
+    #[inline(always)]
+    fn sendable(&self, sess: usize, l: B, ix: u32) -> Option<(u64, u64, u64)> {
+        let sp = &self.fsess[sess].parts[ix as usize];
+        if self.views.leader(l as usize, sp.p as usize) != l {
+            return None;
+        }
+        let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
+        let avail = lrep.leo.saturating_sub(frep.leo);
+        if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
+            return None;
+        }
+        Some((avail, frep.leo, lrep.hw))
+    }
+
     fn fetch_respond(&mut self, sess: usize) {
         let (f, l) = (self.fsess[sess].client, self.fsess[sess].server);
         let (ls_site, fs_site) = (self.broker_site[l as usize], self.broker_site[f as usize]);
@@ -479,42 +498,45 @@ impl World<'_> {
         let (wrapped, from_start) =
             ready.split_at(ready.partition_point(|&ix| ix < self.fsess[sess].rot));
         if self.flow.is_some() {
-            let (mut with_data, mut want) = (0, 0u64);
+            // The response is shared out by what every part has to send: the
+            // parts with something to send, read once for both passes.
+            let mut send = std::mem::take(&mut self.spare_fill);
+            send.clear();
             for &ix in from_start.iter().chain(wrapped) {
-                let sp = &self.fsess[sess].parts[ix as usize];
-                if self.views.leader(l as usize, sp.p as usize) == l {
-                    let avail = self.pos[sp.lr as usize]
-                        .leo
-                        .saturating_sub(self.pos[sp.fr as usize].leo);
-                    with_data += u64::from(avail > 0);
-                    want = want.saturating_add(avail * sp.rb as u64);
+                if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
+                    send.push((ix, avail, from, hw));
                 }
             }
+            let (mut with_data, mut want) = (0, 0u64);
+            for &(ix, avail, _, _) in &send {
+                let rb = self.fsess[sess].parts[ix as usize].rb as u64;
+                with_data += u64::from(avail > 0);
+                want = want.saturating_add(avail * rb);
+            }
             fill.share(with_data, want);
-        }
-        for &ix in from_start.iter().chain(wrapped) {
-            let sp = &self.fsess[sess].parts[ix as usize];
-            if self.views.leader(l as usize, sp.p as usize) != l {
-                continue;
+            for &(ix, avail, from, hw) in &send {
+                let rb = self.fsess[sess].parts[ix as usize].rb as u64;
+                let n = fill.take(ix, avail, rb);
+                bytes += 50 + n * rb;
+                resp.push((ix, from, n as u32, hw));
             }
-            let (lrep, frep) = (self.pos[sp.lr as usize], self.pos[sp.fr as usize]);
-            let avail = lrep.leo.saturating_sub(frep.leo);
-            // An incremental fetch response (KIP-227) carries only partitions with
-            // records or a high watermark the follower has not seen.
-            if avail == 0 && lrep.hw.min(frep.leo) <= frep.hw {
-                continue;
+            self.spare_fill = send;
+        } else {
+            for &ix in from_start.iter().chain(wrapped) {
+                if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
+                    let rb = self.fsess[sess].parts[ix as usize].rb as u64;
+                    let n = fill.take(ix, avail, rb);
+                    bytes += 50 + n * rb;
+                    resp.push((ix, from, n as u32, hw));
+                }
             }
-            let rb = sp.rb as u64;
-            let n = fill.take(ix, avail, rb);
-            bytes += 50 + n * rb;
-            resp.push((ix, frep.leo, n as u32, lrep.hw));
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).
         let mut at = self.now;
         for &(ix, from, n, _) in &resp {
             let sp = self.fsess[sess].parts[ix as usize];
-            at = at.max(self.read_ready(l, sp.p, from, n as u64 * sp.rb as u64));
+            at = at.max(self.read_ready_at(l, sp.lr, from, n as u64 * sp.rb as u64));
         }
         let s = &mut self.fsess[sess];
         s.rot = fill.next_start(s.rot);
@@ -955,7 +977,7 @@ impl World<'_> {
         let mut at = self.now;
         for &(ix, from, n, _) in &resp {
             let sp = self.csess[sess].parts[ix as usize];
-            at = at.max(self.read_ready(b, sp.p, from, n as u64 * sp.rb as u64));
+            at = at.max(self.read_ready_at(b, sp.lr, from, n as u64 * sp.rb as u64));
         }
         let s = &mut self.csess[sess];
         s.resp = resp;

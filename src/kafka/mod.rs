@@ -582,6 +582,9 @@ pub(crate) struct World<'a> {
     /// being drained (valid where `drain_mark` is the current round).
     drain_taken: Vec<u64>,
     spare_touched: Vec<(u32, usize, bool)>,
+    /// `fetch_respond`'s parts with something to send: (index in the
+    /// session, records available, the follower's LEO, the leader's HW).
+    spare_fill: Vec<(u32, u64, u64, u64)>,
     spare_waiters: Vec<Waiter>,
     /// Flow fidelity: emptied waiter lists' buffers, for the next partition
     /// that needs one (at most `WAITER_POOL`).

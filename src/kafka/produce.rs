@@ -189,8 +189,10 @@ impl World<'_> {
             if flow && n / parts.len() as u64 >= p.batch_records.max(1) as u64 {
                 let each = n / parts.len() as u64;
                 let extra = n % parts.len() as u64;
+                let (len, cur) = (parts.len(), p.cursor as usize % parts.len());
                 for (j, &part) in parts.iter().enumerate() {
-                    let rot = (j + parts.len() - p.cursor as usize % parts.len()) % parts.len();
+                    // (j − cursor) mod len, without a division per partition.
+                    let rot = if j >= cur { j - cur } else { j + len - cur };
                     let mut k = each + u64::from((rot as u64) < extra);
                     while k > 0 {
                         let c = k.min(u32::MAX as u64);
@@ -360,6 +362,9 @@ impl World<'_> {
                 let round = self.drain_round;
                 let mut rest = self.spare_lists.pop().unwrap_or_default();
                 let mut bytes = 0u64;
+                // Records the budget still takes: (budget − bytes) / rb, kept
+                // as a count rather than divided again for every partition.
+                let mut left = budget / rb;
                 let mut kept = 0;
                 for j in 0..list.len() {
                     let (part, k, created, r) = list[j];
@@ -368,14 +373,13 @@ impl World<'_> {
                         self.drain_mark[pi] = round;
                         self.drain_taken[pi] = 0;
                     }
-                    let room = (cap - self.drain_taken[pi])
-                        .min(budget.saturating_sub(bytes) / rb)
-                        .min(k as u64) as u32;
+                    let room = (cap - self.drain_taken[pi]).min(left).min(k as u64) as u32;
                     if room > 0 {
                         list[kept] = (part, room, created, r);
                         kept += 1;
                         self.drain_taken[pi] += room as u64;
                         bytes += room as u64 * rb;
+                        left -= room as u64;
                     }
                     if room < k {
                         rest.push((part, k - room, created, r));

@@ -629,6 +629,7 @@ impl Partition {
 
     /// The batch of leader epoch `epoch` ending at `end`, if still kept, was
     /// acknowledged to its producer: its loss counts as an acknowledged loss.
+    #[inline(always)]
     pub fn mark_acked(&mut self, epoch: u32, end: u64) {
         let i = self.batches.partition_point(|x| x.end() < end);
         if let Some(bt) = self.batches.get_mut(i)
