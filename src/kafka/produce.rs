@@ -1252,3 +1252,66 @@ fn merge_read_batches(batches: &mut std::collections::VecDeque<Batch>, read: u64
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(epoch: u32, start: u64, count: u32, created_ms: u64, acked: bool) -> Batch {
+        Batch {
+            epoch,
+            start,
+            count,
+            created: created_ms * 1_000_000,
+            acked,
+            leader: 1,
+            sampled: true,
+            span_ms: 0,
+        }
+    }
+
+    /// Below `read`, adjacent batches of one epoch, leader and
+    /// acknowledgement become one range spanning their creation times; a
+    /// change of epoch or acknowledgement, a gap, or a batch not all below
+    /// `read` starts another.
+    #[test]
+    fn merge_read_batches_keeps_one_range_per_run() {
+        let mut q: std::collections::VecDeque<Batch> = [
+            batch(1, 0, 10, 100, true),
+            batch(1, 10, 10, 200, true),
+            batch(1, 20, 5, 150, true),
+            batch(2, 25, 10, 300, true),
+            batch(2, 35, 10, 400, false),
+            batch(2, 45, 10, 500, false),
+            batch(2, 60, 10, 600, false),
+            batch(2, 70, 10, 700, false),
+            batch(2, 80, 10, 800, false),
+        ]
+        .into();
+        merge_read_batches(&mut q, 85);
+        let got: Vec<_> = q
+            .iter()
+            .map(|b| {
+                (
+                    b.epoch,
+                    b.start,
+                    b.count,
+                    b.created / 1_000_000,
+                    b.span_ms,
+                    b.acked,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 0, 25, 100, 100, true),
+                (2, 25, 10, 300, 0, true),
+                (2, 35, 20, 400, 100, false),
+                (2, 60, 20, 600, 100, false),
+                (2, 80, 10, 800, 0, false),
+            ]
+        );
+        assert!(!q[0].sampled && q[4].sampled);
+    }
+}

@@ -780,4 +780,61 @@ mod tests {
         // Pruning keeps the history short while every broker keeps up.
         assert!(v.older.iter().map(Vec::len).sum::<usize>() < 4 * np);
     }
+
+    fn batch(epoch: u32, start: u64, count: u32, created_ms: u64) -> Batch {
+        Batch {
+            epoch,
+            start,
+            count,
+            created: created_ms * 1_000_000,
+            acked: true,
+            leader: 1,
+            sampled: false,
+            span_ms: 0,
+        }
+    }
+
+    /// `held_prefix`: the records from a batch's start that a log holds under
+    /// the batch's epoch; none under another epoch, fewer when the log ends
+    /// or a later epoch begins inside the batch.
+    #[test]
+    fn held_prefix_stops_at_the_log_end_and_at_a_new_epoch() {
+        let mut r = Replica::default();
+        r.push_epoch(1, 0);
+        r.push_epoch(2, 100);
+        let b = batch(1, 90, 20, 0);
+        // Epoch 1 runs 0..100 in this log: 10 of [90, 110) under epoch 1.
+        assert_eq!(r.held_prefix(150, &b), 10);
+        assert!(r.holds(150, &b), "holds() looks at the start only");
+        // The log ends at 95: 5 held.
+        assert_eq!(r.held_prefix(95, &b), 5);
+        // A batch of epoch 2 inside epoch 2's run, whole or cut by the end.
+        assert_eq!(r.held_prefix(150, &batch(2, 120, 20, 0)), 20);
+        assert_eq!(r.held_prefix(130, &batch(2, 120, 20, 0)), 10);
+        // Another epoch at the start: nothing.
+        assert_eq!(r.held_prefix(150, &batch(3, 120, 20, 0)), 0);
+        assert_eq!(r.held_prefix(80, &b), 0);
+    }
+
+    /// `split_off` keeps the head and returns the tail with its creation
+    /// interpolated over the span; for one batch (span 0) both keep its time.
+    #[test]
+    fn split_off_dates_the_tail_within_the_span() {
+        let mut one = batch(1, 0, 10, 5);
+        let tail = one.split_off(4);
+        assert_eq!((one.start, one.count, one.created), (0, 4, 5_000_000));
+        assert_eq!((tail.start, tail.count, tail.created), (4, 6, 5_000_000));
+        let mut range = Batch {
+            span_ms: 1000,
+            ..batch(1, 100, 1000, 2000)
+        };
+        let tail = range.split_off(250);
+        assert_eq!((range.count, range.span_ms), (250, 250));
+        assert_eq!((tail.start, tail.count), (350, 750));
+        assert_eq!((tail.created, tail.span_ms), (2_250_000_000, 750));
+        assert_eq!(
+            tail.created + tail.span_ms as Nanos * 1_000_000,
+            3_000_000_000
+        );
+    }
 }
