@@ -2117,12 +2117,7 @@ impl World<'_> {
             }
             let first = bt.start.max(lost_from);
             if bt.end() > first {
-                let mut l = *bt;
-                lost.push(if first > l.start {
-                    l.split_off(first - l.start)
-                } else {
-                    l
-                });
+                lost.push(bt.tail(first - bt.start));
             }
             if bt.start < to {
                 bt.split_off(to - bt.start);

@@ -149,7 +149,14 @@ impl super::World<'_> {
         if bytes == 0 || !self.disks[b as usize].may_evict() {
             return self.now;
         }
-        let end = self.pos[rep as usize].leo;
+        self.read_from(b, rep as usize, from, bytes)
+    }
+
+    /// Now when broker `b`'s page cache still holds the records from `from`
+    /// of its replica `rep` (index in `pos`), else when its disk has read them.
+    #[inline(always)]
+    fn read_from(&mut self, b: super::B, rep: usize, from: u64, bytes: u64) -> Nanos {
+        let end = self.pos[rep].leo;
         let disk = &mut self.disks[b as usize];
         if disk.cached_back(from, end) {
             return self.now;
@@ -168,11 +175,7 @@ impl super::World<'_> {
         let Some(ls) = part.slot_of(b) else {
             return self.now;
         };
-        let end = self.pos_of(p as usize, ls).leo;
-        if !self.disks[b as usize].cached_back(from, end) {
-            return self.disks[b as usize].read(self.now, bytes);
-        }
-        self.now
+        self.read_from(b, part.r0 as usize + ls, from, bytes)
     }
 }
 

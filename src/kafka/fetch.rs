@@ -502,16 +502,14 @@ impl World<'_> {
             // parts with something to send, read once for both passes.
             let mut send = std::mem::take(&mut self.spare_fill);
             send.clear();
+            let (mut with_data, mut want) = (0, 0u64);
             for &ix in from_start.iter().chain(wrapped) {
                 if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
+                    let rb = self.fsess[sess].parts[ix as usize].rb as u64;
+                    with_data += u64::from(avail > 0);
+                    want = want.saturating_add(avail * rb);
                     send.push((ix, avail, from, hw));
                 }
-            }
-            let (mut with_data, mut want) = (0, 0u64);
-            for &(ix, avail, _, _) in &send {
-                let rb = self.fsess[sess].parts[ix as usize].rb as u64;
-                with_data += u64::from(avail > 0);
-                want = want.saturating_add(avail * rb);
             }
             fill.share(with_data, want);
             for &(ix, avail, from, hw) in &send {

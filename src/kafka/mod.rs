@@ -1099,10 +1099,7 @@ impl<'a> World<'a> {
                 if b.acked && b.epoch < lrep.last_epoch() {
                     let held = lrep.held_prefix(leo, b);
                     if held < b.count as u64 {
-                        lost.push({
-                            let mut head = *b;
-                            head.split_off(held)
-                        });
+                        lost.push(b.tail(held));
                     }
                 }
             }

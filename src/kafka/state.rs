@@ -319,6 +319,12 @@ impl Batch {
         self.span_ms = cut_ms;
         tail
     }
+
+    /// What [`Self::split_off`] would return, leaving this batch as it is.
+    pub fn tail(&self, keep: u64) -> Batch {
+        let mut head = *self;
+        head.split_off(keep)
+    }
 }
 
 /// A produce request part waiting for the high watermark (acks=all).
