@@ -415,6 +415,14 @@ fn build_consumers(
                 rack: c.client_rack.clone(),
                 max_wait: ms(c.fetch_max_wait_ms as f64),
                 pos: vec![0; topic_parts[t as usize].len()],
+                committed: None,
+                // The clock's phase comes from a stream of its own, derived
+                // from the seed, so that it moves no other draw of the run.
+                next_commit: SimRng::new(
+                    sc.seed ^ (0xA17C_0000 + ci as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                )
+                .below(AUTO_COMMIT),
+                hist: [(0, 0)].into(),
                 e2e: Histogram::default(),
                 e2e_steady: Histogram::default(),
                 consumed: 0,
@@ -720,6 +728,9 @@ impl<'a> World<'a> {
             },
             fault_lost: vec![0; sc.fault.len()],
             fault_cluster_survived: vec![false; sc.fault.len()],
+            fault_restarts: std::iter::repeat_with(|| None)
+                .take(sc.fault.len())
+                .collect(),
             fault_window: fault_windows(sc),
             fault_latency: vec![Histogram::default(); sc.fault.len()],
             fault_e2e: vec![Histogram::default(); sc.fault.len()],

@@ -33,8 +33,6 @@ const RECONNECT: Nanos = 1_000 * NS_PER_MS;
 const TICK: Nanos = 100 * NS_PER_MS;
 /// Offset syncs kept per partition (OffsetSyncStore keeps a bounded history).
 const SYNCS_KEPT: usize = 64;
-/// Kafka consumer `auto.commit.interval.ms`.
-const AUTO_COMMIT: Nanos = 5_000 * NS_PER_MS;
 
 /// Remote topic name of `topic` copied from cluster `from` under the design's policy.
 pub(super) fn remote_name(
@@ -1612,14 +1610,9 @@ impl World<'_> {
     }
 
     /// Records group `g` would re-read if it failed over now, for every phase of
-    /// the clocks of [`Self::cp_clock_periods`]: (min, mean, max). Each clock's
-    /// age at the moment the next one reads it is uniform over its period and
-    /// independent of the others, so the resume point stands for the position
-    /// the consumer had (sum of the ages) ago, read from its recorded history;
+    /// the clocks of [`Self::cp_clock_periods`] ([`rereads_over_phases`]);
     /// `translation` (the distance to the offset sync used, as in this run) is
-    /// added to each. Before any commit the group starts where
-    /// `auto.offset.reset` says. Min: every clock just ticked; max: every clock
-    /// about to tick; mean: over an 8-point grid per clock.
+    /// added to each.
     fn cp_rereads_over_phases(
         &self,
         g: usize,
@@ -1629,12 +1622,6 @@ impl World<'_> {
         let grp = &self.cp.groups[g];
         let earliest =
             self.sc.consumer[grp.consumer as usize].auto_offset_reset == AutoOffsetReset::Earliest;
-        let periods = self.cp_clock_periods();
-        if periods.is_empty() {
-            let r = if earliest { read_until } else { 0 };
-            return (r, r, r);
-        }
-        let now = self.now;
         // The history up to now: the recorded samples, then the present position.
         let cur: u64 = grp
             .mps
@@ -1643,47 +1630,15 @@ impl World<'_> {
             .filter(|(m, _)| **m != u32::MAX)
             .map(|(_, &p)| p)
             .sum();
-        let at = |t: i128| -> Option<u64> {
-            if t < 0 {
-                return None;
-            }
-            let t = t as Nanos;
-            let h = &grp.hist;
-            let i = h.partition_point(|x| x.0 <= t);
-            let next = h.get(i).copied().or(Some((now, cur)));
-            Some(
-                match (i.checked_sub(1).and_then(|k| h.get(k)), next.as_ref()) {
-                    (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 => {
-                        v0 + ((v1 - v0.min(v1)) as f64 * (t - t0) as f64 / (t1 - t0) as f64) as u64
-                    }
-                    (Some(&(_, v0)), _) => v0,
-                    (None, _) => 0,
-                },
-            )
-        };
-        let reread = |stale: Nanos| -> u64 {
-            match at(now as i128 - stale as i128) {
-                Some(v) => read_until.saturating_sub(v) + translation,
-                None if earliest => read_until,
-                None => 0,
-            }
-        };
-        const N: usize = 8;
-        let total = periods.len() as u32;
-        let combos = N.pow(total);
-        let mut sum = 0u128;
-        for mut k in 0..combos {
-            let mut stale: Nanos = 0;
-            for &p in &periods {
-                let i = (k % N) as u64;
-                k /= N;
-                stale = stale.saturating_add(p / (2 * N as u64) * (2 * i + 1));
-            }
-            sum += reread(stale) as u128;
-        }
-        let max_stale: Nanos = periods.iter().fold(0, |a: Nanos, &p| a.saturating_add(p));
-        let (lo, hi) = (reread(0), reread(max_stale));
-        (lo.min(hi), (sum / combos as u128) as u64, hi.max(lo))
+        let periods = self.cp_clock_periods();
+        rereads_over_phases(
+            &grp.hist,
+            (self.now, cur),
+            &periods,
+            read_until,
+            translation,
+            earliest,
+        )
     }
 
     /// Records the source deletes (retention.ms / retention.bytes) before the copier
@@ -1997,6 +1952,8 @@ impl World<'_> {
             self.topic_consumers[dst_topic as usize].push(c as u16);
             let cons = &mut self.consumers[c];
             cons.topic = dst_topic;
+            // The group's offsets at the target are where it resumes.
+            cons.committed = Some(pos.clone());
             cons.pos = pos;
             cons.site = new_site;
             cons.cluster = dst as u8;
@@ -2145,4 +2102,71 @@ impl World<'_> {
                 .sum(),
         )
     }
+}
+
+/// Records a group would re-read if it resumed now from the end of a chain of
+/// clocks of `periods` (its auto-commit, then a copier's translation and
+/// group sync), for every phase of them: (min, mean, max). Each clock's age
+/// at the moment the next one reads it is uniform over its period and
+/// independent of the others, so the resume point stands for the position
+/// the group had (sum of the ages) ago, read from its recorded history
+/// `hist` of (time, summed position), interpolated, then `now` = (time,
+/// position); `translation` is added to each. Before the history starts the
+/// group had no offset and starts where `auto.offset.reset` says
+/// (`earliest`: everything read again). Min: every clock just ticked; max:
+/// every clock about to tick; mean: over an 8-point grid per clock. No
+/// clock: no offset is carried, the group starts at `auto.offset.reset`.
+pub(super) fn rereads_over_phases(
+    hist: &VecDeque<(Nanos, u64)>,
+    now: (Nanos, u64),
+    periods: &[Nanos],
+    read_until: u64,
+    translation: u64,
+    earliest: bool,
+) -> (u64, u64, u64) {
+    if periods.is_empty() {
+        let r = if earliest { read_until } else { 0 };
+        return (r, r, r);
+    }
+    let (now, cur) = now;
+    let at = |t: i128| -> Option<u64> {
+        if t < 0 {
+            return None;
+        }
+        let t = t as Nanos;
+        let i = hist.partition_point(|x| x.0 <= t);
+        let next = hist.get(i).copied().or(Some((now, cur)));
+        Some(
+            match (i.checked_sub(1).and_then(|k| hist.get(k)), next.as_ref()) {
+                (Some(&(t0, v0)), Some(&(t1, v1))) if t1 > t0 => {
+                    v0 + ((v1 - v0.min(v1)) as f64 * (t - t0) as f64 / (t1 - t0) as f64) as u64
+                }
+                (Some(&(_, v0)), _) => v0,
+                (None, _) => 0,
+            },
+        )
+    };
+    let reread = |stale: Nanos| -> u64 {
+        match at(now as i128 - stale as i128) {
+            Some(v) => read_until.saturating_sub(v) + translation,
+            None if earliest => read_until,
+            None => 0,
+        }
+    };
+    const N: usize = 8;
+    let total = periods.len() as u32;
+    let combos = N.pow(total);
+    let mut sum = 0u128;
+    for mut k in 0..combos {
+        let mut stale: Nanos = 0;
+        for &p in periods {
+            let i = (k % N) as u64;
+            k /= N;
+            stale = stale.saturating_add(p / (2 * N as u64) * (2 * i + 1));
+        }
+        sum += reread(stale) as u128;
+    }
+    let max_stale: Nanos = periods.iter().fold(0, |a: Nanos, &p| a.saturating_add(p));
+    let (lo, hi) = (reread(0), reread(max_stale));
+    (lo.min(hi), (sum / combos as u128) as u64, hi.max(lo))
 }

@@ -28,12 +28,15 @@ impl World<'_> {
                 if !start {
                     for c in 0..self.consumers.len() {
                         if self.consumers[c].site == s {
+                            // A process that died with the site restarts at its commit.
+                            self.restart_at_commit(c, i, false);
                             self.consumer_start(c);
                         }
                     }
                 }
                 if start {
                     self.fault_cluster_survived[i] = self.cluster_serves_elsewhere(s);
+                    self.consumers_lost(s, i);
                 }
                 self.cp_site(s, start, i);
                 if start {
@@ -114,6 +117,93 @@ impl World<'_> {
                 dns: dns > 0.0,
             },
         );
+    }
+
+    /// Site `site` was lost by fault `fault` inside one cluster (the clients
+    /// stay in it, [`Self::clients_fail_over`]'s stretched rule): its
+    /// consumers' processes die with it, and their auto-commit clocks stop.
+    /// What they had read past their committed offsets they will read again
+    /// where they restart: this run's figure, and the range over the commit's
+    /// phases (`rereads_over_phases`) from their recorded positions.
+    fn consumers_lost(&mut self, site: usize, fault: usize) {
+        if self.sc.failover.clients == ClientFailover::StayDown
+            || !(self.layout.flows.is_empty() || self.cluster_serves_elsewhere(site))
+        {
+            return;
+        }
+        let now = self.now;
+        let mut r = RestartRereads::default();
+        for c in 0..self.consumers.len() {
+            if self.consumers[c].site != site {
+                continue;
+            }
+            let earliest =
+                self.sc.consumer[c].auto_offset_reset == crate::scenario::AutoOffsetReset::Earliest;
+            let cons = &mut self.consumers[c];
+            cons.commit_due(now);
+            let read: u64 = cons.pos.iter().sum();
+            r.expected += match &cons.committed {
+                Some(v) => cons
+                    .pos
+                    .iter()
+                    .zip(v)
+                    .map(|(&p, &k)| p.saturating_sub(k))
+                    .sum(),
+                None if earliest => read,
+                None => 0,
+            };
+            let (lo, mean, hi) = copier::rereads_over_phases(
+                &cons.hist,
+                (now, read),
+                &[AUTO_COMMIT],
+                read,
+                0,
+                earliest,
+            );
+            r.phases = (r.phases.0 + lo, r.phases.1 + mean, r.phases.2 + hi);
+            r.consumers += 1;
+        }
+        if r.consumers > 0 {
+            self.fault_restarts[fault] = Some(r);
+        }
+    }
+
+    /// Consumer `c`, lost with its site by fault `fault`, restarts (where it
+    /// fails over, or in its site when that returns first): it
+    /// resumes at its group's committed offsets (`ConsumerCoordinator`
+    /// fetches them when it joins), or with none yet where
+    /// `auto.offset.reset` says (`earliest`: the log start; `latest`: the
+    /// partition's HW, skipping what it had not read).
+    fn restart_at_commit(&mut self, c: usize, fault: usize, failover: bool) {
+        let Some(mut r) = self.fault_restarts[fault].take() else {
+            return;
+        };
+        let earliest =
+            self.sc.consumer[c].auto_offset_reset == crate::scenario::AutoOffsetReset::Earliest;
+        let t = self.consumers[c].topic as usize;
+        for k in 0..self.consumers[c].pos.len() {
+            let had = self.consumers[c].pos[k];
+            let resume = match &self.consumers[c].committed {
+                Some(v) => v.get(k).copied().unwrap_or(had),
+                None if earliest => 0,
+                None => {
+                    let p = self.topic_parts[t][k] as usize;
+                    let leader = self.ctl.committed[p].leader;
+                    self.parts[p]
+                        .slot_of(leader)
+                        .map_or(had, |s| self.pos_of(p, s).hw)
+                }
+            };
+            if resume < had {
+                r.resumed.push((c as u16, k as u32, resume, had));
+            } else {
+                r.never_read += resume - had;
+            }
+            self.consumers[c].pos[k] = resume;
+        }
+        r.restarted += 1;
+        r.failed_over += u32::from(failover);
+        self.fault_restarts[fault] = Some(r);
     }
 
     /// Does the cluster of `site` have brokers in another site that is up? Only
@@ -207,6 +297,7 @@ impl World<'_> {
             if self.consumers[c].site != site {
                 continue;
             }
+            self.restart_at_commit(c, fault, true);
             self.consumers[c].site = new_site;
             for b in 0..self.nb {
                 let s = &mut self.csess[c * self.nb + b];

@@ -803,11 +803,12 @@ impl World<'_> {
     /// Records a consumer may read from broker `b`'s replica of `p`: below its HW.
     fn readable(&mut self, c: usize, sp: SessPart) -> u64 {
         let rep = self.pos[sp.lr as usize];
-        let pos = &mut self.consumers[c].pos[sp.local as usize];
-        if *pos > rep.leo {
+        if self.consumers[c].pos[sp.local as usize] > rep.leo {
             // Offset out of range after a truncation: resume at the HW.
-            *pos = rep.hw;
+            self.consumers[c].commit_due(self.now);
+            self.consumers[c].pos[sp.local as usize] = rep.hw;
         }
+        let pos = &self.consumers[c].pos[sp.local as usize];
         // Flink exactly-once targets: read_committed consumers stop at the
         // last stable offset (`cp_set_lso`), below the HW while a transaction
         // is open.
@@ -1021,6 +1022,7 @@ impl World<'_> {
             return;
         }
         let now = self.now;
+        self.consumers[c].commit_due(now);
         let resp = std::mem::take(&mut self.csess[sess].resp);
         for &(ix, from, n, _) in &resp {
             let SessPart { p, local, .. } = self.csess[sess].parts[ix as usize];
@@ -1163,5 +1165,23 @@ fn pair_mut<T>(v: &mut [T], a: usize, b: usize) -> (&T, &mut T) {
     } else {
         let (x, y) = v.split_at_mut(a);
         (&y[0], &mut x[b])
+    }
+}
+
+impl ConsumerState {
+    /// The consumer's auto-commits up to `t`: the positions change only here
+    /// and where this is called first, so the positions now are those of
+    /// every commit tick since the last change (`ConsumerCoordinator`'s
+    /// auto-commit on `poll`, without its request: the commit is durable at
+    /// its tick).
+    pub(super) fn commit_due(&mut self, t: Nanos) {
+        if t < self.next_commit {
+            return;
+        }
+        let v = self.committed.get_or_insert_with(Vec::new);
+        v.clear();
+        v.extend_from_slice(&self.pos);
+        let ticks = (t - self.next_commit) / AUTO_COMMIT + 1;
+        self.next_commit += ticks * AUTO_COMMIT;
     }
 }

@@ -25,6 +25,11 @@ use crate::topology::{DesignLayout, Topology};
 use state::*;
 pub use state::{NO_LEADER, PState};
 
+/// Kafka consumer `auto.commit.interval.ms` (default 5 000 ms, with
+/// `enable.auto.commit` true): applications' groups and the copiers' target
+/// groups commit on it.
+pub(crate) const AUTO_COMMIT: Nanos = 5_000 * NS_PER_MS;
+
 /// Every event of the model. Small and `Copy`: bulk data lives in the world.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Ev {
@@ -317,6 +322,16 @@ pub(crate) struct ConsumerState {
     max_wait: Nanos,
     /// Next offset to read, per partition of the topic.
     pos: Vec<u64>,
+    /// The group's committed offsets (`enable.auto.commit`: every
+    /// `auto.commit.interval.ms`, [`AUTO_COMMIT`], on the consumer's own
+    /// clock), `None` before the first commit. Where a restarted consumer
+    /// resumes (§19).
+    committed: Option<Vec<u64>>,
+    /// The consumer's next auto-commit.
+    next_commit: Nanos,
+    /// The summed position at each timeline sample over the last commit
+    /// period and two intervals, for the re-reads over the commit's phases.
+    hist: std::collections::VecDeque<(Nanos, u64)>,
     e2e: Histogram,
     /// End-to-end latency of what was consumed outside every fault's window.
     e2e_steady: Histogram,
@@ -328,6 +343,29 @@ pub(crate) enum SessState {
     Idle,
     InFlight,
     Parked,
+}
+
+/// A site lost inside one cluster (a stretched design, or a hybrid design's
+/// stretched cluster that keeps a site): its consumers' processes die with
+/// it and restart in another site, where they resume at their group's
+/// committed offsets and read again what they had read since (§19).
+#[derive(Default)]
+pub(crate) struct RestartRereads {
+    /// At the loss: records the site's consumers had read past their
+    /// committed offsets (this run's commit phase), and the (min, mean, max)
+    /// of that over the auto-commit's phases.
+    expected: u64,
+    phases: (u64, u64, u64),
+    /// At the restart: (consumer, partition, resume offset, position before).
+    resumed: Vec<(u16, u32, u64, u64)>,
+    /// Records skipped: a group with no commit yet starts at
+    /// `auto.offset.reset` = `latest`.
+    never_read: u64,
+    /// Consumers lost with the site; of them restarted so far, and of those
+    /// in another site (failed over).
+    consumers: u32,
+    restarted: u32,
+    failed_over: u32,
 }
 
 /// Flow fidelity: bulk records move in one aggregated batch per partition and
@@ -624,6 +662,9 @@ pub(crate) struct World<'a> {
     /// up (a hybrid design's stretched cluster losing one site): the stretched
     /// rules apply, not the copy's.
     fault_cluster_survived: Vec<bool>,
+    /// Per `site-down` fault that one cluster absorbs: what the lost site's
+    /// consumers re-read where they restart (§19).
+    fault_restarts: Vec<Option<RestartRereads>>,
     /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
     fault_window: Vec<(Nanos, Nanos)>,
     fault_latency: Vec<Histogram>,
@@ -998,6 +1039,15 @@ impl<'a> World<'a> {
         }
         self.timeline.replica_lag_records.push(lag);
         self.handlers_sample();
+        // Consumers' positions, for the re-reads over the auto-commit's phases.
+        let horizon = AUTO_COMMIT + 2 * self.interval;
+        for c in self.consumers.iter_mut() {
+            let sum = c.pos.iter().sum();
+            c.hist.push_back((self.now, sum));
+            while c.hist.len() > 2 && c.hist[1].0 + horizon <= self.now {
+                c.hist.pop_front();
+            }
+        }
         if !self.cp.parts.is_empty() {
             self.cp_sample();
         }

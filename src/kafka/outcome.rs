@@ -515,6 +515,34 @@ impl World<'_> {
         } else {
             0.0
         };
+        // The lost site's consumers restart elsewhere at their group's
+        // committed offsets (§19).
+        if let Some(rr) = &self.fault_restarts[i] {
+            r.duplicates = rr.expected;
+            r.duplicates_from_interval = rr.expected;
+            r.duplicates_over_phases = Some(PhaseRange {
+                min: rr.phases.0,
+                mean: rr.phases.1,
+                max: rr.phases.2,
+            });
+            if rr.restarted > 0 {
+                r.consumers_failed_over = rr.failed_over;
+                r.records_never_read = rr.never_read;
+                r.duplicates_measured = Some(
+                    rr.resumed
+                        .iter()
+                        .map(|&(c, k, resume, had)| {
+                            let now = self.consumers[c as usize]
+                                .pos
+                                .get(k as usize)
+                                .copied()
+                                .unwrap_or(0);
+                            now.min(had).saturating_sub(resume)
+                        })
+                        .sum(),
+                );
+            }
+        }
         r.note = if estimate {
             "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
         } else if clients_in {

@@ -690,8 +690,8 @@ fn a_lost_sites_producer_is_unavailable_until_it_fails_over() {
         p.records_unavailable,
         35.0 * r
     );
-    // The consumer restarted too, from its position: it reads what was written,
-    // before the loss and after the restart.
+    // The consumer restarted too, from its last commit: it reads what was
+    // written, before the loss and after the restart (and some of it twice).
     let consumed = o.sites[0].consume[0].records_consumed as f64;
     assert!(
         consumed >= 0.98 * p.records_acked as f64 && p.records_acked as f64 > 80.0 * r,
@@ -1327,4 +1327,88 @@ duration_s = 20
         0,
         "nothing lost on the way"
     );
+}
+
+/// A stretched design loses the site of its only consumer. The consumer's
+/// position died with its process; its group's committed offset did not
+/// (`__consumer_offsets` is replicated across the sites). Restarted in
+/// another site, it resumes at its last auto-commit
+/// (`auto.commit.interval.ms`, 5 s, on its own clock) and reads again what it
+/// had read since. At a steady consume rate r the re-reads over the commit's
+/// phases are 0 at best, r × 5 s at worst and r × 2.5 s on average; this
+/// run's drawn phase lies within, and the consumer does read them again.
+#[test]
+fn a_stretched_site_loss_rereads_what_its_consumer_read_since_its_last_commit() {
+    let text = format!(
+        "name = \"rereads\"\nduration_s = 90\n{}{}{}[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n[[fault]]\nkind = \"site-down\"\nsite = \"dc1\"\nat_s = 40\n[failover]\ndetection_s = 5\ndecision_s = 5\nclient_restart_s = 5\n[[design]]\nname = \"stretched\"\nkind = \"stretched\"\n",
+        three_sites(2.0, 2.0, 2.0),
+        topic_123(2),
+        producer("dc2", "all", 1.0)
+    );
+    let sc = ktopo::scenario::parse_str(&text, "test.toml").expect("valid");
+    let o = ktopo::kafka::simulate_design(&sc, 0).expect("run");
+    let rec = o.faults[0].recovery.as_ref().expect("design run");
+    // 1 MB/s in 1 KiB records.
+    let r = 1e6 / 1024.0;
+    let phases = rec
+        .duplicates_over_phases
+        .expect("over the commit's phases");
+    assert!(phases.min as f64 <= 0.02 * r, "min {}", phases.min);
+    assert!(
+        (phases.max as f64 - 5.0 * r).abs() <= 0.05 * 5.0 * r,
+        "max {} vs {}",
+        phases.max,
+        5.0 * r
+    );
+    assert!(
+        (phases.mean as f64 - 2.5 * r).abs() <= 0.1 * 2.5 * r,
+        "mean {} vs {}",
+        phases.mean,
+        2.5 * r
+    );
+    assert!(
+        rec.duplicates >= phases.min && rec.duplicates <= phases.max && rec.duplicates > 0,
+        "this run's phase: {} re-reads",
+        rec.duplicates
+    );
+    assert_eq!(rec.duplicates_from_interval, rec.duplicates);
+    assert_eq!(rec.duplicates_measured, Some(rec.duplicates));
+    assert_eq!(rec.consumers_failed_over, 1);
+    assert_eq!(rec.records_never_read, 0);
+    // It read everything acknowledged, and the re-reads on top.
+    let acked = produce(&o, "dc2").records_acked;
+    let consumed = o
+        .sites
+        .iter()
+        .find(|s| s.site == "dc1")
+        .expect("dc1")
+        .consume[0]
+        .records_consumed;
+    assert!(
+        consumed >= acked + rec.duplicates - (0.02 * r) as u64
+            && consumed <= acked + rec.duplicates,
+        "consumed {consumed}, acknowledged {acked}, re-read {}",
+        rec.duplicates
+    );
+
+    // The site returns (after 8 s) before the failover (15 s): the consumer
+    // restarts there, at the same commit.
+    let back = text.replace("at_s = 40\n", "at_s = 40\nduration_s = 8\n");
+    let sc = ktopo::scenario::parse_str(&back, "test.toml").expect("valid");
+    let o = ktopo::kafka::simulate_design(&sc, 0).expect("run");
+    let again = o.faults[0].recovery.as_ref().expect("design run");
+    assert_eq!(again.duplicates, rec.duplicates, "same clock, same commit");
+    assert_eq!(again.duplicates_measured, Some(rec.duplicates));
+    assert_eq!(again.consumers_failed_over, 0);
+
+    // Staying down with the site: nothing restarts, nothing is re-read.
+    let stay = text.replace(
+        "client_restart_s = 5\n",
+        "client_restart_s = 5\nclients = \"stay-down\"\n",
+    );
+    let sc = ktopo::scenario::parse_str(&stay, "test.toml").expect("valid");
+    let o = ktopo::kafka::simulate_design(&sc, 0).expect("run");
+    let rec = o.faults[0].recovery.as_ref().expect("design run");
+    assert_eq!(rec.duplicates, 0);
+    assert_eq!(rec.consumers_failed_over, 0);
 }
