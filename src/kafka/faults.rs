@@ -120,14 +120,17 @@ impl World<'_> {
     }
 
     /// Site `site` was lost by fault `fault` inside one cluster (the clients
-    /// stay in it, [`Self::clients_fail_over`]'s stretched rule): its
-    /// consumers' processes die with it, and their auto-commit clocks stop.
+    /// stay in it, [`Self::clients_fail_over`]'s stretched rule), or its
+    /// clients stay down with it: its consumers' processes die with it, and
+    /// their auto-commit clocks stop.
     /// What they had read past their committed offsets they will read again
     /// where they restart: this run's figure, and the range over the commit's
     /// phases (`rereads_over_phases`) from their recorded positions.
     fn consumers_lost(&mut self, site: usize, fault: usize) {
-        if self.sc.failover.clients == ClientFailover::StayDown
-            || !(self.layout.flows.is_empty() || self.cluster_serves_elsewhere(site))
+        // Across clusters, consumers that fail over resume from the copy's
+        // offsets (`cp_failover`); those that stay down restart here too.
+        if self.sc.failover.clients != ClientFailover::StayDown
+            && !(self.layout.flows.is_empty() || self.cluster_serves_elsewhere(site))
         {
             return;
         }

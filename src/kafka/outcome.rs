@@ -440,8 +440,11 @@ impl World<'_> {
         r.rpo_records = e.rpo_records;
         r.rpo_bytes = e.rpo_bytes;
         r.rpo_s = e.rpo_s;
-        // Consumers that stay down with their site re-read and skip nothing.
-        if !stay_down {
+        // Consumers that stay down with their site restart there when it
+        // returns, at their group's last commit.
+        if stay_down {
+            self.restart_rereads(w.i, r);
+        } else {
             r.duplicates = e.duplicates;
             r.duplicates_from_translation = e.dup_translation;
             r.duplicates_from_interval = e.dup_interval;
@@ -472,6 +475,39 @@ impl World<'_> {
                 }
             )
         };
+    }
+
+    /// The lost site's consumers that restart inside their cluster (a
+    /// stretched site loss, or their own site's return) resume at their
+    /// group's committed offsets (§19): what they re-read.
+    fn restart_rereads(&self, i: usize, r: &mut RecoveryOutcome) {
+        let Some(rr) = &self.fault_restarts[i] else {
+            return;
+        };
+        r.duplicates = rr.expected;
+        r.duplicates_from_interval = rr.expected;
+        r.duplicates_over_phases = Some(PhaseRange {
+            min: rr.phases.0,
+            mean: rr.phases.1,
+            max: rr.phases.2,
+        });
+        if rr.restarted > 0 {
+            r.consumers_failed_over = rr.failed_over;
+            r.records_never_read = rr.never_read;
+            r.duplicates_measured = Some(
+                rr.resumed
+                    .iter()
+                    .map(|&(c, k, resume, had)| {
+                        let now = self.consumers[c as usize]
+                            .pos
+                            .get(k as usize)
+                            .copied()
+                            .unwrap_or(0);
+                        now.min(had).saturating_sub(resume)
+                    })
+                    .sum(),
+            );
+        }
     }
 
     /// Corruption or a topic deletion: replication copies it everywhere; only
@@ -515,34 +551,7 @@ impl World<'_> {
         } else {
             0.0
         };
-        // The lost site's consumers restart elsewhere at their group's
-        // committed offsets (§19).
-        if let Some(rr) = &self.fault_restarts[i] {
-            r.duplicates = rr.expected;
-            r.duplicates_from_interval = rr.expected;
-            r.duplicates_over_phases = Some(PhaseRange {
-                min: rr.phases.0,
-                mean: rr.phases.1,
-                max: rr.phases.2,
-            });
-            if rr.restarted > 0 {
-                r.consumers_failed_over = rr.failed_over;
-                r.records_never_read = rr.never_read;
-                r.duplicates_measured = Some(
-                    rr.resumed
-                        .iter()
-                        .map(|&(c, k, resume, had)| {
-                            let now = self.consumers[c as usize]
-                                .pos
-                                .get(k as usize)
-                                .copied()
-                                .unwrap_or(0);
-                            now.min(had).saturating_sub(resume)
-                        })
-                        .sum(),
-                );
-            }
-        }
+        self.restart_rereads(i, r);
         r.note = if estimate {
             "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
         } else if clients_in {

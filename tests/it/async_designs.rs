@@ -1423,7 +1423,7 @@ at_s = 20
 /// 180 s of detection + decision + DNS TTL + restart.
 #[test]
 fn clients_that_stay_down_fail_nothing_over() {
-    let (o, _) = failover_run_with(
+    let (o, r) = failover_run_with(
         "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1\n[failover]\nclients = \"stay-down\"",
     );
     let rec = recovery(&o, 0);
@@ -1431,7 +1431,21 @@ fn clients_that_stay_down_fail_nothing_over() {
         (rec.producers_failed_over, rec.consumers_failed_over),
         (0, 0)
     );
-    assert_eq!(rec.duplicates, 0);
+    // Nothing goes through the copy: no translation, no skipped records. What
+    // the consumer read since its last auto-commit it reads again when its
+    // site returns (after the run: not measured), at most 5 s of it.
+    assert_eq!(rec.duplicates_from_translation, 0);
+    assert_eq!(rec.records_never_read, 0);
+    assert_eq!(rec.duplicates_measured, None);
+    let phases = rec
+        .duplicates_over_phases
+        .expect("the auto-commit's phases");
+    assert!(
+        rec.duplicates <= phases.max && phases.max as f64 <= 5.0 * r * 1.05,
+        "{} re-reads, at most {} over the phases",
+        rec.duplicates,
+        phases.max
+    );
     assert_eq!(rec.rto_s, Some(10.0));
     assert!((151..160).all(|k| o.timeline.unavailable_partitions[k] == 6));
     let (o, _) = failover_run("mirrormaker2");
