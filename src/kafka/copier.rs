@@ -2092,15 +2092,19 @@ impl World<'_> {
     /// up to what they had read before the failure.
     pub(super) fn cp_measured_duplicates(&self, fault: usize) -> Option<u64> {
         let e = self.cp.exposures.get(fault)?.as_ref()?;
-        let list = e.resumed.as_ref()?;
-        Some(
-            list.iter()
-                .map(|&(c, k, resume, had_read)| {
-                    let now = self.consumers[c as usize].pos.get(k).copied().unwrap_or(0);
-                    now.min(had_read).saturating_sub(resume)
-                })
-                .sum(),
-        )
+        Some(self.reread_since(e.resumed.as_ref()?))
+    }
+
+    /// Records restarted consumers have read again so far: per (consumer,
+    /// partition, resume offset, position before), from where they resumed
+    /// up to what they had read before.
+    pub(super) fn reread_since(&self, list: &[(u16, usize, u64, u64)]) -> u64 {
+        list.iter()
+            .map(|&(c, k, resume, had_read)| {
+                let now = self.consumers[c as usize].pos.get(k).copied().unwrap_or(0);
+                now.min(had_read).saturating_sub(resume)
+            })
+            .sum()
     }
 }
 

@@ -198,7 +198,7 @@ impl World<'_> {
                 }
             };
             if resume < had {
-                r.resumed.push((c as u16, k as u32, resume, had));
+                r.resumed.push((c as u16, k, resume, had));
             } else {
                 r.never_read += resume - had;
             }

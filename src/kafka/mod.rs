@@ -357,7 +357,7 @@ pub(crate) struct RestartRereads {
     expected: u64,
     phases: (u64, u64, u64),
     /// At the restart: (consumer, partition, resume offset, position before).
-    resumed: Vec<(u16, u32, u64, u64)>,
+    resumed: Vec<(u16, usize, u64, u64)>,
     /// Records skipped: a group with no commit yet starts at
     /// `auto.offset.reset` = `latest`.
     never_read: u64,

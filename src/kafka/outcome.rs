@@ -494,19 +494,7 @@ impl World<'_> {
         if rr.restarted > 0 {
             r.consumers_failed_over = rr.failed_over;
             r.records_never_read = rr.never_read;
-            r.duplicates_measured = Some(
-                rr.resumed
-                    .iter()
-                    .map(|&(c, k, resume, had)| {
-                        let now = self.consumers[c as usize]
-                            .pos
-                            .get(k as usize)
-                            .copied()
-                            .unwrap_or(0);
-                        now.min(had).saturating_sub(resume)
-                    })
-                    .sum(),
-            );
+            r.duplicates_measured = Some(self.reread_since(&rr.resumed));
         }
     }
 
