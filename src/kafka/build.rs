@@ -661,6 +661,7 @@ impl<'a> World<'a> {
             nb,
             broker_alive: vec![true; nb],
             broker_down_since: vec![None; nb],
+            broker_last_stop: vec![None; nb],
             broker_site: topo.brokers.iter().map(|b| b.site).collect(),
             disks: broker_hardware(sc, &topo)
                 .iter()

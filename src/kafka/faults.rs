@@ -119,21 +119,15 @@ impl World<'_> {
         );
     }
 
-    /// Site `site` was lost by fault `fault` inside one cluster (the clients
-    /// stay in it, [`Self::clients_fail_over`]'s stretched rule), or its
-    /// clients stay down with it: its consumers' processes die with it, and
-    /// their auto-commit clocks stop.
+    /// Site `site` was lost by fault `fault`: its consumers' processes die
+    /// with it, and their auto-commit clocks stop. They restart inside their
+    /// cluster ([`Self::clients_fail_over`]'s stretched rule, or in their
+    /// site when it returns first); across clusters they resume from the
+    /// copy's offsets instead (`cp_failover`).
     /// What they had read past their committed offsets they will read again
     /// where they restart: this run's figure, and the range over the commit's
     /// phases (`rereads_over_phases`) from their recorded positions.
     fn consumers_lost(&mut self, site: usize, fault: usize) {
-        // Across clusters, consumers that fail over resume from the copy's
-        // offsets (`cp_failover`); those that stay down restart here too.
-        if self.sc.failover.clients != ClientFailover::StayDown
-            && !(self.layout.flows.is_empty() || self.cluster_serves_elsewhere(site))
-        {
-            return;
-        }
         let now = self.now;
         let mut r = RestartRereads::default();
         for c in 0..self.consumers.len() {
@@ -318,6 +312,9 @@ impl World<'_> {
         }
         self.broker_alive[bi] = alive;
         self.broker_down_since[bi] = if alive { None } else { Some(self.now) };
+        if !alive {
+            self.broker_last_stop[bi] = Some(self.now);
+        }
         if !alive {
             // The process is gone: its own sessions stop; waiting produce
             // requests will time out. Its followers' fetchers see their

@@ -580,6 +580,8 @@ pub(crate) struct World<'a> {
     broker_alive: Vec<bool>,
     /// When each dead broker stopped.
     broker_down_since: Vec<Option<Nanos>>,
+    /// When each broker last stopped (kept after it returns).
+    broker_last_stop: Vec<Option<Nanos>>,
     broker_site: Vec<usize>,
     site_up: Vec<bool>,
     /// `views[(b, p)]`: broker b's metadata for partition p.
@@ -1165,8 +1167,14 @@ impl<'a> World<'a> {
         }
         self.lost.lost_acked_records += b.count as u64;
         self.lost.lost_acked_bytes += b.count as u64 * record_bytes;
-        // Age of the data when its holder stopped (crashed), else when the loss became certain.
-        let stopped = self.broker_down_since[b.leader as usize].unwrap_or(self.now);
+        // Age of the data when its holder stopped (crashed), else when the
+        // loss became certain. A loss counted after the holder returned (a
+        // returning leader's truncation, a mirror's fail-back) dates from
+        // its stop, if it held the data then.
+        let l = b.leader as usize;
+        let stopped = self.broker_down_since[l]
+            .or(self.broker_last_stop[l].filter(|&t| t >= b.created))
+            .unwrap_or(self.now);
         let age = to_s(stopped.saturating_sub(b.created));
         if age > self.lost.lost_acked_age_s_max {
             self.lost.lost_acked_age_s_max = age;

@@ -440,9 +440,12 @@ impl World<'_> {
         r.rpo_records = e.rpo_records;
         r.rpo_bytes = e.rpo_bytes;
         r.rpo_s = e.rpo_s;
-        // Consumers that stay down with their site restart there when it
-        // returns, at their group's last commit.
-        if stay_down {
+        // Consumers that stay down with their site, or whose site returns
+        // before their failover, restart there, at their group's last commit.
+        let back_first = self.fault_restarts[w.i]
+            .as_ref()
+            .is_some_and(|rr| rr.restarted > 0);
+        if stay_down || back_first {
             self.restart_rereads(w.i, r);
         } else {
             r.duplicates = e.duplicates;

@@ -1452,6 +1452,52 @@ fn clients_that_stay_down_fail_nothing_over() {
     assert_eq!(recovery(&o, 0).rto_s, Some(180.0));
 }
 
+/// dc1 is lost for 5 s, well before its clients' failover (detection +
+/// decision + DNS TTL + restart, 180 s by default): nothing fails over to the
+/// copy. The consumer restarts in its returned site at its group's last
+/// auto-commit, not through MirrorMaker 2's checkpoints: at most 5 s of its
+/// 4 MB/s is read again, none of it from translation, all of it measured.
+#[test]
+fn a_site_back_before_the_failover_restarts_its_consumers_at_their_commit() {
+    let text = two_sites(
+        "rtt_ms = 40\nbandwidth_mbps = 1000",
+        r#"duration_s = 90
+[[topic]]
+name = "orders"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 4
+[[consumer]]
+site = "dc1"
+topic = "orders"
+[[fault]]
+kind = "site-down"
+site = "dc1"
+at_s = 60
+duration_s = 5
+"#,
+        "tool = \"mirrormaker2\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1",
+    );
+    let o = run(&text);
+    let rec = recovery(&o, 0);
+    let r = 4e6 / 1024.0;
+    assert_eq!(
+        (rec.producers_failed_over, rec.consumers_failed_over),
+        (0, 0)
+    );
+    assert_eq!(rec.duplicates_from_translation, 0);
+    assert_eq!(rec.records_never_read, 0);
+    assert!(
+        rec.duplicates > 0 && rec.duplicates as f64 <= 5.0 * r * 1.05,
+        "{} re-reads, 5 s = {}",
+        rec.duplicates,
+        5.0 * r
+    );
+    assert_eq!(rec.duplicates_measured, Some(rec.duplicates));
+}
+
 /// FIFO closed form of the oldest-record lag through a peak: ingress `high`
 /// for `peak_s`, a link that copies `cap` (`low` < `cap` < `high`). A backlog
 /// drained in arrival order (a record waits for every byte queued before it)

@@ -54,7 +54,8 @@ duration_s = 150
 /// 18 k records, against a backlog of ≈ 146 k), and they are counted lost. Cluster Linking and KIP-1279 mirror back only what dc2 wrote
 /// since the failover (truncate to the LMO, mirror the delta); Redpanda's
 /// failover is irreversible, so its shadow link back copies the topic from the
-/// start: what had been copied forward as well.
+/// start: what had been copied forward as well. The truncated records are
+/// as old as the RPO says (their age when dc1 stopped).
 #[test]
 fn fail_back_truncates_the_old_source_and_mirrors_back() {
     for tool in ["cluster-linking", "cluster-mirroring", "redpanda-shadowing"] {
@@ -68,6 +69,18 @@ fn fail_back_truncates_the_old_source_and_mirrors_back() {
             rec.rpo_records
         );
         assert_eq!(o.durability.lost_acked_records, lost, "{tool}");
+        // Their age is taken when dc1 stopped, as the RPO's: not at the
+        // fail-back (150 s later, when dc1 was back).
+        let age = o.durability.lost_acked_age_s_max;
+        eprintln!(
+            "{tool}: truncated records up to {age} s old, RPO {} s",
+            rec.rpo_s
+        );
+        assert!(
+            age <= rec.rpo_s + 0.5 && age >= 0.5 * rec.rpo_s,
+            "{tool}: truncated records up to {age} s old at the loss, RPO {} s",
+            rec.rpo_s
+        );
         // Offsets preserved: the group resumes at its own committed offset.
         assert_eq!(rec.duplicates_from_translation, 0, "{tool}");
         let rep = o.replication.as_ref().unwrap();
