@@ -245,9 +245,19 @@ fn failover_run(tool: &str) -> (Outcome, f64) {
 
 /// dc1 produces and consumes 4 MB/s and is lost at 150 s; `design` is the copier.
 fn failover_run_with(design: &str) -> (Outcome, f64) {
-    let text = two_sites(
+    let rate_records = 4e6 / 1024.0;
+    (run(&dc1_loss(160, 150, None, design)), rate_records)
+}
+
+/// Two sites 40 ms apart; dc1 produces and consumes 4 MB/s of 6 partitions
+/// and is lost at `at_s` (for `outage_s`, else to the end of the run);
+/// `design` is the copier's table.
+pub(crate) fn dc1_loss(duration_s: u32, at_s: u32, outage_s: Option<f64>, design: &str) -> String {
+    let outage = outage_s.map_or(String::new(), |d| format!("duration_s = {d}\n"));
+    two_sites(
         "rtt_ms = 40\nbandwidth_mbps = 1000",
-        r#"duration_s = 160
+        &format!(
+            r#"duration_s = {duration_s}
 [[topic]]
 name = "orders"
 partitions = 6
@@ -261,12 +271,11 @@ topic = "orders"
 [[fault]]
 kind = "site-down"
 site = "dc1"
-at_s = 150
-"#,
+at_s = {at_s}
+{outage}"#
+        ),
         design,
-    );
-    let rate_records = 4e6 / 1024.0;
-    (run(&text), rate_records)
+    )
 }
 
 /// 4. Duplicates after failover: MM2's are bounded by the checkpoint interval
@@ -1459,25 +1468,10 @@ fn clients_that_stay_down_fail_nothing_over() {
 /// 4 MB/s is read again, none of it from translation, all of it measured.
 #[test]
 fn a_site_back_before_the_failover_restarts_its_consumers_at_their_commit() {
-    let text = two_sites(
-        "rtt_ms = 40\nbandwidth_mbps = 1000",
-        r#"duration_s = 90
-[[topic]]
-name = "orders"
-partitions = 6
-[[producer]]
-site = "dc1"
-topic = "orders"
-rate_mb_s = 4
-[[consumer]]
-site = "dc1"
-topic = "orders"
-[[fault]]
-kind = "site-down"
-site = "dc1"
-at_s = 60
-duration_s = 5
-"#,
+    let text = dc1_loss(
+        90,
+        60,
+        Some(5.0),
         "tool = \"mirrormaker2\"\n\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1",
     );
     let o = run(&text);

@@ -3,7 +3,7 @@
 //! come from the tools' documented mechanisms; closed forms only CHECK what the
 //! simulation produced.
 
-use crate::async_designs::{recovery, run, two_sites};
+use crate::async_designs::{dc1_loss, recovery, run, two_sites};
 use ktopo::metrics::Outcome;
 
 /// dc1 produces and consumes 4 MB/s; the link is degraded to 1 MB/s from 100 s
@@ -120,27 +120,10 @@ fn a_short_outage_resumes_the_mirror_without_truncation() {
 }
 
 fn failback_text_with_outage(duration_s: f64) -> String {
-    two_sites(
-        "rtt_ms = 40\nbandwidth_mbps = 1000",
-        &format!(
-            r#"duration_s = 200
-[[topic]]
-name = "orders"
-partitions = 6
-[[producer]]
-site = "dc1"
-topic = "orders"
-rate_mb_s = 4
-[[consumer]]
-site = "dc1"
-topic = "orders"
-[[fault]]
-kind = "site-down"
-site = "dc1"
-at_s = 100
-duration_s = {duration_s}
-"#
-        ),
+    dc1_loss(
+        200,
+        100,
+        Some(duration_s),
         "tool = \"cluster-mirroring\"\n\"consumer.receive.buffer.bytes\" = -1",
     )
 }
