@@ -6,6 +6,7 @@
 //! insertion order (FIFO), so a run is a pure function of the scenario and seed.
 
 use rand_core::{Rng, SeedableRng};
+use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
 
 /// Simulated time in nanoseconds since the start of the run.
@@ -210,68 +211,24 @@ fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
 
 /// The run's only source of randomness: PCG-64 MCG (`Mcg128Xsl64`), seeded from
 /// the scenario seed. Every random draw in a run goes through one of these.
+/// The laws come from `rand_distr`: exponential (`Exp1`) and normal
+/// (`StandardNormal`, under `LogNormal`) deviates by its ziggurat samplers (Marsaglia and Tsang,
+/// "The Ziggurat Method for Generating Random Variables", J. Stat. Softw.
+/// 5(8), 2000), one draw and one comparison almost always.
 pub struct SimRng {
     rng: Pcg64Mcg,
-    zig: &'static Ziggurat,
-    /// The second normal deviate of the latest polar-method pair, not yet used.
-    spare_normal: Option<f64>,
 }
 
-/// Layers of the exponential ziggurat (Marsaglia and Tsang, "The Ziggurat
-/// Method for Generating Random Variables", J. Stat. Softw. 5(8), 2000).
-const ZIG_LAYERS: usize = 256;
-/// Where the base layer's tail begins, and the area of every layer, for 256
-/// layers under e^-x (ibid., §4).
-const ZIG_R: f64 = 7.697_117_470_131_05;
-const ZIG_V: f64 = 3.949_659_822_581_557e-3;
-
-/// The ziggurat's layers: layer `i` is the rectangle [0, x[i]) × [f[i], f[i+1])
-/// under e^-x, except layer 0, which is [0, x[0]) × [0, e^-r) and whose part
-/// beyond `r` = x[1] stands for the tail. Widths fall with `i`; x[256] = 0.
-struct Ziggurat {
-    x: [f64; ZIG_LAYERS + 1],
-    f: [f64; ZIG_LAYERS + 1],
-    /// A 53-bit abscissa `v` in layer `i` is accepted at once when `v < k[i]`,
-    /// i.e. when v / 2^53 × x[i] < x[i+1]: the integer form of the fast test.
-    k: [u64; ZIG_LAYERS],
-}
-
-impl Ziggurat {
-    fn get() -> &'static Ziggurat {
-        static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
-        TABLES.get_or_init(|| {
-            let mut x = [0.0; ZIG_LAYERS + 1];
-            x[0] = ZIG_V / (-ZIG_R).exp();
-            x[1] = ZIG_R;
-            for i in 1..ZIG_LAYERS - 1 {
-                // Layer i has area V: x[i] × (e^-x[i+1] − e^-x[i]) = V.
-                x[i + 1] = -((-x[i]).exp() + ZIG_V / x[i]).ln();
-            }
-            let mut f = [0.0; ZIG_LAYERS + 1];
-            for i in 1..=ZIG_LAYERS {
-                f[i] = (-x[i]).exp();
-            }
-            let k = std::array::from_fn(|i| (x[i + 1] / x[i] * (1u64 << 53) as f64) as u64);
-            Ziggurat { x, f, k }
-        })
-    }
-}
-
-/// An exponential law with a fixed mean in nanoseconds, ready for
-/// `SimRng::exp_ns`: each layer's width times the mean, in fixed point.
+/// An exponential law with a fixed mean in nanoseconds (a link's jitter),
+/// drawn by `SimRng::exp_ns`.
 #[derive(Clone, Debug)]
 pub struct ExpNs {
     mean: Nanos,
-    scaled: Box<[u64; ZIG_LAYERS]>,
 }
 
 impl ExpNs {
     pub fn new(mean: Nanos) -> ExpNs {
-        let z = Ziggurat::get();
-        let scaled = Box::new(std::array::from_fn(|i| {
-            (z.x[i] * mean as f64 * (1u64 << 10) as f64).round() as u64
-        }));
-        ExpNs { mean, scaled }
+        ExpNs { mean }
     }
 
     pub fn mean(&self) -> Nanos {
@@ -283,8 +240,6 @@ impl SimRng {
     pub fn new(seed: u64) -> Self {
         SimRng {
             rng: Pcg64Mcg::seed_from_u64(seed),
-            zig: Ziggurat::get(),
-            spare_normal: None,
         }
     }
 
@@ -297,87 +252,30 @@ impl SimRng {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// Exponential with the given mean, by the ziggurat method: one draw and
-    /// one comparison almost always (a logarithm per draw cost 5% of a run).
+    /// Exponential with the given mean.
     pub fn exp(&mut self, mean: f64) -> f64 {
         if mean <= 0.0 {
             return 0.0;
         }
-        mean * self.exp1()
+        let e: f64 = Exp1.sample(&mut self.rng);
+        mean * e
     }
 
-    /// Exponential with mean 1.
-    fn exp1(&mut self) -> f64 {
-        let u = self.rng.next_u64();
-        self.exp1_from(u)
-    }
-
-    /// Exponential with mean 1, from a first draw `u`: its low 8 bits pick the
-    /// layer, its high 53 the abscissa.
-    fn exp1_from(&mut self, mut u: u64) -> f64 {
-        let z = self.zig;
-        let mut base = 0.0;
-        loop {
-            let i = (u & 0xff) as usize;
-            let x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
-            if x < z.x[i + 1] {
-                return base + x;
-            }
-            if i == 0 {
-                // In the tail beyond r: e^-x is memoryless, so r plus a new draw.
-                base += ZIG_R;
-            } else {
-                let y = z.f[i] + self.unit() * (z.f[i + 1] - z.f[i]);
-                if y < (-x).exp() {
-                    return base + x;
-                }
-            }
-            u = self.rng.next_u64();
-        }
-    }
-
-    /// Exponential in whole nanoseconds with the mean of `t`, in integers on
-    /// the ziggurat's fast path (99% of draws): the same law as `exp`.
+    /// Exponential in whole nanoseconds with the mean of `t`: the same law
+    /// as `exp`, truncated to the nanosecond.
     #[inline]
     pub fn exp_ns(&mut self, t: &ExpNs) -> Nanos {
         if t.mean == 0 {
             return 0;
         }
-        let u = self.rng.next_u64();
-        let (i, v) = ((u & 0xff) as usize, u >> 11);
-        if v < self.zig.k[i] {
-            // v / 2^53 × x[i] × mean, with x[i] × mean held × 2^10.
-            return ((v as u128 * t.scaled[i] as u128) >> 63) as Nanos;
-        }
-        self.exp_ns_slow(t, u)
+        let e: f64 = Exp1.sample(&mut self.rng);
+        (t.mean as f64 * e) as Nanos
     }
 
-    #[cold]
-    #[inline(never)]
-    fn exp_ns_slow(&mut self, t: &ExpNs, u: u64) -> Nanos {
-        (t.mean as f64 * self.exp1_from(u)) as Nanos
-    }
-
-    /// Standard normal, by Marsaglia's polar method (Marsaglia and Bray, "A
-    /// Convenient Method for Generating Normal Variables", SIAM Review 6(3),
-    /// 1964): a point drawn uniformly in the unit disc gives two independent
-    /// deviates for one logarithm and one square root, and the second is kept
-    /// for the next call (Box–Muller's cosine and the discarded sine cost 3%
-    /// of a run).
-    pub fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
-        }
-        loop {
-            let x = 2.0 * self.unit() - 1.0;
-            let y = 2.0 * self.unit() - 1.0;
-            let s = x * x + y * y;
-            if s > 0.0 && s < 1.0 {
-                let k = (-2.0 * s.ln() / s).sqrt();
-                self.spare_normal = Some(y * k);
-                return x * k;
-            }
-        }
+    /// A draw from `rand_distr` law `d` (the request handlers' lognormal
+    /// service factor).
+    pub fn sample<T, D: Distribution<T>>(&mut self, d: &D) -> T {
+        d.sample(&mut self.rng)
     }
 
     /// Uniform integer in [0, n).
@@ -477,16 +375,24 @@ mod tests {
         Ok(())
     }
 
-    /// A million polar-method draws match the standard normal CDF
+    /// A million normal draws match the standard normal CDF
     /// (Kolmogorov–Smirnov distance under the 1% critical value 1.63/√n),
-    /// and the pairs' two halves are uncorrelated.
+    /// successive draws are uncorrelated, and the share beyond 3σ is right.
     #[test]
     fn normal_draws_follow_the_normal_law() {
         let n = 1_000_000;
         let mut r = SimRng::new(5);
-        let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let v: Vec<f64> = (0..n)
+            .map(|_| r.sample(&rand_distr::StandardNormal))
+            .collect();
         let pairs = v.chunks(2).map(|c| c[0] * c[1]).sum::<f64>() / (n / 2) as f64;
         assert!(pairs.abs() < 0.01, "pair correlation {pairs}");
+        let tail = v.iter().filter(|&&x| x.abs() > 3.0).count() as f64 / n as f64;
+        let want = statrs::function::erf::erfc(3.0 / std::f64::consts::SQRT_2);
+        assert!(
+            (tail - want).abs() < 4.0 * (want / n as f64).sqrt(),
+            "tail beyond 3 sigma {tail} vs {want}"
+        );
         let mut v = v;
         let ks = ks_distance(&mut v, |x| {
             0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
@@ -532,17 +438,12 @@ mod tests {
         assert_ne!(a, c);
     }
 
-    /// The ziggurat draws Exp(1), in floating point and in whole nanoseconds:
-    /// its layers close at the top of the curve,
-    /// and a million draws match the CDF 1 − e^-x (Kolmogorov–Smirnov
-    /// distance well under the 1% critical value 1.63/√n), including the tail
-    /// beyond r that the base layer stands for.
+    /// Exp(1) draws, in floating point and in whole nanoseconds: a million
+    /// match the CDF 1 − e^-x (Kolmogorov–Smirnov distance under the 1%
+    /// critical value 1.63/√n), including the tail beyond the ziggurat's base
+    /// layer (r ≈ 7.7).
     #[test]
     fn exponential_draws_follow_the_exponential_law() {
-        let z = Ziggurat::get();
-        let top = z.f[ZIG_LAYERS - 1] + ZIG_V / z.x[ZIG_LAYERS - 1];
-        assert!((top - 1.0).abs() < 1e-9, "top layer ends at {top}");
-        assert!(z.x.windows(2).all(|w| w[0] > w[1]));
         let n = 1_000_000;
         let mut r = SimRng::new(3);
         // Half the draws in floating point, half in whole nanoseconds.
@@ -560,8 +461,8 @@ mod tests {
         assert!((mean - 1.0).abs() < 0.005, "mean {mean}");
         let ks = ks_distance(&mut v, |x| 1.0 - (-x).exp());
         assert!(ks < 1.63 / (n as f64).sqrt(), "KS distance {ks}");
-        let tail = v.iter().filter(|&&x| x > ZIG_R + 1.0).count() as f64 / n as f64;
-        let want = (-(ZIG_R + 1.0)).exp();
+        let tail = v.iter().filter(|&&x| x > 8.7).count() as f64 / n as f64;
+        let want = (-8.7f64).exp();
         assert!(
             (tail - want).abs() < 4.0 * (want / n as f64).sqrt(),
             "tail {tail} vs {want}"

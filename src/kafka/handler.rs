@@ -10,6 +10,7 @@
 //! for the end of its service, whatever its partitions.
 
 use super::*;
+use rand_distr::LogNormal;
 use std::collections::VecDeque;
 
 /// Service costs of one broker (its site's `[broker_hardware]`), in ns.
@@ -18,8 +19,9 @@ pub(crate) struct Costs {
     per_part: f64,
     per_byte: f64,
     net_per_byte: f64,
-    /// σ of the lognormal factor (median 1) on io service times.
-    sigma: f64,
+    /// The lognormal factor (median 1, σ from `service_p99_over_p50`) on io
+    /// service times; `None` when p99 = p50.
+    tail: Option<LogNormal<f64>>,
     /// Bytes read into the heap between JVM pauses (0: none), and a pause's length.
     gc_mean: f64,
     gc_pause: Nanos,
@@ -68,7 +70,9 @@ impl Handler {
             per_byte: hw.request_mb_us * 1e3 / 1e6,
             net_per_byte: hw.network_mb_us * 1e3 / 1e6,
             // p99 of a lognormal is its median × e^(2.326 σ).
-            sigma: ratio.ln() / 2.326_348,
+            tail: (ratio > 1.0)
+                .then(|| LogNormal::new(0.0, ratio.ln() / 2.326_348).ok())
+                .flatten(),
             gc_mean: if hw.gc_pause_ms > 0.0 {
                 hw.gc_young_gen_mb * 1e6
             } else {
@@ -140,13 +144,10 @@ impl Handler {
         }
     }
 
-    /// The lognormal factor (median 1) on a service time, from a standard
-    /// normal draw of the run's RNG (`SimRng::normal`).
+    /// The lognormal factor (median 1) on a service time, drawn from the
+    /// run's RNG (`rand_distr::LogNormal`).
     fn spread(&self, rng: &mut SimRng) -> f64 {
-        if self.costs.sigma <= 0.0 {
-            return 1.0;
-        }
-        (self.costs.sigma * rng.normal()).exp()
+        self.costs.tail.as_ref().map_or(1.0, |d| rng.sample(d))
     }
 
     /// Flow fidelity: the share of the io threads bulk work took in the last
