@@ -827,6 +827,14 @@ impl<'a> World<'a> {
                 None => self.rng.below(self.producers[i].tick),
             };
             self.at(phase, Ev::ProducerTick { prod: i as u16 });
+            // The sticky partitioner's first partition is a uniform draw
+            // (`BuiltInPartitioner.nextPartition`, no load statistics yet), so
+            // independent producers of one topic do not write the same
+            // partitions at the same moments.
+            let n = self.topic_parts[self.producers[i].topic as usize].len() as u64;
+            let first = self.rng.below(n) as u32;
+            self.producers[i].cursor = first;
+            self.producers[i].probe_cursor = first;
             if let Some(f) = self.flow {
                 let phase = self.rng.below(f.probe);
                 self.at(phase, Ev::ProbeTick { prod: i as u16 });

@@ -117,6 +117,9 @@ pub(crate) struct Retry {
     pub epoch: u32,
     /// Where an earlier attempt was appended: (leader epoch, start offset).
     pub prior: Option<(u32, u64)>,
+    /// Its last attempt was refused or timed out (not a leader change or a
+    /// closed connection): while it waits, its partition shows unavailable.
+    pub refused: bool,
 }
 
 /// A retried batch in a produce request: its part index and its history.
@@ -244,6 +247,7 @@ impl World<'_> {
             attempts: f.attempts + 1,
             ready_at: now + backoff,
             epoch,
+            refused: why != Failure::NotLeaderOrDisconnected,
             ..f
         };
         // In first-send order within the partition (an idempotent producer
@@ -286,7 +290,14 @@ impl World<'_> {
             let Some(local) = self.local_part(i, e.part) else {
                 continue;
             };
-            self.parts[e.part as usize].attempted = true;
+            let part = &mut self.parts[e.part as usize];
+            part.attempted = true;
+            // A write refused (NotEnoughReplicas, a timeout) and still not
+            // acknowledged keeps its partition unavailable in every interval
+            // it waits through, whatever other writes to it were acknowledged
+            // (§15): its backoff, up to `retry.backoff.max.ms` (1 s), can span
+            // a whole interval without an attempt.
+            part.failed_in_interval |= e.refused;
             let (leader, epoch) = self.producer_leader(i, e.part);
             let pr = &mut self.producers[i];
             if now.saturating_sub(e.created) >= pr.retry.delivery_timeout {
@@ -403,6 +414,7 @@ impl World<'_> {
             ready_at: 0,
             epoch: 0,
             prior,
+            refused: false,
         };
         self.batch_failed(r.prod as usize, f, why, again.is_some());
     }
