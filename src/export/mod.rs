@@ -700,6 +700,7 @@ fn clients(sc: &Scenario, topo: &Topology, clusters: &[ClusterOut], files: &mut 
         );
         let _ = writeln!(o, "bootstrap.servers={bootstrap}");
         let _ = writeln!(o, "fetch.max.wait.ms={}", c.fetch_max_wait_ms);
+        let _ = writeln!(o, "auto.commit.interval.ms={}", c.auto_commit_interval_ms);
         if let Some(r) = &c.client_rack {
             if !ff {
                 let _ = writeln!(

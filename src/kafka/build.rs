@@ -416,12 +416,13 @@ fn build_consumers(
                 max_wait: ms(c.fetch_max_wait_ms as f64),
                 pos: vec![0; topic_parts[t as usize].len()],
                 committed: None,
+                auto_commit: auto_commit(sc, ci),
                 // The clock's phase comes from a stream of its own, derived
                 // from the seed, so that it moves no other draw of the run.
                 next_commit: SimRng::new(
                     sc.seed ^ (0xA17C_0000 + ci as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 )
-                .below(AUTO_COMMIT),
+                .below(auto_commit(sc, ci)),
                 hist: [(0, 0)].into(),
                 e2e: Histogram::default(),
                 e2e_steady: Histogram::default(),

@@ -246,7 +246,8 @@ pub(super) struct Group {
     consumer: u16,
     /// Mirrored partition of each local partition index of the topic.
     mps: Vec<u32>,
-    /// Committed offset (auto-commit every 5 s, on the consumer's own clock).
+    /// Committed offset (auto-commit every `auto.commit.interval.ms`, on the
+    /// consumer's own clock).
     committed: Vec<u64>,
     /// The consumer's next auto-commit.
     next_commit: Nanos,
@@ -455,7 +456,7 @@ impl World<'_> {
                 continue;
             }
             let n = mps.len();
-            let next_commit = self.rng.below(AUTO_COMMIT);
+            let next_commit = self.rng.below(self.consumers[c].auto_commit);
             cp.groups.push(Group {
                 consumer: c as u16,
                 mps,
@@ -1420,8 +1421,8 @@ impl World<'_> {
             if now < self.cp.groups[g].next_commit {
                 continue;
             }
-            self.cp.groups[g].next_commit += AUTO_COMMIT;
             let c = self.cp.groups[g].consumer as usize;
+            self.cp.groups[g].next_commit += self.consumers[c].auto_commit;
             if self.site_up[self.consumers[c].site] {
                 let pos = self.consumers[c].pos.clone();
                 self.cp.groups[g].committed = pos;
@@ -1560,8 +1561,12 @@ impl World<'_> {
         self.cp.backlog_timeline.push(backlog);
         self.cp_retention();
         // Consumers' read positions, for the re-reads over the clocks' phases.
+        let longest_commit = (self.cp.groups.iter())
+            .map(|g| self.consumers[g.consumer as usize].auto_commit)
+            .max()
+            .unwrap_or(0);
         let horizon = self
-            .cp_clock_periods()
+            .cp_clock_periods(longest_commit)
             .iter()
             .fold(2 * self.interval, |a, &p| a.saturating_add(p));
         for g in 0..self.cp.groups.len() {
@@ -1582,11 +1587,11 @@ impl World<'_> {
     }
 
     /// The periods of the clocks between a consumer's position and the offset it
-    /// resumes from at the target: its auto-commit, then the copier's
-    /// translation (MM2 checkpoints, Replicator's translator, Cluster Linking's
-    /// consumer offset sync), then MM2's `sync.group.offsets` when enabled.
-    /// uReplicator translates nothing: none.
-    fn cp_clock_periods(&self) -> Vec<Nanos> {
+    /// resumes from at the target: its auto-commit (`auto_commit`), then the
+    /// copier's translation (MM2 checkpoints, Replicator's translator, Cluster
+    /// Linking's consumer offset sync), then MM2's `sync.group.offsets` when
+    /// enabled. uReplicator translates nothing: none.
+    fn cp_clock_periods(&self, auto_commit: Nanos) -> Vec<Nanos> {
         let Some(d) = self.design else {
             return Vec::new();
         };
@@ -1595,12 +1600,12 @@ impl World<'_> {
             CopierTool::ClusterLinking
             | CopierTool::ClusterMirroring
             | CopierTool::RedpandaShadowing => vec![
-                AUTO_COMMIT,
+                auto_commit,
                 ms(d.consumer_offset_sync_ms as f64).max(NS_PER_MS),
             ],
-            CopierTool::Replicator => vec![AUTO_COMMIT, translation_period(d)],
+            CopierTool::Replicator => vec![auto_commit, translation_period(d)],
             CopierTool::Mirrormaker2 => {
-                let mut v = vec![AUTO_COMMIT, translation_period(d)];
+                let mut v = vec![auto_commit, translation_period(d)];
                 if d.sync_group_offsets_enabled {
                     v.push(secs(d.sync_group_offsets_interval_seconds as f64));
                 }
@@ -1630,7 +1635,7 @@ impl World<'_> {
             .filter(|(m, _)| **m != u32::MAX)
             .map(|(_, &p)| p)
             .sum();
-        let periods = self.cp_clock_periods();
+        let periods = self.cp_clock_periods(self.consumers[grp.consumer as usize].auto_commit);
         rereads_over_phases(
             &grp.hist,
             (self.now, cur),

@@ -152,7 +152,7 @@ impl World<'_> {
             let (lo, mean, hi) = copier::rereads_over_phases(
                 &cons.hist,
                 (now, read),
-                &[AUTO_COMMIT],
+                &[cons.auto_commit],
                 read,
                 0,
                 earliest,

@@ -1181,7 +1181,7 @@ impl ConsumerState {
         let v = self.committed.get_or_insert_with(Vec::new);
         v.clear();
         v.extend_from_slice(&self.pos);
-        let ticks = (t - self.next_commit) / AUTO_COMMIT + 1;
-        self.next_commit += ticks * AUTO_COMMIT;
+        let ticks = (t - self.next_commit) / self.auto_commit + 1;
+        self.next_commit += ticks * self.auto_commit;
     }
 }

@@ -25,10 +25,12 @@ use crate::topology::{DesignLayout, Topology};
 use state::*;
 pub use state::{NO_LEADER, PState};
 
-/// Kafka consumer `auto.commit.interval.ms` (default 5 000 ms, with
-/// `enable.auto.commit` true): applications' groups and the copiers' target
-/// groups commit on it.
-pub(crate) const AUTO_COMMIT: Nanos = 5_000 * NS_PER_MS;
+/// Consumer `c`'s `auto.commit.interval.ms` (Kafka's default 5 000 ms, with
+/// `enable.auto.commit` true), at least 1 ms (0 commits at every poll): its
+/// group commits on it, and so does its group at a copier's target.
+pub(crate) fn auto_commit(sc: &Scenario, c: usize) -> Nanos {
+    ms(sc.consumer[c].auto_commit_interval_ms as f64).max(NS_PER_MS)
+}
 
 /// Every event of the model. Small and `Copy`: bulk data lives in the world.
 #[derive(Clone, Copy, Debug)]
@@ -323,10 +325,11 @@ pub(crate) struct ConsumerState {
     /// Next offset to read, per partition of the topic.
     pos: Vec<u64>,
     /// The group's committed offsets (`enable.auto.commit`: every
-    /// `auto.commit.interval.ms`, [`AUTO_COMMIT`], on the consumer's own
-    /// clock), `None` before the first commit. Where a restarted consumer
-    /// resumes (§19).
+    /// `auto_commit`, on the consumer's own clock), `None` before the first
+    /// commit. Where a restarted consumer resumes (§19).
     committed: Option<Vec<u64>>,
+    /// `auto.commit.interval.ms` ([`auto_commit`]).
+    auto_commit: Nanos,
     /// The consumer's next auto-commit.
     next_commit: Nanos,
     /// The summed position at each timeline sample over the last commit
@@ -1050,8 +1053,8 @@ impl<'a> World<'a> {
         self.timeline.replica_lag_records.push(lag);
         self.handlers_sample();
         // Consumers' positions, for the re-reads over the auto-commit's phases.
-        let horizon = AUTO_COMMIT + 2 * self.interval;
         for c in self.consumers.iter_mut() {
+            let horizon = c.auto_commit + 2 * self.interval;
             let sum = c.pos.iter().sum();
             c.hist.push_back((self.now, sum));
             while c.hist.len() > 2 && c.hist[1].0 + horizon <= self.now {

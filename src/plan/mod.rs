@@ -1460,7 +1460,7 @@ fn explain(r: &CandidateResult) -> Vec<String> {
                     Some("mirrormaker2") => "; the lost site's consumers resume at the last checkpoint MirrorMaker 2 translated (MirrorCheckpointTask every emit.checkpoints.interval.seconds, through the nearest offset sync, OffsetSyncStore.translateDownstream) and read again what they consumed since",
                     Some("replicator") => "; the lost site's consumers resume at Replicator's last timestamp translation (every offset.translator.batch.period.ms) and read again what they consumed since",
                     Some("ureplicator" | "flink") => "; this copier carries no consumer offsets: the lost site's groups start at auto.offset.reset (latest: what they had not read is skipped, and counted here as not read exactly once; earliest: everything is read again)",
-                    None => "; the lost site's consumers restart in another site at their group's last auto-commit (every auto.commit.interval.ms, 5 s) and read again what they consumed since",
+                    None => "; the lost site's consumers restart in another site at their group's last auto-commit (every auto.commit.interval.ms, 5 s by default) and read again what they consumed since",
                     _ => "; the lost site's consumers resume at the committed offset last carried to the target and read again what they consumed since",
                 }),
                 "produce_p99_ms" if r.family == "stretched" => s.push_str(

@@ -767,7 +767,7 @@ pub fn verdict(design: &str, o: &Outcome, cx: &Context) -> Verdict {
         recs.push("Producers filled buffer.memory without any fault: the cluster does not keep up with the offered load. Add brokers, partitions or link capacity.".into());
     }
     if s.duplicates > 0 && !s.is_async {
-        recs.push("Consumers that restart after a site loss resume at their group's last auto-commit and re-read what they consumed since (up to auto.commit.interval.ms, 5 s, of it): commit after processing, or make consumers idempotent.".into());
+        recs.push("Consumers that restart after a site loss resume at their group's last auto-commit and re-read what they consumed since (up to auto.commit.interval.ms of it, 5 s by default): shorten auto.commit.interval.ms, commit after processing, or make consumers idempotent.".into());
     } else if s.duplicates > 0 {
         recs.push(match o.replication.as_ref().map(|r| r.tool.as_str()) {
             Some("mirrormaker2") => "Failed-over consumers re-read from MM2's last checkpoint (as of the last group-offset sync with sync.group.offsets.enabled, which adds half its interval on average): shorten emit.checkpoints.interval.seconds and sync.group.offsets.interval.seconds, or make consumers idempotent; Cluster Linking preserves offsets and re-reads less.".to_string(),

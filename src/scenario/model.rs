@@ -444,6 +444,10 @@ fn d_fetch_wait() -> u64 {
     500
 }
 
+fn d_auto_commit() -> u64 {
+    5000
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Producer {
@@ -542,6 +546,10 @@ pub struct Consumer {
     pub client_rack: Option<String>,
     #[serde(rename = "fetch.max.wait.ms", default = "d_fetch_wait")]
     pub fetch_max_wait_ms: u64,
+    /// How often the group commits its positions (`enable.auto.commit` is
+    /// always on): where a consumer restarted after its site's loss resumes.
+    #[serde(rename = "auto.commit.interval.ms", default = "d_auto_commit")]
+    pub auto_commit_interval_ms: u64,
     /// Where the consumer's group starts without a committed offset (after a
     /// failover before any checkpoint reached the target).
     #[serde(rename = "auto.offset.reset", default)]

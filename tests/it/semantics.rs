@@ -1336,7 +1336,8 @@ duration_s = 20
 /// (`auto.commit.interval.ms`, 5 s, on its own clock) and reads again what it
 /// had read since. At a steady consume rate r the re-reads over the commit's
 /// phases are 0 at best, r × 5 s at worst and r × 2.5 s on average; this
-/// run's drawn phase lies within, and the consumer does read them again.
+/// run's drawn phase lies within, and the consumer does read them again. With
+/// `auto.commit.interval.ms` = 1000, r × 1 s at worst and r × 0.5 s on average.
 #[test]
 fn a_stretched_site_loss_rereads_what_its_consumer_read_since_its_last_commit() {
     let text = format!(
@@ -1413,4 +1414,36 @@ fn a_stretched_site_loss_rereads_what_its_consumer_read_since_its_last_commit() 
     assert_eq!(down.duplicates, rec.duplicates);
     assert_eq!(down.duplicates_measured, None);
     assert_eq!(down.consumers_failed_over, 0);
+
+    // A group that commits every second re-reads a fifth as much: r × 1 s at
+    // worst, r × 0.5 s on average.
+    let often = text.replace(
+        "[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n",
+        "[[consumer]]\nsite = \"dc1\"\ntopic = \"t\"\n\"auto.commit.interval.ms\" = 1000\n",
+    );
+    assert_ne!(often, text);
+    let sc = ktopo::scenario::parse_str(&often, "test.toml").expect("valid");
+    let o = ktopo::kafka::simulate_design(&sc, 0).expect("run");
+    let rec = o.faults[0].recovery.as_ref().expect("design run");
+    let phases = rec
+        .duplicates_over_phases
+        .expect("over the commit's phases");
+    assert!(phases.min as f64 <= 0.02 * r, "min {}", phases.min);
+    assert!(
+        (phases.max as f64 - r).abs() <= 0.05 * r,
+        "max {} vs {}",
+        phases.max,
+        r
+    );
+    assert!(
+        (phases.mean as f64 - 0.5 * r).abs() <= 0.1 * 0.5 * r,
+        "mean {} vs {}",
+        phases.mean,
+        0.5 * r
+    );
+    assert!(
+        rec.duplicates >= phases.min && rec.duplicates <= phases.max,
+        "this run's phase: {} re-reads",
+        rec.duplicates
+    );
 }

@@ -315,6 +315,7 @@ pub(crate) static CONSUMER: TableSchema = TableSchema {
         req("topic", STR),
         opt("client.rack", STR),
         opt("fetch.max.wait.ms", U64),
+        opt("auto.commit.interval.ms", U64),
         opt("auto.offset.reset", AUTO_OFFSET_RESET),
     ],
 };

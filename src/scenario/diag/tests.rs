@@ -109,6 +109,7 @@ fn full() -> Scenario {
             topic: "orders".into(),
             client_rack: Some("dc2".into()),
             fetch_max_wait_ms: 500,
+            auto_commit_interval_ms: 5000,
             auto_offset_reset: Default::default(),
         }],
         fault: vec![Fault {
