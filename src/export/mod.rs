@@ -683,6 +683,8 @@ fn clients(sc: &Scenario, topo: &Topology, clusters: &[ClusterOut], files: &mut 
         let _ = writeln!(o, "request.timeout.ms={}", p.request_timeout_ms);
         let _ = writeln!(o, "delivery.timeout.ms={}", p.delivery_timeout_ms);
         let _ = writeln!(o, "send.buffer.bytes={}", p.send_buffer_bytes);
+        let _ = writeln!(o, "buffer.memory={}", p.buffer_memory);
+        let _ = writeln!(o, "max.request.size={}", p.max_request_size);
         files.push(ExportFile {
             path: format!("clients/producer-{i}.properties"),
             text: o,

@@ -359,6 +359,8 @@ fn build_producers(
                 batch_records: (p.batch_size / p.record_size_bytes as u64).clamp(1, u32::MAX as u64)
                     as u32,
                 max_in_flight: p.max_in_flight.min(255) as u8,
+                buffer_memory: p.buffer_memory,
+                max_request: p.max_request_size,
                 request_timeout: ms(p.request_timeout_ms as f64),
                 retry: retry::Retries::of(p, sc.model.kafka_version),
                 window: buffer(p.send_buffer_bytes, sc.model.tcp_autotune_max_bytes).min(buffer(

@@ -247,6 +247,9 @@ pub(crate) struct ProducerState {
     linger: Nanos,
     batch_records: u32,
     max_in_flight: u8,
+    /// `buffer.memory` and `max.request.size`, in bytes.
+    buffer_memory: u64,
+    max_request: u64,
     request_timeout: Nanos,
     window: u64,
     carry_records: f64,

@@ -5,9 +5,9 @@
 use super::retry::Failure;
 use super::*;
 
-/// Kafka's `max.request.size` default.
+/// Kafka's `max.request.size` default (a copier's producer keeps it).
 const MAX_REQUEST_BYTES: u64 = 1_048_576;
-/// Kafka's `buffer.memory` default.
+/// Kafka's `buffer.memory` default (a copier's producer keeps it).
 const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 /// Kafka's client `reconnect.backoff.max.ms` default: the wait before a closed
 /// or refused connection is tried again (the exponential ramp from
@@ -35,6 +35,8 @@ impl ProducerState {
             linger: 0,
             batch_records: 1,
             max_in_flight: 1,
+            buffer_memory: BUFFER_MEMORY_BYTES,
+            max_request: MAX_REQUEST_BYTES,
             request_timeout: 0,
             window: 0,
             carry_records: 0.0,
@@ -175,7 +177,7 @@ impl World<'_> {
             let held_bytes: u64 = (p.held.iter().map(|h| h.1 as u64).sum::<u64>()
                 + p.retry.waiting_records())
                 * p.record_bytes as u64;
-            if held_bytes > BUFFER_MEMORY_BYTES {
+            if held_bytes > p.buffer_memory {
                 // buffer.memory is full: send() would block the application.
                 p.blocked += n;
                 n = 0;
@@ -252,7 +254,7 @@ impl World<'_> {
         if !flow && !self.producers[i].retry.waiting.is_empty() {
             // Retried batches first: they are at the front of their
             // partitions' queues.
-            self.drain_retries(i, MAX_REQUEST_BYTES);
+            self.drain_retries(i, self.producers[i].max_request);
         }
         let view = self.bootstrap(site, self.producers[i].cluster);
         let acks = self.producers[i].acks;
@@ -397,6 +399,7 @@ impl World<'_> {
             self.spare_by_broker = by_broker;
             return;
         }
+        let max_request = self.producers[i].max_request;
         for (b, slot) in by_broker.iter_mut().enumerate() {
             let mut list = std::mem::take(slot);
             if list.is_empty() {
@@ -415,7 +418,7 @@ impl World<'_> {
                 for e in list.drain(..) {
                     let eb = e.1 as u64 * rb;
                     let mark = &mut self.drain_mark[e.0 as usize];
-                    if *mark != round && (req.is_empty() || bytes + eb <= MAX_REQUEST_BYTES) {
+                    if *mark != round && (req.is_empty() || bytes + eb <= max_request) {
                         *mark = round;
                         bytes += eb;
                         req.push(e);

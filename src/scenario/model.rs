@@ -448,6 +448,14 @@ fn d_auto_commit() -> u64 {
     5000
 }
 
+fn d_buffer_memory() -> u64 {
+    33_554_432
+}
+
+fn d_max_request_size() -> u64 {
+    1_048_576
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Producer {
@@ -476,6 +484,13 @@ pub struct Producer {
     pub delivery_timeout_ms: u64,
     #[serde(rename = "send.buffer.bytes", default = "d_send_buffer")]
     pub send_buffer_bytes: i64,
+    /// Bytes of records the accumulator may hold before `send()` blocks.
+    #[serde(rename = "buffer.memory", default = "d_buffer_memory")]
+    pub buffer_memory: u64,
+    /// Bytes of batches one produce request may carry (a single larger batch
+    /// still goes alone).
+    #[serde(rename = "max.request.size", default = "d_max_request_size")]
+    pub max_request_size: u64,
     /// Resends of a batch after a retriable error (Kafka's default
     /// `Integer.MAX_VALUE`: `delivery.timeout.ms` bounds them).
     #[serde(default = "d_retries")]

@@ -373,6 +373,34 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "must be > 0".into(),
             );
         }
+        if pr.buffer_memory == 0 {
+            p.e(
+                format!("producer[{i}].\"buffer.memory\""),
+                "must be > 0".into(),
+            );
+        }
+        if pr.max_request_size == 0 {
+            p.e(
+                format!("producer[{i}].\"max.request.size\""),
+                "must be > 0".into(),
+            );
+        }
+        // KafkaProducer.ensureValidRecordSize: a record larger than either
+        // fails every send with RecordTooLargeException.
+        for (key, limit) in [
+            ("max.request.size", pr.max_request_size),
+            ("buffer.memory", pr.buffer_memory),
+        ] {
+            if limit > 0 && u64::from(pr.record_size_bytes) > limit {
+                p.e(
+                    format!("producer[{i}].\"{key}\""),
+                    format!(
+                        "{limit} bytes is less than record_size_bytes ({}): Kafka's producer refuses every record (RecordTooLargeException)",
+                        pr.record_size_bytes
+                    ),
+                );
+            }
+        }
         if pr.max_in_flight == 0 {
             p.e(
                 format!("producer[{i}].\"max.in.flight.requests.per.connection\""),

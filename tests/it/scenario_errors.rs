@@ -710,3 +710,22 @@ fn load_noise_out_of_range_is_located() {
         show(&d)
     );
 }
+
+/// A record larger than `max.request.size` or `buffer.memory` fails every
+/// send in Kafka (`KafkaProducer.ensureValidRecordSize`,
+/// RecordTooLargeException): both are refused before the run, each at its key.
+#[test]
+fn a_record_larger_than_a_request_or_the_buffer_is_refused() {
+    let text = format!(
+        "{MINIMAL}record_size_bytes = 2048\n\"max.request.size\" = 1024\n\"buffer.memory\" = 1000\n"
+    );
+    let d = errs(&text);
+    assert_eq!(d.len(), 2, "{}", show(&d));
+    assert_eq!(d[0].key, r#"producer[0]."max.request.size""#);
+    assert_eq!(d[1].key, r#"producer[0]."buffer.memory""#);
+    assert!(
+        d.iter()
+            .all(|d| d.message.contains("RecordTooLargeException"))
+    );
+    assert_eq!((d[0].line, d[1].line), (16, 17));
+}

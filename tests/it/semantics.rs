@@ -952,6 +952,88 @@ placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc3" 
     );
 }
 
+/// `max.request.size` and `buffer.memory`. Eight partitions on one leader
+/// 50 ms away, socket buffers autotuned (so the TCP window is no limit), a
+/// producer offered 20 MB/s with acks=1. Each request carries one batch per
+/// partition within `max.request.size`, five requests in flight: by default the
+/// eight batches fit in one request, 5 × 8 × 16384 B per 50.1 ms = 13.08 MB/s;
+/// with `max.request.size` = 32768, two batches do, 3.27 MB/s. The rest waits in
+/// the accumulator until `buffer.memory` is full, and from then on a tick's
+/// records are blocked: a 4 MiB buffer blocks (32 − 4) MiB more of them than
+/// the default 32 MiB, 28 672 records of 1 KiB, for the same acknowledged rate.
+#[test]
+fn max_request_size_and_buffer_memory_bound_a_producer() {
+    let outcome = |extra: &str| {
+        let o = run(&format!(
+            r#"
+name = "request-size"
+duration_s = 20
+[broker]
+"socket.receive.buffer.bytes" = -1
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+controllers = 1
+[[site]]
+name = "dc3"
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 50
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 30
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 60
+[[topic]]
+name = "t"
+partitions = 8
+"replication.factor" = 1
+{}"send.buffer.bytes" = -1
+{extra}"#,
+            producer("dc2", "1", 20.0)
+        ));
+        let p = produce(&o, "dc2");
+        (
+            p.records_acked as f64 * 1024.0 / 20.0 / 1e6,
+            p.records_blocked as f64,
+        )
+    };
+    let rtt = 0.0501;
+    let (default_rate, _) = outcome("");
+    let (two_rate, two_blocked) = outcome("\"max.request.size\" = 32768\n");
+    let (small_rate, small_blocked) =
+        outcome("\"max.request.size\" = 32768\n\"buffer.memory\" = 4194304\n");
+    eprintln!(
+        "max.request.size: default {default_rate} MB/s, 32768 {two_rate} MB/s; blocked {two_blocked} at 32 MiB, {small_blocked} at 4 MiB"
+    );
+    let bound = |batches: f64| 5.0 * batches * 16384.0 / rtt / 1e6;
+    assert!(
+        (default_rate / bound(8.0) - 1.0).abs() < 0.05,
+        "default max.request.size: {default_rate} MB/s, closed form {}",
+        bound(8.0)
+    );
+    assert!(
+        (two_rate / bound(2.0) - 1.0).abs() < 0.05,
+        "max.request.size 32768: {two_rate} MB/s, closed form {}",
+        bound(2.0)
+    );
+    assert!(
+        (small_rate / two_rate - 1.0).abs() < 0.01,
+        "buffer.memory leaves the rate alone: {small_rate} vs {two_rate}"
+    );
+    let extra = (32.0 - 4.0) * 1024.0 * 1024.0 / 1024.0;
+    assert!(
+        ((small_blocked - two_blocked) / extra - 1.0).abs() < 0.02,
+        "a 4 MiB buffer blocks {} more records, closed form {extra}",
+        small_blocked - two_blocked
+    );
+}
+
 /// Issue 10 §8, KIP-966 Eligible Leader Replicas (on by default from 4.1). The
 /// leader in dc1 is cut off from both followers at 20 s: the ISR shrinks to the
 /// leader alone (below min.insync.replicas 2), and with ELR the two followers

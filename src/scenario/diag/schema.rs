@@ -298,6 +298,8 @@ pub(crate) static PRODUCER: TableSchema = TableSchema {
         opt("linger.ms", U64),
         opt("batch.size", U64),
         opt("max.in.flight.requests.per.connection", U32),
+        opt("buffer.memory", U64),
+        opt("max.request.size", U64),
         opt("request.timeout.ms", U64),
         opt("delivery.timeout.ms", U64),
         opt("send.buffer.bytes", I64),

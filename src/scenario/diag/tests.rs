@@ -96,6 +96,8 @@ fn full() -> Scenario {
             linger_ms: Some(5),
             batch_size: 16384,
             max_in_flight: 5,
+            buffer_memory: 33_554_432,
+            max_request_size: 1_048_576,
             request_timeout_ms: 30000,
             delivery_timeout_ms: 120000,
             send_buffer_bytes: -1,
