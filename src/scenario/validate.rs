@@ -361,29 +361,15 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
                 "must be in [0, 100000]".into(),
             );
         }
-        if pr.record_size_bytes == 0 {
-            p.e(
-                format!("producer[{i}].record_size_bytes"),
-                "must be > 0".into(),
-            );
-        }
-        if pr.batch_size == 0 {
-            p.e(
-                format!("producer[{i}].\"batch.size\""),
-                "must be > 0".into(),
-            );
-        }
-        if pr.buffer_memory == 0 {
-            p.e(
-                format!("producer[{i}].\"buffer.memory\""),
-                "must be > 0".into(),
-            );
-        }
-        if pr.max_request_size == 0 {
-            p.e(
-                format!("producer[{i}].\"max.request.size\""),
-                "must be > 0".into(),
-            );
+        for (key, v) in [
+            ("record_size_bytes", u64::from(pr.record_size_bytes)),
+            ("\"batch.size\"", pr.batch_size),
+            ("\"buffer.memory\"", pr.buffer_memory),
+            ("\"max.request.size\"", pr.max_request_size),
+        ] {
+            if v == 0 {
+                p.e(format!("producer[{i}].{key}"), "must be > 0".into());
+            }
         }
         // KafkaProducer.ensureValidRecordSize: a record larger than either
         // fails every send with RecordTooLargeException.
