@@ -703,6 +703,13 @@ fn clients(sc: &Scenario, topo: &Topology, clusters: &[ClusterOut], files: &mut 
         let _ = writeln!(o, "bootstrap.servers={bootstrap}");
         let _ = writeln!(o, "fetch.max.wait.ms={}", c.fetch_max_wait_ms);
         let _ = writeln!(o, "auto.commit.interval.ms={}", c.auto_commit_interval_ms);
+        let _ = writeln!(o, "receive.buffer.bytes={}", c.receive_buffer_bytes);
+        let _ = writeln!(
+            o,
+            "max.partition.fetch.bytes={}",
+            c.max_partition_fetch_bytes
+        );
+        let _ = writeln!(o, "fetch.max.bytes={}", c.fetch_max_bytes);
         if let Some(r) = &c.client_rack {
             if !ff {
                 let _ = writeln!(

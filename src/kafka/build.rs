@@ -419,6 +419,9 @@ fn build_consumers(
                 pos: vec![0; topic_parts[t as usize].len()],
                 committed: None,
                 auto_commit: auto_commit(sc, ci),
+                window: buffer(c.receive_buffer_bytes, sc.model.tcp_autotune_max_bytes),
+                partition_fetch_max: c.max_partition_fetch_bytes,
+                fetch_max: c.fetch_max_bytes,
                 // The clock's phase comes from a stream of its own, derived
                 // from the seed, so that it moves no other draw of the run.
                 next_commit: SimRng::new(

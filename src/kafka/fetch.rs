@@ -4,10 +4,6 @@
 
 use super::*;
 
-/// Kafka's consumer `max.partition.fetch.bytes`, `fetch.max.bytes`, `receive.buffer.bytes`.
-const CONSUMER_PARTITION_MAX: u64 = 1_048_576;
-const CONSUMER_FETCH_MAX: u64 = 52_428_800;
-const CONSUMER_RECEIVE_BUFFER: u64 = 65_536;
 /// Kafka's consumer `request.timeout.ms` and `retry.backoff.ms`.
 const CONSUMER_REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
 const CONSUMER_BACKOFF: Nanos = 100 * NS_PER_MS;
@@ -926,14 +922,11 @@ impl World<'_> {
         let mut resp = std::mem::take(&mut self.csess[sess].resp);
         resp.clear();
         let (bs, cs) = (self.broker_site[b as usize], self.consumers[c].site);
-        let mut fill = self.fetch_fill(
-            bs,
-            cs,
-            (Some(b), None),
-            CONSUMER_RECEIVE_BUFFER,
-            CONSUMER_PARTITION_MAX,
-            CONSUMER_FETCH_MAX,
-        );
+        let (window, part_max, fetch_max) = {
+            let k = &self.consumers[c];
+            (k.window, k.partition_fetch_max, k.fetch_max)
+        };
+        let mut fill = self.fetch_fill(bs, cs, (Some(b), None), window, part_max, fetch_max);
         let mut bytes = 100u64;
         // In the session's rotating order (`Fill`); a partition stays ready
         // while the caps leave records behind.
@@ -985,15 +978,7 @@ impl World<'_> {
         let (from, to) = (self.broker_site[b as usize], self.consumers[c].site);
         let out = self.write_response(b, sess + 1, bytes).max(at);
         let mut busy = self.csess[sess].fluid_busy;
-        let sent = self.send_data(
-            out,
-            from,
-            to,
-            (Some(b), None),
-            bytes,
-            CONSUMER_RECEIVE_BUFFER,
-            &mut busy,
-        );
+        let sent = self.send_data(out, from, to, (Some(b), None), bytes, window, &mut busy);
         self.csess[sess].fluid_busy = busy;
         match sent {
             Some(t) => self.at(

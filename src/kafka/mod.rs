@@ -333,6 +333,11 @@ pub(crate) struct ConsumerState {
     committed: Option<Vec<u64>>,
     /// `auto.commit.interval.ms` ([`auto_commit`]).
     auto_commit: Nanos,
+    /// `receive.buffer.bytes` (its TCP window), `max.partition.fetch.bytes`
+    /// and `fetch.max.bytes`.
+    window: u64,
+    partition_fetch_max: u64,
+    fetch_max: u64,
     /// The consumer's next auto-commit.
     next_commit: Nanos,
     /// The summed position at each timeline sample over the last commit

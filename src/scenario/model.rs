@@ -448,6 +448,18 @@ fn d_auto_commit() -> u64 {
     5000
 }
 
+fn d_consumer_receive_buffer() -> i64 {
+    65_536
+}
+
+fn d_partition_fetch() -> u64 {
+    1_048_576
+}
+
+fn d_fetch_max_bytes() -> u64 {
+    52_428_800
+}
+
 fn d_buffer_memory() -> u64 {
     33_554_432
 }
@@ -565,6 +577,15 @@ pub struct Consumer {
     /// always on): where a consumer restarted after its site's loss resumes.
     #[serde(rename = "auto.commit.interval.ms", default = "d_auto_commit")]
     pub auto_commit_interval_ms: u64,
+    /// Socket receive buffer; -1 lets the OS autotune (`tcp_autotune_max_bytes`).
+    #[serde(rename = "receive.buffer.bytes", default = "d_consumer_receive_buffer")]
+    pub receive_buffer_bytes: i64,
+    /// Records one fetch response may carry per partition.
+    #[serde(rename = "max.partition.fetch.bytes", default = "d_partition_fetch")]
+    pub max_partition_fetch_bytes: u64,
+    /// Records one fetch response may carry in all.
+    #[serde(rename = "fetch.max.bytes", default = "d_fetch_max_bytes")]
+    pub fetch_max_bytes: u64,
     /// Where the consumer's group starts without a committed offset (after a
     /// failover before any checkpoint reached the target).
     #[serde(rename = "auto.offset.reset", default)]

@@ -419,6 +419,20 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             &topics,
             "topic",
         );
+        if c.receive_buffer_bytes == 0 || c.receive_buffer_bytes < -1 {
+            p.e(
+                format!("consumer[{i}].\"receive.buffer.bytes\""),
+                "must be > 0, or -1 for OS autotuning".into(),
+            );
+        }
+        for (key, v) in [
+            ("max.partition.fetch.bytes", c.max_partition_fetch_bytes),
+            ("fetch.max.bytes", c.fetch_max_bytes),
+        ] {
+            if v == 0 {
+                p.e(format!("consumer[{i}].\"{key}\""), "must be > 0".into());
+            }
+        }
     }
     // Brokers are numbered 1..=brokers in site order (see topology.rs).
     for (i, f) in sc.fault.iter().enumerate() {

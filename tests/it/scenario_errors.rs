@@ -729,3 +729,27 @@ fn a_record_larger_than_a_request_or_the_buffer_is_refused() {
     );
     assert_eq!((d[0].line, d[1].line), (16, 17));
 }
+
+/// A consumer's window and fetch caps must let something through: 0 is
+/// refused at each key (-1, OS autotuning, is accepted for the buffer).
+#[test]
+fn a_consumer_window_or_fetch_cap_of_zero_is_refused() {
+    let consumer = "[[consumer]]\nsite = \"dc1\"\ntopic = \"orders\"\n";
+    let text = format!(
+        "{MINIMAL}{consumer}\"receive.buffer.bytes\" = 0\n\"max.partition.fetch.bytes\" = 0\n\"fetch.max.bytes\" = 0\n"
+    );
+    let d = errs(&text);
+    let keys: Vec<&str> = d.iter().map(|d| d.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            r#"consumer[0]."receive.buffer.bytes""#,
+            r#"consumer[0]."max.partition.fetch.bytes""#,
+            r#"consumer[0]."fetch.max.bytes""#
+        ],
+        "{}",
+        show(&d)
+    );
+    let ok = format!("{MINIMAL}{consumer}\"receive.buffer.bytes\" = -1\n");
+    parse_str(&ok, "ok.toml").unwrap_or_else(|d| panic!("{}", show(&d)));
+}

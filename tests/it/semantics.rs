@@ -1034,6 +1034,81 @@ partitions = 8
     );
 }
 
+/// A consumer's fetch connection is capped by its window, `receive.buffer.bytes`
+/// (Kafka's 64 KiB by default), and each response by `max.partition.fetch.bytes`:
+/// a consumer 50 ms from the only leader of a one-partition topic written at
+/// 5 MB/s reads at most 65 536 B per 50 ms round trip, 1.31 MB/s, and falls
+/// behind; with an autotuned buffer it keeps up; with an autotuned buffer but
+/// `max.partition.fetch.bytes` = 65 536 it is held to 1.31 MB/s again.
+#[test]
+fn a_far_consumer_reads_at_most_its_window_or_its_partition_cap_per_round_trip() {
+    let run_with = |extra: &str| {
+        let o = run(&format!(
+            r#"
+name = "consumer-window"
+duration_s = 20
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+controllers = 1
+[[site]]
+name = "dc3"
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 50
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 30
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 60
+[[topic]]
+name = "t"
+partitions = 1
+"replication.factor" = 1
+{}[[consumer]]
+site = "dc2"
+topic = "t"
+{extra}"#,
+            producer("dc1", "1", 5.0)
+        ));
+        let acked = produce(&o, "dc1").records_acked as f64;
+        let consumed = o
+            .sites
+            .iter()
+            .find(|s| s.site == "dc2")
+            .expect("dc2")
+            .consume[0]
+            .records_consumed as f64;
+        (acked, consumed * 1024.0 / 20.0 / 1e6)
+    };
+    let cap = 65536.0 / 0.050 / 1e6;
+    let (_, default) = run_with("");
+    let (acked, tuned) = run_with("\"receive.buffer.bytes\" = -1\n");
+    let (_, capped) =
+        run_with("\"receive.buffer.bytes\" = -1\n\"max.partition.fetch.bytes\" = 65536\n");
+    eprintln!(
+        "consumer 50 ms away: default {default} MB/s, autotuned {tuned} MB/s, partition cap {capped} MB/s, closed form {cap}"
+    );
+    assert!(
+        default <= cap * 1.02 && default >= cap * 0.9,
+        "64 KiB window: {default} MB/s, closed form {cap}"
+    );
+    assert!(
+        tuned * 20.0 * 1e6 / 1024.0 >= 0.98 * acked,
+        "an autotuned window keeps up: {tuned} MB/s of {} acknowledged",
+        acked * 1024.0 / 20.0 / 1e6
+    );
+    assert!(
+        capped <= cap * 1.02 && capped >= cap * 0.9,
+        "max.partition.fetch.bytes 65536: {capped} MB/s, closed form {cap}"
+    );
+}
+
 /// Issue 10 §8, KIP-966 Eligible Leader Replicas (on by default from 4.1). The
 /// leader in dc1 is cut off from both followers at 20 s: the ISR shrinks to the
 /// leader alone (below min.insync.replicas 2), and with ELR the two followers

@@ -318,6 +318,9 @@ pub(crate) static CONSUMER: TableSchema = TableSchema {
         opt("client.rack", STR),
         opt("fetch.max.wait.ms", U64),
         opt("auto.commit.interval.ms", U64),
+        opt("receive.buffer.bytes", I64),
+        opt("max.partition.fetch.bytes", U64),
+        opt("fetch.max.bytes", U64),
         opt("auto.offset.reset", AUTO_OFFSET_RESET),
     ],
 };

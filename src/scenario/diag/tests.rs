@@ -112,6 +112,9 @@ fn full() -> Scenario {
             client_rack: Some("dc2".into()),
             fetch_max_wait_ms: 500,
             auto_commit_interval_ms: 5000,
+            receive_buffer_bytes: 65_536,
+            max_partition_fetch_bytes: 1_048_576,
+            fetch_max_bytes: 52_428_800,
             auto_offset_reset: Default::default(),
         }],
         fault: vec![Fault {
