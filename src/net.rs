@@ -17,7 +17,7 @@
 //! `send` computes a message's arrival time when it is sent; the caller schedules
 //! one event at that time. Nothing here knows about brokers.
 
-use crate::sim::{ExpNs, NS_PER_S, Nanos, SimRng};
+use crate::sim::{NS_PER_S, Nanos, SimRng};
 use crate::sites::{Faults, SiteGraph};
 
 /// One direction of an inter-site link.
@@ -163,18 +163,12 @@ struct LinkState {
     ns_per_byte: f64,
     /// The same in fixed point, × 2^32.
     ser_fp: u64,
-    /// The extra one-way delay of each message: exponential with mean
-    /// `cur.jitter`.
-    jitter: ExpNs,
 }
 
 impl LinkState {
     fn refresh(&mut self) {
         self.ns_per_byte = 8.0 * NS_PER_S as f64 / self.usable_bps();
         self.ser_fp = (self.ns_per_byte * (1u64 << 32) as f64) as u64;
-        if self.jitter.mean() != self.cur.jitter {
-            self.jitter = ExpNs::new(self.cur.jitter);
-        }
     }
 
     /// Serialization of `bytes` on direction `dir` at `now`, at what fluid
@@ -491,7 +485,6 @@ impl Net {
                 reserved: 0.0,
                 ns_per_byte: 0.0,
                 ser_fp: 0,
-                jitter: ExpNs::new(0),
             });
             ls.last_mut().expect("pushed").refresh();
         }
@@ -775,7 +768,7 @@ impl Net {
                 extra = p.rtt;
             }
         }
-        let jitter = rng.exp_ns(&l.jitter);
+        let jitter = rng.exp_ns(l.cur.jitter);
         let half = p.rtt / 2;
         let link_npb = l.ns_per_byte;
         let d = &mut l.dirs[dir];
@@ -856,7 +849,7 @@ impl Net {
         let dir = usize::from(a != l.a);
         let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
-        let jitter = rng.exp_ns(&l.jitter);
+        let jitter = rng.exp_ns(l.cur.jitter);
         let half = p.rtt / 2;
         let from = now.saturating_sub(span);
         let npb = l.ns_per_byte;
@@ -913,7 +906,7 @@ impl Net {
             let l = &mut self.links[li];
             let (ser_ns, npb) = l.ser_time(dir, first, bytes, bucket);
             npb_max = npb_max.max(npb);
-            let jitter = rng.exp_ns(&l.jitter);
+            let jitter = rng.exp_ns(l.cur.jitter);
             let half = l.cur.rtt / 2;
             let d = &mut l.dirs[dir];
             let start = first.max(d.busy_until);
@@ -999,7 +992,7 @@ impl Net {
         for &(li, dir) in &r.hops {
             let l = &mut self.links[li];
             let link_ns = (bytes_f * 8.0 / l.usable_bps() * NS_PER_S as f64) as Nanos;
-            let jitter = rng.exp_ns(&l.jitter);
+            let jitter = rng.exp_ns(l.cur.jitter);
             propagation += l.cur.rtt / 2 + jitter;
             let d = &mut l.dirs[dir];
             let start = d.fluid_busy.max(from);

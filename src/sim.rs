@@ -212,28 +212,12 @@ fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
 /// The run's only source of randomness: PCG-64 MCG (`Mcg128Xsl64`), seeded from
 /// the scenario seed. Every random draw in a run goes through one of these.
 /// The laws come from `rand_distr`: exponential (`Exp1`) and normal
-/// (`StandardNormal`, under `LogNormal`) deviates by its ziggurat samplers (Marsaglia and Tsang,
-/// "The Ziggurat Method for Generating Random Variables", J. Stat. Softw.
-/// 5(8), 2000), one draw and one comparison almost always.
+/// (`StandardNormal`, under `LogNormal`) deviates by its ziggurat samplers
+/// (Marsaglia and Tsang, "The Ziggurat Method for Generating Random
+/// Variables", J. Stat. Softw. 5(8), 2000), one draw and one comparison
+/// almost always.
 pub struct SimRng {
     rng: Pcg64Mcg,
-}
-
-/// An exponential law with a fixed mean in nanoseconds (a link's jitter),
-/// drawn by `SimRng::exp_ns`.
-#[derive(Clone, Debug)]
-pub struct ExpNs {
-    mean: Nanos,
-}
-
-impl ExpNs {
-    pub fn new(mean: Nanos) -> ExpNs {
-        ExpNs { mean }
-    }
-
-    pub fn mean(&self) -> Nanos {
-        self.mean
-    }
 }
 
 impl SimRng {
@@ -261,15 +245,15 @@ impl SimRng {
         mean * e
     }
 
-    /// Exponential in whole nanoseconds with the mean of `t`: the same law
-    /// as `exp`, truncated to the nanosecond.
+    /// Exponential in whole nanoseconds with mean `mean` (a link's jitter):
+    /// the same law as `exp`, truncated to the nanosecond.
     #[inline]
-    pub fn exp_ns(&mut self, t: &ExpNs) -> Nanos {
-        if t.mean == 0 {
+    pub fn exp_ns(&mut self, mean: Nanos) -> Nanos {
+        if mean == 0 {
             return 0;
         }
         let e: f64 = Exp1.sample(&mut self.rng);
-        (t.mean as f64 * e) as Nanos
+        (mean as f64 * e) as Nanos
     }
 
     /// A draw from `rand_distr` law `d` (the request handlers' lognormal
@@ -447,13 +431,12 @@ mod tests {
         let n = 1_000_000;
         let mut r = SimRng::new(3);
         // Half the draws in floating point, half in whole nanoseconds.
-        let ns = ExpNs::new(1_000_000);
         let mut v: Vec<f64> = (0..n)
             .map(|k| {
                 if k % 2 == 0 {
                     r.exp(2.0) / 2.0
                 } else {
-                    r.exp_ns(&ns) as f64 / 1e6
+                    r.exp_ns(1_000_000) as f64 / 1e6
                 }
             })
             .collect();
@@ -468,6 +451,6 @@ mod tests {
             "tail {tail} vs {want}"
         );
         assert_eq!(SimRng::new(1).exp(0.0), 0.0);
-        assert_eq!(SimRng::new(1).exp_ns(&ExpNs::new(0)), 0);
+        assert_eq!(SimRng::new(1).exp_ns(0), 0);
     }
 }
