@@ -953,7 +953,7 @@ placement.replicas = [{{ count = 1, rack = "dc1" }}, {{ count = 1, rack = "dc3" 
 }
 
 /// `max.request.size` and `buffer.memory`. Eight partitions on one leader
-/// 50 ms away, socket buffers autotuned (so the TCP window is no limit), a
+/// (dc1's broker) 50 ms away, socket buffers autotuned (so the TCP window is no limit), a
 /// producer offered 20 MB/s with acks=1. Each request carries one batch per
 /// partition within `max.request.size`, five requests in flight: by default the
 /// eight batches fit in one request, 5 × 8 × 16384 B per 50.1 ms = 13.08 MB/s;
@@ -970,31 +970,14 @@ name = "request-size"
 duration_s = 20
 [broker]
 "socket.receive.buffer.bytes" = -1
-[[site]]
-name = "dc1"
-brokers = 1
-controllers = 1
-[[site]]
-name = "dc2"
-controllers = 1
-[[site]]
-name = "dc3"
-controllers = 1
-[[link]]
-between = ["dc1", "dc2"]
-rtt_ms = 50
-[[link]]
-between = ["dc1", "dc3"]
-rtt_ms = 30
-[[link]]
-between = ["dc2", "dc3"]
-rtt_ms = 60
-[[topic]]
+{}[[topic]]
 name = "t"
 partitions = 8
 "replication.factor" = 1
+placement.replicas = [{{ count = 1, rack = "dc1" }}]
 {}"send.buffer.bytes" = -1
 {extra}"#,
+            three_sites(50.0, 30.0, 60.0),
             producer("dc2", "1", 20.0)
         ));
         let p = produce(&o, "dc2");
@@ -1047,33 +1030,16 @@ fn a_far_consumer_reads_at_most_its_window_or_its_partition_cap_per_round_trip()
             r#"
 name = "consumer-window"
 duration_s = 20
-[[site]]
-name = "dc1"
-brokers = 1
-controllers = 1
-[[site]]
-name = "dc2"
-controllers = 1
-[[site]]
-name = "dc3"
-controllers = 1
-[[link]]
-between = ["dc1", "dc2"]
-rtt_ms = 50
-[[link]]
-between = ["dc1", "dc3"]
-rtt_ms = 30
-[[link]]
-between = ["dc2", "dc3"]
-rtt_ms = 60
-[[topic]]
+{}[[topic]]
 name = "t"
 partitions = 1
 "replication.factor" = 1
+placement.replicas = [{{ count = 1, rack = "dc1" }}]
 {}[[consumer]]
 site = "dc2"
 topic = "t"
 {extra}"#,
+            three_sites(50.0, 30.0, 60.0),
             producer("dc1", "1", 5.0)
         ));
         let acked = produce(&o, "dc1").records_acked as f64;
