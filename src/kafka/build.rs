@@ -408,6 +408,8 @@ fn build_consumers(
                 _ => topic_index(sc, specs, &c.topic, cl),
             };
             topic_consumers[t as usize].push(ci as u16);
+            // 0, a commit at every poll, is taken as 1 ms.
+            let commit = ms(c.auto_commit_interval_ms as f64).max(NS_PER_MS);
             ConsumerState {
                 site,
                 home: site,
@@ -418,7 +420,7 @@ fn build_consumers(
                 max_wait: ms(c.fetch_max_wait_ms as f64),
                 pos: vec![0; topic_parts[t as usize].len()],
                 committed: None,
-                auto_commit: auto_commit(sc, ci),
+                auto_commit: commit,
                 window: buffer(c.receive_buffer_bytes, sc.model.tcp_autotune_max_bytes),
                 partition_fetch_max: c.max_partition_fetch_bytes,
                 fetch_max: c.fetch_max_bytes,
@@ -427,7 +429,7 @@ fn build_consumers(
                 next_commit: SimRng::new(
                     sc.seed ^ (0xA17C_0000 + ci as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 )
-                .below(auto_commit(sc, ci)),
+                .below(commit),
                 hist: [(0, 0)].into(),
                 e2e: Histogram::default(),
                 e2e_steady: Histogram::default(),

@@ -25,13 +25,6 @@ use crate::topology::{DesignLayout, Topology};
 use state::*;
 pub use state::{NO_LEADER, PState};
 
-/// Consumer `c`'s `auto.commit.interval.ms` (Kafka's default 5 000 ms, with
-/// `enable.auto.commit` true), at least 1 ms (0 commits at every poll): its
-/// group commits on it, and so does its group at a copier's target.
-pub(crate) fn auto_commit(sc: &Scenario, c: usize) -> Nanos {
-    ms(sc.consumer[c].auto_commit_interval_ms as f64).max(NS_PER_MS)
-}
-
 /// Every event of the model. Small and `Copy`: bulk data lives in the world.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Ev {
@@ -331,7 +324,9 @@ pub(crate) struct ConsumerState {
     /// `auto_commit`, on the consumer's own clock), `None` before the first
     /// commit. Where a restarted consumer resumes (§19).
     committed: Option<Vec<u64>>,
-    /// `auto.commit.interval.ms` ([`auto_commit`]).
+    /// `auto.commit.interval.ms` (Kafka's default 5 000 ms, with
+    /// `enable.auto.commit` true), at least 1 ms: the group commits on it, and
+    /// so does its group at a copier's target.
     auto_commit: Nanos,
     /// `receive.buffer.bytes` (its TCP window), `max.partition.fetch.bytes`
     /// and `fetch.max.bytes`.
