@@ -17,6 +17,13 @@ impl Problems {
     }
 }
 
+/// A socket buffer size at `key`: bytes, or -1 for OS autotuning.
+fn socket_buffer(p: &mut Problems, key: String, v: i64) {
+    if v == 0 || v < -1 {
+        p.e(key, "must be > 0, or -1 for OS autotuning".into());
+    }
+}
+
 pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
     if sc.name.trim().is_empty() {
         p.e("name".into(), "must not be empty".into());
@@ -213,18 +220,16 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             "fetch sizes must be > 0".into(),
         );
     }
-    if b.replica_socket_receive_buffer_bytes == 0 || b.replica_socket_receive_buffer_bytes < -1 {
-        p.e(
-            "broker.\"replica.socket.receive.buffer.bytes\"".into(),
-            "must be > 0, or -1 for OS autotuning".into(),
-        );
-    }
-    if b.socket_receive_buffer_bytes == 0 || b.socket_receive_buffer_bytes < -1 {
-        p.e(
-            "broker.\"socket.receive.buffer.bytes\"".into(),
-            "must be > 0, or -1 for OS autotuning".into(),
-        );
-    }
+    socket_buffer(
+        p,
+        "broker.\"replica.socket.receive.buffer.bytes\"".into(),
+        b.replica_socket_receive_buffer_bytes,
+    );
+    socket_buffer(
+        p,
+        "broker.\"socket.receive.buffer.bytes\"".into(),
+        b.socket_receive_buffer_bytes,
+    );
     if let Some(sel) = &b.replica_selector_class
         && sel != RACK_AWARE_SELECTOR
         && sel != "org.apache.kafka.common.replica.LeaderSelector"
@@ -419,12 +424,11 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
             &topics,
             "topic",
         );
-        if c.receive_buffer_bytes == 0 || c.receive_buffer_bytes < -1 {
-            p.e(
-                format!("consumer[{i}].\"receive.buffer.bytes\""),
-                "must be > 0, or -1 for OS autotuning".into(),
-            );
-        }
+        socket_buffer(
+            p,
+            format!("consumer[{i}].\"receive.buffer.bytes\""),
+            c.receive_buffer_bytes,
+        );
         for (key, v) in [
             ("max.partition.fetch.bytes", c.max_partition_fetch_bytes),
             ("fetch.max.bytes", c.fetch_max_bytes),
