@@ -177,6 +177,11 @@ pub struct Outcome {
     pub timeline: Timeline,
     /// Kernel statistics that do not depend on the machine (no wall time here).
     pub events_processed: u64,
+    /// Follower fetch responses that carried records. A kernel statistic like
+    /// `events_processed` (at flow fidelity one response stands for a step's
+    /// fetches), so it is not in the report.
+    #[serde(skip)]
+    pub follower_fetch_responses: u64,
     /// Request handling of each broker: its threads' busy time and request queue.
     pub request_handling: Vec<BrokerRequests>,
     /// Cross-cluster copying, for asynchronous designs.

@@ -712,6 +712,7 @@ impl<'a> World<'a> {
                 served
             },
             served_wake: vec![None; nb],
+            bulk_due: vec![(Nanos::MAX, 0); nb],
             fsess,
             fpair,
             csess,
@@ -745,6 +746,7 @@ impl<'a> World<'a> {
             fault_e2e: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,
+            fetch_data_responses: 0,
             no_quorum_since: None,
             interval,
             flow,

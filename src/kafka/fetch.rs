@@ -435,7 +435,11 @@ impl World<'_> {
     }
 
     /// An append at leader `l` completes the parked fetches of `p`'s followers.
-    pub(super) fn wake_followers(&mut self, p: u32, l: B) {
+    /// At flow fidelity a bulk append whose step's other bulk requests reach
+    /// `l` by `due` leaves a parked session parked until then, when its
+    /// fetch would otherwise still be on its way back (within one round trip
+    /// to the follower): one response then carries every producer's bulk.
+    pub(super) fn wake_followers(&mut self, p: u32, l: B, due: Nanos) {
         for si in 0..self.parts[p as usize].slots.len() {
             let f = self.parts[p as usize].slot(si);
             if f == l {
@@ -446,6 +450,25 @@ impl World<'_> {
                 continue;
             };
             if self.fsess[sess].state == SessState::Parked {
+                if due > self.now {
+                    let until = self.fsess[sess].park_until;
+                    if until <= due {
+                        // Already left parked for this step's bulk (or its
+                        // long poll ends sooner).
+                        continue;
+                    }
+                    let rtt = self
+                        .net
+                        .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
+                    if due <= self.now + rtt {
+                        self.fsess[sess].park_until = due;
+                        if self.served_wake[l as usize].is_none_or(|t| t > due) {
+                            self.served_wake[l as usize] = Some(due);
+                            self.at(due, Ev::FlowFetchWake { broker: l });
+                        }
+                        continue;
+                    }
+                }
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
             }
@@ -524,6 +547,9 @@ impl World<'_> {
                     resp.push((ix, from, n as u32, hw));
                 }
             }
+        }
+        if resp.iter().any(|x| x.2 > 0) {
+            self.fetch_data_responses += 1;
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).

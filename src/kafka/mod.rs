@@ -648,6 +648,10 @@ pub(crate) struct World<'a> {
     /// of the one long-poll timer queued for them (`fetch::flow_fetch_wake`).
     served: Vec<Vec<u32>>,
     served_wake: Vec<Option<Nanos>>,
+    /// Flow fidelity: per leader, the moment the producers' bulk requests of
+    /// the newest step were sent and when the last of them arrives
+    /// (`fetch::wake_followers_bulk`).
+    bulk_due: Vec<(Nanos, Nanos)>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the
@@ -680,6 +684,8 @@ pub(crate) struct World<'a> {
     fault_e2e: Vec<Histogram>,
     interval_acked: u64,
     events: u64,
+    /// Follower fetch responses that carried records (`Outcome::follower_fetch_responses`).
+    fetch_data_responses: u64,
     no_quorum_since: Option<Nanos>,
     interval: Nanos,
     /// Flow fidelity settings; `None` at request level.

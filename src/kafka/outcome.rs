@@ -34,6 +34,7 @@ impl World<'_> {
             brokers: self.broker_outcomes(),
             timeline: self.timeline_outcome(),
             events_processed: self.events,
+            follower_fetch_responses: self.fetch_data_responses,
             request_handling: self.request_handling(),
             replication: self.replication_outcome(),
             cost,

@@ -601,6 +601,14 @@ impl World<'_> {
             self.send_via(self.now, site, to, None, Some(b), bytes + 100, window)
         };
         if let Some(t) = sent {
+            if bulk && !self.producers[i].copier {
+                let d = &mut self.bulk_due[b as usize];
+                if d.0 == self.now {
+                    d.1 = d.1.max(t);
+                } else {
+                    *d = (self.now, t);
+                }
+            }
             self.at(t, Ev::ProduceArrive { req: id, tag });
         } else if self.producers[i].acks == Acks::Zero {
             self.free_req(id);
@@ -820,8 +828,12 @@ impl World<'_> {
         for &(p, ls, _) in &touched {
             self.replica_changed(p, ls);
         }
+        let due = match self.bulk_due[b as usize] {
+            (sent, due) if bulk && sent == self.reqs[id as usize].sent => due,
+            _ => self.now,
+        };
         for &(p, _, _) in &touched {
-            self.wake_followers(p, b);
+            self.wake_followers(p, b, due);
         }
         if acks == Acks::Zero {
             // No acknowledgement exists: an append is what shows the partition

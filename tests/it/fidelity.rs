@@ -521,3 +521,88 @@ flow_step_ms = 1000
         r.max_ms
     );
 }
+
+/// Flow fidelity sends every producer's bulk at one step phase, and a step's
+/// bulk requests reach a leader within the round trip of its followers'
+/// fetches (here 2–3 ms). One follower fetch response then carries all of
+/// them (docs/model.md §16, Long polls): a session answers a step with one
+/// response with records, not one per producer whose bulk arrived while the
+/// previous response was on its way. Three sites of one broker each, so six
+/// follower sessions; a producer in each site; probes every 10 s.
+#[test]
+fn a_step_replicates_every_producers_bulk_in_one_fetch_response() {
+    let text = r#"
+name = "one-round"
+seed = 5
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 1
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 1
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 2.0
+jitter_ms = 0.1
+bandwidth_mbps = 25000
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 3.0
+jitter_ms = 0.1
+bandwidth_mbps = 25000
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 2.5
+jitter_ms = 0.1
+bandwidth_mbps = 25000
+[broker]
+"min.insync.replicas" = 2
+[[topic]]
+name = "events"
+partitions = 30
+"replication.factor" = 3
+[[producer]]
+site = "dc1"
+topic = "events"
+rate_mb_s = 20
+[[producer]]
+site = "dc2"
+topic = "events"
+rate_mb_s = 20
+[[producer]]
+site = "dc3"
+topic = "events"
+rate_mb_s = 20
+[model]
+fidelity = "flow"
+flow_step_ms = 1000
+flow_probe_interval_ms = 10000
+"#;
+    let sc = ktopo::scenario::parse_str(text, "one-round.toml")
+        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
+    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let (sessions, steps) = (6.0, 60.0);
+    // A probe (3 producers × 6) wakes the two sessions of its partition. The
+    // step at the end of the run may or may not be answered before it ends.
+    // One response per producer whose bulk arrives while the session's
+    // previous response is out was 756 here.
+    let probes = 2.0 * 3.0 * 6.0;
+    let got = o.follower_fetch_responses as f64;
+    assert!(
+        got >= sessions * (steps - 1.0) && got <= sessions * (steps + 1.0) + probes,
+        "{got} follower fetch responses with records, one per session and step: {}",
+        sessions * steps
+    );
+    // Nothing is held back: every record created up to the last step is acknowledged.
+    for s in &o.sites {
+        let p = &s.produce[0];
+        assert!(p.records_acked as f64 >= 0.97 * p.records_sent as f64);
+    }
+}
