@@ -625,6 +625,22 @@ impl<'a> World<'a> {
         let producers = build_producers(sc, &topo, &specs, &site_cluster, flow);
         let (consumers, topic_consumers) =
             build_consumers(sc, &topo, &specs, &site_cluster, &partitions.topic_parts);
+        // Flow fidelity: brokers whose HW a follower-fetching consumer reads.
+        let read_replicas: Vec<bool> = {
+            let racks: Vec<&str> = consumers
+                .iter()
+                .filter(|c| c.follower_fetching)
+                .filter_map(|c| c.rack.as_deref())
+                .collect();
+            if flow.is_some() && !racks.is_empty() {
+                topo.brokers
+                    .iter()
+                    .map(|b| racks.contains(&b.rack.as_str()))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        };
         let Sessions {
             fsess,
             fpair,
@@ -712,6 +728,7 @@ impl<'a> World<'a> {
                 served
             },
             served_wake: vec![None; nb],
+            read_replicas,
             bulk_due: vec![(Nanos::MAX, 0); nb],
             fsess,
             fpair,

@@ -648,6 +648,10 @@ pub(crate) struct World<'a> {
     /// of the one long-poll timer queued for them (`fetch::flow_fetch_wake`).
     served: Vec<Vec<u32>>,
     served_wake: Vec<Option<Nanos>>,
+    /// Flow fidelity: brokers in the rack of a consumer that fetches from
+    /// followers (KIP-392), whose high watermark that consumer reads
+    /// (`fetch::wake_read_replicas`); empty when there are none.
+    read_replicas: Vec<bool>,
     /// Flow fidelity: per leader, the moment the producers' bulk requests of
     /// the newest step were sent and when the last of them arrives
     /// (`fetch::wake_followers_bulk`).

@@ -1112,6 +1112,9 @@ impl World<'_> {
         self.trim_batches(p, ls);
         self.wake_consumers(p, b);
         self.cp_wake(p, b);
+        if !self.read_replicas.is_empty() {
+            self.wake_read_replicas(p, b);
+        }
     }
 
     /// Drop batches that are committed and read by every consumer.

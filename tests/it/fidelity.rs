@@ -606,3 +606,83 @@ flow_probe_interval_ms = 10000
         assert!(p.records_acked as f64 >= 0.97 * p.records_sent as f64);
     }
 }
+
+/// A consumer that fetches from a follower in its rack (KIP-392) reads up to
+/// that follower's HW, which the follower learns with its next fetch
+/// response. Under a continuous stream the next records complete its parked
+/// fetch at once; between flow steps none come, and the follower learned a
+/// probe's HW only when the next probe reached that leader: 213 ms after the
+/// records were created where the consumer reading from the leader, 20 ms
+/// away, saw them after 33 ms. Flow fidelity now answers such followers'
+/// parked fetches when the HW moves (docs/model.md §16). The closed form:
+/// both consumers see a record one leader-to-dc2 one-way trip (10 ms) after
+/// the HW covers it, the follower reader from its local follower after the
+/// follower's response crossed, the other from the leader: within a few ms.
+#[test]
+fn flow_fidelity_follower_fetching_sees_the_hw_as_soon_as_leader_fetching() {
+    let text = r#"
+name = "kip392-flow"
+seed = 3
+duration_s = 60
+[[site]]
+name = "dc1"
+brokers = 2
+controllers = 1
+[[site]]
+name = "dc2"
+brokers = 2
+controllers = 1
+[[site]]
+name = "dc3"
+brokers = 0
+controllers = 1
+[[link]]
+between = ["dc1", "dc2"]
+rtt_ms = 20
+bandwidth_mbps = 10000
+[[link]]
+between = ["dc1", "dc3"]
+rtt_ms = 20
+bandwidth_mbps = 10000
+[[link]]
+between = ["dc2", "dc3"]
+rtt_ms = 20
+bandwidth_mbps = 10000
+[broker]
+"min.insync.replicas" = 2
+"replica.socket.receive.buffer.bytes" = -1
+"replica.selector.class" = "org.apache.kafka.common.replica.RackAwareReplicaSelector"
+[[topic]]
+name = "orders"
+partitions = 12
+"replication.factor" = 4
+placement.replicas = [{ count = 2, rack = "dc1" }, { count = 2, rack = "dc2" }]
+[[producer]]
+site = "dc1"
+topic = "orders"
+rate_mb_s = 5.0
+[[consumer]]
+site = "dc2"
+topic = "orders"
+"client.rack" = "dc2"
+"receive.buffer.bytes" = -1
+[[consumer]]
+site = "dc2"
+topic = "orders"
+"receive.buffer.bytes" = -1
+[model]
+fidelity = "flow"
+"#;
+    let sc = ktopo::scenario::parse_str(text, "kip392-flow.toml")
+        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
+    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let c = &o.sites[1].consume;
+    let (follower, leader) = (&c[0], &c[1]);
+    assert!(follower.follower_fetching && !leader.follower_fetching);
+    let (f, l) = (follower.end_to_end.p50_ms, leader.end_to_end.p50_ms);
+    assert!(
+        (f - l).abs() <= 5.0,
+        "e2e p50: from the follower {f:.1} ms, from the leader {l:.1} ms"
+    );
+    assert_eq!(follower.records_consumed, leader.records_consumed);
+}
