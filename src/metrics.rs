@@ -419,6 +419,11 @@ pub struct FaultOutcome {
     /// Produce latency (all producers, all acks) of requests answered from the
     /// fault's start until 60 s after its end.
     pub produce_latency: LatencySummary,
+    /// From each record's creation (the application's `send()`) to its
+    /// acknowledgement, for the records acknowledged in the same window: the
+    /// accumulator wait (for a leader, an in-flight slot, a retry ahead of it)
+    /// plus the produce latency. What a `send()` caller waited.
+    pub delivery_latency: LatencySummary,
     /// End-to-end latency (all consumers) of records delivered in the same window.
     pub end_to_end_latency: LatencySummary,
     /// RTO, RPO, duplicates (runs of a `[[design]]`).

@@ -413,13 +413,13 @@ fn tables(o: &Outcome, s: &mut String) {
         let _ = writeln!(s, "\n## Faults\n");
         let _ = writeln!(
             s,
-            "| # | kind | subject | from s | to s | unavailable partition-s (to end + 60 s) | lost acked records | produce p99 ms (same window) | end-to-end p99 ms (same window) |"
+            "| # | kind | subject | from s | to s | unavailable partition-s (to end + 60 s) | lost acked records | produce p99 ms (same window) | send() to acknowledgement p99 ms (same window) | end-to-end p99 ms (same window) |"
         );
-        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(s, "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for ft in &o.faults {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 ft.index,
                 ft.kind,
                 ft.subject,
@@ -428,6 +428,7 @@ fn tables(o: &Outcome, s: &mut String) {
                 f(ft.unavailable_partition_s),
                 ft.lost_acked_records,
                 ms(&ft.produce_latency, ft.produce_latency.p99_ms),
+                ms(&ft.delivery_latency, ft.delivery_latency.p99_ms),
                 ms(&ft.end_to_end_latency, ft.end_to_end_latency.p99_ms)
             );
         }

@@ -760,6 +760,7 @@ impl<'a> World<'a> {
                 .collect(),
             fault_window: fault_windows(sc),
             fault_latency: vec![Histogram::default(); sc.fault.len()],
+            fault_delivery: vec![Histogram::default(); sc.fault.len()],
             fault_e2e: vec![Histogram::default(); sc.fault.len()],
             interval_acked: 0,
             events: 0,

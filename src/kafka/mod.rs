@@ -32,6 +32,10 @@ pub(crate) enum Ev {
         prod: u16,
     },
     /// Flow fidelity: a producer's request-level probe batch.
+    /// Flow fidelity: producer `prod` checks its held probe batches again.
+    ProbeDrain {
+        prod: u16,
+    },
     ProbeTick {
         prod: u16,
     },
@@ -254,6 +258,12 @@ pub(crate) struct ProducerState {
     probe_cursor: u32,
     /// Flow fidelity with probe jitter: the start of the current probe's interval.
     probe_slot: Nanos,
+    /// Flow fidelity: probe batches waiting in the accumulator (partition,
+    /// records, created, not before), for a leader, an in-flight slot, the
+    /// end of a reconnect or retry backoff (`produce::drain_probes`).
+    probe_held: Vec<(u32, u32, Nanos, Nanos)>,
+    /// Flow fidelity: a `ProbeDrain` is queued for this producer.
+    probe_drain: bool,
     in_flight: Vec<u8>,
     /// Flow fidelity: the fluid clock of the connection to each broker.
     fluid_busy: Vec<Nanos>,
@@ -684,6 +694,8 @@ pub(crate) struct World<'a> {
     /// Per fault: its window [start, end + 60 s) and the produce latencies answered in it.
     fault_window: Vec<(Nanos, Nanos)>,
     fault_latency: Vec<Histogram>,
+    /// Per fault window: from a record's creation to its acknowledgement.
+    fault_delivery: Vec<Histogram>,
     /// End-to-end latency of records consumed in each fault's window.
     fault_e2e: Vec<Histogram>,
     interval_acked: u64,
@@ -906,6 +918,10 @@ impl<'a> World<'a> {
         match ev {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
             Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
+            Ev::ProbeDrain { prod } => {
+                self.producers[prod as usize].probe_drain = false;
+                self.drain_probes(prod as usize);
+            }
             Ev::ProduceArrive { req, tag } => self.produce_queue(req, tag),
             Ev::ProduceHandled { req, tag } => self.produce_arrive(req, tag),
             Ev::ProduceResponse { req, tag } => self.produce_response(req, tag),
@@ -1225,6 +1241,20 @@ fn record_by_window(
     lat: Nanos,
     n: u64,
 ) {
+    if !record_in_windows(windows, per_fault, now, lat, n) {
+        steady.record(lat, n);
+    }
+}
+
+/// Records a latency sample of weight `n` taken at `now` in the histogram of
+/// every fault window holding `now`; whether there was one.
+fn record_in_windows(
+    windows: &[(Nanos, Nanos)],
+    per_fault: &mut [Histogram],
+    now: Nanos,
+    lat: Nanos,
+    n: u64,
+) -> bool {
     let mut inside = false;
     for (h, &(a, b)) in per_fault.iter_mut().zip(windows) {
         if (a..b).contains(&now) {
@@ -1232,7 +1262,5 @@ fn record_by_window(
             inside = true;
         }
     }
-    if !inside {
-        steady.record(lat, n);
-    }
+    inside
 }

@@ -147,6 +147,7 @@ impl World<'_> {
                     unavailable_partition_s: round3(unavailable as f64 * iv),
                     lost_acked_records: self.fault_lost[i],
                     produce_latency: LatencySummary::of(&self.fault_latency[i]),
+                    delivery_latency: LatencySummary::of(&self.fault_delivery[i]),
                     end_to_end_latency: LatencySummary::of(&self.fault_e2e[i]),
                     recovery: self.design.map(|_| self.recovery(i)),
                 }

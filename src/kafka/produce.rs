@@ -44,6 +44,8 @@ impl ProducerState {
             sticky_fill: 0,
             probe_cursor: 0,
             probe_slot: 0,
+            probe_held: Vec::new(),
+            probe_drain: false,
             in_flight: vec![0; nb],
             fluid_busy: vec![0; nb],
             bulk_out: vec![false; nb],
@@ -175,6 +177,7 @@ impl World<'_> {
             let created = now.saturating_sub(span.min(p.linger) / 2);
             let parts = &self.topic_parts[topic];
             let held_bytes: u64 = (p.held.iter().map(|h| h.1 as u64).sum::<u64>()
+                + p.probe_held.iter().map(|h| h.1 as u64).sum::<u64>()
                 + p.retry.waiting_records())
                 * p.record_bytes as u64;
             if held_bytes > p.buffer_memory {
@@ -483,21 +486,79 @@ impl World<'_> {
         let per_linger = p.rate_bytes_s * factor * to_s(p.linger) / p.record_bytes as f64;
         let k = (per_linger.round() as u64).clamp(1, p.batch_records as u64) as u32;
         let created = now.saturating_sub(p.linger / 2);
-        let Some(view) = self.bootstrap(site, self.producers[i].cluster) else {
-            return;
-        };
-        let leader = self.views.leader(view as usize, part as usize);
-        let p = &mut self.producers[i];
-        if leader == NO_LEADER
-            || now < p.reconnect_at[leader as usize]
-            || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
-        {
+        p.carry_records -= k as f64;
+        p.probe_held.push((part, k, created, 0));
+        self.parts[part as usize].attempted = true;
+        self.drain_probes(i);
+    }
+
+    /// Flow fidelity: send producer `i`'s held probe batches whose partition
+    /// has a known leader, a connection out of its reconnect backoff and a free
+    /// in-flight slot, past their retry backoff; the others wait in the
+    /// accumulator, as request fidelity's batches do (`drain`). A probe that
+    /// could not be sent used to be dropped, so a stall was sampled only by
+    /// the probes sent into it, not by the ones that waited it out (a site
+    /// loss's `send()` p99 read 1.7 s at flow fidelity, 9.7 s at request
+    /// fidelity; docs/model.md §16). While some
+    /// wait, they are checked again every `linger.ms`, as the Sender's drain
+    /// at request fidelity.
+    pub(super) fn drain_probes(&mut self, i: usize) {
+        if self.producers[i].probe_held.is_empty() {
             return;
         }
-        p.carry_records -= k as f64;
-        self.parts[part as usize].attempted = true;
-        let bytes = k as u64 * p.record_bytes as u64;
-        self.send_produce(i, leader, vec![(part, k, created, 0)], bytes, false);
+        let now = self.now;
+        let site = self.producers[i].site;
+        if !self.site_up[site] {
+            return;
+        }
+        let view = self.bootstrap(site, self.producers[i].cluster);
+        let delivery_timeout = self.producers[i].retry.delivery_timeout;
+        let mut held = std::mem::take(&mut self.producers[i].probe_held);
+        let mut kept = 0;
+        for j in 0..held.len() {
+            let (part, k, created, not_before) = held[j];
+            let leader = view
+                .map(|b| self.views.leader(b as usize, part as usize))
+                .unwrap_or(NO_LEADER);
+            let p = &mut self.producers[i];
+            if now.saturating_sub(created) >= delivery_timeout {
+                // delivery.timeout.ms expired in the accumulator.
+                if leader == NO_LEADER {
+                    p.unavailable += k as u64;
+                } else {
+                    p.retry.expired += k as u64;
+                }
+                self.parts[part as usize].failed_in_interval = true;
+                continue;
+            }
+            if now < not_before
+                || leader == NO_LEADER
+                || now < p.reconnect_at[leader as usize]
+                || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
+            {
+                held[kept] = held[j];
+                kept += 1;
+                continue;
+            }
+            let bytes = k as u64 * p.record_bytes as u64;
+            let parts = vec![(part, k, created, 0)];
+            if not_before == 0 {
+                self.send_produce(i, leader, parts, bytes, false);
+            } else {
+                // A resend: its accumulator wait was recorded at its first
+                // send, and its produce latency runs from this one.
+                self.send_request(i, leader, parts, bytes, false);
+            }
+        }
+        held.truncate(kept);
+        let p = &mut self.producers[i];
+        debug_assert!(p.probe_held.is_empty());
+        p.probe_held = held;
+        if !p.probe_held.is_empty() && !p.probe_drain {
+            p.probe_drain = true;
+            let t = now + p.linger.max(NS_PER_MS);
+            self.at(t, Ev::ProbeDrain { prod: i as u16 });
+        }
     }
 
     pub(super) fn send_produce(
@@ -966,6 +1027,14 @@ impl World<'_> {
                     &mut pr.steady,
                     self.now,
                     lat,
+                    k as u64,
+                );
+                // What the application's send() waited: the accumulator too.
+                record_in_windows(
+                    &self.fault_window,
+                    &mut self.fault_delivery,
+                    self.now,
+                    self.now.saturating_sub(created),
                     k as u64,
                 );
             }

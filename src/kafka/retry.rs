@@ -190,8 +190,17 @@ impl World<'_> {
     /// fails with the error; otherwise it goes back to the accumulator and is
     /// resent after its backoff. At flow fidelity a retried batch goes back
     /// into the accumulator's bulk (`held`): the next step (`flow_step_ms`,
-    /// 1 s, about the capped backoff) resends it.
-    pub(super) fn batch_failed(&mut self, i: usize, f: Retry, why: Failure, resent: bool) {
+    /// 1 s, about the capped backoff) resends it; a probe batch (`probe`)
+    /// goes back to the held probes, resent after `retry.backoff.max.ms`
+    /// (`produce::drain_probes`), so that its wait stays sampled.
+    pub(super) fn batch_failed(
+        &mut self,
+        i: usize,
+        f: Retry,
+        why: Failure,
+        resent: bool,
+        probe: bool,
+    ) {
         let now = self.now;
         let k = f.k as u64;
         let part = &mut self.parts[f.part as usize];
@@ -230,6 +239,15 @@ impl World<'_> {
         // Sent once, when it is acknowledged or fails for good.
         pr.sent = pr.sent.saturating_sub(k);
         pr.retry.retried += k;
+        if probe {
+            let at = (now + pr.retry.backoff_max).max(1);
+            pr.probe_held.push((f.part, f.k, f.created, at));
+            if !pr.probe_drain {
+                pr.probe_drain = true;
+                self.at(at, Ev::ProbeDrain { prod: i as u16 });
+            }
+            return;
+        }
         if self.flow.is_some() {
             pr.held.push((f.part, f.k, f.created));
             return;
@@ -416,7 +434,8 @@ impl World<'_> {
             prior,
             refused: false,
         };
-        self.batch_failed(r.prod as usize, f, why, again.is_some());
+        let probe = self.flow.is_some() && !r.bulk && !self.producers[r.prod as usize].copier;
+        self.batch_failed(r.prod as usize, f, why, again.is_some(), probe);
     }
 
     /// Every part of request `id` failed with `why` (a request timeout, or

@@ -654,7 +654,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
         if !o.faults.is_empty() {
             let _ = writeln!(
                 s,
-                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th><th class=\"n\">produce p99 ms (start to end + 60 s)</th><th class=\"n\">end-to-end p99 ms (same window)</th></tr>",
+                "<h3>Faults{}</h3>\n<table>\n<tr><th class=\"n\">#</th><th>kind</th><th>subject</th><th class=\"n\">from s</th><th class=\"n\">to s</th><th class=\"n\">unavailable partition-s (to end + 60 s)</th><th class=\"n\">lost acked records</th><th class=\"n\">produce p99 ms (start to end + 60 s)</th><th class=\"n\">send() to acknowledgement p99 ms (same window)</th><th class=\"n\">end-to-end p99 ms (same window)</th></tr>",
                 if designs.len() > 1 {
                     format!(": {}", esc(name))
                 } else {
@@ -677,6 +677,7 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                         "–".into()
                     },
                 );
+                num_td(s, steady_p99(&ft.delivery_latency));
                 num_td(s, steady_p99(&ft.end_to_end_latency));
                 let _ = writeln!(s, "</tr>");
             }

@@ -142,7 +142,8 @@ fn an_isr_outage_longer_than_the_delivery_timeout_expires_what_it_outlasts() {
     );
     // Flow fidelity keeps the aggregate consistent: a refused bulk batch
     // goes back to the accumulator for the next step and expires at the same
-    // delivery timeout.
+    // delivery timeout. Bulk batches are resent once a step (1 s), so the
+    // outage's end is seen up to a step later: one more second of records.
     let flow = run(&format!(
         "name = \"isr-outage\"\nduration_s = 300\n[model]\nfidelity = \"flow\"\n{}[[producer]]\nsite = \"dc1\"\ntopic = \"t\"\nrate_mb_s = 0.1\n[[fault]]\nkind = \"broker-down\"\nbroker = 3\nat_s = 20\nduration_s = 200\n",
         cluster(2.0, 3)
@@ -150,7 +151,7 @@ fn an_isr_outage_longer_than_the_delivery_timeout_expires_what_it_outlasts() {
     let pf = produce(&flow);
     eprintln!("200 s outage at flow fidelity: {pf:?}");
     assert!(
-        (pf.records_expired as f64 - expected).abs() <= 2.0 * RATE,
+        (pf.records_expired as f64 - expected).abs() <= 3.0 * RATE,
         "flow: expired {} vs closed form {expected}",
         pf.records_expired
     );
