@@ -165,18 +165,12 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
         .iter()
         .map(|s| SiteP99 {
             site: s.site.clone(),
-            produce_p99_ms: s
-                .produce
-                .iter()
-                .filter(|p| p.latency_steady.count > 0)
-                .map(|p| p.latency_steady.p99_ms)
-                .reduce(f64::max),
-            end_to_end_p99_ms: s
-                .consume
-                .iter()
-                .filter(|c| c.end_to_end_steady.count > 0)
-                .map(|c| c.end_to_end_steady.p99_ms)
-                .reduce(f64::max),
+            produce_p99_ms: crate::metrics::LatencySummary::worst_p99(
+                s.produce.iter().map(|p| &p.latency_steady),
+            ),
+            end_to_end_p99_ms: crate::metrics::LatencySummary::worst_p99(
+                s.consume.iter().map(|c| &c.end_to_end_steady),
+            ),
         })
         .collect();
     let faults = o

@@ -111,6 +111,14 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
+    /// The highest p99 of the summaries that hold samples; `None` when none does.
+    pub fn worst_p99<'a>(all: impl IntoIterator<Item = &'a LatencySummary>) -> Option<f64> {
+        all.into_iter()
+            .filter(|l| l.count > 0)
+            .map(|l| l.p99_ms)
+            .reduce(f64::max)
+    }
+
     pub fn of(h: &Histogram) -> LatencySummary {
         let f = |v: u64| round3(v as f64 / 1e6);
         LatencySummary {

@@ -79,18 +79,12 @@ impl Summary {
     pub fn of(o: &Outcome) -> Summary {
         let mut s = Summary {
             produce_p99: Vec::new(),
-            fault_p99_ms: o
-                .faults
-                .iter()
-                .filter(|f| f.produce_latency.count > 0)
-                .map(|f| f.produce_latency.p99_ms)
-                .reduce(f64::max),
-            fault_delivery_p99_ms: o
-                .faults
-                .iter()
-                .filter(|f| f.delivery_latency.count > 0)
-                .map(|f| f.delivery_latency.p99_ms)
-                .reduce(f64::max),
+            fault_p99_ms: crate::metrics::LatencySummary::worst_p99(
+                o.faults.iter().map(|f| &f.produce_latency),
+            ),
+            fault_delivery_p99_ms: crate::metrics::LatencySummary::worst_p99(
+                o.faults.iter().map(|f| &f.delivery_latency),
+            ),
             sent: 0,
             acked: 0,
             rejected: 0,
