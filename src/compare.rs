@@ -35,8 +35,10 @@ pub struct FaultRow {
     /// Records failed-over consumers skip (`auto.offset.reset`).
     pub records_never_read: u64,
     pub catch_up_s: Option<f64>,
-    /// Produce and end-to-end p99 in the fault's window (its start to its end + 60 s).
+    /// Produce, `send()` to acknowledgement (`delivery_latency`) and end-to-end
+    /// p99 in the fault's window (its start to its end + 60 s).
     pub produce_p99_ms: Option<f64>,
+    pub delivery_p99_ms: Option<f64>,
     pub end_to_end_p99_ms: Option<f64>,
     pub note: String,
 }
@@ -193,6 +195,8 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
                 records_never_read: r.map_or(0, |r| r.records_never_read),
                 catch_up_s: r.and_then(|r| r.catch_up_s),
                 produce_p99_ms: (f.produce_latency.count > 0).then_some(f.produce_latency.p99_ms),
+                delivery_p99_ms: (f.delivery_latency.count > 0)
+                    .then_some(f.delivery_latency.p99_ms),
                 end_to_end_p99_ms: (f.end_to_end_latency.count > 0)
                     .then_some(f.end_to_end_latency.p99_ms),
                 note: r.map_or(String::new(), |r| r.note.clone()),
@@ -360,12 +364,13 @@ pub fn markdown(c: &Comparison) -> String {
             opt(d.faults.get(k).and_then(|f| f.rto_s), "")
         });
         line(
-            format!("{label}: produce / end-to-end p99 in the window (ms)"),
+            format!("{label}: produce / send() to ack / end-to-end p99 in the window (ms)"),
             &|d| {
                 d.faults.get(k).map_or("–".into(), |f| {
                     format!(
-                        "{} / {}",
+                        "{} / {} / {}",
                         opt(f.produce_p99_ms, ""),
+                        opt(f.delivery_p99_ms, ""),
                         opt(f.end_to_end_p99_ms, "")
                     )
                 })
