@@ -262,8 +262,8 @@ pub(crate) struct ProducerState {
     /// records, created, not before), for a leader, an in-flight slot, the
     /// end of a reconnect or retry backoff (`produce::drain_probes`).
     probe_held: Vec<(u32, u32, Nanos, Nanos)>,
-    /// Flow fidelity: a `ProbeDrain` is queued for this producer.
-    probe_drain: bool,
+    /// Flow fidelity: when the `ProbeDrain` queued for this producer fires.
+    probe_drain: Option<Nanos>,
     in_flight: Vec<u8>,
     /// Flow fidelity: the fluid clock of the connection to each broker.
     fluid_busy: Vec<Nanos>,
@@ -919,8 +919,11 @@ impl<'a> World<'a> {
             Ev::ProducerTick { prod } => self.producer_tick(prod as usize),
             Ev::ProbeTick { prod } => self.probe_tick(prod as usize),
             Ev::ProbeDrain { prod } => {
-                self.producers[prod as usize].probe_drain = false;
-                self.drain_probes(prod as usize);
+                // A drain superseded by an earlier one does nothing.
+                if self.producers[prod as usize].probe_drain == Some(self.now) {
+                    self.producers[prod as usize].probe_drain = None;
+                    self.drain_probes(prod as usize);
+                }
             }
             Ev::ProduceArrive { req, tag } => self.produce_queue(req, tag),
             Ev::ProduceHandled { req, tag } => self.produce_arrive(req, tag),

@@ -45,7 +45,7 @@ impl ProducerState {
             probe_cursor: 0,
             probe_slot: 0,
             probe_held: Vec::new(),
-            probe_drain: false,
+            probe_drain: None,
             in_flight: vec![0; nb],
             fluid_busy: vec![0; nb],
             bulk_out: vec![false; nb],
@@ -499,9 +499,14 @@ impl World<'_> {
     /// could not be sent used to be dropped, so a stall was sampled only by
     /// the probes sent into it, not by the ones that waited it out (a site
     /// loss's `send()` p99 read 1.7 s at flow fidelity, 9.7 s at request
-    /// fidelity; docs/model.md §16). While some
-    /// wait, they are checked again every `linger.ms`, as the Sender's drain
-    /// at request fidelity.
+    /// fidelity; docs/model.md §16). Those that wait are checked again when
+    /// what holds them can change: the end of a retry or reconnect backoff;
+    /// for an unknown leader, the producer's next metadata refresh,
+    /// `retry.backoff.ms` later (`Sender` requests one at once and refreshes
+    /// no faster); for a full in-flight window, its next response
+    /// (`produce_response`). A check every `linger.ms` cost a stalled
+    /// run a pass over up to `delivery.timeout.ms` of probes 200 times a
+    /// simulated second.
     pub(super) fn drain_probes(&mut self, i: usize) {
         if self.producers[i].probe_held.is_empty() {
             return;
@@ -515,6 +520,7 @@ impl World<'_> {
         let delivery_timeout = self.producers[i].retry.delivery_timeout;
         let mut held = std::mem::take(&mut self.producers[i].probe_held);
         let mut kept = 0;
+        let mut wake: Option<Nanos> = None;
         for j in 0..held.len() {
             let (part, k, created, not_before) = held[j];
             let leader = view
@@ -531,32 +537,47 @@ impl World<'_> {
                 self.parts[part as usize].failed_in_interval = true;
                 continue;
             }
-            if now < not_before
-                || leader == NO_LEADER
-                || now < p.reconnect_at[leader as usize]
-                || (p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight)
-            {
-                held[kept] = held[j];
-                kept += 1;
-                continue;
-            }
-            let bytes = k as u64 * p.record_bytes as u64;
-            let parts = vec![(part, k, created, 0)];
-            if not_before == 0 {
-                self.send_produce(i, leader, parts, bytes, false);
+            let until = if now < not_before {
+                Some(not_before)
+            } else if leader == NO_LEADER {
+                Some(now + p.retry.backoff.max(NS_PER_MS))
+            } else if now < p.reconnect_at[leader as usize] {
+                Some(p.reconnect_at[leader as usize])
+            } else if p.acks != Acks::Zero && p.in_flight[leader as usize] >= p.max_in_flight {
+                // Its next response drains again.
+                None
             } else {
-                // A resend: its accumulator wait was recorded at its first
-                // send, and its produce latency runs from this one.
-                self.send_request(i, leader, parts, bytes, false);
+                let bytes = k as u64 * p.record_bytes as u64;
+                let parts = vec![(part, k, created, 0)];
+                if not_before == 0 {
+                    self.send_produce(i, leader, parts, bytes, false);
+                } else {
+                    // A resend: its accumulator wait was recorded at its first
+                    // send, and its produce latency runs from this one.
+                    self.send_request(i, leader, parts, bytes, false);
+                }
+                continue;
+            };
+            held[kept] = held[j];
+            kept += 1;
+            if let Some(t) = until {
+                wake = Some(wake.map_or(t, |w: Nanos| w.min(t)));
             }
         }
         held.truncate(kept);
         let p = &mut self.producers[i];
         debug_assert!(p.probe_held.is_empty());
         p.probe_held = held;
-        if !p.probe_held.is_empty() && !p.probe_drain {
-            p.probe_drain = true;
-            let t = now + p.linger.max(NS_PER_MS);
+        if let Some(t) = wake {
+            self.probe_drain_at(i, t);
+        }
+    }
+
+    /// Flow fidelity: producer `i` checks its held probes at `t` (or sooner).
+    pub(super) fn probe_drain_at(&mut self, i: usize, t: Nanos) {
+        let p = &mut self.producers[i];
+        if p.probe_drain.is_none_or(|q| q > t) {
+            p.probe_drain = Some(t);
             self.at(t, Ev::ProbeDrain { prod: i as u16 });
         }
     }
@@ -1055,6 +1076,10 @@ impl World<'_> {
             && self.now >= p.start
         {
             self.drain(prod);
+        }
+        if self.flow.is_some() && !bulk {
+            // A probe's slot is free: held probes may go.
+            self.drain_probes(prod);
         }
     }
 

@@ -242,10 +242,7 @@ impl World<'_> {
         if probe {
             let at = (now + pr.retry.backoff_max).max(1);
             pr.probe_held.push((f.part, f.k, f.created, at));
-            if !pr.probe_drain {
-                pr.probe_drain = true;
-                self.at(at, Ev::ProbeDrain { prod: i as u16 });
-            }
+            self.probe_drain_at(i, at);
             return;
         }
         if self.flow.is_some() {
