@@ -31,8 +31,6 @@ const REQUEST_TIMEOUT: Nanos = 30_000 * NS_PER_MS;
 const RECONNECT: Nanos = 1_000 * NS_PER_MS;
 /// How often the copier checks timeouts, offset flushes and checkpoints.
 const TICK: Nanos = 100 * NS_PER_MS;
-/// Offset syncs kept per partition (OffsetSyncStore keeps a bounded history).
-const SYNCS_KEPT: usize = 64;
 
 /// Remote topic name of `topic` copied from cluster `from` under the design's policy.
 pub(super) fn remote_name(
@@ -135,7 +133,7 @@ pub(super) struct MPart {
     /// Records deleted by retention before they were copied (cumulative).
     skipped: u64,
     /// Offset syncs (upstream, downstream), oldest first.
-    syncs: VecDeque<(u64, u64)>,
+    syncs: super::syncs::SyncStore,
     last_sync_down: Option<u64>,
     prev_up: Option<u64>,
     /// When the copier finds the topic (its topic refresh after `created_at_s`):
@@ -599,7 +597,7 @@ impl World<'_> {
                     in_flight: false,
                     gaps: VecDeque::new(),
                     skipped: 0,
-                    syncs: VecDeque::new(),
+                    syncs: Default::default(),
                     last_sync_down: None,
                     prev_up: None,
                     found,
@@ -1218,10 +1216,7 @@ impl World<'_> {
         }
         let mut emitted = 0;
         let mut emit = |m: &mut MPart, up: u64, down: u64| {
-            m.syncs.push_back((up, down));
-            if m.syncs.len() > SYNCS_KEPT {
-                m.syncs.pop_front();
-            }
+            m.syncs.push((up, down));
             m.last_sync_down = Some(down);
             emitted += 1;
         };
@@ -1359,9 +1354,7 @@ impl World<'_> {
     /// MirrorCheckpointTask's translation (OffsetSyncStore.translateDownstream):
     /// the nearest preceding sync; one past it unless it is exact.
     fn cp_translate(&self, mp: u32, up: u64) -> Option<u64> {
-        let m = &self.cp.parts[mp as usize];
-        let s = m.syncs.iter().rev().find(|s| s.0 <= up)?;
-        Some(if s.0 == up { s.1 } else { s.1 + 1 })
+        self.cp.parts[mp as usize].syncs.translate(up)
     }
 
     /// Replicator's translation (by timestamp, `offset.translator.batch.period.ms`):
@@ -1450,10 +1443,7 @@ impl World<'_> {
             for (mp, m) in self.cp.parts.iter_mut().enumerate() {
                 if up[mp] && m.down > 0 && m.last_sync_down != Some(m.down - 1) {
                     let s = (m.acked - 1, m.down - 1);
-                    m.syncs.push_back(s);
-                    if m.syncs.len() > SYNCS_KEPT {
-                        m.syncs.pop_front();
-                    }
+                    m.syncs.push(s);
                     m.last_sync_down = Some(m.down - 1);
                     self.cp.offset_syncs += 1;
                 }

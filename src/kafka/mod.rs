@@ -13,6 +13,7 @@ mod outcome;
 mod produce;
 mod retry;
 mod state;
+mod syncs;
 
 use crate::metrics::*;
 use crate::net::{LinkParams, Net};

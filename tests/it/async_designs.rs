@@ -296,7 +296,15 @@ fn failover_duplicates_bounded_by_checkpoints_and_syncs() {
         "{}",
         rec.duplicates_from_interval
     );
-    let sync_distance = 6.0 * 101.0 + r * rep.lag.max_ms / 1000.0;
+    // The sync store (Kafka ≥ 3.5, src/kafka/syncs.rs) keeps syncs spaced
+    // about exponentially back from the newest: a committed offset D records
+    // behind the newest sync translates to one at most 7·D behind it (slot j
+    // lies within 2^j of the newest, distinct slots i, i+1 at least 2^(i−2)
+    // apart, so the first slot at or before it has 2^j ≤ 8·D), and within
+    // offset.lag.max + 1 of it when D is small. At a checkpoint the committed
+    // offset is at most one auto-commit (5 s) and the copy's lag behind.
+    let behind = r * (5.0 + rep.lag.max_ms / 1000.0);
+    let sync_distance = 6.0 * 101.0 + 7.0 * behind;
     assert!(
         rec.duplicates_from_translation as f64 <= sync_distance,
         "translation {} > {sync_distance}",
@@ -1266,16 +1274,21 @@ fn objectives_decide_the_recommendation() {
 /// dc1 produces and consumes 1 MB/s; MM2 with `sync.group.offsets.enabled`;
 /// dc1 is lost at 200 s; `seed` draws the clocks' phases.
 fn phases_run(seed: u64, extra_design: &str) -> Outcome {
+    phases_run_at(seed, 1.0, extra_design)
+}
+
+fn phases_run_at(seed: u64, rate_mb_s: f64, extra_design: &str) -> Outcome {
     let text = two_sites(
         "rtt_ms = 20\nbandwidth_mbps = 1000",
-        r#"duration_s = 210
+        &format!(
+            r#"duration_s = 210
 [[topic]]
 name = "orders"
 partitions = 6
 [[producer]]
 site = "dc1"
 topic = "orders"
-rate_mb_s = 1
+rate_mb_s = {rate_mb_s}
 [[consumer]]
 site = "dc1"
 topic = "orders"
@@ -1283,7 +1296,8 @@ topic = "orders"
 kind = "site-down"
 site = "dc1"
 at_s = 200
-"#,
+"#
+        ),
         &format!(
             "\"tasks.max\" = 2\n\"consumer.receive.buffer.bytes\" = -1\n\"sync.group.offsets.enabled\" = true\n{extra_design}"
         ),
@@ -1291,6 +1305,44 @@ at_s = 200
     let mut sc = scenario(&text);
     sc.seed = seed;
     simulate_design(&sc, 0).expect("run")
+}
+
+/// MirrorMaker 2's offset-sync store (`OffsetSyncStore`, Kafka ≥ 3.5) keeps 64
+/// syncs per partition spaced about exponentially back from the newest, so a
+/// committed offset a minute behind still translates. In
+/// `scenarios/mm2-active-passive.toml` (20 MB/s over 12 partitions) a sync
+/// every `offset.lag.max` (100) records makes 64 syncs about 4 s of a
+/// partition. The store kept only the last 64, so a group's committed offset
+/// (up to 65 s old at a checkpoint) had no sync at or before it, no checkpoint
+/// reached the target, and the failed-over group started at the log end: at
+/// flow fidelity it re-read nothing, where request fidelity's clock phases
+/// happened to translate (1.1 M records). Now every checkpoint translates at
+/// both fidelities: the group re-reads, within the range over the clocks'
+/// phases, whose low end is the distance to the sync used.
+#[test]
+fn mm2_translates_a_committed_offset_older_than_64_syncs() {
+    for fidelity in ["request", "flow"] {
+        let text = format!(
+            "{}\n[model]\nfidelity = \"{fidelity}\"\n",
+            include_str!("../../scenarios/mm2-active-passive.toml")
+        );
+        let o = simulate_design(&scenario(&text), 0).expect("run");
+        assert_eq!(o.fidelity, fidelity);
+        let rep = o.replication.as_ref().expect("a copy");
+        let rec = recovery(&o, 0);
+        let ph = rec.duplicates_over_phases.expect("a consumer failed over");
+        assert!(
+            rec.duplicates > 0,
+            "{fidelity}: the group re-read nothing ({} checkpoints)",
+            rep.checkpoints
+        );
+        assert_eq!(ph.min, rec.duplicates_from_translation, "{fidelity}");
+        assert!(
+            (ph.min..=ph.max).contains(&rec.duplicates),
+            "{fidelity}: drawn {} outside {ph:?}",
+            rec.duplicates
+        );
+    }
 }
 
 /// Issue 10 §5: MM2's clocks (5 s auto-commit, 60 s checkpoints, 60 s group
