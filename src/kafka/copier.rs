@@ -1892,11 +1892,9 @@ impl World<'_> {
                 continue;
             };
             // What it held in its accumulator died with the process.
-            let retried = self.abandon_retries(i);
+            let lost = self.drop_accumulator(i);
             let p = &mut self.producers[i];
-            let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
-            p.unavailable += held + retried;
-            p.held.clear();
+            p.unavailable += lost;
             p.site = new_site;
             p.cluster = dst as u8;
             p.topic = t as u16;

@@ -283,11 +283,9 @@ impl World<'_> {
             if p.copier || p.site != site {
                 continue;
             }
-            let retried = self.abandon_retries(i);
+            let lost = self.drop_accumulator(i);
             let p = &mut self.producers[i];
-            let held: u64 = p.held.iter().map(|h| h.1 as u64).sum();
-            p.unavailable += held + retried;
-            p.held.clear();
+            p.unavailable += lost;
             p.site = new_site;
         }
         for c in 0..self.consumers.len() {

@@ -461,16 +461,22 @@ impl World<'_> {
         }
     }
 
-    /// Producer `i` failed over to another site: the retried batches waiting
-    /// in its accumulator are lost with the application, as `held` is.
-    pub(super) fn abandon_retries(&mut self, i: usize) -> u64 {
-        let r = &mut self.producers[i].retry;
-        let n = r.waiting_records();
+    /// Producer `i`'s process is replaced (a client failover to another site):
+    /// the batches in its accumulator (bulk, held probes, retries waiting)
+    /// die with it. Returns their records.
+    pub(super) fn drop_accumulator(&mut self, i: usize) -> u64 {
+        let p = &mut self.producers[i];
+        let r = &mut p.retry;
+        let retried = r.waiting_records();
         r.waiting.clear();
         // Its retried batches in flight are the old process's; the counts
         // start again (for the topic it writes from now on).
         r.waiting_in.clear();
         r.flying_in.clear();
-        n
+        let held: u64 = p.held.iter().map(|h| h.1 as u64).sum::<u64>()
+            + p.probe_held.iter().map(|h| h.1 as u64).sum::<u64>();
+        p.held.clear();
+        p.probe_held.clear();
+        retried + held
     }
 }
