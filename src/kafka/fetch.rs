@@ -446,12 +446,7 @@ impl World<'_> {
     /// to the follower): one response then carries every producer's bulk.
     pub(super) fn wake_followers(&mut self, p: u32, l: B, due: Nanos) {
         for si in 0..self.parts[p as usize].slots.len() {
-            let f = self.parts[p as usize].slot(si);
-            if f == l {
-                continue;
-            }
-            let k = self.fetcher_of[p as usize] as usize;
-            let Some(sess) = self.fsess_ix(f as usize, l as usize, k) else {
+            let Some((f, sess)) = self.follower_session(p, si, l) else {
                 continue;
             };
             if self.fsess[sess].state == SessState::Parked {
@@ -494,19 +489,29 @@ impl World<'_> {
     /// with the next step's records, as before: no reader waits for them.
     pub(super) fn wake_read_replicas(&mut self, p: u32, l: B) {
         for si in 0..self.parts[p as usize].slots.len() {
-            let f = self.parts[p as usize].slot(si);
-            if f == l || !self.read_replicas[f as usize] {
-                continue;
-            }
-            let k = self.fetcher_of[p as usize] as usize;
-            let Some(sess) = self.fsess_ix(f as usize, l as usize, k) else {
+            let Some((f, sess)) = self.follower_session(p, si, l) else {
                 continue;
             };
-            if self.fsess[sess].state == SessState::Parked && self.hw_to_send(sess) {
+            if self.read_replicas[f as usize]
+                && self.fsess[sess].state == SessState::Parked
+                && self.hw_to_send(sess)
+            {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
             }
         }
+    }
+
+    /// The broker in slot `si` of partition `p` and its fetch session with
+    /// leader `l`, unless it is `l` or replicates nothing from it.
+    fn follower_session(&self, p: u32, si: usize, l: B) -> Option<(B, usize)> {
+        let f = self.parts[p as usize].slot(si);
+        if f == l {
+            return None;
+        }
+        let k = self.fetcher_of[p as usize] as usize;
+        self.fsess_ix(f as usize, l as usize, k)
+            .map(|sess| (f, sess))
     }
 
     /// Some part of follower session `sess` has records or an HW to send.

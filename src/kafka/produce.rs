@@ -15,6 +15,14 @@ const BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 const RECONNECT_BACKOFF: Nanos = 1_000 * NS_PER_MS;
 
 impl ProducerState {
+    /// Records in the accumulator: batches not yet sent (bulk and held
+    /// probes) and retried batches waiting for their backoff.
+    pub(super) fn accumulated_records(&self) -> u64 {
+        self.held.iter().map(|h| h.1 as u64).sum::<u64>()
+            + self.probe_held.iter().map(|h| h.1 as u64).sum::<u64>()
+            + self.retry.waiting_records()
+    }
+
     /// The run-time state of a producer that has sent nothing yet, towards
     /// `nb` brokers: no cursor, nothing in flight, empty histograms and
     /// counters. A builder states the configuration fields and takes the rest
@@ -176,10 +184,7 @@ impl World<'_> {
             // async copier's lag read half a step high (docs/model.md §18).
             let created = now.saturating_sub(span.min(p.linger) / 2);
             let parts = &self.topic_parts[topic];
-            let held_bytes: u64 = (p.held.iter().map(|h| h.1 as u64).sum::<u64>()
-                + p.probe_held.iter().map(|h| h.1 as u64).sum::<u64>()
-                + p.retry.waiting_records())
-                * p.record_bytes as u64;
+            let held_bytes = p.accumulated_records() * p.record_bytes as u64;
             if held_bytes > p.buffer_memory {
                 // buffer.memory is full: send() would block the application.
                 p.blocked += n;
@@ -271,14 +276,7 @@ impl World<'_> {
                 .map(|b| self.views.leader(b as usize, part as usize))
                 .unwrap_or(NO_LEADER);
             if now.saturating_sub(created) >= delivery_timeout {
-                // delivery.timeout.ms expired in the accumulator
-                // (`ProducerBatch.hasReachedDeliveryTimeout`).
-                self.parts[part as usize].failed_in_interval = true;
-                if leader == NO_LEADER {
-                    self.producers[i].unavailable += k as u64;
-                } else {
-                    self.producers[i].retry.expired += k as u64;
-                }
+                self.expired_in_accumulator(i, part, k, leader);
                 continue;
             }
             if leader == NO_LEADER
@@ -526,17 +524,11 @@ impl World<'_> {
             let leader = view
                 .map(|b| self.views.leader(b as usize, part as usize))
                 .unwrap_or(NO_LEADER);
-            let p = &mut self.producers[i];
             if now.saturating_sub(created) >= delivery_timeout {
-                // delivery.timeout.ms expired in the accumulator.
-                if leader == NO_LEADER {
-                    p.unavailable += k as u64;
-                } else {
-                    p.retry.expired += k as u64;
-                }
-                self.parts[part as usize].failed_in_interval = true;
+                self.expired_in_accumulator(i, part, k, leader);
                 continue;
             }
+            let p = &mut self.producers[i];
             let until = if now < not_before {
                 Some(not_before)
             } else if leader == NO_LEADER {
@@ -570,6 +562,19 @@ impl World<'_> {
         p.probe_held = held;
         if let Some(t) = wake {
             self.probe_drain_at(i, t);
+        }
+    }
+
+    /// `delivery.timeout.ms` expired for `k` records of `part` still in producer
+    /// `i`'s accumulator (`ProducerBatch.hasReachedDeliveryTimeout`): with no
+    /// leader known they were unavailable, else expired.
+    fn expired_in_accumulator(&mut self, i: usize, part: u32, k: u32, leader: B) {
+        self.parts[part as usize].failed_in_interval = true;
+        let p = &mut self.producers[i];
+        if leader == NO_LEADER {
+            p.unavailable += k as u64;
+        } else {
+            p.retry.expired += k as u64;
         }
     }
 

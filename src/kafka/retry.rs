@@ -466,17 +466,15 @@ impl World<'_> {
     /// die with it. Returns their records.
     pub(super) fn drop_accumulator(&mut self, i: usize) -> u64 {
         let p = &mut self.producers[i];
+        let lost = p.accumulated_records();
         let r = &mut p.retry;
-        let retried = r.waiting_records();
         r.waiting.clear();
         // Its retried batches in flight are the old process's; the counts
         // start again (for the topic it writes from now on).
         r.waiting_in.clear();
         r.flying_in.clear();
-        let held: u64 = p.held.iter().map(|h| h.1 as u64).sum::<u64>()
-            + p.probe_held.iter().map(|h| h.1 as u64).sum::<u64>();
         p.held.clear();
         p.probe_held.clear();
-        retried + held
+        lost
     }
 }
