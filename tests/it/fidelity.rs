@@ -87,9 +87,38 @@ fidelity = "{fidelity}"
 }
 
 fn run(fidelity: &str) -> Outcome {
-    let sc = ktopo::scenario::parse_str(&scenario(fidelity), "agreement.toml")
-        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
+    simulate_text(&scenario(fidelity), "agreement.toml")
+}
+
+/// Parse `text` (named `file` in its diagnostics) and simulate it.
+fn simulate_text(text: &str, file: &str) -> Outcome {
+    let sc = ktopo::scenario::parse_str(text, file).unwrap_or_else(|d| panic!("invalid: {}", d[0]));
     ktopo::kafka::simulate(&sc).expect("run completes")
+}
+
+/// Three sites of `brokers` brokers and a KRaft voter each, linked as in
+/// `scenarios/reference-24h.toml` (2, 3 and 2.5 ms, jitter 0.1 ms, 25 Gbit/s),
+/// and a producer of `rate_mb_s` to topic `events` in each.
+fn reference_sites(brokers: u32, rate_mb_s: f64) -> String {
+    let mut s = String::new();
+    for dc in ["dc1", "dc2", "dc3"] {
+        s += &format!("[[site]]\nname = \"{dc}\"\nbrokers = {brokers}\ncontrollers = 1\n");
+    }
+    for (a, b, rtt) in [
+        ("dc1", "dc2", 2.0),
+        ("dc1", "dc3", 3.0),
+        ("dc2", "dc3", 2.5),
+    ] {
+        s += &format!(
+            "[[link]]\nbetween = [\"{a}\", \"{b}\"]\nrtt_ms = {rtt}\njitter_ms = 0.1\nbandwidth_mbps = 25000\n"
+        );
+    }
+    for dc in ["dc1", "dc2", "dc3"] {
+        s += &format!(
+            "[[producer]]\nsite = \"{dc}\"\ntopic = \"events\"\nrate_mb_s = {rate_mb_s}\n"
+        );
+    }
+    s
 }
 
 fn close(what: &str, flow: f64, request: f64, tol: f64) {
@@ -251,8 +280,7 @@ at_s = 100
 fidelity = "{fidelity}"
 "#
         );
-        let sc = ktopo::scenario::parse_str(&text, "cut-down.toml").expect("valid");
-        let o = ktopo::kafka::simulate(&sc).expect("runs");
+        let o = simulate_text(&text, "cut-down.toml");
         let l = &o.links[0];
         assert_eq!((l.from.as_str(), l.to.as_str()), ("dc1", "dc2"));
         // The link is saturated after the cut: the bound is reached, not missed.
@@ -287,51 +315,13 @@ fn flow_fidelity_cold_start_blocks_nothing() {
 name = "cold-start"
 seed = 11
 duration_s = 20
-[[site]]
-name = "dc1"
-brokers = 2
-controllers = 1
-[[site]]
-name = "dc2"
-brokers = 2
-controllers = 1
-[[site]]
-name = "dc3"
-brokers = 2
-controllers = 1
-[[link]]
-between = ["dc1", "dc2"]
-rtt_ms = 2.0
-jitter_ms = 0.1
-bandwidth_mbps = 25000
-[[link]]
-between = ["dc1", "dc3"]
-rtt_ms = 3.0
-jitter_ms = 0.1
-bandwidth_mbps = 25000
-[[link]]
-between = ["dc2", "dc3"]
-rtt_ms = 2.5
-jitter_ms = 0.1
-bandwidth_mbps = 25000
+{}
 [broker]
 "min.insync.replicas" = 2
 [[topic]]
 name = "events"
 partitions = 120
 "replication.factor" = 3
-[[producer]]
-site = "dc1"
-topic = "events"
-rate_mb_s = 30
-[[producer]]
-site = "dc2"
-topic = "events"
-rate_mb_s = 30
-[[producer]]
-site = "dc3"
-topic = "events"
-rate_mb_s = 30
 [[consumer]]
 site = "dc1"
 topic = "events"
@@ -340,13 +330,13 @@ fidelity = "{fidelity}"
 flow_step_ms = 5000
 flow_probe_interval_ms = 200
 timeline_interval_s = 5
-"#
+"#,
+            reference_sites(2, 30.0)
         )
     };
     let per_s = 30e6 / 1024.0;
     for fidelity in ["request", "flow"] {
-        let sc = ktopo::scenario::parse_str(&text(fidelity), "cold-start.toml").expect("valid");
-        let o = ktopo::kafka::simulate(&sc).expect("runs");
+        let o = simulate_text(&text(fidelity), "cold-start.toml");
         for s in &o.sites {
             for p in &s.produce {
                 eprintln!(
@@ -422,11 +412,7 @@ flow_probe_interval_ms = 1000
 
 #[test]
 fn a_step_with_fewer_records_than_partitions_writes_batch_size_turns() {
-    let run = |fidelity: &str| {
-        let sc = ktopo::scenario::parse_str(&sparse(fidelity), "sparse.toml")
-            .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
-        ktopo::kafka::simulate(&sc).expect("run completes")
-    };
+    let run = |fidelity: &str| simulate_text(&sparse(fidelity), "sparse.toml");
     let (req, flow) = (run("request"), run("flow"));
     // Closed form: records per second over records per batch.size turn.
     let turns = 1000.0 / 16.0;
@@ -531,63 +517,26 @@ flow_step_ms = 1000
 /// follower sessions; a producer in each site; probes every 10 s.
 #[test]
 fn a_step_replicates_every_producers_bulk_in_one_fetch_response() {
-    let text = r#"
+    let text = format!(
+        r#"
 name = "one-round"
 seed = 5
 duration_s = 60
-[[site]]
-name = "dc1"
-brokers = 1
-controllers = 1
-[[site]]
-name = "dc2"
-brokers = 1
-controllers = 1
-[[site]]
-name = "dc3"
-brokers = 1
-controllers = 1
-[[link]]
-between = ["dc1", "dc2"]
-rtt_ms = 2.0
-jitter_ms = 0.1
-bandwidth_mbps = 25000
-[[link]]
-between = ["dc1", "dc3"]
-rtt_ms = 3.0
-jitter_ms = 0.1
-bandwidth_mbps = 25000
-[[link]]
-between = ["dc2", "dc3"]
-rtt_ms = 2.5
-jitter_ms = 0.1
-bandwidth_mbps = 25000
+{}
 [broker]
 "min.insync.replicas" = 2
 [[topic]]
 name = "events"
 partitions = 30
 "replication.factor" = 3
-[[producer]]
-site = "dc1"
-topic = "events"
-rate_mb_s = 20
-[[producer]]
-site = "dc2"
-topic = "events"
-rate_mb_s = 20
-[[producer]]
-site = "dc3"
-topic = "events"
-rate_mb_s = 20
 [model]
 fidelity = "flow"
 flow_step_ms = 1000
 flow_probe_interval_ms = 10000
-"#;
-    let sc = ktopo::scenario::parse_str(text, "one-round.toml")
-        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
-    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+"#,
+        reference_sites(1, 20.0)
+    );
+    let o = simulate_text(&text, "one-round.toml");
     let (sessions, steps) = (6.0, 60.0);
     // A probe (3 producers × 6) wakes the two sessions of its partition. The
     // step at the end of the run may or may not be answered before it ends.
@@ -673,9 +622,7 @@ topic = "orders"
 [model]
 fidelity = "flow"
 "#;
-    let sc = ktopo::scenario::parse_str(text, "kip392-flow.toml")
-        .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
-    let o = ktopo::kafka::simulate(&sc).expect("run completes");
+    let o = simulate_text(text, "kip392-flow.toml");
     let c = &o.sites[1].consume;
     let (follower, leader) = (&c[0], &c[1]);
     assert!(follower.follower_fetching && !leader.follower_fetching);
@@ -708,11 +655,7 @@ fn flow_and_request_fidelity_agree_on_a_stall_seen_from_send() {
             base[..cut].replace("duration_s = 360", "duration_s = 150")
         )
     };
-    let run = |fidelity: &str| {
-        let sc = ktopo::scenario::parse_str(&text(fidelity), "stall.toml")
-            .unwrap_or_else(|d| panic!("invalid: {}", d[0]));
-        ktopo::kafka::simulate(&sc).expect("run completes")
-    };
+    let run = |fidelity: &str| simulate_text(&text(fidelity), "stall.toml");
     let (req, flow) = (run("request"), run("flow"));
     let d = |o: &Outcome| o.faults[0].delivery_latency.p99_ms;
     for (name, o) in [("request", &req), ("flow", &flow)] {
