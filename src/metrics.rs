@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Version of the `report.json` layout (docs/report-schema.md).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A log-bucketed histogram of nanosecond values with weights: 32 sub-buckets
 /// per power of two, so any percentile is within ~3 % of the true value.
@@ -100,14 +100,30 @@ impl Histogram {
     }
 }
 
-/// Latency percentiles in milliseconds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// Latency percentiles in milliseconds. With no sample (`count` 0) the
+/// fields hold 0 for arithmetic, but the JSON writes them as `null`: an empty
+/// distribution is not "0 ms".
+#[derive(Clone, Debug, PartialEq)]
 pub struct LatencySummary {
     pub count: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub max_ms: f64,
+}
+
+impl Serialize for LatencySummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let v = |x: f64| (self.count > 0).then_some(x);
+        let mut st = s.serialize_struct("LatencySummary", 5)?;
+        st.serialize_field("count", &self.count)?;
+        st.serialize_field("p50_ms", &v(self.p50_ms))?;
+        st.serialize_field("p99_ms", &v(self.p99_ms))?;
+        st.serialize_field("p999_ms", &v(self.p999_ms))?;
+        st.serialize_field("max_ms", &v(self.max_ms))?;
+        st.end()
+    }
 }
 
 impl LatencySummary {
@@ -539,5 +555,21 @@ mod tests {
             let got = h.quantile(q) as f64;
             prop_assert!(got >= exact && got <= exact * (1.0 + 1.0 / 32.0) + 1.0, "got {} exact {}", got, exact);
         }
+    }
+
+    /// A summary with no sample writes null, never a 0 ms latency; one with
+    /// samples writes its numbers.
+    #[test]
+    fn an_empty_latency_summary_is_null_in_json() {
+        let empty = serde_json::to_value(LatencySummary::of(&Histogram::default())).unwrap();
+        assert_eq!(empty["count"], 0);
+        for k in ["p50_ms", "p99_ms", "p999_ms", "max_ms"] {
+            assert!(empty[k].is_null(), "{k}: {}", empty[k]);
+        }
+        let mut h = Histogram::default();
+        h.record(2_000_000, 1);
+        let one = serde_json::to_value(LatencySummary::of(&h)).unwrap();
+        let p50 = one["p50_ms"].as_f64().expect("a number");
+        assert!((2.0..=2.0 * (1.0 + 1.0 / 32.0)).contains(&p50), "{p50}");
     }
 }
