@@ -156,6 +156,14 @@ pub(super) struct MPart {
     /// belong to the open transaction.
     barrier_down: Option<u64>,
     decided: u64,
+    /// Flow fidelity: the source's high watermark at each of its advances
+    /// (offset, time), oldest first, back to the last one at least a step old
+    /// (`cp_wake`).
+    commits: VecDeque<(u64, Nanos)>,
+    /// Flow fidelity: what the last range made readable at the target
+    /// measured: from the source's commit of its last record to readable, and
+    /// from that record's creation to readable (`cp_acked`).
+    fluid: Option<(Nanos, Nanos)>,
 }
 
 impl MPart {
@@ -607,6 +615,8 @@ impl World<'_> {
                     ck: start[i],
                     barrier_down: None,
                     decided: start[i],
+                    commits: VecDeque::new(),
+                    fluid: None,
                 });
                 cp.src_parts[sp as usize].push(id);
                 tparts.push(id);
@@ -827,6 +837,22 @@ impl World<'_> {
         };
         if list.is_empty() {
             return;
+        }
+        if let Some(f) = self.flow {
+            // The commit history the fluid exposure reads (`cp_fluid_exposure`).
+            let part = &self.parts[p as usize];
+            let hw = part.slot_of(b).map(|ls| self.pos[part.r0 as usize + ls].hw);
+            for i in 0..self.cp.src_parts[p as usize].len() {
+                let mp = self.cp.src_parts[p as usize][i] as usize;
+                let (Some(hw), now) = (hw, self.now) else {
+                    break;
+                };
+                let c = &mut self.cp.parts[mp].commits;
+                c.push_back((hw, now));
+                while c.len() > 2 && c[1].1 + f.step <= now {
+                    c.pop_front();
+                }
+            }
         }
         for i in 0..self.cp.src_parts[p as usize].len() {
             let mp = self.cp.src_parts[p as usize][i];
@@ -1170,6 +1196,26 @@ impl World<'_> {
         // checkpoint's commit (`cp_checkpoint`), measured there.
         if !self.cp.eos {
             self.cp_record_lag(src, fresh, to, readable_at);
+            if self.flow.is_some() && to > from {
+                // What the range measured, for the fluid exposure: its last
+                // record's commit at the source (the first HW advance that
+                // covered it) and its creation.
+                let m = &self.cp.parts[mp as usize];
+                let committed = m.commits.iter().find(|c| c.0 >= to).map(|c| c.1);
+                let part = &self.parts[src];
+                let i = part.batches.partition_point(|x| x.end() < to);
+                let created = part
+                    .batches
+                    .get(i)
+                    .filter(|b| b.start < to)
+                    .map(|b| b.created);
+                if let (Some(c), Some(cr)) = (committed, created) {
+                    self.cp.parts[mp as usize].fluid = Some((
+                        readable_at.saturating_sub(c),
+                        readable_at.saturating_sub(cr),
+                    ));
+                }
+            }
         }
         let k = to - fresh;
         self.cp.copied_records += k;
@@ -1503,6 +1549,37 @@ impl World<'_> {
     }
 
     /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
+    /// Flow fidelity: the exposure of `mp` read as the fluid the bulk stands
+    /// for, when the copy keeps up (what the step boundaries show, `discrete`
+    /// acknowledged records not yet readable, is at most two steps of the
+    /// source's commits). A bulk batch stands for records committed evenly
+    /// over its step and made readable at the target as evenly, each after
+    /// the delay the last copied range measured from commit to readable: a
+    /// stream with that delay always has the records of the delay in flight,
+    /// the source's commit rate over the last step × the delay, the oldest of
+    /// them as old as that range's last record was when it became readable.
+    /// The step boundaries alone show either none (the last bulk was copied)
+    /// or a whole step (the fault fell within its copy). `None`: the
+    /// discrete figure stands (request fidelity, no measurement yet, or a
+    /// copy more than two steps behind, whose backlog is resolved).
+    fn cp_fluid_exposure(&self, mp: usize, discrete: u64) -> Option<(u64, Nanos)> {
+        let f = self.flow?;
+        let m = &self.cp.parts[mp];
+        let (delay, oldest) = m.fluid?;
+        let (&(hw0, t0), &(hw1, t1)) = (m.commits.front()?, m.commits.back()?);
+        // The commit rate over at least half a step.
+        if t1 <= t0 || (t1 - t0) * 2 < f.step {
+            return None;
+        }
+        let rate = hw1.saturating_sub(hw0) as f64 / (t1 - t0) as f64;
+        let step_records = rate * f.step as f64;
+        if discrete as f64 > 2.0 * step_records {
+            return None;
+        }
+        let records = (rate * delay as f64).round() as u64;
+        Some((records, if records > 0 { oldest } else { 0 }))
+    }
+
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
         let readable = self.cp_readable(mp);
@@ -1763,7 +1840,11 @@ impl World<'_> {
             {
                 continue;
             }
-            let (_, acked_records, age) = self.cp_behind(mp);
+            let (_, mut acked_records, mut age) = self.cp_behind(mp);
+            if let Some((records, oldest)) = self.cp_fluid_exposure(mp, acked_records) {
+                acked_records = records;
+                age = oldest;
+            }
             let rb = self.parts[self.cp.parts[mp].src as usize].record_bytes as u64;
             e.rpo_records += acked_records;
             e.rpo_bytes += acked_records * rb;
