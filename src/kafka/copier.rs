@@ -238,6 +238,13 @@ pub(super) struct CSess {
     fluid_busy: Nanos,
     /// Where the next response starts filling (`Fill`).
     rot: u32,
+    /// Flow fidelity: the records this session's responses carried since
+    /// `.0`, and their rate (records per ns) over the last span of at least a
+    /// step (`cp_stream_wait`).
+    flow_rate: (Nanos, u64, f64),
+    /// Flow fidelity: a parked fetch (of this tag) answers at this moment,
+    /// when the fetch of a continuous stream would next reach the leader.
+    wake_at: Option<(Nanos, u32)>,
 }
 
 impl CSess {
@@ -501,6 +508,8 @@ impl World<'_> {
                 resp: Vec::new(),
                 fluid_busy: 0,
                 rot: 0,
+                flow_rate: (0, 0, 0.0),
+                wake_at: None,
             });
         }
     }
@@ -862,10 +871,66 @@ impl World<'_> {
                 && self.cp.sess[s].parts.contains(&mp)
                 && self.cp_fetch_ready(s, b)
             {
+                let tag = self.cp.sess[s].tag;
+                if self.cp.sess[s].wake_at.is_some_and(|w| w.1 == tag) {
+                    // Already answering at its stream's next fetch.
+                    continue;
+                }
                 self.cp.sess[s].tag += 1;
-                self.cp_fetch_respond(s);
+                if let Some(wait) = self.cp_stream_wait(s) {
+                    let tag = self.cp.sess[s].tag;
+                    self.cp.sess[s].wake_at = Some((self.now + wait, tag));
+                    self.at(
+                        self.now + wait,
+                        Ev::CpFetchWake {
+                            sess: s as u32,
+                            tag,
+                        },
+                    );
+                } else {
+                    self.cp_fetch_respond(s);
+                }
             }
         }
+    }
+
+    /// Flow fidelity: how long the records that just became readable wait for
+    /// session `s`'s next fetch, when its stream is continuous. Kafka's
+    /// consumer keeps one fetch in flight per broker and sends the next when
+    /// the response is in (`AbstractFetch.prepareFetchRequests` skips a node
+    /// with a fetch pending), so under a stream that gives every fetch records
+    /// the fetches reach the leader once a round trip, and a record committed
+    /// at a random moment waits a uniform part of it for the next. The bulk
+    /// reaches a session whose fetch is parked at the leader between steps,
+    /// which would answer at once: half a round trip early on average (the
+    /// copier's lag p50 over 80 ms read 45 ms at flow fidelity against 92 ms
+    /// at request fidelity). `None`: answer now (request fidelity, or fewer
+    /// records per round trip over the last step than the source producers'
+    /// full `batch.size`, when a fetch does wait parked at the leader for the
+    /// next batch).
+    fn cp_stream_wait(&mut self, s: usize) -> Option<Nanos> {
+        self.flow?;
+        let b = self.cp.sess[s].broker;
+        let site = self.cp.tasks[self.cp.sess[s].task as usize].site;
+        let cycle = self.net.rtt(self.broker_site[b as usize], site);
+        // Records come in the source producers' batches: a fetch has records
+        // to return each round trip only if a batch per round trip arrives.
+        let &mp = self.cp.sess[s].parts.first()?;
+        let topic = self.parts[self.cp.parts[mp as usize].src as usize].topic;
+        let (mut n, mut sum) = (0u32, 0f64);
+        for p in self
+            .producers
+            .iter()
+            .filter(|p| !p.copier && p.topic == topic)
+        {
+            n += 1;
+            sum += p.batch_records.max(1) as f64;
+        }
+        let batch = if n > 0 { sum / n as f64 } else { 1.0 };
+        if cycle == 0 || self.cp.sess[s].flow_rate.2 * (cycle as f64) < batch {
+            return None;
+        }
+        Some(self.rng.below(cycle))
     }
 
     fn cp_fetch_respond(&mut self, s: usize) {
@@ -915,6 +980,17 @@ impl World<'_> {
             resp.push((mp, self.cp.parts[mp as usize].fetch_pos, n as u32));
         }
         self.cp.sess[s].rot = fill.next_start(start as u32);
+        if let Some(f) = self.flow {
+            // The stream's rate, for `cp_stream_wait`.
+            let n: u64 = resp.iter().map(|x| x.2 as u64).sum();
+            let now = self.now;
+            let r = &mut self.cp.sess[s].flow_rate;
+            r.1 += n;
+            if now >= r.0 + f.step {
+                r.2 = r.1 as f64 / (now - r.0) as f64;
+                *r = (now, 0, r.2);
+            }
+        }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).
         let mut at = self.now;

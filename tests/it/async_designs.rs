@@ -1353,9 +1353,8 @@ fn mm2_translates_a_committed_offset_older_than_64_syncs() {
 /// fidelity reads 1 600–2 000. Flow fidelity now reads the fluid the bulk
 /// stands for (the source's commit rate × the commit-to-readable delay the
 /// last copied range measured, docs/model.md §16): over 4 seeds its mean must
-/// be within [0.4, 1.2] × request fidelity's. It reads about 0.6×: a
-/// continuous stream's records wait for the copier's next fetch to reach the
-/// source, 80 ms away, where flow's bulk finds that fetch parked there.
+/// be within [0.6, 1.2] × request fidelity's. It reads about 0.85× (1 489
+/// against 1 741 records).
 #[test]
 fn flow_fidelity_resolves_an_async_rpo_below_a_step() {
     let mut mean = [0.0f64; 2];
@@ -1378,7 +1377,7 @@ fn flow_fidelity_resolves_an_async_rpo_below_a_step() {
     }
     let ratio = mean[1] / mean[0];
     assert!(
-        (0.4..=1.2).contains(&ratio),
+        (0.6..=1.2).contains(&ratio),
         "flow {} against request {} records",
         mean[1],
         mean[0]
