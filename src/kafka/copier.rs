@@ -112,6 +112,10 @@ pub(super) struct Task {
     /// Per target broker, the index in `parts` its next request starts at
     /// (Kafka's `RecordAccumulator.nodesDrainIndex`).
     drain: Vec<u32>,
+    /// Flow fidelity: per target broker, the round trips of requests the
+    /// connection has in hand (at most a step's) and when that was counted
+    /// (`cp_request_caps`).
+    rounds: Vec<(f64, Nanos)>,
 }
 
 /// One mirrored partition: a source partition and its remote copy.
@@ -221,6 +225,8 @@ struct Pending {
     /// Limits (`cp_request_caps`): payload bytes, payload bytes per partition.
     cap: u64,
     part_cap: u64,
+    /// Flow fidelity: the round trips in hand, and the limits of one.
+    rounds: Option<(f64, u64, u64)>,
     /// A batch did not fit: the request takes no more.
     full: bool,
 }
@@ -641,6 +647,7 @@ impl World<'_> {
                 buffered: 0,
                 blocked: false,
                 drain: vec![0; self.nb],
+                rounds: vec![(0.0, 0); self.nb],
             });
         }
         cp.flows.push((
@@ -1056,22 +1063,38 @@ impl World<'_> {
     }
 
     /// What one produce request of task `t`'s producer to `leader` may carry:
-    /// (payload bytes, payload bytes per partition). At request fidelity
+    /// (payload bytes, payload bytes per partition), and at flow fidelity the
+    /// round trips in hand with the limits of one. At request fidelity
     /// `max.request.size` and one batch of `batch.size` per partition. At flow
-    /// fidelity the request stands for the step's requests: one round of
+    /// fidelity a request stands for the requests of the round trips the
+    /// connection has in hand: one round of
     /// `max.in.flight.requests.per.connection` requests per round trip, each
     /// within those limits (a partition has one batch in flight at a time), and
-    /// at most what the connection moves in one step (`flow_budget`, on wire
-    /// bytes, so the codec ratio applies).
-    fn cp_request_caps(&self, prod: usize, leader: B) -> (u64, u64) {
+    /// at most what the connection moves in a round trip (`flow_budget`, on
+    /// wire bytes, so the codec ratio applies). The connection gains one round
+    /// per round trip, up to a step's, and a request spends what it carried
+    /// (at least one round): a token bucket in round trips. A step's bulk of
+    /// a copy that keeps up goes in one request, and a backlog drains at one
+    /// round's limits per round trip. (Each bulk request used to carry a
+    /// step's round trips: a copier with a backlog, which sends the next
+    /// request as soon as the last is answered, drained a step's worth per
+    /// round trip, and MirrorMaker 2 pushing 8 MB/s over 150 ms, one request
+    /// in flight of 16 KiB per partition, at most 1.3 MB/s, kept up at flow
+    /// fidelity where request fidelity fell 250 s behind.)
+    fn cp_request_caps(
+        &self,
+        t: usize,
+        prod: usize,
+        leader: B,
+    ) -> (u64, u64, Option<(f64, u64, u64)>) {
         let batch = self.cp.batch_bytes;
         let Some(f) = self.flow else {
-            return (MAX_REQUEST, batch);
+            return (MAX_REQUEST, batch, None);
         };
         let p = &self.producers[prod];
         let to = self.broker_site[leader as usize];
         let in_flight = p.max_in_flight.max(1) as u64;
-        let trips = (to_s(f.step) / to_s(self.net.rtt(p.site, to).max(1))).max(1.0);
+        let rtt = self.net.rtt(p.site, to).max(1);
         let wire = self
             .flow_budget(
                 p.site,
@@ -1079,9 +1102,19 @@ impl World<'_> {
                 (None, Some(leader)),
                 p.window.saturating_mul(in_flight),
             )
-            .unwrap_or(u64::MAX);
-        let cap = ((MAX_REQUEST * in_flight) as f64 * trips).min(wire as f64 * self.cp.ratio);
-        (cap.max(1.0) as u64, (batch as f64 * trips) as u64)
+            .map_or(f64::MAX, |w| w as f64 * rtt as f64 / f.step.max(1) as f64);
+        let cap1 = ((MAX_REQUEST * in_flight) as f64)
+            .min(wire * self.cp.ratio)
+            .max(1.0) as u64;
+        let (tokens, at) = self.cp.tasks[t].rounds[leader as usize];
+        let most = (f.step as f64 / rtt as f64).max(1.0);
+        let tokens = (tokens + self.now.saturating_sub(at) as f64 / rtt as f64).min(most);
+        let n = tokens.max(1.0);
+        (
+            (cap1 as f64 * n) as u64,
+            (batch as f64 * n) as u64,
+            Some((tokens, cap1, batch)),
+        )
     }
 
     /// Send what task `t` holds to the target leaders that have room in flight,
@@ -1129,7 +1162,7 @@ impl World<'_> {
                 let k = match reqs.iter().position(|r| r.leader == leader) {
                     Some(k) => k,
                     None => {
-                        let (cap, part_cap) = self.cp_request_caps(prod, leader);
+                        let (cap, part_cap, rounds) = self.cp_request_caps(t, prod, leader);
                         reqs.push(Pending {
                             leader,
                             parts: Vec::new(),
@@ -1137,6 +1170,7 @@ impl World<'_> {
                             payload: 0,
                             cap,
                             part_cap,
+                            rounds,
                             full: false,
                         });
                         reqs.len() - 1
@@ -1186,6 +1220,15 @@ impl World<'_> {
             self.cp.wire_bytes += wire;
             // At flow fidelity a bulk request (one per broker in flight, sent
             // as fluid traffic), as the application producers' step aggregates.
+            if let Some((tokens, cap1, part1)) = r.rounds {
+                // The round trips this request spends (`cp_request_caps`).
+                let mut used = (r.payload as f64 / cap1.max(1) as f64).max(1.0);
+                for x in &r.ranges {
+                    let rb = self.parts[self.cp.parts[x.mp as usize].src as usize].record_bytes;
+                    used = used.max(x.n as f64 * rb as f64 / part1.max(1) as f64);
+                }
+                self.cp.tasks[t].rounds[r.leader as usize] = ((tokens - used).max(0.0), self.now);
+            }
             let id = self.send_produce(prod, r.leader, r.parts, wire, bulk) as usize;
             if self.cp.req_ranges.len() <= id {
                 self.cp.req_ranges.resize_with(id + 1, Vec::new);
