@@ -113,7 +113,8 @@ pub(super) struct Task {
     /// (Kafka's `RecordAccumulator.nodesDrainIndex`).
     drain: Vec<u32>,
     /// Flow fidelity: per target broker, the round trips of requests the
-    /// connection has in hand (at most a step's) and when that was counted
+    /// connection has in hand (at most a step's, a step's at the start) and
+    /// when that was counted
     /// (`cp_request_caps`).
     rounds: Vec<(f64, Nanos)>,
 }
@@ -164,6 +165,9 @@ pub(super) struct MPart {
     /// (offset, time), oldest first, back to the last one at least a step old
     /// (`cp_wake`).
     commits: VecDeque<(u64, Nanos)>,
+    /// Flow fidelity: the round trips of produce requests this partition has
+    /// in hand at the target and when that was counted (`cp_request_caps`).
+    rounds: (f64, Nanos),
     /// Flow fidelity: what the last range made readable at the target
     /// measured: from the source's commit of its last record to readable, and
     /// from that record's creation to readable (`cp_acked`).
@@ -225,8 +229,9 @@ struct Pending {
     /// Limits (`cp_request_caps`): payload bytes, payload bytes per partition.
     cap: u64,
     part_cap: u64,
-    /// Flow fidelity: the round trips in hand, and the limits of one.
-    rounds: Option<(f64, u64, u64)>,
+    /// Flow fidelity: the connection's round trips in hand, the limits of one
+    /// (payload, per partition), the round trip and the most in hand.
+    rounds: Option<(f64, u64, u64, Nanos, f64)>,
     /// A batch did not fit: the request takes no more.
     full: bool,
 }
@@ -632,6 +637,7 @@ impl World<'_> {
                     decided: start[i],
                     commits: VecDeque::new(),
                     fluid: None,
+                    rounds: (f64::INFINITY, 0),
                 });
                 cp.src_parts[sp as usize].push(id);
                 tparts.push(id);
@@ -647,7 +653,7 @@ impl World<'_> {
                 buffered: 0,
                 blocked: false,
                 drain: vec![0; self.nb],
-                rounds: vec![(0.0, 0); self.nb],
+                rounds: vec![(f64::INFINITY, 0); self.nb],
             });
         }
         cp.flows.push((
@@ -1072,8 +1078,9 @@ impl World<'_> {
     /// within those limits (a partition has one batch in flight at a time), and
     /// at most what the connection moves in a round trip (`flow_budget`, on
     /// wire bytes, so the codec ratio applies). The connection gains one round
-    /// per round trip, up to a step's, and a request spends what it carried
-    /// (at least one round): a token bucket in round trips. A step's bulk of
+    /// per round trip, up to a step's (it starts with a step's), and a request
+    /// spends the rounds its largest partition and its total filled: a token
+    /// bucket in round trips. A step's bulk of
     /// a copy that keeps up goes in one request, and a backlog drains at one
     /// round's limits per round trip. (Each bulk request used to carry a
     /// step's round trips: a copier with a backlog, which sends the next
@@ -1081,12 +1088,13 @@ impl World<'_> {
     /// round trip, and MirrorMaker 2 pushing 8 MB/s over 150 ms, one request
     /// in flight of 16 KiB per partition, at most 1.3 MB/s, kept up at flow
     /// fidelity where request fidelity fell 250 s behind.)
+    #[allow(clippy::type_complexity)]
     fn cp_request_caps(
         &self,
         t: usize,
         prod: usize,
         leader: B,
-    ) -> (u64, u64, Option<(f64, u64, u64)>) {
+    ) -> (u64, u64, Option<(f64, u64, u64, Nanos, f64)>) {
         let batch = self.cp.batch_bytes;
         let Some(f) = self.flow else {
             return (MAX_REQUEST, batch, None);
@@ -1108,12 +1116,12 @@ impl World<'_> {
             .max(1.0) as u64;
         let (tokens, at) = self.cp.tasks[t].rounds[leader as usize];
         let most = (f.step as f64 / rtt as f64).max(1.0);
-        let tokens = (tokens + self.now.saturating_sub(at) as f64 / rtt as f64).min(most);
+        let tokens = rounds_now((tokens, at), self.now, rtt, most);
         let n = tokens.max(1.0);
         (
             (cap1 as f64 * n) as u64,
             (batch as f64 * n) as u64,
-            Some((tokens, cap1, batch)),
+            Some((tokens, cap1, batch, rtt, most)),
         )
     }
 
@@ -1182,7 +1190,14 @@ impl World<'_> {
                 }
                 let m = &self.cp.parts[mp as usize];
                 let rb = self.parts[m.src as usize].record_bytes as u64;
-                let mut max_records = (r.part_cap / rb).max(1);
+                let part_cap = match r.rounds {
+                    // A partition's own rounds: one batch of it per round trip.
+                    Some((_, _, part1, rtt, most)) => {
+                        (part1 as f64 * rounds_now(m.rounds, self.now, rtt, most).max(1.0)) as u64
+                    }
+                    None => r.part_cap,
+                };
+                let mut max_records = (part_cap / rb).max(1);
                 if bulk && r.payload > 0 {
                     // An aggregate takes what fits of the partition.
                     max_records = max_records.min((r.cap.saturating_sub(r.payload) / rb).max(1));
@@ -1220,14 +1235,20 @@ impl World<'_> {
             self.cp.wire_bytes += wire;
             // At flow fidelity a bulk request (one per broker in flight, sent
             // as fluid traffic), as the application producers' step aggregates.
-            if let Some((tokens, cap1, part1)) = r.rounds {
-                // The round trips this request spends (`cp_request_caps`).
-                let mut used = (r.payload as f64 / cap1.max(1) as f64).max(1.0);
-                for x in &r.ranges {
-                    let rb = self.parts[self.cp.parts[x.mp as usize].src as usize].record_bytes;
-                    used = used.max(x.n as f64 * rb as f64 / part1.max(1) as f64);
-                }
+            if let Some((tokens, cap1, part1, rtt, most)) = r.rounds {
+                // The round trips this request spends (`cp_request_caps`), the
+                // connection's and each partition's: what it filled, which a
+                // request every round trip does not exceed while the copy
+                // keeps up.
+                let used = r.payload as f64 / cap1.max(1) as f64;
                 self.cp.tasks[t].rounds[r.leader as usize] = ((tokens - used).max(0.0), self.now);
+                for x in &r.ranges {
+                    let m = &mut self.cp.parts[x.mp as usize];
+                    let rb = self.parts[m.src as usize].record_bytes as f64;
+                    let have = rounds_now(m.rounds, self.now, rtt, most);
+                    let used = x.n as f64 * rb / part1.max(1) as f64;
+                    m.rounds = ((have - used).max(0.0), self.now);
+                }
             }
             let id = self.send_produce(prod, r.leader, r.parts, wire, bulk) as usize;
             if self.cp.req_ranges.len() <= id {
@@ -2366,4 +2387,10 @@ pub(super) fn rereads_over_phases(
     let max_stale: Nanos = periods.iter().fold(0, |a: Nanos, &p| a.saturating_add(p));
     let (lo, hi) = (reread(0), reread(max_stale));
     (lo.min(hi), (sum / combos as u128) as u64, hi.max(lo))
+}
+
+/// Round trips in hand (`cp_request_caps`): `had` counted at its time, one
+/// more per round trip `rtt` since, at most `most`.
+fn rounds_now(had: (f64, Nanos), now: Nanos, rtt: Nanos, most: f64) -> f64 {
+    (had.0 + now.saturating_sub(had.1) as f64 / rtt.max(1) as f64).min(most)
 }
