@@ -588,6 +588,15 @@ fn hot_settings(sc: &Scenario) -> Hot {
         strict_min_isr: sc.model.kafka_version.strict_min_isr(),
         unclean: sc.broker.unclean_leader_election_enable,
         seg_bytes: sc.broker.log_segment_bytes.max(1),
+        batch_records: {
+            let n = sc.producer.len().max(1) as f64;
+            sc.producer
+                .iter()
+                .map(|p| (p.batch_size / p.record_size_bytes.max(1) as u64).max(1) as f64)
+                .sum::<f64>()
+                .max(1.0)
+                / n
+        },
     }
 }
 
@@ -730,6 +739,7 @@ impl<'a> World<'a> {
             served_wake: vec![None; nb],
             read_replicas,
             bulk_due: vec![(Nanos::MAX, 0); nb],
+            fsess_rate: vec![(0, 0, 0.0); fsess.len()],
             fsess,
             fpair,
             csess,

@@ -469,10 +469,48 @@ impl World<'_> {
                         continue;
                     }
                 }
+                if due <= self.now && self.flow.is_some() {
+                    let rtt = self
+                        .net
+                        .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
+                    let until = self.fsess[sess].park_until;
+                    if until > self.now && until <= self.now + rtt {
+                        // Already answering within a round trip: this
+                        // append goes with it.
+                        continue;
+                    }
+                    if let Some(wait) = self.stream_wait(sess, rtt) {
+                        let due = self.now + wait;
+                        self.fsess[sess].park_until = due;
+                        if self.served_wake[l as usize].is_none_or(|t| t > due) {
+                            self.served_wake[l as usize] = Some(due);
+                            self.at(due, Ev::FlowFetchWake { broker: l });
+                        }
+                        continue;
+                    }
+                }
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
             }
         }
+    }
+
+    /// Flow fidelity: how long an append waits for follower session `sess`'s
+    /// next fetch when its stream is continuous. A follower's fetcher has one
+    /// fetch in flight per leader and sends the next when the response is
+    /// processed (`AbstractFetcherThread.maybeFetch`), so under a stream that
+    /// gives every fetch records the fetches reach the leader once a round
+    /// trip (`rtt`), and an append at a random moment waits a uniform part of
+    /// it for the next. Between flow steps the session is parked at the
+    /// leader, which would answer a probe at once: half a round trip early on
+    /// average, for every ISR member an `acks=all` write waits for. `None`:
+    /// answer now (fewer records per round trip over the last step than the
+    /// application producers' full batch, when a fetch does wait parked).
+    pub(super) fn stream_wait(&mut self, sess: usize, rtt: Nanos) -> Option<Nanos> {
+        if rtt == 0 || self.fsess_rate[sess].2 * (rtt as f64) < self.hot.batch_records {
+            return None;
+        }
+        Some(self.rng.below(rtt))
     }
 
     /// Flow fidelity: the HW of `p` moved at its leader `l`, and some of its
@@ -579,13 +617,24 @@ impl World<'_> {
                 }
             }
             fill.share(with_data, want);
+            let mut records = 0u64;
             for &(ix, avail, from, hw) in &send {
                 let rb = self.fsess[sess].parts[ix as usize].rb as u64;
                 let n = fill.take(ix, avail, rb);
                 bytes += 50 + n * rb;
+                records += n;
                 resp.push((ix, from, n as u32, hw));
             }
             self.spare_fill = send;
+            // The stream's rate, for `stream_wait`.
+            let step = self.flow.map_or(0, |f| f.step);
+            let now = self.now;
+            let r = &mut self.fsess_rate[sess];
+            r.1 += records;
+            if now >= r.0 + step {
+                r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
+                *r = (now, 0, r.2);
+            }
         } else {
             for &ix in from_start.iter().chain(wrapped) {
                 if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {

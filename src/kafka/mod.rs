@@ -413,6 +413,10 @@ pub(crate) struct Hot {
     unclean: bool,
     /// `log.segment.bytes`.
     seg_bytes: u64,
+    /// The application producers' mean records per full batch (`batch.size`
+    /// over the record size): what a fetch under a continuous stream finds
+    /// each round trip at least (`World::stream_wait`).
+    batch_records: f64,
 }
 
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
@@ -667,6 +671,10 @@ pub(crate) struct World<'a> {
     /// the newest step were sent and when the last of them arrives
     /// (`fetch::wake_followers_bulk`).
     bulk_due: Vec<(Nanos, Nanos)>,
+    /// Flow fidelity, per follower session: the records its responses carried
+    /// since `.0`, and their rate (records per ns) over the last span of at
+    /// least a step (`World::stream_wait`).
+    fsess_rate: Vec<(Nanos, u64, f64)>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the
