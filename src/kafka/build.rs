@@ -740,6 +740,7 @@ impl<'a> World<'a> {
             read_replicas,
             bulk_due: vec![(Nanos::MAX, 0); nb],
             fsess_rate: vec![(0, 0, 0.0); fsess.len()],
+            csess_rate: vec![(0, 0, 0.0); csess.len()],
             fsess,
             fpair,
             csess,

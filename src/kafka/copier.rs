@@ -940,10 +940,7 @@ impl World<'_> {
             sum += p.batch_records.max(1) as f64;
         }
         let batch = if n > 0 { sum / n as f64 } else { 1.0 };
-        if cycle == 0 || self.cp.sess[s].flow_rate.2 * (cycle as f64) < batch {
-            return None;
-        }
-        Some(self.rng.below(cycle))
+        self.stream_wait(self.cp.sess[s].flow_rate.2, cycle, batch)
     }
 
     fn cp_fetch_respond(&mut self, s: usize) {
@@ -996,13 +993,7 @@ impl World<'_> {
         if let Some(f) = self.flow {
             // The stream's rate, for `cp_stream_wait`.
             let n: u64 = resp.iter().map(|x| x.2 as u64).sum();
-            let now = self.now;
-            let r = &mut self.cp.sess[s].flow_rate;
-            r.1 += n;
-            if now >= r.0 + f.step {
-                r.2 = r.1 as f64 / (now - r.0) as f64;
-                *r = (now, 0, r.2);
-            }
+            super::fetch::track_stream(&mut self.cp.sess[s].flow_rate, self.now, f.step, n);
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).

@@ -469,25 +469,8 @@ impl World<'_> {
                         continue;
                     }
                 }
-                if due <= self.now && self.flow.is_some() {
-                    let rtt = self
-                        .net
-                        .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
-                    let until = self.fsess[sess].park_until;
-                    if until > self.now && until <= self.now + rtt {
-                        // Already answering within a round trip: this
-                        // append goes with it.
-                        continue;
-                    }
-                    if let Some(wait) = self.stream_wait(sess, rtt) {
-                        let due = self.now + wait;
-                        self.fsess[sess].park_until = due;
-                        if self.served_wake[l as usize].is_none_or(|t| t > due) {
-                            self.served_wake[l as usize] = Some(due);
-                            self.at(due, Ev::FlowFetchWake { broker: l });
-                        }
-                        continue;
-                    }
+                if due <= self.now && self.hold_for_stream(sess, l, f) {
+                    continue;
                 }
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
@@ -495,19 +478,20 @@ impl World<'_> {
         }
     }
 
-    /// Flow fidelity: how long an append waits for follower session `sess`'s
-    /// next fetch when its stream is continuous. A follower's fetcher has one
-    /// fetch in flight per leader and sends the next when the response is
-    /// processed (`AbstractFetcherThread.maybeFetch`), so under a stream that
-    /// gives every fetch records the fetches reach the leader once a round
-    /// trip (`rtt`), and an append at a random moment waits a uniform part of
-    /// it for the next. Between flow steps the session is parked at the
-    /// leader, which would answer a probe at once: half a round trip early on
-    /// average, for every ISR member an `acks=all` write waits for. `None`:
-    /// answer now (fewer records per round trip over the last step than the
-    /// application producers' full batch, when a fetch does wait parked).
-    pub(super) fn stream_wait(&mut self, sess: usize, rtt: Nanos) -> Option<Nanos> {
-        if rtt == 0 || self.fsess_rate[sess].2 * (rtt as f64) < self.hot.batch_records {
+    /// Flow fidelity: how long new records wait for a session's next fetch
+    /// when its stream is continuous. A fetcher (a follower's, a consumer's, a
+    /// copier's) has one fetch in flight per broker and sends the next when
+    /// the response is in (`AbstractFetcherThread.maybeFetch`,
+    /// `AbstractFetch.prepareFetchRequests`), so under a stream that gives
+    /// every fetch records the fetches reach the broker once a round trip
+    /// (`rtt`), and records that come at a random moment wait a uniform part
+    /// of it for the next. Between flow steps the session is parked at the
+    /// broker, which would answer at once: half a round trip early on
+    /// average. `None`: answer now (the session carried fewer records per
+    /// round trip over the last step, `rate` in records per ns, than a full
+    /// batch of `batch` records, when a fetch does wait parked).
+    pub(super) fn stream_wait(&mut self, rate: f64, rtt: Nanos, batch: f64) -> Option<Nanos> {
+        if rtt == 0 || rate * (rtt as f64) < batch {
             return None;
         }
         Some(self.rng.below(rtt))
@@ -533,11 +517,41 @@ impl World<'_> {
             if self.read_replicas[f as usize]
                 && self.fsess[sess].state == SessState::Parked
                 && self.hw_to_send(sess)
+                && !self.hold_for_stream(sess, l, f)
             {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
             }
         }
+    }
+
+    /// Flow fidelity: leave follower `f`'s parked session `sess` with leader
+    /// `l` parked until its stream's next fetch would reach `l`
+    /// (`stream_wait`), through the leader's wake timer; true when it is
+    /// left parked, or already answers within a round trip (what is new goes
+    /// with that answer).
+    fn hold_for_stream(&mut self, sess: usize, l: B, f: B) -> bool {
+        if self.flow.is_none() {
+            return false;
+        }
+        let rtt = self
+            .net
+            .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
+        let until = self.fsess[sess].park_until;
+        if until > self.now && until <= self.now + rtt {
+            return true;
+        }
+        let rate = self.fsess_rate[sess].2;
+        let Some(wait) = self.stream_wait(rate, rtt, self.hot.batch_records) else {
+            return false;
+        };
+        let due = self.now + wait;
+        self.fsess[sess].park_until = due;
+        if self.served_wake[l as usize].is_none_or(|t| t > due) {
+            self.served_wake[l as usize] = Some(due);
+            self.at(due, Ev::FlowFetchWake { broker: l });
+        }
+        true
     }
 
     /// The broker in slot `si` of partition `p` and its fetch session with
@@ -626,15 +640,8 @@ impl World<'_> {
                 resp.push((ix, from, n as u32, hw));
             }
             self.spare_fill = send;
-            // The stream's rate, for `stream_wait`.
             let step = self.flow.map_or(0, |f| f.step);
-            let now = self.now;
-            let r = &mut self.fsess_rate[sess];
-            r.1 += records;
-            if now >= r.0 + step {
-                r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
-                *r = (now, 0, r.2);
-            }
+            track_stream(&mut self.fsess_rate[sess], self.now, step, records);
         } else {
             for &ix in from_start.iter().chain(wrapped) {
                 if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
@@ -1034,6 +1041,27 @@ impl World<'_> {
                 s.ready.push(ix as u32);
             }
             if s.state == SessState::Parked {
+                if self.flow.is_some() {
+                    let site = self.consumers[c].site;
+                    let rtt = self.net.rtt(self.broker_site[b as usize], site);
+                    let until = self.csess[sess].park_until;
+                    if until > self.now && until <= self.now + rtt {
+                        // Already answering within a round trip.
+                        continue;
+                    }
+                    let rate = self.csess_rate[sess].2;
+                    if let Some(wait) = self.stream_wait(rate, rtt, self.hot.batch_records) {
+                        let s = &mut self.csess[sess];
+                        s.park_until = self.now + wait;
+                        if s.timer_at.is_none_or(|t| t > s.park_until) {
+                            s.timer_at = Some(s.park_until);
+                            let t = s.park_until;
+                            self.at(t, Ev::CFetchWake { sess: sess as u32 });
+                        }
+                        continue;
+                    }
+                }
+                let s = &mut self.csess[sess];
                 s.tag += 1;
                 self.cfetch_respond(sess);
             }
@@ -1087,6 +1115,10 @@ impl World<'_> {
         });
         self.csess[sess].rot = fill.next_start(self.csess[sess].rot);
         self.csess[sess].ready = ready;
+        if let Some(f) = self.flow {
+            let records = resp.iter().map(|x| x.2 as u64).sum();
+            track_stream(&mut self.csess_rate[sess], self.now, f.step, records);
+        }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).
         let mut at = self.now;
@@ -1291,5 +1323,16 @@ impl ConsumerState {
         v.extend_from_slice(&self.pos);
         let ticks = (t - self.next_commit) / self.auto_commit + 1;
         self.next_commit += ticks * self.auto_commit;
+    }
+}
+
+/// Flow fidelity: a session's stream rate tracker `r` (since `.0`, records
+/// since, records per ns over the last span of at least a step) takes
+/// `records` carried at `now` (`World::stream_wait`).
+pub(super) fn track_stream(r: &mut (Nanos, u64, f64), now: Nanos, step: Nanos, records: u64) {
+    r.1 += records;
+    if now >= r.0 + step {
+        r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
+        *r = (now, 0, r.2);
     }
 }

@@ -675,6 +675,8 @@ pub(crate) struct World<'a> {
     /// since `.0`, and their rate (records per ns) over the last span of at
     /// least a step (`World::stream_wait`).
     fsess_rate: Vec<(Nanos, u64, f64)>,
+    /// The same per consumer session.
+    csess_rate: Vec<(Nanos, u64, f64)>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the

@@ -547,7 +547,8 @@ fn flow_fidelity_copier_lag_over_a_long_link_matches_request_fidelity() {
 /// other data site, 10 MB/s) read a produce p50 of 13.4 ms at flow fidelity
 /// against 25.7 ms at request fidelity. A parked follower fetch of a
 /// continuous stream now answers a probe after a uniform draw over the round
-/// trip (docs/model.md §16): p50 and p99 within 25 % of request fidelity's.
+/// trip (docs/model.md §16): p50 and p99 within 25 % of request fidelity's;
+/// and a consumer's parked fetch likewise for its end-to-end latency.
 #[test]
 fn flow_fidelity_acks_all_waits_for_the_followers_next_fetch() {
     let run = |fidelity: &str| {
@@ -562,6 +563,16 @@ fn flow_fidelity_acks_all_waits_for_the_followers_next_fetch() {
     let (r, f) = (lat(&req), lat(&flow));
     close("produce p50 (ms)", f.p50_ms, r.p50_ms, 0.25);
     close("produce p99 (ms)", f.p99_ms, r.p99_ms, 0.25);
+    // A consumer's fetcher likewise: the consumer in dc2, 12 ms from the
+    // leaders in dc1, read end-to-end p50 29.9 ms at flow fidelity against
+    // 40.9 ms; it reads 35.7 ms.
+    let e2e = |o: &Outcome| {
+        let s = o.sites.iter().find(|s| s.site == "dc2").expect("dc2");
+        s.consume[0].end_to_end_steady.clone()
+    };
+    let (r, f) = (e2e(&req), e2e(&flow));
+    close("end-to-end p50 in dc2 (ms)", f.p50_ms, r.p50_ms, 0.25);
+    close("end-to-end p99 in dc2 (ms)", f.p99_ms, r.p99_ms, 0.25);
 }
 
 /// MirrorMaker 2 pushing from a hub (`scenarios/hub-and-spoke.toml`,
@@ -670,10 +681,14 @@ flow_probe_interval_ms = 10000
 /// probe's HW only when the next probe reached that leader: 213 ms after the
 /// records were created where the consumer reading from the leader, 20 ms
 /// away, saw them after 33 ms. Flow fidelity now answers such followers'
-/// parked fetches when the HW moves (docs/model.md §16). The closed form:
-/// both consumers see a record one leader-to-dc2 one-way trip (10 ms) after
-/// the HW covers it, the follower reader from its local follower after the
-/// follower's response crossed, the other from the leader: within a few ms.
+/// parked fetches when the HW moves (docs/model.md §16). Both consumers see a
+/// record one leader-to-dc2 one-way trip (10 ms) after the HW reaches them,
+/// the follower reader from its local follower after the follower's response
+/// crossed, the other from the leader, each after waiting for its fetcher's
+/// next fetch under the continuous stream: within one round trip (20 ms) of
+/// each other. (Request fidelity reads 77.6 and 67.1 ms over seeds 1–3: the
+/// follower learns the HW its own fetch moved one round later; flow fidelity
+/// 51.4 and 56.6 ms.)
 #[test]
 fn flow_fidelity_follower_fetching_sees_the_hw_as_soon_as_leader_fetching() {
     let text = r#"
@@ -735,7 +750,7 @@ fidelity = "flow"
     assert!(follower.follower_fetching && !leader.follower_fetching);
     let (f, l) = (follower.end_to_end.p50_ms, leader.end_to_end.p50_ms);
     assert!(
-        (f - l).abs() <= 5.0,
+        (f - l).abs() <= 20.0,
         "e2e p50: from the follower {f:.1} ms, from the leader {l:.1} ms"
     );
     assert_eq!(follower.records_consumed, leader.records_consumed);
