@@ -131,6 +131,20 @@ fn close(what: &str, flow: f64, request: f64, tol: f64) {
     );
 }
 
+/// The copier's record-weighted lag (`replication.lag`) of a design's run.
+fn copier_lag(o: &Outcome) -> ktopo::metrics::LatencySummary {
+    o.replication.as_ref().expect("async design").lag.clone()
+}
+
+/// The first design of scenario `text` at request fidelity, then at flow
+/// fidelity.
+fn both_fidelities(text: &str) -> (Outcome, Outcome) {
+    let at = |fidelity: &str| {
+        crate::async_designs::run(&format!("{text}\n[model]\nfidelity = \"{fidelity}\"\n"))
+    };
+    (at("request"), at("flow"))
+}
+
 /// First interval at or after `from` whose lag is below `frac` of the peak.
 fn drained_at(lag: &[u64], from: usize, frac: f64) -> usize {
     let peak = *lag.iter().max().expect("samples") as f64;
@@ -490,8 +504,7 @@ flow_step_ms = 1000
     };
     let run = |fidelity: &str| crate::async_designs::run(&text(fidelity));
     let (req, flow) = (run("request"), run("flow"));
-    let lag = |o: &Outcome| o.replication.as_ref().expect("async design").lag.clone();
-    let (r, f) = (lag(&req), lag(&flow));
+    let (r, f) = (copier_lag(&req), copier_lag(&flow));
     assert!(
         r.p50_ms > 5.0 && r.p50_ms < 40.0,
         "request p50 {} ms",
@@ -519,15 +532,8 @@ flow_step_ms = 1000
 /// and p99 within 15 % of request fidelity's.
 #[test]
 fn flow_fidelity_copier_lag_over_a_long_link_matches_request_fidelity() {
-    let run = |fidelity: &str| {
-        crate::async_designs::run(&format!(
-            "{}\n[model]\nfidelity = \"{fidelity}\"\n",
-            include_str!("../../scenarios/mm2-active-passive.toml")
-        ))
-    };
-    let (req, flow) = (run("request"), run("flow"));
-    let lag = |o: &Outcome| o.replication.as_ref().expect("async design").lag.clone();
-    let (r, f) = (lag(&req), lag(&flow));
+    let (req, flow) = both_fidelities(include_str!("../../scenarios/mm2-active-passive.toml"));
+    let (r, f) = (copier_lag(&req), copier_lag(&flow));
     // One way (40 ms) plus on average half a round trip of waiting for the
     // fetch, plus the produce legs: the closed form's 80 ms and a few.
     assert!(
@@ -551,13 +557,7 @@ fn flow_fidelity_copier_lag_over_a_long_link_matches_request_fidelity() {
 /// and a consumer's parked fetch likewise for its end-to-end latency.
 #[test]
 fn flow_fidelity_acks_all_waits_for_the_followers_next_fetch() {
-    let run = |fidelity: &str| {
-        crate::async_designs::run(&format!(
-            "{}\n[model]\nfidelity = \"{fidelity}\"\n",
-            include_str!("../../scenarios/stretched-vs-async.toml")
-        ))
-    };
-    let (req, flow) = (run("request"), run("flow"));
+    let (req, flow) = both_fidelities(include_str!("../../scenarios/stretched-vs-async.toml"));
     assert_eq!(flow.design, "stretched-2.5dc");
     let lat = |o: &Outcome| o.sites[0].produce[0].latency_steady.clone();
     let (r, f) = (lat(&req), lat(&flow));
@@ -593,13 +593,7 @@ fn flow_fidelity_acks_all_waits_for_the_followers_next_fetch() {
 /// trickled out one batch per round trip: 319 ms).
 #[test]
 fn flow_fidelity_pushing_over_a_long_link_is_held_to_one_round_per_round_trip() {
-    let run = |fidelity: &str| {
-        crate::async_designs::run(&format!(
-            "{}\n[model]\nfidelity = \"{fidelity}\"\n",
-            include_str!("../../scenarios/hub-and-spoke.toml")
-        ))
-    };
-    let (req, flow) = (run("request"), run("flow"));
+    let (req, flow) = both_fidelities(include_str!("../../scenarios/hub-and-spoke.toml"));
     let rep = |o: &Outcome| o.replication.clone().expect("a copy");
     let (r, f) = (rep(&req), rep(&flow));
     assert_eq!(r.flows.len(), 3);
