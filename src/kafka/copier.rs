@@ -1750,7 +1750,12 @@ impl World<'_> {
             if !self.layout.clusters[src].iter().any(|&s| self.site_up[s]) {
                 continue;
             }
-            let (behind, _, age) = self.cp_behind(mp);
+            let (behind, _, mut age) = self.cp_behind(mp);
+            // At flow fidelity a copy that keeps up shows no age between steps:
+            // the fluid's, as for the RPO (`cp_fluid_exposure`).
+            if let Some((_, oldest)) = self.cp_fluid_exposure(mp, behind) {
+                age = oldest;
+            }
             let rb = self.parts[self.cp.parts[mp].src as usize].record_bytes as u64;
             backlog += behind * rb;
             lag = lag.max(age);

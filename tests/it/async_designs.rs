@@ -1384,6 +1384,32 @@ fn flow_fidelity_resolves_an_async_rpo_below_a_step() {
     );
 }
 
+/// The lag timeline of a copy that keeps up (`scenarios/stretched-vs-async.toml`,
+/// MirrorMaker 2 active-passive, 15 ms): at flow fidelity it is sampled between
+/// steps, when the last bulk is copied, and read 0.0 s at every interval, where
+/// request fidelity's largest is 0.02 s. It now reads the fluid's age, as the
+/// RPO does (docs/model.md §16): above 0, and within 3 × request fidelity's
+/// (0.052 s: the age of the last copied range's newest record, which includes
+/// its wait for the copier's next fetch, against an instant's oldest record).
+#[test]
+fn flow_fidelity_lag_timeline_of_a_copy_that_keeps_up_is_not_zero() {
+    let lag_max = |fidelity: &str| {
+        let text = format!(
+            "{}\n[model]\nfidelity = \"{fidelity}\"\n",
+            include_str!("../../scenarios/stretched-vs-async.toml")
+        );
+        let sc = scenario(&text);
+        assert_eq!(sc.design[1].name, "mm2-active-passive");
+        let o = simulate_design(&sc, 1).expect("run");
+        o.replication.expect("a copy").lag_s_max
+    };
+    let (r, f) = (lag_max("request"), lag_max("flow"));
+    assert!(
+        r > 0.0 && f > 0.0 && f <= 3.0 * r,
+        "flow {f} s against request {r} s"
+    );
+}
+
 /// Issue 10 §5: MM2's clocks (5 s auto-commit, 60 s checkpoints, 60 s group
 /// sync) run with their own phases. Closed form at a constant consume rate r:
 /// the resume point is (commit age + checkpoint age + sync age) old, three
