@@ -114,8 +114,7 @@ pub(super) struct Task {
     drain: Vec<u32>,
     /// Flow fidelity: per target broker, the round trips of requests the
     /// connection has in hand (at most a step's, a step's at the start) and
-    /// when that was counted
-    /// (`cp_request_caps`).
+    /// when that was counted (`cp_request_caps`).
     rounds: Vec<(f64, Nanos)>,
 }
 
@@ -219,6 +218,17 @@ struct Range {
 }
 
 /// A produce request being assembled.
+/// Flow fidelity: the terms of a copier connection's token buckets in round
+/// trips (`cp_request_caps`): what one round carries in all (`payload`) and
+/// of each partition (`batch`), the round trip, and the most rounds in hand.
+#[derive(Clone, Copy)]
+struct Rounds {
+    payload: u64,
+    batch: u64,
+    rtt: Nanos,
+    most: f64,
+}
+
 struct Pending {
     leader: B,
     /// (partition, records, created, result), as `World::send_produce` takes them.
@@ -229,9 +239,8 @@ struct Pending {
     /// Limits (`cp_request_caps`): payload bytes, payload bytes per partition.
     cap: u64,
     part_cap: u64,
-    /// Flow fidelity: the connection's round trips in hand, the limits of one
-    /// (payload, per partition), the round trip and the most in hand.
-    rounds: Option<(f64, u64, u64, Nanos, f64)>,
+    /// Flow fidelity: the token buckets' terms (`cp_request_caps`).
+    rounds: Option<Rounds>,
     /// A batch did not fit: the request takes no more.
     full: bool,
 }
@@ -860,15 +869,16 @@ impl World<'_> {
         if list.is_empty() {
             return;
         }
-        if let Some(f) = self.flow {
+        if let Some(f) = self.flow
+            && let Some(ls) = self.parts[p as usize].slot_of(b)
+        {
             // The commit history the fluid exposure reads (`cp_fluid_exposure`).
-            let part = &self.parts[p as usize];
-            let hw = part.slot_of(b).map(|ls| self.pos[part.r0 as usize + ls].hw);
+            let (hw, now) = (
+                self.pos[self.parts[p as usize].r0 as usize + ls].hw,
+                self.now,
+            );
             for i in 0..self.cp.src_parts[p as usize].len() {
                 let mp = self.cp.src_parts[p as usize][i] as usize;
-                let (Some(hw), now) = (hw, self.now) else {
-                    break;
-                };
                 let c = &mut self.cp.parts[mp].commits;
                 c.push_back((hw, now));
                 while c.len() > 2 && c[1].1 + f.step <= now {
@@ -1068,24 +1078,19 @@ impl World<'_> {
     /// `max.in.flight.requests.per.connection` requests per round trip, each
     /// within those limits (a partition has one batch in flight at a time), and
     /// at most what the connection moves in a round trip (`flow_budget`, on
-    /// wire bytes, so the codec ratio applies). The connection gains one round
-    /// per round trip, up to a step's (it starts with a step's), and a request
-    /// spends the rounds its largest partition and its total filled: a token
-    /// bucket in round trips. A step's bulk of
-    /// a copy that keeps up goes in one request, and a backlog drains at one
-    /// round's limits per round trip. (Each bulk request used to carry a
+    /// wire bytes, so the codec ratio applies). Token buckets in round trips,
+    /// one per connection for the request's total and one per partition for
+    /// its batches (`MPart::rounds`), each gain one round per round trip, up
+    /// to a step's (they start with a step's), and a request spends from each
+    /// what it filled (`spend_rounds`). A step's bulk of a copy that keeps up
+    /// goes in one request, and a backlog drains at one round's limits per
+    /// round trip. (Each bulk request used to carry a
     /// step's round trips: a copier with a backlog, which sends the next
     /// request as soon as the last is answered, drained a step's worth per
     /// round trip, and MirrorMaker 2 pushing 8 MB/s over 150 ms, one request
     /// in flight of 16 KiB per partition, at most 1.3 MB/s, kept up at flow
     /// fidelity where request fidelity fell 250 s behind.)
-    #[allow(clippy::type_complexity)]
-    fn cp_request_caps(
-        &self,
-        t: usize,
-        prod: usize,
-        leader: B,
-    ) -> (u64, u64, Option<(f64, u64, u64, Nanos, f64)>) {
+    fn cp_request_caps(&self, t: usize, prod: usize, leader: B) -> (u64, u64, Option<Rounds>) {
         let batch = self.cp.batch_bytes;
         let Some(f) = self.flow else {
             return (MAX_REQUEST, batch, None);
@@ -1105,14 +1110,23 @@ impl World<'_> {
         let cap1 = ((MAX_REQUEST * in_flight) as f64)
             .min(wire * self.cp.ratio)
             .max(1.0) as u64;
-        let (tokens, at) = self.cp.tasks[t].rounds[leader as usize];
         let most = (f.step as f64 / rtt as f64).max(1.0);
-        let tokens = rounds_now((tokens, at), self.now, rtt, most);
-        let n = tokens.max(1.0);
+        let n = rounds_now(
+            self.cp.tasks[t].rounds[leader as usize],
+            self.now,
+            rtt,
+            most,
+        )
+        .max(1.0);
         (
             (cap1 as f64 * n) as u64,
             (batch as f64 * n) as u64,
-            Some((tokens, cap1, batch, rtt, most)),
+            Some(Rounds {
+                payload: cap1,
+                batch,
+                rtt,
+                most,
+            }),
         )
     }
 
@@ -1183,8 +1197,9 @@ impl World<'_> {
                 let rb = self.parts[m.src as usize].record_bytes as u64;
                 let part_cap = match r.rounds {
                     // A partition's own rounds: one batch of it per round trip.
-                    Some((_, _, part1, rtt, most)) => {
-                        (part1 as f64 * rounds_now(m.rounds, self.now, rtt, most).max(1.0)) as u64
+                    Some(k) => {
+                        (k.batch as f64 * rounds_now(m.rounds, self.now, k.rtt, k.most).max(1.0))
+                            as u64
                     }
                     None => r.part_cap,
                 };
@@ -1226,19 +1241,23 @@ impl World<'_> {
             self.cp.wire_bytes += wire;
             // At flow fidelity a bulk request (one per broker in flight, sent
             // as fluid traffic), as the application producers' step aggregates.
-            if let Some((tokens, cap1, part1, rtt, most)) = r.rounds {
+            if let Some(k) = r.rounds {
                 // The round trips this request spends (`cp_request_caps`), the
                 // connection's and each partition's: what it filled, which a
                 // request every round trip does not exceed while the copy
                 // keeps up.
-                let used = r.payload as f64 / cap1.max(1) as f64;
-                self.cp.tasks[t].rounds[r.leader as usize] = ((tokens - used).max(0.0), self.now);
+                let (now, used) = (self.now, r.payload as f64 / k.payload.max(1) as f64);
+                spend_rounds(
+                    &mut self.cp.tasks[t].rounds[r.leader as usize],
+                    now,
+                    k,
+                    used,
+                );
                 for x in &r.ranges {
                     let m = &mut self.cp.parts[x.mp as usize];
                     let rb = self.parts[m.src as usize].record_bytes as f64;
-                    let have = rounds_now(m.rounds, self.now, rtt, most);
-                    let used = x.n as f64 * rb / part1.max(1) as f64;
-                    m.rounds = ((have - used).max(0.0), self.now);
+                    let used = x.n as f64 * rb / k.batch.max(1) as f64;
+                    spend_rounds(&mut m.rounds, now, k, used);
                 }
             }
             let id = self.send_produce(prod, r.leader, r.parts, wire, bulk) as usize;
@@ -1679,7 +1698,6 @@ impl World<'_> {
         }
     }
 
-    /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
     /// Flow fidelity: the exposure of `mp` read as the fluid the bulk stands
     /// for, when the copy keeps up (what the step boundaries show, `discrete`
     /// acknowledged records not yet readable, is at most two steps of the
@@ -1711,6 +1729,7 @@ impl World<'_> {
         Some((records, if records > 0 { oldest } else { 0 }))
     }
 
+    /// Oldest not-yet-readable record of `mp`: (records behind, age at `now`).
     fn cp_behind(&self, mp: usize) -> (u64, u64, Nanos) {
         let m = &self.cp.parts[mp];
         let readable = self.cp_readable(mp);
@@ -2389,4 +2408,9 @@ pub(super) fn rereads_over_phases(
 /// more per round trip `rtt` since, at most `most`.
 fn rounds_now(had: (f64, Nanos), now: Nanos, rtt: Nanos, most: f64) -> f64 {
     (had.0 + now.saturating_sub(had.1) as f64 / rtt.max(1) as f64).min(most)
+}
+
+/// A request sent at `now` spends `used` of the round trips in hand `had`.
+fn spend_rounds(had: &mut (f64, Nanos), now: Nanos, k: Rounds, used: f64) {
+    *had = ((rounds_now(*had, now, k.rtt, k.most) - used).max(0.0), now);
 }

@@ -537,21 +537,31 @@ impl World<'_> {
         let rtt = self
             .net
             .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
-        let until = self.fsess[sess].park_until;
+        let (until, rate) = (self.fsess[sess].park_until, self.fsess_rate[sess].2);
+        match self.stream_hold(until, rate, rtt) {
+            Hold::Now => false,
+            Hold::Answering => true,
+            Hold::Until(due) => {
+                self.fsess[sess].park_until = due;
+                if self.served_wake[l as usize].is_none_or(|t| t > due) {
+                    self.served_wake[l as usize] = Some(due);
+                    self.at(due, Ev::FlowFetchWake { broker: l });
+                }
+                true
+            }
+        }
+    }
+
+    /// Flow fidelity: what becomes of a parked fetch (parked until `until`,
+    /// its stream's `rate`, `rtt` to its broker) when records come for it.
+    fn stream_hold(&mut self, until: Nanos, rate: f64, rtt: Nanos) -> Hold {
         if until > self.now && until <= self.now + rtt {
-            return true;
+            return Hold::Answering;
         }
-        let rate = self.fsess_rate[sess].2;
-        let Some(wait) = self.stream_wait(rate, rtt, self.hot.batch_records) else {
-            return false;
-        };
-        let due = self.now + wait;
-        self.fsess[sess].park_until = due;
-        if self.served_wake[l as usize].is_none_or(|t| t > due) {
-            self.served_wake[l as usize] = Some(due);
-            self.at(due, Ev::FlowFetchWake { broker: l });
+        match self.stream_wait(rate, rtt, self.hot.batch_records) {
+            Some(wait) => Hold::Until(self.now + wait),
+            None => Hold::Now,
         }
-        true
     }
 
     /// The broker in slot `si` of partition `p` and its fetch session with
@@ -1044,21 +1054,19 @@ impl World<'_> {
                 if self.flow.is_some() {
                     let site = self.consumers[c].site;
                     let rtt = self.net.rtt(self.broker_site[b as usize], site);
-                    let until = self.csess[sess].park_until;
-                    if until > self.now && until <= self.now + rtt {
-                        // Already answering within a round trip.
-                        continue;
-                    }
-                    let rate = self.csess_rate[sess].2;
-                    if let Some(wait) = self.stream_wait(rate, rtt, self.hot.batch_records) {
-                        let s = &mut self.csess[sess];
-                        s.park_until = self.now + wait;
-                        if s.timer_at.is_none_or(|t| t > s.park_until) {
-                            s.timer_at = Some(s.park_until);
-                            let t = s.park_until;
-                            self.at(t, Ev::CFetchWake { sess: sess as u32 });
+                    let (until, rate) = (self.csess[sess].park_until, self.csess_rate[sess].2);
+                    match self.stream_hold(until, rate, rtt) {
+                        Hold::Now => {}
+                        Hold::Answering => continue,
+                        Hold::Until(due) => {
+                            let s = &mut self.csess[sess];
+                            s.park_until = due;
+                            if s.timer_at.is_none_or(|t| t > due) {
+                                s.timer_at = Some(due);
+                                self.at(due, Ev::CFetchWake { sess: sess as u32 });
+                            }
+                            continue;
                         }
-                        continue;
                     }
                 }
                 let s = &mut self.csess[sess];
@@ -1335,4 +1343,14 @@ pub(super) fn track_stream(r: &mut (Nanos, u64, f64), now: Nanos, step: Nanos, r
         r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
         *r = (now, 0, r.2);
     }
+}
+
+/// Flow fidelity: a parked fetch that records came for (`World::stream_hold`).
+enum Hold {
+    /// Answer it now.
+    Now,
+    /// It already answers within a round trip: the records go with that.
+    Answering,
+    /// Leave it parked until this moment, its stream's next fetch.
+    Until(Nanos),
 }
