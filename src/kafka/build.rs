@@ -588,16 +588,25 @@ fn hot_settings(sc: &Scenario) -> Hot {
         strict_min_isr: sc.model.kafka_version.strict_min_isr(),
         unclean: sc.broker.unclean_leader_election_enable,
         seg_bytes: sc.broker.log_segment_bytes.max(1),
-        batch_records: {
-            let n = sc.producer.len().max(1) as f64;
-            sc.producer
-                .iter()
-                .map(|p| (p.batch_size / p.record_size_bytes.max(1) as u64).max(1) as f64)
-                .sum::<f64>()
-                .max(1.0)
-                / n
-        },
     }
+}
+
+/// Each topic's records per full batch: the mean `batch.size` over the record
+/// size of the application producers that write it. A topic no application
+/// producer writes (a copy's target, written by the copier's producer) takes
+/// the mean over every application producer, and 1 when there is none.
+fn topic_batches(producers: &[ProducerState], topics: usize) -> Vec<f64> {
+    let mean = |it: &mut dyn Iterator<Item = &ProducerState>| {
+        let (n, sum) = it.fold((0u32, 0f64), |(n, s), p| {
+            (n + 1, s + p.batch_records.max(1) as f64)
+        });
+        (n > 0).then(|| sum / n as f64)
+    };
+    let apps = || producers.iter().filter(|p| !p.copier);
+    let all = mean(&mut apps()).unwrap_or(1.0);
+    (0..topics)
+        .map(|t| mean(&mut apps().filter(|p| p.topic as usize == t)).unwrap_or(all))
+        .collect()
 }
 
 impl<'a> World<'a> {
@@ -632,6 +641,7 @@ impl<'a> World<'a> {
             .collect();
         let partitions = build_partitions(sc, &topo, &layout, &specs, nf);
         let producers = build_producers(sc, &topo, &specs, &site_cluster, flow);
+        let topic_batch = topic_batches(&producers, specs.len());
         let (consumers, topic_consumers) =
             build_consumers(sc, &topo, &specs, &site_cluster, &partitions.topic_parts);
         // Flow fidelity: brokers whose HW a follower-fetching consumer reads.
@@ -729,6 +739,7 @@ impl<'a> World<'a> {
             waiter_pool: Vec::new(),
             consumers,
             topic_consumers,
+            topic_batch,
             served: {
                 let mut served = vec![Vec::new(); nb];
                 for (s, x) in fsess.iter().enumerate() {
@@ -782,5 +793,37 @@ impl<'a> World<'a> {
             hot: hot_settings(sc),
             handlers,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn producer(topic: u16, batch_records: u32, copier: bool) -> ProducerState {
+        ProducerState {
+            topic,
+            batch_records,
+            copier,
+            ..ProducerState::fresh(1)
+        }
+    }
+
+    /// A fetch of a topic's partitions is judged against that topic's own
+    /// producers' batches; copiers' producers never count, and a topic only
+    /// a copier writes falls back on the application producers' mean.
+    #[test]
+    fn a_topics_batch_is_its_own_producers_mean() {
+        let producers = [
+            producer(0, 16, false),
+            producer(0, 48, false),
+            producer(1, 1000, false),
+            producer(2, 1, true),
+        ];
+        assert_eq!(
+            topic_batches(&producers, 3),
+            vec![32.0, 1000.0, 1064.0 / 3.0]
+        );
+        assert_eq!(topic_batches(&[producer(0, 1, true)], 2), vec![1.0, 1.0]);
     }
 }

@@ -940,16 +940,7 @@ impl World<'_> {
         // to return each round trip only if a batch per round trip arrives.
         let &mp = self.cp.sess[s].parts.first()?;
         let topic = self.parts[self.cp.parts[mp as usize].src as usize].topic;
-        let (mut n, mut sum) = (0u32, 0f64);
-        for p in self
-            .producers
-            .iter()
-            .filter(|p| !p.copier && p.topic == topic)
-        {
-            n += 1;
-            sum += p.batch_records.max(1) as f64;
-        }
-        let batch = if n > 0 { sum / n as f64 } else { 1.0 };
+        let batch = self.topic_batch[topic as usize];
         self.stream_wait(self.cp.sess[s].flow_rate.2, cycle, batch)
     }
 

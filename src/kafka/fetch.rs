@@ -469,7 +469,7 @@ impl World<'_> {
                         continue;
                     }
                 }
-                if due <= self.now && self.hold_for_stream(sess, l, f) {
+                if due <= self.now && self.hold_for_stream(sess, l, f, p) {
                     continue;
                 }
                 self.fsess[sess].tag += 1;
@@ -517,7 +517,7 @@ impl World<'_> {
             if self.read_replicas[f as usize]
                 && self.fsess[sess].state == SessState::Parked
                 && self.hw_to_send(sess)
-                && !self.hold_for_stream(sess, l, f)
+                && !self.hold_for_stream(sess, l, f, p)
             {
                 self.fsess[sess].tag += 1;
                 self.fetch_respond(sess);
@@ -530,7 +530,7 @@ impl World<'_> {
     /// (`stream_wait`), through the leader's wake timer; true when it is
     /// left parked, or already answers within a round trip (what is new goes
     /// with that answer).
-    fn hold_for_stream(&mut self, sess: usize, l: B, f: B) -> bool {
+    fn hold_for_stream(&mut self, sess: usize, l: B, f: B, p: u32) -> bool {
         if self.flow.is_none() {
             return false;
         }
@@ -538,7 +538,7 @@ impl World<'_> {
             .net
             .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
         let (until, rate) = (self.fsess[sess].park_until, self.fsess_rate[sess].2);
-        match self.stream_hold(until, rate, rtt) {
+        match self.stream_hold(until, rate, rtt, p) {
             Hold::Now => false,
             Hold::Answering => true,
             Hold::Until(due) => {
@@ -553,12 +553,15 @@ impl World<'_> {
     }
 
     /// Flow fidelity: what becomes of a parked fetch (parked until `until`,
-    /// its stream's `rate`, `rtt` to its broker) when records come for it.
-    fn stream_hold(&mut self, until: Nanos, rate: f64, rtt: Nanos) -> Hold {
+    /// its stream's `rate`, `rtt` to its broker) when records of partition
+    /// `p` come for it: the stream is continuous if it carried a batch of
+    /// `p`'s topic per round trip.
+    fn stream_hold(&mut self, until: Nanos, rate: f64, rtt: Nanos, p: u32) -> Hold {
         if until > self.now && until <= self.now + rtt {
             return Hold::Answering;
         }
-        match self.stream_wait(rate, rtt, self.hot.batch_records) {
+        let batch = self.topic_batch[self.parts[p as usize].topic as usize];
+        match self.stream_wait(rate, rtt, batch) {
             Some(wait) => Hold::Until(self.now + wait),
             None => Hold::Now,
         }
@@ -1055,7 +1058,7 @@ impl World<'_> {
                     let site = self.consumers[c].site;
                     let rtt = self.net.rtt(self.broker_site[b as usize], site);
                     let (until, rate) = (self.csess[sess].park_until, self.csess_rate[sess].2);
-                    match self.stream_hold(until, rate, rtt) {
+                    match self.stream_hold(until, rate, rtt, p) {
                         Hold::Now => {}
                         Hold::Answering => continue,
                         Hold::Until(due) => {

@@ -413,10 +413,6 @@ pub(crate) struct Hot {
     unclean: bool,
     /// `log.segment.bytes`.
     seg_bytes: u64,
-    /// The application producers' mean records per full batch (`batch.size`
-    /// over the record size): what a fetch under a continuous stream finds
-    /// each round trip at least (`World::stream_wait`).
-    batch_records: f64,
 }
 
 /// A fetch session: a follower (or consumer) with one broker; one request outstanding.
@@ -653,6 +649,10 @@ pub(crate) struct World<'a> {
     consumers: Vec<ConsumerState>,
     /// Consumers of each topic.
     topic_consumers: Vec<Vec<u16>>,
+    /// Flow fidelity: each topic's records per full batch, what a fetch under
+    /// a continuous stream of that topic finds each round trip at least
+    /// (`World::stream_wait`; `build::topic_batches`).
+    topic_batch: Vec<f64>,
     /// Follower sessions, `nf` per (follower, leader) pair that replicates
     /// (`fetch::fsess_ix`).
     fsess: Vec<Session>,
