@@ -995,6 +995,12 @@ impl World<'_> {
             // The stream's rate, for `cp_stream_wait`.
             let n: u64 = resp.iter().map(|x| x.2 as u64).sum();
             super::fetch::track_stream(&mut self.cp.sess[s].flow_rate, self.now, f.step, n);
+            let batches = resp
+                .iter()
+                .map(|x| self.batches_of(self.cp.parts[x.0 as usize].src, x.2 as u64))
+                .sum();
+            let parts = self.cp.sess[s].parts.len();
+            self.fetches_stood_for(b, parts, batches, self.net.rtt(from, to));
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).

@@ -123,6 +123,7 @@ impl World<'_> {
                         rb: part.record_bytes,
                         ss: ls as u8,
                         fs,
+                        per_batch: (1.0 / self.topic_batch[part.topic as usize]) as f32,
                     });
                 }
             }
@@ -490,6 +491,15 @@ impl World<'_> {
     /// average. `None`: answer now (the session carried fewer records per
     /// round trip over the last step, `rate` in records per ns, than a full
     /// batch of `batch` records, when a fetch does wait parked).
+    /// The producer batches `n` records of partition `p` came in: full
+    /// batches of its topic (`topic_batch`), rounded up.
+    pub(super) fn batches_of(&self, p: u32, n: u64) -> f64 {
+        if n == 0 {
+            return 0.0;
+        }
+        (n as f64 / self.topic_batch[self.parts[p as usize].topic as usize]).ceil()
+    }
+
     pub(super) fn stream_wait(&mut self, rate: f64, rtt: Nanos, batch: f64) -> Option<Nanos> {
         if rtt == 0 || rate * (rtt as f64) < batch {
             return None;
@@ -644,17 +654,22 @@ impl World<'_> {
                 }
             }
             fill.share(with_data, want);
-            let mut records = 0u64;
+            let (mut records, mut batches) = (0u64, 0f64);
             for &(ix, avail, from, hw) in &send {
-                let rb = self.fsess[sess].parts[ix as usize].rb as u64;
+                let sp = self.fsess[sess].parts[ix as usize];
+                let rb = sp.rb as u64;
                 let n = fill.take(ix, avail, rb);
                 bytes += 50 + n * rb;
                 records += n;
+                batches += sp.batches(n);
                 resp.push((ix, from, n as u32, hw));
             }
             self.spare_fill = send;
             let step = self.flow.map_or(0, |f| f.step);
             track_stream(&mut self.fsess_rate[sess], self.now, step, records);
+            let rtt = self.net.rtt(ls_site, fs_site);
+            let parts = self.fsess[sess].parts.len();
+            self.fetches_stood_for(l, parts, batches, rtt);
         } else {
             for &ix in from_start.iter().chain(wrapped) {
                 if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
@@ -862,6 +877,7 @@ impl World<'_> {
                         rb: part.record_bytes,
                         ss: ss as u8,
                         fs: 0,
+                        per_batch: (1.0 / self.topic_batch[part.topic as usize]) as f32,
                     });
                 }
             }
@@ -1129,6 +1145,12 @@ impl World<'_> {
         if let Some(f) = self.flow {
             let records = resp.iter().map(|x| x.2 as u64).sum();
             track_stream(&mut self.csess_rate[sess], self.now, f.step, records);
+            let batches = resp
+                .iter()
+                .map(|x| self.csess[sess].parts[x.0 as usize].batches(x.2 as u64))
+                .sum();
+            let parts = self.csess[sess].parts.len();
+            self.fetches_stood_for(b, parts, batches, self.net.rtt(bs, cs));
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).

@@ -522,10 +522,25 @@ pub(crate) struct SessPart {
     ss: u8,
     /// Slot of the fetching follower (follower sessions only).
     fs: u8,
+    /// 1 ÷ the records per full batch of the partition's topic
+    /// (`World::topic_batch`).
+    per_batch: f32,
 }
 
 // The layout above: three cache lines.
 const _: () = assert!(std::mem::size_of::<Session>() == 192);
+
+impl SessPart {
+    /// The producer batches `n` of its records came in: full batches of
+    /// its topic, rounded up.
+    #[inline]
+    fn batches(&self, n: u64) -> f64 {
+        // Rounded up without `f32::ceil`, a libm call on baseline x86-64.
+        let x = n as f32 * self.per_batch;
+        let whole = x as u64;
+        (whole + u64::from((whole as f32) < x)) as f64
+    }
+}
 
 impl Session {
     /// Index in `parts` of partition `p` (consumer sessions).

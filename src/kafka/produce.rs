@@ -742,13 +742,44 @@ impl World<'_> {
         }
         let rb = self.producers[prod].record_bytes as u64;
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
-        let service = self.service(b, self.hot.produce_proc, r.parts.len(), records * rb);
         if bulk {
+            let service = self.bulk_produce_service(id);
             self.bulk_work(b, service, records * rb);
             return self.produce_arrive(id, tag);
         }
+        let service = self.service(b, self.hot.produce_proc, r.parts.len(), records * rb);
         let done = self.handle_request(b, prod, records * rb + 100, service);
         self.at(done, Ev::ProduceHandled { req: id, tag });
+    }
+
+    /// Flow fidelity: the io time of bulk produce request `id`, a step's
+    /// aggregate of its connection's requests. Each batch is one partition of
+    /// one request (`request_partition_us` each) and every byte is appended
+    /// once; an application producer sends at most one request per
+    /// connection per `linger.ms` (its sender drains every ready batch of a
+    /// node into one request), one per batch when they are fewer, and at
+    /// most `max.in.flight.requests.per.connection` per round trip: that many
+    /// `produce_processing_ms`. A copier's producer is counted as one request
+    /// (its rounds are its own, `copier::cp_request_caps`).
+    fn bulk_produce_service(&self, id: u32) -> f64 {
+        let r = &self.reqs[id as usize];
+        let (b, p) = (r.broker, &self.producers[r.prod as usize]);
+        let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
+        let bytes = records * p.record_bytes as u64;
+        let step = self.flow.map_or(1, |f| f.step);
+        if p.copier || p.linger == 0 {
+            return self.service(b, self.hot.produce_proc, r.parts.len(), bytes);
+        }
+        let batch = p.batch_records.max(1) as u64;
+        let batches: u64 = r.parts.iter().map(|x| (x.1 as u64).div_ceil(batch)).sum();
+        let trip = self.net.rtt(p.site, self.broker_site[b as usize]) + self.hot.produce_proc;
+        let in_flight = if p.acks == Acks::Zero {
+            u64::MAX
+        } else {
+            (p.max_in_flight as u64).saturating_mul((step / trip.max(1)).max(1))
+        };
+        let requests = batches.min(step.div_ceil(p.linger)).min(in_flight).max(1);
+        requests as f64 * self.hot.produce_proc as f64 + self.service(b, 0, batches as usize, bytes)
     }
 
     pub(super) fn produce_arrive(&mut self, id: u32, tag: u32) {
