@@ -752,6 +752,8 @@ impl<'a> World<'a> {
             bulk_due: vec![(Nanos::MAX, 0); nb],
             fsess_rate: vec![(0, 0, 0.0); fsess.len()],
             csess_rate: vec![(0, 0, 0.0); csess.len()],
+            fsess_fetches: vec![fetch::StepFetches::default(); fsess.len()],
+            csess_fetches: vec![fetch::StepFetches::default(); csess.len()],
             fsess,
             fpair,
             csess,

@@ -262,6 +262,8 @@ pub(super) struct CSess {
     /// `.0`, and their rate (records per ns) over the last span of at least a
     /// step (`cp_stream_wait`).
     flow_rate: (Nanos, u64, f64),
+    /// Flow fidelity: the fetches this step's responses stand for.
+    step_fetches: super::fetch::StepFetches,
     /// Flow fidelity: a parked fetch (of this tag) answers at this moment,
     /// when the fetch of a continuous stream would next reach the leader.
     wake_at: Option<(Nanos, u32)>,
@@ -529,6 +531,7 @@ impl World<'_> {
                 fluid_busy: 0,
                 rot: 0,
                 flow_rate: (0, 0, 0.0),
+                step_fetches: Default::default(),
                 wake_at: None,
             });
         }
@@ -999,8 +1002,11 @@ impl World<'_> {
                 .iter()
                 .map(|x| self.batches_of(self.cp.parts[x.0 as usize].src, x.2 as u64))
                 .sum();
-            let parts = self.cp.sess[s].parts.len();
-            self.fetches_stood_for(b, parts, batches, self.net.rtt(from, to));
+            let rtt = self.net.rtt(from, to);
+            let more = self.cp.sess[s]
+                .step_fetches
+                .stood_for(self.now, f.step, batches, rtt);
+            self.fetches_stood_for(b, self.cp.sess[s].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).

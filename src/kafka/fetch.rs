@@ -668,8 +668,8 @@ impl World<'_> {
             let step = self.flow.map_or(0, |f| f.step);
             track_stream(&mut self.fsess_rate[sess], self.now, step, records);
             let rtt = self.net.rtt(ls_site, fs_site);
-            let parts = self.fsess[sess].parts.len();
-            self.fetches_stood_for(l, parts, batches, rtt);
+            let more = self.fsess_fetches[sess].stood_for(self.now, step, batches, rtt);
+            self.fetches_stood_for(l, self.fsess[sess].parts.len(), more);
         } else {
             for &ix in from_start.iter().chain(wrapped) {
                 if let Some((avail, from, hw)) = self.sendable(sess, l, ix) {
@@ -1149,8 +1149,9 @@ impl World<'_> {
                 .iter()
                 .map(|x| self.csess[sess].parts[x.0 as usize].batches(x.2 as u64))
                 .sum();
-            let parts = self.csess[sess].parts.len();
-            self.fetches_stood_for(b, parts, batches, self.net.rtt(bs, cs));
+            let rtt = self.net.rtt(bs, cs);
+            let more = self.csess_fetches[sess].stood_for(self.now, f.step, batches, rtt);
+            self.fetches_stood_for(b, self.csess[sess].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first
         // (the request's service time was the io thread's, `handler`).
@@ -1367,6 +1368,49 @@ pub(super) fn track_stream(r: &mut (Nanos, u64, f64), now: Nanos, step: Nanos, r
     if now >= r.0 + step {
         r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
         *r = (now, 0, r.2);
+    }
+}
+
+/// Flow fidelity: the fetches a session's responses of the current step
+/// stand for at request fidelity. A session keeps one fetch in flight, and a
+/// fetch returns as soon as a batch is there (`fetch.min.bytes` 1): each
+/// cycle is a round trip plus the wait at the leader for the next batch, half
+/// the gap between batches when they come evenly (producers send once per
+/// `linger.ms`). Over a step of `batches` batches that is step ÷ (RTT + step
+/// ÷ 2·batches) fetches: one per round trip under a dense stream, at most one
+/// per batch under a sparse one. Each response's own fetch was handled
+/// (`fetch_queue`); `stood_for` returns how many more the step's batches
+/// call for so far.
+#[derive(Clone, Copy, Default)]
+pub(super) struct StepFetches {
+    start: Nanos,
+    batches: f64,
+    fetches: f64,
+}
+
+impl StepFetches {
+    /// A response now carried `batches` producer batches, `rtt` from its
+    /// session's client: the fetches to add to the ones counted this step.
+    pub(super) fn stood_for(&mut self, now: Nanos, step: Nanos, batches: f64, rtt: Nanos) -> f64 {
+        if now >= self.start + step {
+            *self = StepFetches {
+                start: now,
+                ..StepFetches::default()
+            };
+        }
+        self.batches += batches;
+        self.fetches += 1.0;
+        if self.batches <= 0.0 {
+            return 0.0;
+        }
+        let step = step as f64;
+        let cycle = rtt as f64 + step / (2.0 * self.batches);
+        let more = (self.batches.min(step / cycle) - self.fetches).floor();
+        if more < 1.0 {
+            return 0.0;
+        }
+        self.fetches += more;
+        more
     }
 }
 

@@ -266,29 +266,13 @@ impl World<'_> {
         done
     }
 
-    /// Flow fidelity: a fetch response of `b` to a session of `parts`
-    /// partitions `rtt` away carries `batches` producer batches of the step:
-    /// it stands for the step's fetches at request fidelity. A session keeps
-    /// one fetch in flight, and a fetch returns as soon as a batch is there
-    /// (`fetch.min.bytes` 1): each cycle is a round trip plus the wait at the
-    /// leader for the next batch, half the gap between batches when they come
-    /// evenly (producers send once per `linger.ms`). So step ÷ (rtt + step ÷
-    /// 2·batches) fetches, one per round trip under a dense stream, one per
-    /// batch (at most) under a sparse one. The one that arrived was handled
-    /// (`fetch_queue`); the others' io time (`fetch_processing_ms` plus the
+    /// Flow fidelity: `others` more fetches of a session of `parts`
+    /// partitions reached `b` (`fetch::StepFetches`, the fetches a step's
+    /// responses stand for): their io time (`fetch_processing_ms` plus the
     /// session's partitions each) and request bytes are bulk work. Without
-    /// them a flow run's io threads read 7–40× less busy than the same
-    /// run's at request fidelity (`tests/it/fidelity.rs`).
-    pub(super) fn fetches_stood_for(&mut self, b: B, parts: usize, batches: f64, rtt: Nanos) {
-        let Some(f) = self.flow else {
-            return;
-        };
-        if batches <= 0.0 {
-            return;
-        }
-        let step = f.step as f64;
-        let cycle = rtt as f64 + step / (2.0 * batches);
-        let others = batches.min(step / cycle).floor() - 1.0;
+    /// them a flow run's io threads read 7–40× less busy than the same run's
+    /// at request fidelity (`tests/it/fidelity.rs`).
+    pub(super) fn fetches_stood_for(&mut self, b: B, parts: usize, others: f64) {
         if others >= 1.0 {
             let service = self.service(b, self.hot.fetch_proc, parts, 0);
             let bytes = (100 + 30 * parts as u64) as f64;

@@ -692,6 +692,10 @@ pub(crate) struct World<'a> {
     fsess_rate: Vec<(Nanos, u64, f64)>,
     /// The same per consumer session.
     csess_rate: Vec<(Nanos, u64, f64)>,
+    /// Flow fidelity, per follower and per consumer session: the fetches its
+    /// step's responses stand for (`fetch::StepFetches`).
+    fsess_fetches: Vec<fetch::StepFetches>,
+    csess_fetches: Vec<fetch::StepFetches>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the
