@@ -1003,9 +1003,10 @@ impl World<'_> {
                 .map(|x| self.batches_of(self.cp.parts[x.0 as usize].src, x.2 as u64))
                 .sum();
             let rtt = self.net.rtt(from, to);
+            let advances = self.hw_advances(b, f.step);
             let more = self.cp.sess[s]
                 .step_fetches
-                .stood_for(self.now, f.step, batches, rtt);
+                .stood_for(self.now, f.step, batches, advances, rtt);
             self.fetches_stood_for(b, self.cp.sess[s].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first

@@ -491,6 +491,16 @@ impl World<'_> {
     /// average. `None`: answer now (the session carried fewer records per
     /// round trip over the last step, `rate` in records per ns, than a full
     /// batch of `batch` records, when a fetch does wait parked).
+    /// Flow fidelity: the moments leader `b`'s HW may have moved in the
+    /// current step, as many as the follower fetches that reached it
+    /// (`StepFetches` of the sessions it serves, those of this step).
+    pub(super) fn hw_advances(&self, b: B, step: Nanos) -> f64 {
+        self.served[b as usize]
+            .iter()
+            .map(|&s| self.fsess_fetches[s as usize].this_step(self.now, step))
+            .sum()
+    }
+
     /// The producer batches `n` records of partition `p` came in: full
     /// batches of its topic (`topic_batch`), rounded up.
     pub(super) fn batches_of(&self, p: u32, n: u64) -> f64 {
@@ -668,7 +678,7 @@ impl World<'_> {
             let step = self.flow.map_or(0, |f| f.step);
             track_stream(&mut self.fsess_rate[sess], self.now, step, records);
             let rtt = self.net.rtt(ls_site, fs_site);
-            let more = self.fsess_fetches[sess].stood_for(self.now, step, batches, rtt);
+            let more = self.fsess_fetches[sess].stood_for(self.now, step, batches, 0.0, rtt);
             self.fetches_stood_for(l, self.fsess[sess].parts.len(), more);
         } else {
             for &ix in from_start.iter().chain(wrapped) {
@@ -1105,7 +1115,7 @@ impl World<'_> {
             (k.window, k.partition_fetch_max, k.fetch_max)
         };
         let mut fill = self.fetch_fill(bs, cs, (Some(b), None), window, part_max, fetch_max);
-        let mut bytes = 100u64;
+        let (mut bytes, mut batches) = (100u64, 0f64);
         // In the session's rotating order (`Fill`); a partition stays ready
         // while the caps leave records behind.
         let mut ready = std::mem::take(&mut self.csess[sess].ready);
@@ -1132,6 +1142,7 @@ impl World<'_> {
             };
             if n > 0 {
                 bytes += 50 + n * rb;
+                batches += sp.batches(n);
                 resp.push((ix, self.consumers[c].pos[local], n as u32, 0));
             }
             let more = n < avail;
@@ -1145,12 +1156,9 @@ impl World<'_> {
         if let Some(f) = self.flow {
             let records = resp.iter().map(|x| x.2 as u64).sum();
             track_stream(&mut self.csess_rate[sess], self.now, f.step, records);
-            let batches = resp
-                .iter()
-                .map(|x| self.csess[sess].parts[x.0 as usize].batches(x.2 as u64))
-                .sum();
             let rtt = self.net.rtt(bs, cs);
-            let more = self.csess_fetches[sess].stood_for(self.now, f.step, batches, rtt);
+            let advances = self.hw_advances(b, f.step);
+            let more = self.csess_fetches[sess].stood_for(self.now, f.step, batches, advances, rtt);
             self.fetches_stood_for(b, self.csess[sess].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first
@@ -1378,9 +1386,12 @@ pub(super) fn track_stream(r: &mut (Nanos, u64, f64), now: Nanos, step: Nanos, r
 /// the gap between batches when they come evenly (producers send once per
 /// `linger.ms`). Over a step of `batches` batches that is step ÷ (RTT + step
 /// ÷ 2·batches) fetches: one per round trip under a dense stream, at most one
-/// per batch under a sparse one. Each response's own fetch was handled
-/// (`fetch_queue`); `stood_for` returns how many more the step's batches
-/// call for so far.
+/// per batch under a sparse one. A consumer's (or a copier's) parked fetch is
+/// completed by any HW advance of its partitions, not only by an append: its
+/// step holds at least as many of those as the followers' fetches that reached
+/// its broker (`World::hw_advances`), the moments an HW moves. Each response's
+/// own fetch was handled (`fetch_queue`); `stood_for` returns how many more
+/// the step's batches (or HW advances) call for so far.
 #[derive(Clone, Copy, Default)]
 pub(super) struct StepFetches {
     start: Nanos,
@@ -1389,9 +1400,27 @@ pub(super) struct StepFetches {
 }
 
 impl StepFetches {
+    /// The fetches counted in the step under way at `now`.
+    pub(super) fn this_step(&self, now: Nanos, step: Nanos) -> f64 {
+        if now < self.start + step {
+            self.fetches
+        } else {
+            0.0
+        }
+    }
+
     /// A response now carried `batches` producer batches, `rtt` from its
-    /// session's client: the fetches to add to the ones counted this step.
-    pub(super) fn stood_for(&mut self, now: Nanos, step: Nanos, batches: f64, rtt: Nanos) -> f64 {
+    /// session's client, its broker's HW having moved `advances` times this
+    /// step (0 for a follower): the fetches to add to the ones counted this
+    /// step.
+    pub(super) fn stood_for(
+        &mut self,
+        now: Nanos,
+        step: Nanos,
+        batches: f64,
+        advances: f64,
+        rtt: Nanos,
+    ) -> f64 {
         if now >= self.start + step {
             *self = StepFetches {
                 start: now,
@@ -1400,12 +1429,13 @@ impl StepFetches {
         }
         self.batches += batches;
         self.fetches += 1.0;
-        if self.batches <= 0.0 {
+        let events = self.batches.max(advances);
+        if events <= 0.0 {
             return 0.0;
         }
         let step = step as f64;
-        let cycle = rtt as f64 + step / (2.0 * self.batches);
-        let more = (self.batches.min(step / cycle) - self.fetches).floor();
+        let cycle = rtt as f64 + step / (2.0 * events);
+        let more = (events.min(step / cycle) - self.fetches).floor();
         if more < 1.0 {
             return 0.0;
         }
