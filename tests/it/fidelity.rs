@@ -801,7 +801,7 @@ fn threads_busy(o: &Outcome) -> (f64, f64) {
 }
 
 /// A flow step's bulk produce request and each fetch that carries a step's
-/// records stand for many requests: a producer sends one per connection per
+/// records stand for many requests: a producer sends up to one per connection per
 /// `linger.ms`, a fetch session one per round trip plus the wait for the next
 /// batch. Counted as one each, the io threads read 7–40× less busy at flow
 /// fidelity than at request fidelity (reference workload: 0.19 % against
