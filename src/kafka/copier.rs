@@ -1134,6 +1134,31 @@ impl World<'_> {
         )
     }
 
+    /// Flow fidelity: the requests and batches bulk produce request `id` of
+    /// a copier stands for. A copier's producer sends what its task holds, one
+    /// batch (`batch.size`) per partition per request (`RecordAccumulator.drain`,
+    /// as `cp_send_produces` packs them at request fidelity), so the partition
+    /// with the most batches sets the count, at most `max.in.flight` per round
+    /// trip.
+    pub(super) fn cp_bulk_requests(&self, id: u32) -> (f64, f64) {
+        let r = &self.reqs[id as usize];
+        let p = &self.producers[r.prod as usize];
+        let batch = self.cp.batch_bytes.max(1) as f64;
+        let (mut most, mut batches) = (1f64, 0f64);
+        for x in &r.parts {
+            let bytes = x.1 as f64 * self.parts[x.0 as usize].record_bytes as f64;
+            let n = (bytes / batch).ceil();
+            most = most.max(n);
+            batches += n;
+        }
+        let step = self.flow.map_or(1, |f| f.step);
+        let trip =
+            self.net.rtt(p.site, self.broker_site[r.broker as usize]) + self.hot.produce_proc;
+        let in_flight = p.max_in_flight.max(1) as f64 * (step / trip.max(1)).max(1) as f64;
+        let requests = most.min(in_flight).max(1.0);
+        (requests, batches.max(requests))
+    }
+
     /// Send what task `t` holds to the target leaders that have room in flight,
     /// as Kafka's `RecordAccumulator.drain` fills a request per broker: one
     /// batch per partition, until the next batch would pass `max.request.size`

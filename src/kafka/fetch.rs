@@ -491,13 +491,24 @@ impl World<'_> {
     /// average. `None`: answer now (the session carried fewer records per
     /// round trip over the last step, `rate` in records per ns, than a full
     /// batch of `batch` records, when a fetch does wait parked).
-    /// Flow fidelity: the moments leader `b`'s HW may have moved in the
-    /// current step, as many as the follower fetches that reached it
-    /// (`StepFetches` of the sessions it serves, those of this step).
+    /// Flow fidelity: the moments leader `b`'s HW moved in the current step:
+    /// the follower fetches that reached it this step (`StepFetches` of the
+    /// sessions it serves), each session's divided by its partitions'
+    /// followers, since a partition's HW moves at the last of its followers'
+    /// fetches.
     pub(super) fn hw_advances(&self, b: B, step: Nanos) -> f64 {
         self.served[b as usize]
             .iter()
-            .map(|&s| self.fsess_fetches[s as usize].this_step(self.now, step))
+            .map(|&s| {
+                let followers = self.fsess[s as usize].parts.first().map_or(1, |sp| {
+                    self.parts[sp.p as usize]
+                        .slots
+                        .len()
+                        .saturating_sub(1)
+                        .max(1)
+                });
+                self.fsess_fetches[s as usize].this_step(self.now, step) / followers as f64
+            })
             .sum()
     }
 

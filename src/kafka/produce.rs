@@ -767,15 +767,20 @@ impl World<'_> {
     /// 7.2 k/s in all, as request fidelity simulates; `scenarios/stretched-2dc.toml`,
     /// 2 × 5 MB/s on 4 leaders: 0.64 per linger, 1 020/s against request
     /// fidelity's 985/s, where counting full batches gave 624/s.) A copier's
-    /// producer is counted as one request (its rounds are its own,
-    /// `copier::cp_request_caps`).
+    /// producer sends what its task holds (`copier::cp_bulk_requests`).
     fn bulk_produce_service(&self, id: u32) -> f64 {
         let r = &self.reqs[id as usize];
         let (b, p) = (r.broker, &self.producers[r.prod as usize]);
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
         let bytes = records * p.record_bytes as u64;
         let step = self.flow.map_or(1, |f| f.step);
-        if p.copier || p.linger == 0 {
+        if p.copier {
+            let (requests, batches) = self.cp_bulk_requests(id);
+            return requests * self.hot.produce_proc as f64
+                + self.service(b, 0, 0, bytes)
+                + self.service(b, 0, 1, 0) * batches;
+        }
+        if p.linger == 0 {
             return self.service(b, self.hot.produce_proc, r.parts.len(), bytes);
         }
         let lingers = step.div_ceil(p.linger) as f64;
