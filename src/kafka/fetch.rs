@@ -479,18 +479,6 @@ impl World<'_> {
         }
     }
 
-    /// Flow fidelity: how long new records wait for a session's next fetch
-    /// when its stream is continuous. A fetcher (a follower's, a consumer's, a
-    /// copier's) has one fetch in flight per broker and sends the next when
-    /// the response is in (`AbstractFetcherThread.maybeFetch`,
-    /// `AbstractFetch.prepareFetchRequests`), so under a stream that gives
-    /// every fetch records the fetches reach the broker once a round trip
-    /// (`rtt`), and records that come at a random moment wait a uniform part
-    /// of it for the next. Between flow steps the session is parked at the
-    /// broker, which would answer at once: half a round trip early on
-    /// average. `None`: answer now (the session carried fewer records per
-    /// round trip over the last step, `rate` in records per ns, than a full
-    /// batch of `batch` records, when a fetch does wait parked).
     /// Flow fidelity: the moments leader `b`'s HW moved in the current step:
     /// the follower fetches that reached it this step (`StepFetches` of the
     /// sessions it serves), each session's divided by its partitions'
@@ -521,6 +509,18 @@ impl World<'_> {
         (n as f64 / self.topic_batch[self.parts[p as usize].topic as usize]).ceil()
     }
 
+    /// Flow fidelity: how long new records wait for a session's next fetch
+    /// when its stream is continuous. A fetcher (a follower's, a consumer's, a
+    /// copier's) has one fetch in flight per broker and sends the next when
+    /// the response is in (`AbstractFetcherThread.maybeFetch`,
+    /// `AbstractFetch.prepareFetchRequests`), so under a stream that gives
+    /// every fetch records the fetches reach the broker once a round trip
+    /// (`rtt`), and records that come at a random moment wait a uniform part
+    /// of it for the next. Between flow steps the session is parked at the
+    /// broker, which would answer at once: half a round trip early on
+    /// average. `None`: answer now (the session carried fewer records per
+    /// round trip over the last step, `rate` in records per ns, than a full
+    /// batch of `batch` records, when a fetch does wait parked).
     pub(super) fn stream_wait(&mut self, rate: f64, rtt: Nanos, batch: f64) -> Option<Nanos> {
         if rtt == 0 || rate * (rtt as f64) < batch {
             return None;
