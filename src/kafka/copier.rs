@@ -1135,14 +1135,13 @@ impl World<'_> {
     }
 
     /// Flow fidelity: the requests and batches bulk produce request `id` of
-    /// a copier stands for. A copier's producer sends what its task holds, one
-    /// batch (`batch.size`) per partition per request (`RecordAccumulator.drain`,
-    /// as `cp_send_produces` packs them at request fidelity), so the partition
-    /// with the most batches sets the count, at most `max.in.flight` per round
-    /// trip.
+    /// a copier stands for, before the in-flight limit
+    /// (`produce::bulk_produce_service` applies it). A copier's producer sends
+    /// what its task holds, one batch (`batch.size`) per partition per request
+    /// (`RecordAccumulator.drain`, as `cp_send_produces` packs them at request
+    /// fidelity), so the partition with the most batches sets the count.
     pub(super) fn cp_bulk_requests(&self, id: u32) -> (f64, f64) {
         let r = &self.reqs[id as usize];
-        let p = &self.producers[r.prod as usize];
         let batch = self.cp.batch_bytes.max(1) as f64;
         let (mut most, mut batches) = (1f64, 0f64);
         for x in &r.parts {
@@ -1151,12 +1150,7 @@ impl World<'_> {
             most = most.max(n);
             batches += n;
         }
-        let step = self.flow.map_or(1, |f| f.step);
-        let trip =
-            self.net.rtt(p.site, self.broker_site[r.broker as usize]) + self.hot.produce_proc;
-        let in_flight = p.max_in_flight.max(1) as f64 * (step / trip.max(1)).max(1) as f64;
-        let requests = most.min(in_flight).max(1.0);
-        (requests, batches.max(requests))
+        (most, batches)
     }
 
     /// Send what task `t` holds to the target leaders that have room in flight,

@@ -774,30 +774,29 @@ impl World<'_> {
         let records: u64 = r.parts.iter().map(|x| x.1 as u64).sum();
         let bytes = records * p.record_bytes as u64;
         let step = self.flow.map_or(1, |f| f.step);
-        if p.copier {
-            let (requests, batches) = self.cp_bulk_requests(id);
-            return requests * self.hot.produce_proc as f64
-                + self.service(b, 0, 0, bytes)
-                + self.service(b, 0, 1, 0) * batches;
-        }
-        if p.linger == 0 {
+        // (requests, batches) before the in-flight limit.
+        let (requests, batches) = if p.copier {
+            self.cp_bulk_requests(id)
+        } else if p.linger == 0 {
             return self.service(b, self.hot.produce_proc, r.parts.len(), bytes);
-        }
-        let lingers = step.div_ceil(p.linger) as f64;
-        let share = r.parts.len() as f64 / self.topic_parts[p.topic as usize].len().max(1) as f64;
-        let per_linger = records as f64 / lingers / p.batch_records.max(1) as f64 + share;
+        } else {
+            let lingers = step.div_ceil(p.linger) as f64;
+            let share =
+                r.parts.len() as f64 / self.topic_parts[p.topic as usize].len().max(1) as f64;
+            let per_linger = records as f64 / lingers / p.batch_records.max(1) as f64 + share;
+            (lingers * per_linger.min(1.0), lingers * per_linger)
+        };
         let trip = self.net.rtt(p.site, self.broker_site[b as usize]) + self.hot.produce_proc;
         let in_flight = if p.acks == Acks::Zero {
             f64::MAX
         } else {
-            p.max_in_flight as f64 * (step / trip.max(1)).max(1) as f64
+            p.max_in_flight.max(1) as f64 * (step / trip.max(1)).max(1) as f64
         };
-        let requests = (lingers * per_linger.min(1.0)).min(in_flight).max(1.0);
-        let batches = (lingers * per_linger).max(requests);
-        requests * self.hot.produce_proc as f64 + self.service(b, 0, 0, bytes) + {
-            let per_part = self.service(b, 0, 1, 0);
-            per_part * batches
-        }
+        let requests = requests.min(in_flight).max(1.0);
+        let batches = batches.max(requests);
+        requests * self.hot.produce_proc as f64
+            + self.service(b, 0, 0, bytes)
+            + self.service(b, 0, 1, 0) * batches
     }
 
     pub(super) fn produce_arrive(&mut self, id: u32, tag: u32) {
