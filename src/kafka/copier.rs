@@ -258,12 +258,9 @@ pub(super) struct CSess {
     fluid_busy: Nanos,
     /// Where the next response starts filling (`Fill`).
     rot: u32,
-    /// Flow fidelity: the records this session's responses carried since
-    /// `.0`, and their rate (records per ns) over the last span of at least a
-    /// step (`cp_stream_wait`).
-    flow_rate: (Nanos, u64, f64),
-    /// Flow fidelity: the fetches this step's responses stand for.
-    step_fetches: super::fetch::StepFetches,
+    /// Flow fidelity: what this session's responses carried in the step:
+    /// their rate (`cp_stream_wait`) and the fetches they stand for.
+    stream: super::fetch::StreamStep,
     /// Flow fidelity: a parked fetch (of this tag) answers at this moment,
     /// when the fetch of a continuous stream would next reach the leader.
     wake_at: Option<(Nanos, u32)>,
@@ -530,8 +527,7 @@ impl World<'_> {
                 resp: Vec::new(),
                 fluid_busy: 0,
                 rot: 0,
-                flow_rate: (0, 0, 0.0),
-                step_fetches: Default::default(),
+                stream: Default::default(),
                 wake_at: None,
             });
         }
@@ -944,7 +940,7 @@ impl World<'_> {
         let &mp = self.cp.sess[s].parts.first()?;
         let topic = self.parts[self.cp.parts[mp as usize].src as usize].topic;
         let batch = self.topic_batch[topic as usize];
-        self.stream_wait(self.cp.sess[s].flow_rate.2, cycle, batch)
+        self.stream_wait(self.cp.sess[s].stream.rate(), cycle, batch)
     }
 
     fn cp_fetch_respond(&mut self, s: usize) {
@@ -995,18 +991,18 @@ impl World<'_> {
         }
         self.cp.sess[s].rot = fill.next_start(start as u32);
         if let Some(f) = self.flow {
-            // The stream's rate, for `cp_stream_wait`.
+            // The stream's rate (for `cp_stream_wait`) and its fetches.
             let n: u64 = resp.iter().map(|x| x.2 as u64).sum();
-            super::fetch::track_stream(&mut self.cp.sess[s].flow_rate, self.now, f.step, n);
             let batches = resp
                 .iter()
                 .map(|x| self.batches_of(self.cp.parts[x.0 as usize].src, x.2 as u64))
                 .sum();
             let rtt = self.net.rtt(from, to);
             let advances = self.hw_advances(b, f.step);
-            let more = self.cp.sess[s]
-                .step_fetches
-                .stood_for(self.now, f.step, batches, advances, rtt);
+            let more =
+                self.cp.sess[s]
+                    .stream
+                    .carried(self.now, f.step, (n, batches), advances, rtt);
             self.fetches_stood_for(b, self.cp.sess[s].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first

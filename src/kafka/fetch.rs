@@ -480,7 +480,7 @@ impl World<'_> {
     }
 
     /// Flow fidelity: the moments leader `b`'s HW moved in the current step:
-    /// the follower fetches that reached it this step (`StepFetches` of the
+    /// the follower fetches that reached it this step (`StreamStep` of the
     /// sessions it serves), each session's divided by its partitions'
     /// followers, since a partition's HW moves at the last of its followers'
     /// fetches.
@@ -495,7 +495,7 @@ impl World<'_> {
                         .saturating_sub(1)
                         .max(1)
                 });
-                self.fsess_fetches[s as usize].this_step(self.now, step) / followers as f64
+                self.fsess_stream[s as usize].this_step(self.now, step) / followers as f64
             })
             .sum()
     }
@@ -568,7 +568,7 @@ impl World<'_> {
         let rtt = self
             .net
             .rtt(self.broker_site[l as usize], self.broker_site[f as usize]);
-        let (until, rate) = (self.fsess[sess].park_until, self.fsess_rate[sess].2);
+        let (until, rate) = (self.fsess[sess].park_until, self.fsess_stream[sess].rate());
         match self.stream_hold(until, rate, rtt, p) {
             Hold::Now => false,
             Hold::Answering => true,
@@ -687,9 +687,9 @@ impl World<'_> {
             }
             self.spare_fill = send;
             let step = self.flow.map_or(0, |f| f.step);
-            track_stream(&mut self.fsess_rate[sess], self.now, step, records);
             let rtt = self.net.rtt(ls_site, fs_site);
-            let more = self.fsess_fetches[sess].stood_for(self.now, step, batches, 0.0, rtt);
+            let more =
+                self.fsess_stream[sess].carried(self.now, step, (records, batches), 0.0, rtt);
             self.fetches_stood_for(l, self.fsess[sess].parts.len(), more);
         } else {
             for &ix in from_start.iter().chain(wrapped) {
@@ -1094,7 +1094,8 @@ impl World<'_> {
                 if self.flow.is_some() {
                     let site = self.consumers[c].site;
                     let rtt = self.net.rtt(self.broker_site[b as usize], site);
-                    let (until, rate) = (self.csess[sess].park_until, self.csess_rate[sess].2);
+                    let (until, rate) =
+                        (self.csess[sess].park_until, self.csess_stream[sess].rate());
                     match self.stream_hold(until, rate, rtt, p) {
                         Hold::Now => {}
                         Hold::Answering => continue,
@@ -1166,10 +1167,10 @@ impl World<'_> {
         self.csess[sess].ready = ready;
         if let Some(f) = self.flow {
             let records = resp.iter().map(|x| x.2 as u64).sum();
-            track_stream(&mut self.csess_rate[sess], self.now, f.step, records);
             let rtt = self.net.rtt(bs, cs);
             let advances = self.hw_advances(b, f.step);
-            let more = self.csess_fetches[sess].stood_for(self.now, f.step, batches, advances, rtt);
+            let carried = (records, batches);
+            let more = self.csess_stream[sess].carried(self.now, f.step, carried, advances, rtt);
             self.fetches_stood_for(b, self.csess[sess].parts.len(), more);
         }
         // Records the page cache no longer holds are read from disk first
@@ -1379,38 +1380,38 @@ impl ConsumerState {
     }
 }
 
-/// Flow fidelity: a session's stream rate tracker `r` (since `.0`, records
-/// since, records per ns over the last span of at least a step) takes
-/// `records` carried at `now` (`World::stream_wait`).
-pub(super) fn track_stream(r: &mut (Nanos, u64, f64), now: Nanos, step: Nanos, records: u64) {
-    r.1 += records;
-    if now >= r.0 + step {
-        r.2 = r.1 as f64 / (now - r.0).max(1) as f64;
-        *r = (now, 0, r.2);
-    }
-}
-
-/// Flow fidelity: the fetches a session's responses of the current step
-/// stand for at request fidelity. A session keeps one fetch in flight, and a
-/// fetch returns as soon as a batch is there (`fetch.min.bytes` 1): each
-/// cycle is a round trip plus the wait at the leader for the next batch, half
-/// the gap between batches when they come evenly (producers send once per
-/// `linger.ms`). Over a step of `batches` batches that is step ÷ (RTT + step
-/// ÷ 2·batches) fetches: one per round trip under a dense stream, at most one
-/// per batch under a sparse one. A consumer's (or a copier's) parked fetch is
-/// completed by any HW advance of its partitions, not only by an append: its
-/// step holds at least as many of those as the followers' fetches that reached
-/// its broker (`World::hw_advances`), the moments an HW moves. Each response's
-/// own fetch was handled (`fetch_queue`); `stood_for` returns how many more
-/// the step's batches (or HW advances) call for so far.
+/// Flow fidelity: what a session's responses carried in the current step
+/// (since `start`, at least a step long), for two readings.
+///
+/// - `rate`: records per ns over the last span of at least a step, whether
+///   its stream is continuous (`World::stream_wait`).
+/// - The fetches the step's responses stand for at request fidelity. A
+///   session keeps one fetch in flight, and a fetch returns as soon as a batch
+///   is there (`fetch.min.bytes` 1): each cycle is a round trip plus the wait
+///   at the leader for the next batch, half the gap between batches when they
+///   come evenly (producers send once per `linger.ms`). Over a step of
+///   `batches` batches that is step ÷ (RTT + step ÷ 2·batches) fetches: one
+///   per round trip under a dense stream, at most one per batch under a
+///   sparse one. A consumer's (or a copier's) parked fetch is completed by any
+///   HW advance of its partitions, not only by an append: its step holds at
+///   least as many of those as `World::hw_advances` counts. Each response's
+///   own fetch was handled (`fetch_queue`); `carried` returns how many more
+///   the step's batches (or HW advances) call for so far.
 #[derive(Clone, Copy, Default)]
-pub(super) struct StepFetches {
+pub(super) struct StreamStep {
     start: Nanos,
+    records: u64,
+    rate: f64,
     batches: f64,
     fetches: f64,
 }
 
-impl StepFetches {
+impl StreamStep {
+    /// Records per ns over the last span of at least a step.
+    pub(super) fn rate(&self) -> f64 {
+        self.rate
+    }
+
     /// The fetches counted in the step under way at `now`.
     pub(super) fn this_step(&self, now: Nanos, step: Nanos) -> f64 {
         if now < self.start + step {
@@ -1420,22 +1421,26 @@ impl StepFetches {
         }
     }
 
-    /// A response now carried `batches` producer batches, `rtt` from its
-    /// session's client, its broker's HW having moved `advances` times this
-    /// step (0 for a follower): the fetches to add to the ones counted this
-    /// step.
-    pub(super) fn stood_for(
+    /// A response now carried `records` records in `batches` producer
+    /// batches, `rtt` from its session's client, its broker's HW having moved
+    /// `advances` times this step (0 for a follower): the fetches to add to
+    /// the ones counted this step. The records count toward the span that
+    /// ends now, the batches and the fetch toward the step that starts.
+    pub(super) fn carried(
         &mut self,
         now: Nanos,
         step: Nanos,
-        batches: f64,
+        (records, batches): (u64, f64),
         advances: f64,
         rtt: Nanos,
     ) -> f64 {
+        self.records += records;
         if now >= self.start + step {
-            *self = StepFetches {
+            let rate = self.records as f64 / (now - self.start).max(1) as f64;
+            *self = StreamStep {
                 start: now,
-                ..StepFetches::default()
+                rate,
+                ..StreamStep::default()
             };
         }
         self.batches += batches;

@@ -267,7 +267,7 @@ impl World<'_> {
     }
 
     /// Flow fidelity: `others` more fetches of a session of `parts`
-    /// partitions reached `b` (`fetch::StepFetches`, the fetches a step's
+    /// partitions reached `b` (`fetch::StreamStep`, the fetches a step's
     /// responses stand for): their io time (`fetch_processing_ms` plus the
     /// session's partitions each) and request bytes are bulk work. Without
     /// them a flow run's io threads read 7–40× less busy than the same run's

@@ -686,16 +686,11 @@ pub(crate) struct World<'a> {
     /// the newest step were sent and when the last of them arrives
     /// (`fetch::wake_followers_bulk`).
     bulk_due: Vec<(Nanos, Nanos)>,
-    /// Flow fidelity, per follower session: the records its responses carried
-    /// since `.0`, and their rate (records per ns) over the last span of at
-    /// least a step (`World::stream_wait`).
-    fsess_rate: Vec<(Nanos, u64, f64)>,
-    /// The same per consumer session.
-    csess_rate: Vec<(Nanos, u64, f64)>,
-    /// Flow fidelity, per follower and per consumer session: the fetches its
-    /// step's responses stand for (`fetch::StepFetches`).
-    fsess_fetches: Vec<fetch::StepFetches>,
-    csess_fetches: Vec<fetch::StepFetches>,
+    /// Flow fidelity, per follower and per consumer session: what its
+    /// responses carried in the step, their rate (`World::stream_wait`) and
+    /// the fetches they stand for (`fetch::StreamStep`).
+    fsess_stream: Vec<fetch::StreamStep>,
+    csess_stream: Vec<fetch::StreamStep>,
     csess: Vec<Session>,
     ctl: controller::Controller,
     /// Cluster of each broker, partition and site (a site with no brokers: the
