@@ -27,6 +27,10 @@ pub struct Args {
     /// Directory the report folder is written under.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
+    /// Print kernel statistics to stderr: each design's events, and the
+    /// events, wall time and peak memory of the whole comparison.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub fn run(a: Args, quiet: bool) -> ExitCode {
@@ -37,7 +41,7 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
     if let Some(s) = a.seed {
         sc.seed = s;
     }
-    match compare(&sc, &a.file, a.json, quiet, &a.out) {
+    match compare(&sc, &a.file, a.json, quiet, &a.out, a.stats) {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,
     }
@@ -52,10 +56,26 @@ pub fn compare(
     json: bool,
     quiet: bool,
     out: &Path,
+    stats: bool,
 ) -> Result<(), ExitCode> {
     super::writable(out, sc)?;
     super::warn_event_budget(sc, quiet);
+    let t0 = std::time::Instant::now();
     let (cmp, dir) = ktopo::run::compare(sc, file, out).map_err(|e| super::run_failed(out, e))?;
+    if stats {
+        let wall = t0.elapsed().as_secs_f64();
+        for d in &cmp.designs {
+            eprintln!("stats: design {}: {} events", d.design, d.events_processed);
+        }
+        let events: u64 = cmp.designs.iter().map(|d| d.events_processed).sum();
+        eprintln!(
+            "stats: {events} events over {} design{} in {wall:.3} s wall, reports included = {:.2} M events/s{}",
+            cmp.designs.len(),
+            if cmp.designs.len() == 1 { "" } else { "s" },
+            events as f64 / wall.max(1e-9) / 1e6,
+            super::peak_memory_note(),
+        );
+    }
     if json {
         print!("{}", ktopo::compare::to_json(&cmp));
     } else if !quiet {

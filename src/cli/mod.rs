@@ -178,6 +178,11 @@ pub fn load_sweep(file: &Path, args: &SweepArgs) -> Result<SweepPlan, ExitCode> 
         .map_err(|diags| problems(&diags, &format!("the sweep of {}", file.display())))
 }
 
+/// "; peak memory N MiB" for a `--stats` line, where the platform tells it.
+pub fn peak_memory_note() -> String {
+    ktopo::peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.1} MiB"))
+}
+
 /// Does the file declare a sweep (a `[[sweep.parameter]]`)?
 pub fn has_sweep(sc: &Scenario) -> bool {
     sc.sweep.as_ref().is_some_and(|s| !s.parameter.is_empty())

@@ -75,6 +75,13 @@ pub fn run(a: Args, quiet: bool) -> ExitCode {
 /// Simulate one scenario file and write its reports.
 fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
     let mut sc = super::load(file)?;
+    if a.stats && (a.runs.is_some() || (super::has_sweep(&sc) && !a.no_sweep)) {
+        // Many runs on several threads: one run's kernel figures say little.
+        eprintln!(
+            "note: --stats measures one simulation (or each design of one); {} runs many: see `cargo bench --bench plan` for throughput over many runs",
+            file.display()
+        );
+    }
     if let Some(n) = a.runs {
         if super::has_sweep(&sc) && !a.no_sweep {
             // The sweep, every variant drawn N times: `ktopo sweep FILE --runs N`.
@@ -112,14 +119,13 @@ fn simulate(file: &Path, a: &Args, quiet: bool) -> Result<(), ExitCode> {
     }
     if !sc.design.is_empty() {
         // Several designs: simulating the file means simulating each of them.
-        return super::compare::compare(&sc, file, a.json, quiet, &a.out);
+        return super::compare::compare(&sc, file, a.json, quiet, &a.out, a.stats);
     }
     super::writable(&a.out, &sc)?;
     super::warn_event_budget(&sc, quiet);
     let (outcome, wall) = super::run_sim(&sc, quiet)?;
     if a.stats {
-        let peak =
-            ktopo::peak_memory_mib().map_or(String::new(), |m| format!("; peak memory {m:.1} MiB"));
+        let peak = super::peak_memory_note();
         eprintln!(
             "stats: {} events in {:.3} s wall = {:.2} M events/s; {:.1} simulated s per wall s{peak}",
             outcome.events_processed,

@@ -909,3 +909,68 @@ fn an_event_budget_too_small_is_said_before_the_run() {
         .expect("the stop");
     assert!(warn < stop, "{err}");
 }
+
+/// `--stats` on a file with designs reports each design's events (the same
+/// as compare.json's) and the comparison's total, rather than nothing.
+#[test]
+fn stats_cover_every_design_of_a_file() {
+    let d = tmpdir("stats-designs");
+    let text_in = std::fs::read_to_string(repo().join("scenarios/stretched-vs-async.toml"))
+        .unwrap()
+        .replace("duration_s = 540", "duration_s = 20");
+    let file = d.join("designs.toml");
+    std::fs::write(&file, text_in).unwrap();
+    let out = d.join("out");
+    let f = file.to_str().unwrap();
+    let o = run(
+        &[
+            "simulate",
+            f,
+            "--stats",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &d,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let cmp: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let designs = cmp["designs"].as_array().unwrap();
+    assert!(designs.len() >= 2);
+    let err = text(&o.stderr);
+    let mut total = 0;
+    for row in designs {
+        let (name, events) = (
+            row["design"].as_str().unwrap(),
+            row["events_processed"].as_u64().unwrap(),
+        );
+        assert!(events > 0);
+        assert!(
+            err.contains(&format!("stats: design {name}: {events} events\n")),
+            "{name}: {err}"
+        );
+        total += events;
+    }
+    assert!(
+        err.contains(&format!(
+            "stats: {total} events over {} designs in ",
+            designs.len()
+        )),
+        "{err}"
+    );
+    // Many runs: a note, not a misleading figure.
+    let o = run(
+        &[
+            "simulate",
+            f,
+            "--stats",
+            "--runs",
+            "2",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &d,
+    );
+    assert!(text(&o.stderr).contains("note: --stats measures one simulation"));
+}
