@@ -116,6 +116,24 @@ pub(super) struct Task {
     /// connection has in hand (at most a step's, a step's at the start) and
     /// when that was counted (`cp_request_caps`).
     rounds: Vec<(f64, Nanos)>,
+    /// Bit `i`: `parts[i]` may have records to send (not in flight, buffer
+    /// not empty). A superset: set whenever a partition may become ready
+    /// (`cp_may_send`), cleared when `cp_send_produces` finds it is not, so
+    /// that it visits only these rather than every partition of the task.
+    ready: Vec<u64>,
+}
+
+/// The first set bit of `bits` at or after `from`.
+fn next_ready(bits: &[u64], from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut word = bits.get(w)? & (u64::MAX << (from % 64));
+    loop {
+        if word != 0 {
+            return Some(w * 64 + word.trailing_zeros() as usize);
+        }
+        w += 1;
+        word = *bits.get(w)?;
+    }
 }
 
 /// One mirrored partition: a source partition and its remote copy.
@@ -123,6 +141,8 @@ pub(super) struct MPart {
     src: u32,
     dst: u32,
     task: u16,
+    /// Its index in its task's `parts`.
+    ix: u32,
     /// Next source offset to fetch.
     fetch_pos: u64,
     /// Source offsets below this are readable at the target (or were lost to retention).
@@ -365,6 +385,16 @@ pub(super) struct Copiers {
     pub flows: Vec<(usize, usize, usize, u32, u32, u64, u64)>,
     /// Tasks that find new topics at a later topic refresh: (when, task), in time order.
     discoveries: VecDeque<(Nanos, u16)>,
+}
+
+impl Copiers {
+    /// Mirrored partition `mp` may have become ready to send: its task's
+    /// `cp_send_produces` looks at it again.
+    fn may_send(&mut self, mp: u32) {
+        let m = &self.parts[mp as usize];
+        let ix = m.ix as usize;
+        self.tasks[m.task as usize].ready[ix / 64] |= 1u64 << (ix % 64);
+    }
 }
 
 impl World<'_> {
@@ -626,6 +656,7 @@ impl World<'_> {
                     src: sp,
                     dst: dp,
                     task: ti,
+                    ix: tparts.len() as u32,
                     fetch_pos: start[i],
                     acked: start[i],
                     down: start[i],
@@ -657,11 +688,17 @@ impl World<'_> {
                 site,
                 prod,
                 window: recv,
-                parts: tparts,
                 buffered: 0,
                 blocked: false,
                 drain: vec![0; self.nb],
                 rounds: vec![(f64::INFINITY, 0); self.nb],
+                ready: (0..tparts.len().div_ceil(64))
+                    .map(|w| match tparts.len() - w * 64 {
+                        n if n >= 64 => u64::MAX,
+                        n => (1u64 << n) - 1,
+                    })
+                    .collect(),
+                parts: tparts,
             });
         }
         cp.flows.push((
@@ -1056,6 +1093,8 @@ impl World<'_> {
             }
             m.buf.push_back((from, n));
             m.fetch_pos = from + n as u64;
+            self.cp.may_send(mp);
+            let m = &self.cp.parts[mp as usize];
             let rb = self.parts[m.src as usize].record_bytes as u64;
             self.cp.tasks[t].buffered += n as u64 * rb;
         }
@@ -1166,14 +1205,16 @@ impl World<'_> {
         let max_in_flight = self.producers[prod].max_in_flight;
         let bulk = self.flow.is_some();
         let mut reqs: Vec<Pending> = Vec::new();
-        let n_parts = self.cp.tasks[t].parts.len();
         // Each broker's partitions from its drain index: those at or after it
         // in the first pass, the ones before it in the second.
         for pass in 0..2 {
-            for i in 0..n_parts {
+            let mut next = 0;
+            while let Some(i) = next_ready(&self.cp.tasks[t].ready, next) {
+                next = i + 1;
                 let mp = self.cp.tasks[t].parts[i];
                 let m = &self.cp.parts[mp as usize];
                 if m.in_flight || m.buf.is_empty() {
+                    self.cp.tasks[t].ready[i / 64] &= !(1u64 << (i % 64));
                     continue;
                 }
                 let leader = self.views.leader(vb as usize, m.dst as usize);
@@ -1313,12 +1354,12 @@ impl World<'_> {
         let readable_at = self.now.saturating_sub(half);
         for (k, part) in parts.iter().enumerate() {
             let Some(r) = ranges.get(k) else { continue };
-            let m = &mut self.cp.parts[r.mp as usize];
-            m.in_flight = false;
+            self.cp.parts[r.mp as usize].in_flight = false;
+            self.cp.may_send(r.mp);
             if part.3 == 1 {
                 self.cp_acked(r.mp, r.from, r.n, readable_at);
             } else {
-                m.buf.push_front((r.from, r.n));
+                self.cp.parts[r.mp as usize].buf.push_front((r.from, r.n));
             }
         }
         self.cp_release(prod, id, b as usize);
@@ -1613,6 +1654,7 @@ impl World<'_> {
                     let m = &mut self.cp.parts[r.mp as usize];
                     m.in_flight = false;
                     m.buf.push_front((r.from, r.n));
+                    self.cp.may_send(r.mp);
                 }
                 self.cp_release(prod, id, b);
                 self.free_req(id);
@@ -2432,4 +2474,29 @@ fn rounds_now(had: (f64, Nanos), now: Nanos, rtt: Nanos, most: f64) -> f64 {
 /// A request sent at `now` spends `used` of the round trips in hand `had`.
 fn spend_rounds(had: &mut (f64, Nanos), now: Nanos, k: Rounds, used: f64) {
     *had = ((rounds_now(*had, now, k.rtt, k.most) - used).max(0.0), now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_ready;
+
+    /// The scan finds each set bit once, in order, across words, and never
+    /// past the last word.
+    #[test]
+    fn next_ready_visits_set_bits_in_order() {
+        let mut bits = vec![0u64; 3];
+        for i in [0usize, 3, 63, 64, 130] {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        let mut seen = Vec::new();
+        let mut from = 0;
+        while let Some(i) = next_ready(&bits, from) {
+            seen.push(i);
+            from = i + 1;
+        }
+        assert_eq!(seen, vec![0, 3, 63, 64, 130]);
+        assert_eq!(next_ready(&bits, 131), None);
+        assert_eq!(next_ready(&bits, 192), None);
+        assert_eq!(next_ready(&[], 0), None);
+    }
 }
