@@ -226,6 +226,7 @@ struct Route {
 }
 
 /// The network between sites.
+#[derive(Clone)]
 pub struct Net {
     n_sites: usize,
     /// `site_a * n + site_b` → link index.

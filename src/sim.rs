@@ -59,6 +59,7 @@ pub fn to_s(t: Nanos) -> f64 {
 /// after every event at the same time. A push at a time before the latest
 /// pop (a model bug) is clamped to it and so still runs, after what is
 /// already due then.
+#[derive(Clone)]
 pub struct EventQueue<E> {
     buckets: [Vec<(Nanos, E)>; 65],
     /// Next event to serve in bucket 0.
@@ -194,6 +195,15 @@ impl<E: Copy> EventQueue<E> {
         self.now = e.0;
         Some(e)
     }
+
+    /// Put back the event the last `pop` returned, as the next to pop (in
+    /// its place among events at its time), when nothing was pushed since.
+    /// The queue's clock stays at its time.
+    pub fn unpop(&mut self) {
+        debug_assert!(self.head > 0, "unpop after a pop");
+        self.head -= 1;
+        self.len += 1;
+    }
 }
 
 /// Stable insertion sort by time: a bucket is short and close to sorted.
@@ -216,6 +226,7 @@ fn sort_by_time<E: Copy>(v: &mut [(Nanos, E)]) {
 /// (Marsaglia and Tsang, "The Ziggurat Method for Generating Random
 /// Variables", J. Stat. Softw. 5(8), 2000), one draw and one comparison
 /// almost always.
+#[derive(Clone)]
 pub struct SimRng {
     rng: Pcg64Mcg,
 }

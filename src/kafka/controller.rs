@@ -12,6 +12,7 @@ pub(super) enum Role {
     Leader,
 }
 
+#[derive(Clone)]
 pub(super) struct Voter {
     pub site: usize,
     /// Index of the cluster whose quorum this voter belongs to.
@@ -30,6 +31,7 @@ pub(super) struct Voter {
     pub last_fetch_from: Vec<Nanos>,
 }
 
+#[derive(Clone)]
 pub(super) struct MetaBatch {
     epoch: u32,
     leader: u8,
@@ -38,6 +40,7 @@ pub(super) struct MetaBatch {
     acks: u64,
 }
 
+#[derive(Clone)]
 pub(super) struct Alter {
     part: u32,
     broker: B,
@@ -47,6 +50,7 @@ pub(super) struct Alter {
 }
 
 /// The metadata log and pending changes of one cluster's quorum.
+#[derive(Clone)]
 pub(super) struct ClusterCtl {
     /// This cluster's voters (indices into `Controller::voters`).
     pub voters: Vec<u8>,
@@ -65,6 +69,7 @@ pub(super) struct ClusterCtl {
 /// and fencing are held in global vectors (a partition or broker belongs to one
 /// cluster, and only that cluster's controller touches it); the metadata log is
 /// per cluster (`cl`).
+#[derive(Clone)]
 pub(super) struct Controller {
     pub voters: Vec<Voter>,
     pub committed: Vec<PState>,

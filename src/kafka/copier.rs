@@ -98,6 +98,7 @@ fn discovery(d: &Design, created: Nanos) -> Nanos {
 
 /// One copier task (a Connect task, a uReplicator worker, or for Cluster
 /// Linking a destination broker).
+#[derive(Clone)]
 pub(super) struct Task {
     flow: u16,
     site: usize,
@@ -137,6 +138,7 @@ fn next_ready(bits: &[u64], from: usize) -> Option<usize> {
 }
 
 /// One mirrored partition: a source partition and its remote copy.
+#[derive(Clone)]
 pub(super) struct MPart {
     src: u32,
     dst: u32,
@@ -231,6 +233,7 @@ impl MPart {
     }
 }
 
+#[derive(Clone)]
 struct Range {
     mp: u32,
     from: u64,
@@ -265,6 +268,7 @@ struct Pending {
     full: bool,
 }
 
+#[derive(Clone)]
 pub(super) struct CSess {
     task: u16,
     broker: B,
@@ -294,6 +298,7 @@ impl CSess {
 
 /// A consumer of a mirrored source topic: what it would resume from after failing
 /// over to the target.
+#[derive(Clone)]
 pub(super) struct Group {
     consumer: u16,
     /// Mirrored partition of each local partition index of the topic.
@@ -338,7 +343,7 @@ pub(super) struct Exposure {
     pub reaches_copies_s: f64,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Copiers {
     pub tool: CopierTool,
     /// `fetch.min.bytes` of the copier's fetches (`Design::fetch_min_bytes`).

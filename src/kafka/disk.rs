@@ -187,6 +187,7 @@ impl super::World<'_> {
 /// jitter uniformly below min(`segment.jitter.ms`, `segment.ms`)
 /// (`LogConfig.randomSegmentJitter`). Per replica: the time after which its
 /// next append rolls; a roll by size starts a new segment too.
+#[derive(Clone)]
 pub(crate) struct TimeRolls {
     /// Some run is long enough for a segment to age out; when not, nothing is
     /// checked.

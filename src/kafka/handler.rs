@@ -31,6 +31,7 @@ pub(crate) struct Costs {
 }
 
 /// The request-handling state of one broker.
+#[derive(Clone)]
 pub(crate) struct Handler {
     costs: Costs,
     /// When each processor (network thread) is free.

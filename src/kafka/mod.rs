@@ -224,6 +224,7 @@ impl std::fmt::Display for SimError {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct ProducerState {
     site: usize,
     /// Site the application runs in at the start (reports group by it; `site`
@@ -298,6 +299,7 @@ pub(crate) struct ProducerState {
     retry: retry::Retries,
 }
 
+#[derive(Clone)]
 pub(crate) struct ProduceReq {
     prod: u16,
     broker: B,
@@ -321,6 +323,7 @@ pub(crate) struct ProduceReq {
     resent: Vec<retry::Resent>,
 }
 
+#[derive(Clone)]
 pub(crate) struct ConsumerState {
     site: usize,
     home: usize,
@@ -366,7 +369,7 @@ pub(crate) enum SessState {
 /// stretched cluster that keeps a site): its consumers' processes die with
 /// it and restart in another site, where they resume at their group's
 /// committed offsets and read again what they had read since (§19).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct RestartRereads {
     /// At the loss: records the site's consumers had read past their
     /// committed offsets (this run's commit phase), and the (min, mean, max)
@@ -420,6 +423,7 @@ pub(crate) struct Hot {
 // line: the first line serves a fetch's arrival, the second the rest of it
 // and the response.
 #[repr(C, align(64))]
+#[derive(Clone)]
 pub(crate) struct Session {
     /// Follower broker, or consumer index for consumer sessions.
     client: u16,
@@ -596,6 +600,7 @@ impl Session {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct World<'a> {
     sc: &'a Scenario,
     topo: Topology,
@@ -761,6 +766,58 @@ pub fn simulate_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
     Ok(w.outcome())
 }
 
+/// Design `d` of a scenario simulated up to, not including, the first event
+/// at or after `at`: the part of a run that runs differing only in faults
+/// from `at` on have in common. [`Prefix::finish`] continues a copy of it
+/// under each of them, with the same result, to the byte, as simulating that
+/// scenario from the start: nothing before a fault's start depends on the
+/// fault (its events are queued from the start, so they keep their places;
+/// its window, the same in every run, only sorts samples from its start).
+/// The planner's standard cases (every fault at `[plan].fault_at_s`) share
+/// their first `fault_at_s` this way.
+#[derive(Clone)]
+pub struct Prefix<'a> {
+    w: World<'a>,
+    at: Nanos,
+}
+
+impl<'a> Prefix<'a> {
+    pub fn run(sc: &'a Scenario, d: usize, at_s: f64) -> Result<Prefix<'a>, SimError> {
+        let at = secs(at_s);
+        let mut w = World::new(sc, sc.design.get(d));
+        w.start();
+        w.advance(Some(at), &mut |_| {})?;
+        Ok(Prefix { w, at })
+    }
+
+    /// Whether a run of `sc` continues this prefix: the same scenario but for
+    /// its faults, which start at or after the prefix's end and match the
+    /// prefix's own in number, start and duration (their kinds and subjects
+    /// may differ).
+    fn continues(&self, sc: &Scenario) -> bool {
+        let own = self.w.sc;
+        sc.seed == own.seed
+            && sc.duration_s == own.duration_s
+            && sc.fault.len() == own.fault.len()
+            && sc.fault.iter().zip(&own.fault).all(|(a, b)| {
+                a.at_s == b.at_s && a.duration_s == b.duration_s && secs(a.at_s) >= self.at
+            })
+    }
+
+    /// Design `d` of `sc` to the end, from a copy of this prefix when `sc`
+    /// continues it, else from the start.
+    pub fn finish(&self, sc: &'a Scenario, d: usize) -> Result<Outcome, SimError> {
+        if !self.continues(sc) {
+            return simulate_design(sc, d);
+        }
+        let mut w = self.w.clone();
+        w.sc = sc;
+        w.design = sc.design.get(d);
+        w.advance(None, &mut |_| {})?;
+        Ok(w.outcome())
+    }
+}
+
 fn buffer(v: i64, autotune: u64) -> u64 {
     if v < 0 { autotune } else { v as u64 }
 }
@@ -858,6 +915,13 @@ impl<'a> World<'a> {
     }
 
     fn run(&mut self, progress: &mut dyn FnMut(f64)) -> Result<(), SimError> {
+        self.start();
+        self.advance(None, progress)?;
+        Ok(())
+    }
+
+    /// Queue what the run starts with.
+    fn start(&mut self) {
         // Initial leaders start tracking; followers start fetching.
         for p in 0..self.parts.len() {
             self.reset_tracking(p as u32, 0, 0);
@@ -907,6 +971,16 @@ impl<'a> World<'a> {
             }
         }
         self.at(self.interval, Ev::Sample);
+    }
+
+    /// Handle events in order: up to the end of the run, which is then
+    /// finished (Ok(true)), or with `stop`, until the next event is at or
+    /// after it (Ok(false); that event stays first in the queue).
+    fn advance(
+        &mut self,
+        stop: Option<Nanos>,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<bool, SimError> {
         let limit = self.sc.model.max_events;
         // One comparison per event: the next event count that needs a look
         // (a progress report or the limit).
@@ -914,6 +988,10 @@ impl<'a> World<'a> {
         while let Some((t, ev)) = self.q.pop() {
             if t > self.end {
                 break;
+            }
+            if stop.is_some_and(|s| t >= s) {
+                self.q.unpop();
+                return Ok(false);
             }
             self.now = t;
             self.events += 1;
@@ -935,7 +1013,7 @@ impl<'a> World<'a> {
         }
         self.now = self.end;
         self.finish();
-        Ok(())
+        Ok(true)
     }
 
     #[inline(always)]

@@ -29,6 +29,7 @@ pub(super) enum Failure {
 }
 
 /// A producer's retry settings and its retried batches.
+#[derive(Clone)]
 pub(crate) struct Retries {
     /// `retries`: the resends a batch may have (0 for a copier's producer,
     /// whose requests the copier handles).

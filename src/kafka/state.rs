@@ -45,6 +45,7 @@ impl PState {
 ///
 /// A broker sees partitions of other clusters as the initial state, or as
 /// unknown once it has restarted (it learns only its own cluster's metadata).
+#[derive(Clone)]
 pub struct Views {
     head: Vec<Head>,
     older: Vec<Vec<(u32, PState)>>,
@@ -366,7 +367,7 @@ pub struct Pos {
 
 /// The `Pos` of every replica, four to a cache line: a partition's slots start a
 /// line, so one of up to four slots reads its offsets in one line.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PosTable {
     lines: Vec<PosLine>,
 }
@@ -554,6 +555,7 @@ impl Replica {
 // Two cache lines: the first holds what every event on the partition reads
 // (scalars, slots, replicas), the second its batches and waiters.
 #[repr(C, align(64))]
+#[derive(Clone)]
 pub struct Partition {
     pub topic: u16,
     pub n_replicas: u8,

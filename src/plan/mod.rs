@@ -377,6 +377,105 @@ fn parse(text: &str, name: &str, base: &Scenario) -> Result<Scenario, String> {
     }
 }
 
+/// The prefixes the fault cases of one simulated candidate and draw share
+/// (`kafka::Prefix`): every standard fault starts at `[plan].fault_at_s`, so
+/// its runs are the same up to then (with the defaults, and in the plan
+/// benchmark, half of each run). A group's prefix is made once, by the first
+/// of its fault runs to need it, from its first fault case (the same
+/// whichever run makes it), and dropped when its last fault run has copied
+/// it. Results are those of runs from the start (tested), so they still do
+/// not depend on the threads.
+struct Shared<'s, 'g> {
+    /// Per group (candidate × draws + draw): its first fault case's scenario,
+    /// which the prefix borrows.
+    scenarios: &'g [std::sync::OnceLock<Option<Scenario>>],
+    slots: Vec<std::sync::Mutex<Slot<'g>>>,
+    /// Per group: its fault runs not yet finished.
+    left: Vec<std::sync::atomic::AtomicUsize>,
+    _plan: std::marker::PhantomData<&'s ()>,
+}
+
+enum Slot<'g> {
+    Empty,
+    Ready(std::sync::Arc<crate::kafka::Prefix<'g>>),
+    /// Not to be shared (the scenario or the prefix failed: each run goes
+    /// from the start and reports its own error), or no run needs it any more.
+    Closed,
+}
+
+impl<'s, 'g> Shared<'s, 'g> {
+    fn scenarios(p: &Prepared) -> Vec<std::sync::OnceLock<Option<Scenario>>> {
+        let groups = p.cands.len() * p.runs.unwrap_or(1);
+        (0..groups).map(|_| std::sync::OnceLock::new()).collect()
+    }
+
+    fn new(
+        p: &'s Prepared,
+        indices: &[usize],
+        scenarios: &'g [std::sync::OnceLock<Option<Scenario>>],
+    ) -> Self {
+        let draws = p.runs.unwrap_or(1);
+        let left: Vec<std::sync::atomic::AtomicUsize> = (0..scenarios.len())
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        for &j in indices {
+            let (i, d, k) = p.runs_list[j];
+            if !p.cases[k].faults.is_empty() {
+                left[i * draws + d].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        Shared {
+            scenarios,
+            slots: (0..scenarios.len())
+                .map(|_| std::sync::Mutex::new(Slot::Empty))
+                .collect(),
+            left,
+            _plan: std::marker::PhantomData,
+        }
+    }
+
+    /// Group `g`'s (candidate `i`, draw `d`) prefix, made if it is the first
+    /// asked for; None when it cannot be shared.
+    fn prefix(
+        &self,
+        p: &Prepared,
+        g: usize,
+        i: usize,
+        d: usize,
+    ) -> Option<std::sync::Arc<crate::kafka::Prefix<'g>>> {
+        let mut slot = self.slots[g].lock().unwrap_or_else(|e| e.into_inner());
+        match &*slot {
+            Slot::Ready(x) => return Some(x.clone()),
+            Slot::Closed => return None,
+            Slot::Empty => {}
+        }
+        let first = p.cases.iter().position(|c| !c.faults.is_empty())?;
+        let sc = self.scenarios[g]
+            .get_or_init(|| p.case_scenario(i, d, first).ok())
+            .as_ref();
+        let at = sc.and_then(|sc| sc.fault.iter().map(|f| f.at_s).reduce(f64::min));
+        let made = match (sc, at) {
+            (Some(sc), Some(at)) => crate::kafka::Prefix::run(sc, 0, at).ok(),
+            _ => None,
+        };
+        *slot = match made {
+            Some(x) => Slot::Ready(std::sync::Arc::new(x)),
+            None => Slot::Closed,
+        };
+        match &*slot {
+            Slot::Ready(x) => Some(x.clone()),
+            _ => None,
+        }
+    }
+
+    /// One fault run of group `g` is over: the last one drops the prefix.
+    fn done(&self, g: usize) {
+        if self.left[g].fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            *self.slots[g].lock().unwrap_or_else(|e| e.into_inner()) = Slot::Closed;
+        }
+    }
+}
+
 /// Run `f(0..n)` on `jobs` threads (`sweep::par_runs`, rayon); results by
 /// index, so the output does not depend on the thread count. None: not run
 /// (Ctrl-C, `crate::interrupt`).
@@ -761,18 +860,41 @@ impl Prepared<'_> {
             .collect()
     }
 
-    /// Make run `j` (as numbered in [`Prepared::manifest`]).
-    pub fn run(&self, j: usize) -> RunOutcome {
-        let (i, d, k) = self.runs_list[j];
+    /// The scenario of candidate `i` under case `k` in draw `d`.
+    fn case_scenario(&self, i: usize, d: usize, k: usize) -> Result<Scenario, String> {
         let c = &self.cands[i];
         let doc = case_doc(c, &self.cases[k], self.base, &self.file_doc, self.phases[d]);
         let text = render(&doc, &c.name);
-        let mut sc = parse(&text, &c.name, self.base)?;
-        if self.runs.is_some() {
-            sc = crate::montecarlo::draw(&sc, d)?.0;
-        }
+        let sc = parse(&text, &c.name, self.base)?;
+        Ok(match self.runs {
+            Some(_) => crate::montecarlo::draw(&sc, d)?.0,
+            None => sc,
+        })
+    }
+
+    /// Make run `j` (as numbered in [`Prepared::manifest`]) from the start.
+    pub fn run(&self, j: usize) -> RunOutcome {
+        let (i, d, k) = self.runs_list[j];
+        let sc = self.case_scenario(i, d, k)?;
         let o = crate::compare::run_design(&sc, 0).map_err(|e| e.to_string())?;
         Ok(measure(&self.cases[k], &sc, &o))
+    }
+
+    /// Make run `j` as [`Prepared::run`] does, to the same result, but a
+    /// fault case from the prefix its candidate and draw share (`shared`).
+    fn run_sharing<'s>(&'s self, j: usize, shared: &Shared<'s, '_>) -> RunOutcome {
+        let (i, d, k) = self.runs_list[j];
+        if self.cases[k].faults.is_empty() {
+            return self.run(j);
+        }
+        let sc = self.case_scenario(i, d, k)?;
+        let g = i * self.runs.unwrap_or(1) + d;
+        let o = match shared.prefix(self, g, i, d) {
+            Some(p) => p.finish(&sc, 0),
+            None => crate::compare::run_design(&sc, 0),
+        };
+        shared.done(g);
+        Ok(measure(&self.cases[k], &sc, &o.map_err(|e| e.to_string())?))
     }
 
     /// Make the runs numbered `indices` on `jobs` threads; each with its
@@ -784,7 +906,14 @@ impl Prepared<'_> {
         jobs: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Vec<(usize, RunOutcome)> {
-        let outs = par_map(indices.len(), jobs, |x| self.run(indices[x]), progress);
+        let scenarios = Shared::scenarios(self);
+        let shared = Shared::new(self, indices, &scenarios);
+        let outs = par_map(
+            indices.len(),
+            jobs,
+            |x| self.run_sharing(indices[x], &shared),
+            progress,
+        );
         indices
             .iter()
             .copied()
@@ -812,11 +941,14 @@ impl Prepared<'_> {
             .collect();
         let per_candidate = self.runs.unwrap_or(1) * self.cases.len();
         let mut leader = Leader::new(&live, per_candidate);
+        let scenarios = Shared::scenarios(self);
+        let all: Vec<usize> = (0..self.len()).collect();
+        let shared = Shared::new(self, &all, &scenarios);
         par_map(
             self.len(),
             jobs,
             |j| {
-                let r = self.run(j);
+                let r = self.run_sharing(j, &shared);
                 if let Ok(m) = &r {
                     let _ = finished_runs[j].set(m.clone());
                 }

@@ -740,3 +740,39 @@ recovery_s = 60
         assert!(!w.contains("are lost"), "{w}");
     }
 }
+
+/// The fault cases of a candidate share their run up to `[plan].fault_at_s`
+/// (`kafka::Prefix`: made once, copied for each case). Every run made that
+/// way must come out exactly as the same run made from the start: at both
+/// fidelities, for asynchronous (far-sites) and stretched (metro-and-far)
+/// candidates, and with Monte Carlo draws (each draw its own prefix).
+#[test]
+fn runs_sharing_a_prefix_equal_runs_from_the_start() {
+    for (file, fidelity, runs) in [
+        ("far-sites", "request", None),
+        ("metro-and-far", "flow", Some(2)),
+    ] {
+        let path = root().join(format!("scenarios/plan/{file}.toml"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = format!("{text}\n[model]\nfidelity = \"{fidelity}\"\n");
+        let sc = ktopo::scenario::parse_for_plan(&text, "test.toml").expect("valid scenario");
+        let p = ktopo::plan::prepare(&text, &sc, runs).expect("prepared");
+        let (cases, draws) = p.shape();
+        assert!(
+            cases >= 3 && p.len() >= cases * draws,
+            "{file}: {cases} cases"
+        );
+        let all: Vec<usize> = (0..p.len()).collect();
+        let shared = p.run_selected(&all, 2, &mut |_, _| {});
+        assert_eq!(shared.len(), p.len());
+        for (j, r) in shared {
+            let alone = serde_json::to_string(&p.run(j)).unwrap();
+            let r = serde_json::to_string(&r).unwrap();
+            assert!(r.contains("rpo_s"), "{file}: run {j} failed: {r}");
+            assert_eq!(
+                alone, r,
+                "{file}, {fidelity}: run {j} differs when it shares a prefix"
+            );
+        }
+    }
+}
