@@ -779,6 +779,8 @@ pub fn simulate_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
 pub struct Prefix<'a> {
     w: World<'a>,
     at: Nanos,
+    /// The run ended before `at`: there is nothing to continue.
+    ended: bool,
 }
 
 impl<'a> Prefix<'a> {
@@ -786,8 +788,8 @@ impl<'a> Prefix<'a> {
         let at = secs(at_s);
         let mut w = World::new(sc, sc.design.get(d));
         w.start();
-        w.advance(Some(at), &mut |_| {})?;
-        Ok(Prefix { w, at })
+        let ended = w.advance(Some(at), &mut |_| {})?;
+        Ok(Prefix { w, at, ended })
     }
 
     /// Whether a run of `sc` continues this prefix: the same scenario but for
@@ -796,7 +798,8 @@ impl<'a> Prefix<'a> {
     /// may differ).
     fn continues(&self, sc: &Scenario) -> bool {
         let own = self.w.sc;
-        sc.seed == own.seed
+        !self.ended
+            && sc.seed == own.seed
             && sc.duration_s == own.duration_s
             && sc.fault.len() == own.fault.len()
             && sc.fault.iter().zip(&own.fault).all(|(a, b)| {

@@ -776,3 +776,37 @@ fn runs_sharing_a_prefix_equal_runs_from_the_start() {
         }
     }
 }
+
+/// `kafka::Prefix` on its own: a run stopped just before its fault and
+/// continued from a copy, under the same fault or under another of the same
+/// start and duration (a link cut instead of the site loss), ends exactly as
+/// that scenario simulated from the start; a scenario whose fault starts
+/// earlier than the prefix's stop is simulated from the start instead.
+#[test]
+fn a_prefix_continued_under_another_fault_equals_a_run_from_the_start() {
+    let json = |o: &ktopo::metrics::Outcome| ktopo::report::to_json(o);
+    for (file, at) in [("stretched-3dc", 60.0), ("mm2-active-passive", 240.0)] {
+        let text = std::fs::read_to_string(root().join(format!("scenarios/{file}.toml"))).unwrap();
+        let site_loss = "kind = \"site-down\"\nsite = \"dc1\"";
+        assert!(text.contains(site_loss), "{file}");
+        let cut = text.replacen(
+            site_loss,
+            "kind = \"link-partition\"\nbetween = [\"dc1\", \"dc2\"]",
+            1,
+        );
+        let earlier = text.replacen(&format!("at_s = {at}"), "at_s = 30", 1);
+        let a = ktopo::scenario::parse_str(&text, "a.toml").expect("valid");
+        let b = ktopo::scenario::parse_str(&cut, "b.toml").expect("valid");
+        let c = ktopo::scenario::parse_str(&earlier, "c.toml").expect("valid");
+        assert_eq!(c.fault[0].at_s, 30.0, "{file}");
+        let prefix = ktopo::kafka::Prefix::run(&a, 0, at).expect("prefix runs");
+        let mut outs = Vec::new();
+        for sc in [&a, &b, &c] {
+            let from_start = json(&ktopo::kafka::simulate_design(sc, 0).expect("runs"));
+            let continued = json(&prefix.finish(sc, 0).expect("runs"));
+            assert_eq!(from_start, continued, "{file}");
+            outs.push(from_start);
+        }
+        assert_ne!(outs[0], outs[1], "{file}: the two faults differ");
+    }
+}
