@@ -775,7 +775,6 @@ pub fn simulate_design(sc: &Scenario, d: usize) -> Result<Outcome, SimError> {
 /// its window, the same in every run, only sorts samples from its start).
 /// The planner's standard cases (every fault at `[plan].fault_at_s`) share
 /// their first `fault_at_s` this way.
-#[derive(Clone)]
 pub struct Prefix<'a> {
     w: World<'a>,
     at: Nanos,

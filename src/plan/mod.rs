@@ -385,14 +385,13 @@ fn parse(text: &str, name: &str, base: &Scenario) -> Result<Scenario, String> {
 /// whichever run makes it), and dropped when its last fault run has copied
 /// it. Results are those of runs from the start (tested), so they still do
 /// not depend on the threads.
-struct Shared<'s, 'g> {
-    /// Per group (candidate × draws + draw): its first fault case's scenario,
-    /// which the prefix borrows.
+struct Shared<'g> {
+    /// Per group (`Prepared::group`): its first fault case's scenario, which
+    /// the prefix borrows.
     scenarios: &'g [std::sync::OnceLock<Option<Scenario>>],
     slots: Vec<std::sync::Mutex<Slot<'g>>>,
     /// Per group: its fault runs not yet finished.
     left: Vec<std::sync::atomic::AtomicUsize>,
-    _plan: std::marker::PhantomData<&'s ()>,
 }
 
 enum Slot<'g> {
@@ -403,25 +402,24 @@ enum Slot<'g> {
     Closed,
 }
 
-impl<'s, 'g> Shared<'s, 'g> {
+impl<'g> Shared<'g> {
     fn scenarios(p: &Prepared) -> Vec<std::sync::OnceLock<Option<Scenario>>> {
         let groups = p.cands.len() * p.runs.unwrap_or(1);
         (0..groups).map(|_| std::sync::OnceLock::new()).collect()
     }
 
     fn new(
-        p: &'s Prepared,
+        p: &Prepared,
         indices: &[usize],
         scenarios: &'g [std::sync::OnceLock<Option<Scenario>>],
     ) -> Self {
-        let draws = p.runs.unwrap_or(1);
         let left: Vec<std::sync::atomic::AtomicUsize> = (0..scenarios.len())
             .map(|_| std::sync::atomic::AtomicUsize::new(0))
             .collect();
         for &j in indices {
             let (i, d, k) = p.runs_list[j];
             if !p.cases[k].faults.is_empty() {
-                left[i * draws + d].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                left[p.group(i, d)].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
         }
         Shared {
@@ -430,19 +428,18 @@ impl<'s, 'g> Shared<'s, 'g> {
                 .map(|_| std::sync::Mutex::new(Slot::Empty))
                 .collect(),
             left,
-            _plan: std::marker::PhantomData,
         }
     }
 
-    /// Group `g`'s (candidate `i`, draw `d`) prefix, made if it is the first
+    /// The prefix of candidate `i` in draw `d`, made if it is the first
     /// asked for; None when it cannot be shared.
     fn prefix(
         &self,
         p: &Prepared,
-        g: usize,
         i: usize,
         d: usize,
     ) -> Option<std::sync::Arc<crate::kafka::Prefix<'g>>> {
+        let g = p.group(i, d);
         let mut slot = self.slots[g].lock().unwrap_or_else(|e| e.into_inner());
         match &*slot {
             Slot::Ready(x) => return Some(x.clone()),
@@ -468,7 +465,8 @@ impl<'s, 'g> Shared<'s, 'g> {
         }
     }
 
-    /// One fault run of group `g` is over: the last one drops the prefix.
+    /// One fault run of group `g` is over (made or failed): the last one
+    /// drops the prefix.
     fn done(&self, g: usize) {
         if self.left[g].fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
             *self.slots[g].lock().unwrap_or_else(|e| e.into_inner()) = Slot::Closed;
@@ -882,19 +880,26 @@ impl Prepared<'_> {
 
     /// Make run `j` as [`Prepared::run`] does, to the same result, but a
     /// fault case from the prefix its candidate and draw share (`shared`).
-    fn run_sharing<'s>(&'s self, j: usize, shared: &Shared<'s, '_>) -> RunOutcome {
+    fn run_sharing(&self, j: usize, shared: &Shared) -> RunOutcome {
         let (i, d, k) = self.runs_list[j];
         if self.cases[k].faults.is_empty() {
             return self.run(j);
         }
-        let sc = self.case_scenario(i, d, k)?;
-        let g = i * self.runs.unwrap_or(1) + d;
-        let o = match shared.prefix(self, g, i, d) {
-            Some(p) => p.finish(&sc, 0),
-            None => crate::compare::run_design(&sc, 0),
-        };
-        shared.done(g);
-        Ok(measure(&self.cases[k], &sc, &o.map_err(|e| e.to_string())?))
+        let made = self.case_scenario(i, d, k).and_then(|sc| {
+            let o = match shared.prefix(self, i, d) {
+                Some(p) => p.finish(&sc, 0),
+                None => crate::compare::run_design(&sc, 0),
+            };
+            Ok(measure(&self.cases[k], &sc, &o.map_err(|e| e.to_string())?))
+        });
+        shared.done(self.group(i, d));
+        made
+    }
+
+    /// The index of candidate `i`'s draw `d` among the groups of runs that
+    /// share a prefix (`Shared`).
+    fn group(&self, i: usize, d: usize) -> usize {
+        i * self.runs.unwrap_or(1) + d
     }
 
     /// Make the runs numbered `indices` on `jobs` threads; each with its
