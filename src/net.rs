@@ -25,8 +25,13 @@ use crate::sites::{Faults, SiteGraph};
 struct Dir {
     /// When the link's transmitter is free again (FIFO queueing).
     busy_until: Nanos,
-    /// Arrivals on a direction never overtake each other (TCP delivers in order;
-    /// jitter models queueing on the path, not reordering).
+    /// Messages on a direction reach the far end in the order they were put
+    /// on the link: jitter models queueing on the path, not reordering. This
+    /// orders what the link does to a message (queue, serialisation,
+    /// propagation, jitter), not its connection's own limits: one
+    /// connection held back by its window or a retransmit does not hold back
+    /// the others (TCP orders each connection's bytes; producers keep their
+    /// requests in order per connection, `ProducerState::arrives`).
     last_arrival: Nanos,
     /// Bytes serialized, bucketed by timeline interval.
     bytes: Vec<u64>,
@@ -221,7 +226,8 @@ struct Route {
     /// round trips, the narrowest bandwidth, the loss of any hop
     /// (1 − Π(1 − loss)); no jitter of its own (each hop draws its own).
     path: LinkParams,
-    /// Arrivals over the route never overtake each other.
+    /// Messages over the route reach the far end in the order they were put
+    /// on it (as `Dir::last_arrival`: the connections' own limits aside).
     last_arrival: Nanos,
 }
 
@@ -779,11 +785,12 @@ impl Net {
         if !d.fluid.is_empty() && d.fluid_busy > start {
             d.make_room(start, (start + ser_ns).max(start + 1), bucket, link_npb);
         }
+        // In order on the link; the connection's own limits (window, loss,
+        // a retransmit) delay this message only, not other connections'.
+        let link_arrival = (d.busy_until + half + jitter).max(d.last_arrival);
+        d.last_arrival = link_arrival;
         let conn_done = now + conn_ns + extra;
-        let arrival = d.busy_until.max(conn_done) + half + jitter;
-        let arrival = arrival.max(d.last_arrival);
-        d.last_arrival = arrival;
-        Some((arrival, half))
+        Some((link_arrival.max(conn_done + half + jitter), half))
     }
 
     /// Flow fidelity: the most a connection with `window` can move from `a` to
@@ -864,10 +871,9 @@ impl Net {
         // messages put on the link in it; the rest crosses later, and so
         // arrives later.
         d.carry_fluid(start, link_ns, now, bytes, bucket, npb);
-        let arrival = now.max(d.fluid_busy).max(*conn_busy) + half + jitter;
-        let arrival = arrival.max(d.last_arrival);
-        d.last_arrival = arrival;
-        Some(arrival)
+        let link_arrival = (now.max(d.fluid_busy) + half + jitter).max(d.last_arrival);
+        d.last_arrival = link_arrival;
+        Some(link_arrival.max(*conn_busy + half + jitter))
     }
 
     /// [`Self::send`] between two sites without a direct link: the message
@@ -935,11 +941,9 @@ impl Net {
                 extra = p.rtt;
             }
         }
-        let arrival = last
-            .max(now + conn_ns + extra + propagation)
-            .max(r.last_arrival);
-        r.last_arrival = arrival;
-        Some(arrival)
+        let link_arrival = last.max(r.last_arrival);
+        r.last_arrival = link_arrival;
+        Some(link_arrival.max(now + conn_ns + extra + propagation))
     }
 
     /// [`Self::fluid_rate`] between two sites without a direct link: the
@@ -1010,9 +1014,9 @@ impl Net {
         }
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
         *conn_busy = (*conn_busy).max(from) + conn_ns;
-        let arrival = (drained.max(*conn_busy) + propagation).max(r.last_arrival);
-        r.last_arrival = arrival;
-        Some(arrival)
+        let link_arrival = (drained + propagation).max(r.last_arrival);
+        r.last_arrival = link_arrival;
+        Some(link_arrival.max(*conn_busy + propagation))
     }
 
     /// Give hosts `0..rates.len()` a network interface of `rates[h]` bytes/s
@@ -1240,6 +1244,67 @@ mod tests {
         let rate = 100.0 * (1u64 << 20) as f64 / (t as f64 / 1e9);
         let expect = 65536.0 / 0.080;
         assert!((rate / expect - 1.0).abs() < 0.1, "rate {rate} vs {expect}");
+    }
+
+    /// A connection held back by its own window delays its own message, not
+    /// the other connections' on the link (TCP orders each connection's bytes;
+    /// the link only queues, serialises and carries them): a 1 MiB response
+    /// over a 64 KiB window at 80 ms takes 15 round trips, a heartbeat sent
+    /// 1 ms after it still arrives one propagation delay later. Likewise at
+    /// flow fidelity for a fluid its connection cannot carry within its span,
+    /// and over a route of two hops. What the link does still keeps order: a
+    /// message behind another on the transmitter arrives after it.
+    #[test]
+    fn a_window_held_connection_does_not_hold_back_the_others() {
+        let mut rng = SimRng::new(1);
+        let mut net = one_link(80.0, 10_000.0, 0.0);
+        let big = net.send(0, 0, 1, 1 << 20, 65536, &mut rng).unwrap();
+        assert!(big >= 15 * ms(80.0), "window-capped: {big}");
+        let small = net.send(NS_PER_MS, 0, 1, 100, u64::MAX, &mut rng).unwrap();
+        assert!(
+            small < NS_PER_MS + ms(40.0) + 10_000,
+            "heartbeat at {small}"
+        );
+        let next = net.send(NS_PER_MS, 0, 1, 100, u64::MAX, &mut rng).unwrap();
+        assert!(next >= small, "link order kept: {next} < {small}");
+
+        let mut net = one_link(80.0, 10_000.0, 0.0);
+        let (mut slow, mut other) = (0, 0);
+        let s = crate::sim::NS_PER_S;
+        // 100 MB over 64 KiB / 80 ms (819 KB/s): about two minutes.
+        let big = net
+            .send_fluid(s, 0, 1, 100_000_000, 65536, s, &mut slow, &mut rng)
+            .unwrap();
+        assert!(big > 100 * s, "window-capped fluid: {big}");
+        let small = net
+            .send_fluid(s + 1, 0, 1, 10_000, u64::MAX, s, &mut other, &mut rng)
+            .unwrap();
+        assert!(small < s + ms(41.0), "other connection at {small}");
+
+        let hop = LinkParams {
+            rtt: ms(40.0),
+            jitter: 0,
+            bandwidth_bps: 10e9,
+            loss: 0.0,
+        };
+        let mut net = Net::new(
+            3,
+            vec![(0, 1, hop.clone()), (1, 2, hop)],
+            vec![ms(0.2); 3],
+            1460,
+            s,
+        );
+        let big = net.send(0, 0, 2, 1 << 20, 65536, &mut rng).unwrap();
+        assert!(big >= 15 * ms(80.0), "routed, window-capped: {big}");
+        let small = net.send(NS_PER_MS, 0, 2, 100, u64::MAX, &mut rng).unwrap();
+        assert!(small < NS_PER_MS + ms(42.0), "routed heartbeat at {small}");
+        let (mut slow, mut other) = (0, 0);
+        net.send_fluid(s, 0, 2, 100_000_000, 65536, s, &mut slow, &mut rng)
+            .unwrap();
+        let small = net
+            .send_fluid(s + 1, 0, 2, 10_000, u64::MAX, s, &mut other, &mut rng)
+            .unwrap();
+        assert!(small < s + ms(42.0), "routed fluid at {small}");
     }
 
     /// Bandwidth serializes back-to-back messages (FIFO queueing).

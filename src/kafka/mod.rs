@@ -269,6 +269,11 @@ pub(crate) struct ProducerState {
     in_flight: Vec<u8>,
     /// Flow fidelity: the fluid clock of the connection to each broker.
     fluid_busy: Vec<Nanos>,
+    /// When the latest request sent on the connection to each broker arrives:
+    /// TCP delivers one connection's requests in order, so one held back by
+    /// the connection's window or a retransmit holds back those sent after
+    /// it (the link orders only what every connection shares, `net`).
+    arrives: Vec<Nanos>,
     /// Flow fidelity: a bulk request to each broker is in flight (one at a
     /// time: it stands for a full window of max.in.flight requests).
     bulk_out: Vec<bool>,

@@ -56,6 +56,7 @@ impl ProducerState {
             probe_drain: None,
             in_flight: vec![0; nb],
             fluid_busy: vec![0; nb],
+            arrives: vec![0; nb],
             bulk_out: vec![false; nb],
             probe_trip: vec![(0, 0.0); nb],
             reconnect_at: vec![0; nb],
@@ -688,6 +689,8 @@ impl World<'_> {
             self.send_via(self.now, site, to, None, Some(b), bytes + 100, window)
         };
         if let Some(t) = sent {
+            let t = t.max(self.producers[i].arrives[b as usize]);
+            self.producers[i].arrives[b as usize] = t;
             if bulk && !self.producers[i].copier {
                 let d = &mut self.bulk_due[b as usize];
                 if d.0 == self.now {
