@@ -35,6 +35,8 @@ pub struct FaultRow {
     /// Records failed-over consumers skip (`auto.offset.reset`).
     pub records_never_read: u64,
     pub catch_up_s: Option<f64>,
+    /// Writes disrupted again once the fault was over (`RecoveryOutcome`).
+    pub disrupted_after_end_s: Option<f64>,
     /// Produce, `send()` to acknowledgement (`delivery_latency`) and end-to-end
     /// p99 in the fault's window (its start to its end + 60 s).
     pub produce_p99_ms: Option<f64>,
@@ -194,6 +196,7 @@ pub fn row(sc: &Scenario, i: usize, o: &Outcome) -> DesignRow {
                 duplicates_over_phases: r.and_then(|r| r.duplicates_over_phases),
                 records_never_read: r.map_or(0, |r| r.records_never_read),
                 catch_up_s: r.and_then(|r| r.catch_up_s),
+                disrupted_after_end_s: r.and_then(|r| r.disrupted_after_end_s),
                 produce_p99_ms: (f.produce_latency.count > 0).then_some(f.produce_latency.p99_ms),
                 delivery_p99_ms: (f.delivery_latency.count > 0)
                     .then_some(f.delivery_latency.p99_ms),
@@ -419,6 +422,17 @@ pub fn markdown(c: &Comparison) -> String {
         line(format!("{label}: catch-up (s)"), &|d| {
             opt(d.faults.get(k).and_then(|f| f.catch_up_s), "")
         });
+        if c.designs.iter().any(|d| {
+            d.faults
+                .get(k)
+                .and_then(|f| f.disrupted_after_end_s)
+                .is_some_and(|x| x > 0.0)
+        }) {
+            line(
+                format!("{label}: writes disrupted after it ended (s)"),
+                &|d| opt(d.faults.get(k).and_then(|f| f.disrupted_after_end_s), ""),
+            );
+        }
     }
     let _ = writeln!(s);
     for d in &c.designs {

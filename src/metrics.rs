@@ -259,7 +259,9 @@ pub struct ReplicationOutcome {
 #[derive(Clone, Debug, Serialize)]
 pub struct RecoveryOutcome {
     /// Recovery time: async failover = detection + decision + DNS TTL + client
-    /// restart; stretched = measured (last unavailable interval − fault start).
+    /// restart; stretched = measured (the end of the fault's outage − its
+    /// start: the last unavailable interval that began before the fault's end,
+    /// or of the run of them that continues across it).
     /// `None` when the fault needs no failover.
     pub rto_s: Option<f64>,
     /// Acknowledged at the source, not readable at the target at the failure.
@@ -288,6 +290,12 @@ pub struct RecoveryOutcome {
     /// After the fault ends: time until the replication lag is back under 2 × its
     /// pre-fault level (at least 5 s).
     pub catch_up_s: Option<f64>,
+    /// Writes disrupted again once the fault was over (a link's or a site's
+    /// return: followers catching up, leaders moving back): seconds of
+    /// intervals with an unavailable partition from the fault's end (after
+    /// the outage, when that runs on across it) to 60 s after it. Not part of
+    /// `rto_s`. `None` when the fault does not end within the run.
+    pub disrupted_after_end_s: Option<f64>,
     /// `corruption` / `topic-deletion`: time until every copy has it (the lag).
     pub reaches_all_copies_s: Option<f64>,
     /// With `[backup]`: data written since the restore point (seconds) a restore loses.

@@ -364,6 +364,7 @@ impl World<'_> {
             producers_failed_over: 0,
             consumers_failed_over: 0,
             catch_up_s: None,
+            disrupted_after_end_s: None,
             reaches_all_copies_s: None,
             backup_restore_point_age_s: None,
             note: String::new(),
@@ -382,6 +383,7 @@ impl World<'_> {
             _ => self.absorbed_in_cluster(&w, &mut r),
         }
         r.catch_up_s = self.catch_up(&w);
+        r.disrupted_after_end_s = w.after_end(self);
         r
     }
 
@@ -474,7 +476,7 @@ impl World<'_> {
                 fo.client_restart_s,
                 e.consumers_failed_over,
                 if w.written {
-                    "; RTO measured: last interval with a write refused, timed out or not made"
+                    "; RTO measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end)"
                 } else {
                     ""
                 }
@@ -549,15 +551,15 @@ impl World<'_> {
             "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
         } else if clients_in {
             if stay_down {
-                "measured: last interval with a write refused, timed out or not made; the lost site's clients stay down with it".into()
+                "measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end); the lost site's clients stay down with it".into()
             } else {
                 format!(
-                    "measured: last interval with a write refused, timed out or not made; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
+                    "measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end); the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
                     fo.detection_s, fo.decision_s, fo.client_restart_s
                 )
             }
         } else {
-            "measured: last interval with an unavailable partition after the fault".into()
+            "measured: the end of the outage (the last interval with an unavailable partition before the fault ended, or of the run of them across its end)".into()
         };
     }
 
@@ -657,14 +659,34 @@ impl<'a> FaultWindow<'a> {
         }
     }
 
-    /// The end of the last interval in the window with an unavailable
-    /// partition, from the fault's start.
+    /// The fault's outage, from its start: to the end of the last interval
+    /// with an unavailable partition that began before the fault's end, or,
+    /// when that outage runs on across the end, to the end of its run; 0
+    /// when nothing was unavailable. A disruption that begins once the
+    /// fault is over (followers catching up, leaders moving back) is not
+    /// the fault's recovery: [`Self::after_end`] reports it.
     fn measured(&self, w: &World<'_>) -> f64 {
-        let tl = &w.timeline.unavailable_partitions;
-        let last = (self.from..self.to.min(tl.len()))
-            .rev()
-            .find(|&k| tl[k] > 0);
+        let (last, _) = self.split(w);
         round3(last.map_or(0.0, |k| ((k + 1) as f64 * self.iv - self.f.at_s).max(0.0)))
+    }
+
+    /// Writes disrupted again once the fault was over: the seconds of
+    /// intervals with an unavailable partition from its end (after the
+    /// outage, when that ran on across it) to 60 s after it. `None` for a
+    /// fault that does not end within the run.
+    fn after_end(&self, w: &World<'_>) -> Option<f64> {
+        self.end_s.filter(|&e| e < w.sc.duration_s)?;
+        let (_, after) = self.split(w);
+        Some(round3(after as f64 * self.iv))
+    }
+
+    /// [`outage_split`] of this window.
+    fn split(&self, w: &World<'_>) -> (Option<usize>, usize) {
+        let tl = &w.timeline.unavailable_partitions;
+        let end_k = self
+            .end_s
+            .map_or(self.to, |e| ((e / self.iv).ceil() as usize).max(self.from));
+        outage_split(tl, self.from, end_k, self.to)
     }
 
     /// The clients' restart after a site loss: writes cannot resume before
@@ -672,5 +694,50 @@ impl<'a> FaultWindow<'a> {
     fn restart_s(&self, dns: bool) -> f64 {
         let fo = self.fo;
         fo.detection_s + fo.decision_s + fo.client_restart_s + if dns { fo.dns_ttl_s } else { 0.0 }
+    }
+}
+
+/// A fault's window over the timeline's unavailable partitions `tl`, from
+/// interval `from` (its start) to `to` (60 s after its end), `end_k` the first
+/// interval that begins at or after its end: the last interval of its outage
+/// (the last unavailable one before `end_k`, or, when the outage runs on
+/// across `end_k`, the last of that run), and the unavailable intervals after
+/// the outage from `end_k` on.
+fn outage_split(tl: &[u32], from: usize, end_k: usize, to: usize) -> (Option<usize>, usize) {
+    let to = to.min(tl.len());
+    let end_k = end_k.clamp(from.min(to), to);
+    let mut last = (from..end_k).rev().find(|&k| tl[k] > 0);
+    if let Some(k) = last.as_mut()
+        && *k + 1 == end_k
+    {
+        while *k + 1 < to && tl[*k + 1] > 0 {
+            *k += 1;
+        }
+    }
+    let after_from = last.map_or(end_k, |k| (k + 1).max(end_k));
+    let after = (after_from..to).filter(|&k| tl[k] > 0).count();
+    (last, after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outage_split;
+
+    /// The outage ends where writes came back during the fault; a blip when
+    /// the fault ends is reported after it, not as the outage; an outage that
+    /// runs on across the end ends with its run.
+    #[test]
+    fn an_outage_ends_where_writes_came_back_not_at_a_later_blip() {
+        // Fault over intervals 2..8 (end_k 8), window to 12.
+        let resumed_then_blip = [0, 0, 5, 5, 1, 0, 0, 0, 3, 0, 2, 0];
+        assert_eq!(outage_split(&resumed_then_blip, 2, 8, 12), (Some(4), 2));
+        let across = [0, 0, 5, 5, 5, 5, 5, 5, 5, 4, 0, 1];
+        assert_eq!(outage_split(&across, 2, 8, 12), (Some(9), 1));
+        let quiet_then_after = [0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 7, 0];
+        assert_eq!(outage_split(&quiet_then_after, 2, 8, 12), (None, 2));
+        let lasts_the_run = [0, 0, 5, 0, 5, 0];
+        assert_eq!(outage_split(&lasts_the_run, 2, 6, 6), (Some(4), 0));
+        // A timeline shorter than the window (the run ended first).
+        assert_eq!(outage_split(&[0, 0, 5, 5], 2, 8, 12), (Some(3), 0));
     }
 }

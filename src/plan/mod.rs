@@ -59,6 +59,9 @@ pub struct CaseResult {
     pub unavailable_partition_s: f64,
     pub replication_lag_s_max: Option<f64>,
     pub catch_up_s: Option<f64>,
+    /// Writes disrupted again once a fault was over (its link or site back):
+    /// seconds, the most of any fault of the run; not part of `rto_s`.
+    pub disrupted_after_end_s: Option<f64>,
     /// The busiest link direction `from→to` and its peak utilization (0–1).
     pub busiest_link: Option<String>,
     pub busiest_link_utilization: Option<f64>,
@@ -510,6 +513,12 @@ fn measure(case: &Case, sc: &Scenario, o: &Outcome) -> CaseResult {
         unavailable_partition_s: round3(s.unavailable_partition_s),
         replication_lag_s_max: s.replication_lag_s_max.map(round3),
         catch_up_s: s.catch_up_max_s.map(round3),
+        disrupted_after_end_s: o
+            .faults
+            .iter()
+            .filter_map(|f| f.recovery.as_ref()?.disrupted_after_end_s)
+            .reduce(f64::max)
+            .map(round3),
         busiest_link: s.busiest_link.as_ref().map(|b| format!("{}→{}", b.0, b.1)),
         busiest_link_utilization: s.busiest_link.as_ref().map(|b| round3(b.2)),
         cost_usd_month: s.cost_usd_month,
@@ -1107,6 +1116,8 @@ struct CaseWire {
     unavailable_partition_s: Exact,
     replication_lag_s_max: Option<Exact>,
     catch_up_s: Option<Exact>,
+    #[serde(default)]
+    disrupted_after_end_s: Option<Exact>,
     busiest_link: Option<String>,
     busiest_link_utilization: Option<Exact>,
     cost_usd_month: Option<Exact>,
@@ -1128,6 +1139,7 @@ pub fn outcome_to_json(r: &RunOutcome) -> serde_json::Value {
             unavailable_partition_s: Exact(c.unavailable_partition_s),
             replication_lag_s_max: exact(c.replication_lag_s_max),
             catch_up_s: exact(c.catch_up_s),
+            disrupted_after_end_s: exact(c.disrupted_after_end_s),
             busiest_link: c.busiest_link.clone(),
             busiest_link_utilization: exact(c.busiest_link_utilization),
             cost_usd_month: exact(c.cost_usd_month),
@@ -1163,6 +1175,7 @@ pub fn outcome_from_json(v: serde_json::Value) -> Result<RunOutcome, String> {
                 unavailable_partition_s: c.unavailable_partition_s.0,
                 replication_lag_s_max: inexact(c.replication_lag_s_max),
                 catch_up_s: inexact(c.catch_up_s),
+                disrupted_after_end_s: inexact(c.disrupted_after_end_s),
                 busiest_link: c.busiest_link,
                 busiest_link_utilization: inexact(c.busiest_link_utilization),
                 cost_usd_month: inexact(c.cost_usd_month),
@@ -1588,11 +1601,18 @@ fn explain(r: &CandidateResult) -> Vec<String> {
                         ""
                     }
                 )),
-                "rto_s" | "write_availability_pct" => s.push_str(&format!(
-                    "; writes stop or are refused for {} s, {} partition-s unavailable",
-                    cr.rto_s.map_or("–".into(), |v| format!("{v}")),
-                    cr.unavailable_partition_s
-                )),
+                "rto_s" | "write_availability_pct" => {
+                    s.push_str(&format!(
+                        "; writes stop or are refused for {} s, {} partition-s unavailable",
+                        cr.rto_s.map_or("–".into(), |v| format!("{v}")),
+                        cr.unavailable_partition_s
+                    ));
+                    if let Some(x) = cr.disrupted_after_end_s.filter(|&x| x > 0.0) {
+                        s.push_str(&format!(
+                            "; once the fault was over, writes were disrupted again for {x} s"
+                        ));
+                    }
+                }
                 "rereads_records" => s.push_str(match r.tool.as_deref() {
                     Some("mirrormaker2") => "; the lost site's consumers resume at the last checkpoint MirrorMaker 2 translated (MirrorCheckpointTask every emit.checkpoints.interval.seconds, through the nearest offset sync, OffsetSyncStore.translateDownstream) and read again what they consumed since",
                     Some("replicator") => "; the lost site's consumers resume at Replicator's last timestamp translation (every offset.translator.batch.period.ms) and read again what they consumed since",

@@ -435,6 +435,21 @@ fn comparison(s: &mut String, designs: &[(&str, &Outcome)], verdicts: &[Verdict]
                 .map(|(_, o)| cell(o, &|r| r.rto_s.map_or_else(dash, f)))
                 .collect(),
         );
+        if designs.iter().any(|(_, o)| {
+            o.faults
+                .get(i)
+                .and_then(|x| x.recovery.as_ref())
+                .and_then(|r| r.disrupted_after_end_s)
+                .is_some_and(|x| x > 0.0)
+        }) {
+            row(
+                &format!("{label}: writes disrupted after it ended, s"),
+                designs
+                    .iter()
+                    .map(|(_, o)| cell(o, &|r| r.disrupted_after_end_s.map_or_else(dash, f)))
+                    .collect(),
+            );
+        }
         row(
             &format!("{label}: RPO, records / s"),
             designs
