@@ -26,12 +26,14 @@ struct Dir {
     /// When the link's transmitter is free again (FIFO queueing).
     busy_until: Nanos,
     /// Messages on a direction reach the far end in the order they were put
-    /// on the link: jitter models queueing on the path, not reordering. This
-    /// orders what the link does to a message (queue, serialisation,
-    /// propagation, jitter), not its connection's own limits: one
-    /// connection held back by its window or a retransmit does not hold back
-    /// the others (TCP orders each connection's bytes; producers keep their
-    /// requests in order per connection, `ProducerState::arrives`).
+    /// on the link: jitter models queueing on the path, not reordering. For
+    /// data (a message sent with a window) this orders what the link does to
+    /// it (queue, serialisation, propagation, jitter), not its connection's
+    /// own limits: one connection held back by its window, the loss cap or a
+    /// retransmit does not hold back the others (TCP orders each connection's
+    /// bytes; producers keep their requests in order per connection,
+    /// `ProducerState::arrives`). Control messages (no window) keep the
+    /// whole order, their loss delays included.
     last_arrival: Nanos,
     /// Bytes serialized, bucketed by timeline interval.
     bytes: Vec<u64>,
@@ -785,11 +787,22 @@ impl Net {
         if !d.fluid.is_empty() && d.fluid_busy > start {
             d.make_room(start, (start + ser_ns).max(start + 1), bucket, link_npb);
         }
-        // In order on the link; the connection's own limits (window, loss,
-        // a retransmit) delay this message only, not other connections'.
+        let conn_done = now + conn_ns + extra;
+        if window == u64::MAX {
+            // A control message (no window): in the link's order whatever
+            // delays it, so that one connection's messages (metadata to a
+            // broker, votes) never overtake each other under loss.
+            let arrival = (d.busy_until.max(conn_done) + half + jitter).max(d.last_arrival);
+            d.last_arrival = arrival;
+            return Some((arrival, half));
+        }
+        // Data (a connection with a window): in order on the link; the
+        // connection's own limits (window, loss, a retransmit) delay this
+        // message only, not other connections'. A data connection keeps its
+        // own messages in order: one request out at a time (fetch sessions),
+        // or `ProducerState::arrives`.
         let link_arrival = (d.busy_until + half + jitter).max(d.last_arrival);
         d.last_arrival = link_arrival;
-        let conn_done = now + conn_ns + extra;
         Some((link_arrival.max(conn_done + half + jitter), half))
     }
 
@@ -941,9 +954,17 @@ impl Net {
                 extra = p.rtt;
             }
         }
+        let conn_done = now + conn_ns + extra + propagation;
+        if window == u64::MAX {
+            // A control message: in the route's order whatever delays it (as
+            // `send_half`).
+            let arrival = last.max(conn_done).max(r.last_arrival);
+            r.last_arrival = arrival;
+            return Some(arrival);
+        }
         let link_arrival = last.max(r.last_arrival);
         r.last_arrival = link_arrival;
-        Some(link_arrival.max(now + conn_ns + extra + propagation))
+        Some(link_arrival.max(conn_done))
     }
 
     /// [`Self::fluid_rate`] between two sites without a direct link: the
@@ -1253,7 +1274,9 @@ mod tests {
     /// 1 ms after it still arrives one propagation delay later. Likewise at
     /// flow fidelity for a fluid its connection cannot carry within its span,
     /// and over a route of two hops. What the link does still keeps order: a
-    /// message behind another on the transmitter arrives after it.
+    /// message behind another on the transmitter arrives after it; and control
+    /// messages (no window) keep the whole order, a retransmit's delay
+    /// included.
     #[test]
     fn a_window_held_connection_does_not_hold_back_the_others() {
         let mut rng = SimRng::new(1);
@@ -1305,6 +1328,19 @@ mod tests {
             .send_fluid(s + 1, 0, 2, 10_000, u64::MAX, s, &mut other, &mut rng)
             .unwrap();
         assert!(small < s + ms(42.0), "routed fluid at {small}");
+
+        // Control messages (no window) keep the link's order, retransmits
+        // included: metadata batches to a broker never overtake each other.
+        let mut net = one_link(50.0, 1000.0, 0.2);
+        let (mut last, mut retransmitted) = (0, 0);
+        for i in 0..400u64 {
+            let t = net.send(i * 1000, 0, 1, 1000, u64::MAX, &mut rng).unwrap();
+            assert!(t >= last, "control message {i} overtook the one before");
+            // Queued behind at most 400 × 8 µs, then 25 ms: later is a retransmit.
+            retransmitted += u32::from(t > i * 1000 + ms(3.2) + ms(25.0) + ms(40.0));
+            last = t;
+        }
+        assert!(retransmitted > 0, "20 % loss retransmits some");
     }
 
     /// Bandwidth serializes back-to-back messages (FIFO queueing).
