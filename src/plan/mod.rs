@@ -1612,6 +1612,11 @@ fn explain(r: &CandidateResult) -> Vec<String> {
                             "; once the fault was over, writes were disrupted again for {x} s"
                         ));
                     }
+                    if let Some(site) = brokerless_end(r, &case) {
+                        s.push_str(&format!(
+                            "; {site} holds no broker of this design, so its clients reach the cluster only across the link and cannot reach the brokers beyond it while it is cut: Kafka moves a leader when its broker loses the controller, not when a client cannot reach it (the clients where the brokers are, or brokers in {site})"
+                        ));
+                    }
                 }
                 "rereads_records" => s.push_str(match r.tool.as_deref() {
                     Some("mirrormaker2") => "; the lost site's consumers resume at the last checkpoint MirrorMaker 2 translated (MirrorCheckpointTask every emit.checkpoints.interval.seconds, through the nearest offset sync, OffsetSyncStore.translateDownstream) and read again what they consumed since",
@@ -1637,6 +1642,19 @@ fn explain(r: &CandidateResult) -> Vec<String> {
         why.push(s);
     }
     why
+}
+
+/// The end of link-cut case `case` ("cut a–b") that holds no broker of
+/// candidate `r` while the other end does: that site's clients lose the
+/// brokers beyond the link (links are not rerouted around a cut).
+fn brokerless_end(r: &CandidateResult, case: &str) -> Option<String> {
+    let (a, b) = case.strip_prefix("cut ")?.split_once('–')?;
+    let brokers = |s: &str| r.brokers.get(s).copied().unwrap_or(0);
+    match (brokers(a), brokers(b)) {
+        (0, n) if n > 0 => Some(a.to_string()),
+        (n, 0) if n > 0 => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Objectives no simulated candidate meets, each with the three nearest.

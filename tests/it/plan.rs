@@ -810,3 +810,82 @@ fn a_prefix_continued_under_another_fault_equals_a_run_from_the_start() {
         assert_ne!(outs[0], outs[1], "{file}: the two faults differ");
     }
 }
+
+/// A site that holds no broker reaches the cluster only over its links: cut
+/// the one to the leaders and its clients cannot write until it heals, since
+/// Kafka moves a leader when its broker loses the controller
+/// (`BrokerHeartbeatManager`, fencing), not when a client cannot reach it, and
+/// the links are not rerouted around a cut. The producer is in dc1, which
+/// holds no broker (`brokers = 0`); the rest stand 2–3 ms apart. A stretch whose
+/// voters all sit beyond dc1 keeps its leaders through a 60 s cut of dc1's
+/// link to them: the outage lasts the cut, and the reason says why and what
+/// would fix it. No other case is given that reason.
+#[test]
+fn a_cut_to_a_site_without_brokers_is_explained_by_the_unreachable_leaders() {
+    let mut text = String::from("name = \"brokerless\"\nseed = 3\n");
+    for (dc, n) in [("dc1", 0), ("dc2", 3), ("dc3", 3), ("dc4", 3)] {
+        text += &format!("[[site]]\nname = \"{dc}\"\nbrokers = {n}\n");
+    }
+    for (a, b, rtt) in [
+        ("dc1", "dc2", 2),
+        ("dc1", "dc3", 3),
+        ("dc1", "dc4", 3),
+        ("dc2", "dc3", 2),
+        ("dc2", "dc4", 2),
+        ("dc3", "dc4", 2),
+    ] {
+        text += &format!("[[link]]\nbetween = [\"{a}\", \"{b}\"]\nrtt_ms = {rtt}\n");
+    }
+    text += r#"
+[[topic]]
+name = "t"
+partitions = 6
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 1
+[model]
+fidelity = "flow"
+[objectives]
+rto_s = 30
+[failover]
+detection_s = 2
+decision_s = 2
+client_restart_s = 2
+[plan]
+families = ["stretched"]
+fault_at_s = 30
+outage_s = 60
+recovery_s = 60
+"#;
+    let p = plan_text(&text);
+    let reason = "dc1 holds no broker of this design";
+    let three = p
+        .candidates
+        .iter()
+        .find(|c| c.name == "stretched-3 dc2+dc3+dc4 rf3 min2")
+        .expect("the three-site stretch is simulated");
+    let cut = three
+        .cases
+        .iter()
+        .find(|c| c.case == "cut dc1–dc2")
+        .expect("the cut is a case");
+    let rto = cut.rto_s.expect("measured");
+    assert!(
+        (60.0..=70.0).contains(&rto),
+        "the outage lasts the 60 s cut: {rto}"
+    );
+    assert!(
+        three
+            .why
+            .iter()
+            .any(|w| w.starts_with("cut dc1–") && w.contains(reason)),
+        "{:#?}",
+        three.why
+    );
+    for c in &p.candidates {
+        for w in c.why.iter().filter(|w| w.contains(reason)) {
+            assert!(w.starts_with("cut dc1–"), "{}: {w}", c.name);
+        }
+    }
+}
