@@ -25,15 +25,9 @@ use crate::sites::{Faults, SiteGraph};
 struct Dir {
     /// When the link's transmitter is free again (FIFO queueing).
     busy_until: Nanos,
-    /// Messages on a direction reach the far end in the order they were put
-    /// on the link: jitter models queueing on the path, not reordering. For
-    /// data (a message sent with a window) this orders what the link does to
-    /// it (queue, serialisation, propagation, jitter), not its connection's
-    /// own limits: one connection held back by its window, the loss cap or a
-    /// retransmit does not hold back the others (TCP orders each connection's
-    /// bytes; producers keep their requests in order per connection,
-    /// `ProducerState::arrives`). Control messages (no window) keep the
-    /// whole order, their loss delays included.
+    /// The latest arrival in this direction: messages reach the far end in
+    /// the order they were put on the link (jitter models queueing on the
+    /// path, not reordering), as [`deliver`] keeps it.
     last_arrival: Nanos,
     /// Bytes serialized, bucketed by timeline interval.
     bytes: Vec<u64>,
@@ -228,8 +222,7 @@ struct Route {
     /// round trips, the narrowest bandwidth, the loss of any hop
     /// (1 − Π(1 − loss)); no jitter of its own (each hop draws its own).
     path: LinkParams,
-    /// Messages over the route reach the far end in the order they were put
-    /// on it (as `Dir::last_arrival`: the connections' own limits aside).
+    /// The latest arrival over the route ([`deliver`], as `Dir::last_arrival`).
     last_arrival: Nanos,
 }
 
@@ -331,6 +324,28 @@ pub struct LinkUsage {
     /// Bytes the direction could carry in each bucket at its bandwidth of the
     /// time (degradations included).
     pub capacity_bytes_per_bucket: Vec<f64>,
+}
+
+/// When a message arrives that the link (or route) would deliver at `link`
+/// and its connection's own limits (window, loss cap, a retransmit) no earlier
+/// than `conn`, after `last`, the previous arrival in its direction, which it
+/// moves on. Data (`control` false) is in the link's order for what the link
+/// does only: one connection held back by its own limits does not hold back
+/// the others (TCP orders each connection's bytes; a data connection keeps its
+/// own messages in order: one request out at a time for fetch sessions,
+/// `ProducerState::arrives` for producers). A control message (sent without a
+/// window) keeps the whole order, its connection's delays included, so that
+/// one connection's control messages (metadata to a broker, votes) never
+/// overtake each other under loss.
+#[inline(always)]
+fn deliver(last: &mut Nanos, link: Nanos, conn: Nanos, control: bool) -> Nanos {
+    if control {
+        *last = link.max(conn).max(*last);
+        *last
+    } else {
+        *last = link.max(*last);
+        (*last).max(conn)
+    }
 }
 
 /// Add `bytes`, sent evenly over [from, to), to per-bucket counters (and to
@@ -788,22 +803,13 @@ impl Net {
             d.make_room(start, (start + ser_ns).max(start + 1), bucket, link_npb);
         }
         let conn_done = now + conn_ns + extra;
-        if window == u64::MAX {
-            // A control message (no window): in the link's order whatever
-            // delays it, so that one connection's messages (metadata to a
-            // broker, votes) never overtake each other under loss.
-            let arrival = (d.busy_until.max(conn_done) + half + jitter).max(d.last_arrival);
-            d.last_arrival = arrival;
-            return Some((arrival, half));
-        }
-        // Data (a connection with a window): in order on the link; the
-        // connection's own limits (window, loss, a retransmit) delay this
-        // message only, not other connections'. A data connection keeps its
-        // own messages in order: one request out at a time (fetch sessions),
-        // or `ProducerState::arrives`.
-        let link_arrival = (d.busy_until + half + jitter).max(d.last_arrival);
-        d.last_arrival = link_arrival;
-        Some((link_arrival.max(conn_done + half + jitter), half))
+        let arrival = deliver(
+            &mut d.last_arrival,
+            d.busy_until + half + jitter,
+            conn_done + half + jitter,
+            window == u64::MAX,
+        );
+        Some((arrival, half))
     }
 
     /// Flow fidelity: the most a connection with `window` can move from `a` to
@@ -884,9 +890,12 @@ impl Net {
         // messages put on the link in it; the rest crosses later, and so
         // arrives later.
         d.carry_fluid(start, link_ns, now, bytes, bucket, npb);
-        let link_arrival = (now.max(d.fluid_busy) + half + jitter).max(d.last_arrival);
-        d.last_arrival = link_arrival;
-        Some(link_arrival.max(*conn_busy + half + jitter))
+        Some(deliver(
+            &mut d.last_arrival,
+            now.max(d.fluid_busy) + half + jitter,
+            *conn_busy + half + jitter,
+            false,
+        ))
     }
 
     /// [`Self::send`] between two sites without a direct link: the message
@@ -955,16 +964,12 @@ impl Net {
             }
         }
         let conn_done = now + conn_ns + extra + propagation;
-        if window == u64::MAX {
-            // A control message: in the route's order whatever delays it (as
-            // `send_half`).
-            let arrival = last.max(conn_done).max(r.last_arrival);
-            r.last_arrival = arrival;
-            return Some(arrival);
-        }
-        let link_arrival = last.max(r.last_arrival);
-        r.last_arrival = link_arrival;
-        Some(link_arrival.max(conn_done))
+        Some(deliver(
+            &mut r.last_arrival,
+            last,
+            conn_done,
+            window == u64::MAX,
+        ))
     }
 
     /// [`Self::fluid_rate`] between two sites without a direct link: the
@@ -1035,9 +1040,12 @@ impl Net {
         }
         let conn_ns = (bytes_f / conn_rate * NS_PER_S as f64) as Nanos;
         *conn_busy = (*conn_busy).max(from) + conn_ns;
-        let link_arrival = (drained + propagation).max(r.last_arrival);
-        r.last_arrival = link_arrival;
-        Some(link_arrival.max(*conn_busy + propagation))
+        Some(deliver(
+            &mut r.last_arrival,
+            drained + propagation,
+            *conn_busy + propagation,
+            false,
+        ))
     }
 
     /// Give hosts `0..rates.len()` a network interface of `rates[h]` bytes/s

@@ -9,6 +9,13 @@
 use super::*;
 use copier::Exposure;
 
+/// What a measured RTO is, as the recovery notes say it (`FaultWindow::measured`).
+macro_rules! outage_note {
+    () => {
+        "the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end)"
+    };
+}
+
 impl World<'_> {
     /// The run's `Outcome`, assembled from the parts below.
     pub(super) fn outcome(&self) -> Outcome {
@@ -476,7 +483,7 @@ impl World<'_> {
                 fo.client_restart_s,
                 e.consumers_failed_over,
                 if w.written {
-                    "; RTO measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end)"
+                    concat!("; RTO measured: ", outage_note!())
                 } else {
                     ""
                 }
@@ -551,10 +558,19 @@ impl World<'_> {
             "estimate: broker.session.timeout.ms (fencing) before partitions move; no producer wrote to measure it".into()
         } else if clients_in {
             if stay_down {
-                "measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end); the lost site's clients stay down with it".into()
+                concat!(
+                    "measured: ",
+                    outage_note!(),
+                    "; the lost site's clients stay down with it"
+                )
+                .into()
             } else {
                 format!(
-                    "measured: the end of the outage (the last interval with a write refused, timed out or not made before the fault ended, or of the run of them across its end); the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)",
+                    concat!(
+                        "measured: ",
+                        outage_note!(),
+                        "; the lost site's clients fail over after detection {} s + decision {} s + client restart {} s (no DNS change: the bootstrap list names the other sites)"
+                    ),
                     fo.detection_s, fo.decision_s, fo.client_restart_s
                 )
             }
