@@ -25,6 +25,9 @@
 //!   into groups that no longer reach each other (their routes went through S).
 //! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
 //!   `link-cut` [info] "link A↔B": who keeps the quorum, who is fenced, what it costs.
+//! - `link-cut-clients` [error] "link A↔B, topic T": producers in a site without
+//!   brokers lose the partitions led across the cut for the whole cut (their
+//!   leaders' brokers keep the controller, so the leaders stay).
 //! - `multi-hop-route` [info] "route A↔B": two sites without a link of their own
 //!   and the path their traffic takes (hubs, hops, RTT, narrowest hop).
 //! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity,
@@ -195,6 +198,7 @@ fn cluster_checks(cx: &Cx, copy: &CopyLoad, out: &mut Vec<Finding>) {
     replication_settings(cx, out);
     site_loss(cx, out);
     link_cuts(cx, out);
+    client_cuts(cx, out);
     routes(cx, out);
     wan(cx, out);
     stretched(cx, out);
@@ -1222,6 +1226,78 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
                 format!("cutting `{na}`↔`{nb}` (both sites up): {}; every topic keeps min.insync.replicas on the quorum side", story.join("; ")),
                 "no change needed; simulate a `link-partition` fault to see the timeline",
             ));
+        }
+    }
+}
+
+/// Producers in a site without a broker of the cluster reach every leader
+/// across a link. Cutting the link to a site whose brokers lead some of their
+/// partitions stops their writes to those partitions for the whole cut when
+/// no active controller the cut leaves possible is cut off from that site's
+/// brokers: Kafka moves a leader only when its broker is fenced
+/// (`ReplicationControlManager.handleBrokerFenced`), never because a client
+/// cannot reach it, and a directly linked pair does not route around its own
+/// link (`crate::sites`). The producer's batches for those partitions expire
+/// after `delivery.timeout.ms` until the link returns.
+fn client_cuts(cx: &Cx, out: &mut Vec<Finding>) {
+    let ns = cx.topo.sites.len();
+    for li in 0..cx.sc.link.len() {
+        let (a, b) = cx.graph.ends(li);
+        if a >= ns || b >= ns || a == b {
+            continue;
+        }
+        let mut cut = vec![false; cx.sc.link.len()];
+        cut[li] = true;
+        let f = Faults {
+            cut: &cut,
+            down: &[],
+        };
+        // A controller that can be active under the cut and does not reach
+        // a side's brokers fences them, and their leaders move: writes then
+        // come back, so this is not certain.
+        let fenced_somewhere = |y: usize| {
+            (0..ns).any(|q| cx.can_lead(q, f) && cx.unreached_brokers(q, f).contains(&y))
+        };
+        for (x, y) in [(a, b), (b, a)] {
+            if cx.brokers[x] > 0 || cx.brokers[y] == 0 || fenced_somewhere(y) {
+                continue;
+            }
+            for t in &cx.topics {
+                let writers: Vec<&crate::scenario::Producer> = cx
+                    .sc
+                    .producer
+                    .iter()
+                    .filter(|p| p.topic == t.name && cx.serves(&p.site))
+                    .filter(|p| cx.topo.site_index(&p.site) == Some(x))
+                    .collect();
+                if writers.is_empty() {
+                    continue;
+                }
+                let led = t
+                    .asg
+                    .iter()
+                    .filter(|a| a.replicas.first().is_some_and(|&l| cx.broker_site(l) == y))
+                    .count();
+                if led == 0 {
+                    continue;
+                }
+                let (nx, ny) = (cx.site(x), cx.site(y));
+                out.push(finding(
+                    Level::Error,
+                    "link-cut-clients",
+                    format!("link {}↔{}, topic {}", cx.site(a), cx.site(b), t.name),
+                    format!(
+                        "`{nx}` holds {} producer(s) of `{}` and no broker: cutting `{nx}`↔`{ny}` cuts them off from the {led} of {} partitions led in `{ny}`, whose brokers keep the active controller, so their leaders stay there (Kafka moves a leader only when its broker is fenced, never because a client cannot reach it) and traffic between two linked sites does not go around their cut link: writes to those partitions stop for the whole cut (their batches expire after delivery.timeout.ms)",
+                        writers.len(),
+                        t.name,
+                        t.asg.len()
+                    ),
+                    format!(
+                        "run the producers in a site with brokers of the cluster, or place brokers (with replicas of `{}`) in `{nx}`",
+                        t.name
+                    ),
+                ));
+            }
         }
     }
 }

@@ -120,6 +120,78 @@ fn three_sites_1_1_1_keep_the_quorum() {
     assert!(with(&fs, "quorum-small").is_empty());
 }
 
+/// Four sites: the producer's dc1 holds `dc1_voters` KRaft voters and no
+/// broker; dc2–dc4 hold 3 brokers each and the other voters; every pair is
+/// linked. Topic `t`: 6 partitions, RF 3, one replica per broker site.
+fn brokerless_clients(dc1_voters: u32, dc4_voters: u32) -> String {
+    let mut s = String::from("name = \"brokerless\"\n");
+    for (dc, brokers, voters) in [
+        ("dc1", 0, dc1_voters),
+        ("dc2", 3, 1),
+        ("dc3", 3, 1),
+        ("dc4", 3, dc4_voters),
+    ] {
+        s += &format!("[[site]]\nname = \"{dc}\"\nbrokers = {brokers}\ncontrollers = {voters}\n");
+    }
+    for (a, b) in [
+        ("dc1", "dc2"),
+        ("dc1", "dc3"),
+        ("dc1", "dc4"),
+        ("dc2", "dc3"),
+        ("dc2", "dc4"),
+        ("dc3", "dc4"),
+    ] {
+        s += &format!("[[link]]\nbetween = [\"{a}\", \"{b}\"]\nrtt_ms = 2\n");
+    }
+    s + "[[topic]]\nname = \"t\"\npartitions = 6\n\"replication.factor\" = 3\n\
+         [[producer]]\nsite = \"dc1\"\ntopic = \"t\"\nrate_mb_s = 1\n"
+}
+
+/// Producers in a site without brokers reach every leader across a link. With
+/// the voters in the broker sites, a cut of dc1's link to a broker site leaves
+/// that site's brokers their controller: its leaders stay (Kafka moves a
+/// leader only for a fenced broker) and dc1 loses them for the whole cut. One
+/// error per cut link naming the partitions led there (the preferred leaders:
+/// 2 of 6 per site); none for the links between broker sites.
+#[test]
+fn a_cut_cuts_brokerless_clients_off_from_the_leaders_beyond_it() {
+    let fs = run(&brokerless_clients(0, 1));
+    let cuts = with(&fs, "link-cut-clients");
+    let subjects: Vec<&str> = cuts.iter().map(|f| f.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "link dc1↔dc2, topic t",
+            "link dc1↔dc3, topic t",
+            "link dc1↔dc4, topic t"
+        ],
+        "{}",
+        render_text(&fs)
+    );
+    for f in &cuts {
+        assert_eq!(f.level, Level::Error);
+        assert!(
+            f.message.contains("the 2 of 6 partitions led in"),
+            "{}",
+            f.message
+        );
+        assert!(f.fix.contains("place brokers"), "{}", f.fix);
+    }
+}
+
+/// With a voter in the clients' site the active controller may be there, and
+/// a cut then fences the brokers beyond it, whose leaders move to sites dc1
+/// still reaches: the outage is not certain, and the rule stays silent.
+#[test]
+fn a_voter_beside_brokerless_clients_can_move_their_leaders() {
+    let fs = run(&brokerless_clients(1, 0));
+    assert!(
+        with(&fs, "link-cut-clients").is_empty(),
+        "{}",
+        render_text(&fs)
+    );
+}
+
 #[test]
 fn losing_the_two_replica_site_rejects_acks_all() {
     let placed = r#"
