@@ -1,5 +1,5 @@
 //! The plan benchmark of issue 14: `benches/plan.toml` (four sites, every
-//! family and copier: 64 candidates, 30 simulated, a one-hour window of the daily peak at
+//! family and copier: 64 candidates, 25 simulated, a one-hour window of the daily peak at
 //! flow fidelity under the standard fault set), planned once on one thread and
 //! once on every core. Prints per run the wall time, the candidates generated
 //! and simulated, the runs, and the speed-up of the parallel run; both plans
