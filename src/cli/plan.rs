@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Choose a design: generate candidates (stretched over 2, 2.5 and 3 sites; a
-/// cluster per site with MirrorMaker 2 or Cluster Linking), prune them with
+/// cluster per site with each copier; hybrids), prune them with
 /// the static checks, simulate the rest under the same fault cases, rank them;
 /// writes reports/<scenario-name>/plan.{json,md,html}.
 #[derive(clap::Args)]

@@ -1705,8 +1705,44 @@ fn unmet(results: &[CandidateResult]) -> Vec<Unmet> {
     out
 }
 
-/// Why the first candidate leads, or what no candidate achieves.
+/// What adopting a copier takes beyond Apache Kafka, which the simulation and
+/// the cost do not weigh; `None` for MirrorMaker 2, part of Apache Kafka.
+pub fn tool_caveat(tool: &str) -> Option<&'static str> {
+    Some(match tool {
+        "cluster-linking" => {
+            "Cluster Linking is a feature of Confluent Server and Confluent Cloud, not of Apache Kafka (Confluent's licence)"
+        }
+        "replicator" => "Replicator is a Confluent Platform connector under Confluent's licence",
+        "ureplicator" => {
+            "uReplicator is Uber's open-source replicator, run with its own Helix-based controller and workers"
+        }
+        "cluster-mirroring" => {
+            "Cluster Mirroring is KIP-1279, in no Apache Kafka release yet: the design waits for it"
+        }
+        "redpanda-shadowing" => {
+            "Shadowing is a Redpanda feature: the clusters would run Redpanda, which ktopo models as Kafka brokers with the shadow link's fetch defaults"
+        }
+        "flink" => "the copy is a Flink job you write, deploy and operate",
+        _ => return None,
+    })
+}
+
+/// Why the first candidate leads, or what no candidate achieves; for a
+/// recommendation whose copier is not Apache Kafka's, what adopting it takes.
 fn recommendation(results: &[CandidateResult], unmet: &[Unmet]) -> String {
+    let why = recommendation_why(results, unmet);
+    let caveat = results
+        .iter()
+        .find(|r| r.status == "recommended")
+        .and_then(|r| r.tool.as_deref())
+        .and_then(tool_caveat);
+    match caveat {
+        Some(c) => format!("{why}; before adopting it: {c}"),
+        None => why,
+    }
+}
+
+fn recommendation_why(results: &[CandidateResult], unmet: &[Unmet]) -> String {
     let ranked: Vec<&CandidateResult> = results.iter().filter(|r| r.rank.is_some()).collect();
     let Some(best) = ranked.first() else {
         if results.iter().any(|r| r.status == "unfinished") {

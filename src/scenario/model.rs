@@ -1364,7 +1364,17 @@ fn d_plan_families() -> Vec<String> {
     vec!["stretched".into(), "async".into(), "hybrid".into()]
 }
 fn d_plan_tools() -> Vec<String> {
-    vec!["mirrormaker2".into(), "cluster-linking".into()]
+    [
+        "mirrormaker2",
+        "cluster-linking",
+        "replicator",
+        "ureplicator",
+        "cluster-mirroring",
+        "redpanda-shadowing",
+        "flink",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 fn d_plan_topologies() -> Vec<String> {
     vec!["active-passive".into(), "active-active".into()]

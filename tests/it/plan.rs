@@ -524,6 +524,14 @@ fn offset_preserving_mirror_beats_mirrormaker2_on_rereads() {
         "{:?}",
         mm2.why
     );
+    // The recommendation says what adopting it takes: KIP-1279 is in no
+    // Kafka release yet, which the figures do not show.
+    assert!(
+        p.recommendation
+            .ends_with("before adopting it: Cluster Mirroring is KIP-1279, in no Apache Kafka release yet: the design waits for it"),
+        "{}",
+        p.recommendation
+    );
     // Its settings: no tasks.max (it runs in the destination's brokers).
     assert!(cm.copier.contains_key("consumer.receive.buffer.bytes"));
     assert!(!cm.copier.contains_key("tasks.max"), "{:?}", cm.copier);
@@ -925,4 +933,45 @@ fn a_cut_to_a_site_without_brokers_is_explained_by_the_unreachable_leaders() {
         "{:#?}",
         three.why
     );
+}
+
+/// By default the planner generates every copier issue 14 names (MirrorMaker 2,
+/// Cluster Linking, Replicator, uReplicator, the offset-preserving profiles and
+/// the Flink job), and a recommendation of any of them but MirrorMaker 2, part
+/// of Apache Kafka, says what adopting it takes beyond Kafka.
+#[test]
+fn every_copier_is_a_default_candidate_and_says_what_it_takes() {
+    let tools = ktopo::scenario::PlanConfig::default().tools;
+    assert_eq!(
+        tools,
+        [
+            "mirrormaker2",
+            "cluster-linking",
+            "replicator",
+            "ureplicator",
+            "cluster-mirroring",
+            "redpanda-shadowing",
+            "flink"
+        ]
+    );
+    for t in &tools {
+        assert_eq!(
+            ktopo::plan::tool_caveat(t).is_none(),
+            t == "mirrormaker2",
+            "{t}"
+        );
+    }
+    // A file that leaves `[plan].tools` open gets an async candidate of each.
+    let text = two_site_async("rpo_s = 5", "[]").replace("tools = []\n", "");
+    let sc = ktopo::scenario::parse_for_plan(&text, "test.toml").expect("valid scenario");
+    let prepared = ktopo::plan::prepare(&text, &sc, None).expect("prepared");
+    let n = prepared.len();
+    let listed = prepared.assemble((0..n).map(|_| None).collect(), 1, "not run");
+    let mut generated: Vec<&str> = listed
+        .candidates
+        .iter()
+        .filter_map(|c| c.tool.as_deref())
+        .collect();
+    generated.dedup();
+    assert_eq!(generated, tools);
 }
