@@ -5,6 +5,7 @@
 
 use crate::scenario::{Acks, CopierTool, Scenario};
 use indexmap::IndexMap;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use toml::{Table, Value};
 
@@ -510,6 +511,7 @@ pub fn generate(sc: &Scenario, doc: &Table) -> Vec<Candidate> {
     if family("hybrid") && data.len() >= 3 {
         hybrids(sc, doc, &data, &plan, &stated, &mut out);
     }
+    keep_stated_placement(sc, doc, &mut out);
 
     // The file's own designs join as they are.
     for (i, d) in sc.design.iter().enumerate() {
@@ -796,6 +798,113 @@ fn stated_rf_mismatch(stated: &Stated, groups: &[(String, u32)]) -> Vec<String> 
             })
         })
         .collect()
+}
+
+/// Replicas and observers per site of a topic `placement` table, each
+/// group's rack read as a site's name or one of its `racks`; `None` when a
+/// rack belongs to no site.
+type BySite = (BTreeMap<String, u32>, BTreeMap<String, u32>);
+
+fn placement_by_site(sc: &Scenario, p: &Table) -> Option<BySite> {
+    let count = |key: &str| -> Option<BTreeMap<String, u32>> {
+        let mut out = BTreeMap::new();
+        let groups = match p.get(key) {
+            Some(Value::Array(a)) => a.as_slice(),
+            _ => &[],
+        };
+        for g in groups {
+            let g = g.as_table()?;
+            let rack = g.get("rack")?.as_str()?;
+            let k = int_key(g, "count")?;
+            let site = sc
+                .site
+                .iter()
+                .find(|x| x.name == rack || x.racks.iter().any(|r| r == rack))?;
+            *out.entry(site.name.clone()).or_insert(0) += k;
+        }
+        Some(out)
+    };
+    Some((count("replicas")?, count("observers")?))
+}
+
+/// A placement table's groups as written, the first first: "2 in dc2 + 2 in
+/// dc1; observers 1 in dc3".
+fn describe_placement(p: &Table) -> String {
+    let list = |key: &str| {
+        let groups = match p.get(key) {
+            Some(Value::Array(a)) => a.as_slice(),
+            _ => &[],
+        };
+        groups
+            .iter()
+            .filter_map(Value::as_table)
+            .map(|g| {
+                format!(
+                    "{} in {}",
+                    int_key(g, "count").unwrap_or(0),
+                    g.get("rack").and_then(Value::as_str).unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let (replicas, observers) = (list("replicas"), list("observers"));
+    if observers.is_empty() {
+        replicas
+    } else {
+        format!("{replicas}; observers {observers}")
+    }
+}
+
+/// What the file states is kept, a topic's `placement` too. A generated
+/// stretch (or a hybrid's stretched pair) that puts as many replicas and
+/// observers in each site as the file's placement takes that placement as
+/// written (its group order names the leaders' site, its promotion policy
+/// stays); one that places them otherwise is pruned, saying so. A cluster
+/// per site places rack-aware inside it, as the simulator does with any
+/// explicit placement there, so async candidates are left as they are.
+fn keep_stated_placement(sc: &Scenario, doc: &Table, out: &mut [Candidate]) {
+    let topics: Vec<Option<&Table>> = match doc.get("topic") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|t| t.as_table().and_then(|t| t.get("placement")?.as_table()))
+            .collect(),
+        _ => return,
+    };
+    if topics.iter().all(Option::is_none) {
+        return;
+    }
+    for c in out.iter_mut().filter(|c| c.family != "async") {
+        let mut kept = Vec::new();
+        for (t, (stated, mine)) in topics
+            .iter()
+            .zip(tables_mut(&mut c.doc, "topic"))
+            .enumerate()
+        {
+            let Some(stated) = stated else { continue };
+            let name = sc.topic.get(t).map_or("?", |x| x.name.as_str());
+            let want = placement_by_site(sc, stated);
+            let generated = mine.get("placement").and_then(Value::as_table);
+            let have = generated.and_then(|p| placement_by_site(sc, p));
+            match (want, have) {
+                (Some(w), Some(h)) if w == h => {
+                    mine.insert("placement".into(), Value::Table((*stated).clone()));
+                    kept.push(describe_placement(stated));
+                }
+                (Some(_), _) => c.pruned.push(format!(
+                    "the file states the placement of `{name}` ({}; kept: the planner only chooses what the file leaves open), and this candidate places {}",
+                    describe_placement(stated),
+                    generated.map_or("none".into(), describe_placement)
+                )),
+                (None, _) => c.pruned.push(format!(
+                    "the file's placement of `{name}` names a rack of no site, so no generated candidate can keep it: state the design as a [[design]]"
+                )),
+            }
+        }
+        if let Some(first) = kept.first() {
+            c.placement = format!("{first}, as the file states it (its first group leads)");
+        }
+    }
 }
 
 /// Per site, by name in the file's order: `v[i]` of site `i`.

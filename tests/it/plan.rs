@@ -975,3 +975,71 @@ fn every_copier_is_a_default_candidate_and_says_what_it_takes() {
     generated.dedup();
     assert_eq!(generated, tools);
 }
+
+/// What the file states is kept, a topic's placement too: three data sites,
+/// the file placing 2 replicas in dc2 then 2 in dc1 (dc2 listed first, so
+/// dc2 leads). The stretches and hybrids over dc1 and dc2 with 2 + 2 replicas
+/// take that placement as written; every other stretch (1 + 1 + 1, other
+/// pairs, observers) is pruned, saying what the file states. The async
+/// candidates, a cluster per site, place rack-aware inside each and stay.
+#[test]
+fn a_stated_placement_is_kept_and_candidates_that_contradict_it_are_pruned() {
+    let mut text = String::from("name = \"placed\"\nseed = 2\n");
+    for dc in ["dc1", "dc2", "dc3"] {
+        text += &format!("[[site]]\nname = \"{dc}\"\nbrokers = 3\n");
+    }
+    for (a, b, rtt) in [("dc1", "dc2", 2), ("dc1", "dc3", 30), ("dc2", "dc3", 30)] {
+        text += &format!("[[link]]\nbetween = [\"{a}\", \"{b}\"]\nrtt_ms = {rtt}\n");
+    }
+    text += r#"
+[[topic]]
+name = "t"
+partitions = 6
+[[topic.placement.replicas]]
+count = 2
+rack = "dc2"
+[[topic.placement.replicas]]
+count = 2
+rack = "dc1"
+[[producer]]
+site = "dc1"
+topic = "t"
+rate_mb_s = 1
+[objectives]
+rpo_s = 5
+[plan]
+tools = ["mirrormaker2"]
+"#;
+    let sc = ktopo::scenario::parse_for_plan(&text, "test.toml").expect("valid scenario");
+    let prepared = ktopo::plan::prepare(&text, &sc, None).expect("prepared");
+    let n = prepared.len();
+    let listed = prepared.assemble((0..n).map(|_| None).collect(), 1, "not run");
+    let stated = "the file states the placement of `t` (2 in dc2 + 2 in dc1;";
+    let mut kept = 0;
+    for c in &listed.candidates {
+        let contradicts = c.why.iter().any(|w| w.starts_with(stated));
+        let over_the_pair = c.name.starts_with("stretched-2.5 dc1+dc2 ")
+            || c.name.starts_with("stretched-2 dc1+dc2 ")
+            || c.name.starts_with("hybrid dc1+dc2 ");
+        match c.family {
+            "async" => assert!(!contradicts, "{}: {:?}", c.name, c.why),
+            _ if over_the_pair => {
+                assert!(!contradicts, "{}: {:?}", c.name, c.why);
+                let dc2 = c.scenario.find("rack = \"dc2\"").expect("dc2 group");
+                let dc1 = c.scenario.find("rack = \"dc1\"").expect("dc1 group");
+                assert!(dc2 < dc1, "{}: the file's order, dc2 first", c.name);
+                assert!(
+                    c.placement.contains("as the file states it"),
+                    "{}",
+                    c.placement
+                );
+                kept += 1;
+            }
+            _ => assert!(contradicts, "{}: {:?}", c.name, c.why),
+        }
+    }
+    assert!(
+        kept >= 4,
+        "the 2.5-site and two-site stretches and the hybrids over dc1+dc2: {kept}"
+    );
+}
