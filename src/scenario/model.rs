@@ -879,6 +879,18 @@ impl Design {
     }
 }
 
+/// Every copier's `tool` value, in the order the planner generates them
+/// ([`CopierTool::label`]).
+pub const COPIER_TOOLS: &[&str] = &[
+    "mirrormaker2",
+    "cluster-linking",
+    "replicator",
+    "ureplicator",
+    "cluster-mirroring",
+    "redpanda-shadowing",
+    "flink",
+];
+
 impl CopierTool {
     pub fn label(self) -> &'static str {
         match self {
@@ -1364,17 +1376,7 @@ fn d_plan_families() -> Vec<String> {
     vec!["stretched".into(), "async".into(), "hybrid".into()]
 }
 fn d_plan_tools() -> Vec<String> {
-    [
-        "mirrormaker2",
-        "cluster-linking",
-        "replicator",
-        "ureplicator",
-        "cluster-mirroring",
-        "redpanda-shadowing",
-        "flink",
-    ]
-    .map(String::from)
-    .to_vec()
+    COPIER_TOOLS.iter().map(|t| t.to_string()).collect()
 }
 fn d_plan_topologies() -> Vec<String> {
     vec!["active-passive".into(), "active-active".into()]

@@ -663,19 +663,7 @@ pub(super) fn validate(sc: &Scenario, p: &mut Problems) {
 fn validate_plan(pl: &PlanConfig, p: &mut Problems) {
     let lists: [(&str, &Vec<String>, &[&str]); 3] = [
         ("families", &pl.families, &["stretched", "async", "hybrid"]),
-        (
-            "tools",
-            &pl.tools,
-            &[
-                "mirrormaker2",
-                "cluster-linking",
-                "replicator",
-                "ureplicator",
-                "cluster-mirroring",
-                "redpanda-shadowing",
-                "flink",
-            ],
-        ),
+        ("tools", &pl.tools, COPIER_TOOLS),
         (
             "topologies",
             &pl.topologies,

@@ -20,6 +20,14 @@ fn plan_text(text: &str) -> Plan {
     ktopo::plan::plan(text, &sc, 2, &mut |_, _| {}).expect("plan runs")
 }
 
+/// The candidate called `name`.
+fn named<'a>(p: &'a Plan, name: &str) -> &'a CandidateResult {
+    p.candidates
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} is listed"))
+}
+
 fn recommended(p: &Plan) -> &CandidateResult {
     let name = p.recommended.as_deref().expect("a recommendation");
     p.candidates
@@ -549,16 +557,8 @@ fn offset_preserving_mirror_beats_mirrormaker2_on_rereads() {
 #[test]
 fn flink_exactly_once_is_pruned_by_an_rpo_below_its_checkpoint_interval() {
     let p = plan_text(&two_site_async("rpo_s = 0.5\nrto_s = 600", r#"["flink"]"#));
-    let eos = p
-        .candidates
-        .iter()
-        .find(|c| c.name == "async flink exactly-once active-passive")
-        .expect("exactly-once generated");
-    let alos = p
-        .candidates
-        .iter()
-        .find(|c| c.name == "async flink at-least-once active-passive")
-        .expect("at-least-once generated");
+    let eos = named(&p, "async flink exactly-once active-passive");
+    let alos = named(&p, "async flink at-least-once active-passive");
     assert_eq!(eos.status, "pruned", "{:?}", eos.why);
     assert_eq!(
         eos.copier.get("execution.checkpointing.interval"),
@@ -883,11 +883,7 @@ fn a_cut_to_a_site_without_brokers_is_explained_by_the_unreachable_leaders() {
     for c in &p.candidates {
         assert_eq!(c.status, "pruned", "{}", c.name);
     }
-    let three = p
-        .candidates
-        .iter()
-        .find(|c| c.name == "stretched-3 dc2+dc3+dc4 rf3 min2")
-        .expect("the three-site stretch is listed");
+    let three = named(&p, "stretched-3 dc2+dc3+dc4 rf3 min2");
     assert!(
         three
             .why
@@ -910,11 +906,7 @@ fn a_cut_to_a_site_without_brokers_is_explained_by_the_unreachable_leaders() {
             assert!(w.starts_with("cut dc1–"), "{}: {w}", c.name);
         }
     }
-    let three = p
-        .candidates
-        .iter()
-        .find(|c| c.name == "stretched-3 dc2+dc3+dc4 rf3 min2")
-        .expect("the three-site stretch is simulated");
+    let three = named(&p, "stretched-3 dc2+dc3+dc4 rf3 min2");
     let cut = three
         .cases
         .iter()

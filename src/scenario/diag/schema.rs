@@ -109,15 +109,7 @@ pub(crate) const DESIGN_KIND: Ty = Ty::Enum {
     aliases: &[],
 };
 pub(crate) const TOOL: Ty = Ty::Enum {
-    values: &[
-        "mirrormaker2",
-        "cluster-linking",
-        "replicator",
-        "ureplicator",
-        "cluster-mirroring",
-        "redpanda-shadowing",
-        "flink",
-    ],
+    values: crate::scenario::COPIER_TOOLS,
     aliases: &[],
 };
 pub(crate) const DELIVERY_GUARANTEE: Ty = Ty::Enum {
