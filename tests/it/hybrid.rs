@@ -368,7 +368,11 @@ fn plan_generates_hybrid_candidates_and_says_why_none_guarantees_rpo_0() {
         .iter()
         .filter(|c| c.family == "hybrid")
         .collect();
-    assert_eq!(hybrids.len(), 4, "2 tools × min ISR 3 and 2");
+    assert_eq!(
+        hybrids.len(),
+        16,
+        "8 copiers (the seven tools, Flink twice: exactly-once and at-least-once) × min ISR 3 and 2"
+    );
     for c in &hybrids {
         assert!(c.name.starts_with("hybrid dc1+dc2 rf4"), "{}", c.name);
         assert_eq!(c.replication_factor, 4);
