@@ -26,8 +26,8 @@
 //! - `link-cut-quorum` [error], `link-cut-min-isr` [error] ("link A↔B, topic T"),
 //!   `link-cut` [info] "link A↔B": who keeps the quorum, who is fenced, what it costs.
 //! - `link-cut-clients` [error] "link A↔B, topic T": producers in a site without
-//!   brokers lose the partitions led across the cut for the whole cut (their
-//!   leaders' brokers keep the controller, so the leaders stay).
+//!   brokers lose the partitions led in the sites the cut puts out of their reach,
+//!   for the whole cut (those brokers keep the controller, so the leaders stay).
 //! - `multi-hop-route` [info] "route A↔B": two sites without a link of their own
 //!   and the path their traffic takes (hubs, hops, RTT, narrowest hop).
 //! - `link-saturated` [error], `link-headroom` [warning] "link A↔B": traffic vs capacity,
@@ -1231,10 +1231,11 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
 }
 
 /// Producers in a site without a broker of the cluster reach every leader
-/// across a link. Cutting the link to a site whose brokers lead some of their
-/// partitions stops their writes to those partitions for the whole cut when
-/// no active controller the cut leaves possible is cut off from that site's
-/// brokers: Kafka moves a leader only when its broker is fenced
+/// across a link. A cut that leaves broker sites out of their reach (the other
+/// end, and the sites only reachable through it) stops their writes to the
+/// partitions led there for the whole cut when no active controller the cut
+/// leaves possible is cut off from those brokers: Kafka moves a leader only
+/// when its broker is fenced
 /// (`ReplicationControlManager.handleBrokerFenced`), never because a client
 /// cannot reach it, and a directly linked pair does not route around its own
 /// link (`crate::sites`). The producer's batches for those partitions expire
@@ -1258,38 +1259,50 @@ fn client_cuts(cx: &Cx, out: &mut Vec<Finding>) {
         let fenced_somewhere = |y: usize| {
             (0..ns).any(|q| cx.can_lead(q, f) && cx.unreached_brokers(q, f).contains(&y))
         };
-        for (x, y) in [(a, b), (b, a)] {
-            if cx.brokers[x] > 0 || cx.brokers[y] == 0 || fenced_somewhere(y) {
+        for x in [a, b] {
+            if cx.brokers[x] > 0 {
                 continue;
             }
+            // Broker sites the cut leaves out of `x`'s reach (the other end,
+            // and what lies behind it) whose brokers keep a controller.
+            let reach = cx.graph.reach_from(x, f);
+            let lost: Vec<usize> = (0..ns)
+                .filter(|&y| cx.brokers[y] > 0 && !reach[y] && !fenced_somewhere(y))
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            let nx = cx.site(x);
+            let lost_names = cx.names(&lost);
             for t in &cx.topics {
-                let writers: Vec<&crate::scenario::Producer> = cx
+                let writers = cx
                     .sc
                     .producer
                     .iter()
                     .filter(|p| p.topic == t.name && cx.serves(&p.site))
                     .filter(|p| cx.topo.site_index(&p.site) == Some(x))
-                    .collect();
-                if writers.is_empty() {
-                    continue;
-                }
+                    .count();
                 let led = t
                     .asg
                     .iter()
-                    .filter(|a| a.replicas.first().is_some_and(|&l| cx.broker_site(l) == y))
+                    .filter(|a| {
+                        a.replicas
+                            .first()
+                            .is_some_and(|&l| lost.contains(&cx.broker_site(l)))
+                    })
                     .count();
-                if led == 0 {
+                if writers == 0 || led == 0 {
                     continue;
                 }
-                let (nx, ny) = (cx.site(x), cx.site(y));
                 out.push(finding(
                     Level::Error,
                     "link-cut-clients",
                     format!("link {}↔{}, topic {}", cx.site(a), cx.site(b), t.name),
                     format!(
-                        "`{nx}` holds {} producer(s) of `{}` and no broker: cutting `{nx}`↔`{ny}` cuts them off from the {led} of {} partitions led in `{ny}`, whose brokers keep the active controller, so their leaders stay there (Kafka moves a leader only when its broker is fenced, never because a client cannot reach it) and traffic between two linked sites does not go around their cut link: writes to those partitions stop for the whole cut (their batches expire after delivery.timeout.ms)",
-                        writers.len(),
+                        "`{nx}` holds {writers} producer(s) of `{}` and no broker: cutting `{}`↔`{}` cuts them off from the {led} of {} partitions led in `{lost_names}`, whose brokers keep the active controller, so their leaders stay there (Kafka moves a leader only when its broker is fenced, never because a client cannot reach it) and no path is left to them (two linked sites are not routed around their own link): writes to those partitions stop for the whole cut (their batches expire after delivery.timeout.ms)",
                         t.name,
+                        cx.site(a),
+                        cx.site(b),
                         t.asg.len()
                     ),
                     format!(

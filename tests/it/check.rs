@@ -124,6 +124,22 @@ fn three_sites_1_1_1_keep_the_quorum() {
 /// broker; dc2–dc4 hold 3 brokers each and the other voters; every pair is
 /// linked. Topic `t`: 6 partitions, RF 3, one replica per broker site.
 fn brokerless_clients(dc1_voters: u32, dc4_voters: u32) -> String {
+    brokerless_clients_over(
+        dc1_voters,
+        dc4_voters,
+        &[
+            ("dc1", "dc2"),
+            ("dc1", "dc3"),
+            ("dc1", "dc4"),
+            ("dc2", "dc3"),
+            ("dc2", "dc4"),
+            ("dc3", "dc4"),
+        ],
+    )
+}
+
+/// As [`brokerless_clients`], over the links `links`.
+fn brokerless_clients_over(dc1_voters: u32, dc4_voters: u32, links: &[(&str, &str)]) -> String {
     let mut s = String::from("name = \"brokerless\"\n");
     for (dc, brokers, voters) in [
         ("dc1", 0, dc1_voters),
@@ -133,14 +149,7 @@ fn brokerless_clients(dc1_voters: u32, dc4_voters: u32) -> String {
     ] {
         s += &format!("[[site]]\nname = \"{dc}\"\nbrokers = {brokers}\ncontrollers = {voters}\n");
     }
-    for (a, b) in [
-        ("dc1", "dc2"),
-        ("dc1", "dc3"),
-        ("dc1", "dc4"),
-        ("dc2", "dc3"),
-        ("dc2", "dc4"),
-        ("dc3", "dc4"),
-    ] {
+    for (a, b) in links {
         s += &format!("[[link]]\nbetween = [\"{a}\", \"{b}\"]\nrtt_ms = 2\n");
     }
     s + "[[topic]]\nname = \"t\"\npartitions = 6\n\"replication.factor\" = 3\n\
@@ -177,6 +186,32 @@ fn a_cut_cuts_brokerless_clients_off_from_the_leaders_beyond_it() {
         );
         assert!(f.fix.contains("place brokers"), "{}", f.fix);
     }
+}
+
+/// dc1's only link goes to dc2: cutting it leaves the producers no path to
+/// any broker, and the error counts every partition, led in dc2 and behind it.
+#[test]
+fn a_cut_of_the_only_link_cuts_brokerless_clients_off_from_every_leader() {
+    let fs = run(&brokerless_clients_over(
+        0,
+        1,
+        &[
+            ("dc1", "dc2"),
+            ("dc2", "dc3"),
+            ("dc2", "dc4"),
+            ("dc3", "dc4"),
+        ],
+    ));
+    let cuts = with(&fs, "link-cut-clients");
+    assert_eq!(cuts.len(), 1, "{}", render_text(&fs));
+    assert_eq!(cuts[0].subject, "link dc1↔dc2, topic t");
+    assert!(
+        cuts[0]
+            .message
+            .contains("the 6 of 6 partitions led in `dc2+dc3+dc4`"),
+        "{}",
+        cuts[0].message
+    );
 }
 
 /// With a voter in the clients' site the active controller may be there, and
