@@ -1105,15 +1105,9 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
     let maj = cx.majority();
     let session = cx.sc.broker.broker_session_timeout_ms;
     let ns = cx.topo.sites.len();
-    for li in 0..cx.sc.link.len() {
-        let (x, y) = cx.graph.ends(li);
-        if x >= ns || y >= ns || x == y {
-            continue;
-        }
+    for (x, y, cut) in single_cuts(cx) {
         let (a, b) = (x.min(y), x.max(y));
         let both_used = used.contains(&a) && used.contains(&b);
-        let mut cut = vec![false; cx.sc.link.len()];
-        cut[li] = true;
         let f = Faults {
             cut: &cut,
             down: &[],
@@ -1230,6 +1224,23 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
     }
 }
 
+/// Each link between two sites of the topology, cut alone: its ends (as the
+/// site graph has them) and the `Faults::cut` flags that take it down.
+fn single_cuts(cx: &Cx) -> Vec<(usize, usize, Vec<bool>)> {
+    let ns = cx.topo.sites.len();
+    (0..cx.sc.link.len())
+        .filter_map(|li| {
+            let (a, b) = cx.graph.ends(li);
+            if a >= ns || b >= ns || a == b {
+                return None;
+            }
+            let mut cut = vec![false; cx.sc.link.len()];
+            cut[li] = true;
+            Some((a, b, cut))
+        })
+        .collect()
+}
+
 /// Producers in a site without a broker of the cluster reach every leader
 /// across a link. A cut that leaves broker sites out of their reach (the other
 /// end, and the sites only reachable through it) stops their writes to the
@@ -1242,13 +1253,7 @@ fn link_cuts(cx: &Cx, out: &mut Vec<Finding>) {
 /// after `delivery.timeout.ms` until the link returns.
 fn client_cuts(cx: &Cx, out: &mut Vec<Finding>) {
     let ns = cx.topo.sites.len();
-    for li in 0..cx.sc.link.len() {
-        let (a, b) = cx.graph.ends(li);
-        if a >= ns || b >= ns || a == b {
-            continue;
-        }
-        let mut cut = vec![false; cx.sc.link.len()];
-        cut[li] = true;
+    for (a, b, cut) in single_cuts(cx) {
         let f = Faults {
             cut: &cut,
             down: &[],

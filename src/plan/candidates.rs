@@ -60,6 +60,15 @@ fn tables_mut<'a>(doc: &'a mut Table, key: &str) -> Vec<&'a mut Table> {
     }
 }
 
+/// The tables of array `key` of `t` (`[[topic]]`, a placement's groups); empty
+/// when absent.
+fn array_tables<'a>(t: &'a Table, key: &str) -> Vec<&'a Table> {
+    match t.get(key) {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// What the file states (keys present in its TOML text, whatever their value,
 /// even the default): kept in every generated candidate; only what it leaves
 /// open is searched.
@@ -86,14 +95,8 @@ impl Stated {
         let broker = doc.get("broker").and_then(Value::as_table);
         let b_rf = broker.and_then(|b| int_key(b, "default.replication.factor"));
         let b_min = broker.and_then(|b| int_key(b, "min.insync.replicas"));
-        let topics: Vec<&Table> = match doc.get("topic") {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
-            _ => Vec::new(),
-        };
-        let sites: Vec<&Table> = match doc.get("site") {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_table).collect(),
-            _ => Vec::new(),
-        };
+        let topics = array_tables(doc, "topic");
+        let sites = array_tables(doc, "site");
         Stated {
             rf: topics
                 .first()
@@ -808,18 +811,13 @@ type BySite = (BTreeMap<String, u32>, BTreeMap<String, u32>);
 fn placement_by_site(sc: &Scenario, p: &Table) -> Option<BySite> {
     let count = |key: &str| -> Option<BTreeMap<String, u32>> {
         let mut out = BTreeMap::new();
-        let groups = match p.get(key) {
-            Some(Value::Array(a)) => a.as_slice(),
-            _ => &[],
-        };
-        for g in groups {
-            let g = g.as_table()?;
+        for g in array_tables(p, key) {
             let rack = g.get("rack")?.as_str()?;
             let k = int_key(g, "count")?;
             let site = sc
                 .site
                 .iter()
-                .find(|x| x.name == rack || x.racks.iter().any(|r| r == rack))?;
+                .find(|x| crate::scenario::holds_rack(x, rack))?;
             *out.entry(site.name.clone()).or_insert(0) += k;
         }
         Some(out)
@@ -831,13 +829,8 @@ fn placement_by_site(sc: &Scenario, p: &Table) -> Option<BySite> {
 /// dc1; observers 1 in dc3".
 fn describe_placement(p: &Table) -> String {
     let list = |key: &str| {
-        let groups = match p.get(key) {
-            Some(Value::Array(a)) => a.as_slice(),
-            _ => &[],
-        };
-        groups
-            .iter()
-            .filter_map(Value::as_table)
+        array_tables(p, key)
+            .into_iter()
             .map(|g| {
                 format!(
                     "{} in {}",
@@ -864,13 +857,10 @@ fn describe_placement(p: &Table) -> String {
 /// per site places rack-aware inside it, as the simulator does with any
 /// explicit placement there, so async candidates are left as they are.
 fn keep_stated_placement(sc: &Scenario, doc: &Table, out: &mut [Candidate]) {
-    let topics: Vec<Option<&Table>> = match doc.get("topic") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|t| t.as_table().and_then(|t| t.get("placement")?.as_table()))
-            .collect(),
-        _ => return,
-    };
+    let topics: Vec<Option<&Table>> = array_tables(doc, "topic")
+        .into_iter()
+        .map(|t| t.get("placement")?.as_table())
+        .collect();
     if topics.iter().all(Option::is_none) {
         return;
     }

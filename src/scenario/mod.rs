@@ -347,7 +347,7 @@ pub use sweep::{
     ArgValues, MAX_RUNS, ParamArg, ParamSource, SweepArgs, SweepParam, SweepPlan, SweepVariant,
     load_sweep, load_sweep_text, parse_param_arg, show_value, sweep_str, toml_value,
 };
-pub use validate::site_racks;
+pub use validate::{holds_rack, site_racks};
 
 /// A directory-safe version of a scenario name: letters, digits, `-` and `_`
 /// only, never `..`, never empty.

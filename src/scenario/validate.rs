@@ -843,11 +843,7 @@ fn validate_designs(
         {
             // The stretched cluster keeps each topic's placement: its groups
             // must name racks or sites of that cluster.
-            let ours = |rack: &str| {
-                metro
-                    .iter()
-                    .any(|&si| sc.site[si].name == rack || site_racks(&sc.site[si]).contains(&rack))
-            };
+            let ours = |rack: &str| metro.iter().any(|&si| holds_rack(&sc.site[si], rack));
             for (ti, t) in sc.topic.iter().enumerate() {
                 let Some(pl) = &t.placement else { continue };
                 for (kind, groups) in [("replicas", &pl.replicas), ("observers", &pl.observers)] {
@@ -1164,6 +1160,12 @@ pub fn site_racks(s: &Site) -> Vec<&str> {
     } else {
         s.racks.iter().map(|r| r.as_str()).collect()
     }
+}
+
+/// A placement group's `rack` names site `s`: its name, or one of its
+/// brokers' `broker.rack` values.
+pub fn holds_rack(s: &Site, rack: &str) -> bool {
+    s.name == rack || site_racks(s).contains(&rack)
 }
 
 /// Brokers in a rack or site; a site's brokers go to its racks round-robin.
